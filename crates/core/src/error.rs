@@ -1,0 +1,64 @@
+//! The one error type of the core library. Messages follow [`crate::i18n`].
+
+use std::path::PathBuf;
+
+use crate::i18n::tr;
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("{}", tr(format!("数据库文件 {} 已损坏或不是 QuickReply 数据库：{source}", path.display()), format!("the database file {} is damaged or is not a QuickReply database: {source}", path.display())))]
+    CorruptStore {
+        path: PathBuf,
+        source: rusqlite::Error,
+    },
+    #[error("{}", tr(format!("数据库 {} 来自更新版本的 QuickReply（结构版本 {found}，本程序支持到 {supported}），请升级", path.display()), format!("the database {} was written by a newer QuickReply (schema {found}, this build knows up to {supported}); please upgrade", path.display())))]
+    StoreTooNew {
+        path: PathBuf,
+        found: i64,
+        supported: i64,
+    },
+    #[error("{}", tr(format!("数据库错误：{_0}"), format!("database error: {_0}")))]
+    Db(#[from] rusqlite::Error),
+    #[error("{}", tr(format!("{}：{source}", path.display()), format!("{}: {source}", path.display())))]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{}", tr(format!("没有名为「{_0}」的话术库"), format!("there is no library named \"{_0}\"")))]
+    NoSuchLibrary(String),
+    #[error("{}", tr(format!("话术库「{_0}」已存在"), format!("a library named \"{_0}\" already exists")))]
+    LibraryExists(String),
+    #[error("{}", tr(format!("找不到话术「{_0}」（按编号或快捷编码查找）"), format!("no reply with id or shortcut code \"{_0}\"")))]
+    NoSuchSnippet(String),
+    #[error("{}", tr(format!("「{_0}」同时匹配多条话术：{_1}；请用编号"), format!("\"{_0}\" matches several replies: {_1}; use the id")))]
+    AmbiguousSnippet(String, String),
+    #[error("{}", tr(format!("没有文件夹「{_0}」"), format!("there is no folder \"{_0}\"")))]
+    NoSuchFolder(String),
+    #[error("{}", tr(format!("文件夹「{_0}」里还有 {_1} 条话术；加 --recursive 连同话术一起删除"), format!("folder \"{_0}\" still holds {_1} replies; add --recursive to delete them too")))]
+    FolderNotEmpty(String, usize),
+    #[error("{}", tr(format!("快捷编码「{code}」已被话术「{title}」使用"), format!("shortcut code \"{code}\" is already used by \"{title}\"")))]
+    CodeTaken { code: String, title: String },
+    #[error("{}", tr(format!("快捷编码「{_0}」无效：只能用 1–16 个小写字母或数字"), format!("shortcut code \"{_0}\" is invalid: use 1–16 lowercase letters or digits")))]
+    InvalidCode(String),
+    #[error("{}", tr(format!("{_0}不能为空"), format!("{_0} must not be empty")))]
+    Empty(&'static str),
+    #[error("{}", tr(format!("名称「{_0}」无效：不能包含 / 或换行"), format!("the name \"{_0}\" is invalid: it must not contain / or a line break")))]
+    InvalidName(String),
+    #[error("{}", tr(format!("图片 {}：{reason}", path.display()), format!("image {}: {reason}", path.display())))]
+    BadImage { path: PathBuf, reason: String },
+    #[error("{}", tr(format!("变量名「{_0}」无效"), format!("invalid variable name \"{_0}\"")))]
+    InvalidVariableName(String),
+    #[error(transparent)]
+    Template(#[from] crate::template::TemplateError),
+    #[error(transparent)]
+    Source(#[from] crate::source::SourceError),
+}
+
+impl Error {
+    pub(crate) fn io(path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) -> Error {
+        let path = path.into();
+        move |source| Error::Io { path, source }
+    }
+}

@@ -1,0 +1,17 @@
+//! QuickReply's logic without a GUI: the data model, the local store, search, variable
+//! templates, lint and packs. The CLI, the desktop shell and the sync client are thin
+//! layers over this crate.
+
+pub mod blob;
+pub mod error;
+pub mod i18n;
+pub mod lint;
+pub mod packs;
+pub mod search;
+pub mod source;
+pub mod store;
+pub mod template;
+
+pub use error::{Error, Result};
+pub use quickreply_proto as proto;
+pub use store::{Library, NewSnippet, Rendered, SearchOptions, Snippet, SnippetEdit, Store};

@@ -1,0 +1,497 @@
+//! The human-editable source format of script packs (`snippets/`): a folder tree of
+//! Markdown-like files, one file per folder. The format is specified in
+//! `docs/snippet-format.md`; this module reads it into a [`Pack`].
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::i18n::tr;
+
+/// Where something came from: a file and line, or a place in a library.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Origin {
+    File { path: PathBuf, line: usize },
+    Library { place: String },
+}
+
+impl fmt::Display for Origin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Origin::File { path, line } => write!(f, "{}:{line}", path.display()),
+            Origin::Library { place } => f.write_str(place),
+        }
+    }
+}
+
+impl Origin {
+    /// The same origin `n` lines further down (for problems inside a body).
+    pub fn offset(&self, n: usize) -> Origin {
+        match self {
+            Origin::File { path, line } => Origin::File {
+                path: path.clone(),
+                line: line + n,
+            },
+            o => o.clone(),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SourceError {
+    #[error("{}", tr(format!("{}：无法读取：{source}", path.display()), format!("{}: cannot read: {source}", path.display())))]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{}", tr(format!("{}：不是 UTF-8 文本（请用 UTF-8 保存）", path.display()), format!("{}: not UTF-8 text (save it as UTF-8)", path.display())))]
+    NotUtf8 { path: PathBuf },
+    #[error("{}", tr(format!("{}：pack.toml 有误：{message}", path.display()), format!("{}: bad pack.toml: {message}", path.display())))]
+    Manifest { path: PathBuf, message: String },
+    #[error("{origin}: {message}")]
+    Syntax { origin: Origin, message: String },
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VarDef {
+    #[serde(default)]
+    pub default: String,
+    #[serde(default)]
+    pub description: String,
+    /// `personal` for variables each agent sets (`{客服名}`); otherwise team.
+    #[serde(default)]
+    pub scope: Option<String>,
+}
+
+impl VarDef {
+    pub fn is_personal(&self) -> bool {
+        self.scope.as_deref() == Some("personal")
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PackMeta {
+    pub name: String,
+    #[serde(default)]
+    pub language: String,
+    #[serde(default)]
+    pub author: String,
+    #[serde(default)]
+    pub description: String,
+    #[serde(default)]
+    pub variables: BTreeMap<String, VarDef>,
+}
+
+/// One part of a reply in a pack.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PackPart {
+    Text {
+        body: String,
+        origin: Origin,
+    },
+    /// An image file (source packs) or a stored blob (libraries).
+    Image {
+        image: ImageRef,
+        origin: Origin,
+    },
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ImageRef {
+    File(PathBuf),
+    Blob(String),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PackSnippet {
+    /// Folder path, `/`-separated; empty for the root.
+    pub folder: String,
+    pub title: String,
+    pub code: Option<String>,
+    pub tags: Vec<String>,
+    pub apps: Vec<String>,
+    pub parts: Vec<PackPart>,
+    pub origin: Origin,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PackFolder {
+    pub path: String,
+    pub origin: Origin,
+}
+
+/// A script pack in memory, whatever it was read from.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Pack {
+    pub meta: PackMeta,
+    pub folders: Vec<PackFolder>,
+    pub snippets: Vec<PackSnippet>,
+}
+
+/// Strip the ordering prefix `NN-` from a file or directory name.
+pub fn folder_name(stem: &str) -> &str {
+    let digits = stem.bytes().take_while(u8::is_ascii_digit).count();
+    if digits > 0 && stem.as_bytes().get(digits) == Some(&b'-') && stem.len() > digits + 1 {
+        &stem[digits + 1..]
+    } else {
+        stem
+    }
+}
+
+fn read_text(path: &Path) -> Result<String, SourceError> {
+    let bytes = std::fs::read(path).map_err(|source| SourceError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let text = String::from_utf8(bytes).map_err(|_| SourceError::NotUtf8 {
+        path: path.to_path_buf(),
+    })?;
+    Ok(text.strip_prefix('\u{feff}').unwrap_or(&text).to_string())
+}
+
+/// Read a source pack from its root folder.
+pub fn read_dir(root: &Path) -> Result<Pack, SourceError> {
+    let manifest = root.join("pack.toml");
+    let meta: PackMeta = if manifest.exists() {
+        let text = read_text(&manifest)?;
+        toml::from_str(&text).map_err(|e| SourceError::Manifest {
+            path: manifest.clone(),
+            message: e.to_string(),
+        })?
+    } else {
+        PackMeta {
+            name: root
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+            ..PackMeta::default()
+        }
+    };
+    let mut pack = Pack {
+        meta,
+        ..Pack::default()
+    };
+    walk(root, root, "", &mut pack)?;
+    Ok(pack)
+}
+
+fn walk(root: &Path, dir: &Path, prefix: &str, pack: &mut Pack) -> Result<(), SourceError> {
+    let io = |source| SourceError::Io {
+        path: dir.to_path_buf(),
+        source,
+    };
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map_err(io)?
+        .map(|e| e.map(|e| e.path()))
+        .collect::<Result<_, _>>()
+        .map_err(io)?;
+    entries.sort();
+    for path in entries {
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        if name.starts_with('.') || name == "images" && dir == root {
+            continue;
+        }
+        let meta = std::fs::symlink_metadata(&path).map_err(|source| SourceError::Io {
+            path: path.clone(),
+            source,
+        })?;
+        if meta.file_type().is_symlink() {
+            return Err(SourceError::Syntax {
+                origin: Origin::File {
+                    path: path.clone(),
+                    line: 0,
+                },
+                message: tr("不允许符号链接", "symbolic links are not allowed"),
+            });
+        }
+        let stem = path
+            .file_stem()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let folder = join_path(
+            prefix,
+            folder_name(if meta.is_dir() { &name } else { &stem }),
+        );
+        if meta.is_dir() {
+            if !pack.folders.iter().any(|f| f.path == folder) {
+                pack.folders.push(PackFolder {
+                    path: folder.clone(),
+                    origin: Origin::File {
+                        path: path.clone(),
+                        line: 0,
+                    },
+                });
+            }
+            walk(root, &path, &folder, pack)?;
+        } else if name.ends_with(".md") {
+            if !pack.folders.iter().any(|f| f.path == folder) {
+                pack.folders.push(PackFolder {
+                    path: folder.clone(),
+                    origin: Origin::File {
+                        path: path.clone(),
+                        line: 1,
+                    },
+                });
+            }
+            let text = read_text(&path)?;
+            parse_file(&text, &path, root, &folder, pack)?;
+        }
+    }
+    Ok(())
+}
+
+fn join_path(prefix: &str, name: &str) -> String {
+    if prefix.is_empty() {
+        name.to_string()
+    } else {
+        format!("{prefix}/{name}")
+    }
+}
+
+fn split_list(v: &str) -> Vec<String> {
+    v.split([',', '，'])
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+/// `![alt](path)` alone on a line.
+fn image_line(line: &str) -> Option<&str> {
+    let l = line.trim();
+    let rest = l.strip_prefix("![")?;
+    let close = rest.find("](")?;
+    let target = rest[close + 2..].strip_suffix(')')?;
+    (!target.is_empty()).then_some(target)
+}
+
+/// Parse one folder file.
+pub fn parse_file(
+    text: &str,
+    path: &Path,
+    root: &Path,
+    folder: &str,
+    pack: &mut Pack,
+) -> Result<(), SourceError> {
+    let at = |line: usize| Origin::File {
+        path: path.to_path_buf(),
+        line,
+    };
+    struct Open {
+        snippet: PackSnippet,
+        in_meta: bool,
+        text: Vec<String>,
+        text_line: usize,
+    }
+    fn flush_text(o: &mut Open, path: &Path) {
+        while o.text.last().is_some_and(|l| l.trim().is_empty()) {
+            o.text.pop();
+        }
+        if !o.text.is_empty() {
+            o.snippet.parts.push(PackPart::Text {
+                body: o.text.join("\n"),
+                origin: Origin::File {
+                    path: path.to_path_buf(),
+                    line: o.text_line,
+                },
+            });
+        }
+        o.text.clear();
+    }
+    let mut open: Option<Open> = None;
+    let finish = |o: Option<Open>, pack: &mut Pack| -> Result<(), SourceError> {
+        if let Some(mut o) = o {
+            flush_text(&mut o, path);
+            if o.snippet.parts.is_empty() {
+                return Err(SourceError::Syntax {
+                    origin: o.snippet.origin,
+                    message: tr(
+                        format!("话术「{}」没有内容", o.snippet.title),
+                        format!("reply \"{}\" has no content", o.snippet.title),
+                    ),
+                });
+            }
+            pack.snippets.push(o.snippet);
+        }
+        Ok(())
+    };
+    for (i, raw) in text.lines().enumerate() {
+        let n = i + 1;
+        let line = raw.trim_end_matches('\r');
+        if let Some(title) = line.strip_prefix("## ") {
+            finish(open.take(), pack)?;
+            let title = title.trim();
+            if title.is_empty() {
+                return Err(SourceError::Syntax {
+                    origin: at(n),
+                    message: tr("标题不能为空", "empty title"),
+                });
+            }
+            open = Some(Open {
+                snippet: PackSnippet {
+                    folder: folder.to_string(),
+                    title: title.to_string(),
+                    code: None,
+                    tags: Vec::new(),
+                    apps: Vec::new(),
+                    parts: Vec::new(),
+                    origin: at(n),
+                },
+                in_meta: true,
+                text: Vec::new(),
+                text_line: n + 1,
+            });
+            continue;
+        }
+        let Some(o) = open.as_mut() else {
+            if line.trim().is_empty() || line.starts_with("# ") || line == "#" {
+                continue;
+            }
+            return Err(SourceError::Syntax {
+                origin: at(n),
+                message: tr(
+                    "第一条话术（## 标题）之前只能有空行或 # 标题",
+                    "only blank lines or a # heading may come before the first reply (## title)",
+                ),
+            });
+        };
+        if o.in_meta {
+            if let Some((key, value)) = line.split_once(':').or_else(|| line.split_once('：')) {
+                let value = value.trim();
+                match key.trim() {
+                    "code" => {
+                        o.snippet.code = Some(value.to_string()).filter(|v| !v.is_empty());
+                        continue;
+                    }
+                    "tags" => {
+                        o.snippet.tags = split_list(value);
+                        continue;
+                    }
+                    "apps" => {
+                        o.snippet.apps = split_list(value);
+                        continue;
+                    }
+                    _ => {}
+                }
+            }
+            if line.trim().is_empty() {
+                continue;
+            }
+            o.in_meta = false;
+            o.text_line = n;
+        }
+        if line.trim() == "+++" {
+            flush_text(o, path);
+            o.text_line = n + 1;
+            continue;
+        }
+        if let Some(target) = image_line(line) {
+            flush_text(o, path);
+            let rel = Path::new(target);
+            if rel.is_absolute()
+                || rel
+                    .components()
+                    .any(|c| matches!(c, std::path::Component::ParentDir))
+            {
+                return Err(SourceError::Syntax {
+                    origin: at(n),
+                    message: tr(
+                        format!("图片路径 {target} 必须是包内的相对路径"),
+                        format!("image path {target} must be relative and inside the pack"),
+                    ),
+                });
+            }
+            o.snippet.parts.push(PackPart::Image {
+                image: ImageRef::File(root.join(rel)),
+                origin: at(n),
+            });
+            o.text_line = n + 1;
+            continue;
+        }
+        if o.text.is_empty() {
+            if line.trim().is_empty() {
+                o.text_line = n + 1;
+                continue;
+            }
+            o.text_line = n;
+        }
+        let unescaped = line.strip_prefix('\\').filter(|rest| {
+            rest.starts_with("##")
+                || rest.trim() == "+++"
+                || image_line(rest).is_some()
+                || rest.starts_with("\\")
+        });
+        o.text.push(unescaped.unwrap_or(line).to_string());
+    }
+    finish(open.take(), pack)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Pack, SourceError> {
+        let mut pack = Pack::default();
+        parse_file(
+            text,
+            Path::new("x.md"),
+            Path::new("/pack"),
+            "物流",
+            &mut pack,
+        )?;
+        Ok(pack)
+    }
+
+    #[test]
+    fn folder_names_lose_their_order_prefix() {
+        assert_eq!(folder_name("01-问候"), "问候");
+        assert_eq!(folder_name("售后"), "售后");
+        assert_eq!(folder_name("2024"), "2024");
+        assert_eq!(folder_name("12-"), "12-");
+    }
+
+    #[test]
+    fn parses_metadata_text_parts_and_images() {
+        let text = "# 物流\n\n## 发货时间\ncode: fh\ntags: 发货，几天发\napps: wechat, qianniu\n\n亲，{发货时间}内发货～\n\n第二行\n+++\n第二条消息\n![尺码](images/a.png)\n\\## 不是标题\n";
+        let pack = parse(text).ok().unwrap_or_default();
+        assert_eq!(pack.snippets.len(), 1);
+        let s = &pack.snippets[0];
+        assert_eq!(s.title, "发货时间");
+        assert_eq!(s.code.as_deref(), Some("fh"));
+        assert_eq!(s.tags, vec!["发货", "几天发"]);
+        assert_eq!(s.apps, vec!["wechat", "qianniu"]);
+        assert_eq!(s.folder, "物流");
+        assert_eq!(s.parts.len(), 4);
+        assert!(
+            matches!(&s.parts[0], PackPart::Text { body, origin: Origin::File { line: 8, .. } } if body == "亲，{发货时间}内发货～\n\n第二行")
+        );
+        assert!(
+            matches!(&s.parts[1], PackPart::Text { body, origin: Origin::File { line: 12, .. } } if body == "第二条消息")
+        );
+        assert!(
+            matches!(&s.parts[2], PackPart::Image { image: ImageRef::File(p), .. } if p == Path::new("/pack/images/a.png"))
+        );
+        assert!(matches!(&s.parts[3], PackPart::Text { body, .. } if body == "## 不是标题"));
+    }
+
+    #[test]
+    fn stray_text_and_empty_replies_are_errors_with_lines() {
+        let e = parse("hello\n## a\nx\n").err().map(|e| e.to_string());
+        assert!(e.is_some_and(|m| m.starts_with("x.md:1")));
+        let e = parse("## a\n\n## b\nx\n").err().map(|e| e.to_string());
+        assert!(e.is_some_and(|m| m.starts_with("x.md:1")));
+    }
+
+    #[test]
+    fn image_paths_must_stay_inside_the_pack() {
+        assert!(parse("## a\n![x](../secret.png)\n").is_err());
+        assert!(parse("## a\n![x](/etc/passwd)\n").is_err());
+    }
+}

@@ -1,0 +1,1110 @@
+//! The local store: SQLite (WAL, foreign keys, versioned migrations) in the data
+//! directory, image blobs beside it. Every change that touches more than one row runs in
+//! one transaction, so a crash leaves either all of it or none of it.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use chrono::{Local, Utc};
+use rusqlite::{Connection, ErrorCode, OptionalExtension, Transaction, params};
+use uuid::Uuid;
+
+use quickreply_proto::{LibraryKind, Part, is_valid_code};
+
+use crate::blob::{BlobDir, ImageInfo, read_image_file};
+use crate::error::{Error, Result};
+use crate::search::{Hit, Scorer, SearchFields, TopK, pinyin_of, usage_boost};
+use crate::template::{self, RenderContext, TemplateError};
+
+/// Name of the personal library every store has.
+pub const PERSONAL: &str = "personal";
+const DB_FILE: &str = "quickreply.db";
+
+/// Schema migrations, applied in order; `PRAGMA user_version` counts the applied ones.
+const MIGRATIONS: &[&str] = &[r#"
+CREATE TABLE libraries (
+    id          TEXT PRIMARY KEY,
+    name        TEXT NOT NULL UNIQUE,
+    kind        TEXT NOT NULL CHECK (kind IN ('personal', 'team')),
+    created_at  INTEGER NOT NULL
+);
+CREATE TABLE folders (
+    id          TEXT PRIMARY KEY,
+    library_id  TEXT NOT NULL REFERENCES libraries(id) ON DELETE CASCADE,
+    parent_id   TEXT REFERENCES folders(id) ON DELETE CASCADE,
+    name        TEXT NOT NULL,
+    position    INTEGER NOT NULL DEFAULT 0
+);
+CREATE UNIQUE INDEX folders_unique_name ON folders(library_id, ifnull(parent_id, ''), name);
+CREATE TABLE snippets (
+    id              TEXT PRIMARY KEY,
+    library_id      TEXT NOT NULL REFERENCES libraries(id) ON DELETE CASCADE,
+    folder_id       TEXT REFERENCES folders(id) ON DELETE CASCADE,
+    title           TEXT NOT NULL,
+    code            TEXT,
+    tags            TEXT NOT NULL DEFAULT '',
+    apps            TEXT NOT NULL DEFAULT '',
+    parts           TEXT NOT NULL,
+    position        INTEGER NOT NULL DEFAULT 0,
+    version         INTEGER NOT NULL DEFAULT 1,
+    created_at      INTEGER NOT NULL,
+    updated_at      INTEGER NOT NULL,
+    body_text       TEXT NOT NULL DEFAULT '',
+    search_pinyin   TEXT NOT NULL DEFAULT '',
+    search_initials TEXT NOT NULL DEFAULT ''
+);
+CREATE UNIQUE INDEX snippets_unique_code ON snippets(library_id, code) WHERE code IS NOT NULL;
+CREATE INDEX snippets_folder ON snippets(folder_id);
+CREATE TABLE blobs (
+    sha256      TEXT PRIMARY KEY,
+    mime        TEXT NOT NULL,
+    width       INTEGER NOT NULL,
+    height      INTEGER NOT NULL,
+    size        INTEGER NOT NULL,
+    created_at  INTEGER NOT NULL
+);
+CREATE TABLE variables (
+    library_id  TEXT NOT NULL REFERENCES libraries(id) ON DELETE CASCADE,
+    name        TEXT NOT NULL,
+    value       TEXT NOT NULL,
+    description TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (library_id, name)
+);
+CREATE TABLE usage (
+    snippet_id  TEXT NOT NULL REFERENCES snippets(id) ON DELETE CASCADE,
+    day         TEXT NOT NULL,
+    count       INTEGER NOT NULL,
+    last_at     INTEGER NOT NULL,
+    PRIMARY KEY (snippet_id, day)
+);
+"#];
+
+fn now_ms() -> i64 {
+    Utc::now().timestamp_millis()
+}
+
+/// A library as listed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Library {
+    pub id: Uuid,
+    pub name: String,
+    pub kind: LibraryKind,
+}
+
+/// A folder with its full path (`售前/尺码`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Folder {
+    pub id: Uuid,
+    pub library_id: Uuid,
+    pub parent_id: Option<Uuid>,
+    pub name: String,
+    pub path: String,
+    pub position: i64,
+    pub snippet_count: usize,
+}
+
+/// A reply as stored.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Snippet {
+    pub id: Uuid,
+    pub library: String,
+    pub library_id: Uuid,
+    pub folder_id: Option<Uuid>,
+    /// Folder path, empty for the library root.
+    pub folder: String,
+    pub title: String,
+    pub code: Option<String>,
+    pub tags: Vec<String>,
+    pub apps: Vec<String>,
+    pub parts: Vec<Part>,
+    pub position: i64,
+    pub version: i64,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// What `add` needs. Image parts must already be stored with [`Store::add_image`].
+#[derive(Clone, Debug, Default)]
+pub struct NewSnippet {
+    pub title: String,
+    pub code: Option<String>,
+    pub tags: Vec<String>,
+    pub apps: Vec<String>,
+    /// Folder path (`物流` or `售前/尺码`), created when missing; empty for the root.
+    pub folder: String,
+    pub parts: Vec<Part>,
+}
+
+/// What `edit` changes; `None` keeps the current value.
+#[derive(Clone, Debug, Default)]
+pub struct SnippetEdit {
+    pub title: Option<String>,
+    /// `Some(None)` removes the code.
+    pub code: Option<Option<String>>,
+    pub tags: Option<Vec<String>>,
+    pub apps: Option<Vec<String>>,
+    pub folder: Option<String>,
+    pub parts: Option<Vec<Part>>,
+}
+
+/// A rendered part, ready for the clipboard.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Rendered {
+    Text(String),
+    Image {
+        path: PathBuf,
+        mime: String,
+        width: u32,
+        height: u32,
+    },
+}
+
+/// Search options.
+#[derive(Clone, Debug)]
+pub struct SearchOptions {
+    /// Only this library; `None` searches all.
+    pub library: Option<Uuid>,
+    pub limit: usize,
+}
+
+impl Default for SearchOptions {
+    fn default() -> Self {
+        SearchOptions {
+            library: None,
+            limit: 20,
+        }
+    }
+}
+
+fn corrupt(path: &Path) -> impl Fn(rusqlite::Error) -> Error + '_ {
+    move |e| match e.sqlite_error_code() {
+        Some(ErrorCode::NotADatabase | ErrorCode::DatabaseCorrupt) => Error::CorruptStore {
+            path: path.to_path_buf(),
+            source: e,
+        },
+        _ => Error::Db(e),
+    }
+}
+
+fn split_list(s: &str) -> Vec<String> {
+    s.split('\n')
+        .filter(|t| !t.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+/// Normalise a tag list: trimmed, no empties, no duplicates, order kept.
+pub fn clean_tags(tags: &[String]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for t in tags
+        .iter()
+        .flat_map(|t| t.split([',', '，', '\n']))
+        .map(str::trim)
+    {
+        if !t.is_empty() && !out.iter().any(|o| o == t) {
+            out.push(t.to_string());
+        }
+    }
+    out
+}
+
+fn check_name(name: &str, what: &'static str) -> Result<()> {
+    if name.trim().is_empty() {
+        return Err(Error::Empty(what));
+    }
+    if name.contains(['/', '\n', '\r']) {
+        return Err(Error::InvalidName(name.to_string()));
+    }
+    Ok(())
+}
+
+fn check_parts(parts: &[Part]) -> Result<()> {
+    if parts.is_empty() {
+        return Err(Error::Empty(crate::i18n::tr_static(
+            "话术内容",
+            "the reply's content",
+        )));
+    }
+    for p in parts {
+        if let Part::Text { body } = p {
+            if body.trim().is_empty() {
+                return Err(Error::Empty(crate::i18n::tr_static(
+                    "文字段落",
+                    "a text part",
+                )));
+            }
+            template::parse(body)?;
+        }
+    }
+    Ok(())
+}
+
+fn body_text(parts: &[Part]) -> String {
+    parts
+        .iter()
+        .filter_map(Part::text)
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn search_columns(title: &str, tags: &[String]) -> (String, String) {
+    let mut text = title.to_string();
+    for t in tags {
+        text.push(' ');
+        text.push_str(t);
+    }
+    pinyin_of(&text)
+}
+
+/// The local store.
+pub struct Store {
+    conn: Connection,
+    path: PathBuf,
+    blobs: BlobDir,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store").field("path", &self.path).finish()
+    }
+}
+
+impl Store {
+    /// Open (creating if needed) the store in `data_dir`.
+    pub fn open(data_dir: &Path) -> Result<Store> {
+        std::fs::create_dir_all(data_dir).map_err(Error::io(data_dir))?;
+        let path = data_dir.join(DB_FILE);
+        let conn = Connection::open(&path).map_err(corrupt(&path))?;
+        conn.busy_timeout(Duration::from_secs(10))
+            .map_err(corrupt(&path))?;
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .map_err(corrupt(&path))?;
+        conn.pragma_update(None, "foreign_keys", true)
+            .map_err(corrupt(&path))?;
+        conn.pragma_update(None, "synchronous", "NORMAL")
+            .map_err(corrupt(&path))?;
+        let mut store = Store {
+            conn,
+            blobs: BlobDir::new(data_dir.join("blobs")),
+            path,
+        };
+        store.migrate()?;
+        store.ensure_personal()?;
+        Ok(store)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub fn blobs(&self) -> &BlobDir {
+        &self.blobs
+    }
+
+    fn migrate(&mut self) -> Result<()> {
+        let path = self.path.clone();
+        let version: i64 = self
+            .conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .map_err(corrupt(&path))?;
+        let supported = MIGRATIONS.len() as i64;
+        if version > supported {
+            return Err(Error::StoreTooNew {
+                path,
+                found: version,
+                supported,
+            });
+        }
+        let tx = self.conn.transaction().map_err(corrupt(&path))?;
+        for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
+            tx.execute_batch(sql).map_err(corrupt(&path))?;
+            tx.pragma_update(None, "user_version", (i + 1) as i64)?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    fn ensure_personal(&mut self) -> Result<()> {
+        self.conn.execute(
+            "INSERT INTO libraries (id, name, kind, created_at) VALUES (?1, ?2, 'personal', ?3)
+             ON CONFLICT (name) DO NOTHING",
+            params![Uuid::now_v7().to_string(), PERSONAL, now_ms()],
+        )?;
+        Ok(())
+    }
+
+    // ----- libraries -------------------------------------------------------------------
+
+    pub fn libraries(&self) -> Result<Vec<Library>> {
+        let mut st = self
+            .conn
+            .prepare("SELECT id, name, kind FROM libraries ORDER BY kind, name")?;
+        let rows = st.query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+            ))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (id, name, kind) = row?;
+            out.push(Library {
+                id: Uuid::parse_str(&id).unwrap_or_default(),
+                name,
+                kind: LibraryKind::parse(&kind).unwrap_or(LibraryKind::Team),
+            });
+        }
+        Ok(out)
+    }
+
+    pub fn library(&self, name: &str) -> Result<Library> {
+        self.libraries()?
+            .into_iter()
+            .find(|l| l.name == name)
+            .ok_or_else(|| Error::NoSuchLibrary(name.to_string()))
+    }
+
+    /// Create a (local) team library.
+    pub fn create_library(&mut self, name: &str, kind: LibraryKind) -> Result<Library> {
+        check_name(
+            name,
+            crate::i18n::tr_static("话术库名称", "the library name"),
+        )?;
+        if self.library(name).is_ok() {
+            return Err(Error::LibraryExists(name.to_string()));
+        }
+        let id = Uuid::now_v7();
+        self.conn.execute(
+            "INSERT INTO libraries (id, name, kind, created_at) VALUES (?1, ?2, ?3, ?4)",
+            params![id.to_string(), name, kind.as_str(), now_ms()],
+        )?;
+        Ok(Library {
+            id,
+            name: name.to_string(),
+            kind,
+        })
+    }
+
+    // ----- folders ---------------------------------------------------------------------
+
+    /// All folders of a library with their paths, in tree order.
+    pub fn folders(&self, library: &Library) -> Result<Vec<Folder>> {
+        let mut st = self.conn.prepare(
+            "SELECT f.id, f.parent_id, f.name, f.position,
+                    (SELECT count(*) FROM snippets s WHERE s.folder_id = f.id)
+             FROM folders f WHERE f.library_id = ?1 ORDER BY f.position, f.name",
+        )?;
+        let rows = st.query_map([library.id.to_string()], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, Option<String>>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, i64>(3)?,
+                r.get::<_, i64>(4)?,
+            ))
+        })?;
+        let mut flat = Vec::new();
+        for row in rows {
+            let (id, parent, name, position, count) = row?;
+            flat.push(Folder {
+                id: Uuid::parse_str(&id).unwrap_or_default(),
+                library_id: library.id,
+                parent_id: parent.and_then(|p| Uuid::parse_str(&p).ok()),
+                name,
+                path: String::new(),
+                position,
+                snippet_count: count as usize,
+            });
+        }
+        // Depth-first walk from the root gives tree order and full paths.
+        let mut out = Vec::with_capacity(flat.len());
+        fn walk(flat: &[Folder], parent: Option<Uuid>, prefix: &str, out: &mut Vec<Folder>) {
+            for f in flat.iter().filter(|f| f.parent_id == parent) {
+                let mut f = f.clone();
+                f.path = if prefix.is_empty() {
+                    f.name.clone()
+                } else {
+                    format!("{prefix}/{}", f.name)
+                };
+                let (id, path) = (f.id, f.path.clone());
+                out.push(f);
+                walk(flat, Some(id), &path, out);
+            }
+        }
+        walk(&flat, None, "", &mut out);
+        Ok(out)
+    }
+
+    fn folder_id_in(
+        tx: &Connection,
+        library: Uuid,
+        path: &str,
+        create: bool,
+    ) -> Result<Option<Uuid>> {
+        let mut parent: Option<Uuid> = None;
+        for name in path.split('/').map(str::trim).filter(|s| !s.is_empty()) {
+            check_name(
+                name,
+                crate::i18n::tr_static("文件夹名称", "the folder name"),
+            )?;
+            let found: Option<String> = tx
+                .query_row(
+                    "SELECT id FROM folders WHERE library_id = ?1 AND ifnull(parent_id, '') = ?2 AND name = ?3",
+                    params![
+                        library.to_string(),
+                        parent.map(|p| p.to_string()).unwrap_or_default(),
+                        name
+                    ],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            parent = Some(match found {
+                Some(id) => Uuid::parse_str(&id).unwrap_or_default(),
+                None if create => {
+                    let id = Uuid::now_v7();
+                    tx.execute(
+                        "INSERT INTO folders (id, library_id, parent_id, name, position)
+                         VALUES (?1, ?2, ?3, ?4, (SELECT ifnull(max(position), -1) + 1 FROM folders
+                                 WHERE library_id = ?2 AND ifnull(parent_id, '') = ifnull(?3, '')))",
+                        params![
+                            id.to_string(),
+                            library.to_string(),
+                            parent.map(|p| p.to_string()),
+                            name
+                        ],
+                    )?;
+                    id
+                }
+                None => return Err(Error::NoSuchFolder(path.to_string())),
+            });
+        }
+        Ok(parent)
+    }
+
+    /// Create a folder path (and its missing parents).
+    pub fn create_folder(&mut self, library: &Library, path: &str) -> Result<Uuid> {
+        if path.split('/').all(|s| s.trim().is_empty()) {
+            return Err(Error::Empty(crate::i18n::tr_static(
+                "文件夹名称",
+                "the folder name",
+            )));
+        }
+        let tx = self.conn.transaction()?;
+        let id = Self::folder_id_in(&tx, library.id, path, true)?;
+        tx.commit()?;
+        Ok(id.unwrap_or_default())
+    }
+
+    /// Delete a folder; with `recursive`, its sub-folders and replies too. Returns the
+    /// number of replies deleted.
+    pub fn remove_folder(
+        &mut self,
+        library: &Library,
+        path: &str,
+        recursive: bool,
+    ) -> Result<usize> {
+        let tx = self.conn.transaction()?;
+        let id = Self::folder_id_in(&tx, library.id, path, false)?
+            .ok_or_else(|| Error::NoSuchFolder(path.to_string()))?;
+        let count: i64 = tx.query_row(
+            "WITH RECURSIVE sub(id) AS (SELECT ?1 UNION ALL SELECT f.id FROM folders f JOIN sub ON f.parent_id = sub.id)
+             SELECT count(*) FROM snippets WHERE folder_id IN (SELECT id FROM sub)",
+            [id.to_string()],
+            |r| r.get(0),
+        )?;
+        if count > 0 && !recursive {
+            return Err(Error::FolderNotEmpty(path.to_string(), count as usize));
+        }
+        tx.execute("DELETE FROM folders WHERE id = ?1", [id.to_string()])?;
+        tx.commit()?;
+        Ok(count as usize)
+    }
+
+    // ----- images ----------------------------------------------------------------------
+
+    /// Check and store an image file; returns the part that refers to it.
+    pub fn add_image(&self, path: &Path) -> Result<Part> {
+        let (bytes, info) = read_image_file(path)?;
+        self.put_image_bytes(&bytes, &info)?;
+        Ok(image_part(&info))
+    }
+
+    /// Store already-checked image bytes.
+    pub fn put_image_bytes(&self, bytes: &[u8], info: &ImageInfo) -> Result<()> {
+        self.blobs.put(bytes, &info.sha256)?;
+        self.conn.execute(
+            "INSERT INTO blobs (sha256, mime, width, height, size, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+             ON CONFLICT (sha256) DO NOTHING",
+            params![info.sha256, info.mime, info.width, info.height, info.size as i64, now_ms()],
+        )?;
+        Ok(())
+    }
+
+    // ----- replies ---------------------------------------------------------------------
+
+    fn check_code(tx: &Connection, library: Uuid, code: &str, except: Option<Uuid>) -> Result<()> {
+        if !is_valid_code(code) {
+            return Err(Error::InvalidCode(code.to_string()));
+        }
+        let taken: Option<(String, String)> = tx
+            .query_row(
+                "SELECT id, title FROM snippets WHERE library_id = ?1 AND code = ?2",
+                params![library.to_string(), code],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        if let Some((id, title)) = taken
+            && Some(id) != except.map(|e| e.to_string())
+        {
+            return Err(Error::CodeTaken {
+                code: code.to_string(),
+                title,
+            });
+        }
+        Ok(())
+    }
+
+    /// Add a reply; returns it as stored.
+    pub fn add_snippet(&mut self, library: &Library, new: NewSnippet) -> Result<Snippet> {
+        let tx = self.conn.transaction()?;
+        let id = Self::insert_snippet(&tx, library, new)?;
+        tx.commit()?;
+        self.snippet(id)
+    }
+
+    /// Add many replies in one transaction (all or nothing).
+    pub fn add_snippets(&mut self, library: &Library, news: Vec<NewSnippet>) -> Result<Vec<Uuid>> {
+        let tx = self.conn.transaction()?;
+        let mut ids = Vec::with_capacity(news.len());
+        for new in news {
+            ids.push(Self::insert_snippet(&tx, library, new)?);
+        }
+        tx.commit()?;
+        Ok(ids)
+    }
+
+    fn insert_snippet(tx: &Transaction<'_>, library: &Library, new: NewSnippet) -> Result<Uuid> {
+        let title = new.title.trim().to_string();
+        if title.is_empty() {
+            return Err(Error::Empty(crate::i18n::tr_static("标题", "the title")));
+        }
+        if title.contains(['\n', '\r']) {
+            return Err(Error::InvalidName(title));
+        }
+        check_parts(&new.parts)?;
+        let code = new
+            .code
+            .map(|c| c.trim().to_string())
+            .filter(|c| !c.is_empty());
+        if let Some(code) = &code {
+            Self::check_code(tx, library.id, code, None)?;
+        }
+        let folder_id = Self::folder_id_in(tx, library.id, &new.folder, true)?;
+        let tags = clean_tags(&new.tags);
+        let apps = clean_tags(&new.apps);
+        let (py, ini) = search_columns(&title, &tags);
+        let id = Uuid::now_v7();
+        let now = now_ms();
+        let parts = serde_json::to_string(&new.parts).unwrap_or_else(|_| "[]".into());
+        tx.execute(
+            "INSERT INTO snippets (id, library_id, folder_id, title, code, tags, apps, parts, position,
+                                   version, created_at, updated_at, body_text, search_pinyin, search_initials)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8,
+                     (SELECT ifnull(max(position), -1) + 1 FROM snippets WHERE library_id = ?2 AND ifnull(folder_id, '') = ifnull(?3, '')),
+                     1, ?9, ?9, ?10, ?11, ?12)",
+            params![
+                id.to_string(),
+                library.id.to_string(),
+                folder_id.map(|f| f.to_string()),
+                title,
+                code,
+                tags.join("\n"),
+                apps.join("\n"),
+                parts,
+                now,
+                body_text(&new.parts),
+                py,
+                ini
+            ],
+        )?;
+        Ok(id)
+    }
+
+    /// Change a reply; bumps its version.
+    pub fn edit_snippet(&mut self, id: Uuid, edit: SnippetEdit) -> Result<Snippet> {
+        let cur = self.snippet(id)?;
+        let tx = self.conn.transaction()?;
+        Self::apply_edit(&tx, &cur, edit)?;
+        tx.commit()?;
+        self.snippet(id)
+    }
+
+    fn apply_edit(tx: &Transaction<'_>, cur: &Snippet, edit: SnippetEdit) -> Result<()> {
+        let title = edit
+            .title
+            .map(|t| t.trim().to_string())
+            .unwrap_or_else(|| cur.title.clone());
+        if title.is_empty() {
+            return Err(Error::Empty(crate::i18n::tr_static("标题", "the title")));
+        }
+        if title.contains(['\n', '\r']) {
+            return Err(Error::InvalidName(title));
+        }
+        let code = match edit.code {
+            Some(c) => c.map(|c| c.trim().to_string()).filter(|c| !c.is_empty()),
+            None => cur.code.clone(),
+        };
+        let tags = edit
+            .tags
+            .map_or_else(|| cur.tags.clone(), |t| clean_tags(&t));
+        let apps = edit
+            .apps
+            .map_or_else(|| cur.apps.clone(), |t| clean_tags(&t));
+        let parts = edit.parts.unwrap_or_else(|| cur.parts.clone());
+        check_parts(&parts)?;
+        if let Some(code) = &code {
+            Self::check_code(tx, cur.library_id, code, Some(cur.id))?;
+        }
+        let folder_id = match &edit.folder {
+            Some(path) => Self::folder_id_in(tx, cur.library_id, path, true)?,
+            None => cur.folder_id,
+        };
+        let (py, ini) = search_columns(&title, &tags);
+        tx.execute(
+            "UPDATE snippets SET title = ?2, code = ?3, tags = ?4, apps = ?5, parts = ?6, folder_id = ?7,
+                    version = version + 1, updated_at = ?8, body_text = ?9, search_pinyin = ?10, search_initials = ?11
+             WHERE id = ?1",
+            params![
+                cur.id.to_string(),
+                title,
+                code,
+                tags.join("\n"),
+                apps.join("\n"),
+                serde_json::to_string(&parts).unwrap_or_else(|_| "[]".into()),
+                folder_id.map(|f| f.to_string()),
+                now_ms(),
+                body_text(&parts),
+                py,
+                ini
+            ],
+        )?;
+        Ok(())
+    }
+
+    /// Apply an import in one transaction: create folders, add and edit replies, and set
+    /// variable defaults where no value exists yet (personal-scope ones in `personal`).
+    /// Returns how many variables were added.
+    pub fn import_batch(
+        &mut self,
+        library: &Library,
+        personal: &Library,
+        folders: &[String],
+        adds: Vec<NewSnippet>,
+        edits: Vec<(Uuid, SnippetEdit)>,
+        vars: &[(String, crate::source::VarDef)],
+    ) -> Result<usize> {
+        let curs = edits
+            .iter()
+            .map(|(id, _)| self.snippet(*id))
+            .collect::<Result<Vec<_>>>()?;
+        let tx = self.conn.transaction()?;
+        for f in folders {
+            Self::folder_id_in(&tx, library.id, f, true)?;
+        }
+        for new in adds {
+            Self::insert_snippet(&tx, library, new)?;
+        }
+        for (cur, (_, edit)) in curs.iter().zip(edits) {
+            Self::apply_edit(&tx, cur, edit)?;
+        }
+        let mut added = 0;
+        for (name, def) in vars {
+            if !template::is_valid_var_name(name) {
+                return Err(Error::InvalidVariableName(name.clone()));
+            }
+            let lib = if def.is_personal() { personal } else { library };
+            added += tx.execute(
+                "INSERT INTO variables (library_id, name, value, description) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (library_id, name) DO NOTHING",
+                params![lib.id.to_string(), name, def.default, def.description],
+            )?;
+        }
+        tx.commit()?;
+        Ok(added)
+    }
+
+    pub fn remove_snippet(&mut self, id: Uuid) -> Result<()> {
+        let n = self
+            .conn
+            .execute("DELETE FROM snippets WHERE id = ?1", [id.to_string()])?;
+        if n == 0 {
+            return Err(Error::NoSuchSnippet(id.to_string()));
+        }
+        Ok(())
+    }
+
+    const SNIPPET_COLS: &'static str =
+        "s.id, l.name, s.library_id, s.folder_id, s.title, s.code, s.tags, s.apps, s.parts,
+         s.position, s.version, s.created_at, s.updated_at";
+
+    fn row_to_snippet(r: &rusqlite::Row<'_>) -> rusqlite::Result<Snippet> {
+        let parts: String = r.get(8)?;
+        Ok(Snippet {
+            id: Uuid::parse_str(&r.get::<_, String>(0)?).unwrap_or_default(),
+            library: r.get(1)?,
+            library_id: Uuid::parse_str(&r.get::<_, String>(2)?).unwrap_or_default(),
+            folder_id: r
+                .get::<_, Option<String>>(3)?
+                .and_then(|f| Uuid::parse_str(&f).ok()),
+            folder: String::new(),
+            title: r.get(4)?,
+            code: r.get(5)?,
+            tags: split_list(&r.get::<_, String>(6)?),
+            apps: split_list(&r.get::<_, String>(7)?),
+            parts: serde_json::from_str(&parts).unwrap_or_default(),
+            position: r.get(9)?,
+            version: r.get(10)?,
+            created_at: r.get(11)?,
+            updated_at: r.get(12)?,
+        })
+    }
+
+    fn folder_paths(&self) -> Result<HashMap<Uuid, String>> {
+        let mut map = HashMap::new();
+        for lib in self.libraries()? {
+            for f in self.folders(&lib)? {
+                map.insert(f.id, f.path);
+            }
+        }
+        Ok(map)
+    }
+
+    fn with_paths(&self, mut list: Vec<Snippet>) -> Result<Vec<Snippet>> {
+        let paths = self.folder_paths()?;
+        for s in &mut list {
+            if let Some(p) = s.folder_id.and_then(|f| paths.get(&f)) {
+                s.folder = p.clone();
+            }
+        }
+        Ok(list)
+    }
+
+    pub fn snippet(&self, id: Uuid) -> Result<Snippet> {
+        let sql = format!(
+            "SELECT {} FROM snippets s JOIN libraries l ON l.id = s.library_id WHERE s.id = ?1",
+            Self::SNIPPET_COLS
+        );
+        let s = self
+            .conn
+            .query_row(&sql, [id.to_string()], Self::row_to_snippet)
+            .optional()?
+            .ok_or_else(|| Error::NoSuchSnippet(id.to_string()))?;
+        Ok(self.with_paths(vec![s])?.remove(0))
+    }
+
+    /// Replies of one library (or all), in folder and position order.
+    pub fn snippets(&self, library: Option<&Library>) -> Result<Vec<Snippet>> {
+        let sql = format!(
+            "SELECT {} FROM snippets s JOIN libraries l ON l.id = s.library_id
+             WHERE (?1 IS NULL OR s.library_id = ?1) ORDER BY l.kind, l.name, s.position, s.title",
+            Self::SNIPPET_COLS
+        );
+        let mut st = self.conn.prepare(&sql)?;
+        let list = st
+            .query_map([library.map(|l| l.id.to_string())], Self::row_to_snippet)?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        let mut list = self.with_paths(list)?;
+        // Tree order of folders, root first.
+        let order: HashMap<Uuid, usize> = self
+            .libraries()?
+            .iter()
+            .flat_map(|l| self.folders(l).unwrap_or_default())
+            .enumerate()
+            .map(|(i, f)| (f.id, i + 1))
+            .collect();
+        list.sort_by_key(|s| {
+            (
+                s.library_id != library.map_or(s.library_id, |l| l.id),
+                s.folder_id
+                    .and_then(|f| order.get(&f).copied())
+                    .unwrap_or(0),
+                s.position,
+            )
+        });
+        Ok(list)
+    }
+
+    /// Find a reply by id, id prefix (8+ hex digits), shortcut code or exact title.
+    pub fn resolve(&self, library: Option<&Library>, key: &str) -> Result<Snippet> {
+        let key = key.trim();
+        if let Ok(id) = Uuid::parse_str(key) {
+            return self.snippet(id);
+        }
+        let lib = library.map(|l| l.id.to_string());
+        let mut found: Vec<(String, String, String)> = Vec::new();
+        for (col, op) in [
+            ("code", "= ?2"),
+            ("title", "= ?2"),
+            ("id", "LIKE ?2 || '%'"),
+        ] {
+            if col == "id"
+                && (key.len() < 8 || !key.bytes().all(|b| b.is_ascii_hexdigit() || b == b'-'))
+            {
+                continue;
+            }
+            let sql = format!(
+                "SELECT s.id, s.title, l.name FROM snippets s JOIN libraries l ON l.id = s.library_id
+                 WHERE (?1 IS NULL OR s.library_id = ?1) AND s.{col} {op} ORDER BY l.kind, l.name LIMIT 10"
+            );
+            let mut st = self.conn.prepare(&sql)?;
+            found = st
+                .query_map(params![lib, key.to_lowercase()], |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+                })?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            if col == "title" && found.is_empty() {
+                found = st
+                    .query_map(params![lib, key], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+                    .collect::<rusqlite::Result<Vec<_>>>()?;
+            }
+            if !found.is_empty() {
+                break;
+            }
+        }
+        match found.len() {
+            0 => Err(Error::NoSuchSnippet(key.to_string())),
+            1 => self.snippet(Uuid::parse_str(&found[0].0).unwrap_or_default()),
+            _ => Err(Error::AmbiguousSnippet(
+                key.to_string(),
+                found
+                    .iter()
+                    .map(|(id, t, l)| format!("{l}/{t} ({})", &id[..8]))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            )),
+        }
+    }
+
+    // ----- variables -------------------------------------------------------------------
+
+    pub fn set_var(&mut self, library: &Library, name: &str, value: &str) -> Result<()> {
+        if !template::is_valid_var_name(name) {
+            return Err(Error::InvalidVariableName(name.to_string()));
+        }
+        self.conn.execute(
+            "INSERT INTO variables (library_id, name, value) VALUES (?1, ?2, ?3)
+             ON CONFLICT (library_id, name) DO UPDATE SET value = excluded.value",
+            params![library.id.to_string(), name, value],
+        )?;
+        Ok(())
+    }
+
+    /// Returns whether it existed.
+    pub fn unset_var(&mut self, library: &Library, name: &str) -> Result<bool> {
+        let n = self.conn.execute(
+            "DELETE FROM variables WHERE library_id = ?1 AND name = ?2",
+            params![library.id.to_string(), name],
+        )?;
+        Ok(n > 0)
+    }
+
+    /// Variables of one library, by name.
+    pub fn vars(&self, library: &Library) -> Result<Vec<(String, String)>> {
+        let mut st = self
+            .conn
+            .prepare("SELECT name, value FROM variables WHERE library_id = ?1 ORDER BY name")?;
+        let rows = st
+            .query_map([library.id.to_string()], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    }
+
+    /// The values a reply of `library` sees: the library's own variables, then the
+    /// personal library's for names the library does not set (e.g. `{客服名}`).
+    pub fn effective_vars(&self, library_id: Uuid) -> Result<HashMap<String, String>> {
+        let mut st = self.conn.prepare(
+            "SELECT v.name, v.value, v.library_id = ?1 FROM variables v JOIN libraries l ON l.id = v.library_id
+             WHERE v.library_id = ?1 OR l.kind = 'personal' ORDER BY v.library_id = ?1",
+        )?;
+        let mut map = HashMap::new();
+        for row in st.query_map([library_id.to_string()], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+        })? {
+            let (k, v) = row?;
+            map.insert(k, v);
+        }
+        Ok(map)
+    }
+
+    // ----- firing ----------------------------------------------------------------------
+
+    /// Render every part of a reply. Prompts must be answered in `prompts`.
+    pub fn render(
+        &self,
+        snippet: &Snippet,
+        prompts: &HashMap<String, String>,
+        clipboard: Option<&dyn Fn() -> Option<String>>,
+    ) -> Result<Vec<Rendered>> {
+        let vars = self.effective_vars(snippet.library_id)?;
+        let ctx = RenderContext {
+            vars: &vars,
+            prompts,
+            now: Local::now(),
+            clipboard,
+        };
+        let mut out = Vec::with_capacity(snippet.parts.len());
+        for p in &snippet.parts {
+            out.push(match p {
+                Part::Text { body } => Rendered::Text(template::render(body, &ctx)?),
+                Part::Image {
+                    sha256,
+                    mime,
+                    width,
+                    height,
+                } => {
+                    if !self.blobs.verify(sha256) {
+                        return Err(Error::BadImage {
+                            path: self.blobs.path_of(sha256),
+                            reason: crate::i18n::tr(
+                                "图片文件缺失或已损坏",
+                                "the image file is missing or damaged",
+                            ),
+                        });
+                    }
+                    Rendered::Image {
+                        path: self.blobs.path_of(sha256),
+                        mime: mime.clone(),
+                        width: *width,
+                        height: *height,
+                    }
+                }
+            });
+        }
+        Ok(out)
+    }
+
+    /// The prompts a reply asks for, in order.
+    pub fn prompts_of(snippet: &Snippet) -> Result<Vec<String>, TemplateError> {
+        let mut names: Vec<String> = Vec::new();
+        for body in snippet.parts.iter().filter_map(Part::text) {
+            for p in template::prompts(body)? {
+                if !names.contains(&p) {
+                    names.push(p);
+                }
+            }
+        }
+        Ok(names)
+    }
+
+    /// Count one fire of a reply (counts only, never content).
+    pub fn record_fire(&mut self, id: Uuid) -> Result<()> {
+        let now = Utc::now();
+        self.conn.execute(
+            "INSERT INTO usage (snippet_id, day, count, last_at) VALUES (?1, ?2, 1, ?3)
+             ON CONFLICT (snippet_id, day) DO UPDATE SET count = count + 1, last_at = excluded.last_at",
+            params![id.to_string(), now.format("%Y-%m-%d").to_string(), now.timestamp_millis()],
+        )?;
+        Ok(())
+    }
+
+    /// Fires of a reply in the last `days` days.
+    pub fn fires(&self, id: Uuid, days: i64) -> Result<u64> {
+        let since = (Utc::now() - chrono::Duration::days(days))
+            .format("%Y-%m-%d")
+            .to_string();
+        let n: i64 = self.conn.query_row(
+            "SELECT ifnull(sum(count), 0) FROM usage WHERE snippet_id = ?1 AND day > ?2",
+            params![id.to_string(), since],
+            |r| r.get(0),
+        )?;
+        Ok(n as u64)
+    }
+
+    // ----- search ----------------------------------------------------------------------
+
+    /// Ranked search, best first. Streams over the stored search columns, so it needs no
+    /// index in memory: this is what `qreply search` runs.
+    pub fn search(&self, query: &str, opts: &SearchOptions) -> Result<Vec<Hit<Uuid>>> {
+        let since = (Utc::now() - chrono::Duration::days(30))
+            .format("%Y-%m-%d")
+            .to_string();
+        let now = now_ms();
+        let mut st = self.conn.prepare_cached(
+            "SELECT s.id, s.title, ifnull(s.code, ''), s.tags, s.body_text, s.search_pinyin, s.search_initials,
+                    u.fires, u.last_at
+             FROM snippets s
+             LEFT JOIN (SELECT snippet_id, sum(count) AS fires, max(last_at) AS last_at FROM usage
+                        WHERE day > ?2 GROUP BY snippet_id) u ON u.snippet_id = s.id
+             WHERE (?1 IS NULL OR s.library_id = ?1)
+             ORDER BY s.rowid",
+        )?;
+        let mut rows = st.query(params![opts.library.map(|l| l.to_string()), since])?;
+        let mut scorer = Scorer::new(query);
+        let mut top = TopK::new(opts.limit);
+        while let Some(r) = rows.next()? {
+            let fires: Option<i64> = r.get(7)?;
+            let last: Option<i64> = r.get(8)?;
+            let boost = usage_boost(
+                fires.unwrap_or(0).max(0) as u64,
+                last.map(|l| (now - l) / 1000),
+            );
+            let score = if scorer.is_empty() {
+                Some(boost)
+            } else {
+                let f = SearchFields {
+                    title: r.get_ref(1)?.as_str().unwrap_or_default(),
+                    code: r.get_ref(2)?.as_str().unwrap_or_default(),
+                    tags: r.get_ref(3)?.as_str().unwrap_or_default(),
+                    body: r.get_ref(4)?.as_str().unwrap_or_default(),
+                    pinyin: r.get_ref(5)?.as_str().unwrap_or_default(),
+                    initials: r.get_ref(6)?.as_str().unwrap_or_default(),
+                };
+                scorer.score(&f).map(|s| s + boost)
+            };
+            if let Some(score) = score
+                && top.admits(score)
+            {
+                let id: String = r.get(0)?;
+                top.push(score, Uuid::parse_str(&id).unwrap_or_default());
+            }
+        }
+        Ok(top.into_hits())
+    }
+
+    /// Run `f` inside one transaction on the raw connection (bulk loaders, tests).
+    pub fn transaction<T>(&mut self, f: impl FnOnce(&Transaction<'_>) -> Result<T>) -> Result<T> {
+        let tx = self.conn.transaction()?;
+        let out = f(&tx)?;
+        tx.commit()?;
+        Ok(out)
+    }
+
+    /// Consistency check of the database file (`PRAGMA integrity_check` and foreign keys).
+    pub fn check_integrity(&self) -> Result<Vec<String>> {
+        let mut problems = Vec::new();
+        let mut st = self.conn.prepare("PRAGMA integrity_check")?;
+        for row in st.query_map([], |r| r.get::<_, String>(0))? {
+            let row = row?;
+            if row != "ok" {
+                problems.push(row);
+            }
+        }
+        let mut st = self.conn.prepare("PRAGMA foreign_key_check")?;
+        for row in st.query_map([], |r| r.get::<_, String>(0))? {
+            problems.push(format!("foreign key violation in {}", row?));
+        }
+        Ok(problems)
+    }
+}
+
+/// The part that refers to a stored image.
+pub fn image_part(info: &ImageInfo) -> Part {
+    Part::Image {
+        sha256: info.sha256.clone(),
+        mime: info.mime.clone(),
+        width: info.width,
+        height: info.height,
+    }
+}

@@ -1,0 +1,361 @@
+//! Variables in reply text: `{店铺名}`, built-ins such as `{日期}` / `{date}`, prompts
+//! `{?买家昵称}`, and `{{` / `}}` for literal braces.
+//!
+//! Parsing is separate from rendering so that `lint` can list every variable a reply uses
+//! without rendering it, and rendering never lets an unresolved variable through: an
+//! unknown variable is an error, never raw braces in a chat.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Datelike, Days, Local};
+
+use crate::i18n::tr;
+
+/// One piece of a parsed template.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Segment<'a> {
+    Literal(&'a str),
+    /// `{{` or `}}`.
+    Brace(char),
+    Var(&'a str),
+    Prompt(&'a str),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum TemplateError {
+    #[error("{}", tr(format!("第 {line} 行第 {col} 列：「{{」没有配对的「}}」（要写花括号本身请用 {{{{ ）"), format!("line {line}, column {col}: \"{{\" is never closed (write {{{{ for a literal brace)")))]
+    Unclosed { line: usize, col: usize },
+    #[error("{}", tr(format!("第 {line} 行第 {col} 列：多余的「}}」（要写花括号本身请用 }}}} ）"), format!("line {line}, column {col}: stray \"}}\" (write }}}} for a literal brace)")))]
+    StrayClose { line: usize, col: usize },
+    #[error("{}", tr(format!("第 {line} 行第 {col} 列：变量名不能为空"), format!("line {line}, column {col}: empty variable name")))]
+    EmptyName { line: usize, col: usize },
+    #[error("{}", tr(format!("未知变量 {{{_0}}}：既不是内置变量，也没有设置（用 qreply vars set 设置）"), format!("unknown variable {{{_0}}}: not a built-in and not set (set it with qreply vars set)")))]
+    UnknownVariable(String),
+    #[error("{}", tr(format!("需要填写 {{?{_0}}}"), format!("a value for {{?{_0}}} is needed")))]
+    MissingPrompt(String),
+    #[error(
+        "{}",
+        tr(
+            "读取剪贴板失败，无法填入 {剪贴板}",
+            "could not read the clipboard for {clipboard}"
+        )
+    )]
+    ClipboardUnavailable,
+}
+
+fn line_col(s: &str, byte: usize) -> (usize, usize) {
+    let before = &s[..byte];
+    let line = before.matches('\n').count() + 1;
+    let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, col)
+}
+
+/// Split a template into segments.
+pub fn parse(s: &str) -> Result<Vec<Segment<'_>>, TemplateError> {
+    let mut out = Vec::new();
+    let bytes = s.as_bytes();
+    let mut i = 0;
+    let mut lit_start = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'{' | b'}' if bytes.get(i + 1) == Some(&bytes[i]) => {
+                if lit_start < i {
+                    out.push(Segment::Literal(&s[lit_start..i]));
+                }
+                out.push(Segment::Brace(bytes[i] as char));
+                i += 2;
+                lit_start = i;
+            }
+            b'}' => {
+                let (line, col) = line_col(s, i);
+                return Err(TemplateError::StrayClose { line, col });
+            }
+            b'{' => {
+                let Some(len) = s[i + 1..].find(['}', '{', '\n']) else {
+                    let (line, col) = line_col(s, i);
+                    return Err(TemplateError::Unclosed { line, col });
+                };
+                let end = i + 1 + len;
+                if bytes[end] != b'}' {
+                    let (line, col) = line_col(s, i);
+                    return Err(TemplateError::Unclosed { line, col });
+                }
+                if lit_start < i {
+                    out.push(Segment::Literal(&s[lit_start..i]));
+                }
+                let inner = s[i + 1..end].trim();
+                let (prompt, name) = match inner.strip_prefix(['?', '？']) {
+                    Some(rest) => (true, rest.trim()),
+                    None => (false, inner),
+                };
+                if name.is_empty() {
+                    let (line, col) = line_col(s, i);
+                    return Err(TemplateError::EmptyName { line, col });
+                }
+                out.push(if prompt {
+                    Segment::Prompt(name)
+                } else {
+                    Segment::Var(name)
+                });
+                i = end + 1;
+                lit_start = i;
+            }
+            _ => i += 1,
+        }
+    }
+    if lit_start < s.len() {
+        out.push(Segment::Literal(&s[lit_start..]));
+    }
+    Ok(out)
+}
+
+/// The built-in variables, Chinese names first with their English aliases.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Builtin {
+    Date,
+    Time,
+    Weekday { english: bool },
+    Tomorrow,
+    Clipboard,
+}
+
+/// Every built-in name, for completion and docs.
+pub const BUILTIN_NAMES: &[&str] = &[
+    "日期",
+    "date",
+    "时间",
+    "time",
+    "星期",
+    "weekday",
+    "明天",
+    "tomorrow",
+    "剪贴板",
+    "clipboard",
+];
+
+impl Builtin {
+    pub fn from_name(name: &str) -> Option<Builtin> {
+        Some(match name {
+            "日期" | "date" => Builtin::Date,
+            "时间" | "time" => Builtin::Time,
+            "星期" => Builtin::Weekday { english: false },
+            "weekday" => Builtin::Weekday { english: true },
+            "明天" | "tomorrow" => Builtin::Tomorrow,
+            "剪贴板" | "clipboard" => Builtin::Clipboard,
+            _ => return None,
+        })
+    }
+}
+
+/// Everything a render needs besides the template.
+pub struct RenderContext<'a> {
+    /// Variable values, already merged in priority order (library's over personal).
+    pub vars: &'a HashMap<String, String>,
+    /// Answers to `{?prompt}`s.
+    pub prompts: &'a HashMap<String, String>,
+    pub now: DateTime<Local>,
+    /// Reads the clipboard for `{剪贴板}`; `None` when no clipboard is available.
+    pub clipboard: Option<&'a dyn Fn() -> Option<String>>,
+}
+
+const WEEKDAYS_ZH: [&str; 7] = [
+    "星期一",
+    "星期二",
+    "星期三",
+    "星期四",
+    "星期五",
+    "星期六",
+    "星期日",
+];
+
+fn builtin_value(b: Builtin, ctx: &RenderContext<'_>) -> Result<String, TemplateError> {
+    Ok(match b {
+        Builtin::Date => ctx.now.format("%Y-%m-%d").to_string(),
+        Builtin::Time => ctx.now.format("%H:%M").to_string(),
+        Builtin::Weekday { english: false } => {
+            WEEKDAYS_ZH[ctx.now.weekday().num_days_from_monday() as usize].to_string()
+        }
+        Builtin::Weekday { english: true } => ctx.now.format("%A").to_string(),
+        Builtin::Tomorrow => ctx
+            .now
+            .checked_add_days(Days::new(1))
+            .unwrap_or(ctx.now)
+            .format("%Y-%m-%d")
+            .to_string(),
+        Builtin::Clipboard => ctx
+            .clipboard
+            .and_then(|read| read())
+            .ok_or(TemplateError::ClipboardUnavailable)?,
+    })
+}
+
+/// Render a template. Set variables win over built-ins of the same name, so a team can
+/// override, say, `{日期}` with a fixed text on purpose.
+pub fn render(s: &str, ctx: &RenderContext<'_>) -> Result<String, TemplateError> {
+    let mut out = String::with_capacity(s.len() + 16);
+    for seg in parse(s)? {
+        match seg {
+            Segment::Literal(l) => out.push_str(l),
+            Segment::Brace(c) => out.push(c),
+            Segment::Var(name) => match ctx.vars.get(name) {
+                Some(v) => out.push_str(v),
+                None => match Builtin::from_name(name) {
+                    Some(b) => out.push_str(&builtin_value(b, ctx)?),
+                    None => return Err(TemplateError::UnknownVariable(name.to_string())),
+                },
+            },
+            Segment::Prompt(name) => match ctx.prompts.get(name) {
+                Some(v) => out.push_str(v),
+                None => return Err(TemplateError::MissingPrompt(name.to_string())),
+            },
+        }
+    }
+    Ok(out)
+}
+
+/// The distinct prompts of a template, in order of first use.
+pub fn prompts(s: &str) -> Result<Vec<String>, TemplateError> {
+    let mut names: Vec<String> = Vec::new();
+    for seg in parse(s)? {
+        if let Segment::Prompt(p) = seg
+            && !names.iter().any(|n| n == p)
+        {
+            names.push(p.to_string());
+        }
+    }
+    Ok(names)
+}
+
+/// Whether a name may be used as a variable name when setting one.
+pub fn is_valid_var_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.chars().count() <= 32
+        && !name.starts_with(['?', '？'])
+        && !name
+            .chars()
+            .any(|c| c == '{' || c == '}' || c.is_whitespace() || c.is_control())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn ctx_with<'a>(
+        vars: &'a HashMap<String, String>,
+        prompts: &'a HashMap<String, String>,
+        clip: Option<&'a dyn Fn() -> Option<String>>,
+    ) -> RenderContext<'a> {
+        RenderContext {
+            vars,
+            prompts,
+            now: Local
+                .with_ymd_and_hms(2026, 11, 23, 14, 5, 0)
+                .single()
+                .unwrap_or_else(Local::now),
+            clipboard: clip,
+        }
+    }
+
+    #[test]
+    fn parses_variables_prompts_and_escaped_braces() {
+        let segs = parse("亲{{注意}}，{店铺名}欢迎{?买家昵称}").unwrap_or_default();
+        assert_eq!(
+            segs,
+            vec![
+                Segment::Literal("亲"),
+                Segment::Brace('{'),
+                Segment::Literal("注意"),
+                Segment::Brace('}'),
+                Segment::Literal("，"),
+                Segment::Var("店铺名"),
+                Segment::Literal("欢迎"),
+                Segment::Prompt("买家昵称"),
+            ]
+        );
+    }
+
+    #[test]
+    fn syntax_errors_name_line_and_column() {
+        assert_eq!(
+            parse("第一行\n亲{店铺名"),
+            Err(TemplateError::Unclosed { line: 2, col: 2 })
+        );
+        assert_eq!(
+            parse("ab}c"),
+            Err(TemplateError::StrayClose { line: 1, col: 3 })
+        );
+        assert_eq!(
+            parse("x{ }"),
+            Err(TemplateError::EmptyName { line: 1, col: 2 })
+        );
+        assert!(matches!(
+            parse("{a\n}"),
+            Err(TemplateError::Unclosed { .. })
+        ));
+    }
+
+    #[test]
+    fn renders_set_variables_builtins_and_prompts() {
+        let vars = HashMap::from([("店铺名".to_string(), "小满家".to_string())]);
+        let prompts = HashMap::from([("买家昵称".to_string(), "阿花".to_string())]);
+        let clip = || Some("SF123".to_string());
+        let ctx = ctx_with(&vars, &prompts, Some(&clip));
+        let out = render(
+            "{?买家昵称}您好，{店铺名}今天{日期}（{星期}）{时间}，明天是{明天}，单号{剪贴板}，{weekday} {date}",
+            &ctx,
+        );
+        assert_eq!(
+            out.as_deref(),
+            Ok(
+                "阿花您好，小满家今天2026-11-23（星期一）14:05，明天是2026-11-24，单号SF123，Monday 2026-11-23"
+            )
+        );
+    }
+
+    #[test]
+    fn unknown_variables_and_missing_prompts_are_errors() {
+        let empty = HashMap::new();
+        let ctx = ctx_with(&empty, &empty, None);
+        assert_eq!(
+            render("{店铺}", &ctx),
+            Err(TemplateError::UnknownVariable("店铺".into()))
+        );
+        assert_eq!(
+            render("{?昵称}", &ctx),
+            Err(TemplateError::MissingPrompt("昵称".into()))
+        );
+        assert_eq!(
+            render("{剪贴板}", &ctx),
+            Err(TemplateError::ClipboardUnavailable)
+        );
+    }
+
+    #[test]
+    fn set_variables_override_builtins() {
+        let vars = HashMap::from([("日期".to_string(), "双11当天".to_string())]);
+        let empty = HashMap::new();
+        assert_eq!(
+            render("{日期}", &ctx_with(&vars, &empty, None)).as_deref(),
+            Ok("双11当天")
+        );
+    }
+
+    #[test]
+    fn prompts_are_listed_once_in_order() {
+        assert_eq!(
+            prompts("{?a}{?b}{?a}{c}").unwrap_or_default(),
+            vec!["a".to_string(), "b".to_string()]
+        );
+    }
+
+    #[test]
+    fn variable_names_are_checked() {
+        assert!(is_valid_var_name("店铺名"));
+        assert!(is_valid_var_name("shop_name"));
+        assert!(!is_valid_var_name(""));
+        assert!(!is_valid_var_name("a b"));
+        assert!(!is_valid_var_name("?x"));
+        assert!(!is_valid_var_name("{x}"));
+    }
+}
