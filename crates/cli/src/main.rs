@@ -1,1 +1,870 @@
-fn main() {}
+//! `qreply`: QuickReply from the terminal — manage, search and fire replies, check packs.
+
+mod clipboard;
+
+use std::collections::{HashMap, HashSet};
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+
+use anyhow::{Context, Result, bail};
+use clap::{ArgMatches, CommandFactory, FromArgMatches, Parser, Subcommand};
+use quickreply_core::i18n::{self, Lang, tr};
+use quickreply_core::lint::{LintContext, lint};
+use quickreply_core::proto::{LibraryKind, Part};
+use quickreply_core::store::{PERSONAL, default_data_dir};
+use quickreply_core::{
+    Library, NewSnippet, Rendered, SearchOptions, Snippet, SnippetEdit, Store, packs, source,
+};
+use serde_json::json;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "qreply",
+    version,
+    about = "QuickReply 快捷回复 — manage, search and fire replies from the terminal"
+)]
+struct Cli {
+    /// Data directory (default: the OS data dir, or $QUICKREPLY_DATA_DIR)
+    #[arg(long, global = true, value_name = "DIR")]
+    data_dir: Option<PathBuf>,
+    /// Message language: zh-CN (default) or en; also $QUICKREPLY_LANG
+    #[arg(long, global = true, value_name = "LANG")]
+    lang: Option<String>,
+    #[command(subcommand)]
+    cmd: Cmd,
+}
+
+#[derive(Subcommand, Debug)]
+enum Cmd {
+    /// Add a reply: parts in the order given, e.g. --text "…" --image card.png --text "…"
+    Add {
+        #[arg(long)]
+        title: String,
+        /// Shortcut code (lowercase letters/digits), e.g. fh
+        #[arg(long)]
+        code: Option<String>,
+        /// Folder path, e.g. 物流 or 售前/尺码 (created if missing)
+        #[arg(long, default_value = "")]
+        folder: String,
+        #[arg(long = "tag", value_name = "TAG")]
+        tags: Vec<String>,
+        /// Only for these chat apps (wechat, qianniu, …)
+        #[arg(long = "app", value_name = "APP")]
+        apps: Vec<String>,
+        /// A text part
+        #[arg(long = "text", value_name = "TEXT")]
+        texts: Vec<String>,
+        /// An image part (PNG, JPEG, GIF, WebP, BMP)
+        #[arg(long = "image", value_name = "FILE")]
+        images: Vec<PathBuf>,
+        #[arg(long, default_value = PERSONAL)]
+        library: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Change a reply; --text/--image replace all parts
+    Edit {
+        /// Id, shortcut code or exact title
+        key: String,
+        #[arg(long)]
+        title: Option<String>,
+        #[arg(long, conflicts_with = "no_code")]
+        code: Option<String>,
+        /// Remove the shortcut code
+        #[arg(long)]
+        no_code: bool,
+        #[arg(long)]
+        folder: Option<String>,
+        /// Replace the tags
+        #[arg(long = "tag", value_name = "TAG")]
+        tags: Option<Vec<String>>,
+        #[arg(long = "app", value_name = "APP")]
+        apps: Option<Vec<String>>,
+        #[arg(long = "text", value_name = "TEXT")]
+        texts: Vec<String>,
+        #[arg(long = "image", value_name = "FILE")]
+        images: Vec<PathBuf>,
+        #[arg(long)]
+        library: Option<String>,
+    },
+    /// Delete a reply, or a folder with --folder
+    Rm {
+        /// Id, shortcut code or exact title
+        #[arg(required_unless_present = "folder")]
+        key: Option<String>,
+        #[arg(long, conflicts_with = "key")]
+        folder: Option<String>,
+        /// With --folder: delete its replies and sub-folders too
+        #[arg(long)]
+        recursive: bool,
+        #[arg(long)]
+        library: Option<String>,
+    },
+    /// List replies, one per line: title, code, folder, id
+    Ls {
+        #[arg(long)]
+        library: Option<String>,
+        /// Only this folder (and its sub-folders)
+        #[arg(long)]
+        folder: Option<String>,
+        /// List folders instead of replies
+        #[arg(long)]
+        folders: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show one reply in full
+    Show {
+        key: String,
+        #[arg(long)]
+        library: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Search: fuzzy over title, code, tags, body and pinyin; best first
+    Search {
+        #[arg(required = true)]
+        query: Vec<String>,
+        #[arg(long)]
+        library: Option<String>,
+        #[arg(long, default_value_t = 10)]
+        limit: usize,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Render a reply (variables filled) and print it or put it on the clipboard
+    Fire {
+        /// Id, shortcut code or exact title
+        key: String,
+        #[arg(long)]
+        library: Option<String>,
+        /// Answer a prompt: --set 买家昵称=阿花
+        #[arg(long = "set", value_name = "NAME=VALUE")]
+        sets: Vec<String>,
+        /// Put the part on the system clipboard
+        #[arg(long)]
+        clipboard: bool,
+        /// Which part goes on the clipboard (1-based)
+        #[arg(long, default_value_t = 1)]
+        part: usize,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Team and personal variables
+    Vars {
+        #[command(subcommand)]
+        cmd: VarsCmd,
+    },
+    /// Libraries: the personal one and local team libraries
+    Library {
+        #[command(subcommand)]
+        cmd: LibraryCmd,
+    },
+    /// Check a library, or a source pack folder, and exit non-zero on problems
+    Lint {
+        /// A source pack folder (e.g. snippets/zh-CN) or a folder of packs (snippets/)
+        path: Option<PathBuf>,
+        #[arg(long)]
+        library: Option<String>,
+    },
+    /// Import a source pack folder into a library
+    Import {
+        path: PathBuf,
+        #[arg(long, default_value = PERSONAL)]
+        into: String,
+    },
+    #[command(name = "__hold-clipboard", hide = true)]
+    HoldClipboard,
+}
+
+#[derive(Subcommand, Debug)]
+enum VarsCmd {
+    /// Set a variable, e.g. vars set 店铺名 小满家居
+    Set {
+        name: String,
+        value: String,
+        #[arg(long, default_value = PERSONAL)]
+        library: String,
+    },
+    Unset {
+        name: String,
+        #[arg(long, default_value = PERSONAL)]
+        library: String,
+    },
+    Ls {
+        #[arg(long)]
+        library: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum LibraryCmd {
+    Ls {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Create a local team library
+    Add { name: String },
+}
+
+/// `--text` and `--image` in the order they were given.
+fn ordered_parts(m: &ArgMatches, texts: &[String], images: &[PathBuf]) -> Vec<(usize, Source)> {
+    let mut out = Vec::new();
+    if let Some(idx) = m.indices_of("texts") {
+        out.extend(idx.zip(texts.iter().cloned().map(Source::Text)));
+    }
+    if let Some(idx) = m.indices_of("images") {
+        out.extend(idx.zip(images.iter().cloned().map(Source::Image)));
+    }
+    out.sort_by_key(|(i, _)| *i);
+    out
+}
+
+enum Source {
+    Text(String),
+    Image(PathBuf),
+}
+
+fn build_parts(store: &Store, sources: Vec<(usize, Source)>) -> Result<Vec<Part>> {
+    sources
+        .into_iter()
+        .map(|(_, s)| {
+            Ok(match s {
+                Source::Text(body) => Part::Text { body },
+                Source::Image(path) => store.add_image(&path)?,
+            })
+        })
+        .collect()
+}
+
+fn lib_opt(store: &Store, name: Option<&str>) -> Result<Option<Library>> {
+    Ok(match name {
+        Some(n) => Some(store.library(n)?),
+        None => None,
+    })
+}
+
+fn line(s: &Snippet) -> String {
+    let folder = if s.folder.is_empty() {
+        s.library.clone()
+    } else {
+        format!("{}/{}", s.library, s.folder)
+    };
+    format!(
+        "{}\t{}\t{}\t{}",
+        s.title,
+        s.code.as_deref().unwrap_or("-"),
+        folder,
+        s.id
+    )
+}
+
+fn snippet_json(s: &Snippet) -> serde_json::Value {
+    json!({
+        "id": s.id,
+        "title": s.title,
+        "code": s.code,
+        "library": s.library,
+        "folder": s.folder,
+        "tags": s.tags,
+        "apps": s.apps,
+        "parts": s.parts,
+        "version": s.version,
+    })
+}
+
+fn print_json(v: &serde_json::Value) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    serde_json::to_writer_pretty(&mut out, v)?;
+    writeln!(out)?;
+    Ok(())
+}
+
+/// Report variables a reply uses that nothing defines (add/edit warn, lint fails).
+fn warn_unknown_vars(store: &Store, s: &Snippet) -> Result<()> {
+    let vars = store.effective_vars(s.library_id)?;
+    let mut unknown = Vec::new();
+    for body in s.parts.iter().filter_map(Part::text) {
+        for seg in quickreply_core::template::parse(body)? {
+            if let quickreply_core::template::Segment::Var(name) = seg
+                && !vars.contains_key(name)
+                && quickreply_core::template::Builtin::from_name(name).is_none()
+                && !unknown.contains(&name.to_string())
+            {
+                unknown.push(name.to_string());
+            }
+        }
+    }
+    for name in unknown {
+        eprintln!(
+            "{}",
+            tr(
+                format!(
+                    "注意：变量 {{{name}}} 还没有设置，发送前请用 `qreply vars set {name} …` 设置"
+                ),
+                format!(
+                    "note: variable {{{name}}} is not set yet; set it with `qreply vars set {name} …` before firing"
+                )
+            )
+        );
+    }
+    Ok(())
+}
+
+fn ask_prompts(names: &[String], given: &mut HashMap<String, String>) -> Result<()> {
+    let missing: Vec<&String> = names.iter().filter(|n| !given.contains_key(*n)).collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    if !std::io::stdin().is_terminal() {
+        bail!(tr(
+            format!(
+                "这条话术需要填写：{}；请用 --set 名称=值 提供",
+                missing
+                    .iter()
+                    .map(|n| format!("{{?{n}}}"))
+                    .collect::<Vec<_>>()
+                    .join("、")
+            ),
+            format!(
+                "this reply asks for {}; give them with --set NAME=VALUE",
+                missing
+                    .iter()
+                    .map(|n| format!("{{?{n}}}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        ));
+    }
+    for name in missing {
+        eprint!("{name}: ");
+        std::io::stderr().flush()?;
+        let mut value = String::new();
+        std::io::stdin().read_line(&mut value)?;
+        given.insert(
+            name.clone(),
+            value.trim_end_matches(['\n', '\r']).to_string(),
+        );
+    }
+    Ok(())
+}
+
+fn lint_path(path: &PathBuf) -> Result<usize> {
+    // A folder of packs (each with pack.toml) or one pack.
+    let mut roots = Vec::new();
+    if path.join("pack.toml").exists() {
+        roots.push(path.clone());
+    } else {
+        let mut subs: Vec<PathBuf> = std::fs::read_dir(path)
+            .with_context(|| path.display().to_string())?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.join("pack.toml").exists())
+            .collect();
+        subs.sort();
+        if subs.is_empty() {
+            roots.push(path.clone());
+        }
+        roots.extend(subs);
+    }
+    let mut total = 0;
+    for root in roots {
+        let pack = source::read_dir(&root)?;
+        let extra = HashSet::new();
+        let never = |_: &str| false;
+        let problems = lint(
+            &pack,
+            &LintContext {
+                extra_vars: &extra,
+                blob_ok: &never,
+            },
+        );
+        for p in &problems {
+            println!("{p}");
+        }
+        let folders = pack.folders.len();
+        println!(
+            "{}",
+            tr(
+                format!(
+                    "{}：{} 条话术，{} 个文件夹，{} 个变量，{} 个问题",
+                    root.display(),
+                    pack.snippets.len(),
+                    folders,
+                    pack.meta.variables.len(),
+                    problems.len()
+                ),
+                format!(
+                    "{}: {} replies, {} folders, {} variables, {} problems",
+                    root.display(),
+                    pack.snippets.len(),
+                    folders,
+                    pack.meta.variables.len(),
+                    problems.len()
+                )
+            )
+        );
+        total += problems.len();
+    }
+    Ok(total)
+}
+
+fn lint_store(store: &Store, library: Option<&str>) -> Result<usize> {
+    let libs = match library {
+        Some(l) => vec![store.library(l)?],
+        None => store.libraries()?,
+    };
+    let personal_vars: HashSet<String> = store
+        .vars(&store.library(PERSONAL)?)?
+        .into_iter()
+        .map(|(k, _)| k)
+        .collect();
+    let blob_ok = |sha: &str| store.blobs().verify(sha);
+    let mut total = 0;
+    for lib in libs {
+        let pack = packs::from_library(store, &lib)?;
+        let problems = lint(
+            &pack,
+            &LintContext {
+                extra_vars: &personal_vars,
+                blob_ok: &blob_ok,
+            },
+        );
+        for p in &problems {
+            println!("{p}");
+        }
+        println!(
+            "{}",
+            tr(
+                format!(
+                    "话术库 {}：{} 条话术，{} 个问题",
+                    lib.name,
+                    pack.snippets.len(),
+                    problems.len()
+                ),
+                format!(
+                    "library {}: {} replies, {} problems",
+                    lib.name,
+                    pack.snippets.len(),
+                    problems.len()
+                )
+            )
+        );
+        total += problems.len();
+    }
+    Ok(total)
+}
+
+fn run(cli: Cli, m: &ArgMatches) -> Result<i32> {
+    if let Cmd::HoldClipboard = cli.cmd {
+        clipboard::hold()?;
+        return Ok(0);
+    }
+    if let Cmd::Lint {
+        path: Some(path), ..
+    } = &cli.cmd
+    {
+        return Ok(i32::from(lint_path(path)? > 0));
+    }
+    let dir = cli.data_dir.clone().unwrap_or_else(default_data_dir);
+    let mut store = Store::open(&dir)?;
+    let sub = m.subcommand().map(|(_, m)| m);
+    match cli.cmd {
+        Cmd::Add {
+            title,
+            code,
+            folder,
+            tags,
+            apps,
+            texts,
+            images,
+            library,
+            json,
+        } => {
+            let lib = store.library(&library)?;
+            let sources = ordered_parts(sub.unwrap_or(m), &texts, &images);
+            let parts = build_parts(&store, sources)?;
+            let s = store.add_snippet(
+                &lib,
+                NewSnippet {
+                    title,
+                    code,
+                    tags,
+                    apps,
+                    folder,
+                    parts,
+                },
+            )?;
+            warn_unknown_vars(&store, &s)?;
+            if json {
+                print_json(&snippet_json(&s))?;
+            } else {
+                println!("{}", line(&s));
+            }
+        }
+        Cmd::Edit {
+            key,
+            title,
+            code,
+            no_code,
+            folder,
+            tags,
+            apps,
+            texts,
+            images,
+            library,
+        } => {
+            let lib = lib_opt(&store, library.as_deref())?;
+            let cur = store.resolve(lib.as_ref(), &key)?;
+            let sources = ordered_parts(sub.unwrap_or(m), &texts, &images);
+            let parts = if sources.is_empty() {
+                None
+            } else {
+                Some(build_parts(&store, sources)?)
+            };
+            let code = if no_code { Some(None) } else { code.map(Some) };
+            let s = store.edit_snippet(
+                cur.id,
+                SnippetEdit {
+                    title,
+                    code,
+                    tags,
+                    apps,
+                    folder,
+                    parts,
+                },
+            )?;
+            warn_unknown_vars(&store, &s)?;
+            println!("{}", line(&s));
+        }
+        Cmd::Rm {
+            key,
+            folder,
+            recursive,
+            library,
+        } => {
+            if let Some(folder) = folder {
+                let lib = store.library(library.as_deref().unwrap_or(PERSONAL))?;
+                let n = store.remove_folder(&lib, &folder, recursive)?;
+                println!(
+                    "{}",
+                    tr(
+                        format!("已删除文件夹「{folder}」和 {n} 条话术"),
+                        format!("deleted folder \"{folder}\" and {n} replies")
+                    )
+                );
+            } else if let Some(key) = key {
+                let lib = lib_opt(&store, library.as_deref())?;
+                let s = store.resolve(lib.as_ref(), &key)?;
+                store.remove_snippet(s.id)?;
+                println!(
+                    "{}",
+                    tr(
+                        format!("已删除「{}」", s.title),
+                        format!("deleted \"{}\"", s.title)
+                    )
+                );
+            }
+        }
+        Cmd::Ls {
+            library,
+            folder,
+            folders,
+            json,
+        } => {
+            let lib = lib_opt(&store, library.as_deref())?;
+            if folders {
+                let libs = match lib {
+                    Some(l) => vec![l],
+                    None => store.libraries()?,
+                };
+                let mut rows = Vec::new();
+                for l in &libs {
+                    for f in store.folders(l)? {
+                        rows.push((l.name.clone(), f));
+                    }
+                }
+                if json {
+                    print_json(&json!(rows.iter().map(|(l, f)| json!({"library": l, "path": f.path, "replies": f.snippet_count})).collect::<Vec<_>>()))?;
+                } else {
+                    for (l, f) in rows {
+                        println!("{l}/{}\t{}", f.path, f.snippet_count);
+                    }
+                }
+                return Ok(0);
+            }
+            let mut list = store.snippets(lib.as_ref())?;
+            if let Some(folder) = folder {
+                let prefix = format!("{folder}/");
+                list.retain(|s| s.folder == folder || s.folder.starts_with(&prefix));
+            }
+            if json {
+                print_json(&json!(list.iter().map(snippet_json).collect::<Vec<_>>()))?;
+            } else {
+                let mut out = std::io::stdout().lock();
+                for s in &list {
+                    writeln!(out, "{}", line(s))?;
+                }
+            }
+        }
+        Cmd::Show { key, library, json } => {
+            let lib = lib_opt(&store, library.as_deref())?;
+            let s = store.resolve(lib.as_ref(), &key)?;
+            if json {
+                print_json(&snippet_json(&s))?;
+            } else {
+                println!("{}", line(&s));
+                if !s.tags.is_empty() {
+                    println!("tags: {}", s.tags.join(", "));
+                }
+                for (i, p) in s.parts.iter().enumerate() {
+                    println!("--- {}/{}", i + 1, s.parts.len());
+                    match p {
+                        Part::Text { body } => println!("{body}"),
+                        Part::Image {
+                            sha256,
+                            mime,
+                            width,
+                            height,
+                        } => println!("[{mime} {width}×{height} {sha256}]"),
+                    }
+                }
+            }
+        }
+        Cmd::Search {
+            query,
+            library,
+            limit,
+            json,
+        } => {
+            let lib = lib_opt(&store, library.as_deref())?;
+            let q = query.join(" ");
+            let hits = store.search(
+                &q,
+                &SearchOptions {
+                    library: lib.map(|l| l.id),
+                    limit,
+                },
+            )?;
+            let mut out = std::io::stdout().lock();
+            let mut rows = Vec::new();
+            for h in hits {
+                let s = store.snippet(h.key)?;
+                if json {
+                    let mut v = snippet_json(&s);
+                    v["score"] = json!(h.score);
+                    rows.push(v);
+                } else {
+                    writeln!(out, "{}", line(&s))?;
+                }
+            }
+            drop(out);
+            if json {
+                print_json(&json!(rows))?;
+            }
+        }
+        Cmd::Fire {
+            key,
+            library,
+            sets,
+            clipboard: to_clipboard,
+            part,
+            json,
+        } => {
+            let lib = lib_opt(&store, library.as_deref())?;
+            let s = store.resolve(lib.as_ref(), &key)?;
+            let mut given = HashMap::new();
+            for kv in &sets {
+                let Some((k, v)) = kv.split_once('=') else {
+                    bail!(tr(
+                        format!("--set 需要 名称=值 的形式，收到「{kv}」"),
+                        format!("--set needs NAME=VALUE, got \"{kv}\"")
+                    ));
+                };
+                given.insert(
+                    k.trim().trim_start_matches(['?', '？']).to_string(),
+                    v.to_string(),
+                );
+            }
+            ask_prompts(&Store::prompts_of(&s)?, &mut given)?;
+            let read_clip = clipboard::read_text;
+            let rendered = store.render(&s, &given, Some(&read_clip))?;
+            if to_clipboard {
+                let Some(p) = rendered.get(part.wrapping_sub(1)) else {
+                    bail!(tr(
+                        format!("这条话术只有 {} 段，没有第 {part} 段", rendered.len()),
+                        format!(
+                            "this reply has {} parts, there is no part {part}",
+                            rendered.len()
+                        )
+                    ));
+                };
+                clipboard::put(p)?;
+                store.record_fire(s.id)?;
+                let next = if part < rendered.len() {
+                    tr(
+                        format!(
+                            "；下一段：qreply fire {key} --clipboard --part {}",
+                            part + 1
+                        ),
+                        format!("; next: qreply fire {key} --clipboard --part {}", part + 1),
+                    )
+                } else {
+                    String::new()
+                };
+                eprintln!(
+                    "{}",
+                    tr(
+                        format!(
+                            "已复制「{}」第 {part}/{} 段到剪贴板{next}",
+                            s.title,
+                            rendered.len()
+                        ),
+                        format!(
+                            "copied \"{}\" part {part}/{} to the clipboard{next}",
+                            s.title,
+                            rendered.len()
+                        )
+                    )
+                );
+                return Ok(0);
+            }
+            store.record_fire(s.id)?;
+            if json {
+                let parts: Vec<_> = rendered.iter().map(|r| match r {
+                    Rendered::Text(t) => json!({"type": "text", "text": t}),
+                    Rendered::Image { path, mime, width, height } => json!({"type": "image", "path": path, "mime": mime, "width": width, "height": height}),
+                }).collect();
+                print_json(&json!({"id": s.id, "title": s.title, "parts": parts}))?;
+            } else {
+                for (i, r) in rendered.iter().enumerate() {
+                    if i > 0 {
+                        println!();
+                    }
+                    match r {
+                        Rendered::Text(t) => println!("{t}"),
+                        Rendered::Image {
+                            path,
+                            width,
+                            height,
+                            ..
+                        } => println!(
+                            "[{} {width}×{height}: {}]",
+                            tr("图片", "image"),
+                            path.display()
+                        ),
+                    }
+                }
+            }
+        }
+        Cmd::Vars { cmd } => match cmd {
+            VarsCmd::Set {
+                name,
+                value,
+                library,
+            } => {
+                let lib = store.library(&library)?;
+                store.set_var(&lib, &name, &value)?;
+                println!("{name} = {value}");
+            }
+            VarsCmd::Unset { name, library } => {
+                let lib = store.library(&library)?;
+                if !store.unset_var(&lib, &name)? {
+                    bail!(tr(
+                        format!("话术库 {library} 没有变量 {name}"),
+                        format!("library {library} has no variable {name}")
+                    ));
+                }
+            }
+            VarsCmd::Ls { library, json } => {
+                let libs = match lib_opt(&store, library.as_deref())? {
+                    Some(l) => vec![l],
+                    None => store.libraries()?,
+                };
+                let mut rows = Vec::new();
+                for l in libs {
+                    for (k, v) in store.vars(&l)? {
+                        rows.push((l.name.clone(), k, v));
+                    }
+                }
+                if json {
+                    print_json(&json!(
+                        rows.iter()
+                            .map(|(l, k, v)| json!({"library": l, "name": k, "value": v}))
+                            .collect::<Vec<_>>()
+                    ))?;
+                } else {
+                    for (l, k, v) in rows {
+                        println!("{l}\t{k}\t{v}");
+                    }
+                }
+            }
+        },
+        Cmd::Library { cmd } => match cmd {
+            LibraryCmd::Ls { json } => {
+                let libs = store.libraries()?;
+                if json {
+                    print_json(&json!(
+                        libs.iter()
+                            .map(|l| json!({"id": l.id, "name": l.name, "kind": l.kind}))
+                            .collect::<Vec<_>>()
+                    ))?;
+                } else {
+                    for l in libs {
+                        println!("{}\t{}", l.name, l.kind.as_str());
+                    }
+                }
+            }
+            LibraryCmd::Add { name } => {
+                let l = store.create_library(&name, LibraryKind::Team)?;
+                println!("{}\t{}", l.name, l.kind.as_str());
+            }
+        },
+        Cmd::Lint { library, .. } => {
+            return Ok(i32::from(lint_store(&store, library.as_deref())? > 0));
+        }
+        Cmd::Import { path, into } => {
+            let lib = store.library(&into)?;
+            let pack = source::read_dir(&path)?;
+            let r = packs::import(&mut store, &pack, &lib)?;
+            println!(
+                "{}",
+                tr(
+                    format!(
+                        "导入到 {into}：新增 {}，更新 {}，未变 {}，新变量 {}",
+                        r.added, r.updated, r.unchanged, r.variables_added
+                    ),
+                    format!(
+                        "imported into {into}: {} added, {} updated, {} unchanged, {} new variables",
+                        r.added, r.updated, r.unchanged, r.variables_added
+                    )
+                )
+            );
+        }
+        Cmd::HoldClipboard => {}
+    }
+    Ok(0)
+}
+
+fn main() {
+    let m = Cli::command().get_matches();
+    let cli = match Cli::from_arg_matches(&m) {
+        Ok(c) => c,
+        Err(e) => e.exit(),
+    };
+    if let Some(l) = cli.lang.as_deref() {
+        i18n::set_lang(if l.to_ascii_lowercase().starts_with("en") {
+            Lang::En
+        } else {
+            Lang::Zh
+        });
+    }
+    match run(cli, &m) {
+        Ok(code) => std::process::exit(code),
+        Err(e) => {
+            eprintln!("{}: {e:#}", tr("错误", "error"));
+            std::process::exit(1);
+        }
+    }
+}

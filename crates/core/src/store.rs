@@ -1108,3 +1108,15 @@ pub fn image_part(info: &ImageInfo) -> Part {
         height: info.height,
     }
 }
+
+/// Where the store lives unless told otherwise: `QUICKREPLY_DATA_DIR`, else the OS data
+/// directory (`~/.local/share/quickreply` on Linux, `%APPDATA%\quickreply\data` on
+/// Windows, `~/Library/Application Support/quickreply` on macOS).
+pub fn default_data_dir() -> PathBuf {
+    if let Some(dir) = std::env::var_os("QUICKREPLY_DATA_DIR").filter(|d| !d.is_empty()) {
+        return PathBuf::from(dir);
+    }
+    directories::ProjectDirs::from("", "", "quickreply")
+        .map(|d| d.data_dir().to_path_buf())
+        .unwrap_or_else(|| PathBuf::from(".quickreply"))
+}

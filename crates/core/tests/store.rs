@@ -1,0 +1,421 @@
+//! Integration tests of the local store through the public API.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use quickreply_core::proto::{LibraryKind, Part};
+use quickreply_core::store::PERSONAL;
+use quickreply_core::{
+    Error, NewSnippet, Rendered, SearchOptions, SnippetEdit, Store, packs, source,
+};
+
+fn text(s: &str) -> Part {
+    Part::Text {
+        body: s.to_string(),
+    }
+}
+
+fn new(title: &str, code: Option<&str>, folder: &str, body: &str) -> NewSnippet {
+    NewSnippet {
+        title: title.into(),
+        code: code.map(str::to_string),
+        folder: folder.into(),
+        parts: vec![text(body)],
+        ..NewSnippet::default()
+    }
+}
+
+fn png(path: &Path, w: u32, h: u32) {
+    let img = image::RgbaImage::from_pixel(w, h, image::Rgba([10, 200, 90, 255]));
+    img.save(path).expect("write test png");
+}
+
+fn open() -> (tempfile::TempDir, Store) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = Store::open(dir.path()).expect("open store");
+    (dir, store)
+}
+
+#[test]
+fn add_list_edit_remove_with_folders_and_order() {
+    let (_d, mut store) = open();
+    let lib = store.library(PERSONAL).expect("personal exists");
+    let a = store
+        .add_snippet(&lib, new("发货时间", Some("fh"), "物流", "48小时内发货"))
+        .expect("add a");
+    let b = store
+        .add_snippet(&lib, new("快递公司", Some("kd"), "物流", "默认中通"))
+        .expect("add b");
+    let c = store
+        .add_snippet(&lib, new("尺码推荐", None, "售前/尺码", "按平时穿的选"))
+        .expect("add c");
+    assert_eq!(a.folder, "物流");
+    assert_eq!(c.folder, "售前/尺码");
+    let titles: Vec<_> = store
+        .snippets(Some(&lib))
+        .expect("list")
+        .into_iter()
+        .map(|s| s.title)
+        .collect();
+    assert_eq!(titles, vec!["发货时间", "快递公司", "尺码推荐"]);
+    let folders: Vec<_> = store
+        .folders(&lib)
+        .expect("folders")
+        .into_iter()
+        .map(|f| f.path)
+        .collect();
+    assert_eq!(folders, vec!["物流", "售前", "售前/尺码"]);
+
+    let e = store
+        .edit_snippet(
+            b.id,
+            SnippetEdit {
+                title: Some("快递".into()),
+                code: Some(None),
+                ..Default::default()
+            },
+        )
+        .expect("edit");
+    assert_eq!(
+        (e.title.as_str(), e.code.as_deref(), e.version),
+        ("快递", None, 2)
+    );
+
+    store.remove_snippet(a.id).expect("rm");
+    assert!(matches!(store.snippet(a.id), Err(Error::NoSuchSnippet(_))));
+    assert!(matches!(
+        store.remove_folder(&lib, "售前", false),
+        Err(Error::FolderNotEmpty(_, 1))
+    ));
+    assert_eq!(store.remove_folder(&lib, "售前", true).expect("rm -r"), 1);
+    assert_eq!(store.snippets(Some(&lib)).expect("list").len(), 1);
+}
+
+#[test]
+fn codes_are_unique_per_library_and_validated() {
+    let (_d, mut store) = open();
+    let lib = store.library(PERSONAL).expect("personal");
+    let team = store
+        .create_library("售后组", LibraryKind::Team)
+        .expect("team");
+    store
+        .add_snippet(&lib, new("发货时间", Some("fh"), "", "x"))
+        .expect("add");
+    let e = store.add_snippet(&lib, new("发货说明", Some("fh"), "", "y"));
+    assert!(matches!(e, Err(Error::CodeTaken { ref title, .. }) if title == "发货时间"));
+    // Another library may reuse it.
+    store
+        .add_snippet(&team, new("发货时间", Some("fh"), "", "z"))
+        .expect("team add");
+    assert!(matches!(
+        store.add_snippet(&lib, new("x", Some("F H"), "", "y")),
+        Err(Error::InvalidCode(_))
+    ));
+    // Same code in two libraries: ambiguous without --library, fine with it.
+    assert!(matches!(
+        store.resolve(None, "fh"),
+        Err(Error::AmbiguousSnippet(..))
+    ));
+    assert_eq!(
+        store.resolve(Some(&team), "fh").expect("team fh").library,
+        "售后组"
+    );
+    assert!(matches!(
+        store.create_library("售后组", LibraryKind::Team),
+        Err(Error::LibraryExists(_))
+    ));
+}
+
+#[test]
+fn bad_replies_are_refused_and_change_nothing() {
+    let (_d, mut store) = open();
+    let lib = store.library(PERSONAL).expect("personal");
+    for bad in [
+        new("", None, "", "x"),
+        new("a\nb", None, "", "x"),
+        new("t", None, "", "   "),
+        new("t", None, "", "亲{店铺名"),
+        new("t", None, "a\nb", "x"),
+        NewSnippet {
+            title: "t".into(),
+            ..NewSnippet::default()
+        },
+    ] {
+        assert!(store.add_snippet(&lib, bad).is_err());
+    }
+    // A batch with one bad reply writes none.
+    let batch = vec![
+        new("好的", None, "新文件夹", "x"),
+        new("坏的", None, "", "}"),
+    ];
+    assert!(store.add_snippets(&lib, batch).is_err());
+    assert!(store.snippets(None).expect("list").is_empty());
+    assert!(store.folders(&lib).expect("folders").is_empty());
+}
+
+#[test]
+fn variables_team_over_personal_and_rendering() {
+    let (_d, mut store) = open();
+    let personal = store.library(PERSONAL).expect("personal");
+    let team = store
+        .create_library("团队", LibraryKind::Team)
+        .expect("team");
+    store.set_var(&personal, "客服名", "小美").expect("set");
+    store.set_var(&personal, "店铺名", "我的小店").expect("set");
+    store.set_var(&team, "店铺名", "团队旗舰店").expect("set");
+    assert!(matches!(
+        store.set_var(&team, "a b", "x"),
+        Err(Error::InvalidVariableName(_))
+    ));
+    let s = store
+        .add_snippet(
+            &team,
+            new(
+                "欢迎",
+                None,
+                "",
+                "{?买家昵称}您好，{店铺名}客服{客服名}为您服务",
+            ),
+        )
+        .expect("add");
+    assert_eq!(
+        Store::prompts_of(&s).expect("prompts"),
+        vec!["买家昵称".to_string()]
+    );
+    let prompts = HashMap::from([("买家昵称".to_string(), "阿花".to_string())]);
+    let out = store.render(&s, &prompts, None).expect("render");
+    assert_eq!(
+        out,
+        vec![Rendered::Text(
+            "阿花您好，团队旗舰店客服小美为您服务".into()
+        )]
+    );
+    // Personal replies see personal values.
+    let p = store
+        .add_snippet(&personal, new("欢迎2", None, "", "{店铺名}"))
+        .expect("add");
+    assert_eq!(
+        store.render(&p, &prompts, None).expect("render"),
+        vec![Rendered::Text("我的小店".into())]
+    );
+    // Unknown variables never render raw.
+    let u = store
+        .add_snippet(&personal, new("坏", None, "", "{不存在}"))
+        .expect("add");
+    assert!(store.render(&u, &prompts, None).is_err());
+    assert!(store.unset_var(&team, "店铺名").expect("unset"));
+    assert_eq!(
+        store.render(&s, &prompts, None).expect("render"),
+        vec![Rendered::Text("阿花您好，我的小店客服小美为您服务".into())]
+    );
+}
+
+#[test]
+fn images_are_checked_deduplicated_and_rendered() {
+    let (d, mut store) = open();
+    let lib = store.library(PERSONAL).expect("personal");
+    let img = d.path().join("card.png");
+    png(&img, 40, 30);
+    let part = store.add_image(&img).expect("image");
+    let again = store.add_image(&img).expect("image again");
+    assert_eq!(part, again);
+    let Part::Image {
+        sha256,
+        width,
+        height,
+        ..
+    } = &part
+    else {
+        panic!("not an image part")
+    };
+    assert_eq!((*width, *height), (40, 30));
+    let s = store
+        .add_snippet(
+            &lib,
+            NewSnippet {
+                title: "尺码表".into(),
+                parts: vec![text("看图"), part.clone(), text("谢谢")],
+                ..Default::default()
+            },
+        )
+        .expect("add");
+    let out = store.render(&s, &HashMap::new(), None).expect("render");
+    assert_eq!(out.len(), 3);
+    assert!(matches!(&out[1], Rendered::Image { path, .. } if path.ends_with(sha256)));
+    // A damaged blob is reported, not sent.
+    std::fs::write(store.blobs().path_of(sha256), b"garbage").expect("damage");
+    assert!(store.render(&s, &HashMap::new(), None).is_err());
+
+    let not_image = d.path().join("x.png");
+    std::fs::write(&not_image, "hello").expect("write");
+    assert!(matches!(
+        store.add_image(&not_image),
+        Err(Error::BadImage { .. })
+    ));
+}
+
+#[test]
+fn search_ranks_title_code_pinyin_and_usage() {
+    let (_d, mut store) = open();
+    let lib = store.library(PERSONAL).expect("personal");
+    let ids = store
+        .add_snippets(
+            &lib,
+            vec![
+                new("发货时间", Some("fh"), "物流", "付款后48小时内发货"),
+                new(
+                    "退货流程",
+                    Some("th"),
+                    "售后",
+                    "订单页申请退货，填写快递单号",
+                ),
+                new("换货说明", None, "售后", "换货请先申请退货再重新下单"),
+                new("放心购买", None, "售前", "正品保障，假一赔三"),
+            ],
+        )
+        .expect("add");
+    let top = |q: &str, store: &Store| {
+        store
+            .search(q, &SearchOptions::default())
+            .expect("search")
+            .into_iter()
+            .map(|h| store.snippet(h.key).expect("hit").title)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(top("fh", &store)[0], "发货时间");
+    assert_eq!(top("tuihuo", &store)[0], "退货流程");
+    assert_eq!(top("退货", &store)[0], "退货流程");
+    assert_eq!(top("huanhuo", &store), vec!["换货说明"]);
+    assert_eq!(top("假一赔三", &store), vec!["放心购买"]);
+    assert!(top("zzzz", &store).is_empty());
+    // Usage lifts a close match: both mention 退货; fire 换货说明 often.
+    let before = top("申请退货", &store);
+    assert_eq!(before[0], "退货流程");
+    for _ in 0..30 {
+        store.record_fire(ids[2]).expect("fire");
+    }
+    assert_eq!(store.fires(ids[2], 30).expect("fires"), 30);
+    let empty = top("", &store);
+    assert_eq!(
+        empty[0], "换货说明",
+        "empty query lists the most used first"
+    );
+    // Only this library.
+    let team = store
+        .create_library("团队", LibraryKind::Team)
+        .expect("team");
+    let hits = store
+        .search(
+            "发货",
+            &SearchOptions {
+                library: Some(team.id),
+                limit: 10,
+            },
+        )
+        .expect("search");
+    assert!(hits.is_empty());
+}
+
+#[test]
+fn reopening_keeps_everything_and_newer_schemas_are_refused() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    {
+        let mut store = Store::open(dir.path()).expect("open");
+        let lib = store.library(PERSONAL).expect("personal");
+        store
+            .add_snippet(&lib, new("a", Some("a"), "f", "x"))
+            .expect("add");
+    }
+    {
+        let mut store = Store::open(dir.path()).expect("reopen");
+        assert_eq!(store.snippets(None).expect("list").len(), 1);
+        assert!(store.check_integrity().expect("check").is_empty());
+        store
+            .transaction(|tx| Ok(tx.pragma_update(None, "user_version", 99)?))
+            .ok();
+    }
+    let store = Store::open(dir.path());
+    assert!(matches!(store, Err(Error::StoreTooNew { found: 99, .. })));
+}
+
+#[test]
+fn corrupt_database_file_gives_a_specific_error() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("quickreply.db");
+    std::fs::write(&db, vec![0x42u8; 8192]).expect("write garbage");
+    let e = Store::open(dir.path());
+    assert!(matches!(e, Err(Error::CorruptStore { .. })), "{e:?}");
+    assert_eq!(
+        std::fs::read(&db).expect("read"),
+        vec![0x42u8; 8192],
+        "file untouched"
+    );
+}
+
+#[test]
+fn source_pack_imports_idempotently_and_atomically() {
+    let (d, mut store) = open();
+    let root = d.path().join("pack");
+    std::fs::create_dir_all(root.join("images")).expect("mkdir");
+    std::fs::create_dir_all(root.join("02-售后")).expect("mkdir");
+    png(&root.join("images/steps.png"), 20, 20);
+    std::fs::write(
+        root.join("pack.toml"),
+        "name = \"测试包\"\n[variables.\"店铺名\"]\ndefault = \"本店\"\n[variables.\"客服名\"]\ndefault = \"小满\"\nscope = \"personal\"\n",
+    )
+    .expect("toml");
+    std::fs::write(
+        root.join("01-物流.md"),
+        "## 发货时间\ncode: fh\ntags: 几天发\n\n{店铺名}48小时内发货\n",
+    )
+    .expect("md");
+    std::fs::write(
+        root.join("02-售后/01-退货.md"),
+        "## 退货步骤\n\n{客服名}教您退货：\n![步骤](images/steps.png)\n+++\n有问题再找我\n",
+    )
+    .expect("md");
+    let pack = source::read_dir(&root).expect("read pack");
+    assert_eq!(pack.snippets.len(), 2);
+    let team = store
+        .create_library("团队", LibraryKind::Team)
+        .expect("team");
+    let r = packs::import(&mut store, &pack, &team).expect("import");
+    assert_eq!(
+        (r.added, r.updated, r.unchanged, r.variables_added),
+        (2, 0, 0, 2)
+    );
+    let r = packs::import(&mut store, &pack, &team).expect("import again");
+    assert_eq!(
+        (r.added, r.updated, r.unchanged, r.variables_added),
+        (0, 0, 2, 0)
+    );
+    let s = store.resolve(Some(&team), "退货步骤").expect("find");
+    assert_eq!(s.folder, "售后/退货");
+    assert_eq!(s.parts.len(), 3);
+    let personal = store.library(PERSONAL).expect("personal");
+    assert_eq!(
+        store.vars(&personal).expect("vars"),
+        vec![("客服名".to_string(), "小满".to_string())]
+    );
+    // A lead's value is never overwritten by a re-import.
+    store.set_var(&team, "店铺名", "旗舰店").expect("set");
+    packs::import(&mut store, &pack, &team).expect("import 3");
+    assert_eq!(
+        store.vars(&team).expect("vars"),
+        vec![("店铺名".to_string(), "旗舰店".to_string())]
+    );
+    // A changed body is an update; a broken image aborts everything.
+    std::fs::write(
+        root.join("01-物流.md"),
+        "## 发货时间\ncode: fh\ntags: 几天发\n\n{店铺名}24小时内发货\n## 新的\n\n新内容\n",
+    )
+    .expect("md");
+    std::fs::write(root.join("images/steps.png"), "not a png").expect("break");
+    let pack = source::read_dir(&root).expect("read pack");
+    assert!(packs::import(&mut store, &pack, &team).is_err());
+    assert_eq!(store.snippets(Some(&team)).expect("list").len(), 2);
+    png(&root.join("images/steps.png"), 20, 20);
+    let pack = source::read_dir(&root).expect("read pack");
+    let r = packs::import(&mut store, &pack, &team).expect("import 4");
+    assert_eq!((r.added, r.updated, r.unchanged), (1, 1, 1));
+}
