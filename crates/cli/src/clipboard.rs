@@ -23,7 +23,10 @@ fn encode(part: &Rendered) -> String {
 }
 
 fn image_data(path: &Path) -> Result<arboard::ImageData<'static>> {
-    let img = image::open(path)
+    let img = image::ImageReader::open(path)
+        .and_then(|r| r.with_guessed_format())
+        .map_err(image::ImageError::IoError)
+        .and_then(|r| r.decode())
         .with_context(|| {
             tr(
                 format!("无法读取图片 {}", path.display()),
@@ -66,7 +69,7 @@ pub fn put(part: &Rendered) -> Result<()> {
             .arg("__hold-clipboard")
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
+            .stderr(Stdio::piped())
             .spawn()?;
         child
             .stdin
@@ -77,12 +80,23 @@ pub fn put(part: &Rendered) -> Result<()> {
         let stdout = child.stdout.take().ok_or_else(|| anyhow!("no stdout"))?;
         std::io::BufReader::new(stdout).read_line(&mut line)?;
         if line.trim() != "ok" {
-            let status = child.wait()?;
+            let mut why = String::new();
+            if let Some(mut e) = child.stderr.take() {
+                e.read_to_string(&mut why)?;
+            }
+            child.wait()?;
+            let why = why.trim().trim_start_matches("error: ").trim_start_matches("错误: ");
+            let hint = if std::env::var_os("DISPLAY").is_none() && std::env::var_os("WAYLAND_DISPLAY").is_none() {
+                tr("（没有图形界面：DISPLAY 未设置）", " (no display: DISPLAY is not set)")
+            } else {
+                String::new()
+            };
             bail!(tr(
-                format!("无法写入剪贴板（{status}）；是否有图形界面（DISPLAY）？"),
-                format!("could not set the clipboard ({status}); is there a display (DISPLAY)?")
+                format!("无法写入剪贴板：{why}{hint}"),
+                format!("could not set the clipboard: {why}{hint}")
             ));
         }
+        // The holder keeps running on its own; its pipes close with this process.
         Ok(())
     } else {
         let mut cb = arboard::Clipboard::new()?;
@@ -100,6 +114,7 @@ pub fn hold() -> Result<()> {
     let (kind, payload) = input.split_once('\n').unwrap_or(("text", ""));
     let mut cb = arboard::Clipboard::new()?;
     set(&mut cb, kind, payload, false)?;
+    exit_when_display_closes();
     {
         let mut out = std::io::stdout();
         out.write_all(b"ok\n")?;
@@ -114,3 +129,23 @@ pub fn hold() -> Result<()> {
 pub fn read_text() -> Option<String> {
     arboard::Clipboard::new().ok()?.get_text().ok()
 }
+
+/// The holder must not outlive its X server (arboard's wait would block forever): a
+/// second connection that receives no events returns an error exactly when the server
+/// goes away.
+#[cfg(target_os = "linux")]
+fn exit_when_display_closes() {
+    use x11rb::connection::Connection;
+    if let Ok((conn, _)) = x11rb::connect(None) {
+        std::thread::spawn(move || {
+            loop {
+                if conn.wait_for_event().is_err() {
+                    std::process::exit(0);
+                }
+            }
+        });
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn exit_when_display_closes() {}
