@@ -85,9 +85,17 @@ pub fn put(part: &Rendered) -> Result<()> {
                 e.read_to_string(&mut why)?;
             }
             child.wait()?;
-            let why = why.trim().trim_start_matches("error: ").trim_start_matches("错误: ");
-            let hint = if std::env::var_os("DISPLAY").is_none() && std::env::var_os("WAYLAND_DISPLAY").is_none() {
-                tr("（没有图形界面：DISPLAY 未设置）", " (no display: DISPLAY is not set)")
+            let why = why
+                .trim()
+                .trim_start_matches("error: ")
+                .trim_start_matches("错误: ");
+            let hint = if std::env::var_os("DISPLAY").is_none()
+                && std::env::var_os("WAYLAND_DISPLAY").is_none()
+            {
+                tr(
+                    "（没有图形界面：DISPLAY 未设置）",
+                    " (no display: DISPLAY is not set)",
+                )
             } else {
                 String::new()
             };

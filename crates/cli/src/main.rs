@@ -378,6 +378,7 @@ fn lint_path(path: &PathBuf) -> Result<usize> {
             &LintContext {
                 extra_vars: &extra,
                 blob_ok: &never,
+                near_duplicates: true,
             },
         );
         for p in &problems {
@@ -422,6 +423,10 @@ fn lint_store(store: &Store, library: Option<&str>) -> Result<usize> {
         .collect();
     let blob_ok = |sha: &str| store.blobs().verify(sha);
     let mut total = 0;
+    for problem in store.check_integrity()? {
+        println!("{}: {problem}", store.path().display());
+        total += 1;
+    }
     for lib in libs {
         let pack = packs::from_library(store, &lib)?;
         let problems = lint(
@@ -429,6 +434,7 @@ fn lint_store(store: &Store, library: Option<&str>) -> Result<usize> {
             &LintContext {
                 extra_vars: &personal_vars,
                 blob_ok: &blob_ok,
+                near_duplicates: false,
             },
         );
         for p in &problems {

@@ -7,23 +7,64 @@ use common::{Qr, png};
 #[test]
 fn add_ls_search_fire_with_variables_and_prompts() {
     let q = Qr::new();
-    q.ok(["add", "--title", "发货时间", "--code", "fh", "--folder", "物流", "--tag", "几天发", "--text", "亲，{店铺名}付款后{发货时间}内发货～"]);
-    q.ok(["add", "--title", "退货流程", "--folder", "售后/退换", "--text", "{?买家昵称}您好，在订单页申请退货即可"]);
-    q.ok(["add", "--title", "快递公司", "--code", "kd", "--folder", "物流", "--text", "默认{快递公司}，{日期}"]);
-    assert_eq!(Qr::titles(&q.ok(["ls"])), vec!["发货时间", "快递公司", "退货流程"]);
-    assert_eq!(Qr::titles(&q.ok(["ls", "--folder", "售后"])), vec!["退货流程"]);
+    q.ok([
+        "add",
+        "--title",
+        "发货时间",
+        "--code",
+        "fh",
+        "--folder",
+        "物流",
+        "--tag",
+        "几天发",
+        "--text",
+        "亲，{店铺名}付款后{发货时间}内发货～",
+    ]);
+    q.ok([
+        "add",
+        "--title",
+        "退货流程",
+        "--folder",
+        "售后/退换",
+        "--text",
+        "{?买家昵称}您好，在订单页申请退货即可",
+    ]);
+    q.ok([
+        "add",
+        "--title",
+        "快递公司",
+        "--code",
+        "kd",
+        "--folder",
+        "物流",
+        "--text",
+        "默认{快递公司}，{日期}",
+    ]);
+    assert_eq!(
+        Qr::titles(&q.ok(["ls"])),
+        vec!["发货时间", "快递公司", "退货流程"]
+    );
+    assert_eq!(
+        Qr::titles(&q.ok(["ls", "--folder", "售后"])),
+        vec!["退货流程"]
+    );
     assert_eq!(Qr::titles(&q.ok(["search", "fh"]))[0], "发货时间");
     assert_eq!(Qr::titles(&q.ok(["search", "tuihuo"]))[0], "退货流程");
     assert_eq!(Qr::titles(&q.ok(["search", "几天发"]))[0], "发货时间");
     assert_eq!(Qr::titles(&q.ok(["search", "kuaidi"]))[0], "快递公司");
-    let json: serde_json::Value = serde_json::from_str(&q.ok(["search", "发货", "--json"])).expect("json");
+    let json: serde_json::Value =
+        serde_json::from_str(&q.ok(["search", "发货", "--json"])).expect("json");
     assert_eq!(json[0]["title"], "发货时间");
     assert_eq!(json[0]["code"], "fh");
 
     // Unset variables: a clear error, never raw braces.
     let r = q.run(["fire", "fh"]);
     assert_eq!(r.code, 1);
-    assert!(r.stderr.contains("unknown variable {店铺名}"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("unknown variable {店铺名}"),
+        "{}",
+        r.stderr
+    );
     assert!(r.stdout.is_empty());
     q.ok(["vars", "set", "店铺名", "小满家居"]);
     q.ok(["vars", "set", "发货时间", "48小时"]);
@@ -32,16 +73,23 @@ fn add_ls_search_fire_with_variables_and_prompts() {
     let r = q.run(["fire", "退货流程"]);
     assert_eq!(r.code, 1);
     assert!(r.stderr.contains("{?买家昵称}"), "{}", r.stderr);
-    assert_eq!(q.ok(["fire", "退货流程", "--set", "买家昵称=阿花"]), "阿花您好，在订单页申请退货即可\n");
+    assert_eq!(
+        q.ok(["fire", "退货流程", "--set", "买家昵称=阿花"]),
+        "阿花您好，在订单页申请退货即可\n"
+    );
     // Built-ins.
     q.ok(["vars", "set", "快递公司", "中通"]);
     let today = q.ok(["fire", "kd"]);
-    assert!(today.starts_with("默认中通，20") && today.trim_end().len() == "默认中通，".len() + 10, "{today}");
+    assert!(
+        today.starts_with("默认中通，20") && today.trim_end().len() == "默认中通，".len() + 10,
+        "{today}"
+    );
     // Fired replies rank up on an empty-ish query.
     for _ in 0..3 {
         q.ok(["fire", "退货流程", "--set", "买家昵称=x"]);
     }
-    let json: serde_json::Value = serde_json::from_str(&q.ok(["search", "货", "--json"])).expect("json");
+    let json: serde_json::Value =
+        serde_json::from_str(&q.ok(["search", "货", "--json"])).expect("json");
     assert_eq!(json[0]["title"], "退货流程");
 }
 
@@ -50,9 +98,25 @@ fn parts_keep_the_order_of_text_and_image_flags() {
     let q = Qr::new();
     let img = q.dir.path().join("card.png");
     png(&img, 12, 8, [1, 2, 3, 255]);
-    q.ok(["add", "--title", "尺码表", "--text", "先看图", "--image", img.to_str().expect("utf8"), "--text", "再问我"]);
-    let json: serde_json::Value = serde_json::from_str(&q.ok(["show", "尺码表", "--json"])).expect("json");
-    let kinds: Vec<_> = json["parts"].as_array().expect("parts").iter().map(|p| p["type"].as_str().unwrap_or("").to_string()).collect();
+    q.ok([
+        "add",
+        "--title",
+        "尺码表",
+        "--text",
+        "先看图",
+        "--image",
+        img.to_str().expect("utf8"),
+        "--text",
+        "再问我",
+    ]);
+    let json: serde_json::Value =
+        serde_json::from_str(&q.ok(["show", "尺码表", "--json"])).expect("json");
+    let kinds: Vec<_> = json["parts"]
+        .as_array()
+        .expect("parts")
+        .iter()
+        .map(|p| p["type"].as_str().unwrap_or("").to_string())
+        .collect();
     assert_eq!(kinds, vec!["text", "image", "text"]);
     assert_eq!(json["parts"][1]["width"], 12);
     let fired = q.ok(["fire", "尺码表"]);
@@ -64,36 +128,104 @@ fn parts_keep_the_order_of_text_and_image_flags() {
 fn edit_rm_and_libraries() {
     let q = Qr::new();
     q.ok(["library", "add", "售后组"]);
-    assert_eq!(q.ok(["library", "ls"]), "personal\tpersonal\n售后组\tteam\n");
-    q.ok(["add", "--library", "售后组", "--title", "安抚", "--code", "af", "--text", "非常抱歉"]);
-    q.ok(["add", "--title", "安抚", "--code", "af", "--text", "我的版本"]);
+    assert_eq!(
+        q.ok(["library", "ls"]),
+        "personal\tpersonal\n售后组\tteam\n"
+    );
+    q.ok([
+        "add",
+        "--library",
+        "售后组",
+        "--title",
+        "安抚",
+        "--code",
+        "af",
+        "--text",
+        "非常抱歉",
+    ]);
+    q.ok([
+        "add",
+        "--title",
+        "安抚",
+        "--code",
+        "af",
+        "--text",
+        "我的版本",
+    ]);
     // Same code in two libraries: ambiguous without --library.
     let r = q.run(["fire", "af"]);
     assert_eq!(r.code, 1);
     assert!(r.stderr.contains("several"), "{}", r.stderr);
     assert_eq!(q.ok(["fire", "af", "--library", "售后组"]), "非常抱歉\n");
-    q.ok(["edit", "af", "--library", "personal", "--title", "安抚2", "--text", "新内容", "--tag", "生气"]);
+    q.ok([
+        "edit",
+        "af",
+        "--library",
+        "personal",
+        "--title",
+        "安抚2",
+        "--text",
+        "新内容",
+        "--tag",
+        "生气",
+    ]);
     assert_eq!(q.ok(["fire", "安抚2"]), "新内容\n");
     let r = q.run(["edit", "安抚2", "--code", "Not OK"]);
     assert_eq!(r.code, 1);
     assert!(r.stderr.contains("invalid"), "{}", r.stderr);
     q.ok(["rm", "安抚2"]);
-    assert_eq!(Qr::titles(&q.ok(["ls", "--library", "personal"])), Vec::<String>::new());
-    q.ok(["add", "--library", "售后组", "--folder", "差评", "--title", "x", "--text", "y"]);
+    assert_eq!(
+        Qr::titles(&q.ok(["ls", "--library", "personal"])),
+        Vec::<String>::new()
+    );
+    q.ok([
+        "add",
+        "--library",
+        "售后组",
+        "--folder",
+        "差评",
+        "--title",
+        "x",
+        "--text",
+        "y",
+    ]);
     let r = q.run(["rm", "--library", "售后组", "--folder", "差评"]);
     assert_eq!(r.code, 1);
     assert!(r.stderr.contains("--recursive"), "{}", r.stderr);
-    q.ok(["rm", "--library", "售后组", "--folder", "差评", "--recursive"]);
-    assert_eq!(Qr::titles(&q.ok(["ls", "--library", "售后组"])), vec!["安抚"]);
+    q.ok([
+        "rm",
+        "--library",
+        "售后组",
+        "--folder",
+        "差评",
+        "--recursive",
+    ]);
+    assert_eq!(
+        Qr::titles(&q.ok(["ls", "--library", "售后组"])),
+        vec!["安抚"]
+    );
 }
 
 #[test]
 fn lint_reports_problems_with_places_and_exit_codes() {
     let q = Qr::new();
-    q.ok(["add", "--title", "发货", "--folder", "物流", "--text", "{店铺名}发货"]);
+    q.ok([
+        "add",
+        "--title",
+        "发货",
+        "--folder",
+        "物流",
+        "--text",
+        "{店铺名}发货",
+    ]);
     let r = q.run(["lint"]);
     assert_eq!(r.code, 1, "{}", r.stdout);
-    assert!(r.stdout.contains("personal/物流/发货: unknown variable {店铺名}"), "{}", r.stdout);
+    assert!(
+        r.stdout
+            .contains("personal/物流/发货: unknown variable {店铺名}"),
+        "{}",
+        r.stdout
+    );
     q.ok(["vars", "set", "店铺名", "x"]);
     let r = q.run(["lint"]);
     assert_eq!(r.code, 0, "{}", r.stdout);
@@ -101,17 +233,37 @@ fn lint_reports_problems_with_places_and_exit_codes() {
     // A source pack: file:line messages.
     let pack = q.dir.path().join("pack");
     std::fs::create_dir_all(&pack).expect("mkdir");
-    std::fs::write(pack.join("pack.toml"), "name = \"p\"\n[variables.\"店铺名\"]\ndefault = \"x\"\n").expect("toml");
-    std::fs::write(pack.join("01-物流.md"), "## 发货\ncode: fh\n\n{店铺名}发货\n\n## 发货\ncode: fh\n\n第一行\n{快递}到了\n").expect("md");
+    std::fs::write(
+        pack.join("pack.toml"),
+        "name = \"p\"\n[variables.\"店铺名\"]\ndefault = \"x\"\n",
+    )
+    .expect("toml");
+    std::fs::write(
+        pack.join("01-物流.md"),
+        "## 发货\ncode: fh\n\n{店铺名}发货\n\n## 发货\ncode: fh\n\n第一行\n{快递}到了\n",
+    )
+    .expect("md");
     std::fs::write(pack.join("02-空.md"), "# 空\n").expect("md");
     let r = q.run(["lint", pack.to_str().expect("utf8")]);
     assert_eq!(r.code, 1);
     let out = r.stdout;
-    assert!(out.contains("01-物流.md:6: duplicate title \"发货\""), "{out}");
-    assert!(out.contains("01-物流.md:6: duplicate shortcut code \"fh\""), "{out}");
-    assert!(out.contains("01-物流.md:10: unknown variable {快递}"), "{out}");
+    assert!(
+        out.contains("01-物流.md:6: duplicate title \"发货\""),
+        "{out}"
+    );
+    assert!(
+        out.contains("01-物流.md:6: duplicate shortcut code \"fh\""),
+        "{out}"
+    );
+    assert!(
+        out.contains("01-物流.md:10: unknown variable {快递}"),
+        "{out}"
+    );
     assert!(out.contains("02-空.md:1: folder \"空\" is empty"), "{out}");
-    assert!(out.contains("2 replies, 2 folders, 1 variables, 4 problems"), "{out}");
+    assert!(
+        out.contains("2 replies, 2 folders, 1 variables, 4 problems"),
+        "{out}"
+    );
 }
 
 #[test]
@@ -127,21 +279,56 @@ fn bad_input_is_refused_with_a_specific_error_and_changes_nothing() {
     {
         use std::os::unix::ffi::OsStrExt;
         let bad = std::ffi::OsStr::from_bytes(b"\xff\xfe");
-        let out = q.cmd([std::ffi::OsStr::new("add"), std::ffi::OsStr::new("--title"), bad, std::ffi::OsStr::new("--text"), std::ffi::OsStr::new("x")]).output().expect("run");
+        let out = q
+            .cmd([
+                std::ffi::OsStr::new("add"),
+                std::ffi::OsStr::new("--title"),
+                bad,
+                std::ffi::OsStr::new("--text"),
+                std::ffi::OsStr::new("x"),
+            ])
+            .output()
+            .expect("run");
         assert_eq!(out.status.code(), Some(2));
-        assert!(String::from_utf8_lossy(&out.stderr).contains("invalid UTF-8"), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains("invalid UTF-8"),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
     // Not an image, a 200 MB "image", a missing file.
     let txt = q.dir.path().join("notes.png");
     std::fs::write(&txt, "just text").expect("write");
-    let r = q.run(["add", "--title", "x", "--image", txt.to_str().expect("utf8")]);
+    let r = q.run([
+        "add",
+        "--title",
+        "x",
+        "--image",
+        txt.to_str().expect("utf8"),
+    ]);
     assert_eq!(r.code, 1);
-    assert!(r.stderr.contains("notes.png") && r.stderr.contains("not an image"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("notes.png") && r.stderr.contains("not an image"),
+        "{}",
+        r.stderr
+    );
     let huge = q.dir.path().join("huge.png");
-    std::fs::File::create(&huge).and_then(|f| f.set_len(200 * 1024 * 1024)).expect("sparse file");
-    let r = q.run(["add", "--title", "x", "--image", huge.to_str().expect("utf8")]);
+    std::fs::File::create(&huge)
+        .and_then(|f| f.set_len(200 * 1024 * 1024))
+        .expect("sparse file");
+    let r = q.run([
+        "add",
+        "--title",
+        "x",
+        "--image",
+        huge.to_str().expect("utf8"),
+    ]);
     assert_eq!(r.code, 1);
-    assert!(r.stderr.contains("200.0 MB") && r.stderr.contains("limit"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("200.0 MB") && r.stderr.contains("limit"),
+        "{}",
+        r.stderr
+    );
     let r = q.run(["add", "--title", "x", "--image", "/nonexistent/a.png"]);
     assert_eq!(r.code, 1);
     assert!(r.stderr.contains("/nonexistent/a.png"), "{}", r.stderr);
@@ -158,7 +345,13 @@ fn bad_input_is_refused_with_a_specific_error_and_changes_nothing() {
         assert!(!r.stderr.trim().is_empty());
     }
     assert_eq!(snapshot(), before, "nothing changed");
-    assert!(!q.data().join("blobs").exists() || std::fs::read_dir(q.data().join("blobs")).map(|d| d.count()).unwrap_or(0) == 0);
+    assert!(
+        !q.data().join("blobs").exists()
+            || std::fs::read_dir(q.data().join("blobs"))
+                .map(|d| d.count())
+                .unwrap_or(0)
+                == 0
+    );
 
     // A damaged database file: specific error, file left as it was.
     drop(std::fs::remove_file(q.data().join("quickreply.db-wal")));
@@ -166,16 +359,28 @@ fn bad_input_is_refused_with_a_specific_error_and_changes_nothing() {
     std::fs::write(&db, vec![7u8; 4096]).expect("damage");
     let r = q.run(["ls"]);
     assert_eq!(r.code, 1);
-    assert!(r.stderr.contains("damaged or is not a QuickReply database"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("damaged or is not a QuickReply database"),
+        "{}",
+        r.stderr
+    );
     assert_eq!(std::fs::read(&db).expect("read"), vec![7u8; 4096]);
 }
 
 #[test]
 fn messages_speak_chinese_by_default() {
     let q = Qr::new();
-    let out = q.cmd(["fire", "不存在"]).env_remove("QUICKREPLY_LANG").env("LANG", "C.UTF-8").output().expect("run");
+    let out = q
+        .cmd(["fire", "不存在"])
+        .env_remove("QUICKREPLY_LANG")
+        .env("LANG", "C.UTF-8")
+        .output()
+        .expect("run");
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("找不到话术「不存在」"), "{err}");
-    let out = q.cmd(["--lang", "en", "fire", "不存在"]).output().expect("run");
+    let out = q
+        .cmd(["--lang", "en", "fire", "不存在"])
+        .output()
+        .expect("run");
     assert!(String::from_utf8_lossy(&out.stderr).contains("no reply with id"));
 }

@@ -36,6 +36,9 @@ pub struct LintContext<'a> {
     pub extra_vars: &'a HashSet<String>,
     /// Whether a blob is present and intact (libraries); files are checked directly.
     pub blob_ok: &'a dyn Fn(&str) -> bool,
+    /// Report near-duplicate bodies. On for curated packs (the built-in library); off
+    /// for a user's own library, where similar replies are often on purpose.
+    pub near_duplicates: bool,
 }
 
 fn bigrams(s: &str) -> Vec<u64> {
@@ -199,7 +202,18 @@ pub fn lint(pack: &Pack, ctx: &LintContext<'_>) -> Vec<Problem> {
             );
         }
     }
-    // Near-duplicate bodies.
+    if ctx.near_duplicates {
+        near_duplicates(pack, &mut push);
+    }
+    problems.sort_by_key(|p| match &p.origin {
+        Origin::File { path, line } => (path.clone(), *line),
+        Origin::Library { .. } => (Default::default(), 0),
+    });
+    problems
+}
+
+/// Report replies whose bodies are nearly the same as an earlier one's.
+fn near_duplicates(pack: &Pack, push: &mut impl FnMut(&Origin, String)) {
     let bodies: Vec<(usize, Vec<u64>)> = pack
         .snippets
         .iter()
@@ -253,11 +267,6 @@ pub fn lint(pack: &Pack, ctx: &LintContext<'_>) -> Vec<Problem> {
             }
         }
     }
-    problems.sort_by_key(|p| match &p.origin {
-        Origin::File { path, line } => (path.clone(), *line),
-        Origin::Library { .. } => (Default::default(), 0),
-    });
-    problems
 }
 
 #[cfg(test)]

@@ -55,6 +55,7 @@ CREATE TABLE snippets (
     search_initials TEXT NOT NULL DEFAULT ''
 );
 CREATE UNIQUE INDEX snippets_unique_code ON snippets(library_id, code) WHERE code IS NOT NULL;
+CREATE INDEX snippets_place ON snippets(library_id, folder_id, position);
 CREATE INDEX snippets_folder ON snippets(folder_id);
 CREATE TABLE blobs (
     sha256      TEXT PRIMARY KEY,
@@ -467,7 +468,7 @@ impl Store {
                     tx.execute(
                         "INSERT INTO folders (id, library_id, parent_id, name, position)
                          VALUES (?1, ?2, ?3, ?4, (SELECT ifnull(max(position), -1) + 1 FROM folders
-                                 WHERE library_id = ?2 AND ifnull(parent_id, '') = ifnull(?3, '')))",
+                                 WHERE library_id = ?2 AND parent_id IS ?3))",
                         params![
                             id.to_string(),
                             library.to_string(),
@@ -612,7 +613,7 @@ impl Store {
             "INSERT INTO snippets (id, library_id, folder_id, title, code, tags, apps, parts, position,
                                    version, created_at, updated_at, body_text, search_pinyin, search_initials)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8,
-                     (SELECT ifnull(max(position), -1) + 1 FROM snippets WHERE library_id = ?2 AND ifnull(folder_id, '') = ifnull(?3, '')),
+                     (SELECT ifnull(max(position), -1) + 1 FROM snippets WHERE library_id = ?2 AND folder_id IS ?3),
                      1, ?9, ?9, ?10, ?11, ?12)",
             params![
                 id.to_string(),

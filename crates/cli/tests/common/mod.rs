@@ -35,7 +35,8 @@ impl Qr {
     {
         let mut c = Command::new(env!("CARGO_BIN_EXE_qreply"));
         c.arg("--data-dir").arg(self.data()).args(args);
-        c.env("QUICKREPLY_LANG", "en").env_remove("QUICKREPLY_DATA_DIR");
+        c.env("QUICKREPLY_LANG", "en")
+            .env_remove("QUICKREPLY_DATA_DIR");
         match &self.display {
             Some(d) => c.env("DISPLAY", d),
             None => c.env_remove("DISPLAY"),
@@ -108,7 +109,10 @@ impl Xvfb {
             let sock = format!("/tmp/.X11-unix/X{num}");
             for _ in 0..100 {
                 if Path::new(&sock).exists() {
-                    return Xvfb { child, display: format!(":{num}") };
+                    return Xvfb {
+                        child,
+                        display: format!(":{num}"),
+                    };
                 }
                 std::thread::sleep(std::time::Duration::from_millis(50));
             }
@@ -119,12 +123,19 @@ impl Xvfb {
     /// `xclip -selection clipboard -o [-t TARGET]`.
     pub fn clipboard(&self, target: Option<&str>) -> Vec<u8> {
         let mut c = Command::new("xclip");
-        c.args(["-selection", "clipboard", "-o"]).env("DISPLAY", &self.display);
+        c.args(["-selection", "clipboard", "-o"])
+            .env("DISPLAY", &self.display);
         if let Some(t) = target {
             c.args(["-t", t]);
         }
-        let out = c.output().expect("xclip is needed for clipboard tests: apt-get install xclip");
-        assert!(out.status.success(), "xclip failed: {}", String::from_utf8_lossy(&out.stderr));
+        let out = c
+            .output()
+            .expect("xclip is needed for clipboard tests: apt-get install xclip");
+        assert!(
+            out.status.success(),
+            "xclip failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         out.stdout
     }
 }
