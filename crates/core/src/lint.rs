@@ -305,6 +305,7 @@ mod tests {
             &LintContext {
                 extra_vars: &extra,
                 blob_ok: &ok,
+                near_duplicates: true,
             },
         )
         .into_iter()
