@@ -3,6 +3,7 @@
 //! layers over this crate.
 
 pub mod blob;
+pub mod corpus;
 pub mod error;
 pub mod i18n;
 pub mod lint;
@@ -14,4 +15,5 @@ pub mod template;
 
 pub use error::{Error, Result};
 pub use quickreply_proto as proto;
+pub use search::SearchIndex;
 pub use store::{Library, NewSnippet, Rendered, SearchOptions, Snippet, SnippetEdit, Store};

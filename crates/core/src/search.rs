@@ -9,7 +9,8 @@
 //! boost.
 
 use nucleo_matcher::pattern::{Atom, AtomKind, CaseMatching, Normalization};
-use nucleo_matcher::{Config, Matcher, Utf32Str};
+use nucleo_matcher::{Config, Matcher, Utf32Str, Utf32String};
+use uuid::Uuid;
 use pinyin::ToPinyin;
 
 /// The searchable text of one reply, as stored beside it.
@@ -69,13 +70,33 @@ struct QueryAtom {
     atom: Atom,
     lower: String,
     ascii: bool,
+    mask: u64,
 }
+
+/// A 64-bit set of the (normalised, lowercased) characters of a text: a field can only
+/// match an atom whose mask it covers, which skips most fields without running the
+/// matcher.
+pub fn char_mask(text: &str) -> u64 {
+    text.chars().fold(0u64, |m, c| {
+        let c = nucleo_matcher::chars::to_lower_case(nucleo_matcher::chars::normalize(c));
+        m | 1u64 << (c as u32 % 64)
+    })
+}
+
+/// The fields of a reply in the order the scorer weighs them.
+const FIELDS: usize = 5;
+const F_TITLE: usize = 0;
+const F_TAGS: usize = 1;
+const F_PINYIN: usize = 2;
+const F_INITIALS: usize = 3;
+const F_BODY: usize = 4;
+const WEIGHTS: [u32; FIELDS] = [W_TITLE, W_TAGS, W_PINYIN, W_INITIALS, W_BODY];
 
 /// A parsed query, reusable across many replies (it owns the matcher's scratch space).
 pub struct Scorer {
     atoms: Vec<QueryAtom>,
     matcher: Matcher,
-    buf: Vec<char>,
+    bufs: [Vec<char>; FIELDS],
 }
 
 impl Scorer {
@@ -93,6 +114,7 @@ impl Scorer {
                         false,
                     ),
                     ascii: lower.is_ascii(),
+                    mask: char_mask(&lower),
                     lower,
                 }
             })
@@ -100,7 +122,7 @@ impl Scorer {
         Scorer {
             atoms,
             matcher: Matcher::new(Config::DEFAULT),
-            buf: Vec::new(),
+            bufs: Default::default(),
         }
     }
 
@@ -109,45 +131,172 @@ impl Scorer {
         self.atoms.is_empty()
     }
 
-    fn field(matcher: &mut Matcher, buf: &mut Vec<char>, atom: &Atom, text: &str) -> u32 {
-        if text.is_empty() {
-            return 0;
-        }
-        let hay = Utf32Str::new(text, buf);
-        atom.score(hay, matcher).map_or(0, u32::from)
-    }
-
-    /// The match score of a reply, or `None` if some atom matches no field.
+    /// The match score of a reply given as plain strings, or `None` if some atom
+    /// matches no field.
     pub fn score(&mut self, f: &SearchFields<'_>) -> Option<u32> {
-        let mut total = 0u32;
-        for qa in &self.atoms {
-            let m = &mut self.matcher;
-            let buf = &mut self.buf;
-            let mut best = 0u32;
-            if qa.ascii && !f.code.is_empty() {
-                if f.code == qa.lower {
-                    best = CODE_EXACT;
-                } else if f.code.starts_with(&qa.lower) {
-                    best = CODE_PREFIX;
-                }
+        let [b0, b1, b2, b3, b4] = &mut self.bufs;
+        let texts = [
+            Utf32Str::new(f.title, b0),
+            Utf32Str::new(f.tags, b1),
+            Utf32Str::new(f.pinyin, b2),
+            Utf32Str::new(f.initials, b3),
+            Utf32Str::new(f.body, b4),
+        ];
+        score_fields(&self.atoms, &mut self.matcher, f.code, &texts, &[u64::MAX; FIELDS])
+    }
+}
+
+fn score_fields(
+    atoms: &[QueryAtom],
+    matcher: &mut Matcher,
+    code: &str,
+    texts: &[Utf32Str<'_>; FIELDS],
+    masks: &[u64; FIELDS],
+) -> Option<u32> {
+    let mut total = 0u32;
+    for qa in atoms {
+        let mut best = 0u32;
+        if qa.ascii && !code.is_empty() {
+            if code == qa.lower {
+                best = CODE_EXACT;
+            } else if code.starts_with(&qa.lower) {
+                best = CODE_PREFIX;
             }
-            if best < CODE_EXACT {
-                best = best.max(W_TITLE * Self::field(m, buf, &qa.atom, f.title));
-                best = best.max(W_TAGS * Self::field(m, buf, &qa.atom, f.tags));
-                if qa.ascii {
-                    best = best.max(W_PINYIN * Self::field(m, buf, &qa.atom, f.pinyin));
-                    best = best.max(W_INITIALS * Self::field(m, buf, &qa.atom, f.initials));
+        }
+        if best < CODE_EXACT {
+            let mut field = |i: usize| -> u32 {
+                if masks[i] & qa.mask != qa.mask || texts[i].is_empty() {
+                    return 0;
                 }
-                if best == 0 {
-                    best = W_BODY * Self::field(m, buf, &qa.atom, f.body);
-                }
+                qa.atom.score(texts[i], matcher).map_or(0, |s| WEIGHTS[i] * u32::from(s))
+            };
+            best = best.max(field(F_TITLE)).max(field(F_TAGS));
+            if qa.ascii {
+                best = best.max(field(F_PINYIN)).max(field(F_INITIALS));
             }
             if best == 0 {
-                return None;
+                best = field(F_BODY);
             }
-            total = total.saturating_add(best);
         }
-        Some(total)
+        if best == 0 {
+            return None;
+        }
+        total = total.saturating_add(best);
+    }
+    Some(total)
+}
+
+struct Entry {
+    id: Uuid,
+    library: Uuid,
+    code: Box<str>,
+    texts: [Utf32String; FIELDS],
+    masks: [u64; FIELDS],
+    boost: u32,
+}
+
+/// An in-memory search index for the desktop app: the same ranking as
+/// [`crate::Store::search`], with each field pre-converted for the matcher and a
+/// character mask per field, scanned on all cores. Build it with
+/// [`crate::Store::search_index`] and keep it current with [`SearchIndex::upsert`].
+#[derive(Default)]
+pub struct SearchIndex {
+    entries: Vec<Entry>,
+}
+
+impl std::fmt::Debug for SearchIndex {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SearchIndex").field("entries", &self.entries.len()).finish()
+    }
+}
+
+impl SearchIndex {
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    fn entry(id: Uuid, library: Uuid, f: &SearchFields<'_>, boost: u32) -> Entry {
+        let texts = [f.title, f.tags, f.pinyin, f.initials, f.body];
+        Entry {
+            id,
+            library,
+            code: f.code.into(),
+            masks: texts.map(char_mask),
+            texts: texts.map(Utf32String::from),
+            boost,
+        }
+    }
+
+    /// Append a reply known not to be in the index yet (bulk building).
+    pub(crate) fn push(&mut self, id: Uuid, library: Uuid, f: &SearchFields<'_>, boost: u32) {
+        self.entries.push(Self::entry(id, library, f, boost));
+    }
+
+    /// Add or replace a reply.
+    pub fn upsert(&mut self, id: Uuid, library: Uuid, f: &SearchFields<'_>, boost: u32) {
+        let entry = Self::entry(id, library, f, boost);
+        match self.entries.iter_mut().find(|e| e.id == id) {
+            Some(e) => *e = entry,
+            None => self.entries.push(entry),
+        }
+    }
+
+    pub fn remove(&mut self, id: Uuid) {
+        self.entries.retain(|e| e.id != id);
+    }
+
+    /// Change a reply's usage boost (after it was fired).
+    pub fn set_boost(&mut self, id: Uuid, boost: u32) {
+        if let Some(e) = self.entries.iter_mut().find(|e| e.id == id) {
+            e.boost = boost;
+        }
+    }
+
+    fn scan(&self, query: &str, entries: &[Entry], library: Option<Uuid>, limit: usize) -> TopK<Uuid> {
+        let Scorer { atoms, mut matcher, .. } = Scorer::new(query);
+        let mut top = TopK::new(limit);
+        for e in entries {
+            if library.is_some_and(|l| l != e.library) {
+                continue;
+            }
+            let score = if atoms.is_empty() {
+                Some(e.boost)
+            } else {
+                let texts = [0, 1, 2, 3, 4].map(|i| e.texts[i].slice(..));
+                score_fields(&atoms, &mut matcher, &e.code, &texts, &e.masks).map(|s| s + e.boost)
+            };
+            if let Some(score) = score {
+                top.push(score, e.id);
+            }
+        }
+        top
+    }
+
+    /// Ranked search, best first.
+    pub fn search(&self, query: &str, library: Option<Uuid>, limit: usize) -> Vec<Hit<Uuid>> {
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8);
+        if threads < 2 || self.entries.len() < 20_000 {
+            return self.scan(query, &self.entries, library, limit).into_hits();
+        }
+        let chunk = self.entries.len().div_ceil(threads);
+        let parts: Vec<Vec<Hit<Uuid>>> = std::thread::scope(|s| {
+            let handles: Vec<_> = self
+                .entries
+                .chunks(chunk)
+                .map(|c| s.spawn(move || self.scan(query, c, library, limit).into_hits()))
+                .collect();
+            handles.into_iter().filter_map(|h| h.join().ok()).collect()
+        });
+        // Chunks are in index order, so pushing them in order keeps ties stable.
+        let mut top = TopK::new(limit);
+        for hit in parts.into_iter().flatten() {
+            top.push(hit.score, hit.key);
+        }
+        top.into_hits()
     }
 }
 

@@ -14,7 +14,7 @@ use quickreply_proto::{LibraryKind, Part, is_valid_code};
 
 use crate::blob::{BlobDir, ImageInfo, read_image_file};
 use crate::error::{Error, Result};
-use crate::search::{Hit, Scorer, SearchFields, TopK, pinyin_of, usage_boost};
+use crate::search::{Hit, Scorer, SearchFields, SearchIndex, TopK, pinyin_of, usage_boost};
 use crate::template::{self, RenderContext, TemplateError};
 
 /// Name of the personal library every store has.
@@ -1025,53 +1025,82 @@ impl Store {
 
     // ----- search ----------------------------------------------------------------------
 
-    /// Ranked search, best first. Streams over the stored search columns, so it needs no
-    /// index in memory: this is what `qreply search` runs.
-    pub fn search(&self, query: &str, opts: &SearchOptions) -> Result<Vec<Hit<Uuid>>> {
+    /// Visit every reply's search columns and usage boost (`library` limits it).
+    fn for_each_search_row(
+        &self,
+        library: Option<Uuid>,
+        mut f: impl FnMut(&str, &str, SearchFields<'_>, u32) -> Result<()>,
+    ) -> Result<()> {
         let since = (Utc::now() - chrono::Duration::days(30))
             .format("%Y-%m-%d")
             .to_string();
         let now = now_ms();
         let mut st = self.conn.prepare_cached(
-            "SELECT s.id, s.title, ifnull(s.code, ''), s.tags, s.body_text, s.search_pinyin, s.search_initials,
-                    u.fires, u.last_at
+            "SELECT s.id, s.library_id, s.title, ifnull(s.code, ''), s.tags, s.body_text, s.search_pinyin,
+                    s.search_initials, u.fires, u.last_at
              FROM snippets s
              LEFT JOIN (SELECT snippet_id, sum(count) AS fires, max(last_at) AS last_at FROM usage
                         WHERE day > ?2 GROUP BY snippet_id) u ON u.snippet_id = s.id
              WHERE (?1 IS NULL OR s.library_id = ?1)
              ORDER BY s.rowid",
         )?;
-        let mut rows = st.query(params![opts.library.map(|l| l.to_string()), since])?;
-        let mut scorer = Scorer::new(query);
-        let mut top = TopK::new(opts.limit);
+        let mut rows = st.query(params![library.map(|l| l.to_string()), since])?;
         while let Some(r) = rows.next()? {
-            let fires: Option<i64> = r.get(7)?;
-            let last: Option<i64> = r.get(8)?;
+            let text = |i: usize| -> Result<&str> { Ok(r.get_ref(i)?.as_str().unwrap_or_default()) };
+            let fires: Option<i64> = r.get(8)?;
+            let last: Option<i64> = r.get(9)?;
             let boost = usage_boost(
                 fires.unwrap_or(0).max(0) as u64,
                 last.map(|l| (now - l) / 1000),
             );
+            let fields = SearchFields {
+                title: text(2)?,
+                code: text(3)?,
+                tags: text(4)?,
+                body: text(5)?,
+                pinyin: text(6)?,
+                initials: text(7)?,
+            };
+            f(text(0)?, text(1)?, fields, boost)?;
+        }
+        Ok(())
+    }
+
+    /// Ranked search, best first. Streams over the stored search columns, so it needs no
+    /// index in memory: this is what `qreply search` runs. The desktop app keeps a
+    /// [`SearchIndex`] instead; both rank the same.
+    pub fn search(&self, query: &str, opts: &SearchOptions) -> Result<Vec<Hit<Uuid>>> {
+        let mut scorer = Scorer::new(query);
+        let mut top = TopK::new(opts.limit);
+        self.for_each_search_row(opts.library, |id, _, f, boost| {
             let score = if scorer.is_empty() {
                 Some(boost)
             } else {
-                let f = SearchFields {
-                    title: r.get_ref(1)?.as_str().unwrap_or_default(),
-                    code: r.get_ref(2)?.as_str().unwrap_or_default(),
-                    tags: r.get_ref(3)?.as_str().unwrap_or_default(),
-                    body: r.get_ref(4)?.as_str().unwrap_or_default(),
-                    pinyin: r.get_ref(5)?.as_str().unwrap_or_default(),
-                    initials: r.get_ref(6)?.as_str().unwrap_or_default(),
-                };
                 scorer.score(&f).map(|s| s + boost)
             };
             if let Some(score) = score
                 && top.admits(score)
             {
-                let id: String = r.get(0)?;
-                top.push(score, Uuid::parse_str(&id).unwrap_or_default());
+                top.push(score, Uuid::parse_str(id).unwrap_or_default());
             }
-        }
+            Ok(())
+        })?;
         Ok(top.into_hits())
+    }
+
+    /// Build the in-memory search index of every reply.
+    pub fn search_index(&self) -> Result<SearchIndex> {
+        let mut index = SearchIndex::default();
+        self.for_each_search_row(None, |id, lib, f, boost| {
+            index.push(
+                Uuid::parse_str(id).unwrap_or_default(),
+                Uuid::parse_str(lib).unwrap_or_default(),
+                &f,
+                boost,
+            );
+            Ok(())
+        })?;
+        Ok(index)
     }
 
     /// Run `f` inside one transaction on the raw connection (bulk loaders, tests).

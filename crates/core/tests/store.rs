@@ -419,3 +419,25 @@ fn source_pack_imports_idempotently_and_atomically() {
     let r = packs::import(&mut store, &pack, &team).expect("import 4");
     assert_eq!((r.added, r.updated, r.unchanged), (1, 1, 1));
 }
+
+#[test]
+fn in_memory_index_ranks_exactly_like_the_store() {
+    let (_d, mut store) = open();
+    let lib = store.library(PERSONAL).expect("personal");
+    let team = store.create_library("团队", LibraryKind::Team).expect("team");
+    let ids = store.add_snippets(&lib, quickreply_core::corpus::replies(3_000, 1)).expect("add");
+    store.add_snippets(&team, quickreply_core::corpus::replies(500, 2)).expect("add");
+    for _ in 0..5 {
+        store.record_fire(ids[17]).expect("fire");
+    }
+    let index = store.search_index().expect("index");
+    assert_eq!(index.len(), 3_500);
+    for q in quickreply_core::corpus::QUERIES.iter().chain(&["", "c0"]) {
+        for library in [None, Some(team.id)] {
+            let a = store.search(q, &SearchOptions { library, limit: 15 }).expect("store search");
+            let b = index.search(q, library, 15);
+            assert_eq!(a, b, "query {q:?} library {library:?}");
+        }
+    }
+    assert_eq!(index.search("", None, 1)[0].key, ids[17]);
+}
