@@ -68,19 +68,41 @@ const CODE_PREFIX: u32 = 2_000;
 
 struct QueryAtom {
     atom: Atom,
+    /// The same needle as a substring atom: pinyin must be typed contiguously
+    /// (`tuihuo`, `tuih`), or every title would match as scattered letters.
+    substring: Atom,
     lower: String,
     ascii: bool,
-    mask: u64,
+    mask: Mask,
 }
 
-/// A 64-bit set of the (normalised, lowercased) characters of a text: a field can only
-/// match an atom whose mask it covers, which skips most fields without running the
+/// A 256-bit set of the (normalised, lowercased) characters of a text: a field can only
+/// match an atom whose characters it has, which skips most fields without running the
 /// matcher.
-pub fn char_mask(text: &str) -> u64 {
-    text.chars().fold(0u64, |m, c| {
-        let c = nucleo_matcher::chars::to_lower_case(nucleo_matcher::chars::normalize(c));
-        m | 1u64 << (c as u32 % 64)
-    })
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Mask(pub [u64; 4]);
+
+impl Mask {
+    pub const ALL: Mask = Mask([u64::MAX; 4]);
+
+    pub fn of(text: &str) -> Mask {
+        let mut m = [0u64; 4];
+        for c in text.chars() {
+            let c = nucleo_matcher::chars::to_lower_case(nucleo_matcher::chars::normalize(c));
+            let h = (c as u32).wrapping_mul(0x9E37_79B1) >> 24;
+            m[(h >> 6) as usize] |= 1u64 << (h & 63);
+        }
+        Mask(m)
+    }
+
+    pub fn union(self, other: Mask) -> Mask {
+        Mask([0, 1, 2, 3].map(|i| self.0[i] | other.0[i]))
+    }
+
+    /// Whether every character of `needle` may be in this text.
+    pub fn covers(self, needle: Mask) -> bool {
+        (0..4).all(|i| self.0[i] & needle.0[i] == needle.0[i])
+    }
 }
 
 /// The fields of a reply in the order the scorer weighs them.
@@ -113,8 +135,15 @@ impl Scorer {
                         AtomKind::Fuzzy,
                         false,
                     ),
+                    substring: Atom::new(
+                        &lower,
+                        CaseMatching::Ignore,
+                        Normalization::Smart,
+                        AtomKind::Substring,
+                        false,
+                    ),
                     ascii: lower.is_ascii(),
-                    mask: char_mask(&lower),
+                    mask: Mask::of(&lower),
                     lower,
                 }
             })
@@ -131,6 +160,11 @@ impl Scorer {
         self.atoms.is_empty()
     }
 
+    /// The characters every matching reply has somewhere (for a stored prefilter).
+    pub fn mask(&self) -> Mask {
+        self.atoms.iter().fold(Mask::default(), |m, a| m.union(a.mask))
+    }
+
     /// The match score of a reply given as plain strings, or `None` if some atom
     /// matches no field.
     pub fn score(&mut self, f: &SearchFields<'_>) -> Option<u32> {
@@ -142,7 +176,7 @@ impl Scorer {
             Utf32Str::new(f.initials, b3),
             Utf32Str::new(f.body, b4),
         ];
-        score_fields(&self.atoms, &mut self.matcher, f.code, &texts, &[u64::MAX; FIELDS])
+        score_fields(&self.atoms, &mut self.matcher, f.code, &texts, &[Mask::ALL; FIELDS])
     }
 }
 
@@ -151,7 +185,7 @@ fn score_fields(
     matcher: &mut Matcher,
     code: &str,
     texts: &[Utf32Str<'_>; FIELDS],
-    masks: &[u64; FIELDS],
+    masks: &[Mask; FIELDS],
 ) -> Option<u32> {
     let mut total = 0u32;
     for qa in atoms {
@@ -165,10 +199,11 @@ fn score_fields(
         }
         if best < CODE_EXACT {
             let mut field = |i: usize| -> u32 {
-                if masks[i] & qa.mask != qa.mask || texts[i].is_empty() {
+                if !masks[i].covers(qa.mask) || texts[i].is_empty() {
                     return 0;
                 }
-                qa.atom.score(texts[i], matcher).map_or(0, |s| WEIGHTS[i] * u32::from(s))
+                let atom = if i == F_PINYIN { &qa.substring } else { &qa.atom };
+                atom.score(texts[i], matcher).map_or(0, |s| WEIGHTS[i] * u32::from(s))
             };
             best = best.max(field(F_TITLE)).max(field(F_TAGS));
             if qa.ascii {
@@ -191,7 +226,7 @@ struct Entry {
     library: Uuid,
     code: Box<str>,
     texts: [Utf32String; FIELDS],
-    masks: [u64; FIELDS],
+    masks: [Mask; FIELDS],
     boost: u32,
 }
 
@@ -225,7 +260,7 @@ impl SearchIndex {
             id,
             library,
             code: f.code.into(),
-            masks: texts.map(char_mask),
+            masks: texts.map(Mask::of),
             texts: texts.map(Utf32String::from),
             boost,
         }

@@ -14,7 +14,7 @@ use quickreply_proto::{LibraryKind, Part, is_valid_code};
 
 use crate::blob::{BlobDir, ImageInfo, read_image_file};
 use crate::error::{Error, Result};
-use crate::search::{Hit, Scorer, SearchFields, SearchIndex, TopK, pinyin_of, usage_boost};
+use crate::search::{Hit, Mask, Scorer, SearchFields, SearchIndex, TopK, pinyin_of, usage_boost};
 use crate::template::{self, RenderContext, TemplateError};
 
 /// Name of the personal library every store has.
@@ -52,7 +52,12 @@ CREATE TABLE snippets (
     updated_at      INTEGER NOT NULL,
     body_text       TEXT NOT NULL DEFAULT '',
     search_pinyin   TEXT NOT NULL DEFAULT '',
-    search_initials TEXT NOT NULL DEFAULT ''
+    search_initials TEXT NOT NULL DEFAULT '',
+    -- crate::search::Mask of all searchable text: a cheap prefilter for streamed search
+    mask0 INTEGER NOT NULL DEFAULT -1,
+    mask1 INTEGER NOT NULL DEFAULT -1,
+    mask2 INTEGER NOT NULL DEFAULT -1,
+    mask3 INTEGER NOT NULL DEFAULT -1
 );
 CREATE UNIQUE INDEX snippets_unique_code ON snippets(library_id, code) WHERE code IS NOT NULL;
 CREATE INDEX snippets_place ON snippets(library_id, folder_id, position);
@@ -249,13 +254,18 @@ fn body_text(parts: &[Part]) -> String {
         .join("\n")
 }
 
-fn search_columns(title: &str, tags: &[String]) -> (String, String) {
+/// Derived search columns: pinyin, initials and the character mask of everything.
+fn search_columns(title: &str, code: Option<&str>, tags: &[String], body: &str) -> (String, String, [i64; 4]) {
     let mut text = title.to_string();
     for t in tags {
         text.push(' ');
         text.push_str(t);
     }
-    pinyin_of(&text)
+    let (py, ini) = pinyin_of(&text);
+    let mask = [title, code.unwrap_or(""), &tags.join(" "), body, &py, &ini]
+        .iter()
+        .fold(Mask::default(), |m, t| m.union(Mask::of(t)));
+    (py, ini, mask.0.map(|w| w as i64))
 }
 
 /// The local store.
@@ -605,16 +615,18 @@ impl Store {
         let folder_id = Self::folder_id_in(tx, library.id, &new.folder, true)?;
         let tags = clean_tags(&new.tags);
         let apps = clean_tags(&new.apps);
-        let (py, ini) = search_columns(&title, &tags);
+        let body = body_text(&new.parts);
+        let (py, ini, m) = search_columns(&title, code.as_deref(), &tags, &body);
         let id = Uuid::now_v7();
         let now = now_ms();
         let parts = serde_json::to_string(&new.parts).unwrap_or_else(|_| "[]".into());
         tx.execute(
             "INSERT INTO snippets (id, library_id, folder_id, title, code, tags, apps, parts, position,
-                                   version, created_at, updated_at, body_text, search_pinyin, search_initials)
+                                   version, created_at, updated_at, body_text, search_pinyin, search_initials,
+                                   mask0, mask1, mask2, mask3)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8,
                      (SELECT ifnull(max(position), -1) + 1 FROM snippets WHERE library_id = ?2 AND folder_id IS ?3),
-                     1, ?9, ?9, ?10, ?11, ?12)",
+                     1, ?9, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
             params![
                 id.to_string(),
                 library.id.to_string(),
@@ -625,9 +637,13 @@ impl Store {
                 apps.join("\n"),
                 parts,
                 now,
-                body_text(&new.parts),
+                body,
                 py,
-                ini
+                ini,
+                m[0],
+                m[1],
+                m[2],
+                m[3]
             ],
         )?;
         Ok(id)
@@ -672,10 +688,12 @@ impl Store {
             Some(path) => Self::folder_id_in(tx, cur.library_id, path, true)?,
             None => cur.folder_id,
         };
-        let (py, ini) = search_columns(&title, &tags);
+        let body = body_text(&parts);
+        let (py, ini, m) = search_columns(&title, code.as_deref(), &tags, &body);
         tx.execute(
             "UPDATE snippets SET title = ?2, code = ?3, tags = ?4, apps = ?5, parts = ?6, folder_id = ?7,
-                    version = version + 1, updated_at = ?8, body_text = ?9, search_pinyin = ?10, search_initials = ?11
+                    version = version + 1, updated_at = ?8, body_text = ?9, search_pinyin = ?10, search_initials = ?11,
+                    mask0 = ?12, mask1 = ?13, mask2 = ?14, mask3 = ?15
              WHERE id = ?1",
             params![
                 cur.id.to_string(),
@@ -686,9 +704,13 @@ impl Store {
                 serde_json::to_string(&parts).unwrap_or_else(|_| "[]".into()),
                 folder_id.map(|f| f.to_string()),
                 now_ms(),
-                body_text(&parts),
+                body,
                 py,
-                ini
+                ini,
+                m[0],
+                m[1],
+                m[2],
+                m[3]
             ],
         )?;
         Ok(())
@@ -1029,6 +1051,7 @@ impl Store {
     fn for_each_search_row(
         &self,
         library: Option<Uuid>,
+        needle: Mask,
         mut f: impl FnMut(&str, &str, SearchFields<'_>, u32) -> Result<()>,
     ) -> Result<()> {
         let since = (Utc::now() - chrono::Duration::days(30))
@@ -1042,9 +1065,11 @@ impl Store {
              LEFT JOIN (SELECT snippet_id, sum(count) AS fires, max(last_at) AS last_at FROM usage
                         WHERE day > ?2 GROUP BY snippet_id) u ON u.snippet_id = s.id
              WHERE (?1 IS NULL OR s.library_id = ?1)
+               AND s.mask0 & ?3 = ?3 AND s.mask1 & ?4 = ?4 AND s.mask2 & ?5 = ?5 AND s.mask3 & ?6 = ?6
              ORDER BY s.rowid",
         )?;
-        let mut rows = st.query(params![library.map(|l| l.to_string()), since])?;
+        let n = needle.0.map(|w| w as i64);
+        let mut rows = st.query(params![library.map(|l| l.to_string()), since, n[0], n[1], n[2], n[3]])?;
         while let Some(r) = rows.next()? {
             let text = |i: usize| -> Result<&str> { Ok(r.get_ref(i)?.as_str().unwrap_or_default()) };
             let fires: Option<i64> = r.get(8)?;
@@ -1072,7 +1097,7 @@ impl Store {
     pub fn search(&self, query: &str, opts: &SearchOptions) -> Result<Vec<Hit<Uuid>>> {
         let mut scorer = Scorer::new(query);
         let mut top = TopK::new(opts.limit);
-        self.for_each_search_row(opts.library, |id, _, f, boost| {
+        self.for_each_search_row(opts.library, scorer.mask(), |id, _, f, boost| {
             let score = if scorer.is_empty() {
                 Some(boost)
             } else {
@@ -1091,7 +1116,7 @@ impl Store {
     /// Build the in-memory search index of every reply.
     pub fn search_index(&self) -> Result<SearchIndex> {
         let mut index = SearchIndex::default();
-        self.for_each_search_row(None, |id, lib, f, boost| {
+        self.for_each_search_row(None, Mask::default(), |id, lib, f, boost| {
             index.push(
                 Uuid::parse_str(id).unwrap_or_default(),
                 Uuid::parse_str(lib).unwrap_or_default(),
