@@ -1,1 +1,348 @@
-fn main() {}
+//! `cargo xtask`: the project's own commands.
+//!
+//! * `cargo xtask run [-- ARGS]` — build and run QuickReply (for now the `qreply` CLI;
+//!   the first run imports the built-in replies into the personal library).
+//! * `cargo xtask test [--quick]` — every CI leg in order, stopping at the first red one.
+//! * `cargo xtask bench <search|all>` — benchmarks (never part of the test run).
+//! * `cargo xtask setup` — install what the legs need (Debian/Ubuntu: apt).
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+use std::time::Instant;
+
+use anyhow::{Context, Result, bail};
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("."))
+}
+
+/// Debian packages the test legs need.
+const TEST_PACKAGES: &[&str] = &["xvfb", "xclip"];
+/// And the benchmarks.
+const BENCH_PACKAGES: &[&str] = &["fzf"];
+
+fn cargo() -> Command {
+    let mut c = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    c.current_dir(root());
+    c
+}
+
+fn run(what: &str, cmd: &mut Command) -> Result<()> {
+    eprintln!("\x1b[1m==> {what}\x1b[0m");
+    let status = cmd
+        .status()
+        .with_context(|| format!("could not start {what}"))?;
+    if !status.success() {
+        bail!("{what} failed ({status})");
+    }
+    Ok(())
+}
+
+fn have(cmd: &str) -> bool {
+    Command::new("sh")
+        .args(["-c", &format!("command -v {cmd} >/dev/null 2>&1")])
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+fn is_root() -> bool {
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+}
+
+/// Install missing Debian packages with apt (sudo when not root); elsewhere say what
+/// is missing.
+fn ensure_packages(pkgs: &[&str]) -> Result<()> {
+    if !have("dpkg-query") || !have("apt-get") {
+        eprintln!(
+            "note: not a Debian/Ubuntu system; make sure these are installed: {}",
+            pkgs.join(" ")
+        );
+        return Ok(());
+    }
+    let missing: Vec<&str> = pkgs
+        .iter()
+        .copied()
+        .filter(|p| {
+            !Command::new("dpkg-query")
+                .args(["-W", "-f=${Status}", p])
+                .output()
+                .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).contains("install ok installed"))
+        })
+        .collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    let sudo: &[&str] = if is_root() { &[] } else { &["sudo"] };
+    let apt = |args: &[&str]| {
+        let mut full: Vec<&str> = sudo.to_vec();
+        full.push("apt-get");
+        full.extend_from_slice(args);
+        let mut c = Command::new(full[0]);
+        c.args(&full[1..]).env("DEBIAN_FRONTEND", "noninteractive");
+        c
+    };
+    run(
+        "apt-get update",
+        apt(&["update", "-qq"]).arg("-o").arg("Acquire::Retries=3"),
+    )?;
+    let mut args = vec!["install", "-y", "-qq", "--no-install-recommends"];
+    args.extend(&missing);
+    run(
+        &format!("apt-get install {}", missing.join(" ")),
+        &mut apt(&args),
+    )
+}
+
+fn ensure_rust_components() -> Result<()> {
+    for (probe, component) in [("rustfmt", "rustfmt"), ("clippy-driver", "clippy")] {
+        if !have(probe) && have("rustup") {
+            run(
+                &format!("rustup component add {component}"),
+                Command::new("rustup").args(["component", "add", component]),
+            )?;
+        }
+    }
+    Ok(())
+}
+
+fn has_nextest() -> bool {
+    cargo()
+        .args(["nextest", "--version"])
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+fn test(quick: bool) -> Result<()> {
+    let start = Instant::now();
+    ensure_rust_components()?;
+    if !quick {
+        ensure_packages(TEST_PACKAGES)?;
+    }
+    let legs: Vec<(&str, Box<dyn Fn() -> Result<()>>)> = vec![
+        (
+            "1. format and lints",
+            Box::new(|| {
+                run(
+                    "cargo fmt --check",
+                    cargo().args(["fmt", "--all", "--", "--check"]),
+                )?;
+                run(
+                    "cargo clippy",
+                    cargo().args([
+                        "clippy",
+                        "--workspace",
+                        "--all-targets",
+                        "--",
+                        "-D",
+                        "warnings",
+                    ]),
+                )
+            }),
+        ),
+        (
+            "2. unit and integration tests",
+            Box::new(|| {
+                if has_nextest() {
+                    run(
+                        "cargo nextest run",
+                        cargo().args(["nextest", "run", "--workspace", "--no-fail-fast"]),
+                    )
+                } else {
+                    eprintln!("note: cargo-nextest not found, using cargo test");
+                    run(
+                        "cargo test",
+                        cargo().args(["test", "--workspace", "--no-fail-fast"]),
+                    )
+                }
+            }),
+        ),
+        (
+            "6. built-in library: qreply lint snippets",
+            Box::new(|| {
+                if !root().join("snippets").exists() {
+                    eprintln!("no snippets/ yet");
+                    return Ok(());
+                }
+                run(
+                    "qreply lint snippets",
+                    cargo().args([
+                        "run",
+                        "--quiet",
+                        "-p",
+                        "quickreply-cli",
+                        "--",
+                        "lint",
+                        "snippets",
+                    ]),
+                )
+            }),
+        ),
+    ];
+    for (name, leg) in legs {
+        if quick && !name.starts_with('1') && !name.starts_with('2') {
+            continue;
+        }
+        eprintln!("\x1b[1;34m=== leg {name}\x1b[0m");
+        if let Err(e) = leg() {
+            bail!("leg {name} is red: {e:#}");
+        }
+    }
+    eprintln!("all legs green in {:.0} s", start.elapsed().as_secs_f64());
+    Ok(())
+}
+
+fn run_app(args: &[String]) -> Result<()> {
+    run(
+        "build qreply (release)",
+        cargo().args(["build", "--release", "-p", "quickreply-cli"]),
+    )?;
+    let exe = root().join("target/release/qreply");
+    // First run: offer the built-in library by importing it into the personal library.
+    let listed = Command::new(&exe).arg("ls").output()?;
+    if listed.status.success() && listed.stdout.is_empty() {
+        let pack = root().join("snippets/zh-CN");
+        if pack.join("pack.toml").exists() {
+            run(
+                "import the built-in replies (first run)",
+                Command::new(&exe).arg("import").arg(&pack),
+            )?;
+        }
+    }
+    let args: Vec<String> = if args.is_empty() {
+        vec!["--help".into()]
+    } else {
+        args.to_vec()
+    };
+    let status = Command::new(&exe).args(&args).status()?;
+    if !status.success() {
+        bail!("qreply exited with {status}");
+    }
+    Ok(())
+}
+
+fn bench(what: &str) -> Result<()> {
+    match what {
+        "search" => bench_search(),
+        "all" => bench_search(),
+        other => bail!("unknown benchmark {other}; try: search, all"),
+    }
+}
+
+/// Criterion's in-process numbers, then whole-process `qreply search` against
+/// `fzf --filter` on the same 100k-reply corpus.
+fn bench_search() -> Result<()> {
+    ensure_packages(BENCH_PACKAGES)?;
+    run(
+        "cargo bench (in-process search)",
+        cargo().args(["bench", "-p", "quickreply-core", "--bench", "search"]),
+    )?;
+    run(
+        "build qreply and the corpus generator (release)",
+        cargo().args([
+            "build",
+            "--release",
+            "-p",
+            "quickreply-cli",
+            "-p",
+            "quickreply-core",
+            "--examples",
+            "--bins",
+        ]),
+    )?;
+    let dir = root().join("target/bench-search");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir)?;
+    let lines = dir.join("corpus.txt");
+    run(
+        "generate 100k replies",
+        Command::new(root().join("target/release/examples/gen_corpus"))
+            .arg(dir.join("data"))
+            .arg("100000")
+            .arg(&lines),
+    )?;
+    let qreply = root().join("target/release/qreply");
+    let queries = [
+        "发货",
+        "fh",
+        "tuihuo",
+        "退货 流程",
+        "yhq",
+        "运费险",
+        "破损怎么办",
+    ];
+    let time = |mut cmd: Command| -> Result<f64> {
+        let mut samples = Vec::new();
+        for _ in 0..15 {
+            let t = Instant::now();
+            let out = cmd.output()?;
+            if !out.status.success() {
+                bail!("{cmd:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+            }
+            samples.push(t.elapsed().as_secs_f64() * 1e3);
+        }
+        samples.sort_by(f64::total_cmp);
+        Ok(samples[samples.len() / 2])
+    };
+    println!("\nwhole process, 100k replies, median of 15 runs (ms):");
+    println!(
+        "{:<14} {:>10} {:>10} {:>7}",
+        "query", "qreply", "fzf", "ratio"
+    );
+    let (mut sq, mut sf) = (0.0, 0.0);
+    for q in queries {
+        let mut a = Command::new(&qreply);
+        a.arg("--data-dir")
+            .arg(dir.join("data"))
+            .args(["search", "--limit", "20"])
+            .args(q.split(' '));
+        let mut b = Command::new("sh");
+        b.arg("-c").arg(format!(
+            "fzf --filter '{q}' < '{}' | head -n 20",
+            lines.display()
+        ));
+        let (tq, tf) = (time(a)?, time(b)?);
+        sq += tq;
+        sf += tf;
+        println!("{q:<14} {tq:>10.1} {tf:>10.1} {:>7.2}", tq / tf);
+    }
+    println!(
+        "{:<14} {sq:>10.1} {sf:>10.1} {:>7.2}  (qreply / fzf; ≤ 1.00 meets the target)",
+        "total",
+        sq / sf
+    );
+    Ok(())
+}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("test") => test(args.iter().any(|a| a == "--quick")),
+        Some("run") => {
+            let rest: Vec<String> = args[1..].iter().filter(|a| *a != "--").cloned().collect();
+            run_app(&rest)
+        }
+        Some("bench") => bench(args.get(1).map_or("all", String::as_str)),
+        Some("setup") => ensure_rust_components()
+            .and_then(|()| ensure_packages(TEST_PACKAGES))
+            .and_then(|()| ensure_packages(BENCH_PACKAGES)),
+        _ => {
+            eprintln!(
+                "usage: cargo xtask <run [-- ARGS] | test [--quick] | bench <search|all> | setup>"
+            );
+            return ExitCode::from(2);
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("\x1b[1;31merror:\x1b[0m {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -33,7 +33,9 @@ fn bench(c: &mut Criterion) {
         let index = store.search_index().expect("index");
         let build_time = t.elapsed();
         let mut group = c.benchmark_group(format!("search/{n}"));
-        group.sample_size(20).measurement_time(Duration::from_secs(2));
+        group
+            .sample_size(20)
+            .measurement_time(Duration::from_secs(2));
         group.bench_function("index, all queries", |b| {
             b.iter(|| {
                 for q in QUERIES {
@@ -71,7 +73,11 @@ fn bench(c: &mut Criterion) {
             build_time.as_secs_f64() * 1e3,
         ));
     }
-    println!("\nper-query latency ({} queries: {:?})", QUERIES.len(), QUERIES);
+    println!(
+        "\nper-query latency ({} queries: {:?})",
+        QUERIES.len(),
+        QUERIES
+    );
     for line in report {
         println!("{line}");
     }

@@ -10,8 +10,8 @@
 
 use nucleo_matcher::pattern::{Atom, AtomKind, CaseMatching, Normalization};
 use nucleo_matcher::{Config, Matcher, Utf32Str, Utf32String};
-use uuid::Uuid;
 use pinyin::ToPinyin;
+use uuid::Uuid;
 
 /// The searchable text of one reply, as stored beside it.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -105,6 +105,67 @@ impl Mask {
     }
 }
 
+/// A set of pairs of ASCII letters and digits that occur in a reply: adjacent pairs of
+/// the texts matched as substrings (`contiguous`: full pinyin) and ordered pairs (`a`
+/// somewhere before `b`) of the texts matched fuzzily. An ASCII atom can only match
+/// where every adjacent pair of its characters is in that set: `fh` needs an `f` before
+/// an `h` in the initials, title, tags or body, or `fh` in the pinyin. A fuzzy text with
+/// more than 24 ASCII characters (an English body) would fill the set, so it makes the
+/// set "everything".
+pub fn pair_mask(fuzzy: &[&str], contiguous: &[&str]) -> Mask {
+    let mut m = [0u64; 4];
+    let mut add = |a: u8, b: u8| {
+        let h = pair_hash(a, b);
+        m[(h >> 6) as usize] |= 1u64 << (h & 63);
+    };
+    let ascii = |text: &str| -> Vec<u8> {
+        text.bytes()
+            .filter(u8::is_ascii_alphanumeric)
+            .map(|b| b.to_ascii_lowercase())
+            .collect()
+    };
+    for text in fuzzy {
+        // Accented Latin letters normalise to ASCII in the matcher: no filtering then.
+        if text.chars().any(|c| !c.is_ascii() && (c as u32) < 0x2E80) {
+            return Mask::ALL;
+        }
+        let chars = ascii(text);
+        if chars.len() > 24 {
+            return Mask::ALL;
+        }
+        for (i, &a) in chars.iter().enumerate() {
+            for &b in &chars[i + 1..] {
+                add(a, b);
+            }
+        }
+    }
+    for text in contiguous {
+        for w in text.as_bytes().windows(2) {
+            if w[0].is_ascii_alphanumeric() && w[1].is_ascii_alphanumeric() {
+                add(w[0].to_ascii_lowercase(), w[1].to_ascii_lowercase());
+            }
+        }
+    }
+    Mask(m)
+}
+
+fn pair_hash(a: u8, b: u8) -> u32 {
+    (u32::from(a) << 8 | u32::from(b)).wrapping_mul(0x9E37_79B1) >> 24
+}
+
+/// The adjacent pairs of an ASCII needle (empty mask for shorter or non-ASCII needles).
+fn needle_pairs(needle: &str) -> Mask {
+    let mut m = [0u64; 4];
+    if needle.is_ascii() {
+        let chars: Vec<u8> = needle.bytes().filter(u8::is_ascii_alphanumeric).collect();
+        for w in chars.windows(2) {
+            let h = pair_hash(w[0], w[1]);
+            m[(h >> 6) as usize] |= 1u64 << (h & 63);
+        }
+    }
+    Mask(m)
+}
+
 /// The fields of a reply in the order the scorer weighs them.
 const FIELDS: usize = 5;
 const F_TITLE: usize = 0;
@@ -162,7 +223,9 @@ impl Scorer {
 
     /// The characters every matching reply has somewhere (for a stored prefilter).
     pub fn mask(&self) -> Mask {
-        self.atoms.iter().fold(Mask::default(), |m, a| m.union(a.mask))
+        self.atoms
+            .iter()
+            .fold(Mask::default(), |m, a| m.union(a.mask))
     }
 
     /// The match score of a reply given as plain strings, or `None` if some atom
@@ -176,7 +239,13 @@ impl Scorer {
             Utf32Str::new(f.initials, b3),
             Utf32Str::new(f.body, b4),
         ];
-        score_fields(&self.atoms, &mut self.matcher, f.code, &texts, &[Mask::ALL; FIELDS])
+        score_fields(
+            &self.atoms,
+            &mut self.matcher,
+            f.code,
+            &texts,
+            &[Mask::ALL; FIELDS],
+        )
     }
 }
 
@@ -199,11 +268,13 @@ fn score_fields(
         }
         if best < CODE_EXACT {
             let mut field = |i: usize| -> u32 {
-                if !masks[i].covers(qa.mask) || texts[i].is_empty() {
+                let substring = i == F_PINYIN;
+                if !masks[i].covers(qa.mask) || !could_match(&qa.lower, texts[i], substring) {
                     return 0;
                 }
-                let atom = if i == F_PINYIN { &qa.substring } else { &qa.atom };
-                atom.score(texts[i], matcher).map_or(0, |s| WEIGHTS[i] * u32::from(s))
+                let atom = if substring { &qa.substring } else { &qa.atom };
+                atom.score(texts[i], matcher)
+                    .map_or(0, |s| WEIGHTS[i] * u32::from(s))
             };
             best = best.max(field(F_TITLE)).max(field(F_TAGS));
             if qa.ascii {
@@ -219,6 +290,58 @@ fn score_fields(
         total = total.saturating_add(best);
     }
     Some(total)
+}
+
+/// A fast exact pre-check before the matcher runs: can `needle` (lowercase) occur in
+/// `hay` as a subsequence (or, with `substring`, contiguously)? Only decides where the
+/// answer is certain without Unicode normalisation (ASCII text, CJK characters);
+/// anything else is left to the matcher.
+fn could_match(needle: &str, hay: Utf32Str<'_>, substring: bool) -> bool {
+    const CJK: u32 = 0x2E80;
+    match hay {
+        Utf32Str::Ascii(bytes) => {
+            if !needle.is_ascii() {
+                return false;
+            }
+            let n = needle.as_bytes();
+            if substring {
+                n.is_empty() || bytes.windows(n.len()).any(|w| w.eq_ignore_ascii_case(n))
+            } else {
+                let mut it = n.iter();
+                let mut want = it.next();
+                for b in bytes {
+                    match want {
+                        Some(w) if b.to_ascii_lowercase() == *w => want = it.next(),
+                        Some(_) => {}
+                        None => break,
+                    }
+                }
+                want.is_none()
+            }
+        }
+        Utf32Str::Unicode(chars) => {
+            // Needle characters we can compare exactly: ASCII (against ASCII) and CJK.
+            if substring || needle.chars().any(|c| !c.is_ascii() && (c as u32) < CJK) {
+                return true;
+            }
+            let mut it = needle.chars();
+            let mut want = it.next();
+            for &c in chars {
+                let Some(w) = want else { break };
+                if c.is_ascii() {
+                    if c.to_ascii_lowercase() == w {
+                        want = it.next();
+                    }
+                } else if (c as u32) < CJK {
+                    // Might normalise to an ASCII letter (é → e): let the matcher decide.
+                    return true;
+                } else if c == w {
+                    want = it.next();
+                }
+            }
+            want.is_none()
+        }
+    }
 }
 
 struct Entry {
@@ -237,11 +360,18 @@ struct Entry {
 #[derive(Default)]
 pub struct SearchIndex {
     entries: Vec<Entry>,
+    /// Per entry, the union of its field masks, kept apart from the entries so that the
+    /// first filter of a scan reads 32 contiguous bytes per reply.
+    summary: Vec<Mask>,
+    /// Per entry, the [`pair_mask`] of all its fields.
+    pairs: Vec<Mask>,
 }
 
 impl std::fmt::Debug for SearchIndex {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SearchIndex").field("entries", &self.entries.len()).finish()
+        f.debug_struct("SearchIndex")
+            .field("entries", &self.entries.len())
+            .finish()
     }
 }
 
@@ -254,34 +384,49 @@ impl SearchIndex {
         self.entries.is_empty()
     }
 
-    fn entry(id: Uuid, library: Uuid, f: &SearchFields<'_>, boost: u32) -> Entry {
+    fn entry(id: Uuid, library: Uuid, f: &SearchFields<'_>, boost: u32) -> (Entry, Mask, Mask) {
         let texts = [f.title, f.tags, f.pinyin, f.initials, f.body];
-        Entry {
+        let pairs = pair_mask(&[f.title, f.code, f.tags, f.initials, f.body], &[f.pinyin]);
+        let masks = texts.map(Mask::of);
+        let summary = masks.iter().fold(Mask::of(f.code), |m, f| m.union(*f));
+        let entry = Entry {
             id,
             library,
             code: f.code.into(),
-            masks: texts.map(Mask::of),
+            masks,
             texts: texts.map(Utf32String::from),
             boost,
-        }
+        };
+        (entry, summary, pairs)
     }
 
     /// Append a reply known not to be in the index yet (bulk building).
     pub(crate) fn push(&mut self, id: Uuid, library: Uuid, f: &SearchFields<'_>, boost: u32) {
-        self.entries.push(Self::entry(id, library, f, boost));
+        let (entry, summary, pairs) = Self::entry(id, library, f, boost);
+        self.entries.push(entry);
+        self.summary.push(summary);
+        self.pairs.push(pairs);
     }
 
     /// Add or replace a reply.
     pub fn upsert(&mut self, id: Uuid, library: Uuid, f: &SearchFields<'_>, boost: u32) {
-        let entry = Self::entry(id, library, f, boost);
-        match self.entries.iter_mut().find(|e| e.id == id) {
-            Some(e) => *e = entry,
-            None => self.entries.push(entry),
+        match self.entries.iter().position(|e| e.id == id) {
+            Some(i) => {
+                let (entry, summary, pairs) = Self::entry(id, library, f, boost);
+                self.entries[i] = entry;
+                self.summary[i] = summary;
+                self.pairs[i] = pairs;
+            }
+            None => self.push(id, library, f, boost),
         }
     }
 
     pub fn remove(&mut self, id: Uuid) {
-        self.entries.retain(|e| e.id != id);
+        if let Some(i) = self.entries.iter().position(|e| e.id == id) {
+            self.entries.remove(i);
+            self.summary.remove(i);
+            self.pairs.remove(i);
+        }
     }
 
     /// Change a reply's usage boost (after it was fired).
@@ -291,11 +436,36 @@ impl SearchIndex {
         }
     }
 
-    fn scan(&self, query: &str, entries: &[Entry], library: Option<Uuid>, limit: usize) -> TopK<Uuid> {
-        let Scorer { atoms, mut matcher, .. } = Scorer::new(query);
+    fn scan(
+        &self,
+        query: &str,
+        range: std::ops::Range<usize>,
+        library: Option<Uuid>,
+        limit: usize,
+    ) -> TopK<Uuid> {
+        let scorer = Scorer::new(query);
+        let needle = scorer.mask();
+        let Scorer {
+            atoms, mut matcher, ..
+        } = scorer;
+        // Pairs only filter when every atom is ASCII (a CJK atom may match a title
+        // whatever the pinyin holds).
+        let pairs = if atoms.iter().all(|a| a.ascii) {
+            atoms
+                .iter()
+                .fold(Mask::default(), |m, a| m.union(needle_pairs(&a.lower)))
+        } else {
+            Mask::default()
+        };
         let mut top = TopK::new(limit);
-        for e in entries {
-            if library.is_some_and(|l| l != e.library) {
+        let entries = &self.entries[range.clone()];
+        let summaries = &self.summary[range.clone()];
+        let entry_pairs = &self.pairs[range];
+        for ((e, summary), ep) in entries.iter().zip(summaries).zip(entry_pairs) {
+            if !summary.covers(needle)
+                || !ep.covers(pairs)
+                || library.is_some_and(|l| l != e.library)
+            {
                 continue;
             }
             let score = if atoms.is_empty() {
@@ -313,16 +483,21 @@ impl SearchIndex {
 
     /// Ranked search, best first.
     pub fn search(&self, query: &str, library: Option<Uuid>, limit: usize) -> Vec<Hit<Uuid>> {
-        let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8);
-        if threads < 2 || self.entries.len() < 20_000 {
-            return self.scan(query, &self.entries, library, limit).into_hits();
+        let n = self.entries.len();
+        let threads = std::thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .min(8);
+        if threads < 2 || n < 20_000 {
+            return self.scan(query, 0..n, library, limit).into_hits();
         }
-        let chunk = self.entries.len().div_ceil(threads);
+        let chunk = n.div_ceil(threads);
         let parts: Vec<Vec<Hit<Uuid>>> = std::thread::scope(|s| {
-            let handles: Vec<_> = self
-                .entries
-                .chunks(chunk)
-                .map(|c| s.spawn(move || self.scan(query, c, library, limit).into_hits()))
+            let handles: Vec<_> = (0..n)
+                .step_by(chunk)
+                .map(|start| {
+                    let range = start..(start + chunk).min(n);
+                    s.spawn(move || self.scan(query, range, library, limit).into_hits())
+                })
                 .collect();
             handles.into_iter().filter_map(|h| h.join().ok()).collect()
         });
@@ -466,6 +641,25 @@ mod tests {
         let py = pinyin_of("退货运费");
         let f = fields("退货运费", "", "运费险可以报销", &py);
         assert!(Scorer::new("退货 yunfei").score(&f).is_some());
+    }
+
+    #[test]
+    fn pre_check_is_exact_where_it_decides() {
+        let mut buf = Vec::new();
+        let mut check = |needle: &str, hay: &str, sub: bool| {
+            could_match(needle, Utf32Str::new(hay, &mut buf), sub)
+        };
+        assert!(check("fh", "fahuo", false));
+        assert!(!check("fh", "fahuo", true));
+        assert!(check("huo", "fahuo", true));
+        assert!(check("ab", "xAyB", false));
+        assert!(!check("ba", "xAyB", false));
+        assert!(check("发货", "亲，付款后发出货物", false));
+        assert!(!check("货发", "亲，付款后发货", false));
+        assert!(check("ok", "好的OK", false));
+        assert!(!check("zz", "好的z", false));
+        // Accented letters are left to the matcher.
+        assert!(check("e", "café", false));
     }
 
     #[test]

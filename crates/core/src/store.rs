@@ -255,7 +255,12 @@ fn body_text(parts: &[Part]) -> String {
 }
 
 /// Derived search columns: pinyin, initials and the character mask of everything.
-fn search_columns(title: &str, code: Option<&str>, tags: &[String], body: &str) -> (String, String, [i64; 4]) {
+fn search_columns(
+    title: &str,
+    code: Option<&str>,
+    tags: &[String],
+    body: &str,
+) -> (String, String, [i64; 4]) {
     let mut text = title.to_string();
     for t in tags {
         text.push(' ');
@@ -1069,9 +1074,17 @@ impl Store {
              ORDER BY s.rowid",
         )?;
         let n = needle.0.map(|w| w as i64);
-        let mut rows = st.query(params![library.map(|l| l.to_string()), since, n[0], n[1], n[2], n[3]])?;
+        let mut rows = st.query(params![
+            library.map(|l| l.to_string()),
+            since,
+            n[0],
+            n[1],
+            n[2],
+            n[3]
+        ])?;
         while let Some(r) = rows.next()? {
-            let text = |i: usize| -> Result<&str> { Ok(r.get_ref(i)?.as_str().unwrap_or_default()) };
+            let text =
+                |i: usize| -> Result<&str> { Ok(r.get_ref(i)?.as_str().unwrap_or_default()) };
             let fires: Option<i64> = r.get(8)?;
             let last: Option<i64> = r.get(9)?;
             let boost = usage_boost(

@@ -424,9 +424,15 @@ fn source_pack_imports_idempotently_and_atomically() {
 fn in_memory_index_ranks_exactly_like_the_store() {
     let (_d, mut store) = open();
     let lib = store.library(PERSONAL).expect("personal");
-    let team = store.create_library("团队", LibraryKind::Team).expect("team");
-    let ids = store.add_snippets(&lib, quickreply_core::corpus::replies(3_000, 1)).expect("add");
-    store.add_snippets(&team, quickreply_core::corpus::replies(500, 2)).expect("add");
+    let team = store
+        .create_library("团队", LibraryKind::Team)
+        .expect("team");
+    let ids = store
+        .add_snippets(&lib, quickreply_core::corpus::replies(3_000, 1))
+        .expect("add");
+    store
+        .add_snippets(&team, quickreply_core::corpus::replies(500, 2))
+        .expect("add");
     for _ in 0..5 {
         store.record_fire(ids[17]).expect("fire");
     }
@@ -434,7 +440,9 @@ fn in_memory_index_ranks_exactly_like_the_store() {
     assert_eq!(index.len(), 3_500);
     for q in quickreply_core::corpus::QUERIES.iter().chain(&["", "c0"]) {
         for library in [None, Some(team.id)] {
-            let a = store.search(q, &SearchOptions { library, limit: 15 }).expect("store search");
+            let a = store
+                .search(q, &SearchOptions { library, limit: 15 })
+                .expect("store search");
             let b = index.search(q, library, 15);
             assert_eq!(a, b, "query {q:?} library {library:?}");
         }
