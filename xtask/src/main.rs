@@ -124,7 +124,8 @@ fn test(quick: bool) -> Result<()> {
     if !quick {
         ensure_packages(TEST_PACKAGES)?;
     }
-    let legs: Vec<(&str, Box<dyn Fn() -> Result<()>>)> = vec![
+    type Leg = Box<dyn Fn() -> Result<()>>;
+    let legs: Vec<(&str, Leg)> = vec![
         (
             "1. format and lints",
             Box::new(|| {

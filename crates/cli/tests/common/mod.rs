@@ -99,7 +99,7 @@ impl Xvfb {
             if Path::new(&format!("/tmp/.X11-unix/X{num}")).exists() {
                 continue;
             }
-            let child = Command::new("Xvfb")
+            let mut child = Command::new("Xvfb")
                 .arg(format!(":{num}"))
                 .args(["-screen", "0", "640x480x24", "-nolisten", "tcp"])
                 .stdout(Stdio::null())
@@ -116,6 +116,8 @@ impl Xvfb {
                 }
                 std::thread::sleep(std::time::Duration::from_millis(50));
             }
+            let _ = child.kill();
+            let _ = child.wait();
         }
         panic!("could not start Xvfb");
     }
