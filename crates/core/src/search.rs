@@ -74,6 +74,10 @@ struct QueryAtom {
     lower: String,
     ascii: bool,
     mask: Mask,
+    /// Per field, the highest weighted score the atom can reach there: its score
+    /// against itself (consecutive from the start is the best case of the matcher's
+    /// scoring; `max_score_is_the_self_score` checks it on generated text).
+    best: [u32; FIELDS],
 }
 
 /// A 256-bit set of the (normalised, lowercased) characters of a text: a field can only
@@ -184,11 +188,13 @@ pub struct Scorer {
 
 impl Scorer {
     pub fn new(query: &str) -> Scorer {
+        let mut matcher = Matcher::new(Config::DEFAULT);
+        let mut buf = Vec::new();
         let atoms = query
             .split_whitespace()
             .map(|a| {
                 let lower = a.to_lowercase();
-                QueryAtom {
+                let mut qa = QueryAtom {
                     atom: Atom::new(
                         &lower,
                         CaseMatching::Ignore,
@@ -206,12 +212,20 @@ impl Scorer {
                     ascii: lower.is_ascii(),
                     mask: Mask::of(&lower),
                     lower,
+                    best: [0; FIELDS],
+                };
+                let hay = Utf32Str::new(&qa.lower, &mut buf);
+                let fuzzy = qa.atom.score(hay, &mut matcher).map_or(0, u32::from);
+                let substring = qa.substring.score(hay, &mut matcher).map_or(0, u32::from);
+                for (i, best) in qa.best.iter_mut().enumerate() {
+                    *best = WEIGHTS[i] * if i == F_PINYIN { substring } else { fuzzy };
                 }
+                qa
             })
             .collect();
         Scorer {
             atoms,
-            matcher: Matcher::new(Config::DEFAULT),
+            matcher,
             bufs: Default::default(),
         }
     }
@@ -344,6 +358,25 @@ fn could_match(needle: &str, hay: Utf32Str<'_>, substring: bool) -> bool {
     }
 }
 
+/// The most a reply can score on `atoms` judging by its masks alone (cheap): used to
+/// skip replies that cannot enter a full result list.
+fn upper_bound(atoms: &[QueryAtom], code: &str, masks: &[Mask; FIELDS]) -> u32 {
+    let mut total = 0u32;
+    for qa in atoms {
+        let mut best = 0;
+        if qa.ascii && !code.is_empty() && code.starts_with(&qa.lower) {
+            best = if code == qa.lower { CODE_EXACT } else { CODE_PREFIX };
+        }
+        for (i, mask) in masks.iter().enumerate() {
+            if (qa.ascii || (i != F_PINYIN && i != F_INITIALS)) && mask.covers(qa.mask) {
+                best = best.max(qa.best[i]);
+            }
+        }
+        total = total.saturating_add(best);
+    }
+    total
+}
+
 struct Entry {
     id: Uuid,
     library: Uuid,
@@ -468,6 +501,12 @@ impl SearchIndex {
             {
                 continue;
             }
+            if let Some(min) = top.threshold()
+                && !atoms.is_empty()
+                && upper_bound(&atoms, &e.code, &e.masks).saturating_add(e.boost) <= min
+            {
+                continue;
+            }
             let score = if atoms.is_empty() {
                 Some(e.boost)
             } else {
@@ -545,6 +584,14 @@ impl<K> TopK<K> {
             hits: Vec::with_capacity(limit.min(1024) + 1),
             seq: 0,
         }
+    }
+
+    /// The score a new hit must beat once the list is full.
+    pub fn threshold(&self) -> Option<u32> {
+        if self.limit == 0 {
+            return Some(u32::MAX);
+        }
+        (self.hits.len() == self.limit).then(|| self.hits.last().map_or(0, |h| h.0))
     }
 
     /// Whether a score would enter the list (lets callers skip building a key).
@@ -641,6 +688,37 @@ mod tests {
         let py = pinyin_of("退货运费");
         let f = fields("退货运费", "", "运费险可以报销", &py);
         assert!(Scorer::new("退货 yunfei").score(&f).is_some());
+    }
+
+    #[test]
+    fn max_score_is_the_self_score() {
+        // The upper-bound pruning relies on this: no text scores an atom higher than the
+        // atom scores against itself, for fuzzy and substring atoms alike.
+        let texts: Vec<String> = crate::corpus::replies(400, 3)
+            .into_iter()
+            .flat_map(|r| {
+                let body = r.parts.iter().filter_map(|p| p.text().map(str::to_string)).collect::<Vec<_>>().join(" ");
+                let (py, ini) = pinyin_of(&r.title);
+                [r.title, body, py, ini, r.tags.join(" ")]
+            })
+            .chain(["fh fh", "f h", "a-b_c", "亲，亲", "c120 c12"].map(String::from))
+            .collect();
+        let mut buf = Vec::new();
+        let mut m = Matcher::new(Config::DEFAULT);
+        for q in ["fh", "发货", "亲", "tuihuo", "c12", "th", "货", "h", "退货流程", "ab"] {
+            let s = Scorer::new(q);
+            let qa = &s.atoms[0];
+            for t in &texts {
+                let hay = Utf32Str::new(t, &mut buf);
+                if let Some(x) = qa.atom.score(hay, &mut m) {
+                    assert!(u32::from(x) * W_TITLE <= qa.best[F_TITLE], "{q} in {t}: {x}");
+                }
+                let hay = Utf32Str::new(t, &mut buf);
+                if let Some(x) = qa.substring.score(hay, &mut m) {
+                    assert!(u32::from(x) * W_PINYIN <= qa.best[F_PINYIN], "{q} in {t}: {x}");
+                }
+            }
+        }
     }
 
     #[test]
