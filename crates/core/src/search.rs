@@ -9,7 +9,7 @@
 //! boost.
 
 use nucleo_matcher::pattern::{Atom, AtomKind, CaseMatching, Normalization};
-use nucleo_matcher::{Config, Matcher, Utf32Str, Utf32String};
+use nucleo_matcher::{Config, Matcher, Utf32Str};
 use pinyin::ToPinyin;
 use uuid::Uuid;
 
@@ -68,8 +68,9 @@ const CODE_PREFIX: u32 = 2_000;
 
 struct QueryAtom {
     atom: Atom,
-    /// The same needle as a substring atom: pinyin must be typed contiguously
-    /// (`tuihuo`, `tuih`), or every title would match as scattered letters.
+    /// The same needle as a substring atom: pinyin and initials must be typed
+    /// contiguously (`tuihuo`, `tuih`, `fhsj`, `hsj`), or every title would match as
+    /// scattered letters.
     substring: Atom,
     lower: String,
     ascii: bool,
@@ -110,10 +111,10 @@ impl Mask {
 }
 
 /// A set of pairs of ASCII letters and digits that occur in a reply: adjacent pairs of
-/// the texts matched as substrings (`contiguous`: full pinyin) and ordered pairs (`a`
+/// the texts matched as substrings (`contiguous`: pinyin and initials) and ordered pairs (`a`
 /// somewhere before `b`) of the texts matched fuzzily. An ASCII atom can only match
 /// where every adjacent pair of its characters is in that set: `fh` needs an `f` before
-/// an `h` in the initials, title, tags or body, or `fh` in the pinyin. A fuzzy text with
+/// an `h` in the title, tags or body, or `fh` in the pinyin or initials. A fuzzy text with
 /// more than 24 ASCII characters (an English body) would fill the set, so it makes the
 /// set "everything".
 pub fn pair_mask(fuzzy: &[&str], contiguous: &[&str]) -> Mask {
@@ -218,7 +219,7 @@ impl Scorer {
                 let fuzzy = qa.atom.score(hay, &mut matcher).map_or(0, u32::from);
                 let substring = qa.substring.score(hay, &mut matcher).map_or(0, u32::from);
                 for (i, best) in qa.best.iter_mut().enumerate() {
-                    *best = WEIGHTS[i] * if i == F_PINYIN { substring } else { fuzzy };
+                    *best = WEIGHTS[i] * if i == F_PINYIN || i == F_INITIALS { substring } else { fuzzy };
                 }
                 qa
             })
@@ -282,7 +283,7 @@ fn score_fields(
         }
         if best < CODE_EXACT {
             let mut field = |i: usize| -> u32 {
-                let substring = i == F_PINYIN;
+                let substring = i == F_PINYIN || i == F_INITIALS;
                 if !masks[i].covers(qa.mask) || !could_match(&qa.lower, texts[i], substring) {
                     return 0;
                 }
@@ -377,11 +378,52 @@ fn upper_bound(atoms: &[QueryAtom], code: &str, masks: &[Mask; FIELDS]) -> u32 {
     total
 }
 
+/// Where a field's text sits in the [`Arena`].
+#[derive(Clone, Copy, Debug, Default)]
+struct Span {
+    unicode: bool,
+    start: u32,
+    len: u32,
+}
+
+/// All field texts of an index in two contiguous buffers (ASCII bytes, other text as
+/// chars), in entry order: a scan then reads memory front to back instead of chasing one
+/// allocation per field.
+#[derive(Default)]
+struct Arena {
+    ascii: Vec<u8>,
+    chars: Vec<char>,
+}
+
+impl Arena {
+    fn add(&mut self, text: &str) -> Span {
+        if text.is_ascii() {
+            let start = self.ascii.len() as u32;
+            self.ascii.extend_from_slice(text.as_bytes());
+            Span { unicode: false, start, len: text.len() as u32 }
+        } else {
+            let start = self.chars.len() as u32;
+            // The same grapheme handling as `Utf32Str::new`.
+            self.chars.extend(nucleo_matcher::chars::graphemes(text));
+            Span { unicode: true, start, len: self.chars.len() as u32 - start }
+        }
+    }
+
+    fn get(&self, s: Span) -> Utf32Str<'_> {
+        let range = s.start as usize..(s.start + s.len) as usize;
+        if s.unicode {
+            Utf32Str::Unicode(&self.chars[range])
+        } else {
+            Utf32Str::Ascii(&self.ascii[range])
+        }
+    }
+}
+
 struct Entry {
     id: Uuid,
     library: Uuid,
     code: Box<str>,
-    texts: [Utf32String; FIELDS],
+    texts: [Span; FIELDS],
     masks: [Mask; FIELDS],
     boost: u32,
 }
@@ -393,6 +435,7 @@ struct Entry {
 #[derive(Default)]
 pub struct SearchIndex {
     entries: Vec<Entry>,
+    arena: Arena,
     /// Per entry, the union of its field masks, kept apart from the entries so that the
     /// first filter of a scan reads 32 contiguous bytes per reply.
     summary: Vec<Mask>,
@@ -417,9 +460,9 @@ impl SearchIndex {
         self.entries.is_empty()
     }
 
-    fn entry(id: Uuid, library: Uuid, f: &SearchFields<'_>, boost: u32) -> (Entry, Mask, Mask) {
+    fn entry(&mut self, id: Uuid, library: Uuid, f: &SearchFields<'_>, boost: u32) -> (Entry, Mask, Mask) {
         let texts = [f.title, f.tags, f.pinyin, f.initials, f.body];
-        let pairs = pair_mask(&[f.title, f.code, f.tags, f.initials, f.body], &[f.pinyin]);
+        let pairs = pair_mask(&[f.title, f.code, f.tags, f.body], &[f.pinyin, f.initials]);
         let masks = texts.map(Mask::of);
         let summary = masks.iter().fold(Mask::of(f.code), |m, f| m.union(*f));
         let entry = Entry {
@@ -427,7 +470,7 @@ impl SearchIndex {
             library,
             code: f.code.into(),
             masks,
-            texts: texts.map(Utf32String::from),
+            texts: texts.map(|t| self.arena.add(t)),
             boost,
         };
         (entry, summary, pairs)
@@ -435,7 +478,7 @@ impl SearchIndex {
 
     /// Append a reply known not to be in the index yet (bulk building).
     pub(crate) fn push(&mut self, id: Uuid, library: Uuid, f: &SearchFields<'_>, boost: u32) {
-        let (entry, summary, pairs) = Self::entry(id, library, f, boost);
+        let (entry, summary, pairs) = self.entry(id, library, f, boost);
         self.entries.push(entry);
         self.summary.push(summary);
         self.pairs.push(pairs);
@@ -445,7 +488,7 @@ impl SearchIndex {
     pub fn upsert(&mut self, id: Uuid, library: Uuid, f: &SearchFields<'_>, boost: u32) {
         match self.entries.iter().position(|e| e.id == id) {
             Some(i) => {
-                let (entry, summary, pairs) = Self::entry(id, library, f, boost);
+                let (entry, summary, pairs) = self.entry(id, library, f, boost);
                 self.entries[i] = entry;
                 self.summary[i] = summary;
                 self.pairs[i] = pairs;
@@ -510,7 +553,7 @@ impl SearchIndex {
             let score = if atoms.is_empty() {
                 Some(e.boost)
             } else {
-                let texts = [0, 1, 2, 3, 4].map(|i| e.texts[i].slice(..));
+                let texts = e.texts.map(|t| self.arena.get(t));
                 score_fields(&atoms, &mut matcher, &e.code, &texts, &e.masks).map(|s| s + e.boost)
             };
             if let Some(score) = score {
@@ -731,6 +774,7 @@ mod tests {
         assert!(!check("fh", "fahuo", true));
         assert!(check("huo", "fahuo", true));
         assert!(check("ab", "xAyB", false));
+        assert!(check("hs", "fhsj", true));
         assert!(!check("ba", "xAyB", false));
         assert!(check("发货", "亲，付款后发出货物", false));
         assert!(!check("货发", "亲，付款后发货", false));
