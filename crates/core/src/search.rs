@@ -219,7 +219,12 @@ impl Scorer {
                 let fuzzy = qa.atom.score(hay, &mut matcher).map_or(0, u32::from);
                 let substring = qa.substring.score(hay, &mut matcher).map_or(0, u32::from);
                 for (i, best) in qa.best.iter_mut().enumerate() {
-                    *best = WEIGHTS[i] * if i == F_PINYIN || i == F_INITIALS { substring } else { fuzzy };
+                    *best = WEIGHTS[i]
+                        * if i == F_PINYIN || i == F_INITIALS {
+                            substring
+                        } else {
+                            fuzzy
+                        };
                 }
                 qa
             })
@@ -366,7 +371,11 @@ fn upper_bound(atoms: &[QueryAtom], code: &str, masks: &[Mask; FIELDS]) -> u32 {
     for qa in atoms {
         let mut best = 0;
         if qa.ascii && !code.is_empty() && code.starts_with(&qa.lower) {
-            best = if code == qa.lower { CODE_EXACT } else { CODE_PREFIX };
+            best = if code == qa.lower {
+                CODE_EXACT
+            } else {
+                CODE_PREFIX
+            };
         }
         for (i, mask) in masks.iter().enumerate() {
             if (qa.ascii || (i != F_PINYIN && i != F_INITIALS)) && mask.covers(qa.mask) {
@@ -400,12 +409,20 @@ impl Arena {
         if text.is_ascii() {
             let start = self.ascii.len() as u32;
             self.ascii.extend_from_slice(text.as_bytes());
-            Span { unicode: false, start, len: text.len() as u32 }
+            Span {
+                unicode: false,
+                start,
+                len: text.len() as u32,
+            }
         } else {
             let start = self.chars.len() as u32;
             // The same grapheme handling as `Utf32Str::new`.
             self.chars.extend(nucleo_matcher::chars::graphemes(text));
-            Span { unicode: true, start, len: self.chars.len() as u32 - start }
+            Span {
+                unicode: true,
+                start,
+                len: self.chars.len() as u32 - start,
+            }
         }
     }
 
@@ -460,7 +477,13 @@ impl SearchIndex {
         self.entries.is_empty()
     }
 
-    fn entry(&mut self, id: Uuid, library: Uuid, f: &SearchFields<'_>, boost: u32) -> (Entry, Mask, Mask) {
+    fn entry(
+        &mut self,
+        id: Uuid,
+        library: Uuid,
+        f: &SearchFields<'_>,
+        boost: u32,
+    ) -> (Entry, Mask, Mask) {
         let texts = [f.title, f.tags, f.pinyin, f.initials, f.body];
         let pairs = pair_mask(&[f.title, f.code, f.tags, f.body], &[f.pinyin, f.initials]);
         let masks = texts.map(Mask::of);
@@ -740,7 +763,12 @@ mod tests {
         let texts: Vec<String> = crate::corpus::replies(400, 3)
             .into_iter()
             .flat_map(|r| {
-                let body = r.parts.iter().filter_map(|p| p.text().map(str::to_string)).collect::<Vec<_>>().join(" ");
+                let body = r
+                    .parts
+                    .iter()
+                    .filter_map(|p| p.text().map(str::to_string))
+                    .collect::<Vec<_>>()
+                    .join(" ");
                 let (py, ini) = pinyin_of(&r.title);
                 [r.title, body, py, ini, r.tags.join(" ")]
             })
@@ -748,17 +776,34 @@ mod tests {
             .collect();
         let mut buf = Vec::new();
         let mut m = Matcher::new(Config::DEFAULT);
-        for q in ["fh", "发货", "亲", "tuihuo", "c12", "th", "货", "h", "退货流程", "ab"] {
+        for q in [
+            "fh",
+            "发货",
+            "亲",
+            "tuihuo",
+            "c12",
+            "th",
+            "货",
+            "h",
+            "退货流程",
+            "ab",
+        ] {
             let s = Scorer::new(q);
             let qa = &s.atoms[0];
             for t in &texts {
                 let hay = Utf32Str::new(t, &mut buf);
                 if let Some(x) = qa.atom.score(hay, &mut m) {
-                    assert!(u32::from(x) * W_TITLE <= qa.best[F_TITLE], "{q} in {t}: {x}");
+                    assert!(
+                        u32::from(x) * W_TITLE <= qa.best[F_TITLE],
+                        "{q} in {t}: {x}"
+                    );
                 }
                 let hay = Utf32Str::new(t, &mut buf);
                 if let Some(x) = qa.substring.score(hay, &mut m) {
-                    assert!(u32::from(x) * W_PINYIN <= qa.best[F_PINYIN], "{q} in {t}: {x}");
+                    assert!(
+                        u32::from(x) * W_PINYIN <= qa.best[F_PINYIN],
+                        "{q} in {t}: {x}"
+                    );
                 }
             }
         }

@@ -466,13 +466,11 @@ impl Store {
                 crate::i18n::tr_static("文件夹名称", "the folder name"),
             )?;
             let found: Option<String> = tx
+                .prepare_cached(
+                    "SELECT id FROM folders WHERE library_id = ?1 AND parent_id IS ?2 AND name = ?3",
+                )?
                 .query_row(
-                    "SELECT id FROM folders WHERE library_id = ?1 AND ifnull(parent_id, '') = ?2 AND name = ?3",
-                    params![
-                        library.to_string(),
-                        parent.map(|p| p.to_string()).unwrap_or_default(),
-                        name
-                    ],
+                    params![library.to_string(), parent.map(|p| p.to_string()), name],
                     |r| r.get(0),
                 )
                 .optional()?;
@@ -480,17 +478,17 @@ impl Store {
                 Some(id) => Uuid::parse_str(&id).unwrap_or_default(),
                 None if create => {
                     let id = Uuid::now_v7();
-                    tx.execute(
+                    tx.prepare_cached(
                         "INSERT INTO folders (id, library_id, parent_id, name, position)
                          VALUES (?1, ?2, ?3, ?4, (SELECT ifnull(max(position), -1) + 1 FROM folders
                                  WHERE library_id = ?2 AND parent_id IS ?3))",
-                        params![
-                            id.to_string(),
-                            library.to_string(),
-                            parent.map(|p| p.to_string()),
-                            name
-                        ],
-                    )?;
+                    )?
+                    .execute(params![
+                        id.to_string(),
+                        library.to_string(),
+                        parent.map(|p| p.to_string()),
+                        name
+                    ])?;
                     id
                 }
                 None => return Err(Error::NoSuchFolder(path.to_string())),
@@ -565,11 +563,10 @@ impl Store {
             return Err(Error::InvalidCode(code.to_string()));
         }
         let taken: Option<(String, String)> = tx
-            .query_row(
-                "SELECT id, title FROM snippets WHERE library_id = ?1 AND code = ?2",
-                params![library.to_string(), code],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
+            .prepare_cached("SELECT id, title FROM snippets WHERE library_id = ?1 AND code = ?2")?
+            .query_row(params![library.to_string(), code], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
             .optional()?;
         if let Some((id, title)) = taken
             && Some(id) != except.map(|e| e.to_string())
@@ -625,14 +622,15 @@ impl Store {
         let id = Uuid::now_v7();
         let now = now_ms();
         let parts = serde_json::to_string(&new.parts).unwrap_or_else(|_| "[]".into());
-        tx.execute(
+        tx.prepare_cached(
             "INSERT INTO snippets (id, library_id, folder_id, title, code, tags, apps, parts, position,
                                    version, created_at, updated_at, body_text, search_pinyin, search_initials,
                                    mask0, mask1, mask2, mask3)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8,
                      (SELECT ifnull(max(position), -1) + 1 FROM snippets WHERE library_id = ?2 AND folder_id IS ?3),
                      1, ?9, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
-            params![
+        )?
+        .execute(params![
                 id.to_string(),
                 library.id.to_string(),
                 folder_id.map(|f| f.to_string()),
