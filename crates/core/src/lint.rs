@@ -42,17 +42,7 @@ pub struct LintContext<'a> {
 }
 
 fn bigrams(s: &str) -> Vec<u64> {
-    let chars: Vec<char> = s
-        .chars()
-        .filter(|c| !c.is_whitespace() && !c.is_ascii_punctuation())
-        .collect();
-    let mut v: Vec<u64> = chars
-        .windows(2)
-        .map(|w| (u64::from(w[0] as u32) << 32) | u64::from(w[1] as u32))
-        .collect();
-    v.sort_unstable();
-    v.dedup();
-    v
+    crate::search::bigrams(s.chars())
 }
 
 fn jaccard(a: &[u64], b: &[u64]) -> f64 {

@@ -586,8 +586,38 @@ impl SearchIndex {
         top
     }
 
-    /// Ranked search, best first.
+    /// Ranked search, best first; a full question falls back to [`Question`] matching.
     pub fn search(&self, query: &str, library: Option<Uuid>, limit: usize) -> Vec<Hit<Uuid>> {
+        let strict = self.search_strict(query, library, limit);
+        match Question::new(query) {
+            Some(q) if strict.len() < limit => {
+                let mut top = TopK::new(limit);
+                let text = |s: Span| -> String {
+                    match self.arena.get(s) {
+                        Utf32Str::Ascii(b) => String::from_utf8_lossy(b).into_owned(),
+                        Utf32Str::Unicode(c) => c.iter().collect(),
+                    }
+                };
+                for e in &self.entries {
+                    if library.is_some_and(|l| l != e.library) {
+                        continue;
+                    }
+                    let (title, tags, body) = (
+                        text(e.texts[F_TITLE]),
+                        text(e.texts[F_TAGS]),
+                        text(e.texts[F_BODY]),
+                    );
+                    if let Some(score) = q.score(&[&title, &tags], &body) {
+                        top.push(score + e.boost, e.id);
+                    }
+                }
+                with_question_hits(strict, top.into_hits(), limit)
+            }
+            _ => strict,
+        }
+    }
+
+    fn search_strict(&self, query: &str, library: Option<Uuid>, limit: usize) -> Vec<Hit<Uuid>> {
         let n = self.entries.len();
         let threads = std::thread::available_parallelism()
             .map_or(1, |n| n.get())
@@ -613,6 +643,132 @@ impl SearchIndex {
         }
         top.into_hits()
     }
+}
+
+/// Character bigrams of a text (whitespace and ASCII punctuation dropped), sorted and
+/// deduplicated: the unit of [`Question`] matching and of near-duplicate detection.
+pub fn bigrams(chars: impl Iterator<Item = char>) -> Vec<u64> {
+    let chars: Vec<char> = chars
+        .filter(|c| !c.is_whitespace() && !c.is_ascii_punctuation() && !is_cjk_punct(*c))
+        .flat_map(char::to_lowercase)
+        .collect();
+    let mut v: Vec<u64> = chars
+        .windows(2)
+        .map(|w| (u64::from(w[0] as u32) << 32) | u64::from(w[1] as u32))
+        .collect();
+    v.sort_unstable();
+    v.dedup();
+    v
+}
+
+fn is_cjk_punct(c: char) -> bool {
+    matches!(c, '\u{3000}'..='\u{303F}' | '\u{FF00}'..='\u{FF0F}' | '\u{FF1A}'..='\u{FF20}' | '\u{FF5B}'..='\u{FF65}')
+}
+
+/// Question words and particles that say nothing about the topic; removed from a
+/// question before its bigrams are taken.
+const QUESTION_NOISE: &[&str] = &[
+    "什么时候",
+    "是不是",
+    "有没有",
+    "能不能",
+    "可不可以",
+    "你们",
+    "我们",
+    "你家",
+    "什么",
+    "怎么",
+    "可以",
+    "一下",
+    "请问",
+    "这个",
+    "那个",
+    "我的",
+    "你好",
+    "在吗",
+    "亲亲",
+    "呀",
+    "吗",
+    "呢",
+    "啊",
+    "吧",
+    "了",
+    "的",
+    "哦",
+    "嘛",
+    "么",
+];
+
+/// A buyer's question typed or pasted in full ("你们什么时候发货呀"). Strict fuzzy
+/// search needs every character, which a whole sentence rarely has; when it finds too
+/// little, replies sharing enough of the question's character bigrams (question words
+/// removed) are listed after the strict hits: title and tag bigrams count 3, body 1.
+pub struct Question {
+    grams: Vec<u64>,
+}
+
+impl Question {
+    /// A question needs at least three CJK characters and one topical bigram.
+    pub fn new(query: &str) -> Option<Question> {
+        if query
+            .chars()
+            .filter(|c| (*c as u32) >= 0x2E80 && !is_cjk_punct(*c))
+            .count()
+            < 3
+        {
+            return None;
+        }
+        let mut text = query.to_lowercase();
+        for w in QUESTION_NOISE {
+            text = text.replace(w, " ");
+        }
+        // Bigrams never span a removed word.
+        let mut grams: Vec<u64> = text
+            .split_whitespace()
+            .flat_map(|w| bigrams(w.chars()))
+            .collect();
+        grams.sort_unstable();
+        grams.dedup();
+        (!grams.is_empty()).then_some(Question { grams })
+    }
+
+    /// The score of a reply, `None` below the bar (at least 3 points: one title or tag
+    /// bigram or three body bigrams, and at least a third of the question's bigrams).
+    pub fn score(&self, head: &[&str], body: &str) -> Option<u32> {
+        let mut points = vec![0u32; self.grams.len()];
+        let mut mark = |text: &str, weight: u32| {
+            for g in bigrams(text.chars()) {
+                if let Ok(i) = self.grams.binary_search(&g) {
+                    points[i] = points[i].max(weight);
+                }
+            }
+        };
+        for h in head {
+            mark(h, 3);
+        }
+        mark(body, 1);
+        let found = points.iter().filter(|p| **p > 0).count();
+        let total: u32 = points.iter().sum();
+        (total >= 3 && found * 3 >= self.grams.len()).then_some(total)
+    }
+}
+
+/// Strict hits first, then question hits not already listed, up to `limit`.
+pub fn with_question_hits(
+    strict: Vec<Hit<Uuid>>,
+    question: Vec<Hit<Uuid>>,
+    limit: usize,
+) -> Vec<Hit<Uuid>> {
+    let mut out = strict;
+    for h in question {
+        if out.len() >= limit {
+            break;
+        }
+        if !out.iter().any(|s| s.key == h.key) {
+            out.push(h);
+        }
+    }
+    out
 }
 
 /// How much usage lifts a reply: frequent (fires in the last 30 days) and recent (last
@@ -827,6 +983,41 @@ mod tests {
         assert!(!check("zz", "好的z", false));
         // Accented letters are left to the matcher.
         assert!(check("e", "café", false));
+    }
+
+    #[test]
+    fn whole_questions_find_replies_by_shared_bigrams() {
+        let q = Question::new("你们什么时候发货呀？");
+        let Some(q) = q else { panic!("a question") };
+        assert!(
+            q.score(&["发货时间", "几天发货"], "付款后48小时内发出")
+                .is_some()
+        );
+        assert!(q.score(&["退货流程", ""], "在订单页申请退货").is_none());
+        // Too short to be a question; noise words alone are not a question.
+        assert!(Question::new("发货").is_none());
+        assert!(Question::new("你们可以吗").is_none());
+        let hits = with_question_hits(
+            vec![Hit {
+                key: Uuid::from_u128(1),
+                score: 9,
+            }],
+            vec![
+                Hit {
+                    key: Uuid::from_u128(1),
+                    score: 5,
+                },
+                Hit {
+                    key: Uuid::from_u128(2),
+                    score: 4,
+                },
+            ],
+            5,
+        );
+        assert_eq!(
+            hits.iter().map(|h| h.key.as_u128()).collect::<Vec<_>>(),
+            vec![1, 2]
+        );
     }
 
     #[test]

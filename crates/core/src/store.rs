@@ -14,7 +14,10 @@ use quickreply_proto::{LibraryKind, Part, is_valid_code};
 
 use crate::blob::{BlobDir, ImageInfo, read_image_file};
 use crate::error::{Error, Result};
-use crate::search::{Hit, Mask, Scorer, SearchFields, SearchIndex, TopK, pinyin_of, usage_boost};
+use crate::search::{
+    Hit, Mask, Question, Scorer, SearchFields, SearchIndex, TopK, pinyin_of, usage_boost,
+    with_question_hits,
+};
 use crate::template::{self, RenderContext, TemplateError};
 
 /// Name of the personal library every store has.
@@ -1121,7 +1124,18 @@ impl Store {
             }
             Ok(())
         })?;
-        Ok(top.into_hits())
+        let strict = top.into_hits();
+        let Some(question) = Question::new(query).filter(|_| strict.len() < opts.limit) else {
+            return Ok(strict);
+        };
+        let mut top = TopK::new(opts.limit);
+        self.for_each_search_row(opts.library, Mask::default(), |id, _, f, boost| {
+            if let Some(score) = question.score(&[f.title, f.tags], f.body) {
+                top.push(score + boost, Uuid::parse_str(id).unwrap_or_default());
+            }
+            Ok(())
+        })?;
+        Ok(with_question_hits(strict, top.into_hits(), opts.limit))
     }
 
     /// Build the in-memory search index of every reply.
