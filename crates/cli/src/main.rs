@@ -167,11 +167,25 @@ enum Cmd {
         #[arg(long)]
         library: Option<String>,
     },
-    /// Import a source pack folder into a library
+    /// Import a pack (source folder or .qrpack) into a library
     Import {
         path: PathBuf,
         #[arg(long, default_value = PERSONAL)]
         into: String,
+        /// Only show what would change: new / changed / unchanged, per reply
+        #[arg(long)]
+        preview: bool,
+    },
+    /// Export a library (or a source pack folder with --from) as a .qrpack
+    Export {
+        /// Output file
+        #[arg(short, long)]
+        output: PathBuf,
+        #[arg(long, default_value = PERSONAL, conflicts_with = "from")]
+        library: String,
+        /// A source pack folder to export instead of a library (e.g. snippets/zh-CN)
+        #[arg(long)]
+        from: Option<PathBuf>,
     },
     #[command(name = "__hold-clipboard", hide = true)]
     HoldClipboard,
@@ -462,6 +476,26 @@ fn lint_store(store: &Store, library: Option<&str>) -> Result<usize> {
     Ok(total)
 }
 
+fn report_export(pack: &quickreply_core::source::Pack, output: &std::path::Path) {
+    println!(
+        "{}",
+        tr(
+            format!(
+                "已导出 {} 条话术、{} 个文件夹到 {}",
+                pack.snippets.len(),
+                pack.folders.len(),
+                output.display()
+            ),
+            format!(
+                "exported {} replies in {} folders to {}",
+                pack.snippets.len(),
+                pack.folders.len(),
+                output.display()
+            )
+        )
+    );
+}
+
 fn run(cli: Cli, m: &ArgMatches) -> Result<i32> {
     if let Cmd::HoldClipboard = cli.cmd {
         clipboard::hold()?;
@@ -472,6 +506,17 @@ fn run(cli: Cli, m: &ArgMatches) -> Result<i32> {
     } = &cli.cmd
     {
         return Ok(i32::from(lint_path(path)? > 0));
+    }
+    if let Cmd::Export {
+        output,
+        from: Some(from),
+        ..
+    } = &cli.cmd
+    {
+        let pack = source::read_dir(from)?;
+        packs::write_qrpack(&pack, None, output)?;
+        report_export(&pack, output);
+        return Ok(0);
     }
     let dir = cli.data_dir.clone().unwrap_or_else(default_data_dir);
     let mut store = Store::open(&dir)?;
@@ -830,9 +875,43 @@ fn run(cli: Cli, m: &ArgMatches) -> Result<i32> {
         Cmd::Lint { library, .. } => {
             return Ok(i32::from(lint_store(&store, library.as_deref())? > 0));
         }
-        Cmd::Import { path, into } => {
+        Cmd::Import {
+            path,
+            into,
+            preview,
+        } => {
             let lib = store.library(&into)?;
-            let pack = source::read_dir(&path)?;
+            let pack = packs::read_path(&path)?;
+            if preview {
+                let items = packs::preview(&store, &pack, &lib)?;
+                for i in &items {
+                    let status = match i.status {
+                        packs::Status::New => tr("新增", "new"),
+                        packs::Status::Changed => tr("更新", "changed"),
+                        packs::Status::Unchanged => tr("未变", "unchanged"),
+                    };
+                    println!("{status}\t{}\t{}\t{}", i.title, i.folder, i.origin);
+                }
+                let n = |s: packs::Status| items.iter().filter(|i| i.status == s).count();
+                eprintln!(
+                    "{}",
+                    tr(
+                        format!(
+                            "预览（未写入）：新增 {}，更新 {}，未变 {}",
+                            n(packs::Status::New),
+                            n(packs::Status::Changed),
+                            n(packs::Status::Unchanged)
+                        ),
+                        format!(
+                            "preview (nothing written): {} new, {} changed, {} unchanged",
+                            n(packs::Status::New),
+                            n(packs::Status::Changed),
+                            n(packs::Status::Unchanged)
+                        )
+                    )
+                );
+                return Ok(0);
+            }
             let r = packs::import(&mut store, &pack, &lib)?;
             println!(
                 "{}",
@@ -847,6 +926,14 @@ fn run(cli: Cli, m: &ArgMatches) -> Result<i32> {
                     )
                 )
             );
+        }
+        Cmd::Export {
+            output, library, ..
+        } => {
+            let lib = store.library(&library)?;
+            let pack = packs::from_library(&store, &lib)?;
+            packs::write_qrpack(&pack, Some(store.blobs()), &output)?;
+            report_export(&pack, &output);
         }
         Cmd::HoldClipboard => {}
     }
@@ -869,7 +956,16 @@ fn main() {
     match run(cli, &m) {
         Ok(code) => std::process::exit(code),
         Err(e) => {
-            eprintln!("{}: {e:#}", tr("错误", "error"));
+            // Core errors already include their cause in their message: print each
+            // cause of the chain only when it adds something.
+            let mut msg = e.to_string();
+            for cause in e.chain().skip(1) {
+                let c = cause.to_string();
+                if !msg.contains(&c) {
+                    msg = format!("{msg}: {c}");
+                }
+            }
+            eprintln!("{}: {msg}", tr("错误", "error"));
             std::process::exit(1);
         }
     }

@@ -384,3 +384,65 @@ fn messages_speak_chinese_by_default() {
         .expect("run");
     assert!(String::from_utf8_lossy(&out.stderr).contains("no reply with id"));
 }
+
+#[test]
+fn export_and_import_qrpack_with_preview() {
+    let q = Qr::new();
+    let img = q.dir.path().join("card.png");
+    png(&img, 10, 10, [9, 9, 9, 255]);
+    q.ok([
+        "add",
+        "--title",
+        "尺码表",
+        "--folder",
+        "售前",
+        "--text",
+        "看图",
+        "--image",
+        img.to_str().expect("utf8"),
+    ]);
+    q.ok([
+        "add",
+        "--title",
+        "发货",
+        "--code",
+        "fh",
+        "--folder",
+        "物流",
+        "--text",
+        "48小时内",
+    ]);
+    let file = q.dir.path().join("out/personal.qrpack");
+    let out = q.ok(["export", "-o", file.to_str().expect("utf8")]);
+    assert!(out.contains("exported 2 replies in 2 folders"), "{out}");
+    q.ok(["library", "add", "团队"]);
+    let f = file.to_str().expect("utf8");
+    let r = q.run(["import", f, "--into", "团队", "--preview"]);
+    assert_eq!(r.code, 0);
+    assert_eq!(
+        r.stdout.lines().filter(|l| l.starts_with("new\t")).count(),
+        2,
+        "{}",
+        r.stdout
+    );
+    assert!(r.stderr.contains("nothing written"));
+    assert!(
+        q.ok(["ls", "--library", "团队"]).is_empty(),
+        "preview wrote nothing"
+    );
+    assert!(q.ok(["import", f, "--into", "团队"]).contains("2 added"));
+    assert!(
+        q.ok(["import", f, "--into", "团队"])
+            .contains("0 added, 0 updated, 2 unchanged")
+    );
+    assert_eq!(
+        Qr::titles(&q.ok(["ls", "--library", "团队"])),
+        vec!["尺码表", "发货"]
+    );
+    // Not a pack: a clear error, nothing written.
+    let junk = q.dir.path().join("junk.qrpack");
+    std::fs::write(&junk, "PK\x03\x04 but not really").expect("write");
+    let r = q.run(["import", junk.to_str().expect("utf8"), "--into", "团队"]);
+    assert_eq!(r.code, 1);
+    assert!(r.stderr.contains("not a valid .qrpack"), "{}", r.stderr);
+}

@@ -54,6 +54,10 @@ pub enum Error {
     Template(#[from] crate::template::TemplateError),
     #[error(transparent)]
     Source(#[from] crate::source::SourceError),
+    #[error(transparent)]
+    Pack(#[from] crate::packs::qrpack::PackError),
+    #[error("{}", tr(format!("{}：无法识别的格式（支持：话术源文件夹、.qrpack）", _0.display()), format!("{}: unrecognised format (supported: a source pack folder, .qrpack)", _0.display())))]
+    UnknownFormat(PathBuf),
 }
 
 impl Error {

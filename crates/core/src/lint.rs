@@ -160,6 +160,12 @@ pub fn lint(pack: &Pack, ctx: &LintContext<'_>) -> Vec<Problem> {
                             push(origin, e.to_string());
                         }
                     }
+                    ImageRef::Bytes { name, data } => {
+                        if let Err(e) = crate::blob::inspect_image(data, std::path::Path::new(name))
+                        {
+                            push(origin, e.to_string());
+                        }
+                    }
                     ImageRef::Blob(sha) => {
                         if !(ctx.blob_ok)(sha) {
                             push(

@@ -100,10 +100,15 @@ pub enum PackPart {
     },
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum ImageRef {
     File(PathBuf),
     Blob(String),
+    /// Image bytes read from an archive (`name` is the entry, for messages).
+    Bytes {
+        name: String,
+        data: std::sync::Arc<[u8]>,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

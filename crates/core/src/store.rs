@@ -939,6 +939,19 @@ impl Store {
         Ok(n > 0)
     }
 
+    /// Variables of one library with their descriptions: (name, value, description).
+    pub fn variables(&self, library: &Library) -> Result<Vec<(String, String, String)>> {
+        let mut st = self.conn.prepare(
+            "SELECT name, value, description FROM variables WHERE library_id = ?1 ORDER BY name",
+        )?;
+        let rows = st
+            .query_map([library.id.to_string()], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    }
+
     /// Variables of one library, by name.
     pub fn vars(&self, library: &Library) -> Result<Vec<(String, String)>> {
         let mut st = self

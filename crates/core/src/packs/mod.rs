@@ -1,0 +1,280 @@
+//! Moving replies between packs and libraries. Every format reads into and writes from
+//! the same [`Pack`] type: the source format (`snippets/`, in [`crate::source`]), the
+//! native `.qrpack` archive ([`qrpack`]), and a library read as a pack (for `lint` and
+//! export).
+
+pub mod qrpack;
+
+use std::collections::HashMap;
+
+use quickreply_proto::Part;
+
+use crate::error::Result;
+use crate::source::{ImageRef, Origin, Pack, PackFolder, PackMeta, PackPart, PackSnippet, VarDef};
+use crate::store::{Library, NewSnippet, SnippetEdit, Store, image_part};
+
+/// Read a library as a pack (origins are `library/folder/title`).
+pub fn from_library(store: &Store, library: &Library) -> Result<Pack> {
+    let place = |folder: &str, title: &str| Origin::Library {
+        place: [library.name.as_str(), folder, title]
+            .iter()
+            .filter(|s| !s.is_empty())
+            .copied()
+            .collect::<Vec<_>>()
+            .join("/"),
+    };
+    let folders = store
+        .folders(library)?
+        .into_iter()
+        .map(|f| PackFolder {
+            origin: place(&f.path, ""),
+            path: f.path,
+        })
+        .collect();
+    let snippets = store
+        .snippets(Some(library))?
+        .into_iter()
+        .map(|s| {
+            let origin = place(&s.folder, &s.title);
+            PackSnippet {
+                parts: s
+                    .parts
+                    .iter()
+                    .map(|p| match p {
+                        Part::Text { body } => PackPart::Text {
+                            body: body.clone(),
+                            origin: origin.clone(),
+                        },
+                        Part::Image { sha256, .. } => PackPart::Image {
+                            image: ImageRef::Blob(sha256.clone()),
+                            origin: origin.clone(),
+                        },
+                    })
+                    .collect(),
+                folder: s.folder,
+                title: s.title,
+                code: s.code,
+                tags: s.tags,
+                apps: s.apps,
+                origin,
+            }
+        })
+        .collect();
+    let variables = store
+        .variables(library)?
+        .into_iter()
+        .map(|(name, value, description)| {
+            (
+                name,
+                VarDef {
+                    default: value,
+                    description,
+                    scope: None,
+                },
+            )
+        })
+        .collect();
+    Ok(Pack {
+        meta: PackMeta {
+            name: library.name.clone(),
+            variables,
+            ..PackMeta::default()
+        },
+        folders,
+        snippets,
+    })
+}
+
+/// What an import did.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ImportReport {
+    pub added: usize,
+    pub updated: usize,
+    pub unchanged: usize,
+    pub variables_added: usize,
+}
+
+/// What importing one reply would do.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Status {
+    New,
+    Changed,
+    Unchanged,
+}
+
+/// One line of an import preview.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PlanItem {
+    pub status: Status,
+    pub folder: String,
+    pub title: String,
+    pub origin: Origin,
+}
+
+struct Plan {
+    items: Vec<PlanItem>,
+    adds: Vec<NewSnippet>,
+    edits: Vec<(uuid::Uuid, SnippetEdit)>,
+}
+
+/// Check every image of a pack (reading files and archive entries) and return the part
+/// each reference becomes; with `store_them`, the images are also put in the blob store.
+fn image_parts(store: &Store, pack: &Pack, store_them: bool) -> Result<HashMap<ImageRef, Part>> {
+    let mut images: HashMap<ImageRef, Part> = HashMap::new();
+    for s in &pack.snippets {
+        for p in &s.parts {
+            let PackPart::Image { image, .. } = p else {
+                continue;
+            };
+            if images.contains_key(image) {
+                continue;
+            }
+            let (bytes, info) = qrpack::image_reader(Some(store.blobs()))(image)?;
+            if store_them {
+                store.put_image_bytes(&bytes, &info)?;
+            }
+            images.insert(image.clone(), image_part(&info));
+        }
+    }
+    Ok(images)
+}
+
+fn plan(store: &Store, pack: &Pack, library: &Library, store_images: bool) -> Result<Plan> {
+    // Every image is read and checked first: a bad image aborts before anything is written.
+    let images = image_parts(store, pack, store_images)?;
+    let existing: HashMap<(String, String), crate::store::Snippet> = store
+        .snippets(Some(library))?
+        .into_iter()
+        .map(|s| ((s.folder.clone(), s.title.clone()), s))
+        .collect();
+    let mut plan = Plan {
+        items: Vec::with_capacity(pack.snippets.len()),
+        adds: Vec::new(),
+        edits: Vec::new(),
+    };
+    for s in &pack.snippets {
+        let parts: Vec<Part> = s
+            .parts
+            .iter()
+            .filter_map(|p| match p {
+                PackPart::Text { body, .. } => Some(Part::Text { body: body.clone() }),
+                PackPart::Image { image, .. } => images.get(image).cloned(),
+            })
+            .collect();
+        let status = match existing.get(&(s.folder.clone(), s.title.clone())) {
+            Some(cur)
+                if cur.parts == parts
+                    && cur.code == s.code
+                    && cur.tags == crate::store::clean_tags(&s.tags)
+                    && cur.apps == crate::store::clean_tags(&s.apps) =>
+            {
+                Status::Unchanged
+            }
+            Some(cur) => {
+                plan.edits.push((
+                    cur.id,
+                    SnippetEdit {
+                        code: Some(s.code.clone()),
+                        tags: Some(s.tags.clone()),
+                        apps: Some(s.apps.clone()),
+                        parts: Some(parts),
+                        ..SnippetEdit::default()
+                    },
+                ));
+                Status::Changed
+            }
+            None => {
+                plan.adds.push(NewSnippet {
+                    title: s.title.clone(),
+                    code: s.code.clone(),
+                    tags: s.tags.clone(),
+                    apps: s.apps.clone(),
+                    folder: s.folder.clone(),
+                    parts,
+                });
+                Status::New
+            }
+        };
+        plan.items.push(PlanItem {
+            status,
+            folder: s.folder.clone(),
+            title: s.title.clone(),
+            origin: s.origin.clone(),
+        });
+    }
+    Ok(plan)
+}
+
+/// What importing a pack into a library would do, without changing anything.
+pub fn preview(store: &Store, pack: &Pack, library: &Library) -> Result<Vec<PlanItem>> {
+    Ok(plan(store, pack, library, false)?.items)
+}
+
+/// Import a pack into a library in one transaction. A reply is the same reply when its
+/// folder and title match; it is updated when its content differs, left alone when not,
+/// so importing the same pack twice changes nothing. Variables get the pack's defaults
+/// only where the library has no value yet (a lead's values are never overwritten);
+/// personal-scope variables go to the personal library.
+pub fn import(store: &mut Store, pack: &Pack, library: &Library) -> Result<ImportReport> {
+    let plan = plan(store, pack, library, true)?;
+    let count = |st: Status| plan.items.iter().filter(|i| i.status == st).count();
+    let mut report = ImportReport {
+        added: count(Status::New),
+        updated: count(Status::Changed),
+        unchanged: count(Status::Unchanged),
+        variables_added: 0,
+    };
+    let personal = store.library(crate::store::PERSONAL)?;
+    let folders: Vec<String> = pack.folders.iter().map(|f| f.path.clone()).collect();
+    let vars: Vec<(String, VarDef)> = pack
+        .meta
+        .variables
+        .iter()
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    report.variables_added =
+        store.import_batch(library, &personal, &folders, plan.adds, plan.edits, &vars)?;
+    Ok(report)
+}
+
+/// Read a pack from a path: a source folder or a `.qrpack` file (detected from the
+/// content, not the name).
+pub fn read_path(path: &std::path::Path) -> Result<Pack> {
+    if path.is_dir() {
+        return Ok(crate::source::read_dir(path)?);
+    }
+    let mut file = std::fs::File::open(path).map_err(crate::Error::io(path))?;
+    let mut head = [0u8; 4];
+    let n = std::io::Read::read(&mut file, &mut head).map_err(crate::Error::io(path))?;
+    if qrpack::is_zip(&head[..n]) {
+        std::io::Seek::rewind(&mut file).map_err(crate::Error::io(path))?;
+        let (_, pack) = qrpack::read(std::io::BufReader::new(file), path)?;
+        return Ok(pack);
+    }
+    Err(crate::Error::UnknownFormat(path.to_path_buf()))
+}
+
+/// Write a pack as `.qrpack` to a file (atomically: a temp file renamed into place).
+pub fn write_qrpack(
+    pack: &Pack,
+    blobs: Option<&crate::blob::BlobDir>,
+    path: &std::path::Path,
+) -> Result<()> {
+    let tmp = path.with_extension("qrpack.tmp");
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(crate::Error::io(dir))?;
+    }
+    let file = std::fs::File::create(&tmp).map_err(crate::Error::io(&tmp))?;
+    let created = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let result = qrpack::write(
+        pack,
+        std::io::BufWriter::new(file),
+        &created,
+        &qrpack::image_reader(blobs),
+    );
+    if let Err(e) = result {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(e);
+    }
+    std::fs::rename(&tmp, path).map_err(crate::Error::io(path))
+}
