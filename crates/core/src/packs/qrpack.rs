@@ -121,6 +121,9 @@ fn ext_of(mime: &str) -> &'static str {
     }
 }
 
+/// Gives the bytes of an image reference and what they are.
+pub type ImageSource<'a> = dyn Fn(&ImageRef) -> crate::Result<(Vec<u8>, ImageInfo)> + 'a;
+
 /// Write a pack as `.qrpack`. `image` returns the bytes of an image reference (files
 /// for source packs, blobs for libraries). Entries are written in a fixed order with a
 /// fixed timestamp, so the same pack gives the same bytes.
@@ -128,7 +131,7 @@ pub fn write<W: Write + Seek>(
     pack: &Pack,
     out: W,
     created: &str,
-    image: &dyn Fn(&ImageRef) -> crate::Result<(Vec<u8>, ImageInfo)>,
+    image: &ImageSource<'_>,
 ) -> crate::Result<()> {
     let mut files = BTreeMap::new();
     let mut blobs: BTreeMap<String, Vec<u8>> = BTreeMap::new();
@@ -247,14 +250,18 @@ pub fn image_reader(
 }
 
 fn safe_name(name: &str) -> bool {
-    !name.is_empty()
-        && !name.starts_with('/')
-        && !name.contains('\\')
-        && !name.contains('\0')
-        && !name
-            .split('/')
-            .any(|c| c == ".." || c == "." || c.is_empty())
-        && !(name.len() > 1 && name.as_bytes()[1] == b':')
+    // Directory entries end in `/`.
+    let name = name.strip_suffix('/').unwrap_or(name);
+    let drive = name.len() > 1 && name.as_bytes()[1] == b':';
+    let bad_part = name
+        .split('/')
+        .any(|c| c == ".." || c == "." || c.is_empty());
+    !(name.is_empty()
+        || name.starts_with('/')
+        || name.contains('\\')
+        || name.contains('\0')
+        || bad_part
+        || drive)
 }
 
 /// Whether bytes look like a zip archive.
