@@ -175,12 +175,18 @@ enum Cmd {
         /// Only show what would change: new / changed / unchanged, per reply
         #[arg(long)]
         preview: bool,
+        /// source, qrpack or csv (default: detected from the content)
+        #[arg(long, value_parser = parse_format)]
+        format: Option<packs::Format>,
     },
-    /// Export a library (or a source pack folder with --from) as a .qrpack
+    /// Export a library (or a source pack folder with --from) as .qrpack or CSV
     Export {
-        /// Output file
+        /// Output file; its extension picks the format unless --format says
         #[arg(short, long)]
         output: PathBuf,
+        /// qrpack or csv
+        #[arg(long, value_parser = parse_format)]
+        format: Option<packs::Format>,
         #[arg(long, default_value = PERSONAL, conflicts_with = "from")]
         library: String,
         /// A source pack folder to export instead of a library (e.g. snippets/zh-CN)
@@ -476,7 +482,29 @@ fn lint_store(store: &Store, library: Option<&str>) -> Result<usize> {
     Ok(total)
 }
 
-fn report_export(pack: &quickreply_core::source::Pack, output: &std::path::Path) {
+fn parse_format(s: &str) -> Result<packs::Format, String> {
+    packs::Format::parse(s).ok_or_else(|| {
+        tr(
+            format!("未知格式「{s}」（可用：source、qrpack、csv）"),
+            format!("unknown format \"{s}\" (known: source, qrpack, csv)"),
+        )
+    })
+}
+
+fn export_format(format: Option<packs::Format>, output: &std::path::Path) -> packs::Format {
+    format
+        .or_else(|| packs::Format::from_extension(output))
+        .unwrap_or(packs::Format::Qrpack)
+}
+
+fn report_export(
+    pack: &quickreply_core::source::Pack,
+    output: &std::path::Path,
+    note: Option<String>,
+) {
+    if let Some(note) = note {
+        eprintln!("{note}");
+    }
     println!(
         "{}",
         tr(
@@ -510,12 +538,13 @@ fn run(cli: Cli, m: &ArgMatches) -> Result<i32> {
     if let Cmd::Export {
         output,
         from: Some(from),
+        format,
         ..
     } = &cli.cmd
     {
         let pack = source::read_dir(from)?;
-        packs::write_qrpack(&pack, None, output)?;
-        report_export(&pack, output);
+        let note = packs::write_path(&pack, None, output, export_format(*format, output))?;
+        report_export(&pack, output, note);
         return Ok(0);
     }
     let dir = cli.data_dir.clone().unwrap_or_else(default_data_dir);
@@ -879,9 +908,13 @@ fn run(cli: Cli, m: &ArgMatches) -> Result<i32> {
             path,
             into,
             preview,
+            format,
         } => {
             let lib = store.library(&into)?;
-            let pack = packs::read_path(&path)?;
+            let packs::ReadPack { pack, skipped } = packs::read_path(&path, format)?;
+            for s in &skipped {
+                println!("{}\t{}\t{}", tr("跳过", "skipped"), s.origin, s.reason);
+            }
             if preview {
                 let items = packs::preview(&store, &pack, &lib)?;
                 for i in &items {
@@ -928,12 +961,20 @@ fn run(cli: Cli, m: &ArgMatches) -> Result<i32> {
             );
         }
         Cmd::Export {
-            output, library, ..
+            output,
+            library,
+            format,
+            ..
         } => {
             let lib = store.library(&library)?;
             let pack = packs::from_library(&store, &lib)?;
-            packs::write_qrpack(&pack, Some(store.blobs()), &output)?;
-            report_export(&pack, &output);
+            let note = packs::write_path(
+                &pack,
+                Some(store.blobs()),
+                &output,
+                export_format(format, &output),
+            )?;
+            report_export(&pack, &output, note);
         }
         Cmd::HoldClipboard => {}
     }

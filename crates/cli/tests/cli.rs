@@ -446,3 +446,44 @@ fn export_and_import_qrpack_with_preview() {
     assert_eq!(r.code, 1);
     assert!(r.stderr.contains("not a valid .qrpack"), "{}", r.stderr);
 }
+
+#[test]
+fn csv_import_detects_encoding_and_export_defuses_formulas() {
+    let q = Qr::new();
+    // Saved by Excel on Chinese Windows: GB18030, Chinese header, an empty row to skip.
+    let text = "分组,标题,快捷编码,内容\r\n物流,发货时间,fh,\"亲，48小时内发货\r\n请放心\"\r\n售后,空的,,\r\n议价,=HYPERLINK(x),,\"@SUM(1)\"\r\n";
+    let (gbk, _, unmappable) = encoding_rs::GB18030.encode(text);
+    assert!(!unmappable);
+    assert!(std::str::from_utf8(&gbk).is_err(), "really not UTF-8");
+    let file = q.dir.path().join("话术.csv");
+    std::fs::write(&file, &gbk).expect("write");
+    let f = file.to_str().expect("utf8");
+    let r = q.run(["import", f, "--preview"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stdout.contains("skipped\t") && r.stdout.contains("话术.csv:3\tempty content"),
+        "{}",
+        r.stdout
+    );
+    q.ok(["import", f]);
+    assert_eq!(q.ok(["fire", "fh"]), "亲，48小时内发货\n请放心\n");
+    let out = q.dir.path().join("out.csv");
+    q.ok(["export", "-o", out.to_str().expect("utf8")]);
+    let written = std::fs::read_to_string(&out).expect("read");
+    assert!(
+        written.starts_with("\u{feff}group,title,shortcut,content,tags"),
+        "{written}"
+    );
+    assert!(
+        written.contains("'=HYPERLINK(x)") && written.contains("'@SUM(1)"),
+        "{written}"
+    );
+    // Ragged rows: the line is named and nothing is imported.
+    let bad = q.dir.path().join("bad.csv");
+    std::fs::write(&bad, "标题,内容\na,b\nc,d,e\n").expect("write");
+    let before = q.ok(["ls"]);
+    let r = q.run(["import", bad.to_str().expect("utf8")]);
+    assert_eq!(r.code, 1);
+    assert!(r.stderr.contains("bad.csv:3"), "{}", r.stderr);
+    assert_eq!(q.ok(["ls"]), before);
+}

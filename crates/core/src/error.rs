@@ -56,7 +56,9 @@ pub enum Error {
     Source(#[from] crate::source::SourceError),
     #[error(transparent)]
     Pack(#[from] crate::packs::qrpack::PackError),
-    #[error("{}", tr(format!("{}：无法识别的格式（支持：话术源文件夹、.qrpack）", _0.display()), format!("{}: unrecognised format (supported: a source pack folder, .qrpack)", _0.display())))]
+    #[error(transparent)]
+    Table(#[from] crate::packs::table::TableError),
+    #[error("{}", tr(format!("{}：无法识别的格式（支持：话术源文件夹、.qrpack、CSV）", _0.display()), format!("{}: unrecognised format (supported: a source pack folder, .qrpack, CSV)", _0.display())))]
     UnknownFormat(PathBuf),
 }
 

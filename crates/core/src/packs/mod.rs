@@ -4,6 +4,7 @@
 //! export).
 
 pub mod qrpack;
+pub mod table;
 
 use std::collections::HashMap;
 
@@ -237,21 +238,114 @@ pub fn import(store: &mut Store, pack: &Pack, library: &Library) -> Result<Impor
     Ok(report)
 }
 
-/// Read a pack from a path: a source folder or a `.qrpack` file (detected from the
-/// content, not the name).
-pub fn read_path(path: &std::path::Path) -> Result<Pack> {
-    if path.is_dir() {
-        return Ok(crate::source::read_dir(path)?);
+/// A pack as read, with the rows or entries that could not be used (and why).
+#[derive(Clone, Debug, Default)]
+pub struct ReadPack {
+    pub pack: Pack,
+    pub skipped: Vec<table::Skipped>,
+}
+
+/// Formats a path can hold.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    Source,
+    Qrpack,
+    Csv,
+}
+
+impl Format {
+    pub fn parse(s: &str) -> Option<Format> {
+        Some(match s.to_ascii_lowercase().as_str() {
+            "source" | "dir" | "folder" => Format::Source,
+            "qrpack" => Format::Qrpack,
+            "csv" => Format::Csv,
+            _ => return None,
+        })
     }
-    let mut file = std::fs::File::open(path).map_err(crate::Error::io(path))?;
-    let mut head = [0u8; 4];
-    let n = std::io::Read::read(&mut file, &mut head).map_err(crate::Error::io(path))?;
-    if qrpack::is_zip(&head[..n]) {
-        std::io::Seek::rewind(&mut file).map_err(crate::Error::io(path))?;
-        let (_, pack) = qrpack::read(std::io::BufReader::new(file), path)?;
-        return Ok(pack);
+
+    /// The format an output file name asks for.
+    pub fn from_extension(path: &std::path::Path) -> Option<Format> {
+        Format::parse(path.extension()?.to_str()?)
     }
-    Err(crate::Error::UnknownFormat(path.to_path_buf()))
+}
+
+/// Read a pack from a path. The format is detected from the content (a folder is a
+/// source pack, a zip a `.qrpack`, text a CSV) unless `format` says otherwise.
+pub fn read_path(path: &std::path::Path, format: Option<Format>) -> Result<ReadPack> {
+    let format = match format {
+        Some(f) => f,
+        None if path.is_dir() => Format::Source,
+        None => {
+            let mut file = std::fs::File::open(path).map_err(crate::Error::io(path))?;
+            let mut head = [0u8; 4];
+            let n = std::io::Read::read(&mut file, &mut head).map_err(crate::Error::io(path))?;
+            if qrpack::is_zip(&head[..n]) {
+                Format::Qrpack
+            } else if head[..n].contains(&0) && !head.starts_with(b"\xff\xfe") {
+                return Err(crate::Error::UnknownFormat(path.to_path_buf()));
+            } else {
+                Format::Csv
+            }
+        }
+    };
+    match format {
+        Format::Source => Ok(ReadPack {
+            pack: crate::source::read_dir(path)?,
+            skipped: Vec::new(),
+        }),
+        Format::Qrpack => {
+            let file = std::fs::File::open(path).map_err(crate::Error::io(path))?;
+            let (_, pack) = qrpack::read(std::io::BufReader::new(file), path)?;
+            Ok(ReadPack {
+                pack,
+                skipped: Vec::new(),
+            })
+        }
+        Format::Csv => {
+            let meta = std::fs::metadata(path).map_err(crate::Error::io(path))?;
+            if meta.len() as usize > table::MAX_FILE_BYTES {
+                return Err(table::TableError::TooLarge {
+                    path: path.to_path_buf(),
+                    size: meta.len() as usize,
+                }
+                .into());
+            }
+            let bytes = std::fs::read(path).map_err(crate::Error::io(path))?;
+            let (pack, skipped) = table::read_csv(&bytes, path)?;
+            Ok(ReadPack { pack, skipped })
+        }
+    }
+}
+
+/// Write a pack to a file in a format (atomically). Returns a note on what the format
+/// could not carry (image parts in CSV), if anything.
+pub fn write_path(
+    pack: &Pack,
+    blobs: Option<&crate::blob::BlobDir>,
+    path: &std::path::Path,
+    format: Format,
+) -> Result<Option<String>> {
+    match format {
+        Format::Qrpack => write_qrpack(pack, blobs, path).map(|()| None),
+        Format::Csv => {
+            let tmp = path.with_extension("csv.tmp");
+            let mut out = std::io::BufWriter::new(
+                std::fs::File::create(&tmp).map_err(crate::Error::io(&tmp))?,
+            );
+            let images = table::write_csv(pack, &mut out)
+                .and_then(|n| std::io::Write::flush(&mut out).map(|()| n))
+                .map_err(crate::Error::io(&tmp))?;
+            drop(out);
+            std::fs::rename(&tmp, path).map_err(crate::Error::io(path))?;
+            Ok((images > 0).then(|| {
+                crate::i18n::tr(
+                    format!("CSV 不能保存图片：{images} 个图片段落没有导出"),
+                    format!("CSV cannot hold images: {images} image parts were left out"),
+                )
+            }))
+        }
+        Format::Source => Err(crate::Error::UnknownFormat(path.to_path_buf())),
+    }
 }
 
 /// Write a pack as `.qrpack` to a file (atomically: a temp file renamed into place).

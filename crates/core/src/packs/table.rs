@@ -1,0 +1,413 @@
+//! Spreadsheet-shaped packs: CSV (this module) with one row per reply and the columns
+//! group/分组, title/标题, shortcut/快捷编码, content/内容, tags/标签.
+//!
+//! Reading detects a header row in Chinese or English (or assumes the column order by
+//! count when there is none), accepts UTF-8, UTF-8 with BOM and GB18030/GBK (what Excel
+//! on Chinese Windows saves), multi-line cells, and reports every row it cannot use with
+//! its line number instead of dropping it. Writing produces UTF-8 with BOM (opens
+//! correctly in Excel) and neutralises formula injection.
+
+use std::path::Path;
+
+use crate::i18n::tr;
+use crate::source::{Origin, Pack, PackFolder, PackMeta, PackPart, PackSnippet};
+
+/// Largest accepted cell (a reply is chat text, not a document).
+pub const MAX_CELL_BYTES: usize = 64 * 1024;
+/// Largest accepted CSV file.
+pub const MAX_FILE_BYTES: usize = 64 * 1024 * 1024;
+
+#[derive(Debug, thiserror::Error)]
+pub enum TableError {
+    #[error("{}", tr(format!("{}：既不是 UTF-8 也不是 GB18030/GBK 编码的文本", path.display()), format!("{}: neither UTF-8 nor GB18030/GBK text", path.display())))]
+    Encoding { path: std::path::PathBuf },
+    #[error("{}", tr(format!("{}：文件有 {} MB，超过上限 {} MB", path.display(), size / 1048576, MAX_FILE_BYTES / 1048576), format!("{}: the file is {} MB, more than the {} MB limit", path.display(), size / 1048576, MAX_FILE_BYTES / 1048576)))]
+    TooLarge {
+        path: std::path::PathBuf,
+        size: usize,
+    },
+    #[error("{}", tr(format!("{}:{line}：{message}", path.display()), format!("{}:{line}: {message}", path.display())))]
+    Row {
+        path: std::path::PathBuf,
+        line: u64,
+        message: String,
+    },
+}
+
+/// A row that was not imported, and why.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Skipped {
+    pub origin: Origin,
+    pub reason: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Col {
+    Group,
+    Title,
+    Code,
+    Content,
+    Tags,
+    Extra,
+}
+
+fn header_kind(cell: &str) -> Option<Col> {
+    let c = cell.trim().trim_start_matches('\u{feff}').to_lowercase();
+    Some(match c.as_str() {
+        "group" | "folder" | "category" | "分组" | "分类" | "文件夹" | "组" | "类别" | "目录" => {
+            Col::Group
+        }
+        "title" | "name" | "标题" | "名称" | "主题" => Col::Title,
+        "shortcut" | "code" | "abbreviation" | "keyword" | "快捷编码" | "快捷码" | "快捷键"
+        | "编码" | "缩写" | "快捷短语" => Col::Code,
+        "content" | "text" | "body" | "reply" | "内容" | "回复" | "话术" | "回复内容"
+        | "话术内容" | "正文" => Col::Content,
+        "tags" | "tag" | "标签" | "关键词" => Col::Tags,
+        _ => return None,
+    })
+}
+
+/// Decode bytes: UTF-8 (with or without BOM), else GB18030.
+pub fn decode(bytes: &[u8], path: &Path) -> Result<String, TableError> {
+    if let Some(rest) = bytes.strip_prefix(b"\xEF\xBB\xBF") {
+        return String::from_utf8(rest.to_vec()).map_err(|_| TableError::Encoding {
+            path: path.to_path_buf(),
+        });
+    }
+    if let Ok(s) = std::str::from_utf8(bytes) {
+        return Ok(s.to_string());
+    }
+    let (text, _, had_errors) = encoding_rs::GB18030.decode(bytes);
+    if had_errors {
+        return Err(TableError::Encoding {
+            path: path.to_path_buf(),
+        });
+    }
+    Ok(text.into_owned())
+}
+
+/// Read a CSV file into a pack plus the rows it skipped.
+pub fn read_csv(bytes: &[u8], path: &Path) -> Result<(Pack, Vec<Skipped>), TableError> {
+    if bytes.len() > MAX_FILE_BYTES {
+        return Err(TableError::TooLarge {
+            path: path.to_path_buf(),
+            size: bytes.len(),
+        });
+    }
+    let text = decode(bytes, path)?;
+    let row_err = |line: u64, message: String| TableError::Row {
+        path: path.to_path_buf(),
+        line,
+        message,
+    };
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(false)
+        .from_reader(text.as_bytes());
+    let mut rows: Vec<(u64, csv::StringRecord)> = Vec::new();
+    for rec in reader.records() {
+        let rec = rec.map_err(|e| {
+            let line = e.position().map_or(0, |p| p.line());
+            let message = match e.kind() {
+                csv::ErrorKind::UnequalLengths {
+                    expected_len, len, ..
+                } => tr(
+                    format!("这一行有 {len} 列，前面的行有 {expected_len} 列"),
+                    format!("this row has {len} columns, earlier rows have {expected_len}"),
+                ),
+                _ => e.to_string(),
+            };
+            row_err(line, message)
+        })?;
+        let line = rec.position().map_or(0, |p| p.line());
+        if let Some(big) = rec.iter().position(|c| c.len() > MAX_CELL_BYTES) {
+            return Err(row_err(
+                line,
+                tr(
+                    format!("第 {} 列的内容超过 {} KB", big + 1, MAX_CELL_BYTES / 1024),
+                    format!(
+                        "cell in column {} is larger than {} KB",
+                        big + 1,
+                        MAX_CELL_BYTES / 1024
+                    ),
+                ),
+            ));
+        }
+        rows.push((line, rec));
+    }
+    // Header: a first row where at least two cells (or the content cell) are known names.
+    let mut cols: Vec<Col> = Vec::new();
+    let mut start = 0;
+    if let Some((_, first)) = rows.first() {
+        let kinds: Vec<Option<Col>> = first.iter().map(header_kind).collect();
+        let known = kinds.iter().filter(|k| k.is_some()).count();
+        if known >= 2 || kinds.contains(&Some(Col::Content)) {
+            cols = kinds.into_iter().map(|k| k.unwrap_or(Col::Extra)).collect();
+            start = 1;
+        } else {
+            cols = match first.len() {
+                1 => vec![Col::Content],
+                2 => vec![Col::Title, Col::Content],
+                3 => vec![Col::Group, Col::Title, Col::Content],
+                n => {
+                    let mut c = vec![Col::Group, Col::Title, Col::Code, Col::Content];
+                    c.resize(n, Col::Extra);
+                    c
+                }
+            };
+        }
+    }
+    let headers: Vec<String> = if start == 1 {
+        rows[0].1.iter().map(|h| h.trim().to_string()).collect()
+    } else {
+        Vec::new()
+    };
+    let mut pack = Pack {
+        meta: PackMeta {
+            name: path
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+            ..PackMeta::default()
+        },
+        ..Pack::default()
+    };
+    let mut skipped = Vec::new();
+    for (line, rec) in rows.iter().skip(start) {
+        let origin = Origin::File {
+            path: path.to_path_buf(),
+            line: *line as usize,
+        };
+        let get = |want: Col| -> String {
+            cols.iter()
+                .zip(rec.iter())
+                .find(|(c, _)| **c == want)
+                .map(|(_, v)| v.trim().to_string())
+                .unwrap_or_default()
+        };
+        let content = get(Col::Content).replace("\r\n", "\n");
+        if rec.iter().all(|c| c.trim().is_empty()) {
+            continue;
+        }
+        if content.is_empty() {
+            skipped.push(Skipped {
+                origin,
+                reason: tr("内容为空", "empty content"),
+            });
+            continue;
+        }
+        let mut title = get(Col::Title);
+        if title.is_empty() {
+            title = content
+                .lines()
+                .next()
+                .unwrap_or_default()
+                .chars()
+                .take(16)
+                .collect();
+        }
+        let folder = get(Col::Group)
+            .split(['/', '>', '＞'])
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .collect::<Vec<_>>()
+            .join("/");
+        let code = Some(get(Col::Code).to_lowercase()).filter(|c| !c.is_empty());
+        let mut tags: Vec<String> = get(Col::Tags)
+            .split([',', '，', ';', '；'])
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .map(str::to_string)
+            .collect();
+        for (i, (c, v)) in cols.iter().zip(rec.iter()).enumerate() {
+            if *c == Col::Extra && !v.trim().is_empty() {
+                // Extra columns are kept as tags ("列名:值" when there is a header).
+                tags.push(match headers.get(i).filter(|h| !h.is_empty()) {
+                    Some(h) => format!("{h}:{}", v.trim()),
+                    None => v.trim().to_string(),
+                });
+            }
+        }
+        if !folder.is_empty() && !pack.folders.iter().any(|f| f.path == folder) {
+            pack.folders.push(PackFolder {
+                path: folder.clone(),
+                origin: origin.clone(),
+            });
+        }
+        pack.snippets.push(PackSnippet {
+            folder,
+            title,
+            code,
+            tags,
+            apps: Vec::new(),
+            parts: vec![PackPart::Text {
+                body: content,
+                origin: origin.clone(),
+            }],
+            origin,
+        });
+    }
+    Ok((pack, skipped))
+}
+
+/// A cell that a spreadsheet would run as a formula gets a leading apostrophe.
+pub fn defuse(cell: &str) -> String {
+    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{cell}")
+    } else {
+        cell.to_string()
+    }
+}
+
+/// Write a pack as CSV (UTF-8 with BOM). Returns how many image parts were left out
+/// (CSV cannot carry images).
+pub fn write_csv(pack: &Pack, out: &mut impl std::io::Write) -> std::io::Result<usize> {
+    out.write_all(b"\xEF\xBB\xBF")?;
+    let mut w = csv::WriterBuilder::new().from_writer(out);
+    let header = crate::i18n::tr_static(
+        "分组,标题,快捷编码,内容,标签",
+        "group,title,shortcut,content,tags",
+    );
+    w.write_record(header.split(','))?;
+    let mut images = 0;
+    for s in &pack.snippets {
+        let texts: Vec<&str> = s
+            .parts
+            .iter()
+            .filter_map(|p| match p {
+                PackPart::Text { body, .. } => Some(body.as_str()),
+                PackPart::Image { .. } => {
+                    images += 1;
+                    None
+                }
+            })
+            .collect();
+        w.write_record([
+            defuse(&s.folder),
+            defuse(&s.title),
+            defuse(s.code.as_deref().unwrap_or("")),
+            defuse(&texts.join("\n\n")),
+            defuse(&s.tags.join(",")),
+        ])?;
+    }
+    w.flush()?;
+    Ok(images)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn titles(p: &Pack) -> Vec<(String, String, Option<String>, String)> {
+        p.snippets
+            .iter()
+            .map(|s| {
+                let body = match &s.parts[0] {
+                    PackPart::Text { body, .. } => body.clone(),
+                    PackPart::Image { .. } => String::new(),
+                };
+                (s.folder.clone(), s.title.clone(), s.code.clone(), body)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn chinese_header_multiline_cells_and_extra_columns() {
+        let csv = "分组,标题,快捷编码,内容,备注\n物流,发货时间,FH,\"亲，48小时内发货\n请放心\",常用\n售后,,,退货请在订单页申请,\n";
+        let (p, skipped) = read_csv(csv.as_bytes(), Path::new("a.csv")).expect("read");
+        assert!(skipped.is_empty());
+        assert_eq!(
+            titles(&p),
+            vec![
+                (
+                    "物流".into(),
+                    "发货时间".into(),
+                    Some("fh".into()),
+                    "亲，48小时内发货\n请放心".into()
+                ),
+                (
+                    "售后".into(),
+                    "退货请在订单页申请".into(),
+                    None,
+                    "退货请在订单页申请".into()
+                ),
+            ]
+        );
+        assert_eq!(p.snippets[0].tags, vec!["备注:常用"]);
+    }
+
+    #[test]
+    fn english_header_in_any_order_and_no_header() {
+        let csv = "content,title,group\nhello there,Greeting,Open\n";
+        let (p, _) = read_csv(csv.as_bytes(), Path::new("b.csv")).expect("read");
+        assert_eq!(
+            titles(&p),
+            vec![("Open".into(), "Greeting".into(), None, "hello there".into())]
+        );
+        let csv = "物流,发货时间,48小时内发货\n";
+        let (p, _) = read_csv(csv.as_bytes(), Path::new("c.csv")).expect("read");
+        assert_eq!(
+            titles(&p),
+            vec![(
+                "物流".into(),
+                "发货时间".into(),
+                None,
+                "48小时内发货".into()
+            )]
+        );
+    }
+
+    #[test]
+    fn bom_and_gb18030_input() {
+        let text = "标题,内容\n发货,亲，已发货\n";
+        let mut bom = b"\xEF\xBB\xBF".to_vec();
+        bom.extend_from_slice(text.as_bytes());
+        let (gbk, _, _) = encoding_rs::GB18030.encode(text);
+        for bytes in [bom, gbk.into_owned()] {
+            let (p, _) = read_csv(&bytes, Path::new("d.csv")).expect("read");
+            assert_eq!(
+                titles(&p),
+                vec![("".into(), "发货".into(), None, "亲，已发货".into())]
+            );
+        }
+        assert!(matches!(
+            read_csv(b"\xff\xfe\xfa\x00\x81", Path::new("e.csv")),
+            Err(TableError::Encoding { .. })
+        ));
+    }
+
+    #[test]
+    fn ragged_rows_huge_cells_and_empty_content_are_reported_with_lines() {
+        let e = read_csv("标题,内容\na,b\nc,d,e\n".as_bytes(), Path::new("f.csv"))
+            .err()
+            .map(|e| e.to_string());
+        assert!(e.as_deref().is_some_and(|m| m.contains("f.csv:3")), "{e:?}");
+        let big = format!("标题,内容\na,{}\n", "x".repeat(MAX_CELL_BYTES + 1));
+        let e = read_csv(big.as_bytes(), Path::new("g.csv"))
+            .err()
+            .map(|e| e.to_string());
+        assert!(e.as_deref().is_some_and(|m| m.contains("g.csv:2")), "{e:?}");
+        let (p, skipped) =
+            read_csv("标题,内容\na,\nb,ok\n".as_bytes(), Path::new("h.csv")).expect("read");
+        assert_eq!(p.snippets.len(), 1);
+        assert_eq!(skipped.len(), 1);
+        assert_eq!(skipped[0].origin.to_string(), "h.csv:2");
+    }
+
+    #[test]
+    fn export_defuses_formulas_and_round_trips() {
+        let csv = "分组,标题,快捷编码,内容,标签\n物流,=SUM(A1),fh,\"+86 电话\n第二行\",\"a,b\"\n";
+        let (p, _) = read_csv(csv.as_bytes(), Path::new("i.csv")).expect("read");
+        let mut out = Vec::new();
+        assert_eq!(write_csv(&p, &mut out).expect("write"), 0);
+        let text = String::from_utf8(out).expect("utf8");
+        assert!(text.starts_with('\u{feff}'));
+        assert!(
+            text.contains("'=SUM(A1)") && text.contains("\"'+86 电话\n第二行\""),
+            "{text}"
+        );
+        let (back, _) = read_csv(text.as_bytes(), Path::new("j.csv")).expect("read back");
+        assert_eq!(back.snippets[0].tags, vec!["a", "b"]);
+        assert_eq!(back.snippets[0].code.as_deref(), Some("fh"));
+    }
+}
