@@ -251,6 +251,7 @@ pub enum Format {
     Source,
     Qrpack,
     Csv,
+    Xlsx,
 }
 
 impl Format {
@@ -259,6 +260,7 @@ impl Format {
             "source" | "dir" | "folder" => Format::Source,
             "qrpack" => Format::Qrpack,
             "csv" => Format::Csv,
+            "xlsx" => Format::Xlsx,
             _ => return None,
         })
     }
@@ -280,7 +282,7 @@ pub fn read_path(path: &std::path::Path, format: Option<Format>) -> Result<ReadP
             let mut head = [0u8; 4];
             let n = std::io::Read::read(&mut file, &mut head).map_err(crate::Error::io(path))?;
             if qrpack::is_zip(&head[..n]) {
-                Format::Qrpack
+                zip_kind(path)?
             } else if head[..n].contains(&0) && !head.starts_with(b"\xff\xfe") {
                 return Err(crate::Error::UnknownFormat(path.to_path_buf()));
             } else {
@@ -300,6 +302,11 @@ pub fn read_path(path: &std::path::Path, format: Option<Format>) -> Result<ReadP
                 pack,
                 skipped: Vec::new(),
             })
+        }
+        Format::Xlsx => {
+            let bytes = std::fs::read(path).map_err(crate::Error::io(path))?;
+            let (pack, skipped) = table::read_xlsx(&bytes, path)?;
+            Ok(ReadPack { pack, skipped })
         }
         Format::Csv => {
             let meta = std::fs::metadata(path).map_err(crate::Error::io(path))?;
@@ -344,8 +351,30 @@ pub fn write_path(
                 )
             }))
         }
+        Format::Xlsx => {
+            let (bytes, images) = table::write_xlsx(pack)
+                .map_err(|e| crate::Error::io(path)(std::io::Error::other(e)))?;
+            let tmp = path.with_extension("xlsx.tmp");
+            std::fs::write(&tmp, bytes).map_err(crate::Error::io(&tmp))?;
+            std::fs::rename(&tmp, path).map_err(crate::Error::io(path))?;
+            Ok((images > 0).then(|| {
+                crate::i18n::tr(
+                    format!("XLSX 不保存图片：{images} 个图片段落没有导出"),
+                    format!("XLSX export holds no images: {images} image parts were left out"),
+                )
+            }))
+        }
         Format::Source => Err(crate::Error::UnknownFormat(path.to_path_buf())),
     }
+}
+
+/// A zip is an XLSX workbook when it has `xl/workbook.xml`, else a `.qrpack`.
+fn zip_kind(path: &std::path::Path) -> Result<Format> {
+    let file = std::fs::File::open(path).map_err(crate::Error::io(path))?;
+    Ok(match zip::ZipArchive::new(std::io::BufReader::new(file)) {
+        Ok(z) if z.index_for_name("xl/workbook.xml").is_some() => Format::Xlsx,
+        _ => Format::Qrpack,
+    })
 }
 
 /// Write a pack as `.qrpack` to a file (atomically: a temp file renamed into place).

@@ -269,8 +269,13 @@ pub fn is_zip(bytes: &[u8]) -> bool {
     bytes.starts_with(b"PK\x03\x04") || bytes.starts_with(b"PK\x05\x06")
 }
 
-/// Read a `.qrpack` into a pack. `path` names the file in messages.
-pub fn read<R: Read + Seek>(input: R, path: &Path) -> Result<(Manifest, Pack), PackError> {
+/// Check every entry of a zip archive before any content is read: count, safe names,
+/// no symlinks, declared total size and compression ratio (zip bombs). Shared with XLSX,
+/// which is a zip too.
+pub fn check_archive<R: Read + Seek>(
+    zip: &mut zip::ZipArchive<R>,
+    path: &Path,
+) -> Result<(), PackError> {
     let not_a_pack = |reason: String| PackError::NotAPack {
         path: path.to_path_buf(),
         reason,
@@ -280,7 +285,6 @@ pub fn read<R: Read + Seek>(input: R, path: &Path) -> Result<(Manifest, Pack), P
         entry: entry.to_string(),
         reason,
     };
-    let mut zip = zip::ZipArchive::new(input).map_err(|e| not_a_pack(e.to_string()))?;
     if zip.len() > MAX_ENTRIES {
         return Err(not_a_pack(tr(
             format!("条目太多（{} 个，上限 {MAX_ENTRIES}）", zip.len()),
@@ -352,6 +356,31 @@ pub fn read<R: Read + Seek>(input: R, path: &Path) -> Result<(Manifest, Pack), P
             ),
         )));
     }
+    Ok(())
+}
+
+/// Read a `.qrpack` into a pack. `path` names the file in messages.
+pub fn read<R: Read + Seek>(input: R, path: &Path) -> Result<(Manifest, Pack), PackError> {
+    let not_a_pack = |reason: String| PackError::NotAPack {
+        path: path.to_path_buf(),
+        reason,
+    };
+    let entry_err = |entry: &str, reason: String| PackError::Entry {
+        path: path.to_path_buf(),
+        entry: entry.to_string(),
+        reason,
+    };
+    let mut zip = zip::ZipArchive::new(input).map_err(|e| not_a_pack(e.to_string()))?;
+    if zip.len() > MAX_ENTRIES {
+        return Err(not_a_pack(tr(
+            format!("条目太多（{} 个，上限 {MAX_ENTRIES}）", zip.len()),
+            format!(
+                "too many entries ({}, the limit is {MAX_ENTRIES})",
+                zip.len()
+            ),
+        )));
+    }
+    check_archive(&mut zip, path)?;
     // Read an entry, never more than `limit` bytes whatever its header claims.
     let mut read_entry = |name: &str, limit: u64| -> Result<Vec<u8>, PackError> {
         let f = zip

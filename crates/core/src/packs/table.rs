@@ -135,11 +135,21 @@ pub fn read_csv(bytes: &[u8], path: &Path) -> Result<(Pack, Vec<Skipped>), Table
         }
         rows.push((line, rec));
     }
+    let rows = rows
+        .into_iter()
+        .map(|(line, rec)| (line, rec.iter().map(str::to_string).collect()))
+        .collect();
+    Ok(pack_from_rows(rows, path))
+}
+
+/// Turn table rows (line number, cells) into a pack: header detection, column mapping,
+/// skipped rows. Shared by CSV and XLSX.
+fn pack_from_rows(rows: Vec<(u64, Vec<String>)>, path: &Path) -> (Pack, Vec<Skipped>) {
     // Header: a first row where at least two cells (or the content cell) are known names.
     let mut cols: Vec<Col> = Vec::new();
     let mut start = 0;
     if let Some((_, first)) = rows.first() {
-        let kinds: Vec<Option<Col>> = first.iter().map(header_kind).collect();
+        let kinds: Vec<Option<Col>> = first.iter().map(|c| header_kind(c)).collect();
         let known = kinds.iter().filter(|k| k.is_some()).count();
         if known >= 2 || kinds.contains(&Some(Col::Content)) {
             cols = kinds.into_iter().map(|k| k.unwrap_or(Col::Extra)).collect();
@@ -247,7 +257,108 @@ pub fn read_csv(bytes: &[u8], path: &Path) -> Result<(Pack, Vec<Skipped>), Table
             origin,
         });
     }
-    Ok((pack, skipped))
+    (pack, skipped)
+}
+
+/// Read the first worksheet of an XLSX workbook into a pack plus the rows it skipped.
+/// The archive passes the same checks as a `.qrpack` before calamine reads it.
+pub fn read_xlsx(bytes: &[u8], path: &Path) -> Result<(Pack, Vec<Skipped>), crate::Error> {
+    use calamine::Reader;
+    if bytes.len() > MAX_FILE_BYTES {
+        return Err(TableError::TooLarge {
+            path: path.to_path_buf(),
+            size: bytes.len(),
+        }
+        .into());
+    }
+    let not_xlsx = |reason: String| TableError::Row {
+        path: path.to_path_buf(),
+        line: 0,
+        message: reason,
+    };
+    let mut zip =
+        zip::ZipArchive::new(std::io::Cursor::new(bytes)).map_err(|e| not_xlsx(e.to_string()))?;
+    super::qrpack::check_archive(&mut zip, path)?;
+    let mut wb: calamine::Xlsx<_> = calamine::open_workbook_from_rs(std::io::Cursor::new(bytes))
+        .map_err(|e: calamine::XlsxError| not_xlsx(e.to_string()))?;
+    let Some(range) = wb.worksheet_range_at(0) else {
+        return Err(not_xlsx(tr("工作簿里没有工作表", "the workbook has no worksheet")).into());
+    };
+    let range = range.map_err(|e| not_xlsx(e.to_string()))?;
+    let first_row = range.start().map_or(0, |(r, _)| r);
+    let mut rows = Vec::with_capacity(range.height());
+    for (i, row) in range.rows().enumerate() {
+        let line = u64::from(first_row) + i as u64 + 1;
+        let cells: Vec<String> = row
+            .iter()
+            .map(|c| match c {
+                calamine::Data::Empty => String::new(),
+                &calamine::Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => {
+                    format!("{}", f as i64)
+                }
+                other => other.to_string(),
+            })
+            .collect();
+        if let Some(big) = cells.iter().position(|c| c.len() > MAX_CELL_BYTES) {
+            return Err(TableError::Row {
+                path: path.to_path_buf(),
+                line,
+                message: tr(
+                    format!("第 {} 列的内容超过 {} KB", big + 1, MAX_CELL_BYTES / 1024),
+                    format!(
+                        "cell in column {} is larger than {} KB",
+                        big + 1,
+                        MAX_CELL_BYTES / 1024
+                    ),
+                ),
+            }
+            .into());
+        }
+        rows.push((line, cells));
+    }
+    Ok(pack_from_rows(rows, path))
+}
+
+/// Write a pack as an XLSX workbook (one sheet, a header row, one row per reply). Cells
+/// are written as strings, which spreadsheets never evaluate, so no defusing is needed.
+/// Returns how many image parts were left out.
+pub fn write_xlsx(pack: &Pack) -> Result<(Vec<u8>, usize), rust_xlsxwriter::XlsxError> {
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let ws = wb.add_worksheet();
+    ws.set_name(crate::i18n::tr_static("话术", "Replies"))?;
+    let bold = rust_xlsxwriter::Format::new().set_bold();
+    let wrap = rust_xlsxwriter::Format::new().set_text_wrap();
+    let header = crate::i18n::tr_static(
+        "分组,标题,快捷编码,内容,标签",
+        "group,title,shortcut,content,tags",
+    );
+    for (c, h) in header.split(',').enumerate() {
+        ws.write_string_with_format(0, c as u16, h, &bold)?;
+    }
+    ws.set_column_width(0, 14)?;
+    ws.set_column_width(1, 18)?;
+    ws.set_column_width(3, 60)?;
+    let mut images = 0;
+    for (i, s) in pack.snippets.iter().enumerate() {
+        let row = i as u32 + 1;
+        let texts: Vec<&str> = s
+            .parts
+            .iter()
+            .filter_map(|p| match p {
+                PackPart::Text { body, .. } => Some(body.as_str()),
+                PackPart::Image { .. } => {
+                    images += 1;
+                    None
+                }
+            })
+            .collect();
+        ws.write_string(row, 0, &s.folder)?;
+        ws.write_string(row, 1, &s.title)?;
+        ws.write_string(row, 2, s.code.as_deref().unwrap_or(""))?;
+        ws.write_string_with_format(row, 3, texts.join("\n\n"), &wrap)?;
+        ws.write_string(row, 4, s.tags.join(","))?;
+    }
+    Ok((wb.save_to_buffer()?, images))
 }
 
 /// A cell that a spreadsheet would run as a formula gets a leading apostrophe.
@@ -392,6 +503,19 @@ mod tests {
         assert_eq!(p.snippets.len(), 1);
         assert_eq!(skipped.len(), 1);
         assert_eq!(skipped[0].origin.to_string(), "h.csv:2");
+    }
+
+    #[test]
+    fn xlsx_round_trips_with_multiline_cells() {
+        let csv = "分组,标题,快捷编码,内容,标签\n物流,=SUM(A1),fh,\"第一行\n第二行\",\"a,b\"\n售后,退货,th,12345,\n";
+        let (p, _) = read_csv(csv.as_bytes(), Path::new("x.csv")).expect("read");
+        let (bytes, images) = write_xlsx(&p).expect("write xlsx");
+        assert_eq!(images, 0);
+        let (back, skipped) = read_xlsx(&bytes, Path::new("x.xlsx")).expect("read xlsx");
+        assert!(skipped.is_empty());
+        assert_eq!(titles(&back), titles(&p));
+        assert_eq!(back.snippets[0].tags, vec!["a", "b"]);
+        assert!(read_xlsx(b"PK\x03\x04 nope", Path::new("y.xlsx")).is_err());
     }
 
     #[test]
