@@ -3,7 +3,7 @@
 //! * `cargo xtask run [-- ARGS]` — build and run QuickReply (for now the `qreply` CLI;
 //!   the first run imports the built-in replies into the personal library).
 //! * `cargo xtask test [--quick]` — every CI leg in order, stopping at the first red one.
-//! * `cargo xtask bench <search|all>` — benchmarks (never part of the test run).
+//! * `cargo xtask bench <search|packs|all>` — benchmarks (never part of the test run).
 //! * `cargo xtask setup` — install what the legs need (Debian/Ubuntu: apt).
 
 use std::path::{Path, PathBuf};
@@ -230,8 +230,12 @@ fn run_app(args: &[String]) -> Result<()> {
 fn bench(what: &str) -> Result<()> {
     match what {
         "search" => bench_search(),
-        "all" => bench_search(),
-        other => bail!("unknown benchmark {other}; try: search, all"),
+        "packs" => run(
+            "cargo bench (packs: CSV, XLSX, .qrpack import/export)",
+            cargo().args(["bench", "-p", "quickreply-core", "--bench", "packs"]),
+        ),
+        "all" => bench_search().and_then(|()| bench("packs")),
+        other => bail!("unknown benchmark {other}; try: search, packs, all"),
     }
 }
 
@@ -334,7 +338,7 @@ fn main() -> ExitCode {
             .and_then(|()| ensure_packages(BENCH_PACKAGES)),
         _ => {
             eprintln!(
-                "usage: cargo xtask <run [-- ARGS] | test [--quick] | bench <search|all> | setup>"
+                "usage: cargo xtask <run [-- ARGS] | test [--quick] | bench <search|packs|all> | setup>"
             );
             return ExitCode::from(2);
         }
