@@ -175,7 +175,8 @@ enum Cmd {
         /// Only show what would change: new / changed / unchanged, per reply
         #[arg(long)]
         preview: bool,
-        /// source, qrpack, csv or xlsx (default: detected from the content)
+        /// source, qrpack, csv, xlsx, espanso, raycast, alfred, textexpander or text
+        /// (default: detected from the content)
         #[arg(long, value_parser = parse_format)]
         format: Option<packs::Format>,
     },
@@ -184,7 +185,7 @@ enum Cmd {
         /// Output file; its extension picks the format unless --format says
         #[arg(short, long)]
         output: PathBuf,
-        /// qrpack, csv or xlsx
+        /// qrpack, csv, xlsx, espanso, raycast or text
         #[arg(long, value_parser = parse_format)]
         format: Option<packs::Format>,
         #[arg(long, default_value = PERSONAL, conflicts_with = "from")]
@@ -485,8 +486,8 @@ fn lint_store(store: &Store, library: Option<&str>) -> Result<usize> {
 fn parse_format(s: &str) -> Result<packs::Format, String> {
     packs::Format::parse(s).ok_or_else(|| {
         tr(
-            format!("未知格式「{s}」（可用：source、qrpack、csv、xlsx）"),
-            format!("unknown format \"{s}\" (known: source, qrpack, csv, xlsx)"),
+            format!("未知格式「{s}」（可用：source、qrpack、csv、xlsx、espanso、raycast、alfred、textexpander、text）"),
+            format!("unknown format \"{s}\" (known: source, qrpack, csv, xlsx, espanso, raycast, alfred, textexpander, text)"),
         )
     })
 }

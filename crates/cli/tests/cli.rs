@@ -487,3 +487,52 @@ fn csv_import_detects_encoding_and_export_defuses_formulas() {
     assert!(r.stderr.contains("bad.csv:3"), "{}", r.stderr);
     assert_eq!(q.ok(["ls"]), before);
 }
+
+#[test]
+fn other_tools_formats_round_trip_through_the_cli() {
+    let q = Qr::new();
+    q.ok([
+        "add",
+        "--title",
+        "发货",
+        "--code",
+        "fh",
+        "--text",
+        "亲，{日期}已发货，单号{剪贴板}",
+    ]);
+    q.ok(["add", "--title", "称呼", "--text", "{?买家昵称}您好"]);
+    for (file, lib) in [
+        ("m.yml", "espanso"),
+        ("r.json", "raycast"),
+        ("p.txt", "text"),
+    ] {
+        let path = q.dir.path().join(file);
+        let p = path.to_str().expect("utf8");
+        let r = q.run(["export", "-o", p]);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        if lib != "text" {
+            assert!(
+                r.stderr.contains("称呼"),
+                "{lib}: prompts are reported as left out: {}",
+                r.stderr
+            );
+        }
+        q.ok(["library", "add", lib]);
+        let out = q.ok(["import", p, "--into", lib]);
+        assert!(
+            out.contains(if lib == "text" { "2 added" } else { "1 added" }),
+            "{lib}: {out}"
+        );
+        let shown: serde_json::Value =
+            serde_json::from_str(&q.ok(["search", "发货", "--library", lib, "--json"]))
+                .expect("json");
+        let body = shown[0]["parts"][0]["body"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        assert!(
+            body.contains("{日期}") && body.contains("{剪贴板}"),
+            "{lib}: {body}"
+        );
+    }
+}

@@ -58,7 +58,9 @@ pub enum Error {
     Pack(#[from] crate::packs::qrpack::PackError),
     #[error(transparent)]
     Table(#[from] crate::packs::table::TableError),
-    #[error("{}", tr(format!("{}：无法识别的格式（支持：话术源文件夹、.qrpack、CSV、XLSX）", _0.display()), format!("{}: unrecognised format (supported: a source pack folder, .qrpack, CSV, XLSX)", _0.display())))]
+    #[error(transparent)]
+    Interop(#[from] crate::packs::interop::InteropError),
+    #[error("{}", tr(format!("{}：无法识别的格式（支持：话术源文件夹、.qrpack、CSV、XLSX、espanso、Raycast、Alfred、TextExpander、纯文本）", _0.display()), format!("{}: unrecognised format (supported: a source pack folder, .qrpack, CSV, XLSX, espanso, Raycast, Alfred, TextExpander, plain text)", _0.display())))]
     UnknownFormat(PathBuf),
 }
 

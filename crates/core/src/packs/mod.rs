@@ -3,6 +3,7 @@
 //! native `.qrpack` archive ([`qrpack`]), and a library read as a pack (for `lint` and
 //! export).
 
+pub mod interop;
 pub mod qrpack;
 pub mod table;
 
@@ -252,6 +253,11 @@ pub enum Format {
     Qrpack,
     Csv,
     Xlsx,
+    Espanso,
+    Raycast,
+    Alfred,
+    TextExpander,
+    Text,
 }
 
 impl Format {
@@ -261,6 +267,11 @@ impl Format {
             "qrpack" => Format::Qrpack,
             "csv" => Format::Csv,
             "xlsx" => Format::Xlsx,
+            "espanso" | "yml" | "yaml" => Format::Espanso,
+            "raycast" | "json" => Format::Raycast,
+            "alfred" | "alfredsnippets" => Format::Alfred,
+            "textexpander" => Format::TextExpander,
+            "text" | "txt" => Format::Text,
             _ => return None,
         })
     }
@@ -276,15 +287,29 @@ impl Format {
 pub fn read_path(path: &std::path::Path, format: Option<Format>) -> Result<ReadPack> {
     let format = match format {
         Some(f) => f,
+        None if path.is_dir() && path.join("package.yml").exists() => Format::Espanso,
         None if path.is_dir() => Format::Source,
         None => {
             let mut file = std::fs::File::open(path).map_err(crate::Error::io(path))?;
-            let mut head = [0u8; 4];
+            let mut head = vec![0u8; 4096];
             let n = std::io::Read::read(&mut file, &mut head).map_err(crate::Error::io(path))?;
-            if qrpack::is_zip(&head[..n]) {
+            let head = &head[..n];
+            let text = String::from_utf8_lossy(head);
+            let trimmed = text.trim_start_matches('\u{feff}').trim_start();
+            let ext = path
+                .extension()
+                .and_then(|e| e.to_str())
+                .map(str::to_ascii_lowercase);
+            if qrpack::is_zip(head) {
                 zip_kind(path)?
-            } else if head[..n].contains(&0) && !head.starts_with(b"\xff\xfe") {
+            } else if head.contains(&0) {
                 return Err(crate::Error::UnknownFormat(path.to_path_buf()));
+            } else if trimmed.starts_with('[') && trimmed.contains("\"text\"") {
+                Format::Raycast
+            } else if text.lines().any(|l| l.trim_end() == "matches:") {
+                Format::Espanso
+            } else if ext.as_deref() == Some("txt") {
+                Format::Text
             } else {
                 Format::Csv
             }
@@ -306,6 +331,32 @@ pub fn read_path(path: &std::path::Path, format: Option<Format>) -> Result<ReadP
         Format::Xlsx => {
             let bytes = std::fs::read(path).map_err(crate::Error::io(path))?;
             let (pack, skipped) = table::read_xlsx(&bytes, path)?;
+            Ok(ReadPack { pack, skipped })
+        }
+        Format::Espanso => {
+            let (pack, skipped) = interop::read_espanso(path)?;
+            Ok(ReadPack { pack, skipped })
+        }
+        Format::Alfred => {
+            let file = std::fs::File::open(path).map_err(crate::Error::io(path))?;
+            let (pack, skipped) = interop::read_alfred(std::io::BufReader::new(file), path)?;
+            Ok(ReadPack { pack, skipped })
+        }
+        Format::Raycast | Format::TextExpander | Format::Text => {
+            let meta = std::fs::metadata(path).map_err(crate::Error::io(path))?;
+            if meta.len() as usize > table::MAX_FILE_BYTES {
+                return Err(table::TableError::TooLarge {
+                    path: path.to_path_buf(),
+                    size: meta.len() as usize,
+                }
+                .into());
+            }
+            let bytes = std::fs::read(path).map_err(crate::Error::io(path))?;
+            let (pack, skipped) = match format {
+                Format::Raycast => interop::read_raycast(&bytes, path)?,
+                Format::TextExpander => interop::read_textexpander(&bytes, path)?,
+                _ => interop::read_text(&bytes, path)?,
+            };
             Ok(ReadPack { pack, skipped })
         }
         Format::Csv => {
@@ -364,15 +415,50 @@ pub fn write_path(
                 )
             }))
         }
-        Format::Source => Err(crate::Error::UnknownFormat(path.to_path_buf())),
+        Format::Espanso | Format::Raycast | Format::Text => {
+            let (text, left_out) = match format {
+                Format::Espanso => interop::write_espanso(pack),
+                Format::Raycast => interop::write_raycast(pack),
+                _ => (interop::write_text(pack), Vec::new()),
+            };
+            let tmp = path.with_extension("tmp");
+            std::fs::write(&tmp, text).map_err(crate::Error::io(&tmp))?;
+            std::fs::rename(&tmp, path).map_err(crate::Error::io(path))?;
+            let images = pack
+                .snippets
+                .iter()
+                .flat_map(|s| &s.parts)
+                .filter(|p| matches!(p, PackPart::Image { .. }))
+                .count();
+            let mut notes = Vec::new();
+            if images > 0 {
+                notes.push(crate::i18n::tr(
+                    format!("{images} 个图片段落没有导出"),
+                    format!("{images} image parts were left out"),
+                ));
+            }
+            if !left_out.is_empty() {
+                notes.push(crate::i18n::tr(
+                    format!("{} 条话术用了这个格式没有的变量或填写项，没有导出：{}", left_out.len(), left_out.join("、")),
+                    format!("{} replies use variables or prompts this format lacks and were left out: {}", left_out.len(), left_out.join(", ")),
+                ));
+            }
+            Ok((!notes.is_empty()).then(|| notes.join("\n")))
+        }
+        Format::Source | Format::Alfred | Format::TextExpander => {
+            Err(crate::Error::UnknownFormat(path.to_path_buf()))
+        }
     }
 }
 
-/// A zip is an XLSX workbook when it has `xl/workbook.xml`, else a `.qrpack`.
+/// A zip is an XLSX workbook when it has `xl/workbook.xml`, a `.qrpack` when it has
+/// `manifest.json`, an Alfred collection when it has `info.plist` or only JSON files.
 fn zip_kind(path: &std::path::Path) -> Result<Format> {
     let file = std::fs::File::open(path).map_err(crate::Error::io(path))?;
     Ok(match zip::ZipArchive::new(std::io::BufReader::new(file)) {
         Ok(z) if z.index_for_name("xl/workbook.xml").is_some() => Format::Xlsx,
+        Ok(z) if z.index_for_name("manifest.json").is_some() => Format::Qrpack,
+        Ok(z) if z.index_for_name("info.plist").is_some() => Format::Alfred,
         _ => Format::Qrpack,
     })
 }

@@ -1,0 +1,916 @@
+//! Other tools' snippet formats: espanso match files and packages, Raycast snippets
+//! JSON, Alfred snippet collections, TextExpander CSV and plain text. Each reader maps
+//! what QuickReply can express (text, images, date/clipboard placeholders, prompts) and
+//! lists everything else per entry as skipped, with the reason — never silently.
+//! Placeholders are translated both ways: `{clipboard}` ↔ `{剪贴板}`-style built-ins;
+//! literal braces in foreign text become `{{` / `}}`.
+
+use std::io::{Read, Seek};
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use yaml_rust2::Yaml;
+
+use super::table::Skipped;
+use crate::i18n::tr;
+use crate::source::{ImageRef, Origin, Pack, PackFolder, PackMeta, PackPart, PackSnippet};
+
+/// An interop error: a file that cannot be read at all (entries it can read but not use
+/// are [`Skipped`] instead).
+#[derive(Debug, thiserror::Error)]
+#[error("{}", tr(format!("{}：{message}", path.display()), format!("{}: {message}", path.display())))]
+pub struct InteropError {
+    pub path: PathBuf,
+    pub message: String,
+}
+
+fn err(path: &Path, message: String) -> InteropError {
+    InteropError {
+        path: path.to_path_buf(),
+        message,
+    }
+}
+
+/// Escape braces of foreign text so that our templates read them literally.
+fn literal(text: &str) -> String {
+    text.replace('{', "{{").replace('}', "}}")
+}
+
+/// A code from a trigger or keyword (`:fh` → `fh`), if it is a valid one.
+fn code_of(trigger: &str) -> Option<String> {
+    let c: String = trigger
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .collect::<String>()
+        .to_ascii_lowercase();
+    quickreply_proto::is_valid_code(&c).then_some(c)
+}
+
+fn title_of(text: &str) -> String {
+    text.lines()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or_default()
+        .chars()
+        .take(16)
+        .collect::<String>()
+        .trim()
+        .to_string()
+}
+
+// ----- espanso ---------------------------------------------------------------------
+
+/// Rejects YAML aliases before loading: the loader copies aliased nodes, so a few lines
+/// of nested aliases ("billion laughs") would expand to gigabytes.
+struct AliasCheck(bool);
+
+impl yaml_rust2::parser::MarkedEventReceiver for AliasCheck {
+    fn on_event(&mut self, ev: yaml_rust2::Event, _: yaml_rust2::scanner::Marker) {
+        if matches!(ev, yaml_rust2::Event::Alias(_)) {
+            self.0 = true;
+        }
+    }
+}
+
+fn load_yaml(text: &str, path: &Path) -> Result<Yaml, InteropError> {
+    let mut check = AliasCheck(false);
+    yaml_rust2::parser::Parser::new_from_str(text)
+        .load(&mut check, true)
+        .map_err(|e| err(path, format!("YAML {e}")))?;
+    if check.0 {
+        return Err(err(
+            path,
+            tr(
+                "不支持 YAML 别名（*引用），请展开后再导入",
+                "YAML aliases (*references) are not supported; expand them before importing",
+            ),
+        ));
+    }
+    let mut docs =
+        yaml_rust2::YamlLoader::load_from_str(text).map_err(|e| err(path, format!("YAML {e}")))?;
+    Ok(if docs.is_empty() {
+        Yaml::Null
+    } else {
+        docs.swap_remove(0)
+    })
+}
+
+fn yaml_str(y: &Yaml) -> Option<String> {
+    match y {
+        Yaml::String(s) => Some(s.clone()),
+        Yaml::Integer(i) => Some(i.to_string()),
+        Yaml::Real(r) => Some(r.clone()),
+        Yaml::Boolean(b) => Some(b.to_string()),
+        _ => None,
+    }
+}
+
+/// Read an espanso match file (`matches:`). `base` resolves `image_path`s.
+pub fn read_espanso_file(
+    text: &str,
+    path: &Path,
+    folder: &str,
+    pack: &mut Pack,
+    skipped: &mut Vec<Skipped>,
+) -> Result<(), InteropError> {
+    let doc = load_yaml(text, path)?;
+    let matches = match &doc["matches"] {
+        Yaml::Array(a) => a.clone(),
+        Yaml::BadValue | Yaml::Null => Vec::new(),
+        _ => {
+            return Err(err(
+                path,
+                tr("matches 应该是列表", "matches must be a list"),
+            ));
+        }
+    };
+    let base = path.parent().unwrap_or(Path::new("."));
+    if !folder.is_empty() && !pack.folders.iter().any(|f| f.path == folder) {
+        pack.folders.push(PackFolder {
+            path: folder.to_string(),
+            origin: Origin::File {
+                path: path.to_path_buf(),
+                line: 1,
+            },
+        });
+    }
+    for (i, m) in matches.iter().enumerate() {
+        let origin = Origin::Library {
+            place: format!("{}: matches[{i}]", path.display()),
+        };
+        let triggers: Vec<String> = match (&m["trigger"], &m["triggers"]) {
+            (t, _) if yaml_str(t).is_some() => yaml_str(t).into_iter().collect(),
+            (_, Yaml::Array(a)) => a.iter().filter_map(yaml_str).collect(),
+            _ => Vec::new(),
+        };
+        let skip = |reason: String, skipped: &mut Vec<Skipped>| {
+            skipped.push(Skipped {
+                origin: origin.clone(),
+                reason,
+            })
+        };
+        if !matches!(m["regex"], Yaml::BadValue) {
+            skip(
+                tr(
+                    "正则触发（regex）无法转换",
+                    "regex triggers cannot be converted",
+                ),
+                skipped,
+            );
+            continue;
+        }
+        if !matches!(m["form"], Yaml::BadValue) {
+            skip(
+                tr("表单（form）无法转换", "forms cannot be converted"),
+                skipped,
+            );
+            continue;
+        }
+        let mut body = match yaml_str(&m["replace"]) {
+            Some(r) => literal(&r),
+            None => String::new(),
+        };
+        // Variables: date and clipboard map to built-ins, others cannot be expressed.
+        let mut unsupported = None;
+        if let Yaml::Array(vars) = &m["vars"] {
+            for v in vars {
+                let name = yaml_str(&v["name"]).unwrap_or_default();
+                let kind = yaml_str(&v["type"]).unwrap_or_default();
+                let ours = match kind.as_str() {
+                    "date" => {
+                        let format = yaml_str(&v["params"]["format"]).unwrap_or_default();
+                        if format.contains("%H") || format.contains("%M") {
+                            if format.contains("%d") {
+                                "{日期} {时间}"
+                            } else {
+                                "{时间}"
+                            }
+                        } else {
+                            "{日期}"
+                        }
+                    }
+                    "clipboard" => "{剪贴板}",
+                    other => {
+                        unsupported = Some(tr(
+                            format!("变量 {name} 的类型 {other} 无法转换"),
+                            format!("variable {name} of type {other} cannot be converted"),
+                        ));
+                        break;
+                    }
+                };
+                body = body.replace(&format!("{{{{{{{{{name}}}}}}}}}"), ours);
+            }
+        }
+        if let Some(reason) = unsupported {
+            skip(reason, skipped);
+            continue;
+        }
+        let mut parts = Vec::new();
+        if !body.trim().is_empty() {
+            parts.push(PackPart::Text {
+                body,
+                origin: origin.clone(),
+            });
+        }
+        if let Some(img) = yaml_str(&m["image_path"]) {
+            let rel = img
+                .trim_start_matches("$CONFIG/")
+                .trim_start_matches("$CONFIG\\");
+            let p = base.join(rel);
+            if Path::new(rel).is_absolute() || rel.contains("..") || !p.exists() {
+                skip(
+                    tr(
+                        format!("找不到图片 {img}"),
+                        format!("image {img} not found"),
+                    ),
+                    skipped,
+                );
+                continue;
+            }
+            parts.push(PackPart::Image {
+                image: ImageRef::File(p),
+                origin: origin.clone(),
+            });
+        }
+        if parts.is_empty() {
+            skip(
+                tr("没有 replace 或 image_path", "no replace or image_path"),
+                skipped,
+            );
+            continue;
+        }
+        let label = yaml_str(&m["label"]);
+        let title = label.clone().unwrap_or_else(|| {
+            triggers
+                .first()
+                .cloned()
+                .unwrap_or_else(|| match &parts[0] {
+                    PackPart::Text { body, .. } => title_of(body),
+                    PackPart::Image { .. } => format!("image {i}"),
+                })
+        });
+        pack.snippets.push(PackSnippet {
+            folder: folder.to_string(),
+            title,
+            code: triggers.first().and_then(|t| code_of(t)),
+            tags: triggers.iter().skip(1).cloned().collect(),
+            apps: Vec::new(),
+            parts,
+            origin,
+        });
+    }
+    Ok(())
+}
+
+/// Read an espanso package: a folder with `package.yml` (and `_manifest.yml` naming
+/// it), or a single match file.
+pub fn read_espanso(path: &Path) -> Result<(Pack, Vec<Skipped>), InteropError> {
+    let mut pack = Pack::default();
+    let mut skipped = Vec::new();
+    let read = |p: &Path| std::fs::read_to_string(p).map_err(|e| err(p, e.to_string()));
+    if path.is_dir() {
+        let manifest = path.join("_manifest.yml");
+        if manifest.exists() {
+            let m = load_yaml(&read(&manifest)?, &manifest)?;
+            pack.meta = PackMeta {
+                name: yaml_str(&m["title"])
+                    .or_else(|| yaml_str(&m["name"]))
+                    .unwrap_or_default(),
+                author: yaml_str(&m["author"]).unwrap_or_default(),
+                description: yaml_str(&m["description"]).unwrap_or_default(),
+                ..PackMeta::default()
+            };
+        }
+        let file = path.join("package.yml");
+        let folder = if pack.meta.name.is_empty() {
+            path.file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default()
+        } else {
+            pack.meta.name.clone()
+        };
+        read_espanso_file(&read(&file)?, &file, &folder, &mut pack, &mut skipped)?;
+    } else {
+        let folder = path
+            .file_stem()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        pack.meta.name = folder.clone();
+        read_espanso_file(&read(path)?, path, &folder, &mut pack, &mut skipped)?;
+    }
+    Ok((pack, skipped))
+}
+
+/// Our placeholders in another tool's syntax; `None` when the text uses something the
+/// tool has no equivalent for (prompts, team variables).
+fn to_foreign(body: &str, map: &mut dyn FnMut(&str) -> Option<String>) -> Option<String> {
+    let mut out = String::new();
+    for seg in crate::template::parse(body).ok()? {
+        match seg {
+            crate::template::Segment::Literal(l) => out.push_str(l),
+            crate::template::Segment::Brace(c) => out.push(c),
+            crate::template::Segment::Var(v) => out.push_str(&map(v)?),
+            crate::template::Segment::Prompt(_) => return None,
+        }
+    }
+    Some(out)
+}
+
+fn builtin_kind(name: &str) -> Option<crate::template::Builtin> {
+    crate::template::Builtin::from_name(name)
+}
+
+/// Write a pack as an espanso match file (`matches:`). Replies whose text uses team
+/// variables or prompts keep their text with the placeholder written as `{{name}}`
+/// only for date/clipboard; others are listed as left out.
+pub fn write_espanso(pack: &Pack) -> (String, Vec<String>) {
+    let mut out = String::from("# Exported from QuickReply\nmatches:\n");
+    let mut left_out = Vec::new();
+    for s in &pack.snippets {
+        let text: Vec<&str> = s
+            .parts
+            .iter()
+            .filter_map(|p| match p {
+                PackPart::Text { body, .. } => Some(body.as_str()),
+                PackPart::Image { .. } => None,
+            })
+            .collect();
+        let mut vars = Vec::new();
+        let body = to_foreign(&text.join("\n\n"), &mut |v| match builtin_kind(v)? {
+            crate::template::Builtin::Date => {
+                vars.push(("qrdate", "date", "%Y-%m-%d"));
+                Some("{{qrdate}}".into())
+            }
+            crate::template::Builtin::Time => {
+                vars.push(("qrtime", "date", "%H:%M"));
+                Some("{{qrtime}}".into())
+            }
+            crate::template::Builtin::Clipboard => {
+                vars.push(("qrclip", "clipboard", ""));
+                Some("{{qrclip}}".into())
+            }
+            _ => None,
+        });
+        let Some(body) = body else {
+            left_out.push(s.title.clone());
+            continue;
+        };
+        let trigger = format!(":{}", s.code.clone().unwrap_or_else(|| s.title.clone()));
+        out.push_str(&format!(
+            "  - trigger: {}\n    label: {}\n    replace: {}\n",
+            yaml_quote(&trigger),
+            yaml_quote(&s.title),
+            yaml_quote(&body)
+        ));
+        vars.sort();
+        vars.dedup();
+        if !vars.is_empty() {
+            out.push_str("    vars:\n");
+            for (name, kind, format) in vars {
+                out.push_str(&format!("      - name: {name}\n        type: {kind}\n"));
+                if !format.is_empty() {
+                    out.push_str(&format!(
+                        "        params:\n          format: {}\n",
+                        yaml_quote(format)
+                    ));
+                }
+            }
+        }
+    }
+    (out, left_out)
+}
+
+fn yaml_quote(s: &str) -> String {
+    serde_json::to_string(s).unwrap_or_else(|_| "\"\"".into())
+}
+
+// ----- Raycast ---------------------------------------------------------------------
+
+#[derive(Debug, Serialize, Deserialize)]
+struct RaycastSnippet {
+    name: String,
+    text: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    keyword: Option<String>,
+}
+
+/// Raycast and Alfred placeholders (`{clipboard}`, `{date}`, `{time}`, `{cursor}`,
+/// `{argument name="x"}`) to ours; anything else stays literal.
+fn from_curly_placeholders(text: &str) -> (String, Vec<String>) {
+    let mut out = String::new();
+    let mut notes = Vec::new();
+    let mut rest = text;
+    while let Some(open) = rest.find('{') {
+        out.push_str(&literal(&rest[..open]));
+        let after = &rest[open + 1..];
+        let Some(close) = after.find('}') else {
+            out.push_str(&literal(&rest[open..]));
+            rest = "";
+            break;
+        };
+        let inner = &after[..close];
+        let name = inner.split_whitespace().next().unwrap_or_default();
+        match name {
+            "clipboard" => out.push_str("{剪贴板}"),
+            "date" => out.push_str("{日期}"),
+            "time" => out.push_str("{时间}"),
+            "cursor" => notes.push(tr(
+                "{cursor} 光标位置不支持，已去掉",
+                "{cursor} is not supported and was removed",
+            )),
+            "argument" => {
+                let label = inner
+                    .split("name=\"")
+                    .nth(1)
+                    .and_then(|s| s.split('"').next())
+                    .filter(|s| !s.is_empty())
+                    .unwrap_or("参数");
+                out.push_str(&format!("{{?{label}}}"));
+            }
+            _ => out.push_str(&literal(&format!("{{{inner}}}"))),
+        }
+        rest = &after[close + 1..];
+    }
+    out.push_str(&literal(rest));
+    (out, notes)
+}
+
+pub fn read_raycast(bytes: &[u8], path: &Path) -> Result<(Pack, Vec<Skipped>), InteropError> {
+    let list: Vec<RaycastSnippet> = serde_json::from_slice(bytes).map_err(|e| {
+        err(
+            path,
+            tr(
+                format!("不是 Raycast 话术 JSON（第 {} 行）：{e}", e.line()),
+                format!("not Raycast snippets JSON (line {}): {e}", e.line()),
+            ),
+        )
+    })?;
+    let mut pack = Pack {
+        meta: PackMeta {
+            name: "Raycast".into(),
+            ..PackMeta::default()
+        },
+        ..Pack::default()
+    };
+    let mut skipped = Vec::new();
+    for (i, r) in list.into_iter().enumerate() {
+        let origin = Origin::Library {
+            place: format!("{}: [{i}] {}", path.display(), r.name),
+        };
+        let (body, notes) = from_curly_placeholders(&r.text);
+        skipped.extend(notes.into_iter().map(|reason| Skipped {
+            origin: origin.clone(),
+            reason,
+        }));
+        if body.trim().is_empty() {
+            skipped.push(Skipped {
+                origin,
+                reason: tr("内容为空", "empty content"),
+            });
+            continue;
+        }
+        pack.snippets.push(PackSnippet {
+            folder: String::new(),
+            title: if r.name.trim().is_empty() {
+                title_of(&body)
+            } else {
+                r.name
+            },
+            code: r.keyword.as_deref().and_then(code_of),
+            tags: Vec::new(),
+            apps: Vec::new(),
+            parts: vec![PackPart::Text {
+                body,
+                origin: origin.clone(),
+            }],
+            origin,
+        });
+    }
+    Ok((pack, skipped))
+}
+
+fn curly_map(v: &str) -> Option<String> {
+    match builtin_kind(v)? {
+        crate::template::Builtin::Date => Some("{date}".into()),
+        crate::template::Builtin::Time => Some("{time}".into()),
+        crate::template::Builtin::Clipboard => Some("{clipboard}".into()),
+        _ => None,
+    }
+}
+
+/// Raycast snippets JSON; replies with team variables or prompts are left out (listed).
+pub fn write_raycast(pack: &Pack) -> (String, Vec<String>) {
+    let mut list = Vec::new();
+    let mut left_out = Vec::new();
+    for s in &pack.snippets {
+        let text: Vec<&str> = s
+            .parts
+            .iter()
+            .filter_map(|p| match p {
+                PackPart::Text { body, .. } => Some(body.as_str()),
+                PackPart::Image { .. } => None,
+            })
+            .collect();
+        match to_foreign(&text.join("\n\n"), &mut curly_map) {
+            Some(text) if !text.is_empty() => list.push(RaycastSnippet {
+                name: s.title.clone(),
+                text,
+                keyword: s.code.clone(),
+            }),
+            _ => left_out.push(s.title.clone()),
+        }
+    }
+    (
+        serde_json::to_string_pretty(&list).unwrap_or_default(),
+        left_out,
+    )
+}
+
+// ----- Alfred ----------------------------------------------------------------------
+
+#[derive(Debug, Deserialize)]
+struct AlfredFile {
+    alfredsnippet: AlfredSnippet,
+}
+
+#[derive(Debug, Deserialize)]
+struct AlfredSnippet {
+    snippet: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    keyword: String,
+}
+
+/// An `.alfredsnippets` collection: a zip of one JSON file per snippet (checked like a
+/// `.qrpack` archive first).
+pub fn read_alfred<R: Read + Seek>(
+    input: R,
+    path: &Path,
+) -> Result<(Pack, Vec<Skipped>), crate::Error> {
+    let mut zip = zip::ZipArchive::new(input).map_err(|e| err(path, e.to_string()))?;
+    super::qrpack::check_archive(&mut zip, path)?;
+    let mut pack = Pack {
+        meta: PackMeta {
+            name: path
+                .file_stem()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+            ..PackMeta::default()
+        },
+        ..Pack::default()
+    };
+    let mut skipped = Vec::new();
+    let mut names: Vec<String> = zip
+        .file_names()
+        .filter_map(|n| n.ok().map(|n| n.into_owned()))
+        .collect();
+    names.sort();
+    for name in names.into_iter().filter(|n| n.ends_with(".json")) {
+        let origin = Origin::Library {
+            place: format!("{}: {name}", path.display()),
+        };
+        let mut buf = Vec::new();
+        zip.by_name(&name)
+            .map_err(|e| err(path, e.to_string()))?
+            .take(super::table::MAX_CELL_BYTES as u64 * 4)
+            .read_to_end(&mut buf)
+            .map_err(|e| err(path, e.to_string()))?;
+        let Ok(file) = serde_json::from_slice::<AlfredFile>(&buf) else {
+            skipped.push(Skipped {
+                origin,
+                reason: tr("不是 Alfred 话术 JSON", "not an Alfred snippet JSON"),
+            });
+            continue;
+        };
+        let s = file.alfredsnippet;
+        let (body, notes) = from_curly_placeholders(&s.snippet);
+        skipped.extend(notes.into_iter().map(|reason| Skipped {
+            origin: origin.clone(),
+            reason,
+        }));
+        if body.trim().is_empty() {
+            skipped.push(Skipped {
+                origin,
+                reason: tr("内容为空", "empty content"),
+            });
+            continue;
+        }
+        pack.snippets.push(PackSnippet {
+            folder: String::new(),
+            title: if s.name.trim().is_empty() {
+                title_of(&body)
+            } else {
+                s.name
+            },
+            code: code_of(&s.keyword),
+            tags: Vec::new(),
+            apps: Vec::new(),
+            parts: vec![PackPart::Text {
+                body,
+                origin: origin.clone(),
+            }],
+            origin,
+        });
+    }
+    Ok((pack, skipped))
+}
+
+// ----- TextExpander CSV and plain text ---------------------------------------------
+
+/// TextExpander's CSV export: abbreviation, content, label — no header row.
+pub fn read_textexpander(bytes: &[u8], path: &Path) -> Result<(Pack, Vec<Skipped>), crate::Error> {
+    let text = super::table::decode(bytes, path)?;
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    let mut pack = Pack {
+        meta: PackMeta {
+            name: "TextExpander".into(),
+            ..PackMeta::default()
+        },
+        ..Pack::default()
+    };
+    let mut skipped = Vec::new();
+    for rec in reader.records() {
+        let rec = rec.map_err(|e| err(path, e.to_string()))?;
+        let line = rec.position().map_or(0, |p| p.line()) as usize;
+        let origin = Origin::File {
+            path: path.to_path_buf(),
+            line,
+        };
+        let abbr = rec.get(0).unwrap_or_default().trim();
+        let content = rec.get(1).unwrap_or_default();
+        let label = rec.get(2).unwrap_or_default().trim();
+        if content.trim().is_empty() {
+            skipped.push(Skipped {
+                origin,
+                reason: tr("内容为空", "empty content"),
+            });
+            continue;
+        }
+        // TextExpander fill-ins (%fill:…%, %clipboard, dates) are mostly not portable.
+        let body = literal(content).replace("%clipboard", "{剪贴板}");
+        if body.contains("%fill") || body.contains("%key:") || body.contains("%snippet:") {
+            skipped.push(Skipped {
+                origin,
+                reason: tr(
+                    "含有 TextExpander 填空或按键指令，无法转换",
+                    "uses TextExpander fill-ins or key commands, which cannot be converted",
+                ),
+            });
+            continue;
+        }
+        pack.snippets.push(PackSnippet {
+            folder: String::new(),
+            title: if label.is_empty() {
+                title_of(content)
+            } else {
+                label.to_string()
+            },
+            code: code_of(abbr),
+            tags: if code_of(abbr).is_none() && !abbr.is_empty() {
+                vec![abbr.to_string()]
+            } else {
+                Vec::new()
+            },
+            apps: Vec::new(),
+            parts: vec![PackPart::Text {
+                body,
+                origin: origin.clone(),
+            }],
+            origin,
+        });
+    }
+    Ok((pack, skipped))
+}
+
+/// Plain text: replies separated by blank lines; a first line `# title` names a reply.
+pub fn read_text(bytes: &[u8], path: &Path) -> Result<(Pack, Vec<Skipped>), crate::Error> {
+    let text = super::table::decode(bytes, path)?;
+    let mut pack = Pack {
+        meta: PackMeta {
+            name: path
+                .file_stem()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+            ..PackMeta::default()
+        },
+        ..Pack::default()
+    };
+    let mut block: Vec<&str> = Vec::new();
+    let mut start = 1;
+    let lines: Vec<&str> = text.lines().collect();
+    for (i, line) in lines.iter().chain(std::iter::once(&"")).enumerate() {
+        if line.trim().is_empty() {
+            if !block.is_empty() {
+                let (title, body) = match block[0].strip_prefix("# ") {
+                    Some(t) if block.len() > 1 => (t.trim().to_string(), block[1..].join("\n")),
+                    _ => (title_of(&block.join("\n")), block.join("\n")),
+                };
+                let origin = Origin::File {
+                    path: path.to_path_buf(),
+                    line: start,
+                };
+                pack.snippets.push(PackSnippet {
+                    folder: String::new(),
+                    title,
+                    code: None,
+                    tags: Vec::new(),
+                    apps: Vec::new(),
+                    parts: vec![PackPart::Text {
+                        body: literal(&body),
+                        origin: origin.clone(),
+                    }],
+                    origin,
+                });
+                block.clear();
+            }
+            start = i + 2;
+        } else {
+            block.push(line.trim_end());
+        }
+    }
+    Ok((pack, Vec::new()))
+}
+
+/// Plain text export: `# title`, the text, a blank line.
+pub fn write_text(pack: &Pack) -> String {
+    let mut out = String::new();
+    for s in &pack.snippets {
+        let text: Vec<&str> = s
+            .parts
+            .iter()
+            .filter_map(|p| match p {
+                PackPart::Text { body, .. } => Some(body.as_str()),
+                PackPart::Image { .. } => None,
+            })
+            .collect();
+        let body = text
+            .join("\n")
+            .lines()
+            .filter(|l| !l.trim().is_empty())
+            .collect::<Vec<_>>()
+            .join("\n");
+        out.push_str(&format!("# {}\n{}\n\n", s.title, body));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn bodies(p: &Pack) -> Vec<(String, Option<String>, String)> {
+        p.snippets
+            .iter()
+            .map(|s| match &s.parts[0] {
+                PackPart::Text { body, .. } => (s.title.clone(), s.code.clone(), body.clone()),
+                PackPart::Image { .. } => (s.title.clone(), s.code.clone(), "<image>".into()),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn espanso_matches_map_vars_and_list_what_cannot_be_mapped() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let yml = r#"
+matches:
+  - trigger: ":fh"
+    label: 发货时间
+    replace: "亲，{{today}} 已发货，单号 {{clip}}，{注意}"
+    vars:
+      - name: today
+        type: date
+        params:
+          format: "%Y-%m-%d"
+      - name: clip
+        type: clipboard
+  - triggers: [":hi", ":hello"]
+    replace: "您好"
+  - regex: ":calc(?P<x>.*)"
+    replace: "x"
+  - trigger: ":sh"
+    replace: "{{out}}"
+    vars:
+      - name: out
+        type: shell
+        params: { cmd: "date" }
+  - trigger: ":pic"
+    image_path: "$CONFIG/images/none.png"
+"#;
+        let path = dir.path().join("base.yml");
+        std::fs::write(&path, yml).expect("write");
+        let (pack, skipped) = read_espanso(&path).expect("read");
+        assert_eq!(
+            bodies(&pack),
+            vec![
+                (
+                    "发货时间".into(),
+                    Some("fh".into()),
+                    "亲，{日期} 已发货，单号 {剪贴板}，{{注意}}".into()
+                ),
+                (":hi".into(), Some("hi".into()), "您好".into()),
+            ]
+        );
+        assert_eq!(pack.snippets[1].tags, vec![":hello"]);
+        assert_eq!(skipped.len(), 3, "{skipped:?}");
+        assert!(skipped.iter().any(|s| s.reason.contains("regex")));
+        assert!(skipped.iter().any(|s| s.reason.contains("shell")));
+        assert!(skipped.iter().any(|s| s.reason.contains("none.png")));
+        // Round trip through our writer.
+        let (out, left) = write_espanso(&pack);
+        assert!(left.is_empty());
+        std::fs::write(&path, out).expect("write");
+        let (again, skipped) = read_espanso(&path).expect("read again");
+        assert!(skipped.is_empty());
+        assert_eq!(
+            bodies(&again)[0].2,
+            "亲，{日期} 已发货，单号 {剪贴板}，{{注意}}"
+        );
+    }
+
+    #[test]
+    fn yaml_bombs_are_refused() {
+        let bomb = "a: &a [x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a]\nc: &c [*b, *b, *b, *b, *b, *b, *b, *b]\nmatches: [*c]\n";
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("bomb.yml");
+        std::fs::write(&path, bomb).expect("write");
+        let e = read_espanso(&path)
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(e.contains("bomb.yml"), "{e}");
+    }
+
+    #[test]
+    fn raycast_and_alfred_placeholders() {
+        let json = r#"[{"name": "单号", "text": "您的单号：{clipboard} {cursor} 时间 {date}，{argument name=\"昵称\"} {weird}", "keyword": "dh"}]"#;
+        let (pack, skipped) = read_raycast(json.as_bytes(), Path::new("r.json")).expect("read");
+        assert_eq!(
+            bodies(&pack),
+            vec![(
+                "单号".into(),
+                Some("dh".into()),
+                "您的单号：{剪贴板}  时间 {日期}，{?昵称} {{weird}}".into()
+            )]
+        );
+        assert_eq!(skipped.len(), 1);
+        let (out, left) = write_raycast(&pack);
+        assert_eq!(left, vec!["单号"], "prompts cannot be written to Raycast");
+        assert_eq!(out.trim(), "[]");
+        assert!(read_raycast(b"{not json", Path::new("x.json")).is_err());
+    }
+
+    #[test]
+    fn alfred_collection_zip() {
+        use std::io::Write;
+        let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        let o = zip::write::SimpleFileOptions::default();
+        w.start_file("a-UID1.json", o).expect("start");
+        w.write_all(r#"{"alfredsnippet": {"snippet": "亲，{clipboard}", "uid": "1", "name": "粘贴单号", "keyword": "dh"}}"#.as_bytes()).expect("w");
+        w.start_file("info.plist", o).expect("start");
+        w.write_all(b"<plist/>").expect("w");
+        w.start_file("b.json", o).expect("start");
+        w.write_all(b"{}").expect("w");
+        let bytes = w.finish().expect("finish").into_inner();
+        let (pack, skipped) =
+            read_alfred(std::io::Cursor::new(bytes), Path::new("c.alfredsnippets")).expect("read");
+        assert_eq!(
+            bodies(&pack),
+            vec![("粘贴单号".into(), Some("dh".into()), "亲，{剪贴板}".into())]
+        );
+        assert_eq!(skipped.len(), 1);
+    }
+
+    #[test]
+    fn textexpander_and_plain_text() {
+        let csv = "fh,\"亲，已发货 %clipboard\",发货\n;sig,\"%fill:name%\",签名\nzz,,空\n";
+        let (pack, skipped) = read_textexpander(csv.as_bytes(), Path::new("t.csv")).expect("read");
+        assert_eq!(
+            bodies(&pack),
+            vec![(
+                "发货".into(),
+                Some("fh".into()),
+                "亲，已发货 {剪贴板}".into()
+            )]
+        );
+        assert_eq!(skipped.len(), 2);
+        let text = "# 发货\n亲，48小时内发货\n\n欢迎光临{小店}\n第二行\n";
+        let (pack, _) = read_text(text.as_bytes(), Path::new("p.txt")).expect("read");
+        assert_eq!(
+            bodies(&pack),
+            vec![
+                ("发货".into(), None, "亲，48小时内发货".into()),
+                (
+                    "欢迎光临{小店}".into(),
+                    None,
+                    "欢迎光临{{小店}}\n第二行".into()
+                )
+            ]
+        );
+        assert_eq!(pack.snippets[1].origin.to_string(), "p.txt:4");
+        let out = write_text(&pack);
+        assert!(out.starts_with("# 发货\n亲，48小时内发货\n\n"));
+    }
+}
