@@ -179,6 +179,9 @@ enum Cmd {
         /// (default: detected from the content)
         #[arg(long, value_parser = parse_format)]
         format: Option<packs::Format>,
+        /// Changed replies and taken shortcut codes: skip, overwrite or keep-both
+        #[arg(long, default_value = "keep-both", value_parser = parse_policy)]
+        on_conflict: packs::Policy,
     },
     /// Export a library (or a source pack folder with --from) as .qrpack or CSV
     Export {
@@ -481,6 +484,15 @@ fn lint_store(store: &Store, library: Option<&str>) -> Result<usize> {
         total += problems.len();
     }
     Ok(total)
+}
+
+fn parse_policy(s: &str) -> Result<packs::Policy, String> {
+    packs::Policy::parse(s).ok_or_else(|| {
+        tr(
+            format!("未知策略「{s}」（可用：skip、overwrite、keep-both）"),
+            format!("unknown policy \"{s}\" (known: skip, overwrite, keep-both)"),
+        )
+    })
 }
 
 fn parse_format(s: &str) -> Result<packs::Format, String> {
@@ -910,6 +922,7 @@ fn run(cli: Cli, m: &ArgMatches) -> Result<i32> {
             into,
             preview,
             format,
+            on_conflict,
         } => {
             let lib = store.library(&into)?;
             let packs::ReadPack { pack, skipped } = packs::read_path(&path, format)?;
@@ -917,14 +930,20 @@ fn run(cli: Cli, m: &ArgMatches) -> Result<i32> {
                 println!("{}\t{}\t{}", tr("跳过", "skipped"), s.origin, s.reason);
             }
             if preview {
-                let items = packs::preview(&store, &pack, &lib)?;
+                let items = packs::preview(&store, &pack, &lib, on_conflict)?;
                 for i in &items {
                     let status = match i.status {
                         packs::Status::New => tr("新增", "new"),
                         packs::Status::Changed => tr("更新", "changed"),
                         packs::Status::Unchanged => tr("未变", "unchanged"),
+                        packs::Status::Conflicting => tr("冲突", "conflicting"),
                     };
-                    println!("{status}\t{}\t{}\t{}", i.title, i.folder, i.origin);
+                    let note = i
+                        .note
+                        .as_deref()
+                        .map(|n| format!("\t{n}"))
+                        .unwrap_or_default();
+                    println!("{status}\t{}\t{}\t{}{note}", i.title, i.folder, i.origin);
                 }
                 let n = |s: packs::Status| items.iter().filter(|i| i.status == s).count();
                 eprintln!(
@@ -946,7 +965,7 @@ fn run(cli: Cli, m: &ArgMatches) -> Result<i32> {
                 );
                 return Ok(0);
             }
-            let r = packs::import(&mut store, &pack, &lib)?;
+            let r = packs::import(&mut store, &pack, &lib, on_conflict)?;
             println!(
                 "{}",
                 tr(

@@ -33,7 +33,7 @@ fn fresh_import(pack: &quickreply_core::source::Pack) -> Duration {
     let mut store = Store::open(dir.path()).expect("open");
     let lib = store.library(PERSONAL).expect("personal");
     let t = Instant::now();
-    packs::import(&mut store, pack, &lib).expect("import");
+    packs::import(&mut store, pack, &lib, packs::Policy::Overwrite).expect("import");
     t.elapsed()
 }
 

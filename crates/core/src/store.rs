@@ -742,11 +742,12 @@ impl Store {
         for f in folders {
             Self::folder_id_in(&tx, library.id, f, true)?;
         }
-        for new in adds {
-            Self::insert_snippet(&tx, library, new)?;
-        }
+        // Edits first: one may free a shortcut code that an added reply takes.
         for (cur, (_, edit)) in curs.iter().zip(edits) {
             Self::apply_edit(&tx, cur, edit)?;
+        }
+        for new in adds {
+            Self::insert_snippet(&tx, library, new)?;
         }
         let mut added = 0;
         for (name, def) in vars {

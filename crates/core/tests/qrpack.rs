@@ -96,7 +96,7 @@ fn library_round_trips_exactly_including_images() {
     let team = other
         .create_library("团队", LibraryKind::Team)
         .expect("team");
-    let r = packs::import(&mut other, &pack, &team).expect("import");
+    let r = packs::import(&mut other, &pack, &team, packs::Policy::Overwrite).expect("import");
     assert_eq!((r.added, r.variables_added), (2, 1));
     let a: Vec<_> = store
         .snippets(None)
@@ -132,7 +132,7 @@ fn library_round_trips_exactly_including_images() {
     let (_, again) = qrpack::read(Cursor::new(out.into_inner()), Path::new("y")).expect("read b");
     assert_eq!(again.snippets.len(), 2);
     assert_eq!(
-        packs::preview(&other, &again, &team)
+        packs::preview(&other, &again, &team, packs::Policy::Overwrite)
             .expect("preview")
             .iter()
             .filter(|i| i.status == packs::Status::Unchanged)
@@ -288,7 +288,7 @@ fn hostile_and_broken_archives_are_refused_with_the_entry_named() {
     let dir = tempfile::tempdir().expect("tempdir");
     let mut store = Store::open(dir.path()).expect("open");
     let personal = store.library(PERSONAL).expect("personal");
-    let e = packs::import(&mut store, &pack, &personal);
+    let e = packs::import(&mut store, &pack, &personal, packs::Policy::Overwrite);
     assert!(matches!(e, Err(Error::BadImage { .. })), "{e:?}");
     assert!(store.snippets(None).expect("list").is_empty());
 }

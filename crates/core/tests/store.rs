@@ -379,12 +379,13 @@ fn source_pack_imports_idempotently_and_atomically() {
     let team = store
         .create_library("团队", LibraryKind::Team)
         .expect("team");
-    let r = packs::import(&mut store, &pack, &team).expect("import");
+    let r = packs::import(&mut store, &pack, &team, packs::Policy::Overwrite).expect("import");
     assert_eq!(
         (r.added, r.updated, r.unchanged, r.variables_added),
         (2, 0, 0, 2)
     );
-    let r = packs::import(&mut store, &pack, &team).expect("import again");
+    let r =
+        packs::import(&mut store, &pack, &team, packs::Policy::Overwrite).expect("import again");
     assert_eq!(
         (r.added, r.updated, r.unchanged, r.variables_added),
         (0, 0, 2, 0)
@@ -399,7 +400,7 @@ fn source_pack_imports_idempotently_and_atomically() {
     );
     // A lead's value is never overwritten by a re-import.
     store.set_var(&team, "店铺名", "旗舰店").expect("set");
-    packs::import(&mut store, &pack, &team).expect("import 3");
+    packs::import(&mut store, &pack, &team, packs::Policy::Overwrite).expect("import 3");
     assert_eq!(
         store.vars(&team).expect("vars"),
         vec![("店铺名".to_string(), "旗舰店".to_string())]
@@ -412,11 +413,11 @@ fn source_pack_imports_idempotently_and_atomically() {
     .expect("md");
     std::fs::write(root.join("images/steps.png"), "not a png").expect("break");
     let pack = source::read_dir(&root).expect("read pack");
-    assert!(packs::import(&mut store, &pack, &team).is_err());
+    assert!(packs::import(&mut store, &pack, &team, packs::Policy::Overwrite).is_err());
     assert_eq!(store.snippets(Some(&team)).expect("list").len(), 2);
     png(&root.join("images/steps.png"), 20, 20);
     let pack = source::read_dir(&root).expect("read pack");
-    let r = packs::import(&mut store, &pack, &team).expect("import 4");
+    let r = packs::import(&mut store, &pack, &team, packs::Policy::Overwrite).expect("import 4");
     assert_eq!((r.added, r.updated, r.unchanged), (1, 1, 1));
 }
 
@@ -448,4 +449,101 @@ fn in_memory_index_ranks_exactly_like_the_store() {
         }
     }
     assert_eq!(index.search("", None, 1)[0].key, ids[17]);
+}
+
+#[test]
+fn import_policies_for_changed_replies_and_taken_codes() {
+    use quickreply_core::packs::{Policy, Status};
+    use quickreply_core::source::{Origin, Pack, PackPart, PackSnippet};
+    let snip = |title: &str, code: Option<&str>, body: &str| PackSnippet {
+        folder: "物流".into(),
+        title: title.into(),
+        code: code.map(str::to_string),
+        tags: vec![],
+        apps: vec![],
+        parts: vec![PackPart::Text {
+            body: body.into(),
+            origin: Origin::Library { place: "t".into() },
+        }],
+        origin: Origin::Library { place: "t".into() },
+    };
+    // The pack changes 发货 and brings 快递, whose code kd is taken locally by 快递说明.
+    let pack = Pack {
+        snippets: vec![
+            snip("发货", Some("fh"), "包里的新说法"),
+            snip("快递", Some("kd"), "默认中通"),
+        ],
+        ..Pack::default()
+    };
+    let setup = || {
+        let (d, mut store) = open();
+        let lib = store.library(PERSONAL).expect("personal");
+        store
+            .add_snippet(&lib, new("发货", Some("fh"), "物流", "我自己改过的说法"))
+            .expect("add");
+        store
+            .add_snippet(&lib, new("快递说明", Some("kd"), "物流", "本地的快递说明"))
+            .expect("add");
+        (d, store, lib)
+    };
+    let state = |store: &Store| {
+        store
+            .snippets(None)
+            .expect("list")
+            .into_iter()
+            .map(|s| {
+                (
+                    s.title,
+                    s.code,
+                    s.parts[0].text().unwrap_or_default().to_string(),
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    let t =
+        |a: &str, c: Option<&str>, b: &str| (a.to_string(), c.map(str::to_string), b.to_string());
+
+    let (_d, mut store, lib) = setup();
+    let items = packs::preview(&store, &pack, &lib, Policy::Skip).expect("preview");
+    assert_eq!(
+        items.iter().map(|i| i.status).collect::<Vec<_>>(),
+        vec![Status::Changed, Status::Conflicting]
+    );
+    let r = packs::import(&mut store, &pack, &lib, Policy::Skip).expect("skip");
+    assert_eq!((r.added, r.updated, r.kept, r.conflicts), (0, 0, 2, 1));
+    assert_eq!(
+        state(&store),
+        vec![
+            t("发货", Some("fh"), "我自己改过的说法"),
+            t("快递说明", Some("kd"), "本地的快递说明")
+        ]
+    );
+
+    let (_d, mut store, lib) = setup();
+    let r = packs::import(&mut store, &pack, &lib, Policy::Overwrite).expect("overwrite");
+    assert_eq!((r.added, r.updated, r.conflicts), (1, 1, 1));
+    assert_eq!(
+        state(&store),
+        vec![
+            t("发货", Some("fh"), "包里的新说法"),
+            t("快递说明", None, "本地的快递说明"),
+            t("快递", Some("kd"), "默认中通")
+        ]
+    );
+
+    let (_d, mut store, lib) = setup();
+    let r = packs::import(&mut store, &pack, &lib, Policy::KeepBoth).expect("keep both");
+    assert_eq!((r.added, r.updated, r.conflicts), (2, 0, 1));
+    assert_eq!(
+        state(&store),
+        vec![
+            t("发货", Some("fh"), "我自己改过的说法"),
+            t("快递说明", Some("kd"), "本地的快递说明"),
+            t("发货（导入）", None, "包里的新说法"),
+            t("快递", None, "默认中通"),
+        ]
+    );
+    // Again: nothing new (the copy exists, 快递 is unchanged apart from its code).
+    let again = packs::import(&mut store, &pack, &lib, Policy::KeepBoth).expect("again");
+    assert_eq!(again.added, 0);
 }

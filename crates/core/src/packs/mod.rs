@@ -93,6 +93,10 @@ pub struct ImportReport {
     pub added: usize,
     pub updated: usize,
     pub unchanged: usize,
+    /// Replies whose shortcut code was taken (handled by the policy).
+    pub conflicts: usize,
+    /// Replies of the pack not written (policy `skip`, or a copy that exists already).
+    pub kept: usize,
     pub variables_added: usize,
 }
 
@@ -100,8 +104,35 @@ pub struct ImportReport {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Status {
     New,
+    /// Same folder and title as a reply in the library, different content.
     Changed,
     Unchanged,
+    /// Its shortcut code is taken by another reply (in the library or earlier in the pack).
+    Conflicting,
+}
+
+/// What to do with changed and conflicting replies.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Policy {
+    /// Leave the library's reply as it is; do not import the pack's.
+    Skip,
+    /// The pack wins: changed replies are updated, a taken code moves to the pack's reply.
+    Overwrite,
+    /// Keep both (the default, nothing is lost): a changed reply is added as a copy titled
+    /// "…（导入）", a reply whose code is taken is added without the code.
+    #[default]
+    KeepBoth,
+}
+
+impl Policy {
+    pub fn parse(s: &str) -> Option<Policy> {
+        Some(match s {
+            "skip" => Policy::Skip,
+            "overwrite" => Policy::Overwrite,
+            "keep-both" => Policy::KeepBoth,
+            _ => return None,
+        })
+    }
 }
 
 /// One line of an import preview.
@@ -111,6 +142,8 @@ pub struct PlanItem {
     pub folder: String,
     pub title: String,
     pub origin: Origin,
+    /// What the policy does with it, for changed and conflicting replies.
+    pub note: Option<String>,
 }
 
 struct Plan {
@@ -141,19 +174,32 @@ fn image_parts(store: &Store, pack: &Pack, store_them: bool) -> Result<HashMap<I
     Ok(images)
 }
 
-fn plan(store: &Store, pack: &Pack, library: &Library, store_images: bool) -> Result<Plan> {
+fn plan(
+    store: &Store,
+    pack: &Pack,
+    library: &Library,
+    policy: Policy,
+    store_images: bool,
+) -> Result<Plan> {
+    use crate::i18n::tr;
     // Every image is read and checked first: a bad image aborts before anything is written.
     let images = image_parts(store, pack, store_images)?;
-    let existing: HashMap<(String, String), crate::store::Snippet> = store
-        .snippets(Some(library))?
-        .into_iter()
+    let local = store.snippets(Some(library))?;
+    let existing: HashMap<(String, String), &crate::store::Snippet> = local
+        .iter()
         .map(|s| ((s.folder.clone(), s.title.clone()), s))
+        .collect();
+    // Who holds each code: the library's replies, then the pack's as they are planned.
+    let mut holders: HashMap<String, Option<uuid::Uuid>> = local
+        .iter()
+        .filter_map(|s| s.code.clone().map(|c| (c, Some(s.id))))
         .collect();
     let mut plan = Plan {
         items: Vec::with_capacity(pack.snippets.len()),
         adds: Vec::new(),
         edits: Vec::new(),
     };
+    let copy_suffix = tr("（导入）", " (imported)");
     for s in &pack.snippets {
         let parts: Vec<Part> = s
             .parts
@@ -163,67 +209,186 @@ fn plan(store: &Store, pack: &Pack, library: &Library, store_images: bool) -> Re
                 PackPart::Image { image, .. } => images.get(image).cloned(),
             })
             .collect();
-        let status = match existing.get(&(s.folder.clone(), s.title.clone())) {
-            Some(cur)
-                if cur.parts == parts
-                    && cur.code == s.code
-                    && cur.tags == crate::store::clean_tags(&s.tags)
-                    && cur.apps == crate::store::clean_tags(&s.apps) =>
-            {
-                Status::Unchanged
-            }
-            Some(cur) => {
-                plan.edits.push((
-                    cur.id,
-                    SnippetEdit {
-                        code: Some(s.code.clone()),
-                        tags: Some(s.tags.clone()),
-                        apps: Some(s.apps.clone()),
-                        parts: Some(parts),
-                        ..SnippetEdit::default()
-                    },
-                ));
-                Status::Changed
-            }
-            None => {
-                plan.adds.push(NewSnippet {
-                    title: s.title.clone(),
-                    code: s.code.clone(),
-                    tags: s.tags.clone(),
-                    apps: s.apps.clone(),
-                    folder: s.folder.clone(),
-                    parts,
-                });
-                Status::New
-            }
-        };
-        plan.items.push(PlanItem {
-            status,
+        let cur = existing.get(&(s.folder.clone(), s.title.clone())).copied();
+        let mut item = PlanItem {
+            status: Status::New,
             folder: s.folder.clone(),
             title: s.title.clone(),
             origin: s.origin.clone(),
-        });
+            note: None,
+        };
+        // A reply imported earlier without its code (the code was taken) is unchanged.
+        let same_code = |cur: &crate::store::Snippet| {
+            cur.code == s.code
+                || cur.code.is_none()
+                    && s.code
+                        .as_ref()
+                        .and_then(|c| holders.get(c))
+                        .is_some_and(|h| *h != Some(cur.id))
+        };
+        if let Some(cur) = cur
+            && cur.parts == parts
+            && same_code(cur)
+            && cur.tags == crate::store::clean_tags(&s.tags)
+            && cur.apps == crate::store::clean_tags(&s.apps)
+        {
+            item.status = Status::Unchanged;
+            plan.items.push(item);
+            continue;
+        }
+        let new = NewSnippet {
+            title: s.title.clone(),
+            code: s.code.clone(),
+            tags: s.tags.clone(),
+            apps: s.apps.clone(),
+            folder: s.folder.clone(),
+            parts,
+        };
+        // The reply this action writes to (None: a new reply), and its code.
+        let (mut target, mut new) = match cur {
+            Some(cur) => {
+                item.status = Status::Changed;
+                match policy {
+                    Policy::Skip => {
+                        item.note = Some(tr("保留话术库里的版本", "the library's version is kept"));
+                        plan.items.push(item);
+                        continue;
+                    }
+                    Policy::Overwrite => {
+                        item.note = Some(tr("用包里的版本覆盖", "replaced by the pack's version"));
+                        (Some(cur.id), new)
+                    }
+                    Policy::KeepBoth => {
+                        let title = format!("{}{copy_suffix}", s.title);
+                        item.note = Some(tr(
+                            format!("另存为「{title}」"),
+                            format!("added as \"{title}\""),
+                        ));
+                        let taken_copy = existing.contains_key(&(s.folder.clone(), title.clone()));
+                        if taken_copy {
+                            item.note = Some(tr(
+                                format!("「{title}」已存在，未再添加"),
+                                format!("\"{title}\" exists already, not added again"),
+                            ));
+                            plan.items.push(item);
+                            continue;
+                        }
+                        (
+                            None,
+                            NewSnippet {
+                                title,
+                                code: None,
+                                ..new
+                            },
+                        )
+                    }
+                }
+            }
+            None => (None, new),
+        };
+        if let Some(code) = new.code.clone()
+            && let Some(holder) = holders.get(&code).copied()
+            && (holder.is_none() || holder != target)
+        {
+            item.status = Status::Conflicting;
+            match (policy, holder) {
+                (Policy::Skip, _) => {
+                    item.note = Some(tr(
+                        format!("快捷编码 {code} 已被占用，跳过"),
+                        format!("shortcut code {code} is taken; skipped"),
+                    ));
+                    plan.items.push(item);
+                    continue;
+                }
+                (Policy::Overwrite, Some(other)) => {
+                    item.note = Some(tr(
+                        format!("快捷编码 {code} 从原话术移到这条"),
+                        format!("shortcut code {code} moves to this reply"),
+                    ));
+                    plan.edits.insert(
+                        0,
+                        (
+                            other,
+                            SnippetEdit {
+                                code: Some(None),
+                                ..SnippetEdit::default()
+                            },
+                        ),
+                    );
+                }
+                _ => {
+                    item.note = Some(tr(
+                        format!("快捷编码 {code} 已被占用，导入时不带编码"),
+                        format!("shortcut code {code} is taken; imported without it"),
+                    ));
+                    new.code = None;
+                }
+            }
+        }
+        if let Some(code) = &new.code {
+            holders.insert(code.clone(), target);
+        }
+        match target.take() {
+            Some(id) => plan.edits.push((
+                id,
+                SnippetEdit {
+                    code: Some(new.code),
+                    tags: Some(new.tags),
+                    apps: Some(new.apps),
+                    parts: Some(new.parts),
+                    ..SnippetEdit::default()
+                },
+            )),
+            None => plan.adds.push(new),
+        }
+        plan.items.push(item);
     }
     Ok(plan)
 }
 
 /// What importing a pack into a library would do, without changing anything.
-pub fn preview(store: &Store, pack: &Pack, library: &Library) -> Result<Vec<PlanItem>> {
-    Ok(plan(store, pack, library, false)?.items)
+pub fn preview(
+    store: &Store,
+    pack: &Pack,
+    library: &Library,
+    policy: Policy,
+) -> Result<Vec<PlanItem>> {
+    Ok(plan(store, pack, library, policy, false)?.items)
 }
 
 /// Import a pack into a library in one transaction. A reply is the same reply when its
-/// folder and title match; it is updated when its content differs, left alone when not,
-/// so importing the same pack twice changes nothing. Variables get the pack's defaults
-/// only where the library has no value yet (a lead's values are never overwritten);
-/// personal-scope variables go to the personal library.
-pub fn import(store: &mut Store, pack: &Pack, library: &Library) -> Result<ImportReport> {
-    let plan = plan(store, pack, library, true)?;
-    let count = |st: Status| plan.items.iter().filter(|i| i.status == st).count();
+/// folder and title match; unchanged ones are left alone (importing the same pack twice
+/// changes nothing), changed ones and shortcut-code clashes follow `policy`. Variables
+/// get the pack's defaults only where the library has no value yet (a lead's values are
+/// never overwritten); personal-scope variables go to the personal library.
+pub fn import(
+    store: &mut Store,
+    pack: &Pack,
+    library: &Library,
+    policy: Policy,
+) -> Result<ImportReport> {
+    let plan = plan(store, pack, library, policy, true)?;
     let mut report = ImportReport {
-        added: count(Status::New),
-        updated: count(Status::Changed),
-        unchanged: count(Status::Unchanged),
+        added: plan.adds.len(),
+        updated: plan.edits.len() - plan.edits.iter().filter(|(_, e)| e.parts.is_none()).count(),
+        unchanged: plan
+            .items
+            .iter()
+            .filter(|i| i.status == Status::Unchanged)
+            .count(),
+        conflicts: plan
+            .items
+            .iter()
+            .filter(|i| i.status == Status::Conflicting)
+            .count(),
+        kept: plan.items.len()
+            - plan.adds.len()
+            - plan.edits.iter().filter(|(_, e)| e.parts.is_some()).count()
+            - plan
+                .items
+                .iter()
+                .filter(|i| i.status == Status::Unchanged)
+                .count(),
         variables_added: 0,
     };
     let personal = store.library(crate::store::PERSONAL)?;
