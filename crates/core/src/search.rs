@@ -21,10 +21,12 @@ pub struct SearchFields<'a> {
     pub tags: &'a str,
     /// Text parts joined by newlines.
     pub body: &'a str,
-    /// Pinyin of title and tags, syllables run together per word (`fahuoshijian`).
+    /// Pinyin of the title, syllables run together per word (`fahuoshijian`).
     pub pinyin: &'a str,
-    /// Initials of title and tags (`fhsj`).
+    /// Initials of the title (`fhsj`).
     pub initials: &'a str,
+    /// Pinyin and initials of the tags (`jitianfa jtf`): tags count less than the title.
+    pub tags_pinyin: &'a str,
 }
 
 /// Pinyin of a text: (full, initials). Non-Chinese letters and digits are kept
@@ -60,8 +62,11 @@ pub fn pinyin_of(text: &str) -> (String, String) {
 const W_TITLE: u32 = 4;
 const W_PINYIN: u32 = 3;
 const W_INITIALS: u32 = 3;
-const W_TAGS: u32 = 3;
+const W_TAGS: u32 = 2;
+const W_TAG_PINYIN: u32 = 2;
 const W_BODY: u32 = 1;
+/// Longest non-ASCII atom matched against reply bodies.
+const BODY_MAX_CJK_ATOM: usize = 4;
 /// A shortcut code typed exactly beats any fuzzy match; a code prefix is strong too.
 const CODE_EXACT: u32 = 100_000;
 const CODE_PREFIX: u32 = 2_000;
@@ -172,13 +177,19 @@ fn needle_pairs(needle: &str) -> Mask {
 }
 
 /// The fields of a reply in the order the scorer weighs them.
-const FIELDS: usize = 5;
+const FIELDS: usize = 6;
 const F_TITLE: usize = 0;
 const F_TAGS: usize = 1;
 const F_PINYIN: usize = 2;
 const F_INITIALS: usize = 3;
 const F_BODY: usize = 4;
-const WEIGHTS: [u32; FIELDS] = [W_TITLE, W_TAGS, W_PINYIN, W_INITIALS, W_BODY];
+const F_TAG_PINYIN: usize = 5;
+const WEIGHTS: [u32; FIELDS] = [W_TITLE, W_TAGS, W_PINYIN, W_INITIALS, W_BODY, W_TAG_PINYIN];
+
+/// Fields matched as substrings (ASCII pinyin, typed contiguously).
+fn is_substring_field(i: usize) -> bool {
+    i == F_PINYIN || i == F_INITIALS || i == F_TAG_PINYIN
+}
 
 /// A parsed query, reusable across many replies (it owns the matcher's scratch space).
 pub struct Scorer {
@@ -220,7 +231,7 @@ impl Scorer {
                 let substring = qa.substring.score(hay, &mut matcher).map_or(0, u32::from);
                 for (i, best) in qa.best.iter_mut().enumerate() {
                     *best = WEIGHTS[i]
-                        * if i == F_PINYIN || i == F_INITIALS {
+                        * if is_substring_field(i) {
                             substring
                         } else {
                             fuzzy
@@ -251,13 +262,14 @@ impl Scorer {
     /// The match score of a reply given as plain strings, or `None` if some atom
     /// matches no field.
     pub fn score(&mut self, f: &SearchFields<'_>) -> Option<u32> {
-        let [b0, b1, b2, b3, b4] = &mut self.bufs;
+        let [b0, b1, b2, b3, b4, b5] = &mut self.bufs;
         let texts = [
             Utf32Str::new(f.title, b0),
             Utf32Str::new(f.tags, b1),
             Utf32Str::new(f.pinyin, b2),
             Utf32Str::new(f.initials, b3),
             Utf32Str::new(f.body, b4),
+            Utf32Str::new(f.tags_pinyin, b5),
         ];
         score_fields(
             &self.atoms,
@@ -288,7 +300,7 @@ fn score_fields(
         }
         if best < CODE_EXACT {
             let mut field = |i: usize| -> u32 {
-                let substring = i == F_PINYIN || i == F_INITIALS;
+                let substring = is_substring_field(i);
                 if !masks[i].covers(qa.mask) || !could_match(&qa.lower, texts[i], substring) {
                     return 0;
                 }
@@ -298,9 +310,14 @@ fn score_fields(
             };
             best = best.max(field(F_TITLE)).max(field(F_TAGS));
             if qa.ascii {
-                best = best.max(field(F_PINYIN)).max(field(F_INITIALS));
+                best = best
+                    .max(field(F_PINYIN))
+                    .max(field(F_INITIALS))
+                    .max(field(F_TAG_PINYIN));
             }
-            if best == 0 {
+            // Body text only for short atoms: a long Chinese atom (a whole question)
+            // scattered over a paragraph is noise; [`Question`] handles those.
+            if best == 0 && (qa.ascii || qa.lower.chars().count() <= BODY_MAX_CJK_ATOM) {
                 best = field(F_BODY);
             }
         }
@@ -378,7 +395,7 @@ fn upper_bound(atoms: &[QueryAtom], code: &str, masks: &[Mask; FIELDS]) -> u32 {
             };
         }
         for (i, mask) in masks.iter().enumerate() {
-            if (qa.ascii || (i != F_PINYIN && i != F_INITIALS)) && mask.covers(qa.mask) {
+            if (qa.ascii || !is_substring_field(i)) && mask.covers(qa.mask) {
                 best = best.max(qa.best[i]);
             }
         }
@@ -484,8 +501,11 @@ impl SearchIndex {
         f: &SearchFields<'_>,
         boost: u32,
     ) -> (Entry, Mask, Mask) {
-        let texts = [f.title, f.tags, f.pinyin, f.initials, f.body];
-        let pairs = pair_mask(&[f.title, f.code, f.tags, f.body], &[f.pinyin, f.initials]);
+        let texts = [f.title, f.tags, f.pinyin, f.initials, f.body, f.tags_pinyin];
+        let pairs = pair_mask(
+            &[f.title, f.code, f.tags, f.body],
+            &[f.pinyin, f.initials, f.tags_pinyin],
+        );
         let masks = texts.map(Mask::of);
         let summary = masks.iter().fold(Mask::of(f.code), |m, f| m.union(*f));
         let entry = Entry {
@@ -591,7 +611,8 @@ impl SearchIndex {
         let strict = self.search_strict(query, library, limit);
         match Question::new(query) {
             Some(q) if strict.len() < limit => {
-                let mut top = TopK::new(limit);
+                let mut found = Vec::new();
+                let mut total = 0;
                 let text = |s: Span| -> String {
                     match self.arena.get(s) {
                         Utf32Str::Ascii(b) => String::from_utf8_lossy(b).into_owned(),
@@ -607,11 +628,13 @@ impl SearchIndex {
                         text(e.texts[F_TAGS]),
                         text(e.texts[F_BODY]),
                     );
-                    if let Some(score) = q.score(&[&title, &tags], &body) {
-                        top.push(score + e.boost, e.id);
+                    total += 1;
+                    let p = q.presence(&[&title, &tags], &body);
+                    if p.iter().any(|v| *v > 0) {
+                        found.push((e.id, e.boost, p));
                     }
                 }
-                with_question_hits(strict, top.into_hits(), limit)
+                with_question_hits(strict, q.rank(&found, total, limit), limit)
             }
             _ => strict,
         }
@@ -665,8 +688,8 @@ fn is_cjk_punct(c: char) -> bool {
     matches!(c, '\u{3000}'..='\u{303F}' | '\u{FF00}'..='\u{FF0F}' | '\u{FF1A}'..='\u{FF20}' | '\u{FF5B}'..='\u{FF65}')
 }
 
-/// Question words and particles that say nothing about the topic; removed from a
-/// question before its bigrams are taken.
+/// Question words, particles and generic words for "the item" that say nothing about
+/// the topic; removed from a question before its grams are taken.
 const QUESTION_NOISE: &[&str] = &[
     "什么时候",
     "是不是",
@@ -687,6 +710,10 @@ const QUESTION_NOISE: &[&str] = &[
     "你好",
     "在吗",
     "亲亲",
+    "东西",
+    "宝贝",
+    "商品",
+    "产品",
     "呀",
     "吗",
     "呢",
@@ -699,16 +726,33 @@ const QUESTION_NOISE: &[&str] = &[
     "么",
 ];
 
-/// A buyer's question typed or pasted in full ("你们什么时候发货呀"). Strict fuzzy
-/// search needs every character, which a whole sentence rarely has; when it finds too
-/// little, replies sharing enough of the question's character bigrams (question words
-/// removed) are listed after the strict hits: title and tag bigrams count 3, body 1.
+/// Unigrams (the character) and bigrams (two characters) of a text, sorted, unique.
+fn grams(text: &str) -> Vec<u64> {
+    let mut g = bigrams(text.chars());
+    g.extend(
+        text.chars()
+            .filter(|c| c.is_alphanumeric())
+            .flat_map(char::to_lowercase)
+            .map(|c| u64::from(c as u32)),
+    );
+    g.sort_unstable();
+    g.dedup();
+    g
+}
+
+/// A buyer's question typed or pasted in full ("收到的东西坏了"). Strict fuzzy search
+/// needs every character, which a whole sentence rarely has; when it finds too little,
+/// replies are ranked by the question's characters and character pairs they contain
+/// (question words removed), each weighted by how rare it is across the library (so the
+/// 坏 of a question counts more than its 收到), three times more in a title or tag than
+/// in the body. Grams in more than 8% of a library of 50+ replies count for nothing.
 pub struct Question {
     grams: Vec<u64>,
 }
 
 impl Question {
-    /// A question needs at least three CJK characters and one topical bigram.
+    /// A question needs at least three CJK characters and something left after the
+    /// question words are removed.
     pub fn new(query: &str) -> Option<Question> {
         if query
             .chars()
@@ -722,24 +766,21 @@ impl Question {
         for w in QUESTION_NOISE {
             text = text.replace(w, " ");
         }
-        // Bigrams never span a removed word.
-        let mut grams: Vec<u64> = text
-            .split_whitespace()
-            .flat_map(|w| bigrams(w.chars()))
-            .collect();
-        grams.sort_unstable();
-        grams.dedup();
-        (!grams.is_empty()).then_some(Question { grams })
+        // Pairs never span a removed word.
+        let mut g: Vec<u64> = text.split_whitespace().flat_map(grams).collect();
+        g.sort_unstable();
+        g.dedup();
+        (!g.is_empty()).then_some(Question { grams: g })
     }
 
-    /// The score of a reply, `None` below the bar (at least 3 points: one title or tag
-    /// bigram or three body bigrams, and at least a third of the question's bigrams).
-    pub fn score(&self, head: &[&str], body: &str) -> Option<u32> {
-        let mut points = vec![0u32; self.grams.len()];
-        let mut mark = |text: &str, weight: u32| {
-            for g in bigrams(text.chars()) {
+    /// Per gram of the question: 3 when a title or tag has it, 1 when only the body has
+    /// it, 0 when absent.
+    pub fn presence(&self, head: &[&str], body: &str) -> Vec<u8> {
+        let mut p = vec![0u8; self.grams.len()];
+        let mut mark = |text: &str, weight: u8| {
+            for g in grams(text) {
                 if let Ok(i) = self.grams.binary_search(&g) {
-                    points[i] = points[i].max(weight);
+                    p[i] = p[i].max(weight);
                 }
             }
         };
@@ -747,9 +788,42 @@ impl Question {
             mark(h, 3);
         }
         mark(body, 1);
-        let found = points.iter().filter(|p| **p > 0).count();
-        let total: u32 = points.iter().sum();
-        (total >= 3 && found * 3 >= self.grams.len()).then_some(total)
+        p
+    }
+
+    /// Rank replies given as (key, boost, presence): weights from how many replies
+    /// (`total`, not only those given) have each gram.
+    pub fn rank<K: Copy>(
+        &self,
+        found: &[(K, u32, Vec<u8>)],
+        total: usize,
+        limit: usize,
+    ) -> Vec<Hit<K>> {
+        let mut df = vec![0usize; self.grams.len()];
+        for (_, _, p) in found {
+            for (i, v) in p.iter().enumerate() {
+                df[i] += usize::from(*v > 0);
+            }
+        }
+        let n = total.max(1) as f64;
+        let weights: Vec<f64> = df
+            .iter()
+            .map(|&d| {
+                if d == 0 || total >= 50 && d as f64 > 0.08 * n {
+                    0.0
+                } else {
+                    (1.0 + n / d as f64).ln()
+                }
+            })
+            .collect();
+        let mut top = TopK::new(limit);
+        for (key, boost, p) in found {
+            let score: f64 = p.iter().zip(&weights).map(|(v, w)| f64::from(*v) * w).sum();
+            if score > 0.0 {
+                top.push((score * 10.0).round() as u32 + boost, *key);
+            }
+        }
+        top.into_hits()
     }
 }
 
@@ -859,6 +933,7 @@ mod tests {
             body,
             pinyin: &py.0,
             initials: &py.1,
+            tags_pinyin: "",
         }
     }
 
@@ -986,15 +1061,52 @@ mod tests {
     }
 
     #[test]
-    fn whole_questions_find_replies_by_shared_bigrams() {
-        let q = Question::new("你们什么时候发货呀？");
-        let Some(q) = q else { panic!("a question") };
-        assert!(
-            q.score(&["发货时间", "几天发货"], "付款后48小时内发出")
-                .is_some()
-        );
-        assert!(q.score(&["退货流程", ""], "在订单页申请退货").is_none());
-        // Too short to be a question; noise words alone are not a question.
+    fn whole_questions_rank_replies_by_rare_shared_characters() {
+        let Some(q) = Question::new("你们什么时候发货呀？") else {
+            panic!("a question")
+        };
+        let docs = [
+            (1u128, ["发货时间", "几天发货"], "付款后48小时内发出"),
+            (2, ["退货流程", ""], "在订单页申请退货"),
+            (3, ["欢迎光临", ""], "您好"),
+        ];
+        let found: Vec<(Uuid, u32, Vec<u8>)> = docs
+            .iter()
+            .map(|(id, head, body)| (Uuid::from_u128(*id), 0, q.presence(head, body)))
+            .filter(|(_, _, p)| p.iter().any(|v| *v > 0))
+            .collect();
+        let hits = q.rank(&found, docs.len(), 5);
+        assert_eq!(hits[0].key, Uuid::from_u128(1));
+        // The rare character decides: 坏 beats the generic 收到.
+        let Some(q) = Question::new("收到的东西坏了") else {
+            panic!("a question")
+        };
+        let found = vec![
+            (
+                Uuid::from_u128(1),
+                0,
+                q.presence(
+                    &["漏发商品", "只收到一件,东西不全"],
+                    "亲，少发的我们马上补寄",
+                ),
+            ),
+            (
+                Uuid::from_u128(2),
+                0,
+                q.presence(&["破损处理", "坏了,碎了"], "亲，麻烦拍照"),
+            ),
+        ];
+        let mut all = found.clone();
+        for i in 0..60 {
+            // A library where 收到 is everywhere.
+            all.push((
+                Uuid::from_u128(100 + i),
+                0,
+                q.presence(&["其他"], "收到货后请检查"),
+            ));
+        }
+        assert_eq!(q.rank(&all, all.len(), 3)[0].key, Uuid::from_u128(2));
+        // Too short to be a question; question words alone are not a question.
         assert!(Question::new("发货").is_none());
         assert!(Question::new("你们可以吗").is_none());
         let hits = with_question_hits(

@@ -56,6 +56,7 @@ CREATE TABLE snippets (
     body_text       TEXT NOT NULL DEFAULT '',
     search_pinyin   TEXT NOT NULL DEFAULT '',
     search_initials TEXT NOT NULL DEFAULT '',
+    search_tags_pinyin TEXT NOT NULL DEFAULT '',
     -- crate::search::Mask of all searchable text: a cheap prefilter for streamed search
     mask0 INTEGER NOT NULL DEFAULT -1,
     mask1 INTEGER NOT NULL DEFAULT -1,
@@ -257,23 +258,41 @@ fn body_text(parts: &[Part]) -> String {
         .join("\n")
 }
 
-/// Derived search columns: pinyin, initials and the character mask of everything.
-fn search_columns(
-    title: &str,
-    code: Option<&str>,
-    tags: &[String],
-    body: &str,
-) -> (String, String, [i64; 4]) {
-    let mut text = title.to_string();
-    for t in tags {
-        text.push(' ');
-        text.push_str(t);
+/// Derived search columns of a reply.
+struct Derived {
+    pinyin: String,
+    initials: String,
+    tags_pinyin: String,
+    mask: [i64; 4],
+}
+
+/// Derived search columns: the title's pinyin and initials, the tags' pinyin and
+/// initials together, and the character mask of everything.
+fn search_columns(title: &str, code: Option<&str>, tags: &[String], body: &str) -> Derived {
+    let (pinyin, initials) = pinyin_of(title);
+    let (tp, ti) = pinyin_of(&tags.join(" "));
+    let tags_pinyin = if tp.is_empty() {
+        String::new()
+    } else {
+        format!("{tp} {ti}")
+    };
+    let mask = [
+        title,
+        code.unwrap_or(""),
+        &tags.join(" "),
+        body,
+        &pinyin,
+        &initials,
+        &tags_pinyin,
+    ]
+    .iter()
+    .fold(Mask::default(), |m, t| m.union(Mask::of(t)));
+    Derived {
+        pinyin,
+        initials,
+        tags_pinyin,
+        mask: mask.0.map(|w| w as i64),
     }
-    let (py, ini) = pinyin_of(&text);
-    let mask = [title, code.unwrap_or(""), &tags.join(" "), body, &py, &ini]
-        .iter()
-        .fold(Mask::default(), |m, t| m.union(Mask::of(t)));
-    (py, ini, mask.0.map(|w| w as i64))
 }
 
 /// The local store.
@@ -621,17 +640,17 @@ impl Store {
         let tags = clean_tags(&new.tags);
         let apps = clean_tags(&new.apps);
         let body = body_text(&new.parts);
-        let (py, ini, m) = search_columns(&title, code.as_deref(), &tags, &body);
+        let d = search_columns(&title, code.as_deref(), &tags, &body);
         let id = Uuid::now_v7();
         let now = now_ms();
         let parts = serde_json::to_string(&new.parts).unwrap_or_else(|_| "[]".into());
         tx.prepare_cached(
             "INSERT INTO snippets (id, library_id, folder_id, title, code, tags, apps, parts, position,
                                    version, created_at, updated_at, body_text, search_pinyin, search_initials,
-                                   mask0, mask1, mask2, mask3)
+                                   mask0, mask1, mask2, mask3, search_tags_pinyin)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8,
                      (SELECT ifnull(max(position), -1) + 1 FROM snippets WHERE library_id = ?2 AND folder_id IS ?3),
-                     1, ?9, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+                     1, ?9, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
         )?
         .execute(params![
                 id.to_string(),
@@ -644,12 +663,13 @@ impl Store {
                 parts,
                 now,
                 body,
-                py,
-                ini,
-                m[0],
-                m[1],
-                m[2],
-                m[3]
+                d.pinyin,
+                d.initials,
+                d.mask[0],
+                d.mask[1],
+                d.mask[2],
+                d.mask[3],
+                d.tags_pinyin
             ],
         )?;
         Ok(id)
@@ -695,11 +715,11 @@ impl Store {
             None => cur.folder_id,
         };
         let body = body_text(&parts);
-        let (py, ini, m) = search_columns(&title, code.as_deref(), &tags, &body);
+        let d = search_columns(&title, code.as_deref(), &tags, &body);
         tx.execute(
             "UPDATE snippets SET title = ?2, code = ?3, tags = ?4, apps = ?5, parts = ?6, folder_id = ?7,
                     version = version + 1, updated_at = ?8, body_text = ?9, search_pinyin = ?10, search_initials = ?11,
-                    mask0 = ?12, mask1 = ?13, mask2 = ?14, mask3 = ?15
+                    mask0 = ?12, mask1 = ?13, mask2 = ?14, mask3 = ?15, search_tags_pinyin = ?16
              WHERE id = ?1",
             params![
                 cur.id.to_string(),
@@ -711,12 +731,13 @@ impl Store {
                 folder_id.map(|f| f.to_string()),
                 now_ms(),
                 body,
-                py,
-                ini,
-                m[0],
-                m[1],
-                m[2],
-                m[3]
+                d.pinyin,
+                d.initials,
+                d.mask[0],
+                d.mask[1],
+                d.mask[2],
+                d.mask[3],
+                d.tags_pinyin
             ],
         )?;
         Ok(())
@@ -1080,7 +1101,7 @@ impl Store {
         let now = now_ms();
         let mut st = self.conn.prepare_cached(
             "SELECT s.id, s.library_id, s.title, ifnull(s.code, ''), s.tags, s.body_text, s.search_pinyin,
-                    s.search_initials, u.fires, u.last_at
+                    s.search_initials, u.fires, u.last_at, s.search_tags_pinyin
              FROM snippets s
              LEFT JOIN (SELECT snippet_id, sum(count) AS fires, max(last_at) AS last_at FROM usage
                         WHERE day > ?2 GROUP BY snippet_id) u ON u.snippet_id = s.id
@@ -1113,6 +1134,7 @@ impl Store {
                 body: text(5)?,
                 pinyin: text(6)?,
                 initials: text(7)?,
+                tags_pinyin: text(10)?,
             };
             f(text(0)?, text(1)?, fields, boost)?;
         }
@@ -1142,14 +1164,18 @@ impl Store {
         let Some(question) = Question::new(query).filter(|_| strict.len() < opts.limit) else {
             return Ok(strict);
         };
-        let mut top = TopK::new(opts.limit);
+        let mut found = Vec::new();
+        let mut total = 0;
         self.for_each_search_row(opts.library, Mask::default(), |id, _, f, boost| {
-            if let Some(score) = question.score(&[f.title, f.tags], f.body) {
-                top.push(score + boost, Uuid::parse_str(id).unwrap_or_default());
+            total += 1;
+            let p = question.presence(&[f.title, f.tags], f.body);
+            if p.iter().any(|v| *v > 0) {
+                found.push((Uuid::parse_str(id).unwrap_or_default(), boost, p));
             }
             Ok(())
         })?;
-        Ok(with_question_hits(strict, top.into_hits(), opts.limit))
+        let ranked = question.rank(&found, total, opts.limit);
+        Ok(with_question_hits(strict, ranked, opts.limit))
     }
 
     /// Build the in-memory search index of every reply.
