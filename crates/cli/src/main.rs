@@ -408,6 +408,17 @@ fn lint_path(path: &PathBuf) -> Result<usize> {
         for p in &problems {
             println!("{p}");
         }
+        let unused = source::unreferenced_images(&root, &pack);
+        for u in &unused {
+            println!(
+                "{}",
+                tr(
+                    format!("{}：没有话术使用这张图片", u.display()),
+                    format!("{}: no reply uses this image", u.display())
+                )
+            );
+        }
+        let problems_count = problems.len() + unused.len();
         let folders = pack.folders.len();
         println!(
             "{}",
@@ -418,7 +429,7 @@ fn lint_path(path: &PathBuf) -> Result<usize> {
                     pack.snippets.len(),
                     folders,
                     pack.meta.variables.len(),
-                    problems.len()
+                    problems_count
                 ),
                 format!(
                     "{}: {} replies, {} folders, {} variables, {} problems",
@@ -426,11 +437,11 @@ fn lint_path(path: &PathBuf) -> Result<usize> {
                     pack.snippets.len(),
                     folders,
                     pack.meta.variables.len(),
-                    problems.len()
+                    problems_count
                 )
             )
         );
-        total += problems.len();
+        total += problems_count;
     }
     Ok(total)
 }

@@ -244,6 +244,8 @@ fn lint_reports_problems_with_places_and_exit_codes() {
     )
     .expect("md");
     std::fs::write(pack.join("02-空.md"), "# 空\n").expect("md");
+    std::fs::create_dir_all(pack.join("images")).expect("mkdir");
+    png(&pack.join("images/unused.png"), 2, 2, [0, 0, 0, 255]);
     let r = q.run(["lint", pack.to_str().expect("utf8")]);
     assert_eq!(r.code, 1);
     let out = r.stdout;
@@ -261,7 +263,11 @@ fn lint_reports_problems_with_places_and_exit_codes() {
     );
     assert!(out.contains("02-空.md:1: folder \"空\" is empty"), "{out}");
     assert!(
-        out.contains("2 replies, 2 folders, 1 variables, 4 problems"),
+        out.contains("unused.png: no reply uses this image"),
+        "{out}"
+    );
+    assert!(
+        out.contains("2 replies, 2 folders, 1 variables, 5 problems"),
         "{out}"
     );
 }

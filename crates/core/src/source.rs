@@ -137,6 +137,30 @@ pub struct Pack {
     pub snippets: Vec<PackSnippet>,
 }
 
+/// Files under the pack's `images/` that no reply uses (a pack should not ship them).
+pub fn unreferenced_images(root: &Path, pack: &Pack) -> Vec<PathBuf> {
+    let used: std::collections::HashSet<&PathBuf> = pack
+        .snippets
+        .iter()
+        .flat_map(|s| &s.parts)
+        .filter_map(|p| match p {
+            PackPart::Image {
+                image: ImageRef::File(path),
+                ..
+            } => Some(path),
+            _ => None,
+        })
+        .collect();
+    let mut unused: Vec<PathBuf> = std::fs::read_dir(root.join("images"))
+        .into_iter()
+        .flatten()
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.is_file() && !used.contains(p))
+        .collect();
+    unused.sort();
+    unused
+}
+
 /// Strip the ordering prefix `NN-` from a file or directory name.
 pub fn folder_name(stem: &str) -> &str {
     let digits = stem.bytes().take_while(u8::is_ascii_digit).count();

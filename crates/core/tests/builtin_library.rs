@@ -131,3 +131,28 @@ fn english_library_answers_typical_questions() {
         ],
     );
 }
+
+#[test]
+fn built_in_packs_ship_as_qrpack_exports() {
+    use quickreply_core::packs::qrpack;
+    for lang in ["zh-CN", "en"] {
+        let pack = packs::read_path(&snippets(lang), None).expect("read").pack;
+        let mut out = std::io::Cursor::new(Vec::new());
+        qrpack::write(
+            &pack,
+            &mut out,
+            "2026-11-23T00:00:00Z",
+            &qrpack::image_reader(None),
+        )
+        .expect("write");
+        let (manifest, back) = qrpack::read(
+            std::io::Cursor::new(out.into_inner()),
+            std::path::Path::new("x.qrpack"),
+        )
+        .expect("read back");
+        assert_eq!(manifest.counts.replies, pack.snippets.len());
+        assert!(manifest.counts.images >= 1, "{lang} has picture replies");
+        assert_eq!(back.meta.variables, pack.meta.variables);
+        assert_eq!(back.snippets.len(), pack.snippets.len());
+    }
+}
