@@ -109,6 +109,11 @@ impl Mask {
         Mask([0, 1, 2, 3].map(|i| self.0[i] | other.0[i]))
     }
 
+    /// Whether the two sets share any character.
+    pub fn intersects(self, other: Mask) -> bool {
+        (0..4).any(|i| self.0[i] & other.0[i] != 0)
+    }
+
     /// Whether every character of `needle` may be in this text.
     pub fn covers(self, needle: Mask) -> bool {
         (0..4).all(|i| self.0[i] & needle.0[i] == needle.0[i])
@@ -613,23 +618,17 @@ impl SearchIndex {
             Some(q) if strict.len() < limit => {
                 let mut found = Vec::new();
                 let mut total = 0;
-                let text = |s: Span| -> String {
-                    match self.arena.get(s) {
-                        Utf32Str::Ascii(b) => String::from_utf8_lossy(b).into_owned(),
-                        Utf32Str::Unicode(c) => c.iter().collect(),
-                    }
-                };
-                for e in &self.entries {
+                let chars = q.mask();
+                for (e, summary) in self.entries.iter().zip(&self.summary) {
                     if library.is_some_and(|l| l != e.library) {
                         continue;
                     }
-                    let (title, tags, body) = (
-                        text(e.texts[F_TITLE]),
-                        text(e.texts[F_TAGS]),
-                        text(e.texts[F_BODY]),
-                    );
                     total += 1;
-                    let p = q.presence(&[&title, &tags], &body);
+                    if !summary.intersects(chars) {
+                        continue;
+                    }
+                    let t = |f: usize| self.arena.get(e.texts[f]);
+                    let p = q.presence_in([t(F_TITLE), t(F_TAGS)], t(F_BODY));
                     if p.iter().any(|v| *v > 0) {
                         found.push((e.id, e.boost, p));
                     }
@@ -773,16 +772,58 @@ impl Question {
         (!g.is_empty()).then_some(Question { grams: g })
     }
 
+    /// The characters of the question: a reply sharing none of them cannot match.
+    pub fn mask(&self) -> Mask {
+        let mut text = String::new();
+        text.extend(
+            self.grams
+                .iter()
+                .filter(|g| **g >> 32 == 0)
+                .filter_map(|g| char::from_u32(*g as u32)),
+        );
+        Mask::of(&text)
+    }
+
     /// Per gram of the question: 3 when a title or tag has it, 1 when only the body has
     /// it, 0 when absent.
     pub fn presence(&self, head: &[&str], body: &str) -> Vec<u8> {
         let mut p = vec![0u8; self.grams.len()];
-        let mut mark = |text: &str, weight: u8| {
-            for g in grams(text) {
-                if let Ok(i) = self.grams.binary_search(&g) {
-                    p[i] = p[i].max(weight);
-                }
+        for h in head {
+            self.mark(&mut p, h.chars(), 3);
+        }
+        self.mark(&mut p, body.chars(), 1);
+        p
+    }
+
+    /// Mark the question's grams found in `chars` (the same normalisation as
+    /// [`bigrams`] and [`grams`], without building either).
+    fn mark(&self, p: &mut [u8], chars: impl Iterator<Item = char>, weight: u8) {
+        let mut prev: Option<char> = None;
+        let mut set = |g: u64| {
+            if let Ok(i) = self.grams.binary_search(&g) {
+                p[i] = p[i].max(weight);
             }
+        };
+        for c in chars.flat_map(char::to_lowercase) {
+            if c.is_whitespace() || c.is_ascii_punctuation() || is_cjk_punct(c) {
+                continue;
+            }
+            if c.is_alphanumeric() {
+                set(u64::from(c as u32));
+            }
+            if let Some(a) = prev {
+                set((u64::from(a as u32) << 32) | u64::from(c as u32));
+            }
+            prev = Some(c);
+        }
+    }
+
+    /// [`Question::presence`] over the index's stored text.
+    fn presence_in(&self, head: [Utf32Str<'_>; 2], body: Utf32Str<'_>) -> Vec<u8> {
+        let mut p = vec![0u8; self.grams.len()];
+        let mut mark = |t: Utf32Str<'_>, w: u8| match t {
+            Utf32Str::Ascii(b) => self.mark(&mut p, b.iter().map(|&b| b as char), w),
+            Utf32Str::Unicode(c) => self.mark(&mut p, c.iter().copied(), w),
         };
         for h in head {
             mark(h, 3);
