@@ -215,15 +215,10 @@ fn near_duplicates(pack: &Pack, push: &mut impl FnMut(&Origin, String)) {
         .iter()
         .enumerate()
         .map(|(i, s)| {
-            let text: String = s
-                .parts
-                .iter()
-                .filter_map(|p| match p {
-                    PackPart::Text { body, .. } => Some(body.as_str()),
-                    PackPart::Image { .. } => None,
-                })
-                .collect::<Vec<_>>()
-                .join("\n");
+            let text = s.texts().join(
+                "
+",
+            );
             (i, bigrams(&text))
         })
         .collect();

@@ -123,6 +123,24 @@ pub struct PackSnippet {
     pub origin: Origin,
 }
 
+impl PackSnippet {
+    /// The text parts, in order.
+    pub fn texts(&self) -> Vec<&str> {
+        self.parts
+            .iter()
+            .filter_map(|p| match p {
+                PackPart::Text { body, .. } => Some(body.as_str()),
+                PackPart::Image { .. } => None,
+            })
+            .collect()
+    }
+
+    /// How many image parts it has.
+    pub fn images(&self) -> usize {
+        self.parts.len() - self.texts().len()
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PackFolder {
     pub path: String,

@@ -326,14 +326,7 @@ pub fn write_espanso(pack: &Pack) -> (String, Vec<String>) {
     let mut out = String::from("# Exported from QuickReply\nmatches:\n");
     let mut left_out = Vec::new();
     for s in &pack.snippets {
-        let text: Vec<&str> = s
-            .parts
-            .iter()
-            .filter_map(|p| match p {
-                PackPart::Text { body, .. } => Some(body.as_str()),
-                PackPart::Image { .. } => None,
-            })
-            .collect();
+        let text = s.texts();
         let mut vars = Vec::new();
         let body = to_foreign(&text.join("\n\n"), &mut |v| match builtin_kind(v)? {
             crate::template::Builtin::Date => {
@@ -502,14 +495,7 @@ pub fn write_raycast(pack: &Pack) -> (String, Vec<String>) {
     let mut list = Vec::new();
     let mut left_out = Vec::new();
     for s in &pack.snippets {
-        let text: Vec<&str> = s
-            .parts
-            .iter()
-            .filter_map(|p| match p {
-                PackPart::Text { body, .. } => Some(body.as_str()),
-                PackPart::Image { .. } => None,
-            })
-            .collect();
+        let text = s.texts();
         match to_foreign(&text.join("\n\n"), &mut curly_map) {
             Some(text) if !text.is_empty() => list.push(RaycastSnippet {
                 name: s.title.clone(),
@@ -738,14 +724,7 @@ pub fn read_text(bytes: &[u8], path: &Path) -> Result<(Pack, Vec<Skipped>), crat
 pub fn write_text(pack: &Pack) -> String {
     let mut out = String::new();
     for s in &pack.snippets {
-        let text: Vec<&str> = s
-            .parts
-            .iter()
-            .filter_map(|p| match p {
-                PackPart::Text { body, .. } => Some(body.as_str()),
-                PackPart::Image { .. } => None,
-            })
-            .collect();
+        let text = s.texts();
         let body = text
             .join("\n")
             .lines()

@@ -541,79 +541,93 @@ pub fn read_path(path: &std::path::Path, format: Option<Format>) -> Result<ReadP
 }
 
 /// Write a pack to a file in a format (atomically). Returns a note on what the format
-/// could not carry (image parts in CSV), if anything.
+/// could not carry (images, variables or prompts it has no way to express), if anything.
 pub fn write_path(
     pack: &Pack,
     blobs: Option<&crate::blob::BlobDir>,
     path: &std::path::Path,
     format: Format,
 ) -> Result<Option<String>> {
-    match format {
-        Format::Qrpack => write_qrpack(pack, blobs, path).map(|()| None),
+    let io = |e: std::io::Error| crate::Error::io(path)(e);
+    let (bytes, left_out) = match format {
+        Format::Qrpack => {
+            let mut out = std::io::Cursor::new(Vec::new());
+            let created = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+            qrpack::write(pack, &mut out, &created, &qrpack::image_reader(blobs))?;
+            write_atomic(path, &out.into_inner())?;
+            return Ok(None);
+        }
         Format::Csv => {
-            let tmp = path.with_extension("csv.tmp");
-            let mut out = std::io::BufWriter::new(
-                std::fs::File::create(&tmp).map_err(crate::Error::io(&tmp))?,
-            );
-            let images = table::write_csv(pack, &mut out)
-                .and_then(|n| std::io::Write::flush(&mut out).map(|()| n))
-                .map_err(crate::Error::io(&tmp))?;
-            drop(out);
-            std::fs::rename(&tmp, path).map_err(crate::Error::io(path))?;
-            Ok((images > 0).then(|| {
-                crate::i18n::tr(
-                    format!("CSV 不能保存图片：{images} 个图片段落没有导出"),
-                    format!("CSV cannot hold images: {images} image parts were left out"),
-                )
-            }))
+            let mut out = Vec::new();
+            table::write_csv(pack, &mut out).map_err(io)?;
+            (out, Vec::new())
         }
         Format::Xlsx => {
-            let (bytes, images) = table::write_xlsx(pack)
-                .map_err(|e| crate::Error::io(path)(std::io::Error::other(e)))?;
-            let tmp = path.with_extension("xlsx.tmp");
-            std::fs::write(&tmp, bytes).map_err(crate::Error::io(&tmp))?;
-            std::fs::rename(&tmp, path).map_err(crate::Error::io(path))?;
-            Ok((images > 0).then(|| {
-                crate::i18n::tr(
-                    format!("XLSX 不保存图片：{images} 个图片段落没有导出"),
-                    format!("XLSX export holds no images: {images} image parts were left out"),
-                )
-            }))
+            let (bytes, _) = table::write_xlsx(pack).map_err(|e| io(std::io::Error::other(e)))?;
+            (bytes, Vec::new())
         }
-        Format::Espanso | Format::Raycast | Format::Text => {
-            let (text, left_out) = match format {
-                Format::Espanso => interop::write_espanso(pack),
-                Format::Raycast => interop::write_raycast(pack),
-                _ => (interop::write_text(pack), Vec::new()),
-            };
-            let tmp = path.with_extension("tmp");
-            std::fs::write(&tmp, text).map_err(crate::Error::io(&tmp))?;
-            std::fs::rename(&tmp, path).map_err(crate::Error::io(path))?;
-            let images = pack
-                .snippets
-                .iter()
-                .flat_map(|s| &s.parts)
-                .filter(|p| matches!(p, PackPart::Image { .. }))
-                .count();
-            let mut notes = Vec::new();
-            if images > 0 {
-                notes.push(crate::i18n::tr(
-                    format!("{images} 个图片段落没有导出"),
-                    format!("{images} image parts were left out"),
-                ));
-            }
-            if !left_out.is_empty() {
-                notes.push(crate::i18n::tr(
-                    format!("{} 条话术用了这个格式没有的变量或填写项，没有导出：{}", left_out.len(), left_out.join("、")),
-                    format!("{} replies use variables or prompts this format lacks and were left out: {}", left_out.len(), left_out.join(", ")),
-                ));
-            }
-            Ok((!notes.is_empty()).then(|| notes.join("\n")))
+        Format::Espanso => {
+            let (text, left) = interop::write_espanso(pack);
+            (text.into_bytes(), left)
         }
+        Format::Raycast => {
+            let (text, left) = interop::write_raycast(pack);
+            (text.into_bytes(), left)
+        }
+        Format::Text => (interop::write_text(pack).into_bytes(), Vec::new()),
         Format::Source | Format::Alfred | Format::TextExpander => {
-            Err(crate::Error::UnknownFormat(path.to_path_buf()))
+            return Err(crate::Error::UnknownFormat(path.to_path_buf()));
         }
+    };
+    write_atomic(path, &bytes)?;
+    let images: usize = pack.snippets.iter().map(PackSnippet::images).sum();
+    let mut notes = Vec::new();
+    if images > 0 {
+        notes.push(crate::i18n::tr(
+            format!("这个格式不能保存图片：{images} 个图片段落没有导出"),
+            format!("this format cannot hold images: {images} image parts were left out"),
+        ));
     }
+    if !left_out.is_empty() {
+        notes.push(crate::i18n::tr(
+            format!(
+                "{} 条话术用了这个格式没有的变量或填写项，没有导出：{}",
+                left_out.len(),
+                left_out.join("、")
+            ),
+            format!(
+                "{} replies use variables or prompts this format lacks and were left out: {}",
+                left_out.len(),
+                left_out.join(", ")
+            ),
+        ));
+    }
+    Ok((!notes.is_empty()).then(|| notes.join("\n")))
+}
+
+/// Write a pack as `.qrpack` to a file.
+pub fn write_qrpack(
+    pack: &Pack,
+    blobs: Option<&crate::blob::BlobDir>,
+    path: &std::path::Path,
+) -> Result<()> {
+    write_path(pack, blobs, path, Format::Qrpack).map(|_| ())
+}
+
+/// Write a file atomically: its folder is created, the bytes go to a temporary file
+/// beside it, which is then renamed into place (a crash leaves the old file or the new).
+fn write_atomic(path: &std::path::Path, bytes: &[u8]) -> Result<()> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(crate::Error::io(dir))?;
+    }
+    let mut name = path.file_name().unwrap_or_default().to_os_string();
+    name.push(".tmp");
+    let tmp = path.with_file_name(name);
+    std::fs::write(&tmp, bytes).map_err(crate::Error::io(&tmp))?;
+    std::fs::rename(&tmp, path).map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        crate::Error::io(path)(e)
+    })
 }
 
 /// A zip is an XLSX workbook when it has `xl/workbook.xml`, a `.qrpack` when it has
@@ -626,29 +640,4 @@ fn zip_kind(path: &std::path::Path) -> Result<Format> {
         Ok(z) if z.index_for_name("info.plist").is_some() => Format::Alfred,
         _ => Format::Qrpack,
     })
-}
-
-/// Write a pack as `.qrpack` to a file (atomically: a temp file renamed into place).
-pub fn write_qrpack(
-    pack: &Pack,
-    blobs: Option<&crate::blob::BlobDir>,
-    path: &std::path::Path,
-) -> Result<()> {
-    let tmp = path.with_extension("qrpack.tmp");
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(crate::Error::io(dir))?;
-    }
-    let file = std::fs::File::create(&tmp).map_err(crate::Error::io(&tmp))?;
-    let created = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-    let result = qrpack::write(
-        pack,
-        std::io::BufWriter::new(file),
-        &created,
-        &qrpack::image_reader(blobs),
-    );
-    if let Err(e) = result {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(e);
-    }
-    std::fs::rename(&tmp, path).map_err(crate::Error::io(path))
 }

@@ -341,17 +341,8 @@ pub fn write_xlsx(pack: &Pack) -> Result<(Vec<u8>, usize), rust_xlsxwriter::Xlsx
     let mut images = 0;
     for (i, s) in pack.snippets.iter().enumerate() {
         let row = i as u32 + 1;
-        let texts: Vec<&str> = s
-            .parts
-            .iter()
-            .filter_map(|p| match p {
-                PackPart::Text { body, .. } => Some(body.as_str()),
-                PackPart::Image { .. } => {
-                    images += 1;
-                    None
-                }
-            })
-            .collect();
+        let texts = s.texts();
+        images += s.images();
         ws.write_string(row, 0, &s.folder)?;
         ws.write_string(row, 1, &s.title)?;
         ws.write_string(row, 2, s.code.as_deref().unwrap_or(""))?;
@@ -382,17 +373,8 @@ pub fn write_csv(pack: &Pack, out: &mut impl std::io::Write) -> std::io::Result<
     w.write_record(header.split(','))?;
     let mut images = 0;
     for s in &pack.snippets {
-        let texts: Vec<&str> = s
-            .parts
-            .iter()
-            .filter_map(|p| match p {
-                PackPart::Text { body, .. } => Some(body.as_str()),
-                PackPart::Image { .. } => {
-                    images += 1;
-                    None
-                }
-            })
-            .collect();
+        let texts = s.texts();
+        images += s.images();
         w.write_record([
             defuse(&s.folder),
             defuse(&s.title),
