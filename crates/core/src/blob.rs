@@ -29,6 +29,20 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
 }
 
+fn too_big(size: u64) -> String {
+    let mb = size as f64 / 1048576.0;
+    tr(
+        format!(
+            "文件有 {mb:.1} MB，超过上限 {} MB",
+            MAX_IMAGE_BYTES / 1048576
+        ),
+        format!(
+            "the file is {mb:.1} MB, more than the {} MB limit",
+            MAX_IMAGE_BYTES / 1048576
+        ),
+    )
+}
+
 /// Check that bytes are an image we accept; `path` only names it in errors.
 pub fn inspect_image(bytes: &[u8], path: &Path) -> Result<ImageInfo> {
     let bad = |reason: String| Error::BadImage {
@@ -36,18 +50,7 @@ pub fn inspect_image(bytes: &[u8], path: &Path) -> Result<ImageInfo> {
         reason,
     };
     if bytes.len() as u64 > MAX_IMAGE_BYTES {
-        return Err(bad(tr(
-            format!(
-                "文件有 {:.1} MB，超过上限 {} MB",
-                bytes.len() as f64 / 1048576.0,
-                MAX_IMAGE_BYTES / 1048576
-            ),
-            format!(
-                "the file is {:.1} MB, more than the {} MB limit",
-                bytes.len() as f64 / 1048576.0,
-                MAX_IMAGE_BYTES / 1048576
-            ),
-        )));
+        return Err(bad(too_big(bytes.len() as u64)));
     }
     let format = image::guess_format(bytes).map_err(|_| {
         bad(tr(
@@ -100,18 +103,7 @@ pub fn read_image_file(path: &Path) -> Result<(Vec<u8>, ImageInfo)> {
     if meta.len() > MAX_IMAGE_BYTES {
         return Err(Error::BadImage {
             path: path.to_path_buf(),
-            reason: tr(
-                format!(
-                    "文件有 {:.1} MB，超过上限 {} MB",
-                    meta.len() as f64 / 1048576.0,
-                    MAX_IMAGE_BYTES / 1048576
-                ),
-                format!(
-                    "the file is {:.1} MB, more than the {} MB limit",
-                    meta.len() as f64 / 1048576.0,
-                    MAX_IMAGE_BYTES / 1048576
-                ),
-            ),
+            reason: too_big(meta.len()),
         });
     }
     let bytes = std::fs::read(path).map_err(Error::io(path))?;

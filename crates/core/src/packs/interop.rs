@@ -427,6 +427,46 @@ fn from_curly_placeholders(text: &str) -> (String, Vec<String>) {
     (out, notes)
 }
 
+/// Add one Raycast/Alfred-style snippet (curly placeholders) to a pack, or list it as
+/// skipped when it has no content; placeholders it cannot map are listed too.
+fn push_curly(
+    pack: &mut Pack,
+    skipped: &mut Vec<Skipped>,
+    origin: Origin,
+    name: String,
+    text: &str,
+    keyword: &str,
+) {
+    let (body, notes) = from_curly_placeholders(text);
+    skipped.extend(notes.into_iter().map(|reason| Skipped {
+        origin: origin.clone(),
+        reason,
+    }));
+    if body.trim().is_empty() {
+        skipped.push(Skipped {
+            origin,
+            reason: tr("内容为空", "empty content"),
+        });
+        return;
+    }
+    pack.snippets.push(PackSnippet {
+        folder: String::new(),
+        title: if name.trim().is_empty() {
+            title_of(&body)
+        } else {
+            name
+        },
+        code: code_of(keyword),
+        tags: Vec::new(),
+        apps: Vec::new(),
+        parts: vec![PackPart::Text {
+            body,
+            origin: origin.clone(),
+        }],
+        origin,
+    });
+}
+
 pub fn read_raycast(bytes: &[u8], path: &Path) -> Result<(Pack, Vec<Skipped>), InteropError> {
     let list: Vec<RaycastSnippet> = serde_json::from_slice(bytes).map_err(|e| {
         err(
@@ -449,34 +489,14 @@ pub fn read_raycast(bytes: &[u8], path: &Path) -> Result<(Pack, Vec<Skipped>), I
         let origin = Origin::Library {
             place: format!("{}: [{i}] {}", path.display(), r.name),
         };
-        let (body, notes) = from_curly_placeholders(&r.text);
-        skipped.extend(notes.into_iter().map(|reason| Skipped {
-            origin: origin.clone(),
-            reason,
-        }));
-        if body.trim().is_empty() {
-            skipped.push(Skipped {
-                origin,
-                reason: tr("内容为空", "empty content"),
-            });
-            continue;
-        }
-        pack.snippets.push(PackSnippet {
-            folder: String::new(),
-            title: if r.name.trim().is_empty() {
-                title_of(&body)
-            } else {
-                r.name
-            },
-            code: r.keyword.as_deref().and_then(code_of),
-            tags: Vec::new(),
-            apps: Vec::new(),
-            parts: vec![PackPart::Text {
-                body,
-                origin: origin.clone(),
-            }],
+        push_curly(
+            &mut pack,
+            &mut skipped,
             origin,
-        });
+            r.name,
+            &r.text,
+            r.keyword.as_deref().unwrap_or(""),
+        );
     }
     Ok((pack, skipped))
 }
@@ -569,34 +589,14 @@ pub fn read_alfred<R: Read + Seek>(
             continue;
         };
         let s = file.alfredsnippet;
-        let (body, notes) = from_curly_placeholders(&s.snippet);
-        skipped.extend(notes.into_iter().map(|reason| Skipped {
-            origin: origin.clone(),
-            reason,
-        }));
-        if body.trim().is_empty() {
-            skipped.push(Skipped {
-                origin,
-                reason: tr("内容为空", "empty content"),
-            });
-            continue;
-        }
-        pack.snippets.push(PackSnippet {
-            folder: String::new(),
-            title: if s.name.trim().is_empty() {
-                title_of(&body)
-            } else {
-                s.name
-            },
-            code: code_of(&s.keyword),
-            tags: Vec::new(),
-            apps: Vec::new(),
-            parts: vec![PackPart::Text {
-                body,
-                origin: origin.clone(),
-            }],
+        push_curly(
+            &mut pack,
+            &mut skipped,
             origin,
-        });
+            s.name,
+            &s.snippet,
+            &s.keyword,
+        );
     }
     Ok((pack, skipped))
 }
