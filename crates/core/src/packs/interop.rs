@@ -46,6 +46,8 @@ fn code_of(trigger: &str) -> Option<String> {
     quickreply_proto::is_valid_code(&c).then_some(c)
 }
 
+/// A title from a reply's text: its first line, at most 16 characters, without the
+/// punctuation it ends on.
 fn title_of(text: &str) -> String {
     text.lines()
         .find(|l| !l.trim().is_empty())
@@ -54,6 +56,7 @@ fn title_of(text: &str) -> String {
         .take(16)
         .collect::<String>()
         .trim()
+        .trim_end_matches(|c: char| ".,!?;:~，。！？、；：～…".contains(c))
         .to_string()
 }
 
@@ -238,16 +241,14 @@ pub fn read_espanso_file(
             );
             continue;
         }
-        let label = yaml_str(&m["label"]);
-        let title = label.clone().unwrap_or_else(|| {
-            triggers
-                .first()
-                .cloned()
-                .unwrap_or_else(|| match &parts[0] {
-                    PackPart::Text { body, .. } => title_of(body),
-                    PackPart::Image { .. } => format!("image {i}"),
-                })
-        });
+        // The label, else the text's first line, else the trigger.
+        let title = yaml_str(&m["label"])
+            .or_else(|| match &parts[0] {
+                PackPart::Text { body, .. } => Some(title_of(body)).filter(|t| !t.is_empty()),
+                PackPart::Image { .. } => None,
+            })
+            .or_else(|| triggers.first().cloned())
+            .unwrap_or_else(|| format!("image {i}"));
         pack.snippets.push(PackSnippet {
             folder: folder.to_string(),
             title,
@@ -789,7 +790,7 @@ matches:
                     Some("fh".into()),
                     "亲，{日期} 已发货，单号 {剪贴板}，{{注意}}".into()
                 ),
-                (":hi".into(), Some("hi".into()), "您好".into()),
+                ("您好".into(), Some("hi".into()), "您好".into()),
             ]
         );
         assert_eq!(pack.snippets[1].tags, vec![":hello"]);

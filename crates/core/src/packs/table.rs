@@ -106,8 +106,19 @@ pub fn read_csv(bytes: &[u8], path: &Path) -> Result<(Pack, Vec<Skipped>), Table
         .from_reader(text.as_bytes());
     let mut rows: Vec<(u64, csv::StringRecord)> = Vec::new();
     for rec in reader.records() {
+        // Line numbers from byte offsets: the csv crate's own count is off by one in
+        // files with CRLF line ends (what Excel writes).
+        let line_at = |byte: u64| {
+            let bytes = text.as_bytes();
+            let mut end = (byte as usize).min(bytes.len());
+            // A record's position may sit before the line end of the previous record.
+            while end < bytes.len() && matches!(bytes[end], b'\r' | b'\n') {
+                end += 1;
+            }
+            bytes[..end].iter().filter(|b| **b == b'\n').count() as u64 + 1
+        };
         let rec = rec.map_err(|e| {
-            let line = e.position().map_or(0, |p| p.line());
+            let line = e.position().map_or(0, |p| line_at(p.byte()));
             let message = match e.kind() {
                 csv::ErrorKind::UnequalLengths {
                     expected_len, len, ..
@@ -119,7 +130,7 @@ pub fn read_csv(bytes: &[u8], path: &Path) -> Result<(Pack, Vec<Skipped>), Table
             };
             row_err(line, message)
         })?;
-        let line = rec.position().map_or(0, |p| p.line());
+        let line = rec.position().map_or(0, |p| line_at(p.byte()));
         if let Some(big) = rec.iter().position(|c| c.len() > MAX_CELL_BYTES) {
             return Err(row_err(
                 line,
