@@ -467,7 +467,7 @@ fn csv_import_detects_encoding_and_export_defuses_formulas() {
     let r = q.run(["import", f, "--preview"]);
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(
-        r.stdout.contains("skipped\t") && r.stdout.contains("话术.csv:3\tempty content"),
+        r.stdout.contains("skipped\t") && r.stdout.contains("话术.csv:4\tempty content"),
         "{}",
         r.stdout
     );
