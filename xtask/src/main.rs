@@ -204,16 +204,13 @@ fn run_app(args: &[String]) -> Result<()> {
         cargo().args(["build", "--release", "-p", "quickreply-cli"]),
     )?;
     let exe = root().join("target/release/qreply");
-    // First run: offer the built-in library by importing it into the personal library.
+    // First run: import the built-in replies (compiled into qreply) into the personal library.
     let listed = Command::new(&exe).arg("ls").output()?;
     if listed.status.success() && listed.stdout.is_empty() {
-        let pack = root().join("snippets/zh-CN");
-        if pack.join("pack.toml").exists() {
-            run(
-                "import the built-in replies (first run)",
-                Command::new(&exe).arg("import").arg(&pack),
-            )?;
-        }
+        run(
+            "import the built-in replies (first run)",
+            Command::new(&exe).args(["builtin", "import", "zh-CN"]),
+        )?;
     }
     let args: Vec<String> = if args.is_empty() {
         vec!["--help".into()]

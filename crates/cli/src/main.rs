@@ -197,8 +197,44 @@ enum Cmd {
         #[arg(long)]
         from: Option<PathBuf>,
     },
+    /// The built-in replies: list the packs, or import one
+    Builtin {
+        #[command(subcommand)]
+        cmd: BuiltinCmd,
+    },
     #[command(name = "__hold-clipboard", hide = true)]
     HoldClipboard,
+}
+
+#[derive(Subcommand, Debug)]
+enum BuiltinCmd {
+    /// The built-in packs and how many replies each has
+    Ls,
+    /// Import a built-in pack (zh-CN or en) into a library
+    Import {
+        /// zh-CN or en (named `pack`: `lang` is the global message-language flag)
+        #[arg(default_value = "zh-CN", value_name = "LANG")]
+        pack: String,
+        #[arg(long, default_value = PERSONAL)]
+        into: String,
+    },
+}
+
+/// A built-in pack by language, or a clear error listing the ones there are.
+fn builtin_pack(lang: &str) -> Result<quickreply_core::source::Pack> {
+    match quickreply_core::builtin::pack(lang) {
+        Some(p) => Ok(p?),
+        None => bail!(tr(
+            format!(
+                "没有内置话术包「{lang}」（可用：{}）",
+                quickreply_core::builtin::languages().join("、")
+            ),
+            format!(
+                "there is no built-in pack \"{lang}\" (there are: {})",
+                quickreply_core::builtin::languages().join(", ")
+            )
+        )),
+    }
 }
 
 #[derive(Subcommand, Debug)]
@@ -497,6 +533,28 @@ fn lint_store(store: &Store, library: Option<&str>) -> Result<usize> {
     Ok(total)
 }
 
+/// First run: a store without any reply offers the built-in packs (on stderr, so that
+/// scripts reading stdout are not disturbed).
+fn offer_builtin(store: &Store) -> Result<()> {
+    if store.snippets(None)?.is_empty() {
+        let n = quickreply_core::builtin::pack("zh-CN")
+            .and_then(|p| p.ok())
+            .map_or(0, |p| p.snippets.len());
+        eprintln!(
+            "{}",
+            tr(
+                format!(
+                    "话术库还是空的。导入 {n} 条内置电商客服话术：qreply builtin import zh-CN（英文版：qreply builtin import en）"
+                ),
+                format!(
+                    "Your library is empty. Import {n} built-in e-commerce replies with: qreply builtin import zh-CN (English: qreply builtin import en)"
+                )
+            )
+        );
+    }
+    Ok(())
+}
+
 fn parse_policy(s: &str) -> Result<packs::Policy, String> {
     packs::Policy::parse(s).ok_or_else(|| {
         tr(
@@ -699,6 +757,7 @@ fn run(cli: Cli, m: &ArgMatches) -> Result<i32> {
                 return Ok(0);
             }
             let mut list = store.snippets(lib.as_ref())?;
+            offer_builtin(&store)?;
             if let Some(folder) = folder {
                 let prefix = format!("{folder}/");
                 list.retain(|s| s.folder == folder || s.folder.starts_with(&prefix));
@@ -744,6 +803,7 @@ fn run(cli: Cli, m: &ArgMatches) -> Result<i32> {
         } => {
             let lib = lib_opt(&store, library.as_deref())?;
             let q = query.join(" ");
+            offer_builtin(&store)?;
             let hits = store.search(
                 &q,
                 &SearchOptions {
@@ -1007,6 +1067,32 @@ fn run(cli: Cli, m: &ArgMatches) -> Result<i32> {
             )?;
             report_export(&pack, &output, note);
         }
+        Cmd::Builtin { cmd } => match cmd {
+            BuiltinCmd::Ls => {
+                for lang in quickreply_core::builtin::languages() {
+                    let p = builtin_pack(lang)?;
+                    println!("{lang}\t{}\t{}", p.snippets.len(), p.meta.name);
+                }
+            }
+            BuiltinCmd::Import { pack: lang, into } => {
+                let lib = store.library(&into)?;
+                let pack = builtin_pack(&lang)?;
+                let r = packs::import(&mut store, &pack, &lib, packs::Policy::KeepBoth)?;
+                println!(
+                    "{}",
+                    tr(
+                        format!(
+                            "已导入内置话术 {lang} 到 {into}：新增 {}，未变 {}，新变量 {}；用 qreply vars ls 查看并修改店铺信息",
+                            r.added, r.unchanged, r.variables_added
+                        ),
+                        format!(
+                            "imported the built-in {lang} replies into {into}: {} added, {} unchanged, {} new variables; see and adapt the shop facts with qreply vars ls",
+                            r.added, r.unchanged, r.variables_added
+                        )
+                    )
+                );
+            }
+        },
         Cmd::HoldClipboard => {}
     }
     Ok(0)

@@ -542,3 +542,32 @@ fn other_tools_formats_round_trip_through_the_cli() {
         );
     }
 }
+
+#[test]
+fn first_run_offers_the_built_in_replies() {
+    let q = Qr::new();
+    let r = q.run(["search", "fh"]);
+    assert_eq!(r.code, 0);
+    assert!(
+        r.stderr.contains("qreply builtin import zh-CN"),
+        "{}",
+        r.stderr
+    );
+    let out = q.ok(["builtin", "ls"]);
+    assert!(out.contains("zh-CN\t") && out.contains("en\t"), "{out}");
+    assert!(q.ok(["builtin", "import"]).contains("added"));
+    // The shop facts come from the pack's defaults until the lead changes them.
+    let fired = q.ok(["fire", "fh"]);
+    assert!(fired.contains("48小时") && !fired.contains('{'), "{fired}");
+    q.ok(["vars", "set", "发货时间", "24小时"]);
+    assert!(q.ok(["fire", "fh"]).contains("24小时"));
+    let r = q.run(["search", "fh"]);
+    assert!(
+        !r.stderr.contains("builtin import"),
+        "no offer once there are replies"
+    );
+    assert!(q.ok(["builtin", "import"]).contains("0 added"));
+    let r = q.run(["builtin", "import", "xx"]);
+    assert_eq!(r.code, 1);
+    assert!(r.stderr.contains("there are: en, zh-CN"), "{}", r.stderr);
+}

@@ -3,6 +3,7 @@
 //! layers over this crate.
 
 pub mod blob;
+pub mod builtin;
 pub mod corpus;
 pub mod error;
 pub mod i18n;

@@ -200,6 +200,90 @@ fn read_text(path: &Path) -> Result<String, SourceError> {
     Ok(text.strip_prefix('\u{feff}').unwrap_or(&text).to_string())
 }
 
+/// Read a source pack from files held in memory (path inside the pack, bytes), as the
+/// built-in packs are. Images become [`ImageRef::Bytes`].
+pub fn read_files(name: &str, files: &[(&str, &[u8])]) -> Result<Pack, SourceError> {
+    let root = Path::new("builtin").join(name);
+    let text_of = |rel: &str, bytes: &[u8]| -> Result<String, SourceError> {
+        String::from_utf8(bytes.to_vec()).map_err(|_| SourceError::NotUtf8 {
+            path: root.join(rel),
+        })
+    };
+    let mut pack = Pack::default();
+    if let Some((_, bytes)) = files.iter().find(|(rel, _)| *rel == "pack.toml") {
+        let text = text_of("pack.toml", bytes)?;
+        pack.meta = toml::from_str(&text).map_err(|e| SourceError::Manifest {
+            path: root.join("pack.toml"),
+            message: e.to_string(),
+        })?;
+    }
+    for (rel, bytes) in files
+        .iter()
+        .filter(|(rel, _)| rel.ends_with(".md") && !rel.starts_with("images/"))
+    {
+        let mut folder = String::new();
+        let parts: Vec<&str> = rel.split('/').collect();
+        for (i, part) in parts.iter().enumerate() {
+            let stem = if i + 1 == parts.len() {
+                part.trim_end_matches(".md")
+            } else {
+                part
+            };
+            folder = join_path(&folder, folder_name(stem));
+            if !pack.folders.iter().any(|f| f.path == folder) {
+                pack.folders.push(PackFolder {
+                    path: folder.clone(),
+                    origin: Origin::File {
+                        path: root.join(rel),
+                        line: 1,
+                    },
+                });
+            }
+        }
+        let text = text_of(rel, bytes)?;
+        parse_file(
+            text.strip_prefix('\u{feff}').unwrap_or(&text),
+            &root.join(rel),
+            &root,
+            &folder,
+            &mut pack,
+        )?;
+    }
+    // Image parts point at files under the pack root: give them the embedded bytes.
+    for s in &mut pack.snippets {
+        for p in &mut s.parts {
+            if let PackPart::Image {
+                image: image @ ImageRef::File(_),
+                origin,
+            } = p
+            {
+                let ImageRef::File(path) = &*image else {
+                    continue;
+                };
+                let rel = path
+                    .strip_prefix(&root)
+                    .unwrap_or(path)
+                    .to_string_lossy()
+                    .replace('\\', "/");
+                let Some((_, data)) = files.iter().find(|(r, _)| *r == rel) else {
+                    return Err(SourceError::Syntax {
+                        origin: origin.clone(),
+                        message: tr(
+                            format!("找不到图片 {rel}"),
+                            format!("image {rel} not found"),
+                        ),
+                    });
+                };
+                *image = ImageRef::Bytes {
+                    name: rel,
+                    data: std::sync::Arc::from(*data),
+                };
+            }
+        }
+    }
+    Ok(pack)
+}
+
 /// Read a source pack from its root folder.
 pub fn read_dir(root: &Path) -> Result<Pack, SourceError> {
     let manifest = root.join("pack.toml");

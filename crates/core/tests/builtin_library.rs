@@ -156,3 +156,33 @@ fn built_in_packs_ship_as_qrpack_exports() {
         assert_eq!(back.snippets.len(), pack.snippets.len());
     }
 }
+
+#[test]
+fn embedded_packs_equal_the_snippets_folder() {
+    assert_eq!(quickreply_core::builtin::languages(), vec!["en", "zh-CN"]);
+    for lang in ["zh-CN", "en"] {
+        let on_disk = packs::read_path(&snippets(lang), None).expect("read").pack;
+        let embedded = quickreply_core::builtin::pack(lang)
+            .expect("a built-in pack")
+            .expect("parses");
+        assert_eq!(embedded.meta, on_disk.meta);
+        let key = |p: &quickreply_core::source::Pack| -> Vec<(String, String, Option<String>, Vec<String>, usize)> {
+            p.snippets
+                .iter()
+                .map(|s| (s.folder.clone(), s.title.clone(), s.code.clone(), s.texts().into_iter().map(str::to_string).collect(), s.images()))
+                .collect()
+        };
+        let (mut a, mut b) = (key(&embedded), key(&on_disk));
+        a.sort();
+        b.sort();
+        assert_eq!(a, b, "{lang}");
+        // Embedded images import like files do.
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut store = Store::open(dir.path()).expect("open");
+        let lib = store.library(PERSONAL).expect("personal");
+        let r =
+            packs::import(&mut store, &embedded, &lib, packs::Policy::KeepBoth).expect("import");
+        assert_eq!(r.added, on_disk.snippets.len());
+    }
+    assert!(quickreply_core::builtin::pack("xx").is_none());
+}
