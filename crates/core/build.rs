@@ -4,7 +4,7 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-fn files(root: &Path, dir: &Path, out: &mut Vec<PathBuf>) {
+fn files(dir: &Path, out: &mut Vec<PathBuf>) {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return;
     };
@@ -17,7 +17,7 @@ fn files(root: &Path, dir: &Path, out: &mut Vec<PathBuf>) {
             continue;
         }
         if p.is_dir() {
-            files(root, &p, out);
+            files(&p, out);
         } else {
             out.push(p);
         }
@@ -45,7 +45,7 @@ fn main() {
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
         let mut list = Vec::new();
-        files(&lang, &lang, &mut list);
+        files(&lang, &mut list);
         let _ = writeln!(code, "    ({name:?}, &[");
         for f in list {
             println!("cargo:rerun-if-changed={}", f.display());
