@@ -3,6 +3,9 @@
 
 use crate::source::{Pack, SourceError, read_files};
 
+/// The files of one pack: (path inside the pack, bytes).
+pub type PackFiles = &'static [(&'static str, &'static [u8])];
+
 include!(concat!(env!("OUT_DIR"), "/builtin.rs"));
 
 /// The languages of the built-in packs (`zh-CN`, `en`).
