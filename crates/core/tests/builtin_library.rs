@@ -157,6 +157,9 @@ fn built_in_packs_ship_as_qrpack_exports() {
     }
 }
 
+/// folder, title, code, texts, image count.
+type ReplyKey = (String, String, Option<String>, Vec<String>, usize);
+
 #[test]
 fn embedded_packs_equal_the_snippets_folder() {
     assert_eq!(quickreply_core::builtin::languages(), vec!["en", "zh-CN"]);
@@ -166,10 +169,18 @@ fn embedded_packs_equal_the_snippets_folder() {
             .expect("a built-in pack")
             .expect("parses");
         assert_eq!(embedded.meta, on_disk.meta);
-        let key = |p: &quickreply_core::source::Pack| -> Vec<(String, String, Option<String>, Vec<String>, usize)> {
+        let key = |p: &quickreply_core::source::Pack| -> Vec<ReplyKey> {
             p.snippets
                 .iter()
-                .map(|s| (s.folder.clone(), s.title.clone(), s.code.clone(), s.texts().into_iter().map(str::to_string).collect(), s.images()))
+                .map(|s| {
+                    (
+                        s.folder.clone(),
+                        s.title.clone(),
+                        s.code.clone(),
+                        s.texts().into_iter().map(str::to_string).collect(),
+                        s.images(),
+                    )
+                })
                 .collect()
         };
         let (mut a, mut b) = (key(&embedded), key(&on_disk));
