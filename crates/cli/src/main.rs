@@ -536,7 +536,7 @@ fn lint_store(store: &Store, library: Option<&str>) -> Result<usize> {
 /// First run: a store without any reply offers the built-in packs (on stderr, so that
 /// scripts reading stdout are not disturbed).
 fn offer_builtin(store: &Store) -> Result<()> {
-    if store.snippets(None)?.is_empty() {
+    if store.is_empty()? {
         let n = quickreply_core::builtin::pack("zh-CN")
             .and_then(|p| p.ok())
             .map_or(0, |p| p.snippets.len());

@@ -855,6 +855,14 @@ impl Store {
         Ok(self.with_paths(vec![s])?.remove(0))
     }
 
+    /// Whether there is no reply in any library (cheap: the first-run check).
+    pub fn is_empty(&self) -> Result<bool> {
+        let any: bool = self
+            .conn
+            .query_row("SELECT EXISTS (SELECT 1 FROM snippets)", [], |r| r.get(0))?;
+        Ok(!any)
+    }
+
     /// Replies of one library (or all), in folder and position order.
     pub fn snippets(&self, library: Option<&Library>) -> Result<Vec<Snippet>> {
         let sql = format!(
