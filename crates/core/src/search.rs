@@ -641,23 +641,22 @@ impl SearchIndex {
 
     fn search_strict(&self, query: &str, library: Option<Uuid>, limit: usize) -> Vec<Hit<Uuid>> {
         let n = self.entries.len();
-        let threads = std::thread::available_parallelism()
-            .map_or(1, |n| n.get())
-            .min(8);
+        let threads = rayon::current_num_threads().min(8);
         if threads < 2 || n < 20_000 {
             return self.scan(query, 0..n, library, limit).into_hits();
         }
+        // rayon's pool keeps its threads: no thread is started per keystroke.
         let chunk = n.div_ceil(threads);
-        let parts: Vec<Vec<Hit<Uuid>>> = std::thread::scope(|s| {
-            let handles: Vec<_> = (0..n)
-                .step_by(chunk)
-                .map(|start| {
-                    let range = start..(start + chunk).min(n);
-                    s.spawn(move || self.scan(query, range, library, limit).into_hits())
+        let parts: Vec<Vec<Hit<Uuid>>> = {
+            use rayon::prelude::*;
+            (0..threads)
+                .into_par_iter()
+                .map(|i| {
+                    let range = (i * chunk).min(n)..((i + 1) * chunk).min(n);
+                    self.scan(query, range, library, limit).into_hits()
                 })
-                .collect();
-            handles.into_iter().filter_map(|h| h.join().ok()).collect()
-        });
+                .collect()
+        };
         // Chunks are in index order, so pushing them in order keeps ties stable.
         let mut top = TopK::new(limit);
         for hit in parts.into_iter().flatten() {
