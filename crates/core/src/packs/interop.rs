@@ -262,43 +262,108 @@ pub fn read_espanso_file(
     Ok(())
 }
 
-/// Read an espanso package: a folder with `package.yml` (and `_manifest.yml` naming
-/// it), or a single match file.
-pub fn read_espanso(path: &Path) -> Result<(Pack, Vec<Skipped>), InteropError> {
+/// Pack metadata from an espanso `_manifest.yml`.
+fn espanso_manifest(text: &str, path: &Path) -> Result<PackMeta, InteropError> {
+    let m = load_yaml(text, path)?;
+    Ok(PackMeta {
+        name: yaml_str(&m["title"])
+            .or_else(|| yaml_str(&m["name"]))
+            .unwrap_or_default(),
+        author: yaml_str(&m["author"]).unwrap_or_default(),
+        description: yaml_str(&m["description"]).unwrap_or_default(),
+        ..PackMeta::default()
+    })
+}
+
+/// A package: its manifest (if any) names the folder its matches go into.
+fn espanso_package(
+    manifest: Option<(String, PathBuf)>,
+    package: (String, PathBuf),
+    fallback_name: String,
+) -> Result<(Pack, Vec<Skipped>), InteropError> {
     let mut pack = Pack::default();
     let mut skipped = Vec::new();
+    if let Some((text, path)) = manifest {
+        pack.meta = espanso_manifest(&text, &path)?;
+    }
+    if pack.meta.name.is_empty() {
+        pack.meta.name = fallback_name;
+    }
+    let folder = pack.meta.name.clone();
+    read_espanso_file(&package.0, &package.1, &folder, &mut pack, &mut skipped)?;
+    Ok((pack, skipped))
+}
+
+/// Read an espanso package (a folder with `package.yml` and `_manifest.yml`) or a single
+/// match file.
+pub fn read_espanso(path: &Path) -> Result<(Pack, Vec<Skipped>), InteropError> {
     let read = |p: &Path| std::fs::read_to_string(p).map_err(|e| err(p, e.to_string()));
+    let name_of = |p: &Path, stem: bool| {
+        let n = if stem { p.file_stem() } else { p.file_name() };
+        n.map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    };
     if path.is_dir() {
         let manifest = path.join("_manifest.yml");
-        if manifest.exists() {
-            let m = load_yaml(&read(&manifest)?, &manifest)?;
-            pack.meta = PackMeta {
-                name: yaml_str(&m["title"])
-                    .or_else(|| yaml_str(&m["name"]))
-                    .unwrap_or_default(),
-                author: yaml_str(&m["author"]).unwrap_or_default(),
-                description: yaml_str(&m["description"]).unwrap_or_default(),
-                ..PackMeta::default()
-            };
-        }
-        let file = path.join("package.yml");
-        let folder = if pack.meta.name.is_empty() {
-            path.file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default()
+        let manifest = if manifest.exists() {
+            Some((read(&manifest)?, manifest))
         } else {
-            pack.meta.name.clone()
+            None
         };
-        read_espanso_file(&read(&file)?, &file, &folder, &mut pack, &mut skipped)?;
+        let file = path.join("package.yml");
+        espanso_package(manifest, (read(&file)?, file), name_of(path, false))
     } else {
-        let folder = path
-            .file_stem()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        pack.meta.name = folder.clone();
-        read_espanso_file(&read(path)?, path, &folder, &mut pack, &mut skipped)?;
+        espanso_package(None, (read(path)?, path.to_path_buf()), name_of(path, true))
     }
-    Ok((pack, skipped))
+}
+
+/// Read an espanso package zipped (`package.yml` and `_manifest.yml`, at the top or in
+/// one folder), after the same archive checks as a `.qrpack`. Images inside the zip are
+/// not extracted: matches that use them are listed as skipped.
+pub fn read_espanso_zip<R: Read + Seek>(
+    input: R,
+    path: &Path,
+) -> Result<(Pack, Vec<Skipped>), crate::Error> {
+    let mut zip = zip::ZipArchive::new(input).map_err(|e| err(path, e.to_string()))?;
+    super::qrpack::check_archive(&mut zip, path)?;
+    let names: Vec<String> = zip
+        .file_names()
+        .filter_map(|n| n.ok().map(|n| n.into_owned()))
+        .collect();
+    let Some(package) = names
+        .iter()
+        .find(|n| n.rsplit('/').next() == Some("package.yml"))
+        .cloned()
+    else {
+        return Err(err(
+            path,
+            tr("压缩包里没有 package.yml", "no package.yml in the archive"),
+        )
+        .into());
+    };
+    let dir = package.trim_end_matches("package.yml").to_string();
+    let mut read = |name: &str| -> Result<String, InteropError> {
+        let mut buf = String::new();
+        zip.by_name(name)
+            .map_err(|e| err(path, e.to_string()))?
+            .take(super::table::MAX_FILE_BYTES as u64)
+            .read_to_string(&mut buf)
+            .map_err(|e| err(path, format!("{name}: {e}")))?;
+        Ok(buf)
+    };
+    let inner = |name: &str| path.join(name);
+    let manifest_name = format!("{dir}_manifest.yml");
+    let manifest = if names.contains(&manifest_name) {
+        Some((read(&manifest_name)?, inner(&manifest_name)))
+    } else {
+        None
+    };
+    let package = (read(&package)?, inner(&package));
+    let fallback = path
+        .file_stem()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    Ok(espanso_package(manifest, package, fallback)?)
 }
 
 /// Our placeholders in another tool's syntax; `None` when the text uses something the
@@ -808,6 +873,29 @@ matches:
             bodies(&again)[0].2,
             "亲，{日期} 已发货，单号 {剪贴板}，{{注意}}"
         );
+    }
+
+    #[test]
+    fn zipped_espanso_package() {
+        use std::io::Write;
+        let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        let o = zip::write::SimpleFileOptions::default();
+        w.start_file("shop/_manifest.yml", o).expect("start");
+        w.write_all(b"name: shop\ntitle: Shop replies\nversion: 0.1.0\n")
+            .expect("w");
+        w.start_file("shop/package.yml", o).expect("start");
+        w.write_all("matches:\n  - trigger: \":fh\"\n    replace: \"亲，已发货\"\n".as_bytes())
+            .expect("w");
+        let bytes = w.finish().expect("finish").into_inner();
+        let (pack, skipped) =
+            read_espanso_zip(std::io::Cursor::new(bytes), Path::new("shop.zip")).expect("read");
+        assert!(skipped.is_empty());
+        assert_eq!(pack.meta.name, "Shop replies");
+        assert_eq!(
+            bodies(&pack),
+            vec![("亲，已发货".into(), Some("fh".into()), "亲，已发货".into())]
+        );
+        assert_eq!(pack.snippets[0].folder, "Shop replies");
     }
 
     #[test]

@@ -499,7 +499,16 @@ pub fn read_path(path: &std::path::Path, format: Option<Format>) -> Result<ReadP
             Ok(ReadPack { pack, skipped })
         }
         Format::Espanso => {
-            let (pack, skipped) = interop::read_espanso(path)?;
+            let mut head = [0u8; 4];
+            let n = std::fs::File::open(path)
+                .and_then(|mut f| std::io::Read::read(&mut f, &mut head))
+                .unwrap_or(0);
+            let (pack, skipped) = if path.is_file() && qrpack::is_zip(&head[..n]) {
+                let file = std::fs::File::open(path).map_err(crate::Error::io(path))?;
+                interop::read_espanso_zip(std::io::BufReader::new(file), path)?
+            } else {
+                interop::read_espanso(path)?
+            };
             Ok(ReadPack { pack, skipped })
         }
         Format::Alfred => {
@@ -631,13 +640,20 @@ fn write_atomic(path: &std::path::Path, bytes: &[u8]) -> Result<()> {
 }
 
 /// A zip is an XLSX workbook when it has `xl/workbook.xml`, a `.qrpack` when it has
-/// `manifest.json`, an Alfred collection when it has `info.plist` or only JSON files.
+/// `manifest.json`, an Alfred collection when it has `info.plist`, a zipped espanso
+/// package when it has a `package.yml`.
 fn zip_kind(path: &std::path::Path) -> Result<Format> {
     let file = std::fs::File::open(path).map_err(crate::Error::io(path))?;
     Ok(match zip::ZipArchive::new(std::io::BufReader::new(file)) {
         Ok(z) if z.index_for_name("xl/workbook.xml").is_some() => Format::Xlsx,
         Ok(z) if z.index_for_name("manifest.json").is_some() => Format::Qrpack,
         Ok(z) if z.index_for_name("info.plist").is_some() => Format::Alfred,
+        Ok(z)
+            if z.file_names()
+                .any(|n| n.is_ok_and(|n| n.rsplit('/').next() == Some("package.yml"))) =>
+        {
+            Format::Espanso
+        }
         _ => Format::Qrpack,
     })
 }
