@@ -1,7 +1,8 @@
 //! `cargo xtask`: the project's own commands.
 //!
-//! * `cargo xtask run [-- ARGS]` — build and run QuickReply (for now the `qreply` CLI;
-//!   the first run imports the built-in replies into the personal library).
+//! * `cargo xtask run [-- ARGS]` — install what the desktop app needs, build the UI and the
+//!   app (release) and start it; the first start fills the library with the built-in
+//!   replies. `cargo xtask run cli [-- ARGS]` builds and runs the `qreply` CLI instead.
 //! * `cargo xtask test [--quick]` — every CI leg in order, stopping at the first red one.
 //! * `cargo xtask bench <search|packs|all>` — benchmarks (never part of the test run).
 //! * `cargo xtask setup` — install what the legs need (Debian/Ubuntu: apt).
@@ -19,8 +20,28 @@ fn root() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from("."))
 }
 
-/// Debian packages the test legs need.
-const TEST_PACKAGES: &[&str] = &["xvfb", "xclip"];
+/// Debian packages that building the desktop app (Tauri 2 on WebKitGTK) needs.
+const APP_PACKAGES: &[&str] = &[
+    "libwebkit2gtk-4.1-dev",
+    "build-essential",
+    "libxdo-dev",
+    "libssl-dev",
+    "libayatana-appindicator3-dev",
+    "librsvg2-dev",
+];
+/// Debian packages the test legs need besides those: a display, a window manager, key
+/// presses, the clipboard, WebDriver for WebKitGTK, screenshots, CJK glyphs.
+const TEST_PACKAGES: &[&str] = &[
+    "xvfb",
+    "openbox",
+    "xdotool",
+    "xclip",
+    "webkit2gtk-driver",
+    "imagemagick",
+    "fonts-noto-cjk",
+];
+/// The Windows compile check (leg 7) needs a MinGW linker toolchain (tauri-build runs windres).
+const WINDOWS_PACKAGES: &[&str] = &["gcc-mingw-w64-x86-64", "binutils-mingw-w64-x86-64"];
 /// And the benchmarks.
 const BENCH_PACKAGES: &[&str] = &["fzf"];
 
@@ -111,6 +132,75 @@ fn ensure_rust_components() -> Result<()> {
     Ok(())
 }
 
+fn npm() -> Command {
+    let mut c = Command::new("npm");
+    c.current_dir(root().join("ui"));
+    c.args(["--no-fund", "--no-audit"]);
+    c
+}
+
+/// Node.js and npm for the UI; Debian's own packages when they are missing.
+fn ensure_node() -> Result<()> {
+    if !have("npm") {
+        ensure_packages(&["nodejs", "npm"])?;
+    }
+    Ok(())
+}
+
+/// `npm ci` when `node_modules` is missing or older than the lock file, then the bundle
+/// (`ui/dist`) that the desktop app embeds.
+fn build_ui() -> Result<()> {
+    ensure_node()?;
+    let ui = root().join("ui");
+    let stamp = ui.join("node_modules/.package-lock.json");
+    let modified = |p: &Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
+    if modified(&stamp).is_none() || modified(&stamp) < modified(&ui.join("package-lock.json")) {
+        run("npm ci (ui)", npm().arg("ci"))?;
+    }
+    run("vite build (ui)", npm().args(["run", "build"]))
+}
+
+fn ensure_tauri_driver() -> Result<()> {
+    if !have("tauri-driver") {
+        run(
+            "cargo install tauri-driver",
+            cargo().args(["install", "tauri-driver", "--locked"]),
+        )?;
+    }
+    Ok(())
+}
+
+/// Leg 7: `cargo check` of the desktop app for Windows, skipped (with the reason) where
+/// the target or the MinGW toolchain cannot be installed.
+fn windows_check() -> Result<()> {
+    const TARGET: &str = "x86_64-pc-windows-gnu";
+    let installed = Command::new("rustup")
+        .args(["target", "list", "--installed"])
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).contains(TARGET));
+    if !installed
+        && !Command::new("rustup")
+            .args(["target", "add", TARGET])
+            .status()
+            .is_ok_and(|s| s.success())
+    {
+        eprintln!("skipped: the Rust target {TARGET} cannot be installed here");
+        return Ok(());
+    }
+    if let Err(e) = ensure_packages(WINDOWS_PACKAGES) {
+        eprintln!("skipped: the MinGW toolchain cannot be installed here ({e:#})");
+        return Ok(());
+    }
+    if !have("x86_64-w64-mingw32-windres") {
+        eprintln!("skipped: x86_64-w64-mingw32-windres is missing");
+        return Ok(());
+    }
+    run(
+        "cargo check (Windows)",
+        cargo().args(["check", "-p", "quickreply", "--target", TARGET]),
+    )
+}
+
 fn has_nextest() -> bool {
     cargo()
         .args(["nextest", "--version"])
@@ -121,9 +211,12 @@ fn has_nextest() -> bool {
 fn test(quick: bool) -> Result<()> {
     let start = Instant::now();
     ensure_rust_components()?;
+    ensure_packages(APP_PACKAGES)?;
     if !quick {
         ensure_packages(TEST_PACKAGES)?;
     }
+    // The desktop app embeds the UI bundle, so it is built before anything compiles.
+    build_ui()?;
     type Leg = Box<dyn Fn() -> Result<()>>;
     let legs: Vec<(&str, Leg)> = vec![
         (
@@ -164,6 +257,48 @@ fn test(quick: bool) -> Result<()> {
             }),
         ),
         (
+            "3. UI: type check, lint, unit tests",
+            Box::new(|| {
+                run("svelte-check (ui)", npm().args(["run", "check"]))?;
+                run("eslint (ui)", npm().args(["run", "lint"]))?;
+                run("vitest (ui)", npm().args(["run", "test"]))
+            }),
+        ),
+        (
+            "5. desktop end to end under Xvfb",
+            Box::new(|| {
+                ensure_tauri_driver()?;
+                run(
+                    "build the desktop app",
+                    cargo().args(["build", "-p", "quickreply"]),
+                )?;
+                let _ = std::fs::remove_dir_all(root().join("target/e2e"));
+                if has_nextest() {
+                    run(
+                        "desktop e2e (nextest)",
+                        cargo().args([
+                            "nextest",
+                            "run",
+                            "-p",
+                            "quickreply-e2e",
+                            "--run-ignored",
+                            "only",
+                            "--no-fail-fast",
+                            "--test-threads",
+                            "2",
+                        ]),
+                    )?;
+                } else {
+                    run(
+                        "desktop e2e",
+                        cargo().args(["test", "-p", "quickreply-e2e", "--", "--ignored"]),
+                    )?;
+                }
+                eprintln!("screenshots: {}", root().join("target/e2e").display());
+                Ok(())
+            }),
+        ),
+        (
             "6. built-in library: qreply lint snippets",
             Box::new(|| {
                 if !root().join("snippets").exists() {
@@ -184,6 +319,7 @@ fn test(quick: bool) -> Result<()> {
                 )
             }),
         ),
+        ("7. Windows compile check", Box::new(windows_check)),
     ];
     for (name, leg) in legs {
         if quick && !name.starts_with('1') && !name.starts_with('2') {
@@ -198,7 +334,27 @@ fn test(quick: bool) -> Result<()> {
     Ok(())
 }
 
+/// Build and start the desktop app (release), or with `cli` first the `qreply` CLI.
 fn run_app(args: &[String]) -> Result<()> {
+    if args.first().map(String::as_str) == Some("cli") {
+        return run_cli(&args[1..]);
+    }
+    ensure_packages(APP_PACKAGES)?;
+    build_ui()?;
+    run(
+        "build the desktop app (release)",
+        cargo().args(["build", "--release", "-p", "quickreply"]),
+    )?;
+    let status = Command::new(root().join("target/release/quickreply"))
+        .args(args)
+        .status()?;
+    if !status.success() {
+        bail!("quickreply exited with {status}");
+    }
+    Ok(())
+}
+
+fn run_cli(args: &[String]) -> Result<()> {
     run(
         "build qreply (release)",
         cargo().args(["build", "--release", "-p", "quickreply-cli"]),
@@ -331,11 +487,14 @@ fn main() -> ExitCode {
         }
         Some("bench") => bench(args.get(1).map_or("all", String::as_str)),
         Some("setup") => ensure_rust_components()
+            .and_then(|()| ensure_packages(APP_PACKAGES))
             .and_then(|()| ensure_packages(TEST_PACKAGES))
+            .and_then(|()| build_ui())
+            .and_then(|()| ensure_tauri_driver())
             .and_then(|()| ensure_packages(BENCH_PACKAGES)),
         _ => {
             eprintln!(
-                "usage: cargo xtask <run [-- ARGS] | test [--quick] | bench <search|packs|all> | setup>"
+                "usage: cargo xtask <run [cli] [-- ARGS] | test [--quick] | bench <search|packs|all> | setup>"
             );
             return ExitCode::from(2);
         }

@@ -10,7 +10,7 @@ use std::io::{BufRead, Read, Write};
 use std::path::Path;
 use std::process::{Command, Stdio};
 
-use anyhow::{Context, Result, anyhow, bail};
+use anyhow::{Result, anyhow, bail};
 use quickreply_core::Rendered;
 use quickreply_core::i18n::tr;
 
@@ -23,22 +23,11 @@ fn encode(part: &Rendered) -> String {
 }
 
 fn image_data(path: &Path) -> Result<arboard::ImageData<'static>> {
-    let img = image::ImageReader::open(path)
-        .and_then(|r| r.with_guessed_format())
-        .map_err(image::ImageError::IoError)
-        .and_then(|r| r.decode())
-        .with_context(|| {
-            tr(
-                format!("无法读取图片 {}", path.display()),
-                format!("cannot read image {}", path.display()),
-            )
-        })?
-        .into_rgba8();
-    let (w, h) = img.dimensions();
+    let img = quickreply_core::blob::decode_rgba(path)?;
     Ok(arboard::ImageData {
-        width: w as usize,
-        height: h as usize,
-        bytes: img.into_raw().into(),
+        width: img.width as usize,
+        height: img.height as usize,
+        bytes: img.pixels.into(),
     })
 }
 

@@ -111,6 +111,42 @@ pub fn read_image_file(path: &Path) -> Result<(Vec<u8>, ImageInfo)> {
     Ok((bytes, info))
 }
 
+/// Decoded pixels of an image file, 8-bit RGBA row by row (what clipboards take).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Rgba {
+    pub width: u32,
+    pub height: u32,
+    pub pixels: Vec<u8>,
+}
+
+/// Decode an image file to RGBA, with the same size limits as [`inspect_image`].
+pub fn decode_rgba(path: &Path) -> Result<Rgba> {
+    let bad = |e: String| Error::BadImage {
+        path: path.to_path_buf(),
+        reason: tr(
+            format!("图片无法解码：{e}"),
+            format!("the image cannot be decoded: {e}"),
+        ),
+    };
+    let mut reader = image::ImageReader::open(path)
+        .map_err(Error::io(path))?
+        .with_guessed_format()
+        .map_err(Error::io(path))?;
+    let mut limits = image::Limits::default();
+    limits.max_alloc = Some(MAX_IMAGE_PIXELS * 4 + 1024 * 1024);
+    reader.limits(limits);
+    let img = reader
+        .decode()
+        .map_err(|e| bad(e.to_string()))?
+        .into_rgba8();
+    let (width, height) = img.dimensions();
+    Ok(Rgba {
+        width,
+        height,
+        pixels: img.into_raw(),
+    })
+}
+
 /// The blob directory.
 #[derive(Clone, Debug)]
 pub struct BlobDir {

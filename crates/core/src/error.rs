@@ -62,6 +62,10 @@ pub enum Error {
     Interop(#[from] crate::packs::interop::InteropError),
     #[error("{}", tr(format!("{}：无法识别的格式（支持：话术源文件夹、.qrpack、CSV、XLSX、espanso、Raycast、Alfred、TextExpander、纯文本）", _0.display()), format!("{}: unrecognised format (supported: a source pack folder, .qrpack, CSV, XLSX, espanso, Raycast, Alfred, TextExpander, plain text)", _0.display())))]
     UnknownFormat(PathBuf),
+    #[error("{}", tr(format!("设置文件 {} 无法读取：{_1}", _0.display()), format!("the settings file {} cannot be read: {_1}", _0.display())))]
+    BadSettings(PathBuf, String),
+    #[error("{}", tr(format!("设置无效：{_0}"), format!("invalid settings: {_0}")))]
+    InvalidSettings(String),
 }
 
 impl Error {

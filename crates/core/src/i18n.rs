@@ -3,7 +3,7 @@
 //! The language is chosen once per process: `QUICKREPLY_LANG` (`zh-CN`, `en`) wins, then
 //! `LC_ALL`, `LC_MESSAGES` and `LANG` (`en*` → English); anything else is Chinese.
 
-use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU8, Ordering};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Lang {
@@ -11,7 +11,8 @@ pub enum Lang {
     En,
 }
 
-static LANG: OnceLock<Lang> = OnceLock::new();
+/// 0: not chosen yet, 1: Chinese, 2: English.
+static LANG: AtomicU8 = AtomicU8::new(0);
 
 fn from_env() -> Lang {
     let pick = |v: &str| {
@@ -41,13 +42,35 @@ fn from_env() -> Lang {
 
 /// The process's language.
 pub fn lang() -> Lang {
-    *LANG.get_or_init(from_env)
+    match LANG.load(Ordering::Relaxed) {
+        1 => Lang::Zh,
+        2 => Lang::En,
+        _ => {
+            let l = from_env();
+            // Another thread may have chosen meanwhile; its choice wins.
+            let _ = LANG.compare_exchange(0, code(l), Ordering::Relaxed, Ordering::Relaxed);
+            lang()
+        }
+    }
+}
+
+fn code(l: Lang) -> u8 {
+    match l {
+        Lang::Zh => 1,
+        Lang::En => 2,
+    }
 }
 
 /// Fix the process's language before anything is printed (e.g. from a `--lang` flag).
 /// Returns false if it had already been chosen.
 pub fn set_lang(l: Lang) -> bool {
-    LANG.set(l).is_ok()
+    LANG.compare_exchange(0, code(l), Ordering::Relaxed, Ordering::Relaxed)
+        .is_ok()
+}
+
+/// Switch the language of a running process (the desktop app's language setting).
+pub fn switch_lang(l: Lang) {
+    LANG.store(code(l), Ordering::Relaxed);
 }
 
 /// Pick the message in the process's language.

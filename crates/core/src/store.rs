@@ -1081,6 +1081,31 @@ impl Store {
         Ok(())
     }
 
+    /// The search boost a reply earns from its use (fires in the last 30 days, recency),
+    /// as the search index holds it.
+    pub fn boost_of(&self, id: Uuid) -> Result<u32> {
+        let since = (Utc::now() - chrono::Duration::days(30))
+            .format("%Y-%m-%d")
+            .to_string();
+        let (fires, last): (i64, Option<i64>) = self.conn.query_row(
+            "SELECT ifnull(sum(count), 0), max(last_at) FROM usage WHERE snippet_id = ?1 AND day > ?2",
+            params![id.to_string(), since],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        Ok(usage_boost(
+            fires.max(0) as u64,
+            last.map(|l| (now_ms() - l) / 1000),
+        ))
+    }
+
+    /// A number that changes whenever another connection (the CLI, a sync) commits to the
+    /// database, so that a long-running app knows when to reload its search index.
+    pub fn data_version(&self) -> Result<i64> {
+        Ok(self
+            .conn
+            .query_row("PRAGMA data_version", [], |r| r.get(0))?)
+    }
+
     /// Fires of a reply in the last `days` days.
     pub fn fires(&self, id: Uuid, days: i64) -> Result<u64> {
         let since = (Utc::now() - chrono::Duration::days(days))

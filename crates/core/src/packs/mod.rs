@@ -625,7 +625,7 @@ pub fn write_qrpack(
 
 /// Write a file atomically: its folder is created, the bytes go to a temporary file
 /// beside it, which is then renamed into place (a crash leaves the old file or the new).
-fn write_atomic(path: &std::path::Path, bytes: &[u8]) -> Result<()> {
+pub(crate) fn write_atomic(path: &std::path::Path, bytes: &[u8]) -> Result<()> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).map_err(crate::Error::io(dir))?;
     }

@@ -1,0 +1,393 @@
+//! The desktop app's settings: hotkeys, pasting, window mode, language, theme, favourites
+//! and per-app profiles. Kept as `settings.json` beside the store; written atomically.
+//!
+//! Decisions: unknown keys in the file are ignored and missing ones take their defaults,
+//! so an older or newer app reads the file it finds; a file that is not JSON at all is an
+//! error (the app then starts with defaults and says so, it never overwrites it silently).
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::i18n::tr;
+use crate::{Error, Result};
+
+/// Popup (appears at the active window, hides after firing) or docked (a sidebar glued to
+/// the chat window's edge).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum WindowMode {
+    #[default]
+    Popup,
+    Docked,
+}
+
+/// Which edge of the chat window the docked panel sits on.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DockSide {
+    #[default]
+    Right,
+    Left,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Theme {
+    #[default]
+    System,
+    Light,
+    Dark,
+}
+
+/// A reply with its own global hotkey.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Favourite {
+    pub hotkey: String,
+    pub snippet: Uuid,
+}
+
+/// A chat app recognised by its window class or process name.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct Profile {
+    pub name: String,
+    /// Matched case-insensitively against the window's class, instance and process name;
+    /// a pattern matches when it is contained in one of them.
+    pub matches: Vec<String>,
+    /// Libraries whose replies rank first in this app (names), in order.
+    pub libraries: Vec<String>,
+    /// Folders (paths) whose replies rank first in this app.
+    pub folders: Vec<String>,
+    /// Overrides the global auto-paste setting in this app.
+    pub auto_paste: Option<bool>,
+}
+
+impl Profile {
+    fn builtin(name: &str, matches: &[&str]) -> Profile {
+        Profile {
+            name: name.to_string(),
+            matches: matches.iter().map(|s| s.to_string()).collect(),
+            ..Profile::default()
+        }
+    }
+
+    /// Whether a window with this class / instance / process name belongs to the app.
+    pub fn matches(&self, names: &[&str]) -> bool {
+        self.matches.iter().any(|pat| {
+            let pat = pat.to_lowercase();
+            !pat.is_empty() && names.iter().any(|n| n.to_lowercase().contains(&pat))
+        })
+    }
+}
+
+/// The chat apps known out of the box (class names as seen on Linux ports and under Wine
+/// on X11, and the Windows process names).
+pub fn builtin_profiles() -> Vec<Profile> {
+    vec![
+        Profile::builtin("微信 WeChat", &["wechat", "weixin"]),
+        Profile::builtin("企业微信 WeCom", &["wxwork", "wecom"]),
+        Profile::builtin(
+            "千牛/旺旺 Qianniu",
+            &["aliworkbench", "qianniu", "aliim", "wangwang"],
+        ),
+        Profile::builtin("QQ", &["qq.exe", "tencent qq", "linuxqq"]),
+        Profile::builtin("钉钉 DingTalk", &["dingtalk"]),
+        Profile::builtin("飞书 Feishu", &["feishu", "lark"]),
+        Profile::builtin("京东咚咚 JD", &["dongdong", "jdmall"]),
+        Profile::builtin("拼多多 Pinduoduo", &["pinduoduo", "pddworkbench"]),
+    ]
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct Settings {
+    /// Shows and hides the panel.
+    pub hotkey: String,
+    /// Puts the next part of a queued multi-part reply on the clipboard.
+    pub next_part_hotkey: String,
+    /// Paste into the chat window after firing (simulated Ctrl+V).
+    pub auto_paste: bool,
+    /// Press Enter after pasting (sends the message).
+    pub press_enter: bool,
+    /// Put the previous clipboard content back after pasting.
+    pub restore_clipboard: bool,
+    pub mode: WindowMode,
+    pub dock_side: DockSide,
+    /// `zh-CN` or `en`.
+    pub language: String,
+    pub theme: Theme,
+    /// Start with the system (hidden in the tray).
+    pub start_at_login: bool,
+    /// While paused, global hotkeys other than the panel toggle do nothing.
+    pub paused: bool,
+    pub favourites: Vec<Favourite>,
+    pub profiles: Vec<Profile>,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            hotkey: "Ctrl+Alt+Space".into(),
+            next_part_hotkey: "Ctrl+Alt+N".into(),
+            auto_paste: false,
+            press_enter: false,
+            restore_clipboard: false,
+            mode: WindowMode::Popup,
+            dock_side: DockSide::Right,
+            language: "zh-CN".into(),
+            theme: Theme::System,
+            start_at_login: false,
+            paused: false,
+            favourites: Vec::new(),
+            profiles: builtin_profiles(),
+        }
+    }
+}
+
+/// Modifier names accepted in hotkeys, with their canonical spelling.
+const MODIFIERS: &[(&str, &str)] = &[
+    ("ctrl", "Ctrl"),
+    ("control", "Ctrl"),
+    ("alt", "Alt"),
+    ("option", "Alt"),
+    ("shift", "Shift"),
+    ("super", "Super"),
+    ("meta", "Super"),
+    ("cmd", "Super"),
+    ("win", "Super"),
+];
+
+/// Normalise a hotkey such as `ctrl + alt + space` to `Ctrl+Alt+Space`. A hotkey needs at
+/// least one modifier (a bare key would swallow typing everywhere) and exactly one key.
+pub fn normalize_hotkey(s: &str) -> Result<String> {
+    let bad = |why: String| Error::InvalidSettings(why);
+    let mut mods: Vec<&str> = Vec::new();
+    let mut key: Option<String> = None;
+    for raw in s.split('+').map(str::trim) {
+        if raw.is_empty() {
+            return Err(bad(tr(
+                format!("快捷键「{s}」格式不对，例如 Ctrl+Alt+Space"),
+                format!("hotkey \"{s}\" is malformed; write it like Ctrl+Alt+Space"),
+            )));
+        }
+        let lower = raw.to_lowercase();
+        if let Some((_, m)) = MODIFIERS.iter().find(|(n, _)| *n == lower) {
+            if !mods.contains(m) {
+                mods.push(m);
+            }
+            continue;
+        }
+        if key.is_some() {
+            return Err(bad(tr(
+                format!("快捷键「{s}」只能有一个主键"),
+                format!("hotkey \"{s}\" has more than one key"),
+            )));
+        }
+        let k = match lower.as_str() {
+            "space" | "enter" | "tab" | "escape" | "esc" | "backspace" | "up" | "down" | "left"
+            | "right" | "home" | "end" | "pageup" | "pagedown" | "insert" | "delete" => {
+                let mut c = lower.chars();
+                c.next()
+                    .map(|f| f.to_uppercase().collect::<String>() + c.as_str())
+                    .unwrap_or_default()
+            }
+            k if k.len() == 1 && k.chars().all(|c| c.is_ascii_alphanumeric()) => k.to_uppercase(),
+            k if k.starts_with('f')
+                && k[1..].parse::<u8>().is_ok_and(|n| (1..=24).contains(&n)) =>
+            {
+                k.to_uppercase()
+            }
+            _ => {
+                return Err(bad(tr(
+                    format!("快捷键「{s}」里的「{raw}」不是可用的按键"),
+                    format!("\"{raw}\" in hotkey \"{s}\" is not a usable key"),
+                )));
+            }
+        };
+        key = Some(k);
+    }
+    let Some(key) = key else {
+        return Err(bad(tr(
+            format!("快捷键「{s}」缺少主键"),
+            format!("hotkey \"{s}\" has no key besides the modifiers"),
+        )));
+    };
+    if mods.is_empty() {
+        return Err(bad(tr(
+            format!("快捷键「{s}」至少要有一个修饰键（Ctrl、Alt、Shift 或 Super）"),
+            format!("hotkey \"{s}\" needs at least one modifier (Ctrl, Alt, Shift or Super)"),
+        )));
+    }
+    let order = ["Ctrl", "Alt", "Shift", "Super"];
+    mods.sort_by_key(|m| order.iter().position(|o| o == m));
+    let mut out = mods.join("+");
+    out.push('+');
+    out.push_str(&key);
+    Ok(out)
+}
+
+impl Settings {
+    /// Check and normalise: hotkeys well formed and all different, language known,
+    /// profiles named.
+    pub fn validated(mut self) -> Result<Settings> {
+        self.hotkey = normalize_hotkey(&self.hotkey)?;
+        self.next_part_hotkey = normalize_hotkey(&self.next_part_hotkey)?;
+        for f in &mut self.favourites {
+            f.hotkey = normalize_hotkey(&f.hotkey)?;
+        }
+        let mut seen: Vec<&str> = vec![&self.hotkey];
+        for k in
+            std::iter::once(&self.next_part_hotkey).chain(self.favourites.iter().map(|f| &f.hotkey))
+        {
+            if seen.contains(&k.as_str()) {
+                return Err(Error::InvalidSettings(tr(
+                    format!("快捷键 {k} 被设置了两次"),
+                    format!("hotkey {k} is assigned twice"),
+                )));
+            }
+            seen.push(k);
+        }
+        if !matches!(self.language.as_str(), "zh-CN" | "en") {
+            return Err(Error::InvalidSettings(tr(
+                format!("不支持的语言「{}」（可选 zh-CN、en）", self.language),
+                format!("unsupported language \"{}\" (zh-CN or en)", self.language),
+            )));
+        }
+        if let Some(p) = self.profiles.iter().find(|p| p.name.trim().is_empty()) {
+            return Err(Error::InvalidSettings(tr(
+                format!("应用配置（匹配 {}）缺少名称", p.matches.join("、")),
+                format!(
+                    "an app profile (matching {}) has no name",
+                    p.matches.join(", ")
+                ),
+            )));
+        }
+        Ok(self)
+    }
+
+    /// The profile of a window, by its class / instance / process names.
+    pub fn profile_for(&self, names: &[&str]) -> Option<&Profile> {
+        self.profiles.iter().find(|p| p.matches(names))
+    }
+
+    /// Read `path`; a missing file gives the defaults.
+    pub fn load(path: &Path) -> Result<Settings> {
+        let text = match std::fs::read_to_string(path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Settings::default()),
+            Err(e) => return Err(Error::io(path)(e)),
+        };
+        let s: Settings = serde_json::from_str(&text)
+            .map_err(|e| Error::BadSettings(path.to_path_buf(), e.to_string()))?;
+        s.validated()
+    }
+
+    /// Validate and write atomically.
+    pub fn save(&self, path: &Path) -> Result<Settings> {
+        let s = self.clone().validated()?;
+        let json = serde_json::to_vec_pretty(&s)
+            .map_err(|e| Error::BadSettings(path.to_path_buf(), e.to_string()))?;
+        crate::packs::write_atomic(path, &json)?;
+        Ok(s)
+    }
+}
+
+/// Where the settings of a data directory live.
+pub fn settings_path(data_dir: &Path) -> PathBuf {
+    data_dir.join("settings.json")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hotkeys_normalise() {
+        assert_eq!(
+            normalize_hotkey("ctrl + alt + space").ok().as_deref(),
+            Some("Ctrl+Alt+Space")
+        );
+        assert_eq!(
+            normalize_hotkey("alt+Control+1").ok().as_deref(),
+            Some("Ctrl+Alt+1")
+        );
+        assert_eq!(
+            normalize_hotkey("Super+f12").ok().as_deref(),
+            Some("Super+F12")
+        );
+        for bad in [
+            "Space", "Ctrl+Alt", "Ctrl+A+B", "Ctrl++A", "Ctrl+€", "Ctrl+F25",
+        ] {
+            assert!(normalize_hotkey(bad).is_err(), "{bad} should be rejected");
+        }
+    }
+
+    #[test]
+    fn duplicate_hotkeys_are_rejected() {
+        let mut s = Settings::default();
+        s.favourites.push(Favourite {
+            hotkey: "alt+ctrl+space".into(),
+            snippet: Uuid::nil(),
+        });
+        let e = s
+            .validated()
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(e.contains("Ctrl+Alt+Space"), "{e}");
+    }
+
+    #[test]
+    fn profiles_match_window_names() {
+        let s = Settings::default();
+        assert_eq!(
+            s.profile_for(&["WeChat", "wechat"])
+                .map(|p| p.name.as_str()),
+            Some("微信 WeChat")
+        );
+        assert_eq!(
+            s.profile_for(&["aliworkbench.exe"])
+                .map(|p| p.name.as_str()),
+            Some("千牛/旺旺 Qianniu")
+        );
+        assert!(s.profile_for(&["xterm", "XTerm"]).is_none());
+    }
+
+    #[test]
+    fn load_and_save_round_trip_and_keep_unknown_files_safe() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = settings_path(dir.path());
+        assert_eq!(Settings::load(&path).ok(), Some(Settings::default()));
+        let s = Settings {
+            auto_paste: true,
+            hotkey: "alt+ctrl+q".into(),
+            ..Settings::default()
+        };
+        let saved = s.save(&path).expect("save");
+        assert_eq!(saved.hotkey, "Ctrl+Alt+Q");
+        assert_eq!(Settings::load(&path).ok(), Some(saved));
+        // Partial files fill in defaults; broken ones are an error, left as they are.
+        std::fs::write(&path, r#"{"autoPaste": true, "futureKey": 1}"#).expect("write");
+        let s = Settings::load(&path).expect("partial");
+        assert!(s.auto_paste);
+        assert_eq!(s.hotkey, "Ctrl+Alt+Space");
+        std::fs::write(&path, "{not json").expect("write");
+        assert!(matches!(Settings::load(&path), Err(Error::BadSettings(..))));
+        assert_eq!(
+            std::fs::read_to_string(&path).ok().as_deref(),
+            Some("{not json")
+        );
+        // An invalid save changes nothing on disk.
+        let bad = Settings {
+            language: "fr".into(),
+            ..Settings::default()
+        };
+        assert!(bad.save(&path).is_err());
+        assert_eq!(
+            std::fs::read_to_string(&path).ok().as_deref(),
+            Some("{not json")
+        );
+    }
+}

@@ -1,0 +1,543 @@
+//! The app's state and what the panel does with it. Tauri commands (`commands.rs`),
+//! global hotkeys and the tray all call into here; the logic itself lives in `core`.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::{Mutex, MutexGuard};
+use std::time::Duration;
+
+use anyhow::{Result, anyhow};
+use quickreply_core::fire::{Queue, Step, prefer};
+use quickreply_core::i18n::{Lang, switch_lang, tr};
+use quickreply_core::proto::{LibraryKind, Part};
+use quickreply_core::settings::{Settings, WindowMode, settings_path};
+use quickreply_core::{Rendered, SearchIndex, Snippet, Store};
+use serde::Serialize;
+use tauri::{AppHandle, Emitter, Manager, PhysicalPosition, PhysicalSize, WebviewWindow};
+use uuid::Uuid;
+
+use crate::clipboard::Clipboard;
+use crate::platform::{Desktop, WindowInfo};
+
+pub const PANEL: &str = "panel";
+
+pub struct Inner {
+    pub store: Store,
+    index: SearchIndex,
+    index_version: i64,
+    pub settings: Settings,
+    pub queue: Queue,
+    /// The chat window the panel serves (the active one when it was opened or docked).
+    pub target: Option<WindowInfo>,
+}
+
+pub struct App {
+    pub data_dir: PathBuf,
+    inner: Mutex<Inner>,
+    pub desktop: Mutex<Option<Box<dyn Desktop>>>,
+    /// Why there is no desktop integration, for the settings window.
+    pub desktop_note: Option<String>,
+    pub clipboard: Clipboard,
+    /// A problem found at start-up (an unreadable settings file), shown once in the panel.
+    pub startup_note: Mutex<Option<String>>,
+}
+
+/// A search hit as the panel lists it.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HitView {
+    pub id: String,
+    pub title: String,
+    pub code: Option<String>,
+    pub folder: String,
+    pub library: String,
+    pub team: bool,
+    /// The first text part, one line, variables as written.
+    pub preview: String,
+    /// `text` / `image` per part, in order.
+    pub parts: Vec<&'static str>,
+    pub favourite: Option<String>,
+}
+
+/// A rendered part for the panel's preview.
+#[derive(Clone, Debug, Serialize)]
+#[serde(tag = "kind", rename_all = "camelCase")]
+pub enum PartView {
+    Text { text: String },
+    Image { width: u32, height: u32 },
+}
+
+/// What a fire did.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FireOutcome {
+    pub title: String,
+    /// The part now on the clipboard (1-based) and the count; with auto-paste every part
+    /// was pasted and `index == total`.
+    pub index: usize,
+    pub total: usize,
+    pub pasted: bool,
+}
+
+/// What the panel shows around the list.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PanelState {
+    pub settings: Settings,
+    pub queue_title: String,
+    pub queue_index: usize,
+    pub queue_total: usize,
+    pub target_title: Option<String>,
+    pub target_id: Option<u64>,
+    pub profile: Option<String>,
+    pub desktop_note: Option<String>,
+    pub note: Option<String>,
+    pub count: usize,
+}
+
+fn lang_of(settings: &Settings) -> Lang {
+    if settings.language == "en" {
+        Lang::En
+    } else {
+        Lang::Zh
+    }
+}
+
+impl App {
+    /// Open the store (seeding it with the built-in replies on first run) and the settings.
+    pub fn open(data_dir: PathBuf) -> Result<App> {
+        let mut startup_note = None;
+        let settings = match Settings::load(&settings_path(&data_dir)) {
+            Ok(s) => s,
+            Err(e) => {
+                startup_note = Some(e.to_string());
+                Settings::default()
+            }
+        };
+        switch_lang(lang_of(&settings));
+        let mut store = Store::open(&data_dir)?;
+        if store.is_empty()? {
+            let lang = if settings.language == "en" {
+                "en"
+            } else {
+                "zh-CN"
+            };
+            if let Some(pack) = quickreply_core::builtin::pack(lang) {
+                let lib = store.library(quickreply_core::store::PERSONAL)?;
+                quickreply_core::packs::import(
+                    &mut store,
+                    &pack?,
+                    &lib,
+                    quickreply_core::packs::Policy::KeepBoth,
+                )?;
+            }
+        }
+        let index = store.search_index()?;
+        let index_version = store.data_version()?;
+        let (desktop, desktop_note) = match crate::platform::connect() {
+            Ok(d) => (Some(d), None),
+            Err(e) => (None, Some(e)),
+        };
+        Ok(App {
+            data_dir,
+            inner: Mutex::new(Inner {
+                store,
+                index,
+                index_version,
+                settings,
+                queue: Queue::default(),
+                target: None,
+            }),
+            desktop: Mutex::new(desktop),
+            desktop_note,
+            clipboard: Clipboard::default(),
+            startup_note: Mutex::new(startup_note),
+        })
+    }
+
+    pub fn lock(&self) -> Result<MutexGuard<'_, Inner>> {
+        self.inner
+            .lock()
+            .map_err(|_| anyhow!("state lock poisoned"))
+    }
+
+    pub fn with_desktop<T>(&self, f: impl FnOnce(&mut dyn Desktop) -> T) -> Option<T> {
+        let mut d = self.desktop.lock().ok()?;
+        d.as_mut().map(|d| f(d.as_mut()))
+    }
+
+    pub fn settings(&self) -> Settings {
+        self.lock().map(|i| i.settings.clone()).unwrap_or_default()
+    }
+
+    pub fn state(&self) -> Result<PanelState> {
+        let inner = self.lock()?;
+        let (i, n) = inner.queue.position();
+        let profile = inner.target.as_ref().and_then(|t| {
+            inner
+                .settings
+                .profile_for(&t.name_refs())
+                .map(|p| p.name.clone())
+        });
+        Ok(PanelState {
+            settings: inner.settings.clone(),
+            queue_title: inner.queue.title.clone(),
+            queue_index: i,
+            queue_total: n,
+            target_title: inner.target.as_ref().map(|t| t.title.clone()),
+            target_id: inner.target.as_ref().map(|t| t.id),
+            profile,
+            desktop_note: self.desktop_note.clone(),
+            note: self.startup_note.lock().ok().and_then(|mut n| n.take()),
+            count: inner.index.len(),
+        })
+    }
+
+    /// Reload the search index when another process (the CLI, a sync) changed the store.
+    pub fn refresh(&self) -> Result<()> {
+        let mut inner = self.lock()?;
+        let v = inner.store.data_version()?;
+        if v != inner.index_version {
+            inner.index = inner.store.search_index()?;
+            inner.index_version = v;
+        }
+        Ok(())
+    }
+
+    pub fn search(&self, query: &str) -> Result<Vec<HitView>> {
+        const SHOWN: usize = 20;
+        let inner = self.lock()?;
+        let profile = inner
+            .target
+            .as_ref()
+            .and_then(|t| inner.settings.profile_for(&t.name_refs()))
+            .cloned();
+        let wanted = if profile.is_some() { SHOWN * 2 } else { SHOWN };
+        let hits = inner.index.search(query.trim(), None, wanted);
+        let mut scored: Vec<(u32, Snippet)> = Vec::with_capacity(hits.len());
+        for h in hits {
+            scored.push((h.score, inner.store.snippet(h.key)?));
+        }
+        prefer(&mut scored, profile.as_ref());
+        scored.truncate(SHOWN);
+        let favs = &inner.settings.favourites;
+        Ok(scored
+            .into_iter()
+            .map(|(_, s)| HitView {
+                id: s.id.to_string(),
+                preview: s
+                    .parts
+                    .iter()
+                    .find_map(Part::text)
+                    .map(|t| t.split_whitespace().collect::<Vec<_>>().join(" "))
+                    .map(|t| t.chars().take(90).collect())
+                    .unwrap_or_default(),
+                parts: s
+                    .parts
+                    .iter()
+                    .map(|p| match p {
+                        Part::Text { .. } => "text",
+                        Part::Image { .. } => "image",
+                    })
+                    .collect(),
+                favourite: favs
+                    .iter()
+                    .find(|f| f.snippet == s.id)
+                    .map(|f| f.hotkey.clone()),
+                team: inner
+                    .store
+                    .library(&s.library)
+                    .map(|l| l.kind == LibraryKind::Team)
+                    .unwrap_or(false),
+                title: s.title,
+                code: s.code,
+                folder: s.folder,
+                library: s.library,
+            })
+            .collect())
+    }
+
+    pub fn prompts(&self, id: Uuid) -> Result<Vec<String>> {
+        let inner = self.lock()?;
+        let s = inner.store.snippet(id)?;
+        Ok(Store::prompts_of(&s)?)
+    }
+
+    fn render(
+        &self,
+        id: Uuid,
+        answers: &HashMap<String, String>,
+    ) -> Result<(Snippet, Vec<Rendered>)> {
+        let inner = self.lock()?;
+        let s = inner.store.snippet(id)?;
+        let clip = || self.clipboard.text();
+        let parts = inner.store.render(&s, answers, Some(&clip))?;
+        Ok((s, parts))
+    }
+
+    pub fn preview(&self, id: Uuid, answers: &HashMap<String, String>) -> Result<Vec<PartView>> {
+        let (_, parts) = self.render(id, answers)?;
+        Ok(parts
+            .into_iter()
+            .map(|p| match p {
+                Rendered::Text(text) => PartView::Text { text },
+                Rendered::Image { width, height, .. } => PartView::Image { width, height },
+            })
+            .collect())
+    }
+
+    /// Fire a reply: render it, count it, put its first part on the clipboard (or paste
+    /// every part into the target window with auto-paste).
+    pub fn fire(
+        &self,
+        app: &AppHandle,
+        id: Uuid,
+        answers: &HashMap<String, String>,
+    ) -> Result<FireOutcome> {
+        let (snippet, parts) = self.render(id, answers)?;
+        if parts.is_empty() {
+            return Err(anyhow!(tr("这条话术没有内容", "this reply is empty")));
+        }
+        let (auto_paste, press_enter, restore, popup, target) = {
+            let mut inner = self.lock()?;
+            inner.store.record_fire(id)?;
+            let boost = inner.store.boost_of(id)?;
+            inner.index.set_boost(id, boost);
+            inner.queue = Queue::new(id, snippet.title.clone(), parts);
+            let target = inner.target.clone();
+            let profile_paste = target
+                .as_ref()
+                .and_then(|t| inner.settings.profile_for(&t.name_refs()))
+                .and_then(|p| p.auto_paste);
+            (
+                profile_paste.unwrap_or(inner.settings.auto_paste) && self.desktop_note.is_none(),
+                inner.settings.press_enter,
+                inner.settings.restore_clipboard,
+                inner.settings.mode == WindowMode::Popup,
+                target,
+            )
+        };
+        if popup {
+            hide_panel_window(app);
+        }
+        if auto_paste && let Some(target) = target {
+            let steps = self.lock()?.queue.drain();
+            let outcome = FireOutcome {
+                title: snippet.title,
+                index: steps.len(),
+                total: steps.len(),
+                pasted: true,
+            };
+            let handle = app.clone();
+            std::thread::spawn(move || {
+                let app = handle.state::<App>();
+                if let Err(e) = app.paste_steps(target.id, &steps, press_enter, restore) {
+                    let _ = handle.emit("fire-error", e.to_string());
+                }
+            });
+            return Ok(outcome);
+        }
+        let step = self.lock()?.queue.take();
+        let Some(step) = step else {
+            return Err(anyhow!(tr("这条话术没有内容", "this reply is empty")));
+        };
+        self.clipboard.put(&step.part)?;
+        if popup && let Some(t) = target {
+            self.with_desktop(|d| d.activate(t.id));
+        }
+        Ok(FireOutcome {
+            title: snippet.title,
+            index: step.index,
+            total: step.total,
+            pasted: false,
+        })
+    }
+
+    fn paste_steps(
+        &self,
+        target: u64,
+        steps: &[Step],
+        press_enter: bool,
+        restore: bool,
+    ) -> Result<()> {
+        let saved = restore.then(|| self.clipboard.save());
+        self.with_desktop(|d| d.activate(target)).transpose()?;
+        std::thread::sleep(Duration::from_millis(80));
+        for (i, step) in steps.iter().enumerate() {
+            if i > 0 {
+                // Let the chat app fetch the previous part before the clipboard changes.
+                std::thread::sleep(Duration::from_millis(250));
+            }
+            self.clipboard.put(&step.part)?;
+            self.with_desktop(|d| d.paste(press_enter)).transpose()?;
+        }
+        if let Some(saved) = saved {
+            std::thread::sleep(Duration::from_millis(400));
+            self.clipboard.restore(saved)?;
+        }
+        Ok(())
+    }
+
+    /// The next part of the queued reply onto the clipboard.
+    pub fn next_part(&self) -> Result<Option<FireOutcome>> {
+        let step = {
+            let mut inner = self.lock()?;
+            let title = inner.queue.title.clone();
+            inner.queue.take().map(|s| (title, s))
+        };
+        let Some((title, step)) = step else {
+            return Ok(None);
+        };
+        self.clipboard.put(&step.part)?;
+        Ok(Some(FireOutcome {
+            title,
+            index: step.index,
+            total: step.total,
+            pasted: false,
+        }))
+    }
+
+    pub fn save_settings(&self, new: Settings) -> Result<Settings> {
+        let saved = new.save(&settings_path(&self.data_dir))?;
+        switch_lang(lang_of(&saved));
+        self.lock()?.settings = saved.clone();
+        Ok(saved)
+    }
+}
+
+pub fn panel(app: &AppHandle) -> Option<WebviewWindow> {
+    app.get_webview_window(PANEL)
+}
+
+pub fn hide_panel_window(app: &AppHandle) {
+    if let Some(w) = panel(app) {
+        let _ = w.hide();
+    }
+}
+
+/// Where the popup panel appears: near the right edge inside the target window, or in
+/// the middle of the screen when there is none.
+fn popup_position(
+    target: Option<&WindowInfo>,
+    size: PhysicalSize<u32>,
+    screen: PhysicalSize<u32>,
+) -> PhysicalPosition<i32> {
+    let (w, h) = (size.width as i32, size.height as i32);
+    let (sw, sh) = (screen.width as i32, screen.height as i32);
+    let (x, y) = match target {
+        Some(t) if t.width > 0 => (t.x + t.width as i32 - w - 24, t.y + 48),
+        _ => ((sw - w) / 2, (sh - h) / 3),
+    };
+    PhysicalPosition::new(x.clamp(0, (sw - w).max(0)), y.clamp(0, (sh - h).max(0)))
+}
+
+/// Show the panel for the window that is active now.
+pub fn show_panel(app: &AppHandle) -> Result<()> {
+    let state = app.state::<App>();
+    let active = state.with_desktop(|d| d.active_window()).flatten();
+    let docked = {
+        let mut inner = state.lock()?;
+        if let Some(a) = active.filter(|a| !a.is_own()) {
+            inner.target = Some(a);
+        }
+        inner.settings.mode == WindowMode::Docked
+    };
+    state.refresh()?;
+    let Some(w) = panel(app) else {
+        return Err(anyhow!("the panel window is missing"));
+    };
+    if !docked {
+        let size = w.outer_size()?;
+        let screen = w
+            .current_monitor()?
+            .or(w.primary_monitor()?)
+            .map(|m| *m.size())
+            .unwrap_or(PhysicalSize::new(1280, 800));
+        let target = state.lock()?.target.clone();
+        w.set_position(popup_position(target.as_ref(), size, screen))?;
+    }
+    w.show()?;
+    w.set_focus()?;
+    app.emit("panel-shown", state.state()?)?;
+    // Make sure the window manager gives the new window the focus (it is mapped by the
+    // event loop after this returns).
+    let handle = app.clone();
+    std::thread::spawn(move || {
+        let state = handle.state::<App>();
+        for _ in 0..20 {
+            std::thread::sleep(Duration::from_millis(25));
+            if state.with_desktop(|d| d.focus_own()).and_then(Result::ok) == Some(true) {
+                break;
+            }
+        }
+    });
+    Ok(())
+}
+
+pub fn toggle_panel(app: &AppHandle) -> Result<()> {
+    let visible = panel(app)
+        .map(|w| w.is_visible().unwrap_or(false))
+        .unwrap_or(false);
+    // The window manager's word on the focus (GTK learns of it a little later).
+    let focused = app
+        .state::<App>()
+        .with_desktop(|d| d.active_window())
+        .map(|a| a.is_some_and(|a| a.is_own()))
+        .unwrap_or_else(|| panel(app).is_some_and(|w| w.is_focused().unwrap_or(false)));
+    if visible && focused {
+        hide_and_return(app);
+        Ok(())
+    } else {
+        show_panel(app)
+    }
+}
+
+/// Hide the panel (in popup mode) and give the focus back to the chat window.
+pub fn hide_and_return(app: &AppHandle) {
+    let state = app.state::<App>();
+    let (docked, target) = match state.lock() {
+        Ok(i) => (i.settings.mode == WindowMode::Docked, i.target.clone()),
+        Err(_) => (false, None),
+    };
+    if !docked {
+        hide_panel_window(app);
+    }
+    if let Some(t) = target {
+        state.with_desktop(|d| d.activate(t.id));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn popup_sits_inside_the_target_and_on_screen() {
+        let screen = PhysicalSize::new(1280, 800);
+        let size = PhysicalSize::new(380, 560);
+        let t = WindowInfo {
+            x: 100,
+            y: 50,
+            width: 900,
+            height: 700,
+            ..WindowInfo::default()
+        };
+        assert_eq!(
+            popup_position(Some(&t), size, screen),
+            PhysicalPosition::new(596, 98)
+        );
+        let off = WindowInfo {
+            x: 1200,
+            y: 700,
+            width: 300,
+            height: 300,
+            ..WindowInfo::default()
+        };
+        let p = popup_position(Some(&off), size, screen);
+        assert!(p.x + 380 <= 1280 && p.y + 560 <= 800, "{p:?}");
+        assert_eq!(
+            popup_position(None, size, screen),
+            PhysicalPosition::new(450, 80)
+        );
+    }
+}

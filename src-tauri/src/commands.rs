@@ -1,0 +1,82 @@
+//! Tauri commands: thin wrappers that turn UI intents into calls on [`App`]. Errors reach
+//! the UI as one localized sentence.
+
+use std::collections::HashMap;
+
+use quickreply_core::i18n::tr;
+use quickreply_core::settings::Settings;
+use tauri::{AppHandle, Manager, State};
+use uuid::Uuid;
+
+use crate::app::{self, App, FireOutcome, HitView, PanelState, PartView};
+
+type Res<T> = Result<T, String>;
+
+fn err(e: impl std::fmt::Display) -> String {
+    e.to_string()
+}
+
+fn parse_id(id: &str) -> Res<Uuid> {
+    Uuid::parse_str(id).map_err(|_| {
+        tr(
+            format!("无效的话术编号：{id}"),
+            format!("invalid reply id: {id}"),
+        )
+    })
+}
+
+#[tauri::command]
+pub fn panel_state(app: State<'_, App>) -> Res<PanelState> {
+    app.state().map_err(err)
+}
+
+#[tauri::command]
+pub fn search(app: State<'_, App>, query: String) -> Res<Vec<HitView>> {
+    app.search(&query).map_err(err)
+}
+
+#[tauri::command]
+pub fn prompts(app: State<'_, App>, id: String) -> Res<Vec<String>> {
+    app.prompts(parse_id(&id)?).map_err(err)
+}
+
+#[tauri::command]
+pub fn preview(
+    app: State<'_, App>,
+    id: String,
+    answers: HashMap<String, String>,
+) -> Res<Vec<PartView>> {
+    app.preview(parse_id(&id)?, &answers).map_err(err)
+}
+
+#[tauri::command]
+pub fn fire(handle: AppHandle, id: String, answers: HashMap<String, String>) -> Res<FireOutcome> {
+    let app = handle.state::<App>();
+    app.fire(&handle, parse_id(&id)?, &answers).map_err(err)
+}
+
+#[tauri::command]
+pub fn next_part(app: State<'_, App>) -> Res<Option<FireOutcome>> {
+    app.next_part().map_err(err)
+}
+
+#[tauri::command]
+pub fn hide_panel(handle: AppHandle) {
+    app::hide_and_return(&handle);
+}
+
+#[tauri::command]
+pub fn save_settings(handle: AppHandle, settings: Settings) -> Res<Settings> {
+    let app = handle.state::<App>();
+    let old = app.settings();
+    let saved = app.save_settings(settings).map_err(err)?;
+    if let Err(e) = crate::hotkeys::register(&handle, &saved) {
+        // Put the old settings back: a hotkey another program holds is not saved.
+        let _ = app.save_settings(old.clone());
+        let _ = crate::hotkeys::register(&handle, &old);
+        return Err(e.to_string());
+    }
+    crate::tray::refresh(&handle);
+    crate::autostart(&handle, saved.start_at_login);
+    Ok(saved)
+}

@@ -1,0 +1,92 @@
+//! Global hotkeys (tauri-plugin-global-shortcut, built on the `global-hotkey` crate): the
+//! panel toggle, "next part" of a queued reply, and one per favourite reply.
+
+use std::collections::HashMap;
+
+use anyhow::{Result, anyhow};
+use quickreply_core::i18n::tr;
+use quickreply_core::settings::Settings;
+use tauri::{AppHandle, Emitter, Manager};
+use tauri_plugin_global_shortcut::{GlobalShortcutExt, Shortcut, ShortcutState};
+
+use crate::app::{self, App};
+
+fn parse(s: &str) -> Result<Shortcut> {
+    s.parse::<Shortcut>().map_err(|e| {
+        anyhow!(tr(
+            format!("快捷键「{s}」无法使用：{e}"),
+            format!("hotkey \"{s}\" cannot be used: {e}"),
+        ))
+    })
+}
+
+/// Register every hotkey of `settings`, replacing the previous ones. A hotkey another
+/// program already holds is reported by name.
+pub fn register(app: &AppHandle, settings: &Settings) -> Result<()> {
+    let gs = app.global_shortcut();
+    gs.unregister_all()?;
+    let keys = std::iter::once(settings.hotkey.as_str())
+        .chain(std::iter::once(settings.next_part_hotkey.as_str()))
+        .chain(settings.favourites.iter().map(|f| f.hotkey.as_str()));
+    for k in keys {
+        let sc = parse(k)?;
+        gs.register(sc).map_err(|e| {
+            anyhow!(tr(
+                format!("快捷键 {k} 已被其他程序占用，请换一个（{e}）"),
+                format!("hotkey {k} is taken by another program; choose another ({e})"),
+            ))
+        })?;
+    }
+    Ok(())
+}
+
+/// What a pressed hotkey does.
+pub fn on_pressed(app: &AppHandle, shortcut: &Shortcut, state: ShortcutState) {
+    if state != ShortcutState::Pressed {
+        return;
+    }
+    let settings = app.state::<App>().settings();
+    let is = |k: &str| parse(k).is_ok_and(|s| s.id() == shortcut.id());
+    let result = if is(&settings.hotkey) {
+        app::toggle_panel(app)
+    } else if settings.paused {
+        Ok(())
+    } else if is(&settings.next_part_hotkey) {
+        next_part(app)
+    } else if let Some(f) = settings.favourites.iter().find(|f| is(&f.hotkey)) {
+        fire_favourite(app, f.snippet)
+    } else {
+        Ok(())
+    };
+    if let Err(e) = result {
+        let _ = app.emit("fire-error", e.to_string());
+    }
+}
+
+fn next_part(app: &AppHandle) -> Result<()> {
+    let state = app.state::<App>();
+    if let Some(outcome) = state.next_part()? {
+        app.emit("fired", outcome)?;
+    }
+    Ok(())
+}
+
+fn fire_favourite(app: &AppHandle, id: uuid::Uuid) -> Result<()> {
+    let state = app.state::<App>();
+    if let Some(a) = state
+        .with_desktop(|d| d.active_window())
+        .flatten()
+        .filter(|a| !a.is_own())
+    {
+        state.lock()?.target = Some(a);
+    }
+    if !state.prompts(id)?.is_empty() {
+        // The panel asks for the blanks first.
+        app::show_panel(app)?;
+        app.emit("ask", id.to_string())?;
+        return Ok(());
+    }
+    let outcome = state.fire(app, id, &HashMap::new())?;
+    app.emit("fired", outcome)?;
+    Ok(())
+}

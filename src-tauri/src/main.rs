@@ -1,0 +1,103 @@
+//! QuickReply desktop app: the reply panel beside the chat window.
+//!
+//! `quickreply [--data-dir DIR] [--hidden]`. The window is the panel; the tray icon,
+//! global hotkeys, clipboard, paste and docking are wired here to `quickreply-core`.
+#![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
+
+mod app;
+mod clipboard;
+mod commands;
+mod dock;
+mod hotkeys;
+mod platform;
+mod tray;
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+use clap::Parser;
+use tauri::Manager;
+use tauri_plugin_autostart::{MacosLauncher, ManagerExt};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "quickreply",
+    version,
+    about = "QuickReply: replies for customer service, one key away"
+)]
+struct Args {
+    /// Where the library lives (default: the OS data dir, or QUICKREPLY_DATA_DIR).
+    #[arg(long, env = "QUICKREPLY_DATA_DIR")]
+    data_dir: Option<PathBuf>,
+    /// Start in the tray without showing the panel (used when starting at login).
+    #[arg(long)]
+    hidden: bool,
+}
+
+/// Turn starting at login on or off (best effort; the settings window shows the result).
+pub fn autostart(app: &tauri::AppHandle, on: bool) {
+    let al = app.autolaunch();
+    let now = al.is_enabled().unwrap_or(false);
+    let _ = match (on, now) {
+        (true, false) => al.enable(),
+        (false, true) => al.disable(),
+        _ => Ok(()),
+    };
+}
+
+fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    let data_dir = args
+        .data_dir
+        .clone()
+        .unwrap_or_else(quickreply_core::store::default_data_dir);
+    let state = app::App::open(data_dir.clone())
+        .with_context(|| format!("cannot open the library in {}", data_dir.display()))?;
+    let hidden = args.hidden;
+    tauri::Builder::default()
+        .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {
+            // A second start shows the running app's panel instead.
+            let _ = app::show_panel(app);
+        }))
+        .plugin(
+            tauri_plugin_global_shortcut::Builder::new()
+                .with_handler(|app, shortcut, event| {
+                    hotkeys::on_pressed(app, shortcut, event.state)
+                })
+                .build(),
+        )
+        .plugin(tauri_plugin_autostart::init(
+            MacosLauncher::LaunchAgent,
+            Some(vec!["--hidden"]),
+        ))
+        .manage(state)
+        .invoke_handler(tauri::generate_handler![
+            commands::panel_state,
+            commands::search,
+            commands::prompts,
+            commands::preview,
+            commands::fire,
+            commands::next_part,
+            commands::hide_panel,
+            commands::save_settings,
+        ])
+        .setup(move |app| {
+            let handle = app.handle().clone();
+            let settings = handle.state::<app::App>().settings();
+            if let Err(e) = hotkeys::register(&handle, &settings) {
+                // The app still works from the tray and the panel; the note says why.
+                if let Ok(mut n) = handle.state::<app::App>().startup_note.lock() {
+                    *n = Some(e.to_string());
+                }
+            }
+            tray::create(&handle)?;
+            dock::spawn(handle.clone());
+            if !hidden {
+                app::show_panel(&handle)?;
+            }
+            Ok(())
+        })
+        .run(tauri::generate_context!())
+        .context("the app stopped with an error")?;
+    Ok(())
+}

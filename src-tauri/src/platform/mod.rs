@@ -1,0 +1,82 @@
+//! What the app needs from the desktop: the active window (to dock beside it and to know
+//! which chat app it is), bringing a window back to the front, and a simulated paste.
+//! One module per OS behind the [`Desktop`] trait: X11 is the one tested here; Windows
+//! compiles; elsewhere (Wayland, macOS for now) the app falls back to popup mode without
+//! auto-paste and says so in the settings window.
+
+use serde::Serialize;
+
+#[cfg(target_os = "linux")]
+mod x11;
+
+#[cfg(windows)]
+mod windows;
+
+/// A top-level window. The geometry is the outer frame (decorations included), in
+/// physical pixels of the virtual screen.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WindowInfo {
+    pub id: u64,
+    /// Class, instance and process names, whatever the OS offers.
+    pub names: Vec<String>,
+    pub title: String,
+    pub pid: Option<u32>,
+    pub x: i32,
+    pub y: i32,
+    pub width: u32,
+    pub height: u32,
+    pub minimized: bool,
+}
+
+impl WindowInfo {
+    pub fn name_refs(&self) -> Vec<&str> {
+        self.names.iter().map(String::as_str).collect()
+    }
+
+    pub fn is_own(&self) -> bool {
+        self.pid == Some(std::process::id())
+    }
+}
+
+pub trait Desktop: Send {
+    /// The window that has the focus.
+    fn active_window(&mut self) -> Option<WindowInfo>;
+    /// A window by id, `None` once it is gone.
+    fn window(&mut self, id: u64) -> Option<WindowInfo>;
+    /// Give a window the focus (it is raised as the window manager sees fit).
+    fn activate(&mut self, id: u64) -> anyhow::Result<()>;
+    /// Give the focus to this process's visible window (window managers may refuse a
+    /// newly mapped window the focus; a pager-style request is honoured).
+    fn focus_own(&mut self) -> anyhow::Result<bool>;
+    /// Press Ctrl+V (and Enter after it when asked) in the focused window.
+    fn paste(&mut self, press_enter: bool) -> anyhow::Result<()>;
+}
+
+/// The desktop of this session, or `None` when there is none we can drive (the reason
+/// is returned for the settings window).
+pub fn connect() -> Result<Box<dyn Desktop>, String> {
+    #[cfg(target_os = "linux")]
+    {
+        if std::env::var_os("DISPLAY").is_none() {
+            return Err(quickreply_core::i18n::tr(
+                "未检测到 X11 显示（Wayland 下停靠和自动粘贴不可用，面板以弹出模式工作）",
+                "no X11 display (on Wayland docking and auto-paste are unavailable; the panel works as a popup)",
+            ));
+        }
+        x11::X11Desktop::connect()
+            .map(|d| Box::new(d) as Box<dyn Desktop>)
+            .map_err(|e| e.to_string())
+    }
+    #[cfg(windows)]
+    {
+        Ok(Box::new(windows::WinDesktop))
+    }
+    #[cfg(not(any(target_os = "linux", windows)))]
+    {
+        Err(quickreply_core::i18n::tr(
+            "此系统暂不支持停靠和自动粘贴",
+            "docking and auto-paste are not supported on this system yet",
+        ))
+    }
+}

@@ -1,0 +1,274 @@
+//! The desktop app, end to end, under Xvfb + openbox: the real binary driven through
+//! tauri-driver/WebKitWebDriver, global hotkeys pressed with xdotool, the clipboard read
+//! with xclip, stand-in chat windows made with x11rb.
+//!
+//! These need the system packages and the built app, so they are ignored in the plain
+//! test run; `cargo xtask test` builds the app and runs them (leg 5).
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::time::Duration;
+
+use anyhow::{Context, Result, bail};
+use quickreply_core::settings::{Favourite, Settings, WindowMode, settings_path};
+use quickreply_core::{Rendered, Store};
+use quickreply_e2e::x11::{Conn, PasteTarget};
+use quickreply_e2e::{App, Display, ENTER, wait_for};
+
+/// A library with the built-in Chinese replies, and settings written before the start.
+fn library(dir: &Path, settings: Settings) -> Result<Store> {
+    let mut store = Store::open(dir)?;
+    let pack = quickreply_core::builtin::pack("zh-CN").context("no built-in pack")??;
+    let lib = store.library("personal")?;
+    quickreply_core::packs::import(
+        &mut store,
+        &pack,
+        &lib,
+        quickreply_core::packs::Policy::KeepBoth,
+    )?;
+    settings.save(&settings_path(dir))?;
+    Ok(store)
+}
+
+/// What firing a reply puts on the clipboard, rendered by the library itself.
+fn rendered(store: &Store, code: &str) -> Result<Vec<Rendered>> {
+    let s = store.resolve(None, code)?;
+    Ok(store.render(&s, &HashMap::new(), None)?)
+}
+
+fn text_of(parts: &[Rendered], i: usize) -> Result<String> {
+    match parts.get(i) {
+        Some(Rendered::Text(t)) => Ok(t.clone()),
+        other => bail!("part {i} is not text: {other:?}"),
+    }
+}
+
+fn panel_window(x: &Conn) -> Result<u32> {
+    wait_for("the panel window", Duration::from_secs(20), || {
+        x.find_titled("QuickReply")
+    })
+}
+
+fn wait_clipboard(d: &Display, want: &str) -> Result<()> {
+    let mut last = None;
+    wait_for(
+        "the reply on the clipboard",
+        Duration::from_secs(10),
+        || {
+            last = d.clipboard_text();
+            (last.as_deref() == Some(want)).then_some(())
+        },
+    )
+    .with_context(|| format!("clipboard holds {last:?}, want {want:?}"))
+}
+
+#[test]
+#[ignore = "needs Xvfb, openbox, tauri-driver and the built app: run by `cargo xtask test`"]
+fn pinyin_search_fires_text_and_image_to_the_clipboard() -> Result<()> {
+    let d = Display::start()?;
+    let dir = tempfile::tempdir()?;
+    let store = library(dir.path(), Settings::default())?;
+    let app = App::start(&d, dir.path())?;
+
+    // Pinyin for 发货 finds a shipping reply first; Enter puts it on the clipboard.
+    app.search("fahuo")?;
+    app.wait_text("#hit-0 .title", |t| t.starts_with("发货"))?;
+    d.screenshot("panel.png")?;
+    let first = app.attribute("#hit-0", "data-id")?;
+    app.press(ENTER)?;
+    wait_clipboard(&d, &text_of(&rendered(&store, &first)?, 0)?)?;
+
+    // Initials work too, and a one-image reply puts a real PNG on the clipboard.
+    app.search("vcmt")?;
+    app.wait_text("#hit-0 .title", |t| t.starts_with("尺码表单图"))?;
+    app.press(ENTER)?;
+    let png = wait_for("an image on the clipboard", Duration::from_secs(10), || {
+        d.clipboard_png()
+    })?;
+    let img = image::load_from_memory(&png)?;
+    let Some(Rendered::Image { width, height, .. }) = rendered(&store, "vcmt")?.into_iter().next()
+    else {
+        bail!("vcmt is not an image reply");
+    };
+    assert_eq!((img.width(), img.height()), (width, height));
+
+    // A text → image → text reply queues: the panel shows 1/3 and the next part follows.
+    app.search("vcm")?;
+    app.wait_text("#hit-0 .title", |t| t.starts_with("尺码表图文"))?;
+    app.press(ENTER)?;
+    let parts = rendered(&store, "vcm")?;
+    wait_clipboard(&d, &text_of(&parts, 0)?)?;
+    app.wait_text("#queue", |t| t.contains("1/3"))?;
+    d.key("ctrl+alt+n")?;
+    wait_for(
+        "the second part (an image)",
+        Duration::from_secs(10),
+        || d.clipboard_png(),
+    )?;
+    d.key("ctrl+alt+n")?;
+    wait_clipboard(&d, &text_of(&parts, 2)?)?;
+    app.close();
+    Ok(())
+}
+
+#[test]
+#[ignore = "needs Xvfb, openbox, tauri-driver and the built app: run by `cargo xtask test`"]
+fn global_hotkeys_toggle_the_panel_and_fire_a_favourite() -> Result<()> {
+    let d = Display::start()?;
+    let dir = tempfile::tempdir()?;
+    let mut settings = Settings::default();
+    let store = {
+        let s = library(dir.path(), Settings::default())?;
+        let thanks = s.resolve(None, "vxx")?;
+        let fh = s.resolve(None, "fh")?;
+        settings.favourites = vec![
+            Favourite {
+                hotkey: "Ctrl+Alt+1".into(),
+                snippet: fh.id,
+            },
+            Favourite {
+                hotkey: "Ctrl+Alt+2".into(),
+                snippet: thanks.id,
+            },
+        ];
+        settings.save(&settings_path(dir.path()))?;
+        s
+    };
+    let x = Conn::open(&d.name)?;
+    let chat = x.stand_in("WeChat", "微信", (60, 60, 700, 600))?;
+    let app = App::start(&d, dir.path())?;
+    let panel = panel_window(&x)?;
+    app.element("#search")?;
+    wait_for("the panel to show", Duration::from_secs(10), || {
+        x.is_viewable(panel).then_some(())
+    })?;
+
+    // The panel hotkey hides the focused panel and brings it back.
+    wait_for(
+        "the panel to have the focus",
+        Duration::from_secs(10),
+        || (x.active() == Some(panel)).then_some(()),
+    )?;
+    d.key("ctrl+alt+space")?;
+    wait_for("the panel to hide", Duration::from_secs(10), || {
+        (!x.is_viewable(panel)).then_some(())
+    })?;
+    x.activate(chat)?;
+    d.key("ctrl+alt+space")?;
+    wait_for("the panel to come back", Duration::from_secs(10), || {
+        x.is_viewable(panel).then_some(())
+    })?;
+    // It knows which chat app it serves.
+    app.wait_text("#context", |t| t.contains("WeChat"))?;
+    d.screenshot("panel-wechat.png")?;
+
+    // A favourite's hotkey fires it without opening anything.
+    x.activate(chat)?;
+    d.key("ctrl+alt+1")?;
+    wait_clipboard(&d, &text_of(&rendered(&store, "fh")?, 0)?)?;
+    app.close();
+    Ok(())
+}
+
+#[test]
+#[ignore = "needs Xvfb, openbox, tauri-driver and the built app: run by `cargo xtask test`"]
+fn docked_panel_follows_the_chat_window() -> Result<()> {
+    let d = Display::start()?;
+    let dir = tempfile::tempdir()?;
+    let settings = Settings {
+        mode: WindowMode::Docked,
+        ..Settings::default()
+    };
+    library(dir.path(), settings)?;
+    let x = Conn::open(&d.name)?;
+    let app = App::start(&d, dir.path())?;
+    let panel = panel_window(&x)?;
+    app.element("#search")?;
+    let chat = x.stand_in("WeChat", "微信 - 买家小王", (80, 60, 600, 560))?;
+    x.activate(chat)?;
+
+    let beside = |x: &Conn| -> Option<()> {
+        let c = x.frame(chat).ok()?;
+        let p = x.frame(panel).ok()?;
+        (x.is_viewable(panel) && p.0 == c.0 + c.2 as i32 && p.1 == c.1 && p.3 == c.3).then_some(())
+    };
+    wait_for(
+        "the panel docked to the right edge",
+        Duration::from_secs(10),
+        || beside(&x),
+    )
+    .with_context(|| {
+        format!(
+            "chat {:?}, panel {:?}",
+            x.frame(chat).ok(),
+            x.frame(panel).ok()
+        )
+    })?;
+    // Let WebKit repaint at the new size before the picture.
+    std::thread::sleep(Duration::from_millis(700));
+    d.screenshot("docked.png")?;
+
+    // The chat window moves: the panel follows.
+    x.move_to(chat, 240, 120)?;
+    wait_for("the chat window to move", Duration::from_secs(5), || {
+        x.frame(chat).ok().filter(|f| f.0 >= 200).map(|_| ())
+    })?;
+    wait_for("the panel to follow", Duration::from_secs(10), || {
+        beside(&x)
+    })
+    .with_context(|| {
+        format!(
+            "chat {:?}, panel {:?}",
+            x.frame(chat).ok(),
+            x.frame(panel).ok()
+        )
+    })?;
+
+    // Minimised chat window: the panel hides.
+    x.iconify(chat)?;
+    wait_for("the panel to hide", Duration::from_secs(10), || {
+        (!x.is_viewable(panel)).then_some(())
+    })?;
+    app.close();
+    Ok(())
+}
+
+#[test]
+#[ignore = "needs Xvfb, openbox, tauri-driver and the built app: run by `cargo xtask test`"]
+fn auto_paste_puts_the_reply_into_the_chat_window() -> Result<()> {
+    let d = Display::start()?;
+    let dir = tempfile::tempdir()?;
+    let settings = Settings {
+        auto_paste: true,
+        ..Settings::default()
+    };
+    let store = library(dir.path(), settings)?;
+    let x = Conn::open(&d.name)?;
+    let chat = PasteTarget::start(&d.name, "WeChat", "微信 - 买家小李", (40, 40, 640, 520))?;
+    x.activate(chat.window)?;
+    wait_for(
+        "the chat window to be active",
+        Duration::from_secs(10),
+        || (x.active() == Some(chat.window)).then_some(()),
+    )?;
+    let app = App::start(&d, dir.path())?;
+    app.element("#search")?;
+    // The panel opens on the hotkey over the active chat window.
+    x.activate(chat.window)?;
+    d.key("ctrl+alt+space")?;
+    app.wait_text("#context", |t| t.contains("WeChat"))?;
+    app.search("fh")?;
+    app.wait_text("#hit-0 .title", |t| t.starts_with("发货时间"))?;
+    app.press(ENTER)?;
+    let want = text_of(&rendered(&store, "fh")?, 0)?;
+    wait_for(
+        "the paste in the chat window",
+        Duration::from_secs(10),
+        || chat.pastes().contains(&want).then_some(()),
+    )
+    .with_context(|| format!("the chat window got {:?}", chat.pastes()))?;
+    // Focus is back in the chat window.
+    assert_eq!(x.active(), Some(chat.window));
+    app.close();
+    Ok(())
+}

@@ -1,0 +1,360 @@
+//! Helpers for the cross-process end-to-end tests: a private X display (Xvfb + openbox),
+//! the real desktop app driven through `tauri-driver` + `WebKitWebDriver` (W3C WebDriver
+//! over HTTP), stand-in chat windows made with x11rb, and the clipboard read with xclip.
+
+use std::io::{BufRead, Read};
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, anyhow, bail};
+use serde_json::{Value, json};
+
+pub mod x11;
+
+/// The workspace root.
+pub fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default()
+}
+
+/// The desktop binary the run built (`cargo xtask test` builds it before this leg).
+pub fn app_binary() -> Result<PathBuf> {
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join("target"));
+    let bin = target.join("debug").join("quickreply");
+    if !bin.exists() {
+        bail!(
+            "{} is missing: build it with `cargo build -p quickreply` after `npm run build` in ui/ (cargo xtask test does both)",
+            bin.display()
+        );
+    }
+    Ok(bin)
+}
+
+/// Where screenshots go (`target/e2e/`).
+pub fn artifacts() -> PathBuf {
+    let dir = root().join("target").join("e2e");
+    let _ = std::fs::create_dir_all(&dir);
+    dir
+}
+
+/// Poll `f` until it returns `Some`, or fail after `timeout` with `what`.
+pub fn wait_for<T>(what: &str, timeout: Duration, mut f: impl FnMut() -> Option<T>) -> Result<T> {
+    let start = Instant::now();
+    loop {
+        if let Some(v) = f() {
+            return Ok(v);
+        }
+        if start.elapsed() > timeout {
+            bail!("timed out after {timeout:?} waiting for {what}");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+fn free_port() -> Result<u16> {
+    Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+}
+
+struct Killed(Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// A private X server with a window manager, gone when dropped.
+pub struct Display {
+    pub name: String,
+    _xvfb: Killed,
+    _wm: Killed,
+}
+
+impl Display {
+    pub fn start() -> Result<Display> {
+        // Xvfb picks a free display number itself and writes it to its stdout, so that
+        // tests running in parallel never share a display.
+        let mut xvfb = Command::new("Xvfb")
+            .args([
+                "-displayfd",
+                "1",
+                "-screen",
+                "0",
+                "1280x800x24",
+                "-nolisten",
+                "tcp",
+            ])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .context("cannot start Xvfb (Debian package xvfb)")?;
+        let mut line = String::new();
+        if let Some(out) = xvfb.stdout.take() {
+            std::io::BufReader::new(out).read_line(&mut line)?;
+        }
+        let xvfb = Killed(xvfb);
+        let n: u32 = line
+            .trim()
+            .parse()
+            .with_context(|| format!("Xvfb did not say its display number: {line:?}"))?;
+        let name = format!(":{n}");
+        let wm = Command::new("openbox")
+            .env("DISPLAY", &name)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .context("cannot start openbox (Debian package openbox)")?;
+        let d = Display {
+            name,
+            _xvfb: xvfb,
+            _wm: Killed(wm),
+        };
+        // The window manager is up once it announces itself on the root window.
+        let conn = x11::Conn::open(&d.name)?;
+        wait_for("openbox", Duration::from_secs(10), || {
+            conn.wm_running().then_some(())
+        })?;
+        Ok(d)
+    }
+
+    /// Run a command on this display and return its standard output.
+    pub fn run(&self, program: &str, args: &[&str]) -> Result<Vec<u8>> {
+        let out = Command::new(program)
+            .args(args)
+            .env("DISPLAY", &self.name)
+            .stdin(Stdio::null())
+            .output()
+            .with_context(|| format!("cannot run {program}"))?;
+        if !out.status.success() {
+            bail!(
+                "{program} {args:?} failed: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        Ok(out.stdout)
+    }
+
+    /// The clipboard as text, `None` when it holds no text.
+    pub fn clipboard_text(&self) -> Option<String> {
+        self.run("xclip", &["-selection", "clipboard", "-o"])
+            .ok()
+            .map(|b| String::from_utf8_lossy(&b).into_owned())
+    }
+
+    /// The clipboard's PNG image, if it offers one.
+    pub fn clipboard_png(&self) -> Option<Vec<u8>> {
+        let targets = self
+            .run("xclip", &["-selection", "clipboard", "-t", "TARGETS", "-o"])
+            .ok()?;
+        if !String::from_utf8_lossy(&targets).contains("image/png") {
+            return None;
+        }
+        self.run(
+            "xclip",
+            &["-selection", "clipboard", "-t", "image/png", "-o"],
+        )
+        .ok()
+    }
+
+    /// Press keys like a user (`ctrl+alt+space`).
+    pub fn key(&self, keys: &str) -> Result<()> {
+        self.run("xdotool", &["key", "--clearmodifiers", keys])
+            .map(|_| ())
+    }
+
+    pub fn screenshot(&self, name: &str) -> Result<PathBuf> {
+        let path = artifacts().join(name);
+        let p = path.to_string_lossy().into_owned();
+        self.run("import", &["-window", "root", &p])?;
+        Ok(path)
+    }
+}
+
+/// The app, started through tauri-driver for a WebDriver session.
+pub struct App {
+    pub session: String,
+    base: String,
+    driver: Killed,
+    pub data_dir: PathBuf,
+}
+
+fn http() -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_global(Some(Duration::from_secs(60)))
+        .build()
+        .into()
+}
+
+fn body(resp: Result<ureq::http::Response<ureq::Body>, ureq::Error>) -> Result<Value> {
+    let mut resp = resp.map_err(|e| anyhow!("WebDriver request failed: {e}"))?;
+    let status = resp.status();
+    let v: Value = resp
+        .body_mut()
+        .read_json()
+        .map_err(|e| anyhow!("WebDriver answer is not JSON: {e}"))?;
+    if !status.is_success() {
+        bail!("WebDriver error {status}: {v}");
+    }
+    Ok(v.get("value").cloned().unwrap_or(Value::Null))
+}
+
+impl App {
+    /// Start the app on `display` with its library in `data_dir`.
+    pub fn start(display: &Display, data_dir: &Path) -> Result<App> {
+        let bin = app_binary()?;
+        let (port, native) = (free_port()?, free_port()?);
+        let mut driver = Command::new("tauri-driver")
+            .args([
+                "--port",
+                &port.to_string(),
+                "--native-port",
+                &native.to_string(),
+            ])
+            .env("DISPLAY", &display.name)
+            .env("QUICKREPLY_DATA_DIR", data_dir)
+            .env("QUICKREPLY_LANG", "zh-CN")
+            // No session bus in the test: single-instance and autostart stay local.
+            .env_remove("DBUS_SESSION_BUS_ADDRESS")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .context("cannot start tauri-driver (cargo install tauri-driver --locked)")?;
+        let base = format!("http://127.0.0.1:{port}");
+        let agent = http();
+        let up = wait_for("tauri-driver", Duration::from_secs(10), || {
+            agent.get(format!("{base}/status")).call().ok().map(|_| ())
+        });
+        if let Err(e) = up {
+            let mut err = String::new();
+            if let Some(mut s) = driver.stderr.take() {
+                let _ = driver.kill();
+                let _ = s.read_to_string(&mut err);
+            }
+            bail!("{e}: {err}");
+        }
+        let caps = json!({"capabilities": {"alwaysMatch": {
+            "browserName": "wry",
+            "tauri:options": {"application": bin.to_string_lossy()}
+        }}});
+        let v = body(agent.post(format!("{base}/session")).send_json(&caps))?;
+        let session = v["sessionId"]
+            .as_str()
+            .ok_or_else(|| anyhow!("no session id in {v}"))?
+            .to_string();
+        Ok(App {
+            session,
+            base,
+            driver: Killed(driver),
+            data_dir: data_dir.to_path_buf(),
+        })
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}/session/{}/{path}", self.base, self.session)
+    }
+
+    fn post(&self, path: &str, v: Value) -> Result<Value> {
+        body(http().post(self.url(path)).send_json(&v))
+    }
+
+    fn get(&self, path: &str) -> Result<Value> {
+        body(http().get(self.url(path)).call())
+    }
+
+    /// The element matching a CSS selector, if there is one now.
+    pub fn find(&self, css: &str) -> Result<Option<String>> {
+        match self.post("element", json!({"using": "css selector", "value": css})) {
+            Ok(v) => Ok(v
+                .as_object()
+                .and_then(|o| o.values().next())
+                .and_then(Value::as_str)
+                .map(str::to_string)),
+            Err(e) if e.to_string().contains("no such element") => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Wait for an element and return it.
+    pub fn element(&self, css: &str) -> Result<String> {
+        wait_for(css, Duration::from_secs(15), || {
+            self.find(css).ok().flatten()
+        })
+    }
+
+    pub fn send_keys(&self, el: &str, text: &str) -> Result<()> {
+        self.post(&format!("element/{el}/value"), json!({"text": text}))
+            .map(|_| ())
+    }
+
+    pub fn text(&self, css: &str) -> Result<String> {
+        let el = self.element(css)?;
+        Ok(self
+            .get(&format!("element/{el}/text"))?
+            .as_str()
+            .unwrap_or_default()
+            .to_string())
+    }
+
+    /// Wait until the text of `css` satisfies `ok`; returns it.
+    pub fn wait_text(&self, css: &str, ok: impl Fn(&str) -> bool) -> Result<String> {
+        let mut last = String::new();
+        wait_for(&format!("text of {css}"), Duration::from_secs(15), || {
+            let t = self
+                .find(css)
+                .ok()
+                .flatten()
+                .and_then(|el| self.get(&format!("element/{el}/text")).ok())
+                .and_then(|v| v.as_str().map(str::to_string))?;
+            last.clone_from(&t);
+            ok(&t).then_some(t)
+        })
+        .with_context(|| format!("last text was {last:?}"))
+    }
+
+    /// An attribute of the element matching `css`.
+    pub fn attribute(&self, css: &str, name: &str) -> Result<String> {
+        let el = self.element(css)?;
+        Ok(self
+            .get(&format!("element/{el}/attribute/{name}"))?
+            .as_str()
+            .unwrap_or_default()
+            .to_string())
+    }
+
+    pub fn script(&self, js: &str) -> Result<Value> {
+        self.post("execute/sync", json!({"script": js, "args": []}))
+    }
+
+    /// Type into the search box (replacing its content) like a user.
+    pub fn search(&self, query: &str) -> Result<()> {
+        let el = self.element("#search")?;
+        self.post(&format!("element/{el}/clear"), json!({}))?;
+        self.send_keys(&el, query)
+    }
+
+    /// Press a key in the focused element (`\u{E007}` is Enter).
+    pub fn press(&self, key: &str) -> Result<()> {
+        let el = self.element("#search")?;
+        self.send_keys(&el, key)
+    }
+
+    pub fn close(self) {
+        let _ = body(
+            http()
+                .delete(format!("{}/session/{}", self.base, self.session))
+                .call(),
+        );
+        drop(self.driver);
+    }
+}
+
+/// Enter in WebDriver key codes.
+pub const ENTER: &str = "\u{E007}";

@@ -1,0 +1,273 @@
+//! Stand-in chat windows and window queries on the test's X display, with x11rb.
+
+use std::sync::{Arc, Mutex};
+
+use anyhow::{Context, Result, anyhow};
+use x11rb::connection::Connection;
+use x11rb::protocol::Event;
+use x11rb::protocol::xproto::{
+    AtomEnum, ClientMessageEvent, ConfigureWindowAux, ConnectionExt as _, CreateWindowAux,
+    EventMask, KeyButMask, MapState, PropMode, Window, WindowClass,
+};
+use x11rb::rust_connection::RustConnection;
+use x11rb::wrapper::ConnectionExt as _;
+
+x11rb::atom_manager! {
+    pub Atoms: AtomsCookie {
+        _NET_ACTIVE_WINDOW,
+        _NET_FRAME_EXTENTS,
+        _NET_WM_NAME,
+        _NET_SUPPORTING_WM_CHECK,
+        _NET_CLIENT_LIST,
+        WM_CHANGE_STATE,
+        UTF8_STRING,
+        CLIPBOARD,
+        PASTED,
+    }
+}
+
+pub struct Conn {
+    pub conn: RustConnection,
+    pub root: Window,
+    pub atoms: Atoms,
+}
+
+/// A rectangle on screen: x, y, width, height.
+pub type Rect = (i32, i32, u32, u32);
+
+impl Conn {
+    pub fn open(display: &str) -> Result<Conn> {
+        let (conn, screen) =
+            x11rb::connect(Some(display)).with_context(|| format!("cannot open {display}"))?;
+        let root = conn.setup().roots[screen].root;
+        let atoms = Atoms::new(&conn)?.reply()?;
+        Ok(Conn { conn, root, atoms })
+    }
+
+    fn prop32(&self, win: Window, prop: u32, ty: impl Into<u32>, len: u32) -> Vec<u32> {
+        self.conn
+            .get_property(false, win, prop, ty, 0, len)
+            .ok()
+            .and_then(|c| c.reply().ok())
+            .and_then(|r| r.value32().map(|v| v.collect()))
+            .unwrap_or_default()
+    }
+
+    pub fn wm_running(&self) -> bool {
+        !self
+            .prop32(
+                self.root,
+                self.atoms._NET_SUPPORTING_WM_CHECK,
+                AtomEnum::WINDOW,
+                1,
+            )
+            .is_empty()
+    }
+
+    /// A top-level window with this class and title, mapped at (x, y).
+    pub fn stand_in(&self, class: &str, title: &str, rect: Rect) -> Result<Window> {
+        let win = self.conn.generate_id()?;
+        let (x, y, w, h) = rect;
+        self.conn.create_window(
+            x11rb::COPY_DEPTH_FROM_PARENT,
+            win,
+            self.root,
+            x as i16,
+            y as i16,
+            w as u16,
+            h as u16,
+            0,
+            WindowClass::INPUT_OUTPUT,
+            x11rb::COPY_FROM_PARENT,
+            &CreateWindowAux::new()
+                .background_pixel(0x00dd_eedd)
+                .event_mask(
+                    EventMask::KEY_PRESS | EventMask::STRUCTURE_NOTIFY | EventMask::PROPERTY_CHANGE,
+                ),
+        )?;
+        let wm_class = format!("{}\0{}\0", class.to_lowercase(), class);
+        self.conn.change_property8(
+            PropMode::REPLACE,
+            win,
+            AtomEnum::WM_CLASS,
+            AtomEnum::STRING,
+            wm_class.as_bytes(),
+        )?;
+        self.conn.change_property8(
+            PropMode::REPLACE,
+            win,
+            self.atoms._NET_WM_NAME,
+            self.atoms.UTF8_STRING,
+            title.as_bytes(),
+        )?;
+        self.conn.change_property8(
+            PropMode::REPLACE,
+            win,
+            AtomEnum::WM_NAME,
+            AtomEnum::STRING,
+            title.as_bytes(),
+        )?;
+        self.conn.map_window(win)?;
+        self.conn.sync()?;
+        Ok(win)
+    }
+
+    fn client_message(&self, win: Window, ty: u32, data: [u32; 5]) -> Result<()> {
+        let ev = ClientMessageEvent::new(32, win, ty, data);
+        self.conn.send_event(
+            false,
+            self.root,
+            EventMask::SUBSTRUCTURE_REDIRECT | EventMask::SUBSTRUCTURE_NOTIFY,
+            ev,
+        )?;
+        self.conn.sync()?;
+        Ok(())
+    }
+
+    pub fn activate(&self, win: Window) -> Result<()> {
+        self.client_message(win, self.atoms._NET_ACTIVE_WINDOW, [2, 0, 0, 0, 0])
+    }
+
+    pub fn move_to(&self, win: Window, x: i32, y: i32) -> Result<()> {
+        self.conn
+            .configure_window(win, &ConfigureWindowAux::new().x(x).y(y))?;
+        self.conn.sync()?;
+        Ok(())
+    }
+
+    /// Minimise (ICCCM `WM_CHANGE_STATE` to IconicState).
+    pub fn iconify(&self, win: Window) -> Result<()> {
+        self.client_message(win, self.atoms.WM_CHANGE_STATE, [3, 0, 0, 0, 0])
+    }
+
+    /// The outer frame of a window (decorations included), as the app computes it.
+    pub fn frame(&self, win: Window) -> Result<Rect> {
+        let geo = self.conn.get_geometry(win)?.reply()?;
+        let pos = self
+            .conn
+            .translate_coordinates(win, self.root, 0, 0)?
+            .reply()?;
+        let ext = self.prop32(win, self.atoms._NET_FRAME_EXTENTS, AtomEnum::CARDINAL, 4);
+        let [l, r, t, b] = <[u32; 4]>::try_from(ext).unwrap_or([0; 4]);
+        Ok((
+            i32::from(pos.dst_x) - l as i32,
+            i32::from(pos.dst_y) - t as i32,
+            u32::from(geo.width) + l + r,
+            u32::from(geo.height) + t + b,
+        ))
+    }
+
+    fn title(&self, win: Window) -> String {
+        let v = self
+            .conn
+            .get_property(
+                false,
+                win,
+                self.atoms._NET_WM_NAME,
+                self.atoms.UTF8_STRING,
+                0,
+                256,
+            )
+            .ok()
+            .and_then(|c| c.reply().ok())
+            .map(|r| r.value)
+            .unwrap_or_default();
+        String::from_utf8_lossy(&v).into_owned()
+    }
+
+    /// The managed (mapped) top-level window titled `title`, if any.
+    pub fn find_titled(&self, title: &str) -> Option<Window> {
+        self.prop32(
+            self.root,
+            self.atoms._NET_CLIENT_LIST,
+            AtomEnum::WINDOW,
+            4096,
+        )
+        .into_iter()
+        .find(|w| self.title(*w) == title)
+    }
+
+    pub fn is_viewable(&self, win: Window) -> bool {
+        self.conn
+            .get_window_attributes(win)
+            .ok()
+            .and_then(|c| c.reply().ok())
+            .is_some_and(|a| a.map_state == MapState::VIEWABLE)
+    }
+
+    /// The window that has the focus per EWMH.
+    pub fn active(&self) -> Option<Window> {
+        self.prop32(
+            self.root,
+            self.atoms._NET_ACTIVE_WINDOW,
+            AtomEnum::WINDOW,
+            1,
+        )
+        .first()
+        .copied()
+    }
+}
+
+/// A stand-in chat input: a window that, on Ctrl+V, asks for the clipboard as UTF-8
+/// text like a real text field and records what it got.
+pub struct PasteTarget {
+    pub window: Window,
+    pub received: Arc<Mutex<Vec<String>>>,
+}
+
+impl PasteTarget {
+    pub fn start(display: &str, class: &str, title: &str, rect: Rect) -> Result<PasteTarget> {
+        let c = Conn::open(display)?;
+        let window = c.stand_in(class, title, rect)?;
+        let received = Arc::new(Mutex::new(Vec::new()));
+        let out = received.clone();
+        std::thread::spawn(move || {
+            let _ = listen(&c, window, &out);
+        });
+        Ok(PasteTarget { window, received })
+    }
+
+    pub fn pastes(&self) -> Vec<String> {
+        self.received.lock().map(|v| v.clone()).unwrap_or_default()
+    }
+}
+
+fn listen(c: &Conn, window: Window, out: &Mutex<Vec<String>>) -> Result<()> {
+    // keycode of `v`
+    let setup = c.conn.setup();
+    let (min, max) = (setup.min_keycode, setup.max_keycode);
+    let map = c.conn.get_keyboard_mapping(min, max - min + 1)?.reply()?;
+    let per = usize::from(map.keysyms_per_keycode.max(1));
+    let v = map
+        .keysyms
+        .chunks(per)
+        .position(|s| s.contains(&0x76))
+        .map(|i| usize::from(min) + i)
+        .ok_or_else(|| anyhow!("no key for v"))?;
+    loop {
+        match c.conn.wait_for_event()? {
+            Event::KeyPress(k)
+                if usize::from(k.detail) == v && k.state.contains(KeyButMask::CONTROL) =>
+            {
+                c.conn.convert_selection(
+                    window,
+                    c.atoms.CLIPBOARD,
+                    c.atoms.UTF8_STRING,
+                    c.atoms.PASTED,
+                    k.time,
+                )?;
+                c.conn.flush()?;
+            }
+            Event::SelectionNotify(s) if s.property != u32::from(AtomEnum::NONE) => {
+                let r = c
+                    .conn
+                    .get_property(true, window, c.atoms.PASTED, AtomEnum::ANY, 0, 1 << 20)?
+                    .reply()?;
+                if let Ok(mut o) = out.lock() {
+                    o.push(String::from_utf8_lossy(&r.value).into_owned());
+                }
+            }
+            _ => {}
+        }
+    }
+}

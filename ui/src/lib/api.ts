@@ -1,0 +1,81 @@
+// Typed wrappers over the app's Tauri commands and events (see src-tauri/src/commands.rs).
+import { invoke } from "@tauri-apps/api/core";
+import { listen, type UnlistenFn } from "@tauri-apps/api/event";
+
+export interface Favourite {
+  hotkey: string;
+  snippet: string;
+}
+
+export interface Profile {
+  name: string;
+  matches: string[];
+  libraries: string[];
+  folders: string[];
+  autoPaste: boolean | null;
+}
+
+export interface Settings {
+  hotkey: string;
+  nextPartHotkey: string;
+  autoPaste: boolean;
+  pressEnter: boolean;
+  restoreClipboard: boolean;
+  mode: "popup" | "docked";
+  dockSide: "right" | "left";
+  language: "zh-CN" | "en";
+  theme: "system" | "light" | "dark";
+  startAtLogin: boolean;
+  paused: boolean;
+  favourites: Favourite[];
+  profiles: Profile[];
+}
+
+export interface PanelState {
+  settings: Settings;
+  queueTitle: string;
+  queueIndex: number;
+  queueTotal: number;
+  targetTitle: string | null;
+  targetId: number | null;
+  profile: string | null;
+  desktopNote: string | null;
+  note: string | null;
+  count: number;
+}
+
+export interface Hit {
+  id: string;
+  title: string;
+  code: string | null;
+  folder: string;
+  library: string;
+  team: boolean;
+  preview: string;
+  parts: ("text" | "image")[];
+  favourite: string | null;
+}
+
+export type PartView = { kind: "text"; text: string } | { kind: "image"; width: number; height: number };
+
+export interface FireOutcome {
+  title: string;
+  index: number;
+  total: number;
+  pasted: boolean;
+}
+
+export const api = {
+  panelState: () => invoke<PanelState>("panel_state"),
+  search: (query: string) => invoke<Hit[]>("search", { query }),
+  prompts: (id: string) => invoke<string[]>("prompts", { id }),
+  preview: (id: string, answers: Record<string, string>) => invoke<PartView[]>("preview", { id, answers }),
+  fire: (id: string, answers: Record<string, string>) => invoke<FireOutcome>("fire", { id, answers }),
+  nextPart: () => invoke<FireOutcome | null>("next_part"),
+  hide: () => invoke<void>("hide_panel"),
+  saveSettings: (settings: Settings) => invoke<Settings>("save_settings", { settings }),
+};
+
+export function on<T>(event: string, f: (payload: T) => void): Promise<UnlistenFn> {
+  return listen<T>(event, (e) => f(e.payload));
+}

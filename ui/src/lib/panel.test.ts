@@ -1,0 +1,60 @@
+import { describe, expect, it } from "vitest";
+import { keyAction, moveSelection, nextFavouriteHotkey, PerWindow, type KeyInput, type PanelView } from "./panel";
+
+const key = (k: string, mods: Partial<KeyInput> = {}): KeyInput => ({ key: k, ctrl: false, alt: false, shift: false, ...mods });
+const view = (v: Partial<PanelView> = {}): PanelView => ({ query: "fh", count: 5, selected: 0, listMode: false, ...v });
+
+describe("keyAction", () => {
+  it("fires the selected reply on Enter, nothing when the list is empty", () => {
+    expect(keyAction(key("Enter"), view({ selected: 2 }))).toEqual({ kind: "fire", index: 2 });
+    expect(keyAction(key("Enter"), view({ count: 0 }))).toEqual({ kind: "none" });
+  });
+
+  it("types digits into a query but fires with them in list mode, with Alt, or on an empty query", () => {
+    expect(keyAction(key("3"), view())).toEqual({ kind: "none" });
+    expect(keyAction(key("3"), view({ listMode: true }))).toEqual({ kind: "fire", index: 2 });
+    expect(keyAction(key("3", { alt: true }), view())).toEqual({ kind: "fire", index: 2 });
+    expect(keyAction(key("1"), view({ query: "" }))).toEqual({ kind: "fire", index: 0 });
+    expect(keyAction(key("9", { alt: true }), view())).toEqual({ kind: "none" });
+  });
+
+  it("clears the query before hiding on Escape", () => {
+    expect(keyAction(key("Escape"), view())).toEqual({ kind: "clear" });
+    expect(keyAction(key("Escape"), view({ query: "" }))).toEqual({ kind: "hide" });
+  });
+
+  it("moves with arrows and emacs keys, opens settings and toggles favourites", () => {
+    expect(keyAction(key("ArrowDown"), view())).toEqual({ kind: "move", by: 1 });
+    expect(keyAction(key("p", { ctrl: true }), view())).toEqual({ kind: "move", by: -1 });
+    expect(keyAction(key(",", { ctrl: true }), view())).toEqual({ kind: "settings" });
+    expect(keyAction(key("d", { ctrl: true }), view({ selected: 1 }))).toEqual({ kind: "favourite", index: 1 });
+  });
+});
+
+describe("moveSelection", () => {
+  it("wraps single steps and clamps page steps", () => {
+    expect(moveSelection(0, -1, 4)).toBe(3);
+    expect(moveSelection(3, 1, 4)).toBe(0);
+    expect(moveSelection(1, 5, 4)).toBe(3);
+    expect(moveSelection(2, -5, 4)).toBe(0);
+    expect(moveSelection(0, 1, 0)).toBe(0);
+  });
+});
+
+describe("favourites and per-window state", () => {
+  it("picks the first free Ctrl+Alt+digit", () => {
+    expect(nextFavouriteHotkey([])).toBe("Ctrl+Alt+1");
+    expect(nextFavouriteHotkey(["Ctrl+Alt+1", "Ctrl+Alt+2"])).toBe("Ctrl+Alt+3");
+    expect(nextFavouriteHotkey(Array.from({ length: 9 }, (_, i) => `Ctrl+Alt+${i + 1}`))).toBeNull();
+  });
+
+  it("keeps a query per chat window", () => {
+    const q = new PerWindow("");
+    q.set(1, "fahuo");
+    q.set(2, "tuihuo");
+    expect(q.get(1)).toBe("fahuo");
+    expect(q.get(2)).toBe("tuihuo");
+    expect(q.get(3)).toBe("");
+    expect(q.get(null)).toBe("");
+  });
+});

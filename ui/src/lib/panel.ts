@@ -1,0 +1,72 @@
+// The panel's keyboard logic, free of the DOM and of Tauri so that it is unit-tested.
+
+export interface KeyInput {
+  key: string;
+  ctrl: boolean;
+  alt: boolean;
+  shift: boolean;
+}
+
+export type Action =
+  | { kind: "move"; by: number }
+  | { kind: "fire"; index: number }
+  | { kind: "clear" }
+  | { kind: "hide" }
+  | { kind: "settings" }
+  | { kind: "favourite"; index: number }
+  | { kind: "none" };
+
+export interface PanelView {
+  query: string;
+  count: number;
+  selected: number;
+  /** The last key moved the selection (digits then pick rows instead of typing). */
+  listMode: boolean;
+}
+
+/** What a key press in the panel does. */
+export function keyAction(k: KeyInput, v: PanelView): Action {
+  if (k.key === "Escape") return v.query ? { kind: "clear" } : { kind: "hide" };
+  if (k.key === "ArrowDown" || (k.ctrl && k.key === "n")) return { kind: "move", by: 1 };
+  if (k.key === "ArrowUp" || (k.ctrl && k.key === "p")) return { kind: "move", by: -1 };
+  if (k.key === "PageDown") return { kind: "move", by: 5 };
+  if (k.key === "PageUp") return { kind: "move", by: -5 };
+  if (k.key === "Enter") return v.count > 0 ? { kind: "fire", index: v.selected } : { kind: "none" };
+  if (k.ctrl && k.key === ",") return { kind: "settings" };
+  if (k.ctrl && (k.key === "d" || k.key === "D")) {
+    return v.count > 0 ? { kind: "favourite", index: v.selected } : { kind: "none" };
+  }
+  if (/^[1-9]$/.test(k.key) && !k.shift && (k.alt || k.ctrl || v.listMode || v.query === "")) {
+    const index = Number(k.key) - 1;
+    return index < v.count ? { kind: "fire", index } : { kind: "none" };
+  }
+  return { kind: "none" };
+}
+
+/** The selection after moving `by` rows, wrapping around the ends. */
+export function moveSelection(selected: number, by: number, count: number): number {
+  if (count <= 0) return 0;
+  if (Math.abs(by) > 1) return Math.min(Math.max(selected + by, 0), count - 1);
+  return (((selected + by) % count) + count) % count;
+}
+
+/** The first free favourite hotkey, Ctrl+Alt+1 … Ctrl+Alt+9. */
+export function nextFavouriteHotkey(taken: string[]): string | null {
+  for (let i = 1; i <= 9; i++) {
+    const k = `Ctrl+Alt+${i}`;
+    if (!taken.includes(k)) return k;
+  }
+  return null;
+}
+
+/** The query kept per chat window, so that each docked panel keeps its own search. */
+export class PerWindow<T> {
+  private map = new Map<string, T>();
+  constructor(private fallback: T) {}
+  get(id: number | null | undefined): T {
+    return this.map.get(String(id ?? "none")) ?? this.fallback;
+  }
+  set(id: number | null | undefined, value: T): void {
+    this.map.set(String(id ?? "none"), value);
+  }
+}

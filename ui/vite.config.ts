@@ -1,0 +1,9 @@
+import { defineConfig } from "vitest/config";
+import { svelte } from "@sveltejs/vite-plugin-svelte";
+
+export default defineConfig({
+  plugins: [svelte()],
+  clearScreen: false,
+  build: { target: "es2022", outDir: "dist", emptyOutDir: true },
+  test: { include: ["src/**/*.test.ts"], environment: "node" },
+});
