@@ -4,7 +4,7 @@
 //!   app (release) and start it; the first start fills the library with the built-in
 //!   replies. `cargo xtask run cli [-- ARGS]` builds and runs the `qreply` CLI instead.
 //! * `cargo xtask test [--quick]` — every CI leg in order, stopping at the first red one.
-//! * `cargo xtask bench <search|packs|all>` — benchmarks (never part of the test run).
+//! * `cargo xtask bench <search|packs|fire|all>` — benchmarks (never part of the test run).
 //! * `cargo xtask setup` — install what the legs need (Debian/Ubuntu: apt).
 
 use std::path::{Path, PathBuf};
@@ -387,9 +387,30 @@ fn bench(what: &str) -> Result<()> {
             "cargo bench (packs: CSV, XLSX, .qrpack import/export)",
             cargo().args(["bench", "-p", "quickreply-core", "--bench", "packs"]),
         ),
-        "all" => bench_search().and_then(|()| bench("packs")),
-        other => bail!("unknown benchmark {other}; try: search, packs, all"),
+        "fire" => bench_fire(),
+        "all" => bench_search()
+            .and_then(|()| bench("packs"))
+            .and_then(|()| bench_fire()),
+        other => bail!("unknown benchmark {other}; try: search, packs, fire, all"),
     }
+}
+
+/// The desktop app from outside: hotkey → clipboard latency, start-up, idle memory
+/// (release build, under Xvfb; see tests/benches/fire.rs).
+fn bench_fire() -> Result<()> {
+    ensure_packages(APP_PACKAGES)?;
+    ensure_packages(TEST_PACKAGES)?;
+    build_ui()?;
+    run(
+        "build the desktop app (release)",
+        cargo().args(["build", "--release", "-p", "quickreply"]),
+    )?;
+    run(
+        "bench fire",
+        cargo()
+            .args(["bench", "-p", "quickreply-e2e", "--bench", "fire"])
+            .env("QUICKREPLY_APP", root().join("target/release/quickreply")),
+    )
 }
 
 /// Criterion's in-process numbers, then whole-process `qreply search` against
@@ -494,7 +515,7 @@ fn main() -> ExitCode {
             .and_then(|()| ensure_packages(BENCH_PACKAGES)),
         _ => {
             eprintln!(
-                "usage: cargo xtask <run [cli] [-- ARGS] | test [--quick] | bench <search|packs|all> | setup>"
+                "usage: cargo xtask <run [cli] [-- ARGS] | test [--quick] | bench <search|packs|fire|all> | setup>"
             );
             return ExitCode::from(2);
         }
