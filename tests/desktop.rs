@@ -13,7 +13,7 @@ use anyhow::{Context, Result, bail};
 use quickreply_core::settings::{Favourite, Settings, WindowMode, settings_path};
 use quickreply_core::{Rendered, Store};
 use quickreply_e2e::x11::{Conn, PasteTarget};
-use quickreply_e2e::{App, Display, ENTER, wait_for};
+use quickreply_e2e::{App, CTRL, Display, ENTER, NULL, wait_for};
 
 /// A library with the built-in Chinese replies, and settings written before the start.
 fn library(dir: &Path, settings: Settings) -> Result<Store> {
@@ -269,6 +269,52 @@ fn auto_paste_puts_the_reply_into_the_chat_window() -> Result<()> {
     .with_context(|| format!("the chat window got {:?}", chat.pastes()))?;
     // Focus is back in the chat window.
     assert_eq!(x.active(), Some(chat.window));
+    app.close();
+    Ok(())
+}
+
+#[test]
+#[ignore = "needs Xvfb, openbox, tauri-driver and the built app: run by `cargo xtask test`"]
+fn editor_writes_a_reply_that_the_panel_then_finds() -> Result<()> {
+    let d = Display::start()?;
+    let dir = tempfile::tempdir()?;
+    let store = library(dir.path(), Settings::default())?;
+    let shop = store
+        .vars(&store.library("personal")?)?
+        .into_iter()
+        .find(|(k, _)| k == "店铺名")
+        .map(|(_, v)| v)
+        .context("the built-in pack sets 店铺名")?;
+    let app = App::start(&d, dir.path())?;
+    let panel = wait_for("the panel's window handle", Duration::from_secs(10), || {
+        app.windows().ok().and_then(|w| w.first().cloned())
+    })?;
+    // Ctrl+E in the panel opens the editor window.
+    app.type_into("#search", &format!("{CTRL}e{NULL}"))?;
+    let editor = wait_for("the editor window", Duration::from_secs(15), || {
+        app.windows()
+            .ok()
+            .and_then(|w| w.into_iter().find(|h| *h != panel))
+    })?;
+    app.switch_to(&editor)?;
+    app.element("#tree .reply")?;
+    app.click("#new-reply")?;
+    app.type_into("#ed-title", "开学季发货提醒")?;
+    app.type_into("#ed-code", "kxj")?;
+    app.type_into(
+        "#ed-part-0",
+        "亲，{店铺名}开学季订单量大，付款后会按顺序尽快发出～",
+    )?;
+    // The live preview fills the shop's variable.
+    app.wait_text("#ed-preview", |t| t.contains(&shop) && !t.contains('{'))?;
+    app.type_into("#ed-title", &format!("{CTRL}s{NULL}"))?;
+    app.wait_text("#ed-status", |t| t.contains("开学季发货提醒"))?;
+    std::thread::sleep(Duration::from_millis(300));
+    d.screenshot("editor.png")?;
+    // The panel finds the new reply by its pinyin initials at once.
+    app.switch_to(&panel)?;
+    app.search("kxjfh")?;
+    app.wait_text("#hit-0 .title", |t| t.starts_with("开学季发货提醒"))?;
     app.close();
     Ok(())
 }

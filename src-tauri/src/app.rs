@@ -67,6 +67,15 @@ pub enum PartView {
     Image { width: u32, height: u32 },
 }
 
+impl From<Rendered> for PartView {
+    fn from(r: Rendered) -> Self {
+        match r {
+            Rendered::Text(text) => PartView::Text { text },
+            Rendered::Image { width, height, .. } => PartView::Image { width, height },
+        }
+    }
+}
+
 /// What a fire did.
 #[derive(Clone, Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -204,6 +213,14 @@ impl App {
         Ok(())
     }
 
+    /// Update the search index after this process changed these replies.
+    pub fn changed(&self, ids: &[Uuid]) -> Result<()> {
+        let mut guard = self.lock()?;
+        let inner = &mut *guard;
+        inner.store.reindex(&mut inner.index, ids)?;
+        Ok(())
+    }
+
     pub fn search(&self, query: &str) -> Result<Vec<HitView>> {
         const SHOWN: usize = 20;
         let inner = self.lock()?;
@@ -277,13 +294,7 @@ impl App {
 
     pub fn preview(&self, id: Uuid, answers: &HashMap<String, String>) -> Result<Vec<PartView>> {
         let (_, parts) = self.render(id, answers)?;
-        Ok(parts
-            .into_iter()
-            .map(|p| match p {
-                Rendered::Text(text) => PartView::Text { text },
-                Rendered::Image { width, height, .. } => PartView::Image { width, height },
-            })
-            .collect())
+        Ok(parts.into_iter().map(PartView::from).collect())
     }
 
     /// Fire a reply: render it, count it, put its first part on the clipboard (or paste

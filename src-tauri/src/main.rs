@@ -8,6 +8,7 @@ mod app;
 mod clipboard;
 mod commands;
 mod dock;
+mod editor;
 mod hotkeys;
 mod platform;
 mod tray;
@@ -80,6 +81,16 @@ fn main() -> anyhow::Result<()> {
             commands::next_part,
             commands::hide_panel,
             commands::save_settings,
+            editor::open_editor,
+            editor::editor_tree,
+            editor::get_reply,
+            editor::save_reply,
+            editor::delete_reply,
+            editor::reorder,
+            editor::copy_to_personal,
+            editor::add_image,
+            editor::image_bytes,
+            editor::render_draft,
         ])
         .setup(move |app| {
             let handle = app.handle().clone();

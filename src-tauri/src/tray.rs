@@ -64,6 +64,9 @@ pub fn create(app: &AppHandle) -> tauri::Result<()> {
                     refresh(app);
                 }
             }
+            "editor" => {
+                let _ = crate::editor::open(app);
+            }
             "settings" => {
                 let _ = app::show_panel(app);
                 let _ = app.emit("open-settings", ());

@@ -319,6 +319,36 @@ impl App {
         .with_context(|| format!("last text was {last:?}"))
     }
 
+    /// The handles of the app's open windows.
+    pub fn windows(&self) -> Result<Vec<String>> {
+        Ok(self
+            .get("window/handles")?
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|v| v.as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default())
+    }
+
+    /// Send the following commands to the window `handle`.
+    pub fn switch_to(&self, handle: &str) -> Result<()> {
+        self.post("window", json!({"handle": handle})).map(|_| ())
+    }
+
+    pub fn click(&self, css: &str) -> Result<()> {
+        let el = self.element(css)?;
+        self.post(&format!("element/{el}/click"), json!({}))
+            .map(|_| ())
+    }
+
+    /// Type into the element matching `css` (WebDriver key codes allowed).
+    pub fn type_into(&self, css: &str, text: &str) -> Result<()> {
+        let el = self.element(css)?;
+        self.send_keys(&el, text)
+    }
+
     /// An attribute of the element matching `css`.
     pub fn attribute(&self, css: &str, name: &str) -> Result<String> {
         let el = self.element(css)?;
@@ -358,3 +388,7 @@ impl App {
 
 /// Enter in WebDriver key codes.
 pub const ENTER: &str = "\u{E007}";
+/// Control held for the following keys of the same `send_keys` (released by [`NULL`]).
+pub const CTRL: &str = "\u{E009}";
+/// Releases held modifiers.
+pub const NULL: &str = "\u{E000}";

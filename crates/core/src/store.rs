@@ -567,6 +567,14 @@ impl Store {
         Ok(image_part(&info))
     }
 
+    /// Check and store image bytes (pasted or dropped into the editor); `name` only
+    /// names them in errors.
+    pub fn add_image_bytes(&self, bytes: &[u8], name: &str) -> Result<Part> {
+        let info = crate::blob::inspect_image(bytes, Path::new(name))?;
+        self.put_image_bytes(bytes, &info)?;
+        Ok(image_part(&info))
+    }
+
     /// Store already-checked image bytes.
     pub fn put_image_bytes(&self, bytes: &[u8], info: &ImageInfo) -> Result<()> {
         self.blobs.put(bytes, &info.sha256)?;
@@ -796,6 +804,85 @@ impl Store {
         Ok(())
     }
 
+    /// Put `ids` (replies of `library`) into the folder `folder` (a path, created when
+    /// missing; empty for the root) in this order, positions 0, 1, 2 …; one transaction.
+    /// This is drag-to-reorder, within a folder or into another one.
+    pub fn reorder(&mut self, library: &Library, folder: &str, ids: &[Uuid]) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        let folder_id = Self::folder_id_in(&tx, library.id, folder, true)?;
+        for (pos, id) in ids.iter().enumerate() {
+            let n = tx.execute(
+                "UPDATE snippets SET folder_id = ?3, position = ?4,
+                        version = CASE WHEN folder_id IS ?3 THEN version ELSE version + 1 END,
+                        updated_at = CASE WHEN folder_id IS ?3 THEN updated_at ELSE ?5 END
+                 WHERE id = ?1 AND library_id = ?2",
+                params![
+                    id.to_string(),
+                    library.id.to_string(),
+                    folder_id.map(|f| f.to_string()),
+                    pos as i64,
+                    now_ms()
+                ],
+            )?;
+            if n == 0 {
+                return Err(Error::NoSuchSnippet(id.to_string()));
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Copy a reply into another library (a team reply into the personal one, to change
+    /// it there): same folder path and parts; the title gets a suffix when the folder
+    /// already has it, and the shortcut code is dropped when the target uses it. The
+    /// original is never touched.
+    pub fn copy_to(&mut self, id: Uuid, target: &Library) -> Result<Snippet> {
+        let src = self.snippet(id)?;
+        let taken_title = |title: &str| -> Result<bool> {
+            Ok(self
+                .snippets(Some(target))?
+                .iter()
+                .any(|s| s.folder == src.folder && s.title == title))
+        };
+        let mut title = src.title.clone();
+        let mut n = 1;
+        while taken_title(&title)? {
+            n += 1;
+            title = crate::i18n::tr(
+                format!(
+                    "{}（副本{}）",
+                    src.title,
+                    if n == 2 { String::new() } else { n.to_string() }
+                ),
+                format!(
+                    "{} (copy{})",
+                    src.title,
+                    if n == 2 {
+                        String::new()
+                    } else {
+                        format!(" {n}")
+                    }
+                ),
+            );
+        }
+        let code = src.code.clone().filter(|c| {
+            !self
+                .snippets(Some(target))
+                .is_ok_and(|all| all.iter().any(|s| s.code.as_deref() == Some(c)))
+        });
+        self.add_snippet(
+            target,
+            NewSnippet {
+                title,
+                code,
+                tags: src.tags,
+                apps: src.apps,
+                folder: src.folder,
+                parts: src.parts,
+            },
+        )
+    }
+
     const SNIPPET_COLS: &'static str =
         "s.id, l.name, s.library_id, s.folder_id, s.title, s.code, s.tags, s.apps, s.parts,
          s.position, s.version, s.created_at, s.updated_at";
@@ -1019,15 +1106,27 @@ impl Store {
         prompts: &HashMap<String, String>,
         clipboard: Option<&dyn Fn() -> Option<String>>,
     ) -> Result<Vec<Rendered>> {
-        let vars = self.effective_vars(snippet.library_id)?;
+        self.render_parts(snippet.library_id, &snippet.parts, prompts, clipboard)
+    }
+
+    /// Render parts as a reply of `library_id` would be (the editor's live preview of
+    /// unsaved parts uses this).
+    pub fn render_parts(
+        &self,
+        library_id: Uuid,
+        parts: &[Part],
+        prompts: &HashMap<String, String>,
+        clipboard: Option<&dyn Fn() -> Option<String>>,
+    ) -> Result<Vec<Rendered>> {
+        let vars = self.effective_vars(library_id)?;
         let ctx = RenderContext {
             vars: &vars,
             prompts,
             now: Local::now(),
             clipboard,
         };
-        let mut out = Vec::with_capacity(snippet.parts.len());
-        for p in &snippet.parts {
+        let mut out = Vec::with_capacity(parts.len());
+        for p in parts {
             out.push(match p {
                 Part::Text { body } => Rendered::Text(template::render(body, &ctx)?),
                 Part::Image {
@@ -1126,6 +1225,7 @@ impl Store {
         &self,
         library: Option<Uuid>,
         needle: Mask,
+        only: Option<Uuid>,
         mut f: impl FnMut(&str, &str, SearchFields<'_>, u32) -> Result<()>,
     ) -> Result<()> {
         let since = (Utc::now() - chrono::Duration::days(30))
@@ -1140,6 +1240,7 @@ impl Store {
                         WHERE day > ?2 GROUP BY snippet_id) u ON u.snippet_id = s.id
              WHERE (?1 IS NULL OR s.library_id = ?1)
                AND s.mask0 & ?3 = ?3 AND s.mask1 & ?4 = ?4 AND s.mask2 & ?5 = ?5 AND s.mask3 & ?6 = ?6
+               AND (?7 IS NULL OR s.id = ?7)
              ORDER BY s.rowid",
         )?;
         let n = needle.0.map(|w| w as i64);
@@ -1149,7 +1250,8 @@ impl Store {
             n[0],
             n[1],
             n[2],
-            n[3]
+            n[3],
+            only.map(|o| o.to_string())
         ])?;
         while let Some(r) = rows.next()? {
             let text =
@@ -1180,7 +1282,7 @@ impl Store {
     pub fn search(&self, query: &str, opts: &SearchOptions) -> Result<Vec<Hit<Uuid>>> {
         let mut scorer = Scorer::new(query);
         let mut top = TopK::new(opts.limit);
-        self.for_each_search_row(opts.library, scorer.mask(), |id, _, f, boost| {
+        self.for_each_search_row(opts.library, scorer.mask(), None, |id, _, f, boost| {
             let score = if scorer.is_empty() {
                 Some(boost)
             } else {
@@ -1199,7 +1301,7 @@ impl Store {
         };
         let mut found = Vec::new();
         let mut total = 0;
-        self.for_each_search_row(opts.library, Mask::default(), |id, _, f, boost| {
+        self.for_each_search_row(opts.library, Mask::default(), None, |id, _, f, boost| {
             total += 1;
             let p = question.presence(&[f.title, f.tags], f.body);
             if p.iter().any(|v| *v > 0) {
@@ -1214,7 +1316,7 @@ impl Store {
     /// Build the in-memory search index of every reply.
     pub fn search_index(&self) -> Result<SearchIndex> {
         let mut index = SearchIndex::default();
-        self.for_each_search_row(None, Mask::default(), |id, lib, f, boost| {
+        self.for_each_search_row(None, Mask::default(), None, |id, lib, f, boost| {
             index.push(
                 Uuid::parse_str(id).unwrap_or_default(),
                 Uuid::parse_str(lib).unwrap_or_default(),
@@ -1224,6 +1326,19 @@ impl Store {
             Ok(())
         })?;
         Ok(index)
+    }
+
+    /// Bring the index up to date for these replies after this process changed them
+    /// (added, edited, moved or removed ones).
+    pub fn reindex(&self, index: &mut SearchIndex, ids: &[Uuid]) -> Result<()> {
+        for id in ids {
+            index.remove(*id);
+            self.for_each_search_row(None, Mask::default(), Some(*id), |_, lib, f, boost| {
+                index.upsert(*id, Uuid::parse_str(lib).unwrap_or_default(), &f, boost);
+                Ok(())
+            })?;
+        }
+        Ok(())
     }
 
     /// Run `f` inside one transaction on the raw connection (bulk loaders, tests).

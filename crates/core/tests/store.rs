@@ -547,3 +547,116 @@ fn import_policies_for_changed_replies_and_taken_codes() {
     let again = packs::import(&mut store, &pack, &lib, Policy::KeepBoth).expect("again");
     assert_eq!(again.added, 0);
 }
+
+#[test]
+fn reorder_moves_replies_within_and_across_folders_atomically() {
+    let (_d, mut store) = open();
+    let lib = store.library(PERSONAL).expect("personal");
+    let ids = store
+        .add_snippets(
+            &lib,
+            vec![
+                new("甲", None, "售前", "a"),
+                new("乙", None, "售前", "b"),
+                new("丙", None, "售前", "c"),
+                new("丁", None, "物流", "d"),
+            ],
+        )
+        .expect("add");
+    // 丙 first, then 甲; 乙 moves to 物流 before 丁.
+    store
+        .reorder(&lib, "售前", &[ids[2], ids[0]])
+        .expect("reorder");
+    store
+        .reorder(&lib, "物流", &[ids[1], ids[3]])
+        .expect("move");
+    let order = |store: &Store, folder: &str| -> Vec<String> {
+        let mut v: Vec<_> = store
+            .snippets(Some(&lib))
+            .expect("list")
+            .into_iter()
+            .filter(|s| s.folder == folder)
+            .collect();
+        v.sort_by_key(|s| s.position);
+        v.into_iter().map(|s| s.title).collect()
+    };
+    assert_eq!(order(&store, "售前"), vec!["丙", "甲"]);
+    assert_eq!(order(&store, "物流"), vec!["乙", "丁"]);
+    // A moved reply is a changed reply (sync sees it); a reordered one keeps its version.
+    assert_eq!(store.snippet(ids[1]).expect("b").version, 2);
+    assert_eq!(store.snippet(ids[2]).expect("c").version, 1);
+    // An unknown id changes nothing.
+    let before = order(&store, "售前");
+    assert!(
+        store
+            .reorder(&lib, "售前", &[ids[0], uuid::Uuid::nil()])
+            .is_err()
+    );
+    assert_eq!(order(&store, "售前"), before);
+}
+
+#[test]
+fn copying_a_team_reply_to_personal_leaves_the_original_alone() {
+    let (_d, mut store) = open();
+    let personal = store.library(PERSONAL).expect("personal");
+    let team = store
+        .create_library("售后组", LibraryKind::Team)
+        .expect("team");
+    let orig = store
+        .add_snippet(
+            &team,
+            new(
+                "退货流程",
+                Some("th"),
+                "售后",
+                "亲，{店铺名}支持七天无理由～",
+            ),
+        )
+        .expect("add");
+    store
+        .add_snippet(&personal, new("别的", Some("th"), "", "x"))
+        .expect("taken code");
+    let copy = store.copy_to(orig.id, &personal).expect("copy");
+    assert_eq!(
+        (copy.library.as_str(), copy.folder.as_str()),
+        (PERSONAL, "售后")
+    );
+    assert_eq!(copy.title, "退货流程");
+    assert_eq!(copy.parts, orig.parts);
+    assert_eq!(copy.code, None, "the personal library already uses th");
+    // A second copy gets a distinct title; the team reply is unchanged.
+    let again = store.copy_to(orig.id, &personal).expect("copy again");
+    assert_ne!(again.title, copy.title);
+    store
+        .edit_snippet(
+            copy.id,
+            SnippetEdit {
+                parts: Some(vec![text("我的版本")]),
+                ..SnippetEdit::default()
+            },
+        )
+        .expect("edit copy");
+    assert_eq!(store.snippet(orig.id).expect("orig"), orig);
+}
+
+#[test]
+fn reindex_follows_this_process_own_changes() {
+    let (_d, mut store) = open();
+    let lib = store.library(PERSONAL).expect("personal");
+    let mut index = store.search_index().expect("index");
+    let s = store
+        .add_snippet(
+            &lib,
+            new("开学季发货提醒", Some("kxj"), "物流", "付款后按顺序发出"),
+        )
+        .expect("add");
+    assert!(index.search("kxjfh", None, 5).is_empty());
+    store.reindex(&mut index, &[s.id]).expect("reindex");
+    assert_eq!(
+        index.search("kxjfh", None, 5).first().map(|h| h.key),
+        Some(s.id)
+    );
+    store.remove_snippet(s.id).expect("remove");
+    store.reindex(&mut index, &[s.id]).expect("reindex");
+    assert!(index.search("kxjfh", None, 5).is_empty());
+}

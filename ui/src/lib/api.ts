@@ -65,6 +65,26 @@ export interface FireOutcome {
   pasted: boolean;
 }
 
+export type Part =
+  | { type: "text"; body: string }
+  | { type: "image"; sha256: string; mime: string; width: number; height: number };
+
+export interface ReplyDoc {
+  id: string | null;
+  library: string;
+  folder: string;
+  title: string;
+  code: string | null;
+  tags: string[];
+  parts: Part[];
+}
+
+export interface Tree {
+  libraries: { name: string; team: boolean }[];
+  folders: string[];
+  replies: { id: string; title: string; code: string | null; folder: string; parts: number }[];
+}
+
 export const api = {
   panelState: () => invoke<PanelState>("panel_state"),
   search: (query: string) => invoke<Hit[]>("search", { query }),
@@ -74,6 +94,16 @@ export const api = {
   nextPart: () => invoke<FireOutcome | null>("next_part"),
   hide: () => invoke<void>("hide_panel"),
   saveSettings: (settings: Settings) => invoke<Settings>("save_settings", { settings }),
+  openEditor: () => invoke<void>("open_editor"),
+  tree: (library: string) => invoke<Tree>("editor_tree", { library }),
+  getReply: (id: string) => invoke<ReplyDoc>("get_reply", { id }),
+  saveReply: (doc: ReplyDoc) => invoke<ReplyDoc>("save_reply", { doc }),
+  deleteReply: (id: string) => invoke<void>("delete_reply", { id }),
+  reorder: (library: string, folder: string, ids: string[]) => invoke<void>("reorder", { library, folder, ids }),
+  copyToPersonal: (id: string) => invoke<ReplyDoc>("copy_to_personal", { id }),
+  addImage: (bytes: number[], name: string) => invoke<Part>("add_image", { bytes, name }),
+  imageBytes: (sha256: string) => invoke<ArrayBuffer>("image_bytes", { sha256 }),
+  renderDraft: (library: string, parts: Part[]) => invoke<PartView[]>("render_draft", { library, parts }),
 };
 
 export function on<T>(event: string, f: (payload: T) => void): Promise<UnlistenFn> {

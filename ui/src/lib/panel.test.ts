@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { keyAction, moveSelection, nextFavouriteHotkey, PerWindow, type KeyInput, type PanelView } from "./panel";
+import { dropOrder, keyAction, moveItem, moveSelection, nextFavouriteHotkey, parseTags, PerWindow, type KeyInput, type PanelView } from "./panel";
 
 const key = (k: string, mods: Partial<KeyInput> = {}): KeyInput => ({ key: k, ctrl: false, alt: false, shift: false, ...mods });
 const view = (v: Partial<PanelView> = {}): PanelView => ({ query: "fh", count: 5, selected: 0, listMode: false, ...v });
@@ -56,5 +56,27 @@ describe("favourites and per-window state", () => {
     expect(q.get(2)).toBe("tuihuo");
     expect(q.get(3)).toBe("");
     expect(q.get(null)).toBe("");
+  });
+});
+
+describe("editor helpers", () => {
+  it("moves parts and replies by keyboard, clamped at the ends", () => {
+    expect(moveItem(["a", "b", "c"], 0, 1)).toEqual(["b", "a", "c"]);
+    expect(moveItem(["a", "b", "c"], 2, -1)).toEqual(["a", "c", "b"]);
+    expect(moveItem(["a", "b", "c"], 0, -1)).toEqual(["a", "b", "c"]);
+  });
+
+  it("drops a reply before another one or at the end of a folder", () => {
+    expect(dropOrder(["a", "b", "c"], "c", "a")).toEqual(["c", "a", "b"]);
+    expect(dropOrder(["a", "b"], "x", null)).toEqual(["a", "b", "x"]);
+    expect(dropOrder(["a", "b"], "a", "zzz")).toEqual(["b", "a"]);
+  });
+
+  it("splits tags on Chinese and Latin commas", () => {
+    expect(parseTags("几天发, 发货，快递、 ")).toEqual(["几天发", "发货", "快递"]);
+  });
+
+  it("opens the editor with Ctrl+E", () => {
+    expect(keyAction(key("e", { ctrl: true }), view())).toEqual({ kind: "editor" });
   });
 });

@@ -13,6 +13,7 @@ export type Action =
   | { kind: "clear" }
   | { kind: "hide" }
   | { kind: "settings" }
+  | { kind: "editor" }
   | { kind: "favourite"; index: number }
   | { kind: "none" };
 
@@ -33,6 +34,7 @@ export function keyAction(k: KeyInput, v: PanelView): Action {
   if (k.key === "PageUp") return { kind: "move", by: -5 };
   if (k.key === "Enter") return v.count > 0 ? { kind: "fire", index: v.selected } : { kind: "none" };
   if (k.ctrl && k.key === ",") return { kind: "settings" };
+  if (k.ctrl && (k.key === "e" || k.key === "E")) return { kind: "editor" };
   if (k.ctrl && (k.key === "d" || k.key === "D")) {
     return v.count > 0 ? { kind: "favourite", index: v.selected } : { kind: "none" };
   }
@@ -69,4 +71,30 @@ export class PerWindow<T> {
   set(id: number | null | undefined, value: T): void {
     this.map.set(String(id ?? "none"), value);
   }
+}
+
+/** Move the item at `from` by `by` places (clamped); returns a new array. */
+export function moveItem<T>(list: T[], from: number, by: number): T[] {
+  const to = Math.min(Math.max(from + by, 0), list.length - 1);
+  if (from < 0 || from >= list.length || to === from) return list.slice();
+  const out = list.slice();
+  const [item] = out.splice(from, 1);
+  out.splice(to, 0, item);
+  return out;
+}
+
+/** The order of a folder after dropping `moved` before `before` (or at the end). */
+export function dropOrder(ids: string[], moved: string, before: string | null): string[] {
+  const rest = ids.filter((i) => i !== moved);
+  const at = before === null ? rest.length : rest.indexOf(before);
+  rest.splice(at < 0 ? rest.length : at, 0, moved);
+  return rest;
+}
+
+/** Tags typed as "a, b，c" → ["a", "b", "c"]. */
+export function parseTags(s: string): string[] {
+  return s
+    .split(/[,，、]/)
+    .map((t) => t.trim())
+    .filter((t) => t.length > 0);
 }

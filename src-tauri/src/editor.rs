@@ -1,0 +1,254 @@
+//! The editor window: library tree, reply editor with text and image parts, live preview,
+//! reordering, copying a team reply to the personal library. Commands are thin wrappers
+//! over `Store`; the search index follows every change.
+
+use std::collections::HashMap;
+
+use quickreply_core::proto::{LibraryKind, Part};
+use quickreply_core::store::PERSONAL;
+use quickreply_core::{NewSnippet, Snippet, SnippetEdit};
+use serde::{Deserialize, Serialize};
+use tauri::{AppHandle, Manager, State, WebviewUrl, WebviewWindowBuilder};
+use uuid::Uuid;
+
+use crate::app::{App, PartView};
+
+type Res<T> = Result<T, String>;
+
+fn err(e: impl std::fmt::Display) -> String {
+    e.to_string()
+}
+
+fn id(s: &str) -> Res<Uuid> {
+    Uuid::parse_str(s).map_err(err)
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LibraryView {
+    name: String,
+    team: bool,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TreeReply {
+    id: String,
+    title: String,
+    code: Option<String>,
+    folder: String,
+    parts: usize,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Tree {
+    libraries: Vec<LibraryView>,
+    folders: Vec<String>,
+    replies: Vec<TreeReply>,
+}
+
+/// A reply as the editor edits it; `id` is `None` for a new one.
+#[derive(Serialize, Deserialize, Clone, Debug)]
+#[serde(rename_all = "camelCase")]
+pub struct ReplyDoc {
+    id: Option<String>,
+    library: String,
+    folder: String,
+    title: String,
+    code: Option<String>,
+    tags: Vec<String>,
+    parts: Vec<Part>,
+}
+
+impl From<Snippet> for ReplyDoc {
+    fn from(s: Snippet) -> Self {
+        ReplyDoc {
+            id: Some(s.id.to_string()),
+            library: s.library,
+            folder: s.folder,
+            title: s.title,
+            code: s.code,
+            tags: s.tags,
+            parts: s.parts,
+        }
+    }
+}
+
+/// Open (or bring forward) the editor window.
+pub fn open(app: &AppHandle) -> tauri::Result<()> {
+    if let Some(w) = app.get_webview_window("editor") {
+        w.show()?;
+        return w.set_focus();
+    }
+    WebviewWindowBuilder::new(app, "editor", WebviewUrl::App("index.html#/editor".into()))
+        .title(quickreply_core::i18n::tr(
+            "QuickReply 话术编辑",
+            "QuickReply editor",
+        ))
+        .inner_size(980.0, 680.0)
+        .min_inner_size(640.0, 420.0)
+        .build()?;
+    Ok(())
+}
+
+#[tauri::command]
+pub fn open_editor(handle: AppHandle) -> Res<()> {
+    // The popup panel steps aside for the editor.
+    if handle.state::<App>().settings().mode == quickreply_core::settings::WindowMode::Popup {
+        crate::app::hide_panel_window(&handle);
+    }
+    open(&handle).map_err(err)
+}
+
+#[tauri::command]
+pub fn editor_tree(app: State<'_, App>, library: String) -> Res<Tree> {
+    let inner = app.lock().map_err(err)?;
+    let libs = inner.store.libraries().map_err(err)?;
+    let lib = inner.store.library(&library).map_err(err)?;
+    let folders = inner.store.folders(&lib).map_err(err)?;
+    let mut replies = inner.store.snippets(Some(&lib)).map_err(err)?;
+    replies.sort_by(|a, b| a.folder.cmp(&b.folder).then(a.position.cmp(&b.position)));
+    Ok(Tree {
+        libraries: libs
+            .into_iter()
+            .map(|l| LibraryView {
+                team: l.kind == LibraryKind::Team,
+                name: l.name,
+            })
+            .collect(),
+        folders: folders.into_iter().map(|f| f.path).collect(),
+        replies: replies
+            .into_iter()
+            .map(|s| TreeReply {
+                id: s.id.to_string(),
+                parts: s.parts.len(),
+                title: s.title,
+                code: s.code,
+                folder: s.folder,
+            })
+            .collect(),
+    })
+}
+
+#[tauri::command]
+pub fn get_reply(app: State<'_, App>, id: String) -> Res<ReplyDoc> {
+    let inner = app.lock().map_err(err)?;
+    inner
+        .store
+        .snippet(self::id(&id)?)
+        .map(ReplyDoc::from)
+        .map_err(err)
+}
+
+#[tauri::command]
+pub fn save_reply(app: State<'_, App>, doc: ReplyDoc) -> Res<ReplyDoc> {
+    let saved = {
+        let mut inner = app.lock().map_err(err)?;
+        let code = doc.code.filter(|c| !c.trim().is_empty());
+        match &doc.id {
+            Some(existing) => inner.store.edit_snippet(
+                id(existing)?,
+                SnippetEdit {
+                    title: Some(doc.title),
+                    code: Some(code),
+                    tags: Some(doc.tags),
+                    folder: Some(doc.folder),
+                    parts: Some(doc.parts),
+                    apps: None,
+                },
+            ),
+            None => {
+                let lib = inner.store.library(&doc.library).map_err(err)?;
+                inner.store.add_snippet(
+                    &lib,
+                    NewSnippet {
+                        title: doc.title,
+                        code,
+                        tags: doc.tags,
+                        folder: doc.folder,
+                        parts: doc.parts,
+                        apps: Vec::new(),
+                    },
+                )
+            }
+        }
+        .map_err(err)?
+    };
+    app.changed(&[saved.id]).map_err(err)?;
+    Ok(saved.into())
+}
+
+#[tauri::command]
+pub fn delete_reply(app: State<'_, App>, id: String) -> Res<()> {
+    let id = self::id(&id)?;
+    app.lock()
+        .map_err(err)?
+        .store
+        .remove_snippet(id)
+        .map_err(err)?;
+    app.changed(&[id]).map_err(err)
+}
+
+#[tauri::command]
+pub fn reorder(app: State<'_, App>, library: String, folder: String, ids: Vec<String>) -> Res<()> {
+    let ids = ids.iter().map(|s| id(s)).collect::<Res<Vec<_>>>()?;
+    {
+        let mut inner = app.lock().map_err(err)?;
+        let lib = inner.store.library(&library).map_err(err)?;
+        inner.store.reorder(&lib, &folder, &ids).map_err(err)?;
+    }
+    app.changed(&ids).map_err(err)
+}
+
+#[tauri::command]
+pub fn copy_to_personal(app: State<'_, App>, id: String) -> Res<ReplyDoc> {
+    let copy = {
+        let mut inner = app.lock().map_err(err)?;
+        let personal = inner.store.library(PERSONAL).map_err(err)?;
+        inner
+            .store
+            .copy_to(self::id(&id)?, &personal)
+            .map_err(err)?
+    };
+    app.changed(&[copy.id]).map_err(err)?;
+    Ok(copy.into())
+}
+
+/// Store pasted or dropped image bytes; returns the image part to insert.
+#[tauri::command]
+pub fn add_image(app: State<'_, App>, bytes: Vec<u8>, name: String) -> Res<Part> {
+    let inner = app.lock().map_err(err)?;
+    inner.store.add_image_bytes(&bytes, &name).map_err(err)
+}
+
+/// The bytes of a stored image, for thumbnails.
+#[tauri::command]
+pub fn image_bytes(app: State<'_, App>, sha256: String) -> Res<tauri::ipc::Response> {
+    let inner = app.lock().map_err(err)?;
+    inner
+        .store
+        .blobs()
+        .get(&sha256)
+        .map(tauri::ipc::Response::new)
+        .map_err(err)
+}
+
+/// Render unsaved parts as the library would (variables filled, prompts shown as
+/// «name»), for the live preview.
+#[tauri::command]
+pub fn render_draft(app: State<'_, App>, library: String, parts: Vec<Part>) -> Res<Vec<PartView>> {
+    let inner = app.lock().map_err(err)?;
+    let lib = inner.store.library(&library).map_err(err)?;
+    let mut prompts = HashMap::new();
+    for body in parts.iter().filter_map(Part::text) {
+        for p in quickreply_core::template::prompts(body).map_err(err)? {
+            prompts.insert(p.clone(), format!("«{p}»"));
+        }
+    }
+    let rendered = inner
+        .store
+        .render_parts(lib.id, &parts, &prompts, None)
+        .map_err(err)?;
+    Ok(rendered.into_iter().map(PartView::from).collect())
+}
