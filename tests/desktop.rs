@@ -107,6 +107,21 @@ fn pinyin_search_fires_text_and_image_to_the_clipboard() -> Result<()> {
     )?;
     d.key("ctrl+alt+n")?;
     wait_clipboard(&d, &text_of(&parts, 2)?)?;
+
+    // A reply with a blank ({?快递单号}) asks for it inline before firing.
+    d.key("ctrl+alt+space")?;
+    app.search("fhtz")?;
+    app.wait_text("#hit-0 .title", |t| t.starts_with("已发货通知"))?;
+    app.press(ENTER)?;
+    app.type_into(
+        "#prompts input[data-prompt='快递单号']",
+        &format!("SF1234567890{ENTER}"),
+    )?;
+    let s = store.resolve(None, "fhtz")?;
+    let answers = HashMap::from([("快递单号".to_string(), "SF1234567890".to_string())]);
+    let want = text_of(&store.render(&s, &answers, None)?, 0)?;
+    assert!(want.contains("SF1234567890"));
+    wait_clipboard(&d, &want)?;
     app.close();
     Ok(())
 }
@@ -315,6 +330,59 @@ fn editor_writes_a_reply_that_the_panel_then_finds() -> Result<()> {
     app.switch_to(&panel)?;
     app.search("kxjfh")?;
     app.wait_text("#hit-0 .title", |t| t.starts_with("开学季发货提醒"))?;
+    app.close();
+    Ok(())
+}
+
+#[test]
+#[ignore = "needs Xvfb, openbox, tauri-driver and the built app: run by `cargo xtask test`"]
+fn settings_refuse_bad_hotkeys_and_apply_new_ones_at_once() -> Result<()> {
+    let d = Display::start()?;
+    let dir = tempfile::tempdir()?;
+    library(dir.path(), Settings::default())?;
+    let x = Conn::open(&d.name)?;
+    let app = App::start(&d, dir.path())?;
+    let panel = panel_window(&x)?;
+    app.type_into("#search", &format!("{CTRL},{NULL}"))?;
+    app.element("#settings")?;
+    // A hotkey without a modifier is refused with a reason, and nothing is saved.
+    app.clear("#set-hotkey").context("clear the hotkey")?;
+    app.type_into("#set-hotkey", "Space")?;
+    app.type_into("#set-hotkey", &format!("{CTRL}s{NULL}"))?;
+    app.wait_text("#settings-error", |t| t.contains("修饰键"))?;
+    let on_disk = Settings::load(&settings_path(dir.path()))?;
+    assert_eq!(on_disk.hotkey, "Ctrl+Alt+Space");
+    // A good one applies at once, with the language.
+    app.clear("#set-hotkey")?;
+    app.type_into("#set-hotkey", "ctrl+alt+q")?;
+    app.script(
+        "const s = document.querySelector('#set-language'); s.value = 'en'; s.dispatchEvent(new Event('change', { bubbles: true }));",
+    )?;
+    std::thread::sleep(Duration::from_millis(300));
+    d.screenshot("settings.png")?;
+    app.type_into("#set-hotkey", &format!("{CTRL}s{NULL}"))?;
+    wait_for("the settings on disk", Duration::from_secs(10), || {
+        Settings::load(&settings_path(dir.path()))
+            .ok()
+            .filter(|s| s.hotkey == "Ctrl+Alt+Q" && s.language == "en")
+    })?;
+    app.type_into("#set-hotkey", "\u{E00C}")?; // Escape: back to the panel
+    wait_for("the English panel", Duration::from_secs(10), || {
+        app.attribute("#search", "placeholder")
+            .ok()
+            .filter(|p| p.starts_with("Search"))
+    })?;
+    wait_for(
+        "the panel to have the focus",
+        Duration::from_secs(10),
+        || (x.active() == Some(panel)).then_some(()),
+    )?;
+    d.key("ctrl+alt+q")?;
+    wait_for(
+        "the new hotkey to hide the panel",
+        Duration::from_secs(10),
+        || (!x.is_viewable(panel)).then_some(()),
+    )?;
     app.close();
     Ok(())
 }

@@ -465,7 +465,11 @@ pub fn show_panel(app: &AppHandle) -> Result<()> {
             .map(|m| *m.size())
             .unwrap_or(PhysicalSize::new(1280, 800));
         let target = state.lock()?.target.clone();
-        w.set_position(popup_position(target.as_ref(), size, screen))?;
+        let at = popup_position(target.as_ref(), size, screen);
+        w.set_position(at)?;
+        w.show()?;
+        // A window manager may place a newly mapped window itself; put it back.
+        w.set_position(at)?;
     }
     w.show()?;
     w.set_focus()?;

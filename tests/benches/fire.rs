@@ -46,7 +46,14 @@ fn fire_latencies(c: &Conn, digit: char, n: usize) -> Result<Vec<f64>> {
     let alt = keycode(c, 0xffe9)?;
     let key = keycode(c, u32::from(digit))?;
     let mut out = Vec::with_capacity(n);
+    // Presses come at irregular intervals like a person's, so that a listener that polls
+    // on a fixed period cannot look faster than it is by falling into step with us.
+    let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
     for _ in 0..n {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        std::thread::sleep(Duration::from_micros(seed % 60_000));
         while c.conn.poll_for_event()?.is_some() {}
         let press = |code: u8, down: bool| {
             c.conn

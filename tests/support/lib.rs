@@ -343,6 +343,13 @@ impl App {
             .map(|_| ())
     }
 
+    /// Empty an input.
+    pub fn clear(&self, css: &str) -> Result<()> {
+        let el = self.element(css)?;
+        self.post(&format!("element/{el}/clear"), json!({}))
+            .map(|_| ())
+    }
+
     /// Type into the element matching `css` (WebDriver key codes allowed).
     pub fn type_into(&self, css: &str, text: &str) -> Result<()> {
         let el = self.element(css)?;

@@ -75,6 +75,15 @@ const zh = {
   editorKeys: "↑↓ 选择 · Alt+↑↓ 调整顺序 · 拖动可移动到其他文件夹 · Ctrl+N 新建 · Ctrl+S 保存",
   teamReadonlyHint: "团队话术：修改会同步给全组；想自己改，复制到个人库",
   openEditor: "编辑话术 (Ctrl+E)",
+  profileName: "名称",
+  profileMatches: "匹配窗口类名/进程名",
+  profileLibraries: "优先显示的话术库",
+  profileFolders: "优先显示的文件夹",
+  pasteDefault: "自动粘贴：跟随全局",
+  pasteOn: "自动粘贴：开",
+  pasteOff: "自动粘贴：关",
+  addProfile: "+ 添加应用",
+  newProfile: "自定义应用",
 };
 
 export type Key = keyof typeof zh;
@@ -152,6 +161,15 @@ const en: Record<Key, string> = {
   editorKeys: "↑↓ select · Alt+↑↓ reorder · drag to another folder · Ctrl+N new · Ctrl+S save",
   teamReadonlyHint: "Team reply: changes reach the whole team; copy it to personal to make your own",
   openEditor: "Edit replies (Ctrl+E)",
+  profileName: "Name",
+  profileMatches: "Window class / process names",
+  profileLibraries: "Libraries shown first",
+  profileFolders: "Folders shown first",
+  pasteDefault: "Auto-paste: as set above",
+  pasteOn: "Auto-paste: on",
+  pasteOff: "Auto-paste: off",
+  addProfile: "+ Add app",
+  newProfile: "Custom app",
 };
 
 const tables: Record<Lang, Record<Key, string>> = { "zh-CN": zh, en };
