@@ -386,3 +386,20 @@ fn settings_refuse_bad_hotkeys_and_apply_new_ones_at_once() -> Result<()> {
     app.close();
     Ok(())
 }
+
+#[test]
+#[ignore = "needs Xvfb, openbox, tauri-driver and the built app: run by `cargo xtask test`"]
+fn a_hotkey_held_by_another_program_is_reported() -> Result<()> {
+    let d = Display::start()?;
+    let dir = tempfile::tempdir()?;
+    library(dir.path(), Settings::default())?;
+    // Another program already has Ctrl+Alt+Space.
+    let other = Conn::open(&d.name)?;
+    other.grab_ctrl_alt(0x20)?;
+    let app = App::start(&d, dir.path())?;
+    app.wait_text("#note", |t| {
+        t.contains("Ctrl+Alt+Space") && t.contains("占用")
+    })?;
+    app.close();
+    Ok(())
+}

@@ -38,7 +38,8 @@ pub struct App {
     /// Why there is no desktop integration, for the settings window.
     pub desktop_note: Option<String>,
     pub clipboard: Clipboard,
-    /// A problem found at start-up (an unreadable settings file), shown once in the panel.
+    /// A problem found at start-up (an unreadable settings file, a hotkey another program
+    /// holds), shown in the panel until the settings are saved.
     pub startup_note: Mutex<Option<String>>,
 }
 
@@ -197,7 +198,7 @@ impl App {
             target_id: inner.target.as_ref().map(|t| t.id),
             profile,
             desktop_note: self.desktop_note.clone(),
-            note: self.startup_note.lock().ok().and_then(|mut n| n.take()),
+            note: self.startup_note.lock().ok().and_then(|n| n.clone()),
             count: inner.index.len(),
         })
     }
@@ -412,6 +413,10 @@ impl App {
         let saved = new.save(&settings_path(&self.data_dir))?;
         switch_lang(lang_of(&saved));
         self.lock()?.settings = saved.clone();
+        // A start-up problem (unreadable settings, a taken hotkey) is settled by a save.
+        if let Ok(mut n) = self.startup_note.lock() {
+            *n = None;
+        }
         Ok(saved)
     }
 }

@@ -20,15 +20,23 @@ fn parse(s: &str) -> Result<Shortcut> {
     })
 }
 
+fn names(settings: &Settings) -> Vec<&str> {
+    std::iter::once(settings.hotkey.as_str())
+        .chain(std::iter::once(settings.next_part_hotkey.as_str()))
+        .chain(settings.favourites.iter().map(|f| f.hotkey.as_str()))
+        .collect()
+}
+
 /// Register every hotkey of `settings`, replacing the previous ones. A hotkey another
 /// program already holds is reported by name.
 pub fn register(app: &AppHandle, settings: &Settings) -> Result<()> {
+    #[cfg(target_os = "linux")]
+    if let Some(x) = app.try_state::<crate::platform::x11_hotkeys::X11Hotkeys>() {
+        return x.register(&names(settings));
+    }
     let gs = app.global_shortcut();
     gs.unregister_all()?;
-    let keys = std::iter::once(settings.hotkey.as_str())
-        .chain(std::iter::once(settings.next_part_hotkey.as_str()))
-        .chain(settings.favourites.iter().map(|f| f.hotkey.as_str()));
-    for k in keys {
+    for k in names(settings) {
         let sc = parse(k)?;
         gs.register(sc).map_err(|e| {
             anyhow!(tr(
@@ -40,20 +48,30 @@ pub fn register(app: &AppHandle, settings: &Settings) -> Result<()> {
     Ok(())
 }
 
-/// What a pressed hotkey does.
+/// The plugin's callback: find which of our hotkeys it was.
 pub fn on_pressed(app: &AppHandle, shortcut: &Shortcut, state: ShortcutState) {
     if state != ShortcutState::Pressed {
         return;
     }
     let settings = app.state::<App>().settings();
-    let is = |k: &str| parse(k).is_ok_and(|s| s.id() == shortcut.id());
-    let result = if is(&settings.hotkey) {
+    if let Some(name) = names(&settings)
+        .into_iter()
+        .find(|k| parse(k).is_ok_and(|s| s.id() == shortcut.id()))
+    {
+        on_hotkey(app, name);
+    }
+}
+
+/// What a pressed hotkey (named as in the settings) does.
+pub fn on_hotkey(app: &AppHandle, name: &str) {
+    let settings = app.state::<App>().settings();
+    let result = if name == settings.hotkey {
         app::toggle_panel(app)
     } else if settings.paused {
         Ok(())
-    } else if is(&settings.next_part_hotkey) {
+    } else if name == settings.next_part_hotkey {
         next_part(app)
-    } else if let Some(f) = settings.favourites.iter().find(|f| is(&f.hotkey)) {
+    } else if let Some(f) = settings.favourites.iter().find(|f| f.hotkey == name) {
         fire_favourite(app, f.snippet)
     } else {
         Ok(())

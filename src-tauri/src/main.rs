@@ -94,6 +94,20 @@ fn main() -> anyhow::Result<()> {
         ])
         .setup(move |app| {
             let handle = app.handle().clone();
+            #[cfg(target_os = "linux")]
+            {
+                let h = handle.clone();
+                match platform::x11_hotkeys::X11Hotkeys::start(move |name| {
+                    hotkeys::on_hotkey(&h, name)
+                }) {
+                    Ok(x) => {
+                        app.manage(x);
+                    }
+                    Err(e) => {
+                        eprintln!("X11 hotkeys unavailable ({e}); using the global-shortcut plugin")
+                    }
+                }
+            }
             let settings = handle.state::<app::App>().settings();
             if let Err(e) = hotkeys::register(&handle, &settings) {
                 // The app still works from the tray and the panel; the note says why.

@@ -187,6 +187,34 @@ impl Conn {
         .find(|w| self.title(*w) == title)
     }
 
+    /// Hold Ctrl+Alt+`keysym` as another program would (a passive grab on the root).
+    pub fn grab_ctrl_alt(&self, keysym: u32) -> Result<()> {
+        let setup = self.conn.setup();
+        let (min, max) = (setup.min_keycode, setup.max_keycode);
+        let map = self
+            .conn
+            .get_keyboard_mapping(min, max - min + 1)?
+            .reply()?;
+        let per = usize::from(map.keysyms_per_keycode.max(1));
+        let code = map
+            .keysyms
+            .chunks(per)
+            .position(|s| s.contains(&keysym))
+            .and_then(|i| u8::try_from(usize::from(min) + i).ok())
+            .ok_or_else(|| anyhow!("no key for {keysym:#x}"))?;
+        self.conn
+            .grab_key(
+                true,
+                self.root,
+                x11rb::protocol::xproto::ModMask::CONTROL | x11rb::protocol::xproto::ModMask::M1,
+                code,
+                x11rb::protocol::xproto::GrabMode::ASYNC,
+                x11rb::protocol::xproto::GrabMode::ASYNC,
+            )?
+            .check()?;
+        Ok(())
+    }
+
     pub fn is_viewable(&self, win: Window) -> bool {
         self.conn
             .get_window_attributes(win)

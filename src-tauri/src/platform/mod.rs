@@ -8,6 +8,8 @@ use serde::Serialize;
 
 #[cfg(target_os = "linux")]
 mod x11;
+#[cfg(target_os = "linux")]
+pub mod x11_hotkeys;
 
 #[cfg(windows)]
 mod windows;
