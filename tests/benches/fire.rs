@@ -99,9 +99,11 @@ fn report(what: &str, mut v: Vec<f64>, target: f64) {
     );
 }
 
-/// RSS in kB of `pid` and all its descendants.
-fn tree_rss(pid: u32) -> u64 {
+/// RSS and PSS (shared pages split between their users) in kB of `pid` and all its
+/// descendants.
+fn tree_rss(pid: u32) -> (u64, u64) {
     let mut total = 0;
+    let mut pss = 0;
     let mut stack = vec![pid];
     let all: Vec<(u32, u32)> = std::fs::read_dir("/proc")
         .map(|d| {
@@ -124,9 +126,17 @@ fn tree_rss(pid: u32) -> u64 {
         {
             total += kb;
         }
+        if let Ok(s) = std::fs::read_to_string(format!("/proc/{p}/smaps_rollup"))
+            && let Some(kb) = s
+                .lines()
+                .find(|l| l.starts_with("Pss:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok())
+        {
+            pss += kb;
+        }
         stack.extend(all.iter().filter(|(_, pp)| *pp == p).map(|(c, _)| *c));
     }
-    total
+    (total, pss)
 }
 
 struct Killed(Child);
@@ -266,9 +276,10 @@ fn main() -> Result<()> {
         }
     );
     println!(
-        "{:<34} {:>6.1} MB (app + WebKit processes)",
-        "idle RSS",
-        rss as f64 / 1024.0
+        "{:<34} RSS {:>6.1} MB, PSS {:>6.1} MB (app + WebKit processes)",
+        "idle memory",
+        rss.0 as f64 / 1024.0,
+        rss.1 as f64 / 1024.0
     );
     drop(child);
     Ok(())
