@@ -403,3 +403,76 @@ fn a_hotkey_held_by_another_program_is_reported() -> Result<()> {
     app.close();
     Ok(())
 }
+
+#[test]
+#[ignore = "needs Xvfb, openbox, tauri-driver and the built app: run by `cargo xtask test`"]
+fn editor_copies_team_replies_and_reorders_by_keyboard() -> Result<()> {
+    let d = Display::start()?;
+    let dir = tempfile::tempdir()?;
+    let mut store = Store::open(dir.path())?;
+    let team = store.create_library("售后组", quickreply_core::proto::LibraryKind::Team)?;
+    let personal = store.library("personal")?;
+    let text = |t: &str| quickreply_core::proto::Part::Text { body: t.into() };
+    let team_reply = store.add_snippet(
+        &team,
+        quickreply_core::NewSnippet {
+            title: "补发说明".into(),
+            folder: "售后".into(),
+            parts: vec![text("亲，少发的配件今天给您补发～")],
+            ..Default::default()
+        },
+    )?;
+    let ids = store.add_snippets(
+        &personal,
+        ["第一条", "第二条", "第三条"]
+            .iter()
+            .map(|t| quickreply_core::NewSnippet {
+                title: (*t).into(),
+                folder: "常用".into(),
+                parts: vec![text(t)],
+                ..Default::default()
+            })
+            .collect(),
+    )?;
+    drop(store);
+    Settings::default().save(&settings_path(dir.path()))?;
+    let app = App::start(&d, dir.path())?;
+    let panel = wait_for("the panel's window handle", Duration::from_secs(10), || {
+        app.windows().ok().and_then(|w| w.first().cloned())
+    })?;
+    app.type_into("#search", &format!("{CTRL}e{NULL}"))?;
+    let editor = wait_for("the editor window", Duration::from_secs(15), || {
+        app.windows()
+            .ok()
+            .and_then(|w| w.into_iter().find(|h| *h != panel))
+    })?;
+    app.switch_to(&editor)?;
+    // The first reply of the personal library is open; Alt+↓ moves it below the second.
+    app.wait_text("#ed-title", |_| true)?;
+    let first = format!("#r-{} button", ids[0]);
+    app.click(&first)?;
+    app.type_into("#tree", "\u{E00A}\u{E015}\u{E000}")?; // Alt+Down
+    let reordered = || -> Option<()> {
+        let s = Store::open(dir.path()).ok()?;
+        let pos = |id| s.snippet(id).ok().map(|x| x.position);
+        (pos(ids[1])? < pos(ids[0])? && pos(ids[0])? < pos(ids[2])?).then_some(())
+    };
+    wait_for("the reply to move down", Duration::from_secs(10), reordered)?;
+    // A team reply is copied into the personal library, the original untouched.
+    app.click(".libs button.team")?;
+    app.click(&format!("#r-{} button", team_reply.id))?;
+    app.wait_text("#ed-copy", |t| !t.is_empty())?;
+    app.click("#ed-copy")?;
+    app.wait_text("#ed-status", |t| t.contains("补发说明"))?;
+    let s = Store::open(dir.path())?;
+    let copies: Vec<_> = s
+        .snippets(Some(&s.library("personal")?))?
+        .into_iter()
+        .filter(|x| x.title == "补发说明")
+        .collect();
+    assert_eq!(copies.len(), 1);
+    assert_eq!(copies[0].parts, team_reply.parts);
+    assert_eq!(s.snippet(team_reply.id)?, team_reply);
+    app.close();
+    Ok(())
+}

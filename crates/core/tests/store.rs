@@ -660,3 +660,27 @@ fn reindex_follows_this_process_own_changes() {
     store.reindex(&mut index, &[s.id]).expect("reindex");
     assert!(index.search("kxjfh", None, 5).is_empty());
 }
+
+#[test]
+fn pasted_image_bytes_are_checked_before_they_are_stored() {
+    let (dir, store) = open();
+    let bad = store.add_image_bytes(b"not an image at all", "clipboard.png");
+    assert!(matches!(bad, Err(Error::BadImage { .. })), "{bad:?}");
+    let png_path = dir.path().join("x.png");
+    png(&png_path, 3, 2);
+    let bytes = std::fs::read(&png_path).expect("read");
+    let part = store
+        .add_image_bytes(&bytes, "clipboard.png")
+        .expect("store");
+    let Part::Image {
+        sha256,
+        width,
+        height,
+        ..
+    } = part
+    else {
+        panic!("not an image part");
+    };
+    assert_eq!((width, height), (3, 2));
+    assert!(store.blobs().verify(&sha256));
+}
