@@ -476,3 +476,58 @@ fn editor_copies_team_replies_and_reorders_by_keyboard() -> Result<()> {
     app.close();
     Ok(())
 }
+
+#[test]
+#[ignore = "needs Xvfb, openbox, tauri-driver and the built app: run by `cargo xtask test`"]
+fn auto_paste_sends_every_part_presses_enter_and_restores_the_clipboard() -> Result<()> {
+    let d = Display::start()?;
+    let dir = tempfile::tempdir()?;
+    let settings = Settings {
+        auto_paste: true,
+        press_enter: true,
+        restore_clipboard: true,
+        ..Settings::default()
+    };
+    let store = library(dir.path(), settings)?;
+    let x = Conn::open(&d.name)?;
+    let chat = PasteTarget::start(&d.name, "WeChat", "微信 - 买家小赵", (40, 40, 640, 520))?;
+    let app = App::start(&d, dir.path())?;
+    app.element("#search")?;
+    // Something of the agent's own is on the clipboard before the fire.
+    let mut xclip = std::process::Command::new("xclip")
+        .args(["-selection", "clipboard", "-i"])
+        .env("DISPLAY", &d.name)
+        .stdin(std::process::Stdio::piped())
+        .spawn()?;
+    if let Some(mut stdin) = xclip.stdin.take() {
+        std::io::Write::write_all(&mut stdin, "订单号 2026112300042".as_bytes())?;
+    }
+    xclip.wait()?;
+    wait_clipboard(&d, "订单号 2026112300042")?;
+    x.activate(chat.window)?;
+    d.key("ctrl+alt+space")?;
+    app.wait_text("#context", |t| t.contains("WeChat"))?;
+    // Text → image → text: both texts arrive in order, each followed by Enter (the image
+    // is pasted too; the stand-in only reads text).
+    app.search("vcm")?;
+    app.wait_text("#hit-0 .title", |t| t.starts_with("尺码表图文"))?;
+    app.press(ENTER)?;
+    let parts = rendered(&store, "vcm")?;
+    let want = vec![
+        text_of(&parts, 0)?,
+        "⏎".to_string(),
+        "⏎".to_string(),
+        text_of(&parts, 2)?,
+        "⏎".to_string(),
+    ];
+    wait_for(
+        "every part in the chat window",
+        Duration::from_secs(15),
+        || (chat.pastes() == want).then_some(()),
+    )
+    .with_context(|| format!("the chat window got {:?}", chat.pastes()))?;
+    // And the agent's clipboard is back.
+    wait_clipboard(&d, "订单号 2026112300042")?;
+    app.close();
+    Ok(())
+}

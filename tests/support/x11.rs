@@ -240,6 +240,7 @@ impl Conn {
 /// text like a real text field and records what it got.
 pub struct PasteTarget {
     pub window: Window,
+    /// What each Ctrl+V brought (text), and `⏎` for every Enter pressed, in order.
     pub received: Arc<Mutex<Vec<String>>>,
 }
 
@@ -266,14 +267,22 @@ fn listen(c: &Conn, window: Window, out: &Mutex<Vec<String>>) -> Result<()> {
     let (min, max) = (setup.min_keycode, setup.max_keycode);
     let map = c.conn.get_keyboard_mapping(min, max - min + 1)?.reply()?;
     let per = usize::from(map.keysyms_per_keycode.max(1));
-    let v = map
-        .keysyms
-        .chunks(per)
-        .position(|s| s.contains(&0x76))
-        .map(|i| usize::from(min) + i)
-        .ok_or_else(|| anyhow!("no key for v"))?;
+    let code_of = |sym: u32| {
+        map.keysyms
+            .chunks(per)
+            .position(|s| s.contains(&sym))
+            .map(|i| usize::from(min) + i)
+            .ok_or_else(|| anyhow!("no key for {sym:#x}"))
+    };
+    let v = code_of(0x76)?;
+    let ret = code_of(0xff0d)?;
     loop {
         match c.conn.wait_for_event()? {
+            Event::KeyPress(k) if usize::from(k.detail) == ret => {
+                if let Ok(mut o) = out.lock() {
+                    o.push("⏎".into());
+                }
+            }
             Event::KeyPress(k)
                 if usize::from(k.detail) == v && k.state.contains(KeyButMask::CONTROL) =>
             {
