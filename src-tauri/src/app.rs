@@ -462,8 +462,15 @@ pub fn show_panel(app: &AppHandle) -> Result<()> {
     let Some(w) = panel(app) else {
         return Err(anyhow!("the panel window is missing"));
     };
+    let mut placed = None;
     if !docked {
-        let size = w.outer_size()?;
+        // Before its first map the window reports 0×0; use the size it is created with
+        // (tauri.conf.json).
+        let size = w
+            .outer_size()
+            .ok()
+            .filter(|s| s.width > 0 && s.height > 0)
+            .unwrap_or(PhysicalSize::new(380, 560));
         let screen = w
             .current_monitor()?
             .or(w.primary_monitor()?)
@@ -472,15 +479,14 @@ pub fn show_panel(app: &AppHandle) -> Result<()> {
         let target = state.lock()?.target.clone();
         let at = popup_position(target.as_ref(), size, screen);
         w.set_position(at)?;
-        w.show()?;
-        // A window manager may place a newly mapped window itself; put it back.
-        w.set_position(at)?;
+        placed = Some(at);
     }
     w.show()?;
     w.set_focus()?;
     app.emit("panel-shown", state.state()?)?;
-    // Make sure the window manager gives the new window the focus (it is mapped by the
-    // event loop after this returns).
+    // Make sure the window manager gives the new window the focus and leaves it where we
+    // put it (it is mapped by the event loop after this returns, and a window manager
+    // may place a newly mapped window itself).
     let handle = app.clone();
     std::thread::spawn(move || {
         let state = handle.state::<App>();
@@ -489,6 +495,9 @@ pub fn show_panel(app: &AppHandle) -> Result<()> {
             if state.with_desktop(|d| d.focus_own()).and_then(Result::ok) == Some(true) {
                 break;
             }
+        }
+        if let (Some(at), Some(w)) = (placed, panel(&handle)) {
+            let _ = w.set_position(at);
         }
     });
     Ok(())
