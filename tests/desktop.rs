@@ -531,3 +531,70 @@ fn auto_paste_sends_every_part_presses_enter_and_restores_the_clipboard() -> Res
     app.close();
     Ok(())
 }
+
+#[test]
+#[ignore = "needs Xvfb, openbox, tauri-driver and the built app: run by `cargo xtask test`"]
+fn editor_imports_with_a_preview_and_exports_a_pack() -> Result<()> {
+    let d = Display::start()?;
+    let dir = tempfile::tempdir()?;
+    Settings::default().save(&settings_path(dir.path()))?;
+    {
+        // One reply so that the app does not fill the library with the built-in ones.
+        let mut s = Store::open(dir.path())?;
+        let lib = s.library("personal")?;
+        s.add_snippet(
+            &lib,
+            quickreply_core::NewSnippet {
+                title: "已有的话术".into(),
+                parts: vec![quickreply_core::proto::Part::Text {
+                    body: "你好".into(),
+                }],
+                ..Default::default()
+            },
+        )?;
+    }
+    let app = App::start(&d, dir.path())?;
+    let panel = wait_for("the panel's window handle", Duration::from_secs(10), || {
+        app.windows().ok().and_then(|w| w.first().cloned())
+    })?;
+    app.type_into("#search", &format!("{CTRL}e{NULL}"))?;
+    let editor = wait_for("the editor window", Duration::from_secs(15), || {
+        app.windows()
+            .ok()
+            .and_then(|w| w.into_iter().find(|h| *h != panel))
+    })?;
+    app.switch_to(&editor)?;
+    app.element("#tree .reply")?;
+
+    // A file that is not there: a clear error, nothing changes.
+    app.type_into("#tree", &format!("{CTRL}i{NULL}"))?;
+    app.type_into("#transfer-path", &format!("/nonexistent/话术.csv{ENTER}"))?;
+    app.wait_text("#transfer-error", |t| t.contains("/nonexistent/话术.csv"))?;
+
+    // A GBK spreadsheet export from Excel: preview first, then import.
+    let csv = quickreply_e2e::root().join("tests/fixtures/店铺话术-Excel导出.csv");
+    app.clear("#transfer-path")?;
+    app.type_into("#transfer-path", &format!("{}{ENTER}", csv.display()))?;
+    let counts = app.wait_text("#transfer-counts", |t| t.contains("新增"))?;
+    std::thread::sleep(Duration::from_millis(300));
+    d.screenshot("import-preview.png")?;
+    let before = Store::open(dir.path())?.snippets(None)?.len();
+    app.type_into("#transfer-path", ENTER)?;
+    app.wait_text("#ed-status", |t| t.contains("已导入"))?;
+    let after = Store::open(dir.path())?.snippets(None)?.len();
+    assert!(after > before, "{counts}: {before} → {after}");
+    assert!(
+        counts.contains(&format!("新增 {}", after - before)),
+        "{counts}"
+    );
+
+    // Export the library as a .qrpack and read it back.
+    let out = dir.path().join("导出.qrpack");
+    app.type_into("#tree", &format!("{CTRL}\u{E008}e{NULL}"))?; // Ctrl+Shift+E
+    app.type_into("#transfer-path", &format!("{}{ENTER}", out.display()))?;
+    app.wait_text("#ed-status", |t| t.contains("已导出"))?;
+    let back = quickreply_core::packs::read_path(&out, None)?;
+    assert_eq!(back.pack.snippets.len(), after);
+    app.close();
+    Ok(())
+}

@@ -214,6 +214,14 @@ impl App {
         Ok(())
     }
 
+    /// Rebuild the search index (after a bulk change such as an import).
+    pub fn reload_index(&self) -> Result<()> {
+        let mut inner = self.lock()?;
+        inner.index = inner.store.search_index()?;
+        inner.index_version = inner.store.data_version()?;
+        Ok(())
+    }
+
     /// Update the search index after this process changed these replies.
     pub fn changed(&self, ids: &[Uuid]) -> Result<()> {
         let mut guard = self.lock()?;

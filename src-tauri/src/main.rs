@@ -11,6 +11,7 @@ mod dock;
 mod editor;
 mod hotkeys;
 mod platform;
+mod transfer;
 mod tray;
 
 use std::path::PathBuf;
@@ -67,6 +68,7 @@ fn main() -> anyhow::Result<()> {
                 })
                 .build(),
         )
+        .plugin(tauri_plugin_dialog::init())
         .plugin(tauri_plugin_autostart::init(
             MacosLauncher::LaunchAgent,
             Some(vec!["--hidden"]),
@@ -91,6 +93,9 @@ fn main() -> anyhow::Result<()> {
             editor::add_image,
             editor::image_bytes,
             editor::render_draft,
+            transfer::pack_preview,
+            transfer::pack_import,
+            transfer::pack_export,
         ])
         .setup(move |app| {
             let handle = app.handle().clone();

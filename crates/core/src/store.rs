@@ -762,7 +762,11 @@ impl Store {
         adds: Vec<NewSnippet>,
         edits: Vec<(Uuid, SnippetEdit)>,
         vars: &[(String, crate::source::VarDef)],
+        progress: &mut dyn FnMut(usize, usize),
     ) -> Result<usize> {
+        let total = edits.len() + adds.len();
+        let mut done = 0;
+        progress(0, total);
         let curs = edits
             .iter()
             .map(|(id, _)| self.snippet(*id))
@@ -774,9 +778,17 @@ impl Store {
         // Edits first: one may free a shortcut code that an added reply takes.
         for (cur, (_, edit)) in curs.iter().zip(edits) {
             Self::apply_edit(&tx, cur, edit)?;
+            done += 1;
+            if done % 64 == 0 {
+                progress(done, total);
+            }
         }
         for new in adds {
             Self::insert_snippet(&tx, library, new)?;
+            done += 1;
+            if done % 64 == 0 {
+                progress(done, total);
+            }
         }
         let mut added = 0;
         for (name, def) in vars {
@@ -791,6 +803,7 @@ impl Store {
             )?;
         }
         tx.commit()?;
+        progress(total, total);
         Ok(added)
     }
 

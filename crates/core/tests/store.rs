@@ -684,3 +684,30 @@ fn pasted_image_bytes_are_checked_before_they_are_stored() {
     assert_eq!((width, height), (3, 2));
     assert!(store.blobs().verify(&sha256));
 }
+
+#[test]
+fn import_reports_progress_up_to_every_reply_written() {
+    let (_d, mut store) = open();
+    let lib = store.library(PERSONAL).expect("personal");
+    let pack = quickreply_core::builtin::pack("zh-CN")
+        .expect("built-in pack")
+        .expect("readable");
+    let mut seen: Vec<(usize, usize)> = Vec::new();
+    let report = packs::import_with_progress(
+        &mut store,
+        &pack,
+        &lib,
+        packs::Policy::KeepBoth,
+        &mut |d, t| seen.push((d, t)),
+    )
+    .expect("import");
+    let total = report.added;
+    assert!(total >= 500);
+    assert_eq!(seen.first(), Some(&(0, total)));
+    assert_eq!(seen.last(), Some(&(total, total)));
+    assert!(seen.windows(2).all(|w| w[0].0 <= w[1].0), "{seen:?}");
+    assert!(
+        seen.len() > 3,
+        "progress comes in steps, not only at the end"
+    );
+}

@@ -85,6 +85,27 @@ export interface Tree {
   replies: { id: string; title: string; code: string | null; folder: string; parts: number }[];
 }
 
+export interface Preview {
+  name: string;
+  new: number;
+  changed: number;
+  unchanged: number;
+  conflicting: number;
+  items: { status: "new" | "changed" | "unchanged" | "conflicting"; folder: string; title: string; origin: string; note: string | null }[];
+  skipped: string[];
+}
+
+export interface Imported {
+  added: number;
+  updated: number;
+  unchanged: number;
+  kept: number;
+  variablesAdded: number;
+  skipped: number;
+}
+
+export type Policy = "skip" | "overwrite" | "keep-both";
+
 export const api = {
   panelState: () => invoke<PanelState>("panel_state"),
   search: (query: string) => invoke<Hit[]>("search", { query }),
@@ -104,6 +125,11 @@ export const api = {
   addImage: (bytes: number[], name: string) => invoke<Part>("add_image", { bytes, name }),
   imageBytes: (sha256: string) => invoke<ArrayBuffer>("image_bytes", { sha256 }),
   renderDraft: (library: string, parts: Part[]) => invoke<PartView[]>("render_draft", { library, parts }),
+  packPreview: (path: string, library: string, onConflict: Policy) =>
+    invoke<Preview>("pack_preview", { path, library, onConflict, format: null }),
+  packImport: (path: string, library: string, onConflict: Policy) =>
+    invoke<Imported>("pack_import", { path, library, onConflict, format: null }),
+  packExport: (path: string, library: string) => invoke<string | null>("pack_export", { path, library, format: null }),
 };
 
 export function on<T>(event: string, f: (payload: T) => void): Promise<UnlistenFn> {

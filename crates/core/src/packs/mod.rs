@@ -367,6 +367,19 @@ pub fn import(
     library: &Library,
     policy: Policy,
 ) -> Result<ImportReport> {
+    import_with_progress(store, pack, library, policy, &mut |_, _| {})
+}
+
+/// [`import`], telling `progress(done, total)` how far the writing is (replies written of
+/// those to write; the desktop app's progress bar). Nothing is visible to other readers
+/// before the end: it is still one transaction.
+pub fn import_with_progress(
+    store: &mut Store,
+    pack: &Pack,
+    library: &Library,
+    policy: Policy,
+    progress: &mut dyn FnMut(usize, usize),
+) -> Result<ImportReport> {
     let plan = plan(store, pack, library, policy, true)?;
     let mut report = ImportReport {
         added: plan.adds.len(),
@@ -399,8 +412,9 @@ pub fn import(
         .iter()
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect();
-    report.variables_added =
-        store.import_batch(library, &personal, &folders, plan.adds, plan.edits, &vars)?;
+    report.variables_added = store.import_batch(
+        library, &personal, &folders, plan.adds, plan.edits, &vars, progress,
+    )?;
     Ok(report)
 }
 
