@@ -158,6 +158,16 @@ pub struct SnippetEdit {
     pub parts: Option<Vec<Part>>,
 }
 
+/// What [`Store::import_batch`] writes: folders to create, replies to add and to edit,
+/// variable defaults.
+#[derive(Debug, Default)]
+pub struct ImportBatch<'a> {
+    pub folders: &'a [String],
+    pub adds: Vec<NewSnippet>,
+    pub edits: Vec<(Uuid, SnippetEdit)>,
+    pub vars: &'a [(String, crate::source::VarDef)],
+}
+
 /// A rendered part, ready for the clipboard.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Rendered {
@@ -758,12 +768,15 @@ impl Store {
         &mut self,
         library: &Library,
         personal: &Library,
-        folders: &[String],
-        adds: Vec<NewSnippet>,
-        edits: Vec<(Uuid, SnippetEdit)>,
-        vars: &[(String, crate::source::VarDef)],
+        batch: ImportBatch<'_>,
         progress: &mut dyn FnMut(usize, usize),
     ) -> Result<usize> {
+        let ImportBatch {
+            folders,
+            adds,
+            edits,
+            vars,
+        } = batch;
         let total = edits.len() + adds.len();
         let mut done = 0;
         progress(0, total);

@@ -413,7 +413,15 @@ pub fn import_with_progress(
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect();
     report.variables_added = store.import_batch(
-        library, &personal, &folders, plan.adds, plan.edits, &vars, progress,
+        library,
+        &personal,
+        crate::store::ImportBatch {
+            folders: &folders,
+            adds: plan.adds,
+            edits: plan.edits,
+            vars: &vars,
+        },
+        progress,
     )?;
     Ok(report)
 }
