@@ -13,7 +13,7 @@ use anyhow::{Context, Result, bail};
 use quickreply_core::settings::{Favourite, Settings, WindowMode, settings_path};
 use quickreply_core::{Rendered, Store};
 use quickreply_e2e::x11::{Conn, PasteTarget};
-use quickreply_e2e::{App, CTRL, Display, ENTER, NULL, wait_for};
+use quickreply_e2e::{App, CTRL, Display, ENTER, NULL, SessionBus, wait_for};
 
 /// A library with the built-in Chinese replies, and settings written before the start.
 fn library(dir: &Path, settings: Settings) -> Result<Store> {
@@ -595,6 +595,57 @@ fn editor_imports_with_a_preview_and_exports_a_pack() -> Result<()> {
     app.wait_text("#ed-status", |t| t.contains("已导出"))?;
     let back = quickreply_core::packs::read_path(&out, None)?;
     assert_eq!(back.pack.snippets.len(), after);
+    app.close();
+    Ok(())
+}
+
+#[test]
+#[ignore = "needs Xvfb, openbox, tauri-driver and the built app: run by `cargo xtask test`"]
+fn a_second_start_shows_the_running_panel_instead() -> Result<()> {
+    let d = Display::start()?;
+    let bus = SessionBus::start()?;
+    let dir = tempfile::tempdir()?;
+    library(dir.path(), Settings::default())?;
+    let x = Conn::open(&d.name)?;
+    let app = App::start_on_bus(&d, dir.path(), Some(&bus))?;
+    let panel = panel_window(&x)?;
+    wait_for(
+        "the panel to have the focus",
+        Duration::from_secs(10),
+        || (x.active() == Some(panel)).then_some(()),
+    )?;
+    d.key("ctrl+alt+space")?;
+    wait_for("the panel to hide", Duration::from_secs(10), || {
+        (!x.is_viewable(panel)).then_some(())
+    })?;
+    // Starting the app again (from the menu, a desktop icon) hands over and exits.
+    let mut second = std::process::Command::new(quickreply_e2e::app_binary()?)
+        .env("DISPLAY", &d.name)
+        .env("QUICKREPLY_DATA_DIR", dir.path())
+        .env("DBUS_SESSION_BUS_ADDRESS", &bus.address)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::fs::File::create(dir.path().join("second.log"))?)
+        .spawn()?;
+    let status = wait_for("the second start to exit", Duration::from_secs(20), || {
+        second.try_wait().ok().flatten()
+    })
+    .with_context(|| {
+        let _ = second.kill();
+        format!(
+            "bus {}: {}",
+            bus.address,
+            std::fs::read_to_string(dir.path().join("second.log")).unwrap_or_default()
+        )
+    })?;
+    assert!(status.success(), "{status}");
+    wait_for("the running panel to show", Duration::from_secs(10), || {
+        x.is_viewable(panel).then_some(())
+    })?;
+    assert_eq!(
+        x.find_titled("QuickReply"),
+        Some(panel),
+        "no second panel window"
+    );
     app.close();
     Ok(())
 }

@@ -177,6 +177,35 @@ impl Display {
     }
 }
 
+/// A private D-Bus session bus (what single-instance uses on Linux), gone when dropped.
+pub struct SessionBus {
+    pub address: String,
+    _daemon: Killed,
+}
+
+impl SessionBus {
+    pub fn start() -> Result<SessionBus> {
+        let mut daemon = Command::new("dbus-daemon")
+            .args(["--session", "--nofork", "--print-address=1"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .context("cannot start dbus-daemon (Debian package dbus)")?;
+        let mut line = String::new();
+        if let Some(out) = daemon.stdout.take() {
+            std::io::BufReader::new(out).read_line(&mut line)?;
+        }
+        let address = line.trim().to_string();
+        if address.is_empty() {
+            bail!("dbus-daemon did not print its address");
+        }
+        Ok(SessionBus {
+            address,
+            _daemon: Killed(daemon),
+        })
+    }
+}
+
 /// The app, started through tauri-driver for a WebDriver session.
 pub struct App {
     pub session: String,
@@ -209,22 +238,35 @@ fn body(resp: Result<ureq::http::Response<ureq::Body>, ureq::Error>) -> Result<V
 impl App {
     /// Start the app on `display` with its library in `data_dir`.
     pub fn start(display: &Display, data_dir: &Path) -> Result<App> {
+        App::start_on_bus(display, data_dir, None)
+    }
+
+    /// Like [`App::start`], with a session bus (`None`: no bus, as in a bare X session).
+    pub fn start_on_bus(
+        display: &Display,
+        data_dir: &Path,
+        bus: Option<&SessionBus>,
+    ) -> Result<App> {
         let bin = app_binary()?;
         let (port, native) = (free_port()?, free_port()?);
-        let mut driver = Command::new("tauri-driver")
-            .args([
-                "--port",
-                &port.to_string(),
-                "--native-port",
-                &native.to_string(),
-            ])
-            .env("DISPLAY", &display.name)
-            .env("QUICKREPLY_DATA_DIR", data_dir)
-            .env("QUICKREPLY_LANG", "zh-CN")
-            // No session bus in the test: single-instance and autostart stay local.
-            .env_remove("DBUS_SESSION_BUS_ADDRESS")
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
+        let mut cmd = Command::new("tauri-driver");
+        cmd.args([
+            "--port",
+            &port.to_string(),
+            "--native-port",
+            &native.to_string(),
+        ])
+        .env("DISPLAY", &display.name)
+        .env("QUICKREPLY_DATA_DIR", data_dir)
+        .env("QUICKREPLY_LANG", "zh-CN")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
+        match bus {
+            Some(b) => cmd.env("DBUS_SESSION_BUS_ADDRESS", &b.address),
+            // Without a bus, single-instance stays local to each test's app.
+            None => cmd.env_remove("DBUS_SESSION_BUS_ADDRESS"),
+        };
+        let mut driver = cmd
             .spawn()
             .context("cannot start tauri-driver (cargo install tauri-driver --locked)")?;
         let base = format!("http://127.0.0.1:{port}");

@@ -34,6 +34,7 @@ const APP_PACKAGES: &[&str] = &[
 const TEST_PACKAGES: &[&str] = &[
     "xvfb",
     "openbox",
+    "dbus",
     "xdotool",
     "xclip",
     "webkit2gtk-driver",
