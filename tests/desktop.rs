@@ -12,8 +12,9 @@ use std::time::Duration;
 use anyhow::{Context, Result, bail};
 use quickreply_core::settings::{Favourite, Settings, WindowMode, settings_path};
 use quickreply_core::{Rendered, Store};
-use quickreply_e2e::x11::{Conn, PasteTarget};
+use quickreply_e2e::x11::{Conn, PasteTarget, Tray};
 use quickreply_e2e::{App, CTRL, Display, ENTER, NULL, SessionBus, wait_for};
+use x11rb::protocol::xproto::ConnectionExt as _;
 
 /// A library with the built-in Chinese replies, and settings written before the start.
 fn library(dir: &Path, settings: Settings) -> Result<Store> {
@@ -646,6 +647,35 @@ fn a_second_start_shows_the_running_panel_instead() -> Result<()> {
         Some(panel),
         "no second panel window"
     );
+    app.close();
+    Ok(())
+}
+
+#[test]
+#[ignore = "needs Xvfb, openbox, tauri-driver and the built app: run by `cargo xtask test`"]
+fn the_tray_icon_docks_in_the_system_tray() -> Result<()> {
+    let d = Display::start()?;
+    let tray = Tray::start(&d.name)?;
+    let dir = tempfile::tempdir()?;
+    library(dir.path(), Settings::default())?;
+    let app = App::start(&d, dir.path())?;
+    app.element("#search")?;
+    let x = Conn::open(&d.name)?;
+    // The icon may be re-created while the app starts; one must remain.
+    let alive = |w: &u32| {
+        x.conn
+            .get_window_attributes(*w)
+            .ok()
+            .and_then(|c| c.reply().ok())
+            .is_some()
+    };
+    wait_for("the tray icon", Duration::from_secs(15), || {
+        Some(tray.icons()).filter(|i| !i.is_empty())
+    })?;
+    std::thread::sleep(Duration::from_millis(500));
+    let icons = tray.icons();
+    let live: Vec<u32> = icons.iter().copied().filter(alive).collect();
+    assert_eq!(live.len(), 1, "one live icon of {icons:?}");
     app.close();
     Ok(())
 }

@@ -23,6 +23,9 @@ x11rb::atom_manager! {
         UTF8_STRING,
         CLIPBOARD,
         PASTED,
+        MANAGER,
+        _NET_SYSTEM_TRAY_S0,
+        _NET_SYSTEM_TRAY_OPCODE,
     }
 }
 
@@ -306,5 +309,65 @@ fn listen(c: &Conn, window: Window, out: &Mutex<Vec<String>>) -> Result<()> {
             }
             _ => {}
         }
+    }
+}
+
+/// A stand-in system tray (the XEmbed protocol's manager side): owns
+/// `_NET_SYSTEM_TRAY_S0` and records the icon windows that ask to be docked.
+pub struct Tray {
+    pub docked: Arc<Mutex<Vec<Window>>>,
+}
+
+impl Tray {
+    pub fn start(display: &str) -> Result<Tray> {
+        let c = Conn::open(display)?;
+        let owner = c.conn.generate_id()?;
+        c.conn.create_window(
+            x11rb::COPY_DEPTH_FROM_PARENT,
+            owner,
+            c.root,
+            0,
+            0,
+            1,
+            1,
+            0,
+            WindowClass::INPUT_OUTPUT,
+            x11rb::COPY_FROM_PARENT,
+            &CreateWindowAux::new(),
+        )?;
+        c.conn
+            .set_selection_owner(owner, c.atoms._NET_SYSTEM_TRAY_S0, x11rb::CURRENT_TIME)?;
+        // Tell waiting clients that a tray manager is here.
+        let ev = ClientMessageEvent::new(
+            32,
+            c.root,
+            c.atoms.MANAGER,
+            [0, c.atoms._NET_SYSTEM_TRAY_S0, owner, 0, 0],
+        );
+        c.conn
+            .send_event(false, c.root, EventMask::STRUCTURE_NOTIFY, ev)?;
+        c.conn.sync()?;
+        let docked = Arc::new(Mutex::new(Vec::new()));
+        let out = docked.clone();
+        std::thread::spawn(move || {
+            while let Ok(ev) = c.conn.wait_for_event() {
+                if let Event::ClientMessage(m) = ev
+                    && m.type_ == c.atoms._NET_SYSTEM_TRAY_OPCODE
+                {
+                    let d = m.data.as_data32();
+                    // opcode 0: SYSTEM_TRAY_REQUEST_DOCK, data[2] the icon window
+                    if d[1] == 0
+                        && let Ok(mut o) = out.lock()
+                    {
+                        o.push(d[2]);
+                    }
+                }
+            }
+        });
+        Ok(Tray { docked })
+    }
+
+    pub fn icons(&self) -> Vec<Window> {
+        self.docked.lock().map(|v| v.clone()).unwrap_or_default()
     }
 }
