@@ -70,6 +70,19 @@ impl Drop for Killed {
     }
 }
 
+/// tauri-driver in its own process group, killed with everything it started
+/// (WebKitWebDriver and the app), so that no test leaves processes behind.
+struct Group(Child);
+
+impl Drop for Group {
+    fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .args(["-KILL", "--", &format!("-{}", self.0.id())])
+            .status();
+        let _ = self.0.wait();
+    }
+}
+
 /// A private X server with a window manager, gone when dropped.
 pub struct Display {
     pub name: String,
@@ -210,7 +223,7 @@ impl SessionBus {
 pub struct App {
     pub session: String,
     base: String,
-    driver: Killed,
+    driver: Group,
     pub data_dir: PathBuf,
 }
 
@@ -261,6 +274,7 @@ impl App {
         .env("QUICKREPLY_LANG", "zh-CN")
         .stdout(Stdio::null())
         .stderr(Stdio::piped());
+        std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
         match bus {
             Some(b) => cmd.env("DBUS_SESSION_BUS_ADDRESS", &b.address),
             // Without a bus, single-instance stays local to each test's app.
@@ -294,7 +308,7 @@ impl App {
         Ok(App {
             session,
             base,
-            driver: Killed(driver),
+            driver: Group(driver),
             data_dir: data_dir.to_path_buf(),
         })
     }
