@@ -107,13 +107,17 @@ fn yaml_str(y: &Yaml) -> Option<String> {
     }
 }
 
-/// Read an espanso match file (`matches:`). `base` resolves `image_path`s.
+/// Finds the image an `image_path` names (relative to the package, `$CONFIG/` removed).
+type ImageResolver<'a> = &'a mut dyn FnMut(&str) -> Option<ImageRef>;
+
+/// Read an espanso match file (`matches:`); `images` resolves `image_path`s.
 pub fn read_espanso_file(
     text: &str,
     path: &Path,
     folder: &str,
     pack: &mut Pack,
     skipped: &mut Vec<Skipped>,
+    images: ImageResolver<'_>,
 ) -> Result<(), InteropError> {
     let doc = load_yaml(text, path)?;
     let matches = match &doc["matches"] {
@@ -126,7 +130,6 @@ pub fn read_espanso_file(
             ));
         }
     };
-    let base = path.parent().unwrap_or(Path::new("."));
     if !folder.is_empty() && !pack.folders.iter().any(|f| f.path == folder) {
         pack.folders.push(PackFolder {
             path: folder.to_string(),
@@ -218,8 +221,10 @@ pub fn read_espanso_file(
             let rel = img
                 .trim_start_matches("$CONFIG/")
                 .trim_start_matches("$CONFIG\\");
-            let p = base.join(rel);
-            if Path::new(rel).is_absolute() || rel.contains("..") || !p.exists() {
+            let found = (!Path::new(rel).is_absolute() && !rel.contains(".."))
+                .then(|| images(rel))
+                .flatten();
+            let Some(image) = found else {
                 skip(
                     tr(
                         format!("找不到图片 {img}"),
@@ -228,9 +233,9 @@ pub fn read_espanso_file(
                     skipped,
                 );
                 continue;
-            }
+            };
             parts.push(PackPart::Image {
-                image: ImageRef::File(p),
+                image,
                 origin: origin.clone(),
             });
         }
@@ -280,6 +285,7 @@ fn espanso_package(
     manifest: Option<(String, PathBuf)>,
     package: (String, PathBuf),
     fallback_name: String,
+    images: ImageResolver<'_>,
 ) -> Result<(Pack, Vec<Skipped>), InteropError> {
     let mut pack = Pack::default();
     let mut skipped = Vec::new();
@@ -290,7 +296,14 @@ fn espanso_package(
         pack.meta.name = fallback_name;
     }
     let folder = pack.meta.name.clone();
-    read_espanso_file(&package.0, &package.1, &folder, &mut pack, &mut skipped)?;
+    read_espanso_file(
+        &package.0,
+        &package.1,
+        &folder,
+        &mut pack,
+        &mut skipped,
+        images,
+    )?;
     Ok((pack, skipped))
 }
 
@@ -303,6 +316,15 @@ pub fn read_espanso(path: &Path) -> Result<(Pack, Vec<Skipped>), InteropError> {
         n.map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default()
     };
+    let base = if path.is_dir() {
+        path.to_path_buf()
+    } else {
+        path.parent().map(Path::to_path_buf).unwrap_or_default()
+    };
+    let mut files = |rel: &str| -> Option<ImageRef> {
+        let p = base.join(rel);
+        p.is_file().then_some(ImageRef::File(p))
+    };
     if path.is_dir() {
         let manifest = path.join("_manifest.yml");
         let manifest = if manifest.exists() {
@@ -311,15 +333,26 @@ pub fn read_espanso(path: &Path) -> Result<(Pack, Vec<Skipped>), InteropError> {
             None
         };
         let file = path.join("package.yml");
-        espanso_package(manifest, (read(&file)?, file), name_of(path, false))
+        espanso_package(
+            manifest,
+            (read(&file)?, file),
+            name_of(path, false),
+            &mut files,
+        )
     } else {
-        espanso_package(None, (read(path)?, path.to_path_buf()), name_of(path, true))
+        espanso_package(
+            None,
+            (read(path)?, path.to_path_buf()),
+            name_of(path, true),
+            &mut files,
+        )
     }
 }
 
 /// Read an espanso package zipped (`package.yml` and `_manifest.yml`, at the top or in
-/// one folder), after the same archive checks as a `.qrpack`. Images inside the zip are
-/// not extracted: matches that use them are listed as skipped.
+/// one folder), after the same archive checks as a `.qrpack`. Images the matches use
+/// are read from the archive (each within the image size limit; they are checked like
+/// any image when imported).
 pub fn read_espanso_zip<R: Read + Seek>(
     input: R,
     path: &Path,
@@ -363,7 +396,24 @@ pub fn read_espanso_zip<R: Read + Seek>(
         .file_stem()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    Ok(espanso_package(manifest, package, fallback)?)
+    let mut images = |rel: &str| -> Option<ImageRef> {
+        let name = format!("{dir}{}", rel.replace('\\', "/"));
+        let mut entry = zip.by_name(&name).ok()?;
+        if entry.size() > crate::blob::MAX_IMAGE_BYTES {
+            return None;
+        }
+        let mut data = Vec::new();
+        entry
+            .by_ref()
+            .take(crate::blob::MAX_IMAGE_BYTES)
+            .read_to_end(&mut data)
+            .ok()?;
+        Some(ImageRef::Bytes {
+            name,
+            data: data.into(),
+        })
+    };
+    Ok(espanso_package(manifest, package, fallback, &mut images)?)
 }
 
 /// Our placeholders in another tool's syntax; `None` when the text uses something the
@@ -896,6 +946,42 @@ matches:
             vec![("亲，已发货".into(), Some("fh".into()), "亲，已发货".into())]
         );
         assert_eq!(pack.snippets[0].folder, "Shop replies");
+    }
+
+    #[test]
+    fn zipped_espanso_package_images_come_from_the_archive() {
+        use std::io::Write;
+        let mut png = std::io::Cursor::new(Vec::new());
+        image::RgbaImage::from_pixel(4, 3, image::Rgba([200, 30, 30, 255]))
+            .write_to(&mut png, image::ImageFormat::Png)
+            .expect("png");
+        let png = png.into_inner();
+        let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        let o = zip::write::SimpleFileOptions::default();
+        w.start_file("shop/package.yml", o).expect("start");
+        w.write_all(
+            "matches:\n  - trigger: \":cm\"\n    image_path: \"$CONFIG/images/size.png\"\n  - trigger: \":no\"\n    image_path: \"images/missing.png\"\n  - trigger: \":up\"\n    image_path: \"../escape.png\"\n"
+                .as_bytes(),
+        )
+        .expect("w");
+        w.start_file("shop/images/size.png", o).expect("start");
+        w.write_all(&png).expect("w");
+        let bytes = w.finish().expect("finish").into_inner();
+        let (pack, skipped) =
+            read_espanso_zip(std::io::Cursor::new(bytes), Path::new("shop.zip")).expect("read");
+        assert_eq!(pack.snippets.len(), 1);
+        match pack.snippets[0].parts.first() {
+            Some(PackPart::Image {
+                image: ImageRef::Bytes { name, data },
+                ..
+            }) => {
+                assert_eq!(name, "shop/images/size.png");
+                assert_eq!(&data[..], &png[..]);
+            }
+            other => panic!("not an image from the archive: {other:?}"),
+        }
+        // A missing image and one outside the package are listed, not followed.
+        assert_eq!(skipped.len(), 2, "{skipped:?}");
     }
 
     #[test]
