@@ -302,17 +302,8 @@ fn editor_writes_a_reply_that_the_panel_then_finds() -> Result<()> {
         .map(|(_, v)| v)
         .context("the built-in pack sets 店铺名")?;
     let app = App::start(&d, dir.path())?;
-    let panel = wait_for("the panel's window handle", Duration::from_secs(10), || {
-        app.windows().ok().and_then(|w| w.first().cloned())
-    })?;
     // Ctrl+E in the panel opens the editor window.
-    app.type_into("#search", &format!("{CTRL}e{NULL}"))?;
-    let editor = wait_for("the editor window", Duration::from_secs(15), || {
-        app.windows()
-            .ok()
-            .and_then(|w| w.into_iter().find(|h| *h != panel))
-    })?;
-    app.switch_to(&editor)?;
+    let (panel, _) = app.open_editor()?;
     app.element("#tree .reply")?;
     app.click("#new-reply")?;
     app.type_into("#ed-title", "开学季发货提醒")?;
@@ -438,16 +429,7 @@ fn editor_copies_team_replies_and_reorders_by_keyboard() -> Result<()> {
     drop(store);
     Settings::default().save(&settings_path(dir.path()))?;
     let app = App::start(&d, dir.path())?;
-    let panel = wait_for("the panel's window handle", Duration::from_secs(10), || {
-        app.windows().ok().and_then(|w| w.first().cloned())
-    })?;
-    app.type_into("#search", &format!("{CTRL}e{NULL}"))?;
-    let editor = wait_for("the editor window", Duration::from_secs(15), || {
-        app.windows()
-            .ok()
-            .and_then(|w| w.into_iter().find(|h| *h != panel))
-    })?;
-    app.switch_to(&editor)?;
+    app.open_editor()?;
     // The first reply of the personal library is open; Alt+↓ moves it below the second.
     app.wait_text("#ed-title", |_| true)?;
     let first = format!("#r-{} button", ids[0]);
@@ -555,16 +537,7 @@ fn editor_imports_with_a_preview_and_exports_a_pack() -> Result<()> {
         )?;
     }
     let app = App::start(&d, dir.path())?;
-    let panel = wait_for("the panel's window handle", Duration::from_secs(10), || {
-        app.windows().ok().and_then(|w| w.first().cloned())
-    })?;
-    app.type_into("#search", &format!("{CTRL}e{NULL}"))?;
-    let editor = wait_for("the editor window", Duration::from_secs(15), || {
-        app.windows()
-            .ok()
-            .and_then(|w| w.into_iter().find(|h| *h != panel))
-    })?;
-    app.switch_to(&editor)?;
+    app.open_editor()?;
     app.element("#tree .reply")?;
 
     // A file that is not there: a clear error, nothing changes.

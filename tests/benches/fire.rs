@@ -13,7 +13,7 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use anyhow::{Context, Result, anyhow, bail};
+use anyhow::{Context, Result, bail};
 use image::{Rgba, RgbaImage};
 use quickreply_core::proto::Part;
 use quickreply_core::settings::{Favourite, Settings, settings_path};
@@ -23,28 +23,15 @@ use quickreply_e2e::{Display, wait_for};
 use x11rb::connection::Connection;
 use x11rb::protocol::Event;
 use x11rb::protocol::xfixes::{ConnectionExt as _, SelectionEventMask};
-use x11rb::protocol::xproto::ConnectionExt as _;
 use x11rb::protocol::xtest::ConnectionExt as _;
 
 const FIRES: usize = 200;
 
-fn keycode(c: &Conn, keysym: u32) -> Result<u8> {
-    let setup = c.conn.setup();
-    let (min, max) = (setup.min_keycode, setup.max_keycode);
-    let map = c.conn.get_keyboard_mapping(min, max - min + 1)?.reply()?;
-    let per = usize::from(map.keysyms_per_keycode.max(1));
-    map.keysyms
-        .chunks(per)
-        .position(|s| s.contains(&keysym))
-        .and_then(|i| u8::try_from(usize::from(min) + i).ok())
-        .ok_or_else(|| anyhow!("no key for {keysym:#x}"))
-}
-
 /// Press Ctrl+Alt+`digit` and time until the clipboard changes owner.
 fn fire_latencies(c: &Conn, digit: char, n: usize) -> Result<Vec<f64>> {
-    let ctrl = keycode(c, 0xffe3)?;
-    let alt = keycode(c, 0xffe9)?;
-    let key = keycode(c, u32::from(digit))?;
+    let ctrl = c.keycode(0xffe3)?;
+    let alt = c.keycode(0xffe9)?;
+    let key = c.keycode(u32::from(digit))?;
     let mut out = Vec::with_capacity(n);
     // Presses come at irregular intervals like a person's, so that a listener that polls
     // on a fixed period cannot look faster than it is by falling into step with us.

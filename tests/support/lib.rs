@@ -375,6 +375,22 @@ impl App {
         .with_context(|| format!("last text was {last:?}"))
     }
 
+    /// Press Ctrl+E in the panel and switch to the editor window that opens; returns the
+    /// panel's and the editor's window handles.
+    pub fn open_editor(&self) -> Result<(String, String)> {
+        let panel = wait_for("the panel's window handle", Duration::from_secs(10), || {
+            self.windows().ok().and_then(|w| w.first().cloned())
+        })?;
+        self.type_into("#search", &format!("{CTRL}e{NULL}"))?;
+        let editor = wait_for("the editor window", Duration::from_secs(15), || {
+            self.windows()
+                .ok()
+                .and_then(|w| w.into_iter().find(|h| *h != panel))
+        })?;
+        self.switch_to(&editor)?;
+        Ok((panel, editor))
+    }
+
     /// The handles of the app's open windows.
     pub fn windows(&self) -> Result<Vec<String>> {
         Ok(self

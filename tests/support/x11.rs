@@ -56,6 +56,22 @@ impl Conn {
             .unwrap_or_default()
     }
 
+    /// The keycode that produces `keysym` in the display's keyboard mapping.
+    pub fn keycode(&self, keysym: u32) -> Result<u8> {
+        let setup = self.conn.setup();
+        let (min, max) = (setup.min_keycode, setup.max_keycode);
+        let map = self
+            .conn
+            .get_keyboard_mapping(min, max - min + 1)?
+            .reply()?;
+        let per = usize::from(map.keysyms_per_keycode.max(1));
+        map.keysyms
+            .chunks(per)
+            .position(|s| s.contains(&keysym))
+            .and_then(|i| u8::try_from(usize::from(min) + i).ok())
+            .ok_or_else(|| anyhow!("no key for {keysym:#x}"))
+    }
+
     pub fn wm_running(&self) -> bool {
         !self
             .prop32(
@@ -192,19 +208,7 @@ impl Conn {
 
     /// Hold Ctrl+Alt+`keysym` as another program would (a passive grab on the root).
     pub fn grab_ctrl_alt(&self, keysym: u32) -> Result<()> {
-        let setup = self.conn.setup();
-        let (min, max) = (setup.min_keycode, setup.max_keycode);
-        let map = self
-            .conn
-            .get_keyboard_mapping(min, max - min + 1)?
-            .reply()?;
-        let per = usize::from(map.keysyms_per_keycode.max(1));
-        let code = map
-            .keysyms
-            .chunks(per)
-            .position(|s| s.contains(&keysym))
-            .and_then(|i| u8::try_from(usize::from(min) + i).ok())
-            .ok_or_else(|| anyhow!("no key for {keysym:#x}"))?;
+        let code = self.keycode(keysym)?;
         self.conn
             .grab_key(
                 true,
@@ -265,30 +269,16 @@ impl PasteTarget {
 }
 
 fn listen(c: &Conn, window: Window, out: &Mutex<Vec<String>>) -> Result<()> {
-    // keycode of `v`
-    let setup = c.conn.setup();
-    let (min, max) = (setup.min_keycode, setup.max_keycode);
-    let map = c.conn.get_keyboard_mapping(min, max - min + 1)?.reply()?;
-    let per = usize::from(map.keysyms_per_keycode.max(1));
-    let code_of = |sym: u32| {
-        map.keysyms
-            .chunks(per)
-            .position(|s| s.contains(&sym))
-            .map(|i| usize::from(min) + i)
-            .ok_or_else(|| anyhow!("no key for {sym:#x}"))
-    };
-    let v = code_of(0x76)?;
-    let ret = code_of(0xff0d)?;
+    let v = c.keycode(0x76)?;
+    let ret = c.keycode(0xff0d)?;
     loop {
         match c.conn.wait_for_event()? {
-            Event::KeyPress(k) if usize::from(k.detail) == ret => {
+            Event::KeyPress(k) if k.detail == ret => {
                 if let Ok(mut o) = out.lock() {
                     o.push("⏎".into());
                 }
             }
-            Event::KeyPress(k)
-                if usize::from(k.detail) == v && k.state.contains(KeyButMask::CONTROL) =>
-            {
+            Event::KeyPress(k) if k.detail == v && k.state.contains(KeyButMask::CONTROL) => {
                 c.conn.convert_selection(
                     window,
                     c.atoms.CLIPBOARD,

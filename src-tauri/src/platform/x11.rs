@@ -30,6 +30,19 @@ const XK_CONTROL_L: u32 = 0xffe3;
 const XK_V: u32 = 0x0076;
 const XK_RETURN: u32 = 0xff0d;
 
+/// The keycode that produces `keysym` in the current keyboard mapping.
+pub(super) fn keycode(conn: &impl Connection, keysym: u32) -> Result<u8> {
+    let setup = conn.setup();
+    let (min, max) = (setup.min_keycode, setup.max_keycode);
+    let map = conn.get_keyboard_mapping(min, max - min + 1)?.reply()?;
+    let per = usize::from(map.keysyms_per_keycode.max(1));
+    map.keysyms
+        .chunks(per)
+        .position(|syms| syms.contains(&keysym))
+        .and_then(|i| u8::try_from(usize::from(min) + i).ok())
+        .ok_or_else(|| anyhow!("no key produces keysym {keysym:#x}"))
+}
+
 pub struct X11Desktop {
     conn: RustConnection,
     root: Window,
@@ -107,21 +120,6 @@ impl X11Desktop {
         })
     }
 
-    fn keycode(&self, keysym: u32) -> Result<u8> {
-        let setup = self.conn.setup();
-        let (min, max) = (setup.min_keycode, setup.max_keycode);
-        let map = self
-            .conn
-            .get_keyboard_mapping(min, max - min + 1)?
-            .reply()?;
-        let per = usize::from(map.keysyms_per_keycode.max(1));
-        map.keysyms
-            .chunks(per)
-            .position(|syms| syms.contains(&keysym))
-            .and_then(|i| u8::try_from(usize::from(min) + i).ok())
-            .ok_or_else(|| anyhow!("no key produces keysym {keysym:#x}"))
-    }
-
     fn key(&self, code: u8, press: bool) -> Result<()> {
         // 2 = KeyPress, 3 = KeyRelease.
         let kind = if press { 2 } else { 3 };
@@ -192,8 +190,8 @@ impl Desktop for X11Desktop {
     }
 
     fn paste(&mut self, press_enter: bool) -> Result<()> {
-        let ctrl = self.keycode(XK_CONTROL_L)?;
-        let v = self.keycode(XK_V)?;
+        let ctrl = keycode(&self.conn, XK_CONTROL_L)?;
+        let v = keycode(&self.conn, XK_V)?;
         self.key(ctrl, true)?;
         self.key(v, true)?;
         self.key(v, false)?;
@@ -202,7 +200,7 @@ impl Desktop for X11Desktop {
         if press_enter {
             // Give the chat app a moment to insert the pasted content before sending.
             std::thread::sleep(std::time::Duration::from_millis(120));
-            let ret = self.keycode(XK_RETURN)?;
+            let ret = keycode(&self.conn, XK_RETURN)?;
             self.key(ret, true)?;
             self.key(ret, false)?;
             self.conn.sync()?;

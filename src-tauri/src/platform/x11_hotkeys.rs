@@ -99,21 +99,6 @@ impl X11Hotkeys {
         })
     }
 
-    fn keycode(&self, sym: u32) -> Result<u8> {
-        let setup = self.conn.setup();
-        let (min, max) = (setup.min_keycode, setup.max_keycode);
-        let map = self
-            .conn
-            .get_keyboard_mapping(min, max - min + 1)?
-            .reply()?;
-        let per = usize::from(map.keysyms_per_keycode.max(1));
-        map.keysyms
-            .chunks(per)
-            .position(|s| s.first() == Some(&sym) || s.contains(&sym))
-            .and_then(|i| u8::try_from(usize::from(min) + i).ok())
-            .ok_or_else(|| anyhow!("no key produces keysym {sym:#x}"))
-    }
-
     /// Replace every grab with `hotkeys`. A hotkey that another program holds is an error
     /// naming it; the ones before it stay grabbed.
     pub fn register(&self, hotkeys: &[&str]) -> Result<()> {
@@ -141,7 +126,7 @@ impl X11Hotkeys {
                     format!("hotkey {name} cannot be registered on X11"),
                 ))
             })?;
-            let code = self.keycode(sym)?;
+            let code = super::x11::keycode(self.conn.as_ref(), sym)?;
             for extra in [
                 ModMask::default(),
                 ModMask::LOCK,
