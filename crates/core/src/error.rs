@@ -20,7 +20,11 @@ pub enum Error {
         supported: i64,
     },
     #[error("{}", tr(format!("数据库错误：{_0}"), format!("database error: {_0}")))]
-    Db(#[from] rusqlite::Error),
+    Db(rusqlite::Error),
+    #[error("{}", tr("这是团队的只读话术库：只有主管或编辑可以修改，改动没有保存。可以先复制到个人话术库再改".to_string(), "this is a read-only team library: only the lead or an editor can change it; nothing was saved. Copy the reply to your personal library to change it".to_string()))]
+    ReadOnly,
+    #[error(transparent)]
+    Sync(#[from] crate::sync::SyncError),
     #[error("{}", tr(format!("{}：{source}", path.display()), format!("{}: {source}", path.display())))]
     Io {
         path: PathBuf,
@@ -66,6 +70,17 @@ pub enum Error {
     BadSettings(PathBuf, String),
     #[error("{}", tr(format!("设置无效：{_0}"), format!("invalid settings: {_0}")))]
     InvalidSettings(String),
+}
+
+impl From<rusqlite::Error> for Error {
+    fn from(e: rusqlite::Error) -> Self {
+        // The read-only guard triggers of synced team libraries (store migration 2).
+        if e.to_string().contains("quickreply:read-only") {
+            Error::ReadOnly
+        } else {
+            Error::Db(e)
+        }
+    }
 }
 
 impl Error {

@@ -14,6 +14,7 @@ pub mod search;
 pub mod settings;
 pub mod source;
 pub mod store;
+pub mod sync;
 pub mod template;
 
 pub use error::{Error, Result};

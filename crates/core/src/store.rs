@@ -25,7 +25,8 @@ pub const PERSONAL: &str = "personal";
 const DB_FILE: &str = "quickreply.db";
 
 /// Schema migrations, applied in order; `PRAGMA user_version` counts the applied ones.
-const MIGRATIONS: &[&str] = &[r#"
+const MIGRATIONS: &[&str] = &[
+    r#"
 CREATE TABLE libraries (
     id          TEXT PRIMARY KEY,
     name        TEXT NOT NULL UNIQUE,
@@ -88,7 +89,143 @@ CREATE TABLE usage (
     last_at     INTEGER NOT NULL,
     PRIMARY KEY (snippet_id, day)
 );
-"#];
+"#,
+    r#"
+-- Sync (core::sync). The server's copy of every synced item ("shadow": what this device
+-- last knew the server to hold), the outbox of local changes not yet sent (filled by
+-- triggers in the same transaction as the change), and a switch that tells the
+-- triggers a change comes from the server.
+CREATE TABLE sync_account (
+    id          INTEGER PRIMARY KEY CHECK (id = 1),
+    server      TEXT NOT NULL,
+    user_id     TEXT NOT NULL,
+    user_name   TEXT NOT NULL,
+    device_id   TEXT NOT NULL,
+    device_name TEXT NOT NULL,
+    team_id     TEXT NOT NULL,
+    team_name   TEXT NOT NULL,
+    role        TEXT NOT NULL,
+    personal_remote TEXT NOT NULL,
+    last_sync   INTEGER,
+    last_error  TEXT
+);
+CREATE TABLE sync_libraries (
+    library_id  TEXT PRIMARY KEY REFERENCES libraries(id) ON DELETE CASCADE,
+    remote_id   TEXT NOT NULL UNIQUE,
+    cursor      INTEGER NOT NULL DEFAULT 0,
+    writable    INTEGER NOT NULL DEFAULT 1
+);
+CREATE TABLE sync_items (
+    library_id  TEXT NOT NULL REFERENCES libraries(id) ON DELETE CASCADE,
+    key         TEXT NOT NULL,
+    version     INTEGER NOT NULL,
+    doc         TEXT NOT NULL,
+    PRIMARY KEY (library_id, key)
+);
+CREATE TABLE sync_blobs (sha256 TEXT PRIMARY KEY);
+CREATE TABLE sync_mode (applying INTEGER NOT NULL);
+INSERT INTO sync_mode VALUES (0);
+CREATE TABLE outbox (
+    library_id  TEXT NOT NULL,
+    key         TEXT NOT NULL,
+    rev         INTEGER NOT NULL DEFAULT 1,
+    op          TEXT NOT NULL,
+    queued_at   INTEGER NOT NULL,
+    PRIMARY KEY (library_id, key)
+);
+
+CREATE TRIGGER snippets_ro_insert BEFORE INSERT ON snippets WHEN (SELECT applying FROM sync_mode) = 0 AND EXISTS (SELECT 1 FROM sync_libraries WHERE library_id = NEW.library_id AND writable = 0)
+BEGIN SELECT RAISE(ABORT, 'quickreply:read-only'); END;
+CREATE TRIGGER snippets_ro_update BEFORE UPDATE ON snippets WHEN (SELECT applying FROM sync_mode) = 0 AND EXISTS (SELECT 1 FROM sync_libraries WHERE library_id = OLD.library_id AND writable = 0)
+BEGIN SELECT RAISE(ABORT, 'quickreply:read-only'); END;
+CREATE TRIGGER snippets_ro_delete BEFORE DELETE ON snippets WHEN (SELECT applying FROM sync_mode) = 0 AND EXISTS (SELECT 1 FROM sync_libraries WHERE library_id = OLD.library_id AND writable = 0)
+BEGIN SELECT RAISE(ABORT, 'quickreply:read-only'); END;
+CREATE TRIGGER snippets_out_insert AFTER INSERT ON snippets WHEN (SELECT applying FROM sync_mode) = 0 AND EXISTS (SELECT 1 FROM sync_libraries WHERE library_id = NEW.library_id)
+BEGIN
+    INSERT INTO outbox (library_id, key, op, queued_at)
+    VALUES (NEW.library_id, NEW.id, lower(hex(randomblob(16))), CAST(unixepoch('subsec') * 1000 AS INTEGER))
+    ON CONFLICT (library_id, key) DO UPDATE SET rev = rev + 1, op = excluded.op;
+END;
+CREATE TRIGGER snippets_out_update AFTER UPDATE ON snippets WHEN (SELECT applying FROM sync_mode) = 0 AND EXISTS (SELECT 1 FROM sync_libraries WHERE library_id = NEW.library_id)
+BEGIN
+    INSERT INTO outbox (library_id, key, op, queued_at)
+    VALUES (NEW.library_id, NEW.id, lower(hex(randomblob(16))), CAST(unixepoch('subsec') * 1000 AS INTEGER))
+    ON CONFLICT (library_id, key) DO UPDATE SET rev = rev + 1, op = excluded.op;
+END;
+CREATE TRIGGER snippets_out_update_old AFTER UPDATE ON snippets WHEN NEW.library_id IS NOT OLD.library_id AND (SELECT applying FROM sync_mode) = 0 AND EXISTS (SELECT 1 FROM sync_libraries WHERE library_id = OLD.library_id)
+BEGIN
+    INSERT INTO outbox (library_id, key, op, queued_at)
+    VALUES (OLD.library_id, OLD.id, lower(hex(randomblob(16))), CAST(unixepoch('subsec') * 1000 AS INTEGER))
+    ON CONFLICT (library_id, key) DO UPDATE SET rev = rev + 1, op = excluded.op;
+END;
+CREATE TRIGGER snippets_out_delete AFTER DELETE ON snippets WHEN (SELECT applying FROM sync_mode) = 0 AND EXISTS (SELECT 1 FROM sync_libraries WHERE library_id = OLD.library_id)
+BEGIN
+    INSERT INTO outbox (library_id, key, op, queued_at)
+    VALUES (OLD.library_id, OLD.id, lower(hex(randomblob(16))), CAST(unixepoch('subsec') * 1000 AS INTEGER))
+    ON CONFLICT (library_id, key) DO UPDATE SET rev = rev + 1, op = excluded.op;
+END;
+CREATE TRIGGER folders_ro_insert BEFORE INSERT ON folders WHEN (SELECT applying FROM sync_mode) = 0 AND EXISTS (SELECT 1 FROM sync_libraries WHERE library_id = NEW.library_id AND writable = 0)
+BEGIN SELECT RAISE(ABORT, 'quickreply:read-only'); END;
+CREATE TRIGGER folders_ro_update BEFORE UPDATE ON folders WHEN (SELECT applying FROM sync_mode) = 0 AND EXISTS (SELECT 1 FROM sync_libraries WHERE library_id = OLD.library_id AND writable = 0)
+BEGIN SELECT RAISE(ABORT, 'quickreply:read-only'); END;
+CREATE TRIGGER folders_ro_delete BEFORE DELETE ON folders WHEN (SELECT applying FROM sync_mode) = 0 AND EXISTS (SELECT 1 FROM sync_libraries WHERE library_id = OLD.library_id AND writable = 0)
+BEGIN SELECT RAISE(ABORT, 'quickreply:read-only'); END;
+CREATE TRIGGER folders_out_insert AFTER INSERT ON folders WHEN (SELECT applying FROM sync_mode) = 0 AND EXISTS (SELECT 1 FROM sync_libraries WHERE library_id = NEW.library_id)
+BEGIN
+    INSERT INTO outbox (library_id, key, op, queued_at)
+    VALUES (NEW.library_id, NEW.id, lower(hex(randomblob(16))), CAST(unixepoch('subsec') * 1000 AS INTEGER))
+    ON CONFLICT (library_id, key) DO UPDATE SET rev = rev + 1, op = excluded.op;
+END;
+CREATE TRIGGER folders_out_update AFTER UPDATE ON folders WHEN (SELECT applying FROM sync_mode) = 0 AND EXISTS (SELECT 1 FROM sync_libraries WHERE library_id = NEW.library_id)
+BEGIN
+    INSERT INTO outbox (library_id, key, op, queued_at)
+    VALUES (NEW.library_id, NEW.id, lower(hex(randomblob(16))), CAST(unixepoch('subsec') * 1000 AS INTEGER))
+    ON CONFLICT (library_id, key) DO UPDATE SET rev = rev + 1, op = excluded.op;
+END;
+CREATE TRIGGER folders_out_update_old AFTER UPDATE ON folders WHEN NEW.library_id IS NOT OLD.library_id AND (SELECT applying FROM sync_mode) = 0 AND EXISTS (SELECT 1 FROM sync_libraries WHERE library_id = OLD.library_id)
+BEGIN
+    INSERT INTO outbox (library_id, key, op, queued_at)
+    VALUES (OLD.library_id, OLD.id, lower(hex(randomblob(16))), CAST(unixepoch('subsec') * 1000 AS INTEGER))
+    ON CONFLICT (library_id, key) DO UPDATE SET rev = rev + 1, op = excluded.op;
+END;
+CREATE TRIGGER folders_out_delete AFTER DELETE ON folders WHEN (SELECT applying FROM sync_mode) = 0 AND EXISTS (SELECT 1 FROM sync_libraries WHERE library_id = OLD.library_id)
+BEGIN
+    INSERT INTO outbox (library_id, key, op, queued_at)
+    VALUES (OLD.library_id, OLD.id, lower(hex(randomblob(16))), CAST(unixepoch('subsec') * 1000 AS INTEGER))
+    ON CONFLICT (library_id, key) DO UPDATE SET rev = rev + 1, op = excluded.op;
+END;
+CREATE TRIGGER variables_ro_insert BEFORE INSERT ON variables WHEN (SELECT applying FROM sync_mode) = 0 AND EXISTS (SELECT 1 FROM sync_libraries WHERE library_id = NEW.library_id AND writable = 0)
+BEGIN SELECT RAISE(ABORT, 'quickreply:read-only'); END;
+CREATE TRIGGER variables_ro_update BEFORE UPDATE ON variables WHEN (SELECT applying FROM sync_mode) = 0 AND EXISTS (SELECT 1 FROM sync_libraries WHERE library_id = OLD.library_id AND writable = 0)
+BEGIN SELECT RAISE(ABORT, 'quickreply:read-only'); END;
+CREATE TRIGGER variables_ro_delete BEFORE DELETE ON variables WHEN (SELECT applying FROM sync_mode) = 0 AND EXISTS (SELECT 1 FROM sync_libraries WHERE library_id = OLD.library_id AND writable = 0)
+BEGIN SELECT RAISE(ABORT, 'quickreply:read-only'); END;
+CREATE TRIGGER variables_out_insert AFTER INSERT ON variables WHEN (SELECT applying FROM sync_mode) = 0 AND EXISTS (SELECT 1 FROM sync_libraries WHERE library_id = NEW.library_id)
+BEGIN
+    INSERT INTO outbox (library_id, key, op, queued_at)
+    VALUES (NEW.library_id, 'var:' || NEW.name, lower(hex(randomblob(16))), CAST(unixepoch('subsec') * 1000 AS INTEGER))
+    ON CONFLICT (library_id, key) DO UPDATE SET rev = rev + 1, op = excluded.op;
+END;
+CREATE TRIGGER variables_out_update AFTER UPDATE ON variables WHEN (SELECT applying FROM sync_mode) = 0 AND EXISTS (SELECT 1 FROM sync_libraries WHERE library_id = NEW.library_id)
+BEGIN
+    INSERT INTO outbox (library_id, key, op, queued_at)
+    VALUES (NEW.library_id, 'var:' || NEW.name, lower(hex(randomblob(16))), CAST(unixepoch('subsec') * 1000 AS INTEGER))
+    ON CONFLICT (library_id, key) DO UPDATE SET rev = rev + 1, op = excluded.op;
+END;
+CREATE TRIGGER variables_out_update_old AFTER UPDATE ON variables WHEN NEW.library_id IS NOT OLD.library_id AND (SELECT applying FROM sync_mode) = 0 AND EXISTS (SELECT 1 FROM sync_libraries WHERE library_id = OLD.library_id)
+BEGIN
+    INSERT INTO outbox (library_id, key, op, queued_at)
+    VALUES (OLD.library_id, 'var:' || OLD.name, lower(hex(randomblob(16))), CAST(unixepoch('subsec') * 1000 AS INTEGER))
+    ON CONFLICT (library_id, key) DO UPDATE SET rev = rev + 1, op = excluded.op;
+END;
+CREATE TRIGGER variables_out_delete AFTER DELETE ON variables WHEN (SELECT applying FROM sync_mode) = 0 AND EXISTS (SELECT 1 FROM sync_libraries WHERE library_id = OLD.library_id)
+BEGIN
+    INSERT INTO outbox (library_id, key, op, queued_at)
+    VALUES (OLD.library_id, 'var:' || OLD.name, lower(hex(randomblob(16))), CAST(unixepoch('subsec') * 1000 AS INTEGER))
+    ON CONFLICT (library_id, key) DO UPDATE SET rev = rev + 1, op = excluded.op;
+END;
+"#,
+];
 
 fn now_ms() -> i64 {
     Utc::now().timestamp_millis()
@@ -344,6 +481,15 @@ impl Store {
 
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// The connection, for the sync engine (same crate).
+    pub(crate) fn conn(&self) -> &Connection {
+        &self.conn
+    }
+
+    pub(crate) fn conn_mut(&mut self) -> &mut Connection {
+        &mut self.conn
     }
 
     pub fn blobs(&self) -> &BlobDir {
@@ -691,6 +837,55 @@ impl Store {
             ],
         )?;
         Ok(id)
+    }
+
+    /// Write a reply exactly as the sync server has it (insert or replace by id), with its
+    /// derived search columns. The caller decides, through `sync_mode`, whether this is
+    /// an applied remote change or a local one.
+    pub(crate) fn write_snippet_doc(
+        tx: &Connection,
+        library_id: Uuid,
+        doc: &quickreply_proto::SnippetDoc,
+    ) -> Result<()> {
+        let tags = clean_tags(&doc.tags);
+        let apps = clean_tags(&doc.apps);
+        let body = body_text(&doc.parts);
+        let d = search_columns(&doc.title, doc.code.as_deref(), &tags, &body);
+        let now = now_ms();
+        tx.prepare_cached(
+            "INSERT INTO snippets (id, library_id, folder_id, title, code, tags, apps, parts, position,
+                                   version, created_at, updated_at, body_text, search_pinyin, search_initials,
+                                   mask0, mask1, mask2, mask3, search_tags_pinyin)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 1, ?10, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)
+             ON CONFLICT (id) DO UPDATE SET library_id = excluded.library_id, folder_id = excluded.folder_id,
+                title = excluded.title, code = excluded.code, tags = excluded.tags, apps = excluded.apps,
+                parts = excluded.parts, position = excluded.position, version = version + 1,
+                updated_at = excluded.updated_at, body_text = excluded.body_text,
+                search_pinyin = excluded.search_pinyin, search_initials = excluded.search_initials,
+                mask0 = excluded.mask0, mask1 = excluded.mask1, mask2 = excluded.mask2,
+                mask3 = excluded.mask3, search_tags_pinyin = excluded.search_tags_pinyin",
+        )?
+        .execute(params![
+            doc.id.to_string(),
+            library_id.to_string(),
+            doc.folder_id.map(|f| f.to_string()),
+            doc.title,
+            doc.code,
+            tags.join("\n"),
+            apps.join("\n"),
+            serde_json::to_string(&doc.parts).unwrap_or_else(|_| "[]".into()),
+            doc.position,
+            now,
+            body,
+            d.pinyin,
+            d.initials,
+            d.mask[0],
+            d.mask[1],
+            d.mask[2],
+            d.mask[3],
+            d.tags_pinyin
+        ])?;
+        Ok(())
     }
 
     /// Change a reply; bumps its version.

@@ -1,0 +1,404 @@
+//! The HTTP side of sync: typed calls of the `/v1` API (see `quickreply_proto::api`)
+//! over `reqwest` with rustls, and a reader of the server's SSE stream.
+
+use std::io::{BufRead, BufReader, Read};
+use std::time::Duration;
+
+use reqwest::StatusCode;
+use reqwest::Url;
+use reqwest::blocking::{Client as Http, RequestBuilder, Response};
+use serde::de::DeserializeOwned;
+use uuid::Uuid;
+
+use quickreply_proto::api::{
+    Changes, CreateLibrary, DeviceInfo, ErrorBody, HeadEvent, InviteRequest, InviteResponse, Item,
+    JoinRequest, JoinResponse, LibraryDigest, LibraryInfo, Me, PutItem, StatusReport,
+};
+
+use super::SyncError;
+
+/// The answer to a write: accepted, or refused because the item changed on the server
+/// (`412`), with the item as the server has it.
+#[derive(Debug)]
+pub enum WriteOutcome {
+    Done(Item),
+    Conflict(Item),
+}
+
+/// A client of one sync server, with or without a device token.
+#[derive(Clone, Debug)]
+pub struct Client {
+    base: Url,
+    http: Http,
+    stream: Http,
+    token: Option<String>,
+}
+
+impl Client {
+    /// `server` is the base address (`http://127.0.0.1:8787`, `https://sync.example.com/qr`).
+    pub fn new(server: &str, token: Option<String>) -> Result<Client, SyncError> {
+        let mut base = Url::parse(server.trim()).map_err(|e| SyncError::BadUrl {
+            url: server.to_string(),
+            reason: e.to_string(),
+        })?;
+        if !matches!(base.scheme(), "http" | "https") || base.cannot_be_a_base() {
+            return Err(SyncError::BadUrl {
+                url: server.to_string(),
+                reason: "http:// or https://".into(),
+            });
+        }
+        if !base.path().ends_with('/') {
+            let p = format!("{}/", base.path());
+            base.set_path(&p);
+        }
+        let build = |timeout: Option<Duration>| {
+            Http::builder()
+                .connect_timeout(Duration::from_secs(10))
+                .timeout(timeout)
+                .user_agent(concat!("quickreply/", env!("CARGO_PKG_VERSION")))
+                .build()
+                .map_err(|e| SyncError::Http {
+                    url: server.to_string(),
+                    reason: e.to_string(),
+                })
+        };
+        Ok(Client {
+            base,
+            http: build(Some(Duration::from_secs(60)))?,
+            stream: build(None)?,
+            token,
+        })
+    }
+
+    /// The server's base address.
+    pub fn server(&self) -> &str {
+        self.base.as_str()
+    }
+
+    fn url(&self, segments: &[&str]) -> Url {
+        let mut u = self.base.clone();
+        if let Ok(mut s) = u.path_segments_mut() {
+            s.pop_if_empty().extend(segments);
+        }
+        u
+    }
+
+    fn auth(&self, rb: RequestBuilder) -> RequestBuilder {
+        match &self.token {
+            Some(t) => rb.bearer_auth(t),
+            None => rb,
+        }
+    }
+
+    fn send(&self, rb: RequestBuilder) -> Result<Response, SyncError> {
+        let rb = self.auth(rb);
+        rb.send().map_err(|e| SyncError::Http {
+            url: self.base.to_string(),
+            reason: e.to_string(),
+        })
+    }
+
+    fn error_of(resp: Response) -> SyncError {
+        let status = resp.status().as_u16();
+        let text = resp.text().unwrap_or_default();
+        match serde_json::from_str::<ErrorBody>(&text) {
+            Ok(b) => SyncError::Server {
+                status,
+                code: b.code,
+                message: b.message,
+            },
+            Err(_) => SyncError::Server {
+                status,
+                code: String::new(),
+                message: text.chars().take(300).collect(),
+            },
+        }
+    }
+
+    fn json<T: DeserializeOwned>(&self, rb: RequestBuilder) -> Result<T, SyncError> {
+        let resp = self.send(rb)?;
+        if !resp.status().is_success() {
+            return Err(Self::error_of(resp));
+        }
+        let url = resp.url().to_string();
+        let bytes = resp.bytes().map_err(|e| SyncError::Http {
+            url: url.clone(),
+            reason: e.to_string(),
+        })?;
+        serde_json::from_slice(&bytes).map_err(|e| SyncError::Protocol(format!("{url}: {e}")))
+    }
+
+    fn empty(&self, rb: RequestBuilder) -> Result<(), SyncError> {
+        let resp = self.send(rb)?;
+        if !resp.status().is_success() {
+            return Err(Self::error_of(resp));
+        }
+        Ok(())
+    }
+
+    pub fn join(&self, req: &JoinRequest) -> Result<JoinResponse, SyncError> {
+        self.json(self.http.post(self.url(&["v1", "join"])).json(req))
+    }
+
+    pub fn me(&self) -> Result<Me, SyncError> {
+        self.json(self.http.get(self.url(&["v1", "me"])))
+    }
+
+    pub fn invite(&self, req: &InviteRequest) -> Result<InviteResponse, SyncError> {
+        self.json(self.http.post(self.url(&["v1", "invites"])).json(req))
+    }
+
+    pub fn devices(&self) -> Result<Vec<DeviceInfo>, SyncError> {
+        self.json(self.http.get(self.url(&["v1", "devices"])))
+    }
+
+    pub fn revoke(&self, device: Uuid) -> Result<(), SyncError> {
+        self.empty(
+            self.http
+                .delete(self.url(&["v1", "devices", &device.to_string()])),
+        )
+    }
+
+    pub fn report(&self, report: &StatusReport) -> Result<(), SyncError> {
+        self.empty(self.http.post(self.url(&["v1", "status"])).json(report))
+    }
+
+    pub fn libraries(&self) -> Result<Vec<LibraryInfo>, SyncError> {
+        self.json(self.http.get(self.url(&["v1", "libraries"])))
+    }
+
+    pub fn create_library(&self, req: &CreateLibrary) -> Result<LibraryInfo, SyncError> {
+        self.json(self.http.post(self.url(&["v1", "libraries"])).json(req))
+    }
+
+    pub fn changes(&self, library: Uuid, since: i64, limit: usize) -> Result<Changes, SyncError> {
+        let mut u = self.url(&["v1", "libraries", &library.to_string(), "changes"]);
+        u.query_pairs_mut()
+            .append_pair("since", &since.to_string())
+            .append_pair("limit", &limit.to_string());
+        self.json(self.http.get(u))
+    }
+
+    pub fn digest(&self, library: Uuid) -> Result<LibraryDigest, SyncError> {
+        self.json(
+            self.http
+                .get(self.url(&["v1", "libraries", &library.to_string(), "digest"])),
+        )
+    }
+
+    fn write(&self, rb: RequestBuilder) -> Result<WriteOutcome, SyncError> {
+        let resp = self.send(rb)?;
+        if resp.status() == StatusCode::PRECONDITION_FAILED {
+            let text = resp.text().unwrap_or_default();
+            let body: ErrorBody = serde_json::from_str(&text)
+                .map_err(|e| SyncError::Protocol(format!("412: {e}")))?;
+            return body
+                .current
+                .map(WriteOutcome::Conflict)
+                .ok_or_else(|| SyncError::Protocol("412 without the current item".into()));
+        }
+        if !resp.status().is_success() {
+            return Err(Self::error_of(resp));
+        }
+        let text = resp.text().unwrap_or_default();
+        serde_json::from_str(&text)
+            .map(WriteOutcome::Done)
+            .map_err(|e| SyncError::Protocol(e.to_string()))
+    }
+
+    pub fn put_item(
+        &self,
+        library: Uuid,
+        key: &str,
+        if_match: i64,
+        put: &PutItem,
+    ) -> Result<WriteOutcome, SyncError> {
+        let u = self.url(&["v1", "libraries", &library.to_string(), "items", key]);
+        self.write(
+            self.http
+                .put(u)
+                .header("If-Match", format!("\"{if_match}\""))
+                .json(put),
+        )
+    }
+
+    pub fn delete_item(
+        &self,
+        library: Uuid,
+        key: &str,
+        if_match: i64,
+        op: &str,
+    ) -> Result<WriteOutcome, SyncError> {
+        let mut u = self.url(&["v1", "libraries", &library.to_string(), "items", key]);
+        u.query_pairs_mut().append_pair("op", op);
+        self.write(
+            self.http
+                .delete(u)
+                .header("If-Match", format!("\"{if_match}\"")),
+        )
+    }
+
+    pub fn put_blob(&self, sha256: &str, bytes: Vec<u8>) -> Result<(), SyncError> {
+        self.empty(
+            self.http
+                .put(self.url(&["v1", "blobs", sha256]))
+                .header("Content-Type", "application/octet-stream")
+                .body(bytes),
+        )
+    }
+
+    pub fn get_blob(&self, sha256: &str) -> Result<Vec<u8>, SyncError> {
+        let resp = self.send(self.http.get(self.url(&["v1", "blobs", sha256])))?;
+        if !resp.status().is_success() {
+            return Err(Self::error_of(resp));
+        }
+        resp.bytes()
+            .map(|b| b.to_vec())
+            .map_err(|e| SyncError::Http {
+                url: self.base.to_string(),
+                reason: e.to_string(),
+            })
+    }
+
+    /// Open the server's event stream, resuming after `last_id` when given.
+    pub fn events(&self, last_id: Option<&str>) -> Result<Events, SyncError> {
+        let mut rb = self
+            .stream
+            .get(self.url(&["v1", "events"]))
+            .header("Accept", "text/event-stream");
+        if let Some(id) = last_id {
+            rb = rb.header("Last-Event-ID", id);
+        }
+        let resp = self.send(rb)?;
+        if !resp.status().is_success() {
+            return Err(Self::error_of(resp));
+        }
+        Ok(Events {
+            reader: BufReader::new(Box::new(resp)),
+        })
+    }
+}
+
+/// One server-sent event.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Event {
+    pub id: Option<String>,
+    pub event: String,
+    pub data: String,
+}
+
+impl Event {
+    /// The library head this event announces, if it is a `head` event.
+    pub fn head(&self) -> Option<HeadEvent> {
+        (self.event == "head")
+            .then(|| serde_json::from_str(&self.data).ok())
+            .flatten()
+    }
+}
+
+/// An SSE stream: blocking reads, one event at a time.
+pub struct Events {
+    reader: BufReader<Box<dyn Read + Send>>,
+}
+
+impl std::fmt::Debug for Events {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Events")
+    }
+}
+
+impl Events {
+    /// From any byte stream (tests).
+    pub fn from_reader(r: impl Read + Send + 'static) -> Events {
+        Events {
+            reader: BufReader::new(Box::new(r)),
+        }
+    }
+
+    /// The next event; `Ok(None)` when the stream ended.
+    pub fn next_event(&mut self) -> Result<Option<Event>, SyncError> {
+        let mut ev = Event::default();
+        let mut any = false;
+        loop {
+            let mut line = String::new();
+            let n = self
+                .reader
+                .read_line(&mut line)
+                .map_err(|e| SyncError::Protocol(format!("event stream: {e}")))?;
+            if n == 0 {
+                return Ok(None);
+            }
+            let line = line.trim_end_matches(['\n', '\r']);
+            if line.is_empty() {
+                if any {
+                    if ev.event.is_empty() {
+                        ev.event = "message".into();
+                    }
+                    return Ok(Some(ev));
+                }
+                continue;
+            }
+            if line.starts_with(':') {
+                continue;
+            }
+            let (field, value) = line.split_once(':').unwrap_or((line, ""));
+            let value = value.strip_prefix(' ').unwrap_or(value);
+            any = true;
+            match field {
+                "id" => ev.id = Some(value.to_string()),
+                "event" => ev.event = value.to_string(),
+                "data" => {
+                    if !ev.data.is_empty() {
+                        ev.data.push('\n');
+                    }
+                    ev.data.push_str(value);
+                }
+                _ => {}
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sse_events_are_parsed() {
+        let lib = Uuid::nil();
+        let text = format!(
+            ": hello\n\nid: 7\nevent: head\ndata: {{\"library_id\":\"{lib}\",\"head\":3}}\n\n: ping\n\ndata: a\ndata: b\n\n"
+        );
+        let mut ev = Events::from_reader(std::io::Cursor::new(text.into_bytes()));
+        let first = ev.next_event().ok().flatten().unwrap_or_default();
+        assert_eq!(first.id.as_deref(), Some("7"));
+        assert_eq!(
+            first.head(),
+            Some(HeadEvent {
+                library_id: lib,
+                head: 3
+            })
+        );
+        let second = ev.next_event().ok().flatten().unwrap_or_default();
+        assert_eq!(second.event, "message");
+        assert_eq!(second.data, "a\nb");
+        assert!(matches!(ev.next_event(), Ok(None)));
+    }
+
+    #[test]
+    fn bad_server_addresses_are_refused() {
+        assert!(matches!(
+            Client::new("ftp://x", None),
+            Err(SyncError::BadUrl { .. })
+        ));
+        assert!(matches!(
+            Client::new("not a url", None),
+            Err(SyncError::BadUrl { .. })
+        ));
+        let c = Client::new("http://127.0.0.1:1/base", None);
+        assert!(
+            c.is_ok_and(|c| c.url(&["v1", "items", "var:店铺名"]).as_str()
+                == "http://127.0.0.1:1/base/v1/items/var:%E5%BA%97%E9%93%BA%E5%90%8D")
+        );
+    }
+}

@@ -1,0 +1,363 @@
+//! The store side of sync: items as documents, the shadow copy of the server's items,
+//! the outbox, and applying server changes. Everything here runs inside a transaction
+//! the caller owns.
+
+use rusqlite::{Connection, OptionalExtension, params};
+use uuid::Uuid;
+
+use quickreply_proto::api::{Digest, ItemDoc, VAR_PREFIX, VariableDoc};
+use quickreply_proto::{FolderDoc, SnippetDoc};
+
+use crate::error::Result;
+use crate::store::Store;
+
+/// Whether the triggers should treat the following writes as coming from the server
+/// (no outbox entry, no read-only guard).
+pub(super) fn set_applying(conn: &Connection, on: bool) -> Result<()> {
+    conn.execute("UPDATE sync_mode SET applying = ?1", [on as i64])?;
+    Ok(())
+}
+
+fn split_list(s: &str) -> Vec<String> {
+    s.split('\n')
+        .filter(|t| !t.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+fn uuid(s: Option<String>) -> Option<Uuid> {
+    s.and_then(|s| Uuid::parse_str(&s).ok())
+}
+
+/// The local item `key` of a library as a document; `None` when it does not exist.
+pub(super) fn local_doc(conn: &Connection, library: Uuid, key: &str) -> Result<Option<ItemDoc>> {
+    let lib = library.to_string();
+    if let Some(name) = key.strip_prefix(VAR_PREFIX) {
+        return Ok(conn
+            .prepare_cached(
+                "SELECT value, description FROM variables WHERE library_id = ?1 AND name = ?2",
+            )?
+            .query_row(params![lib, name], |r| {
+                Ok(ItemDoc::Variable(VariableDoc {
+                    name: name.to_string(),
+                    value: r.get(0)?,
+                    description: r.get(1)?,
+                }))
+            })
+            .optional()?);
+    }
+    let snippet = conn
+        .prepare_cached(
+            "SELECT id, folder_id, title, code, tags, parts, apps, position FROM snippets
+             WHERE library_id = ?1 AND id = ?2",
+        )?
+        .query_row(params![lib, key], |r| {
+            let parts: String = r.get(5)?;
+            Ok(ItemDoc::Snippet(SnippetDoc {
+                id: Uuid::parse_str(&r.get::<_, String>(0)?).unwrap_or_default(),
+                folder_id: uuid(r.get(1)?),
+                title: r.get(2)?,
+                code: r.get(3)?,
+                tags: split_list(&r.get::<_, String>(4)?),
+                parts: serde_json::from_str(&parts).unwrap_or_default(),
+                apps: split_list(&r.get::<_, String>(6)?),
+                position: r.get(7)?,
+            }))
+        })
+        .optional()?;
+    if snippet.is_some() {
+        return Ok(snippet);
+    }
+    Ok(conn
+        .prepare_cached(
+            "SELECT id, parent_id, name, position FROM folders WHERE library_id = ?1 AND id = ?2",
+        )?
+        .query_row(params![lib, key], |r| {
+            Ok(ItemDoc::Folder(FolderDoc {
+                id: Uuid::parse_str(&r.get::<_, String>(0)?).unwrap_or_default(),
+                parent_id: uuid(r.get(1)?),
+                name: r.get(2)?,
+                position: r.get(3)?,
+            }))
+        })
+        .optional()?)
+}
+
+/// What this device last knew the server to hold for `key`: (version, document).
+pub(super) fn shadow(
+    conn: &Connection,
+    library: Uuid,
+    key: &str,
+) -> Result<Option<(i64, Option<ItemDoc>)>> {
+    Ok(conn
+        .prepare_cached("SELECT version, doc FROM sync_items WHERE library_id = ?1 AND key = ?2")?
+        .query_row(params![library.to_string(), key], |r| {
+            let doc: String = r.get(1)?;
+            Ok((r.get(0)?, serde_json::from_str(&doc).ok()))
+        })
+        .optional()?)
+}
+
+/// Record the server's state of `key`: a live document at `version`, or gone (`None`).
+pub(super) fn set_shadow(
+    conn: &Connection,
+    library: Uuid,
+    key: &str,
+    version: i64,
+    doc: Option<&ItemDoc>,
+) -> Result<()> {
+    match doc {
+        Some(doc) => {
+            conn.prepare_cached(
+                "INSERT INTO sync_items (library_id, key, version, doc) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (library_id, key) DO UPDATE SET version = excluded.version, doc = excluded.doc",
+            )?
+            .execute(params![
+                library.to_string(),
+                key,
+                version,
+                serde_json::to_string(doc).unwrap_or_default()
+            ])?;
+        }
+        None => {
+            conn.prepare_cached("DELETE FROM sync_items WHERE library_id = ?1 AND key = ?2")?
+                .execute(params![library.to_string(), key])?;
+        }
+    }
+    Ok(())
+}
+
+/// The digest of what this device believes the server holds for a library.
+pub(super) fn shadow_digest(conn: &Connection, library: Uuid) -> Result<Digest> {
+    let mut st =
+        conn.prepare_cached("SELECT key, version FROM sync_items WHERE library_id = ?1")?;
+    let rows = st
+        .query_map([library.to_string()], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(Digest::of(rows.iter().map(|(k, v)| (k.as_str(), *v))))
+}
+
+/// Keys of the shadow of a library.
+pub(super) fn shadow_keys(conn: &Connection, library: Uuid) -> Result<Vec<String>> {
+    let mut st = conn.prepare_cached("SELECT key FROM sync_items WHERE library_id = ?1")?;
+    let rows = st
+        .query_map([library.to_string()], |r| r.get(0))?
+        .collect::<rusqlite::Result<Vec<String>>>()?;
+    Ok(rows)
+}
+
+/// One pending local change.
+#[derive(Clone, Debug)]
+pub(super) struct Pending {
+    pub library: Uuid,
+    pub key: String,
+    pub rev: i64,
+    pub op: String,
+}
+
+pub(super) fn outbox(conn: &Connection) -> Result<Vec<Pending>> {
+    let mut st = conn.prepare_cached(
+        "SELECT o.library_id, o.key, o.rev, o.op FROM outbox o
+         JOIN sync_libraries l ON l.library_id = o.library_id ORDER BY o.queued_at, o.key",
+    )?;
+    let rows = st
+        .query_map([], |r| {
+            Ok(Pending {
+                library: Uuid::parse_str(&r.get::<_, String>(0)?).unwrap_or_default(),
+                key: r.get(1)?,
+                rev: r.get(2)?,
+                op: r.get(3)?,
+            })
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(rows)
+}
+
+pub(super) fn pending_count(conn: &Connection, library: Uuid) -> Result<usize> {
+    let n: i64 = conn.query_row(
+        "SELECT count(*) FROM outbox WHERE library_id = ?1",
+        [library.to_string()],
+        |r| r.get(0),
+    )?;
+    Ok(n as usize)
+}
+
+pub(super) fn is_pending(conn: &Connection, library: Uuid, key: &str) -> Result<bool> {
+    Ok(conn
+        .prepare_cached("SELECT 1 FROM outbox WHERE library_id = ?1 AND key = ?2")?
+        .exists(params![library.to_string(), key])?)
+}
+
+/// Forget a pending change, unless it changed again since `rev` was read.
+pub(super) fn done(conn: &Connection, p: &Pending) -> Result<()> {
+    conn.prepare_cached("DELETE FROM outbox WHERE library_id = ?1 AND key = ?2 AND rev = ?3")?
+        .execute(params![p.library.to_string(), p.key, p.rev])?;
+    Ok(())
+}
+
+/// Give a pending change a new op id (its next attempt is a different write).
+pub(super) fn renew_op(conn: &Connection, p: &Pending) -> Result<()> {
+    conn.execute(
+        "UPDATE outbox SET op = lower(hex(randomblob(16))) WHERE library_id = ?1 AND key = ?2",
+        params![p.library.to_string(), p.key],
+    )?;
+    Ok(())
+}
+
+/// Queue every item of a library (a library that starts to sync uploads what it has).
+pub(super) fn enqueue_all(conn: &Connection, library: Uuid) -> Result<()> {
+    let lib = library.to_string();
+    for sql in [
+        "SELECT id FROM folders WHERE library_id = ?1 ORDER BY parent_id IS NOT NULL, position",
+        "SELECT id FROM snippets WHERE library_id = ?1",
+        "SELECT 'var:' || name AS id FROM variables WHERE library_id = ?1",
+    ] {
+        conn.execute(
+            &format!(
+                "INSERT INTO outbox (library_id, key, op, queued_at)
+                 SELECT ?1, k.id, lower(hex(randomblob(16))), CAST(unixepoch('subsec') * 1000 AS INTEGER)
+                 FROM ({sql}) k WHERE 1
+                 ON CONFLICT (library_id, key) DO NOTHING"
+            ),
+            [&lib],
+        )?;
+    }
+    Ok(())
+}
+
+/// Make the local library hold `doc` (a change from the server). Clashes with local
+/// items that are not on the server yet (a folder of the same name, a reply with the
+/// same shortcut code) are resolved in favour of the server: the local folder is
+/// merged into the server's, the local reply loses its code. Those local fixes are
+/// ordinary local changes (queued), so the caller must have applying mode on only
+/// around the write itself, which this function manages.
+pub(super) fn apply_doc(conn: &Connection, library: Uuid, doc: &ItemDoc) -> Result<()> {
+    let lib = library.to_string();
+    match doc {
+        ItemDoc::Variable(v) => {
+            set_applying(conn, true)?;
+            conn.prepare_cached(
+                "INSERT INTO variables (library_id, name, value, description) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (library_id, name) DO UPDATE SET value = excluded.value,
+                    description = excluded.description",
+            )?
+            .execute(params![lib, v.name, v.value, v.description])?;
+        }
+        ItemDoc::Folder(f) => {
+            // A local folder with the same name and place but another id: merge it.
+            let twin: Option<String> = conn
+                .prepare_cached(
+                    "SELECT id FROM folders WHERE library_id = ?1 AND parent_id IS ?2 AND name = ?3 AND id != ?4",
+                )?
+                .query_row(
+                    params![
+                        lib,
+                        f.parent_id.map(|p| p.to_string()),
+                        f.name,
+                        f.id.to_string()
+                    ],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            if let Some(twin) = &twin {
+                set_applying(conn, false)?;
+                conn.execute(
+                    "UPDATE folders SET name = name || ' ~' || substr(id, 1, 8) WHERE id = ?1",
+                    [twin],
+                )?;
+            }
+            set_applying(conn, true)?;
+            conn.prepare_cached(
+                "INSERT INTO folders (id, library_id, parent_id, name, position) VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT (id) DO UPDATE SET parent_id = excluded.parent_id, name = excluded.name,
+                    position = excluded.position",
+            )?
+            .execute(params![
+                f.id.to_string(),
+                lib,
+                f.parent_id.map(|p| p.to_string()),
+                f.name,
+                f.position
+            ])?;
+            if let Some(twin) = twin {
+                set_applying(conn, false)?;
+                let id = f.id.to_string();
+                conn.execute(
+                    "UPDATE snippets SET folder_id = ?2 WHERE folder_id = ?1",
+                    params![twin, id],
+                )?;
+                conn.execute(
+                    "UPDATE folders SET parent_id = ?2 WHERE parent_id = ?1",
+                    params![twin, id],
+                )?;
+                conn.execute("DELETE FROM folders WHERE id = ?1", [twin])?;
+            }
+        }
+        ItemDoc::Snippet(s) => {
+            if let Some(code) = &s.code {
+                set_applying(conn, false)?;
+                conn.execute(
+                    "UPDATE snippets SET code = NULL WHERE library_id = ?1 AND code = ?2 AND id != ?3",
+                    params![lib, code, s.id.to_string()],
+                )?;
+            }
+            set_applying(conn, true)?;
+            Store::write_snippet_doc(conn, library, s)?;
+        }
+    }
+    set_applying(conn, false)?;
+    Ok(())
+}
+
+/// Remove the local item `key` (deleted on the server). Replies and subfolders still in
+/// a removed folder move to the library root as local changes, so nothing is lost.
+pub(super) fn apply_delete(conn: &Connection, library: Uuid, key: &str) -> Result<()> {
+    let lib = library.to_string();
+    if let Some(name) = key.strip_prefix(VAR_PREFIX) {
+        set_applying(conn, true)?;
+        conn.execute(
+            "DELETE FROM variables WHERE library_id = ?1 AND name = ?2",
+            params![lib, name],
+        )?;
+    } else {
+        set_applying(conn, false)?;
+        conn.execute(
+            "UPDATE snippets SET folder_id = NULL WHERE library_id = ?1 AND folder_id = ?2",
+            params![lib, key],
+        )?;
+        conn.execute(
+            "UPDATE folders SET parent_id = NULL WHERE library_id = ?1 AND parent_id = ?2",
+            params![lib, key],
+        )?;
+        set_applying(conn, true)?;
+        conn.execute(
+            "DELETE FROM snippets WHERE library_id = ?1 AND id = ?2",
+            params![lib, key],
+        )?;
+        conn.execute(
+            "DELETE FROM folders WHERE library_id = ?1 AND id = ?2",
+            params![lib, key],
+        )?;
+    }
+    set_applying(conn, false)?;
+    Ok(())
+}
+
+/// Replies whose folder is not in the library (the folder was deleted on another
+/// machine while a reply was added to it here) move to the root, as local changes.
+pub(super) fn fix_orphans(conn: &Connection, library: Uuid) -> Result<()> {
+    set_applying(conn, false)?;
+    conn.execute(
+        "UPDATE snippets SET folder_id = NULL WHERE library_id = ?1 AND folder_id IS NOT NULL
+           AND folder_id NOT IN (SELECT id FROM folders)",
+        [library.to_string()],
+    )?;
+    conn.execute(
+        "UPDATE folders SET parent_id = NULL WHERE library_id = ?1 AND parent_id IS NOT NULL
+           AND parent_id NOT IN (SELECT id FROM folders)",
+        [library.to_string()],
+    )?;
+    Ok(())
+}

@@ -1,0 +1,1059 @@
+//! The sync client: joins a `quickreply-server`, sends local changes from the outbox,
+//! pulls the change feed of every synced library, resolves conflicts, and checks that
+//! this device and the server agree (digests).
+//!
+//! How local edits reach the server: triggers of store migration 2 put every change of a
+//! synced library into `outbox` in the same transaction as the change itself, so an
+//! acknowledged local edit survives any crash. [`sync_once`] first pushes the outbox
+//! (each entry is one item; the server's `If-Match` check catches concurrent edits),
+//! then pulls each library from its cursor and applies the page and the new cursor in
+//! one transaction. `sync_items` keeps the server's version of every item ("shadow"):
+//! the base for three-way merges and for the digest `qreply status` compares.
+//!
+//! Conflicts: fields changed on one side only merge; when both sides changed the same
+//! field of a reply, the server's version stays and this device's becomes a visible
+//! copy titled "…（冲突副本）" next to it. A local delete of an item edited elsewhere
+//! yields to the edit; a local edit of an item deleted elsewhere brings it back.
+//!
+//! Decisions worth knowing: team libraries on the server appear locally under their
+//! server name; a local team library of an owner or editor is published when the
+//! device syncs; agents' team libraries are read-only locally (a trigger refuses
+//! edits). The token lives in a 0600 file `sync-token` in the data directory.
+
+pub mod http;
+mod local;
+mod merge;
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use rusqlite::{OptionalExtension, params};
+use uuid::Uuid;
+
+use quickreply_proto::api::{
+    CreateLibrary, Cursor, Digest, InviteRequest, InviteResponse, Item, ItemDoc, JoinRequest,
+    LibraryInfo, MAX_PAGE, Me, PutItem, Role, StatusReport,
+};
+use quickreply_proto::{LibraryKind, Part};
+
+use crate::error::{Error, Result};
+use crate::i18n::tr;
+use crate::store::Store;
+
+pub use http::{Client, Event, Events, WriteOutcome};
+pub use merge::{Merged, merge};
+
+/// Errors of talking to a sync server.
+#[derive(Debug, thiserror::Error)]
+pub enum SyncError {
+    #[error("{}", tr(format!("服务器地址「{url}」无效：{reason}"), format!("invalid server address \"{url}\": {reason}")))]
+    BadUrl { url: String, reason: String },
+    #[error("{}", tr(format!("连不上同步服务器 {url}：{reason}（改动都保存在本机，联网后会自动补发）"), format!("cannot reach the sync server {url}: {reason} (your changes are kept on this computer and sent once it is back)")))]
+    Http { url: String, reason: String },
+    #[error("{}", tr(format!("服务器拒绝了请求（{status} {code}）：{message}"), format!("the server refused ({status} {code}): {message}")))]
+    Server {
+        status: u16,
+        code: String,
+        message: String,
+    },
+    #[error("{}", tr(format!("服务器的回答无法理解：{_0}"), format!("unexpected answer from the server: {_0}")))]
+    Protocol(String),
+    #[error("{}", tr("还没有加入同步服务器：先运行 qreply join <服务器地址> <邀请码>".to_string(), "not joined to a sync server yet: run qreply join <server address> <invite code>".to_string()))]
+    NotJoined,
+    #[error("{}", tr(format!("本机已经加入了同步服务器 {_0}"), format!("this computer has already joined the sync server {_0}")))]
+    AlreadyJoined(String),
+    #[error("{}", tr(format!("同步凭据 {} 无法读写：{_1}", _0.display()), format!("the sync credentials {} cannot be read or written: {_1}", _0.display())))]
+    Token(PathBuf, String),
+}
+
+impl SyncError {
+    /// Whether the server says the device's token is no longer valid.
+    pub fn is_unauthorized(&self) -> bool {
+        matches!(self, SyncError::Server { status: 401, .. })
+    }
+}
+
+/// This device's membership of a sync server.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Account {
+    pub server: String,
+    pub user_id: Uuid,
+    pub user_name: String,
+    pub device_id: Uuid,
+    pub device_name: String,
+    pub team_id: Uuid,
+    pub team_name: String,
+    pub role: Role,
+    pub personal_remote: Uuid,
+    pub last_sync: Option<i64>,
+}
+
+const TOKEN_FILE: &str = "sync-token";
+
+fn data_dir(store: &Store) -> PathBuf {
+    store
+        .path()
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default()
+}
+
+fn save_token(store: &Store, token: &str) -> Result<()> {
+    let path = data_dir(store).join(TOKEN_FILE);
+    let err = |e: std::io::Error| Error::Sync(SyncError::Token(path.clone(), e.to_string()));
+    let tmp = path.with_extension("tmp");
+    {
+        use std::io::Write;
+        let mut opts = std::fs::OpenOptions::new();
+        opts.write(true).create(true).truncate(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            opts.mode(0o600);
+        }
+        let mut f = opts.open(&tmp).map_err(err)?;
+        f.write_all(token.as_bytes()).map_err(err)?;
+        f.sync_all().map_err(err)?;
+    }
+    std::fs::rename(&tmp, &path).map_err(err)?;
+    Ok(())
+}
+
+fn load_token(store: &Store) -> Result<String> {
+    let path = data_dir(store).join(TOKEN_FILE);
+    match std::fs::read_to_string(&path) {
+        Ok(t) => Ok(t.trim().to_string()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(SyncError::NotJoined.into()),
+        Err(e) => Err(SyncError::Token(path, e.to_string()).into()),
+    }
+}
+
+/// The account this store has joined, if any.
+pub fn account(store: &Store) -> Result<Option<Account>> {
+    Ok(store
+        .conn()
+        .query_row(
+            "SELECT server, user_id, user_name, device_id, device_name, team_id, team_name, role,
+                    personal_remote, last_sync FROM sync_account WHERE id = 1",
+            [],
+            |r| {
+                let id = |i: usize| -> rusqlite::Result<Uuid> {
+                    Ok(Uuid::parse_str(&r.get::<_, String>(i)?).unwrap_or_default())
+                };
+                Ok(Account {
+                    server: r.get(0)?,
+                    user_id: id(1)?,
+                    user_name: r.get(2)?,
+                    device_id: id(3)?,
+                    device_name: r.get(4)?,
+                    team_id: id(5)?,
+                    team_name: r.get(6)?,
+                    role: Role::parse(&r.get::<_, String>(7)?).unwrap_or(Role::Agent),
+                    personal_remote: id(8)?,
+                    last_sync: r.get(9)?,
+                })
+            },
+        )
+        .optional()?)
+}
+
+/// A client for the joined server, with this device's token.
+pub fn client(store: &Store) -> Result<(Account, Client)> {
+    let acc = account(store)?.ok_or(SyncError::NotJoined)?;
+    let token = load_token(store)?;
+    let client = Client::new(&acc.server, Some(token))?;
+    Ok((acc, client))
+}
+
+fn save_account(store: &Store, server: &str, me: &Me) -> Result<()> {
+    store.conn().execute(
+        "INSERT INTO sync_account (id, server, user_id, user_name, device_id, device_name, team_id,
+                                   team_name, role, personal_remote)
+         VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+         ON CONFLICT (id) DO UPDATE SET server = excluded.server, user_id = excluded.user_id,
+            user_name = excluded.user_name, device_id = excluded.device_id,
+            device_name = excluded.device_name, team_id = excluded.team_id,
+            team_name = excluded.team_name, role = excluded.role,
+            personal_remote = excluded.personal_remote",
+        params![
+            server,
+            me.user_id.to_string(),
+            me.user_name,
+            me.device_id.to_string(),
+            me.device_name,
+            me.team_id.to_string(),
+            me.team_name,
+            me.role.as_str(),
+            me.personal_library.to_string()
+        ],
+    )?;
+    Ok(())
+}
+
+/// Join a server with a setup, invite or pairing code. The personal library starts to
+/// sync at once (its replies are queued for upload); call [`sync_once`] next.
+pub fn join(
+    store: &mut Store,
+    server: &str,
+    code: &str,
+    device_name: &str,
+    user_name: Option<&str>,
+) -> Result<Account> {
+    if let Some(acc) = account(store)? {
+        return Err(SyncError::AlreadyJoined(acc.server).into());
+    }
+    let anon = Client::new(server, None)?;
+    let resp = anon.join(&JoinRequest {
+        code: code.trim().to_string(),
+        device_name: device_name.to_string(),
+        user_name: user_name.map(str::to_string),
+        app_version: env!("CARGO_PKG_VERSION").to_string(),
+    })?;
+    save_token(store, &resp.token)?;
+    save_account(store, anon.server(), &resp.me)?;
+    account(store)?.ok_or_else(|| SyncError::NotJoined.into())
+}
+
+/// Forget the server: the libraries stay as local ones (team libraries become writable
+/// local copies). The device token is deleted; the server still lists the device until
+/// it is revoked.
+pub fn leave(store: &mut Store) -> Result<()> {
+    let tx = store.conn_mut().transaction()?;
+    tx.execute_batch(
+        "DELETE FROM sync_libraries; DELETE FROM sync_items; DELETE FROM outbox;
+         DELETE FROM sync_blobs; DELETE FROM sync_account;",
+    )?;
+    tx.commit()?;
+    let path = data_dir(store).join(TOKEN_FILE);
+    match std::fs::remove_file(&path) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(SyncError::Token(path, e.to_string()).into()),
+    }
+}
+
+/// Create an invite code (owner/editor) or a pairing code for one more device of mine.
+pub fn invite(store: &Store, req: &InviteRequest) -> Result<InviteResponse> {
+    let (_, client) = client(store)?;
+    Ok(client.invite(req)?)
+}
+
+/// A synced library as this device knows it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Linked {
+    pub local: Uuid,
+    pub name: String,
+    pub remote: Uuid,
+    pub cursor: i64,
+    pub writable: bool,
+}
+
+fn linked(store: &Store) -> Result<Vec<Linked>> {
+    let mut st = store.conn().prepare(
+        "SELECT s.library_id, l.name, s.remote_id, s.cursor, s.writable FROM sync_libraries s
+         JOIN libraries l ON l.id = s.library_id ORDER BY l.kind, l.name",
+    )?;
+    let rows = st
+        .query_map([], |r| {
+            Ok(Linked {
+                local: Uuid::parse_str(&r.get::<_, String>(0)?).unwrap_or_default(),
+                name: r.get(1)?,
+                remote: Uuid::parse_str(&r.get::<_, String>(2)?).unwrap_or_default(),
+                cursor: r.get(3)?,
+                writable: r.get(4)?,
+            })
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(rows)
+}
+
+fn link(store: &mut Store, local: Uuid, remote: Uuid, writable: bool, upload: bool) -> Result<()> {
+    let tx = store.conn_mut().transaction()?;
+    tx.execute(
+        "INSERT INTO sync_libraries (library_id, remote_id, cursor, writable) VALUES (?1, ?2, 0, ?3)",
+        params![local.to_string(), remote.to_string(), writable],
+    )?;
+    if upload {
+        local::enqueue_all(&tx, local)?;
+    }
+    tx.commit()?;
+    Ok(())
+}
+
+/// Match the server's libraries with local ones: the personal library, team libraries
+/// by id then by name (new ones are created locally), and publish local team libraries
+/// when this member may write team libraries.
+fn link_libraries(store: &mut Store, acc: &Account, remote: &[LibraryInfo]) -> Result<()> {
+    let known = linked(store)?;
+    let personal = store.library(crate::store::PERSONAL)?;
+    for lib in remote {
+        if let Some(l) = known.iter().find(|l| l.remote == lib.id) {
+            if l.writable != lib.writable {
+                store.conn().execute(
+                    "UPDATE sync_libraries SET writable = ?2 WHERE library_id = ?1",
+                    params![l.local.to_string(), lib.writable],
+                )?;
+            }
+            continue;
+        }
+        if lib.kind == LibraryKind::Personal {
+            if lib.id == acc.personal_remote {
+                link(store, personal.id, lib.id, true, true)?;
+            }
+            continue;
+        }
+        let locals = store.libraries()?;
+        let unlinked = |id: Uuid| !known.iter().any(|l| l.local == id);
+        let local = locals
+            .iter()
+            .find(|l| l.id == lib.id && unlinked(l.id))
+            .or_else(|| {
+                locals.iter().find(|l| {
+                    l.kind == LibraryKind::Team
+                        && l.name == lib.name
+                        && unlinked(l.id)
+                        && lib.writable
+                })
+            })
+            .cloned();
+        match local {
+            Some(l) => link(store, l.id, lib.id, lib.writable, lib.writable)?,
+            None => {
+                let mut name = lib.name.clone();
+                let mut n = 1;
+                while locals.iter().any(|l| l.name == name) {
+                    n += 1;
+                    name = format!("{} ({n})", lib.name);
+                }
+                store.conn().execute(
+                    "INSERT INTO libraries (id, name, kind, created_at) VALUES (?1, ?2, 'team', ?3)
+                     ON CONFLICT (id) DO NOTHING",
+                    params![
+                        lib.id.to_string(),
+                        name,
+                        chrono::Utc::now().timestamp_millis()
+                    ],
+                )?;
+                link(store, lib.id, lib.id, lib.writable, false)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+fn publish_local_team_libraries(store: &mut Store, acc: &Account, client: &Client) -> Result<()> {
+    if !acc.role.can_write_team() {
+        return Ok(());
+    }
+    let known = linked(store)?;
+    for lib in store.libraries()? {
+        if lib.kind == LibraryKind::Team && !known.iter().any(|l| l.local == lib.id) {
+            let info = client.create_library(&CreateLibrary {
+                id: lib.id,
+                name: lib.name.clone(),
+            })?;
+            link(store, lib.id, info.id, true, true)?;
+        }
+    }
+    Ok(())
+}
+
+/// What one sync did.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Report {
+    /// Local changes the server accepted.
+    pub pushed: usize,
+    /// Server changes applied here.
+    pub pulled: usize,
+    /// Titles of replies saved as conflict copies, and other conflicts resolved.
+    pub conflicts: Vec<String>,
+    /// Local changes the server refused (for example a read-only library), with why.
+    pub refused: Vec<String>,
+}
+
+impl Report {
+    /// Whether anything changed locally.
+    pub fn changed(&self) -> bool {
+        self.pulled > 0 || !self.conflicts.is_empty()
+    }
+}
+
+/// One full round: link libraries, push the outbox, pull every library, report status.
+pub fn sync_once(store: &mut Store) -> Result<Report> {
+    let (acc, client) = client(store)?;
+    let mut report = Report::default();
+    let remote = client.libraries()?;
+    link_libraries(store, &acc, &remote)?;
+    publish_local_team_libraries(store, &acc, &client)?;
+    push(store, &client, &mut report)?;
+    let heads = client.libraries()?;
+    for l in linked(store)? {
+        let head = heads.iter().find(|h| h.id == l.remote).map(|h| h.head);
+        if head.is_some_and(|h| h > l.cursor) {
+            report.pulled += pull(store, &client, &l)?;
+        }
+    }
+    // Pulls may have queued local fixes (merged folders, freed codes): send them too.
+    if !local::outbox(store.conn())?.is_empty() {
+        push(store, &client, &mut report)?;
+    }
+    let cursors = linked(store)?
+        .iter()
+        .map(|l| Cursor {
+            library_id: l.remote,
+            cursor: l.cursor,
+        })
+        .collect();
+    client.report(&StatusReport {
+        app_version: env!("CARGO_PKG_VERSION").to_string(),
+        cursors,
+    })?;
+    store.conn().execute(
+        "UPDATE sync_account SET last_sync = ?1 WHERE id = 1",
+        [chrono::Utc::now().timestamp_millis()],
+    )?;
+    Ok(report)
+}
+
+fn upload_blobs(store: &Store, client: &Client, doc: &ItemDoc) -> Result<()> {
+    for sha in doc.blobs() {
+        let known = store
+            .conn()
+            .prepare_cached("SELECT 1 FROM sync_blobs WHERE sha256 = ?1")?
+            .exists([sha])?;
+        if !known {
+            let bytes = store.blobs().get(sha)?;
+            client.put_blob(sha, bytes)?;
+            store.conn().execute(
+                "INSERT OR IGNORE INTO sync_blobs (sha256) VALUES (?1)",
+                [sha],
+            )?;
+        }
+    }
+    Ok(())
+}
+
+fn download_blobs(store: &Store, client: &Client, doc: &ItemDoc) -> Result<()> {
+    if let ItemDoc::Snippet(s) = doc {
+        for p in &s.parts {
+            if let Part::Image { sha256, .. } = p
+                && !store.blobs().verify(sha256)
+            {
+                let bytes = client.get_blob(sha256)?;
+                let info = crate::blob::inspect_image(&bytes, Path::new(sha256))?;
+                if info.sha256 != *sha256 {
+                    return Err(SyncError::Protocol(format!("blob {sha256}: hash mismatch")).into());
+                }
+                store.put_image_bytes(&bytes, &info)?;
+                store.conn().execute(
+                    "INSERT OR IGNORE INTO sync_blobs (sha256) VALUES (?1)",
+                    [sha256],
+                )?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Send order: folders before the replies in them, deletions of replies before the
+/// deletion of their folders.
+fn push_rank(doc: &Option<ItemDoc>, key: &str) -> u8 {
+    match doc {
+        Some(ItemDoc::Folder(_)) => 0,
+        Some(ItemDoc::Variable(_)) => 1,
+        Some(ItemDoc::Snippet(_)) => 2,
+        None if key.starts_with(quickreply_proto::api::VAR_PREFIX) => 3,
+        None => 4,
+    }
+}
+
+fn push(store: &mut Store, client: &Client, report: &mut Report) -> Result<()> {
+    let links = linked(store)?;
+    let mut work: Vec<(u8, local::Pending, Option<ItemDoc>)> = Vec::new();
+    for p in local::outbox(store.conn())? {
+        let doc = local::local_doc(store.conn(), p.library, &p.key)?;
+        // A deleted folder's shadow tells whether it is a folder (sent last).
+        let rank = match (&doc, local::shadow(store.conn(), p.library, &p.key)?) {
+            (None, Some((_, Some(ItemDoc::Folder(_))))) => 5,
+            _ => push_rank(&doc, &p.key),
+        };
+        work.push((rank, p, doc));
+    }
+    work.sort_by_key(|(rank, p, _)| (*rank, p.library));
+    for (_, p, _) in work {
+        let Some(link) = links.iter().find(|l| l.local == p.library) else {
+            continue;
+        };
+        if !link.writable {
+            // Queued before the library became read-only: the server would refuse it.
+            local::done(store.conn(), &p)?;
+            continue;
+        }
+        push_one(store, client, link, p, report)?;
+    }
+    Ok(())
+}
+
+fn conflict_title(title: &str) -> String {
+    let when = chrono::Local::now().format("%m-%d %H:%M");
+    tr(
+        format!("{title}（冲突副本 {when}）"),
+        format!("{title} (conflict copy {when})"),
+    )
+}
+
+/// Send one pending item until the server has it, merging with concurrent edits.
+fn push_one(
+    store: &mut Store,
+    client: &Client,
+    link: &Linked,
+    mut p: local::Pending,
+    report: &mut Report,
+) -> Result<()> {
+    for _attempt in 0..5 {
+        let mine = local::local_doc(store.conn(), p.library, &p.key)?;
+        let shadow = local::shadow(store.conn(), p.library, &p.key)?;
+        let (base_version, base_doc) = shadow.clone().unwrap_or((0, None));
+        if mine.is_none() && shadow.is_none() || mine.is_some() && mine == base_doc {
+            // Created and deleted before it was ever sent, or changed back: nothing to send.
+            local::done(store.conn(), &p)?;
+            return Ok(());
+        }
+        let outcome = match &mine {
+            Some(doc) => {
+                upload_blobs(store, client, doc)?;
+                let put = PutItem {
+                    op: p.op.clone(),
+                    doc: doc.clone(),
+                };
+                client.put_item(link.remote, &p.key, base_version, &put)
+            }
+            None => client.delete_item(link.remote, &p.key, base_version, &p.op),
+        };
+        let outcome = match outcome {
+            Ok(o) => o,
+            Err(SyncError::Server {
+                status, message, ..
+            }) if (400..500).contains(&status) && status != 401 && status != 429 => {
+                // The server will never take this change (refused, not a network fault):
+                // keep it locally, stop retrying it, and say so.
+                report.refused.push(format!("{}: {message}", p.key));
+                local::done(store.conn(), &p)?;
+                return Ok(());
+            }
+            Err(e) => return Err(e.into()),
+        };
+        let tx = store.conn_mut().transaction()?;
+        match outcome {
+            WriteOutcome::Done(item) => {
+                local::set_shadow(&tx, p.library, &p.key, item.version, item.doc.as_ref())?;
+                local::done(&tx, &p)?;
+                tx.commit()?;
+                report.pushed += 1;
+                return Ok(());
+            }
+            WriteOutcome::Conflict(current) => {
+                let next = resolve(&tx, &p, mine, base_doc, &current, report)?;
+                tx.commit()?;
+                match next {
+                    Some(n) => p = n,
+                    None => return Ok(()),
+                }
+            }
+        }
+    }
+    Err(SyncError::Protocol(format!("{}: the item keeps changing on the server", p.key)).into())
+}
+
+/// Handle a `412`: returns the pending entry to send again, or `None` when settled.
+fn resolve(
+    tx: &rusqlite::Transaction<'_>,
+    p: &local::Pending,
+    mine: Option<ItemDoc>,
+    base: Option<ItemDoc>,
+    current: &Item,
+    report: &mut Report,
+) -> Result<Option<local::Pending>> {
+    let lib = p.library;
+    // From now on the server's current item is the base.
+    local::set_shadow(
+        tx,
+        lib,
+        &p.key,
+        current.version,
+        current.doc.as_ref().filter(|_| !current.deleted),
+    )?;
+    let theirs = current.doc.as_ref().filter(|_| !current.deleted);
+    let again = |tx: &rusqlite::Transaction<'_>| -> Result<Option<local::Pending>> {
+        local::renew_op(tx, p)?;
+        let op: String = tx.query_row(
+            "SELECT op FROM outbox WHERE library_id = ?1 AND key = ?2",
+            params![lib.to_string(), p.key],
+            |r| r.get(0),
+        )?;
+        Ok(Some(local::Pending { op, ..p.clone() }))
+    };
+    match (mine, theirs) {
+        // Edited here, deleted there: bring it back with this device's version.
+        (Some(_), None) => again(tx),
+        // Deleted here, edited there: the edit wins.
+        (None, Some(t)) => {
+            local::apply_doc(tx, lib, t)?;
+            local::done(tx, p)?;
+            report.conflicts.push(tr(
+                format!("{}：已在别处修改，保留", p.key),
+                format!("{}: changed elsewhere, kept", p.key),
+            ));
+            Ok(None)
+        }
+        (None, None) => {
+            local::done(tx, p)?;
+            Ok(None)
+        }
+        (Some(m), Some(t)) => match merge::merge(base.as_ref(), &m, t) {
+            Merged::Clean(merged) => {
+                if &merged == t {
+                    local::done(tx, p)?;
+                    local::apply_doc(tx, lib, t)?;
+                    return Ok(None);
+                }
+                local::apply_doc(tx, lib, &merged)?;
+                again(tx)
+            }
+            Merged::Conflict(_) => {
+                local::apply_doc(tx, lib, t)?;
+                local::done(tx, p)?;
+                if let ItemDoc::Snippet(mut s) = m {
+                    s.id = Uuid::now_v7();
+                    s.code = None;
+                    s.title = conflict_title(&s.title);
+                    report.conflicts.push(s.title.clone());
+                    // A local change: queued by the triggers, sent in this round.
+                    crate::store::Store::write_snippet_doc(tx, lib, &s)?;
+                } else {
+                    report.conflicts.push(p.key.clone());
+                }
+                Ok(None)
+            }
+        },
+    }
+}
+
+/// Pull a library from its cursor; everything fetched is applied with the new cursor
+/// in one transaction. Returns the number of changes applied.
+fn pull(store: &mut Store, client: &Client, link: &Linked) -> Result<usize> {
+    let mut items = Vec::new();
+    let mut cursor = link.cursor;
+    loop {
+        let page = client.changes(link.remote, cursor, MAX_PAGE)?;
+        cursor = page.cursor.max(cursor);
+        let more = page.more;
+        items.extend(page.items);
+        if !more {
+            break;
+        }
+    }
+    for item in &items {
+        if let Some(doc) = item.doc.as_ref().filter(|_| !item.deleted) {
+            download_blobs(store, client, doc)?;
+        }
+    }
+    apply_items(store, link, &items, cursor)?;
+    Ok(items.len())
+}
+
+fn apply_items(store: &mut Store, link: &Linked, items: &[Item], cursor: i64) -> Result<()> {
+    let tx = store.conn_mut().transaction()?;
+    tx.pragma_update(None, "defer_foreign_keys", true)?;
+    let lib = link.local;
+    for item in items {
+        if local::is_pending(&tx, lib, &item.key)? {
+            // A local change waits for this item: the next push meets the server's
+            // version (412) and merges; the shadow keeps the old base until then.
+            continue;
+        }
+        match item.doc.as_ref().filter(|_| !item.deleted) {
+            Some(doc) => {
+                if doc.key() != item.key {
+                    return Err(SyncError::Protocol(format!(
+                        "item {} has key {}",
+                        item.key,
+                        doc.key()
+                    ))
+                    .into());
+                }
+                local::apply_doc(&tx, lib, doc)?;
+                local::set_shadow(&tx, lib, &item.key, item.version, Some(doc))?;
+            }
+            None => {
+                local::apply_delete(&tx, lib, &item.key)?;
+                local::set_shadow(&tx, lib, &item.key, item.version, None)?;
+            }
+        }
+    }
+    local::fix_orphans(&tx, lib)?;
+    tx.execute(
+        "UPDATE sync_libraries SET cursor = ?2 WHERE library_id = ?1",
+        params![lib.to_string(), cursor],
+    )?;
+    tx.commit()?;
+    Ok(())
+}
+
+/// How one synced library compares with the server.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LibraryStatus {
+    pub name: String,
+    pub remote: Uuid,
+    pub writable: bool,
+    pub cursor: i64,
+    pub head: i64,
+    /// Local changes not sent yet.
+    pub pending: usize,
+    pub local: Digest,
+    pub server: Digest,
+}
+
+impl LibraryStatus {
+    /// Up to date and equal to the server.
+    pub fn in_sync(&self) -> bool {
+        self.pending == 0 && self.cursor >= self.head && self.local == self.server
+    }
+
+    /// One line for people: "in sync" or exactly what differs.
+    pub fn describe(&self) -> String {
+        if self.in_sync() {
+            return tr(
+                format!("已同步（{} 项）", self.local.count),
+                format!("in sync ({} items)", self.local.count),
+            );
+        }
+        let mut parts = Vec::new();
+        if self.pending > 0 {
+            parts.push(tr(
+                format!("{} 个本地改动未发送", self.pending),
+                format!("{} local changes not sent", self.pending),
+            ));
+        }
+        if self.cursor < self.head {
+            parts.push(tr(
+                format!("落后服务器 {} 个序号", self.head - self.cursor),
+                format!(
+                    "{} sequence numbers behind the server",
+                    self.head - self.cursor
+                ),
+            ));
+        }
+        if self.local != self.server && self.pending == 0 && self.cursor >= self.head {
+            parts.push(tr(
+                format!(
+                    "内容不一致：本机 {} 项，服务器 {} 项（摘要 {} ≠ {}）",
+                    self.local.count,
+                    self.server.count,
+                    &self.local.hash[..8.min(self.local.hash.len())],
+                    &self.server.hash[..8.min(self.server.hash.len())]
+                ),
+                format!(
+                    "content differs: {} items here, {} on the server (digest {} ≠ {})",
+                    self.local.count,
+                    self.server.count,
+                    &self.local.hash[..8.min(self.local.hash.len())],
+                    &self.server.hash[..8.min(self.server.hash.len())]
+                ),
+            ));
+        }
+        parts.join("；")
+    }
+}
+
+/// Compare every synced library with the server (digests, cursors, outbox).
+pub fn status(store: &Store) -> Result<Vec<LibraryStatus>> {
+    let (_, client) = client(store)?;
+    let mut out = Vec::new();
+    for l in linked(store)? {
+        let server = client.digest(l.remote)?;
+        out.push(LibraryStatus {
+            name: l.name.clone(),
+            remote: l.remote,
+            writable: l.writable,
+            cursor: l.cursor,
+            head: server.head,
+            pending: local::pending_count(store.conn(), l.local)?,
+            local: local::shadow_digest(store.conn(), l.local)?,
+            server: server.digest,
+        });
+    }
+    Ok(out)
+}
+
+/// Re-read a library from the beginning and make the local copy equal to it: items the
+/// server does not have (and that are not local changes waiting to be sent) go. Used
+/// when digests disagree although nothing is pending.
+pub fn repair(store: &mut Store, library_remote: Uuid) -> Result<usize> {
+    let (_, client) = client(store)?;
+    let Some(link) = linked(store)?
+        .into_iter()
+        .find(|l| l.remote == library_remote)
+    else {
+        return Ok(0);
+    };
+    let mut items = Vec::new();
+    let mut cursor = 0;
+    loop {
+        let page = client.changes(link.remote, cursor, MAX_PAGE)?;
+        cursor = page.cursor.max(cursor);
+        let more = page.more;
+        items.extend(page.items);
+        if !more {
+            break;
+        }
+    }
+    for item in &items {
+        if let Some(doc) = item.doc.as_ref().filter(|_| !item.deleted) {
+            download_blobs(store, &client, doc)?;
+        }
+    }
+    let live: HashSet<&str> = items
+        .iter()
+        .filter(|i| !i.deleted)
+        .map(|i| i.key.as_str())
+        .collect();
+    let stale: Vec<String> = local::shadow_keys(store.conn(), link.local)?
+        .into_iter()
+        .filter(|k| !live.contains(k.as_str()))
+        .collect();
+    let n = items.len() + stale.len();
+    apply_items(store, &link, &items, cursor)?;
+    let tx = store.conn_mut().transaction()?;
+    for key in stale {
+        if !local::is_pending(&tx, link.local, &key)? {
+            local::apply_delete(&tx, link.local, &key)?;
+            local::set_shadow(&tx, link.local, &key, 0, None)?;
+        }
+    }
+    tx.commit()?;
+    Ok(n)
+}
+
+/// Compare digests and repair libraries that disagree although nothing is pending.
+/// Returns the status after any repair.
+pub fn verify(store: &mut Store) -> Result<Vec<LibraryStatus>> {
+    let before = status(store)?;
+    let mut repaired = false;
+    for s in &before {
+        if s.pending == 0 && s.cursor >= s.head && s.local != s.server {
+            repair(store, s.remote)?;
+            repaired = true;
+        }
+    }
+    if repaired { status(store) } else { Ok(before) }
+}
+
+/// Keep syncing: follow the server's event stream (reconnecting with backoff), sync on
+/// every announced change, send local edits within `poll` of being made, and fall back
+/// to polling every `poll * 10` while the stream is down. `on_sync` sees every round's
+/// report; returning `false` stops the watch.
+pub fn watch(
+    data_dir: &Path,
+    poll: Duration,
+    mut on_sync: impl FnMut(&Result<Report>) -> bool,
+) -> Result<()> {
+    use std::sync::mpsc;
+    let mut store = Store::open(data_dir)?;
+    let first = sync_once(&mut store);
+    if !on_sync(&first) {
+        return Ok(());
+    }
+    let (tx, rx) = mpsc::channel::<()>();
+    let (_, client) = client(&store)?;
+    std::thread::spawn(move || {
+        let mut backoff = Duration::from_millis(250);
+        let mut last_id: Option<String> = None;
+        loop {
+            match client.events(last_id.as_deref()) {
+                Ok(mut events) => {
+                    backoff = Duration::from_millis(250);
+                    while let Ok(Some(ev)) = events.next_event() {
+                        if ev.id.is_some() {
+                            last_id.clone_from(&ev.id);
+                        }
+                        if ev.head().is_some() && tx.send(()).is_err() {
+                            return;
+                        }
+                    }
+                }
+                Err(e) if e.is_unauthorized() => {
+                    let _ = tx.send(());
+                    return;
+                }
+                Err(_) => {}
+            }
+            std::thread::sleep(backoff);
+            backoff = (backoff * 2).min(Duration::from_secs(30));
+            // Wake the loop: it polls while the stream is down.
+            if tx.send(()).is_err() {
+                return;
+            }
+        }
+    });
+    let mut last_poll = Instant::now();
+    loop {
+        let woke = rx.recv_timeout(poll);
+        let pending = !local::outbox(store.conn())?.is_empty();
+        let due = last_poll.elapsed() >= poll * 10;
+        if woke.is_ok() || pending || due {
+            // Drain further wake-ups that arrived meanwhile: one round covers them.
+            while rx.try_recv().is_ok() {}
+            last_poll = Instant::now();
+            let r = sync_once(&mut store);
+            let unauthorized = matches!(&r, Err(Error::Sync(e)) if e.is_unauthorized());
+            if !on_sync(&r) || unauthorized {
+                return r.map(|_| ());
+            }
+        }
+        if matches!(woke, Err(mpsc::RecvTimeoutError::Disconnected)) {
+            std::thread::sleep(poll);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::NewSnippet;
+
+    fn reply(title: &str, folder: &str) -> NewSnippet {
+        NewSnippet {
+            title: title.into(),
+            folder: folder.into(),
+            parts: vec![Part::Text {
+                body: format!("{title}的回复"),
+            }],
+            ..Default::default()
+        }
+    }
+
+    fn keys(store: &Store) -> Vec<String> {
+        local::outbox(store.conn())
+            .unwrap_or_default()
+            .into_iter()
+            .map(|p| p.key)
+            .collect()
+    }
+
+    #[test]
+    fn edits_of_synced_libraries_are_queued_in_the_same_transaction() -> Result<()> {
+        let dir = tempfile::tempdir().map_err(Error::io("tmp"))?;
+        let mut store = Store::open(dir.path())?;
+        let personal = store.library(crate::store::PERSONAL)?;
+        let before = store.add_snippet(&personal, reply("早安", ""))?;
+        assert!(keys(&store).is_empty(), "not synced yet: nothing queued");
+        link(&mut store, personal.id, Uuid::now_v7(), true, true)?;
+        assert_eq!(keys(&store), vec![before.id.to_string()], "linking uploads");
+
+        let s = store.add_snippet(&personal, reply("发货时间", "物流"))?;
+        store.set_var(&personal, "客服名", "小美")?;
+        let k = keys(&store);
+        assert!(k.contains(&s.id.to_string()));
+        assert!(k.contains(&"var:客服名".to_string()));
+        assert_eq!(
+            k.len(),
+            4,
+            "the reply, its new folder and the variable: {k:?}"
+        );
+
+        // A second edit of the same item is one entry with a new revision.
+        let rev = |store: &Store| {
+            local::outbox(store.conn())
+                .unwrap_or_default()
+                .into_iter()
+                .find(|p| p.key == s.id.to_string())
+                .map(|p| (p.rev, p.op))
+        };
+        let r1 = rev(&store);
+        store.edit_snippet(
+            s.id,
+            crate::store::SnippetEdit {
+                title: Some("发货时效".into()),
+                ..Default::default()
+            },
+        )?;
+        let r2 = rev(&store);
+        assert_eq!(keys(&store).len(), 4);
+        assert_ne!(r1, r2);
+
+        // Writes in applying mode (from the server) are not queued.
+        store.conn().execute("DELETE FROM outbox", [])?;
+        local::apply_doc(
+            store.conn(),
+            personal.id,
+            &ItemDoc::Variable(quickreply_proto::api::VariableDoc {
+                name: "店铺名".into(),
+                value: "小店".into(),
+                description: String::new(),
+            }),
+        )?;
+        assert!(keys(&store).is_empty());
+        assert_eq!(
+            store.vars(&personal)?,
+            vec![
+                ("客服名".into(), "小美".into()),
+                ("店铺名".into(), "小店".into())
+            ]
+        );
+
+        // Deleting a folder queues its replies too (cascade).
+        store.remove_folder(&personal, "物流", true)?;
+        let k = keys(&store);
+        assert!(k.contains(&s.id.to_string()), "{k:?}");
+        assert_eq!(k.len(), 2, "{k:?}");
+        Ok(())
+    }
+
+    #[test]
+    fn read_only_team_libraries_refuse_local_edits() -> Result<()> {
+        let dir = tempfile::tempdir().map_err(Error::io("tmp"))?;
+        let mut store = Store::open(dir.path())?;
+        let team = store.create_library("团队", LibraryKind::Team)?;
+        let s = store.add_snippet(&team, reply("退货地址", ""))?;
+        link(&mut store, team.id, team.id, false, false)?;
+        let err = store.add_snippet(&team, reply("新话术", ""));
+        assert!(matches!(err, Err(Error::ReadOnly)), "{err:?}");
+        assert!(matches!(store.remove_snippet(s.id), Err(Error::ReadOnly)));
+        assert!(matches!(
+            store.set_var(&team, "店铺名", "x"),
+            Err(Error::ReadOnly)
+        ));
+        assert_eq!(store.snippets(Some(&team))?.len(), 1, "nothing changed");
+        assert!(keys(&store).is_empty());
+        // Copying a team reply into the personal library still works.
+        let personal = store.library(crate::store::PERSONAL)?;
+        store.copy_to(s.id, &personal)?;
+        // The server may still change it.
+        local::apply_delete(store.conn(), team.id, &s.id.to_string())?;
+        assert!(store.snippets(Some(&team))?.is_empty());
+        Ok(())
+    }
+
+    #[test]
+    fn a_server_folder_merges_with_a_local_one_of_the_same_name() -> Result<()> {
+        let dir = tempfile::tempdir().map_err(Error::io("tmp"))?;
+        let mut store = Store::open(dir.path())?;
+        let personal = store.library(crate::store::PERSONAL)?;
+        let s = store.add_snippet(&personal, reply("发货时间", "物流"))?;
+        link(&mut store, personal.id, Uuid::now_v7(), true, false)?;
+        let remote = quickreply_proto::FolderDoc {
+            id: Uuid::now_v7(),
+            parent_id: None,
+            name: "物流".into(),
+            position: 0,
+        };
+        local::apply_doc(store.conn(), personal.id, &ItemDoc::Folder(remote.clone()))?;
+        let folders = store.folders(&personal)?;
+        assert_eq!(folders.len(), 1);
+        assert_eq!(folders[0].id, remote.id);
+        assert_eq!(store.snippet(s.id)?.folder, "物流");
+        Ok(())
+    }
+}

@@ -1,0 +1,437 @@
+//! The sync API (`/v1/…`): requests, responses and events, shared by `core::sync` and
+//! `quickreply-server`.
+//!
+//! Summary of the endpoints (all JSON; all but `/v1/join` need `Authorization: Bearer`):
+//!
+//! | method & path | body → answer |
+//! | --- | --- |
+//! | `POST /v1/join` | [`JoinRequest`] → [`JoinResponse`] (setup code, invite or pairing code) |
+//! | `GET /v1/me` | → [`Me`] |
+//! | `POST /v1/invites` | [`InviteRequest`] → [`InviteResponse`] (owner/editor; pairing: anyone) |
+//! | `GET /v1/devices` | → `Vec<`[`DeviceInfo`]`>` (owner: the team's; others: their own) |
+//! | `DELETE /v1/devices/{id}` | revokes (owner, or the device's own user) → 204 |
+//! | `POST /v1/status` | [`StatusReport`] → 204 |
+//! | `GET /v1/libraries` | → `Vec<`[`LibraryInfo`]`>` the caller can read |
+//! | `POST /v1/libraries` | [`CreateLibrary`] → [`LibraryInfo`] (team library; owner/editor) |
+//! | `GET /v1/libraries/{id}/changes?since=N&limit=M` | → [`Changes`] |
+//! | `GET /v1/libraries/{id}/digest` | → [`LibraryDigest`] |
+//! | `PUT /v1/libraries/{id}/items/{key}` | `If-Match: "V"` + [`PutItem`] → [`Item`]; 412 [`ErrorBody`] with `current` |
+//! | `DELETE /v1/libraries/{id}/items/{key}?op=OP` | `If-Match: "V"` → [`Item`] (a tombstone); 412 as above |
+//! | `PUT /v1/blobs/{sha256}` / `GET /v1/blobs/{sha256}` | raw image bytes, verified |
+//! | `GET /v1/events` | SSE: `event: head`, `id:` a server-wide change number, data [`HeadEvent`] |
+//! | `GET /healthz`, `GET /metrics` | liveness, Prometheus text |
+//!
+//! Versions: a new item is written with `If-Match: "0"`; every accepted write gives the
+//! item `version + 1` and the library's next sequence number. Retrying a write whose
+//! answer was lost is safe: the server remembers the `op` of the last write of each item
+//! and answers a replay with the item as it is instead of a conflict.
+
+use serde::{Deserialize, Serialize};
+use sha2_free::digest_line;
+use uuid::Uuid;
+
+use crate::{FolderDoc, LibraryKind, SnippetDoc};
+
+/// What a member may do in a team.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// Runs the team: invites, revokes devices, writes team libraries.
+    Owner,
+    /// Writes team libraries and invites agents.
+    Editor,
+    /// Reads team libraries; writes only their personal library.
+    Agent,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Owner => "owner",
+            Role::Editor => "editor",
+            Role::Agent => "agent",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "owner" => Some(Role::Owner),
+            "editor" => Some(Role::Editor),
+            "agent" => Some(Role::Agent),
+            _ => None,
+        }
+    }
+
+    /// Whether this role may write team libraries.
+    pub fn can_write_team(self) -> bool {
+        matches!(self, Role::Owner | Role::Editor)
+    }
+}
+
+/// `POST /v1/join`: a new device joins with the setup code (first start of a server:
+/// becomes the owner), an invite code (a new member of the team) or a pairing code (one
+/// more device of an existing user).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JoinRequest {
+    pub code: String,
+    /// Shown in device lists ("前台电脑").
+    pub device_name: String,
+    /// The member's display name; ignored for pairing codes (the user exists already).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_name: Option<String>,
+    #[serde(default)]
+    pub app_version: String,
+}
+
+/// The answer to a join: the device's own bearer token (shown once, stored hashed).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JoinResponse {
+    pub token: String,
+    pub me: Me,
+}
+
+/// Who a token belongs to.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Me {
+    pub user_id: Uuid,
+    pub user_name: String,
+    pub device_id: Uuid,
+    pub device_name: String,
+    pub team_id: Uuid,
+    pub team_name: String,
+    pub role: Role,
+    /// The id of the user's personal library on the server.
+    pub personal_library: Uuid,
+}
+
+/// `POST /v1/invites`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InviteRequest {
+    /// Role of members who join with the code (ignored for pairing codes).
+    pub role: Role,
+    /// How many devices may join with it (1–1000).
+    pub uses: u32,
+    /// Seconds until it expires (60 s – 90 days).
+    pub expires_in: u64,
+    /// A pairing code: devices that join become devices of the caller's own user.
+    #[serde(default)]
+    pub pairing: bool,
+}
+
+/// A new invite or pairing code. The code is shown once; the server keeps its hash.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InviteResponse {
+    pub code: String,
+    pub role: Role,
+    pub uses: u32,
+    /// Unix milliseconds.
+    pub expires_at: i64,
+    pub pairing: bool,
+}
+
+/// One library's cursor as a device reports it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Cursor {
+    pub library_id: Uuid,
+    pub cursor: i64,
+}
+
+/// `POST /v1/status`: what a device has applied, for the lead's view.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StatusReport {
+    pub app_version: String,
+    pub cursors: Vec<Cursor>,
+}
+
+/// A device as listed by `GET /v1/devices`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeviceInfo {
+    pub id: Uuid,
+    pub name: String,
+    pub user_id: Uuid,
+    pub user_name: String,
+    pub role: Role,
+    pub created_at: i64,
+    /// Unix ms of the last authenticated request, if any.
+    pub last_seen: Option<i64>,
+    pub revoked: bool,
+    pub app_version: String,
+    pub cursors: Vec<Cursor>,
+}
+
+/// A library the caller can read.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LibraryInfo {
+    pub id: Uuid,
+    pub name: String,
+    pub kind: LibraryKind,
+    /// The sequence number of its latest change (0 when empty).
+    pub head: i64,
+    /// Whether the caller may write it.
+    pub writable: bool,
+}
+
+/// `POST /v1/libraries`: a team library. The client chooses the id (its local one), so
+/// retries are safe: creating an existing id the caller can write answers it again.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CreateLibrary {
+    pub id: Uuid,
+    pub name: String,
+}
+
+/// A team or personal variable (`{店铺名}`), synced as an item keyed `var:<name>`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VariableDoc {
+    pub name: String,
+    pub value: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub description: String,
+}
+
+/// The content of an item.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "doc", rename_all = "snake_case")]
+pub enum ItemDoc {
+    Snippet(SnippetDoc),
+    Folder(FolderDoc),
+    Variable(VariableDoc),
+}
+
+/// Key prefix of variable items.
+pub const VAR_PREFIX: &str = "var:";
+
+impl ItemDoc {
+    /// The item key this document must be stored under: the id for replies and folders,
+    /// `var:<name>` for variables.
+    pub fn key(&self) -> String {
+        match self {
+            ItemDoc::Snippet(s) => s.id.to_string(),
+            ItemDoc::Folder(f) => f.id.to_string(),
+            ItemDoc::Variable(v) => format!("{VAR_PREFIX}{}", v.name),
+        }
+    }
+
+    /// Image blobs this document refers to.
+    pub fn blobs(&self) -> Vec<&str> {
+        match self {
+            ItemDoc::Snippet(s) => s
+                .parts
+                .iter()
+                .filter_map(|p| match p {
+                    crate::Part::Image { sha256, .. } => Some(sha256.as_str()),
+                    crate::Part::Text { .. } => None,
+                })
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+}
+
+/// `PUT /v1/libraries/{id}/items/{key}` body.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PutItem {
+    /// Client-chosen id of this write (idempotent retries).
+    pub op: String,
+    #[serde(flatten)]
+    pub doc: ItemDoc,
+}
+
+/// An item as the server holds it: live, or a tombstone (`deleted`, no `doc`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Item {
+    pub key: String,
+    pub version: i64,
+    pub seq: i64,
+    #[serde(default)]
+    pub deleted: bool,
+    #[serde(default, flatten, skip_serializing_if = "Option::is_none")]
+    pub doc: Option<ItemDoc>,
+    pub updated_at: i64,
+    /// The op of the write that made this version.
+    #[serde(default)]
+    pub op: String,
+}
+
+/// `GET /v1/libraries/{id}/changes?since=N`: the latest state of every item changed after
+/// `N`, in sequence order; `cursor` is where the next pull starts; `more` says the page
+/// limit cut the answer short.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Changes {
+    pub items: Vec<Item>,
+    pub cursor: i64,
+    pub more: bool,
+}
+
+/// Largest page of changes the server answers.
+pub const MAX_PAGE: usize = 1000;
+
+/// Count and hash of a library's live items: equal digests mean equal item sets and
+/// versions. The hash is SHA-256 (hex) over `key:version\n` of every live item in key
+/// order, see [`Digest::of`].
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Digest {
+    pub count: u64,
+    pub hash: String,
+}
+
+impl Digest {
+    /// The digest of `(key, version)` pairs of live items, in any order.
+    pub fn of<'a>(items: impl IntoIterator<Item = (&'a str, i64)>) -> Digest {
+        let mut v: Vec<(&str, i64)> = items.into_iter().collect();
+        v.sort_unstable();
+        let mut lines = String::new();
+        for (k, ver) in &v {
+            digest_line(&mut lines, k, *ver);
+        }
+        Digest {
+            count: v.len() as u64,
+            hash: sha2_free::sha256_hex(lines.as_bytes()),
+        }
+    }
+}
+
+/// `GET /v1/libraries/{id}/digest`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LibraryDigest {
+    pub head: i64,
+    pub digest: Digest,
+}
+
+/// Data of an SSE `head` event: a library has new changes up to `head`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HeadEvent {
+    pub library_id: Uuid,
+    pub head: i64,
+}
+
+/// Every error answer: a stable machine code, a message for people, and for `412` the
+/// item as the server has it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorBody {
+    pub code: String,
+    pub message: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub current: Option<Item>,
+}
+
+/// Codes of [`ErrorBody`].
+pub mod codes {
+    pub const BAD_REQUEST: &str = "bad_request";
+    pub const UNAUTHORIZED: &str = "unauthorized";
+    pub const FORBIDDEN: &str = "forbidden";
+    pub const NOT_FOUND: &str = "not_found";
+    pub const CONFLICT: &str = "conflict";
+    pub const INVALID_CODE: &str = "invalid_code";
+    pub const TOO_LARGE: &str = "too_large";
+    pub const RATE_LIMITED: &str = "rate_limited";
+    pub const HASH_MISMATCH: &str = "hash_mismatch";
+    pub const INTERNAL: &str = "internal";
+}
+
+mod sha2_free {
+    //! The digest's formatting, kept in one place.
+    use sha2::{Digest as _, Sha256};
+
+    pub fn digest_line(out: &mut String, key: &str, version: i64) {
+        out.push_str(key);
+        out.push(':');
+        out.push_str(&version.to_string());
+        out.push('\n');
+    }
+
+    pub fn sha256_hex(bytes: &[u8]) -> String {
+        hex::encode(Sha256::digest(bytes))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Part;
+
+    #[test]
+    fn put_item_is_flat_json() {
+        let id = Uuid::nil();
+        let put = PutItem {
+            op: "op1".into(),
+            doc: ItemDoc::Variable(VariableDoc {
+                name: "店铺名".into(),
+                value: "小店".into(),
+                description: String::new(),
+            }),
+        };
+        let json = serde_json::to_value(&put).unwrap_or_default();
+        assert_eq!(json["kind"], "variable");
+        assert_eq!(json["doc"]["name"], "店铺名");
+        let back: PutItem = serde_json::from_value(json).unwrap_or(PutItem {
+            op: String::new(),
+            doc: ItemDoc::Folder(FolderDoc {
+                id,
+                parent_id: None,
+                name: String::new(),
+                position: 0,
+            }),
+        });
+        assert_eq!(back, put);
+        assert_eq!(put.doc.key(), "var:店铺名");
+    }
+
+    #[test]
+    fn tombstones_have_no_doc() {
+        let t = Item {
+            key: "k".into(),
+            version: 3,
+            seq: 9,
+            deleted: true,
+            doc: None,
+            updated_at: 1,
+            op: "o".into(),
+        };
+        let json = serde_json::to_string(&t).unwrap_or_default();
+        assert!(!json.contains("\"doc\""), "{json}");
+        let back: Result<Item, _> = serde_json::from_str(&json);
+        assert_eq!(back.ok(), Some(t));
+    }
+
+    #[test]
+    fn digest_ignores_order_and_sees_versions() {
+        let a = Digest::of([("a", 1), ("b", 2)]);
+        let b = Digest::of([("b", 2), ("a", 1)]);
+        assert_eq!(a, b);
+        assert_eq!(a.count, 2);
+        assert_ne!(a, Digest::of([("a", 1), ("b", 3)]));
+        assert_eq!(Digest::of([]).count, 0);
+    }
+
+    #[test]
+    fn images_are_listed_as_blobs() {
+        let doc = ItemDoc::Snippet(SnippetDoc {
+            id: Uuid::nil(),
+            folder_id: None,
+            title: "t".into(),
+            code: None,
+            tags: vec![],
+            parts: vec![
+                Part::Text { body: "x".into() },
+                Part::Image {
+                    sha256: "ab".into(),
+                    mime: "image/png".into(),
+                    width: 1,
+                    height: 1,
+                },
+            ],
+            apps: vec![],
+            position: 0,
+        });
+        assert_eq!(doc.blobs(), vec!["ab"]);
+    }
+
+    #[test]
+    fn roles_parse_and_know_who_writes() {
+        for r in [Role::Owner, Role::Editor, Role::Agent] {
+            assert_eq!(Role::parse(r.as_str()), Some(r));
+        }
+        assert!(Role::Editor.can_write_team());
+        assert!(!Role::Agent.can_write_team());
+    }
+}
