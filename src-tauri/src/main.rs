@@ -11,6 +11,7 @@ mod dock;
 mod editor;
 mod hotkeys;
 mod platform;
+mod sync;
 mod transfer;
 mod tray;
 
@@ -53,6 +54,7 @@ fn main() -> anyhow::Result<()> {
         .data_dir
         .clone()
         .unwrap_or_else(quickreply_core::store::default_data_dir);
+    let sync_dir = data_dir.clone();
     let state = app::App::open(data_dir.clone())
         .with_context(|| format!("cannot open the library in {}", data_dir.display()))?;
     let hidden = args.hidden;
@@ -122,6 +124,7 @@ fn main() -> anyhow::Result<()> {
             }
             tray::create(&handle)?;
             dock::spawn(handle.clone());
+            sync::spawn(handle.clone(), sync_dir.clone());
             if !hidden {
                 app::show_panel(&handle)?;
             }

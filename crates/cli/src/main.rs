@@ -1,6 +1,7 @@
 //! `qreply`: QuickReply from the terminal — manage, search and fire replies, check packs.
 
 mod clipboard;
+mod sync_cmd;
 
 use std::collections::{HashMap, HashSet};
 use std::io::{IsTerminal, Write};
@@ -202,6 +203,53 @@ enum Cmd {
         #[command(subcommand)]
         cmd: BuiltinCmd,
     },
+    /// Join a sync server with the owner setup code, an invite code or a pairing code
+    Join {
+        /// e.g. http://127.0.0.1:8787
+        server: String,
+        code: String,
+        /// This computer's name in device lists (default: the host name)
+        #[arg(long)]
+        device: Option<String>,
+        /// Your name as teammates see it (new members only)
+        #[arg(long)]
+        name: Option<String>,
+    },
+    /// Create an invite code for the team (lead/editor), or with --pairing a code that
+    /// adds another computer of yours
+    Invite {
+        /// agent, editor or owner
+        #[arg(long, default_value = "agent", value_parser = sync_cmd::parse_role)]
+        role: quickreply_core::proto::api::Role,
+        /// How many computers may join with it
+        #[arg(long, default_value_t = 1)]
+        uses: u32,
+        /// Valid for: 7d, 12h, 30m …
+        #[arg(long, default_value = "7d", value_parser = sync_cmd::parse_duration)]
+        expires: u64,
+        #[arg(long)]
+        pairing: bool,
+    },
+    /// Send local changes and receive the team's; --watch keeps going (live push)
+    Sync {
+        #[arg(long)]
+        watch: bool,
+    },
+    /// Compare this computer with the sync server: "in sync" or exactly what differs
+    /// (repairs a library whose content differs although nothing is pending)
+    Status {
+        #[arg(long)]
+        json: bool,
+    },
+    /// The team's computers (lead) or your own; --revoke NAME|ID stops one
+    Devices {
+        #[arg(long, value_name = "NAME|ID")]
+        revoke: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Leave the sync server; the replies stay on this computer
+    Leave,
     #[command(name = "__hold-clipboard", hide = true)]
     HoldClipboard,
 }
@@ -1093,6 +1141,22 @@ fn run(cli: Cli, m: &ArgMatches) -> Result<i32> {
                 );
             }
         },
+        Cmd::Join {
+            server,
+            code,
+            device,
+            name,
+        } => sync_cmd::join(&mut store, &server, &code, device, name)?,
+        Cmd::Invite {
+            role,
+            uses,
+            expires,
+            pairing,
+        } => sync_cmd::invite(&store, role, uses, expires, pairing)?,
+        Cmd::Sync { watch } => sync_cmd::sync(&mut store, &dir, watch)?,
+        Cmd::Status { json } => return sync_cmd::status(&mut store, json),
+        Cmd::Devices { revoke, json } => sync_cmd::devices(&store, revoke, json)?,
+        Cmd::Leave => sync_cmd::leave(&mut store)?,
         Cmd::HoldClipboard => {}
     }
     Ok(0)

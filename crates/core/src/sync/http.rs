@@ -192,10 +192,17 @@ impl Client {
             let text = resp.text().unwrap_or_default();
             let body: ErrorBody = serde_json::from_str(&text)
                 .map_err(|e| SyncError::Protocol(format!("412: {e}")))?;
-            return body
-                .current
-                .map(WriteOutcome::Conflict)
-                .ok_or_else(|| SyncError::Protocol("412 without the current item".into()));
+            // Without `current` the server has no such item (the version this device
+            // knew is gone): answer as if it were a tombstone at version 0.
+            return Ok(WriteOutcome::Conflict(body.current.unwrap_or(Item {
+                key: String::new(),
+                version: 0,
+                seq: 0,
+                deleted: true,
+                doc: None,
+                updated_at: 0,
+                op: String::new(),
+            })));
         }
         if !resp.status().is_success() {
             return Err(Self::error_of(resp));

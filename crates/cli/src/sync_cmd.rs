@@ -1,0 +1,353 @@
+//! `qreply join | invite | sync | status | devices | leave`: thin wrappers over
+//! `quickreply_core::sync`.
+
+use std::path::Path;
+use std::time::Duration;
+
+use anyhow::{Result, bail};
+use quickreply_core::i18n::tr;
+use quickreply_core::proto::api::{InviteRequest, Role};
+use quickreply_core::store::Store;
+use quickreply_core::sync::{self, LibraryStatus, Report};
+use serde_json::json;
+
+/// `7d`, `12h`, `30m`, `90s` or plain seconds.
+pub fn parse_duration(s: &str) -> Result<u64, String> {
+    let s = s.trim();
+    let (num, unit) = s
+        .find(|c: char| !c.is_ascii_digit())
+        .map_or((s, ""), |i| s.split_at(i));
+    let n: u64 = num.parse().map_err(|_| {
+        tr(
+            format!("时长「{s}」无效：用 7d、12h、30m 或秒数"),
+            format!("invalid duration \"{s}\": use 7d, 12h, 30m or seconds"),
+        )
+    })?;
+    let mult = match unit {
+        "" | "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86_400,
+        _ => {
+            return Err(tr(
+                format!("时长单位「{unit}」无效：用 d、h、m 或 s"),
+                format!("invalid duration unit \"{unit}\": use d, h, m or s"),
+            ));
+        }
+    };
+    Ok(n.saturating_mul(mult))
+}
+
+pub fn parse_role(s: &str) -> Result<Role, String> {
+    Role::parse(s).ok_or_else(|| {
+        tr(
+            format!("角色「{s}」无效：agent（客服）、editor（编辑）或 owner（主管）"),
+            format!("invalid role \"{s}\": agent, editor or owner"),
+        )
+    })
+}
+
+fn role_name(r: Role) -> String {
+    match r {
+        Role::Owner => tr("主管", "owner"),
+        Role::Editor => tr("编辑", "editor"),
+        Role::Agent => tr("客服", "agent"),
+    }
+}
+
+fn host_name() -> String {
+    std::fs::read_to_string("/etc/hostname")
+        .ok()
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+        .or_else(|| std::env::var("COMPUTERNAME").ok())
+        .unwrap_or_else(|| "QuickReply".into())
+}
+
+pub fn join(
+    store: &mut Store,
+    server: &str,
+    code: &str,
+    device: Option<String>,
+    name: Option<String>,
+) -> Result<()> {
+    let device = device.unwrap_or_else(host_name);
+    let acc = sync::join(store, server, code, &device, name.as_deref())?;
+    println!(
+        "{}",
+        tr(
+            format!(
+                "已加入 {}：团队「{}」，{}（{}），本机「{}」",
+                acc.server,
+                acc.team_name,
+                acc.user_name,
+                role_name(acc.role),
+                acc.device_name
+            ),
+            format!(
+                "joined {}: team \"{}\", {} ({}), this computer \"{}\"",
+                acc.server,
+                acc.team_name,
+                acc.user_name,
+                role_name(acc.role),
+                acc.device_name
+            )
+        )
+    );
+    let r = sync::sync_once(store)?;
+    print_report(&r);
+    Ok(())
+}
+
+pub fn invite(store: &Store, role: Role, uses: u32, expires: u64, pairing: bool) -> Result<()> {
+    let resp = sync::invite(
+        store,
+        &InviteRequest {
+            role,
+            uses,
+            expires_in: expires,
+            pairing,
+        },
+    )?;
+    let until = chrono::DateTime::from_timestamp_millis(resp.expires_at)
+        .map(|t| {
+            t.with_timezone(&chrono::Local)
+                .format("%Y-%m-%d %H:%M")
+                .to_string()
+        })
+        .unwrap_or_default();
+    println!("{}", resp.code);
+    let what = if resp.pairing {
+        tr(
+            "配对码：在你的另一台电脑上运行 qreply join <服务器地址> <配对码>".to_string(),
+            "pairing code: on your other computer run qreply join <server> <code>".to_string(),
+        )
+    } else {
+        tr(
+            format!("邀请码（{}）", role_name(resp.role)),
+            format!("invite code ({})", role_name(resp.role)),
+        )
+    };
+    eprintln!(
+        "{}",
+        tr(
+            format!("{what}，可用 {} 次，{until} 前有效", resp.uses),
+            format!("{what}, {} uses, valid until {until}", resp.uses)
+        )
+    );
+    Ok(())
+}
+
+fn print_report(r: &Report) {
+    println!(
+        "{}",
+        tr(
+            format!("已同步：发送 {}，接收 {}", r.pushed, r.pulled),
+            format!("synced: sent {}, received {}", r.pushed, r.pulled)
+        )
+    );
+    for c in &r.conflicts {
+        println!(
+            "{}",
+            tr(
+                format!("冲突：{c}（两个版本都保留了）"),
+                format!("conflict: {c} (both versions kept)")
+            )
+        );
+    }
+    for c in &r.refused {
+        eprintln!(
+            "{}",
+            tr(
+                format!("服务器未接受：{c}（本机保留）"),
+                format!("refused by the server: {c} (kept here)")
+            )
+        );
+    }
+}
+
+pub fn sync(store: &mut Store, dir: &Path, watch: bool) -> Result<()> {
+    if !watch {
+        let r = sync::sync_once(store)?;
+        print_report(&r);
+        return Ok(());
+    }
+    use std::io::Write;
+    sync::watch(dir, Duration::from_millis(500), |r| {
+        match r {
+            Ok(r) => print_report(r),
+            Err(e) => eprintln!(
+                "{}: {e}",
+                tr("同步失败，稍后重试", "sync failed, will retry")
+            ),
+        }
+        let _ = std::io::stdout().flush();
+        true
+    })?;
+    Ok(())
+}
+
+fn status_json(s: &LibraryStatus) -> serde_json::Value {
+    json!({
+        "name": s.name,
+        "remote": s.remote,
+        "writable": s.writable,
+        "in_sync": s.in_sync(),
+        "pending": s.pending,
+        "cursor": s.cursor,
+        "head": s.head,
+        "local": {"count": s.local.count, "hash": s.local.hash},
+        "server": {"count": s.server.count, "hash": s.server.hash},
+    })
+}
+
+/// Prints each library's state; repairs libraries whose digests differ although
+/// nothing is pending. Exit code 0 when everything is in sync, 2 otherwise.
+pub fn status(store: &mut Store, json_out: bool) -> Result<i32> {
+    let acc = sync::account(store)?.ok_or(sync::SyncError::NotJoined)?;
+    let before = sync::status(store)?;
+    let after = sync::verify(store)?;
+    let repaired: Vec<&str> = before
+        .iter()
+        .filter(|b| !b.in_sync() && after.iter().any(|a| a.remote == b.remote && a.in_sync()))
+        .map(|b| b.name.as_str())
+        .collect();
+    let all = after.iter().all(LibraryStatus::in_sync);
+    if json_out {
+        let v = json!({
+            "server": acc.server,
+            "team": acc.team_name,
+            "user": acc.user_name,
+            "role": acc.role.as_str(),
+            "device": acc.device_name,
+            "in_sync": all,
+            "repaired": repaired,
+            "libraries": after.iter().map(status_json).collect::<Vec<_>>(),
+        });
+        println!("{}", serde_json::to_string_pretty(&v)?);
+    } else {
+        println!(
+            "{}",
+            tr(
+                format!(
+                    "{}：团队「{}」，{}（{}）",
+                    acc.server,
+                    acc.team_name,
+                    acc.user_name,
+                    role_name(acc.role)
+                ),
+                format!(
+                    "{}: team \"{}\", {} ({})",
+                    acc.server,
+                    acc.team_name,
+                    acc.user_name,
+                    role_name(acc.role)
+                )
+            )
+        );
+        for s in &after {
+            let ro = if s.writable {
+                String::new()
+            } else {
+                tr("（只读）", " (read-only)")
+            };
+            println!("  {}{ro}: {}", s.name, s.describe());
+        }
+        for r in &repaired {
+            println!(
+                "{}",
+                tr(
+                    format!("已修复「{r}」：重新拉取后与服务器一致"),
+                    format!("repaired \"{r}\": equal to the server after a full pull")
+                )
+            );
+        }
+    }
+    Ok(if all { 0 } else { 2 })
+}
+
+pub fn devices(store: &Store, revoke: Option<String>, json_out: bool) -> Result<()> {
+    let (_, client) = sync::client(store)?;
+    if let Some(id) = revoke {
+        let list = client.devices()?;
+        let found = list
+            .iter()
+            .find(|d| {
+                d.id.to_string() == id || (id.len() >= 4 && d.id.to_string().starts_with(&id))
+            })
+            .or_else(|| list.iter().find(|d| d.name == id));
+        let Some(dev) = found else {
+            bail!(tr(
+                format!("没有设备「{id}」（qreply devices 列出设备）"),
+                format!("no device \"{id}\" (qreply devices lists them)")
+            ));
+        };
+        client.revoke(dev.id)?;
+        println!(
+            "{}",
+            tr(
+                format!("已停用设备「{}」（{}）", dev.name, dev.user_name),
+                format!("revoked device \"{}\" ({})", dev.name, dev.user_name)
+            )
+        );
+        return Ok(());
+    }
+    let list = client.devices()?;
+    if json_out {
+        println!("{}", serde_json::to_string_pretty(&list)?);
+        return Ok(());
+    }
+    for d in list {
+        let seen = d
+            .last_seen
+            .and_then(chrono::DateTime::from_timestamp_millis)
+            .map(|t| {
+                t.with_timezone(&chrono::Local)
+                    .format("%m-%d %H:%M")
+                    .to_string()
+            })
+            .unwrap_or_else(|| "-".into());
+        let state = if d.revoked {
+            tr("已停用", "revoked")
+        } else {
+            String::new()
+        };
+        println!(
+            "{}  {}  {}（{}）  {seen}  {} {state}",
+            &d.id.to_string()[..8],
+            d.name,
+            d.user_name,
+            role_name(d.role),
+            d.app_version
+        );
+    }
+    Ok(())
+}
+
+pub fn leave(store: &mut Store) -> Result<()> {
+    let acc = sync::account(store)?.ok_or(sync::SyncError::NotJoined)?;
+    sync::leave(store)?;
+    println!(
+        "{}",
+        tr(
+            format!("已退出 {}；话术都留在本机", acc.server),
+            format!("left {}; all replies stay on this computer", acc.server)
+        )
+    );
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_parse() {
+        assert_eq!(parse_duration("7d"), Ok(604_800));
+        assert_eq!(parse_duration("12h"), Ok(43_200));
+        assert_eq!(parse_duration("30m"), Ok(1_800));
+        assert_eq!(parse_duration("90"), Ok(90));
+        assert!(parse_duration("7w").is_err());
+        assert!(parse_duration("d").is_err());
+    }
+}

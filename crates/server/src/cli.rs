@@ -1,0 +1,171 @@
+//! Command-line flags, `QUICKREPLY_*` environment variables and the `--config` TOML file.
+//!
+//! A flag wins over its environment variable, which wins over the file, which wins over
+//! the default. The file's keys are the flag names with underscores (`data_dir`,
+//! `listen`, `team_name`, `max_body`, `max_image`, `heartbeat_secs`, `join_per_minute`);
+//! unknown keys are an error.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use clap::Parser;
+use serde::Deserialize;
+
+use crate::Config;
+
+/// QuickReply sync server.
+#[derive(Clone, Debug, Default, Parser)]
+#[command(name = "quickreply-server", version, about)]
+pub struct Args {
+    /// TOML file with any of the options below (keys: the flag names with underscores).
+    #[arg(long, env = "QUICKREPLY_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Directory of the database (server.db) and images (blobs/) [default: ./data].
+    #[arg(long, env = "QUICKREPLY_DATA_DIR", value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Address to listen on; port 0 picks a free port [default: 127.0.0.1:8787].
+    #[arg(long, env = "QUICKREPLY_LISTEN", value_name = "ADDR:PORT")]
+    pub listen: Option<String>,
+    /// Name of the team the setup code creates [default: 我的团队].
+    #[arg(long, env = "QUICKREPLY_TEAM_NAME", value_name = "NAME")]
+    pub team_name: Option<String>,
+    /// Largest JSON request body in bytes [default: 1048576].
+    #[arg(long, env = "QUICKREPLY_MAX_BODY", value_name = "BYTES")]
+    pub max_body: Option<usize>,
+    /// Largest image in bytes [default: 10485760].
+    #[arg(long, env = "QUICKREPLY_MAX_IMAGE", value_name = "BYTES")]
+    pub max_image: Option<usize>,
+    /// Seconds between keep-alive comments on event streams [default: 15].
+    #[arg(long, env = "QUICKREPLY_HEARTBEAT_SECS", value_name = "SECS")]
+    pub heartbeat_secs: Option<u64>,
+    /// Join attempts allowed per client IP and minute [default: 10].
+    #[arg(long, env = "QUICKREPLY_JOIN_PER_MINUTE", value_name = "N")]
+    pub join_per_minute: Option<u32>,
+}
+
+/// The `--config` file.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileConfig {
+    pub data_dir: Option<PathBuf>,
+    pub listen: Option<String>,
+    pub team_name: Option<String>,
+    pub max_body: Option<usize>,
+    pub max_image: Option<usize>,
+    pub heartbeat_secs: Option<u64>,
+    pub join_per_minute: Option<u32>,
+}
+
+/// A configuration that cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{path} is not a valid configuration file: {source}")]
+    Parse {
+        path: PathBuf,
+        source: toml::de::Error,
+    },
+    #[error("{0}")]
+    Invalid(String),
+}
+
+impl FileConfig {
+    pub fn load(path: &Path) -> Result<Self, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        toml::from_str(&text).map_err(|source| ConfigError::Parse {
+            path: path.to_path_buf(),
+            source,
+        })
+    }
+}
+
+impl Args {
+    /// The configuration: these flags over the `--config` file over the defaults.
+    pub fn into_config(self) -> Result<Config, ConfigError> {
+        let file = match &self.config {
+            Some(path) => FileConfig::load(path)?,
+            None => FileConfig::default(),
+        };
+        self.merge(file)
+    }
+
+    /// These flags over `file` over the defaults.
+    pub fn merge(self, file: FileConfig) -> Result<Config, ConfigError> {
+        let d = Config::default();
+        let config = Config {
+            data_dir: self.data_dir.or(file.data_dir).unwrap_or(d.data_dir),
+            listen: self.listen.or(file.listen).unwrap_or(d.listen),
+            team_name: self.team_name.or(file.team_name).unwrap_or(d.team_name),
+            max_body: self.max_body.or(file.max_body).unwrap_or(d.max_body),
+            max_image: self.max_image.or(file.max_image).unwrap_or(d.max_image),
+            heartbeat: self
+                .heartbeat_secs
+                .or(file.heartbeat_secs)
+                .map_or(d.heartbeat, Duration::from_secs),
+            join_per_minute: self
+                .join_per_minute
+                .or(file.join_per_minute)
+                .unwrap_or(d.join_per_minute),
+            clock: d.clock,
+        };
+        if config.team_name.trim().is_empty() {
+            return Err(ConfigError::Invalid("team_name must not be empty".into()));
+        }
+        if config.max_body < 1024 {
+            return Err(ConfigError::Invalid(
+                "max_body must be at least 1024".into(),
+            ));
+        }
+        if config.max_image < 1024 {
+            return Err(ConfigError::Invalid(
+                "max_image must be at least 1024".into(),
+            ));
+        }
+        if config.heartbeat.is_zero() {
+            return Err(ConfigError::Invalid(
+                "heartbeat_secs must be at least 1".into(),
+            ));
+        }
+        if config.join_per_minute == 0 {
+            return Err(ConfigError::Invalid(
+                "join_per_minute must be at least 1".into(),
+            ));
+        }
+        Ok(config)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flags_win_over_the_file_which_wins_over_defaults() -> Result<(), Box<dyn std::error::Error>>
+    {
+        let file: FileConfig = toml::from_str(
+            "listen = \"0.0.0.0:9000\"\nteam_name = \"小店\"\nheartbeat_secs = 5\n",
+        )?;
+        let args = Args::try_parse_from(["quickreply-server", "--listen", "127.0.0.1:0"])?;
+        let config = args.merge(file)?;
+        assert_eq!(config.listen, "127.0.0.1:0");
+        assert_eq!(config.team_name, "小店");
+        assert_eq!(config.heartbeat, Duration::from_secs(5));
+        assert_eq!(config.max_body, 1024 * 1024);
+        assert_eq!(config.data_dir, PathBuf::from("./data"));
+        Ok(())
+    }
+
+    #[test]
+    fn unknown_file_keys_and_tls_flags_are_refused() {
+        assert!(toml::from_str::<FileConfig>("tls_cert = \"x\"").is_err());
+        assert!(Args::try_parse_from(["quickreply-server", "--tls-cert", "x"]).is_err());
+        assert!(Args::try_parse_from(["quickreply-server", "--database-url", "x"]).is_err());
+    }
+}

@@ -1,0 +1,135 @@
+//! The one error type of the server and how it becomes an HTTP answer ([`ErrorBody`]).
+
+use axum::Json;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use quickreply_proto::api::{ErrorBody, Item, codes};
+
+/// Everything that can go wrong while answering a request or starting the server.
+///
+/// The variants that name an HTTP status are answered as such with their message; storage
+/// and I/O failures are logged and answered `500 internal` without details.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// 400 `bad_request`: malformed JSON, a bad parameter, an invalid document.
+    #[error("{0}")]
+    BadRequest(String),
+    /// 428 `bad_request`: a write without `If-Match`.
+    #[error("{0}")]
+    PreconditionRequired(String),
+    /// 401 `unauthorized`: no token, an unknown one or a revoked device's.
+    #[error("{0}")]
+    Unauthorized(String),
+    /// 403 `forbidden`: the caller sees the thing but may not do this to it.
+    #[error("{0}")]
+    Forbidden(String),
+    /// 404 `not_found`: absent, or not the caller's to see (never told apart).
+    #[error("{0}")]
+    NotFound(String),
+    /// 409 `conflict`: a duplicate name or id.
+    #[error("{0}")]
+    Conflict(String),
+    /// 412 `conflict`: the item's version is not the one in `If-Match`; carries the item as
+    /// the server has it (`None` when it does not exist).
+    #[error("the item was changed on the server: pull it, merge and write again")]
+    VersionConflict(Option<Box<Item>>),
+    /// 400 `invalid_code`: a join code that is unknown, expired or used up.
+    #[error("{0}")]
+    InvalidCode(String),
+    /// 413 `too_large`.
+    #[error("{0}")]
+    TooLarge(String),
+    /// 429 `rate_limited`.
+    #[error("{0}")]
+    RateLimited(String),
+    /// 400 `hash_mismatch`: an uploaded blob whose SHA-256 is not the one in its path.
+    #[error("{0}")]
+    HashMismatch(String),
+    /// 500: the database failed.
+    #[error("database: {0}")]
+    Database(#[from] rusqlite::Error),
+    /// 500: a file or socket failed.
+    #[error("I/O: {0}")]
+    Io(#[from] std::io::Error),
+    /// Binding the listening socket failed (start-up only).
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        addr: String,
+        source: std::io::Error,
+    },
+    /// 500: anything else that should not happen (stored data that does not parse, …).
+    #[error("{0}")]
+    Internal(String),
+}
+
+impl Error {
+    /// The HTTP status and [`codes`] entry of this error.
+    pub fn status_and_code(&self) -> (StatusCode, &'static str) {
+        match self {
+            Error::BadRequest(_) => (StatusCode::BAD_REQUEST, codes::BAD_REQUEST),
+            Error::PreconditionRequired(_) => {
+                (StatusCode::PRECONDITION_REQUIRED, codes::BAD_REQUEST)
+            }
+            Error::Unauthorized(_) => (StatusCode::UNAUTHORIZED, codes::UNAUTHORIZED),
+            Error::Forbidden(_) => (StatusCode::FORBIDDEN, codes::FORBIDDEN),
+            Error::NotFound(_) => (StatusCode::NOT_FOUND, codes::NOT_FOUND),
+            Error::Conflict(_) => (StatusCode::CONFLICT, codes::CONFLICT),
+            Error::VersionConflict(_) => (StatusCode::PRECONDITION_FAILED, codes::CONFLICT),
+            Error::InvalidCode(_) => (StatusCode::BAD_REQUEST, codes::INVALID_CODE),
+            Error::TooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, codes::TOO_LARGE),
+            Error::RateLimited(_) => (StatusCode::TOO_MANY_REQUESTS, codes::RATE_LIMITED),
+            Error::HashMismatch(_) => (StatusCode::BAD_REQUEST, codes::HASH_MISMATCH),
+            Error::Database(_) | Error::Io(_) | Error::Bind { .. } | Error::Internal(_) => {
+                (StatusCode::INTERNAL_SERVER_ERROR, codes::INTERNAL)
+            }
+        }
+    }
+
+    /// A 500 from a message.
+    pub fn internal(msg: impl Into<String>) -> Self {
+        Error::Internal(msg.into())
+    }
+}
+
+impl IntoResponse for Error {
+    fn into_response(self) -> Response {
+        let (status, code) = self.status_and_code();
+        let message = if status.is_server_error() {
+            tracing::error!(error = %self, "request failed");
+            "internal server error (see the server log)".to_string()
+        } else {
+            self.to_string()
+        };
+        let rate_limited = matches!(self, Error::RateLimited(_));
+        let current = match self {
+            Error::VersionConflict(item) => item.map(|b| *b),
+            _ => None,
+        };
+        let body = ErrorBody {
+            code: code.to_string(),
+            message,
+            current,
+        };
+        let mut response = (status, Json(body)).into_response();
+        if rate_limited {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("60"));
+        }
+        response
+    }
+}
+
+/// The [`codes`] entry for a bare HTTP status (answers produced outside the handlers).
+pub fn code_for_status(status: StatusCode) -> &'static str {
+    match status.as_u16() {
+        401 => codes::UNAUTHORIZED,
+        403 => codes::FORBIDDEN,
+        404 => codes::NOT_FOUND,
+        409 | 412 => codes::CONFLICT,
+        413 => codes::TOO_LARGE,
+        429 => codes::RATE_LIMITED,
+        s if s >= 500 => codes::INTERNAL,
+        _ => codes::BAD_REQUEST,
+    }
+}

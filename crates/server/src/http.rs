@@ -1,0 +1,715 @@
+//! Routes, extractors and handlers of the `/v1` API (see `quickreply_proto::api`).
+
+use std::net::SocketAddr;
+use std::ops::Deref;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::body::{Body, Bytes};
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{
+    ConnectInfo, DefaultBodyLimit, FromRequest, FromRequestParts, Path, Query, Request, State,
+};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post, put};
+use axum::{Json, Router};
+use quickreply_proto::api::{
+    Changes, CreateLibrary, DeviceInfo, ErrorBody, InviteRequest, InviteResponse, Item,
+    JoinRequest, JoinResponse, LibraryDigest, LibraryInfo, MAX_PAGE, Me, PutItem, StatusReport,
+};
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+use tokio::sync::{broadcast, watch};
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::trace::TraceLayer;
+use uuid::Uuid;
+
+use crate::blobs::{BlobDir, sniff_mime};
+use crate::clock::Clock;
+use crate::codes::{self, is_sha256_hex, sha256_hex};
+use crate::error::code_for_status;
+use crate::metrics::Metrics;
+use crate::ratelimit::RateLimiter;
+use crate::store::{BlobRow, Change, ItemWrite, Join, NewInvite, Store, WriteOutcome, policy};
+use crate::{Error, events, validate};
+
+/// Longest invite lifetime (90 days), in seconds.
+const MAX_INVITE_SECS: u64 = 90 * 24 * 3600;
+/// Longest app version string.
+const MAX_APP_VERSION: usize = 100;
+/// Most cursors one status report may carry.
+const MAX_CURSORS: usize = 10_000;
+
+/// What live subscribers hear about.
+#[derive(Clone, Debug)]
+pub(crate) enum Notice {
+    /// A library changed.
+    Change(Change),
+    /// A device was revoked: its streams end.
+    Revoked(Uuid),
+}
+
+/// How long a token stays trusted without asking the store (revocations clear it at once).
+const AUTH_CACHE_TTL: Duration = Duration::from_secs(5);
+/// Most cached tokens.
+const AUTH_CACHE_MAX: usize = 10_000;
+
+/// Recently authenticated tokens (by hash), so that most requests skip a storage round
+/// trip. Every revocation empties it (and bumps `generation`, so that a lookup which
+/// raced with the revocation is not cached).
+#[derive(Default)]
+pub(crate) struct AuthCache {
+    inner: std::sync::Mutex<AuthCacheInner>,
+}
+
+#[derive(Default)]
+struct AuthCacheInner {
+    generation: u64,
+    tokens: std::collections::HashMap<String, (Me, Instant)>,
+}
+
+impl AuthCache {
+    fn lock(&self) -> std::sync::MutexGuard<'_, AuthCacheInner> {
+        self.inner.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// A fresh entry, or the current generation to pass to [`Self::put`].
+    fn get(&self, hash: &str) -> Result<Me, u64> {
+        let c = self.lock();
+        match c.tokens.get(hash) {
+            Some((me, at)) if at.elapsed() < AUTH_CACHE_TTL => Ok(me.clone()),
+            _ => Err(c.generation),
+        }
+    }
+
+    fn put(&self, hash: String, me: Me, generation: u64) {
+        let mut c = self.lock();
+        if c.generation != generation {
+            return;
+        }
+        if c.tokens.len() >= AUTH_CACHE_MAX {
+            c.tokens.clear();
+        }
+        c.tokens.insert(hash, (me, Instant::now()));
+    }
+
+    /// Forgets every token (after a revocation).
+    pub fn clear(&self) {
+        let mut c = self.lock();
+        c.generation += 1;
+        c.tokens.clear();
+    }
+}
+
+/// Everything handlers share.
+pub(crate) struct Inner {
+    pub auth_cache: AuthCache,
+    pub store: Arc<dyn Store>,
+    pub blobs: BlobDir,
+    pub team_name: String,
+    pub max_image: usize,
+    pub heartbeat: Duration,
+    pub events: broadcast::Sender<Notice>,
+    pub metrics: Metrics,
+    pub limiter: RateLimiter,
+    pub clock: Clock,
+    pub shutdown: watch::Receiver<bool>,
+}
+
+#[derive(Clone)]
+pub(crate) struct AppState(pub Arc<Inner>);
+
+impl Deref for AppState {
+    type Target = Inner;
+    fn deref(&self) -> &Inner {
+        &self.0
+    }
+}
+
+impl AppState {
+    /// Runs blocking storage work off the async threads.
+    pub async fn db<T, F>(&self, f: F) -> Result<T, Error>
+    where
+        F: FnOnce(&dyn Store) -> Result<T, Error> + Send + 'static,
+        T: Send + 'static,
+    {
+        let store = Arc::clone(&self.store);
+        tokio::task::spawn_blocking(move || f(store.as_ref()))
+            .await
+            .map_err(|e| Error::internal(format!("storage task failed: {e}")))?
+    }
+
+    fn now(&self) -> i64 {
+        self.clock.now_ms()
+    }
+}
+
+/// The API.
+pub(crate) fn router(state: AppState, max_body: usize, max_image: usize) -> Router {
+    let blob_routes = put(put_blob)
+        .get(get_blob)
+        .layer(DefaultBodyLimit::max(max_image));
+    Router::new()
+        .route("/v1/join", post(join))
+        .route("/v1/me", get(me))
+        .route("/v1/invites", post(create_invite))
+        .route("/v1/devices", get(devices))
+        .route("/v1/devices/{id}", axum::routing::delete(revoke_device))
+        .route("/v1/status", post(report_status))
+        .route("/v1/libraries", get(libraries).post(create_library))
+        .route("/v1/libraries/{id}/changes", get(changes))
+        .route("/v1/libraries/{id}/digest", get(digest))
+        .route(
+            "/v1/libraries/{id}/items/{key}",
+            put(put_item).delete(delete_item),
+        )
+        .route("/v1/blobs/{sha256}", blob_routes)
+        .route("/v1/events", get(events::events))
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/metrics", get(metrics))
+        .fallback(fallback)
+        .layer(DefaultBodyLimit::max(max_body))
+        .layer(RequestBodyLimitLayer::new(max_body.max(max_image)))
+        .layer(middleware::from_fn_with_state(state.clone(), finish))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+// ---- extractors ----
+
+/// The authenticated caller (`Authorization: Bearer <token>`).
+pub(crate) struct Auth(pub Me);
+
+impl FromRequestParts<AppState> for Auth {
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Error> {
+        let Some(value) = parts.headers.get(header::AUTHORIZATION) else {
+            return Err(Error::Unauthorized(
+                "missing `Authorization: Bearer <token>`: join first".into(),
+            ));
+        };
+        let token = match value.to_str().unwrap_or_default().trim().split_once(' ') {
+            Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") => token.trim(),
+            _ => "",
+        };
+        if token.is_empty() {
+            return Err(Error::Unauthorized(
+                "the Authorization header must be `Bearer <token>`".into(),
+            ));
+        }
+        let hash = codes::hash_token(token);
+        let generation = match state.auth_cache.get(&hash) {
+            Ok(me) => return Ok(Auth(me)),
+            Err(generation) => generation,
+        };
+        let now = state.now();
+        let key = hash.clone();
+        let me = state
+            .db(move |s| s.authenticate(&key, now))
+            .await?
+            .ok_or_else(|| Error::Unauthorized("unknown or revoked token".into()))?;
+        state.auth_cache.put(hash, me.clone(), generation);
+        Ok(Auth(me))
+    }
+}
+
+/// A JSON body, rejected as `400 bad_request` with serde's message (`413 too_large` when
+/// over the limit). The content type is not checked.
+pub(crate) struct JsonBody<T>(pub T);
+
+fn bytes_rejection(r: BytesRejection) -> Error {
+    if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        Error::TooLarge("the request body is larger than this server accepts".into())
+    } else {
+        Error::BadRequest(r.body_text())
+    }
+}
+
+impl<T: DeserializeOwned> FromRequest<AppState> for JsonBody<T> {
+    type Rejection = Error;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, Error> {
+        let bytes = Bytes::from_request(req, state)
+            .await
+            .map_err(bytes_rejection)?;
+        serde_json::from_slice(&bytes)
+            .map(JsonBody)
+            .map_err(|e| Error::BadRequest(format!("invalid JSON body: {e}")))
+    }
+}
+
+/// The raw body (blobs).
+pub(crate) struct RawBody(pub Bytes);
+
+impl FromRequest<AppState> for RawBody {
+    type Rejection = Error;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, Error> {
+        Bytes::from_request(req, state)
+            .await
+            .map(RawBody)
+            .map_err(bytes_rejection)
+    }
+}
+
+/// Path parameters, rejected as JSON `400`.
+pub(crate) struct ApiPath<T>(pub T);
+
+impl<T: DeserializeOwned + Send> FromRequestParts<AppState> for ApiPath<T> {
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Error> {
+        Path::<T>::from_request_parts(parts, state)
+            .await
+            .map(|Path(t)| ApiPath(t))
+            .map_err(|r| Error::BadRequest(r.body_text()))
+    }
+}
+
+/// Query parameters, rejected as JSON `400`.
+pub(crate) struct ApiQuery<T>(pub T);
+
+impl<T: DeserializeOwned> FromRequestParts<AppState> for ApiQuery<T> {
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Error> {
+        Query::<T>::from_request_parts(parts, state)
+            .await
+            .map(|Query(t)| ApiQuery(t))
+            .map_err(|r| Error::BadRequest(r.body_text()))
+    }
+}
+
+// ---- middleware ----
+
+/// Counts answers by status and turns every error that is not JSON yet (unknown method,
+/// the global body limit, …) into an [`ErrorBody`].
+async fn finish(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let response = json_errors(next.run(req).await).await;
+    state.metrics.record_status(response.status().as_u16());
+    response
+}
+
+async fn json_errors(response: Response) -> Response {
+    let status = response.status();
+    if !(status.is_client_error() || status.is_server_error()) {
+        return response;
+    }
+    let is_json = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if is_json {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    let text = axum::body::to_bytes(body, 4096)
+        .await
+        .map(|b| String::from_utf8_lossy(&b).trim().to_string())
+        .unwrap_or_default();
+    let message = match status {
+        StatusCode::PAYLOAD_TOO_LARGE => {
+            "the request body is larger than this server accepts".to_string()
+        }
+        StatusCode::METHOD_NOT_ALLOWED => "method not allowed on this endpoint".to_string(),
+        _ if text.is_empty() => status.canonical_reason().unwrap_or("error").to_lowercase(),
+        _ => text,
+    };
+    let body = ErrorBody {
+        code: code_for_status(status).to_string(),
+        message,
+        current: None,
+    };
+    parts.headers.remove(header::CONTENT_LENGTH);
+    parts.headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    let bytes = serde_json::to_vec(&body).unwrap_or_default();
+    Response::from_parts(parts, Body::from(bytes))
+}
+
+async fn fallback(method: Method, uri: Uri) -> Error {
+    Error::NotFound(format!("no such endpoint: {method} {}", uri.path()))
+}
+
+// ---- handlers ----
+
+async fn join(
+    State(st): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    JsonBody(req): JsonBody<JoinRequest>,
+) -> Result<Json<JoinResponse>, Error> {
+    if !st.limiter.allow(peer.ip()) {
+        return Err(Error::RateLimited(
+            "too many join attempts from this address: wait a minute and try again".into(),
+        ));
+    }
+    let device_name = validate::name("device_name", &req.device_name)?;
+    let user_name = match req.user_name.as_deref().map(str::trim) {
+        Some(n) if !n.is_empty() => Some(validate::name("user_name", n)?),
+        _ => None,
+    };
+    if req.app_version.len() > MAX_APP_VERSION {
+        return Err(Error::BadRequest(format!(
+            "app_version is longer than {MAX_APP_VERSION} bytes"
+        )));
+    }
+    if codes::normalize_code(&req.code).is_empty() {
+        return Err(Error::InvalidCode("enter the code you were given".into()));
+    }
+    let token = codes::new_token()?;
+    let join = Join {
+        code_hash: codes::hash_code(&req.code),
+        token_hash: codes::hash_token(&token),
+        device_name,
+        user_name,
+        app_version: req.app_version,
+        team_name: st.team_name.clone(),
+        now: st.now(),
+    };
+    let me = st.db(move |s| s.join(&join)).await?;
+    tracing::info!(
+        user = %me.user_name,
+        device = %me.device_name,
+        role = me.role.as_str(),
+        "device joined"
+    );
+    Ok(Json(JoinResponse { token, me }))
+}
+
+async fn me(Auth(me): Auth) -> Json<Me> {
+    Json(me)
+}
+
+async fn create_invite(
+    State(st): State<AppState>,
+    Auth(me): Auth,
+    JsonBody(req): JsonBody<InviteRequest>,
+) -> Result<(StatusCode, Json<InviteResponse>), Error> {
+    if !(1..=1000).contains(&req.uses) {
+        return Err(Error::BadRequest("uses must be 1–1000".into()));
+    }
+    if !(60..=MAX_INVITE_SECS).contains(&req.expires_in) {
+        return Err(Error::BadRequest(format!(
+            "expires_in must be 60 s – 90 days ({MAX_INVITE_SECS} s)"
+        )));
+    }
+    policy::may_invite(&me, &req)?;
+    let code = codes::new_code()?;
+    let now = st.now();
+    let ms = i64::try_from(req.expires_in).unwrap_or(i64::MAX / 2) * 1000;
+    let response = InviteResponse {
+        code: code.clone(),
+        role: if req.pairing { me.role } else { req.role },
+        uses: req.uses,
+        expires_at: now + ms,
+        pairing: req.pairing,
+    };
+    let invite = NewInvite {
+        code_hash: codes::hash_code(&code),
+        request: req,
+        expires_at: now + ms,
+        now,
+    };
+    st.db(move |s| s.create_invite(&me, &invite)).await?;
+    Ok((StatusCode::CREATED, Json(response)))
+}
+
+async fn devices(
+    State(st): State<AppState>,
+    Auth(me): Auth,
+) -> Result<Json<Vec<DeviceInfo>>, Error> {
+    Ok(Json(st.db(move |s| s.devices(&me)).await?))
+}
+
+async fn revoke_device(
+    State(st): State<AppState>,
+    Auth(me): Auth,
+    ApiPath(id): ApiPath<Uuid>,
+) -> Result<StatusCode, Error> {
+    let by = me.device_id;
+    st.db(move |s| s.revoke_device(&me, id)).await?;
+    st.auth_cache.clear();
+    tracing::info!(device = %id, by = %by, "device revoked");
+    // No subscriber is fine.
+    let _ = st.events.send(Notice::Revoked(id));
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn report_status(
+    State(st): State<AppState>,
+    Auth(me): Auth,
+    JsonBody(report): JsonBody<StatusReport>,
+) -> Result<StatusCode, Error> {
+    if report.app_version.len() > MAX_APP_VERSION {
+        return Err(Error::BadRequest(format!(
+            "app_version is longer than {MAX_APP_VERSION} bytes"
+        )));
+    }
+    if report.cursors.len() > MAX_CURSORS {
+        return Err(Error::BadRequest(format!(
+            "at most {MAX_CURSORS} cursors per report"
+        )));
+    }
+    st.db(move |s| s.report_status(&me, &report)).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn libraries(
+    State(st): State<AppState>,
+    Auth(me): Auth,
+) -> Result<Json<Vec<LibraryInfo>>, Error> {
+    Ok(Json(st.db(move |s| s.libraries(&me)).await?))
+}
+
+async fn create_library(
+    State(st): State<AppState>,
+    Auth(me): Auth,
+    JsonBody(mut req): JsonBody<CreateLibrary>,
+) -> Result<(StatusCode, Json<LibraryInfo>), Error> {
+    policy::may_create_library(&me)?;
+    req.name = validate::name("name", &req.name)?;
+    let now = st.now();
+    let (info, created) = st.db(move |s| s.create_library(&me, &req, now)).await?;
+    let status = if created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, Json(info)))
+}
+
+#[derive(Debug, Deserialize)]
+struct ChangesQuery {
+    since: Option<i64>,
+    limit: Option<i64>,
+}
+
+async fn changes(
+    State(st): State<AppState>,
+    Auth(me): Auth,
+    ApiPath(id): ApiPath<Uuid>,
+    ApiQuery(q): ApiQuery<ChangesQuery>,
+) -> Result<Json<Changes>, Error> {
+    let since = q.since.unwrap_or(0);
+    if since < 0 {
+        return Err(Error::BadRequest("since must not be negative".into()));
+    }
+    let limit = match q.limit {
+        None => MAX_PAGE,
+        Some(l) if l < 1 => return Err(Error::BadRequest("limit must be at least 1".into())),
+        Some(l) => usize::try_from(l).unwrap_or(MAX_PAGE).min(MAX_PAGE),
+    };
+    Ok(Json(
+        st.db(move |s| s.changes(&me, id, since, limit)).await?,
+    ))
+}
+
+async fn digest(
+    State(st): State<AppState>,
+    Auth(me): Auth,
+    ApiPath(id): ApiPath<Uuid>,
+) -> Result<Json<LibraryDigest>, Error> {
+    Ok(Json(st.db(move |s| s.digest(&me, id)).await?))
+}
+
+/// The version in `If-Match` (`"3"`, `3` or `W/"3"`).
+fn if_match(headers: &HeaderMap) -> Result<i64, Error> {
+    let Some(value) = headers.get(header::IF_MATCH) else {
+        return Err(Error::PreconditionRequired(
+            "writes need `If-Match: \"<version>\"` with the version you last saw (\"0\" for a new item)"
+                .into(),
+        ));
+    };
+    let text = value.to_str().unwrap_or_default().trim();
+    let bare = text.strip_prefix("W/").unwrap_or(text).trim_matches('"');
+    bare.parse::<i64>().ok().filter(|v| *v >= 0).ok_or_else(|| {
+        Error::BadRequest(format!(
+            "If-Match must be an item version such as \"3\", not `{text}`"
+        ))
+    })
+}
+
+fn item_response(item: Item) -> Response {
+    let etag = HeaderValue::from_str(&format!("\"{}\"", item.version))
+        .unwrap_or(HeaderValue::from_static("\"0\""));
+    ([(header::ETAG, etag)], Json(item)).into_response()
+}
+
+async fn write_item(st: &AppState, me: Me, write: ItemWrite) -> Result<Response, Error> {
+    let events = st.events.clone();
+    let outcome = st
+        .db(move |s| {
+            // Announced while the store still holds its write lock: subscribers hear of
+            // changes in commit order, so `Last-Event-ID` never skips one.
+            s.write_item(&me, &write, &|change| {
+                let _ = events.send(Notice::Change(*change));
+            })
+        })
+        .await?;
+    match outcome {
+        WriteOutcome::Written(item, _) => {
+            st.metrics.item_written();
+            Ok(item_response(item))
+        }
+        WriteOutcome::Replay(item) => Ok(item_response(item)),
+        WriteOutcome::Conflict(current) => Err(Error::VersionConflict(current.map(Box::new))),
+    }
+}
+
+async fn put_item(
+    State(st): State<AppState>,
+    Auth(me): Auth,
+    ApiPath((id, key)): ApiPath<(Uuid, String)>,
+    headers: HeaderMap,
+    JsonBody(body): JsonBody<PutItem>,
+) -> Result<Response, Error> {
+    let if_match = if_match(&headers)?;
+    validate::put(&key, &body)?;
+    let write = ItemWrite {
+        library_id: id,
+        key,
+        if_match,
+        op: body.op,
+        doc: Some(body.doc),
+        now: st.now(),
+    };
+    write_item(&st, me, write).await
+}
+
+#[derive(Debug, Deserialize)]
+struct DeleteQuery {
+    op: Option<String>,
+}
+
+async fn delete_item(
+    State(st): State<AppState>,
+    Auth(me): Auth,
+    ApiPath((id, key)): ApiPath<(Uuid, String)>,
+    ApiQuery(q): ApiQuery<DeleteQuery>,
+    headers: HeaderMap,
+) -> Result<Response, Error> {
+    let if_match = if_match(&headers)?;
+    validate::key(&key)?;
+    let Some(op) = q.op else {
+        return Err(Error::BadRequest(
+            "deletes need `?op=<write id>` (a client-chosen id that makes retries safe)".into(),
+        ));
+    };
+    validate::op(&op)?;
+    let write = ItemWrite {
+        library_id: id,
+        key,
+        if_match,
+        op,
+        doc: None,
+        now: st.now(),
+    };
+    write_item(&st, me, write).await
+}
+
+async fn put_blob(
+    State(st): State<AppState>,
+    Auth(_me): Auth,
+    ApiPath(sha): ApiPath<String>,
+    RawBody(bytes): RawBody,
+) -> Result<StatusCode, Error> {
+    if !is_sha256_hex(&sha) {
+        return Err(Error::BadRequest(
+            "the path must be the image's SHA-256 in lowercase hex".into(),
+        ));
+    }
+    if bytes.len() > st.max_image {
+        return Err(Error::TooLarge(format!(
+            "images are at most {} bytes",
+            st.max_image
+        )));
+    }
+    if bytes.is_empty() {
+        return Err(Error::BadRequest("the image is empty".into()));
+    }
+    let blobs = st.blobs.clone();
+    let now = st.now();
+    let sha2 = sha.clone();
+    let stored: Result<BlobRow, Error> = tokio::task::spawn_blocking(move || {
+        let actual = sha256_hex(&bytes);
+        if actual != sha2 {
+            return Err(Error::HashMismatch(format!(
+                "the body's SHA-256 is {actual}, not {sha2}"
+            )));
+        }
+        blobs.put(&sha2, &bytes)?;
+        Ok(BlobRow {
+            size: u64::try_from(bytes.len()).unwrap_or(u64::MAX),
+            mime: sniff_mime(&bytes).to_string(),
+        })
+    })
+    .await
+    .map_err(|e| Error::internal(format!("blob task failed: {e}")))?;
+    let row = stored?;
+    st.db(move |s| s.insert_blob(&sha, &row, now)).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn get_blob(
+    State(st): State<AppState>,
+    Auth(me): Auth,
+    ApiPath(sha): ApiPath<String>,
+) -> Result<Response, Error> {
+    let not_found = || Error::NotFound("no such image in a library you can read".into());
+    if !is_sha256_hex(&sha) {
+        return Err(not_found());
+    }
+    let sha2 = sha.clone();
+    let row = st
+        .db(move |s| {
+            Ok(if s.blob_readable(&me, &sha2)? {
+                s.blob(&sha2)?
+            } else {
+                None
+            })
+        })
+        .await?
+        .ok_or_else(not_found)?;
+    let path = st.blobs.path(&sha).ok_or_else(not_found)?;
+    let bytes = match tokio::fs::read(&path).await {
+        Ok(b) => b,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(not_found()),
+        Err(e) => return Err(e.into()),
+    };
+    let mime = HeaderValue::from_str(&row.mime)
+        .unwrap_or(HeaderValue::from_static("application/octet-stream"));
+    Ok((
+        [
+            (header::CONTENT_TYPE, mime),
+            (
+                header::X_CONTENT_TYPE_OPTIONS,
+                HeaderValue::from_static("nosniff"),
+            ),
+            (
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("private, max-age=31536000, immutable"),
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+async fn metrics(State(st): State<AppState>) -> Result<Response, Error> {
+    let stats = st.db(|s| s.stats()).await?;
+    Ok((
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
+        )],
+        st.metrics.render(&stats),
+    )
+        .into_response())
+}

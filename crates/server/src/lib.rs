@@ -1,0 +1,235 @@
+//! The QuickReply sync server: teams, devices, libraries of items with a change feed, image
+//! blobs and live `head` events. The wire protocol is `quickreply_proto::api`; this crate
+//! implements exactly it.
+//!
+//! # Running
+//!
+//! [`spawn`] opens the data directory, binds, and serves until [`ServerHandle::stop`];
+//! the `quickreply-server` binary wraps it with flags ([`cli`]), prints
+//! `setup code: XXXX-XXXX-XXXX-XXXX` while the server has no users, then
+//! `listening on http://ADDR`, and shuts down gracefully on SIGTERM or Ctrl-C.
+//!
+//! # Storage layout
+//!
+//! `<data-dir>/server.db` is a SQLite database ([`store::SqliteStore`]):
+//!
+//! - `teams`, `users` (role, personal library), `devices` (SHA-256 of the bearer token,
+//!   `last_seen`, `revoked`, reported app version and cursors), `codes` (SHA-256 of the
+//!   setup, invite and pairing codes, with role, uses left and expiry);
+//! - `libraries` (`personal` with its user, or `team`; `head` = last sequence number,
+//!   `last_change` = server-wide change number of its last write);
+//! - `items`: the latest state of every item of every library (live or tombstone) with
+//!   `version`, `seq` (the library's change feed order), the `op` of the write that made
+//!   it, and the server-wide `change_no` (SSE event ids); a `meta` row holds the counter;
+//! - `item_blobs` (which live items refer to which image) and `blobs` (size, sniffed type).
+//!
+//! `<data-dir>/blobs/<sha256>` holds the images, written to a temporary file, synced and
+//! renamed into place before their row is stored.
+//!
+//! Every request's storage work runs on `spawn_blocking`: one writer connection behind a
+//! mutex (each write is one transaction: item, version, sequence, head and change number
+//! move together) and a small pool of reader connections. The [`store::Store`] trait keeps
+//! the HTTP layer independent of SQLite, so a PostgreSQL backend can be added beside it.
+//!
+//! # Durability
+//!
+//! WAL journal with `synchronous=NORMAL`: a write is answered only after its transaction
+//! is committed to the WAL, so a crash or `kill -9` of the server loses no acknowledged
+//! write; a power loss or OS crash may lose the last few commits (the database stays
+//! consistent). Retried writes are recognised by their `op` and answered without writing
+//! twice.
+//!
+//! # Auth rules
+//!
+//! - Every endpoint except `POST /v1/join`, `/healthz` and `/metrics` needs
+//!   `Authorization: Bearer <token>`; unknown tokens and revoked devices get `401`.
+//!   Tokens (256 random bits) and codes (80 bits, `XXXX-XXXX-XXXX-XXXX`) are stored only
+//!   as SHA-256 hashes. Joining is rate-limited per client IP.
+//! - The setup code makes the first user the team's owner; invite codes add members with
+//!   the invite's role (owners may invite any role, editors agents and editors, agents
+//!   nobody); pairing codes (anyone, for themselves) add a device to the creator's user.
+//! - A personal library is readable and writable by its user only (not even the owner
+//!   sees it); a team library is readable by every member and writable by owners and
+//!   editors. A library the caller cannot read answers `404` (its existence is never
+//!   revealed); one they can read but not write answers `403`.
+//! - Blobs may be uploaded by any member and are readable only while a live item of a
+//!   library the caller can read refers to them.
+//! - Devices are listed for the owner (whole team) or for their own user; the owner may
+//!   revoke any device of the team, everyone their own user's devices.
+//! - `/metrics` is not authenticated (counts only): keep it behind the firewall if that
+//!   matters.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::net::TcpListener;
+use tokio::sync::{broadcast, watch};
+use tokio::task::JoinHandle;
+
+mod blobs;
+pub mod cli;
+mod clock;
+mod codes;
+mod error;
+mod events;
+mod http;
+mod metrics;
+mod ratelimit;
+pub mod store;
+mod validate;
+
+pub use clock::Clock;
+pub use error::Error;
+
+/// Capacity of the change broadcast (a slower subscriber re-reads heads from the store).
+const EVENT_BUFFER: usize = 4096;
+
+/// How the server runs. [`Default`] gives the documented defaults.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// Holds `server.db` and `blobs/`; created if missing.
+    pub data_dir: PathBuf,
+    /// `ADDR:PORT` to listen on (port 0: any free port; see [`Server::addr`]).
+    pub listen: String,
+    /// Name of the team the setup code creates.
+    pub team_name: String,
+    /// Largest JSON request body (bytes).
+    pub max_body: usize,
+    /// Largest image blob (bytes).
+    pub max_image: usize,
+    /// Interval of SSE keep-alive comments.
+    pub heartbeat: Duration,
+    /// Join attempts allowed per client IP per minute.
+    pub join_per_minute: u32,
+    /// The clock (tests move it forward to expire codes).
+    pub clock: Clock,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            data_dir: PathBuf::from("./data"),
+            listen: "127.0.0.1:8787".into(),
+            team_name: "我的团队".into(),
+            max_body: 1024 * 1024,
+            max_image: 10 * 1024 * 1024,
+            heartbeat: Duration::from_secs(15),
+            join_per_minute: 10,
+            clock: Clock::system(),
+        }
+    }
+}
+
+/// A running server.
+#[derive(Debug)]
+pub struct Server {
+    /// The address it listens on.
+    pub addr: SocketAddr,
+    /// The owner setup code, while the server has no users (a new one on every start until
+    /// it is used).
+    pub setup_code: Option<String>,
+    /// Stops it.
+    pub handle: ServerHandle,
+}
+
+/// Stops a running server. Dropping it stops the server too.
+#[derive(Debug)]
+pub struct ServerHandle {
+    shutdown: watch::Sender<bool>,
+    task: JoinHandle<std::io::Result<()>>,
+}
+
+impl ServerHandle {
+    /// Asks the server to stop: no new connections, event streams end, requests in flight
+    /// finish.
+    pub fn shutdown(&self) {
+        self.shutdown.send_replace(true);
+    }
+
+    /// Waits until the server has stopped.
+    pub async fn wait(self) -> Result<(), Error> {
+        let ServerHandle { shutdown, task } = self;
+        let result = task
+            .await
+            .map_err(|e| Error::internal(format!("server task failed: {e}")));
+        drop(shutdown);
+        Ok(result??)
+    }
+
+    /// [`Self::shutdown`] and [`Self::wait`].
+    pub async fn stop(self) -> Result<(), Error> {
+        self.shutdown();
+        self.wait().await
+    }
+}
+
+/// Opens the data directory, binds `config.listen` and serves in the background.
+pub async fn spawn(config: Config) -> Result<Server, Error> {
+    let data_dir = config.data_dir.clone();
+    let (store, blob_dir) = tokio::task::spawn_blocking(move || {
+        std::fs::create_dir_all(&data_dir)?;
+        let store = store::SqliteStore::open(&data_dir.join("server.db"))?;
+        let blobs = blobs::BlobDir::open(&data_dir.join("blobs"))?;
+        Ok::<_, Error>((store, blobs))
+    })
+    .await
+    .map_err(|e| Error::internal(format!("opening the data directory failed: {e}")))??;
+    let store: Arc<dyn store::Store> = Arc::new(store);
+
+    let listener = TcpListener::bind(&config.listen)
+        .await
+        .map_err(|source| Error::Bind {
+            addr: config.listen.clone(),
+            source,
+        })?;
+    let addr = listener.local_addr()?;
+
+    let code = codes::new_code()?;
+    let code_hash = codes::hash_code(&code);
+    let now = config.clock.now_ms();
+    let setup_store = Arc::clone(&store);
+    let needs_setup =
+        tokio::task::spawn_blocking(move || setup_store.ensure_setup_code(&code_hash, now))
+            .await
+            .map_err(|e| Error::internal(format!("setup task failed: {e}")))??;
+
+    let (shutdown_tx, shutdown_rx) = watch::channel(false);
+    let (events, _) = broadcast::channel(EVENT_BUFFER);
+    let state = http::AppState(Arc::new(http::Inner {
+        auth_cache: http::AuthCache::default(),
+        store,
+        blobs: blob_dir,
+        team_name: config.team_name.clone(),
+        max_image: config.max_image,
+        heartbeat: config.heartbeat,
+        events,
+        metrics: metrics::Metrics::default(),
+        limiter: ratelimit::RateLimiter::new(config.join_per_minute),
+        clock: config.clock.clone(),
+        shutdown: shutdown_rx.clone(),
+    }));
+    let app = http::router(state, config.max_body, config.max_image);
+    let mut stop = shutdown_rx;
+    let task = tokio::spawn(async move {
+        axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(async move {
+            // A dropped handle stops the server as well.
+            let _ = stop.wait_for(|s| *s).await;
+        })
+        .await
+    });
+    tracing::info!(%addr, data_dir = %config.data_dir.display(), "serving");
+    Ok(Server {
+        addr,
+        setup_code: needs_setup.then_some(code),
+        handle: ServerHandle {
+            shutdown: shutdown_tx,
+            task,
+        },
+    })
+}

@@ -1,0 +1,182 @@
+//! Checks of what clients send, beyond what serde already checks.
+
+use quickreply_proto::api::{ItemDoc, PutItem};
+use quickreply_proto::{Part, is_valid_code};
+
+use crate::Error;
+use crate::codes::is_sha256_hex;
+
+/// Longest snippet title, folder or variable name (characters).
+pub const MAX_NAME: usize = 200;
+/// Longest item key or op (bytes).
+pub const MAX_KEY: usize = 300;
+
+fn bad(msg: impl Into<String>) -> Error {
+    Error::BadRequest(msg.into())
+}
+
+/// A display name (device, user, library): trimmed, non-empty, at most [`MAX_NAME`] chars.
+pub fn name(what: &str, value: &str) -> Result<String, Error> {
+    let v = value.trim();
+    if v.is_empty() {
+        return Err(bad(format!("{what} must not be empty")));
+    }
+    if v.chars().count() > MAX_NAME {
+        return Err(bad(format!("{what} is longer than {MAX_NAME} characters")));
+    }
+    Ok(v.to_string())
+}
+
+/// An item key from a path.
+pub fn key(key: &str) -> Result<(), Error> {
+    if key.is_empty() || key.len() > MAX_KEY {
+        return Err(bad(format!("item keys are 1–{MAX_KEY} bytes")));
+    }
+    Ok(())
+}
+
+/// A write's op id.
+pub fn op(op: &str) -> Result<(), Error> {
+    if op.trim().is_empty() || op.len() > MAX_KEY {
+        return Err(bad(format!(
+            "op must be 1–{MAX_KEY} bytes (a client-chosen write id)"
+        )));
+    }
+    Ok(())
+}
+
+/// A `PUT` body for the item `key`.
+pub fn put(key: &str, put: &PutItem) -> Result<(), Error> {
+    self::key(key)?;
+    op(&put.op)?;
+    let doc_key = put.doc.key();
+    if doc_key != key {
+        return Err(bad(format!(
+            "the document belongs under the key “{doc_key}”, not “{key}”"
+        )));
+    }
+    doc(&put.doc)
+}
+
+/// A document's content.
+pub fn doc(doc: &ItemDoc) -> Result<(), Error> {
+    match doc {
+        ItemDoc::Snippet(s) => {
+            if s.title.trim().is_empty() {
+                return Err(bad("a reply needs a title"));
+            }
+            if s.title.chars().count() > MAX_NAME {
+                return Err(bad(format!(
+                    "a reply's title is at most {MAX_NAME} characters"
+                )));
+            }
+            if let Some(code) = &s.code {
+                if !is_valid_code(code) {
+                    return Err(bad(format!(
+                        "shortcut code “{code}” is invalid: 1–16 lowercase letters or digits"
+                    )));
+                }
+            }
+            if s.parts.is_empty() {
+                return Err(bad("a reply needs at least one part"));
+            }
+            for (i, part) in s.parts.iter().enumerate() {
+                match part {
+                    Part::Text { body } if body.trim().is_empty() => {
+                        return Err(bad(format!("part {} is empty text", i + 1)));
+                    }
+                    Part::Image { sha256, .. } if !is_sha256_hex(sha256) => {
+                        return Err(bad(format!(
+                            "part {} refers to image “{sha256}”: not a SHA-256 (64 lowercase hex digits)",
+                            i + 1
+                        )));
+                    }
+                    _ => {}
+                }
+            }
+            Ok(())
+        }
+        ItemDoc::Folder(f) => {
+            if f.name.trim().is_empty() {
+                return Err(bad("a folder needs a name"));
+            }
+            if f.name.chars().count() > MAX_NAME {
+                return Err(bad(format!(
+                    "a folder's name is at most {MAX_NAME} characters"
+                )));
+            }
+            if f.parent_id == Some(f.id) {
+                return Err(bad("a folder cannot be its own parent"));
+            }
+            Ok(())
+        }
+        ItemDoc::Variable(v) => {
+            if v.name.trim().is_empty() {
+                return Err(bad("a variable needs a name"));
+            }
+            if v.name.chars().count() > MAX_NAME {
+                return Err(bad(format!(
+                    "a variable's name is at most {MAX_NAME} characters"
+                )));
+            }
+            Ok(())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use quickreply_proto::SnippetDoc;
+    use uuid::Uuid;
+
+    fn snippet(title: &str, parts: Vec<Part>, code: Option<&str>) -> ItemDoc {
+        ItemDoc::Snippet(SnippetDoc {
+            id: Uuid::nil(),
+            folder_id: None,
+            title: title.into(),
+            code: code.map(str::to_string),
+            tags: vec![],
+            parts,
+            apps: vec![],
+            position: 0,
+        })
+    }
+
+    fn text(s: &str) -> Part {
+        Part::Text { body: s.into() }
+    }
+
+    #[test]
+    fn snippets_are_checked() {
+        assert!(doc(&snippet("发货", vec![text("亲")], Some("fh"))).is_ok());
+        assert!(doc(&snippet(" ", vec![text("亲")], None)).is_err());
+        assert!(doc(&snippet(&"长".repeat(201), vec![text("亲")], None)).is_err());
+        assert!(doc(&snippet("t", vec![], None)).is_err());
+        assert!(doc(&snippet("t", vec![text("")], None)).is_err());
+        assert!(doc(&snippet("t", vec![text("x")], Some("FH"))).is_err());
+        let image = |sha: &str| Part::Image {
+            sha256: sha.into(),
+            mime: "image/png".into(),
+            width: 1,
+            height: 1,
+        };
+        assert!(doc(&snippet("t", vec![image(&"a".repeat(64))], None)).is_ok());
+        assert!(doc(&snippet("t", vec![image("../../etc/passwd")], None)).is_err());
+    }
+
+    #[test]
+    fn keys_must_match_documents() {
+        let put_ = PutItem {
+            op: "o".into(),
+            doc: snippet("t", vec![text("x")], None),
+        };
+        assert!(put(&Uuid::nil().to_string(), &put_).is_ok());
+        assert!(put("other", &put_).is_err());
+        let no_op = PutItem {
+            op: " ".into(),
+            ..put_
+        };
+        assert!(put(&Uuid::nil().to_string(), &no_op).is_err());
+    }
+}

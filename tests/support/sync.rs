@@ -1,0 +1,268 @@
+//! Real processes for the sync tests: `quickreply-server` on loopback with its own data
+//! directory, and `qreply` clients, each with a data directory of its own (one
+//! "computer" each).
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use anyhow::{Context, Result, anyhow, bail};
+use serde_json::Value;
+
+/// A binary of this workspace's build (`cargo nextest run --workspace` builds them all).
+pub fn bin(name: &str) -> Result<PathBuf> {
+    let exe = std::env::current_exe()?;
+    // target/debug/deps/<test> → target/debug/<name>
+    let dir = exe
+        .parent()
+        .and_then(Path::parent)
+        .ok_or_else(|| anyhow!("no target dir above {}", exe.display()))?;
+    let bin = dir.join(name);
+    if !bin.exists() {
+        bail!(
+            "{} is missing: build it with cargo build --workspace",
+            bin.display()
+        );
+    }
+    Ok(bin)
+}
+
+/// A running `quickreply-server`.
+pub struct Server {
+    child: Option<Child>,
+    pub data: PathBuf,
+    pub url: String,
+    /// The owner setup code printed at the first start.
+    pub setup_code: Option<String>,
+    port: u16,
+}
+
+impl Server {
+    /// Start a new server on a free port with a fresh data directory under `dir`.
+    pub fn start(dir: &Path) -> Result<Server> {
+        let data = dir.join("server");
+        let mut s = Server {
+            child: None,
+            data,
+            url: String::new(),
+            setup_code: None,
+            port: 0,
+        };
+        s.launch()?;
+        Ok(s)
+    }
+
+    fn launch(&mut self) -> Result<()> {
+        let mut child = Command::new(bin("quickreply-server")?)
+            .arg("--data-dir")
+            .arg(&self.data)
+            .args(["--listen", &format!("127.0.0.1:{}", self.port)])
+            .args(["--heartbeat-secs", "1"])
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .context("starting quickreply-server")?;
+        let stdout = child.stdout.take().ok_or_else(|| anyhow!("no stdout"))?;
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        self.child = Some(child);
+        loop {
+            let line = rx
+                .recv_timeout(Duration::from_secs(30))
+                .context("quickreply-server did not say where it listens")?;
+            if let Some(code) = line.strip_prefix("setup code: ") {
+                self.setup_code = Some(code.trim().to_string());
+            }
+            if let Some(url) = line.strip_prefix("listening on ") {
+                self.url = url.trim().to_string();
+                self.port = self
+                    .url
+                    .rsplit(':')
+                    .next()
+                    .and_then(|p| p.trim_end_matches('/').parse().ok())
+                    .ok_or_else(|| anyhow!("no port in {url}"))?;
+                return Ok(());
+            }
+        }
+    }
+
+    /// `kill -9`: no graceful shutdown, whatever was in flight is cut.
+    pub fn kill9(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+
+    /// Start again on the same port and data directory.
+    pub fn restart(&mut self) -> Result<()> {
+        self.kill9();
+        self.launch()
+    }
+
+    /// A GET on the server with a device token, as JSON.
+    pub fn get(&self, path: &str, token: &str) -> Result<Value> {
+        let resp = ureq::get(&format!("{}{path}", self.url))
+            .header("Authorization", &format!("Bearer {token}"))
+            .call()?;
+        Ok(resp.into_body().read_json()?)
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.kill9();
+    }
+}
+
+/// One computer with `qreply`.
+pub struct Client {
+    pub data: PathBuf,
+    pub name: String,
+}
+
+/// What a `qreply` run printed.
+#[derive(Debug)]
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    fn of(out: Output) -> Run {
+        Run {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+}
+
+impl Client {
+    pub fn new(dir: &Path, name: &str) -> Client {
+        Client {
+            data: dir.join(name),
+            name: name.to_string(),
+        }
+    }
+
+    pub fn command(&self, args: &[&str]) -> Result<Command> {
+        let mut c = Command::new(bin("qreply")?);
+        c.arg("--data-dir")
+            .arg(&self.data)
+            .args(["--lang", "en"])
+            .args(args);
+        Ok(c)
+    }
+
+    /// Run `qreply ARGS`, whatever its exit code.
+    pub fn run(&self, args: &[&str]) -> Result<Run> {
+        Ok(Run::of(self.command(args)?.output()?))
+    }
+
+    /// Run `qreply ARGS` and fail unless it succeeds.
+    pub fn ok(&self, args: &[&str]) -> Result<String> {
+        let r = self.run(args)?;
+        if r.code != 0 {
+            bail!(
+                "{}: qreply {} exited {}:\n{}{}",
+                self.name,
+                args.join(" "),
+                r.code,
+                r.stdout,
+                r.stderr
+            );
+        }
+        Ok(r.stdout)
+    }
+
+    /// `qreply ARGS --json`, parsed.
+    pub fn json(&self, args: &[&str]) -> Result<Value> {
+        let mut a = args.to_vec();
+        a.push("--json");
+        let out = self.ok(&a)?;
+        serde_json::from_str(&out).with_context(|| format!("{}: not JSON: {out}", self.name))
+    }
+
+    /// Join as `user` on this computer.
+    pub fn join(&self, server: &Server, code: &str, user: &str) -> Result<String> {
+        self.ok(&[
+            "join",
+            &server.url,
+            code,
+            "--device",
+            &self.name,
+            "--name",
+            user,
+        ])
+    }
+
+    /// A new invite (or pairing) code.
+    pub fn invite(&self, args: &[&str]) -> Result<String> {
+        let mut a = vec!["invite"];
+        a.extend_from_slice(args);
+        Ok(self.ok(&a)?.trim().to_string())
+    }
+
+    /// The device token (for direct API checks).
+    pub fn token(&self) -> Result<String> {
+        Ok(std::fs::read_to_string(self.data.join("sync-token"))?
+            .trim()
+            .to_string())
+    }
+
+    /// `qreply status --json`: (all in sync, the libraries).
+    pub fn status(&self) -> Result<Value> {
+        let r = self.run(&["status", "--json"])?;
+        serde_json::from_str(&r.stdout)
+            .with_context(|| format!("{}: status: {}{}", self.name, r.stdout, r.stderr))
+    }
+
+    /// Titles of the replies in a library.
+    pub fn titles(&self, library: &str) -> Result<Vec<String>> {
+        let v = self.json(&["ls", "--library", library])?;
+        Ok(v.as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|s| s["title"].as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default())
+    }
+
+    /// `qreply sync --watch` in the background, killed when dropped.
+    pub fn watch(&self) -> Result<Watcher> {
+        let child = self
+            .command(&["sync", "--watch"])?
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()?;
+        Ok(Watcher(child))
+    }
+}
+
+/// A background `qreply sync --watch`.
+pub struct Watcher(pub Child);
+
+impl Watcher {
+    pub fn kill9(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+impl Drop for Watcher {
+    fn drop(&mut self) {
+        self.kill9();
+    }
+}

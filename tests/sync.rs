@@ -1,0 +1,324 @@
+//! Sync end to end with real processes on loopback: `quickreply-server` and several
+//! `qreply` "computers" (a lead, an editor, agents), each with its own data directory.
+//! After every scenario each client's digest equals the server's (`qreply status`).
+
+use std::time::Duration;
+
+use anyhow::{Result, bail};
+use quickreply_e2e::sync::{Client, Server};
+use quickreply_e2e::wait_for;
+use serde_json::Value;
+
+const TEAM: &str = "售后话术";
+
+fn assert_in_sync(clients: &[&Client]) -> Result<()> {
+    for c in clients {
+        let st = c.status()?;
+        if st["in_sync"] != Value::Bool(true) {
+            bail!("{} is not in sync with the server: {st:#}", c.name);
+        }
+        for lib in st["libraries"].as_array().into_iter().flatten() {
+            if lib["local"] != lib["server"] {
+                bail!("{}: digests differ: {lib:#}", c.name);
+            }
+        }
+    }
+    Ok(())
+}
+
+fn count_of(c: &Client, library: &str) -> Result<u64> {
+    let st = c.status()?;
+    st["libraries"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|l| l["name"] == library)
+        .and_then(|l| l["server"]["count"].as_u64())
+        .ok_or_else(|| anyhow::anyhow!("{}: no library {library} in {st:#}", c.name))
+}
+
+/// A lead with a published team library and an invite code for `uses` members.
+fn team(dir: &std::path::Path, uses: u32) -> Result<(Server, Client, String)> {
+    let server = Server::start(dir)?;
+    let lead = Client::new(dir, "lead-pc");
+    let code = server.setup_code.clone().unwrap_or_default();
+    lead.join(&server, &code, "王主管")?;
+    lead.ok(&["library", "add", TEAM])?;
+    for (title, code, body) in [
+        (
+            "退货地址",
+            "thdz",
+            "亲，退货请寄到{店铺名}售后部，备注订单号哦",
+        ),
+        ("发货时间", "fh", "亲，付款后48小时内发货"),
+        ("催好评", "hp", "亲，满意的话给个五星好评吧"),
+    ] {
+        lead.ok(&[
+            "add",
+            "--library",
+            TEAM,
+            "--folder",
+            "售后",
+            "--title",
+            title,
+            "--code",
+            code,
+            "--text",
+            body,
+        ])?;
+    }
+    lead.ok(&["vars", "set", "店铺名", "小美家居", "--library", TEAM])?;
+    lead.ok(&["sync"])?;
+    let invite = lead.invite(&["--role", "agent", "--uses", &uses.to_string()])?;
+    Ok((server, lead, invite))
+}
+
+#[test]
+fn a_lead_edit_reaches_every_watching_agent_and_agents_cannot_write_the_team_library() -> Result<()>
+{
+    let dir = tempfile::tempdir()?;
+    let (server, lead, invite) = team(dir.path(), 2)?;
+    let a1 = Client::new(dir.path(), "agent1-pc");
+    let a2 = Client::new(dir.path(), "agent2-pc");
+    a1.join(&server, &invite, "小李")?;
+    a2.join(&server, &invite, "小张")?;
+    assert_eq!(a1.titles(TEAM)?.len(), 3, "joining pulls the team library");
+
+    // The invite had two uses.
+    let a3 = Client::new(dir.path(), "agent3-pc");
+    let r = a3.run(&["join", &server.url, &invite, "--name", "小赵"])?;
+    assert_eq!(r.code, 1, "{r:?}");
+    assert!(r.stderr.contains("invalid_code"), "{}", r.stderr);
+
+    // Both agents watch; the lead edits once.
+    let _w1 = a1.watch()?;
+    let _w2 = a2.watch()?;
+    std::thread::sleep(Duration::from_millis(500));
+    lead.ok(&[
+        "edit",
+        "fh",
+        "--library",
+        TEAM,
+        "--text",
+        "亲，今天16点前付款当天发货",
+    ])?;
+    lead.ok(&["sync"])?;
+    for a in [&a1, &a2] {
+        wait_for(
+            &format!("{} to receive the lead's edit", a.name),
+            Duration::from_secs(10),
+            || {
+                let s = a.json(&["show", "fh", "--library", TEAM]).ok()?;
+                let body = s["parts"][0]["body"].as_str()?.to_string();
+                body.contains("当天发货").then_some(())
+            },
+        )?;
+    }
+    // Team variables arrive too.
+    let vars = a1.ok(&["vars", "ls", "--library", TEAM])?;
+    assert!(vars.contains("小美家居"), "{vars}");
+
+    // An agent cannot change the team library: refused locally, nothing queued.
+    let r = a1.run(&[
+        "add",
+        "--library",
+        TEAM,
+        "--title",
+        "私自加的",
+        "--text",
+        "x",
+    ])?;
+    assert_eq!(r.code, 1);
+    assert!(r.stderr.contains("read-only team library"), "{}", r.stderr);
+
+    // An agent's personal reply stays personal: the lead never sees it.
+    a1.ok(&["add", "--title", "我的开场白", "--text", "您好，我是小李"])?;
+    a1.ok(&["sync"])?;
+    lead.ok(&["sync"])?;
+    let lead_all = lead.json(&["ls"])?;
+    assert!(
+        !lead_all.to_string().contains("我的开场白"),
+        "a personal reply leaked: {lead_all}"
+    );
+    let a2_all = a2.json(&["ls"])?;
+    assert!(!a2_all.to_string().contains("我的开场白"));
+
+    drop(_w1);
+    drop(_w2);
+    assert_in_sync(&[&lead, &a1, &a2])?;
+    Ok(())
+}
+
+#[test]
+fn concurrent_edits_merge_or_keep_both_versions_and_offline_agents_catch_up() -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    let (server, lead, invite) = team(dir.path(), 1)?;
+    let editor_code = lead.invite(&["--role", "editor"])?;
+    let editor = Client::new(dir.path(), "editor-pc");
+    editor.join(&server, &editor_code, "陈编辑")?;
+    let agent = Client::new(dir.path(), "agent-pc");
+    agent.join(&server, &invite, "小李")?;
+
+    // Disjoint fields: the lead renames, the editor rewrites the text → both kept.
+    lead.ok(&["edit", "hp", "--library", TEAM, "--title", "邀请好评"])?;
+    editor.ok(&[
+        "edit",
+        "hp",
+        "--library",
+        TEAM,
+        "--text",
+        "亲，收到后记得五星好评哦",
+    ])?;
+    lead.ok(&["sync"])?;
+    editor.ok(&["sync"])?;
+    lead.ok(&["sync"])?;
+    for c in [&lead, &editor] {
+        let s = c.json(&["show", "hp", "--library", TEAM])?;
+        assert_eq!(s["title"], "邀请好评", "{}: {s}", c.name);
+        assert_eq!(
+            s["parts"][0]["body"], "亲，收到后记得五星好评哦",
+            "{}",
+            c.name
+        );
+    }
+
+    // The same field: the server's version stays, the other becomes a visible copy.
+    lead.ok(&["edit", "thdz", "--library", TEAM, "--text", "主管的版本"])?;
+    editor.ok(&["edit", "thdz", "--library", TEAM, "--text", "编辑的版本"])?;
+    editor.ok(&["sync"])?;
+    let out = lead.ok(&["sync"])?;
+    assert!(out.contains("conflict"), "{out}");
+    editor.ok(&["sync"])?;
+    for c in [&lead, &editor] {
+        let all = c.json(&["ls", "--library", TEAM])?.to_string();
+        assert!(all.contains("编辑的版本"), "{}: {all}", c.name);
+        assert!(all.contains("主管的版本"), "{}: {all}", c.name);
+        assert!(all.contains("conflict copy"), "{}: {all}", c.name);
+    }
+
+    // The agent was offline for all of it, plus 40 more replies: one sync catches up.
+    for i in 0..40 {
+        lead.ok(&[
+            "add",
+            "--library",
+            TEAM,
+            "--folder",
+            "活动",
+            "--title",
+            &format!("活动话术{i}"),
+            "--text",
+            &format!("第{i}条活动说明"),
+        ])?;
+    }
+    lead.ok(&["sync"])?;
+    agent.ok(&["sync"])?;
+    editor.ok(&["sync"])?;
+    assert_eq!(agent.titles(TEAM)?.len(), lead.titles(TEAM)?.len());
+    assert_eq!(count_of(&agent, TEAM)?, count_of(&lead, TEAM)?);
+    assert_in_sync(&[&lead, &editor, &agent])?;
+    Ok(())
+}
+
+#[test]
+fn personal_replies_follow_a_person_to_a_second_computer_and_revoked_devices_are_locked_out()
+-> Result<()> {
+    let dir = tempfile::tempdir()?;
+    let (server, lead, invite) = team(dir.path(), 1)?;
+    let home = Client::new(dir.path(), "agent-home");
+    home.ok(&[
+        "add",
+        "--title",
+        "自我介绍",
+        "--code",
+        "zw",
+        "--text",
+        "您好，我是客服小李",
+    ])?;
+    home.join(&server, &invite, "小李")?;
+    let pairing = home.invite(&["--pairing"])?;
+    let office = Client::new(dir.path(), "agent-office");
+    office.join(&server, &pairing, "ignored")?;
+    assert!(office.titles("personal")?.contains(&"自我介绍".to_string()));
+    let st = office.status()?;
+    assert_eq!(
+        st["user"], "小李",
+        "a pairing code adds a computer, not a person"
+    );
+
+    // Edits on either computer reach the other.
+    office.ok(&["edit", "zw", "--text", "您好，我是小李，很高兴为您服务"])?;
+    office.ok(&["sync"])?;
+    home.ok(&["sync"])?;
+    let s = home.json(&["show", "zw"])?;
+    assert_eq!(s["parts"][0]["body"], "您好，我是小李，很高兴为您服务");
+    assert_in_sync(&[&home, &office])?;
+
+    // The lead sees both computers and revokes the office one.
+    let devices = lead.json(&["devices"])?;
+    let names: Vec<&str> = devices
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|d| d["name"].as_str())
+        .collect();
+    assert!(
+        names.contains(&"agent-office") && names.contains(&"agent-home"),
+        "{names:?}"
+    );
+    lead.ok(&["devices", "--revoke", "agent-office"])?;
+    let r = office.run(&["sync"])?;
+    assert_eq!(r.code, 1);
+    assert!(r.stderr.contains("401"), "{}", r.stderr);
+    // The revoked computer keeps its replies locally.
+    assert!(office.titles("personal")?.contains(&"自我介绍".to_string()));
+    home.ok(&["sync"])?;
+    Ok(())
+}
+
+#[test]
+fn kill_9_of_the_server_mid_push_loses_no_acknowledged_write_and_duplicates_none() -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    let (mut server, lead, invite) = team(dir.path(), 1)?;
+    let agent = Client::new(dir.path(), "agent-pc");
+    agent.join(&server, &invite, "小李")?;
+    // 2000 replies in one local import, then a push that the server dies in.
+    let csv = dir.path().join("many.csv");
+    let mut text = String::from("title,code,folder,text\n");
+    for i in 0..2000 {
+        text.push_str(&format!("批量话术{i},,批量,第{i}条\n"));
+    }
+    std::fs::write(&csv, text)?;
+    lead.ok(&["import", csv.to_str().unwrap_or_default(), "--into", TEAM])?;
+    let mut push = lead
+        .command(&["sync"])?
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()?;
+    std::thread::sleep(Duration::from_millis(700));
+    server.kill9();
+    let status = push.wait()?;
+    assert!(!status.success(), "the push was cut by the kill");
+    server.restart()?;
+    lead.ok(&["sync"])?;
+    let titles = lead.titles(TEAM)?;
+    assert_eq!(titles.len(), 2003);
+    assert_eq!(
+        count_of(&lead, TEAM)?,
+        2003 + 1 + 1 + 1,
+        "replies, 2 folders, 1 variable"
+    );
+    assert_in_sync(&[&lead])?;
+
+    // A client killed mid-pull resumes without gaps or duplicates.
+    let mut pull = agent
+        .command(&["sync"])?
+        .stdout(std::process::Stdio::null())
+        .spawn()?;
+    std::thread::sleep(Duration::from_millis(250));
+    let _ = pull.kill();
+    let _ = pull.wait();
+    agent.ok(&["sync"])?;
+    assert_eq!(agent.titles(TEAM)?.len(), 2003);
+    assert_in_sync(&[&agent, &lead])?;
+    Ok(())
+}
