@@ -114,6 +114,36 @@ fn a_lead_edit_reaches_every_watching_agent_and_agents_cannot_write_the_team_lib
             },
         )?;
     }
+    // Images travel as blobs: a reply with a picture arrives with the picture.
+    let png = dir.path().join("size-chart.png");
+    image::RgbImage::from_fn(64, 48, |x, y| image::Rgb([x as u8 * 4, y as u8 * 5, 90]))
+        .save(&png)?;
+    lead.ok(&[
+        "add",
+        "--library",
+        TEAM,
+        "--title",
+        "尺码表",
+        "--text",
+        "亲，尺码表请看图：",
+        "--image",
+        png.to_str().unwrap_or_default(),
+    ])?;
+    lead.ok(&["sync"])?;
+    for a in [&a1, &a2] {
+        let sha = wait_for(
+            &format!("{} to receive the picture reply", a.name),
+            Duration::from_secs(10),
+            || {
+                let s = a.json(&["show", "尺码表", "--library", TEAM]).ok()?;
+                s["parts"][1]["sha256"].as_str().map(str::to_string)
+            },
+        )?;
+        let blob = a.data.join("blobs").join(&sha[..2]).join(&sha);
+        let bytes = std::fs::read(&blob)?;
+        assert_eq!(image::load_from_memory(&bytes)?.width(), 64, "{}", a.name);
+    }
+
     // Team variables arrive too.
     let vars = a1.ok(&["vars", "ls", "--library", TEAM])?;
     assert!(vars.contains("小美家居"), "{vars}");
@@ -216,6 +246,24 @@ fn concurrent_edits_merge_or_keep_both_versions_and_offline_agents_catch_up() ->
     assert_eq!(agent.titles(TEAM)?.len(), lead.titles(TEAM)?.len());
     assert_eq!(count_of(&agent, TEAM)?, count_of(&lead, TEAM)?);
     assert_in_sync(&[&lead, &editor, &agent])?;
+
+    // Silent drift (a computer that lost part of the history but believes it is up to
+    // date) is found by the digests and repaired by `status`.
+    let full = agent.titles(TEAM)?.len();
+    {
+        let db = rusqlite::Connection::open(agent.data.join("quickreply.db"))?;
+        db.execute_batch(
+            "UPDATE sync_mode SET applying = 1;
+             DELETE FROM sync_items WHERE key IN (SELECT id FROM snippets WHERE title LIKE '活动话术1%');
+             DELETE FROM snippets WHERE title LIKE '活动话术1%';
+             UPDATE sync_mode SET applying = 0;",
+        )?;
+    }
+    assert!(agent.titles(TEAM)?.len() < full);
+    let st = agent.status()?;
+    assert_eq!(st["in_sync"], Value::Bool(true), "{st:#}");
+    assert_eq!(st["repaired"][0], TEAM, "{st:#}");
+    assert_eq!(agent.titles(TEAM)?.len(), full);
     Ok(())
 }
 

@@ -4,7 +4,7 @@
 //!   app (release) and start it; the first start fills the library with the built-in
 //!   replies. `cargo xtask run cli [-- ARGS]` builds and runs the `qreply` CLI instead.
 //! * `cargo xtask test [--quick]` — every CI leg in order, stopping at the first red one.
-//! * `cargo xtask bench <search|packs|fire|all>` — benchmarks (never part of the test run).
+//! * `cargo xtask bench <search|packs|fire|sync|all>` — benchmarks (never part of the test run).
 //! * `cargo xtask setup` — install what the legs need (Debian/Ubuntu: apt).
 
 use std::path::{Path, PathBuf};
@@ -30,8 +30,10 @@ const APP_PACKAGES: &[&str] = &[
     "librsvg2-dev",
 ];
 /// Debian packages the test legs need besides those: a display, a window manager, key
-/// presses, the clipboard, WebDriver for WebKitGTK, screenshots, CJK glyphs.
+/// presses, the clipboard, WebDriver for WebKitGTK, screenshots, CJK glyphs; PostgreSQL
+/// for the server's second storage backend (its tests start a throwaway cluster).
 const TEST_PACKAGES: &[&str] = &[
+    "postgresql",
     "xvfb",
     "openbox",
     "dbus",
@@ -389,10 +391,15 @@ fn bench(what: &str) -> Result<()> {
             cargo().args(["bench", "-p", "quickreply-core", "--bench", "packs"]),
         ),
         "fire" => bench_fire(),
+        "sync" => run(
+            "cargo bench (sync: 500 SSE clients, write rate, first sync of 10k)",
+            cargo().args(["bench", "-p", "quickreply-server", "--bench", "sync"]),
+        ),
         "all" => bench_search()
             .and_then(|()| bench("packs"))
-            .and_then(|()| bench_fire()),
-        other => bail!("unknown benchmark {other}; try: search, packs, fire, all"),
+            .and_then(|()| bench_fire())
+            .and_then(|()| bench("sync")),
+        other => bail!("unknown benchmark {other}; try: search, packs, fire, sync, all"),
     }
 }
 
@@ -516,7 +523,7 @@ fn main() -> ExitCode {
             .and_then(|()| ensure_packages(BENCH_PACKAGES)),
         _ => {
             eprintln!(
-                "usage: cargo xtask <run [cli] [-- ARGS] | test [--quick] | bench <search|packs|fire|all> | setup>"
+                "usage: cargo xtask <run [cli] [-- ARGS] | test [--quick] | bench <search|packs|fire|sync|all> | setup>"
             );
             return ExitCode::from(2);
         }
