@@ -370,3 +370,71 @@ fn kill_9_of_the_server_mid_push_loses_no_acknowledged_write_and_duplicates_none
     assert_in_sync(&[&agent, &lead])?;
     Ok(())
 }
+
+#[test]
+fn the_device_token_is_kept_in_the_os_keyring_when_one_runs() -> Result<()> {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let dir = tempfile::tempdir()?;
+    let server = Server::start(dir.path())?;
+    let bus = quickreply_e2e::SessionBus::start()?;
+    let home = dir.path().join("home");
+    std::fs::create_dir_all(&home)?;
+    let mut keyring = Command::new("gnome-keyring-daemon")
+        .args(["--foreground", "--unlock", "--components=secrets"])
+        .env("DBUS_SESSION_BUS_ADDRESS", &bus.address)
+        .env("HOME", &home)
+        .env("XDG_RUNTIME_DIR", &home)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .map_err(|e| anyhow::anyhow!("gnome-keyring-daemon (Debian package gnome-keyring): {e}"))?;
+    if let Some(mut stdin) = keyring.stdin.take() {
+        stdin.write_all(b"keyring-password")?;
+    }
+    let with_bus = |c: &Client, args: &[&str]| -> Result<quickreply_e2e::sync::Run> {
+        let out = c
+            .command(args)?
+            .env("DBUS_SESSION_BUS_ADDRESS", &bus.address)
+            .env("HOME", &home)
+            .output()?;
+        Ok(quickreply_e2e::sync::Run {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        })
+    };
+    let lead = Client::new(dir.path(), "lead-pc");
+    let code = server.setup_code.clone().unwrap_or_default();
+    // The secret service may take a moment to claim its bus name.
+    let joined = wait_for("the keyring to answer", Duration::from_secs(10), || {
+        let r = with_bus(&lead, &["join", &server.url, &code, "--name", "王主管"]).ok()?;
+        (r.code == 0).then_some(r)
+    });
+    let r = match joined {
+        Ok(r) => r,
+        Err(e) => {
+            let _ = keyring.kill();
+            return Err(e);
+        }
+    };
+    let result = (|| -> Result<()> {
+        assert!(!r.stderr.contains("no OS keyring"), "{}", r.stderr);
+        assert!(
+            !lead.data.join("sync-token").exists(),
+            "the token must not be on disk"
+        );
+        let again = with_bus(&lead, &["sync"])?;
+        assert_eq!(again.code, 0, "{again:?}");
+        // Without the keyring the token cannot be found.
+        let blind = lead.run(&["sync"])?;
+        assert_eq!(blind.code, 1, "{blind:?}");
+        let left = with_bus(&lead, &["leave"])?;
+        assert_eq!(left.code, 0, "{left:?}");
+        Ok(())
+    })();
+    let _ = keyring.kill();
+    let _ = keyring.wait();
+    result
+}

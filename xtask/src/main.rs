@@ -31,9 +31,11 @@ const APP_PACKAGES: &[&str] = &[
 ];
 /// Debian packages the test legs need besides those: a display, a window manager, key
 /// presses, the clipboard, WebDriver for WebKitGTK, screenshots, CJK glyphs; PostgreSQL
-/// for the server's second storage backend (its tests start a throwaway cluster).
+/// for the server's second storage backend (its tests start a throwaway cluster); a
+/// Secret Service (gnome-keyring) for the device-token test.
 const TEST_PACKAGES: &[&str] = &[
     "postgresql",
+    "gnome-keyring",
     "xvfb",
     "openbox",
     "dbus",

@@ -72,7 +72,22 @@ pub fn join(
     name: Option<String>,
 ) -> Result<()> {
     let device = device.unwrap_or_else(host_name);
-    let acc = sync::join(store, server, code, &device, name.as_deref())?;
+    let (acc, place) = sync::join(store, server, code, &device, name.as_deref())?;
+    if let sync::TokenPlace::File(path, why) = &place {
+        eprintln!(
+            "{}",
+            tr(
+                format!(
+                    "提示：系统钥匙串不可用（{why}），本机的同步凭据保存在 {}（仅本用户可读）",
+                    path.display()
+                ),
+                format!(
+                    "note: no OS keyring ({why}); this computer's sync credential is kept in {} (readable by you only)",
+                    path.display()
+                )
+            )
+        );
+    }
     println!(
         "{}",
         tr(

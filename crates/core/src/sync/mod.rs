@@ -18,11 +18,13 @@
 //! Decisions worth knowing: team libraries on the server appear locally under their
 //! server name; a local team library of an owner or editor is published when the
 //! device syncs; agents' team libraries are read-only locally (a trigger refuses
-//! edits). The token lives in a 0600 file `sync-token` in the data directory.
+//! edits). The device token lives in the OS keyring, or in a 0600 file where there is
+//! none (see [`secret`]).
 
 pub mod http;
 mod local;
 mod merge;
+pub mod secret;
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -43,6 +45,7 @@ use crate::store::Store;
 
 pub use http::{Client, Event, Events, WriteOutcome};
 pub use merge::{Merged, merge};
+pub use secret::TokenPlace;
 
 /// Errors of talking to a sync server.
 #[derive(Debug, thiserror::Error)]
@@ -89,44 +92,12 @@ pub struct Account {
     pub last_sync: Option<i64>,
 }
 
-const TOKEN_FILE: &str = "sync-token";
-
 fn data_dir(store: &Store) -> PathBuf {
     store
         .path()
         .parent()
         .map(Path::to_path_buf)
         .unwrap_or_default()
-}
-
-fn save_token(store: &Store, token: &str) -> Result<()> {
-    let path = data_dir(store).join(TOKEN_FILE);
-    let err = |e: std::io::Error| Error::Sync(SyncError::Token(path.clone(), e.to_string()));
-    let tmp = path.with_extension("tmp");
-    {
-        use std::io::Write;
-        let mut opts = std::fs::OpenOptions::new();
-        opts.write(true).create(true).truncate(true);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::OpenOptionsExt;
-            opts.mode(0o600);
-        }
-        let mut f = opts.open(&tmp).map_err(err)?;
-        f.write_all(token.as_bytes()).map_err(err)?;
-        f.sync_all().map_err(err)?;
-    }
-    std::fs::rename(&tmp, &path).map_err(err)?;
-    Ok(())
-}
-
-fn load_token(store: &Store) -> Result<String> {
-    let path = data_dir(store).join(TOKEN_FILE);
-    match std::fs::read_to_string(&path) {
-        Ok(t) => Ok(t.trim().to_string()),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(SyncError::NotJoined.into()),
-        Err(e) => Err(SyncError::Token(path, e.to_string()).into()),
-    }
 }
 
 /// The account this store has joined, if any.
@@ -161,7 +132,7 @@ pub fn account(store: &Store) -> Result<Option<Account>> {
 /// A client for the joined server, with this device's token.
 pub fn client(store: &Store) -> Result<(Account, Client)> {
     let acc = account(store)?.ok_or(SyncError::NotJoined)?;
-    let token = load_token(store)?;
+    let token = secret::load(&data_dir(store))?;
     let client = Client::new(&acc.server, Some(token))?;
     Ok((acc, client))
 }
@@ -192,14 +163,15 @@ fn save_account(store: &Store, server: &str, me: &Me) -> Result<()> {
 }
 
 /// Join a server with a setup, invite or pairing code. The personal library starts to
-/// sync at once (its replies are queued for upload); call [`sync_once`] next.
+/// sync at once (its replies are queued for upload); call [`sync_once`] next. Also says
+/// where the device token was kept (the keyring, or the fallback file).
 pub fn join(
     store: &mut Store,
     server: &str,
     code: &str,
     device_name: &str,
     user_name: Option<&str>,
-) -> Result<Account> {
+) -> Result<(Account, TokenPlace)> {
     if let Some(acc) = account(store)? {
         return Err(SyncError::AlreadyJoined(acc.server).into());
     }
@@ -210,9 +182,10 @@ pub fn join(
         user_name: user_name.map(str::to_string),
         app_version: env!("CARGO_PKG_VERSION").to_string(),
     })?;
-    save_token(store, &resp.token)?;
+    let place = secret::save(&data_dir(store), &resp.token)?;
     save_account(store, anon.server(), &resp.me)?;
-    account(store)?.ok_or_else(|| SyncError::NotJoined.into())
+    let acc = account(store)?.ok_or(SyncError::NotJoined)?;
+    Ok((acc, place))
 }
 
 /// Forget the server: the libraries stay as local ones (team libraries become writable
@@ -225,12 +198,7 @@ pub fn leave(store: &mut Store) -> Result<()> {
          DELETE FROM sync_blobs; DELETE FROM sync_account;",
     )?;
     tx.commit()?;
-    let path = data_dir(store).join(TOKEN_FILE);
-    match std::fs::remove_file(&path) {
-        Ok(()) => Ok(()),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-        Err(e) => Err(SyncError::Token(path, e.to_string()).into()),
-    }
+    secret::delete(&data_dir(store))
 }
 
 /// Create an invite code (owner/editor) or a pairing code for one more device of mine.

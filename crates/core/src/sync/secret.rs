@@ -1,0 +1,156 @@
+//! Where the device token lives: the OS keyring (Secret Service on Linux, the
+//! Credential Manager on Windows, the Keychain on macOS) through the `keyring` crate;
+//! where no keyring answers (a headless server, a desktop without a secret service), a
+//! file `sync-token` in the data directory readable by the user only, and the caller
+//! warns about it. `QUICKREPLY_TOKEN_STORE=file` chooses the file on purpose.
+
+use std::path::{Path, PathBuf};
+
+use super::SyncError;
+use crate::error::{Error, Result};
+
+const SERVICE: &str = "QuickReply";
+const TOKEN_FILE: &str = "sync-token";
+
+/// Where a token was put.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TokenPlace {
+    Keyring,
+    /// The fallback file (and why the keyring was not used).
+    File(PathBuf, String),
+}
+
+fn file(data_dir: &Path) -> PathBuf {
+    data_dir.join(TOKEN_FILE)
+}
+
+/// One keyring entry per data directory (several profiles on one account are possible).
+fn entry(data_dir: &Path) -> keyring::Result<keyring::Entry> {
+    let dir = std::fs::canonicalize(data_dir).unwrap_or_else(|_| data_dir.to_path_buf());
+    keyring::Entry::new(SERVICE, &format!("sync-token:{}", dir.display()))
+}
+
+fn keyring_wanted() -> bool {
+    std::env::var("QUICKREPLY_TOKEN_STORE").map_or(true, |v| v != "file")
+}
+
+fn write_file(path: &Path, token: &str) -> Result<()> {
+    use std::io::Write;
+    let err = |e: std::io::Error| Error::Sync(SyncError::Token(path.to_path_buf(), e.to_string()));
+    let tmp = path.with_extension("tmp");
+    {
+        let mut opts = std::fs::OpenOptions::new();
+        opts.write(true).create(true).truncate(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            opts.mode(0o600);
+        }
+        let mut f = opts.open(&tmp).map_err(err)?;
+        f.write_all(token.as_bytes()).map_err(err)?;
+        f.sync_all().map_err(err)?;
+    }
+    std::fs::rename(&tmp, path).map_err(err)
+}
+
+/// Keep `token` for this data directory: in the keyring if one answers (and reads it
+/// back), else in the 0600 file.
+pub fn save(data_dir: &Path, token: &str) -> Result<TokenPlace> {
+    let why = if keyring_wanted() {
+        let stored = entry(data_dir).and_then(|e| {
+            e.set_password(token)?;
+            e.get_password()
+        });
+        match stored {
+            Ok(back) if back == token => {
+                remove_file(data_dir)?;
+                return Ok(TokenPlace::Keyring);
+            }
+            Ok(_) => "the keyring returned another value".to_string(),
+            Err(e) => e.to_string(),
+        }
+    } else {
+        "QUICKREPLY_TOKEN_STORE=file".to_string()
+    };
+    let path = file(data_dir);
+    write_file(&path, token)?;
+    Ok(TokenPlace::File(path, why))
+}
+
+/// The token of this data directory: the file if there is one, else the keyring.
+pub fn load(data_dir: &Path) -> Result<String> {
+    let path = file(data_dir);
+    match std::fs::read_to_string(&path) {
+        Ok(t) => return Ok(t.trim().to_string()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(SyncError::Token(path, e.to_string()).into()),
+    }
+    if !keyring_wanted() {
+        return Err(SyncError::NotJoined.into());
+    }
+    match entry(data_dir).and_then(|e| e.get_password()) {
+        Ok(t) => Ok(t),
+        Err(keyring::Error::NoEntry) => Err(SyncError::NotJoined.into()),
+        Err(e) => Err(SyncError::Token(path, format!("keyring: {e}")).into()),
+    }
+}
+
+/// Where the token of this data directory is now.
+pub fn place(data_dir: &Path) -> TokenPlace {
+    let path = file(data_dir);
+    if path.exists() {
+        TokenPlace::File(path, String::new())
+    } else {
+        TokenPlace::Keyring
+    }
+}
+
+fn remove_file(data_dir: &Path) -> Result<()> {
+    let path = file(data_dir);
+    match std::fs::remove_file(&path) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(SyncError::Token(path, e.to_string()).into()),
+    }
+}
+
+/// Forget the token (file and keyring).
+pub fn delete(data_dir: &Path) -> Result<()> {
+    remove_file(data_dir)?;
+    if keyring_wanted()
+        && let Ok(e) = entry(data_dir)
+    {
+        match e.delete_credential() {
+            Ok(()) | Err(keyring::Error::NoEntry) => {}
+            // No keyring at all: nothing was stored there.
+            Err(_) => {}
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_file_fallback_is_private_and_round_trips() -> Result<()> {
+        let dir = tempfile::tempdir().map_err(Error::io("tmp"))?;
+        let path = file(dir.path());
+        write_file(&path, "secret-token")?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&path)
+                .map_err(Error::io(&path))?
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        assert_eq!(load(dir.path())?, "secret-token");
+        assert!(matches!(place(dir.path()), TokenPlace::File(..)));
+        remove_file(dir.path())?;
+        assert!(!path.exists());
+        Ok(())
+    }
+}
