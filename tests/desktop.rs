@@ -652,3 +652,68 @@ fn the_tray_icon_docks_in_the_system_tray() -> Result<()> {
     app.close();
     Ok(())
 }
+
+#[test]
+#[ignore = "needs Xvfb, openbox, tauri-driver and the built app: run by `cargo xtask test`"]
+fn a_lead_edit_reaches_the_running_app_through_live_sync() -> Result<()> {
+    use quickreply_e2e::sync::{Client, Server};
+    const TEAM: &str = "售后话术";
+    let d = Display::start()?;
+    let dir = tempfile::tempdir()?;
+    let server = Server::start(dir.path())?;
+    let lead = Client::new(dir.path(), "lead-pc");
+    lead.join(
+        &server,
+        &server.setup_code.clone().unwrap_or_default(),
+        "王主管",
+    )?;
+    lead.ok(&["library", "add", TEAM])?;
+    lead.ok(&[
+        "add",
+        "--library",
+        TEAM,
+        "--title",
+        "退货地址",
+        "--code",
+        "thdz",
+        "--text",
+        "亲，退货请寄到售后部",
+    ])?;
+    lead.ok(&["sync"])?;
+    let invite = lead.invite(&["--role", "agent"])?;
+    let agent = Client::new(dir.path(), "agent-pc");
+    agent.join(&server, &invite, "小李")?;
+
+    let app = App::start(&d, &agent.data)?;
+    app.search("thdz")?;
+    app.wait_text("#hit-0 .title", |t| t.starts_with("退货地址"))?;
+
+    // The lead adds a reply; the running app has it without a restart or a click.
+    lead.ok(&[
+        "add",
+        "--library",
+        TEAM,
+        "--title",
+        "双十二活动",
+        "--code",
+        "sse",
+        "--text",
+        "亲，双十二全场满300减40",
+    ])?;
+    lead.ok(&["sync"])?;
+    wait_for(
+        "the lead's new reply in the app",
+        Duration::from_secs(10),
+        || {
+            app.search("sse").ok()?;
+            std::thread::sleep(Duration::from_millis(150));
+            let t = app.text("#hit-0 .title").ok()?;
+            t.starts_with("双十二活动").then_some(())
+        },
+    )?;
+    d.screenshot("synced-panel.png")?;
+    app.press(ENTER)?;
+    wait_clipboard(&d, "亲，双十二全场满300减40")?;
+    app.close();
+    Ok(())
+}
