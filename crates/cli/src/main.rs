@@ -248,6 +248,15 @@ enum Cmd {
         #[arg(long)]
         json: bool,
     },
+    /// The most used replies of a synced library, all computers together (lead/editor)
+    Usage {
+        #[arg(long, default_value = PERSONAL)]
+        library: String,
+        #[arg(long, default_value_t = 30)]
+        days: u32,
+        #[arg(long)]
+        json: bool,
+    },
     /// Leave the sync server; the replies stay on this computer
     Leave,
     #[command(name = "__hold-clipboard", hide = true)]
@@ -1156,6 +1165,11 @@ fn run(cli: Cli, m: &ArgMatches) -> Result<i32> {
         Cmd::Sync { watch } => sync_cmd::sync(&mut store, &dir, watch)?,
         Cmd::Status { json } => return sync_cmd::status(&mut store, json),
         Cmd::Devices { revoke, json } => sync_cmd::devices(&store, revoke, json)?,
+        Cmd::Usage {
+            library,
+            days,
+            json,
+        } => sync_cmd::usage(&store, &library, days, json)?,
         Cmd::Leave => sync_cmd::leave(&mut store)?,
         Cmd::HoldClipboard => {}
     }

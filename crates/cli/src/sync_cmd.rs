@@ -339,6 +339,36 @@ pub fn devices(store: &Store, revoke: Option<String>, json_out: bool) -> Result<
     Ok(())
 }
 
+/// The most used replies of a synced library, all computers together (leads, editors).
+pub fn usage(store: &Store, library: &str, days: u32, json_out: bool) -> Result<()> {
+    let lib = store.library(library)?;
+    let rows = sync::usage(store, &lib, days)?;
+    if json_out {
+        let v: Vec<_> = rows
+            .iter()
+            .map(|(t, n, d)| json!({"title": t, "count": n, "devices": d}))
+            .collect();
+        println!("{}", serde_json::to_string_pretty(&v)?);
+        return Ok(());
+    }
+    if rows.is_empty() {
+        println!(
+            "{}",
+            tr(
+                format!("最近 {days} 天「{library}」还没有人用过"),
+                format!("nobody fired a reply of \"{library}\" in the last {days} days")
+            )
+        );
+    }
+    for (title, n, d) in rows {
+        println!(
+            "{n:>6}  {title}  {}",
+            tr(format!("（{d} 台电脑）"), format!("({d} computers)"))
+        );
+    }
+    Ok(())
+}
+
 pub fn leave(store: &mut Store) -> Result<()> {
     let acc = sync::account(store)?.ok_or(sync::SyncError::NotJoined)?;
     sync::leave(store)?;

@@ -225,6 +225,10 @@ BEGIN
     ON CONFLICT (library_id, key) DO UPDATE SET rev = rev + 1, op = excluded.op;
 END;
 "#,
+    r#"
+-- The last local day whose fire counts were reported to the server, per synced library.
+ALTER TABLE sync_libraries ADD COLUMN usage_sent TEXT NOT NULL DEFAULT '';
+"#,
 ];
 
 fn now_ms() -> i64 {

@@ -18,6 +18,8 @@
 //! | `PUT /v1/libraries/{id}/items/{key}` | `If-Match: "V"` + [`PutItem`] → [`Item`]; 412 [`ErrorBody`] with `current` |
 //! | `DELETE /v1/libraries/{id}/items/{key}?op=OP` | `If-Match: "V"` → [`Item`] (a tombstone); 412 as above |
 //! | `PUT /v1/blobs/{sha256}` / `GET /v1/blobs/{sha256}` | raw image bytes, verified |
+//! | `POST /v1/libraries/{id}/usage` | [`UsageReport`] → 204 (any reader; counts only) |
+//! | `GET /v1/libraries/{id}/usage?days=N` | → `Vec<`[`UsageTotal`]`>` (writers of the library) |
 //! | `GET /v1/events` | SSE: `event: head`, `id:` a server-wide change number, data [`HeadEvent`] |
 //! | `GET /healthz`, `GET /metrics` | liveness, Prometheus text |
 //!
@@ -296,6 +298,35 @@ pub struct LibraryDigest {
     pub head: i64,
     pub digest: Digest,
 }
+
+/// How often this device fired one reply on one day.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UsageCount {
+    pub key: String,
+    /// `YYYY-MM-DD`, the device's local date.
+    pub day: String,
+    pub count: u32,
+}
+
+/// `POST /v1/libraries/{id}/usage`: a device's fire counts for a library. A count
+/// replaces the same device's earlier count for the same reply and day, so resending a
+/// day is safe. Counts only: never what was sent to whom.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UsageReport {
+    pub counts: Vec<UsageCount>,
+}
+
+/// One reply's use over the asked period, all devices together.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UsageTotal {
+    pub key: String,
+    pub count: u64,
+    /// How many devices fired it.
+    pub devices: u32,
+}
+
+/// Largest usage report the server accepts (entries).
+pub const MAX_USAGE_ENTRIES: usize = 10_000;
 
 /// Data of an SSE `head` event: a library has new changes up to `head`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -12,7 +12,8 @@ use uuid::Uuid;
 
 use quickreply_proto::api::{
     Changes, CreateLibrary, DeviceInfo, ErrorBody, HeadEvent, InviteRequest, InviteResponse, Item,
-    JoinRequest, JoinResponse, LibraryDigest, LibraryInfo, Me, PutItem, StatusReport,
+    JoinRequest, JoinResponse, LibraryDigest, LibraryInfo, Me, PutItem, StatusReport, UsageReport,
+    UsageTotal,
 };
 
 use super::SyncError;
@@ -243,6 +244,20 @@ impl Client {
                 .delete(u)
                 .header("If-Match", format!("\"{if_match}\"")),
         )
+    }
+
+    pub fn report_usage(&self, library: Uuid, report: &UsageReport) -> Result<(), SyncError> {
+        self.empty(
+            self.http
+                .post(self.url(&["v1", "libraries", &library.to_string(), "usage"]))
+                .json(report),
+        )
+    }
+
+    pub fn usage(&self, library: Uuid, days: u32) -> Result<Vec<UsageTotal>, SyncError> {
+        let mut u = self.url(&["v1", "libraries", &library.to_string(), "usage"]);
+        u.query_pairs_mut().append_pair("days", &days.to_string());
+        self.json(self.http.get(u))
     }
 
     pub fn put_blob(&self, sha256: &str, bytes: Vec<u8>) -> Result<(), SyncError> {

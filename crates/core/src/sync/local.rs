@@ -361,3 +361,26 @@ pub(super) fn fix_orphans(conn: &Connection, library: Uuid) -> Result<()> {
     )?;
     Ok(())
 }
+
+/// Fire counts of a library's replies from `since` (a `YYYY-MM-DD`, inclusive; empty:
+/// all days).
+pub(super) fn usage_since(
+    conn: &Connection,
+    library: Uuid,
+    since: &str,
+) -> Result<Vec<quickreply_proto::api::UsageCount>> {
+    let mut st = conn.prepare_cached(
+        "SELECT u.snippet_id, u.day, u.count FROM usage u JOIN snippets s ON s.id = u.snippet_id
+         WHERE s.library_id = ?1 AND u.day >= ?2 ORDER BY u.day, u.snippet_id",
+    )?;
+    let rows = st
+        .query_map(params![library.to_string(), since], |r| {
+            Ok(quickreply_proto::api::UsageCount {
+                key: r.get(0)?,
+                day: r.get(1)?,
+                count: r.get::<_, i64>(2)?.clamp(0, u32::MAX as i64) as u32,
+            })
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(rows)
+}

@@ -366,6 +366,7 @@ pub fn sync_once(store: &mut Store) -> Result<Report> {
     if !local::outbox(store.conn())?.is_empty() {
         push(store, &client, &mut report)?;
     }
+    report_usage(store, &client)?;
     let cursors = linked(store)?
         .iter()
         .map(|l| Cursor {
@@ -382,6 +383,67 @@ pub fn sync_once(store: &mut Store) -> Result<Report> {
         [chrono::Utc::now().timestamp_millis()],
     )?;
     Ok(report)
+}
+
+/// Send fire counts of synced libraries: every day from the last one sent (which may
+/// have grown since) to today. Counts only, never content.
+fn report_usage(store: &Store, client: &Client) -> Result<()> {
+    let today = chrono::Local::now().format("%Y-%m-%d").to_string();
+    for l in linked(store)? {
+        let since: String = store.conn().query_row(
+            "SELECT usage_sent FROM sync_libraries WHERE library_id = ?1",
+            [l.local.to_string()],
+            |r| r.get(0),
+        )?;
+        let counts = local::usage_since(store.conn(), l.local, &since)?;
+        for chunk in counts.chunks(quickreply_proto::api::MAX_USAGE_ENTRIES) {
+            let sent = client.report_usage(
+                l.remote,
+                &quickreply_proto::api::UsageReport {
+                    counts: chunk.to_vec(),
+                },
+            );
+            match sent {
+                Ok(()) => {}
+                // A server without usage statistics: nothing to report to.
+                Err(SyncError::Server { status: 404, .. }) => return Ok(()),
+                Err(e) => return Err(e.into()),
+            }
+        }
+        store.conn().execute(
+            "UPDATE sync_libraries SET usage_sent = ?2 WHERE library_id = ?1",
+            params![l.local.to_string(), today],
+        )?;
+    }
+    Ok(())
+}
+
+/// The most used replies of a synced library over the last `days`, all devices
+/// together (leads and editors): (title or key, fires, devices).
+pub fn usage(
+    store: &Store,
+    library: &crate::Library,
+    days: u32,
+) -> Result<Vec<(String, u64, u32)>> {
+    let (_, client) = client(store)?;
+    let Some(l) = linked(store)?.into_iter().find(|l| l.local == library.id) else {
+        return Err(SyncError::Protocol(tr(
+            format!("话术库「{}」没有同步", library.name),
+            format!("the library \"{}\" is not synced", library.name),
+        ))
+        .into());
+    };
+    let totals = client.usage(l.remote, days)?;
+    Ok(totals
+        .into_iter()
+        .map(|t| {
+            let title = Uuid::parse_str(&t.key)
+                .ok()
+                .and_then(|id| store.snippet(id).ok())
+                .map_or_else(|| t.key.clone(), |s| s.title);
+            (title, t.count, t.devices)
+        })
+        .collect())
 }
 
 fn upload_blobs(store: &Store, client: &Client, doc: &ItemDoc) -> Result<()> {
@@ -866,16 +928,31 @@ pub fn watch(
         }
     });
     let mut last_poll = Instant::now();
+    // After a failed round (server down), wait longer before the next unless the event
+    // stream says something changed: 1 s, 2 s, … up to 30 s.
+    let mut retry_at: Option<Instant> = None;
+    let mut failures = 0u32;
     loop {
         let woke = rx.recv_timeout(poll);
         let pending = !local::outbox(store.conn())?.is_empty();
         let due = last_poll.elapsed() >= poll * 10;
-        if woke.is_ok() || pending || due {
+        let may_retry = retry_at.is_none_or(|t| Instant::now() >= t);
+        if woke.is_ok() || ((pending || due) && may_retry) {
             // Drain further wake-ups that arrived meanwhile: one round covers them.
             while rx.try_recv().is_ok() {}
             last_poll = Instant::now();
             let r = sync_once(&mut store);
             let unauthorized = matches!(&r, Err(Error::Sync(e)) if e.is_unauthorized());
+            if r.is_ok() {
+                failures = 0;
+                retry_at = None;
+            } else {
+                failures = (failures + 1).min(5);
+                retry_at = Some(
+                    Instant::now()
+                        + Duration::from_secs(1 << failures).min(Duration::from_secs(30)),
+                );
+            }
             if !on_sync(&r) || unauthorized {
                 return r.map(|_| ());
             }
