@@ -660,7 +660,7 @@ fn a_lead_edit_reaches_the_running_app_through_live_sync() -> Result<()> {
     const TEAM: &str = "售后话术";
     let d = Display::start()?;
     let dir = tempfile::tempdir()?;
-    let server = Server::start(dir.path())?;
+    let mut server = Server::start(dir.path())?;
     let lead = Client::new(dir.path(), "lead-pc");
     lead.join(
         &server,
@@ -687,6 +687,7 @@ fn a_lead_edit_reaches_the_running_app_through_live_sync() -> Result<()> {
     let app = App::start(&d, &agent.data)?;
     app.search("thdz")?;
     app.wait_text("#hit-0 .title", |t| t.starts_with("退货地址"))?;
+    app.wait_text("#sync", |t| t.contains("团队话术已同步"))?;
 
     // The lead adds a reply; the running app has it without a restart or a click.
     lead.ok(&[
@@ -714,6 +715,12 @@ fn a_lead_edit_reaches_the_running_app_through_live_sync() -> Result<()> {
     d.screenshot("synced-panel.png")?;
     app.press(ENTER)?;
     wait_clipboard(&d, "亲，双十二全场满300减40")?;
+
+    // The server goes away: the indicator says offline, and the replies still fire.
+    server.kill9();
+    d.key("ctrl+alt+space")?;
+    app.wait_text("#sync", |t| t.contains("离线"))?;
+    d.screenshot("offline-panel.png")?;
     app.close();
     Ok(())
 }

@@ -41,6 +41,20 @@ pub struct App {
     /// A problem found at start-up (an unreadable settings file, a hotkey another program
     /// holds), shown in the panel until the settings are saved.
     pub startup_note: Mutex<Option<String>>,
+    /// The background sync's last state, `None` when this computer has not joined.
+    pub sync: Mutex<Option<SyncView>>,
+}
+
+/// What the panel's sync indicator shows.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SyncView {
+    /// `ok`, `offline`, `conflict`, `refused`, `signedOut` or `error`.
+    pub state: String,
+    /// Details for the tooltip: the server, conflict titles, the error.
+    pub detail: String,
+    /// Unix ms of the last successful round.
+    pub last_ok: Option<i64>,
 }
 
 /// A search hit as the panel lists it.
@@ -103,6 +117,7 @@ pub struct PanelState {
     pub desktop_note: Option<String>,
     pub note: Option<String>,
     pub count: usize,
+    pub sync: Option<SyncView>,
 }
 
 fn lang_of(settings: &Settings) -> Lang {
@@ -162,6 +177,7 @@ impl App {
             desktop_note,
             clipboard: Clipboard::default(),
             startup_note: Mutex::new(startup_note),
+            sync: Mutex::new(None),
         })
     }
 
@@ -200,6 +216,7 @@ impl App {
             desktop_note: self.desktop_note.clone(),
             note: self.startup_note.lock().ok().and_then(|n| n.clone()),
             count: inner.index.len(),
+            sync: self.sync.lock().ok().and_then(|s| s.clone()),
         })
     }
 

@@ -1,32 +1,59 @@
 //! Background sync in the desktop app: when this computer has joined a sync server
 //! (`qreply join …`), a thread follows the server's live events and keeps the local
-//! store up to date; the panel's search index notices through the store's data version.
+//! store up to date; the panel's search index notices through the store's data version,
+//! and the panel's sync indicator follows every round (`sync-status` events).
 
 use std::path::PathBuf;
 use std::time::Duration;
 
 use quickreply_core::Error;
-use quickreply_core::sync::{self, SyncError};
+use quickreply_core::sync::{self, Report, SyncError};
 use tauri::{AppHandle, Emitter, Manager};
 
-use crate::app::App;
+use crate::app::{App, SyncView};
+
+/// What a round means for the indicator.
+fn view_of(round: &Result<Report, Error>, last_ok: Option<i64>) -> SyncView {
+    let now = chrono::Utc::now().timestamp_millis();
+    let (state, detail, last_ok) = match round {
+        Ok(r) if !r.conflicts.is_empty() => ("conflict", r.conflicts.join("\n"), Some(now)),
+        Ok(r) if !r.refused.is_empty() => ("refused", r.refused.join("\n"), Some(now)),
+        Ok(_) => ("ok", String::new(), Some(now)),
+        Err(Error::Sync(e)) if e.is_unauthorized() => ("signedOut", e.to_string(), last_ok),
+        Err(Error::Sync(e @ SyncError::Http { .. })) => ("offline", e.to_string(), last_ok),
+        Err(e) => ("error", e.to_string(), last_ok),
+    };
+    SyncView {
+        state: state.into(),
+        detail,
+        last_ok,
+    }
+}
 
 /// Start syncing in the background if the store has joined a server.
 pub fn spawn(handle: AppHandle, data_dir: PathBuf) {
     std::thread::spawn(move || {
-        let result = sync::watch(&data_dir, Duration::from_millis(500), |r| match r {
-            Err(Error::Sync(SyncError::NotJoined)) => false,
-            Ok(report) => {
-                if report.changed() {
-                    let _ = handle.state::<App>().refresh();
-                    let _ = handle.emit("library-changed", ());
+        let result = sync::watch(&data_dir, Duration::from_millis(500), |r| {
+            if matches!(r, Err(Error::Sync(SyncError::NotJoined))) {
+                return false;
+            }
+            let app = handle.state::<App>();
+            if r.as_ref().is_ok_and(Report::changed) {
+                let _ = app.refresh();
+                let _ = handle.emit("library-changed", ());
+            }
+            if let Ok(mut slot) = app.sync.lock() {
+                let view = view_of(r, slot.as_ref().and_then(|v| v.last_ok));
+                // A conflict stays on show until a later round is clean.
+                if *slot != Some(view.clone()) {
+                    let _ = handle.emit("sync-status", view.clone());
                 }
-                true
+                *slot = Some(view);
             }
-            Err(e) => {
+            if let Err(e) = r {
                 eprintln!("sync: {e}");
-                true
             }
+            true
         });
         if let Err(e) = result
             && !matches!(e, Error::Sync(SyncError::NotJoined))
@@ -34,4 +61,45 @@ pub fn spawn(handle: AppHandle, data_dir: PathBuf) {
             eprintln!("sync stopped: {e}");
         }
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rounds_map_to_indicator_states() {
+        let ok = view_of(&Ok(Report::default()), None);
+        assert_eq!(ok.state, "ok");
+        assert!(ok.last_ok.is_some());
+        let conflict = view_of(
+            &Ok(Report {
+                conflicts: vec!["发货时间（冲突副本）".into()],
+                ..Default::default()
+            }),
+            None,
+        );
+        assert_eq!(conflict.state, "conflict");
+        assert!(conflict.detail.contains("发货时间"));
+        let offline = view_of(
+            &Err(Error::Sync(SyncError::Http {
+                url: "http://x".into(),
+                reason: "refused".into(),
+            })),
+            Some(5),
+        );
+        assert_eq!(
+            (offline.state.as_str(), offline.last_ok),
+            ("offline", Some(5))
+        );
+        let out = view_of(
+            &Err(Error::Sync(SyncError::Server {
+                status: 401,
+                code: "unauthorized".into(),
+                message: "revoked".into(),
+            })),
+            None,
+        );
+        assert_eq!(out.state, "signedOut");
+    }
 }

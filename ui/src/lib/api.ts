@@ -42,6 +42,14 @@ export interface PanelState {
   desktopNote: string | null;
   note: string | null;
   count: number;
+  sync: SyncView | null;
+}
+
+/** The background sync's state (null when this computer has not joined a team). */
+export interface SyncView {
+  state: "ok" | "offline" | "conflict" | "refused" | "signedOut" | "error";
+  detail: string;
+  lastOk: number | null;
 }
 
 export interface Hit {
