@@ -2,8 +2,8 @@
 //!
 //! A flag wins over its environment variable, which wins over the file, which wins over
 //! the default. The file's keys are the flag names with underscores (`data_dir`,
-//! `listen`, `team_name`, `max_body`, `max_image`, `heartbeat_secs`, `join_per_minute`);
-//! unknown keys are an error.
+//! `database_url`, `listen`, `team_name`, `max_body`, `max_image`, `heartbeat_secs`,
+//! `join_per_minute`); unknown keys are an error.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -23,6 +23,10 @@ pub struct Args {
     /// Directory of the database (server.db) and images (blobs/) [default: ./data].
     #[arg(long, env = "QUICKREPLY_DATA_DIR", value_name = "DIR")]
     pub data_dir: Option<PathBuf>,
+    /// Store everything in PostgreSQL (postgres://user:password@host:port/db) instead of the
+    /// data directory; several servers may share one database [default: none, SQLite].
+    #[arg(long, env = "QUICKREPLY_DATABASE_URL", value_name = "URL")]
+    pub database_url: Option<String>,
     /// Address to listen on; port 0 picks a free port [default: 127.0.0.1:8787].
     #[arg(long, env = "QUICKREPLY_LISTEN", value_name = "ADDR:PORT")]
     pub listen: Option<String>,
@@ -48,6 +52,7 @@ pub struct Args {
 #[serde(deny_unknown_fields)]
 pub struct FileConfig {
     pub data_dir: Option<PathBuf>,
+    pub database_url: Option<String>,
     pub listen: Option<String>,
     pub team_name: Option<String>,
     pub max_body: Option<usize>,
@@ -101,6 +106,12 @@ impl Args {
         let d = Config::default();
         let config = Config {
             data_dir: self.data_dir.or(file.data_dir).unwrap_or(d.data_dir),
+            // An empty value (say, an empty environment variable) means SQLite.
+            database_url: self
+                .database_url
+                .or(file.database_url)
+                .map(|u| u.trim().to_string())
+                .filter(|u| !u.is_empty()),
             listen: self.listen.or(file.listen).unwrap_or(d.listen),
             team_name: self.team_name.or(file.team_name).unwrap_or(d.team_name),
             max_body: self.max_body.or(file.max_body).unwrap_or(d.max_body),
@@ -115,6 +126,18 @@ impl Args {
                 .unwrap_or(d.join_per_minute),
             clock: d.clock,
         };
+        if let Some(url) = &config.database_url {
+            if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
+                return Err(ConfigError::Invalid(
+                    "database_url must be a postgres://user:password@host:port/db URL".into(),
+                ));
+            }
+            if let Err(e) = crate::store::postgres::parse_url(url) {
+                return Err(ConfigError::Invalid(format!(
+                    "database_url is not a valid PostgreSQL URL: {e}"
+                )));
+            }
+        }
         if config.team_name.trim().is_empty() {
             return Err(ConfigError::Invalid("team_name must not be empty".into()));
         }
@@ -166,6 +189,30 @@ mod tests {
     fn unknown_file_keys_and_tls_flags_are_refused() {
         assert!(toml::from_str::<FileConfig>("tls_cert = \"x\"").is_err());
         assert!(Args::try_parse_from(["quickreply-server", "--tls-cert", "x"]).is_err());
-        assert!(Args::try_parse_from(["quickreply-server", "--database-url", "x"]).is_err());
+    }
+
+    #[test]
+    fn database_url_from_flag_or_file_and_checked() -> Result<(), Box<dyn std::error::Error>> {
+        let file: FileConfig = toml::from_str("database_url = \"postgres://qr@db:5432/qr\"\n")?;
+        let none = Args::try_parse_from(["quickreply-server"])?;
+        assert_eq!(
+            none.clone().merge(file.clone())?.database_url.as_deref(),
+            Some("postgres://qr@db:5432/qr")
+        );
+        let flag = Args::try_parse_from([
+            "quickreply-server",
+            "--database-url",
+            "postgresql://other@127.0.0.1:6543/x",
+        ])?;
+        assert_eq!(
+            flag.merge(file)?.database_url.as_deref(),
+            Some("postgresql://other@127.0.0.1:6543/x")
+        );
+        assert_eq!(none.merge(FileConfig::default())?.database_url, None);
+        for bad in ["x", "mysql://a@b/c", "postgres://a@b:notaport/c"] {
+            let args = Args::try_parse_from(["quickreply-server", "--database-url", bad])?;
+            assert!(args.merge(FileConfig::default()).is_err(), "{bad} accepted");
+        }
+        Ok(())
     }
 }

@@ -48,6 +48,12 @@ pub enum Error {
     /// 500: the database failed.
     #[error("database: {0}")]
     Database(#[from] rusqlite::Error),
+    /// 500: PostgreSQL failed (or a connection to it).
+    #[error("PostgreSQL: {0}")]
+    Postgres(#[from] tokio_postgres::Error),
+    /// 500: no PostgreSQL connection could be had from the pool.
+    #[error("PostgreSQL connection pool: {0}")]
+    Pool(#[from] deadpool_postgres::PoolError),
     /// 500: a file or socket failed.
     #[error("I/O: {0}")]
     Io(#[from] std::io::Error),
@@ -79,7 +85,12 @@ impl Error {
             Error::TooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, codes::TOO_LARGE),
             Error::RateLimited(_) => (StatusCode::TOO_MANY_REQUESTS, codes::RATE_LIMITED),
             Error::HashMismatch(_) => (StatusCode::BAD_REQUEST, codes::HASH_MISMATCH),
-            Error::Database(_) | Error::Io(_) | Error::Bind { .. } | Error::Internal(_) => {
+            Error::Database(_)
+            | Error::Postgres(_)
+            | Error::Pool(_)
+            | Error::Io(_)
+            | Error::Bind { .. }
+            | Error::Internal(_) => {
                 (StatusCode::INTERNAL_SERVER_ERROR, codes::INTERNAL)
             }
         }

@@ -108,7 +108,9 @@ impl AuthCache {
 pub(crate) struct Inner {
     pub auth_cache: AuthCache,
     pub store: Arc<dyn Store>,
-    pub blobs: BlobDir,
+    /// Where image bytes live: the data directory's `blobs/`, or (`None`) the store itself
+    /// ([`Store::keeps_blob_bytes`]).
+    pub blobs: Option<BlobDir>,
     pub team_name: String,
     pub max_image: usize,
     pub heartbeat: Duration,
@@ -547,7 +549,8 @@ async fn write_item(st: &AppState, me: Me, write: ItemWrite) -> Result<Response,
     let outcome = st
         .db(move |s| {
             // Announced while the store still holds its write lock: subscribers hear of
-            // changes in commit order, so `Last-Event-ID` never skips one.
+            // changes in commit order, so `Last-Event-ID` never skips one. (PostgreSQL does
+            // not call this: every instance hears the commit through its listener.)
             s.write_item(&me, &write, &|change| {
                 let _ = events.send(Notice::Change(*change));
             })
@@ -637,23 +640,31 @@ async fn put_blob(
     let blobs = st.blobs.clone();
     let now = st.now();
     let sha2 = sha.clone();
-    let stored: Result<BlobRow, Error> = tokio::task::spawn_blocking(move || {
+    let stored: Result<(BlobRow, Bytes), Error> = tokio::task::spawn_blocking(move || {
         let actual = sha256_hex(&bytes);
         if actual != sha2 {
             return Err(Error::HashMismatch(format!(
                 "the body's SHA-256 is {actual}, not {sha2}"
             )));
         }
-        blobs.put(&sha2, &bytes)?;
-        Ok(BlobRow {
+        if let Some(dir) = &blobs {
+            dir.put(&sha2, &bytes)?;
+        }
+        let row = BlobRow {
             size: u64::try_from(bytes.len()).unwrap_or(u64::MAX),
             mime: sniff_mime(&bytes).to_string(),
-        })
+        };
+        Ok((row, bytes))
     })
     .await
     .map_err(|e| Error::internal(format!("blob task failed: {e}")))?;
-    let row = stored?;
-    st.db(move |s| s.insert_blob(&sha, &row, now)).await?;
+    let (row, bytes) = stored?;
+    if st.blobs.is_some() {
+        st.db(move |s| s.insert_blob(&sha, &row, now)).await?;
+    } else {
+        st.db(move |s| s.put_blob_bytes(&sha, &row, &bytes, now))
+            .await?;
+    }
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -677,11 +688,19 @@ async fn get_blob(
         })
         .await?
         .ok_or_else(not_found)?;
-    let path = st.blobs.path(&sha).ok_or_else(not_found)?;
-    let bytes = match tokio::fs::read(&path).await {
-        Ok(b) => b,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(not_found()),
-        Err(e) => return Err(e.into()),
+    let bytes = match &st.blobs {
+        Some(dir) => {
+            let path = dir.path(&sha).ok_or_else(not_found)?;
+            match tokio::fs::read(&path).await {
+                Ok(b) => b,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(not_found()),
+                Err(e) => return Err(e.into()),
+            }
+        }
+        None => st
+            .db(move |s| s.blob_bytes(&sha))
+            .await?
+            .ok_or_else(not_found)?,
     };
     let mime = HeaderValue::from_str(&row.mime)
         .unwrap_or(HeaderValue::from_static("application/octet-stream"));

@@ -89,8 +89,11 @@ const EVENT_BUFFER: usize = 4096;
 /// How the server runs. [`Default`] gives the documented defaults.
 #[derive(Clone, Debug)]
 pub struct Config {
-    /// Holds `server.db` and `blobs/`; created if missing.
+    /// Holds `server.db` and `blobs/`; created if missing (unused with `database_url`).
     pub data_dir: PathBuf,
+    /// `postgres://user:password@host:port/db`: store everything in PostgreSQL instead of
+    /// the data directory (see [the crate docs](crate#postgresql)).
+    pub database_url: Option<String>,
     /// `ADDR:PORT` to listen on (port 0: any free port; see [`Server::addr`]).
     pub listen: String,
     /// Name of the team the setup code creates.
@@ -111,6 +114,7 @@ impl Default for Config {
     fn default() -> Self {
         Self {
             data_dir: PathBuf::from("./data"),
+            database_url: None,
             listen: "127.0.0.1:8787".into(),
             team_name: "我的团队".into(),
             max_body: 1024 * 1024,
@@ -165,9 +169,20 @@ impl ServerHandle {
     }
 }
 
-/// Opens the data directory, binds `config.listen` and serves in the background.
-pub async fn spawn(config: Config) -> Result<Server, Error> {
-    let data_dir = config.data_dir.clone();
+/// The storage a server runs on.
+struct Storage {
+    store: Arc<dyn store::Store>,
+    /// `None`: images are kept by the store.
+    blobs: Option<blobs::BlobDir>,
+    /// PostgreSQL's change fan-out.
+    listener: Option<store::postgres::Listener>,
+    /// Where it is, for the log.
+    describe: String,
+}
+
+/// `<data-dir>/server.db` and `<data-dir>/blobs/`.
+async fn open_sqlite(data_dir: PathBuf) -> Result<Storage, Error> {
+    let describe = data_dir.display().to_string();
     let (store, blob_dir) = tokio::task::spawn_blocking(move || {
         std::fs::create_dir_all(&data_dir)?;
         let store = store::SqliteStore::open(&data_dir.join("server.db"))?;
@@ -176,15 +191,46 @@ pub async fn spawn(config: Config) -> Result<Server, Error> {
     })
     .await
     .map_err(|e| Error::internal(format!("opening the data directory failed: {e}")))??;
-    let store: Arc<dyn store::Store> = Arc::new(store);
+    Ok(Storage {
+        store: Arc::new(store),
+        blobs: Some(blob_dir),
+        listener: None,
+        describe,
+    })
+}
 
-    let listener = TcpListener::bind(&config.listen)
+/// A PostgreSQL database: a connection pool (schema migrated) and the listener connection.
+async fn open_postgres(url: &str) -> Result<Storage, Error> {
+    let store = store::PgStore::connect(url).await?;
+    let listener = store.listen().await?;
+    Ok(Storage {
+        describe: format!("postgres://{}", store.target()),
+        store: Arc::new(store),
+        blobs: None,
+        listener: Some(listener),
+    })
+}
+
+/// Opens the storage (the data directory, or PostgreSQL with `database_url`), binds
+/// `config.listen` and serves in the background.
+pub async fn spawn(config: Config) -> Result<Server, Error> {
+    let Storage {
+        store,
+        blobs: blob_dir,
+        listener,
+        describe,
+    } = match &config.database_url {
+        Some(url) => open_postgres(url).await?,
+        None => open_sqlite(config.data_dir.clone()).await?,
+    };
+
+    let listener_socket = TcpListener::bind(&config.listen)
         .await
         .map_err(|source| Error::Bind {
             addr: config.listen.clone(),
             source,
         })?;
-    let addr = listener.local_addr()?;
+    let addr = listener_socket.local_addr()?;
 
     let code = codes::new_code()?;
     let code_hash = codes::hash_code(&code);
@@ -210,11 +256,25 @@ pub async fn spawn(config: Config) -> Result<Server, Error> {
         clock: config.clock.clone(),
         shutdown: shutdown_rx.clone(),
     }));
+    if let Some(listener) = listener {
+        // Every committed change and revocation, from every instance, in commit order.
+        let heard_by = state.clone();
+        tokio::spawn(listener.run(shutdown_rx.clone(), move |heard| match heard {
+            store::postgres::Heard::Change(change) => {
+                let _ = heard_by.events.send(http::Notice::Change(change));
+            }
+            store::postgres::Heard::Revoked(device) => {
+                heard_by.auth_cache.clear();
+                let _ = heard_by.events.send(http::Notice::Revoked(device));
+            }
+            store::postgres::Heard::Resync => heard_by.auth_cache.clear(),
+        }));
+    }
     let app = http::router(state, config.max_body, config.max_image);
     let mut stop = shutdown_rx;
     let task = tokio::spawn(async move {
         axum::serve(
-            listener,
+            listener_socket,
             app.into_make_service_with_connect_info::<SocketAddr>(),
         )
         .with_graceful_shutdown(async move {
@@ -223,7 +283,7 @@ pub async fn spawn(config: Config) -> Result<Server, Error> {
         })
         .await
     });
-    tracing::info!(%addr, data_dir = %config.data_dir.display(), "serving");
+    tracing::info!(%addr, storage = %describe, "serving");
     Ok(Server {
         addr,
         setup_code: needs_setup.then_some(code),

@@ -673,8 +673,16 @@ fn resolve(
 /// Pull a library from its cursor; everything fetched is applied with the new cursor
 /// in one transaction. Returns the number of changes applied.
 fn pull(store: &mut Store, client: &Client, link: &Linked) -> Result<usize> {
+    let (items, cursor) = fetch(store, client, link, link.cursor)?;
+    apply_items(store, link, &items, cursor)?;
+    Ok(items.len())
+}
+
+/// Every change of a library after `since`, page by page, with the images they need
+/// downloaded; returns them and the cursor after the last.
+fn fetch(store: &Store, client: &Client, link: &Linked, since: i64) -> Result<(Vec<Item>, i64)> {
     let mut items = Vec::new();
-    let mut cursor = link.cursor;
+    let mut cursor = since;
     loop {
         let page = client.changes(link.remote, cursor, MAX_PAGE)?;
         cursor = page.cursor.max(cursor);
@@ -689,8 +697,7 @@ fn pull(store: &mut Store, client: &Client, link: &Linked) -> Result<usize> {
             download_blobs(store, client, doc)?;
         }
     }
-    apply_items(store, link, &items, cursor)?;
-    Ok(items.len())
+    Ok((items, cursor))
 }
 
 fn apply_items(store: &mut Store, link: &Linked, items: &[Item], cursor: i64) -> Result<()> {
@@ -828,22 +835,7 @@ pub fn repair(store: &mut Store, library_remote: Uuid) -> Result<usize> {
     else {
         return Ok(0);
     };
-    let mut items = Vec::new();
-    let mut cursor = 0;
-    loop {
-        let page = client.changes(link.remote, cursor, MAX_PAGE)?;
-        cursor = page.cursor.max(cursor);
-        let more = page.more;
-        items.extend(page.items);
-        if !more {
-            break;
-        }
-    }
-    for item in &items {
-        if let Some(doc) = item.doc.as_ref().filter(|_| !item.deleted) {
-            download_blobs(store, &client, doc)?;
-        }
-    }
+    let (items, cursor) = fetch(store, &client, &link, 0)?;
     let live: HashSet<&str> = items
         .iter()
         .filter(|i| !i.deleted)

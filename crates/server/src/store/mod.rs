@@ -1,4 +1,5 @@
-//! Storage behind one trait, so that a PostgreSQL backend can sit beside SQLite.
+//! Storage behind one trait: SQLite ([`SqliteStore`], the default and the reference
+//! semantics) and PostgreSQL ([`PgStore`], for several server instances on one database).
 //!
 //! Every method is blocking (the HTTP layer calls them on `spawn_blocking`), performs its
 //! authorisation checks with the data it reads (one transaction per call) and returns
@@ -15,8 +16,10 @@ use uuid::Uuid;
 
 use crate::Error;
 
+pub mod postgres;
 pub mod sqlite;
 
+pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
 
 /// A join attempt, with the secrets already hashed.
@@ -200,7 +203,10 @@ pub trait Store: Send + Sync + 'static {
 
     /// Writes an item or a tombstone in one transaction (version and head bumped together).
     /// `on_commit` is called with the change after the commit and before the next write can
-    /// commit, so changes are announced in commit order.
+    /// commit, so changes are announced in commit order. A backend that announces its
+    /// commits by other means does not call it: PostgreSQL sends a `NOTIFY` inside the
+    /// transaction, and every server instance (this one included) hears it on its listener
+    /// connection, in commit order ([`postgres::Listener`]).
     fn write_item(
         &self,
         me: &Me,
@@ -220,6 +226,33 @@ pub trait Store: Send + Sync + 'static {
 
     /// Records a blob whose file is in place (idempotent).
     fn insert_blob(&self, sha256: &str, row: &BlobRow, now: i64) -> Result<(), Error>;
+
+    /// Whether the store keeps image bytes itself ([`Self::put_blob_bytes`],
+    /// [`Self::blob_bytes`]) rather than the data directory's `blobs/` (PostgreSQL: every
+    /// instance sees every image without a shared file system).
+    fn keeps_blob_bytes(&self) -> bool {
+        false
+    }
+
+    /// Stores a verified blob's bytes and its record (idempotent). Only for stores that
+    /// [keep blob bytes](Self::keeps_blob_bytes).
+    fn put_blob_bytes(
+        &self,
+        sha256: &str,
+        row: &BlobRow,
+        bytes: &[u8],
+        now: i64,
+    ) -> Result<(), Error> {
+        let _ = (sha256, row, bytes, now);
+        Err(Error::internal("this store keeps images in the data directory"))
+    }
+
+    /// A blob's bytes (`None`: not stored). Only for stores that
+    /// [keep blob bytes](Self::keeps_blob_bytes).
+    fn blob_bytes(&self, sha256: &str) -> Result<Option<Vec<u8>>, Error> {
+        let _ = sha256;
+        Err(Error::internal("this store keeps images in the data directory"))
+    }
 
     /// Whether a library `me` can read has a live item that refers to the blob.
     fn blob_readable(&self, me: &Me, sha256: &str) -> Result<bool, Error>;
