@@ -209,6 +209,12 @@ mod tests {
             Some("postgresql://other@127.0.0.1:6543/x")
         );
         assert_eq!(none.merge(FileConfig::default())?.database_url, None);
+        let socket = Args::try_parse_from([
+            "quickreply-server",
+            "--database-url",
+            "postgres://qr@%2Fvar%2Frun%2Fpostgresql/qr",
+        ])?;
+        assert!(socket.merge(FileConfig::default())?.database_url.is_some());
         for bad in ["x", "mysql://a@b/c", "postgres://a@b:notaport/c"] {
             let args = Args::try_parse_from(["quickreply-server", "--database-url", bad])?;
             assert!(args.merge(FileConfig::default()).is_err(), "{bad} accepted");

@@ -90,9 +90,7 @@ impl Error {
             | Error::Pool(_)
             | Error::Io(_)
             | Error::Bind { .. }
-            | Error::Internal(_) => {
-                (StatusCode::INTERNAL_SERVER_ERROR, codes::INTERNAL)
-            }
+            | Error::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, codes::INTERNAL),
         }
     }
 

@@ -5,6 +5,8 @@
 //! first; then it forwards live changes from the broadcast channel that the caller can
 //! read. Event ids are server-wide change numbers, announced in commit order, so resuming
 //! with the last id seen never skips a change (it may repeat one: clients just pull).
+//! With PostgreSQL the broadcast is fed by the instance's `LISTEN` connection, which hears
+//! every instance's commits in commit order (`store::postgres::Listener`).
 //! The stream ends when its device is revoked or the server shuts down.
 
 use std::collections::{HashMap, VecDeque};

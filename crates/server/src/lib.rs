@@ -11,7 +11,8 @@
 //!
 //! # Storage layout
 //!
-//! `<data-dir>/server.db` is a SQLite database ([`store::SqliteStore`]):
+//! Without a database URL, `<data-dir>/server.db` is a SQLite database
+//! ([`store::SqliteStore`]; PostgreSQL has the same tables, see below):
 //!
 //! - `teams`, `users` (role, personal library), `devices` (SHA-256 of the bearer token,
 //!   `last_seen`, `revoked`, reported app version and cursors), `codes` (SHA-256 of the
@@ -29,7 +30,44 @@
 //! Every request's storage work runs on `spawn_blocking`: one writer connection behind a
 //! mutex (each write is one transaction: item, version, sequence, head and change number
 //! move together) and a small pool of reader connections. The [`store::Store`] trait keeps
-//! the HTTP layer independent of SQLite, so a PostgreSQL backend can be added beside it.
+//! the HTTP layer independent of the database: [`store::PgStore`] implements it on
+//! PostgreSQL with the same answers.
+//!
+//! # PostgreSQL
+//!
+//! `--database-url postgres://user:password@host:port/db` (or `QUICKREPLY_DATABASE_URL`,
+//! or `database_url` in the `--config` file) stores everything in that database instead
+//! of the data directory, which is then unused; several server instances may share the
+//! database behind a load balancer. Give the server a database of its own (the tables go
+//! into its default schema); no TLS to the database (run it on a trusted network or over
+//! a Unix socket, `postgres://user@%2Fvar%2Frun%2Fpostgresql/db`).
+//!
+//! - The schema is created on first start and upgraded by numbered migrations
+//!   (`schema_version`), under an advisory lock so instances starting together do not race.
+//! - Each instance keeps a pool of 16 connections plus one listener connection.
+//! - Sequence numbers: a write locks its library's row (`SELECT … FOR NO KEY UPDATE`)
+//!   before reading the item and head, so they stay strictly increasing and gap-free with
+//!   writers on every instance. SSE ids: a counter row that the write updates late and
+//!   holds locked until commit, so ids increase in commit order (a `SEQUENCE` would not)
+//!   and resuming with `Last-Event-ID` never skips a change.
+//! - Live events: each write sends `NOTIFY quickreply_changes, '{"kind":"change",
+//!   "library_id", "head", "change_no", "team_id", "personal_user"}'` inside its
+//!   transaction; every instance `LISTEN`s on a dedicated connection and broadcasts what
+//!   it hears to its SSE clients, the writing instance included (it does not announce its
+//!   own writes directly), so each change is announced once, in commit order, everywhere.
+//!   A lost listener connection is re-established every second; the instance then
+//!   re-announces every library changed meanwhile.
+//! - Revocations are notified too (`{"kind":"revoked","device_id"}`): every instance
+//!   empties its token cache and ends the device's streams. The token cache (5 s) stays:
+//!   on another instance a revoked token keeps working for the moment the notification
+//!   takes to arrive (milliseconds), at most 5 s if that instance's listener is down.
+//! - Images are kept in the database (`blob_data`), so every instance serves every image
+//!   without a shared file system.
+//! - Per instance: the join rate limit, the metrics counters and the SSE clients. While
+//!   the database has no user, every instance start replaces the setup code: use the one
+//!   printed last (or start one instance first).
+//! - Durability is PostgreSQL's: a write is answered after its commit (with the default
+//!   `synchronous_commit=on`, flushed to the WAL).
 //!
 //! # Durability
 //!
@@ -224,12 +262,13 @@ pub async fn spawn(config: Config) -> Result<Server, Error> {
         None => open_sqlite(config.data_dir.clone()).await?,
     };
 
-    let listener_socket = TcpListener::bind(&config.listen)
-        .await
-        .map_err(|source| Error::Bind {
-            addr: config.listen.clone(),
-            source,
-        })?;
+    let listener_socket =
+        TcpListener::bind(&config.listen)
+            .await
+            .map_err(|source| Error::Bind {
+                addr: config.listen.clone(),
+                source,
+            })?;
     let addr = listener_socket.local_addr()?;
 
     let code = codes::new_code()?;

@@ -1,5 +1,11 @@
-//! The sync API against a real server (in-process, on 127.0.0.1:0, in a temporary data
-//! directory), over HTTP with reqwest.
+//! The sync API against a real server (in-process, on 127.0.0.1:0), over HTTP with
+//! reqwest, on both storage backends: every scenario runs once on SQLite (a temporary
+//! data directory, `sqlite::*`) and once on PostgreSQL (a fresh database of the test
+//! binary's throwaway cluster, `postgres::*`; see `support/pg.rs`). The `multi_instance`
+//! tests run two servers on one PostgreSQL database.
+
+#[path = "support/pg.rs"]
+mod pg;
 
 use std::time::Duration;
 
@@ -22,9 +28,80 @@ fn fail(msg: impl Into<String>) -> Box<dyn std::error::Error + Send + Sync> {
     msg.into().into()
 }
 
+/// Where a test server keeps its data.
+#[derive(Clone, Debug)]
+enum Backend {
+    Sqlite,
+    /// A database URL.
+    Postgres(String),
+}
+
+impl Backend {
+    /// A fresh PostgreSQL database; `None` when PostgreSQL tests are skipped.
+    fn postgres() -> R<Option<Self>> {
+        match pg::shared()? {
+            Some(cluster) => Ok(Some(Backend::Postgres(cluster.database()?))),
+            None => Ok(None),
+        }
+    }
+
+    /// The configuration of a server on this backend (data directory `dir`).
+    fn config(&self, dir: &std::path::Path) -> Config {
+        Config {
+            data_dir: dir.to_path_buf(),
+            database_url: match self {
+                Backend::Sqlite => None,
+                Backend::Postgres(url) => Some(url.clone()),
+            },
+            listen: "127.0.0.1:0".into(),
+            ..Config::default()
+        }
+    }
+}
+
+/// Runs each scenario `name(Backend) -> R` as `sqlite::name` and `postgres::name`.
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() -> super::R {
+                    super::$name(super::Backend::Sqlite).await
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() -> super::R {
+                    match super::Backend::postgres()? {
+                        Some(backend) => super::$name(backend).await,
+                        None => Ok(()),
+                    }
+                }
+            )*
+        }
+    };
+}
+
+on_both_backends!(
+    setup_code_makes_the_owner_once_and_is_renewed_until_used,
+    roles_decide_who_reads_and_writes_what,
+    writes_conflict_replay_and_leave_tombstones,
+    changes_come_in_pages_and_digests_follow_writes,
+    blobs_are_verified_and_readable_only_where_referenced,
+    invites_expire_run_out_and_are_validated,
+    pairing_adds_a_device_and_revoking_ends_its_token,
+    errors_are_json_and_joins_are_rate_limited,
+    events_announce_heads_live_and_resume_from_last_event_id,
+    health_and_metrics,
+    binary_prints_its_lines_and_stops_on_sigterm,
+);
+
 struct Srv {
     base: String,
     http: reqwest::Client,
+    /// The setup code it printed ("" when it printed none).
     setup: String,
     clock: Clock,
     server: Option<Server>,
@@ -32,31 +109,34 @@ struct Srv {
 }
 
 impl Srv {
-    async fn start() -> R<Self> {
-        Self::start_with(|_| {}).await
+    async fn start(b: &Backend) -> R<Self> {
+        Self::start_with(b, |_| {}).await
     }
 
-    async fn start_with(tweak: impl FnOnce(&mut Config)) -> R<Self> {
+    async fn start_with(b: &Backend, tweak: impl FnOnce(&mut Config)) -> R<Self> {
+        let srv = Self::start_any(b, tweak).await?;
+        if srv.setup.is_empty() {
+            return Err(fail("a new server prints a setup code"));
+        }
+        Ok(srv)
+    }
+
+    /// A server with or without a setup code (a second instance on a used database).
+    async fn start_any(b: &Backend, tweak: impl FnOnce(&mut Config)) -> R<Self> {
         let dir = tempfile::tempdir()?;
         let clock = Clock::system();
         let mut config = Config {
-            data_dir: dir.path().to_path_buf(),
-            listen: "127.0.0.1:0".into(),
             heartbeat: Duration::from_secs(1),
             join_per_minute: 1000,
             clock: clock.clone(),
-            ..Config::default()
+            ..b.config(dir.path())
         };
         tweak(&mut config);
         let server = spawn(config).await?;
-        let setup = server
-            .setup_code
-            .clone()
-            .ok_or_else(|| fail("a new server prints a setup code"))?;
         Ok(Self {
             base: format!("http://{}", server.addr),
             http: reqwest::Client::new(),
-            setup,
+            setup: server.setup_code.clone().unwrap_or_default(),
             clock,
             server: Some(server),
             dir,
@@ -267,17 +347,12 @@ fn sha_hex(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn setup_code_makes_the_owner_once_and_is_renewed_until_used() -> R {
-    let srv = Srv::start().await?;
+async fn setup_code_makes_the_owner_once_and_is_renewed_until_used(b: Backend) -> R {
+    let srv = Srv::start(&b).await?;
     let first_code = srv.setup.clone();
     // Restarting before anyone joined prints a new code; the old one is dead.
     let dir = srv.stop().await?;
-    let config = Config {
-        data_dir: dir.path().to_path_buf(),
-        listen: "127.0.0.1:0".into(),
-        ..Config::default()
-    };
+    let config = b.config(dir.path());
     let server = spawn(config.clone()).await?;
     let code = server
         .setup_code
@@ -345,9 +420,8 @@ async fn setup_code_makes_the_owner_once_and_is_renewed_until_used() -> R {
     Ok(())
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn roles_decide_who_reads_and_writes_what() -> R {
-    let srv = Srv::start().await?;
+async fn roles_decide_who_reads_and_writes_what(b: Backend) -> R {
+    let srv = Srv::start(&b).await?;
     let t = srv.team().await?;
     assert_eq!(t.agent_me.role, Role::Agent);
     assert_eq!(t.agent_me.team_id, t.owner_me.team_id);
@@ -499,9 +573,8 @@ async fn roles_decide_who_reads_and_writes_what() -> R {
     Ok(())
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn writes_conflict_replay_and_leave_tombstones() -> R {
-    let srv = Srv::start().await?;
+async fn writes_conflict_replay_and_leave_tombstones(b: Backend) -> R {
+    let srv = Srv::start(&b).await?;
     let (tok, me) = srv.owner().await?;
     let lib = me.personal_library;
     let doc = snippet(
@@ -677,9 +750,8 @@ async fn writes_conflict_replay_and_leave_tombstones() -> R {
     Ok(())
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn changes_come_in_pages_and_digests_follow_writes() -> R {
-    let srv = Srv::start().await?;
+async fn changes_come_in_pages_and_digests_follow_writes(b: Backend) -> R {
+    let srv = Srv::start(&b).await?;
     let (tok, me) = srv.owner().await?;
     let lib = me.personal_library;
     let digest = |tok: String| {
@@ -751,9 +823,8 @@ async fn changes_come_in_pages_and_digests_follow_writes() -> R {
     Ok(())
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn blobs_are_verified_and_readable_only_where_referenced() -> R {
-    let srv = Srv::start_with(|c| c.max_image = 4096).await?;
+async fn blobs_are_verified_and_readable_only_where_referenced(b: Backend) -> R {
+    let srv = Srv::start_with(&b, |c| c.max_image = 4096).await?;
     let t = srv.team().await?;
     let png = b"\x89PNG\r\n\x1a\n fake image".to_vec();
     let sha = sha_hex(&png);
@@ -857,9 +928,8 @@ async fn blobs_are_verified_and_readable_only_where_referenced() -> R {
     Ok(())
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn invites_expire_run_out_and_are_validated() -> R {
-    let srv = Srv::start().await?;
+async fn invites_expire_run_out_and_are_validated(b: Backend) -> R {
+    let srv = Srv::start(&b).await?;
     let (owner, _) = srv.owner().await?;
 
     let once = srv.invite(&owner, Role::Agent, 1, false).await?;
@@ -906,9 +976,8 @@ async fn invites_expire_run_out_and_are_validated() -> R {
     Ok(())
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn pairing_adds_a_device_and_revoking_ends_its_token() -> R {
-    let srv = Srv::start().await?;
+async fn pairing_adds_a_device_and_revoking_ends_its_token(b: Backend) -> R {
+    let srv = Srv::start(&b).await?;
     let t = srv.team().await?;
 
     // The agent pairs a second machine: same user, same personal library.
@@ -1011,9 +1080,8 @@ async fn pairing_adds_a_device_and_revoking_ends_its_token() -> R {
     Ok(())
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn errors_are_json_and_joins_are_rate_limited() -> R {
-    let srv = Srv::start_with(|c| {
+async fn errors_are_json_and_joins_are_rate_limited(b: Backend) -> R {
+    let srv = Srv::start_with(&b, |c| {
         c.join_per_minute = 3;
         c.max_body = 2048;
     })
@@ -1166,9 +1234,8 @@ fn head_of(ev: &Sse) -> R<quickreply_proto::api::HeadEvent> {
     Ok(serde_json::from_str(&ev.data)?)
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn events_announce_heads_live_and_resume_from_last_event_id() -> R {
-    let srv = Srv::start().await?;
+async fn events_announce_heads_live_and_resume_from_last_event_id(b: Backend) -> R {
+    let srv = Srv::start(&b).await?;
     let t = srv.team().await?;
     let quick = Duration::from_millis(300);
     let wait = Duration::from_secs(5);
@@ -1275,9 +1342,8 @@ async fn events_announce_heads_live_and_resume_from_last_event_id() -> R {
     Ok(())
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn health_and_metrics() -> R {
-    let srv = Srv::start().await?;
+async fn health_and_metrics(b: Backend) -> R {
+    let srv = Srv::start(&b).await?;
     let r = srv.http.get(srv.url("/healthz")).send().await?;
     assert_eq!(r.status(), StatusCode::OK);
     assert_eq!(r.text().await?, "ok");
@@ -1308,10 +1374,20 @@ async fn health_and_metrics() -> R {
     Ok(())
 }
 
-/// The binary: flags, env and `--config`, the two stdout lines, SIGTERM.
+/// The binary: flags, env and `--config`, the two stdout lines, SIGTERM (PostgreSQL
+/// through `QUICKREPLY_DATABASE_URL`).
+async fn binary_prints_its_lines_and_stops_on_sigterm(b: Backend) -> R {
+    // Blocking HTTP and processes: off the async threads.
+    tokio::task::spawn_blocking(move || binary_scenario(b)).await?
+}
+
+#[cfg(not(unix))]
+fn binary_scenario(_b: Backend) -> R {
+    Ok(())
+}
+
 #[cfg(unix)]
-#[test]
-fn binary_prints_its_lines_and_stops_on_sigterm() -> R {
+fn binary_scenario(b: Backend) -> R {
     use std::io::BufRead as _;
     use std::process::{Command, Stdio};
 
@@ -1324,14 +1400,19 @@ fn binary_prints_its_lines_and_stops_on_sigterm() -> R {
             dir.path().join("data")
         ),
     )?;
-    let mut child = Command::new(env!("CARGO_BIN_EXE_quickreply-server"))
+    let mut command = Command::new(env!("CARGO_BIN_EXE_quickreply-server"));
+    command
         .arg("--config")
         .arg(&config)
         .env("QUICKREPLY_LISTEN", "127.0.0.1:0")
         .env("QUICKREPLY_HEARTBEAT_SECS", "1")
+        .env_remove("QUICKREPLY_DATABASE_URL")
         .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()?;
+        .stderr(Stdio::null());
+    if let Backend::Postgres(url) = &b {
+        command.env("QUICKREPLY_DATABASE_URL", url);
+    }
+    let mut child = command.spawn()?;
     let result = (|| -> R {
         let stdout = child.stdout.take().ok_or_else(|| fail("no stdout"))?;
         let mut lines = std::io::BufReader::new(stdout).lines();
@@ -1381,4 +1462,231 @@ fn binary_prints_its_lines_and_stops_on_sigterm() -> R {
         let _ = child.wait();
     }
     result
+}
+
+// ---- several instances on one PostgreSQL database ----
+
+/// Two servers on one fresh PostgreSQL database: the first made the team.
+async fn two_instances() -> R<Option<(Srv, Srv, Team, String)>> {
+    let Some(cluster) = pg::shared()? else {
+        return Ok(None);
+    };
+    let url = cluster.database()?;
+    let backend = Backend::Postgres(url.clone());
+    let a = Srv::start(&backend).await?;
+    let t = a.team().await?;
+    let b = Srv::start_any(&backend, |_| {}).await?;
+    assert!(
+        b.setup.is_empty(),
+        "the database has an owner: no setup code"
+    );
+    Ok(Some((a, b, t, url)))
+}
+
+async fn digest_of(srv: &Srv, token: &str, lib: Uuid) -> R<LibraryDigest> {
+    ok_json(
+        srv.req(Method::GET, &format!("/v1/libraries/{lib}/digest"), token)
+            .send()
+            .await?,
+    )
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn multi_instance_heads_seqs_digests_and_images_agree() -> R {
+    let Some((a, b, t, url)) = two_instances().await? else {
+        return Ok(());
+    };
+    let wait = Duration::from_secs(5);
+
+    // A client of instance B hears of a write made through instance A.
+    let mut on_b = SseReader::open(&b, &t.agent, None).await?;
+    ok_json::<Item>(a.put(&t.owner, t.lib, 0, "o1", &var("a", "1")).await?).await?;
+    let ev = on_b
+        .next(wait)
+        .await?
+        .ok_or_else(|| fail("instance B did not announce a write made through A"))?;
+    let h = head_of(&ev)?;
+    assert_eq!((h.library_id, h.head), (t.lib, 1));
+    let mut last_id: i64 = ev.id.parse()?;
+
+    // Concurrent writers on both instances, interleaved: the team library's sequence stays
+    // gap-free and every write got its own number.
+    let writers: i64 = 4;
+    let per_writer: i64 = 10;
+    let mut tasks = Vec::new();
+    for w in 0..writers {
+        let (base_a, base_b) = (a.base.clone(), b.base.clone());
+        let token = t.owner.clone();
+        let lib = t.lib;
+        tasks.push(tokio::spawn(async move {
+            let http = reqwest::Client::new();
+            let mut seqs = Vec::new();
+            for i in 0..per_writer {
+                let base = if (w + i) % 2 == 0 { &base_a } else { &base_b };
+                let doc = var(&format!("w{w}-{i}"), "x");
+                let item: Item = ok_json(
+                    http.put(format!(
+                        "{base}/v1/libraries/{lib}/items/{}",
+                        enc(&doc.key())
+                    ))
+                    .bearer_auth(&token)
+                    .header("If-Match", "\"0\"")
+                    .json(&PutItem {
+                        op: format!("op-{w}-{i}"),
+                        doc,
+                    })
+                    .send()
+                    .await?,
+                )
+                .await?;
+                seqs.push(item.seq);
+            }
+            Ok::<_, Box<dyn std::error::Error + Send + Sync>>(seqs)
+        }));
+    }
+    let mut seqs = Vec::new();
+    for task in tasks {
+        seqs.extend(task.await??);
+    }
+    seqs.sort_unstable();
+    let total = 1 + writers * per_writer;
+    let expected: Vec<i64> = (2..=total).collect();
+    assert_eq!(seqs, expected, "one seq per write, no gaps, no repeats");
+
+    // Both instances serve the same feed and digest.
+    let feed_a = a.changes(&t.agent, t.lib, 0, 1000).await?;
+    let feed_b = b.changes(&t.agent, t.lib, 0, 1000).await?;
+    assert_eq!(feed_a, feed_b);
+    let feed_seqs: Vec<i64> = feed_a.items.iter().map(|i| i.seq).collect();
+    assert_eq!(feed_seqs, (1..=total).collect::<Vec<_>>());
+    let (da, db) = (
+        digest_of(&a, &t.agent, t.lib).await?,
+        digest_of(&b, &t.agent, t.lib).await?,
+    );
+    assert_eq!(da, db);
+    assert_eq!(da.head, total);
+    assert_eq!(da.digest.count, u64::try_from(total)?);
+
+    // B announced those heads in commit order: ids and heads only grow, up to the last.
+    let mut head = 1;
+    while head < total {
+        let ev = on_b
+            .next(wait)
+            .await?
+            .ok_or_else(|| fail(format!("instance B stopped announcing at head {head}")))?;
+        let h = head_of(&ev)?;
+        let id: i64 = ev.id.parse()?;
+        assert!(id > last_id, "event ids grow: {id} after {last_id}");
+        assert!(h.head > head, "heads grow: {} after {head}", h.head);
+        (last_id, head) = (id, h.head);
+    }
+    // Announced once: nothing more (each instance broadcasts only what it hears).
+    assert!(on_b.next(Duration::from_millis(300)).await?.is_none());
+
+    // An image uploaded through A is served by B.
+    let png = b"\x89PNG\r\n\x1a\n shared image".to_vec();
+    let sha = sha_hex(&png);
+    let r = a
+        .req(Method::PUT, &format!("/v1/blobs/{sha}"), &t.owner)
+        .body(png.clone())
+        .send()
+        .await?;
+    assert!(r.status().is_success(), "{}", r.status());
+    ok_json::<Item>(
+        a.put(&t.owner, t.lib, 0, "img", &snippet("图", vec![image(&sha)]))
+            .await?,
+    )
+    .await?;
+    let r = b
+        .req(Method::GET, &format!("/v1/blobs/{sha}"), &t.agent)
+        .send()
+        .await?;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.bytes().await?.to_vec(), png);
+    let ev = on_b.next(wait).await?.ok_or_else(|| fail("no head"))?;
+    assert_eq!(head_of(&ev)?.head, total + 1);
+
+    // B's listener connection is cut: it reconnects and announces what it missed.
+    let db_name = url.rsplit('/').next().unwrap_or_default().to_string();
+    let killed = pg::shared()?
+        .ok_or_else(|| fail("the cluster went away"))?
+        .psql(
+            &db_name,
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
+             WHERE application_name = 'quickreply-server listener'
+               AND datname = current_database()",
+        )?;
+    assert_eq!(killed, "2", "both instances listen");
+    ok_json::<Item>(a.put(&t.owner, t.lib, 0, "late", &var("late", "1")).await?).await?;
+    let ev = on_b
+        .next(Duration::from_secs(10))
+        .await?
+        .ok_or_else(|| fail("no head after the listener reconnected"))?;
+    assert_eq!(head_of(&ev)?.head, total + 2);
+
+    a.stop().await?;
+    b.stop().await?;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn multi_instance_revoke_through_a_locks_out_on_b() -> R {
+    let Some((a, b, t, _)) = two_instances().await? else {
+        return Ok(());
+    };
+    let code = a.invite(&t.agent, Role::Owner, 1, true).await?;
+    let (laptop, laptop_me) = a.join(&code, "笔记本", None).await?;
+
+    // B knows the token (and caches it), and streams events to it.
+    let me: Me = ok_json(b.req(Method::GET, "/v1/me", &laptop).send().await?).await?;
+    assert_eq!(me.device_id, laptop_me.device_id);
+    let mut stream = SseReader::open(&b, &laptop, None).await?;
+
+    let r = a
+        .req(
+            Method::DELETE,
+            &format!("/v1/devices/{}", laptop_me.device_id),
+            &t.owner,
+        )
+        .send()
+        .await?;
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    // Instance A: at once.
+    err(
+        a.req(Method::GET, "/v1/me", &laptop).send().await?,
+        StatusCode::UNAUTHORIZED,
+        "unauthorized",
+    )
+    .await?;
+    // Instance B forgets its cached token when the revocation's NOTIFY arrives, which takes
+    // a moment: until then the token may still work there. It must stop working well
+    // before the cache's 5 s lifetime would have expired it anyway.
+    let revoked_at = std::time::Instant::now();
+    loop {
+        let r = b.req(Method::GET, "/v1/me", &laptop).send().await?;
+        if r.status() == StatusCode::UNAUTHORIZED {
+            break;
+        }
+        assert_eq!(r.status(), StatusCode::OK);
+        if revoked_at.elapsed() > Duration::from_secs(2) {
+            return Err(fail("instance B still accepts a token revoked through A"));
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    eprintln!(
+        "revoked token refused by the other instance after {:?}",
+        revoked_at.elapsed()
+    );
+    assert!(
+        stream.ended(Duration::from_secs(5)).await?,
+        "the revoked device's stream on B ends"
+    );
+    // The agent's other device is unaffected on both.
+    for srv in [&a, &b] {
+        ok_json::<Me>(srv.req(Method::GET, "/v1/me", &t.agent).send().await?).await?;
+    }
+    a.stop().await?;
+    b.stop().await?;
+    Ok(())
 }

@@ -244,14 +244,18 @@ pub trait Store: Send + Sync + 'static {
         now: i64,
     ) -> Result<(), Error> {
         let _ = (sha256, row, bytes, now);
-        Err(Error::internal("this store keeps images in the data directory"))
+        Err(Error::internal(
+            "this store keeps images in the data directory",
+        ))
     }
 
     /// A blob's bytes (`None`: not stored). Only for stores that
     /// [keep blob bytes](Self::keeps_blob_bytes).
     fn blob_bytes(&self, sha256: &str) -> Result<Option<Vec<u8>>, Error> {
         let _ = sha256;
-        Err(Error::internal("this store keeps images in the data directory"))
+        Err(Error::internal(
+            "this store keeps images in the data directory",
+        ))
     }
 
     /// Whether a library `me` can read has a live item that refers to the blob.
