@@ -438,3 +438,53 @@ fn the_device_token_is_kept_in_the_os_keyring_when_one_runs() -> Result<()> {
     let _ = keyring.wait();
     result
 }
+
+#[test]
+fn an_agents_fires_reach_the_leads_usage_once_however_often_it_syncs() -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    let (server, lead, invite) = team(dir.path(), 1)?;
+    let agent = Client::new(dir.path(), "agent-pc");
+    agent.join(&server, &invite, "小李")?;
+    // Printed to stdout (no --clipboard), without any display to talk to.
+    for _ in 0..2 {
+        let out = agent
+            .command(&["fire", "fh", "--library", TEAM])?
+            .env_remove("DISPLAY")
+            .env_remove("WAYLAND_DISPLAY")
+            .output()?;
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        if !out.status.success() || !stdout.contains("付款后48小时内发货") {
+            bail!(
+                "qreply fire exited {}:\n{stdout}{}",
+                out.status,
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+    }
+    let fired = |lead: &Client| -> Result<Vec<(String, u64, u64)>> {
+        let v = lead.json(&["usage", "--library", TEAM])?;
+        Ok(v.as_array()
+            .into_iter()
+            .flatten()
+            .map(|r| {
+                (
+                    r["title"].as_str().unwrap_or_default().to_string(),
+                    r["count"].as_u64().unwrap_or_default(),
+                    r["devices"].as_u64().unwrap_or_default(),
+                )
+            })
+            .collect())
+    };
+    assert_eq!(fired(&lead)?, vec![], "nothing reported before a sync");
+    agent.ok(&["sync"])?;
+    let once = vec![("发货时间".to_string(), 2, 1)];
+    assert_eq!(fired(&lead)?, once);
+    // Syncing again resends today's counts: they replace, never add.
+    agent.ok(&["sync"])?;
+    assert_eq!(fired(&lead)?, once);
+    // Agents may not read the team's usage.
+    let r = agent.run(&["usage", "--library", TEAM, "--json"])?;
+    assert_ne!(r.code, 0, "{}", r.stdout);
+    assert!(r.stderr.contains("403"), "{}", r.stderr);
+    Ok(())
+}

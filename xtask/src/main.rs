@@ -30,12 +30,8 @@ const APP_PACKAGES: &[&str] = &[
     "librsvg2-dev",
 ];
 /// Debian packages the test legs need besides those: a display, a window manager, key
-/// presses, the clipboard, WebDriver for WebKitGTK, screenshots, CJK glyphs; PostgreSQL
-/// for the server's second storage backend (its tests start a throwaway cluster); a
-/// Secret Service (gnome-keyring) for the device-token test.
+/// presses, the clipboard, WebDriver for WebKitGTK, screenshots, CJK glyphs.
 const TEST_PACKAGES: &[&str] = &[
-    "postgresql",
-    "gnome-keyring",
     "xvfb",
     "openbox",
     "dbus",
@@ -45,6 +41,10 @@ const TEST_PACKAGES: &[&str] = &[
     "imagemagick",
     "fonts-noto-cjk",
 ];
+/// Leg 2 (also with `--quick`): PostgreSQL for the server's second storage backend (its
+/// tests start a throwaway cluster), a session bus and a Secret Service (gnome-keyring)
+/// for the device-token test.
+const SERVER_TEST_PACKAGES: &[&str] = &["postgresql", "dbus", "gnome-keyring"];
 /// The Windows compile check (leg 7) needs a MinGW linker toolchain (tauri-build runs windres).
 const WINDOWS_PACKAGES: &[&str] = &["gcc-mingw-w64-x86-64", "binutils-mingw-w64-x86-64"];
 /// And the benchmarks.
@@ -217,6 +217,7 @@ fn test(quick: bool) -> Result<()> {
     let start = Instant::now();
     ensure_rust_components()?;
     ensure_packages(APP_PACKAGES)?;
+    ensure_packages(SERVER_TEST_PACKAGES)?;
     if !quick {
         ensure_packages(TEST_PACKAGES)?;
     }
@@ -519,6 +520,7 @@ fn main() -> ExitCode {
         Some("bench") => bench(args.get(1).map_or("all", String::as_str)),
         Some("setup") => ensure_rust_components()
             .and_then(|()| ensure_packages(APP_PACKAGES))
+            .and_then(|()| ensure_packages(SERVER_TEST_PACKAGES))
             .and_then(|()| ensure_packages(TEST_PACKAGES))
             .and_then(|()| build_ui())
             .and_then(|()| ensure_tauri_driver())

@@ -1,13 +1,13 @@
 //! `cargo xtask bench sync` (= `cargo bench -p quickreply-server --bench sync`):
 //!
-//! 1. live push: 500 devices hold `GET /v1/events` open on loopback; a lead writes a
+//! 1. sustained writes: 8 concurrent writers `PUT` new replies for 5 s (target ≥ 2,000
+//!    items/s on SQLite).
+//! 2. first sync: a new computer joins a team whose library holds 10,000 replies and
+//!    runs `core::sync::sync_once` into a real store (target ≤ 2 s).
+//! 3. live push: 500 devices hold `GET /v1/events` open on loopback; a lead writes a
 //!    reply 20 times; each device, on the `head` event, fetches the change feed. The
 //!    time from the start of the lead's `PUT` to each device having the new version in
 //!    hand is the latency (p50/p99; target p99 ≤ 250 ms).
-//! 2. sustained writes: 8 concurrent writers `PUT` new replies for 5 s (target ≥ 2,000
-//!    items/s on SQLite).
-//! 3. first sync: a new computer joins a team whose library holds 10,000 replies and
-//!    runs `core::sync::sync_once` into a real store (target ≤ 2 s).
 //!
 //! The server runs in this process (release build, its own tokio runtime); clients are
 //! plain threads. Everything shares the machine's cores, so the figures are an upper
@@ -221,7 +221,87 @@ fn main() -> Result<()> {
         },
     )?;
 
-    // 1. live push to 500 SSE clients.
+    // 1. sustained writes.
+    let written = Arc::new(AtomicUsize::new(0));
+    let stop_at = Instant::now() + Duration::from_secs(5);
+    let mut handles = Vec::new();
+    for w in 0..WRITERS {
+        let (base, lead, written) = (base.clone(), lead.clone(), written.clone());
+        handles.push(std::thread::spawn(move || -> Result<()> {
+            let api = Api {
+                base,
+                http: Client::builder().timeout(Duration::from_secs(60)).build()?,
+            };
+            let mut i = w * 1_000_000;
+            while Instant::now() < stop_at {
+                api.put(&lead, library, snippet(i))?;
+                written.fetch_add(1, Ordering::Relaxed);
+                i += 1;
+            }
+            Ok(())
+        }));
+    }
+    for h in handles {
+        h.join().map_err(|_| anyhow!("writer panicked"))??;
+    }
+    let n = written.load(Ordering::Relaxed);
+    println!(
+        "sync: sustained writes on SQLite, {WRITERS} writers: {:.0} items/s (target ≥ 2000)",
+        n as f64 / 5.0
+    );
+
+    // 2. first sync of a 10k library into a real client store.
+    let big = Uuid::now_v7();
+    let _: serde_json::Value = api.post(
+        "/v1/libraries",
+        Some(&lead),
+        &CreateLibrary {
+            id: big,
+            name: "一万条".into(),
+        },
+    )?;
+    let next = Arc::new(AtomicUsize::new(0));
+    let mut handles = Vec::new();
+    for _ in 0..WRITERS {
+        let (base, lead, next) = (base.clone(), lead.clone(), next.clone());
+        handles.push(std::thread::spawn(move || -> Result<()> {
+            let api = Api {
+                base,
+                http: Client::builder().timeout(Duration::from_secs(60)).build()?,
+            };
+            loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                if i >= FIRST_SYNC {
+                    return Ok(());
+                }
+                api.put(&lead, big, snippet(i))?;
+            }
+        }));
+    }
+    for h in handles {
+        h.join().map_err(|_| anyhow!("writer panicked"))??;
+    }
+    let code = api.invite(&lead, 1)?;
+    let client_dir = dir.path().join("new-computer");
+    let mut store = quickreply_core::Store::open(&client_dir)?;
+    let t = Instant::now();
+    let _ = quickreply_core::sync::join(&mut store, &base, &code, "new-pc", Some("新人"))?;
+    let report = quickreply_core::sync::sync_once(&mut store)?;
+    let secs = t.elapsed().as_secs_f64();
+    let lib = store
+        .libraries()?
+        .into_iter()
+        .find(|l| l.id == big)
+        .context("the big library did not arrive")?;
+    let count = store.snippets(Some(&lib))?.len();
+    println!(
+        "sync: first sync of a {FIRST_SYNC}-reply team library (plus the {} written above) into a new computer: {secs:.2} s, {count} replies applied, {} changes pulled (target ≤ 2 s)",
+        n, report.pulled
+    );
+    if count != FIRST_SYNC {
+        return Err(anyhow!("expected {FIRST_SYNC} replies, got {count}"));
+    }
+    // 3. live push to 500 SSE clients.
     let code = api.invite(&lead, AGENTS as u32)?;
     let tokens = (0..AGENTS)
         .map(|i| api.join(&code, &format!("agent{i}")))
@@ -270,87 +350,6 @@ fn main() -> Result<()> {
         AGENTS * ROUNDS
     );
 
-    // 2. sustained writes (the SSE clients stay connected and keep fetching).
-    let written = Arc::new(AtomicUsize::new(0));
-    let stop_at = Instant::now() + Duration::from_secs(5);
-    let mut handles = Vec::new();
-    for w in 0..WRITERS {
-        let (base, lead, written) = (base.clone(), lead.clone(), written.clone());
-        handles.push(std::thread::spawn(move || -> Result<()> {
-            let api = Api {
-                base,
-                http: Client::builder().timeout(Duration::from_secs(60)).build()?,
-            };
-            let mut i = w * 1_000_000;
-            while Instant::now() < stop_at {
-                api.put(&lead, library, snippet(i))?;
-                written.fetch_add(1, Ordering::Relaxed);
-                i += 1;
-            }
-            Ok(())
-        }));
-    }
-    for h in handles {
-        h.join().map_err(|_| anyhow!("writer panicked"))??;
-    }
-    let n = written.load(Ordering::Relaxed);
-    println!(
-        "sync: sustained writes on SQLite, {WRITERS} writers with {AGENTS} SSE clients connected: {:.0} items/s (target ≥ 2000)",
-        n as f64 / 5.0
-    );
-
-    // 3. first sync of a 10k library into a real client store.
-    let big = Uuid::now_v7();
-    let _: serde_json::Value = api.post(
-        "/v1/libraries",
-        Some(&lead),
-        &CreateLibrary {
-            id: big,
-            name: "一万条".into(),
-        },
-    )?;
-    let next = Arc::new(AtomicUsize::new(0));
-    let mut handles = Vec::new();
-    for _ in 0..WRITERS {
-        let (base, lead, next) = (base.clone(), lead.clone(), next.clone());
-        handles.push(std::thread::spawn(move || -> Result<()> {
-            let api = Api {
-                base,
-                http: Client::builder().timeout(Duration::from_secs(60)).build()?,
-            };
-            loop {
-                let i = next.fetch_add(1, Ordering::Relaxed);
-                if i >= FIRST_SYNC {
-                    return Ok(());
-                }
-                api.put(&lead, big, snippet(i))?;
-            }
-        }));
-    }
-    for h in handles {
-        h.join().map_err(|_| anyhow!("writer panicked"))??;
-    }
-    let code = api.invite(&lead, 1)?;
-    let client_dir = dir.path().join("new-computer");
-    let mut store = quickreply_core::Store::open(&client_dir)?;
-    let t = Instant::now();
-    let _ = quickreply_core::sync::join(&mut store, &base, &code, "new-pc", Some("新人"))?;
-    let report = quickreply_core::sync::sync_once(&mut store)?;
-    let secs = t.elapsed().as_secs_f64();
-    let lib = store
-        .libraries()?
-        .into_iter()
-        .find(|l| l.id == big)
-        .context("the big library did not arrive")?;
-    let count = store.snippets(Some(&lib))?.len();
-    println!(
-        "sync: first sync of a {FIRST_SYNC}-reply team library (plus the {} of the rounds above) into a new computer: {secs:.2} s, {count} replies applied, {} changes pulled (target ≤ 2 s)",
-        ROUNDS + n,
-        report.pulled
-    );
-    if count != FIRST_SYNC {
-        return Err(anyhow!("expected {FIRST_SYNC} replies, got {count}"));
-    }
     server.handle.shutdown();
     Ok(())
 }

@@ -18,7 +18,8 @@ use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use quickreply_proto::api::{
     Changes, CreateLibrary, DeviceInfo, ErrorBody, InviteRequest, InviteResponse, Item,
-    JoinRequest, JoinResponse, LibraryDigest, LibraryInfo, MAX_PAGE, Me, PutItem, StatusReport,
+    JoinRequest, JoinResponse, LibraryDigest, LibraryInfo, MAX_PAGE, MAX_USAGE_ENTRIES, Me,
+    PutItem, StatusReport, UsageCount, UsageReport, UsageTotal,
 };
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
@@ -33,7 +34,9 @@ use crate::codes::{self, is_sha256_hex, sha256_hex};
 use crate::error::code_for_status;
 use crate::metrics::Metrics;
 use crate::ratelimit::RateLimiter;
-use crate::store::{BlobRow, Change, ItemWrite, Join, NewInvite, Store, WriteOutcome, policy};
+use crate::store::{
+    BlobRow, Change, ItemWrite, Join, NewInvite, Store, UsageQuery, WriteOutcome, policy,
+};
 use crate::{Error, events, validate};
 
 /// Longest invite lifetime (90 days), in seconds.
@@ -42,6 +45,9 @@ const MAX_INVITE_SECS: u64 = 90 * 24 * 3600;
 const MAX_APP_VERSION: usize = 100;
 /// Most cursors one status report may carry.
 const MAX_CURSORS: usize = 10_000;
+/// Default and largest period of a usage query (days).
+const DEFAULT_USAGE_DAYS: i64 = 30;
+const MAX_USAGE_DAYS: i64 = 366;
 
 /// What live subscribers hear about.
 #[derive(Clone, Debug)]
@@ -164,6 +170,10 @@ pub(crate) fn router(state: AppState, max_body: usize, max_image: usize) -> Rout
         .route("/v1/libraries", get(libraries).post(create_library))
         .route("/v1/libraries/{id}/changes", get(changes))
         .route("/v1/libraries/{id}/digest", get(digest))
+        .route(
+            "/v1/libraries/{id}/usage",
+            post(report_usage).get(usage_totals),
+        )
         .route(
             "/v1/libraries/{id}/items/{key}",
             put(put_item).delete(delete_item),
@@ -519,6 +529,68 @@ async fn digest(
     ApiPath(id): ApiPath<Uuid>,
 ) -> Result<Json<LibraryDigest>, Error> {
     Ok(Json(st.db(move |s| s.digest(&me, id)).await?))
+}
+
+async fn report_usage(
+    State(st): State<AppState>,
+    Auth(me): Auth,
+    ApiPath(id): ApiPath<Uuid>,
+    JsonBody(report): JsonBody<UsageReport>,
+) -> Result<StatusCode, Error> {
+    if report.counts.len() > MAX_USAGE_ENTRIES {
+        return Err(Error::TooLarge(format!(
+            "at most {MAX_USAGE_ENTRIES} counts per usage report"
+        )));
+    }
+    // Every count is checked before anything is written; a (key, day) given twice counts
+    // as its last entry (a later count replaces an earlier one, as across reports).
+    let mut latest: std::collections::HashMap<(&str, &str), usize> =
+        std::collections::HashMap::with_capacity(report.counts.len());
+    for (i, c) in report.counts.iter().enumerate() {
+        validate::usage_key(&c.key)?;
+        validate::day(&c.day)?;
+        latest.insert((c.key.as_str(), c.day.as_str()), i);
+    }
+    let counts: Vec<UsageCount> = report
+        .counts
+        .iter()
+        .enumerate()
+        .filter(|(i, c)| latest.get(&(c.key.as_str(), c.day.as_str())) == Some(i))
+        .map(|(_, c)| c.clone())
+        .collect();
+    let now = st.now();
+    st.db(move |s| s.report_usage(&me, id, &counts, now))
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Debug, Deserialize)]
+struct UsageParams {
+    days: Option<i64>,
+    user: Option<Uuid>,
+}
+
+/// Usage totals of the last `days` days, today included, by the server's UTC date: counts
+/// of days (as the devices reported them) from UTC today − (days − 1) on.
+async fn usage_totals(
+    State(st): State<AppState>,
+    Auth(me): Auth,
+    ApiPath(id): ApiPath<Uuid>,
+    ApiQuery(q): ApiQuery<UsageParams>,
+) -> Result<Json<Vec<UsageTotal>>, Error> {
+    let days = q.days.unwrap_or(DEFAULT_USAGE_DAYS);
+    if !(1..=MAX_USAGE_DAYS).contains(&days) {
+        return Err(Error::BadRequest(format!(
+            "days must be 1–{MAX_USAGE_DAYS}"
+        )));
+    }
+    let today = st.now().div_euclid(86_400_000);
+    let query = UsageQuery {
+        library_id: id,
+        since_day: validate::date_of_epoch_day(today - (days - 1)),
+        user: q.user,
+    };
+    Ok(Json(st.db(move |s| s.usage(&me, &query)).await?))
 }
 
 /// The version in `If-Match` (`"3"`, `3` or `W/"3"`).

@@ -15,6 +15,73 @@ fn bad(msg: impl Into<String>) -> Error {
     Error::BadRequest(msg.into())
 }
 
+/// Longest usage key (characters).
+pub const MAX_USAGE_KEY: usize = 100;
+
+/// A usage key: non-empty, at most [`MAX_USAGE_KEY`] characters.
+pub fn usage_key(key: &str) -> Result<(), Error> {
+    if key.is_empty() || key.chars().count() > MAX_USAGE_KEY {
+        return Err(bad(format!(
+            "usage keys are 1–{MAX_USAGE_KEY} characters, not “{}”",
+            key.chars().take(MAX_USAGE_KEY).collect::<String>()
+        )));
+    }
+    Ok(())
+}
+
+fn is_leap(year: i64) -> bool {
+    (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
+}
+
+fn days_in_month(year: i64, month: i64) -> i64 {
+    match month {
+        4 | 6 | 9 | 11 => 30,
+        2 if is_leap(year) => 29,
+        2 => 28,
+        _ => 31,
+    }
+}
+
+/// A calendar date written `YYYY-MM-DD` (years 0001–9999), e.g. `2024-02-29`.
+pub fn day(day: &str) -> Result<(), Error> {
+    let invalid = || bad(format!("“{day}” is not a date written YYYY-MM-DD"));
+    let b = day.as_bytes();
+    let shape_ok = b.len() == 10
+        && b[4] == b'-'
+        && b[7] == b'-'
+        && b.iter()
+            .enumerate()
+            .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit());
+    if !shape_ok {
+        return Err(invalid());
+    }
+    let num = |range: std::ops::Range<usize>| -> Result<i64, Error> {
+        day.get(range)
+            .and_then(|s| s.parse::<i64>().ok())
+            .ok_or_else(invalid)
+    };
+    let (y, m, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
+    if y < 1 || !(1..=12).contains(&m) || d < 1 || d > days_in_month(y, m) {
+        return Err(invalid());
+    }
+    Ok(())
+}
+
+/// The UTC date (`YYYY-MM-DD`) `days` days after the Unix epoch (negative: before).
+pub fn date_of_epoch_day(days: i64) -> String {
+    // Howard Hinnant's `civil_from_days`.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
 /// A display name (device, user, library): trimmed, non-empty, at most [`MAX_NAME`] chars.
 pub fn name(what: &str, value: &str) -> Result<String, Error> {
     let v = value.trim();
@@ -163,6 +230,37 @@ mod tests {
         };
         assert!(doc(&snippet("t", vec![image(&"a".repeat(64))], None)).is_ok());
         assert!(doc(&snippet("t", vec![image("../../etc/passwd")], None)).is_err());
+    }
+
+    #[test]
+    fn days_are_real_dates() {
+        for ok in ["2024-02-29", "2023-12-31", "2000-02-29", "0001-01-01"] {
+            assert!(day(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "2023-02-29",
+            "1900-02-29",
+            "2024-13-01",
+            "2024-00-10",
+            "2024-04-31",
+            "2024-4-01",
+            "2024/04/01",
+            "2024-04-01T",
+            "+024-04-01",
+            "",
+            "0000-01-01",
+        ] {
+            assert!(day(bad).is_err(), "{bad}");
+        }
+        assert_eq!(date_of_epoch_day(0), "1970-01-01");
+        assert_eq!(date_of_epoch_day(-1), "1969-12-31");
+        assert_eq!(date_of_epoch_day(19_782), "2024-02-29");
+        assert_eq!(date_of_epoch_day(19_783), "2024-03-01");
+        assert_eq!(date_of_epoch_day(-719_162), "0001-01-01");
+        assert!(usage_key("k").is_ok());
+        assert!(usage_key("").is_err());
+        assert!(usage_key(&"长".repeat(100)).is_ok());
+        assert!(usage_key(&"长".repeat(101)).is_err());
     }
 
     #[test]

@@ -10,7 +10,7 @@
 use quickreply_proto::LibraryKind;
 use quickreply_proto::api::{
     Changes, CreateLibrary, DeviceInfo, InviteRequest, Item, ItemDoc, LibraryDigest, LibraryInfo,
-    Me, Role, StatusReport,
+    Me, Role, StatusReport, UsageCount, UsageTotal,
 };
 use uuid::Uuid;
 
@@ -152,6 +152,18 @@ pub struct BlobRow {
     pub mime: String,
 }
 
+/// Most rows a usage query answers.
+pub const MAX_USAGE_ROWS: usize = 1000;
+
+/// A question about a library's usage: totals of the days `since_day` (`YYYY-MM-DD`,
+/// compared as text) and later, of every device or only of `user`'s devices.
+#[derive(Clone, Debug)]
+pub struct UsageQuery {
+    pub library_id: Uuid,
+    pub since_day: String,
+    pub user: Option<Uuid>,
+}
+
 /// The server's storage. Blocking; call it from `spawn_blocking`.
 pub trait Store: Send + Sync + 'static {
     /// On a server without users, replaces any setup code by this one and answers `true`;
@@ -260,6 +272,22 @@ pub trait Store: Send + Sync + 'static {
 
     /// Whether a library `me` can read has a live item that refers to the blob.
     fn blob_readable(&self, me: &Me, sha256: &str) -> Result<bool, Error>;
+
+    /// Stores a device's usage counts for a library it can read, in one transaction: each
+    /// count replaces that device's earlier count of the same key and day. `counts` are
+    /// already validated and hold each (key, day) once.
+    fn report_usage(
+        &self,
+        me: &Me,
+        library_id: Uuid,
+        counts: &[UsageCount],
+        now: i64,
+    ) -> Result<(), Error>;
+
+    /// Usage totals of a library `me` can write: per key, the counts summed over devices
+    /// and the number of devices with a count, most used first (then by key, bytewise), at
+    /// most [`MAX_USAGE_ROWS`].
+    fn usage(&self, me: &Me, query: &UsageQuery) -> Result<Vec<UsageTotal>, Error>;
 
     /// Counts for `/metrics`.
     fn stats(&self) -> Result<Stats, Error>;

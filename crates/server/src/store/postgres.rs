@@ -49,7 +49,7 @@ use futures_util::future::{try_join, try_join_all, try_join3};
 use quickreply_proto::LibraryKind;
 use quickreply_proto::api::{
     Changes, CreateLibrary, Cursor, DeviceInfo, Digest, Item, ItemDoc, LibraryDigest, LibraryInfo,
-    Me, Role, StatusReport,
+    Me, Role, StatusReport, UsageCount, UsageTotal,
 };
 use serde::{Deserialize, Serialize};
 use tokio::sync::{mpsc, watch};
@@ -59,7 +59,8 @@ use tokio_postgres::{AsyncMessage, IsolationLevel, NoTls, Notification, Row};
 use uuid::Uuid;
 
 use super::{
-    BlobRow, Change, ItemWrite, Join, LibraryRow, NewInvite, Stats, Store, WriteOutcome, policy,
+    BlobRow, Change, ItemWrite, Join, LibraryRow, MAX_USAGE_ROWS, NewInvite, Stats, Store,
+    UsageQuery, WriteOutcome, policy,
 };
 use crate::Error;
 
@@ -83,7 +84,7 @@ pub const LISTENER_NAME: &str = "quickreply-server listener";
 const MIGRATION_LOCK: i64 = 0x7175_6963_6b72_6570;
 
 /// Schema migrations, applied in order; each runs once, recorded in `schema_version`.
-const MIGRATIONS: &[(i64, &str)] = &[(1, SCHEMA_V1)];
+const MIGRATIONS: &[(i64, &str)] = &[(1, SCHEMA_V1), (2, SCHEMA_V2)];
 
 const SCHEMA_V1: &str = r#"
 CREATE TABLE meta (
@@ -184,6 +185,21 @@ CREATE TABLE blob_data (
     sha256 TEXT PRIMARY KEY REFERENCES blobs(sha256),
     data   BYTEA NOT NULL
 );
+"#;
+
+const SCHEMA_V2: &str = r#"
+-- How often each device fired each reply of a library on each day (the device's date,
+-- `YYYY-MM-DD`). A report replaces the device's count of the same key and day.
+CREATE TABLE usage (
+    library_id UUID NOT NULL REFERENCES libraries(id),
+    key        TEXT NOT NULL,
+    device_id  UUID NOT NULL REFERENCES devices(id),
+    day        TEXT NOT NULL,
+    count      BIGINT NOT NULL,
+    updated_at BIGINT NOT NULL,
+    PRIMARY KEY (library_id, key, device_id, day)
+);
+CREATE INDEX usage_library_day ON usage(library_id, day);
 "#;
 
 /// The PostgreSQL store.
@@ -1231,6 +1247,63 @@ impl Store for PgStore {
             .await?
             .try_get(0)?)
         })
+    }
+
+    fn report_usage(
+        &self,
+        me: &Me,
+        library_id: Uuid,
+        counts: &[UsageCount],
+        now: i64,
+    ) -> Result<(), Error> {
+        let keys: Vec<&str> = counts.iter().map(|c| c.key.as_str()).collect();
+        let days: Vec<&str> = counts.iter().map(|c| c.day.as_str()).collect();
+        let numbers: Vec<i64> = counts.iter().map(|c| i64::from(c.count)).collect();
+        self.run(self.write(async |tx| {
+            policy::check_read(me, load_library(tx, library_id).await?)?;
+            // One statement for the whole report; `counts` holds each (key, day) once, as
+            // `ON CONFLICT DO UPDATE` requires.
+            exec(
+                tx,
+                "INSERT INTO usage (library_id, key, device_id, day, count, updated_at)
+                 SELECT $1::uuid, u.key, $2::uuid, u.day, u.count, $3::bigint
+                 FROM unnest($4::text[], $5::text[], $6::bigint[]) AS u(key, day, count)
+                 ON CONFLICT (library_id, key, device_id, day) DO UPDATE SET
+                    count = excluded.count, updated_at = excluded.updated_at",
+                &[&library_id, &me.device_id, &now, &keys, &days, &numbers],
+            )
+            .await?;
+            Ok(())
+        }))
+    }
+
+    fn usage(&self, me: &Me, query: &UsageQuery) -> Result<Vec<UsageTotal>, Error> {
+        let limit = i64::try_from(MAX_USAGE_ROWS).unwrap_or(i64::MAX);
+        self.run(self.read(async |tx| {
+            policy::check_write(me, load_library(tx, query.library_id).await?)?;
+            let rows = all(
+                tx,
+                "SELECT u.key, sum(u.count)::bigint, count(DISTINCT u.device_id)::bigint
+                 FROM usage u
+                 WHERE u.library_id = $1 AND u.day >= $2 AND u.count > 0
+                   AND ($3::uuid IS NULL
+                        OR u.device_id IN (SELECT d.id FROM devices d WHERE d.user_id = $3))
+                 GROUP BY u.key
+                 ORDER BY 2 DESC, u.key COLLATE \"C\"
+                 LIMIT $4",
+                &[&query.library_id, &query.since_day, &query.user, &limit],
+            )
+            .await?;
+            rows.iter()
+                .map(|r| {
+                    Ok(UsageTotal {
+                        key: r.try_get(0)?,
+                        count: to_u64(r.try_get(1)?),
+                        devices: u32::try_from(r.try_get::<_, i64>(2)?).unwrap_or(u32::MAX),
+                    })
+                })
+                .collect()
+        }))
     }
 
     fn stats(&self) -> Result<Stats, Error> {

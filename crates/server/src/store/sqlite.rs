@@ -13,7 +13,7 @@ use std::sync::{Mutex, MutexGuard};
 use quickreply_proto::LibraryKind;
 use quickreply_proto::api::{
     Changes, CreateLibrary, Cursor, DeviceInfo, Digest, Item, ItemDoc, LibraryDigest, LibraryInfo,
-    Me, Role, StatusReport,
+    Me, Role, StatusReport, UsageCount, UsageTotal,
 };
 use rusqlite::types::Type;
 use rusqlite::{
@@ -22,7 +22,8 @@ use rusqlite::{
 use uuid::Uuid;
 
 use super::{
-    BlobRow, Change, ItemWrite, Join, LibraryRow, NewInvite, Stats, Store, WriteOutcome, policy,
+    BlobRow, Change, ItemWrite, Join, LibraryRow, MAX_USAGE_ROWS, NewInvite, Stats, Store,
+    UsageQuery, WriteOutcome, policy,
 };
 use crate::Error;
 
@@ -126,6 +127,25 @@ CREATE TABLE blobs (
 );
 "#;
 
+/// Schema version 2: usage counts.
+const SCHEMA_V2: &str = r#"
+-- How often each device fired each reply of a library on each day (the device's date,
+-- `YYYY-MM-DD`). A report replaces the device's count of the same key and day.
+CREATE TABLE usage (
+    library_id TEXT NOT NULL REFERENCES libraries(id),
+    key        TEXT NOT NULL,
+    device_id  TEXT NOT NULL REFERENCES devices(id),
+    day        TEXT NOT NULL,
+    count      INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL,
+    PRIMARY KEY (library_id, key, device_id, day)
+) WITHOUT ROWID;
+CREATE INDEX usage_library_day ON usage(library_id, day);
+"#;
+
+/// The schema version this server creates and understands.
+const SCHEMA_VERSION: i64 = 2;
+
 /// The SQLite store.
 pub struct SqliteStore {
     path: std::path::PathBuf,
@@ -183,20 +203,23 @@ impl SqliteStore {
     pub fn open(path: &Path) -> Result<Self, Error> {
         let conn = open_connection(path)?;
         let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
-        match version {
-            0 => {
-                let tx = conn.unchecked_transaction()?;
+        if version > SCHEMA_VERSION {
+            return Err(Error::internal(format!(
+                "{} has schema version {version}, newer than this server knows \
+                 ({SCHEMA_VERSION}): upgrade the server",
+                path.display()
+            )));
+        }
+        if version < SCHEMA_VERSION {
+            let tx = conn.unchecked_transaction()?;
+            if version < 1 {
                 tx.execute_batch(SCHEMA)?;
-                tx.pragma_update(None, "user_version", 1)?;
-                tx.commit()?;
             }
-            1 => {}
-            v => {
-                return Err(Error::internal(format!(
-                    "{} has schema version {v}, newer than this server knows (1): upgrade the server",
-                    path.display()
-                )));
+            if version < 2 {
+                tx.execute_batch(SCHEMA_V2)?;
             }
+            tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
+            tx.commit()?;
         }
         Ok(Self {
             path: path.to_path_buf(),
@@ -951,6 +974,61 @@ impl Store for SqliteStore {
         })
     }
 
+    fn report_usage(
+        &self,
+        me: &Me,
+        library_id: Uuid,
+        counts: &[UsageCount],
+        now: i64,
+    ) -> Result<(), Error> {
+        self.write(|tx| {
+            policy::check_read(me, load_library(tx, library_id)?)?;
+            let (lib, device) = (library_id.to_string(), me.device_id.to_string());
+            let mut stmt = tx.prepare_cached(
+                "INSERT INTO usage (library_id, key, device_id, day, count, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                 ON CONFLICT (library_id, key, device_id, day) DO UPDATE SET
+                    count = excluded.count, updated_at = excluded.updated_at",
+            )?;
+            for c in counts {
+                stmt.execute(params![lib, c.key, device, c.day, i64::from(c.count), now])?;
+            }
+            Ok(())
+        })
+    }
+
+    fn usage(&self, me: &Me, query: &UsageQuery) -> Result<Vec<UsageTotal>, Error> {
+        self.read(|conn| {
+            policy::check_write(me, load_library(conn, query.library_id)?)?;
+            let mut stmt = conn.prepare_cached(
+                "SELECT u.key, sum(u.count), count(DISTINCT u.device_id) FROM usage u
+                 WHERE u.library_id = ?1 AND u.day >= ?2 AND u.count > 0
+                   AND (?3 IS NULL
+                        OR u.device_id IN (SELECT d.id FROM devices d WHERE d.user_id = ?3))
+                 GROUP BY u.key
+                 ORDER BY 2 DESC, u.key
+                 LIMIT ?4",
+            )?;
+            let limit = i64::try_from(MAX_USAGE_ROWS).unwrap_or(i64::MAX);
+            let rows = stmt.query_map(
+                params![
+                    query.library_id.to_string(),
+                    query.since_day,
+                    query.user.map(|u| u.to_string()),
+                    limit
+                ],
+                |r| {
+                    Ok(UsageTotal {
+                        key: r.get(0)?,
+                        count: to_u64(r.get(1)?),
+                        devices: u32::try_from(r.get::<_, i64>(2)?).unwrap_or(u32::MAX),
+                    })
+                },
+            )?;
+            Ok(rows.collect::<Result<Vec<_>, _>>()?)
+        })
+    }
+
     fn stats(&self) -> Result<Stats, Error> {
         self.read(|conn| {
             let count =
@@ -990,6 +1068,23 @@ mod tests {
             value: "v".into(),
             description: String::new(),
         }))
+    }
+
+    #[test]
+    fn a_version_1_database_gains_the_usage_table() -> Result<(), Error> {
+        let dir = tempfile::tempdir()?;
+        let path = dir.path().join("s.db");
+        drop(SqliteStore::open(&path)?);
+        {
+            let conn = Connection::open(&path)?;
+            conn.execute_batch("DROP TABLE usage; PRAGMA user_version = 1;")?;
+        }
+        drop(SqliteStore::open(&path)?);
+        let conn = Connection::open(&path)?;
+        let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+        let usage: i64 = conn.query_row("SELECT count(*) FROM usage", [], |r| r.get(0))?;
+        assert_eq!((version, usage), (SCHEMA_VERSION, 0));
+        Ok(())
     }
 
     #[test]
