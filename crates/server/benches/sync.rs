@@ -221,7 +221,17 @@ fn main() -> Result<()> {
         },
     )?;
 
-    // 1. sustained writes.
+    // 1. sustained writes, into a library of their own (the live-push clients below
+    // start on an empty one).
+    let bulk = Uuid::now_v7();
+    let _: serde_json::Value = api.post(
+        "/v1/libraries",
+        Some(&lead),
+        &CreateLibrary {
+            id: bulk,
+            name: "写入压测".into(),
+        },
+    )?;
     let written = Arc::new(AtomicUsize::new(0));
     let stop_at = Instant::now() + Duration::from_secs(5);
     let mut handles = Vec::new();
@@ -234,7 +244,7 @@ fn main() -> Result<()> {
             };
             let mut i = w * 1_000_000;
             while Instant::now() < stop_at {
-                api.put(&lead, library, snippet(i))?;
+                api.put(&lead, bulk, snippet(i))?;
                 written.fetch_add(1, Ordering::Relaxed);
                 i += 1;
             }
