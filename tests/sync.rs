@@ -399,11 +399,7 @@ fn the_device_token_is_kept_in_the_os_keyring_when_one_runs() -> Result<()> {
             .env("DBUS_SESSION_BUS_ADDRESS", &bus.address)
             .env("HOME", &home)
             .output()?;
-        Ok(quickreply_e2e::sync::Run {
-            code: out.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        })
+        Ok(quickreply_e2e::sync::Run::of(out))
     };
     let lead = Client::new(dir.path(), "lead-pc");
     let code = server.setup_code.clone().unwrap_or_default();

@@ -139,7 +139,8 @@ pub struct Run {
 }
 
 impl Run {
-    fn of(out: Output) -> Run {
+    /// What a finished process printed.
+    pub fn of(out: Output) -> Run {
         Run {
             code: out.status.code().unwrap_or(-1),
             stdout: String::from_utf8_lossy(&out.stdout).into_owned(),

@@ -226,8 +226,8 @@ BEGIN
 END;
 "#,
     r#"
--- The last local day whose fire counts were reported to the server, per synced library.
-ALTER TABLE sync_libraries ADD COLUMN usage_sent TEXT NOT NULL DEFAULT '';
+-- Per synced library: the newest `usage.last_at` (Unix ms) whose count the server has.
+ALTER TABLE sync_libraries ADD COLUMN usage_sent INTEGER NOT NULL DEFAULT 0;
 "#,
 ];
 

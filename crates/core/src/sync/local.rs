@@ -362,25 +362,35 @@ pub(super) fn fix_orphans(conn: &Connection, library: Uuid) -> Result<()> {
     Ok(())
 }
 
-/// Fire counts of a library's replies from `since` (a `YYYY-MM-DD`, inclusive; empty:
-/// all days).
+/// Fire counts of a library's replies that changed after `since` (Unix ms of a fire),
+/// each the whole day's count, and the newest fire among them.
 pub(super) fn usage_since(
     conn: &Connection,
     library: Uuid,
-    since: &str,
-) -> Result<Vec<quickreply_proto::api::UsageCount>> {
+    since: i64,
+) -> Result<(Vec<quickreply_proto::api::UsageCount>, i64)> {
     let mut st = conn.prepare_cached(
-        "SELECT u.snippet_id, u.day, u.count FROM usage u JOIN snippets s ON s.id = u.snippet_id
-         WHERE s.library_id = ?1 AND u.day >= ?2 ORDER BY u.day, u.snippet_id",
+        "SELECT u.snippet_id, u.day, u.count, u.last_at FROM usage u JOIN snippets s ON s.id = u.snippet_id
+         WHERE s.library_id = ?1 AND u.last_at > ?2 ORDER BY u.day, u.snippet_id",
     )?;
+    let mut newest = since;
     let rows = st
         .query_map(params![library.to_string(), since], |r| {
-            Ok(quickreply_proto::api::UsageCount {
-                key: r.get(0)?,
-                day: r.get(1)?,
-                count: r.get::<_, i64>(2)?.clamp(0, u32::MAX as i64) as u32,
-            })
+            Ok((
+                quickreply_proto::api::UsageCount {
+                    key: r.get(0)?,
+                    day: r.get(1)?,
+                    count: r.get::<_, i64>(2)?.clamp(0, u32::MAX as i64) as u32,
+                },
+                r.get::<_, i64>(3)?,
+            ))
         })?
+        .map(|row| {
+            row.map(|(count, at)| {
+                newest = newest.max(at);
+                count
+            })
+        })
         .collect::<rusqlite::Result<Vec<_>>>()?;
-    Ok(rows)
+    Ok((rows, newest))
 }

@@ -385,17 +385,20 @@ pub fn sync_once(store: &mut Store) -> Result<Report> {
     Ok(report)
 }
 
-/// Send fire counts of synced libraries: every day from the last one sent (which may
-/// have grown since) to today. Counts only, never content.
+/// Send the fire counts that changed since the last report (each the whole day's count,
+/// which the server keeps per device and day, so a resend is harmless); nothing is
+/// sent for a library without new fires. Counts only, never content.
 fn report_usage(store: &Store, client: &Client) -> Result<()> {
-    let today = chrono::Local::now().format("%Y-%m-%d").to_string();
     for l in linked(store)? {
-        let since: String = store.conn().query_row(
+        let since: i64 = store.conn().query_row(
             "SELECT usage_sent FROM sync_libraries WHERE library_id = ?1",
             [l.local.to_string()],
             |r| r.get(0),
         )?;
-        let counts = local::usage_since(store.conn(), l.local, &since)?;
+        let (counts, newest) = local::usage_since(store.conn(), l.local, since)?;
+        if counts.is_empty() {
+            continue;
+        }
         for chunk in counts.chunks(quickreply_proto::api::MAX_USAGE_ENTRIES) {
             let sent = client.report_usage(
                 l.remote,
@@ -412,7 +415,7 @@ fn report_usage(store: &Store, client: &Client) -> Result<()> {
         }
         store.conn().execute(
             "UPDATE sync_libraries SET usage_sent = ?2 WHERE library_id = ?1",
-            params![l.local.to_string(), today],
+            params![l.local.to_string(), newest],
         )?;
     }
     Ok(())
