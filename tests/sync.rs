@@ -2,10 +2,11 @@
 //! `qreply` "computers" (a lead, an editor, agents), each with its own data directory.
 //! After every scenario each client's digest equals the server's (`qreply status`).
 
+use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::{Result, bail};
-use quickreply_e2e::sync::{Client, Server};
+use quickreply_e2e::sync::{Client, Run, Server};
 use quickreply_e2e::wait_for;
 use serde_json::Value;
 
@@ -113,7 +114,39 @@ fn a_lead_edit_reaches_every_watching_agent_and_agents_cannot_write_the_team_lib
                 body.contains("当天发货").then_some(())
             },
         )?;
+        // Straight from the event: no request per agent for a lead's edit.
+        let log = a.watch_log()?;
+        assert!(
+            log.contains("received 1 change(s) live"),
+            "{}: {log}",
+            a.name
+        );
     }
+    // … and the lead's device list learns within a moment that both agents have it.
+    let team_lib = lead.status()?["libraries"]
+        .as_array()
+        .and_then(|l| l.iter().find(|l| l["name"] == TEAM).cloned())
+        .ok_or_else(|| anyhow::anyhow!("no team library in the lead's status"))?;
+    wait_for(
+        "the agents' status reports to show the new head",
+        Duration::from_secs(10),
+        || {
+            let devices = lead.json(&["devices"]).ok()?;
+            let caught_up = devices
+                .as_array()?
+                .iter()
+                .filter(|d| d["role"] == "agent")
+                .filter(|d| {
+                    d["cursors"].as_array().is_some_and(|c| {
+                        c.iter().any(|c| {
+                            c["library_id"] == team_lib["remote"] && c["cursor"] == team_lib["head"]
+                        })
+                    })
+                })
+                .count();
+            (caught_up == 2).then_some(())
+        },
+    )?;
     // Images travel as blobs: a reply with a picture arrives with the picture.
     let png = dir.path().join("size-chart.png");
     image::RgbImage::from_fn(64, 48, |x, y| image::Rgb([x as u8 * 4, y as u8 * 5, 90]))
@@ -482,5 +515,129 @@ fn an_agents_fires_reach_the_leads_usage_once_however_often_it_syncs() -> Result
     let r = agent.run(&["usage", "--library", TEAM, "--json"])?;
     assert_ne!(r.code, 0, "{}", r.stdout);
     assert!(r.stderr.contains("403"), "{}", r.stderr);
+    Ok(())
+}
+
+/// A private certificate authority (`ca.pem`) and a server certificate it signed for
+/// 127.0.0.1 (`server.crt`, `server.key`) in `dir`.
+fn private_ca(dir: &std::path::Path) -> Result<(PathBuf, PathBuf, PathBuf)> {
+    use rcgen::{
+        BasicConstraints, CertificateParams, CertifiedIssuer, DnType, IsCa, KeyPair,
+        KeyUsagePurpose,
+    };
+    let mut ca_params = CertificateParams::new(Vec::<String>::new())?;
+    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    ca_params
+        .distinguished_name
+        .push(DnType::CommonName, "QuickReply test CA");
+    ca_params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
+    let ca = CertifiedIssuer::self_signed(ca_params, KeyPair::generate()?)?;
+    let mut params = CertificateParams::new(vec!["127.0.0.1".to_string()])?;
+    params
+        .distinguished_name
+        .push(DnType::CommonName, "sync.example.test");
+    let key = KeyPair::generate()?;
+    let cert = params.signed_by(&key, &ca)?;
+    let (ca_file, cert_file, key_file) = (
+        dir.join("ca.pem"),
+        dir.join("server.crt"),
+        dir.join("server.key"),
+    );
+    std::fs::write(&ca_file, ca.pem())?;
+    std::fs::write(&cert_file, cert.pem())?;
+    std::fs::write(&key_file, key.serialize_pem())?;
+    Ok((ca_file, cert_file, key_file))
+}
+
+#[test]
+fn a_self_hosted_https_server_with_a_private_ca_syncs_for_clients_given_ssl_cert_file() -> Result<()>
+{
+    let dir = tempfile::tempdir()?;
+    let (ca, cert, key) = private_ca(dir.path())?;
+    let server = Server::start_with(
+        dir.path(),
+        [
+            "--tls-cert".as_ref(),
+            cert.as_os_str(),
+            "--tls-key".as_ref(),
+            key.as_os_str(),
+        ],
+    )?;
+    assert!(
+        server.url.starts_with("https://127.0.0.1:"),
+        "{}",
+        server.url
+    );
+    let code = server.setup_code.clone().unwrap_or_default();
+
+    // Without the CA the client refuses the server, and says what to do.
+    let stranger = Client::new(dir.path(), "stranger-pc");
+    let r = Run::of(
+        stranger
+            .command(&["join", &server.url, &code, "--device", "x", "--name", "x"])?
+            .env_remove("SSL_CERT_FILE")
+            .env_remove("SSL_CERT_DIR")
+            .output()?,
+    );
+    assert_ne!(r.code, 0, "{}", r.stdout);
+    assert!(
+        r.stderr.contains("UnknownIssuer") && r.stderr.contains("SSL_CERT_FILE"),
+        "{}",
+        r.stderr
+    );
+    // http:// to the HTTPS port: refused, with a hint.
+    let plain = server.url.replacen("https://", "http://", 1);
+    let r = stranger.run(&["join", &plain, &code, "--device", "x", "--name", "x"])?;
+    assert_ne!(r.code, 0, "{}", r.stdout);
+    assert!(r.stderr.contains("use an https:// address"), "{}", r.stderr);
+
+    // With SSL_CERT_FILE naming the CA: join, publish, invite.
+    let lead = Client::new(dir.path(), "lead-pc").with_env("SSL_CERT_FILE", &ca);
+    lead.join(&server, &code, "王主管")?;
+    lead.ok(&["library", "add", TEAM])?;
+    lead.ok(&[
+        "add",
+        "--library",
+        TEAM,
+        "--title",
+        "发货时间",
+        "--code",
+        "fh",
+        "--text",
+        "亲，付款后48小时内发货",
+    ])?;
+    lead.ok(&["sync"])?;
+    let invite = lead.invite(&["--role", "agent", "--uses", "1"])?;
+
+    // A second computer joins over HTTPS and has the reply …
+    let agent = Client::new(dir.path(), "agent-pc").with_env("SSL_CERT_FILE", &ca);
+    agent.join(&server, &invite, "小李")?;
+    assert_eq!(agent.titles(TEAM)?, vec!["发货时间".to_string()]);
+
+    // … and the lead's next reply arrives live over the TLS event stream.
+    let _watch = agent.watch()?;
+    lead.ok(&[
+        "add",
+        "--library",
+        TEAM,
+        "--title",
+        "退货地址",
+        "--code",
+        "thdz",
+        "--text",
+        "亲，退货请寄到售后部",
+    ])?;
+    lead.ok(&["sync"])?;
+    wait_for(
+        "the new reply to reach the agent",
+        Duration::from_secs(15),
+        || {
+            agent
+                .titles(TEAM)
+                .ok()
+                .filter(|t| t.contains(&"退货地址".to_string()))
+        },
+    )?;
+    assert_in_sync(&[&lead, &agent])?;
     Ok(())
 }

@@ -2,6 +2,7 @@
 //! directory, and `qreply` clients, each with a data directory of its own (one
 //! "computer" each).
 
+use std::ffi::OsString;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
@@ -37,11 +38,23 @@ pub struct Server {
     /// The owner setup code printed at the first start.
     pub setup_code: Option<String>,
     port: u16,
+    /// Flags added to every start.
+    args: Vec<OsString>,
 }
 
 impl Server {
     /// Start a new server on a free port with a fresh data directory under `dir`.
     pub fn start(dir: &Path) -> Result<Server> {
+        Self::start_with(dir, Vec::<OsString>::new())
+    }
+
+    /// [`Self::start`] with more flags (`--tls-cert`, …); `url` is what the server
+    /// printed (`https://…` with TLS).
+    pub fn start_with<I, A>(dir: &Path, args: I) -> Result<Server>
+    where
+        I: IntoIterator<Item = A>,
+        A: Into<OsString>,
+    {
         let data = dir.join("server");
         let mut s = Server {
             child: None,
@@ -49,6 +62,7 @@ impl Server {
             url: String::new(),
             setup_code: None,
             port: 0,
+            args: args.into_iter().map(Into::into).collect(),
         };
         s.launch()?;
         Ok(s)
@@ -60,6 +74,7 @@ impl Server {
             .arg(&self.data)
             .args(["--listen", &format!("127.0.0.1:{}", self.port)])
             .args(["--heartbeat-secs", "1"])
+            .args(&self.args)
             .env("RUST_LOG", "warn")
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
@@ -128,6 +143,8 @@ impl Drop for Server {
 pub struct Client {
     pub data: PathBuf,
     pub name: String,
+    /// Environment of every `qreply` run on this computer (`SSL_CERT_FILE`, …).
+    pub env: Vec<(OsString, OsString)>,
 }
 
 /// What a `qreply` run printed.
@@ -154,7 +171,14 @@ impl Client {
         Client {
             data: dir.join(name),
             name: name.to_string(),
+            env: Vec::new(),
         }
+    }
+
+    /// This computer with `key=value` in the environment of every `qreply` run.
+    pub fn with_env(mut self, key: impl Into<OsString>, value: impl Into<OsString>) -> Client {
+        self.env.push((key.into(), value.into()));
+        self
     }
 
     pub fn command(&self, args: &[&str]) -> Result<Command> {
@@ -162,7 +186,8 @@ impl Client {
         c.arg("--data-dir")
             .arg(&self.data)
             .args(["--lang", "en"])
-            .args(args);
+            .args(args)
+            .envs(self.env.iter().map(|(k, v)| (k, v)));
         Ok(c)
     }
 
@@ -241,14 +266,27 @@ impl Client {
             .unwrap_or_default())
     }
 
-    /// `qreply sync --watch` in the background, killed when dropped.
+    /// `qreply sync --watch` in the background, killed when dropped; its output goes
+    /// to [`Self::watch_log`].
     pub fn watch(&self) -> Result<Watcher> {
+        let log = std::fs::File::create(self.watch_log_path())?;
         let child = self
             .command(&["sync", "--watch"])?
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .stdout(log.try_clone()?)
+            .stderr(log)
             .spawn()?;
         Ok(Watcher(child))
+    }
+}
+
+impl Client {
+    fn watch_log_path(&self) -> std::path::PathBuf {
+        self.data.with_file_name(format!("{}-watch.log", self.name))
+    }
+
+    /// What this computer's `sync --watch` printed so far.
+    pub fn watch_log(&self) -> Result<String> {
+        Ok(std::fs::read_to_string(self.watch_log_path())?)
     }
 }
 

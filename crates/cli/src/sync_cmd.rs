@@ -154,13 +154,23 @@ pub fn invite(store: &Store, role: Role, uses: u32, expires: u64, pairing: bool)
 }
 
 fn print_report(r: &Report) {
-    println!(
-        "{}",
-        tr(
-            format!("已同步：发送 {}，接收 {}", r.pushed, r.pulled),
-            format!("synced: sent {}, received {}", r.pushed, r.pulled)
-        )
-    );
+    if r.live {
+        println!(
+            "{}",
+            tr(
+                format!("已实时接收 {} 条更改", r.pulled),
+                format!("received {} change(s) live", r.pulled)
+            )
+        );
+    } else {
+        println!(
+            "{}",
+            tr(
+                format!("已同步：发送 {}，接收 {}", r.pushed, r.pulled),
+                format!("synced: sent {}, received {}", r.pushed, r.pulled)
+            )
+        );
+    }
     for c in &r.conflicts {
         println!(
             "{}",

@@ -464,9 +464,14 @@ impl Store {
     pub fn open(data_dir: &Path) -> Result<Store> {
         std::fs::create_dir_all(data_dir).map_err(Error::io(data_dir))?;
         let path = data_dir.join(DB_FILE);
-        let conn = Connection::open(&path).map_err(corrupt(&path))?;
+        let mut conn = Connection::open(&path).map_err(corrupt(&path))?;
         conn.busy_timeout(Duration::from_secs(10))
             .map_err(corrupt(&path))?;
+        // Several processes share the store (the app, `qreply`, a `sync --watch`). A
+        // deferred transaction that reads and then writes fails at once with "database is
+        // locked" if another process wrote in between (the busy timeout cannot help);
+        // taking the write lock at BEGIN makes every writer wait its turn instead.
+        conn.set_transaction_behavior(rusqlite::TransactionBehavior::Immediate);
         conn.pragma_update(None, "journal_mode", "WAL")
             .map_err(corrupt(&path))?;
         conn.pragma_update(None, "foreign_keys", true)
@@ -1612,4 +1617,38 @@ pub fn default_data_dir() -> PathBuf {
     directories::ProjectDirs::from("", "", "quickreply")
         .map(|d| d.data_dir().to_path_buf())
         .unwrap_or_else(|| PathBuf::from(".quickreply"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The app and `qreply` write the same store: a transaction that reads and then
+    /// writes must wait for the other process instead of failing with "database is
+    /// locked" (which a deferred transaction does when the other writes in between).
+    #[test]
+    fn a_read_then_write_transaction_waits_for_another_writer()
+    -> std::result::Result<(), Box<dyn std::error::Error>> {
+        let dir = tempfile::tempdir()?;
+        let mut a = Store::open(dir.path())?;
+        a.conn()
+            .execute_batch("CREATE TABLE t (x INTEGER); INSERT INTO t VALUES (0);")?;
+        let path = dir.path().to_path_buf();
+        let tx = a.conn_mut().transaction()?;
+        let before: i64 = tx.query_row("SELECT max(x) FROM t", [], |r| r.get(0))?;
+        let other = std::thread::spawn(move || -> Result<()> {
+            let b = Store::open(&path)?;
+            b.conn().execute("INSERT INTO t VALUES (2)", [])?;
+            Ok(())
+        });
+        std::thread::sleep(Duration::from_millis(200));
+        tx.execute("INSERT INTO t VALUES (?1)", [before + 1])?;
+        tx.commit()?;
+        other.join().map_err(|_| "writer thread panicked")??;
+        let n: i64 = a
+            .conn()
+            .query_row("SELECT count(*) FROM t", [], |r| r.get(0))?;
+        assert_eq!(n, 3);
+        Ok(())
+    }
 }

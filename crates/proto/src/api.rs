@@ -8,6 +8,10 @@
 //! | `POST /v1/join` | [`JoinRequest`] → [`JoinResponse`] (setup code, invite or pairing code) |
 //! | `GET /v1/me` | → [`Me`] |
 //! | `POST /v1/invites` | [`InviteRequest`] → [`InviteResponse`] (owner/editor; pairing: anyone) |
+//! | `POST /v1/signin` | [`SigninRequest`] → [`SigninStarted`] (no token; sign-in by approval) |
+//! | `POST /v1/signin/{id}/poll` | [`SigninPollRequest`] → [`SigninPoll`] (no token; the secret) |
+//! | `GET /v1/signin?code=C` | → [`SigninInfo`] (any member, before approving) |
+//! | `POST /v1/signin/approve` / `deny` | [`SigninDecision`] / [`SigninDenial`] → 204 |
 //! | `GET /v1/devices` | → `Vec<`[`DeviceInfo`]`>` (owner: the team's; others: their own) |
 //! | `DELETE /v1/devices/{id}` | revokes (owner, or the device's own user) → 204 |
 //! | `POST /v1/status` | [`StatusReport`] → 204 |
@@ -129,6 +133,95 @@ pub struct InviteResponse {
     /// Unix milliseconds.
     pub expires_at: i64,
     pub pairing: bool,
+}
+
+/// `POST /v1/signin` (no token): a new computer (or a browser opening the admin page)
+/// asks to be let in; a signed-in member approves it by its short code (typed, or read
+/// from the QR code the new computer shows, `<server>/admin/#approve=<code>`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SigninRequest {
+    /// Shown to the approver and in device lists.
+    pub device_name: String,
+    /// The name a new member gets when the approver lets them in as a member.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_name: Option<String>,
+    #[serde(default)]
+    pub app_version: String,
+    /// A browser session of the admin page rather than a desktop computer.
+    #[serde(default)]
+    pub web: bool,
+}
+
+/// The answer to a [`SigninRequest`]: the code to show (and put in the QR code), and the
+/// secret only the asking computer knows, to poll with.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SigninStarted {
+    pub id: Uuid,
+    /// `XXXX-XXXX`, for the approver.
+    pub code: String,
+    /// For `POST /v1/signin/{id}/poll`; never shown.
+    pub secret: String,
+    /// Unix milliseconds.
+    pub expires_at: i64,
+}
+
+/// `POST /v1/signin/{id}/poll`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SigninPollRequest {
+    pub secret: String,
+}
+
+/// Where a sign-in stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SigninState {
+    /// Waiting for someone to approve it.
+    Pending,
+    /// Approved: this answer carries the new device's token (once; the request is gone
+    /// afterwards).
+    Approved,
+    Denied,
+    Expired,
+}
+
+/// The answer to a poll.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SigninPoll {
+    pub state: SigninState,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub join: Option<JoinResponse>,
+}
+
+/// `GET /v1/signin?code=…`: what the approver is about to let in.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SigninInfo {
+    pub code: String,
+    pub device_name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_name: Option<String>,
+    pub app_version: String,
+    pub web: bool,
+    /// The address the request came from.
+    pub ip: String,
+    /// Unix milliseconds.
+    pub created_at: i64,
+    pub expires_at: i64,
+}
+
+/// `POST /v1/signin/approve`: let the computer in as one more device of the approver
+/// (`member: None`, anyone may), or as a new member with that role (the same rule as
+/// invites: owners any role, editors editors and agents).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SigninDecision {
+    pub code: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub member: Option<Role>,
+}
+
+/// `POST /v1/signin/deny`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SigninDenial {
+    pub code: String,
 }
 
 /// One library's cursor as a device reports it.
@@ -329,11 +422,33 @@ pub struct UsageTotal {
 pub const MAX_USAGE_ENTRIES: usize = 10_000;
 
 /// Data of an SSE `head` event: a library has new changes up to `head`.
+///
+/// When the change that moved the head was one small item (its JSON at most
+/// [`MAX_INLINE_ITEM`] bytes), the event carries it in `item`: then `item.seq == head`
+/// and the feed between `head - 1` and `head` is exactly that item, so a client whose
+/// cursor for the library is `head - 1` applies it and moves its cursor to `head`
+/// without asking the server (the common case of a lead's edit reaching hundreds of
+/// agents: no request per agent). Any other client pulls `changes?since=<cursor>` as
+/// usual; events replayed on (re)connect never carry items.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct HeadEvent {
     pub library_id: Uuid,
     pub head: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub item: Option<Item>,
 }
+
+impl HeadEvent {
+    /// The inline item, if it is exactly the change after `cursor`.
+    pub fn next_after(&self, cursor: i64) -> Option<&Item> {
+        self.item
+            .as_ref()
+            .filter(|i| i.seq == self.head && cursor.checked_add(1) == Some(self.head))
+    }
+}
+
+/// Largest item (bytes of its JSON) a `head` event carries inline.
+pub const MAX_INLINE_ITEM: usize = 4096;
 
 /// Every error answer: a stable machine code, a message for people, and for `412` the
 /// item as the server has it.
@@ -379,6 +494,52 @@ mod sha2_free {
 mod tests {
     use super::*;
     use crate::Part;
+
+    #[test]
+    fn an_inline_item_is_taken_only_as_the_very_next_change() {
+        let item = Item {
+            key: "var:店名".into(),
+            version: 2,
+            seq: 7,
+            deleted: false,
+            doc: Some(ItemDoc::Variable(VariableDoc {
+                name: "店名".into(),
+                value: "小美家居".into(),
+                description: String::new(),
+            })),
+            updated_at: 1,
+            op: "o".into(),
+        };
+        let ev = HeadEvent {
+            library_id: Uuid::nil(),
+            head: 7,
+            item: Some(item.clone()),
+        };
+        assert_eq!(ev.next_after(6), Some(&item));
+        assert_eq!(ev.next_after(5), None, "a gap: pull");
+        assert_eq!(ev.next_after(7), None, "already there");
+        assert_eq!(ev.next_after(i64::MAX), None);
+        // The wire form round-trips, and an event without an item stays as before.
+        let json = serde_json::to_string(&ev).unwrap_or_default();
+        assert_eq!(serde_json::from_str::<HeadEvent>(&json).ok(), Some(ev));
+        let bare: HeadEvent = serde_json::from_str(
+            r#"{"library_id":"00000000-0000-0000-0000-000000000000","head":3}"#,
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(bare.item, None);
+        assert!(
+            !serde_json::to_string(&bare)
+                .unwrap_or_default()
+                .contains("item")
+        );
+        // A head that does not match the item's seq is never trusted.
+        let odd = HeadEvent {
+            head: 8,
+            item: Some(item),
+            ..bare
+        };
+        assert_eq!(odd.next_after(7), None);
+    }
 
     #[test]
     fn put_item_is_flat_json() {

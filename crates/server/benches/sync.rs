@@ -5,9 +5,11 @@
 //! 2. first sync: a new computer joins a team whose library holds 10,000 replies and
 //!    runs `core::sync::sync_once` into a real store (target ≤ 2 s).
 //! 3. live push: 500 devices hold `GET /v1/events` open on loopback; a lead writes a
-//!    reply 20 times; each device, on the `head` event, fetches the change feed. The
-//!    time from the start of the lead's `PUT` to each device having the new version in
-//!    hand is the latency (p50/p99; target p99 ≤ 250 ms).
+//!    reply 20 times; each device, on the `head` event, takes the reply from the event
+//!    when it carries it inline and it is the device's next change (as `core::sync::watch`
+//!    does), else fetches the change feed. The time from the start of the lead's `PUT` to
+//!    each device having the new version in hand is the latency (p50/p99; target p99 ≤
+//!    250 ms). Devices that had to fetch are counted and reported.
 //!
 //! The server runs in this process (release build, its own tokio runtime); clients are
 //! plain threads. Everything shares the machine's cores, so the figures are an upper
@@ -21,14 +23,16 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, anyhow};
 use quickreply_proto::api::{
-    Changes, CreateLibrary, InviteRequest, InviteResponse, ItemDoc, JoinRequest, JoinResponse,
-    PutItem, Role,
+    Changes, CreateLibrary, HeadEvent, InviteRequest, InviteResponse, ItemDoc, JoinRequest,
+    JoinResponse, PutItem, Role,
 };
 use quickreply_proto::{Part, SnippetDoc};
 use reqwest::blocking::Client;
 use uuid::Uuid;
 
 const AGENTS: usize = 500;
+/// Live-push deliveries that needed a fetch of the change feed.
+static FETCHES: AtomicUsize = AtomicUsize::new(0);
 const ROUNDS: usize = 20;
 const WRITERS: usize = 8;
 const FIRST_SYNC: usize = 10_000;
@@ -164,21 +168,37 @@ fn agent(
             return Ok(());
         }
         // Chunked encoding: data lines carry the JSON; anything else is framing.
-        if !line.starts_with("data:") {
+        let Some(data) = line.strip_prefix("data:") else {
+            continue;
+        };
+        // As `core::sync::watch` does: take the inline item when it is the next change,
+        // else pull.
+        let head: HeadEvent = serde_json::from_str(data.trim())?;
+        if head.library_id != library {
             continue;
         }
-        let changes: Changes = http
-            .get(format!(
-                "{base}/v1/libraries/{library}/changes?since={cursor}"
-            ))
-            .bearer_auth(&token)
-            .send()?
-            .json()?;
-        cursor = changes.cursor.max(cursor);
+        let keys: Vec<String> = match head.next_after(cursor) {
+            Some(item) => {
+                cursor = head.head;
+                vec![item.key.clone()]
+            }
+            None => {
+                FETCHES.fetch_add(1, Ordering::Relaxed);
+                let changes: Changes = http
+                    .get(format!(
+                        "{base}/v1/libraries/{library}/changes?since={cursor}"
+                    ))
+                    .bearer_auth(&token)
+                    .send()?
+                    .json()?;
+                cursor = changes.cursor.max(cursor);
+                changes.items.into_iter().map(|i| i.key).collect()
+            }
+        };
         let target = wanted.lock().map_err(|_| anyhow!("poisoned"))?.clone();
         if let Some((key, t0)) = target
             && !done_keys.contains(&key)
-            && changes.items.iter().any(|i| i.key == key)
+            && keys.contains(&key)
         {
             let ms = t0.elapsed().as_secs_f64() * 1000.0;
             samples.lock().map_err(|_| anyhow!("poisoned"))?.push(ms);
@@ -352,12 +372,13 @@ fn main() -> Result<()> {
     let mut s = samples.lock().map_err(|_| anyhow!("poisoned"))?.clone();
     s.sort_by(f64::total_cmp);
     println!(
-        "sync: live push to {AGENTS} SSE clients, {ROUNDS} writes: write→fetched p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms ({} of {} deliveries; target p99 ≤ 250 ms)",
+        "sync: live push to {AGENTS} SSE clients, {ROUNDS} writes: write→in hand p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms ({} of {} deliveries, {} by fetching the feed; target p99 ≤ 250 ms)",
         percentile(&s, 0.5),
         percentile(&s, 0.99),
         s.last().copied().unwrap_or(f64::NAN),
         s.len(),
-        AGENTS * ROUNDS
+        AGENTS * ROUNDS,
+        FETCHES.load(Ordering::Relaxed)
     );
 
     server.handle.shutdown();

@@ -3,7 +3,8 @@
 //! A flag wins over its environment variable, which wins over the file, which wins over
 //! the default. The file's keys are the flag names with underscores (`data_dir`,
 //! `database_url`, `listen`, `team_name`, `max_body`, `max_image`, `heartbeat_secs`,
-//! `join_per_minute`); unknown keys are an error.
+//! `join_per_minute`, `invite_per_minute`, `tls_cert`, `tls_key`); unknown keys are an
+//! error. Relative paths are relative to the working directory.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -11,7 +12,7 @@ use std::time::Duration;
 use clap::Parser;
 use serde::Deserialize;
 
-use crate::Config;
+use crate::{Config, TlsFiles};
 
 /// QuickReply sync server.
 #[derive(Clone, Debug, Default, Parser)]
@@ -45,6 +46,16 @@ pub struct Args {
     /// Join attempts allowed per client IP and minute [default: 10].
     #[arg(long, env = "QUICKREPLY_JOIN_PER_MINUTE", value_name = "N")]
     pub join_per_minute: Option<u32>,
+    /// Invite and pairing codes each device may make per minute [default: 30].
+    #[arg(long, env = "QUICKREPLY_INVITE_PER_MINUTE", value_name = "N")]
+    pub invite_per_minute: Option<u32>,
+    /// Serve HTTPS with this PEM certificate chain (server certificate first); needs
+    /// --tls-key [default: none, plain HTTP].
+    #[arg(long, env = "QUICKREPLY_TLS_CERT", value_name = "FILE")]
+    pub tls_cert: Option<PathBuf>,
+    /// The PEM private key of --tls-cert.
+    #[arg(long, env = "QUICKREPLY_TLS_KEY", value_name = "FILE")]
+    pub tls_key: Option<PathBuf>,
 }
 
 /// The `--config` file.
@@ -59,6 +70,9 @@ pub struct FileConfig {
     pub max_image: Option<usize>,
     pub heartbeat_secs: Option<u64>,
     pub join_per_minute: Option<u32>,
+    pub invite_per_minute: Option<u32>,
+    pub tls_cert: Option<PathBuf>,
+    pub tls_key: Option<PathBuf>,
 }
 
 /// A configuration that cannot be used.
@@ -104,6 +118,20 @@ impl Args {
     /// These flags over `file` over the defaults.
     pub fn merge(self, file: FileConfig) -> Result<Config, ConfigError> {
         let d = Config::default();
+        // An empty value (say, an empty environment variable) means none.
+        let path = |p: Option<PathBuf>| p.filter(|p| !p.as_os_str().is_empty());
+        let tls = match (
+            path(self.tls_cert).or(path(file.tls_cert)),
+            path(self.tls_key).or(path(file.tls_key)),
+        ) {
+            (Some(cert), Some(key)) => Some(TlsFiles { cert, key }),
+            (None, None) => None,
+            (Some(_), None) | (None, Some(_)) => {
+                return Err(ConfigError::Invalid(
+                    "tls_cert and tls_key go together: give both (HTTPS) or neither (HTTP)".into(),
+                ));
+            }
+        };
         let config = Config {
             data_dir: self.data_dir.or(file.data_dir).unwrap_or(d.data_dir),
             // An empty value (say, an empty environment variable) means SQLite.
@@ -124,6 +152,11 @@ impl Args {
                 .join_per_minute
                 .or(file.join_per_minute)
                 .unwrap_or(d.join_per_minute),
+            invite_per_minute: self
+                .invite_per_minute
+                .or(file.invite_per_minute)
+                .unwrap_or(d.invite_per_minute),
+            tls,
             clock: d.clock,
         };
         if let Some(url) = &config.database_url {
@@ -161,6 +194,11 @@ impl Args {
                 "join_per_minute must be at least 1".into(),
             ));
         }
+        if config.invite_per_minute == 0 {
+            return Err(ConfigError::Invalid(
+                "invite_per_minute must be at least 1".into(),
+            ));
+        }
         Ok(config)
     }
 }
@@ -186,9 +224,70 @@ mod tests {
     }
 
     #[test]
-    fn unknown_file_keys_and_tls_flags_are_refused() {
-        assert!(toml::from_str::<FileConfig>("tls_cert = \"x\"").is_err());
-        assert!(Args::try_parse_from(["quickreply-server", "--tls-cert", "x"]).is_err());
+    fn unknown_file_keys_and_flags_are_refused() {
+        assert!(toml::from_str::<FileConfig>("tls_certificate = \"x\"").is_err());
+        assert!(Args::try_parse_from(["quickreply-server", "--tls-certificate", "x"]).is_err());
+    }
+
+    #[test]
+    fn tls_files_from_flags_or_file_both_or_neither() -> Result<(), Box<dyn std::error::Error>> {
+        let file: FileConfig =
+            toml::from_str("tls_cert = \"/etc/qr/cert.pem\"\ntls_key = \"/etc/qr/key.pem\"\n")?;
+        let none = Args::try_parse_from(["quickreply-server"])?;
+        assert_eq!(
+            none.clone().merge(file.clone())?.tls,
+            Some(TlsFiles {
+                cert: "/etc/qr/cert.pem".into(),
+                key: "/etc/qr/key.pem".into(),
+            })
+        );
+        assert_eq!(none.clone().merge(FileConfig::default())?.tls, None);
+        // A flag wins over the file, each file separately.
+        let flag = Args::try_parse_from(["quickreply-server", "--tls-cert", "my.crt"])?;
+        assert_eq!(
+            flag.clone().merge(file)?.tls,
+            Some(TlsFiles {
+                cert: "my.crt".into(),
+                key: "/etc/qr/key.pem".into(),
+            })
+        );
+        let both = Args::try_parse_from([
+            "quickreply-server",
+            "--tls-cert",
+            "a.crt",
+            "--tls-key",
+            "a.key",
+        ])?;
+        assert!(both.merge(FileConfig::default())?.tls.is_some());
+        // One without the other.
+        let err = flag
+            .merge(FileConfig::default())
+            .err()
+            .map(|e| e.to_string());
+        assert!(
+            err.as_deref().is_some_and(|e| e.contains("tls_key")),
+            "{err:?}"
+        );
+        let key_only: FileConfig = toml::from_str("tls_key = \"k.pem\"\n")?;
+        assert!(none.merge(key_only).is_err());
+        Ok(())
+    }
+
+    #[test]
+    fn invite_per_minute_defaults_to_30_and_must_be_positive()
+    -> Result<(), Box<dyn std::error::Error>> {
+        let none = Args::try_parse_from(["quickreply-server"])?;
+        assert_eq!(
+            none.clone().merge(FileConfig::default())?.invite_per_minute,
+            30
+        );
+        let file: FileConfig = toml::from_str("invite_per_minute = 5\n")?;
+        assert_eq!(none.merge(file.clone())?.invite_per_minute, 5);
+        let flag = Args::try_parse_from(["quickreply-server", "--invite-per-minute", "7"])?;
+        assert_eq!(flag.merge(file)?.invite_per_minute, 7);
+        let zero = Args::try_parse_from(["quickreply-server", "--invite-per-minute", "0"])?;
+        assert!(zero.merge(FileConfig::default()).is_err());
+        Ok(())
     }
 
     #[test]

@@ -20,8 +20,18 @@ fn random<const N: usize>() -> Result<[u8; N], Error> {
 
 /// A new human-typeable code, `XXXX-XXXX-XXXX-XXXX`.
 pub fn new_code() -> Result<String, Error> {
-    let bytes: [u8; 16] = random()?;
-    let mut out = String::with_capacity(19);
+    grouped::<16>()
+}
+
+/// A short code, `XXXX-XXXX` (40 bits): sign-in codes, which live minutes and are only
+/// looked up by signed-in members.
+pub fn new_short_code() -> Result<String, Error> {
+    grouped::<8>()
+}
+
+fn grouped<const N: usize>() -> Result<String, Error> {
+    let bytes: [u8; N] = random()?;
+    let mut out = String::with_capacity(N + N / 4);
     for (i, b) in bytes.iter().enumerate() {
         if i > 0 && i % 4 == 0 {
             out.push('-');

@@ -1,5 +1,7 @@
 //! The one error type of the server and how it becomes an HTTP answer ([`ErrorBody`]).
 
+use std::time::Duration;
+
 use axum::Json;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -39,9 +41,12 @@ pub enum Error {
     /// 413 `too_large`.
     #[error("{0}")]
     TooLarge(String),
-    /// 429 `rate_limited`.
-    #[error("{0}")]
-    RateLimited(String),
+    /// 429 `rate_limited`, answered with `Retry-After` (whole seconds, at least 1).
+    #[error("{message}")]
+    RateLimited {
+        message: String,
+        retry_after: Duration,
+    },
     /// 400 `hash_mismatch`: an uploaded blob whose SHA-256 is not the one in its path.
     #[error("{0}")]
     HashMismatch(String),
@@ -57,6 +62,9 @@ pub enum Error {
     /// 500: a file or socket failed.
     #[error("I/O: {0}")]
     Io(#[from] std::io::Error),
+    /// The TLS certificate or key cannot be used (start-up only).
+    #[error(transparent)]
+    Tls(#[from] crate::tls::TlsError),
     /// Binding the listening socket failed (start-up only).
     #[error("cannot listen on {addr}: {source}")]
     Bind {
@@ -83,12 +91,13 @@ impl Error {
             Error::VersionConflict(_) => (StatusCode::PRECONDITION_FAILED, codes::CONFLICT),
             Error::InvalidCode(_) => (StatusCode::BAD_REQUEST, codes::INVALID_CODE),
             Error::TooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, codes::TOO_LARGE),
-            Error::RateLimited(_) => (StatusCode::TOO_MANY_REQUESTS, codes::RATE_LIMITED),
+            Error::RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, codes::RATE_LIMITED),
             Error::HashMismatch(_) => (StatusCode::BAD_REQUEST, codes::HASH_MISMATCH),
             Error::Database(_)
             | Error::Postgres(_)
             | Error::Pool(_)
             | Error::Io(_)
+            | Error::Tls(_)
             | Error::Bind { .. }
             | Error::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, codes::INTERNAL),
         }
@@ -109,7 +118,10 @@ impl IntoResponse for Error {
         } else {
             self.to_string()
         };
-        let rate_limited = matches!(self, Error::RateLimited(_));
+        let retry_after = match &self {
+            Error::RateLimited { retry_after, .. } => Some(retry_after_secs(*retry_after)),
+            _ => None,
+        };
         let current = match self {
             Error::VersionConflict(item) => item.map(|b| *b),
             _ => None,
@@ -120,13 +132,20 @@ impl IntoResponse for Error {
             current,
         };
         let mut response = (status, Json(body)).into_response();
-        if rate_limited {
+        if let Some(secs) = retry_after {
             response
                 .headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from_static("60"));
+                .insert(header::RETRY_AFTER, HeaderValue::from(secs));
         }
         response
     }
+}
+
+/// `Retry-After` in whole seconds, rounded up and at least 1 (`0` would invite an
+/// immediate retry that is refused again).
+pub(crate) fn retry_after_secs(wait: Duration) -> u64 {
+    let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+    secs.max(1)
 }
 
 /// The [`codes`] entry for a bare HTTP status (answers produced outside the handlers).
@@ -140,5 +159,36 @@ pub fn code_for_status(status: StatusCode) -> &'static str {
         429 => codes::RATE_LIMITED,
         s if s >= 500 => codes::INTERNAL,
         _ => codes::BAD_REQUEST,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn rate_limited_answers_429_json_with_retry_after_in_whole_seconds()
+    -> Result<(), Box<dyn std::error::Error>> {
+        for (wait, header) in [
+            (Duration::from_millis(12_300), "13"),
+            (Duration::from_secs(60), "60"),
+            (Duration::ZERO, "1"),
+        ] {
+            let response = Error::RateLimited {
+                message: "slow down".into(),
+                retry_after: wait,
+            }
+            .into_response();
+            assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+            assert_eq!(
+                response.headers().get(header::RETRY_AFTER),
+                Some(&HeaderValue::from_static(header))
+            );
+            let body = axum::body::to_bytes(response.into_body(), 4096).await?;
+            let body: ErrorBody = serde_json::from_slice(&body)?;
+            assert_eq!(body.code, codes::RATE_LIMITED);
+            assert_eq!(body.message, "slow down");
+        }
+        Ok(())
     }
 }

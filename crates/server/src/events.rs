@@ -5,12 +5,16 @@
 //! first; then it forwards live changes from the broadcast channel that the caller can
 //! read. Event ids are server-wide change numbers, announced in commit order, so resuming
 //! with the last id seen never skips a change (it may repeat one: clients just pull).
+//! Live events of a single small write carry the item itself (see
+//! [`quickreply_proto::api::HeadEvent`]): a client that is exactly one change behind
+//! applies it without a request; replayed events never carry one.
 //! With PostgreSQL the broadcast is fed by the instance's `LISTEN` connection, which hears
 //! every instance's commits in commit order (`store::postgres::Listener`).
 //! The stream ends when its device is revoked or the server shuts down.
 
 use std::collections::{HashMap, VecDeque};
 use std::convert::Infallible;
+use std::sync::Arc;
 
 use axum::extract::State;
 use axum::http::HeaderMap;
@@ -46,7 +50,8 @@ struct Subscriber {
     me: Me,
     rx: broadcast::Receiver<Notice>,
     shutdown: watch::Receiver<bool>,
-    queue: VecDeque<Change>,
+    /// Changes to announce, with their inline event JSON if any.
+    queue: VecDeque<(Change, Option<Arc<str>>)>,
     /// Newest change number sent per library.
     seen: HashMap<Uuid, i64>,
     /// Newest change number sent.
@@ -57,7 +62,7 @@ struct Subscriber {
 impl Subscriber {
     async fn next(&mut self) -> Option<Event> {
         loop {
-            while let Some(change) = self.queue.pop_front() {
+            while let Some((change, inline)) = self.queue.pop_front() {
                 if self
                     .seen
                     .get(&change.library_id)
@@ -67,11 +72,15 @@ impl Subscriber {
                 }
                 self.seen.insert(change.library_id, change.change_no);
                 self.last_id = self.last_id.max(change.change_no);
-                let data = HeadEvent {
-                    library_id: change.library_id,
-                    head: change.head,
+                let encoded = match inline {
+                    Some(json) => Ok(json.to_string()),
+                    None => serde_json::to_string(&HeadEvent {
+                        library_id: change.library_id,
+                        head: change.head,
+                        item: None,
+                    }),
                 };
-                match serde_json::to_string(&data) {
+                match encoded {
                     Ok(json) => {
                         return Some(
                             Event::default()
@@ -88,9 +97,9 @@ impl Subscriber {
                 msg = self.rx.recv() => msg,
             };
             match msg {
-                Ok(Notice::Change(c)) => {
+                Ok(Notice::Change(c, inline)) => {
                     if c.readable_by(&self.me) {
-                        self.queue.push_back(c);
+                        self.queue.push_back((c, inline));
                     }
                 }
                 Ok(Notice::Revoked(device)) => {
@@ -126,7 +135,7 @@ impl Subscriber {
             .await;
         match result {
             Ok(Some(changes)) => {
-                self.queue.extend(changes);
+                self.queue.extend(changes.into_iter().map(|c| (c, None)));
                 true
             }
             Ok(None) => false,
@@ -162,7 +171,7 @@ pub(crate) async fn events(
         me,
         rx,
         shutdown: state.shutdown.clone(),
-        queue: initial.into(),
+        queue: initial.into_iter().map(|c| (c, None)).collect(),
         seen: HashMap::new(),
         last_id: since,
         _gauge: Gauge::new(state.clone()),

@@ -1,6 +1,6 @@
 //! Routes, extractors and handlers of the `/v1` API (see `quickreply_proto::api`).
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::ops::Deref;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -17,7 +17,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use quickreply_proto::api::{
-    Changes, CreateLibrary, DeviceInfo, ErrorBody, InviteRequest, InviteResponse, Item,
+    Changes, CreateLibrary, DeviceInfo, ErrorBody, HeadEvent, InviteRequest, InviteResponse, Item,
     JoinRequest, JoinResponse, LibraryDigest, LibraryInfo, MAX_PAGE, MAX_USAGE_ENTRIES, Me,
     PutItem, StatusReport, UsageCount, UsageReport, UsageTotal,
 };
@@ -52,10 +52,32 @@ const MAX_USAGE_DAYS: i64 = 366;
 /// What live subscribers hear about.
 #[derive(Clone, Debug)]
 pub(crate) enum Notice {
-    /// A library changed.
-    Change(Change),
+    /// A library changed; with the `head` event's JSON when it carries the item inline
+    /// (encoded once for every subscriber).
+    Change(Change, Option<Arc<str>>),
     /// A device was revoked: its streams end.
     Revoked(Uuid),
+}
+
+impl Notice {
+    /// The notice of a committed change, with `item` inline when it is small enough
+    /// ([`quickreply_proto::api::MAX_INLINE_ITEM`]).
+    pub fn change(change: Change, item: Option<&Item>) -> Self {
+        let inline = item.and_then(|item| {
+            let fits = serde_json::to_vec(item)
+                .is_ok_and(|json| json.len() <= quickreply_proto::api::MAX_INLINE_ITEM);
+            fits.then(|| {
+                serde_json::to_string(&HeadEvent {
+                    library_id: change.library_id,
+                    head: change.head,
+                    item: Some(item.clone()),
+                })
+                .ok()
+            })
+            .flatten()
+        });
+        Notice::Change(change, inline.map(Arc::from))
+    }
 }
 
 /// How long a token stays trusted without asking the store (revocations clear it at once).
@@ -122,7 +144,10 @@ pub(crate) struct Inner {
     pub heartbeat: Duration,
     pub events: broadcast::Sender<Notice>,
     pub metrics: Metrics,
-    pub limiter: RateLimiter,
+    /// Join attempts per client IP.
+    pub join_limiter: RateLimiter<IpAddr>,
+    /// Invite and pairing codes made per device.
+    pub invite_limiter: RateLimiter<Uuid>,
     pub clock: Clock,
     pub shutdown: watch::Receiver<bool>,
 }
@@ -150,7 +175,7 @@ impl AppState {
             .map_err(|e| Error::internal(format!("storage task failed: {e}")))?
     }
 
-    fn now(&self) -> i64 {
+    pub(crate) fn now(&self) -> i64 {
         self.clock.now_ms()
     }
 }
@@ -163,6 +188,13 @@ pub(crate) fn router(state: AppState, max_body: usize, max_image: usize) -> Rout
     Router::new()
         .route("/v1/join", post(join))
         .route("/v1/me", get(me))
+        .route(
+            "/v1/signin",
+            post(crate::signin::start).get(crate::signin::lookup),
+        )
+        .route("/v1/signin/{id}/poll", post(crate::signin::poll))
+        .route("/v1/signin/approve", post(crate::signin::approve))
+        .route("/v1/signin/deny", post(crate::signin::deny))
         .route("/v1/invites", post(create_invite))
         .route("/v1/devices", get(devices))
         .route("/v1/devices/{id}", axum::routing::delete(revoke_device))
@@ -357,21 +389,14 @@ async fn join(
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     JsonBody(req): JsonBody<JoinRequest>,
 ) -> Result<Json<JoinResponse>, Error> {
-    if !st.limiter.allow(peer.ip()) {
-        return Err(Error::RateLimited(
-            "too many join attempts from this address: wait a minute and try again".into(),
-        ));
+    if let Err(retry_after) = st.join_limiter.check(peer.ip()) {
+        return Err(Error::RateLimited {
+            message: "too many join attempts from this address: wait a minute and try again".into(),
+            retry_after,
+        });
     }
-    let device_name = validate::name("device_name", &req.device_name)?;
-    let user_name = match req.user_name.as_deref().map(str::trim) {
-        Some(n) if !n.is_empty() => Some(validate::name("user_name", n)?),
-        _ => None,
-    };
-    if req.app_version.len() > MAX_APP_VERSION {
-        return Err(Error::BadRequest(format!(
-            "app_version is longer than {MAX_APP_VERSION} bytes"
-        )));
-    }
+    let (device_name, user_name) =
+        newcomer(&req.device_name, req.user_name.as_deref(), &req.app_version)?;
     if codes::normalize_code(&req.code).is_empty() {
         return Err(Error::InvalidCode("enter the code you were given".into()));
     }
@@ -395,6 +420,25 @@ async fn join(
     Ok(Json(JoinResponse { token, me }))
 }
 
+/// The names a joining computer gives, checked: (device name, member name if any).
+pub(crate) fn newcomer(
+    device_name: &str,
+    user_name: Option<&str>,
+    app_version: &str,
+) -> Result<(String, Option<String>), Error> {
+    let device_name = validate::name("device_name", device_name)?;
+    let user_name = match user_name.map(str::trim) {
+        Some(n) if !n.is_empty() => Some(validate::name("user_name", n)?),
+        _ => None,
+    };
+    if app_version.len() > MAX_APP_VERSION {
+        return Err(Error::BadRequest(format!(
+            "app_version is longer than {MAX_APP_VERSION} bytes"
+        )));
+    }
+    Ok((device_name, user_name))
+}
+
 async fn me(Auth(me): Auth) -> Json<Me> {
     Json(me)
 }
@@ -413,6 +457,15 @@ async fn create_invite(
         )));
     }
     policy::may_invite(&me, &req)?;
+    if let Err(retry_after) = st.invite_limiter.check(me.device_id) {
+        return Err(Error::RateLimited {
+            message: format!(
+                "this device made too many invite and pairing codes: try again in {} s",
+                crate::error::retry_after_secs(retry_after)
+            ),
+            retry_after,
+        });
+    }
     let code = codes::new_code()?;
     let now = st.now();
     let ms = i64::try_from(req.expires_in).unwrap_or(i64::MAX / 2) * 1000;
@@ -623,8 +676,8 @@ async fn write_item(st: &AppState, me: Me, write: ItemWrite) -> Result<Response,
             // Announced while the store still holds its write lock: subscribers hear of
             // changes in commit order, so `Last-Event-ID` never skips one. (PostgreSQL does
             // not call this: every instance hears the commit through its listener.)
-            s.write_item(&me, &write, &|change| {
-                let _ = events.send(Notice::Change(*change));
+            s.write_item(&me, &write, &|change, item| {
+                let _ = events.send(Notice::change(*change, Some(item)));
             })
         })
         .await?;

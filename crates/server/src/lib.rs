@@ -7,7 +7,19 @@
 //! [`spawn`] opens the data directory, binds, and serves until [`ServerHandle::stop`];
 //! the `quickreply-server` binary wraps it with flags ([`cli`]), prints
 //! `setup code: XXXX-XXXX-XXXX-XXXX` while the server has no users, then
-//! `listening on http://ADDR`, and shuts down gracefully on SIGTERM or Ctrl-C.
+//! `listening on http://ADDR` (`https://ADDR` with TLS), and shuts down gracefully on
+//! SIGTERM or Ctrl-C.
+//!
+//! # HTTPS
+//!
+//! With [`Config::tls`] (`--tls-cert FILE --tls-key FILE`, PEM) the server speaks only
+//! HTTPS ([`tls`]: rustls with the `ring` provider, TLS 1.2/1.3, HTTP/1.1). Both files are
+//! read before anything else; one that is missing, unreadable or invalid, or a key that
+//! does not belong to the certificate, stops the start with an error naming the file.
+//! Connections come through the same `axum::serve` loop as plain HTTP (handshakes run in
+//! tasks of their own, 10 s at most), so graceful shutdown and the peer address of the
+//! join rate limit work alike. Clients trust a private CA through the OS store or
+//! `SSL_CERT_FILE` (see `crates/server/README.md`).
 //!
 //! # Storage layout
 //!
@@ -63,7 +75,7 @@
 //!   takes to arrive (milliseconds), at most 5 s if that instance's listener is down.
 //! - Images are kept in the database (`blob_data`), so every instance serves every image
 //!   without a shared file system.
-//! - Per instance: the join rate limit, the metrics counters and the SSE clients. While
+//! - Per instance: the join and invite rate limits, the metrics counters and the SSE clients. While
 //!   the database has no user, every instance start replaces the setup code: use the one
 //!   printed last (or start one instance first).
 //! - Durability is PostgreSQL's: a write is answered after its commit (with the default
@@ -82,7 +94,9 @@
 //! - Every endpoint except `POST /v1/join`, `/healthz` and `/metrics` needs
 //!   `Authorization: Bearer <token>`; unknown tokens and revoked devices get `401`.
 //!   Tokens (256 random bits) and codes (80 bits, `XXXX-XXXX-XXXX-XXXX`) are stored only
-//!   as SHA-256 hashes. Joining is rate-limited per client IP.
+//!   as SHA-256 hashes. Joining is rate-limited per client IP (`--join-per-minute`), making
+//!   invite and pairing codes per device (`--invite-per-minute`); both answer `429
+//!   rate_limited` with `Retry-After`.
 //! - The setup code makes the first user the team's owner; invite codes add members with
 //!   the invite's role (owners may invite any role, editors agents and editors, agents
 //!   nobody); pairing codes (anyone, for themselves) add a device to the creator's user.
@@ -102,6 +116,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
+use axum::serve::ListenerExt as _;
 use tokio::net::TcpListener;
 use tokio::sync::{broadcast, watch};
 use tokio::task::JoinHandle;
@@ -115,11 +130,14 @@ mod events;
 mod http;
 mod metrics;
 mod ratelimit;
+mod signin;
 pub mod store;
+pub mod tls;
 mod validate;
 
 pub use clock::Clock;
 pub use error::Error;
+pub use tls::TlsFiles;
 
 /// Capacity of the change broadcast (a slower subscriber re-reads heads from the store).
 const EVENT_BUFFER: usize = 4096;
@@ -144,6 +162,10 @@ pub struct Config {
     pub heartbeat: Duration,
     /// Join attempts allowed per client IP per minute.
     pub join_per_minute: u32,
+    /// Invite and pairing codes each device may make per minute.
+    pub invite_per_minute: u32,
+    /// Serve HTTPS with this certificate and key (`None`: plain HTTP).
+    pub tls: Option<TlsFiles>,
     /// The clock (tests move it forward to expire codes).
     pub clock: Clock,
 }
@@ -159,6 +181,8 @@ impl Default for Config {
             max_image: 10 * 1024 * 1024,
             heartbeat: Duration::from_secs(15),
             join_per_minute: 10,
+            invite_per_minute: 30,
+            tls: None,
             clock: Clock::system(),
         }
     }
@@ -169,11 +193,21 @@ impl Default for Config {
 pub struct Server {
     /// The address it listens on.
     pub addr: SocketAddr,
+    /// Whether it serves HTTPS ([`Config::tls`]).
+    pub https: bool,
     /// The owner setup code, while the server has no users (a new one on every start until
     /// it is used).
     pub setup_code: Option<String>,
     /// Stops it.
     pub handle: ServerHandle,
+}
+
+impl Server {
+    /// Its base URL: `http://ADDR` or `https://ADDR`.
+    pub fn url(&self) -> String {
+        let scheme = if self.https { "https" } else { "http" };
+        format!("{scheme}://{}", self.addr)
+    }
 }
 
 /// Stops a running server. Dropping it stops the server too.
@@ -249,9 +283,19 @@ async fn open_postgres(url: &str) -> Result<Storage, Error> {
     })
 }
 
-/// Opens the storage (the data directory, or PostgreSQL with `database_url`), binds
-/// `config.listen` and serves in the background.
+/// Reads the TLS files (when given), opens the storage (the data directory, or
+/// PostgreSQL with `database_url`), binds `config.listen` and serves in the background.
 pub async fn spawn(config: Config) -> Result<Server, Error> {
+    // First, so that an unusable certificate or key stops the start before anything is
+    // created.
+    let tls = match config.tls.clone() {
+        Some(files) => Some(
+            tokio::task::spawn_blocking(move || tls::load(&files))
+                .await
+                .map_err(|e| Error::internal(format!("reading the TLS files failed: {e}")))??,
+        ),
+        None => None,
+    };
     let Storage {
         store,
         blobs: blob_dir,
@@ -291,7 +335,8 @@ pub async fn spawn(config: Config) -> Result<Server, Error> {
         heartbeat: config.heartbeat,
         events,
         metrics: metrics::Metrics::default(),
-        limiter: ratelimit::RateLimiter::new(config.join_per_minute),
+        join_limiter: ratelimit::RateLimiter::new(config.join_per_minute),
+        invite_limiter: ratelimit::RateLimiter::new(config.invite_per_minute),
         clock: config.clock.clone(),
         shutdown: shutdown_rx.clone(),
     }));
@@ -299,8 +344,10 @@ pub async fn spawn(config: Config) -> Result<Server, Error> {
         // Every committed change and revocation, from every instance, in commit order.
         let heard_by = state.clone();
         tokio::spawn(listener.run(shutdown_rx.clone(), move |heard| match heard {
-            store::postgres::Heard::Change(change) => {
-                let _ = heard_by.events.send(http::Notice::Change(change));
+            store::postgres::Heard::Change(change, item) => {
+                let _ = heard_by
+                    .events
+                    .send(http::Notice::change(change, item.as_ref()));
             }
             store::postgres::Heard::Revoked(device) => {
                 heard_by.auth_cache.clear();
@@ -309,22 +356,35 @@ pub async fn spawn(config: Config) -> Result<Server, Error> {
             store::postgres::Heard::Resync => heard_by.auth_cache.clear(),
         }));
     }
-    let app = http::router(state, config.max_body, config.max_image);
+    let app = http::router(state, config.max_body, config.max_image)
+        .into_make_service_with_connect_info::<SocketAddr>();
     let mut stop = shutdown_rx;
-    let task = tokio::spawn(async move {
-        axum::serve(
-            listener_socket,
-            app.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(async move {
-            // A dropped handle stops the server as well.
-            let _ = stop.wait_for(|s| *s).await;
-        })
-        .await
-    });
-    tracing::info!(%addr, storage = %describe, "serving");
+    // A dropped handle stops the server as well.
+    let stopped = async move {
+        let _ = stop.wait_for(|s| *s).await;
+    };
+    let https = tls.is_some();
+    let task = match tls {
+        None => tokio::spawn(async move {
+            axum::serve(listener_socket, app)
+                .with_graceful_shutdown(stopped)
+                .await
+        }),
+        Some(tls_config) => {
+            // `tap_io` is what gives a listener of our own axum's `Connected` impl for
+            // `SocketAddr` (so `ConnectInfo<SocketAddr>` works as over plain TCP).
+            let listener = tls::TlsListener::new(listener_socket, tls_config)?.tap_io(|_| {});
+            tokio::spawn(async move {
+                axum::serve(listener, app)
+                    .with_graceful_shutdown(stopped)
+                    .await
+            })
+        }
+    };
+    tracing::info!(%addr, https, storage = %describe, "serving");
     Ok(Server {
         addr,
+        https,
         setup_code: needs_setup.then_some(code),
         handle: ServerHandle {
             shutdown: shutdown_tx,

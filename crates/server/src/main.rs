@@ -30,7 +30,7 @@ async fn main() -> anyhow::Result<()> {
         if let Some(code) = &server.setup_code {
             writeln!(out, "setup code: {code}")?;
         }
-        writeln!(out, "listening on http://{}", server.addr)?;
+        writeln!(out, "listening on {}", server.url())?;
         out.flush()?;
     }
 

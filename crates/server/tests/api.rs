@@ -13,7 +13,8 @@ use futures_util::StreamExt as _;
 use quickreply_proto::api::{
     Changes, CreateLibrary, DeviceInfo, Digest, ErrorBody, InviteRequest, InviteResponse, Item,
     ItemDoc, JoinRequest, JoinResponse, LibraryDigest, LibraryInfo, MAX_USAGE_ENTRIES, Me, PutItem,
-    Role, StatusReport, UsageCount, UsageReport, UsageTotal, VariableDoc,
+    Role, SigninDecision, SigninDenial, SigninInfo, SigninPoll, SigninPollRequest, SigninRequest,
+    SigninStarted, SigninState, StatusReport, UsageCount, UsageReport, UsageTotal, VariableDoc,
 };
 use quickreply_proto::{FolderDoc, LibraryKind, Part, SnippetDoc};
 use quickreply_server::{Clock, Config, Server, spawn};
@@ -97,6 +98,7 @@ on_both_backends!(
     health_and_metrics,
     usage_is_reported_by_readers_and_read_by_writers,
     binary_prints_its_lines_and_stops_on_sigterm,
+    signin_by_approval_lets_in_a_device_or_a_member_once,
 );
 
 struct Srv {
@@ -1251,6 +1253,7 @@ async fn events_announce_heads_live_and_resume_from_last_event_id(b: Backend) ->
         .ok_or_else(|| fail("no initial head"))?;
     let h = head_of(&first)?;
     assert_eq!((h.library_id, h.head), (t.lib, 1));
+    assert_eq!(h.item, None, "a replayed head carries no item");
     assert!(
         agent.next(quick).await?.is_none(),
         "nothing else to announce"
@@ -1264,8 +1267,26 @@ async fn events_announce_heads_live_and_resume_from_last_event_id(b: Backend) ->
         .ok_or_else(|| fail("no live head"))?;
     let h = head_of(&live)?;
     assert_eq!((h.library_id, h.head), (t.lib, 2));
-    let last_id = live.id.clone();
-    assert!(last_id.parse::<i64>()? > first.id.parse::<i64>()?);
+    // … with the small item inline: one change after the agent's cursor 1.
+    let inline = h.next_after(1).ok_or_else(|| fail("no inline item"))?;
+    assert_eq!(
+        (inline.key.as_str(), inline.version, inline.seq),
+        ("var:b", 1, 2)
+    );
+    assert_eq!(inline.doc, Some(var("b", "1")));
+    assert!(h.next_after(0).is_none(), "two behind: pull instead");
+    // A big item is announced without it (the client pulls).
+    let big = "长".repeat(2000);
+    ok_json::<Item>(srv.put(&t.owner, t.lib, 0, "o3", &var("big", &big)).await?).await?;
+    let big_ev = agent
+        .next(wait)
+        .await?
+        .ok_or_else(|| fail("no head for the big item"))?;
+    let h = head_of(&big_ev)?;
+    assert_eq!((h.head, h.item), (3, None));
+    let last_id = big_ev.id.clone();
+    assert!(last_id.parse::<i64>()? > live.id.parse::<i64>()?);
+    assert!(live.id.parse::<i64>()? > first.id.parse::<i64>()?);
 
     // The owner's personal writes are not the agent's business.
     ok_json::<Item>(
@@ -1746,6 +1767,11 @@ async fn multi_instance_heads_seqs_digests_and_images_agree() -> R {
         .ok_or_else(|| fail("instance B did not announce a write made through A"))?;
     let h = head_of(&ev)?;
     assert_eq!((h.library_id, h.head), (t.lib, 1));
+    assert_eq!(
+        h.next_after(0).map(|i| i.key.as_str()),
+        Some("var:a"),
+        "the NOTIFY carried the item"
+    );
     let mut last_id: i64 = ev.id.parse()?;
 
     // Concurrent writers on both instances, interleaved: the team library's sequence stays
@@ -1926,5 +1952,233 @@ async fn multi_instance_revoke_through_a_locks_out_on_b() -> R {
     }
     a.stop().await?;
     b.stop().await?;
+    Ok(())
+}
+
+impl Srv {
+    async fn signin_start(&self, device: &str, user: Option<&str>) -> R<SigninStarted> {
+        let resp = self
+            .http
+            .post(self.url("/v1/signin"))
+            .json(&SigninRequest {
+                device_name: device.into(),
+                user_name: user.map(str::to_string),
+                app_version: "test".into(),
+                web: false,
+            })
+            .send()
+            .await?;
+        assert_eq!(resp.status(), StatusCode::CREATED);
+        ok_json(resp).await
+    }
+
+    async fn signin_poll_raw(&self, id: Uuid, secret: &str) -> R<reqwest::Response> {
+        Ok(self
+            .http
+            .post(self.url(&format!("/v1/signin/{id}/poll")))
+            .json(&SigninPollRequest {
+                secret: secret.into(),
+            })
+            .send()
+            .await?)
+    }
+
+    async fn signin_poll(&self, started: &SigninStarted) -> R<SigninPoll> {
+        ok_json(self.signin_poll_raw(started.id, &started.secret).await?).await
+    }
+
+    async fn decide(
+        &self,
+        token: &str,
+        code: &str,
+        member: Option<Option<Role>>,
+    ) -> R<reqwest::Response> {
+        let rb = match member {
+            Some(member) => {
+                self.req(Method::POST, "/v1/signin/approve", token)
+                    .json(&SigninDecision {
+                        code: code.into(),
+                        member,
+                    })
+            }
+            None => self
+                .req(Method::POST, "/v1/signin/deny", token)
+                .json(&SigninDenial { code: code.into() }),
+        };
+        Ok(rb.send().await?)
+    }
+}
+
+async fn signin_by_approval_lets_in_a_device_or_a_member_once(b: Backend) -> R {
+    let srv = Srv::start(&b).await?;
+    let t = srv.team().await?;
+
+    // A new computer asks; nobody has answered yet.
+    let a = srv.signin_start("仓库电脑", Some("小刘")).await?;
+    assert_eq!(a.code.len(), 9, "{}", a.code);
+    assert_eq!(srv.signin_poll(&a).await?.state, SigninState::Pending);
+    // A wrong secret learns nothing.
+    err(
+        srv.signin_poll_raw(a.id, "0000").await?,
+        StatusCode::NOT_FOUND,
+        "not_found",
+    )
+    .await?;
+    // Without a token, nobody can look it up or approve it.
+    let r = srv
+        .http
+        .get(srv.url(&format!("/v1/signin?code={}", a.code)))
+        .send()
+        .await?;
+    err(r, StatusCode::UNAUTHORIZED, "unauthorized").await?;
+
+    // The agent looks it up (typed in lower case without the dash) and sees what asks.
+    let typed = a.code.replace('-', "").to_lowercase();
+    let info: SigninInfo = ok_json(
+        srv.req(Method::GET, &format!("/v1/signin?code={typed}"), &t.agent)
+            .send()
+            .await?,
+    )
+    .await?;
+    assert_eq!(
+        (
+            info.code.as_str(),
+            info.device_name.as_str(),
+            info.ip.as_str()
+        ),
+        (a.code.as_str(), "仓库电脑", "127.0.0.1")
+    );
+    assert_eq!(info.user_name.as_deref(), Some("小刘"));
+    // An agent may not let in a member …
+    err(
+        srv.decide(&t.agent, &a.code, Some(Some(Role::Agent)))
+            .await?,
+        StatusCode::FORBIDDEN,
+        "forbidden",
+    )
+    .await?;
+    assert_eq!(srv.signin_poll(&a).await?.state, SigninState::Pending);
+    // … but may add the computer as one more of their own devices.
+    let r = srv.decide(&t.agent, &typed, Some(None)).await?;
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    // Decided once: a second decision finds nothing waiting.
+    err(
+        srv.decide(&t.owner, &a.code, None).await?,
+        StatusCode::NOT_FOUND,
+        "not_found",
+    )
+    .await?;
+    let got = srv.signin_poll(&a).await?;
+    assert_eq!(got.state, SigninState::Approved);
+    let join = got.join.ok_or_else(|| fail("no token with the approval"))?;
+    assert_eq!(
+        join.me.user_id, t.agent_me.user_id,
+        "the agent's own device"
+    );
+    assert_eq!(join.me.device_name, "仓库电脑");
+    assert_eq!(join.me.role, Role::Agent);
+    let me: Me = ok_json(srv.req(Method::GET, "/v1/me", &join.token).send().await?).await?;
+    assert_eq!(me.device_id, join.me.device_id);
+    // Collected once: the request is gone.
+    err(
+        srv.signin_poll_raw(a.id, &a.secret).await?,
+        StatusCode::NOT_FOUND,
+        "not_found",
+    )
+    .await?;
+
+    // The owner lets a new editor in.
+    let e = srv.signin_start("新同事的电脑", Some("小周")).await?;
+    let r = srv
+        .decide(&t.owner, &e.code, Some(Some(Role::Editor)))
+        .await?;
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    let join = srv
+        .signin_poll(&e)
+        .await?
+        .join
+        .ok_or_else(|| fail("no token for the new editor"))?;
+    assert_eq!(
+        (join.me.user_name.as_str(), join.me.role),
+        ("小周", Role::Editor)
+    );
+    assert_ne!(join.me.user_id, t.owner_me.user_id);
+    assert_eq!(join.me.team_id, t.owner_me.team_id);
+    // The new editor can write the team library right away.
+    ok_json::<Item>(
+        srv.put(&join.token, t.lib, 0, "e1", &var("店名", "小美家居"))
+            .await?,
+    )
+    .await?;
+
+    // Denied: the asker learns it, and it cannot be approved afterwards.
+    let d = srv.signin_start("陌生电脑", None).await?;
+    assert_eq!(
+        srv.decide(&t.owner, &d.code, None).await?.status(),
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(srv.signin_poll(&d).await?.state, SigninState::Denied);
+    err(
+        srv.decide(&t.owner, &d.code, Some(None)).await?,
+        StatusCode::NOT_FOUND,
+        "not_found",
+    )
+    .await?;
+
+    // Approved by a device that is revoked before the asker collects: nobody gets in.
+    let (second, second_me) = srv
+        .join(
+            &srv.invite(&t.agent, Role::Agent, 1, true).await?,
+            "小王的笔记本",
+            None,
+        )
+        .await?;
+    let r2 = srv.signin_start("又一台", None).await?;
+    assert_eq!(
+        srv.decide(&second, &r2.code, Some(None)).await?.status(),
+        StatusCode::NO_CONTENT
+    );
+    let r = srv
+        .req(
+            Method::DELETE,
+            &format!("/v1/devices/{}", second_me.device_id),
+            &t.owner,
+        )
+        .send()
+        .await?;
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    err(
+        srv.signin_poll_raw(r2.id, &r2.secret).await?,
+        StatusCode::FORBIDDEN,
+        "forbidden",
+    )
+    .await?;
+
+    // Unanswered for ten minutes: expired, and no longer approvable.
+    let x = srv.signin_start("慢吞吞的电脑", None).await?;
+    srv.clock.advance(Duration::from_secs(601));
+    assert_eq!(srv.signin_poll(&x).await?.state, SigninState::Expired);
+    err(
+        srv.decide(&t.owner, &x.code, Some(None)).await?,
+        StatusCode::NOT_FOUND,
+        "not_found",
+    )
+    .await?;
+
+    // Bad input: an empty device name, an unknown code.
+    let r = srv
+        .http
+        .post(srv.url("/v1/signin"))
+        .json(&serde_json::json!({"device_name": "  "}))
+        .send()
+        .await?;
+    err(r, StatusCode::BAD_REQUEST, "bad_request").await?;
+    err(
+        srv.decide(&t.owner, "ZZZZ-ZZZZ", Some(None)).await?,
+        StatusCode::NOT_FOUND,
+        "not_found",
+    )
+    .await?;
+    srv.stop().await?;
     Ok(())
 }

@@ -17,6 +17,7 @@ use quickreply_proto::api::{
 };
 
 use super::SyncError;
+use crate::i18n::tr;
 
 /// The answer to a write: accepted, or refused because the item changed on the server
 /// (`412`), with the item as the server has it.
@@ -60,7 +61,7 @@ impl Client {
                 .build()
                 .map_err(|e| SyncError::Http {
                     url: server.to_string(),
-                    reason: e.to_string(),
+                    reason: describe(&e),
                 })
         };
         Ok(Client {
@@ -95,7 +96,7 @@ impl Client {
         let rb = self.auth(rb);
         rb.send().map_err(|e| SyncError::Http {
             url: self.base.to_string(),
-            reason: e.to_string(),
+            reason: describe(&e),
         })
     }
 
@@ -124,7 +125,7 @@ impl Client {
         let url = resp.url().to_string();
         let bytes = resp.bytes().map_err(|e| SyncError::Http {
             url: url.clone(),
-            reason: e.to_string(),
+            reason: describe(&e),
         })?;
         serde_json::from_slice(&bytes).map_err(|e| SyncError::Protocol(format!("{url}: {e}")))
     }
@@ -278,7 +279,7 @@ impl Client {
             .map(|b| b.to_vec())
             .map_err(|e| SyncError::Http {
                 url: self.base.to_string(),
-                reason: e.to_string(),
+                reason: describe(&e),
             })
     }
 
@@ -381,6 +382,40 @@ impl Events {
     }
 }
 
+/// A request error with its causes, where the useful part is (`error sending request`
+/// alone does not say that the connection was refused or the certificate not trusted),
+/// and what to do about a certificate signed by an unknown (private) authority.
+fn describe(e: &reqwest::Error) -> String {
+    let mut out = e.to_string();
+    let mut source = std::error::Error::source(e);
+    while let Some(cause) = source {
+        let text = cause.to_string();
+        if !out.contains(&text) {
+            out.push_str(": ");
+            out.push_str(&text);
+        }
+        source = cause.source();
+    }
+    if out.contains("UnknownIssuer") {
+        out.push_str(&tr(
+            "（服务器的证书不是公共证书机构签发的：把它的 CA 证书装进系统的证书库，或用环境变量 SSL_CERT_FILE 指向它）",
+            " (the server's certificate is not signed by a public authority: install its CA certificate in the system store, or point SSL_CERT_FILE at it)",
+        ));
+    } else if out.contains("CaUsedAsEndEntity") {
+        out.push_str(&tr(
+            "（服务器用的是一张 CA 证书：服务器证书需要 basicConstraints=CA:FALSE，或由 CA 另行签发）",
+            " (the server presents a CA certificate: a server certificate needs basicConstraints=CA:FALSE, or is signed by the CA)",
+        ));
+    } else if e.url().is_some_and(|u| u.scheme() == "http") && out.contains("invalid HTTP version")
+    {
+        out.push_str(&tr(
+            "（这个服务器可能只接受 HTTPS：地址改用 https://）",
+            " (the server may speak HTTPS only: use an https:// address)",
+        ));
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -398,7 +433,8 @@ mod tests {
             first.head(),
             Some(HeadEvent {
                 library_id: lib,
-                head: 3
+                head: 3,
+                item: None,
             })
         );
         let second = ev.next_event().ok().flatten().unwrap_or_default();
@@ -422,5 +458,24 @@ mod tests {
             c.is_ok_and(|c| c.url(&["v1", "items", "var:店铺名"]).as_str()
                 == "http://127.0.0.1:1/base/v1/items/var:%E5%BA%97%E9%93%BA%E5%90%8D")
         );
+    }
+
+    #[test]
+    fn a_failed_request_says_why() -> Result<(), Box<dyn std::error::Error>> {
+        // A port nothing listens on: the reason names the refused connection, not just
+        // "error sending request".
+        let port = std::net::TcpListener::bind("127.0.0.1:0")?
+            .local_addr()?
+            .port();
+        let c = Client::new(&format!("http://127.0.0.1:{port}"), None)?;
+        match c.me() {
+            Err(SyncError::Http { reason, .. }) => {
+                assert!(reason.contains("error sending request"), "{reason}");
+                assert!(reason.to_lowercase().contains("connect"), "{reason}");
+                assert!(!reason.contains("SSL_CERT_FILE"), "{reason}");
+            }
+            other => return Err(format!("expected an HTTP error, got {other:?}").into()),
+        }
+        Ok(())
     }
 }

@@ -34,8 +34,8 @@ use rusqlite::{OptionalExtension, params};
 use uuid::Uuid;
 
 use quickreply_proto::api::{
-    CreateLibrary, Cursor, Digest, InviteRequest, InviteResponse, Item, ItemDoc, JoinRequest,
-    LibraryInfo, MAX_PAGE, Me, PutItem, Role, StatusReport,
+    CreateLibrary, Cursor, Digest, HeadEvent, InviteRequest, InviteResponse, Item, ItemDoc,
+    JoinRequest, LibraryInfo, MAX_PAGE, Me, PutItem, Role, StatusReport,
 };
 use quickreply_proto::{LibraryKind, Part};
 
@@ -338,6 +338,8 @@ pub struct Report {
     pub conflicts: Vec<String>,
     /// Local changes the server refused (for example a read-only library), with why.
     pub refused: Vec<String>,
+    /// The changes came inline with live events: applied without asking the server.
+    pub live: bool,
 }
 
 impl Report {
@@ -367,6 +369,13 @@ pub fn sync_once(store: &mut Store) -> Result<Report> {
         push(store, &client, &mut report)?;
     }
     report_usage(store, &client)?;
+    report_status(store, &client)?;
+    touch_last_sync(store)?;
+    Ok(report)
+}
+
+/// Tell the server where this computer's cursors are (the lead's status board).
+fn report_status(store: &Store, client: &Client) -> Result<()> {
     let cursors = linked(store)?
         .iter()
         .map(|l| Cursor {
@@ -378,11 +387,47 @@ pub fn sync_once(store: &mut Store) -> Result<Report> {
         app_version: env!("CARGO_PKG_VERSION").to_string(),
         cursors,
     })?;
+    Ok(())
+}
+
+fn touch_last_sync(store: &Store) -> Result<()> {
     store.conn().execute(
         "UPDATE sync_account SET last_sync = ?1 WHERE id = 1",
         [chrono::Utc::now().timestamp_millis()],
     )?;
-    Ok(report)
+    Ok(())
+}
+
+/// Apply `head` events that carry their item inline, without asking the server: only
+/// when nothing local is pending and each item is exactly the next change of its
+/// library here. `Ok(None)`: some event does not qualify, a full round is needed (the
+/// events applied before it stay applied; the round's pull starts after them).
+fn apply_inline(store: &mut Store, client: &Client, events: &[HeadEvent]) -> Result<Option<usize>> {
+    if events.is_empty() || !local::outbox(store.conn())?.is_empty() {
+        return Ok(None);
+    }
+    let mut applied = 0;
+    for ev in events {
+        let Some(link) = linked(store)?
+            .into_iter()
+            .find(|l| l.remote == ev.library_id)
+        else {
+            return Ok(None);
+        };
+        if link.cursor >= ev.head {
+            continue;
+        }
+        let Some(item) = ev.next_after(link.cursor) else {
+            return Ok(None);
+        };
+        if let Some(doc) = item.doc.as_ref().filter(|_| !item.deleted) {
+            download_blobs(store, client, doc)?;
+        }
+        apply_items(store, &link, std::slice::from_ref(item), ev.head)?;
+        applied += 1;
+    }
+    touch_last_sync(store)?;
+    Ok(Some(applied))
 }
 
 /// Send the fire counts that changed since the last report (each the whole day's count,
@@ -877,8 +922,12 @@ pub fn verify(store: &mut Store) -> Result<Vec<LibraryStatus>> {
 
 /// Keep syncing: follow the server's event stream (reconnecting with backoff), sync on
 /// every announced change, send local edits within `poll` of being made, and fall back
-/// to polling every `poll * 10` while the stream is down. `on_sync` sees every round's
-/// report; returning `false` stops the watch.
+/// to polling every `poll * 10` while the stream is down ([`SAFETY_ROUND`] while it is
+/// up). `on_sync` sees every round's report; returning `false` stops the watch.
+///
+/// An event that carries the one change this computer is missing is applied at once
+/// without a request (see [`HeadEvent`]); the status report that tells the lead's board
+/// where this computer is then follows within [`STATUS_DELAY`], one for a burst of edits.
 pub fn watch(
     data_dir: &Path,
     poll: Duration,
@@ -890,34 +939,43 @@ pub fn watch(
     if !on_sync(&first) {
         return Ok(());
     }
-    let (tx, rx) = mpsc::channel::<()>();
+    let (tx, rx) = mpsc::channel::<Option<HeadEvent>>();
     let (_, client) = client(&store)?;
+    let stream_client = client.clone();
+    let stream_up = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let up = std::sync::Arc::clone(&stream_up);
     std::thread::spawn(move || {
+        use std::sync::atomic::Ordering;
+        let client = stream_client;
         let mut backoff = Duration::from_millis(250);
         let mut last_id: Option<String> = None;
         loop {
             match client.events(last_id.as_deref()) {
                 Ok(mut events) => {
                     backoff = Duration::from_millis(250);
+                    up.store(true, Ordering::Relaxed);
                     while let Ok(Some(ev)) = events.next_event() {
                         if ev.id.is_some() {
                             last_id.clone_from(&ev.id);
                         }
-                        if ev.head().is_some() && tx.send(()).is_err() {
+                        if let Some(head) = ev.head()
+                            && tx.send(Some(head)).is_err()
+                        {
                             return;
                         }
                     }
                 }
                 Err(e) if e.is_unauthorized() => {
-                    let _ = tx.send(());
+                    let _ = tx.send(None);
                     return;
                 }
                 Err(_) => {}
             }
+            up.store(false, Ordering::Relaxed);
             std::thread::sleep(backoff);
             backoff = (backoff * 2).min(Duration::from_secs(30));
             // Wake the loop: it polls while the stream is down.
-            if tx.send(()).is_err() {
+            if tx.send(None).is_err() {
                 return;
             }
         }
@@ -927,20 +985,57 @@ pub fn watch(
     // stream says something changed: 1 s, 2 s, … up to 30 s.
     let mut retry_at: Option<Instant> = None;
     let mut failures = 0u32;
+    // A status report owed after inline applies.
+    let mut status_due: Option<Instant> = None;
     loop {
         let woke = rx.recv_timeout(poll);
         let pending = !local::outbox(store.conn())?.is_empty();
-        let due = last_poll.elapsed() >= poll * 10;
+        // Poll while the stream is down; with it up, only a rare safety round.
+        let every = if stream_up.load(std::sync::atomic::Ordering::Relaxed) {
+            SAFETY_ROUND
+        } else {
+            poll * 10
+        };
+        let due = last_poll.elapsed() >= every;
         let may_retry = retry_at.is_none_or(|t| Instant::now() >= t);
         if woke.is_ok() || ((pending || due) && may_retry) {
             // Drain further wake-ups that arrived meanwhile: one round covers them.
-            while rx.try_recv().is_ok() {}
+            let mut heads = Vec::new();
+            let mut plain = !matches!(woke, Ok(Some(_)));
+            for ev in std::iter::once(woke.clone().ok().flatten())
+                .chain(std::iter::from_fn(|| rx.try_recv().ok()))
+            {
+                match ev {
+                    Some(h) => heads.push(h),
+                    None => plain = true,
+                }
+            }
+            if !plain && !due {
+                match apply_inline(&mut store, &client, &heads) {
+                    Ok(Some(n)) => {
+                        status_due.get_or_insert_with(|| Instant::now() + STATUS_DELAY);
+                        let report = Report {
+                            pulled: n,
+                            live: true,
+                            ..Report::default()
+                        };
+                        if !on_sync(&Ok(report)) {
+                            return Ok(());
+                        }
+                        continue;
+                    }
+                    // Not the next change, or a failed download or apply: the full
+                    // round below pulls (and reports any error).
+                    Ok(None) | Err(_) => {}
+                }
+            }
             last_poll = Instant::now();
             let r = sync_once(&mut store);
             let unauthorized = matches!(&r, Err(Error::Sync(e)) if e.is_unauthorized());
             if r.is_ok() {
                 failures = 0;
                 retry_at = None;
+                status_due = None;
             } else {
                 failures = (failures + 1).min(5);
                 retry_at = Some(
@@ -952,11 +1047,24 @@ pub fn watch(
                 return r.map(|_| ());
             }
         }
+        if status_due.is_some_and(|t| Instant::now() >= t) {
+            // Best effort: if the server cannot be reached, the next round reports.
+            let _ = report_status(&store, &client);
+            status_due = None;
+        }
         if matches!(woke, Err(mpsc::RecvTimeoutError::Disconnected)) {
             std::thread::sleep(poll);
         }
     }
 }
+
+/// With the event stream up, a full round this often anyway (everything the stream
+/// announces is pulled at once; this is a safety net, not the way changes arrive).
+pub const SAFETY_ROUND: Duration = Duration::from_secs(300);
+
+/// How long after an edit applied from an event its status report is sent (edits in a
+/// burst share one report).
+pub const STATUS_DELAY: Duration = Duration::from_secs(1);
 
 #[cfg(test)]
 mod tests {

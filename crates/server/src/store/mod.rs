@@ -10,7 +10,7 @@
 use quickreply_proto::LibraryKind;
 use quickreply_proto::api::{
     Changes, CreateLibrary, DeviceInfo, InviteRequest, Item, ItemDoc, LibraryDigest, LibraryInfo,
-    Me, Role, StatusReport, UsageCount, UsageTotal,
+    Me, Role, SigninState, StatusReport, UsageCount, UsageTotal,
 };
 use uuid::Uuid;
 
@@ -44,6 +44,51 @@ pub struct NewInvite {
     pub expires_at: i64,
     pub now: i64,
 }
+
+/// A sign-in request (`POST /v1/signin`), with its secrets hashed.
+#[derive(Clone, Debug)]
+pub struct NewSignin {
+    pub id: Uuid,
+    pub secret_hash: String,
+    pub code_hash: String,
+    pub device_name: String,
+    pub user_name: Option<String>,
+    pub app_version: String,
+    pub web: bool,
+    pub ip: String,
+    pub expires_at: i64,
+    pub now: i64,
+}
+
+/// A stored sign-in request and what became of it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SigninRow {
+    pub id: Uuid,
+    pub device_name: String,
+    pub user_name: Option<String>,
+    pub app_version: String,
+    pub web: bool,
+    pub ip: String,
+    pub created_at: i64,
+    pub expires_at: i64,
+    pub state: SigninState,
+    /// The device that approved it.
+    pub approver: Option<Uuid>,
+    /// Approved as a new member with this role (`None`: a device of the approver's user).
+    pub member: Option<Role>,
+}
+
+/// A sign-in is decided by approving it (as one more device of the approver, or as a
+/// new member with a role) or denying it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SigninVerdict {
+    Approve { member: Option<Role> },
+    Deny,
+}
+
+/// Rows of finished or expired sign-ins are removed this long after they expire (until
+/// then a poll still learns that it was denied or expired).
+pub const SIGNIN_KEEP_MS: i64 = 24 * 3600 * 1000;
 
 /// A write to an item: a new document, or a tombstone when `doc` is `None`.
 #[derive(Clone, Debug)]
@@ -223,7 +268,7 @@ pub trait Store: Send + Sync + 'static {
         &self,
         me: &Me,
         write: &ItemWrite,
-        on_commit: &dyn Fn(&Change),
+        on_commit: &dyn Fn(&Change, &Item),
     ) -> Result<WriteOutcome, Error>;
 
     /// The latest change of every library `me` can read that changed after the server-wide
@@ -291,6 +336,37 @@ pub trait Store: Send + Sync + 'static {
 
     /// Counts for `/metrics`.
     fn stats(&self) -> Result<Stats, Error>;
+
+    /// Stores a sign-in request (and forgets those expired more than [`SIGNIN_KEEP_MS`]
+    /// ago).
+    fn create_signin(&self, signin: &NewSignin) -> Result<(), Error>;
+
+    /// The pending, unexpired sign-in with this code, for an approver to look at.
+    fn signin_by_code(&self, code_hash: &str, now: i64) -> Result<Option<SigninRow>, Error>;
+
+    /// Approves or denies the pending, unexpired sign-in with this code (`NotFound`
+    /// otherwise). Approving as a member follows [`policy::may_invite`].
+    fn decide_signin(
+        &self,
+        me: &Me,
+        code_hash: &str,
+        verdict: SigninVerdict,
+        now: i64,
+    ) -> Result<(), Error>;
+
+    /// The sign-in with this id and secret, as its asker polls it (`None`: unknown, or
+    /// already collected). An approved sign-in is answered once and removed in the same
+    /// transaction, so two polls never both collect it; a pending one past its expiry is
+    /// answered as [`SigninState::Expired`].
+    fn collect_signin(
+        &self,
+        id: Uuid,
+        secret_hash: &str,
+        now: i64,
+    ) -> Result<Option<SigninRow>, Error>;
+
+    /// Who a device is, `None` when it is unknown or revoked.
+    fn device_me(&self, device_id: Uuid) -> Result<Option<Me>, Error>;
 }
 
 /// Who may do what. Shared by every backend.
@@ -350,6 +426,23 @@ pub mod policy {
                 "agents cannot invite members (they may create pairing codes for their own devices)"
                     .into(),
             )),
+        }
+    }
+
+    /// Whether `me` may let a sign-in in: as one more device of their own user anyone,
+    /// as a new member with `member`'s role by the rules of [`may_invite`].
+    pub fn may_approve(me: &Me, member: Option<Role>) -> Result<(), Error> {
+        match member {
+            None => Ok(()),
+            Some(role) => may_invite(
+                me,
+                &InviteRequest {
+                    role,
+                    uses: 1,
+                    expires_in: 0,
+                    pairing: false,
+                },
+            ),
         }
     }
 

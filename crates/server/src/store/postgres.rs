@@ -49,7 +49,7 @@ use futures_util::future::{try_join, try_join_all, try_join3};
 use quickreply_proto::LibraryKind;
 use quickreply_proto::api::{
     Changes, CreateLibrary, Cursor, DeviceInfo, Digest, Item, ItemDoc, LibraryDigest, LibraryInfo,
-    Me, Role, StatusReport, UsageCount, UsageTotal,
+    Me, Role, SigninState, StatusReport, UsageCount, UsageTotal,
 };
 use serde::{Deserialize, Serialize};
 use tokio::sync::{mpsc, watch};
@@ -59,8 +59,8 @@ use tokio_postgres::{AsyncMessage, IsolationLevel, NoTls, Notification, Row};
 use uuid::Uuid;
 
 use super::{
-    BlobRow, Change, ItemWrite, Join, LibraryRow, MAX_USAGE_ROWS, NewInvite, Stats, Store,
-    UsageQuery, WriteOutcome, policy,
+    BlobRow, Change, ItemWrite, Join, LibraryRow, MAX_USAGE_ROWS, NewInvite, NewSignin,
+    SIGNIN_KEEP_MS, SigninRow, SigninVerdict, Stats, Store, UsageQuery, WriteOutcome, policy,
 };
 use crate::Error;
 
@@ -84,7 +84,7 @@ pub const LISTENER_NAME: &str = "quickreply-server listener";
 const MIGRATION_LOCK: i64 = 0x7175_6963_6b72_6570;
 
 /// Schema migrations, applied in order; each runs once, recorded in `schema_version`.
-const MIGRATIONS: &[(i64, &str)] = &[(1, SCHEMA_V1), (2, SCHEMA_V2)];
+const MIGRATIONS: &[(i64, &str)] = &[(1, SCHEMA_V1), (2, SCHEMA_V2), (3, SCHEMA_V3)];
 
 const SCHEMA_V1: &str = r#"
 CREATE TABLE meta (
@@ -200,6 +200,28 @@ CREATE TABLE usage (
     PRIMARY KEY (library_id, key, device_id, day)
 );
 CREATE INDEX usage_library_day ON usage(library_id, day);
+"#;
+
+const SCHEMA_V3: &str = r#"
+-- Computers (and admin-page browsers) asking to be let in, by the SHA-256 of their poll
+-- secret and of the short code an approver types; `state` pending → approved | denied;
+-- an approved row is deleted when its asker collects the token.
+CREATE TABLE signins (
+    id          UUID PRIMARY KEY,
+    secret_hash TEXT NOT NULL,
+    code_hash   TEXT NOT NULL UNIQUE,
+    device_name TEXT NOT NULL,
+    user_name   TEXT,
+    app_version TEXT NOT NULL,
+    web         BOOLEAN NOT NULL,
+    ip          TEXT NOT NULL,
+    created_at  BIGINT NOT NULL,
+    expires_at  BIGINT NOT NULL,
+    state       TEXT NOT NULL CHECK (state IN ('pending', 'approved', 'denied')),
+    approver    UUID,
+    member_role TEXT
+);
+CREATE INDEX signins_expiry ON signins(expires_at);
 "#;
 
 /// The PostgreSQL store.
@@ -533,6 +555,32 @@ async fn insert_device(tx: &Transaction<'_>, user_id: Uuid, join: &Join) -> Resu
     Ok(device_id)
 }
 
+const SIGNIN_COLUMNS: &str = "id, device_name, user_name, app_version, web, ip, created_at, \
+                              expires_at, state, approver, member_role";
+
+fn signin_from_row(row: &Row) -> Result<SigninRow, Error> {
+    Ok(SigninRow {
+        id: row.try_get(0)?,
+        device_name: row.try_get(1)?,
+        user_name: row.try_get(2)?,
+        app_version: row.try_get(3)?,
+        web: row.try_get(4)?,
+        ip: row.try_get(5)?,
+        created_at: row.try_get(6)?,
+        expires_at: row.try_get(7)?,
+        state: match row.try_get::<_, &str>(8)? {
+            "approved" => SigninState::Approved,
+            "denied" => SigninState::Denied,
+            _ => SigninState::Pending,
+        },
+        approver: row.try_get(9)?,
+        member: row
+            .try_get::<_, Option<&str>>(10)?
+            .map(role_of)
+            .transpose()?,
+    })
+}
+
 fn to_u64(n: i64) -> u64 {
     u64::try_from(n).unwrap_or(0)
 }
@@ -548,20 +596,26 @@ enum Payload {
         change_no: i64,
         team_id: Uuid,
         personal_user: Option<Uuid>,
+        /// The written item when small enough for the event (see `MAX_INLINE_ITEM`).
+        #[serde(default)]
+        item: Option<Item>,
     },
     /// A revoked device.
     Revoked { device_id: Uuid },
 }
 
 /// The notification of a write, sent in its transaction: `$1` library, `$2` head, `$3`
-/// team, `$4` personal user; the change number is the counter this transaction holds.
+/// team, `$4` personal user, `$5` the item's JSON when it fits in an event (else `NULL`;
+/// a `NOTIFY` payload stays under PostgreSQL's 8,000 bytes); the change number is the
+/// counter this transaction holds.
 const NOTIFY_CHANGE: &str = "SELECT pg_notify('quickreply_changes', json_build_object(
         'kind', 'change',
         'library_id', $1::uuid,
         'head', $2::bigint,
         'change_no', (SELECT value FROM meta WHERE key = 'change_no'),
         'team_id', $3::uuid,
-        'personal_user', $4::uuid)::text)";
+        'personal_user', $4::uuid,
+        'item', $5::text::json)::text)";
 
 impl Store for PgStore {
     fn ensure_setup_code(&self, code_hash: &str, now: i64) -> Result<bool, Error> {
@@ -972,7 +1026,7 @@ impl Store for PgStore {
         &self,
         me: &Me,
         w: &ItemWrite,
-        _on_commit: &dyn Fn(&Change),
+        _on_commit: &dyn Fn(&Change, &Item),
     ) -> Result<WriteOutcome, Error> {
         let blobs: Vec<String> = w
             .doc
@@ -1096,8 +1150,16 @@ impl Store for PgStore {
             let head: [&(dyn ToSql + Sync); 2] = [&item.seq, &w.library_id];
             let unlink: [&(dyn ToSql + Sync); 2] = [&w.library_id, &item.key];
             let link: [&(dyn ToSql + Sync); 3] = [&w.library_id, &item.key, &blobs];
-            let notify: [&(dyn ToSql + Sync); 4] =
-                [&w.library_id, &item.seq, &lib.team_id, &personal_user];
+            let inline = serde_json::to_string(&item)
+                .ok()
+                .filter(|json| json.len() <= quickreply_proto::api::MAX_INLINE_ITEM);
+            let notify: [&(dyn ToSql + Sync); 5] = [
+                &w.library_id,
+                &item.seq,
+                &lib.team_id,
+                &personal_user,
+                &inline,
+            ];
             let mut writes = vec![
                 tx.execute(s_upsert, &upsert),
                 tx.execute(s_head, &head),
@@ -1135,6 +1197,132 @@ impl Store for PgStore {
             rows.iter()
                 .map(|r| Ok(library_from_row(r)?.change()))
                 .collect()
+        })
+    }
+
+    fn create_signin(&self, n: &NewSignin) -> Result<(), Error> {
+        self.run(self.write(async |tx| {
+            exec(
+                tx,
+                "DELETE FROM signins WHERE expires_at < $1",
+                &[&(n.now - SIGNIN_KEEP_MS)],
+            )
+            .await?;
+            exec(
+                tx,
+                "INSERT INTO signins (id, secret_hash, code_hash, device_name, user_name,
+                                      app_version, web, ip, created_at, expires_at, state)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'pending')",
+                &[
+                    &n.id,
+                    &n.secret_hash,
+                    &n.code_hash,
+                    &n.device_name,
+                    &n.user_name,
+                    &n.app_version,
+                    &n.web,
+                    &n.ip,
+                    &n.now,
+                    &n.expires_at,
+                ],
+            )
+            .await?;
+            Ok(())
+        }))
+    }
+
+    fn signin_by_code(&self, code_hash: &str, now: i64) -> Result<Option<SigninRow>, Error> {
+        self.run(async {
+            let client = self.pool.get().await?;
+            opt(
+                &client,
+                &format!(
+                    "SELECT {SIGNIN_COLUMNS} FROM signins
+                     WHERE code_hash = $1 AND state = 'pending' AND expires_at > $2"
+                ),
+                &[&code_hash, &now],
+            )
+            .await?
+            .as_ref()
+            .map(signin_from_row)
+            .transpose()
+        })
+    }
+
+    fn decide_signin(
+        &self,
+        me: &Me,
+        code_hash: &str,
+        verdict: SigninVerdict,
+        now: i64,
+    ) -> Result<(), Error> {
+        if let SigninVerdict::Approve { member } = verdict {
+            policy::may_approve(me, member)?;
+        }
+        let (state, role) = match verdict {
+            SigninVerdict::Approve { member } => ("approved", member.map(Role::as_str)),
+            SigninVerdict::Deny => ("denied", None),
+        };
+        self.run(async {
+            let client = self.pool.get().await?;
+            let changed = exec(
+                &client,
+                "UPDATE signins SET state = $1, approver = $2, member_role = $3
+                 WHERE code_hash = $4 AND state = 'pending' AND expires_at > $5",
+                &[&state, &me.device_id, &role, &code_hash, &now],
+            )
+            .await?;
+            if changed == 0 {
+                return Err(Error::NotFound(
+                    "no sign-in is waiting with this code (it may have expired)".into(),
+                ));
+            }
+            Ok(())
+        })
+    }
+
+    fn collect_signin(
+        &self,
+        id: Uuid,
+        secret_hash: &str,
+        now: i64,
+    ) -> Result<Option<SigninRow>, Error> {
+        self.run(self.write(async |tx| {
+            let row = opt(
+                tx,
+                &format!(
+                    "SELECT {SIGNIN_COLUMNS} FROM signins WHERE id = $1 AND secret_hash = $2
+                     FOR UPDATE"
+                ),
+                &[&id, &secret_hash],
+            )
+            .await?;
+            let Some(mut row) = row.as_ref().map(signin_from_row).transpose()? else {
+                return Ok(None);
+            };
+            match row.state {
+                SigninState::Approved => {
+                    exec(tx, "DELETE FROM signins WHERE id = $1", &[&id]).await?;
+                }
+                SigninState::Pending if row.expires_at <= now => row.state = SigninState::Expired,
+                _ => {}
+            }
+            Ok(Some(row))
+        }))
+    }
+
+    fn device_me(&self, device_id: Uuid) -> Result<Option<Me>, Error> {
+        self.run(async {
+            let client = self.pool.get().await?;
+            opt(
+                &client,
+                &format!("SELECT {ME_COLUMNS} {ME_FROM} WHERE d.id = $1 AND NOT d.revoked"),
+                &[&device_id],
+            )
+            .await?
+            .as_ref()
+            .map(me_from_row)
+            .transpose()
         })
     }
 
@@ -1339,7 +1527,7 @@ impl Store for PgStore {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Heard {
     /// A committed write (on any instance).
-    Change(Change),
+    Change(Change, Option<Item>),
     /// A device was revoked (on any instance): forget cached tokens, end its streams.
     Revoked(Uuid),
     /// The listener connection was lost and is back: notifications may have been missed
@@ -1419,7 +1607,7 @@ impl Listener {
         for row in &rows {
             let lib = library_from_row(row)?;
             self.last = self.last.max(lib.last_change);
-            sink(Heard::Change(lib.change()));
+            sink(Heard::Change(lib.change(), None));
         }
         Ok(())
     }
@@ -1432,16 +1620,20 @@ impl Listener {
                 change_no,
                 team_id,
                 personal_user,
+                item,
             }) => {
                 if change_no > self.last {
                     self.last = change_no;
-                    sink(Heard::Change(Change {
-                        library_id,
-                        head,
-                        change_no,
-                        team_id,
-                        personal_user,
-                    }));
+                    sink(Heard::Change(
+                        Change {
+                            library_id,
+                            head,
+                            change_no,
+                            team_id,
+                            personal_user,
+                        },
+                        item,
+                    ));
                 }
             }
             Ok(Payload::Revoked { device_id }) => sink(Heard::Revoked(device_id)),

@@ -13,7 +13,7 @@ use std::sync::{Mutex, MutexGuard};
 use quickreply_proto::LibraryKind;
 use quickreply_proto::api::{
     Changes, CreateLibrary, Cursor, DeviceInfo, Digest, Item, ItemDoc, LibraryDigest, LibraryInfo,
-    Me, Role, StatusReport, UsageCount, UsageTotal,
+    Me, Role, SigninState, StatusReport, UsageCount, UsageTotal,
 };
 use rusqlite::types::Type;
 use rusqlite::{
@@ -22,8 +22,8 @@ use rusqlite::{
 use uuid::Uuid;
 
 use super::{
-    BlobRow, Change, ItemWrite, Join, LibraryRow, MAX_USAGE_ROWS, NewInvite, Stats, Store,
-    UsageQuery, WriteOutcome, policy,
+    BlobRow, Change, ItemWrite, Join, LibraryRow, MAX_USAGE_ROWS, NewInvite, NewSignin,
+    SIGNIN_KEEP_MS, SigninRow, SigninVerdict, Stats, Store, UsageQuery, WriteOutcome, policy,
 };
 use crate::Error;
 
@@ -143,8 +143,31 @@ CREATE TABLE usage (
 CREATE INDEX usage_library_day ON usage(library_id, day);
 "#;
 
+/// Schema version 3: sign-in by approval.
+const SCHEMA_V3: &str = r#"
+-- Computers (and admin-page browsers) asking to be let in, by the SHA-256 of their poll
+-- secret and of the short code an approver types; `state` pending → approved | denied;
+-- an approved row is deleted when its asker collects the token.
+CREATE TABLE signins (
+    id          TEXT PRIMARY KEY,
+    secret_hash TEXT NOT NULL,
+    code_hash   TEXT NOT NULL UNIQUE,
+    device_name TEXT NOT NULL,
+    user_name   TEXT,
+    app_version TEXT NOT NULL,
+    web         INTEGER NOT NULL,
+    ip          TEXT NOT NULL,
+    created_at  INTEGER NOT NULL,
+    expires_at  INTEGER NOT NULL,
+    state       TEXT NOT NULL CHECK (state IN ('pending', 'approved', 'denied')),
+    approver    TEXT,
+    member_role TEXT
+);
+CREATE INDEX signins_expiry ON signins(expires_at);
+"#;
+
 /// The schema version this server creates and understands.
-const SCHEMA_VERSION: i64 = 2;
+const SCHEMA_VERSION: i64 = 3;
 
 /// The SQLite store.
 pub struct SqliteStore {
@@ -217,6 +240,9 @@ impl SqliteStore {
             }
             if version < 2 {
                 tx.execute_batch(SCHEMA_V2)?;
+            }
+            if version < 3 {
+                tx.execute_batch(SCHEMA_V3)?;
             }
             tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
             tx.commit()?;
@@ -456,6 +482,33 @@ fn me_of_device(conn: &Connection, device_id: Uuid) -> Result<Me, Error> {
         [device_id.to_string()],
         me_from_row,
     )?)
+}
+
+const SIGNIN_COLUMNS: &str = "id, device_name, user_name, app_version, web, ip, created_at, \
+                              expires_at, state, approver, member_role";
+
+fn signin_from_row(row: &Row<'_>) -> rusqlite::Result<SigninRow> {
+    let state: String = row.get(8)?;
+    Ok(SigninRow {
+        id: uuid_at(row, 0)?,
+        device_name: row.get(1)?,
+        user_name: row.get(2)?,
+        app_version: row.get(3)?,
+        web: row.get(4)?,
+        ip: row.get(5)?,
+        created_at: row.get(6)?,
+        expires_at: row.get(7)?,
+        state: match state.as_str() {
+            "approved" => SigninState::Approved,
+            "denied" => SigninState::Denied,
+            _ => SigninState::Pending,
+        },
+        approver: opt_uuid_at(row, 9)?,
+        member: match row.get::<_, Option<String>>(10)? {
+            Some(_) => Some(role_at(row, 10)?),
+            None => None,
+        },
+    })
 }
 
 fn to_u64(n: i64) -> u64 {
@@ -794,11 +847,11 @@ impl Store for SqliteStore {
         &self,
         me: &Me,
         w: &ItemWrite,
-        on_commit: &dyn Fn(&Change),
+        on_commit: &dyn Fn(&Change, &Item),
     ) -> Result<WriteOutcome, Error> {
         let announce = |outcome: &WriteOutcome| {
-            if let WriteOutcome::Written(_, change) = outcome {
-                on_commit(change);
+            if let WriteOutcome::Written(item, change) = outcome {
+                on_commit(change, item);
             }
         };
         self.write_then(|tx| {
@@ -1029,6 +1082,119 @@ impl Store for SqliteStore {
         })
     }
 
+    fn create_signin(&self, n: &NewSignin) -> Result<(), Error> {
+        self.write(|tx| {
+            tx.exec(
+                "DELETE FROM signins WHERE expires_at < ?1",
+                [n.now - SIGNIN_KEEP_MS],
+            )?;
+            tx.exec(
+                "INSERT INTO signins (id, secret_hash, code_hash, device_name, user_name,
+                                      app_version, web, ip, created_at, expires_at, state)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 'pending')",
+                params![
+                    n.id.to_string(),
+                    n.secret_hash,
+                    n.code_hash,
+                    n.device_name,
+                    n.user_name,
+                    n.app_version,
+                    n.web,
+                    n.ip,
+                    n.now,
+                    n.expires_at
+                ],
+            )?;
+            Ok(())
+        })
+    }
+
+    fn signin_by_code(&self, code_hash: &str, now: i64) -> Result<Option<SigninRow>, Error> {
+        self.read(|conn| {
+            Ok(conn
+                .row(
+                    &format!(
+                        "SELECT {SIGNIN_COLUMNS} FROM signins
+                         WHERE code_hash = ?1 AND state = 'pending' AND expires_at > ?2"
+                    ),
+                    params![code_hash, now],
+                    signin_from_row,
+                )
+                .optional()?)
+        })
+    }
+
+    fn decide_signin(
+        &self,
+        me: &Me,
+        code_hash: &str,
+        verdict: SigninVerdict,
+        now: i64,
+    ) -> Result<(), Error> {
+        if let SigninVerdict::Approve { member } = verdict {
+            policy::may_approve(me, member)?;
+        }
+        self.write(|tx| {
+            let (state, role) = match verdict {
+                SigninVerdict::Approve { member } => ("approved", member.map(Role::as_str)),
+                SigninVerdict::Deny => ("denied", None),
+            };
+            let changed = tx.exec(
+                "UPDATE signins SET state = ?1, approver = ?2, member_role = ?3
+                 WHERE code_hash = ?4 AND state = 'pending' AND expires_at > ?5",
+                params![state, me.device_id.to_string(), role, code_hash, now],
+            )?;
+            if changed == 0 {
+                return Err(Error::NotFound(
+                    "no sign-in is waiting with this code (it may have expired)".into(),
+                ));
+            }
+            Ok(())
+        })
+    }
+
+    fn collect_signin(
+        &self,
+        id: Uuid,
+        secret_hash: &str,
+        now: i64,
+    ) -> Result<Option<SigninRow>, Error> {
+        self.write(|tx| {
+            let row = tx
+                .row(
+                    &format!(
+                        "SELECT {SIGNIN_COLUMNS} FROM signins WHERE id = ?1 AND secret_hash = ?2"
+                    ),
+                    params![id.to_string(), secret_hash],
+                    signin_from_row,
+                )
+                .optional()?;
+            let Some(mut row) = row else {
+                return Ok(None);
+            };
+            match row.state {
+                SigninState::Approved => {
+                    tx.exec("DELETE FROM signins WHERE id = ?1", [id.to_string()])?;
+                }
+                SigninState::Pending if row.expires_at <= now => row.state = SigninState::Expired,
+                _ => {}
+            }
+            Ok(Some(row))
+        })
+    }
+
+    fn device_me(&self, device_id: Uuid) -> Result<Option<Me>, Error> {
+        self.read(|conn| {
+            Ok(conn
+                .row(
+                    &format!("SELECT {ME_COLUMNS} {ME_FROM} WHERE d.id = ?1 AND d.revoked = 0"),
+                    [device_id.to_string()],
+                    me_from_row,
+                )
+                .optional()?)
+        })
+    }
+
     fn stats(&self) -> Result<Stats, Error> {
         self.read(|conn| {
             let count =
@@ -1116,20 +1282,21 @@ mod tests {
             now: 7,
         };
         let WriteOutcome::Written(item, change) =
-            store.write_item(&me, &write(0, "o1", var("a")), &|_| {})?
+            store.write_item(&me, &write(0, "o1", var("a")), &|_, _| {})?
         else {
             return Err(Error::internal("first write not written"));
         };
         assert_eq!((item.version, item.seq, change.head), (1, 1, 1));
         assert!(matches!(
-            store.write_item(&me, &write(0, "o1", var("a")), &|_| {})?,
+            store.write_item(&me, &write(0, "o1", var("a")), &|_, _| {})?,
             WriteOutcome::Replay(_)
         ));
         assert!(matches!(
-            store.write_item(&me, &write(0, "o2", var("a")), &|_| {})?,
+            store.write_item(&me, &write(0, "o2", var("a")), &|_, _| {})?,
             WriteOutcome::Conflict(Some(_))
         ));
-        let WriteOutcome::Written(t, _) = store.write_item(&me, &write(1, "o3", None), &|_| {})?
+        let WriteOutcome::Written(t, _) =
+            store.write_item(&me, &write(1, "o3", None), &|_, _| {})?
         else {
             return Err(Error::internal("delete not written"));
         };
