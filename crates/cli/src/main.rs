@@ -215,6 +215,27 @@ enum Cmd {
         #[arg(long)]
         name: Option<String>,
     },
+    /// Join by approval: shows a code and a QR code, and waits until a signed-in
+    /// teammate approves it (qreply approve CODE, the app, or the admin page on a phone)
+    Signin {
+        /// e.g. https://sync.example.com
+        server: String,
+        /// This computer's name in device lists (default: the host name)
+        #[arg(long)]
+        device: Option<String>,
+        /// Your name, if the approver lets you in as a new member
+        #[arg(long)]
+        name: Option<String>,
+    },
+    /// Let in a computer that shows a sign-in code: as another computer of yours, or with
+    /// --member ROLE as a new member (lead/editor); --deny refuses it
+    Approve {
+        code: String,
+        #[arg(long, value_parser = sync_cmd::parse_role, conflicts_with = "deny")]
+        member: Option<quickreply_core::proto::api::Role>,
+        #[arg(long)]
+        deny: bool,
+    },
     /// Create an invite code for the team (lead/editor), or with --pairing a code that
     /// adds another computer of yours
     Invite {
@@ -1156,6 +1177,12 @@ fn run(cli: Cli, m: &ArgMatches) -> Result<i32> {
             device,
             name,
         } => sync_cmd::join(&mut store, &server, &code, device, name)?,
+        Cmd::Signin {
+            server,
+            device,
+            name,
+        } => sync_cmd::signin(&mut store, &server, device, name)?,
+        Cmd::Approve { code, member, deny } => sync_cmd::approve(&store, &code, member, deny)?,
         Cmd::Invite {
             role,
             uses,

@@ -72,7 +72,94 @@ pub fn join(
     name: Option<String>,
 ) -> Result<()> {
     let device = device.unwrap_or_else(host_name);
-    let (acc, place) = sync::join(store, server, code, &device, name.as_deref())?;
+    let joined = sync::join(store, server, code, &device, name.as_deref())?;
+    welcome(store, joined)
+}
+
+/// A QR code for the terminal (two rows per character line).
+fn terminal_qr(text: &str) -> Option<String> {
+    let code = qrcode::QrCode::new(text.as_bytes()).ok()?;
+    Some(
+        code.render::<qrcode::render::unicode::Dense1x2>()
+            .dark_color(qrcode::render::unicode::Dense1x2::Light)
+            .light_color(qrcode::render::unicode::Dense1x2::Dark)
+            .quiet_zone(true)
+            .build(),
+    )
+}
+
+pub fn signin(
+    store: &mut Store,
+    server: &str,
+    device: Option<String>,
+    name: Option<String>,
+) -> Result<()> {
+    let device = device.unwrap_or_else(host_name);
+    let pending = sync::signin(store, server, &device, name.as_deref())?;
+    let until = local_time(pending.expires_at());
+    println!("{}", pending.code());
+    if let Some(qr) = terminal_qr(&pending.approve_url()) {
+        eprintln!("{qr}");
+    }
+    eprintln!(
+        "{}",
+        tr(
+            format!(
+                "请已登录的同事批准这个登录码（{until} 前有效）：在其电脑上运行 qreply approve {code}，或用手机扫上面的二维码",
+                code = pending.code()
+            ),
+            format!(
+                "ask a signed-in teammate to approve this code (valid until {until}): qreply approve {code} on their computer, or scan the QR code above with a signed-in phone",
+                code = pending.code()
+            )
+        )
+    );
+    let joined = pending.wait(store, Duration::from_secs(1))?;
+    welcome(store, joined)
+}
+
+pub fn approve(store: &Store, code: &str, member: Option<Role>, deny: bool) -> Result<()> {
+    let info = sync::lookup_signin(store, code)?;
+    let who = match &info.user_name {
+        Some(n) => format!("「{}」（{n}）", info.device_name),
+        None => format!("「{}」", info.device_name),
+    };
+    let asked = local_time(info.created_at);
+    eprintln!(
+        "{}",
+        tr(
+            format!("登录请求 {}：{who}，来自 {}，{asked}", info.code, info.ip),
+            format!("sign-in {}: {who} from {} at {asked}", info.code, info.ip)
+        )
+    );
+    sync::decide_signin(store, code, !deny, member)?;
+    let done = match (deny, member) {
+        (true, _) => tr("已拒绝".to_string(), "denied".to_string()),
+        (false, None) => tr(
+            "已批准：它成为你的另一台电脑".to_string(),
+            "approved as another computer of yours".to_string(),
+        ),
+        (false, Some(r)) => tr(
+            format!("已批准：新成员（{}）", role_name(r)),
+            format!("approved as a new member ({})", role_name(r)),
+        ),
+    };
+    println!("{done}");
+    Ok(())
+}
+
+fn local_time(ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(ms)
+        .map(|t| {
+            t.with_timezone(&chrono::Local)
+                .format("%Y-%m-%d %H:%M")
+                .to_string()
+        })
+        .unwrap_or_default()
+}
+
+/// After joining (by code or by approval): where the token went, who we are, first sync.
+fn welcome(store: &mut Store, (acc, place): (sync::Account, sync::TokenPlace)) -> Result<()> {
     if let sync::TokenPlace::File(path, why) = &place {
         eprintln!(
             "{}",
@@ -124,13 +211,7 @@ pub fn invite(store: &Store, role: Role, uses: u32, expires: u64, pairing: bool)
             pairing,
         },
     )?;
-    let until = chrono::DateTime::from_timestamp_millis(resp.expires_at)
-        .map(|t| {
-            t.with_timezone(&chrono::Local)
-                .format("%Y-%m-%d %H:%M")
-                .to_string()
-        })
-        .unwrap_or_default();
+    let until = local_time(resp.expires_at);
     println!("{}", resp.code);
     let what = if resp.pairing {
         tr(

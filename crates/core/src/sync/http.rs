@@ -12,8 +12,9 @@ use uuid::Uuid;
 
 use quickreply_proto::api::{
     Changes, CreateLibrary, DeviceInfo, ErrorBody, HeadEvent, InviteRequest, InviteResponse, Item,
-    JoinRequest, JoinResponse, LibraryDigest, LibraryInfo, Me, PutItem, StatusReport, UsageReport,
-    UsageTotal,
+    JoinRequest, JoinResponse, LibraryDigest, LibraryInfo, Me, PutItem, SigninDecision,
+    SigninDenial, SigninInfo, SigninPoll, SigninPollRequest, SigninRequest, SigninStarted,
+    StatusReport, UsageReport, UsageTotal,
 };
 
 use super::SyncError;
@@ -140,6 +141,43 @@ impl Client {
 
     pub fn join(&self, req: &JoinRequest) -> Result<JoinResponse, SyncError> {
         self.json(self.http.post(self.url(&["v1", "join"])).json(req))
+    }
+
+    /// `POST /v1/signin` (no token needed).
+    pub fn signin_start(&self, req: &SigninRequest) -> Result<SigninStarted, SyncError> {
+        self.json(self.http.post(self.url(&["v1", "signin"])).json(req))
+    }
+
+    pub fn signin_poll(&self, id: Uuid, secret: &str) -> Result<SigninPoll, SyncError> {
+        self.json(
+            self.http
+                .post(self.url(&["v1", "signin", &id.to_string(), "poll"]))
+                .json(&SigninPollRequest {
+                    secret: secret.to_string(),
+                }),
+        )
+    }
+
+    pub fn signin_lookup(&self, code: &str) -> Result<SigninInfo, SyncError> {
+        let mut url = self.url(&["v1", "signin"]);
+        url.query_pairs_mut().append_pair("code", code);
+        self.json(self.http.get(url))
+    }
+
+    pub fn signin_approve(&self, req: &SigninDecision) -> Result<(), SyncError> {
+        self.empty(
+            self.http
+                .post(self.url(&["v1", "signin", "approve"]))
+                .json(req),
+        )
+    }
+
+    pub fn signin_deny(&self, req: &SigninDenial) -> Result<(), SyncError> {
+        self.empty(
+            self.http
+                .post(self.url(&["v1", "signin", "deny"]))
+                .json(req),
+        )
     }
 
     pub fn me(&self) -> Result<Me, SyncError> {

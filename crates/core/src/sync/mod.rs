@@ -35,7 +35,8 @@ use uuid::Uuid;
 
 use quickreply_proto::api::{
     CreateLibrary, Cursor, Digest, HeadEvent, InviteRequest, InviteResponse, Item, ItemDoc,
-    JoinRequest, LibraryInfo, MAX_PAGE, Me, PutItem, Role, StatusReport,
+    JoinRequest, JoinResponse, LibraryInfo, MAX_PAGE, Me, PutItem, Role, SigninDecision,
+    SigninDenial, SigninInfo, SigninRequest, SigninStarted, SigninState, StatusReport,
 };
 use quickreply_proto::{LibraryKind, Part};
 
@@ -182,10 +183,126 @@ pub fn join(
         user_name: user_name.map(str::to_string),
         app_version: env!("CARGO_PKG_VERSION").to_string(),
     })?;
+    adopt(store, &anon, &resp)
+}
+
+/// Keep a new device token and account.
+fn adopt(store: &Store, server: &Client, resp: &JoinResponse) -> Result<(Account, TokenPlace)> {
     let place = secret::save(&data_dir(store), &resp.token)?;
-    save_account(store, anon.server(), &resp.me)?;
+    save_account(store, server.server(), &resp.me)?;
     let acc = account(store)?.ok_or(SyncError::NotJoined)?;
     Ok((acc, place))
+}
+
+/// A sign-in by approval in progress: show [`Signin::code`] (and [`Signin::approve_url`]
+/// as a QR code) and wait with [`Signin::wait`].
+#[derive(Clone, Debug)]
+pub struct Signin {
+    server: Client,
+    started: SigninStarted,
+}
+
+impl Signin {
+    /// The code an approver types (`XXXX-XXXX`).
+    pub fn code(&self) -> &str {
+        &self.started.code
+    }
+
+    /// What the QR code holds: the server's admin page, opened at this approval (a
+    /// signed-in phone scans it and taps approve).
+    pub fn approve_url(&self) -> String {
+        format!(
+            "{}admin/#approve={}",
+            self.server.server(),
+            self.started.code
+        )
+    }
+
+    /// Unix milliseconds after which nobody can approve it any more.
+    pub fn expires_at(&self) -> i64 {
+        self.started.expires_at
+    }
+
+    /// One look at the request: `Ok(None)` while it waits; joined once approved.
+    pub fn poll(&self, store: &Store) -> Result<Option<(Account, TokenPlace)>> {
+        let got = self
+            .server
+            .signin_poll(self.started.id, &self.started.secret)?;
+        match (got.state, got.join) {
+            (SigninState::Pending, _) => Ok(None),
+            (SigninState::Approved, Some(resp)) => adopt(store, &self.server, &resp).map(Some),
+            (SigninState::Approved, None) => {
+                Err(SyncError::Protocol("an approved sign-in came without a token".into()).into())
+            }
+            (SigninState::Denied, _) => Err(SyncError::Server {
+                status: 403,
+                code: "denied".into(),
+                message: tr("登录请求被拒绝了", "the sign-in was denied"),
+            }
+            .into()),
+            (SigninState::Expired, _) => Err(SyncError::Server {
+                status: 410,
+                code: "expired".into(),
+                message: tr(
+                    "登录请求已过期（10 分钟内无人批准）：请重新发起",
+                    "the sign-in expired (nobody approved it within 10 minutes): start again",
+                ),
+            }
+            .into()),
+        }
+    }
+
+    /// Polls every `every` until approved, denied or expired.
+    pub fn wait(&self, store: &Store, every: Duration) -> Result<(Account, TokenPlace)> {
+        loop {
+            if let Some(done) = self.poll(store)? {
+                return Ok(done);
+            }
+            std::thread::sleep(every);
+        }
+    }
+}
+
+/// Ask `server` to let this computer in; a signed-in member approves it by its code.
+pub fn signin(
+    store: &Store,
+    server: &str,
+    device_name: &str,
+    user_name: Option<&str>,
+) -> Result<Signin> {
+    if let Some(acc) = account(store)? {
+        return Err(SyncError::AlreadyJoined(acc.server).into());
+    }
+    let anon = Client::new(server, None)?;
+    let started = anon.signin_start(&SigninRequest {
+        device_name: device_name.to_string(),
+        user_name: user_name.map(str::to_string),
+        app_version: env!("CARGO_PKG_VERSION").to_string(),
+        web: false,
+    })?;
+    Ok(Signin {
+        server: anon,
+        started,
+    })
+}
+
+/// What is asking to be let in with this code (before [`decide_signin`]).
+pub fn lookup_signin(store: &Store, code: &str) -> Result<SigninInfo> {
+    let (_, client) = client(store)?;
+    Ok(client.signin_lookup(code.trim())?)
+}
+
+/// Approve a sign-in as one more device of mine (`member: None`) or as a new member
+/// with that role; `approve: false` denies it.
+pub fn decide_signin(store: &Store, code: &str, approve: bool, member: Option<Role>) -> Result<()> {
+    let (_, client) = client(store)?;
+    let code = code.trim().to_string();
+    if approve {
+        client.signin_approve(&SigninDecision { code, member })?;
+    } else {
+        client.signin_deny(&SigninDenial { code })?;
+    }
+    Ok(())
 }
 
 /// Forget the server: the libraries stay as local ones (team libraries become writable
