@@ -14,6 +14,7 @@
 //! | `POST /v1/signin/approve` / `deny` | [`SigninDecision`] / [`SigninDenial`] → 204 |
 //! | `GET /v1/devices` | → `Vec<`[`DeviceInfo`]`>` (owner: the team's; others: their own) |
 //! | `DELETE /v1/devices/{id}` | revokes (owner, or the device's own user) → 204 |
+//! | `PUT /v1/members/{user_id}/role` | [`RoleChange`] → 204 (owner; the team keeps an owner) |
 //! | `POST /v1/status` | [`StatusReport`] → 204 |
 //! | `GET /v1/libraries` | → `Vec<`[`LibraryInfo`]`>` the caller can read |
 //! | `POST /v1/libraries` | [`CreateLibrary`] → [`LibraryInfo`] (team library; owner/editor) |
@@ -222,6 +223,12 @@ pub struct SigninDecision {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SigninDenial {
     pub code: String,
+}
+
+/// `PUT /v1/members/{user_id}/role` (the owner only).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoleChange {
+    pub role: Role,
 }
 
 /// One library's cursor as a device reports it.

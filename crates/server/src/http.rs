@@ -19,7 +19,7 @@ use axum::{Json, Router};
 use quickreply_proto::api::{
     Changes, CreateLibrary, DeviceInfo, ErrorBody, HeadEvent, InviteRequest, InviteResponse, Item,
     JoinRequest, JoinResponse, LibraryDigest, LibraryInfo, MAX_PAGE, MAX_USAGE_ENTRIES, Me,
-    PutItem, StatusReport, UsageCount, UsageReport, UsageTotal,
+    PutItem, RoleChange, StatusReport, UsageCount, UsageReport, UsageTotal,
 };
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
@@ -198,6 +198,7 @@ pub(crate) fn router(state: AppState, max_body: usize, max_image: usize) -> Rout
         .route("/v1/invites", post(create_invite))
         .route("/v1/devices", get(devices))
         .route("/v1/devices/{id}", axum::routing::delete(revoke_device))
+        .route("/v1/members/{id}/role", put(set_role))
         .route("/v1/status", post(report_status))
         .route("/v1/libraries", get(libraries).post(create_library))
         .route("/v1/libraries/{id}/changes", get(changes))
@@ -504,6 +505,20 @@ async fn revoke_device(
     tracing::info!(device = %id, by = %by, "device revoked");
     // No subscriber is fine.
     let _ = st.events.send(Notice::Revoked(id));
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn set_role(
+    State(st): State<AppState>,
+    Auth(me): Auth,
+    ApiPath(id): ApiPath<Uuid>,
+    JsonBody(req): JsonBody<RoleChange>,
+) -> Result<StatusCode, Error> {
+    let by = me.user_id;
+    st.db(move |s| s.set_role(&me, id, req.role)).await?;
+    // Cached callers carry their role.
+    st.auth_cache.clear();
+    tracing::info!(user = %id, by = %by, role = req.role.as_str(), "role changed");
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -13,8 +13,9 @@ use futures_util::StreamExt as _;
 use quickreply_proto::api::{
     Changes, CreateLibrary, DeviceInfo, Digest, ErrorBody, InviteRequest, InviteResponse, Item,
     ItemDoc, JoinRequest, JoinResponse, LibraryDigest, LibraryInfo, MAX_USAGE_ENTRIES, Me, PutItem,
-    Role, SigninDecision, SigninDenial, SigninInfo, SigninPoll, SigninPollRequest, SigninRequest,
-    SigninStarted, SigninState, StatusReport, UsageCount, UsageReport, UsageTotal, VariableDoc,
+    Role, RoleChange, SigninDecision, SigninDenial, SigninInfo, SigninPoll, SigninPollRequest,
+    SigninRequest, SigninStarted, SigninState, StatusReport, UsageCount, UsageReport, UsageTotal,
+    VariableDoc,
 };
 use quickreply_proto::{FolderDoc, LibraryKind, Part, SnippetDoc};
 use quickreply_server::{Clock, Config, Server, spawn};
@@ -99,6 +100,7 @@ on_both_backends!(
     usage_is_reported_by_readers_and_read_by_writers,
     binary_prints_its_lines_and_stops_on_sigterm,
     signin_by_approval_lets_in_a_device_or_a_member_once,
+    the_owner_changes_roles_and_the_team_keeps_an_owner,
 );
 
 struct Srv {
@@ -2179,6 +2181,90 @@ async fn signin_by_approval_lets_in_a_device_or_a_member_once(b: Backend) -> R {
         "not_found",
     )
     .await?;
+    srv.stop().await?;
+    Ok(())
+}
+
+async fn the_owner_changes_roles_and_the_team_keeps_an_owner(b: Backend) -> R {
+    let srv = Srv::start(&b).await?;
+    let t = srv.team().await?;
+    let set = |token: &str, user: Uuid, role: Role| {
+        srv.req(Method::PUT, &format!("/v1/members/{user}/role"), token)
+            .json(&RoleChange { role })
+            .send()
+    };
+    // An agent cannot promote themselves.
+    err(
+        set(&t.agent, t.agent_me.user_id, Role::Editor).await?,
+        StatusCode::FORBIDDEN,
+        "forbidden",
+    )
+    .await?;
+    err(
+        srv.put(&t.agent, t.lib, 0, "a1", &var("x", "1")).await?,
+        StatusCode::FORBIDDEN,
+        "forbidden",
+    )
+    .await?;
+    // The owner makes the agent an editor: it can write the team library at once.
+    assert_eq!(
+        set(&t.owner, t.agent_me.user_id, Role::Editor)
+            .await?
+            .status(),
+        StatusCode::NO_CONTENT
+    );
+    let me: Me = ok_json(srv.req(Method::GET, "/v1/me", &t.agent).send().await?).await?;
+    assert_eq!(me.role, Role::Editor);
+    ok_json::<Item>(srv.put(&t.agent, t.lib, 0, "a2", &var("x", "1")).await?).await?;
+    // The only owner cannot step down …
+    err(
+        set(&t.owner, t.owner_me.user_id, Role::Editor).await?,
+        StatusCode::CONFLICT,
+        "conflict",
+    )
+    .await?;
+    let me: Me = ok_json(srv.req(Method::GET, "/v1/me", &t.owner).send().await?).await?;
+    assert_eq!(
+        me.role,
+        Role::Owner,
+        "the refused change left nothing behind"
+    );
+    // … until someone else is owner.
+    assert_eq!(
+        set(&t.owner, t.agent_me.user_id, Role::Owner)
+            .await?
+            .status(),
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        set(&t.owner, t.owner_me.user_id, Role::Agent)
+            .await?
+            .status(),
+        StatusCode::NO_CONTENT
+    );
+    err(
+        srv.put(&t.owner, t.lib, 0, "o9", &var("y", "1")).await?,
+        StatusCode::FORBIDDEN,
+        "forbidden",
+    )
+    .await?;
+    // Unknown members, and bad roles.
+    err(
+        set(&t.agent, Uuid::now_v7(), Role::Agent).await?,
+        StatusCode::NOT_FOUND,
+        "not_found",
+    )
+    .await?;
+    let r = srv
+        .req(
+            Method::PUT,
+            &format!("/v1/members/{}/role", t.owner_me.user_id),
+            &t.agent,
+        )
+        .json(&serde_json::json!({"role": "boss"}))
+        .send()
+        .await?;
+    err(r, StatusCode::BAD_REQUEST, "bad_request").await?;
     srv.stop().await?;
     Ok(())
 }

@@ -367,6 +367,9 @@ pub trait Store: Send + Sync + 'static {
 
     /// Who a device is, `None` when it is unknown or revoked.
     fn device_me(&self, device_id: Uuid) -> Result<Option<Me>, Error>;
+
+    /// Changes a member's role (the owner only; the team keeps at least one owner).
+    fn set_role(&self, me: &Me, user_id: Uuid, role: Role) -> Result<(), Error>;
 }
 
 /// Who may do what. Shared by every backend.
@@ -443,6 +446,26 @@ pub mod policy {
                     pairing: false,
                 },
             ),
+        }
+    }
+
+    /// Whether `me` may change members' roles: the owner.
+    pub fn may_set_roles(me: &Me) -> Result<(), Error> {
+        if me.role == Role::Owner {
+            Ok(())
+        } else {
+            Err(Error::Forbidden("only the owner may change roles".into()))
+        }
+    }
+
+    /// The team must keep an owner.
+    pub fn keeps_an_owner(owners_left: i64) -> Result<(), Error> {
+        if owners_left > 0 {
+            Ok(())
+        } else {
+            Err(Error::Conflict(
+                "the team needs an owner: make someone else owner first".into(),
+            ))
         }
     }
 

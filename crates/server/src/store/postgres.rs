@@ -1311,6 +1311,50 @@ impl Store for PgStore {
         }))
     }
 
+    fn set_role(&self, me: &Me, user_id: Uuid, role: Role) -> Result<(), Error> {
+        policy::may_set_roles(me)?;
+        // Every instance forgets its cached tokens (which carry roles), as after a
+        // revocation; no stream belongs to the nil device.
+        let payload = serde_json::to_string(&Payload::Revoked {
+            device_id: Uuid::nil(),
+        })
+        .map_err(|e| Error::internal(format!("cannot encode a notification: {e}")))?;
+        self.run(self.write(async |tx| {
+            // The team row serialises role changes: two demotions cannot both see another
+            // owner left.
+            exec(
+                tx,
+                "SELECT id FROM teams WHERE id = $1 FOR UPDATE",
+                &[&me.team_id],
+            )
+            .await?;
+            let changed = exec(
+                tx,
+                "UPDATE users SET role = $1 WHERE id = $2 AND team_id = $3",
+                &[&role.as_str(), &user_id, &me.team_id],
+            )
+            .await?;
+            if changed == 0 {
+                return Err(Error::NotFound("no such member".into()));
+            }
+            let owners: i64 = one(
+                tx,
+                "SELECT count(*) FROM users WHERE team_id = $1 AND role = 'owner'",
+                &[&me.team_id],
+            )
+            .await?
+            .try_get(0)?;
+            policy::keeps_an_owner(owners)?;
+            exec(
+                tx,
+                "SELECT pg_notify('quickreply_changes', $1)",
+                &[&payload],
+            )
+            .await?;
+            Ok(())
+        }))
+    }
+
     fn device_me(&self, device_id: Uuid) -> Result<Option<Me>, Error> {
         self.run(async {
             let client = self.pool.get().await?;

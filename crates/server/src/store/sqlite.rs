@@ -1183,6 +1183,25 @@ impl Store for SqliteStore {
         })
     }
 
+    fn set_role(&self, me: &Me, user_id: Uuid, role: Role) -> Result<(), Error> {
+        policy::may_set_roles(me)?;
+        self.write(|tx| {
+            let changed = tx.exec(
+                "UPDATE users SET role = ?1 WHERE id = ?2 AND team_id = ?3",
+                params![role.as_str(), user_id.to_string(), me.team_id.to_string()],
+            )?;
+            if changed == 0 {
+                return Err(Error::NotFound("no such member".into()));
+            }
+            let owners: i64 = tx.row(
+                "SELECT count(*) FROM users WHERE team_id = ?1 AND role = 'owner'",
+                [me.team_id.to_string()],
+                |r| r.get(0),
+            )?;
+            policy::keeps_an_owner(owners)
+        })
+    }
+
     fn device_me(&self, device_id: Uuid) -> Result<Option<Me>, Error> {
         self.read(|conn| {
             Ok(conn
