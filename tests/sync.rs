@@ -743,3 +743,62 @@ fn a_new_computer_signs_in_by_approval_as_a_member_or_as_anothers_device() -> Re
     assert_in_sync(&[&lead, &newbie, &laptop])?;
     Ok(())
 }
+
+#[test]
+fn a_lead_restores_an_earlier_version_of_a_team_reply_and_agents_receive_it() -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    let (server, lead, invite) = team(dir.path(), 1)?;
+    let agent = Client::new(dir.path(), "agent-pc");
+    agent.join(&server, &invite, "小李")?;
+    for text in ["亲，今天下单明天发货", "亲，大促期间72小时内发货"] {
+        lead.ok(&["edit", "fh", "--library", TEAM, "--text", text])?;
+        lead.ok(&["sync"])?;
+    }
+    // Who changed it, when, from where: the three versions, newest first.
+    let versions = lead.json(&["history", "fh", "--library", TEAM])?;
+    let seen: Vec<(i64, String)> = versions
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|v| {
+            (
+                v["version"].as_i64().unwrap_or_default(),
+                format!("{}@{}", v["user_name"], v["device_name"]).replace('"', ""),
+            )
+        })
+        .collect();
+    assert_eq!(
+        seen,
+        vec![
+            (3, "王主管@lead-pc".to_string()),
+            (2, "王主管@lead-pc".to_string()),
+            (1, "王主管@lead-pc".to_string()),
+        ]
+    );
+    let listing = lead.ok(&["history", "fh", "--library", TEAM])?;
+    assert!(
+        listing.contains("v1") && listing.contains("48小时"),
+        "{listing}"
+    );
+
+    // An agent may read the history but not restore a team reply.
+    let r = agent.run(&["restore", "fh", "--version", "1", "--library", TEAM])?;
+    assert_eq!(r.code, 1, "{r:?}");
+    assert!(r.stderr.contains("read-only"), "{}", r.stderr);
+
+    // The lead restores version 1: it is sent at once and reaches the agent.
+    let out = lead.ok(&["restore", "fh", "--version", "1", "--library", TEAM])?;
+    assert!(out.contains("restored"), "{out}");
+    agent.ok(&["sync"])?;
+    let shown = agent.json(&["show", "fh", "--library", TEAM])?;
+    assert_eq!(shown["parts"][0]["body"], "亲，付款后48小时内发货");
+    let versions = agent.json(&["history", "fh", "--library", TEAM])?;
+    assert_eq!(versions[0]["version"], 4, "the restore is a new version");
+
+    // No such version: a clear error, nothing changed.
+    let r = lead.run(&["restore", "fh", "--version", "9", "--library", TEAM])?;
+    assert_eq!(r.code, 1);
+    assert!(r.stderr.contains("no version 9"), "{}", r.stderr);
+    assert_in_sync(&[&lead, &agent])?;
+    Ok(())
+}

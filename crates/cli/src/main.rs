@@ -236,6 +236,25 @@ enum Cmd {
         #[arg(long)]
         deny: bool,
     },
+    /// Every kept version of a synced reply: who changed it, from which computer, when
+    History {
+        /// Title, shortcut code or id
+        reply: String,
+        #[arg(long)]
+        library: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Put a synced reply back as it was in an earlier version (see qreply history) and
+    /// send that to the server
+    Restore {
+        /// Title, shortcut code or id
+        reply: String,
+        #[arg(long)]
+        version: i64,
+        #[arg(long)]
+        library: Option<String>,
+    },
     /// Create an invite code for the team (lead/editor), or with --pairing a code that
     /// adds another computer of yours
     Invite {
@@ -1183,6 +1202,24 @@ fn run(cli: Cli, m: &ArgMatches) -> Result<i32> {
             name,
         } => sync_cmd::signin(&mut store, &server, device, name)?,
         Cmd::Approve { code, member, deny } => sync_cmd::approve(&store, &code, member, deny)?,
+        Cmd::History {
+            reply,
+            library,
+            json,
+        } => {
+            let lib = lib_opt(&store, library.as_deref())?;
+            let s = store.resolve(lib.as_ref(), &reply)?;
+            sync_cmd::history(&store, &s, json)?;
+        }
+        Cmd::Restore {
+            reply,
+            version,
+            library,
+        } => {
+            let lib = lib_opt(&store, library.as_deref())?;
+            let s = store.resolve(lib.as_ref(), &reply)?;
+            sync_cmd::restore(&mut store, &s, version)?;
+        }
         Cmd::Invite {
             role,
             uses,

@@ -7,7 +7,7 @@ use std::time::Duration;
 use anyhow::{Result, bail};
 use quickreply_core::i18n::tr;
 use quickreply_core::proto::api::{InviteRequest, Role};
-use quickreply_core::store::Store;
+use quickreply_core::store::{Snippet, Store};
 use quickreply_core::sync::{self, LibraryStatus, Report};
 use serde_json::json;
 
@@ -145,6 +145,54 @@ pub fn approve(store: &Store, code: &str, member: Option<Role>, deny: bool) -> R
         ),
     };
     println!("{done}");
+    Ok(())
+}
+
+pub fn history(store: &Store, snippet: &Snippet, json_out: bool) -> Result<()> {
+    let versions = sync::history(store, snippet)?;
+    if json_out {
+        println!("{}", serde_json::to_string_pretty(&versions)?);
+        return Ok(());
+    }
+    for v in &versions {
+        let what = match (&v.doc, v.deleted) {
+            (_, true) => tr("（删除）".to_string(), "(deleted)".to_string()),
+            (Some(quickreply_core::proto::api::ItemDoc::Snippet(d)), _) => {
+                let first = d
+                    .parts
+                    .iter()
+                    .find_map(|p| match p {
+                        quickreply_core::proto::Part::Text { body } => Some(body.as_str()),
+                        quickreply_core::proto::Part::Image { .. } => None,
+                    })
+                    .unwrap_or_default();
+                let short: String = first.chars().take(40).collect();
+                format!("{} — {short}", d.title)
+            }
+            _ => String::new(),
+        };
+        println!(
+            "v{}  {}  {}（{}）  {what}",
+            v.version,
+            local_time(v.updated_at),
+            v.user_name,
+            v.device_name
+        );
+    }
+    Ok(())
+}
+
+pub fn restore(store: &mut Store, snippet: &Snippet, version: i64) -> Result<()> {
+    let doc = sync::restore(store, snippet, version)?;
+    println!(
+        "{}",
+        tr(
+            format!("已把「{}」恢复到第 {version} 版", doc.title),
+            format!("restored \"{}\" to version {version}", doc.title)
+        )
+    );
+    let r = sync::sync_once(store)?;
+    print_report(&r);
     Ok(())
 }
 

@@ -21,6 +21,7 @@
 //! | `GET /v1/libraries/{id}/changes?since=N&limit=M` | → [`Changes`] |
 //! | `GET /v1/libraries/{id}/digest` | → [`LibraryDigest`] |
 //! | `PUT /v1/libraries/{id}/items/{key}` | `If-Match: "V"` + [`PutItem`] → [`Item`]; 412 [`ErrorBody`] with `current` |
+//! | `GET /v1/libraries/{id}/items/{key}/history` | → `Vec<`[`ItemVersion`]`>`, newest first (readers) |
 //! | `DELETE /v1/libraries/{id}/items/{key}?op=OP` | `If-Match: "V"` → [`Item`] (a tombstone); 412 as above |
 //! | `PUT /v1/blobs/{sha256}` / `GET /v1/blobs/{sha256}` | raw image bytes, verified |
 //! | `POST /v1/libraries/{id}/usage` | [`UsageReport`] → 204 (any reader; counts only) |
@@ -224,6 +225,26 @@ pub struct SigninDecision {
 pub struct SigninDenial {
     pub code: String,
 }
+
+/// One earlier (or the current) version of an item, for its history: who wrote it when.
+/// Restoring is an ordinary write of an old `doc` (with `If-Match` on the current
+/// version), so it syncs, merges and shows up in the history like any edit.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ItemVersion {
+    pub version: i64,
+    #[serde(default)]
+    pub deleted: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub doc: Option<ItemDoc>,
+    /// Unix milliseconds.
+    pub updated_at: i64,
+    pub user_id: Uuid,
+    pub user_name: String,
+    pub device_name: String,
+}
+
+/// Versions of an item the server keeps (the newest ones).
+pub const MAX_HISTORY: usize = 100;
 
 /// `PUT /v1/members/{user_id}/role` (the owner only).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

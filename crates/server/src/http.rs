@@ -18,8 +18,8 @@ use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use quickreply_proto::api::{
     Changes, CreateLibrary, DeviceInfo, ErrorBody, HeadEvent, InviteRequest, InviteResponse, Item,
-    JoinRequest, JoinResponse, LibraryDigest, LibraryInfo, MAX_PAGE, MAX_USAGE_ENTRIES, Me,
-    PutItem, RoleChange, StatusReport, UsageCount, UsageReport, UsageTotal,
+    ItemVersion, JoinRequest, JoinResponse, LibraryDigest, LibraryInfo, MAX_PAGE,
+    MAX_USAGE_ENTRIES, Me, PutItem, RoleChange, StatusReport, UsageCount, UsageReport, UsageTotal,
 };
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
@@ -211,10 +211,12 @@ pub(crate) fn router(state: AppState, max_body: usize, max_image: usize) -> Rout
             "/v1/libraries/{id}/items/{key}",
             put(put_item).delete(delete_item),
         )
+        .route("/v1/libraries/{id}/items/{key}/history", get(history))
         .route("/v1/blobs/{sha256}", blob_routes)
         .route("/v1/events", get(events::events))
         .route("/healthz", get(|| async { "ok" }))
         .route("/metrics", get(metrics))
+        .merge(crate::admin::routes())
         .fallback(fallback)
         .layer(DefaultBodyLimit::max(max_body))
         .layer(RequestBodyLimitLayer::new(max_body.max(max_image)))
@@ -724,6 +726,15 @@ async fn put_item(
         now: st.now(),
     };
     write_item(&st, me, write).await
+}
+
+async fn history(
+    State(st): State<AppState>,
+    Auth(me): Auth,
+    ApiPath((id, key)): ApiPath<(Uuid, String)>,
+) -> Result<Json<Vec<ItemVersion>>, Error> {
+    validate::key(&key)?;
+    Ok(Json(st.db(move |s| s.history(&me, id, &key)).await?))
 }
 
 #[derive(Debug, Deserialize)]

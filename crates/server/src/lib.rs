@@ -121,6 +121,7 @@ use tokio::net::TcpListener;
 use tokio::sync::{broadcast, watch};
 use tokio::task::JoinHandle;
 
+mod admin;
 mod blobs;
 pub mod cli;
 mod clock;
@@ -347,7 +348,7 @@ pub async fn spawn(config: Config) -> Result<Server, Error> {
             store::postgres::Heard::Change(change, item) => {
                 let _ = heard_by
                     .events
-                    .send(http::Notice::change(change, item.as_ref()));
+                    .send(http::Notice::change(change, item.as_deref()));
             }
             store::postgres::Heard::Revoked(device) => {
                 heard_by.auth_cache.clear();

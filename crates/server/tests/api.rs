@@ -12,10 +12,10 @@ use std::time::Duration;
 use futures_util::StreamExt as _;
 use quickreply_proto::api::{
     Changes, CreateLibrary, DeviceInfo, Digest, ErrorBody, InviteRequest, InviteResponse, Item,
-    ItemDoc, JoinRequest, JoinResponse, LibraryDigest, LibraryInfo, MAX_USAGE_ENTRIES, Me, PutItem,
-    Role, RoleChange, SigninDecision, SigninDenial, SigninInfo, SigninPoll, SigninPollRequest,
-    SigninRequest, SigninStarted, SigninState, StatusReport, UsageCount, UsageReport, UsageTotal,
-    VariableDoc,
+    ItemDoc, ItemVersion, JoinRequest, JoinResponse, LibraryDigest, LibraryInfo, MAX_USAGE_ENTRIES,
+    Me, PutItem, Role, RoleChange, SigninDecision, SigninDenial, SigninInfo, SigninPoll,
+    SigninPollRequest, SigninRequest, SigninStarted, SigninState, StatusReport, UsageCount,
+    UsageReport, UsageTotal, VariableDoc,
 };
 use quickreply_proto::{FolderDoc, LibraryKind, Part, SnippetDoc};
 use quickreply_server::{Clock, Config, Server, spawn};
@@ -101,6 +101,7 @@ on_both_backends!(
     binary_prints_its_lines_and_stops_on_sigterm,
     signin_by_approval_lets_in_a_device_or_a_member_once,
     the_owner_changes_roles_and_the_team_keeps_an_owner,
+    every_version_is_kept_with_who_wrote_it_and_restores_as_a_write,
 );
 
 struct Srv {
@@ -2265,6 +2266,95 @@ async fn the_owner_changes_roles_and_the_team_keeps_an_owner(b: Backend) -> R {
         .send()
         .await?;
     err(r, StatusCode::BAD_REQUEST, "bad_request").await?;
+    srv.stop().await?;
+    Ok(())
+}
+
+async fn every_version_is_kept_with_who_wrote_it_and_restores_as_a_write(b: Backend) -> R {
+    let srv = Srv::start(&b).await?;
+    let t = srv.team().await?;
+    let editor_code = srv.invite(&t.owner, Role::Editor, 1, false).await?;
+    let (editor, _) = srv.join(&editor_code, "编辑的电脑", Some("小美")).await?;
+    let history = |token: &str, key: &str| {
+        srv.req(
+            Method::GET,
+            &format!("/v1/libraries/{}/items/{}/history", t.lib, enc(key)),
+            token,
+        )
+        .send()
+    };
+    ok_json::<Item>(
+        srv.put(&t.owner, t.lib, 0, "h1", &var("发货", "48小时"))
+            .await?,
+    )
+    .await?;
+    ok_json::<Item>(
+        srv.put(&editor, t.lib, 1, "h2", &var("发货", "24小时"))
+            .await?,
+    )
+    .await?;
+    let del = srv
+        .req(
+            Method::DELETE,
+            &format!("/v1/libraries/{}/items/{}?op=h3", t.lib, enc("var:发货")),
+            &t.owner,
+        )
+        .header("If-Match", "\"2\"")
+        .send()
+        .await?;
+    ok_json::<Item>(del).await?;
+
+    // Newest first, with who and where; the agent (a reader) may look too.
+    let versions: Vec<ItemVersion> = ok_json(history(&t.agent, "var:发货").await?).await?;
+    let seen: Vec<(i64, bool, &str, &str)> = versions
+        .iter()
+        .map(|v| {
+            (
+                v.version,
+                v.deleted,
+                v.user_name.as_str(),
+                v.device_name.as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        seen,
+        vec![
+            (3, true, "老板", "前台电脑"),
+            (2, false, "小美", "编辑的电脑"),
+            (1, false, "老板", "前台电脑"),
+        ]
+    );
+    assert_eq!(versions[2].doc, Some(var("发货", "48小时")));
+
+    // Restoring version 1 is a write of its document over the tombstone.
+    let old = versions[2].doc.clone().ok_or_else(|| fail("no doc"))?;
+    let restored: Item = ok_json(srv.put(&editor, t.lib, 3, "h4", &old).await?).await?;
+    assert_eq!((restored.version, restored.deleted), (4, false));
+    let versions: Vec<ItemVersion> = ok_json(history(&t.owner, "var:发货").await?).await?;
+    assert_eq!(versions.len(), 4);
+    assert_eq!(versions[0].doc, Some(var("发货", "48小时")));
+
+    // Someone else's personal library, and items that never were: not found.
+    let other = srv
+        .req(
+            Method::GET,
+            &format!(
+                "/v1/libraries/{}/items/{}/history",
+                t.owner_me.personal_library,
+                enc("var:x")
+            ),
+            &t.agent,
+        )
+        .send()
+        .await?;
+    err(other, StatusCode::NOT_FOUND, "not_found").await?;
+    err(
+        history(&t.owner, "var:从没有过").await?,
+        StatusCode::NOT_FOUND,
+        "not_found",
+    )
+    .await?;
     srv.stop().await?;
     Ok(())
 }

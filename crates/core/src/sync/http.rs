@@ -12,9 +12,9 @@ use uuid::Uuid;
 
 use quickreply_proto::api::{
     Changes, CreateLibrary, DeviceInfo, ErrorBody, HeadEvent, InviteRequest, InviteResponse, Item,
-    JoinRequest, JoinResponse, LibraryDigest, LibraryInfo, Me, PutItem, SigninDecision,
-    SigninDenial, SigninInfo, SigninPoll, SigninPollRequest, SigninRequest, SigninStarted,
-    StatusReport, UsageReport, UsageTotal,
+    ItemVersion, JoinRequest, JoinResponse, LibraryDigest, LibraryInfo, Me, PutItem,
+    SigninDecision, SigninDenial, SigninInfo, SigninPoll, SigninPollRequest, SigninRequest,
+    SigninStarted, StatusReport, UsageReport, UsageTotal,
 };
 
 use super::SyncError;
@@ -178,6 +178,18 @@ impl Client {
                 .post(self.url(&["v1", "signin", "deny"]))
                 .json(req),
         )
+    }
+
+    /// The kept versions of an item, newest first.
+    pub fn history(&self, library: Uuid, key: &str) -> Result<Vec<ItemVersion>, SyncError> {
+        self.json(self.http.get(self.url(&[
+            "v1",
+            "libraries",
+            &library.to_string(),
+            "items",
+            key,
+            "history",
+        ])))
     }
 
     pub fn me(&self) -> Result<Me, SyncError> {

@@ -35,8 +35,9 @@ use uuid::Uuid;
 
 use quickreply_proto::api::{
     CreateLibrary, Cursor, Digest, HeadEvent, InviteRequest, InviteResponse, Item, ItemDoc,
-    JoinRequest, JoinResponse, LibraryInfo, MAX_PAGE, Me, PutItem, Role, SigninDecision,
-    SigninDenial, SigninInfo, SigninRequest, SigninStarted, SigninState, StatusReport,
+    ItemVersion, JoinRequest, JoinResponse, LibraryInfo, MAX_PAGE, Me, PutItem, Role,
+    SigninDecision, SigninDenial, SigninInfo, SigninRequest, SigninStarted, SigninState,
+    StatusReport,
 };
 use quickreply_proto::{LibraryKind, Part};
 
@@ -67,6 +68,8 @@ pub enum SyncError {
     NotJoined,
     #[error("{}", tr(format!("本机已经加入了同步服务器 {_0}"), format!("this computer has already joined the sync server {_0}")))]
     AlreadyJoined(String),
+    #[error("{}", tr(format!("话术库「{_0}」不同步，服务器上没有它的历史"), format!("the library \"{_0}\" is not synced: the server has no history of it")))]
+    NotSynced(String),
     #[error("{}", tr(format!("同步凭据 {} 无法读写：{_1}", _0.display()), format!("the sync credentials {} cannot be read or written: {_1}", _0.display())))]
     Token(PathBuf, String),
 }
@@ -322,6 +325,71 @@ pub fn leave(store: &mut Store) -> Result<()> {
 pub fn invite(store: &Store, req: &InviteRequest) -> Result<InviteResponse> {
     let (_, client) = client(store)?;
     Ok(client.invite(req)?)
+}
+
+/// The server's kept versions of a reply of a synced library, newest first: who changed
+/// it from which computer, and when.
+pub fn history(store: &Store, snippet: &crate::store::Snippet) -> Result<Vec<ItemVersion>> {
+    let (_, client) = client(store)?;
+    let link = linked(store)?
+        .into_iter()
+        .find(|l| l.local == snippet.library_id)
+        .ok_or_else(|| SyncError::NotSynced(snippet.library.clone()))?;
+    Ok(client.history(link.remote, &snippet.id.to_string())?)
+}
+
+/// Put a reply back as it was in `version` of its history: an ordinary local edit (queued
+/// for the server like any other, refused for read-only team libraries), so it syncs and
+/// appears in the history as a new version. A folder that no longer exists is replaced by
+/// the library root, a shortcut code taken by another reply is dropped. Returns the
+/// restored document.
+pub fn restore(
+    store: &mut Store,
+    snippet: &crate::store::Snippet,
+    version: i64,
+) -> Result<quickreply_proto::SnippetDoc> {
+    let versions = history(store, snippet)?;
+    let found = versions
+        .iter()
+        .find(|v| v.version == version)
+        .ok_or_else(|| {
+            SyncError::Protocol(tr(
+                format!("这条话术没有第 {version} 版"),
+                format!("this reply has no version {version}"),
+            ))
+        })?;
+    let Some(ItemDoc::Snippet(mut doc)) = found.doc.clone().filter(|_| !found.deleted) else {
+        return Err(SyncError::Protocol(tr(
+            format!("第 {version} 版是删除记录，没有内容可恢复"),
+            format!("version {version} is a deletion: nothing to restore"),
+        ))
+        .into());
+    };
+    let tx = store.conn_mut().transaction()?;
+    let lib = snippet.library_id.to_string();
+    if let Some(folder) = doc.folder_id {
+        let exists: bool = tx.query_row(
+            "SELECT EXISTS (SELECT 1 FROM folders WHERE id = ?1 AND library_id = ?2)",
+            params![folder.to_string(), lib],
+            |r| r.get(0),
+        )?;
+        if !exists {
+            doc.folder_id = None;
+        }
+    }
+    if let Some(code) = &doc.code {
+        let taken: bool = tx.query_row(
+            "SELECT EXISTS (SELECT 1 FROM snippets WHERE library_id = ?1 AND code = ?2 AND id != ?3)",
+            params![lib, code, doc.id.to_string()],
+            |r| r.get(0),
+        )?;
+        if taken {
+            doc.code = None;
+        }
+    }
+    Store::write_snippet_doc(&tx, snippet.library_id, &doc)?;
+    tx.commit()?;
+    Ok(doc)
 }
 
 /// A synced library as this device knows it.
@@ -1128,22 +1196,19 @@ pub fn watch(
                 }
             }
             if !plain && !due {
-                match apply_inline(&mut store, &client, &heads) {
-                    Ok(Some(n)) => {
-                        status_due.get_or_insert_with(|| Instant::now() + STATUS_DELAY);
-                        let report = Report {
-                            pulled: n,
-                            live: true,
-                            ..Report::default()
-                        };
-                        if !on_sync(&Ok(report)) {
-                            return Ok(());
-                        }
-                        continue;
+                // Not the next change, or a failed download or apply: the full round
+                // below pulls (and reports any error).
+                if let Ok(Some(n)) = apply_inline(&mut store, &client, &heads) {
+                    status_due.get_or_insert_with(|| Instant::now() + STATUS_DELAY);
+                    let report = Report {
+                        pulled: n,
+                        live: true,
+                        ..Report::default()
+                    };
+                    if !on_sync(&Ok(report)) {
+                        return Ok(());
                     }
-                    // Not the next change, or a failed download or apply: the full
-                    // round below pulls (and reports any error).
-                    Ok(None) | Err(_) => {}
+                    continue;
                 }
             }
             last_poll = Instant::now();

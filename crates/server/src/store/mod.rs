@@ -9,8 +9,8 @@
 
 use quickreply_proto::LibraryKind;
 use quickreply_proto::api::{
-    Changes, CreateLibrary, DeviceInfo, InviteRequest, Item, ItemDoc, LibraryDigest, LibraryInfo,
-    Me, Role, SigninState, StatusReport, UsageCount, UsageTotal,
+    Changes, CreateLibrary, DeviceInfo, InviteRequest, Item, ItemDoc, ItemVersion, LibraryDigest,
+    LibraryInfo, Me, Role, SigninState, StatusReport, UsageCount, UsageTotal,
 };
 use uuid::Uuid;
 
@@ -367,6 +367,10 @@ pub trait Store: Send + Sync + 'static {
 
     /// Who a device is, `None` when it is unknown or revoked.
     fn device_me(&self, device_id: Uuid) -> Result<Option<Me>, Error>;
+
+    /// The kept versions of an item of a library `me` can read, newest first
+    /// (`NotFound` for an item that never existed).
+    fn history(&self, me: &Me, library_id: Uuid, key: &str) -> Result<Vec<ItemVersion>, Error>;
 
     /// Changes a member's role (the owner only; the team keeps at least one owner).
     fn set_role(&self, me: &Me, user_id: Uuid, role: Role) -> Result<(), Error>;

@@ -48,8 +48,8 @@ use futures_util::StreamExt as _;
 use futures_util::future::{try_join, try_join_all, try_join3};
 use quickreply_proto::LibraryKind;
 use quickreply_proto::api::{
-    Changes, CreateLibrary, Cursor, DeviceInfo, Digest, Item, ItemDoc, LibraryDigest, LibraryInfo,
-    Me, Role, SigninState, StatusReport, UsageCount, UsageTotal,
+    Changes, CreateLibrary, Cursor, DeviceInfo, Digest, Item, ItemDoc, ItemVersion, LibraryDigest,
+    LibraryInfo, MAX_HISTORY, Me, Role, SigninState, StatusReport, UsageCount, UsageTotal,
 };
 use serde::{Deserialize, Serialize};
 use tokio::sync::{mpsc, watch};
@@ -222,6 +222,19 @@ CREATE TABLE signins (
     member_role TEXT
 );
 CREATE INDEX signins_expiry ON signins(expires_at);
+
+-- Every written version of every item (the newest MAX_HISTORY per item), with who wrote
+-- it: the history a lead restores from.
+CREATE TABLE item_history (
+    library_id UUID NOT NULL REFERENCES libraries(id),
+    key        TEXT NOT NULL,
+    version    BIGINT NOT NULL,
+    deleted    BOOLEAN NOT NULL,
+    doc        TEXT,
+    updated_at BIGINT NOT NULL,
+    device_id  UUID NOT NULL,
+    PRIMARY KEY (library_id, key, version)
+);
 "#;
 
 /// The PostgreSQL store.
@@ -598,7 +611,7 @@ enum Payload {
         personal_user: Option<Uuid>,
         /// The written item when small enough for the event (see `MAX_INLINE_ITEM`).
         #[serde(default)]
-        item: Option<Item>,
+        item: Option<Box<Item>>,
     },
     /// A revoked device.
     Revoked { device_id: Uuid },
@@ -1130,9 +1143,30 @@ impl Store for PgStore {
                      ON CONFLICT DO NOTHING",
                 ),
                 tx.prepare_cached(NOTIFY_CHANGE),
+                tx.prepare_cached(
+                    "INSERT INTO item_history (library_id, key, version, deleted, doc,
+                                               updated_at, device_id)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7)
+                     ON CONFLICT (library_id, key, version) DO UPDATE SET
+                        deleted = excluded.deleted, doc = excluded.doc,
+                        updated_at = excluded.updated_at, device_id = excluded.device_id",
+                ),
+                tx.prepare_cached(
+                    "DELETE FROM item_history WHERE library_id = $1 AND key = $2 AND version <= $3",
+                ),
             ])
             .await?;
-            let [s_counter, s_upsert, s_head, s_unlink, s_link, s_notify] = &statements[..] else {
+            let [
+                s_counter,
+                s_upsert,
+                s_head,
+                s_unlink,
+                s_link,
+                s_notify,
+                s_history,
+                s_prune,
+            ] = &statements[..]
+            else {
                 return Err(Error::internal("prepared statements went missing"));
             };
             // The counter row is locked from here until the commit: change numbers follow
@@ -1160,6 +1194,17 @@ impl Store for PgStore {
                 &personal_user,
                 &inline,
             ];
+            let history: [&(dyn ToSql + Sync); 7] = [
+                &w.library_id,
+                &item.key,
+                &item.version,
+                &item.deleted,
+                &doc_json,
+                &item.updated_at,
+                &me.device_id,
+            ];
+            let oldest_dropped = item.version - MAX_HISTORY as i64;
+            let prune: [&(dyn ToSql + Sync); 3] = [&w.library_id, &item.key, &oldest_dropped];
             let mut writes = vec![
                 tx.execute(s_upsert, &upsert),
                 tx.execute(s_head, &head),
@@ -1168,6 +1213,8 @@ impl Store for PgStore {
             if !blobs.is_empty() {
                 writes.push(tx.execute(s_link, &link));
             }
+            writes.push(tx.execute(s_history, &history));
+            writes.push(tx.execute(s_prune, &prune));
             writes.push(tx.execute(s_notify, &notify));
             let (counter, _) = try_join(tx.query_one(s_counter, &[]), try_join_all(writes)).await?;
             let change_no: i64 = counter.try_get(0)?;
@@ -1308,6 +1355,46 @@ impl Store for PgStore {
                 _ => {}
             }
             Ok(Some(row))
+        }))
+    }
+
+    fn history(&self, me: &Me, library_id: Uuid, key: &str) -> Result<Vec<ItemVersion>, Error> {
+        self.run(self.read(async |tx| {
+            policy::check_read(me, load_library(tx, library_id).await?)?;
+            let rows = all(
+                tx,
+                "SELECT h.version, h.deleted, h.doc, h.updated_at, u.id, u.name, d.name
+                 FROM item_history h JOIN devices d ON d.id = h.device_id
+                 JOIN users u ON u.id = d.user_id
+                 WHERE h.library_id = $1 AND h.key = $2 ORDER BY h.version DESC",
+                &[&library_id, &key],
+            )
+            .await?;
+            if rows.is_empty() {
+                return Err(Error::NotFound(format!("no item “{key}” here")));
+            }
+            rows.iter()
+                .map(|r| {
+                    let doc: Option<&str> = r.try_get(2)?;
+                    Ok(ItemVersion {
+                        version: r.try_get(0)?,
+                        deleted: r.try_get(1)?,
+                        doc: doc
+                            .map(|d| {
+                                serde_json::from_str::<ItemDoc>(d).map_err(|e| {
+                                    Error::internal(format!(
+                                        "a stored document does not parse: {e}"
+                                    ))
+                                })
+                            })
+                            .transpose()?,
+                        updated_at: r.try_get(3)?,
+                        user_id: r.try_get(4)?,
+                        user_name: r.try_get(5)?,
+                        device_name: r.try_get(6)?,
+                    })
+                })
+                .collect()
         }))
     }
 
@@ -1571,7 +1658,7 @@ impl Store for PgStore {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Heard {
     /// A committed write (on any instance).
-    Change(Change, Option<Item>),
+    Change(Change, Option<Box<Item>>),
     /// A device was revoked (on any instance): forget cached tokens, end its streams.
     Revoked(Uuid),
     /// The listener connection was lost and is back: notifications may have been missed

@@ -12,8 +12,8 @@ use std::sync::{Mutex, MutexGuard};
 
 use quickreply_proto::LibraryKind;
 use quickreply_proto::api::{
-    Changes, CreateLibrary, Cursor, DeviceInfo, Digest, Item, ItemDoc, LibraryDigest, LibraryInfo,
-    Me, Role, SigninState, StatusReport, UsageCount, UsageTotal,
+    Changes, CreateLibrary, Cursor, DeviceInfo, Digest, Item, ItemDoc, ItemVersion, LibraryDigest,
+    LibraryInfo, MAX_HISTORY, Me, Role, SigninState, StatusReport, UsageCount, UsageTotal,
 };
 use rusqlite::types::Type;
 use rusqlite::{
@@ -164,6 +164,19 @@ CREATE TABLE signins (
     member_role TEXT
 );
 CREATE INDEX signins_expiry ON signins(expires_at);
+
+-- Every written version of every item (the newest MAX_HISTORY per item), with who wrote
+-- it: the history a lead restores from.
+CREATE TABLE item_history (
+    library_id TEXT NOT NULL REFERENCES libraries(id),
+    key        TEXT NOT NULL,
+    version    INTEGER NOT NULL,
+    deleted    INTEGER NOT NULL,
+    doc        TEXT,
+    updated_at INTEGER NOT NULL,
+    device_id  TEXT NOT NULL,
+    PRIMARY KEY (library_id, key, version)
+) WITHOUT ROWID;
 "#;
 
 /// The schema version this server creates and understands.
@@ -941,6 +954,24 @@ impl Store for SqliteStore {
                     params![lib_id, item.key, sha],
                 )?;
             }
+            tx.exec(
+                "INSERT OR REPLACE INTO item_history (library_id, key, version, deleted, doc,
+                                                      updated_at, device_id)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                params![
+                    lib_id,
+                    item.key,
+                    item.version,
+                    item.deleted,
+                    doc_json,
+                    item.updated_at,
+                    me.device_id.to_string()
+                ],
+            )?;
+            tx.exec(
+                "DELETE FROM item_history WHERE library_id = ?1 AND key = ?2 AND version <= ?3",
+                params![lib_id, item.key, item.version - MAX_HISTORY as i64],
+            )?;
             let change = LibraryRow {
                 head: item.seq,
                 last_change: change_no,
@@ -1183,6 +1214,37 @@ impl Store for SqliteStore {
         })
     }
 
+    fn history(&self, me: &Me, library_id: Uuid, key: &str) -> Result<Vec<ItemVersion>, Error> {
+        self.read(|conn| {
+            policy::check_read(me, load_library(conn, library_id)?)?;
+            let mut stmt = conn.prepare_cached(
+                "SELECT h.version, h.deleted, h.doc, h.updated_at, u.id, u.name, d.name
+                 FROM item_history h JOIN devices d ON d.id = h.device_id
+                 JOIN users u ON u.id = d.user_id
+                 WHERE h.library_id = ?1 AND h.key = ?2 ORDER BY h.version DESC",
+            )?;
+            let rows = stmt.query_map(params![library_id.to_string(), key], |r| {
+                let doc: Option<String> = r.get(2)?;
+                Ok(ItemVersion {
+                    version: r.get(0)?,
+                    deleted: r.get(1)?,
+                    doc: doc
+                        .map(|d| serde_json::from_str(&d).map_err(|e| conversion(2, e)))
+                        .transpose()?,
+                    updated_at: r.get(3)?,
+                    user_id: uuid_at(r, 4)?,
+                    user_name: r.get(5)?,
+                    device_name: r.get(6)?,
+                })
+            })?;
+            let versions = rows.collect::<Result<Vec<_>, _>>()?;
+            if versions.is_empty() {
+                return Err(Error::NotFound(format!("no item “{key}” here")));
+            }
+            Ok(versions)
+        })
+    }
+
     fn set_role(&self, me: &Me, user_id: Uuid, role: Role) -> Result<(), Error> {
         policy::may_set_roles(me)?;
         self.write(|tx| {
@@ -1256,19 +1318,27 @@ mod tests {
     }
 
     #[test]
-    fn a_version_1_database_gains_the_usage_table() -> Result<(), Error> {
+    fn a_version_1_database_gains_the_later_tables() -> Result<(), Error> {
         let dir = tempfile::tempdir()?;
         let path = dir.path().join("s.db");
         drop(SqliteStore::open(&path)?);
         {
             let conn = Connection::open(&path)?;
-            conn.execute_batch("DROP TABLE usage; PRAGMA user_version = 1;")?;
+            conn.execute_batch(
+                "DROP TABLE usage; DROP TABLE signins; DROP TABLE item_history;
+                 PRAGMA user_version = 1;",
+            )?;
         }
         drop(SqliteStore::open(&path)?);
         let conn = Connection::open(&path)?;
         let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
-        let usage: i64 = conn.query_row("SELECT count(*) FROM usage", [], |r| r.get(0))?;
-        assert_eq!((version, usage), (SCHEMA_VERSION, 0));
+        let mut rows = 0;
+        for table in ["usage", "signins", "item_history"] {
+            rows += conn.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| {
+                r.get::<_, i64>(0)
+            })?;
+        }
+        assert_eq!((version, rows), (SCHEMA_VERSION, 0));
         Ok(())
     }
 
