@@ -802,3 +802,55 @@ fn a_lead_restores_an_earlier_version_of_a_team_reply_and_agents_receive_it() ->
     assert_in_sync(&[&lead, &agent])?;
     Ok(())
 }
+
+#[test]
+fn agents_override_a_team_variable_only_while_the_lead_allows_it() -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    let (server, lead, invite) = team(dir.path(), 1)?;
+    let agent = Client::new(dir.path(), "agent-pc");
+    agent.join(&server, &invite, "小李")?;
+    lead.ok(&[
+        "vars",
+        "set",
+        "发货时间",
+        "48小时",
+        "--library",
+        TEAM,
+        "--overridable",
+    ])?;
+    lead.ok(&[
+        "add",
+        "--library",
+        TEAM,
+        "--title",
+        "时效",
+        "--code",
+        "sx",
+        "--text",
+        "亲，{发货时间}内发货哦",
+    ])?;
+    lead.ok(&["sync"])?;
+    agent.ok(&["sync"])?;
+    let fire = |c: &Client| c.ok(&["fire", "sx", "--library", TEAM]);
+    assert!(fire(&agent)?.contains("48小时"), "the team value by default");
+    agent.ok(&["vars", "set", "发货时间", "24小时"])?;
+    assert!(fire(&agent)?.contains("24小时"), "the agent's own value");
+    let vars = agent.json(&["vars", "ls", "--library", TEAM])?;
+    assert_eq!(vars[0]["overridable"], true, "{vars:#}");
+
+    // The lead fixes the value: every agent's reply says the team's again.
+    lead.ok(&[
+        "vars",
+        "set",
+        "发货时间",
+        "72小时",
+        "--library",
+        TEAM,
+        "--fixed",
+    ])?;
+    lead.ok(&["sync"])?;
+    agent.ok(&["sync"])?;
+    assert!(fire(&agent)?.contains("72小时"));
+    assert_in_sync(&[&lead, &agent])?;
+    Ok(())
+}

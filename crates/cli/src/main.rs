@@ -342,6 +342,12 @@ enum VarsCmd {
         value: String,
         #[arg(long, default_value = PERSONAL)]
         library: String,
+        /// A team value each agent may replace with a personal variable of the same name
+        #[arg(long, conflicts_with = "fixed")]
+        overridable: bool,
+        /// The team value always applies (the default for new variables)
+        #[arg(long)]
+        fixed: bool,
     },
     Unset {
         name: String,
@@ -1024,9 +1030,14 @@ fn run(cli: Cli, m: &ArgMatches) -> Result<i32> {
                 name,
                 value,
                 library,
+                overridable,
+                fixed,
             } => {
                 let lib = store.library(&library)?;
                 store.set_var(&lib, &name, &value)?;
+                if overridable || fixed {
+                    store.set_var_overridable(&lib, &name, overridable)?;
+                }
                 println!("{name} = {value}");
             }
             VarsCmd::Unset { name, library } => {
@@ -1045,19 +1056,22 @@ fn run(cli: Cli, m: &ArgMatches) -> Result<i32> {
                 };
                 let mut rows = Vec::new();
                 for l in libs {
+                    let open = store.overridable_vars(&l)?;
                     for (k, v) in store.vars(&l)? {
-                        rows.push((l.name.clone(), k, v));
+                        let o = open.contains(&k);
+                        rows.push((l.name.clone(), k, v, o));
                     }
                 }
                 if json {
                     print_json(&json!(
                         rows.iter()
-                            .map(|(l, k, v)| json!({"library": l, "name": k, "value": v}))
+                            .map(|(l, k, v, o)| json!({"library": l, "name": k, "value": v, "overridable": o}))
                             .collect::<Vec<_>>()
                     ))?;
                 } else {
-                    for (l, k, v) in rows {
-                        println!("{l}\t{k}\t{v}");
+                    let mark = tr("（客服可改）", " (agents may override)");
+                    for (l, k, v, o) in rows {
+                        println!("{l}\t{k}\t{v}{}", if o { mark.as_str() } else { "" });
                     }
                 }
             }

@@ -229,6 +229,10 @@ END;
 -- Per synced library: the newest `usage.last_at` (Unix ms) whose count the server has.
 ALTER TABLE sync_libraries ADD COLUMN usage_sent INTEGER NOT NULL DEFAULT 0;
 "#,
+    r#"
+-- A team library's variable that agents may override with a personal one.
+ALTER TABLE variables ADD COLUMN overridable INTEGER NOT NULL DEFAULT 0;
+"#,
 ];
 
 fn now_ms() -> i64 {
@@ -1277,6 +1281,32 @@ impl Store {
         Ok(())
     }
 
+    /// Let agents replace this library's value of `name` with their personal one (or not).
+    /// Returns whether the variable exists.
+    pub fn set_var_overridable(
+        &mut self,
+        library: &Library,
+        name: &str,
+        overridable: bool,
+    ) -> Result<bool> {
+        let n = self.conn.execute(
+            "UPDATE variables SET overridable = ?3 WHERE library_id = ?1 AND name = ?2",
+            params![library.id.to_string(), name, overridable],
+        )?;
+        Ok(n > 0)
+    }
+
+    /// Names of this library's variables that agents may override.
+    pub fn overridable_vars(&self, library: &Library) -> Result<std::collections::HashSet<String>> {
+        let mut st = self
+            .conn
+            .prepare("SELECT name FROM variables WHERE library_id = ?1 AND overridable")?;
+        let names = st
+            .query_map([library.id.to_string()], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(names)
+    }
+
     /// Returns whether it existed.
     pub fn unset_var(&mut self, library: &Library, name: &str) -> Result<bool> {
         let n = self.conn.execute(
@@ -1311,11 +1341,16 @@ impl Store {
     }
 
     /// The values a reply of `library` sees: the library's own variables, then the
-    /// personal library's for names the library does not set (e.g. `{客服名}`).
+    /// personal library's for names the library does not set (e.g. `{客服名}`). A value
+    /// the library marks overridable gives way to a personal one of the same name.
     pub fn effective_vars(&self, library_id: Uuid) -> Result<HashMap<String, String>> {
+        // Later rows win: overridable library values, then personal ones, then the
+        // library's fixed values.
         let mut st = self.conn.prepare(
-            "SELECT v.name, v.value, v.library_id = ?1 FROM variables v JOIN libraries l ON l.id = v.library_id
-             WHERE v.library_id = ?1 OR l.kind = 'personal' ORDER BY v.library_id = ?1",
+            "SELECT v.name, v.value FROM variables v JOIN libraries l ON l.id = v.library_id
+             WHERE v.library_id = ?1 OR l.kind = 'personal'
+             ORDER BY CASE WHEN v.library_id = ?1 AND NOT v.overridable THEN 2
+                           WHEN l.kind = 'personal' THEN 1 ELSE 0 END",
         )?;
         let mut map = HashMap::new();
         for row in st.query_map([library_id.to_string()], |r| {

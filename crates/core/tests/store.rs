@@ -154,6 +154,59 @@ fn bad_replies_are_refused_and_change_nothing() {
 }
 
 #[test]
+fn a_team_value_gives_way_to_a_personal_one_only_where_the_lead_allows_it() {
+    let (_d, mut store) = open();
+    let personal = store.library(PERSONAL).expect("personal");
+    let team = store
+        .create_library("团队", LibraryKind::Team)
+        .expect("team");
+    store.set_var(&team, "店铺名", "团队旗舰店").expect("set");
+    store.set_var(&team, "发货时间", "48小时").expect("set");
+    store.set_var(&team, "欢迎语", "您好").expect("set");
+    assert!(
+        store
+            .set_var_overridable(&team, "发货时间", true)
+            .expect("flag")
+    );
+    assert!(
+        store
+            .set_var_overridable(&team, "欢迎语", true)
+            .expect("flag")
+    );
+    assert!(
+        !store
+            .set_var_overridable(&team, "没有", true)
+            .expect("flag")
+    );
+    store.set_var(&personal, "店铺名", "我的小店").expect("set");
+    store.set_var(&personal, "发货时间", "24小时").expect("set");
+    let s = store
+        .add_snippet(
+            &team,
+            new("发货", None, "", "{欢迎语}，{店铺名}{发货时间}内发货"),
+        )
+        .expect("add");
+    let none = HashMap::new();
+    assert_eq!(
+        store.render(&s, &none, None).expect("render"),
+        vec![Rendered::Text("您好，团队旗舰店24小时内发货".into())],
+        "fixed team value, personal override, overridable team value without a personal one"
+    );
+    assert_eq!(
+        store.overridable_vars(&team).expect("list"),
+        ["发货时间".to_string(), "欢迎语".to_string()].into()
+    );
+    // The lead fixes it again: the team value applies.
+    store
+        .set_var_overridable(&team, "发货时间", false)
+        .expect("flag");
+    assert_eq!(
+        store.render(&s, &none, None).expect("render"),
+        vec![Rendered::Text("您好，团队旗舰店48小时内发货".into())]
+    );
+}
+
+#[test]
 fn variables_team_over_personal_and_rendering() {
     let (_d, mut store) = open();
     let personal = store.library(PERSONAL).expect("personal");

@@ -309,6 +309,10 @@ pub struct VariableDoc {
     pub value: String,
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub description: String,
+    /// A team library's value that each agent may replace with their own (a personal
+    /// variable of the same name); otherwise the lead's value always applies.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub overridable: bool,
 }
 
 /// The content of an item.
@@ -534,6 +538,7 @@ mod tests {
                 name: "店名".into(),
                 value: "小美家居".into(),
                 description: String::new(),
+                overridable: false,
             })),
             updated_at: 1,
             op: "o".into(),
@@ -578,6 +583,7 @@ mod tests {
                 name: "店铺名".into(),
                 value: "小店".into(),
                 description: String::new(),
+                overridable: false,
             }),
         };
         let json = serde_json::to_value(&put).unwrap_or_default();

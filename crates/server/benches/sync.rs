@@ -10,6 +10,8 @@
 //!    does), else fetches the change feed. The time from the start of the lead's `PUT` to
 //!    each device having the new version in hand is the latency (p50/p99; target p99 ≤
 //!    250 ms). Devices that had to fetch are counted and reported.
+//! 4. sustained writes on PostgreSQL, as in 1., on a throwaway cluster with
+//!    PostgreSQL's default durability (skipped where PostgreSQL is not installed).
 //!
 //! The server runs in this process (release build, its own tokio runtime); clients are
 //! plain threads. Everything shares the machine's cores, so the figures are an upper
@@ -22,6 +24,9 @@ use std::sync::{Arc, Barrier, Mutex};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, anyhow};
+
+#[path = "../tests/support/pg.rs"]
+mod pg;
 use quickreply_proto::api::{
     Changes, CreateLibrary, HeadEvent, InviteRequest, InviteResponse, ItemDoc, JoinRequest,
     JoinResponse, PutItem, Role,
@@ -96,7 +101,11 @@ impl Api {
     }
 
     fn join(&self, code: &str, name: &str) -> Result<String> {
-        let r: JoinResponse = self.post(
+        Ok(self.join_full(code, name)?.token)
+    }
+
+    fn join_full(&self, code: &str, name: &str) -> Result<JoinResponse> {
+        self.post(
             "/v1/join",
             None,
             &JoinRequest {
@@ -105,8 +114,7 @@ impl Api {
                 user_name: Some(name.into()),
                 app_version: "bench".into(),
             },
-        )?;
-        Ok(r.token)
+        )
     }
 
     fn invite(&self, token: &str, uses: u32) -> Result<String> {
@@ -122,6 +130,81 @@ impl Api {
         )?;
         Ok(r.code)
     }
+}
+
+const WRITE_SECS: u64 = 5;
+
+/// [`WRITERS`] threads write new replies into `library` for [`WRITE_SECS`]; answers how
+/// many were acknowledged.
+fn sustained_writes(base: &str, token: &str, library: Uuid) -> Result<usize> {
+    let written = Arc::new(AtomicUsize::new(0));
+    let stop_at = Instant::now() + Duration::from_secs(WRITE_SECS);
+    let mut handles = Vec::new();
+    for w in 0..WRITERS {
+        let (base, token, written) = (base.to_string(), token.to_string(), written.clone());
+        handles.push(std::thread::spawn(move || -> Result<()> {
+            let api = Api {
+                base,
+                http: Client::builder().timeout(Duration::from_secs(60)).build()?,
+            };
+            let mut i = w * 1_000_000;
+            while Instant::now() < stop_at {
+                api.put(&token, library, snippet(i))?;
+                written.fetch_add(1, Ordering::Relaxed);
+                i += 1;
+            }
+            Ok(())
+        }));
+    }
+    for h in handles {
+        h.join().map_err(|_| anyhow!("writer panicked"))??;
+    }
+    Ok(written.load(Ordering::Relaxed))
+}
+
+/// 4. The same write rate on PostgreSQL: a throwaway cluster with PostgreSQL's default
+/// durability (fsync and synchronous commit on), the server in this process.
+fn postgres_writes(rt: &tokio::runtime::Runtime) -> Result<()> {
+    let cluster = match pg::durable() {
+        Ok(Some(c)) => c,
+        Ok(None) => {
+            println!("sync: sustained writes on PostgreSQL: skipped (no PostgreSQL binaries)");
+            return Ok(());
+        }
+        Err(e) => return Err(anyhow!("PostgreSQL: {e}")),
+    };
+    let url = cluster.database().map_err(|e| anyhow!("PostgreSQL: {e}"))?;
+    let config = quickreply_server::Config {
+        database_url: Some(url),
+        listen: "127.0.0.1:0".into(),
+        join_per_minute: 100_000,
+        ..Default::default()
+    };
+    let server = rt.block_on(quickreply_server::spawn(config))?;
+    let base = format!("http://{}", server.addr);
+    let api = Api {
+        base: base.clone(),
+        http: Client::builder().timeout(Duration::from_secs(60)).build()?,
+    };
+    let setup = server.setup_code.clone().context("no setup code")?;
+    let owner = api.join_full(&setup, "lead")?;
+    let lead = owner.token.clone();
+    let library = Uuid::now_v7();
+    let _: serde_json::Value = api.post(
+        "/v1/libraries",
+        Some(&lead),
+        &CreateLibrary {
+            id: library,
+            name: "写入压测".into(),
+        },
+    )?;
+    let n = sustained_writes(&base, &lead, library)?;
+    println!(
+        "sync: sustained writes on PostgreSQL (fsync on), {WRITERS} writers: {:.0} items/s",
+        n as f64 / WRITE_SECS as f64
+    );
+    server.handle.shutdown();
+    Ok(())
 }
 
 fn percentile(sorted: &[f64], p: f64) -> f64 {
@@ -241,43 +324,12 @@ fn main() -> Result<()> {
         },
     )?;
 
-    // 1. sustained writes, into a library of their own (the live-push clients below
-    // start on an empty one).
-    let bulk = Uuid::now_v7();
-    let _: serde_json::Value = api.post(
-        "/v1/libraries",
-        Some(&lead),
-        &CreateLibrary {
-            id: bulk,
-            name: "写入压测".into(),
-        },
-    )?;
-    let written = Arc::new(AtomicUsize::new(0));
-    let stop_at = Instant::now() + Duration::from_secs(5);
-    let mut handles = Vec::new();
-    for w in 0..WRITERS {
-        let (base, lead, written) = (base.clone(), lead.clone(), written.clone());
-        handles.push(std::thread::spawn(move || -> Result<()> {
-            let api = Api {
-                base,
-                http: Client::builder().timeout(Duration::from_secs(60)).build()?,
-            };
-            let mut i = w * 1_000_000;
-            while Instant::now() < stop_at {
-                api.put(&lead, bulk, snippet(i))?;
-                written.fetch_add(1, Ordering::Relaxed);
-                i += 1;
-            }
-            Ok(())
-        }));
-    }
-    for h in handles {
-        h.join().map_err(|_| anyhow!("writer panicked"))??;
-    }
-    let n = written.load(Ordering::Relaxed);
+    // 1. sustained writes, into the lead's personal library (the live-push clients below
+    // start on an empty team library, and the new computer of 2. does not see it).
+    let n = sustained_writes(&base, &lead, owner.me.personal_library)?;
     println!(
         "sync: sustained writes on SQLite, {WRITERS} writers: {:.0} items/s (target ≥ 2000)",
-        n as f64 / 5.0
+        n as f64 / WRITE_SECS as f64
     );
 
     // 2. first sync of a 10k library into a real client store.
@@ -325,8 +377,8 @@ fn main() -> Result<()> {
         .context("the big library did not arrive")?;
     let count = store.snippets(Some(&lib))?.len();
     println!(
-        "sync: first sync of a {FIRST_SYNC}-reply team library (plus the {} written above) into a new computer: {secs:.2} s, {count} replies applied, {} changes pulled (target ≤ 2 s)",
-        n, report.pulled
+        "sync: first sync of a {FIRST_SYNC}-reply team library into a new computer: {secs:.2} s, {count} replies applied, {} changes pulled (target ≤ 2 s)",
+        report.pulled
     );
     if count != FIRST_SYNC {
         return Err(anyhow!("expected {FIRST_SYNC} replies, got {count}"));
@@ -382,5 +434,5 @@ fn main() -> Result<()> {
     );
 
     server.handle.shutdown();
-    Ok(())
+    postgres_writes(&rt)
 }

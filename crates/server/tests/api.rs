@@ -324,6 +324,7 @@ fn var(name: &str, value: &str) -> ItemDoc {
         name: name.into(),
         value: value.into(),
         description: String::new(),
+        overridable: false,
     })
 }
 

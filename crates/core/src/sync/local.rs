@@ -35,13 +35,15 @@ pub(super) fn local_doc(conn: &Connection, library: Uuid, key: &str) -> Result<O
     if let Some(name) = key.strip_prefix(VAR_PREFIX) {
         return Ok(conn
             .prepare_cached(
-                "SELECT value, description FROM variables WHERE library_id = ?1 AND name = ?2",
+                "SELECT value, description, overridable FROM variables
+                 WHERE library_id = ?1 AND name = ?2",
             )?
             .query_row(params![lib, name], |r| {
                 Ok(ItemDoc::Variable(VariableDoc {
                     name: name.to_string(),
                     value: r.get(0)?,
                     description: r.get(1)?,
+                    overridable: r.get(2)?,
                 }))
             })
             .optional()?);
@@ -239,11 +241,12 @@ pub(super) fn apply_doc(conn: &Connection, library: Uuid, doc: &ItemDoc) -> Resu
         ItemDoc::Variable(v) => {
             set_applying(conn, true)?;
             conn.prepare_cached(
-                "INSERT INTO variables (library_id, name, value, description) VALUES (?1, ?2, ?3, ?4)
+                "INSERT INTO variables (library_id, name, value, description, overridable)
+                 VALUES (?1, ?2, ?3, ?4, ?5)
                  ON CONFLICT (library_id, name) DO UPDATE SET value = excluded.value,
-                    description = excluded.description",
+                    description = excluded.description, overridable = excluded.overridable",
             )?
-            .execute(params![lib, v.name, v.value, v.description])?;
+            .execute(params![lib, v.name, v.value, v.description, v.overridable])?;
         }
         ItemDoc::Folder(f) => {
             // A local folder with the same name and place but another id: merge it.

@@ -1322,6 +1322,7 @@ mod tests {
                 name: "店铺名".into(),
                 value: "小店".into(),
                 description: String::new(),
+                overridable: false,
             }),
         )?;
         assert!(keys(&store).is_empty());

@@ -1314,6 +1314,7 @@ mod tests {
             name: name.into(),
             value: "v".into(),
             description: String::new(),
+            overridable: false,
         }))
     }
 

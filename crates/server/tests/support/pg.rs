@@ -45,7 +45,7 @@ pub struct Cluster {
 pub fn shared() -> Result<Option<&'static Cluster>, String> {
     static CLUSTER: OnceLock<Result<Option<Cluster>, String>> = OnceLock::new();
     let cluster = CLUSTER.get_or_init(|| match find_bin() {
-        Some(bin) => start(&bin).map(Some),
+        Some(bin) => start(&bin, false).map(Some),
         None if std::env::var("QUICKREPLY_SKIP_PG").is_ok_and(|v| v == "1") => Ok(None),
         None => Err(format!(
             "PostgreSQL tests: no PostgreSQL server binaries (initdb, postgres) found in {}. \
@@ -205,7 +205,17 @@ fn free_port() -> Result<u16, String> {
     Ok(l.local_addr().map_err(|e| e.to_string())?.port())
 }
 
-fn start(bin: &Path) -> Result<Cluster, String> {
+/// A cluster of its own with PostgreSQL's default durability (fsync and synchronous
+/// commit on, unlike the tests' cluster): for benchmarks. `Ok(None)`: no PostgreSQL
+/// binaries here.
+pub fn durable() -> Result<Option<Cluster>, String> {
+    match find_bin() {
+        Some(bin) => start(&bin, true).map(Some),
+        None => Ok(None),
+    }
+}
+
+fn start(bin: &Path, durable: bool) -> Result<Cluster, String> {
     let root = is_root();
     // The postgres user must be able to reach the directory: /tmp rather than a TMPDIR
     // that may sit in root's home.
@@ -219,14 +229,14 @@ fn start(bin: &Path) -> Result<Cluster, String> {
         .tempdir_in(&base)
         .map_err(|e| format!("cannot create a directory in {}: {e}", base.display()))?
         .keep();
-    let started = start_in(bin, &dir, root);
+    let started = start_in(bin, &dir, root, durable);
     if started.is_err() {
         let _ = std::fs::remove_dir_all(&dir);
     }
     started
 }
 
-fn start_in(bin: &Path, dir: &Path, root: bool) -> Result<Cluster, String> {
+fn start_in(bin: &Path, dir: &Path, root: bool, durable: bool) -> Result<Cluster, String> {
     if root {
         let user = Command::new("id")
             .args(["-u", "postgres"])
@@ -274,16 +284,21 @@ fn start_in(bin: &Path, dir: &Path, root: bool) -> Result<Cluster, String> {
         let port = free_port()?;
         let log = std::fs::File::create(&log_path).map_err(|e| e.to_string())?;
         let log2 = log.try_clone().map_err(|e| e.to_string())?;
-        let mut child = as_pg(root, &bin.join("postgres"))
+        let mut postgres = as_pg(root, &bin.join("postgres"));
+        postgres
             .arg("-D")
             .arg(&data)
             .args(["-p", &port.to_string()])
             .arg("-k")
             .arg(dir)
-            .args(["-c", "listen_addresses=127.0.0.1"])
-            .args(["-c", "fsync=off"])
-            .args(["-c", "synchronous_commit=off"])
-            .args(["-c", "full_page_writes=off"])
+            .args(["-c", "listen_addresses=127.0.0.1"]);
+        if !durable {
+            postgres
+                .args(["-c", "fsync=off"])
+                .args(["-c", "synchronous_commit=off"])
+                .args(["-c", "full_page_writes=off"]);
+        }
+        let mut child = postgres
             .args(["-c", "max_connections=300"])
             .args(["-c", "shared_buffers=32MB"])
             .current_dir(dir)
