@@ -30,7 +30,8 @@ const APP_PACKAGES: &[&str] = &[
     "librsvg2-dev",
 ];
 /// Debian packages the test legs need besides those: a display, a window manager, key
-/// presses, the clipboard, WebDriver for WebKitGTK, screenshots, CJK glyphs.
+/// presses, the clipboard, WebDriver for WebKitGTK, screenshots, CJK glyphs, and headless
+/// Chromium with its WebDriver for the server's admin page (`tests/admin.rs`).
 const TEST_PACKAGES: &[&str] = &[
     "xvfb",
     "openbox",
@@ -40,6 +41,8 @@ const TEST_PACKAGES: &[&str] = &[
     "webkit2gtk-driver",
     "imagemagick",
     "fonts-noto-cjk",
+    "chromium",
+    "chromium-driver",
 ];
 /// Leg 2 (also with `--quick`): PostgreSQL for the server's second storage backend (its
 /// tests start a throwaway cluster), a session bus and a Secret Service (gnome-keyring)
@@ -266,17 +269,37 @@ fn test(quick: bool) -> Result<()> {
             "3. UI: type check, lint, unit tests",
             Box::new(|| {
                 run("svelte-check (ui)", npm().args(["run", "check"]))?;
+                run(
+                    "tsc --checkJs (server admin page)",
+                    npm().args(["run", "check:admin"]),
+                )?;
                 run("eslint (ui)", npm().args(["run", "lint"]))?;
+                run(
+                    "eslint (server admin page)",
+                    npm().args(["run", "lint:admin"]),
+                )?;
                 run("vitest (ui)", npm().args(["run", "test"]))
             }),
         ),
         (
-            "5. desktop end to end under Xvfb",
+            "5. desktop end to end under Xvfb, admin page in headless Chromium",
             Box::new(|| {
                 ensure_tauri_driver()?;
                 run(
                     "build the desktop app",
                     cargo().args(["build", "-p", "quickreply"]),
+                )?;
+                // tests/admin.rs drives quickreply-server and qreply from outside.
+                run(
+                    "build the server and qreply",
+                    cargo().args([
+                        "build",
+                        "-p",
+                        "quickreply-server",
+                        "-p",
+                        "quickreply-cli",
+                        "--bins",
+                    ]),
                 )?;
                 let _ = std::fs::remove_dir_all(root().join("target/e2e"));
                 if has_nextest() {
