@@ -12,6 +12,7 @@ mod editor;
 mod hotkeys;
 mod platform;
 mod sync;
+mod team;
 mod transfer;
 mod tray;
 
@@ -76,6 +77,7 @@ fn main() -> anyhow::Result<()> {
             Some(vec!["--hidden"]),
         ))
         .manage(state)
+        .manage(team::Team::default())
         .invoke_handler(tauri::generate_handler![
             commands::panel_state,
             commands::search,
@@ -98,6 +100,13 @@ fn main() -> anyhow::Result<()> {
             transfer::pack_preview,
             transfer::pack_import,
             transfer::pack_export,
+            team::team_state,
+            team::team_join,
+            team::team_signin_start,
+            team::team_signin_cancel,
+            team::team_lookup,
+            team::team_decide,
+            team::team_leave,
         ])
         .setup(move |app| {
             let handle = app.handle().clone();

@@ -4,6 +4,7 @@
 //! and the panel's sync indicator follows every round (`sync-status` events).
 
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use quickreply_core::Error;
@@ -30,11 +31,25 @@ fn view_of(round: &Result<Report, Error>, last_ok: Option<i64>) -> SyncView {
     }
 }
 
-/// Start syncing in the background if the store has joined a server.
+/// Which background sync is the current one: [`spawn`] starts a new one (at launch, and
+/// after joining from the Settings window), [`stop`] retires it (leaving the team); an
+/// older watch stops at its next round.
+static CURRENT: AtomicU64 = AtomicU64::new(0);
+
+/// Retire the running background sync.
+pub fn stop() {
+    CURRENT.fetch_add(1, Ordering::SeqCst);
+}
+
+/// Start syncing in the background if the store has joined a server (replacing a sync
+/// started before).
 pub fn spawn(handle: AppHandle, data_dir: PathBuf) {
+    let me = CURRENT.fetch_add(1, Ordering::SeqCst) + 1;
     std::thread::spawn(move || {
         let result = sync::watch(&data_dir, Duration::from_millis(500), |r| {
-            if matches!(r, Err(Error::Sync(SyncError::NotJoined))) {
+            if CURRENT.load(Ordering::SeqCst) != me
+                || matches!(r, Err(Error::Sync(SyncError::NotJoined)))
+            {
                 return false;
             }
             let app = handle.state::<App>();

@@ -1,0 +1,413 @@
+//! The Settings window's Team section: join a sync server with an invite code or by
+//! approval (a code and a QR code another member approves), see this computer's
+//! membership, approve other computers' sign-in codes, and leave.
+//!
+//! Commands are thin over `core::sync`. Everything that talks to the server runs off the
+//! UI thread on a store handle of its own, so the panel and its library stay usable while
+//! the network is slow or down. The sign-in by approval polls in a thread of its own and
+//! reports every change as a `team-signin` event; after joining, the background sync
+//! ([`crate::sync::spawn`]) starts without a restart.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use quickreply_core::i18n::tr;
+use quickreply_core::proto::api::{Role, SigninInfo};
+use quickreply_core::sync::{self, Account, SyncError};
+use quickreply_core::{Error, Store};
+use serde::Serialize;
+use tauri::{AppHandle, Emitter, Manager};
+
+use crate::app::App;
+
+type Res<T> = Result<T, String>;
+
+/// This computer's membership as the Team section shows it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AccountView {
+    pub server: String,
+    pub team: String,
+    pub user_name: String,
+    /// `owner`, `editor` or `agent`.
+    pub role: String,
+    pub device_name: String,
+    /// Unix ms of the last sync round that reached the server.
+    pub last_sync: Option<i64>,
+}
+
+impl From<Account> for AccountView {
+    fn from(a: Account) -> Self {
+        AccountView {
+            server: a.server,
+            team: a.team_name,
+            user_name: a.user_name,
+            role: a.role.as_str().into(),
+            device_name: a.device_name,
+            last_sync: a.last_sync,
+        }
+    }
+}
+
+/// A sign-in by approval of this computer, and where it stands.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SigninView {
+    pub server: String,
+    /// What the approver types (`XXXX-XXXX`).
+    pub code: String,
+    /// The approval address as an SVG QR code (empty if it cannot be drawn).
+    pub qr_svg: String,
+    pub approve_url: String,
+    /// Unix ms.
+    pub expires_at: i64,
+    /// `waiting`, `joined`, `denied`, `expired`, `cancelled` or `error`.
+    pub state: String,
+    /// The server's or the network's word (a waiting request that cannot reach the
+    /// server says so and keeps trying).
+    pub message: String,
+}
+
+/// What the Team section shows.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TeamView {
+    pub account: Option<AccountView>,
+    pub signin: Option<SigninView>,
+    /// A default name for this computer.
+    pub host_name: String,
+}
+
+/// Who asks to be let in, for the approver.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RequestView {
+    pub code: String,
+    pub device_name: String,
+    pub user_name: Option<String>,
+    pub app_version: String,
+    pub web: bool,
+    pub ip: String,
+    pub created_at: i64,
+    pub expires_at: i64,
+}
+
+impl From<SigninInfo> for RequestView {
+    fn from(i: SigninInfo) -> Self {
+        RequestView {
+            code: i.code,
+            device_name: i.device_name,
+            user_name: i.user_name,
+            app_version: i.app_version,
+            web: i.web,
+            ip: i.ip,
+            created_at: i.created_at,
+            expires_at: i.expires_at,
+        }
+    }
+}
+
+/// The sign-in in progress, if any (held by the app, managed state).
+#[derive(Default)]
+pub struct Team {
+    current: std::sync::Mutex<Option<Running>>,
+}
+
+struct Running {
+    view: SigninView,
+    cancel: Arc<AtomicBool>,
+}
+
+impl Team {
+    fn view(&self) -> Option<SigninView> {
+        self.current
+            .lock()
+            .ok()
+            .and_then(|c| c.as_ref().map(|r| r.view.clone()))
+    }
+
+    /// Record a new state of the sign-in started with `cancel`, unless another one has
+    /// replaced it; returns whether it is still the current one.
+    fn update(&self, cancel: &Arc<AtomicBool>, state: &str, message: String) -> Option<SigninView> {
+        let mut slot = self.current.lock().ok()?;
+        let r = slot.as_mut().filter(|r| Arc::ptr_eq(&r.cancel, cancel))?;
+        r.view.state = state.into();
+        r.view.message = message;
+        Some(r.view.clone())
+    }
+}
+
+fn err(e: impl std::fmt::Display) -> String {
+    e.to_string()
+}
+
+fn host_name() -> String {
+    std::fs::read_to_string("/etc/hostname")
+        .ok()
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+        .or_else(|| std::env::var("COMPUTERNAME").ok())
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .unwrap_or_else(|| "QuickReply".into())
+}
+
+fn non_empty(s: Option<String>) -> Option<String> {
+    s.map(|s| s.trim().to_string()).filter(|s| !s.is_empty())
+}
+
+/// The approval address as an SVG QR code.
+pub fn qr_svg(text: &str) -> Option<String> {
+    let code = qrcode::QrCode::new(text.as_bytes()).ok()?;
+    Some(
+        code.render::<qrcode::render::svg::Color>()
+            .min_dimensions(168, 168)
+            .quiet_zone(true)
+            .build(),
+    )
+}
+
+fn data_dir(handle: &AppHandle) -> PathBuf {
+    handle.state::<App>().data_dir.clone()
+}
+
+/// Run `f` on a blocking thread with a store handle of its own.
+async fn with_store<T: Send + 'static>(
+    handle: &AppHandle,
+    f: impl FnOnce(&mut Store) -> Result<T, Error> + Send + 'static,
+) -> Res<T> {
+    let dir = data_dir(handle);
+    tauri::async_runtime::spawn_blocking(move || {
+        let mut store = Store::open(&dir)?;
+        f(&mut store)
+    })
+    .await
+    .map_err(err)?
+    .map_err(err)
+}
+
+fn account_of(dir: &Path) -> Result<Option<AccountView>, Error> {
+    Ok(sync::account(&Store::open(dir)?)?.map(AccountView::from))
+}
+
+/// The background sync starts for the account just joined, and the UI hears of it.
+fn joined(handle: &AppHandle) {
+    crate::sync::spawn(handle.clone(), data_dir(handle));
+    let _ = handle.emit("team-changed", ());
+}
+
+#[tauri::command]
+pub async fn team_state(handle: AppHandle) -> Res<TeamView> {
+    let account = with_store(&handle, |s| Ok(sync::account(s)?.map(AccountView::from))).await?;
+    Ok(TeamView {
+        account,
+        signin: handle.state::<Team>().view(),
+        host_name: host_name(),
+    })
+}
+
+#[tauri::command]
+pub async fn team_join(
+    handle: AppHandle,
+    server: String,
+    code: String,
+    device_name: Option<String>,
+    user_name: Option<String>,
+) -> Res<AccountView> {
+    let device = non_empty(device_name).unwrap_or_else(host_name);
+    let user = non_empty(user_name);
+    let (acc, _) = with_store(&handle, move |s| {
+        sync::join(s, server.trim(), &code, &device, user.as_deref())
+    })
+    .await?;
+    joined(&handle);
+    Ok(acc.into())
+}
+
+/// Ask the server to let this computer in; the answer comes as `team-signin` events.
+#[tauri::command]
+pub async fn team_signin_start(
+    handle: AppHandle,
+    server: String,
+    device_name: Option<String>,
+    user_name: Option<String>,
+) -> Res<SigninView> {
+    if let Some(v) = handle
+        .state::<Team>()
+        .view()
+        .filter(|v| v.state == "waiting")
+    {
+        return Ok(v);
+    }
+    let device = non_empty(device_name).unwrap_or_else(host_name);
+    let user = non_empty(user_name);
+    let server = server.trim().to_string();
+    let addr = server.clone();
+    let pending = with_store(&handle, move |s| {
+        sync::signin(s, &addr, &device, user.as_deref())
+    })
+    .await?;
+    let url = pending.approve_url();
+    let view = SigninView {
+        server,
+        code: pending.code().to_string(),
+        qr_svg: qr_svg(&url).unwrap_or_default(),
+        approve_url: url,
+        expires_at: pending.expires_at(),
+        state: "waiting".into(),
+        message: String::new(),
+    };
+    let cancel = Arc::new(AtomicBool::new(false));
+    {
+        let team = handle.state::<Team>();
+        let mut slot = team.current.lock().map_err(err)?;
+        if let Some(old) = slot.take() {
+            old.cancel.store(true, Ordering::Relaxed);
+        }
+        *slot = Some(Running {
+            view: view.clone(),
+            cancel: Arc::clone(&cancel),
+        });
+    }
+    let h = handle.clone();
+    let dir = data_dir(&handle);
+    std::thread::spawn(move || poll_until_decided(&h, &dir, &pending, &cancel));
+    Ok(view)
+}
+
+/// Poll every second until the sign-in is approved, denied, expired or cancelled.
+fn poll_until_decided(
+    handle: &AppHandle,
+    dir: &Path,
+    pending: &sync::Signin,
+    cancel: &Arc<AtomicBool>,
+) {
+    let team = handle.state::<Team>();
+    let report = |state: &str, message: String| {
+        if let Some(v) = team.update(cancel, state, message) {
+            let _ = handle.emit("team-signin", v);
+        }
+    };
+    let store = match Store::open(dir) {
+        Ok(s) => s,
+        Err(e) => return report("error", e.to_string()),
+    };
+    let mut unreachable = false;
+    loop {
+        std::thread::sleep(Duration::from_secs(1));
+        if cancel.load(Ordering::Relaxed) {
+            return;
+        }
+        match pending.poll(&store) {
+            Ok(None) => {
+                if unreachable {
+                    unreachable = false;
+                    report("waiting", String::new());
+                }
+            }
+            Ok(Some(_)) => {
+                report("joined", String::new());
+                joined(handle);
+                return;
+            }
+            Err(Error::Sync(SyncError::Server { code, message, .. }))
+                if code == "denied" || code == "expired" =>
+            {
+                return report(&code, message);
+            }
+            Err(Error::Sync(e @ SyncError::Http { .. })) => {
+                // Offline for a moment: keep asking until the request expires.
+                if chrono::Utc::now().timestamp_millis() > pending.expires_at() {
+                    return report(
+                        "expired",
+                        tr(
+                            "登录请求已过期：请重新发起",
+                            "the sign-in expired: start again",
+                        ),
+                    );
+                }
+                unreachable = true;
+                report("waiting", e.to_string());
+            }
+            Err(e) => return report("error", e.to_string()),
+        }
+    }
+}
+
+#[tauri::command]
+pub fn team_signin_cancel(handle: AppHandle) {
+    let team = handle.state::<Team>();
+    if let Ok(mut slot) = team.current.lock()
+        && let Some(r) = slot.take()
+    {
+        r.cancel.store(true, Ordering::Relaxed);
+    }
+}
+
+#[tauri::command]
+pub async fn team_lookup(handle: AppHandle, code: String) -> Res<RequestView> {
+    with_store(&handle, move |s| sync::lookup_signin(s, &code))
+        .await
+        .map(RequestView::from)
+}
+
+/// `decision`: `device` (one more computer of mine), `agent` / `editor` (a new member)
+/// or `deny`.
+#[tauri::command]
+pub async fn team_decide(handle: AppHandle, code: String, decision: String) -> Res<()> {
+    let (approve, member) = match decision.as_str() {
+        "device" => (true, None),
+        "agent" => (true, Some(Role::Agent)),
+        "editor" => (true, Some(Role::Editor)),
+        "deny" => (false, None),
+        other => return Err(format!("unknown decision {other}")),
+    };
+    with_store(&handle, move |s| {
+        sync::decide_signin(s, &code, approve, member)
+    })
+    .await
+}
+
+/// Leave the team: the background sync stops, the libraries stay as local ones.
+#[tauri::command]
+pub async fn team_leave(handle: AppHandle) -> Res<()> {
+    crate::sync::stop();
+    let left = with_store(&handle, sync::leave).await;
+    if let Err(e) = left {
+        // Still joined: keep syncing.
+        if account_of(&data_dir(&handle)).ok().flatten().is_some() {
+            crate::sync::spawn(handle.clone(), data_dir(&handle));
+        }
+        return Err(e);
+    }
+    if let Ok(mut slot) = handle.state::<Team>().current.lock() {
+        *slot = None;
+    }
+    let app = handle.state::<App>();
+    if let Ok(mut slot) = app.sync.lock() {
+        *slot = None;
+    }
+    let _ = handle.emit("sync-status", Option::<crate::app::SyncView>::None);
+    let _ = handle.emit("team-changed", ());
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_qr_code_is_an_svg_of_the_approval_address() {
+        let svg = qr_svg("http://127.0.0.1:8080/admin/#approve=ABCD-EFGH").unwrap_or_default();
+        assert!(svg.contains("<svg"), "{svg}");
+        assert!(svg.contains("</svg>"));
+    }
+
+    #[test]
+    fn blank_names_are_none() {
+        assert_eq!(non_empty(Some("  ".into())), None);
+        assert_eq!(non_empty(Some(" 小李 ".into())), Some("小李".into()));
+        assert!(!host_name().is_empty());
+    }
+}
