@@ -114,6 +114,51 @@ export interface Imported {
 
 export type Policy = "skip" | "overwrite" | "keep-both";
 
+export type Role = "owner" | "editor" | "agent";
+
+/** This computer's membership of a sync server (src-tauri/src/team.rs). */
+export interface AccountView {
+  server: string;
+  team: string;
+  userName: string;
+  role: Role;
+  deviceName: string;
+  lastSync: number | null;
+}
+
+export type SigninState = "waiting" | "joined" | "denied" | "expired" | "cancelled" | "error";
+
+/** A sign-in by approval of this computer (pushed as `team-signin` events). */
+export interface SigninView {
+  server: string;
+  code: string;
+  qrSvg: string;
+  approveUrl: string;
+  expiresAt: number;
+  state: SigninState;
+  message: string;
+}
+
+export interface TeamView {
+  account: AccountView | null;
+  signin: SigninView | null;
+  hostName: string;
+}
+
+/** Another computer asking to be let in, for the approver. */
+export interface RequestView {
+  code: string;
+  deviceName: string;
+  userName: string | null;
+  appVersion: string;
+  web: boolean;
+  ip: string;
+  createdAt: number;
+  expiresAt: number;
+}
+
+export type Decision = "device" | "agent" | "editor" | "deny";
+
 export const api = {
   panelState: () => invoke<PanelState>("panel_state"),
   search: (query: string) => invoke<Hit[]>("search", { query }),
@@ -138,6 +183,15 @@ export const api = {
   packImport: (path: string, library: string, onConflict: Policy) =>
     invoke<Imported>("pack_import", { path, library, onConflict, format: null }),
   packExport: (path: string, library: string) => invoke<string | null>("pack_export", { path, library, format: null }),
+  teamState: () => invoke<TeamView>("team_state"),
+  teamJoin: (server: string, code: string, deviceName: string, userName: string) =>
+    invoke<AccountView>("team_join", { server, code, deviceName, userName }),
+  teamSigninStart: (server: string, deviceName: string, userName: string) =>
+    invoke<SigninView>("team_signin_start", { server, deviceName, userName }),
+  teamSigninCancel: () => invoke<void>("team_signin_cancel"),
+  teamLookup: (code: string) => invoke<RequestView>("team_lookup", { code }),
+  teamDecide: (code: string, decision: Decision) => invoke<void>("team_decide", { code, decision }),
+  teamLeave: () => invoke<void>("team_leave"),
 };
 
 export function on<T>(event: string, f: (payload: T) => void): Promise<UnlistenFn> {

@@ -1,0 +1,91 @@
+import { describe, expect, it } from "vitest";
+import type { TeamView } from "./api";
+import { t, type Key } from "./i18n";
+import {
+  decisionsFor,
+  joinMissing,
+  normalizeCode,
+  normalizeServer,
+  remaining,
+  roleKey,
+  screenOf,
+  signinKey,
+  signinLine,
+  signinOver,
+} from "./team";
+
+const signin = (state: "waiting" | "joined" | "denied" | "expired" | "cancelled" | "error", message = "") => ({
+  server: "http://127.0.0.1:9",
+  code: "ABCD-EFGH",
+  qrSvg: "<svg/>",
+  approveUrl: "http://127.0.0.1:9/admin/#approve=ABCD-EFGH",
+  expiresAt: 0,
+  state,
+  message,
+});
+
+describe("team section", () => {
+  it("shows the membership, a sign-in in progress, or the join forms", () => {
+    const base: TeamView = { account: null, signin: null, hostName: "pc" };
+    expect(screenOf(null)).toBe("loading");
+    expect(screenOf(base)).toBe("join");
+    expect(screenOf({ ...base, signin: signin("waiting") })).toBe("signin");
+    expect(screenOf({ ...base, signin: signin("denied") })).toBe("signin");
+    expect(screenOf({ ...base, signin: signin("cancelled") })).toBe("join");
+    expect(screenOf({ ...base, signin: signin("joined") })).toBe("join");
+    const account = { server: "s", team: "售后组", userName: "小李", role: "agent" as const, deviceName: "pc", lastSync: null };
+    expect(screenOf({ ...base, account, signin: signin("joined") })).toBe("joined");
+  });
+
+  it("offers new members only to owners and editors", () => {
+    expect(decisionsFor("agent")).toEqual(["device", "deny"]);
+    expect(decisionsFor("editor")).toEqual(["device", "agent", "editor", "deny"]);
+    expect(decisionsFor("owner")).toContain("editor");
+  });
+
+  it("tidies typed codes and addresses", () => {
+    expect(normalizeCode(" abcd efgh ")).toBe("ABCD-EFGH");
+    expect(normalizeCode("ABCD-EFGH")).toBe("ABCD-EFGH");
+    expect(normalizeCode("abcdefgh")).toBe("ABCD-EFGH");
+    expect(normalizeCode("-- ")).toBe("");
+    expect(normalizeServer("  sync.shop.cn ")).toBe("https://sync.shop.cn");
+    expect(normalizeServer("http://127.0.0.1:8080/")).toBe("http://127.0.0.1:8080/");
+    expect(normalizeServer("   ")).toBe("");
+  });
+
+  it("names what the join form misses", () => {
+    expect(joinMissing({ server: " ", code: "X" }, true)).toBe("teamNeedServer");
+    expect(joinMissing({ server: "s", code: " " }, true)).toBe("teamNeedCode");
+    expect(joinMissing({ server: "s", code: "" }, false)).toBeNull();
+    expect(joinMissing({ server: "s", code: "c" }, true)).toBeNull();
+  });
+
+  it("counts down to the expiry", () => {
+    expect(remaining(600_000, 0)).toBe("10:00");
+    expect(remaining(61_500, 0)).toBe("1:01");
+    expect(remaining(0, 5_000)).toBe("0:00");
+  });
+
+  it("says where a sign-in stands, with the server's words when they add something", () => {
+    const tr = (k: Key) => t(k, {}, "en");
+    expect(signinLine(signin("waiting"), tr)).toBe("Waiting for approval…");
+    expect(signinLine(signin("waiting", "cannot reach the sync server"), tr)).toBe(
+      "Waiting for approval… — cannot reach the sync server",
+    );
+    expect(signinLine(signin("denied", "the sign-in was denied"), tr)).toBe("the sign-in was denied");
+    expect(signinLine(signin("expired"), tr)).toBe("The sign-in expired: get a new code");
+    expect(signinLine(signin("error", "boom"), tr)).toBe("The sign-in failed — boom");
+    expect(signinLine(signin("joined"), (k) => t(k, {}, "zh-CN"))).toBe("已批准，本机已加入团队");
+    expect(signinOver(signin("waiting"))).toBe(false);
+    expect(signinOver(signin("expired"))).toBe(true);
+    expect(signinOver(null)).toBe(false);
+  });
+
+  it("has words for every state, role and decision in both languages", () => {
+    for (const s of ["waiting", "joined", "denied", "expired", "cancelled", "error"] as const) {
+      expect(t(signinKey(s), {}, "en")).not.toBe("");
+      expect(t(signinKey(s), {}, "zh-CN")).not.toBe("");
+    }
+    expect(t(roleKey("editor"), {}, "zh-CN")).toBe("编辑");
+  });
+});
