@@ -724,3 +724,164 @@ fn a_lead_edit_reaches_the_running_app_through_live_sync() -> Result<()> {
     app.close();
     Ok(())
 }
+
+/// A `qreply signin` waiting in the background, killed if the test stops early.
+struct Asking(std::process::Child);
+
+impl Drop for Asking {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+#[ignore = "needs Xvfb, openbox, tauri-driver and the built app: run by `cargo xtask test`"]
+fn settings_team_section_joins_by_invite_and_by_approval() -> Result<()> {
+    use std::io::BufRead;
+
+    use quickreply_e2e::sync::{Client, Server};
+    const TEAM: &str = "售后话术";
+    const ESCAPE: &str = "\u{E00C}";
+    let d = Display::start()?;
+    let dir = tempfile::tempdir()?;
+    let server = Server::start(dir.path())?;
+    let lead = Client::new(dir.path(), "lead-pc");
+    lead.join(
+        &server,
+        &server.setup_code.clone().unwrap_or_default(),
+        "王主管",
+    )?;
+    lead.ok(&["library", "add", TEAM])?;
+    lead.ok(&[
+        "add",
+        "--library",
+        TEAM,
+        "--title",
+        "退货地址",
+        "--code",
+        "thdz",
+        "--text",
+        "亲，退货请寄到售后部",
+    ])?;
+    lead.ok(&["sync"])?;
+    let invite = lead.invite(&["--role", "agent"])?;
+    let finds_the_team_reply = |app: &App| {
+        wait_for(
+            "the team's reply in the panel",
+            Duration::from_secs(20),
+            || {
+                app.search("thdz").ok()?;
+                std::thread::sleep(Duration::from_millis(200));
+                let t = app.text("#hit-0 .title").ok()?;
+                t.starts_with("退货地址").then_some(())
+            },
+        )
+    };
+
+    // App A joins with an invite code from Settings → Team.
+    let a_dir = dir.path().join("app-a");
+    library(&a_dir, Settings::default())?;
+    let app = App::start(&d, &a_dir)?;
+    app.type_into("#search", &format!("{CTRL},{NULL}"))?;
+    app.wait_text("#team", |t| t.contains("还没有加入团队"))?;
+    app.type_into("#team-server", &server.url)?;
+    app.type_into("#team-user", "小李")?;
+    app.clear("#team-device")?;
+    app.type_into("#team-device", "app-a")?;
+    // A wrong code: the server's refusal in Chinese, and nothing changes.
+    app.type_into("#team-code", &format!("WRONG-CODE{ENTER}"))?;
+    let refused = app.wait_text("#team-error", |t| t.contains("服务器"))?;
+    assert!(
+        Store::open(&a_dir)
+            .map(|s| quickreply_core::sync::account(&s).ok().flatten().is_none())
+            .unwrap_or(false),
+        "joined after {refused}"
+    );
+    app.clear("#team-code")?;
+    app.type_into("#team-code", &format!("{invite}{ENTER}"))?;
+    app.wait_text("#team-role", |t| t == "客服")?;
+    app.wait_text("#team-status", |t| t.contains("已加入团队"))?;
+    app.wait_text("#team-server-shown", |t| {
+        t.trim_end_matches('/') == server.url.trim_end_matches('/')
+    })?;
+    // Back in the panel, the team's reply has arrived without a restart.
+    app.type_into("#team-approve-code", ESCAPE)?;
+    finds_the_team_reply(&app)?;
+    app.close();
+
+    // App B signs in by approval: it shows a code and a QR code; the lead approves.
+    let b_dir = dir.path().join("app-b");
+    library(&b_dir, Settings::default())?;
+    let app = App::start(&d, &b_dir)?;
+    app.type_into("#search", &format!("{CTRL},{NULL}"))?;
+    app.type_into("#team-how-approval", " ")?;
+    wait_for("the code field to go", Duration::from_secs(5), || {
+        app.find("#team-code").ok()?.is_none().then_some(())
+    })?;
+    app.type_into("#team-server", &server.url)?;
+    app.type_into("#team-user", "小刘")?;
+    app.clear("#team-device")?;
+    app.type_into("#team-device", &format!("app-b{ENTER}"))?;
+    let code = app.wait_text("#team-signin-code", |t| t.len() == 9 && t.contains('-'))?;
+    app.element("#team-qr")?;
+    app.wait_text("#team-signin-status", |t| t.contains("等待批准"))?;
+    std::thread::sleep(Duration::from_millis(500));
+    d.screenshot("team-signin.png")?;
+    let approved = lead.run(&["approve", &code, "--member", "agent"])?;
+    assert!(
+        approved.code == 0 && approved.stderr.contains("app-b"),
+        "{approved:?}"
+    );
+    app.wait_text("#team-role", |t| t == "客服")?;
+    app.wait_text("#team-joined", |t| {
+        t.contains("小刘") && t.contains("app-b")
+    })?;
+    app.wait_text("#team-status", |t| t.contains("已批准"))?;
+    // The background sync started at once: a first round reached the server.
+    app.wait_text("#team-last-sync", |t| t.starts_with("20"))?;
+    std::thread::sleep(Duration::from_millis(300));
+    d.screenshot("team-joined.png")?;
+
+    // B, an agent, lets in one more computer of its own: it sees who asks and may
+    // approve it only as its own computer.
+    let laptop = Client::new(dir.path(), "laptop");
+    let mut asking = Asking(
+        laptop
+            .command(&["signin", &server.url, "--device", "laptop"])?
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()?,
+    );
+    // Kept open until it exits: it prints its welcome there.
+    let mut out = std::io::BufReader::new(asking.0.stdout.take().context("no stdout")?);
+    let mut line = String::new();
+    out.read_line(&mut line)?;
+    let laptop_code = line.trim().to_string();
+    app.type_into(
+        "#team-approve-code",
+        &format!("{}{ENTER}", laptop_code.to_lowercase()),
+    )?;
+    app.wait_text("#team-request", |t| t.contains("laptop"))?;
+    assert!(app.find("#team-decide-agent")?.is_none());
+    app.type_into("#team-decide-device", ENTER)?;
+    app.wait_text("#team-status", |t| t.contains("已批准"))?;
+    let status = wait_for("the laptop to join", Duration::from_secs(15), || {
+        asking.0.try_wait().ok().flatten()
+    })?;
+    assert!(status.success(), "{status}");
+    drop(out);
+
+    // The panel has the team's reply; then B leaves after confirming.
+    app.type_into("#team-approve-code", ESCAPE)?;
+    finds_the_team_reply(&app)?;
+    app.type_into("#search", &format!("{CTRL},{NULL}"))?;
+    app.type_into("#team-leave", ENTER)?;
+    app.type_into("#team-leave-yes", ENTER)?;
+    app.wait_text("#team-status", |t| t.contains("已退出团队"))?;
+    app.element("#team-server")?;
+    let left = Store::open(&b_dir)?;
+    assert!(quickreply_core::sync::account(&left)?.is_none());
+    app.close();
+    Ok(())
+}
