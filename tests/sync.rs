@@ -832,7 +832,10 @@ fn agents_override_a_team_variable_only_while_the_lead_allows_it() -> Result<()>
     lead.ok(&["sync"])?;
     agent.ok(&["sync"])?;
     let fire = |c: &Client| c.ok(&["fire", "sx", "--library", TEAM]);
-    assert!(fire(&agent)?.contains("48小时"), "the team value by default");
+    assert!(
+        fire(&agent)?.contains("48小时"),
+        "the team value by default"
+    );
     agent.ok(&["vars", "set", "发货时间", "24小时"])?;
     assert!(fire(&agent)?.contains("24小时"), "the agent's own value");
     let vars = agent.json(&["vars", "ls", "--library", TEAM])?;

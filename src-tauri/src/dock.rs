@@ -1,8 +1,7 @@
 //! Docked mode: a slim sidebar glued to the edge of the active chat window, following it
-//! when it moves or resizes and hidden while it is minimised. A background thread polls
-//! the active window every 50 ms (cheap: a few X round trips) and moves the panel.
-
-use std::time::Duration;
+//! when it moves or resizes and hidden while it is minimised. A background thread looks
+//! at the active window whenever `platform::change_waiter` wakes it (X11: every 50 ms,
+//! cheap: a few X round trips; Windows: on WinEvent hooks) and moves the panel.
 
 use quickreply_core::settings::{DockSide, WindowMode};
 use serde::Serialize;
@@ -48,8 +47,9 @@ pub fn spawn(app: AppHandle) {
         .name("dock".into())
         .spawn(move || {
             let mut last: Option<(u64, i32, i32, u32, u32, bool)> = None;
+            let (mut waiter, timeout) = crate::platform::change_waiter();
             loop {
-                std::thread::sleep(Duration::from_millis(50));
+                waiter.wait(timeout);
                 last = step(&app, last);
             }
         })

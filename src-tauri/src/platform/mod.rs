@@ -4,6 +4,8 @@
 //! compiles; elsewhere (Wayland, macOS for now) the app falls back to popup mode without
 //! auto-paste and says so in the settings window.
 
+use std::time::Duration;
+
 use serde::Serialize;
 
 #[cfg(target_os = "linux")]
@@ -53,6 +55,36 @@ pub trait Desktop: Send {
     fn focus_own(&mut self) -> anyhow::Result<bool>;
     /// Press Ctrl+V (and Enter after it when asked) in the focused window.
     fn paste(&mut self, press_enter: bool) -> anyhow::Result<()>;
+}
+
+/// How the dock thread waits between looks at the desktop.
+pub trait ChangeWait {
+    /// Returns when the desktop may have changed (focus moved, a window moved, was
+    /// minimised or restored) or after `timeout`, whichever comes first.
+    fn wait(&mut self, timeout: Duration);
+}
+
+/// Polling: just sleep.
+struct Sleep;
+
+impl ChangeWait for Sleep {
+    fn wait(&mut self, timeout: Duration) {
+        std::thread::sleep(timeout);
+    }
+}
+
+/// A waiter for the calling thread and how long one wait may last: on Windows WinEvent
+/// hooks (installed for this thread, which then pumps their messages) wake it on every
+/// focus change, move or (un)minimise, with a 1 s safety timeout; on X11 it polls every
+/// 50 ms.
+pub fn change_waiter() -> (Box<dyn ChangeWait>, Duration) {
+    #[cfg(windows)]
+    {
+        if let Some(w) = windows::WinEventWait::install() {
+            return (Box::new(w), Duration::from_secs(1));
+        }
+    }
+    (Box::new(Sleep), Duration::from_millis(50))
 }
 
 /// The desktop of this session, or `None` when there is none we can drive (the reason

@@ -1,7 +1,8 @@
 //! Windows: the foreground window through user32, the process name through
 //! `QueryFullProcessImageNameW`, and the paste through `SendInput`. Compiled by the
-//! Windows check leg, not run in CI. The dock thread polls like on X11 (WinEvent hooks
-//! would save the polling; see ARCHITECTURE.md).
+//! Windows check leg, not run in CI. The dock thread does not poll: [`WinEventWait`]
+//! hooks focus changes, window moves and (un)minimising (`SetWinEventHook`, out of
+//! context) and wakes it when one happens.
 #![allow(unsafe_code)]
 
 use anyhow::{Result, bail};
@@ -17,7 +18,112 @@ use windows_sys::Win32::UI::WindowsAndMessaging::{
     IsIconic, IsWindow, SetForegroundWindow,
 };
 
-use super::{Desktop, WindowInfo};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use windows_sys::Win32::UI::Accessibility::{HWINEVENTHOOK, SetWinEventHook, UnhookWinEvent};
+use windows_sys::Win32::UI::WindowsAndMessaging::{
+    CHILDID_SELF, DispatchMessageW, EVENT_OBJECT_LOCATIONCHANGE, EVENT_SYSTEM_FOREGROUND,
+    EVENT_SYSTEM_MINIMIZEEND, EVENT_SYSTEM_MINIMIZESTART, MSG, MsgWaitForMultipleObjects,
+    OBJID_WINDOW, PM_REMOVE, PeekMessageW, QS_ALLINPUT, TranslateMessage, WINEVENT_OUTOFCONTEXT,
+    WINEVENT_SKIPOWNPROCESS,
+};
+
+use super::{ChangeWait, Desktop, WindowInfo};
+
+/// Set by the hook callback, taken by [`WinEventWait::wait`].
+static CHANGED: AtomicBool = AtomicBool::new(false);
+
+unsafe extern "system" fn on_event(
+    _hook: HWINEVENTHOOK,
+    _event: u32,
+    hwnd: HWND,
+    id_object: i32,
+    id_child: i32,
+    _thread: u32,
+    _time: u32,
+) {
+    // Location changes also come for carets, cursors and controls: only whole windows.
+    if !hwnd.is_null() && id_object == OBJID_WINDOW && id_child == CHILDID_SELF as i32 {
+        CHANGED.store(true, Ordering::Relaxed);
+    }
+}
+
+/// WinEvent hooks of the thread that installed them (out-of-context hooks deliver
+/// through that thread's message queue, which [`ChangeWait::wait`] pumps).
+pub struct WinEventWait {
+    hooks: Vec<HWINEVENTHOOK>,
+}
+
+impl WinEventWait {
+    /// `None` when Windows refuses every hook (the caller polls instead).
+    pub fn install() -> Option<Self> {
+        let ranges = [
+            (EVENT_SYSTEM_FOREGROUND, EVENT_SYSTEM_FOREGROUND),
+            (EVENT_SYSTEM_MINIMIZESTART, EVENT_SYSTEM_MINIMIZEEND),
+            (EVENT_OBJECT_LOCATIONCHANGE, EVENT_OBJECT_LOCATIONCHANGE),
+        ];
+        let hooks: Vec<HWINEVENTHOOK> = ranges
+            .iter()
+            .map(|&(min, max)| {
+                // SAFETY: a plain callback with the WINEVENTPROC signature, no module
+                // (out of context), all processes and threads but our own.
+                unsafe {
+                    SetWinEventHook(
+                        min,
+                        max,
+                        std::ptr::null_mut(),
+                        Some(on_event),
+                        0,
+                        0,
+                        WINEVENT_OUTOFCONTEXT | WINEVENT_SKIPOWNPROCESS,
+                    )
+                }
+            })
+            .filter(|h| !h.is_null())
+            .collect();
+        (!hooks.is_empty()).then_some(Self { hooks })
+    }
+}
+
+impl ChangeWait for WinEventWait {
+    fn wait(&mut self, timeout: Duration) {
+        let deadline = Instant::now() + timeout;
+        loop {
+            // SAFETY: MSG is plain data; the loop only dispatches this thread's messages.
+            unsafe {
+                let mut msg: MSG = std::mem::zeroed();
+                while PeekMessageW(&mut msg, std::ptr::null_mut(), 0, 0, PM_REMOVE) != 0 {
+                    TranslateMessage(&msg);
+                    DispatchMessageW(&msg);
+                }
+            }
+            if CHANGED.swap(false, Ordering::Relaxed) {
+                return;
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return;
+            }
+            let ms = u32::try_from(left.as_millis()).unwrap_or(u32::MAX);
+            // SAFETY: no handles; wakes on any input or posted message (the hooks').
+            unsafe {
+                MsgWaitForMultipleObjects(0, std::ptr::null(), 0, ms, QS_ALLINPUT);
+            }
+        }
+    }
+}
+
+impl Drop for WinEventWait {
+    fn drop(&mut self) {
+        for h in &self.hooks {
+            // SAFETY: hooks this value installed, removed once.
+            unsafe {
+                UnhookWinEvent(*h);
+            }
+        }
+    }
+}
 
 pub struct WinDesktop;
 
