@@ -1,17 +1,19 @@
 //! Helpers for the cross-process end-to-end tests: a private X display (Xvfb + openbox),
 //! the real desktop app driven through `tauri-driver` + `WebKitWebDriver` (W3C WebDriver
-//! over HTTP), stand-in chat windows made with x11rb, and the clipboard read with xclip.
+//! over HTTP, [`webdriver`]), stand-in chat windows made with x11rb, the clipboard read
+//! with xclip, and the server's admin page in headless Chromium ([`webdriver::Chromium`]).
 
-use std::io::{BufRead, Read};
+use std::io::BufRead;
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use anyhow::{Context, Result, anyhow, bail};
-use serde_json::{Value, json};
+use anyhow::{Context, Result, bail};
+use serde_json::json;
 
 pub mod sync;
+pub mod webdriver;
 pub mod x11;
 
 /// The workspace root.
@@ -220,33 +222,19 @@ impl SessionBus {
     }
 }
 
-/// The app, started through tauri-driver for a WebDriver session.
+/// The app, started through tauri-driver for a WebDriver session; the session's
+/// commands ([`webdriver::Session`]) are reachable directly (`app.click(…)`).
 pub struct App {
-    pub session: String,
-    base: String,
+    session: webdriver::Session,
     driver: Group,
     pub data_dir: PathBuf,
 }
 
-fn http() -> ureq::Agent {
-    ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .timeout_global(Some(Duration::from_secs(60)))
-        .build()
-        .into()
-}
-
-fn body(resp: Result<ureq::http::Response<ureq::Body>, ureq::Error>) -> Result<Value> {
-    let mut resp = resp.map_err(|e| anyhow!("WebDriver request failed: {e}"))?;
-    let status = resp.status();
-    let v: Value = resp
-        .body_mut()
-        .read_json()
-        .map_err(|e| anyhow!("WebDriver answer is not JSON: {e}"))?;
-    if !status.is_success() {
-        bail!("WebDriver error {status}: {v}");
+impl std::ops::Deref for App {
+    type Target = webdriver::Session;
+    fn deref(&self) -> &webdriver::Session {
+        &self.session
     }
-    Ok(v.get("value").cloned().unwrap_or(Value::Null))
 }
 
 impl App {
@@ -281,99 +269,21 @@ impl App {
             // Without a bus, single-instance stays local to each test's app.
             None => cmd.env_remove("DBUS_SESSION_BUS_ADDRESS"),
         };
-        let mut driver = cmd
+        let driver = cmd
             .spawn()
             .context("cannot start tauri-driver (cargo install tauri-driver --locked)")?;
         let base = format!("http://127.0.0.1:{port}");
-        let agent = http();
-        let up = wait_for("tauri-driver", Duration::from_secs(10), || {
-            agent.get(format!("{base}/status")).call().ok().map(|_| ())
-        });
-        if let Err(e) = up {
-            let mut err = String::new();
-            if let Some(mut s) = driver.stderr.take() {
-                let _ = driver.kill();
-                let _ = s.read_to_string(&mut err);
-            }
-            bail!("{e}: {err}");
-        }
+        let driver = Group(webdriver::wait_until_up(driver, &base, "tauri-driver")?);
         let caps = json!({"capabilities": {"alwaysMatch": {
             "browserName": "wry",
             "tauri:options": {"application": bin.to_string_lossy()}
         }}});
-        let v = body(agent.post(format!("{base}/session")).send_json(&caps))?;
-        let session = v["sessionId"]
-            .as_str()
-            .ok_or_else(|| anyhow!("no session id in {v}"))?
-            .to_string();
+        let session = webdriver::Session::new(&base, &caps)?;
         Ok(App {
             session,
-            base,
-            driver: Group(driver),
+            driver,
             data_dir: data_dir.to_path_buf(),
         })
-    }
-
-    fn url(&self, path: &str) -> String {
-        format!("{}/session/{}/{path}", self.base, self.session)
-    }
-
-    fn post(&self, path: &str, v: Value) -> Result<Value> {
-        body(http().post(self.url(path)).send_json(&v))
-    }
-
-    fn get(&self, path: &str) -> Result<Value> {
-        body(http().get(self.url(path)).call())
-    }
-
-    /// The element matching a CSS selector, if there is one now.
-    pub fn find(&self, css: &str) -> Result<Option<String>> {
-        match self.post("element", json!({"using": "css selector", "value": css})) {
-            Ok(v) => Ok(v
-                .as_object()
-                .and_then(|o| o.values().next())
-                .and_then(Value::as_str)
-                .map(str::to_string)),
-            Err(e) if e.to_string().contains("no such element") => Ok(None),
-            Err(e) => Err(e),
-        }
-    }
-
-    /// Wait for an element and return it.
-    pub fn element(&self, css: &str) -> Result<String> {
-        wait_for(css, Duration::from_secs(15), || {
-            self.find(css).ok().flatten()
-        })
-    }
-
-    pub fn send_keys(&self, el: &str, text: &str) -> Result<()> {
-        self.post(&format!("element/{el}/value"), json!({"text": text}))
-            .map(|_| ())
-    }
-
-    pub fn text(&self, css: &str) -> Result<String> {
-        let el = self.element(css)?;
-        Ok(self
-            .get(&format!("element/{el}/text"))?
-            .as_str()
-            .unwrap_or_default()
-            .to_string())
-    }
-
-    /// Wait until the text of `css` satisfies `ok`; returns it.
-    pub fn wait_text(&self, css: &str, ok: impl Fn(&str) -> bool) -> Result<String> {
-        let mut last = String::new();
-        wait_for(&format!("text of {css}"), Duration::from_secs(15), || {
-            let t = self
-                .find(css)
-                .ok()
-                .flatten()
-                .and_then(|el| self.get(&format!("element/{el}/text")).ok())
-                .and_then(|v| v.as_str().map(str::to_string))?;
-            last.clone_from(&t);
-            ok(&t).then_some(t)
-        })
-        .with_context(|| format!("last text was {last:?}"))
     }
 
     /// Press Ctrl+E in the panel and switch to the editor window that opens; returns the
@@ -392,61 +302,10 @@ impl App {
         Ok((panel, editor))
     }
 
-    /// The handles of the app's open windows.
-    pub fn windows(&self) -> Result<Vec<String>> {
-        Ok(self
-            .get("window/handles")?
-            .as_array()
-            .map(|a| {
-                a.iter()
-                    .filter_map(|v| v.as_str().map(str::to_string))
-                    .collect()
-            })
-            .unwrap_or_default())
-    }
-
-    /// Send the following commands to the window `handle`.
-    pub fn switch_to(&self, handle: &str) -> Result<()> {
-        self.post("window", json!({"handle": handle})).map(|_| ())
-    }
-
-    pub fn click(&self, css: &str) -> Result<()> {
-        let el = self.element(css)?;
-        self.post(&format!("element/{el}/click"), json!({}))
-            .map(|_| ())
-    }
-
-    /// Empty an input.
-    pub fn clear(&self, css: &str) -> Result<()> {
-        let el = self.element(css)?;
-        self.post(&format!("element/{el}/clear"), json!({}))
-            .map(|_| ())
-    }
-
-    /// Type into the element matching `css` (WebDriver key codes allowed).
-    pub fn type_into(&self, css: &str, text: &str) -> Result<()> {
-        let el = self.element(css)?;
-        self.send_keys(&el, text)
-    }
-
-    /// An attribute of the element matching `css`.
-    pub fn attribute(&self, css: &str, name: &str) -> Result<String> {
-        let el = self.element(css)?;
-        Ok(self
-            .get(&format!("element/{el}/attribute/{name}"))?
-            .as_str()
-            .unwrap_or_default()
-            .to_string())
-    }
-
-    pub fn script(&self, js: &str) -> Result<Value> {
-        self.post("execute/sync", json!({"script": js, "args": []}))
-    }
-
     /// Type into the search box (replacing its content) like a user.
     pub fn search(&self, query: &str) -> Result<()> {
         let el = self.element("#search")?;
-        self.post(&format!("element/{el}/clear"), json!({}))?;
+        self.clear_element(&el)?;
         self.send_keys(&el, query)
     }
 
@@ -457,11 +316,7 @@ impl App {
     }
 
     pub fn close(self) {
-        let _ = body(
-            http()
-                .delete(format!("{}/session/{}", self.base, self.session))
-                .call(),
-        );
+        self.session.end();
         drop(self.driver);
     }
 }

@@ -1,0 +1,358 @@
+//! The server's admin page (`/admin/`) in real headless Chromium against the real
+//! `quickreply-server` and real `qreply` computers: sign-in by approval, members and
+//! roles, the sync status board, usage, invites, approving a new computer from the page,
+//! and what an agent may not do. Screenshots go to `target/e2e/admin-*.png`.
+//!
+//! Needs the Debian packages `chromium` and `chromium-driver` (leg 5 of `cargo xtask
+//! test` installs them and runs this with the other ignored end-to-end tests):
+//! `cargo build --bins && cargo test -p quickreply-e2e --test admin -- --ignored`.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Stdio};
+use std::time::Duration;
+
+use anyhow::{Context, Result, anyhow, bail};
+use quickreply_e2e::sync::{Client, Server};
+use quickreply_e2e::wait_for;
+use quickreply_e2e::webdriver::{Chromium, Session};
+use serde_json::{Value, json};
+
+const TEAM: &str = "团队话术";
+
+/// A lead with a published team library, and an agent who synced it.
+fn team(dir: &std::path::Path) -> Result<(Server, Client, Client)> {
+    let server = Server::start(dir)?;
+    let lead = Client::new(dir, "lead-pc");
+    let code = server.setup_code.clone().unwrap_or_default();
+    lead.join(&server, &code, "王主管")?;
+    lead.ok(&["library", "add", TEAM])?;
+    for (folder, title, code, body) in [
+        (
+            "售后",
+            "退货地址",
+            "thdz",
+            "亲，退货请寄到售后部，备注订单号哦",
+        ),
+        ("物流", "发货时间", "fh", "亲，付款后48小时内发货"),
+        ("售后", "催好评", "hp", "亲，满意的话给个五星好评吧"),
+        ("售前", "尺码推荐", "cm", "亲，告诉我身高体重，帮您推荐尺码"),
+    ] {
+        lead.ok(&[
+            "add",
+            "--library",
+            TEAM,
+            "--folder",
+            folder,
+            "--title",
+            title,
+            "--code",
+            code,
+            "--text",
+            body,
+        ])?;
+    }
+    lead.ok(&["sync"])?;
+    let invite = lead.invite(&["--role", "agent"])?;
+    let agent = Client::new(dir, "agent-pc");
+    agent.join(&server, &invite, "小李")?;
+    agent.ok(&["sync"])?;
+    Ok((server, lead, agent))
+}
+
+/// A device of `lead`'s device list by name.
+fn device(lead: &Client, name: &str) -> Result<Value> {
+    let list = lead.json(&["devices"])?;
+    list.as_array()
+        .into_iter()
+        .flatten()
+        .find(|d| d["name"] == name)
+        .cloned()
+        .ok_or_else(|| anyhow!("no device {name} in {list:#}"))
+}
+
+fn field(v: &Value, key: &str) -> String {
+    v[key].as_str().unwrap_or_default().to_string()
+}
+
+/// Signs the page in: waits for its code and lets `approver` approve it (as one more
+/// device of the approver's own).
+fn sign_in(page: &Session, server: &Server, approver: &Client, shot: &str) -> Result<()> {
+    page.navigate(&format!("{}/admin/", server.url))?;
+    let code = page.wait_text("#signin-code", |t| t.len() == 9)?;
+    // The QR code is drawn by the server for the page's own approve link.
+    let src = page.attribute("img.qr", "src")?;
+    assert!(src.contains("/admin/qr.svg?text="), "{src}");
+    wait_for("the QR image", Duration::from_secs(10), || {
+        page.script("return document.querySelector('img.qr').naturalWidth")
+            .ok()
+            .and_then(|v| v.as_u64())
+            .filter(|w| *w > 0)
+    })?;
+    page.screenshot(shot)?;
+    let shown = approver.run(&["approve", &code])?;
+    if shown.code != 0 {
+        bail!("qreply approve {code}: {shown:?}");
+    }
+    // The page polls every 1.5 s, then shows the app.
+    page.element("#members .member")?;
+    Ok(())
+}
+
+/// Clicks `refresh` until the text of `css` satisfies `ok` (the page does not refresh
+/// by itself).
+fn refresh_until(
+    page: &Session,
+    refresh: &str,
+    css: &str,
+    ok: impl Fn(&str) -> bool,
+) -> Result<String> {
+    let mut last = String::new();
+    for _ in 0..20 {
+        page.click(refresh)?;
+        if let Ok(t) = page.wait_text_for(css, Duration::from_secs(2), &ok) {
+            return Ok(t);
+        }
+        last = page.text(css).unwrap_or_default();
+    }
+    bail!("{css} never matched; last text {last:?}")
+}
+
+/// `qreply signin` on a new computer: (its code, the running process).
+fn start_signin(c: &Client, server: &Server, name: &str) -> Result<(String, Child)> {
+    let mut child = c
+        .command(&["signin", &server.url, "--device", &c.name, "--name", name])?
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()?;
+    let stdout = child.stdout.take().ok_or_else(|| anyhow!("no stdout"))?;
+    let mut lines = BufReader::new(stdout).lines();
+    let code = lines
+        .next()
+        .transpose()?
+        .ok_or_else(|| anyhow!("qreply signin printed no code"))?;
+    std::thread::spawn(move || for _ in lines.by_ref() {});
+    Ok((code.trim().to_string(), child))
+}
+
+/// An API call with a token, whatever the status: (status, JSON body or null).
+fn call(method: &str, url: &str, token: &str, body: Option<Value>) -> Result<(u16, Value)> {
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let auth = format!("Bearer {token}");
+    let resp = match (method, body) {
+        ("PUT", Some(b)) => agent.put(url).header("Authorization", &auth).send_json(&b),
+        ("GET", _) => agent.get(url).header("Authorization", &auth).call(),
+        (m, _) => bail!("unsupported method {m}"),
+    };
+    let mut resp = resp.with_context(|| format!("{method} {url}"))?;
+    let status = resp.status().as_u16();
+    let v = resp.body_mut().read_json().unwrap_or(Value::Null);
+    Ok((status, v))
+}
+
+#[test]
+#[ignore = "needs headless Chromium (chromium, chromium-driver): leg 5 of cargo xtask test"]
+fn a_lead_runs_the_team_from_the_admin_page_and_an_agent_sees_only_their_own() -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    let (server, lead, agent) = team(dir.path())?;
+
+    // ---- the lead signs the page in by approval ----
+    let page = Chromium::start(1280, 900)?;
+    sign_in(&page, &server, &lead, "admin-signin-desktop.png")?;
+    let members = page.wait_text("#members", |t| t.contains("小李") && t.contains("王主管"))?;
+    assert!(members.contains("agent-pc"), "{members}");
+    assert!(
+        members.contains("管理页 · Chrome"),
+        "the page's own device: {members}"
+    );
+    page.screenshot("admin-members-desktop.png")?;
+
+    // ---- the owner makes the agent an editor, and the team keeps an owner ----
+    let agent_dev = device(&lead, "agent-pc")?;
+    let agent_user = field(&agent_dev, "user_id");
+    page.select_value(&format!("#role-{agent_user}"), "editor")?;
+    page.click(&format!(".save-role[data-user=\"{agent_user}\"]"))?;
+    page.wait_text("#status", |t| t.contains("小李") && t.contains("编辑"))?;
+    wait_for("小李 an editor", Duration::from_secs(10), || {
+        device(&lead, "agent-pc")
+            .ok()
+            .filter(|d| d["role"] == "editor")
+    })?;
+    page.element(&format!(
+        ".member[data-user=\"{agent_user}\"][data-role=\"editor\"]"
+    ))?;
+    let lead_user = field(&device(&lead, "lead-pc")?, "user_id");
+    page.select_value(&format!("#role-{lead_user}"), "agent")?;
+    page.click(&format!(".save-role[data-user=\"{lead_user}\"]"))?;
+    let refused = page.wait_text("#status", |t| t.contains("409"))?;
+    assert!(refused.contains("the team needs an owner"), "{refused}");
+    // Back to agent for the rest.
+    page.select_value(&format!("#role-{agent_user}"), "agent")?;
+    page.click(&format!(".save-role[data-user=\"{agent_user}\"]"))?;
+    page.element(&format!(
+        ".member[data-user=\"{agent_user}\"][data-role=\"agent\"]"
+    ))?;
+    assert_eq!(device(&lead, "agent-pc")?["role"], "agent");
+
+    // ---- the sync board: the agent is behind after the lead's edit, then up to date ----
+    let agent_dev_id = field(&agent_dev, "id");
+    let cell = format!(".sync-cell[data-device=\"{agent_dev_id}\"]");
+    page.click("#tab-board")?;
+    page.wait_text(&cell, |t| t.contains("已是最新"))?;
+    lead.ok(&[
+        "edit",
+        "发货时间",
+        "--library",
+        TEAM,
+        "--text",
+        "亲，双十一期间付款后72小时内发货",
+    ])?;
+    lead.ok(&["sync"])?;
+    let behind = refresh_until(&page, "#board-refresh", &cell, |t| t.contains("落后"))?;
+    assert!(behind.contains("落后 1 条更改"), "{behind}");
+    page.screenshot("admin-board-desktop.png")?;
+    agent.ok(&["sync"])?;
+    refresh_until(&page, "#board-refresh", &cell, |t| t.contains("已是最新"))?;
+    let summary = page.text("#board-summary")?;
+    assert!(summary.contains("2 台最新"), "{summary}");
+
+    // ---- usage: the agent fires replies and syncs; the chart shows bars ----
+    for key in ["fh", "fh", "fh", "thdz"] {
+        let out = agent
+            .command(&["fire", key, "--library", TEAM])?
+            .env_remove("DISPLAY")
+            .env_remove("WAYLAND_DISPLAY")
+            .output()?;
+        if !out.status.success() {
+            bail!(
+                "qreply fire {key}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+    }
+    agent.ok(&["sync"])?;
+    page.click("#tab-usage")?;
+    let summary = page.wait_text("#usage-summary", |t| t.contains("共 4 次"))?;
+    assert!(summary.contains("4 条话术"), "{summary}");
+    assert_eq!(
+        page.count("#usage-most rect.bar")?,
+        2,
+        "two replies were used"
+    );
+    assert_eq!(
+        page.count("#usage-least rect.bar")?,
+        4,
+        "every reply, least used first"
+    );
+    let most = page.text("#usage-most")?;
+    assert!(most.contains("发货时间"), "{most}");
+    let folders = page.text("#usage-folders")?;
+    assert!(
+        folders.contains("物流") && folders.contains('3'),
+        "{folders}"
+    );
+    page.element("#usage-members rect.bar")?;
+    page.screenshot("admin-usage-desktop.png")?;
+
+    // ---- an invite made on the page lets a new computer in ----
+    page.click("#tab-invite")?;
+    page.select_value("#invite-role", "agent")?;
+    page.click("#invite-create")?;
+    let code = page.wait_text("#invite-code", |t| t.len() >= 19)?;
+    let newbie = Client::new(dir.path(), "newbie-pc");
+    newbie.join(&server, &code, "小张")?;
+    assert_eq!(device(&lead, "newbie-pc")?["role"], "agent");
+    page.screenshot("admin-invite-desktop.png")?;
+
+    // ---- #approve=: a computer showing a sign-in code is let in from the page ----
+    let laptop = Client::new(dir.path(), "laptop-pc");
+    let (code, mut child) = start_signin(&laptop, &server, "小陈")?;
+    page.navigate(&format!("{}/admin/#approve={code}", server.url))?;
+    let info = page.wait_text("#approve-info", |t| t.contains("laptop-pc"))?;
+    assert!(
+        info.contains("小陈") && info.contains("127.0.0.1"),
+        "{info}"
+    );
+    page.element("#approve-owner")?;
+    page.screenshot("admin-approve-desktop.png")?;
+    page.click("#approve-agent")?;
+    page.wait_text("#status", |t| t.contains("已批准"))?;
+    let status = wait_for("qreply signin to finish", Duration::from_secs(20), || {
+        child.try_wait().ok().flatten()
+    })?;
+    assert!(status.success(), "qreply signin: {status}");
+    let laptop_dev = device(&lead, "laptop-pc")?;
+    assert_eq!(laptop_dev["user_name"], "小陈");
+    assert_eq!(laptop_dev["role"], "agent");
+
+    // ---- the same pages at phone width ----
+    page.set_window_size(390, 1100)?;
+    page.click("#tab-members")?;
+    page.wait_text("#members", |t| t.contains("小陈"))?;
+    page.screenshot("admin-members-phone.png")?;
+    page.click("#tab-board")?;
+    page.element("#board")?;
+    page.screenshot("admin-board-phone.png")?;
+    page.click("#tab-usage")?;
+    page.element("#usage-most rect.bar")?;
+    page.screenshot("admin-usage-phone.png")?;
+    let overflow = page.script(
+        "return document.documentElement.scrollWidth > document.documentElement.clientWidth",
+    )?;
+    assert_eq!(
+        overflow,
+        json!(false),
+        "the usage page scrolls sideways on a phone"
+    );
+
+    // ---- an agent on the page: no lead-only actions, and the API refuses them ----
+    let phone = Chromium::start(390, 1100)?;
+    sign_in(&phone, &server, &agent, "admin-signin-phone.png")?;
+    let mine = phone.wait_text("#members", |t| t.contains("小李"))?;
+    assert!(
+        !mine.contains("王主管"),
+        "an agent sees only their own devices: {mine}"
+    );
+    assert_eq!(phone.count("#tab-invite")?, 0);
+    assert_eq!(phone.count("#tab-usage")?, 0);
+    assert_eq!(phone.count(".save-role")?, 0);
+    assert_eq!(phone.count("select[id^=\"role-\"]")?, 0);
+    phone.screenshot("admin-agent-phone.png")?;
+    let token = phone
+        .script("return localStorage.getItem('quickreply-admin-token')")?
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert!(!token.is_empty(), "the page keeps its token");
+    let (status, body) = call(
+        "PUT",
+        &format!("{}/v1/members/{agent_user}/role", server.url),
+        &token,
+        Some(json!({"role": "owner"})),
+    )?;
+    assert_eq!(status, 403, "{body}");
+    let libs = server.get("/v1/libraries", &token)?;
+    let team_id = libs
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|l| l["name"] == TEAM)
+        .map(|l| field(l, "id"))
+        .ok_or_else(|| anyhow!("no team library in {libs}"))?;
+    let (status, body) = call(
+        "GET",
+        &format!("{}/v1/libraries/{team_id}/usage?days=7", server.url),
+        &token,
+        None,
+    )?;
+    assert_eq!(status, 403, "{body}");
+
+    // ---- signing out revokes the page's device ----
+    phone.click("#signout")?;
+    phone.element("#signin-code")?;
+    let (status, _) = call("GET", &format!("{}/v1/me", server.url), &token, None)?;
+    assert_eq!(status, 401);
+    Ok(())
+}
