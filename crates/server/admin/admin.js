@@ -74,7 +74,7 @@ const zh = {
   deny: "拒绝",
   approved: "已批准：{0}",
   denied: "已拒绝：{0}",
-  approveHint: "新电脑运行 qreply signin 或在应用中选择“扫码登录”后会显示登录码。",
+  approveHint: "新电脑开始登录（qreply signin 或桌面应用）后会显示登录码：在这里输入，或用手机扫描它显示的二维码。",
   membersTitle: "成员与设备",
   onlyOwn: "只有团队所有者能看到全队；这里是你自己的设备。",
   thisDevice: "（本机）",
@@ -193,7 +193,7 @@ const en = {
   deny: "Deny",
   approved: "Approved: {0}",
   denied: "Denied: {0}",
-  approveHint: "A new computer shows a code after qreply signin, or “Sign in by QR” in the app.",
+  approveHint: "A new computer shows a code when it starts signing in (qreply signin or the desktop app): type it here, or scan the QR code it shows with your phone.",
   membersTitle: "Members & devices",
   onlyOwn: "Only the team's owner sees the whole team; these are your own devices.",
   thisDevice: " (this page)",
@@ -732,6 +732,7 @@ function showApp() {
           "aria-current": id === tab ? "page" : undefined,
           onclick: () => {
             tab = id;
+            setStatus("");
             if (id !== "approve" && hashParams().approve) clearHash();
             showApp();
             document.getElementById(`tab-${id}`)?.focus();
@@ -1220,10 +1221,10 @@ async function catalogue(libraryId) {
  * @returns {SVGElement}
  */
 function barChart(id, label, rows, low = false) {
-  const rowH = 28;
-  const width = 640;
-  const labelW = 230;
-  const countW = 50;
+  const rowH = 26;
+  const width = 420;
+  const labelW = 150;
+  const countW = 40;
   const max = Math.max(1, ...rows.map((r) => r.value));
   const height = Math.max(rowH, rows.length * rowH);
   const chart = svg("svg", {
@@ -1238,12 +1239,12 @@ function barChart(id, label, rows, low = false) {
   rows.forEach((r, i) => {
     const y = i * rowH;
     const w = Math.max(r.value > 0 ? 3 : 0, ((width - labelW - countW) * r.value) / max);
-    const name = r.label.length > 16 ? `${r.label.slice(0, 15)}…` : r.label;
+    const name = r.label.length > 10 ? `${r.label.slice(0, 9)}…` : r.label;
     const g = svg("g", { class: "row" });
     g.append(
-      svg("text", { x: 0, y: y + 19 }, name),
+      svg("text", { x: 0, y: y + 18 }, name),
       svg("rect", { class: low ? "bar low" : "bar", x: labelW, y: y + 5, width: w.toFixed(1), height: rowH - 10, rx: 3 }),
-      svg("text", { class: "count", x: labelW + w + 6, y: y + 19 }, String(r.value)),
+      svg("text", { class: "count", x: labelW + w + 6, y: y + 18 }, String(r.value)),
     );
     g.append(svg("title", {}, `${r.label}: ${r.value}`));
     chart.append(g);
