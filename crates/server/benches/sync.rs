@@ -187,8 +187,7 @@ fn postgres_writes(rt: &tokio::runtime::Runtime) -> Result<()> {
         http: Client::builder().timeout(Duration::from_secs(60)).build()?,
     };
     let setup = server.setup_code.clone().context("no setup code")?;
-    let owner = api.join_full(&setup, "lead")?;
-    let lead = owner.token.clone();
+    let lead = api.join(&setup, "lead")?;
     let library = Uuid::now_v7();
     let _: serde_json::Value = api.post(
         "/v1/libraries",
@@ -313,7 +312,8 @@ fn main() -> Result<()> {
             .build()?,
     };
     let setup = server.setup_code.clone().context("no setup code")?;
-    let lead = api.join(&setup, "lead")?;
+    let owner = api.join_full(&setup, "lead")?;
+    let lead = owner.token.clone();
     let library = Uuid::now_v7();
     let _: serde_json::Value = api.post(
         "/v1/libraries",
