@@ -162,7 +162,7 @@ fn sustained_writes(base: &str, token: &str, library: Uuid) -> Result<usize> {
     Ok(written.load(Ordering::Relaxed))
 }
 
-/// 4. The same write rate on PostgreSQL: a throwaway cluster with PostgreSQL's default
+/// Phase 4, the same write rate on PostgreSQL: a throwaway cluster with PostgreSQL's default
 /// durability (fsync and synchronous commit on), the server in this process.
 fn postgres_writes(rt: &tokio::runtime::Runtime) -> Result<()> {
     let cluster = match pg::durable() {
