@@ -725,21 +725,9 @@ fn a_lead_edit_reaches_the_running_app_through_live_sync() -> Result<()> {
     Ok(())
 }
 
-/// A `qreply signin` waiting in the background, killed if the test stops early.
-struct Asking(std::process::Child);
-
-impl Drop for Asking {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 #[test]
 #[ignore = "needs Xvfb, openbox, tauri-driver and the built app: run by `cargo xtask test`"]
 fn settings_team_section_joins_by_invite_and_by_approval() -> Result<()> {
-    use std::io::BufRead;
-
     use quickreply_e2e::sync::{Client, Server};
     const TEAM: &str = "售后话术";
     const ESCAPE: &str = "\u{E00C}";
@@ -846,18 +834,8 @@ fn settings_team_section_joins_by_invite_and_by_approval() -> Result<()> {
     // B, an agent, lets in one more computer of its own: it sees who asks and may
     // approve it only as its own computer.
     let laptop = Client::new(dir.path(), "laptop");
-    let mut asking = Asking(
-        laptop
-            .command(&["signin", &server.url, "--device", "laptop"])?
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::null())
-            .spawn()?,
-    );
-    // Kept open until it exits: it prints its welcome there.
-    let mut out = std::io::BufReader::new(asking.0.stdout.take().context("no stdout")?);
-    let mut line = String::new();
-    out.read_line(&mut line)?;
-    let laptop_code = line.trim().to_string();
+    let asking = laptop.signin_in_background(&server, None)?;
+    let laptop_code = asking.code.clone();
     app.type_into(
         "#team-approve-code",
         &format!("{}{ENTER}", laptop_code.to_lowercase()),
@@ -866,11 +844,7 @@ fn settings_team_section_joins_by_invite_and_by_approval() -> Result<()> {
     assert!(app.find("#team-decide-agent")?.is_none());
     app.type_into("#team-decide-device", ENTER)?;
     app.wait_text("#team-status", |t| t.contains("已批准"))?;
-    let status = wait_for("the laptop to join", Duration::from_secs(15), || {
-        asking.0.try_wait().ok().flatten()
-    })?;
-    assert!(status.success(), "{status}");
-    drop(out);
+    asking.finish("the laptop to join", Duration::from_secs(15))?;
 
     // The panel has the team's reply; then B leaves after confirming.
     app.type_into("#team-approve-code", ESCAPE)?;

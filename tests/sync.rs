@@ -642,51 +642,6 @@ fn a_self_hosted_https_server_with_a_private_ca_syncs_for_clients_given_ssl_cert
     Ok(())
 }
 
-/// `qreply signin` in the background: its code (first line of output) and the process.
-fn start_signin(
-    c: &Client,
-    server: &Server,
-    name: Option<&str>,
-) -> Result<(String, std::process::Child)> {
-    use std::io::{BufRead, BufReader};
-    let mut args = vec!["signin", server.url.as_str(), "--device", c.name.as_str()];
-    if let Some(n) = name {
-        args.extend(["--name", n]);
-    }
-    let mut child = c
-        .command(&args)?
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()?;
-    let stdout = child
-        .stdout
-        .take()
-        .ok_or_else(|| anyhow::anyhow!("no stdout"))?;
-    let mut lines = BufReader::new(stdout).lines();
-    let code = lines
-        .next()
-        .transpose()?
-        .ok_or_else(|| anyhow::anyhow!("qreply signin printed no code"))?;
-    // Keep draining so the process never blocks on a full pipe.
-    std::thread::spawn(move || for _ in lines.by_ref() {});
-    Ok((code.trim().to_string(), child))
-}
-
-fn finish(mut child: std::process::Child, what: &str) -> Result<String> {
-    use std::io::Read;
-    let status = wait_for(what, Duration::from_secs(20), || {
-        child.try_wait().ok().flatten()
-    })?;
-    let mut err = String::new();
-    if let Some(mut e) = child.stderr.take() {
-        e.read_to_string(&mut err)?;
-    }
-    if !status.success() {
-        bail!("{what}: qreply signin failed ({status}):\n{err}");
-    }
-    Ok(err)
-}
-
 #[test]
 fn a_new_computer_signs_in_by_approval_as_a_member_or_as_anothers_device() -> Result<()> {
     let dir = tempfile::tempdir()?;
@@ -695,13 +650,14 @@ fn a_new_computer_signs_in_by_approval_as_a_member_or_as_anothers_device() -> Re
     // A new agent's computer shows a code (and a QR code); the lead lets it in as an
     // agent. No invite code was typed anywhere.
     let newbie = Client::new(dir.path(), "newbie-pc");
-    let (code, child) = start_signin(&newbie, &server, Some("小刘"))?;
+    let asking = newbie.signin_in_background(&server, Some("小刘"))?;
+    let code = asking.code.clone();
     assert_eq!(code.len(), 9, "{code}");
     let shown = lead.run(&["approve", &code, "--member", "agent"])?;
     assert_eq!(shown.code, 0, "{shown:?}");
     assert!(shown.stderr.contains("newbie-pc"), "{}", shown.stderr);
     assert!(shown.stdout.contains("approved as a new member (agent)"));
-    let out = finish(child, "the new agent's sign-in")?;
+    let out = asking.finish("the new agent's sign-in", Duration::from_secs(20))?;
     assert!(out.contains("qreply approve"), "{out}");
     assert_eq!(newbie.titles(TEAM)?.len(), 3, "the team library arrived");
     let me = newbie.status()?;
@@ -709,12 +665,13 @@ fn a_new_computer_signs_in_by_approval_as_a_member_or_as_anothers_device() -> Re
 
     // The new agent cannot let members in, but adds their own second computer.
     let laptop = Client::new(dir.path(), "newbie-laptop");
-    let (code, child) = start_signin(&laptop, &server, None)?;
+    let asking = laptop.signin_in_background(&server, None)?;
+    let code = asking.code.clone();
     let refused = newbie.run(&["approve", &code, "--member", "agent"])?;
     assert_eq!(refused.code, 1);
     assert!(refused.stderr.contains("403"), "{}", refused.stderr);
     newbie.ok(&["approve", &code])?;
-    finish(child, "the agent's second computer")?;
+    asking.finish("the agent's second computer", Duration::from_secs(20))?;
     let devices = lead.json(&["devices"])?;
     let mine: Vec<&Value> = devices
         .as_array()
@@ -726,9 +683,11 @@ fn a_new_computer_signs_in_by_approval_as_a_member_or_as_anothers_device() -> Re
 
     // Denied: the asking computer is told, and stays unjoined.
     let stranger = Client::new(dir.path(), "stranger-pc");
-    let (code, child) = start_signin(&stranger, &server, None)?;
+    let asking = stranger.signin_in_background(&server, None)?;
+    let code = asking.code.clone();
     lead.ok(&["approve", &code, "--deny"])?;
-    let err = finish(child, "the denied sign-in")
+    let err = asking
+        .finish("the denied sign-in", Duration::from_secs(20))
         .err()
         .map(|e| e.to_string());
     assert!(

@@ -143,16 +143,6 @@ fn err(e: impl std::fmt::Display) -> String {
     e.to_string()
 }
 
-fn host_name() -> String {
-    std::fs::read_to_string("/etc/hostname")
-        .ok()
-        .map(|s| s.trim().to_string())
-        .filter(|s| !s.is_empty())
-        .or_else(|| std::env::var("COMPUTERNAME").ok())
-        .or_else(|| std::env::var("HOSTNAME").ok())
-        .unwrap_or_else(|| "QuickReply".into())
-}
-
 fn non_empty(s: Option<String>) -> Option<String> {
     s.map(|s| s.trim().to_string()).filter(|s| !s.is_empty())
 }
@@ -203,7 +193,7 @@ pub async fn team_state(handle: AppHandle) -> Res<TeamView> {
     Ok(TeamView {
         account,
         signin: handle.state::<Team>().view(),
-        host_name: host_name(),
+        host_name: sync::host_name(),
     })
 }
 
@@ -215,7 +205,7 @@ pub async fn team_join(
     device_name: Option<String>,
     user_name: Option<String>,
 ) -> Res<AccountView> {
-    let device = non_empty(device_name).unwrap_or_else(host_name);
+    let device = non_empty(device_name).unwrap_or_else(sync::host_name);
     let user = non_empty(user_name);
     let (acc, _) = with_store(&handle, move |s| {
         sync::join(s, server.trim(), &code, &device, user.as_deref())
@@ -240,7 +230,7 @@ pub async fn team_signin_start(
     {
         return Ok(v);
     }
-    let device = non_empty(device_name).unwrap_or_else(host_name);
+    let device = non_empty(device_name).unwrap_or_else(sync::host_name);
     let user = non_empty(user_name);
     let server = server.trim().to_string();
     let addr = server.clone();
@@ -408,6 +398,6 @@ mod tests {
     fn blank_names_are_none() {
         assert_eq!(non_empty(Some("  ".into())), None);
         assert_eq!(non_empty(Some(" 小李 ".into())), Some("小李".into()));
-        assert!(!host_name().is_empty());
+        assert!(!sync::host_name().is_empty());
     }
 }

@@ -290,6 +290,73 @@ impl Client {
     }
 }
 
+impl Client {
+    /// `qreply signin SERVER --device <this computer> [--name NAME]` in the background,
+    /// once it has printed its code.
+    pub fn signin_in_background(&self, server: &Server, name: Option<&str>) -> Result<Asking> {
+        let mut args = vec![
+            "signin",
+            server.url.as_str(),
+            "--device",
+            self.name.as_str(),
+        ];
+        if let Some(n) = name {
+            args.extend(["--name", n]);
+        }
+        let child = self
+            .command(&args)?
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()?;
+        let mut asking = Asking {
+            code: String::new(),
+            child,
+        };
+        let stdout = asking.child.stdout.take().context("no stdout")?;
+        let mut lines = BufReader::new(stdout).lines();
+        asking.code = lines
+            .next()
+            .transpose()?
+            .context("qreply signin printed no code")?
+            .trim()
+            .to_string();
+        // Keep draining so the process never blocks on a full pipe.
+        std::thread::spawn(move || for _ in lines.by_ref() {});
+        Ok(asking)
+    }
+}
+
+/// A `qreply signin` waiting for approval; killed if dropped unfinished.
+pub struct Asking {
+    /// The code it shows (`XXXX-XXXX`).
+    pub code: String,
+    child: Child,
+}
+
+impl Asking {
+    /// Waits (up to `timeout`) for it to end: its messages (stderr) when it joined, an
+    /// error with them when it failed.
+    pub fn finish(mut self, what: &str, timeout: Duration) -> Result<String> {
+        use std::io::Read;
+        let status = crate::wait_for(what, timeout, || self.child.try_wait().ok().flatten())?;
+        let mut err = String::new();
+        if let Some(mut e) = self.child.stderr.take() {
+            e.read_to_string(&mut err)?;
+        }
+        if !status.success() {
+            bail!("{what}: qreply signin failed ({status}):\n{err}");
+        }
+        Ok(err)
+    }
+}
+
+impl Drop for Asking {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 /// A background `qreply sync --watch`.
 pub struct Watcher(pub Child);
 

@@ -55,15 +55,6 @@ fn role_name(r: Role) -> String {
     }
 }
 
-fn host_name() -> String {
-    std::fs::read_to_string("/etc/hostname")
-        .ok()
-        .map(|s| s.trim().to_string())
-        .filter(|s| !s.is_empty())
-        .or_else(|| std::env::var("COMPUTERNAME").ok())
-        .unwrap_or_else(|| "QuickReply".into())
-}
-
 pub fn join(
     store: &mut Store,
     server: &str,
@@ -71,7 +62,7 @@ pub fn join(
     device: Option<String>,
     name: Option<String>,
 ) -> Result<()> {
-    let device = device.unwrap_or_else(host_name);
+    let device = device.unwrap_or_else(sync::host_name);
     let joined = sync::join(store, server, code, &device, name.as_deref())?;
     welcome(store, joined)
 }
@@ -94,7 +85,7 @@ pub fn signin(
     device: Option<String>,
     name: Option<String>,
 ) -> Result<()> {
-    let device = device.unwrap_or_else(host_name);
+    let device = device.unwrap_or_else(sync::host_name);
     let pending = sync::signin(store, server, &device, name.as_deref())?;
     let until = local_time(pending.expires_at());
     println!("{}", pending.code());

@@ -308,6 +308,19 @@ pub fn decide_signin(store: &Store, code: &str, approve: bool, member: Option<Ro
     Ok(())
 }
 
+/// This computer's name for device lists when the user gives none: the host name, or
+/// "QuickReply".
+pub fn host_name() -> String {
+    std::fs::read_to_string("/etc/hostname")
+        .ok()
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+        .or_else(|| std::env::var("COMPUTERNAME").ok())
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .filter(|s| !s.trim().is_empty())
+        .unwrap_or_else(|| "QuickReply".into())
+}
+
 /// Forget the server: the libraries stay as local ones (team libraries become writable
 /// local copies). The device token is deleted; the server still lists the device until
 /// it is revoked.
