@@ -26,6 +26,8 @@
 //! | `PUT /v1/blobs/{sha256}` / `GET /v1/blobs/{sha256}` | raw image bytes, verified |
 //! | `POST /v1/libraries/{id}/usage` | [`UsageReport`] → 204 (any reader; counts only) |
 //! | `GET /v1/libraries/{id}/usage?days=N` | → `Vec<`[`UsageTotal`]`>` (writers of the library) |
+//! | `POST /v1/missed` | [`MissedReport`] → 204 (any member; searches that found nothing) |
+//! | `GET /v1/missed?days=N` | → `Vec<`[`MissedTotal`]`>` (owner/editor) |
 //! | `GET /v1/events` | SSE: `event: head`, `id:` a server-wide change number, data [`HeadEvent`] |
 //! | `GET /healthz`, `GET /metrics` | liveness, Prometheus text |
 //!
@@ -453,6 +455,68 @@ pub struct UsageTotal {
 /// Largest usage report the server accepts (entries).
 pub const MAX_USAGE_ENTRIES: usize = 10_000;
 
+/// How often this device searched for `query` on one day and found nothing.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MissedSearch {
+    /// The search as [`missed_query`] normalises it.
+    pub query: String,
+    /// `YYYY-MM-DD`, the device's date.
+    pub day: String,
+    pub count: u32,
+}
+
+/// `POST /v1/missed`: a device's searches that found nothing (the questions the team's
+/// libraries do not answer yet). A count replaces the same device's earlier count of the
+/// same query and day, as usage counts do. Only what was typed into the search box, and
+/// only short searches without long numbers (see [`missed_query`]): never chat content.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MissedReport {
+    pub searches: Vec<MissedSearch>,
+}
+
+/// `GET /v1/missed?days=N`: one search that found nothing over the asked period, all
+/// devices together.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MissedTotal {
+    pub query: String,
+    pub count: u64,
+    /// How many devices searched it.
+    pub devices: u32,
+}
+
+/// Longest search (characters) that is kept as "found nothing"; longer ones are pasted
+/// questions or messages, which stay on the computer.
+pub const MAX_MISSED_QUERY: usize = 24;
+
+/// A search as it is counted when it found nothing: trimmed, inner whitespace as one
+/// space, lower case. `None` for what is never counted: empty searches, longer than
+/// [`MAX_MISSED_QUERY`] characters, control characters, an `@`, or five or more digits
+/// in a row (order and phone numbers) — what an agent types to find a reply, not what a
+/// buyer wrote.
+pub fn missed_query(query: &str) -> Option<String> {
+    let normal = query
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase();
+    let mut digits = 0;
+    for c in normal.chars() {
+        if c.is_control() || c == '@' || c == '＠' {
+            return None;
+        }
+        digits = if c.is_ascii_digit() || ('０'..='９').contains(&c) {
+            digits + 1
+        } else {
+            0
+        };
+        if digits >= 5 {
+            return None;
+        }
+    }
+    let len = normal.chars().count();
+    (1..=MAX_MISSED_QUERY).contains(&len).then_some(normal)
+}
+
 /// Data of an SSE `head` event: a library has new changes up to `head`.
 ///
 /// When the change that moved the head was one small item (its JSON at most
@@ -526,6 +590,31 @@ mod sha2_free {
 mod tests {
     use super::*;
     use crate::Part;
+
+    #[test]
+    fn missed_searches_keep_what_an_agent_types_and_drop_what_a_buyer_wrote() {
+        assert_eq!(
+            missed_query("  发票   怎么开 ").as_deref(),
+            Some("发票 怎么开")
+        );
+        assert_eq!(missed_query("ZHBJ").as_deref(), Some("zhbj"));
+        assert_eq!(missed_query("7天无理由").as_deref(), Some("7天无理由"));
+        assert_eq!(missed_query("退款1234").as_deref(), Some("退款1234"));
+        // Phone and order numbers, e-mail addresses, pasted messages: never counted.
+        assert_eq!(missed_query("13812345678"), None);
+        assert_eq!(missed_query("订单 20261123 到哪了"), None);
+        assert_eq!(missed_query("订单２０２６１"), None);
+        assert_eq!(missed_query("a@b.com"), None);
+        assert_eq!(
+            missed_query("你好，我昨天买的那件衣服怎么还没有发货呀，能帮我查一下吗"),
+            None
+        );
+        assert_eq!(missed_query("   "), None);
+        assert_eq!(missed_query("a\u{7}b"), None);
+        let longest = "字".repeat(MAX_MISSED_QUERY);
+        assert_eq!(missed_query(&longest), Some(longest.clone()));
+        assert_eq!(missed_query(&format!("{longest}字")), None);
+    }
 
     #[test]
     fn an_inline_item_is_taken_only_as_the_very_next_change() {

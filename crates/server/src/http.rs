@@ -19,7 +19,8 @@ use axum::{Json, Router};
 use quickreply_proto::api::{
     Changes, CreateLibrary, DeviceInfo, ErrorBody, HeadEvent, InviteRequest, InviteResponse, Item,
     ItemVersion, JoinRequest, JoinResponse, LibraryDigest, LibraryInfo, MAX_PAGE,
-    MAX_USAGE_ENTRIES, Me, PutItem, RoleChange, StatusReport, UsageCount, UsageReport, UsageTotal,
+    MAX_USAGE_ENTRIES, Me, MissedReport, MissedSearch, MissedTotal, PutItem, RoleChange,
+    StatusReport, UsageCount, UsageReport, UsageTotal,
 };
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
@@ -207,6 +208,7 @@ pub(crate) fn router(state: AppState, max_body: usize, max_image: usize) -> Rout
             "/v1/libraries/{id}/usage",
             post(report_usage).get(usage_totals),
         )
+        .route("/v1/missed", post(report_missed).get(missed_totals))
         .route(
             "/v1/libraries/{id}/items/{key}",
             put(put_item).delete(delete_item),
@@ -648,19 +650,68 @@ async fn usage_totals(
     ApiPath(id): ApiPath<Uuid>,
     ApiQuery(q): ApiQuery<UsageParams>,
 ) -> Result<Json<Vec<UsageTotal>>, Error> {
-    let days = q.days.unwrap_or(DEFAULT_USAGE_DAYS);
+    let query = UsageQuery {
+        library_id: id,
+        since_day: since_day(&st, q.days)?,
+        user: q.user,
+    };
+    Ok(Json(st.db(move |s| s.usage(&me, &query)).await?))
+}
+
+async fn report_missed(
+    State(st): State<AppState>,
+    Auth(me): Auth,
+    JsonBody(report): JsonBody<MissedReport>,
+) -> Result<StatusCode, Error> {
+    if report.searches.len() > MAX_USAGE_ENTRIES {
+        return Err(Error::TooLarge(format!(
+            "at most {MAX_USAGE_ENTRIES} searches per report"
+        )));
+    }
+    // As for usage: everything is checked first, a (query, day) given twice counts as its
+    // last entry.
+    let mut latest: std::collections::HashMap<(&str, &str), usize> =
+        std::collections::HashMap::with_capacity(report.searches.len());
+    for (i, m) in report.searches.iter().enumerate() {
+        validate::missed_query(&m.query)?;
+        validate::day(&m.day)?;
+        latest.insert((m.query.as_str(), m.day.as_str()), i);
+    }
+    let searches: Vec<MissedSearch> = report
+        .searches
+        .iter()
+        .enumerate()
+        .filter(|(i, m)| latest.get(&(m.query.as_str(), m.day.as_str())) == Some(i))
+        .map(|(_, m)| m.clone())
+        .collect();
+    let now = st.now();
+    st.db(move |s| s.report_missed(&me, &searches, now)).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The team's searches that found nothing over the last `days` days (as for usage).
+async fn missed_totals(
+    State(st): State<AppState>,
+    Auth(me): Auth,
+    ApiQuery(q): ApiQuery<UsageParams>,
+) -> Result<Json<Vec<MissedTotal>>, Error> {
+    let since_day = since_day(&st, q.days)?;
+    Ok(Json(
+        st.db(move |s| s.missed(&me, &since_day, q.user)).await?,
+    ))
+}
+
+/// The first day (`YYYY-MM-DD`) of a period of `days` days that ends today, by the
+/// server's UTC date.
+fn since_day(st: &AppState, days: Option<i64>) -> Result<String, Error> {
+    let days = days.unwrap_or(DEFAULT_USAGE_DAYS);
     if !(1..=MAX_USAGE_DAYS).contains(&days) {
         return Err(Error::BadRequest(format!(
             "days must be 1–{MAX_USAGE_DAYS}"
         )));
     }
     let today = st.now().div_euclid(86_400_000);
-    let query = UsageQuery {
-        library_id: id,
-        since_day: validate::date_of_epoch_day(today - (days - 1)),
-        user: q.user,
-    };
-    Ok(Json(st.db(move |s| s.usage(&me, &query)).await?))
+    Ok(validate::date_of_epoch_day(today - (days - 1)))
 }
 
 /// The version in `If-Match` (`"3"`, `3` or `W/"3"`).

@@ -29,6 +29,24 @@ pub fn usage_key(key: &str) -> Result<(), Error> {
     Ok(())
 }
 
+/// A search that found nothing, exactly as [`quickreply_proto::api::missed_query`]
+/// normalises it (clients send nothing else).
+pub fn missed_query(query: &str) -> Result<(), Error> {
+    if quickreply_proto::api::missed_query(query).as_deref() == Some(query) {
+        Ok(())
+    } else {
+        Err(bad(format!(
+            "“{}” is not a search as clients count it: trimmed, lower case, 1–{} characters, \
+             no @ and no run of five digits",
+            query
+                .chars()
+                .take(quickreply_proto::api::MAX_MISSED_QUERY)
+                .collect::<String>(),
+            quickreply_proto::api::MAX_MISSED_QUERY
+        )))
+    }
+}
+
 fn is_leap(year: i64) -> bool {
     (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
 }

@@ -13,9 +13,9 @@ use futures_util::StreamExt as _;
 use quickreply_proto::api::{
     Changes, CreateLibrary, DeviceInfo, Digest, ErrorBody, InviteRequest, InviteResponse, Item,
     ItemDoc, ItemVersion, JoinRequest, JoinResponse, LibraryDigest, LibraryInfo, MAX_USAGE_ENTRIES,
-    Me, PutItem, Role, RoleChange, SigninDecision, SigninDenial, SigninInfo, SigninPoll,
-    SigninPollRequest, SigninRequest, SigninStarted, SigninState, StatusReport, UsageCount,
-    UsageReport, UsageTotal, VariableDoc,
+    Me, MissedReport, MissedSearch, MissedTotal, PutItem, Role, RoleChange, SigninDecision,
+    SigninDenial, SigninInfo, SigninPoll, SigninPollRequest, SigninRequest, SigninStarted,
+    SigninState, StatusReport, UsageCount, UsageReport, UsageTotal, VariableDoc,
 };
 use quickreply_proto::{FolderDoc, LibraryKind, Part, SnippetDoc};
 use quickreply_server::{Clock, Config, Server, spawn};
@@ -102,6 +102,7 @@ on_both_backends!(
     signin_by_approval_lets_in_a_device_or_a_member_once,
     the_owner_changes_roles_and_the_team_keeps_an_owner,
     every_version_is_kept_with_who_wrote_it_and_restores_as_a_write,
+    searches_that_found_nothing_are_counted_for_the_team_and_read_by_leads,
 );
 
 struct Srv {
@@ -1601,6 +1602,132 @@ async fn usage_is_reported_by_readers_and_read_by_writers(b: Backend) -> R {
         1000,
         "at most 1000 rows"
     );
+    srv.stop().await?;
+    Ok(())
+}
+
+fn missed(entries: &[(&str, &str, u32)]) -> MissedReport {
+    MissedReport {
+        searches: entries
+            .iter()
+            .map(|(query, day, count)| MissedSearch {
+                query: (*query).into(),
+                day: (*day).into(),
+                count: *count,
+            })
+            .collect(),
+    }
+}
+
+fn missed_total(query: &str, count: u64, devices: u32) -> MissedTotal {
+    MissedTotal {
+        query: query.into(),
+        count,
+        devices,
+    }
+}
+
+impl Srv {
+    async fn report_missed(&self, token: &str, report: &MissedReport) -> R<reqwest::Response> {
+        Ok(self
+            .req(Method::POST, "/v1/missed", token)
+            .json(report)
+            .send()
+            .await?)
+    }
+
+    async fn missed_raw(&self, token: &str, query: &str) -> R<reqwest::Response> {
+        Ok(self
+            .req(Method::GET, &format!("/v1/missed{query}"), token)
+            .send()
+            .await?)
+    }
+
+    async fn missed(&self, token: &str, query: &str) -> R<Vec<MissedTotal>> {
+        ok_json(self.missed_raw(token, query).await?).await
+    }
+}
+
+async fn searches_that_found_nothing_are_counted_for_the_team_and_read_by_leads(b: Backend) -> R {
+    let srv = Srv::start(&b).await?;
+    let t = srv.team().await?;
+    let (today, long_ago) = (utc_day(0)?, utc_day(-40)?);
+
+    // Any member reports; a resend replaces the device's counts.
+    let first = missed(&[
+        ("发票", &today, 3),
+        ("zhbj", &today, 1),
+        ("发票", &long_ago, 9),
+    ]);
+    for _ in 0..2 {
+        let sent = srv.report_missed(&t.agent, &first).await?;
+        assert_eq!(sent.status(), StatusCode::NO_CONTENT);
+    }
+    let sent = srv
+        .report_missed(&t.owner, &missed(&[("发票", &today, 2)]))
+        .await?;
+    assert_eq!(sent.status(), StatusCode::NO_CONTENT);
+    assert_eq!(
+        srv.missed(&t.owner, "").await?,
+        vec![missed_total("发票", 5, 2), missed_total("zhbj", 1, 1)]
+    );
+    assert_eq!(
+        srv.missed(&t.owner, "?days=366").await?,
+        vec![missed_total("发票", 14, 2), missed_total("zhbj", 1, 1)]
+    );
+    assert_eq!(
+        srv.missed(&t.owner, &format!("?days=7&user={}", t.agent_me.user_id))
+            .await?,
+        vec![missed_total("发票", 3, 1), missed_total("zhbj", 1, 1)],
+        "only the agent's devices"
+    );
+
+    // Agents report but may not read the team's; bad periods are refused.
+    err(
+        srv.missed_raw(&t.agent, "").await?,
+        StatusCode::FORBIDDEN,
+        "forbidden",
+    )
+    .await?;
+    for q in ["?days=0", "?days=367", "?user=nobody"] {
+        err(
+            srv.missed_raw(&t.owner, q).await?,
+            StatusCode::BAD_REQUEST,
+            "bad_request",
+        )
+        .await?;
+    }
+
+    // What clients never send is refused, and the whole report with it: phone and order
+    // numbers, e-mail addresses, long pasted text, searches not normalised.
+    for bad in [
+        missed(&[("退货", &today, 1), ("13812345678", &today, 1)]),
+        missed(&[("退货", &today, 1), ("a@b.com", &today, 1)]),
+        missed(&[("退货", &today, 1), (&"字".repeat(25), &today, 1)]),
+        missed(&[("退货", &today, 1), ("ZHBJ", &today, 1)]),
+        missed(&[("退货", &today, 1), (" 退货", &today, 1)]),
+        missed(&[("退货", &today, 1), ("", &today, 1)]),
+        missed(&[("退货", &today, 1), ("退货", "2024-02-30", 1)]),
+    ] {
+        err(
+            srv.report_missed(&t.agent, &bad).await?,
+            StatusCode::BAD_REQUEST,
+            "bad_request",
+        )
+        .await?;
+    }
+    assert_eq!(
+        srv.missed(&t.owner, "").await?,
+        vec![missed_total("发票", 5, 2), missed_total("zhbj", 1, 1)],
+        "nothing of a refused report is written"
+    );
+    let r = srv
+        .http
+        .post(srv.url("/v1/missed"))
+        .json(&first)
+        .send()
+        .await?;
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
     srv.stop().await?;
     Ok(())
 }

@@ -10,7 +10,8 @@
 use quickreply_proto::LibraryKind;
 use quickreply_proto::api::{
     Changes, CreateLibrary, DeviceInfo, InviteRequest, Item, ItemDoc, ItemVersion, LibraryDigest,
-    LibraryInfo, Me, Role, SigninState, StatusReport, UsageCount, UsageTotal,
+    LibraryInfo, Me, MissedSearch, MissedTotal, Role, SigninState, StatusReport, UsageCount,
+    UsageTotal,
 };
 use uuid::Uuid;
 
@@ -334,6 +335,22 @@ pub trait Store: Send + Sync + 'static {
     /// most [`MAX_USAGE_ROWS`].
     fn usage(&self, me: &Me, query: &UsageQuery) -> Result<Vec<UsageTotal>, Error>;
 
+    /// Stores a device's counts of searches that found nothing, in one transaction: each
+    /// replaces that device's earlier count of the same query and day. `searches` are
+    /// already validated and hold each (query, day) once.
+    fn report_missed(&self, me: &Me, searches: &[MissedSearch], now: i64) -> Result<(), Error>;
+
+    /// The team's searches that found nothing since `since_day` (of every device or of
+    /// `user`'s), for owners and editors: per query the counts summed over devices and the
+    /// number of devices, most searched first (then by query, bytewise), at most
+    /// [`MAX_USAGE_ROWS`].
+    fn missed(
+        &self,
+        me: &Me,
+        since_day: &str,
+        user: Option<Uuid>,
+    ) -> Result<Vec<MissedTotal>, Error>;
+
     /// Counts for `/metrics`.
     fn stats(&self) -> Result<Stats, Error>;
 
@@ -469,6 +486,17 @@ pub mod policy {
         } else {
             Err(Error::Conflict(
                 "the team needs an owner: make someone else owner first".into(),
+            ))
+        }
+    }
+
+    /// Whether `me` may read the team's searches that found nothing: owners and editors.
+    pub fn may_read_missed(me: &Me) -> Result<(), Error> {
+        if me.role.can_write_team() {
+            Ok(())
+        } else {
+            Err(Error::Forbidden(
+                "only owners and editors may see the team's searches that found nothing".into(),
             ))
         }
     }

@@ -49,7 +49,8 @@ use futures_util::future::{try_join, try_join_all, try_join3};
 use quickreply_proto::LibraryKind;
 use quickreply_proto::api::{
     Changes, CreateLibrary, Cursor, DeviceInfo, Digest, Item, ItemDoc, ItemVersion, LibraryDigest,
-    LibraryInfo, MAX_HISTORY, Me, Role, SigninState, StatusReport, UsageCount, UsageTotal,
+    LibraryInfo, MAX_HISTORY, Me, MissedSearch, MissedTotal, Role, SigninState, StatusReport,
+    UsageCount, UsageTotal,
 };
 use serde::{Deserialize, Serialize};
 use tokio::sync::{mpsc, watch};
@@ -84,7 +85,12 @@ pub const LISTENER_NAME: &str = "quickreply-server listener";
 const MIGRATION_LOCK: i64 = 0x7175_6963_6b72_6570;
 
 /// Schema migrations, applied in order; each runs once, recorded in `schema_version`.
-const MIGRATIONS: &[(i64, &str)] = &[(1, SCHEMA_V1), (2, SCHEMA_V2), (3, SCHEMA_V3)];
+const MIGRATIONS: &[(i64, &str)] = &[
+    (1, SCHEMA_V1),
+    (2, SCHEMA_V2),
+    (3, SCHEMA_V3),
+    (4, SCHEMA_V4),
+];
 
 const SCHEMA_V1: &str = r#"
 CREATE TABLE meta (
@@ -235,6 +241,21 @@ CREATE TABLE item_history (
     device_id  UUID NOT NULL,
     PRIMARY KEY (library_id, key, version)
 );
+"#;
+
+const SCHEMA_V4: &str = r#"
+-- How often each device searched for a query and found nothing, per day (the device's
+-- date). A report replaces the device's count of the same query and day.
+CREATE TABLE missed (
+    team_id    UUID NOT NULL REFERENCES teams(id),
+    device_id  UUID NOT NULL REFERENCES devices(id),
+    query      TEXT NOT NULL,
+    day        TEXT NOT NULL,
+    count      BIGINT NOT NULL,
+    updated_at BIGINT NOT NULL,
+    PRIMARY KEY (device_id, query, day)
+);
+CREATE INDEX missed_team_day ON missed(team_id, day);
 "#;
 
 /// The PostgreSQL store.
@@ -1617,6 +1638,59 @@ impl Store for PgStore {
                 .map(|r| {
                     Ok(UsageTotal {
                         key: r.try_get(0)?,
+                        count: to_u64(r.try_get(1)?),
+                        devices: u32::try_from(r.try_get::<_, i64>(2)?).unwrap_or(u32::MAX),
+                    })
+                })
+                .collect()
+        }))
+    }
+
+    fn report_missed(&self, me: &Me, searches: &[MissedSearch], now: i64) -> Result<(), Error> {
+        let queries: Vec<&str> = searches.iter().map(|m| m.query.as_str()).collect();
+        let days: Vec<&str> = searches.iter().map(|m| m.day.as_str()).collect();
+        let numbers: Vec<i64> = searches.iter().map(|m| i64::from(m.count)).collect();
+        self.run(self.write(async |tx| {
+            exec(
+                tx,
+                "INSERT INTO missed (team_id, device_id, query, day, count, updated_at)
+                 SELECT $1::uuid, $2::uuid, m.query, m.day, m.count, $3::bigint
+                 FROM unnest($4::text[], $5::text[], $6::bigint[]) AS m(query, day, count)
+                 ON CONFLICT (device_id, query, day) DO UPDATE SET
+                    count = excluded.count, updated_at = excluded.updated_at",
+                &[&me.team_id, &me.device_id, &now, &queries, &days, &numbers],
+            )
+            .await?;
+            Ok(())
+        }))
+    }
+
+    fn missed(
+        &self,
+        me: &Me,
+        since_day: &str,
+        user: Option<Uuid>,
+    ) -> Result<Vec<MissedTotal>, Error> {
+        policy::may_read_missed(me)?;
+        let limit = i64::try_from(MAX_USAGE_ROWS).unwrap_or(i64::MAX);
+        self.run(self.read(async |tx| {
+            let rows = all(
+                tx,
+                "SELECT m.query, sum(m.count)::bigint, count(DISTINCT m.device_id)::bigint
+                 FROM missed m
+                 WHERE m.team_id = $1 AND m.day >= $2 AND m.count > 0
+                   AND ($3::uuid IS NULL
+                        OR m.device_id IN (SELECT d.id FROM devices d WHERE d.user_id = $3))
+                 GROUP BY m.query
+                 ORDER BY 2 DESC, m.query COLLATE \"C\"
+                 LIMIT $4",
+                &[&me.team_id, &since_day, &user, &limit],
+            )
+            .await?;
+            rows.iter()
+                .map(|r| {
+                    Ok(MissedTotal {
+                        query: r.try_get(0)?,
                         count: to_u64(r.try_get(1)?),
                         devices: u32::try_from(r.try_get::<_, i64>(2)?).unwrap_or(u32::MAX),
                     })

@@ -13,7 +13,8 @@ use std::sync::{Mutex, MutexGuard};
 use quickreply_proto::LibraryKind;
 use quickreply_proto::api::{
     Changes, CreateLibrary, Cursor, DeviceInfo, Digest, Item, ItemDoc, ItemVersion, LibraryDigest,
-    LibraryInfo, MAX_HISTORY, Me, Role, SigninState, StatusReport, UsageCount, UsageTotal,
+    LibraryInfo, MAX_HISTORY, Me, MissedSearch, MissedTotal, Role, SigninState, StatusReport,
+    UsageCount, UsageTotal,
 };
 use rusqlite::types::Type;
 use rusqlite::{
@@ -179,8 +180,24 @@ CREATE TABLE item_history (
 ) WITHOUT ROWID;
 "#;
 
+/// Schema version 4: searches that found nothing.
+const SCHEMA_V4: &str = r#"
+-- How often each device searched for a query and found nothing, per day (the device's
+-- date). A report replaces the device's count of the same query and day.
+CREATE TABLE missed (
+    team_id    TEXT NOT NULL REFERENCES teams(id),
+    device_id  TEXT NOT NULL REFERENCES devices(id),
+    query      TEXT NOT NULL,
+    day        TEXT NOT NULL,
+    count      INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL,
+    PRIMARY KEY (device_id, query, day)
+) WITHOUT ROWID;
+CREATE INDEX missed_team_day ON missed(team_id, day);
+"#;
+
 /// The schema version this server creates and understands.
-const SCHEMA_VERSION: i64 = 3;
+const SCHEMA_VERSION: i64 = 4;
 
 /// The SQLite store.
 pub struct SqliteStore {
@@ -256,6 +273,9 @@ impl SqliteStore {
             }
             if version < 3 {
                 tx.execute_batch(SCHEMA_V3)?;
+            }
+            if version < 4 {
+                tx.execute_batch(SCHEMA_V4)?;
             }
             tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
             tx.commit()?;
@@ -1113,6 +1133,66 @@ impl Store for SqliteStore {
         })
     }
 
+    fn report_missed(&self, me: &Me, searches: &[MissedSearch], now: i64) -> Result<(), Error> {
+        self.write(|tx| {
+            let (team, device) = (me.team_id.to_string(), me.device_id.to_string());
+            let mut stmt = tx.prepare_cached(
+                "INSERT INTO missed (team_id, device_id, query, day, count, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                 ON CONFLICT (device_id, query, day) DO UPDATE SET
+                    count = excluded.count, updated_at = excluded.updated_at",
+            )?;
+            for m in searches {
+                stmt.execute(params![
+                    team,
+                    device,
+                    m.query,
+                    m.day,
+                    i64::from(m.count),
+                    now
+                ])?;
+            }
+            Ok(())
+        })
+    }
+
+    fn missed(
+        &self,
+        me: &Me,
+        since_day: &str,
+        user: Option<Uuid>,
+    ) -> Result<Vec<MissedTotal>, Error> {
+        policy::may_read_missed(me)?;
+        self.read(|conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT m.query, sum(m.count), count(DISTINCT m.device_id) FROM missed m
+                 WHERE m.team_id = ?1 AND m.day >= ?2 AND m.count > 0
+                   AND (?3 IS NULL
+                        OR m.device_id IN (SELECT d.id FROM devices d WHERE d.user_id = ?3))
+                 GROUP BY m.query
+                 ORDER BY 2 DESC, m.query
+                 LIMIT ?4",
+            )?;
+            let limit = i64::try_from(MAX_USAGE_ROWS).unwrap_or(i64::MAX);
+            let rows = stmt.query_map(
+                params![
+                    me.team_id.to_string(),
+                    since_day,
+                    user.map(|u| u.to_string()),
+                    limit
+                ],
+                |r| {
+                    Ok(MissedTotal {
+                        query: r.get(0)?,
+                        count: to_u64(r.get(1)?),
+                        devices: u32::try_from(r.get::<_, i64>(2)?).unwrap_or(u32::MAX),
+                    })
+                },
+            )?;
+            Ok(rows.collect::<Result<Vec<_>, _>>()?)
+        })
+    }
+
     fn create_signin(&self, n: &NewSignin) -> Result<(), Error> {
         self.write(|tx| {
             tx.exec(
@@ -1326,7 +1406,7 @@ mod tests {
         {
             let conn = Connection::open(&path)?;
             conn.execute_batch(
-                "DROP TABLE usage; DROP TABLE signins; DROP TABLE item_history;
+                "DROP TABLE usage; DROP TABLE signins; DROP TABLE item_history; DROP TABLE missed;
                  PRAGMA user_version = 1;",
             )?;
         }
@@ -1334,7 +1414,7 @@ mod tests {
         let conn = Connection::open(&path)?;
         let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
         let mut rows = 0;
-        for table in ["usage", "signins", "item_history"] {
+        for table in ["usage", "signins", "item_history", "missed"] {
             rows += conn.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| {
                 r.get::<_, i64>(0)
             })?;
