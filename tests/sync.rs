@@ -518,6 +518,56 @@ fn an_agents_fires_reach_the_leads_usage_once_however_often_it_syncs() -> Result
     Ok(())
 }
 
+#[test]
+fn searches_that_found_nothing_reach_the_lead_as_counts_without_buyer_text() -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    let (server, lead, invite) = team(dir.path(), 1)?;
+    let agent = Client::new(dir.path(), "agent-pc");
+    agent.join(&server, &invite, "小李")?;
+    for q in [
+        &["search", "保修卡", "丢了"][..],
+        &["search", "保修卡  丢了"],
+        &["search", "能开专票吗"],
+        &["search", "wxyz"],
+        &["search", "13812345678"],
+        &["search", "fh"],
+    ] {
+        agent.ok(q)?;
+    }
+    let missed = |who: &Client| -> Result<Vec<(String, u64, u64)>> {
+        let v = who.json(&["usage", "--missed", "--days", "7"])?;
+        Ok(v.as_array()
+            .into_iter()
+            .flatten()
+            .map(|r| {
+                (
+                    r["query"].as_str().unwrap_or_default().to_string(),
+                    r["count"].as_u64().unwrap_or_default(),
+                    r["devices"].as_u64().unwrap_or_default(),
+                )
+            })
+            .collect())
+    };
+    assert_eq!(missed(&lead)?, vec![], "nothing reported before a sync");
+    agent.ok(&["sync"])?;
+    // The phone number was never counted, the search that found a reply neither.
+    let once = vec![
+        ("保修卡 丢了".to_string(), 2, 1),
+        ("wxyz".to_string(), 1, 1),
+        ("能开专票吗".to_string(), 1, 1),
+    ];
+    assert_eq!(missed(&lead)?, once);
+    agent.ok(&["sync"])?;
+    assert_eq!(missed(&lead)?, once, "a second sync replaces, never adds");
+    let text = lead.ok(&["usage", "--missed"])?;
+    assert!(text.contains("保修卡 丢了"), "{text}");
+    // Agents report them but may not read the team's.
+    let r = agent.run(&["usage", "--missed"])?;
+    assert_ne!(r.code, 0, "{}", r.stdout);
+    assert!(r.stderr.contains("403"), "{}", r.stderr);
+    Ok(())
+}
+
 /// A private certificate authority (`ca.pem`) and a server certificate it signed for
 /// 127.0.0.1 (`server.crt`, `server.key`) in `dir`.
 fn private_ca(dir: &std::path::Path) -> Result<(PathBuf, PathBuf, PathBuf)> {

@@ -294,6 +294,9 @@ enum Cmd {
         library: String,
         #[arg(long, default_value_t = 30)]
         days: u32,
+        /// The team's searches that found nothing instead (what the libraries do not answer yet)
+        #[arg(long, conflicts_with = "library")]
+        missed: bool,
         #[arg(long)]
         json: bool,
     },
@@ -914,6 +917,10 @@ fn run(cli: Cli, m: &ArgMatches) -> Result<i32> {
                     limit,
                 },
             )?;
+            if hits.is_empty() {
+                // The team's "searches that found nothing" (counts; see `usage --missed`).
+                store.record_missed_search(&q)?;
+            }
             let mut out = std::io::stdout().lock();
             let mut rows = Vec::new();
             for h in hits {
@@ -1244,9 +1251,16 @@ fn run(cli: Cli, m: &ArgMatches) -> Result<i32> {
         Cmd::Status { json } => return sync_cmd::status(&mut store, json),
         Cmd::Devices { revoke, json } => sync_cmd::devices(&store, revoke, json)?,
         Cmd::Usage {
+            missed: true,
+            days,
+            json,
+            ..
+        } => sync_cmd::missed(&store, days, json)?,
+        Cmd::Usage {
             library,
             days,
             json,
+            ..
         } => sync_cmd::usage(&store, &library, days, json)?,
         Cmd::Leave => sync_cmd::leave(&mut store)?,
         Cmd::HoldClipboard => {}

@@ -499,6 +499,36 @@ pub fn usage(store: &Store, library: &str, days: u32, json_out: bool) -> Result<
     Ok(())
 }
 
+/// The team's searches that found nothing (`qreply usage --missed`).
+pub fn missed(store: &Store, days: u32, json_out: bool) -> Result<()> {
+    let rows = sync::missed(store, days)?;
+    if json_out {
+        println!("{}", serde_json::to_string_pretty(&rows)?);
+        return Ok(());
+    }
+    if rows.is_empty() {
+        println!(
+            "{}",
+            tr(
+                format!("最近 {days} 天没有找不到结果的搜索"),
+                format!("no search found nothing in the last {days} days")
+            )
+        );
+    }
+    for m in rows {
+        println!(
+            "{:>6}  {}  {}",
+            m.count,
+            m.query,
+            tr(
+                format!("（{} 台电脑）", m.devices),
+                format!("({} computers)", m.devices)
+            )
+        );
+    }
+    Ok(())
+}
+
 pub fn leave(store: &mut Store) -> Result<()> {
     let acc = sync::account(store)?.ok_or(sync::SyncError::NotJoined)?;
     sync::leave(store)?;

@@ -9,6 +9,7 @@ pub mod error;
 pub mod fire;
 pub mod i18n;
 pub mod lint;
+pub mod missed;
 pub mod packs;
 pub mod search;
 pub mod settings;

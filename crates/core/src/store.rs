@@ -233,6 +233,18 @@ ALTER TABLE sync_libraries ADD COLUMN usage_sent INTEGER NOT NULL DEFAULT 0;
 -- A team library's variable that agents may override with a personal one.
 ALTER TABLE variables ADD COLUMN overridable INTEGER NOT NULL DEFAULT 0;
 "#,
+    r#"
+-- Searches that found nothing (the normalised query, never chat content), per day; and
+-- the newest `last_at` (Unix ms) whose count the sync server has.
+CREATE TABLE missed_searches (
+    query   TEXT NOT NULL,
+    day     TEXT NOT NULL,
+    count   INTEGER NOT NULL,
+    last_at INTEGER NOT NULL,
+    PRIMARY KEY (query, day)
+);
+ALTER TABLE sync_account ADD COLUMN missed_sent INTEGER NOT NULL DEFAULT 0;
+"#,
 ];
 
 fn now_ms() -> i64 {
@@ -1445,6 +1457,64 @@ impl Store {
         Ok(())
     }
 
+    /// Counts a search that found nothing, as the team's "searches that found nothing"
+    /// report shows it: only what [`quickreply_proto::api::missed_query`] keeps (short
+    /// searches without long numbers or e-mail addresses). `false` when not counted.
+    pub fn record_missed_search(&mut self, query: &str) -> Result<bool> {
+        let Some(query) = quickreply_proto::api::missed_query(query) else {
+            return Ok(false);
+        };
+        let now = Utc::now();
+        self.conn.execute(
+            "INSERT INTO missed_searches (query, day, count, last_at) VALUES (?1, ?2, 1, ?3)
+             ON CONFLICT (query, day) DO UPDATE SET count = count + 1, last_at = excluded.last_at",
+            params![
+                query,
+                now.format("%Y-%m-%d").to_string(),
+                now.timestamp_millis()
+            ],
+        )?;
+        Ok(true)
+    }
+
+    /// This computer's searches that found nothing whose count changed after `since` (Unix
+    /// ms), of the last `days` days, and the newest change among them.
+    pub fn missed_searches_since(
+        &self,
+        since: i64,
+        days: u32,
+    ) -> Result<(Vec<quickreply_proto::api::MissedSearch>, i64)> {
+        let first_day = (Utc::now() - chrono::Duration::days(i64::from(days)))
+            .format("%Y-%m-%d")
+            .to_string();
+        let mut st = self.conn.prepare_cached(
+            "SELECT query, day, count, last_at FROM missed_searches
+             WHERE last_at > ?1 AND day > ?2 ORDER BY day, query",
+        )?;
+        let mut newest = since;
+        let rows = st
+            .query_map(params![since, first_day], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, i64>(2)?,
+                    r.get::<_, i64>(3)?,
+                ))
+            })?
+            .map(|row| {
+                row.map(|(query, day, count, at)| {
+                    newest = newest.max(at);
+                    quickreply_proto::api::MissedSearch {
+                        query,
+                        day,
+                        count: count.clamp(0, i64::from(u32::MAX)) as u32,
+                    }
+                })
+            })
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok((rows, newest))
+    }
+
     /// The search boost a reply earns from its use (fires in the last 30 days, recency),
     /// as the search index holds it.
     pub fn boost_of(&self, id: Uuid) -> Result<u32> {
@@ -1684,6 +1754,29 @@ mod tests {
             .conn()
             .query_row("SELECT count(*) FROM t", [], |r| r.get(0))?;
         assert_eq!(n, 3);
+        Ok(())
+    }
+
+    #[test]
+    fn searches_that_found_nothing_are_counted_per_day_without_buyer_text()
+    -> std::result::Result<(), Box<dyn std::error::Error>> {
+        let dir = tempfile::tempdir()?;
+        let mut s = Store::open(dir.path())?;
+        assert!(s.record_missed_search(" 发票  抬头 ")?);
+        assert!(s.record_missed_search("发票 抬头")?);
+        assert!(s.record_missed_search("ZHBJ")?);
+        assert!(!s.record_missed_search("13812345678")?);
+        assert!(!s.record_missed_search("")?);
+        let (rows, newest) = s.missed_searches_since(0, 30)?;
+        let today = Utc::now().format("%Y-%m-%d").to_string();
+        let row = |query: &str, count| quickreply_proto::api::MissedSearch {
+            query: query.into(),
+            day: today.clone(),
+            count,
+        };
+        assert_eq!(rows, vec![row("zhbj", 1), row("发票 抬头", 2)]);
+        assert!(newest > 0);
+        assert_eq!(s.missed_searches_since(newest, 30)?.0, vec![]);
         Ok(())
     }
 }

@@ -12,9 +12,9 @@ use uuid::Uuid;
 
 use quickreply_proto::api::{
     Changes, CreateLibrary, DeviceInfo, ErrorBody, HeadEvent, InviteRequest, InviteResponse, Item,
-    ItemVersion, JoinRequest, JoinResponse, LibraryDigest, LibraryInfo, Me, PutItem,
-    SigninDecision, SigninDenial, SigninInfo, SigninPoll, SigninPollRequest, SigninRequest,
-    SigninStarted, StatusReport, UsageReport, UsageTotal,
+    ItemVersion, JoinRequest, JoinResponse, LibraryDigest, LibraryInfo, Me, MissedReport,
+    MissedTotal, PutItem, SigninDecision, SigninDenial, SigninInfo, SigninPoll, SigninPollRequest,
+    SigninRequest, SigninStarted, StatusReport, UsageReport, UsageTotal,
 };
 
 use super::SyncError;
@@ -307,6 +307,16 @@ impl Client {
 
     pub fn usage(&self, library: Uuid, days: u32) -> Result<Vec<UsageTotal>, SyncError> {
         let mut u = self.url(&["v1", "libraries", &library.to_string(), "usage"]);
+        u.query_pairs_mut().append_pair("days", &days.to_string());
+        self.json(self.http.get(u))
+    }
+
+    pub fn report_missed(&self, report: &MissedReport) -> Result<(), SyncError> {
+        self.empty(self.http.post(self.url(&["v1", "missed"])).json(report))
+    }
+
+    pub fn missed(&self, days: u32) -> Result<Vec<MissedTotal>, SyncError> {
+        let mut u = self.url(&["v1", "missed"]);
         u.query_pairs_mut().append_pair("days", &days.to_string());
         self.json(self.http.get(u))
     }

@@ -35,9 +35,9 @@ use uuid::Uuid;
 
 use quickreply_proto::api::{
     CreateLibrary, Cursor, Digest, HeadEvent, InviteRequest, InviteResponse, Item, ItemDoc,
-    ItemVersion, JoinRequest, JoinResponse, LibraryInfo, MAX_PAGE, Me, PutItem, Role,
-    SigninDecision, SigninDenial, SigninInfo, SigninRequest, SigninStarted, SigninState,
-    StatusReport,
+    ItemVersion, JoinRequest, JoinResponse, LibraryInfo, MAX_PAGE, Me, MissedReport, MissedTotal,
+    PutItem, Role, SigninDecision, SigninDenial, SigninInfo, SigninRequest, SigninStarted,
+    SigninState, StatusReport,
 };
 use quickreply_proto::{LibraryKind, Part};
 
@@ -567,6 +567,7 @@ pub fn sync_once(store: &mut Store) -> Result<Report> {
         push(store, &client, &mut report)?;
     }
     report_usage(store, &client)?;
+    report_missed(store, &client)?;
     report_status(store, &client)?;
     touch_last_sync(store)?;
     Ok(report)
@@ -662,6 +663,45 @@ fn report_usage(store: &Store, client: &Client) -> Result<()> {
         )?;
     }
     Ok(())
+}
+
+/// How many days back a first report of searches that found nothing goes.
+const MISSED_REPORT_DAYS: u32 = 30;
+
+/// Send this computer's searches that found nothing whose counts changed since the last
+/// report (each the day's whole count; the server keeps them per device, query and day).
+fn report_missed(store: &Store, client: &Client) -> Result<()> {
+    let since: i64 = store.conn().query_row(
+        "SELECT missed_sent FROM sync_account WHERE id = 1",
+        [],
+        |r| r.get(0),
+    )?;
+    let (searches, newest) = store.missed_searches_since(since, MISSED_REPORT_DAYS)?;
+    if searches.is_empty() {
+        return Ok(());
+    }
+    for chunk in searches.chunks(quickreply_proto::api::MAX_USAGE_ENTRIES) {
+        match client.report_missed(&MissedReport {
+            searches: chunk.to_vec(),
+        }) {
+            Ok(()) => {}
+            // A server from before these reports: nothing to report to.
+            Err(SyncError::Server { status: 404, .. }) => return Ok(()),
+            Err(e) => return Err(e.into()),
+        }
+    }
+    store.conn().execute(
+        "UPDATE sync_account SET missed_sent = ?1 WHERE id = 1",
+        [newest],
+    )?;
+    Ok(())
+}
+
+/// The team's searches that found nothing over the last `days` days, all devices
+/// together, most searched first (leads and editors).
+pub fn missed(store: &Store, days: u32) -> Result<Vec<MissedTotal>> {
+    let (_, client) = client(store)?;
+    Ok(client.missed(days)?)
 }
 
 /// The most used replies of a synced library over the last `days`, all devices
