@@ -13,7 +13,7 @@ use anyhow::{Context, Result, bail};
 use quickreply_core::settings::{Favourite, Settings, WindowMode, settings_path};
 use quickreply_core::{Rendered, Store};
 use quickreply_e2e::x11::{Conn, PasteTarget, Tray};
-use quickreply_e2e::{App, CTRL, Display, ENTER, NULL, SessionBus, wait_for};
+use quickreply_e2e::{App, CTRL, Display, ENTER, ESCAPE, NULL, SessionBus, wait_for};
 use x11rb::protocol::xproto::ConnectionExt as _;
 
 /// A library with the built-in Chinese replies, and settings written before the start.
@@ -123,6 +123,26 @@ fn pinyin_search_fires_text_and_image_to_the_clipboard() -> Result<()> {
     let want = text_of(&store.render(&s, &answers, None)?, 0)?;
     assert!(want.contains("SF1234567890"));
     wait_clipboard(&d, &want)?;
+
+    // A search that finds nothing is counted for the team's report when it ends (Esc
+    // clears it); a search that found replies is not.
+    d.key("ctrl+alt+space")?;
+    app.search("fahuo")?;
+    app.wait_text("#hit-0 .title", |t| t.starts_with("发货"))?;
+    app.press(ESCAPE)?;
+    app.search("zzqx")?;
+    app.wait_text("#hits li.none", |t| !t.is_empty())?;
+    d.screenshot("panel-nothing-found.png")?;
+    app.press(ESCAPE)?;
+    let missed = wait_for("the search counted", Duration::from_secs(10), || {
+        store
+            .missed_searches_since(0, 30)
+            .ok()
+            .map(|(rows, _)| rows)
+            .filter(|rows| !rows.is_empty())
+    })?;
+    let missed: Vec<_> = missed.iter().map(|m| (m.query.as_str(), m.count)).collect();
+    assert_eq!(missed, vec![("zzqx", 1)]);
     app.close();
     Ok(())
 }

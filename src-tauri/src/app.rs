@@ -9,6 +9,7 @@ use std::time::Duration;
 use anyhow::{Result, anyhow};
 use quickreply_core::fire::{Queue, Step, prefer};
 use quickreply_core::i18n::{Lang, switch_lang, tr};
+use quickreply_core::missed::MissTracker;
 use quickreply_core::proto::{LibraryKind, Part};
 use quickreply_core::settings::{Settings, WindowMode, settings_path};
 use quickreply_core::{Rendered, SearchIndex, Snippet, Store};
@@ -29,6 +30,9 @@ pub struct Inner {
     pub queue: Queue,
     /// The chat window the panel serves (the active one when it was opened or docked).
     pub target: Option<WindowInfo>,
+    /// Whether the panel's current search found nothing (the team's report of searches
+    /// that found nothing).
+    pub misses: MissTracker,
 }
 
 pub struct App {
@@ -172,6 +176,7 @@ impl App {
                 settings,
                 queue: Queue::default(),
                 target: None,
+                misses: MissTracker::new(),
             }),
             desktop: Mutex::new(desktop),
             desktop_note,
@@ -249,7 +254,7 @@ impl App {
 
     pub fn search(&self, query: &str) -> Result<Vec<HitView>> {
         const SHOWN: usize = 20;
-        let inner = self.lock()?;
+        let mut inner = self.lock()?;
         let profile = inner
             .target
             .as_ref()
@@ -257,6 +262,9 @@ impl App {
             .cloned();
         let wanted = if profile.is_some() { SHOWN * 2 } else { SHOWN };
         let hits = inner.index.search(query.trim(), None, wanted);
+        if let Some(missed) = inner.misses.searched(query, hits.len()) {
+            inner.store.record_missed_search(&missed)?;
+        }
         let mut scored: Vec<(u32, Snippet)> = Vec::with_capacity(hits.len());
         for h in hits {
             scored.push((h.score, inner.store.snippet(h.key)?));
@@ -338,6 +346,7 @@ impl App {
         let (auto_paste, press_enter, restore, popup, target) = {
             let mut inner = self.lock()?;
             inner.store.record_fire(id)?;
+            inner.misses.fired();
             let boost = inner.store.boost_of(id)?;
             inner.index.set_boost(id, boost);
             inner.queue = Queue::new(id, snippet.title.clone(), parts);
@@ -478,6 +487,7 @@ pub fn show_panel(app: &AppHandle) -> Result<()> {
     let active = state.with_desktop(|d| d.active_window()).flatten();
     let docked = {
         let mut inner = state.lock()?;
+        end_search(&mut inner);
         if let Some(a) = active.filter(|a| !a.is_own()) {
             inner.target = Some(a);
         }
@@ -546,11 +556,24 @@ pub fn toggle_panel(app: &AppHandle) -> Result<()> {
     }
 }
 
+/// The panel's search ended: count it when it found nothing (a failure to count is
+/// logged, never in the user's way).
+fn end_search(inner: &mut Inner) {
+    if let Some(missed) = inner.misses.ended()
+        && let Err(e) = inner.store.record_missed_search(&missed)
+    {
+        eprintln!("could not count a search that found nothing: {e}");
+    }
+}
+
 /// Hide the panel (in popup mode) and give the focus back to the chat window.
 pub fn hide_and_return(app: &AppHandle) {
     let state = app.state::<App>();
     let (docked, target) = match state.lock() {
-        Ok(i) => (i.settings.mode == WindowMode::Docked, i.target.clone()),
+        Ok(mut i) => {
+            end_search(&mut i);
+            (i.settings.mode == WindowMode::Docked, i.target.clone())
+        }
         Err(_) => (false, None),
     };
     if !docked {

@@ -323,6 +323,8 @@ impl App {
 
 /// Enter in WebDriver key codes.
 pub const ENTER: &str = "\u{E007}";
+/// Escape in WebDriver key codes.
+pub const ESCAPE: &str = "\u{E00C}";
 /// Control held for the following keys of the same `send_keys` (released by [`NULL`]).
 pub const CTRL: &str = "\u{E009}";
 /// Releases held modifiers.
