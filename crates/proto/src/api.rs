@@ -13,7 +13,7 @@
 //! | `GET /v1/signin?code=C` | → [`SigninInfo`] (any member, before approving) |
 //! | `POST /v1/signin/approve` / `deny` | [`SigninDecision`] / [`SigninDenial`] → 204 |
 //! | `GET /v1/devices` | → `Vec<`[`DeviceInfo`]`>` (owner: the team's; others: their own) |
-//! | `DELETE /v1/devices/{id}` | revokes (owner, or the device's own user) → 204 |
+//! | `DELETE /v1/devices/{id}` | revokes (owner, or the device's own user) → 204; another member's device 403 |
 //! | `PUT /v1/members/{user_id}/role` | [`RoleChange`] → 204 (owner; the team keeps an owner) |
 //! | `POST /v1/status` | [`StatusReport`] → 204 |
 //! | `GET /v1/libraries` | → `Vec<`[`LibraryInfo`]`>` the caller can read |

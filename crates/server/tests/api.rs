@@ -1042,7 +1042,7 @@ async fn pairing_adds_a_device_and_revoking_ends_its_token(b: Backend) -> R {
         )
         .send()
         .await?;
-    err(r, StatusCode::NOT_FOUND, "not_found").await?;
+    err(r, StatusCode::FORBIDDEN, "forbidden").await?;
     let r = srv
         .req(
             Method::DELETE,

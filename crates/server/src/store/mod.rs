@@ -479,6 +479,15 @@ pub mod policy {
         }
     }
 
+    /// Revoking a device of another member of the team: the owner only (anyone may
+    /// revoke their own devices; a device of another team does not exist for them).
+    pub fn not_your_device(me: &Me) -> Error {
+        Error::Forbidden(format!(
+            "only the owner may revoke another member's device (a {} may revoke only their own devices)",
+            me.role.as_str()
+        ))
+    }
+
     /// The team must keep an owner.
     pub fn keeps_an_owner(owners_left: i64) -> Result<(), Error> {
         if owners_left > 0 {

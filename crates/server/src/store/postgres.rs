@@ -883,8 +883,11 @@ impl Store for PgStore {
             };
             match found {
                 Some((user, team))
-                    if team == me.team_id && (me.role == Role::Owner || user == me.user_id) =>
+                    if team == me.team_id && me.role != Role::Owner && user != me.user_id =>
                 {
+                    Err(policy::not_your_device(me))
+                }
+                Some((_, team)) if team == me.team_id => {
                     exec(
                         tx,
                         "UPDATE devices SET revoked = TRUE WHERE id = $1",

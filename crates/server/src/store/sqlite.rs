@@ -743,8 +743,11 @@ impl Store for SqliteStore {
                 .optional()?;
             match found {
                 Some((user, team))
-                    if team == me.team_id && (me.role == Role::Owner || user == me.user_id) =>
+                    if team == me.team_id && me.role != Role::Owner && user != me.user_id =>
                 {
+                    Err(policy::not_your_device(me))
+                }
+                Some((_, team)) if team == me.team_id => {
                     tx.exec(
                         "UPDATE devices SET revoked = 1 WHERE id = ?1",
                         [device_id.to_string()],
