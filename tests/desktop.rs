@@ -10,10 +10,10 @@ use std::path::Path;
 use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
-use quickreply_core::settings::{Favourite, Settings, WindowMode, settings_path};
+use quickreply_core::settings::{Favourite, Scope, Settings, WindowMode, settings_path};
 use quickreply_core::{Rendered, Store};
 use quickreply_e2e::x11::{Conn, PasteTarget, Tray};
-use quickreply_e2e::{App, CTRL, Display, ENTER, ESCAPE, NULL, SessionBus, wait_for};
+use quickreply_e2e::{ALT, App, CTRL, Display, ENTER, ESCAPE, NULL, SessionBus, wait_for};
 use x11rb::protocol::xproto::ConnectionExt as _;
 
 /// A library with the built-in Chinese replies, and settings written before the start.
@@ -476,6 +476,78 @@ fn editor_copies_team_replies_and_reorders_by_keyboard() -> Result<()> {
     assert_eq!(copies.len(), 1);
     assert_eq!(copies[0].parts, team_reply.parts);
     assert_eq!(s.snippet(team_reply.id)?, team_reply);
+    app.close();
+    Ok(())
+}
+
+#[test]
+#[ignore = "needs Xvfb, openbox, tauri-driver and the built app: run by `cargo xtask test`"]
+fn panel_scope_switch_filters_team_and_personal_replies_and_is_kept() -> Result<()> {
+    let d = Display::start()?;
+    let dir = tempfile::tempdir()?;
+    let mut store = library(dir.path(), Settings::default())?;
+    let team = store.create_library("售后组", quickreply_core::proto::LibraryKind::Team)?;
+    let team_reply = store.add_snippet(
+        &team,
+        quickreply_core::NewSnippet {
+            title: "发货时效（团队口径）".into(),
+            folder: "售前".into(),
+            parts: vec![quickreply_core::proto::Part::Text {
+                body: "亲，现货 48 小时内发货哦～".into(),
+            }],
+            ..Default::default()
+        },
+    )?;
+    drop(store);
+    let app = App::start(&d, dir.path())?;
+    app.wait_text("#scope-all", |t| t.contains("全部"))?;
+    assert_eq!(app.attribute("#scope-all", "aria-checked")?, "true");
+    let marks = |app: &App| -> Result<Vec<bool>> {
+        let n = app.count("#hits li[data-id]")?;
+        (0..n)
+            .map(|i| Ok(app.count(&format!("#hit-{i} .where .team"))? == 1))
+            .collect()
+    };
+    // All: the team's reply and personal ones, each marked.
+    app.search("fahuo")?;
+    app.wait_text("#hit-1 .title", |t| !t.is_empty())?;
+    let all = marks(&app)?;
+    assert!(all.contains(&true) && all.contains(&false), "{all:?}");
+    // Alt+T: only the team's replies, marked 团队 · 售后组.
+    app.press(&format!("{ALT}t{NULL}"))?;
+    app.wait_text("#hit-0 .title", |t| t.starts_with("发货时效（团队口径）"))?;
+    assert_eq!(app.attribute("#scope-team", "aria-checked")?, "true");
+    assert_eq!(app.count("#hits li[data-id]")?, 1);
+    assert_eq!(
+        app.attribute("#hit-0", "data-id")?,
+        team_reply.id.to_string()
+    );
+    app.wait_text("#hit-0 .where .team", |t| {
+        t.contains("团队") && t.contains("售后组")
+    })?;
+    d.screenshot("panel-scope-team.png")?;
+    // Alt+P: only personal replies; the choice is kept in the settings file.
+    app.press(&format!("{ALT}p{NULL}"))?;
+    app.wait_text("#scope-personal", |_| true)?;
+    wait_for("personal replies only", Duration::from_secs(10), || {
+        let m = marks(&app).ok()?;
+        (!m.is_empty() && m.iter().all(|team| !team)).then_some(())
+    })?;
+    let saved = Settings::load(&settings_path(dir.path()))?;
+    assert_eq!(saved.scope, Scope::Personal);
+    // Nothing personal matches the team's own words: the panel says where it looked.
+    app.search("tuandui")?;
+    app.wait_text("#hits li.none", |t| {
+        t.contains("个人") && t.contains("Alt+A")
+    })?;
+    d.screenshot("panel-scope-personal-empty.png")?;
+    // A click on 全部 goes back to everything (the mouse works as well as the keys).
+    app.click("#scope-all")?;
+    app.wait_text("#hit-0 .title", |t| t.starts_with("发货时效（团队口径）"))?;
+    assert_eq!(
+        Settings::load(&settings_path(dir.path()))?.scope,
+        Scope::All
+    );
     app.close();
     Ok(())
 }

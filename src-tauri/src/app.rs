@@ -11,7 +11,7 @@ use quickreply_core::fire::{Queue, Step, prefer};
 use quickreply_core::i18n::{Lang, switch_lang, tr};
 use quickreply_core::missed::MissTracker;
 use quickreply_core::proto::{LibraryKind, Part};
-use quickreply_core::settings::{Settings, WindowMode, settings_path};
+use quickreply_core::settings::{Scope, Settings, WindowMode, settings_path};
 use quickreply_core::{Rendered, SearchIndex, Snippet, Store};
 use serde::Serialize;
 use tauri::{AppHandle, Emitter, Manager, PhysicalPosition, PhysicalSize, WebviewWindow};
@@ -261,7 +261,22 @@ impl App {
             .and_then(|t| inner.settings.profile_for(&t.name_refs()))
             .cloned();
         let wanted = if profile.is_some() { SHOWN * 2 } else { SHOWN };
-        let hits = inner.index.search(query.trim(), None, wanted);
+        let scope = inner.settings.scope;
+        let libraries = match scope {
+            Scope::All => None,
+            _ => Some(
+                inner
+                    .store
+                    .libraries()?
+                    .into_iter()
+                    .filter(|l| scope.keeps(l.kind))
+                    .map(|l| l.id)
+                    .collect::<Vec<_>>(),
+            ),
+        };
+        let hits = inner
+            .index
+            .search_libraries(query.trim(), libraries.as_deref(), wanted);
         if let Some(missed) = inner.misses.searched(query, hits.len()) {
             inner.store.record_missed_search(&missed)?;
         }

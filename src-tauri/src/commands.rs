@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use quickreply_core::i18n::tr;
-use quickreply_core::settings::Settings;
+use quickreply_core::settings::{Scope, Settings};
 use tauri::{AppHandle, Manager, State};
 use uuid::Uuid;
 
@@ -79,4 +79,12 @@ pub fn save_settings(handle: AppHandle, settings: Settings) -> Res<Settings> {
     crate::tray::refresh(&handle);
     crate::autostart(&handle, saved.start_at_login);
     Ok(saved)
+}
+
+/// The panel's personal / team / all switch, kept in the settings (no hotkey is touched).
+#[tauri::command]
+pub fn set_scope(app: State<'_, App>, scope: Scope) -> Res<Settings> {
+    let mut settings = app.settings();
+    settings.scope = scope;
+    app.save_settings(settings).map_err(err)
 }

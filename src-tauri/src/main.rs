@@ -87,6 +87,7 @@ fn main() -> anyhow::Result<()> {
             commands::next_part,
             commands::hide_panel,
             commands::save_settings,
+            commands::set_scope,
             editor::open_editor,
             editor::editor_tree,
             editor::get_reply,

@@ -325,6 +325,8 @@ impl App {
 pub const ENTER: &str = "\u{E007}";
 /// Escape in WebDriver key codes.
 pub const ESCAPE: &str = "\u{E00C}";
+/// Alt held for the following keys of the same `send_keys` (released by [`NULL`]).
+pub const ALT: &str = "\u{E00A}";
 /// Control held for the following keys of the same `send_keys` (released by [`NULL`]).
 pub const CTRL: &str = "\u{E009}";
 /// Releases held modifiers.

@@ -458,6 +458,9 @@ impl Arena {
     }
 }
 
+/// Which libraries' replies a search keeps.
+type Keep<'a> = dyn Fn(Uuid) -> bool + Sync + 'a;
+
 struct Entry {
     id: Uuid,
     library: Uuid,
@@ -564,7 +567,7 @@ impl SearchIndex {
         &self,
         query: &str,
         range: std::ops::Range<usize>,
-        library: Option<Uuid>,
+        keep: &Keep<'_>,
         limit: usize,
     ) -> TopK<Uuid> {
         let scorer = Scorer::new(query);
@@ -586,10 +589,7 @@ impl SearchIndex {
         let summaries = &self.summary[range.clone()];
         let entry_pairs = &self.pairs[range];
         for ((e, summary), ep) in entries.iter().zip(summaries).zip(entry_pairs) {
-            if !summary.covers(needle)
-                || !ep.covers(pairs)
-                || library.is_some_and(|l| l != e.library)
-            {
+            if !summary.covers(needle) || !ep.covers(pairs) || !keep(e.library) {
                 continue;
             }
             if let Some(min) = top.threshold()
@@ -613,14 +613,33 @@ impl SearchIndex {
 
     /// Ranked search, best first; a full question falls back to [`Question`] matching.
     pub fn search(&self, query: &str, library: Option<Uuid>, limit: usize) -> Vec<Hit<Uuid>> {
-        let strict = self.search_strict(query, library, limit);
+        self.search_where(query, &|l| library.is_none_or(|x| x == l), limit)
+    }
+
+    /// [`SearchIndex::search`] over the replies of the given libraries only (`None`: all),
+    /// e.g. the panel's personal / team switch.
+    pub fn search_libraries(
+        &self,
+        query: &str,
+        libraries: Option<&[Uuid]>,
+        limit: usize,
+    ) -> Vec<Hit<Uuid>> {
+        self.search_where(
+            query,
+            &|l| libraries.is_none_or(|ls| ls.contains(&l)),
+            limit,
+        )
+    }
+
+    fn search_where(&self, query: &str, keep: &Keep<'_>, limit: usize) -> Vec<Hit<Uuid>> {
+        let strict = self.search_strict(query, keep, limit);
         match Question::new(query) {
             Some(q) if strict.len() < limit => {
                 let mut found = Vec::new();
                 let mut total = 0;
                 let chars = q.mask();
                 for (e, summary) in self.entries.iter().zip(&self.summary) {
-                    if library.is_some_and(|l| l != e.library) {
+                    if !keep(e.library) {
                         continue;
                     }
                     total += 1;
@@ -639,11 +658,11 @@ impl SearchIndex {
         }
     }
 
-    fn search_strict(&self, query: &str, library: Option<Uuid>, limit: usize) -> Vec<Hit<Uuid>> {
+    fn search_strict(&self, query: &str, keep: &Keep<'_>, limit: usize) -> Vec<Hit<Uuid>> {
         let n = self.entries.len();
         let threads = rayon::current_num_threads().min(8);
         if threads < 2 || n < 20_000 {
-            return self.scan(query, 0..n, library, limit).into_hits();
+            return self.scan(query, 0..n, keep, limit).into_hits();
         }
         // rayon's pool keeps its threads: no thread is started per keystroke.
         let chunk = n.div_ceil(threads);
@@ -653,7 +672,7 @@ impl SearchIndex {
                 .into_par_iter()
                 .map(|i| {
                     let range = (i * chunk).min(n)..((i + 1) * chunk).min(n);
-                    self.scan(query, range, library, limit).into_hits()
+                    self.scan(query, range, keep, limit).into_hits()
                 })
                 .collect()
         };
@@ -1188,5 +1207,31 @@ mod tests {
         }
         let keys: Vec<_> = t.into_hits().into_iter().map(|h| h.key).collect();
         assert_eq!(keys, vec!["b", "d", "e"]);
+    }
+
+    #[test]
+    fn search_libraries_keeps_only_the_chosen_libraries() {
+        let (personal, team) = (Uuid::from_u128(1), Uuid::from_u128(2));
+        let mut index = SearchIndex::default();
+        let py = pinyin_of("发货时间");
+        let (a, b) = (Uuid::from_u128(10), Uuid::from_u128(11));
+        index.push(a, personal, &fields("发货时间", "", "", &py), 0);
+        index.push(b, team, &fields("发货时间", "", "", &py), 0);
+        let ids = |hits: Vec<Hit<Uuid>>| hits.into_iter().map(|h| h.key).collect::<Vec<_>>();
+        assert_eq!(ids(index.search_libraries("fhsj", None, 10)), vec![a, b]);
+        assert_eq!(
+            ids(index.search_libraries("fhsj", Some(&[team]), 10)),
+            vec![b]
+        );
+        assert_eq!(
+            ids(index.search_libraries("", Some(&[personal]), 10)),
+            vec![a]
+        );
+        assert!(index.search_libraries("fhsj", Some(&[]), 10).is_empty());
+        // A whole question's fallback keeps to the chosen libraries too.
+        assert_eq!(
+            ids(index.search_libraries("你们什么时候发货呀？", Some(&[team]), 10)),
+            vec![b]
+        );
     }
 }

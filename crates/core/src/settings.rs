@@ -124,6 +124,30 @@ pub struct Settings {
     pub paused: bool,
     pub favourites: Vec<Favourite>,
     pub profiles: Vec<Profile>,
+    /// Which replies the panel searches: all, only personal ones, only the team's.
+    pub scope: Scope,
+}
+
+/// The panel's personal / team / all switch.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Scope {
+    #[default]
+    All,
+    Personal,
+    Team,
+}
+
+impl Scope {
+    /// Whether a reply in a library of this kind is searched.
+    pub fn keeps(self, kind: crate::proto::LibraryKind) -> bool {
+        use crate::proto::LibraryKind;
+        match self {
+            Scope::All => true,
+            Scope::Personal => kind != LibraryKind::Team,
+            Scope::Team => kind == LibraryKind::Team,
+        }
+    }
 }
 
 impl Default for Settings {
@@ -142,6 +166,7 @@ impl Default for Settings {
             paused: false,
             favourites: Vec::new(),
             profiles: builtin_profiles(),
+            scope: Scope::All,
         }
     }
 }
@@ -302,6 +327,21 @@ pub fn settings_path(data_dir: &Path) -> PathBuf {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn scope_filters_by_library_kind_and_old_files_read_as_all() -> Result<()> {
+        use crate::proto::LibraryKind::{Personal, Team};
+        assert!(Scope::All.keeps(Personal) && Scope::All.keeps(Team));
+        assert!(Scope::Personal.keeps(Personal) && !Scope::Personal.keeps(Team));
+        assert!(Scope::Team.keeps(Team) && !Scope::Team.keeps(Personal));
+        let old: Settings = serde_json::from_str(r#"{"hotkey":"Ctrl+Alt+Space"}"#)
+            .map_err(|e| Error::InvalidSettings(e.to_string()))?;
+        assert_eq!(old.scope, Scope::All);
+        let s: Settings = serde_json::from_str(r#"{"scope":"team"}"#)
+            .map_err(|e| Error::InvalidSettings(e.to_string()))?;
+        assert_eq!(s.scope, Scope::Team);
+        Ok(())
+    }
 
     #[test]
     fn hotkeys_normalise() {

@@ -29,6 +29,8 @@ export interface Settings {
   paused: boolean;
   favourites: Favourite[];
   profiles: Profile[];
+  /** The panel's switch: search all replies, only personal ones, or only the team's. */
+  scope: "all" | "personal" | "team";
 }
 
 export interface PanelState {
@@ -168,6 +170,7 @@ export const api = {
   nextPart: () => invoke<FireOutcome | null>("next_part"),
   hide: () => invoke<void>("hide_panel"),
   saveSettings: (settings: Settings) => invoke<Settings>("save_settings", { settings }),
+  setScope: (scope: Settings["scope"]) => invoke<Settings>("set_scope", { scope }),
   openEditor: () => invoke<void>("open_editor"),
   tree: (library: string) => invoke<Tree>("editor_tree", { library }),
   getReply: (id: string) => invoke<ReplyDoc>("get_reply", { id }),

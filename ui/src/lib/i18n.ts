@@ -23,7 +23,7 @@ const zh = {
   promptTitle: "填写后发送：{title}",
   promptSend: "发送 (Enter)",
   promptCancel: "取消 (Esc)",
-  helpKeys: "↑↓ 选择 · Enter 发送 · 1–9 发送第 N 条 · Esc 隐藏 · Ctrl+E 编辑 · Ctrl+, 设置",
+  helpKeys: "↑↓ 选择 · Enter 发送 · 1–9 发送第 N 条 · Alt+A/P/T 全部/个人/团队 · Esc 隐藏 · Ctrl+E 编辑 · Ctrl+, 设置",
   forApp: "当前：{app}",
   settings: "设置",
   settingsSaved: "设置已保存",
@@ -165,6 +165,12 @@ const zh = {
   teamLeaveYes: "确定退出",
   teamLeft: "已退出团队",
   teamWorking: "请稍候…",
+  scopeLabel: "搜索范围",
+  scopeAll: "全部",
+  scopePersonal: "个人",
+  scopeTeam: "团队",
+  scopeKey: "Alt+{key}",
+  emptyScope: "「{scope}」里没有找到话术。按 Alt+A 搜索全部。",
 };
 
 export type Key = keyof typeof zh;
@@ -190,7 +196,7 @@ const en: Record<Key, string> = {
   promptTitle: "Fill in and send: {title}",
   promptSend: "Send (Enter)",
   promptCancel: "Cancel (Esc)",
-  helpKeys: "↑↓ select · Enter send · 1–9 send Nth · Esc hide · Ctrl+E edit · Ctrl+, settings",
+  helpKeys: "↑↓ select · Enter send · 1–9 send Nth · Alt+A/P/T all/personal/team · Esc hide · Ctrl+E edit · Ctrl+, settings",
   forApp: "For: {app}",
   settings: "Settings",
   settingsSaved: "Settings saved",
@@ -332,6 +338,12 @@ const en: Record<Key, string> = {
   teamLeaveYes: "Leave",
   teamLeft: "Left the team",
   teamWorking: "One moment…",
+  scopeLabel: "Search in",
+  scopeAll: "All",
+  scopePersonal: "Personal",
+  scopeTeam: "Team",
+  scopeKey: "Alt+{key}",
+  emptyScope: "No reply found in {scope}. Press Alt+A to search all.",
 };
 
 const tables: Record<Lang, Record<Key, string>> = { "zh-CN": zh, en };

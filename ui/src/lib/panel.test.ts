@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { dropOrder, keyAction, moveItem, moveSelection, nextFavouriteHotkey, parseTags, PerWindow, type KeyInput, type PanelView } from "./panel";
+import { dropOrder, keyAction, moveItem, moveSelection, nextFavouriteHotkey, parseTags, PerWindow, SCOPES, type KeyInput, type PanelView } from "./panel";
 
 const key = (k: string, mods: Partial<KeyInput> = {}): KeyInput => ({ key: k, ctrl: false, alt: false, shift: false, ...mods });
 const view = (v: Partial<PanelView> = {}): PanelView => ({ query: "fh", count: 5, selected: 0, listMode: false, ...v });
@@ -28,6 +28,30 @@ describe("keyAction", () => {
     expect(keyAction(key("p", { ctrl: true }), view())).toEqual({ kind: "move", by: -1 });
     expect(keyAction(key(",", { ctrl: true }), view())).toEqual({ kind: "settings" });
     expect(keyAction(key("d", { ctrl: true }), view({ selected: 1 }))).toEqual({ kind: "favourite", index: 1 });
+  });
+});
+
+describe("scope switch", () => {
+  it("Alt+A / Alt+P / Alt+T switch all / personal / team, by key or by physical code", () => {
+    expect(keyAction(key("a", { alt: true }), view())).toEqual({ kind: "scope", scope: "all" });
+    expect(keyAction(key("P", { alt: true }), view())).toEqual({ kind: "scope", scope: "personal" });
+    expect(keyAction(key("t", { alt: true }), view({ query: "" }))).toEqual({ kind: "scope", scope: "team" });
+    // macOS's Option+T types †: the physical key still decides.
+    expect(keyAction(key("†", { alt: true, code: "KeyT" }), view())).toEqual({ kind: "scope", scope: "team" });
+  });
+
+  it("leaves plain letters to the search box and keeps Ctrl/Alt digits firing rows", () => {
+    expect(keyAction(key("t"), view())).toEqual({ kind: "none" });
+    expect(keyAction(key("t", { alt: true, ctrl: true }), view())).toEqual({ kind: "none" });
+    expect(keyAction(key("a", { alt: true, shift: true }), view())).toEqual({ kind: "none" });
+    expect(keyAction(key("1", { ctrl: true }), view())).toEqual({ kind: "fire", index: 0 });
+    expect(keyAction(key("2", { alt: true }), view())).toEqual({ kind: "fire", index: 1 });
+    expect(keyAction(key("x", { alt: true }), view())).toEqual({ kind: "none" });
+  });
+
+  it("has one distinct key per scope, none of them a panel key", () => {
+    expect(new Set(SCOPES.map((s) => s.key)).size).toBe(3);
+    expect(SCOPES.map((s) => s.scope)).toEqual(["all", "personal", "team"]);
   });
 });
 

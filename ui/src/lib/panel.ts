@@ -5,6 +5,8 @@ export interface KeyInput {
   ctrl: boolean;
   alt: boolean;
   shift: boolean;
+  /** `KeyboardEvent.code` (`KeyA`), which Alt does not change on any layout. */
+  code?: string;
 }
 
 export type Action =
@@ -15,7 +17,18 @@ export type Action =
   | { kind: "settings" }
   | { kind: "editor" }
   | { kind: "favourite"; index: number }
+  | { kind: "scope"; scope: Scope }
   | { kind: "none" };
+
+/** The panel's personal / team / all switch (settings `scope`). */
+export type Scope = "all" | "personal" | "team";
+
+/** The switch's choices in order, each with its Alt key. */
+export const SCOPES: { scope: Scope; key: string }[] = [
+  { scope: "all", key: "A" },
+  { scope: "personal", key: "P" },
+  { scope: "team", key: "T" },
+];
 
 export interface PanelView {
   query: string;
@@ -37,6 +50,12 @@ export function keyAction(k: KeyInput, v: PanelView): Action {
   if (k.ctrl && (k.key === "e" || k.key === "E")) return { kind: "editor" };
   if (k.ctrl && (k.key === "d" || k.key === "D")) {
     return v.count > 0 ? { kind: "favourite", index: v.selected } : { kind: "none" };
+  }
+  // Alt+A / Alt+P / Alt+T: all / personal / team (Ctrl and Alt with digits fire rows).
+  if (k.alt && !k.ctrl && !k.shift) {
+    const letter = (k.code?.startsWith("Key") ? k.code.slice(3) : k.key).toUpperCase();
+    const s = SCOPES.find((c) => c.key === letter);
+    if (s) return { kind: "scope", scope: s.scope };
   }
   if (/^[1-9]$/.test(k.key) && !k.shift && (k.alt || k.ctrl || v.listMode || v.query === "")) {
     const index = Number(k.key) - 1;
