@@ -813,6 +813,24 @@ fn a_lead_edit_reaches_the_running_app_through_live_sync() -> Result<()> {
     d.key("ctrl+alt+space")?;
     app.wait_text("#sync", |t| t.contains("离线"))?;
     d.screenshot("offline-panel.png")?;
+
+    // Back, and the lead revokes this computer: the app signs out by itself — the team's
+    // replies go, the personal ones stay, and Settings → Team offers to join again.
+    server.restart()?;
+    app.wait_text("#sync", |t| t.contains("团队话术已同步"))?;
+    lead.ok(&["devices", "--revoke", "agent-pc"])?;
+    app.wait_text("#sync", |t| t.contains("本机已被移出团队"))?;
+    app.search("thdz")?;
+    app.wait_text("#hits li.none", |t| !t.is_empty())?;
+    d.screenshot("signed-out-panel.png")?;
+    let store = Store::open(&agent.data)?;
+    let kinds: Vec<_> = store.libraries()?.into_iter().map(|l| l.kind).collect();
+    assert_eq!(
+        kinds,
+        vec![quickreply_core::proto::LibraryKind::Personal],
+        "only the personal library is left"
+    );
+    assert!(quickreply_core::sync::account(&store)?.is_none());
     app.close();
     Ok(())
 }

@@ -53,6 +53,12 @@ pub fn spawn(handle: AppHandle, data_dir: PathBuf) {
                 return false;
             }
             let app = handle.state::<App>();
+            if let Err(Error::Sync(e)) = r
+                && e.is_unauthorized()
+            {
+                signed_out(&handle, &e.to_string());
+                return false;
+            }
             if r.as_ref().is_ok_and(Report::changed) {
                 let _ = app.refresh();
                 let _ = handle.emit("library-changed", ());
@@ -76,6 +82,33 @@ pub fn spawn(handle: AppHandle, data_dir: PathBuf) {
             eprintln!("sync stopped: {e}");
         }
     });
+}
+
+/// The server refused this computer's token (the lead revoked it): sign out — the team's
+/// libraries go (not one with unsent edits), the personal library stays — and tell the
+/// panel and the Settings window.
+fn signed_out(handle: &AppHandle, why: &str) {
+    let app = handle.state::<App>();
+    let removed = match app.lock() {
+        Ok(mut inner) => sync::sign_out(&mut inner.store).map_err(|e| e.to_string()),
+        Err(e) => Err(e.to_string()),
+    };
+    let detail = match removed {
+        Ok(names) if names.is_empty() => why.to_string(),
+        Ok(names) => format!("{why}\n{}", names.join("、")),
+        Err(e) => format!("{why}\n{e}"),
+    };
+    let _ = app.refresh();
+    let _ = handle.emit("library-changed", ());
+    let view = SyncView {
+        state: "signedOut".into(),
+        detail,
+        last_ok: None,
+    };
+    if let Ok(mut slot) = app.sync.lock() {
+        *slot = Some(view.clone());
+    }
+    let _ = handle.emit("sync-status", view);
 }
 
 #[cfg(test)]

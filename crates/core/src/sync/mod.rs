@@ -334,6 +334,34 @@ pub fn leave(store: &mut Store) -> Result<()> {
     secret::delete(&data_dir(store))
 }
 
+/// The server no longer knows this computer's token (the lead revoked the device): sign
+/// out. Like [`leave`], and the team libraries that came from the server are removed too
+/// — they are the team's, and re-joining brings them back — except one with local edits
+/// not yet sent, which stays as a local library so that no edit is lost. The personal
+/// library and its replies stay. Returns the names of the removed libraries.
+pub fn sign_out(store: &mut Store) -> Result<Vec<String>> {
+    let tx = store.conn_mut().transaction()?;
+    let removed: Vec<(String, String)> = tx
+        .prepare(
+            "SELECT l.id, l.name FROM sync_libraries s JOIN libraries l ON l.id = s.library_id
+             WHERE l.kind = 'team'
+               AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.library_id = s.library_id)
+             ORDER BY l.name",
+        )?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    tx.execute_batch(
+        "DELETE FROM sync_libraries; DELETE FROM sync_items; DELETE FROM outbox;
+         DELETE FROM sync_blobs; DELETE FROM sync_account;",
+    )?;
+    for (id, _) in &removed {
+        tx.execute("DELETE FROM libraries WHERE id = ?1", [id])?;
+    }
+    tx.commit()?;
+    secret::delete(&data_dir(store))?;
+    Ok(removed.into_iter().map(|(_, name)| name).collect())
+}
+
 /// Create an invite code (owner/editor) or a pairing code for one more device of mine.
 pub fn invite(store: &Store, req: &InviteRequest) -> Result<InviteResponse> {
     let (_, client) = client(store)?;
@@ -1392,6 +1420,33 @@ mod tests {
         let k = keys(&store);
         assert!(k.contains(&s.id.to_string()), "{k:?}");
         assert_eq!(k.len(), 2, "{k:?}");
+        Ok(())
+    }
+
+    #[test]
+    fn signing_out_removes_the_teams_libraries_but_no_unsent_edit() -> Result<()> {
+        let dir = tempfile::tempdir().map_err(Error::io("tmp"))?;
+        let mut store = Store::open(dir.path())?;
+        let personal = store.library(crate::store::PERSONAL)?;
+        store.add_snippet(&personal, reply("早安", ""))?;
+        link(&mut store, personal.id, Uuid::now_v7(), true, false)?;
+        let read_only = store.create_library("售后话术", LibraryKind::Team)?;
+        store.add_snippet(&read_only, reply("退货地址", ""))?;
+        link(&mut store, read_only.id, Uuid::now_v7(), false, false)?;
+        let edited = store.create_library("售前话术", LibraryKind::Team)?;
+        link(&mut store, edited.id, Uuid::now_v7(), true, false)?;
+        store.add_snippet(&edited, reply("尺码", ""))?;
+        assert!(!keys(&store).is_empty(), "an edit waits to be sent");
+
+        assert_eq!(sign_out(&mut store)?, vec!["售后话术".to_string()]);
+        let names: Vec<String> = store.libraries()?.into_iter().map(|l| l.name).collect();
+        assert!(!names.contains(&"售后话术".to_string()), "{names:?}");
+        assert!(names.contains(&"售前话术".to_string()), "{names:?}");
+        assert_eq!(store.snippets(Some(&personal))?.len(), 1);
+        assert_eq!(store.snippets(Some(&edited))?.len(), 1);
+        assert!(linked(&store)?.is_empty() && keys(&store).is_empty());
+        // The kept library is an ordinary local one now: edits are not refused.
+        store.add_snippet(&edited, reply("洗涤", ""))?;
         Ok(())
     }
 
