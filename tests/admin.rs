@@ -1,7 +1,7 @@
 //! The server's admin page (`/admin/`) in real headless Chromium against the real
 //! `quickreply-server` and real `qreply` computers: sign-in by approval, members and
 //! roles, the sync status board, usage, invites, approving a new computer from the page,
-//! and what an agent may not do. Screenshots go to `target/e2e/admin-*.png`.
+//! a reply's history with one-click restore, and what an agent may not do. Screenshots go to `target/e2e/admin-*.png`.
 //!
 //! Needs the Debian packages `chromium` and `chromium-driver` (leg 5 of `cargo xtask
 //! test` installs them and runs this with the other ignored end-to-end tests):
@@ -317,6 +317,11 @@ fn a_lead_runs_the_team_from_the_admin_page_and_an_agent_sees_only_their_own() -
     );
     assert_eq!(phone.count("#tab-invite")?, 0);
     assert_eq!(phone.count("#tab-usage")?, 0);
+    assert_eq!(
+        phone.count("#tab-replies")?,
+        0,
+        "agents have no Replies tab"
+    );
     assert_eq!(phone.count(".save-role")?, 0);
     assert_eq!(phone.count("select[id^=\"role-\"]")?, 0);
     phone.screenshot("admin-agent-phone.png")?;
@@ -354,5 +359,162 @@ fn a_lead_runs_the_team_from_the_admin_page_and_an_agent_sees_only_their_own() -
     phone.element("#signin-code")?;
     let (status, _) = call("GET", &format!("{}/v1/me", server.url), &token, None)?;
     assert_eq!(status, 401);
+    Ok(())
+}
+
+/// The text of the first part of the team library's item `key`, and its version, as the
+/// server has it.
+fn server_item(server: &Server, token: &str, team_id: &str, key: &str) -> Result<(String, i64)> {
+    let changes = server.get(&format!("/v1/libraries/{team_id}/changes?since=0"), token)?;
+    let item = changes["items"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|i| i["key"] == key)
+        .ok_or_else(|| anyhow!("no item {key} in {changes:#}"))?;
+    Ok((
+        item["doc"]["parts"][0]["body"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string(),
+        item["version"].as_i64().unwrap_or_default(),
+    ))
+}
+
+#[test]
+#[ignore = "needs headless Chromium (chromium, chromium-driver): leg 5 of cargo xtask test"]
+fn a_lead_restores_an_old_version_of_a_reply_from_the_admin_page() -> Result<()> {
+    const V1: &str = "亲，付款后48小时内发货";
+    const V2: &str = "亲，双十一期间付款后72小时内发货";
+    const V4: &str = "亲，今天下单明天发货";
+    let dir = tempfile::tempdir()?;
+    let (server, lead, agent) = team(dir.path())?;
+    // Version 2 of 发货时间, written with qreply and synced.
+    lead.ok(&["edit", "发货时间", "--library", TEAM, "--text", V2])?;
+    lead.ok(&["sync"])?;
+    agent.ok(&["sync"])?;
+    assert_eq!(
+        agent.json(&["show", "fh", "--library", TEAM])?["parts"][0]["body"],
+        V2
+    );
+
+    let page = Chromium::start(1280, 900)?;
+    sign_in(&page, &server, &lead, "admin-replies-signin-desktop.png")?;
+    page.click("#tab-replies")?;
+    let listed = page.wait_text("#replies-list", |t| t.contains("发货时间"))?;
+    for title in ["退货地址", "催好评", "尺码推荐", "售后", "物流"] {
+        assert!(listed.contains(title), "{title} missing: {listed}");
+    }
+    // The search box filters by title.
+    page.type_into("#replies-search", "发货")?;
+    let filtered = page.wait_text("#replies-list", |t| !t.contains("退货地址"))?;
+    assert!(filtered.contains("发货时间"), "{filtered}");
+    assert_eq!(page.count(".reply-item")?, 1, "{filtered}");
+    let key = page
+        .attribute(".reply-item", "data-key")
+        .context("the reply's key")?;
+    // Keyboard: the reply is a button; Enter opens its history.
+    page.script("document.querySelector('.reply-item').focus()")?;
+    page.keys("\u{E007}")?;
+    let versions = page.wait_text("#replies-versions", |t| t.contains("第 1 版"))?;
+    for want in ["第 2 版", "当前版本", V1, V2, "王主管", "lead-pc"] {
+        assert!(versions.contains(want), "{want} missing: {versions}");
+    }
+    assert_eq!(
+        page.script("return document.activeElement && document.activeElement.id")?,
+        json!("history-title"),
+        "the focus moves to the history"
+    );
+    assert_eq!(
+        page.count(".restore")?,
+        1,
+        "no restore button on the current version"
+    );
+    page.screenshot("admin-replies-desktop.png")?;
+
+    // One click restores version 1: version 3 on the server, with version 1's text.
+    let token = page
+        .script("return localStorage.getItem('quickreply-admin-token')")?
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let libs = server.get("/v1/libraries", &token)?;
+    let team_id = libs
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|l| l["name"] == TEAM)
+        .map(|l| field(l, "id"))
+        .ok_or_else(|| anyhow!("no team library in {libs}"))?;
+    assert_eq!(
+        server_item(&server, &token, &team_id, &key)?,
+        (V2.to_string(), 2)
+    );
+    page.click(".restore[data-version=\"1\"]")?;
+    let status = page.wait_text("#status", |t| t.contains("已恢复"))?;
+    assert!(
+        status.contains("第 1 版") && status.contains("第 3 版"),
+        "{status}"
+    );
+    assert_eq!(
+        server_item(&server, &token, &team_id, &key)?,
+        (V1.to_string(), 3)
+    );
+    page.wait_text("#replies-versions", |t| t.contains("第 3 版"))?;
+    assert!(
+        page.text("li.version[data-current]")?.contains(V1),
+        "the new current version shows version 1's text"
+    );
+    // Another computer gets it with an ordinary sync, as a new version.
+    agent.ok(&["sync"])?;
+    assert_eq!(
+        agent.json(&["show", "fh", "--library", TEAM])?["parts"][0]["body"],
+        V1
+    );
+    let agent_versions = agent.json(&["history", "fh", "--library", TEAM])?;
+    assert_eq!(agent_versions[0]["version"], 3, "{agent_versions:#}");
+    page.screenshot("admin-replies-restored-desktop.png")?;
+
+    // Someone edits it meanwhile: restoring from the stale page is refused (412), the
+    // page reloads, says so, and shows the newer version; nothing is overwritten.
+    lead.ok(&["sync"])?;
+    lead.ok(&["edit", "发货时间", "--library", TEAM, "--text", V4])?;
+    lead.ok(&["sync"])?;
+    page.click(".restore[data-version=\"2\"]")?;
+    let status = page.wait_text("#status", |t| t.contains("刚刚被别人改过"))?;
+    assert!(status.contains("发货时间"), "{status}");
+    page.wait_text("#replies-versions", |t| t.contains("第 4 版"))?;
+    assert!(page.text("li.version[data-current]")?.contains(V4));
+    assert_eq!(
+        server_item(&server, &token, &team_id, &key)?,
+        (V4.to_string(), 4)
+    );
+
+    // English, then a phone: no sideways scrolling.
+    page.click("#lang")?;
+    page.wait_text("#tab-replies", |t| t == "Replies")?;
+    page.wait_text("#replies-versions", |t| t.contains("Version 4"))?;
+    page.element(".restore[aria-label=\"Restore version 1\"]")?;
+    page.screenshot("admin-replies-english-desktop.png")?;
+    page.click("#lang")?;
+    page.wait_text("#tab-replies", |t| t == "话术")?;
+    page.set_window_size(390, 1100)?;
+    page.wait_text("#replies-versions", |t| t.contains("第 4 版"))?;
+    page.screenshot("admin-replies-phone.png")?;
+    let overflow = page.script(
+        "return document.documentElement.scrollWidth > document.documentElement.clientWidth",
+    )?;
+    assert_eq!(
+        overflow,
+        json!(false),
+        "the Replies tab scrolls sideways on a phone"
+    );
+    page.click(".restore[data-version=\"1\"]")?;
+    page.wait_text("#status", |t| t.contains("第 5 版"))?;
+    page.screenshot("admin-replies-restored-phone.png")?;
+    assert_eq!(
+        server_item(&server, &token, &team_id, &key)?,
+        (V1.to_string(), 5)
+    );
     Ok(())
 }

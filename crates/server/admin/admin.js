@@ -1,7 +1,7 @@
 // @ts-check
 /**
  * QuickReply admin page: sign in by approval, approve new computers, members and
- * devices, the sync status board, invites and usage. Plain ES module, no framework,
+ * devices, the sync status board, invites, usage, and each reply's history with restore. Plain ES module, no framework,
  * no build step; every string goes through `t()` (Simplified Chinese first, English).
  * The DOM is built with `el()` and `textContent` only: nothing from the server is ever
  * parsed as HTML.
@@ -19,6 +19,9 @@
 /** @typedef {{key: string, count: number, devices: number}} UsageTotal */
 /** @typedef {{key: string, version: number, seq: number, deleted?: boolean, kind?: string, doc?: any, updated_at: number}} Item */
 /** @typedef {{items: Item[], cursor: number, more: boolean}} Changes */
+/** @typedef {{type: "text", body: string} | {type: "image", sha256: string, mime: string, width: number, height: number}} Part */
+/** @typedef {{id: string, folder_id: string | null, title: string, code: string | null, tags: string[], parts: Part[], apps: string[], position: number}} SnippetDoc */
+/** @typedef {{version: number, deleted?: boolean, doc?: {kind: string, doc: any}, updated_at: number, user_id: string, user_name: string, device_name: string}} ItemVersion */
 /** @typedef {"zh" | "en"} Lang */
 
 const TOKEN_KEY = "quickreply-admin-token";
@@ -41,6 +44,7 @@ const zh = {
   tabInvite: "邀请",
   tabUsage: "使用统计",
   tabApprove: "批准登录",
+  tabReplies: "话术",
   signinTitle: "登录管理页",
   signinHow: "无需密码：在已登录的电脑上运行下面的命令，或用已登录的手机扫描二维码并批准。",
   signinCmd: "qreply approve {0}",
@@ -147,6 +151,27 @@ const zh = {
   minutesAgo: "{0} 分钟前",
   hoursAgo: "{0} 小时前",
   daysAgo: "{0} 天前",
+  repliesTitle: "话术与历史版本",
+  repliesHint: "选一条话术查看它的每个版本；“恢复此版本”会把旧内容作为一次新的修改写回，所有电脑同步后都会拿到。",
+  repliesSearch: "按标题搜索",
+  repliesSearchPlaceholder: "输入标题或快捷码",
+  repliesCount: "{0} 条话术",
+  repliesNone: "这个话术库还没有话术。",
+  repliesNoMatch: "没有标题包含“{0}”的话术。",
+  repliesPick: "在左边选一条话术，查看它的历史版本。",
+  historyTitle: "“{0}”的历史版本",
+  historyVersion: "第 {0} 版",
+  historyBy: "{0} · {1} · {2}",
+  historyCurrent: "当前版本",
+  historyDeleted: "已删除",
+  historyImage: "[图片]",
+  historyNone: "没有历史记录。",
+  historyBack: "返回列表",
+  restore: "恢复此版本",
+  restoreLabel: "恢复第 {0} 版",
+  restored: "已恢复“{0}”的第 {1} 版（现在是第 {2} 版）",
+  restoreConflict: "“{0}”刚刚被别人改过，已重新加载，请看一下最新内容再决定是否恢复。",
+  restoreDeleted: "“{0}”已被删除，不能在这里恢复。",
 };
 
 /** @type {Record<string, string>} */
@@ -160,6 +185,7 @@ const en = {
   tabInvite: "Invite",
   tabUsage: "Usage",
   tabApprove: "Approve sign-in",
+  tabReplies: "Replies",
   signinTitle: "Sign in to the admin page",
   signinHow: "No password: run the command below on a signed-in computer, or scan the QR code with a signed-in phone and approve.",
   signinCmd: "qreply approve {0}",
@@ -266,6 +292,27 @@ const en = {
   minutesAgo: "{0} min ago",
   hoursAgo: "{0} h ago",
   daysAgo: "{0} days ago",
+  repliesTitle: "Replies and their history",
+  repliesHint: "Pick a reply to see every version; “Restore this version” writes the old text back as a new edit, which every computer gets when it syncs.",
+  repliesSearch: "Search titles",
+  repliesSearchPlaceholder: "Title or shortcut code",
+  repliesCount: "Replies: {0}",
+  repliesNone: "This library has no replies yet.",
+  repliesNoMatch: "No reply title contains “{0}”.",
+  repliesPick: "Pick a reply on the left to see its history.",
+  historyTitle: "History of “{0}”",
+  historyVersion: "Version {0}",
+  historyBy: "{0} · {1} · {2}",
+  historyCurrent: "current",
+  historyDeleted: "deleted",
+  historyImage: "[image]",
+  historyNone: "No history.",
+  historyBack: "Back to the list",
+  restore: "Restore this version",
+  restoreLabel: "Restore version {0}",
+  restored: "Restored version {1} of “{0}” (now version {2})",
+  restoreConflict: "“{0}” was just changed by someone else: reloaded; look at the latest text before restoring.",
+  restoreDeleted: "“{0}” has been deleted: it cannot be restored here.",
 };
 
 /** @type {Record<Lang, Record<string, string>>} */
@@ -476,11 +523,12 @@ function readMe() {
  * @param {string} method
  * @param {string} path
  * @param {unknown} [body]
+ * @param {Record<string, string>} [extra]  more request headers (`If-Match`)
  * @returns {Promise<any>}
  */
-async function api(method, path, body) {
+async function api(method, path, body, extra = {}) {
   /** @type {Record<string, string>} */
-  const headers = {};
+  const headers = { ...extra };
   if (token) headers.Authorization = `Bearer ${token}`;
   if (body !== undefined) headers["Content-Type"] = "application/json";
   /** @type {Response} */
@@ -525,7 +573,7 @@ function forget() {
 
 // ---- routing ----
 
-/** @typedef {"members" | "board" | "invite" | "usage" | "approve"} Tab */
+/** @typedef {"members" | "board" | "invite" | "usage" | "replies" | "approve"} Tab */
 /** @type {Tab} */
 let tab = "members";
 /** Stops the sign-in poll that is running. */
@@ -708,7 +756,7 @@ function tabs() {
     ["board", t("tabBoard")],
   ];
   if (isLead()) {
-    all.push(["invite", t("tabInvite")], ["usage", t("tabUsage")]);
+    all.push(["invite", t("tabInvite")], ["usage", t("tabUsage")], ["replies", t("tabReplies")]);
   }
   all.push(["approve", t("tabApprove")]);
   return all;
@@ -747,6 +795,7 @@ function showApp() {
     board: showBoard,
     invite: showInvite,
     usage: showUsage,
+    replies: showReplies,
     approve: showApprove,
   };
   const section = el("section", { id: `view-${tab}` });
@@ -1418,12 +1467,304 @@ async function showUsage(section) {
   await load();
 }
 
+// ---- replies and their history ----
+
+/** What the Replies tab shows, kept across redraws (language toggle, tab switches). */
+const repliesState = { library: "", query: "", key: "" };
+
+/**
+ * Every live reply and folder of a library, with each reply's version on the server.
+ * @param {string} libraryId
+ * @returns {Promise<{replies: Map<string, {doc: SnippetDoc, version: number}>, folders: Map<string, string>}>}
+ */
+async function libraryItems(libraryId) {
+  /** @type {Map<string, {doc: SnippetDoc, version: number}>} */
+  const replies = new Map();
+  /** @type {Map<string, string>} */
+  const folders = new Map();
+  let since = 0;
+  for (let page = 0; page < 1000; page += 1) {
+    /** @type {Changes} */
+    const c = await api("GET", `/v1/libraries/${libraryId}/changes?since=${since}`);
+    for (const item of c.items) {
+      if (item.deleted || !item.doc) {
+        replies.delete(item.key);
+        folders.delete(item.key);
+      } else if (item.kind === "snippet") {
+        replies.set(item.key, { doc: /** @type {SnippetDoc} */ (item.doc), version: item.version });
+      } else if (item.kind === "folder") {
+        folders.set(item.key, String(item.doc.name ?? ""));
+      }
+    }
+    if (!c.more || c.cursor <= since) break;
+    since = c.cursor;
+  }
+  return { replies, folders };
+}
+
+/**
+ * A reply's parts as text (images as a marker).
+ * @param {SnippetDoc} doc
+ */
+function replyText(doc) {
+  return (doc.parts ?? []).map((p) => (p.type === "text" ? p.body : t("historyImage"))).join("\n");
+}
+
+/** A fresh write id (`op`): retries of the same restore are answered, not applied twice. */
+function newOp() {
+  const bytes = new Uint8Array(16);
+  crypto.getRandomValues(bytes);
+  return `admin-${[...bytes].map((b) => b.toString(16).padStart(2, "0")).join("")}`;
+}
+
+/**
+ * An old version made fit to write back now, as `core::sync::restore` does: a folder
+ * that no longer exists is dropped, a shortcut code another reply took meanwhile too.
+ * @param {SnippetDoc} old
+ * @param {{replies: Map<string, {doc: SnippetDoc, version: number}>, folders: Map<string, string>}} items
+ * @param {string} key
+ * @returns {SnippetDoc}
+ */
+function restorable(old, items, key) {
+  const doc = { ...old };
+  if (doc.folder_id && !items.folders.has(doc.folder_id)) doc.folder_id = null;
+  if (doc.code) {
+    const code = doc.code;
+    const taken = [...items.replies].some(([k, r]) => k !== key && r.doc.code === code);
+    if (taken) doc.code = null;
+  }
+  return doc;
+}
+
+/** @param {HTMLElement} section */
+async function showReplies(section) {
+  /** @type {LibraryInfo[]} */
+  const libs = await api("GET", "/v1/libraries");
+  const team = libs.filter((l) => l.kind === "team" && l.writable);
+  const card = el("div", { class: "card" }, el("h2", {}, t("repliesTitle")), el("p", { class: "muted small" }, t("repliesHint")));
+  section.replaceChildren(card);
+  if (team.length === 0) {
+    card.append(el("p", {}, t("noTeamLibraries")));
+    return;
+  }
+  if (!team.some((l) => l.id === repliesState.library)) {
+    repliesState.library = team[0].id;
+    repliesState.key = "";
+  }
+  const lib = select(
+    "replies-library",
+    team.map((l) => [l.id, l.name]),
+    repliesState.library,
+  );
+  const search = el("input", {
+    id: "replies-search",
+    type: "search",
+    value: repliesState.query,
+    placeholder: t("repliesSearchPlaceholder"),
+    autocomplete: "off",
+    spellcheck: "false",
+  });
+  const form = el(
+    "form",
+    { class: "form", role: "search", onsubmit: (/** @type {Event} */ ev) => ev.preventDefault() },
+    field(t("usageLibrary"), lib),
+    el("label", { class: "field grow" }, el("span", {}, t("repliesSearch")), search),
+  );
+  const list = el("div", { id: "replies-list", class: "reply-list" });
+  const hist = el("div", { id: "replies-history", class: "reply-history" });
+  card.append(form, el("div", { class: "replies" }, list, hist));
+  /** @type {{replies: Map<string, {doc: SnippetDoc, version: number}>, folders: Map<string, string>}} */
+  let items = { replies: new Map(), folders: new Map() };
+  /** @param {unknown} e */
+  const shown = (e) => {
+    if (!(e instanceof SignedOut)) showError(e);
+  };
+
+  const drawList = () => {
+    repliesState.query = search.value;
+    const q = search.value.trim().toLowerCase();
+    const all = [...items.replies.entries()];
+    if (all.length === 0) {
+      list.replaceChildren(el("p", { id: "replies-none" }, t("repliesNone")));
+      return;
+    }
+    const hits = all.filter(([, r]) => !q || r.doc.title.toLowerCase().includes(q) || (r.doc.code ?? "").startsWith(q));
+    if (hits.length === 0) {
+      list.replaceChildren(el("p", { id: "replies-none" }, t("repliesNoMatch", search.value.trim())));
+      return;
+    }
+    /** @type {Map<string, [string, {doc: SnippetDoc, version: number}][]>} */
+    const groups = new Map();
+    for (const hit of hits) {
+      const f = hit[1].doc.folder_id;
+      const name = f ? items.folders.get(f) ?? t("usageNoFolder") : t("usageNoFolder");
+      groups.set(name, [...(groups.get(name) ?? []), hit]);
+    }
+    const none = t("usageNoFolder");
+    const names = [...groups.keys()].sort((a, b) => (a === none ? 1 : b === none ? -1 : a.localeCompare(b)));
+    list.replaceChildren(
+      el("p", { class: "muted small", id: "replies-count" }, t("repliesCount", hits.length)),
+      ...names.map((name) =>
+        el(
+          "div",
+          { class: "reply-group" },
+          el("h3", {}, name),
+          el(
+            "ul",
+            { class: "reply-items" },
+            ...(groups.get(name) ?? [])
+              .sort((a, b) => a[1].doc.position - b[1].doc.position || a[1].doc.title.localeCompare(b[1].doc.title))
+              .map(([key, r]) =>
+                el(
+                  "li",
+                  {},
+                  el(
+                    "button",
+                    {
+                      type: "button",
+                      class: "reply-item",
+                      "data-key": key,
+                      "aria-pressed": key === repliesState.key ? "true" : "false",
+                      onclick: () => {
+                        void showHistory(key, true).catch(shown);
+                      },
+                    },
+                    el("span", { class: "reply-title" }, r.doc.title),
+                    r.doc.code ? el("span", { class: "badge" }, r.doc.code) : null,
+                  ),
+                ),
+              ),
+          ),
+        ),
+      ),
+    );
+  };
+
+  /**
+   * @param {string} key
+   * @param {boolean} focus  move the focus to the history (after a click)
+   */
+  const showHistory = async (key, focus) => {
+    repliesState.key = key;
+    for (const b of list.querySelectorAll(".reply-item")) {
+      b.setAttribute("aria-pressed", String(b.getAttribute("data-key") === key));
+    }
+    const r = items.replies.get(key);
+    if (!r) {
+      hist.replaceChildren(el("p", { class: "muted" }, t("repliesPick")));
+      return;
+    }
+    const title = r.doc.title;
+    hist.replaceChildren(el("p", { class: "muted" }, t("loading")));
+    /** @type {ItemVersion[]} */
+    const versions = await api("GET", `/v1/libraries/${lib.value}/items/${encodeURIComponent(key)}/history`);
+    const current = versions[0]?.version ?? r.version;
+    const heading = el("h3", { id: "history-title", tabindex: "-1" }, t("historyTitle", title));
+    const ol = el("ol", { class: "versions", id: "replies-versions" });
+    for (const v of versions) {
+      const doc = v.doc && v.doc.kind === "snippet" && !v.deleted ? /** @type {SnippetDoc} */ (v.doc.doc) : null;
+      const isCurrent = v.version === current;
+      const li = el(
+        "li",
+        { class: "version", "data-version": v.version, "data-current": isCurrent },
+        el(
+          "div",
+          { class: "version-head" },
+          el("strong", {}, t("historyVersion", v.version)),
+          isCurrent ? el("span", { class: "badge current" }, t("historyCurrent")) : null,
+          v.deleted ? el("span", { class: "badge" }, t("historyDeleted")) : null,
+        ),
+        el("div", { class: "muted small" }, t("historyBy", v.user_name, v.device_name, formatTime(v.updated_at))),
+      );
+      if (doc) {
+        if (doc.title !== title) li.append(el("div", { class: "version-title" }, doc.title));
+        li.append(el("div", { class: "version-text" }, replyText(doc)));
+        if (!isCurrent) {
+          li.append(
+            button(t("restore"), () => restore(key, title, v.version, doc, current), {
+              class: "restore",
+              "data-version": String(v.version),
+              "aria-label": t("restoreLabel", v.version),
+            }),
+          );
+        }
+      }
+      ol.append(li);
+    }
+    hist.replaceChildren(
+      heading,
+      versions.length ? ol : el("p", {}, t("historyNone")),
+      button(t("historyBack"), () => list.querySelector(`.reply-item[data-key="${key}"]`)?.closest("li")?.querySelector("button")?.focus() ?? search.focus(), {
+        class: "ghost back",
+        id: "history-back",
+      }),
+    );
+    if (focus) {
+      heading.focus();
+      heading.scrollIntoView({ block: "nearest" });
+    }
+  };
+
+  /**
+   * Writes an old version back as an ordinary edit of the current one.
+   * @param {string} key
+   * @param {string} title
+   * @param {number} version
+   * @param {SnippetDoc} old
+   * @param {number} current
+   */
+  const restore = async (key, title, version, old, current) => {
+    const doc = restorable(old, items, key);
+    try {
+      /** @type {Item} */
+      const item = await api(
+        "PUT",
+        `/v1/libraries/${lib.value}/items/${encodeURIComponent(key)}`,
+        { op: newOp(), kind: "snippet", doc },
+        { "If-Match": `"${current}"` },
+      );
+      items.replies.set(key, { doc, version: item.version });
+      drawList();
+      await showHistory(key, true);
+      setStatus(t("restored", doc.title, version, item.version), "ok");
+    } catch (e) {
+      if (!(e instanceof ApiError) || e.status !== 412) throw e;
+      // Someone wrote in between: show what is there now and let the lead decide again.
+      await reload();
+      await showHistory(key, true);
+      setStatus(items.replies.has(key) ? t("restoreConflict", title) : t("restoreDeleted", title), "error");
+    }
+  };
+
+  const reload = async () => {
+    repliesState.library = lib.value;
+    list.replaceChildren(el("p", { class: "muted" }, t("loading")));
+    items = await libraryItems(lib.value);
+    drawList();
+  };
+
+  lib.addEventListener("change", () => {
+    repliesState.key = "";
+    hist.replaceChildren(el("p", { class: "muted" }, t("repliesPick")));
+    void reload().catch(shown);
+  });
+  search.addEventListener("input", drawList);
+  await reload();
+  if (repliesState.key && items.replies.has(repliesState.key)) {
+    await showHistory(repliesState.key, false);
+  } else {
+    hist.replaceChildren(el("p", { class: "muted" }, t("repliesPick")));
+  }
+}
+
 // ---- start ----
 
 function start() {
   byId("lang").addEventListener("click", () => {
     lang = lang === "zh" ? "en" : "zh";
     localStorage.setItem(LANG_KEY, lang);
+    // A message stays in the language it was written in: drop it.
+    setStatus("");
     if (token) showApp();
     else route();
   });

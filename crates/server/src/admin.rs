@@ -4,7 +4,8 @@
 //! a new computer's sign-in code (`#approve=CODE`, what a phone opens after scanning the
 //! QR code `qreply signin` shows), members and devices (roles, revoking), the sync
 //! status board (who has the latest scripts), invite codes with a QR code (`#join=CODE`
-//! explains joining), and usage per reply, folder and member. Everything goes through
+//! explains joining), usage per reply, folder and member, and each team reply's history
+//! with one-click restore (an ordinary `If-Match` write). Everything goes through
 //! the public `/v1` API with the page's own device token (kept in `localStorage`); the
 //! server gives the page nothing the API does not.
 //!
