@@ -554,6 +554,106 @@ fn panel_scope_switch_filters_team_and_personal_replies_and_is_kept() -> Result<
 
 #[test]
 #[ignore = "needs Xvfb, openbox, tauri-driver and the built app: run by `cargo xtask test`"]
+fn editor_variables_lead_marks_overridable_and_an_agent_sees_them_read_only() -> Result<()> {
+    const TAB: &str = "\u{E004}";
+    let d = Display::start()?;
+    let dir = tempfile::tempdir()?;
+    let mut store = Store::open(dir.path())?;
+    let team = store.create_library("售后组", quickreply_core::proto::LibraryKind::Team)?;
+    store.add_snippet(
+        &team,
+        quickreply_core::NewSnippet {
+            title: "欢迎语".into(),
+            parts: vec![quickreply_core::proto::Part::Text {
+                body: "欢迎光临{店铺名}，我是{客服名}".into(),
+            }],
+            ..Default::default()
+        },
+    )?;
+    drop(store);
+    Settings::default().save(&settings_path(dir.path()))?;
+
+    // The lead (a writable team library): Alt+V opens the variables, all by keyboard.
+    let app = App::start(&d, dir.path())?;
+    app.open_editor()?;
+    app.wait_text(".libs button.team", |t| t.contains("售后组"))?;
+    app.click(".libs button.team")?;
+    app.type_into("#tree", &format!("{ALT}v{NULL}"))?;
+    app.wait_text("#vars h2", |t| t.contains("售后组"))?;
+    app.click("#var-add")?;
+    app.type_into("#var-name-0", "店铺名")?;
+    app.keys(&format!("{TAB}小鹿家{TAB} {ENTER}"))?;
+    app.wait_text("#ed-status", |t| t.contains("店铺名"))?;
+    app.click("#var-add")?;
+    app.type_into("#var-name-1", "客服名")?;
+    app.keys(&format!("{TAB}小鹿{ENTER}"))?;
+    app.wait_text("#ed-status", |t| t.contains("客服名"))?;
+    let store = Store::open(dir.path())?;
+    let team = store.library("售后组")?;
+    let flags: Vec<_> = store
+        .variable_list(&team)?
+        .into_iter()
+        .map(|v| (v.name, v.value, v.overridable))
+        .collect();
+    assert_eq!(
+        flags,
+        vec![
+            ("客服名".to_string(), "小鹿".to_string(), false),
+            ("店铺名".to_string(), "小鹿家".to_string(), true),
+        ]
+    );
+    app.wait_text("#vars", |t| t.contains("允许成员用个人值覆盖"))?;
+    app.screenshot("editor-vars-lead.png")?;
+    // Editing a value and unticking the box save at once; Delete removes a row.
+    app.click("#var-over-1")?;
+    wait_for("the flag cleared", Duration::from_secs(10), || {
+        let s = Store::open(dir.path()).ok()?;
+        s.overridable_vars(&team).ok()?.is_empty().then_some(())
+    })?;
+    app.click("#var-over-1")?;
+    wait_for("the flag set again", Duration::from_secs(10), || {
+        let s = Store::open(dir.path()).ok()?;
+        s.overridable_vars(&team)
+            .ok()?
+            .contains("店铺名")
+            .then_some(())
+    })?;
+    app.close();
+
+    // An agent: the same library, read-only (as sync links it for an agent).
+    let db = rusqlite::Connection::open(dir.path().join("quickreply.db"))?;
+    db.execute(
+        "INSERT INTO sync_libraries (library_id, remote_id, writable) VALUES (?1, ?2, 0)",
+        [team.id.to_string(), uuid_like(&team.id.to_string())],
+    )?;
+    drop(db);
+    let app = App::start(&d, dir.path())?;
+    app.open_editor()?;
+    app.wait_text(".libs button.team", |t| t.contains("售后组"))?;
+    app.click(".libs button.team")?;
+    app.type_into("#tree", &format!("{ALT}v{NULL}"))?;
+    app.wait_text("#vars-readonly", |t| t.contains("只读"))?;
+    app.wait_text("#vars tr[data-var='店铺名']", |t| {
+        t.contains("小鹿家") && t.contains("可覆盖")
+    })?;
+    app.wait_text("#vars tr[data-var='客服名']", |t| t.contains("固定"))?;
+    assert_eq!(app.count("#vars input")?, 0, "an agent edits nothing here");
+    app.screenshot("editor-vars-agent.png")?;
+    // Alt+V goes back to the replies.
+    app.type_into("#tree", &format!("{ALT}v{NULL}"))?;
+    app.wait_text("#vars-open", |t| t.contains("变量"))?;
+    assert_eq!(app.count("#vars")?, 0);
+    app.close();
+    Ok(())
+}
+
+/// A stand-in remote id for a library linked by hand.
+fn uuid_like(id: &str) -> String {
+    format!("{}0", &id[..id.len() - 1])
+}
+
+#[test]
+#[ignore = "needs Xvfb, openbox, tauri-driver and the built app: run by `cargo xtask test`"]
 fn auto_paste_sends_every_part_presses_enter_and_restores_the_clipboard() -> Result<()> {
     let d = Display::start()?;
     let dir = tempfile::tempdir()?;
@@ -835,6 +935,51 @@ fn a_lead_edit_reaches_the_running_app_through_live_sync() -> Result<()> {
     Ok(())
 }
 
+/// In the running app, Settings → Team: join the server at `url` with an invite `code`
+/// as (user, device), trying a wrong code first; waits until the app shows the `role`.
+fn join_by_invite(app: &App, url: &str, code: &str, who: (&str, &str, &str)) -> Result<()> {
+    let (user, device, role) = who;
+    app.type_into("#search", &format!("{CTRL},{NULL}"))?;
+    app.wait_text("#team", |t| t.contains("还没有加入团队"))?;
+    app.type_into("#team-server", url)?;
+    app.type_into("#team-user", user)?;
+    app.clear("#team-device")?;
+    app.type_into("#team-device", device)?;
+    app.type_into("#team-code", &format!("WRONG-CODE{ENTER}"))?;
+    let refused = app.wait_text("#team-error", |t| t.contains("服务器"))?;
+    assert!(
+        Store::open(&app.data_dir)
+            .map(|s| quickreply_core::sync::account(&s).ok().flatten().is_none())
+            .unwrap_or(false),
+        "joined after {refused}"
+    );
+    app.clear("#team-code")?;
+    app.type_into("#team-code", &format!("{code}{ENTER}"))?;
+    app.wait_text("#team-role", |t| t == role)?;
+    app.wait_text("#team-status", |t| t.contains("已加入团队"))?;
+    app.wait_text("#team-server-shown", |t| {
+        t.trim_end_matches('/') == url.trim_end_matches('/')
+    })?;
+    Ok(())
+}
+
+/// Search `query` in the panel until its first hit's title starts with `title` (a
+/// change that arrives by sync); how long that took.
+fn wait_for_hit(app: &App, query: &str, title: &str) -> Result<Duration> {
+    let started = std::time::Instant::now();
+    wait_for(
+        &format!("“{title}” in the panel"),
+        Duration::from_secs(20),
+        || {
+            app.search(query).ok()?;
+            std::thread::sleep(Duration::from_millis(100));
+            let t = app.text("#hit-0 .title").ok()?;
+            t.starts_with(title).then_some(())
+        },
+    )?;
+    Ok(started.elapsed())
+}
+
 #[test]
 #[ignore = "needs Xvfb, openbox, tauri-driver and the built app: run by `cargo xtask test`"]
 fn settings_team_section_joins_by_invite_and_by_approval() -> Result<()> {
@@ -864,45 +1009,14 @@ fn settings_team_section_joins_by_invite_and_by_approval() -> Result<()> {
     ])?;
     lead.ok(&["sync"])?;
     let invite = lead.invite(&["--role", "agent"])?;
-    let finds_the_team_reply = |app: &App| {
-        wait_for(
-            "the team's reply in the panel",
-            Duration::from_secs(20),
-            || {
-                app.search("thdz").ok()?;
-                std::thread::sleep(Duration::from_millis(200));
-                let t = app.text("#hit-0 .title").ok()?;
-                t.starts_with("退货地址").then_some(())
-            },
-        )
-    };
+    let finds_the_team_reply = |app: &App| wait_for_hit(app, "thdz", "退货地址").map(|_| ());
 
-    // App A joins with an invite code from Settings → Team.
+    // App A joins with an invite code from Settings → Team; a wrong code first: the
+    // server's refusal in Chinese, and nothing changes.
     let a_dir = dir.path().join("app-a");
     library(&a_dir, Settings::default())?;
     let app = App::start(&d, &a_dir)?;
-    app.type_into("#search", &format!("{CTRL},{NULL}"))?;
-    app.wait_text("#team", |t| t.contains("还没有加入团队"))?;
-    app.type_into("#team-server", &server.url)?;
-    app.type_into("#team-user", "小李")?;
-    app.clear("#team-device")?;
-    app.type_into("#team-device", "app-a")?;
-    // A wrong code: the server's refusal in Chinese, and nothing changes.
-    app.type_into("#team-code", &format!("WRONG-CODE{ENTER}"))?;
-    let refused = app.wait_text("#team-error", |t| t.contains("服务器"))?;
-    assert!(
-        Store::open(&a_dir)
-            .map(|s| quickreply_core::sync::account(&s).ok().flatten().is_none())
-            .unwrap_or(false),
-        "joined after {refused}"
-    );
-    app.clear("#team-code")?;
-    app.type_into("#team-code", &format!("{invite}{ENTER}"))?;
-    app.wait_text("#team-role", |t| t == "客服")?;
-    app.wait_text("#team-status", |t| t.contains("已加入团队"))?;
-    app.wait_text("#team-server-shown", |t| {
-        t.trim_end_matches('/') == server.url.trim_end_matches('/')
-    })?;
+    join_by_invite(&app, &server.url, &invite, ("小李", "app-a", "客服"))?;
     // Back in the panel, the team's reply has arrived without a restart.
     app.type_into("#team-approve-code", ESCAPE)?;
     finds_the_team_reply(&app)?;
@@ -967,5 +1081,117 @@ fn settings_team_section_joins_by_invite_and_by_approval() -> Result<()> {
     let left = Store::open(&b_dir)?;
     assert!(quickreply_core::sync::account(&left)?.is_none());
     app.close();
+    Ok(())
+}
+
+#[test]
+#[ignore = "needs Xvfb, openbox, tauri-driver and the built app: run by `cargo xtask test`"]
+fn an_editors_app_approves_another_and_both_panels_get_a_lead_edit_live() -> Result<()> {
+    use quickreply_e2e::sync::{Client, Server};
+    const TEAM: &str = "售后话术";
+    let d = Display::start()?;
+    let dir = tempfile::tempdir()?;
+    let server = Server::start(dir.path())?;
+    let lead = Client::new(dir.path(), "lead-pc");
+    lead.join(
+        &server,
+        &server.setup_code.clone().unwrap_or_default(),
+        "王主管",
+    )?;
+    lead.ok(&["library", "add", TEAM])?;
+    lead.ok(&[
+        "add",
+        "--library",
+        TEAM,
+        "--title",
+        "退货地址",
+        "--code",
+        "thdz",
+        "--text",
+        "亲，退货请寄到售后部",
+    ])?;
+    lead.ok(&["sync"])?;
+
+    // App A, a team editor's, joins by invite code; app B, running at the same time on
+    // the same desktop, asks to sign in and A approves it as a new agent.
+    let a_dir = dir.path().join("app-a");
+    library(&a_dir, Settings::default())?;
+    let a = App::start(&d, &a_dir)?;
+    let invite = lead.invite(&["--role", "editor"])?;
+    join_by_invite(&a, &server.url, &invite, ("小王", "app-a", "编辑"))?;
+
+    let b_dir = dir.path().join("app-b");
+    library(
+        &b_dir,
+        Settings {
+            hotkey: "Ctrl+Alt+B".into(),
+            next_part_hotkey: "Ctrl+Alt+M".into(),
+            ..Settings::default()
+        },
+    )?;
+    let b = App::start(&d, &b_dir)?;
+    b.type_into("#search", &format!("{CTRL},{NULL}"))?;
+    b.type_into("#team-how-approval", " ")?;
+    b.type_into("#team-server", &server.url)?;
+    b.type_into("#team-user", "小刘")?;
+    b.clear("#team-device")?;
+    b.type_into("#team-device", &format!("app-b{ENTER}"))?;
+    let code = b.wait_text("#team-signin-code", |t| t.len() == 9 && t.contains('-'))?;
+    b.element("#team-qr")?;
+
+    a.type_into("#team-approve-code", &format!("{code}{ENTER}"))?;
+    a.wait_text("#team-request", |t| {
+        t.contains("app-b") && t.contains("小刘")
+    })?;
+    a.type_into("#team-decide-agent", ENTER)?;
+    a.wait_text("#team-status", |t| t.contains("已批准"))?;
+    b.wait_text("#team-role", |t| t == "客服")?;
+    b.wait_text("#team-joined", |t| {
+        t.contains("小刘") && t.contains("app-b")
+    })?;
+
+    // Both panels have the team's reply; the lead edits it and both show the new text
+    // without a click (the time it took is printed; `cargo xtask bench sync` measures it).
+    for app in [&a, &b] {
+        app.type_into("#team-approve-code", ESCAPE)?;
+        wait_for_hit(app, "thdz", "退货地址")?;
+    }
+    lead.ok(&[
+        "edit",
+        "thdz",
+        "--library",
+        TEAM,
+        "--title",
+        "退货地址（新仓库）",
+    ])?;
+    lead.ok(&["sync"])?;
+    let edited = std::time::Instant::now();
+    let mut shown: [Option<Duration>; 2] = [None, None];
+    wait_for(
+        "the lead's edit in both panels",
+        Duration::from_secs(20),
+        || {
+            for (i, app) in [&a, &b].into_iter().enumerate() {
+                if shown[i].is_none()
+                    && app.search("thdz").is_ok()
+                    && app
+                        .text("#hit-0 .title")
+                        .is_ok_and(|t| t.starts_with("退货地址（新仓库）"))
+                {
+                    shown[i] = Some(edited.elapsed());
+                }
+            }
+            shown.iter().all(Option::is_some).then_some(())
+        },
+    )?;
+    eprintln!(
+        "the lead's edit showed in app A after {:?}, in app B after {:?}",
+        shown[0], shown[1]
+    );
+    wait_for_hit(&b, "thdz", "退货地址（新仓库）")?;
+    std::thread::sleep(Duration::from_millis(300));
+    d.screenshot("two-apps-live.png")?;
+    a.close();
+    b.close();
     Ok(())
 }
