@@ -232,6 +232,15 @@ fn a_lead_runs_the_team_from_the_admin_page_and_an_agent_sees_only_their_own() -
             );
         }
     }
+    // Searches that found nothing: counted by qreply, reported by the sync.
+    for q in [
+        &["search", "运费险"][..],
+        &["search", "运费险"],
+        &["search", "能开专票吗"],
+        &["search", "13812345678"],
+    ] {
+        agent.ok(q)?;
+    }
     agent.ok(&["sync"])?;
     page.click("#tab-usage")?;
     let summary = page.wait_text("#usage-summary", |t| t.contains("共 4 次"))?;
@@ -254,6 +263,23 @@ fn a_lead_runs_the_team_from_the_admin_page_and_an_agent_sees_only_their_own() -
         "{folders}"
     );
     page.element("#usage-members rect.bar")?;
+    // … and the searches that found nothing, most searched first (no phone number).
+    let missed = page.wait_text("#usage-missed-section", |t| t.contains("运费险"))?;
+    assert!(missed.contains("能开专票吗"), "{missed}");
+    assert!(
+        !missed.contains("1381"),
+        "numbers are never counted: {missed}"
+    );
+    assert_eq!(page.text("#missed-summary")?, "2 个词，共搜索 3 次");
+    assert_eq!(page.count("#usage-missed rect.bar")?, 2);
+    let first =
+        page.script("return document.querySelector('#usage-missed g.row text').textContent")?;
+    assert_eq!(first, json!("运费险"), "the most searched first");
+    page.click("#missed-export")?;
+    page.wait_text("#status", |t| t.contains("missed-searches-7d.csv"))?;
+    page.script("document.getElementById('usage-missed-section').scrollIntoView()")?;
+    page.screenshot("admin-usage-missed-desktop.png")?;
+    page.script("window.scrollTo(0, 0)")?;
     page.screenshot("admin-usage-desktop.png")?;
 
     // ---- an invite made on the page lets a new computer in ----
@@ -298,6 +324,9 @@ fn a_lead_runs_the_team_from_the_admin_page_and_an_agent_sees_only_their_own() -
     page.click("#tab-usage")?;
     page.element("#usage-most rect.bar")?;
     page.screenshot("admin-usage-phone.png")?;
+    page.element("#usage-missed rect.bar")?;
+    page.script("document.getElementById('usage-missed-section').scrollIntoView()")?;
+    page.screenshot("admin-usage-missed-phone.png")?;
     let overflow = page.script(
         "return document.documentElement.scrollWidth > document.documentElement.clientWidth",
     )?;
@@ -349,6 +378,13 @@ fn a_lead_runs_the_team_from_the_admin_page_and_an_agent_sees_only_their_own() -
     let (status, body) = call(
         "GET",
         &format!("{}/v1/libraries/{team_id}/usage?days=7", server.url),
+        &token,
+        None,
+    )?;
+    assert_eq!(status, 403, "{body}");
+    let (status, body) = call(
+        "GET",
+        &format!("{}/v1/missed?days=7", server.url),
         &token,
         None,
     )?;

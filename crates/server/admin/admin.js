@@ -17,6 +17,7 @@
 /** @typedef {{code: string, device_name: string, user_name?: string, app_version: string, web: boolean, ip: string, created_at: number, expires_at: number}} SigninInfo */
 /** @typedef {{code: string, role: Role, uses: number, expires_at: number, pairing: boolean}} InviteResponse */
 /** @typedef {{key: string, count: number, devices: number}} UsageTotal */
+/** @typedef {{query: string, count: number, devices: number}} MissedTotal */
 /** @typedef {{key: string, version: number, seq: number, deleted?: boolean, kind?: string, doc?: any, updated_at: number}} Item */
 /** @typedef {{items: Item[], cursor: number, more: boolean}} Changes */
 /** @typedef {{type: "text", body: string} | {type: "image", sha256: string, mime: string, width: number, height: number}} Part */
@@ -151,6 +152,13 @@ const zh = {
   minutesAgo: "{0} 分钟前",
   hoursAgo: "{0} 小时前",
   daysAgo: "{0} 天前",
+  missedTitle: "没找到的搜索",
+  missedHint: "客服搜了却什么也没找到的词（全队，不分话术库；不含号码和长文本）：也许该为它们写话术。",
+  missedNone: "这段时间没有找不到结果的搜索。",
+  missedSummary: "{0} 个词，共搜索 {1} 次",
+  missedExport: "导出这些搜索（CSV）",
+  missedChart: "没找到的搜索：每个词的搜索次数",
+  colQuery: "搜索词",
   repliesTitle: "话术与历史版本",
   repliesHint: "选一条话术查看它的每个版本；“恢复此版本”会把旧内容作为一次新的修改写回，所有电脑同步后都会拿到。",
   repliesSearch: "按标题搜索",
@@ -292,6 +300,13 @@ const en = {
   minutesAgo: "{0} min ago",
   hoursAgo: "{0} h ago",
   daysAgo: "{0} days ago",
+  missedTitle: "Searches that found nothing",
+  missedHint: "What agents searched for without finding a reply (the whole team, every library; no numbers or long text): replies worth writing.",
+  missedNone: "No search came up empty in this period.",
+  missedSummary: "{0} searches, {1} times in all",
+  missedExport: "Export these (CSV)",
+  missedChart: "Searches that found nothing: times searched",
+  colQuery: "Search",
   repliesTitle: "Replies and their history",
   repliesHint: "Pick a reply to see every version; “Restore this version” writes the old text back as a new edit, which every computer gets when it syncs.",
   repliesSearch: "Search titles",
@@ -1327,6 +1342,42 @@ function downloadCsv(name, rows) {
   setStatus(t("exported", name), "ok");
 }
 
+/**
+ * The team's searches that found nothing: a bar chart of the most searched, CSV export.
+ * @param {MissedTotal[]} missed
+ * @param {string} days
+ */
+function missedSection(missed, days) {
+  const rows = [...missed].sort((a, b) => b.count - a.count || a.query.localeCompare(b.query));
+  const total = rows.reduce((n, r) => n + r.count, 0);
+  const head = el(
+    "div",
+    { class: "member-head" },
+    el("h3", {}, t("missedTitle")),
+    rows.length > 0
+      ? button(
+          t("missedExport"),
+          () =>
+            downloadCsv(`missed-searches-${days}d.csv`, [
+              [t("colQuery"), t("colCount"), t("colDevices")],
+              ...rows.map((r) => [r.query, r.count, r.devices]),
+            ]),
+          { class: "ghost", id: "missed-export" },
+        )
+      : null,
+  );
+  const box = el("div", { id: "usage-missed-section", class: "missed" }, head, el("p", { class: "muted small" }, t("missedHint")));
+  if (rows.length === 0) {
+    box.append(el("p", { id: "missed-none" }, t("missedNone")));
+    return box;
+  }
+  box.append(
+    el("p", { class: "summary", id: "missed-summary" }, t("missedSummary", rows.length, total)),
+    barChart("usage-missed", t("missedChart"), rows.slice(0, 20).map((r) => ({ label: r.query, value: r.count }))),
+  );
+  return box;
+}
+
 /** @param {HTMLElement} section */
 async function showUsage(section) {
   const [libs, list] = await Promise.all([
@@ -1368,9 +1419,10 @@ async function showUsage(section) {
   const load = async () => {
     out.replaceChildren(el("p", { class: "muted" }, t("loading")));
     const userParam = who.value ? `&user=${encodeURIComponent(who.value)}` : "";
-    const [totals, cat] = await Promise.all([
+    const [totals, cat, missed] = await Promise.all([
       /** @type {Promise<UsageTotal[]>} */ (api("GET", `/v1/libraries/${lib.value}/usage?days=${days.value}${userParam}`)),
       catalogue(lib.value),
+      /** @type {Promise<MissedTotal[]>} */ (api("GET", `/v1/missed?days=${days.value}${userParam}`)),
     ]);
     /** @type {Map<string, UsageRow>} */
     const rows = new Map();
@@ -1443,7 +1495,7 @@ async function showUsage(section) {
         ),
       );
     }
-    parts.push(tables);
+    parts.push(tables, missedSection(missed, days.value));
     out.replaceChildren(...parts);
   };
   const form = el(
