@@ -252,3 +252,79 @@ pub fn render_draft(app: State<'_, App>, library: String, parts: Vec<Part>) -> R
         .map_err(err)?;
     Ok(rendered.into_iter().map(PartView::from).collect())
 }
+
+/// A library's variables as the editor's variables section shows them.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VarsView {
+    library: String,
+    team: bool,
+    /// False for an agent's copy of a team library: values shown, not editable.
+    writable: bool,
+    vars: Vec<VarView>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VarView {
+    name: String,
+    value: String,
+    overridable: bool,
+}
+
+fn vars_view(store: &quickreply_core::Store, library: &str) -> Res<VarsView> {
+    let lib = store.library(library).map_err(err)?;
+    Ok(VarsView {
+        team: lib.kind == LibraryKind::Team,
+        writable: store.writable(&lib).map_err(err)?,
+        vars: store
+            .variable_list(&lib)
+            .map_err(err)?
+            .into_iter()
+            .map(|v| VarView {
+                name: v.name,
+                value: v.value,
+                overridable: v.overridable,
+            })
+            .collect(),
+        library: lib.name,
+    })
+}
+
+#[tauri::command]
+pub fn library_vars(app: State<'_, App>, library: String) -> Res<VarsView> {
+    let inner = app.lock().map_err(err)?;
+    vars_view(&inner.store, &library)
+}
+
+/// Add or change a variable (`old` is its name before an edit, `None` for a new one).
+#[tauri::command]
+pub fn save_var(
+    app: State<'_, App>,
+    library: String,
+    old: Option<String>,
+    name: String,
+    value: String,
+    overridable: bool,
+) -> Res<VarsView> {
+    let mut inner = app.lock().map_err(err)?;
+    let lib = inner.store.library(&library).map_err(err)?;
+    let var = quickreply_core::store::Variable {
+        name: name.trim().to_string(),
+        value,
+        overridable,
+    };
+    inner
+        .store
+        .save_variable(&lib, old.as_deref(), &var)
+        .map_err(err)?;
+    vars_view(&inner.store, &library)
+}
+
+#[tauri::command]
+pub fn delete_var(app: State<'_, App>, library: String, name: String) -> Res<VarsView> {
+    let mut inner = app.lock().map_err(err)?;
+    let lib = inner.store.library(&library).map_err(err)?;
+    inner.store.unset_var(&lib, &name).map_err(err)?;
+    vars_view(&inner.store, &library)
+}

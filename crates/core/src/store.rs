@@ -259,6 +259,15 @@ pub struct Library {
     pub kind: LibraryKind,
 }
 
+/// A library's variable as the editor lists it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Variable {
+    pub name: String,
+    pub value: String,
+    /// Agents may replace a team library's value with a personal one of the same name.
+    pub overridable: bool,
+}
+
 /// A folder with its full path (`售前/尺码`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Folder {
@@ -1319,6 +1328,65 @@ impl Store {
         Ok(names)
     }
 
+    /// One library's variables with whether agents may override each (the editor's list).
+    pub fn variable_list(&self, library: &Library) -> Result<Vec<Variable>> {
+        let mut st = self.conn.prepare(
+            "SELECT name, value, overridable FROM variables WHERE library_id = ?1 ORDER BY name",
+        )?;
+        let rows = st
+            .query_map([library.id.to_string()], |r| {
+                Ok(Variable {
+                    name: r.get(0)?,
+                    value: r.get(1)?,
+                    overridable: r.get(2)?,
+                })
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    }
+
+    /// Write a variable in one transaction: a rename (`old` differs from the new name)
+    /// removes the old one; the overridable flag counts for team libraries only.
+    pub fn save_variable(
+        &mut self,
+        library: &Library,
+        old: Option<&str>,
+        var: &Variable,
+    ) -> Result<()> {
+        if !template::is_valid_var_name(&var.name) {
+            return Err(Error::InvalidVariableName(var.name.clone()));
+        }
+        let overridable = var.overridable && library.kind == LibraryKind::Team;
+        let lib = library.id.to_string();
+        let tx = self.conn.transaction()?;
+        if let Some(old) = old.filter(|o| *o != var.name) {
+            tx.execute(
+                "DELETE FROM variables WHERE library_id = ?1 AND name = ?2",
+                params![lib, old],
+            )?;
+        }
+        tx.execute(
+            "INSERT INTO variables (library_id, name, value, overridable) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (library_id, name) DO UPDATE
+             SET value = excluded.value, overridable = excluded.overridable
+             WHERE value IS NOT excluded.value OR overridable IS NOT excluded.overridable",
+            params![lib, var.name, var.value, overridable],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Whether this computer may change the library (false for a team library that this
+    /// member only reads: an agent's copy of the lead's library).
+    pub fn writable(&self, library: &Library) -> Result<bool> {
+        let ro: bool = self.conn.query_row(
+            "SELECT EXISTS (SELECT 1 FROM sync_libraries WHERE library_id = ?1 AND writable = 0)",
+            [library.id.to_string()],
+            |r| r.get(0),
+        )?;
+        Ok(!ro)
+    }
+
     /// Returns whether it existed.
     pub fn unset_var(&mut self, library: &Library, name: &str) -> Result<bool> {
         let n = self.conn.execute(
@@ -1727,6 +1795,58 @@ pub fn default_data_dir() -> PathBuf {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_editor_lists_saves_renames_and_flags_variables() -> Result<()> {
+        let dir = tempfile::tempdir().map_err(Error::io("tmp"))?;
+        let mut store = Store::open(dir.path())?;
+        let team = store.create_library("售后组", LibraryKind::Team)?;
+        let personal = store.library(PERSONAL)?;
+        let var = |name: &str, value: &str, overridable| Variable {
+            name: name.into(),
+            value: value.into(),
+            overridable,
+        };
+        store.save_variable(&team, None, &var("店铺名", "小鹿家", false))?;
+        store.save_variable(&team, None, &var("客服名", "小鹿", true))?;
+        assert_eq!(
+            store.variable_list(&team)?,
+            vec![var("客服名", "小鹿", true), var("店铺名", "小鹿家", false)]
+        );
+        // A rename keeps one variable; the flag changes with it.
+        store.save_variable(&team, Some("店铺名"), &var("店名", "小鹿家旗舰店", true))?;
+        let names: Vec<_> = store
+            .variable_list(&team)?
+            .into_iter()
+            .map(|v| v.name)
+            .collect();
+        assert_eq!(names, vec!["客服名", "店名"]);
+        assert!(store.overridable_vars(&team)?.contains("店名"));
+        // The personal library has no overridable flag.
+        store.save_variable(&personal, None, &var("客服名", "阿强", true))?;
+        assert_eq!(
+            store.variable_list(&personal)?,
+            vec![var("客服名", "阿强", false)]
+        );
+        assert_eq!(store.effective_vars(team.id)?["客服名"], "阿强");
+        assert!(matches!(
+            store.save_variable(&team, None, &var("bad name", "x", false)),
+            Err(Error::InvalidVariableName(_))
+        ));
+        // An agent's copy of a team library is read-only: listed, never written.
+        assert!(store.writable(&team)? && store.writable(&personal)?);
+        store.conn().execute(
+            "INSERT INTO sync_libraries (library_id, remote_id, writable) VALUES (?1, ?2, 0)",
+            params![team.id.to_string(), Uuid::now_v7().to_string()],
+        )?;
+        assert!(!store.writable(&team)?);
+        assert!(matches!(
+            store.save_variable(&team, None, &var("客服名", "x", false)),
+            Err(Error::ReadOnly)
+        ));
+        assert_eq!(store.variable_list(&team)?.len(), 2);
+        Ok(())
+    }
 
     /// The app and `qreply` write the same store: a transaction that reads and then
     /// writes must wait for the other process instead of failing with "database is

@@ -89,6 +89,15 @@ export interface ReplyDoc {
   parts: Part[];
 }
 
+/** A library's variables for the editor (src-tauri/src/editor.rs `VarsView`). */
+export interface VarsView {
+  library: string;
+  team: boolean;
+  /** False for an agent's copy of a team library. */
+  writable: boolean;
+  vars: { name: string; value: string; overridable: boolean }[];
+}
+
 export interface Tree {
   libraries: { name: string; team: boolean }[];
   folders: string[];
@@ -177,6 +186,10 @@ export const api = {
   saveReply: (doc: ReplyDoc) => invoke<ReplyDoc>("save_reply", { doc }),
   deleteReply: (id: string) => invoke<void>("delete_reply", { id }),
   reorder: (library: string, folder: string, ids: string[]) => invoke<void>("reorder", { library, folder, ids }),
+  libraryVars: (library: string) => invoke<VarsView>("library_vars", { library }),
+  saveVar: (library: string, old: string | null, name: string, value: string, overridable: boolean) =>
+    invoke<VarsView>("save_var", { library, old, name, value, overridable }),
+  deleteVar: (library: string, name: string) => invoke<VarsView>("delete_var", { library, name }),
   copyToPersonal: (id: string) => invoke<ReplyDoc>("copy_to_personal", { id }),
   addImage: (bytes: number[], name: string) => invoke<Part>("add_image", { bytes, name }),
   imageBytes: (sha256: string) => invoke<ArrayBuffer>("image_bytes", { sha256 }),
