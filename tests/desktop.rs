@@ -348,6 +348,86 @@ fn editor_writes_a_reply_that_the_panel_then_finds() -> Result<()> {
 
 #[test]
 #[ignore = "needs Xvfb, openbox, tauri-driver and the built app: run by `cargo xtask test`"]
+fn editor_takes_images_pasted_from_the_clipboard_and_dropped_from_a_file_manager() -> Result<()> {
+    let d = Display::start()?;
+    let dir = tempfile::tempdir()?;
+    let store = library(dir.path(), Settings::default())?;
+    let picture = |name: &str, (w, h): (u32, u32), rgb: [u8; 3]| -> Result<std::path::PathBuf> {
+        let path = dir.path().join(name);
+        image::RgbImage::from_pixel(w, h, image::Rgb(rgb)).save(&path)?;
+        Ok(path)
+    };
+    let pasted = picture("尺码表.png", (64, 48), [200, 40, 40])?;
+    let dropped = picture("细节 图.png", (30, 20), [40, 40, 200])?;
+    let app = App::start(&d, dir.path())?;
+    app.open_editor()?;
+    app.element("#tree .reply")?;
+    app.click("#new-reply")?;
+    app.type_into("#ed-title", "尺码参考图")?;
+    app.type_into("#ed-code", "ccckt")?;
+    app.type_into("#ed-part-0", "亲，尺码参考下图～")?;
+
+    // Copied as an image by another program, pasted with Ctrl+V.
+    let copied = std::process::Command::new("xclip")
+        .args(["-selection", "clipboard", "-t", "image/png", "-i"])
+        .arg(&pasted)
+        .env("DISPLAY", &d.name)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()?;
+    assert!(copied.success(), "xclip could not hold the image");
+    app.type_into("#ed-part-0", &format!("{CTRL}v{NULL}"))?;
+    app.wait_text(".parts .img span", |t| t.contains("64") && t.contains("48"))?;
+
+    // Dragged from a file manager (XDND, a file:// URI) onto the reply's parts.
+    let x = Conn::open(&d.name)?;
+    let editor = wait_for("the editor window", Duration::from_secs(10), || {
+        x.find_titled("QuickReply 话术编辑")
+    })?;
+    let origin = x
+        .conn
+        .translate_coordinates(editor, x.root, 0, 0)?
+        .reply()?;
+    let (wx, wy) = (origin.dst_x, origin.dst_y);
+    let at = app.script(
+        "const r = document.querySelector('.parts').getBoundingClientRect();
+         return [Math.round(r.left + r.width / 2), Math.round(r.top + r.height / 2)];",
+    )?;
+    let (px, py) = (
+        at[0].as_i64().context("x of the parts")?,
+        at[1].as_i64().context("y of the parts")?,
+    );
+    let root = (
+        i16::try_from(i64::from(wx) + px)?,
+        i16::try_from(i64::from(wy) + py)?,
+    );
+    quickreply_e2e::x11::drop_files(&d.name, editor, root, &[dropped.as_path()])?;
+    wait_for("the dropped image", Duration::from_secs(10), || {
+        (app.count(".parts .img").ok()? == 2).then_some(())
+    })?;
+    std::thread::sleep(Duration::from_millis(300));
+    d.screenshot("editor-images.png")?;
+    app.type_into("#ed-title", &format!("{CTRL}s{NULL}"))?;
+    app.wait_text("#ed-status", |t| t.contains("尺码参考图"))?;
+
+    let saved = store.resolve(None, "ccckt")?;
+    let shape: Vec<String> = saved
+        .parts
+        .iter()
+        .map(|p| match p {
+            quickreply_core::proto::Part::Text { body } => body.clone(),
+            quickreply_core::proto::Part::Image { width, height, .. } => {
+                format!("{width}×{height}")
+            }
+        })
+        .collect();
+    assert_eq!(shape, vec!["亲，尺码参考下图～", "64×48", "30×20"]);
+    app.close();
+    Ok(())
+}
+
+#[test]
+#[ignore = "needs Xvfb, openbox, tauri-driver and the built app: run by `cargo xtask test`"]
 fn settings_refuse_bad_hotkeys_and_apply_new_ones_at_once() -> Result<()> {
     let d = Display::start()?;
     let dir = tempfile::tempdir()?;
@@ -654,6 +734,124 @@ fn uuid_like(id: &str) -> String {
 
 #[test]
 #[ignore = "needs Xvfb, openbox, tauri-driver and the built app: run by `cargo xtask test`"]
+fn editor_history_restores_a_version_for_the_lead_and_only_shows_it_to_an_agent() -> Result<()> {
+    use quickreply_e2e::sync::{Client, Server};
+    const TEAM: &str = "售后话术";
+    let d = Display::start()?;
+    let dir = tempfile::tempdir()?;
+    let mut server = Server::start(dir.path())?;
+    let lead = Client::new(dir.path(), "lead-pc");
+    lead.join(
+        &server,
+        &server.setup_code.clone().unwrap_or_default(),
+        "王主管",
+    )?;
+    lead.ok(&["library", "add", TEAM])?;
+    lead.ok(&[
+        "add",
+        "--library",
+        TEAM,
+        "--title",
+        "退货地址",
+        "--code",
+        "thdz",
+        "--text",
+        "亲，退货请寄到售后部",
+    ])?;
+    lead.ok(&["sync"])?;
+    lead.ok(&[
+        "edit",
+        "thdz",
+        "--library",
+        TEAM,
+        "--text",
+        "亲，退货请寄到杭州仓，运费我们出",
+    ])?;
+    lead.ok(&["sync"])?;
+    let id = Store::open(&lead.data)?.resolve(None, "thdz")?.id;
+    let open_history = |app: &App| -> Result<()> {
+        app.open_editor()?;
+        app.wait_text(".libs button.team", |t| t.contains(TEAM))?;
+        app.click(".libs button.team")?;
+        app.click(&format!("#r-{id} button"))?;
+        app.wait_text("#ed-title", |_| true)?;
+        app.type_into("#tree", &format!("{CTRL}h{NULL}"))?;
+        Ok(())
+    };
+
+    // The lead: Ctrl+H lists both versions (who, which computer), Enter restores the
+    // first, and the restore reaches the server as a new version.
+    let app = App::start(&d, &lead.data)?;
+    open_history(&app)?;
+    app.wait_text("#history li[data-version='2']", |t| t.contains("最新"))?;
+    app.wait_text("#history li[data-version='1']", |t| {
+        t.contains("王主管") && t.contains("lead-pc")
+    })?;
+    // Version 1 is chosen (the newest is the reply as it is) and shown in full.
+    app.wait_text("#history-text", |t| t.contains("亲，退货请寄到售后部"))?;
+    std::thread::sleep(Duration::from_millis(400));
+    app.screenshot("editor-history.png")?;
+    app.keys(ENTER)?;
+    app.wait_text("#ed-status", |t| t.contains("第 1 版"))?;
+    assert_eq!(app.count("#history")?, 0);
+    let text = |data: &Path| -> Option<String> {
+        let s = Store::open(data).ok()?;
+        s.snippet(id)
+            .ok()?
+            .parts
+            .first()?
+            .text()
+            .map(str::to_string)
+    };
+    assert_eq!(text(&lead.data).as_deref(), Some("亲，退货请寄到售后部"));
+    wait_for(
+        "the restore on the server as version 3",
+        Duration::from_secs(15),
+        || {
+            let out = lead.ok(&["history", "thdz", "--library", TEAM]).ok()?;
+            out.contains("v3").then_some(())
+        },
+    )?;
+    app.close();
+
+    // An agent sees the versions, read-only: no restore button, Enter does nothing.
+    let invite = lead.invite(&["--role", "agent"])?;
+    let agent = Client::new(dir.path(), "agent-pc");
+    agent.join(&server, &invite, "小李")?;
+    agent.ok(&["sync"])?;
+    let app = App::start(&d, &agent.data)?;
+    open_history(&app)?;
+    app.wait_text("#history-readonly", |t| {
+        t.contains("只有主管或编辑可以恢复")
+    })?;
+    app.wait_text("#history li[data-version='3']", |t| t.contains("王主管"))?;
+    assert_eq!(app.count("#history-restore")?, 0);
+    app.keys(ENTER)?;
+    std::thread::sleep(Duration::from_millis(400));
+    assert_eq!(
+        app.count("#history")?,
+        1,
+        "Enter restores nothing for an agent"
+    );
+    app.screenshot("editor-history-agent.png")?;
+    assert_eq!(text(&agent.data).as_deref(), Some("亲，退货请寄到售后部"));
+
+    // Offline: the history says so in words, and closes with Esc.
+    app.keys(ESCAPE)?;
+    wait_for("the history closed", Duration::from_secs(5), || {
+        (app.count("#history").ok()? == 0).then_some(())
+    })?;
+    server.kill9();
+    app.type_into("#tree", &format!("{CTRL}h{NULL}"))?;
+    app.wait_text("#history-error", |t| t.contains("连不上同步服务器"))?;
+    std::thread::sleep(Duration::from_millis(400));
+    app.screenshot("editor-history-offline.png")?;
+    app.close();
+    Ok(())
+}
+
+#[test]
+#[ignore = "needs Xvfb, openbox, tauri-driver and the built app: run by `cargo xtask test`"]
 fn auto_paste_sends_every_part_presses_enter_and_restores_the_clipboard() -> Result<()> {
     let d = Display::start()?;
     let dir = tempfile::tempdir()?;
@@ -841,6 +1039,186 @@ fn the_tray_icon_docks_in_the_system_tray() -> Result<()> {
     let icons = tray.icons();
     let live: Vec<u32> = icons.iter().copied().filter(alive).collect();
     assert_eq!(live.len(), 1, "one live icon of {icons:?}");
+    app.close();
+    Ok(())
+}
+
+/// The words of the `Exec=` line of a desktop entry (auto-launch writes them unquoted).
+fn exec_line(entry: &Path) -> Result<Vec<String>> {
+    let text = std::fs::read_to_string(entry)?;
+    let exec = text
+        .lines()
+        .find_map(|l| l.strip_prefix("Exec="))
+        .with_context(|| format!("no Exec line in {text}"))?;
+    Ok(exec.split_whitespace().map(str::to_string).collect())
+}
+
+/// Open Settings (Ctrl+,) and tick or untick 开机时启动 with Tab and Space, then Ctrl+S.
+fn set_start_at_login(app: &App, on: bool) -> Result<()> {
+    app.type_into("#search", &format!("{CTRL},{NULL}"))?;
+    app.element("#settings")?;
+    let focused = || {
+        app.script("return document.activeElement && document.activeElement.id")
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+    };
+    for _ in 0..30 {
+        if focused().as_deref() == Some("set-startatlogin") {
+            break;
+        }
+        app.keys("\u{E004}")?; // Tab
+    }
+    assert_eq!(focused().as_deref(), Some("set-startatlogin"), "tabbed to it");
+    let checked = || {
+        app.script("return document.querySelector('#set-startatlogin').checked")
+            .ok()
+            .and_then(|v| v.as_bool())
+    };
+    assert_eq!(checked(), Some(!on));
+    app.keys(" ")?;
+    wait_for("the box to change", Duration::from_secs(5), || {
+        (checked() == Some(on)).then_some(())
+    })?;
+    app.type_into("#set-startatlogin", &format!("{CTRL}s{NULL}"))
+}
+
+/// Kills the app started as a login session would when the test fails half way.
+struct Child(std::process::Child);
+
+impl Drop for Child {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+#[ignore = "needs Xvfb, openbox, tauri-driver and the built app: run by `cargo xtask test`"]
+fn start_at_login_starts_in_the_tray_whose_menu_pauses_opens_settings_and_quits() -> Result<()> {
+    let d = Display::start()?;
+    let dir = tempfile::tempdir()?;
+    let home = tempfile::tempdir()?;
+    library(dir.path(), Settings::default())?;
+    let x = Conn::open(&d.name)?;
+    let entry = home.path().join(".config/autostart/QuickReply.desktop");
+    let env = [("HOME", home.path().as_os_str())];
+    let on_disk = || Settings::load(&settings_path(dir.path())).ok();
+
+    // 1. Settings → 开机时启动, saved: the autostart entry starts the app with --hidden.
+    let app = App::start_with_env(&d, dir.path(), &env)?;
+    panel_window(&x)?;
+    set_start_at_login(&app, true)?;
+    wait_for("the autostart entry", Duration::from_secs(10), || {
+        entry.exists().then_some(())
+    })?;
+    assert_eq!(on_disk().map(|s| s.start_at_login), Some(true));
+    let exec = exec_line(&entry)?;
+    let bin = quickreply_e2e::app_binary()?.canonicalize()?;
+    assert_eq!(
+        exec.first().map(|e| Path::new(e).canonicalize().ok()),
+        Some(Some(bin)),
+        "{exec:?}"
+    );
+    assert!(exec.iter().any(|a| a == "--hidden"), "{exec:?}");
+    app.close();
+
+    // 2. Log in: a tray is running and the session runs the entry's command.
+    let tray = Tray::start(&d.name)?;
+    let log = dir.path().join("login.log");
+    let mut login = Child(
+        std::process::Command::new(&exec[0])
+            .args(&exec[1..])
+            .env("DISPLAY", &d.name)
+            .env("HOME", home.path())
+            .env("QUICKREPLY_DATA_DIR", dir.path())
+            .env("QUICKREPLY_LANG", "zh-CN")
+            .env_remove("DBUS_SESSION_BUS_ADDRESS")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::fs::File::create(&log)?)
+            .spawn()?,
+    );
+    let icon = wait_for("the tray icon to dock", Duration::from_secs(20), || {
+        tray.icons().into_iter().rev().find(|w| x.is_viewable(*w))
+    })
+    .with_context(|| std::fs::read_to_string(&log).unwrap_or_default())?;
+    assert_eq!(x.find_titled("QuickReply"), None, "--hidden shows no panel");
+
+    // 3. The tray menu, clicked and chosen from by keyboard like a user.
+    let (ix, iy) = Tray::icon_centre();
+    let choose = |downs: usize, shot: Option<&str>| -> Result<()> {
+        let before = x.popups();
+        d.run(
+            "xdotool",
+            &["mousemove", &ix.to_string(), &iy.to_string(), "click", "1"],
+        )?;
+        let menu = wait_for("the tray menu", Duration::from_secs(10), || {
+            x.popups().into_iter().find(|w| !before.contains(w))
+        })?;
+        if let Some(name) = shot {
+            d.screenshot(name)?;
+        }
+        for _ in 0..downs {
+            d.key("Down")?;
+        }
+        d.key("Return")?;
+        wait_for("the menu to close", Duration::from_secs(10), || {
+            (!x.is_viewable(menu)).then_some(())
+        })
+    };
+    // 暂停快捷键 (second item) pauses, and again resumes; both are saved.
+    choose(2, Some("tray-menu.png"))?;
+    wait_for("paused on disk", Duration::from_secs(10), || {
+        on_disk().filter(|s| s.paused)
+    })?;
+    choose(2, Some("tray-menu-paused.png"))?;
+    wait_for("resumed on disk", Duration::from_secs(10), || {
+        on_disk().filter(|s| !s.paused)
+    })?;
+    assert_eq!(x.find_titled("QuickReply"), None, "still hidden after pausing");
+    assert!(x.is_viewable(icon));
+    // 打开面板 shows the panel; the panel hotkey hides it again.
+    choose(1, None)?;
+    let panel = panel_window(&x)?;
+    wait_for("the panel to show", Duration::from_secs(10), || {
+        x.is_viewable(panel).then_some(())
+    })?;
+    wait_for(
+        "the panel to have the focus",
+        Duration::from_secs(10),
+        || (x.active() == Some(panel)).then_some(()),
+    )?;
+    d.key("ctrl+alt+space")?;
+    wait_for("the panel to hide", Duration::from_secs(10), || {
+        (!x.is_viewable(panel)).then_some(())
+    })?;
+    // 设置… shows the panel on its settings page, the hotkey field focused: a new
+    // hotkey typed there and saved with Ctrl+S reaches the settings file.
+    choose(3, None)?;
+    wait_for("the settings page to show", Duration::from_secs(10), || {
+        (x.is_viewable(panel) && x.active() == Some(panel)).then_some(())
+    })?;
+    d.screenshot("tray-settings.png")?;
+    d.key("ctrl+a")?;
+    d.run("xdotool", &["type", "--delay", "30", "ctrl+alt+q"])?;
+    d.key("ctrl+s")?;
+    wait_for("the hotkey typed in Settings", Duration::from_secs(10), || {
+        on_disk().filter(|s| s.hotkey == "Ctrl+Alt+Q")
+    })?;
+    // 退出 QuickReply ends the app with status 0.
+    choose(4, None)?;
+    let status = wait_for("the app to quit", Duration::from_secs(10), || {
+        login.0.try_wait().ok().flatten()
+    })?;
+    assert!(status.success(), "{status}");
+
+    // 4. Unticking 开机时启动 removes the entry.
+    let app = App::start_with_env(&d, dir.path(), &env)?;
+    panel_window(&x)?;
+    set_start_at_login(&app, false)?;
+    wait_for("the autostart entry to go", Duration::from_secs(10), || {
+        (!entry.exists()).then_some(())
+    })?;
+    assert_eq!(on_disk().map(|s| s.start_at_login), Some(false));
     app.close();
     Ok(())
 }

@@ -9,6 +9,7 @@ mod clipboard;
 mod commands;
 mod dock;
 mod editor;
+mod history;
 mod hotkeys;
 mod platform;
 mod sync;
@@ -93,12 +94,16 @@ fn main() -> anyhow::Result<()> {
             editor::get_reply,
             editor::save_reply,
             editor::delete_reply,
+            history::reply_history,
+            history::restore_version,
             editor::library_vars,
             editor::save_var,
             editor::delete_var,
             editor::reorder,
             editor::copy_to_personal,
             editor::add_image,
+            editor::paste_image,
+            editor::add_image_file,
             editor::image_bytes,
             editor::render_draft,
             transfer::pack_preview,

@@ -98,6 +98,25 @@ export interface VarsView {
   vars: { name: string; value: string; overridable: boolean }[];
 }
 
+/** One version of a reply kept by the sync server (src-tauri/src/history.rs). */
+export interface VersionView {
+  version: number;
+  deleted: boolean;
+  title: string;
+  text: string;
+  images: number;
+  userName: string;
+  deviceName: string;
+  updatedAt: number;
+}
+
+export interface HistoryView {
+  title: string;
+  /** False for an agent: versions are shown, not restored. */
+  writable: boolean;
+  versions: VersionView[];
+}
+
 export interface Tree {
   libraries: { name: string; team: boolean }[];
   folders: string[];
@@ -186,12 +205,18 @@ export const api = {
   saveReply: (doc: ReplyDoc) => invoke<ReplyDoc>("save_reply", { doc }),
   deleteReply: (id: string) => invoke<void>("delete_reply", { id }),
   reorder: (library: string, folder: string, ids: string[]) => invoke<void>("reorder", { library, folder, ids }),
+  replyHistory: (id: string) => invoke<HistoryView>("reply_history", { id }),
+  restoreVersion: (id: string, version: number) => invoke<ReplyDoc>("restore_version", { id, version }),
   libraryVars: (library: string) => invoke<VarsView>("library_vars", { library }),
   saveVar: (library: string, old: string | null, name: string, value: string, overridable: boolean) =>
     invoke<VarsView>("save_var", { library, old, name, value, overridable }),
   deleteVar: (library: string, name: string) => invoke<VarsView>("delete_var", { library, name }),
   copyToPersonal: (id: string) => invoke<ReplyDoc>("copy_to_personal", { id }),
   addImage: (bytes: number[], name: string) => invoke<Part>("add_image", { bytes, name }),
+  /** The clipboard's image as a stored image part; null when it holds none. */
+  pasteImage: () => invoke<Part | null>("paste_image"),
+  /** An image file dropped onto the editor, stored as an image part. */
+  addImageFile: (path: string) => invoke<Part>("add_image_file", { path }),
   imageBytes: (sha256: string) => invoke<ArrayBuffer>("image_bytes", { sha256 }),
   renderDraft: (library: string, parts: Part[]) => invoke<PartView[]>("render_draft", { library, parts }),
   packPreview: (path: string, library: string, onConflict: Policy) =>

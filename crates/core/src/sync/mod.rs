@@ -433,6 +433,19 @@ pub fn restore(
     Ok(doc)
 }
 
+/// What a version of a reply says, for a history list: its title, its text parts joined
+/// by blank lines, and how many images it has. `None` for a deletion.
+pub fn version_text(v: &ItemVersion) -> Option<(String, String, usize)> {
+    match (&v.doc, v.deleted) {
+        (Some(ItemDoc::Snippet(d)), false) => {
+            let texts: Vec<&str> = d.parts.iter().filter_map(Part::text).collect();
+            let images = d.parts.len() - texts.len();
+            Some((d.title.clone(), texts.join("\n\n"), images))
+        }
+        _ => None,
+    }
+}
+
 /// A synced library as this device knows it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Linked {
@@ -1333,6 +1346,48 @@ pub const STATUS_DELAY: Duration = Duration::from_secs(1);
 mod tests {
     use super::*;
     use crate::store::NewSnippet;
+
+    #[test]
+    fn version_text_shows_a_reply_version_and_nothing_for_a_deletion() {
+        let doc = quickreply_proto::SnippetDoc {
+            id: Uuid::now_v7(),
+            folder_id: None,
+            title: "退货地址".into(),
+            code: None,
+            tags: Vec::new(),
+            parts: vec![
+                Part::Text {
+                    body: "亲，退货请寄到".into(),
+                },
+                Part::Image {
+                    sha256: "ab".repeat(32),
+                    mime: "image/png".into(),
+                    width: 1,
+                    height: 1,
+                },
+                Part::Text {
+                    body: "售后部".into(),
+                },
+            ],
+            apps: Vec::new(),
+            position: 0,
+        };
+        let mut v = ItemVersion {
+            version: 3,
+            deleted: false,
+            doc: Some(ItemDoc::Snippet(doc)),
+            updated_at: 0,
+            user_id: Uuid::now_v7(),
+            user_name: "王主管".into(),
+            device_name: "lead-pc".into(),
+        };
+        assert_eq!(
+            version_text(&v),
+            Some(("退货地址".into(), "亲，退货请寄到\n\n售后部".into(), 1))
+        );
+        v.deleted = true;
+        assert_eq!(version_text(&v), None);
+    }
 
     fn reply(title: &str, folder: &str) -> NewSnippet {
         NewSnippet {
