@@ -54,6 +54,22 @@ impl Clipboard {
         self.with(|cb| Ok(cb.get_text()?)).ok()
     }
 
+    /// The clipboard's image as PNG bytes (a screenshot or an image copied in another
+    /// program), `None` when it holds none. The editor's paste uses it: WebKitGTK does
+    /// not hand pasted images to the page.
+    pub fn image_png(&self) -> Option<Vec<u8>> {
+        let img = self.with(|cb| Ok(cb.get_image()?)).ok()?;
+        let rgba = image::RgbaImage::from_raw(
+            u32::try_from(img.width).ok()?,
+            u32::try_from(img.height).ok()?,
+            img.bytes.into_owned(),
+        )?;
+        let mut png = Vec::new();
+        rgba.write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
+            .ok()?;
+        Some(png)
+    }
+
     pub fn save(&self) -> Saved {
         if let Some(t) = self.text() {
             return Saved::Text(t);

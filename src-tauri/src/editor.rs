@@ -222,6 +222,32 @@ pub fn add_image(app: State<'_, App>, bytes: Vec<u8>, name: String) -> Res<Part>
     inner.store.add_image_bytes(&bytes, &name).map_err(err)
 }
 
+/// Store an image file dropped onto the editor (WebKitGTK gives the page no dropped
+/// files, so the drop comes as Tauri's drag-drop event with paths); returns its part.
+#[tauri::command]
+pub fn add_image_file(app: State<'_, App>, path: String) -> Res<Part> {
+    let inner = app.lock().map_err(err)?;
+    inner
+        .store
+        .add_image(std::path::Path::new(&path))
+        .map_err(err)
+}
+
+/// The clipboard's image, stored as an image part (`None` when the clipboard holds no
+/// image): what Ctrl+V in the reply editor adds when the page itself gets no file.
+#[tauri::command]
+pub fn paste_image(app: State<'_, App>) -> Res<Option<Part>> {
+    let Some(png) = app.clipboard.image_png() else {
+        return Ok(None);
+    };
+    let inner = app.lock().map_err(err)?;
+    inner
+        .store
+        .add_image_bytes(&png, "clipboard.png")
+        .map(Some)
+        .map_err(err)
+}
+
 /// The bytes of a stored image, for thumbnails.
 #[tauri::command]
 pub fn image_bytes(app: State<'_, App>, sha256: String) -> Res<tauri::ipc::Response> {

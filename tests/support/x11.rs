@@ -1,5 +1,6 @@
 //! Stand-in chat windows and window queries on the test's X display, with x11rb.
 
+use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 use anyhow::{Context, Result, anyhow};
@@ -360,4 +361,165 @@ impl Tray {
     pub fn icons(&self) -> Vec<Window> {
         self.docked.lock().map(|v| v.clone()).unwrap_or_default()
     }
+}
+
+x11rb::atom_manager! {
+    /// The atoms of the XDND protocol.
+    pub XdndAtoms: XdndAtomsCookie {
+        XdndAware,
+        XdndEnter,
+        XdndPosition,
+        XdndStatus,
+        XdndDrop,
+        XdndFinished,
+        XdndSelection,
+        XdndActionCopy,
+        TARGETS,
+        URI_LIST: b"text/uri-list",
+    }
+}
+
+/// Drop files onto the window `target` at the root position `at`, as a file manager does:
+/// the source side of XDND version 5 offering `text/uri-list`, answering the target's
+/// requests for the data until it says the drop is finished.
+pub fn drop_files(display: &str, target: Window, at: (i16, i16), files: &[&Path]) -> Result<()> {
+    let c = Conn::open(display)?;
+    let a = XdndAtoms::new(&c.conn)?.reply()?;
+    let aware = c
+        .conn
+        .get_property(false, target, a.XdndAware, AtomEnum::ATOM, 0, 1)?
+        .reply()?;
+    if aware.value32().and_then(|mut v| v.next()).is_none() {
+        return Err(anyhow!(
+            "window {target:#x} does not accept drops (no XdndAware)"
+        ));
+    }
+    let source = c.conn.generate_id()?;
+    c.conn.create_window(
+        x11rb::COPY_DEPTH_FROM_PARENT,
+        source,
+        c.root,
+        0,
+        0,
+        1,
+        1,
+        0,
+        WindowClass::INPUT_OUTPUT,
+        x11rb::COPY_FROM_PARENT,
+        &CreateWindowAux::new(),
+    )?;
+    c.conn
+        .set_selection_owner(source, a.XdndSelection, x11rb::CURRENT_TIME)?;
+    let uris: String = files
+        .iter()
+        .map(|p| format!("file://{}\r\n", uri_path(p)))
+        .collect();
+    let send = |kind: u32, data: [u32; 5]| -> Result<()> {
+        let ev = ClientMessageEvent::new(32, target, kind, data);
+        c.conn.send_event(false, target, EventMask::NO_EVENT, ev)?;
+        c.conn.flush()?;
+        Ok(())
+    };
+    // The pointer moves in over a few steps, as a hand would; each position waits for the
+    // target's status. The drop follows the last position once it is accepted.
+    let steps: Vec<u32> = (0..=4)
+        .map(|i| {
+            let x = at.0 as i32 - 40 + 10 * i;
+            let y = at.1 as i32 - 20 + 5 * i;
+            ((x as u16 as u32) << 16) | y as u16 as u32
+        })
+        .collect();
+    send(a.XdndEnter, [source, 5 << 24, a.URI_LIST, 0, 0])?;
+    let mut next = 0;
+    send(
+        a.XdndPosition,
+        [source, 0, steps[0], x11rb::CURRENT_TIME, a.XdndActionCopy],
+    )?;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let (mut accepted, mut dropped) = (false, false);
+    loop {
+        if std::time::Instant::now() > deadline {
+            return Err(anyhow!(
+                "the drop did not finish (accepted: {accepted}, dropped: {dropped})"
+            ));
+        }
+        let Some(ev) = c.conn.poll_for_event()? else {
+            std::thread::sleep(std::time::Duration::from_millis(10));
+            continue;
+        };
+        match ev {
+            Event::ClientMessage(m) if m.type_ == a.XdndStatus && !dropped => {
+                accepted = m.data.as_data32()[1] & 1 == 1;
+                if next + 1 < steps.len() {
+                    next += 1;
+                    send(
+                        a.XdndPosition,
+                        [
+                            source,
+                            0,
+                            steps[next],
+                            x11rb::CURRENT_TIME,
+                            a.XdndActionCopy,
+                        ],
+                    )?;
+                } else if accepted {
+                    dropped = true;
+                    send(a.XdndDrop, [source, 0, x11rb::CURRENT_TIME, 0, 0])?;
+                }
+            }
+            Event::ClientMessage(m) if m.type_ == a.XdndFinished => return Ok(()),
+            Event::SelectionRequest(r) => {
+                let property = if r.target == a.URI_LIST {
+                    c.conn.change_property8(
+                        PropMode::REPLACE,
+                        r.requestor,
+                        r.property,
+                        a.URI_LIST,
+                        uris.as_bytes(),
+                    )?;
+                    r.property
+                } else if r.target == a.TARGETS {
+                    c.conn.change_property32(
+                        PropMode::REPLACE,
+                        r.requestor,
+                        r.property,
+                        AtomEnum::ATOM,
+                        &[a.TARGETS, a.URI_LIST],
+                    )?;
+                    r.property
+                } else {
+                    x11rb::NONE
+                };
+                let notify = x11rb::protocol::xproto::SelectionNotifyEvent {
+                    response_type: x11rb::protocol::xproto::SELECTION_NOTIFY_EVENT,
+                    sequence: 0,
+                    time: r.time,
+                    requestor: r.requestor,
+                    selection: r.selection,
+                    target: r.target,
+                    property,
+                };
+                c.conn
+                    .send_event(false, r.requestor, EventMask::NO_EVENT, notify)?;
+                c.conn.flush()?;
+            }
+            _ => {}
+        }
+    }
+}
+
+/// A path as a `file://` URI writes it: bytes other than unreserved ones and `/`
+/// percent-encoded (a file manager sends `细节%20图.png`, never a raw space).
+fn uri_path(path: &Path) -> String {
+    use std::os::unix::ffi::OsStrExt;
+    path.as_os_str()
+        .as_bytes()
+        .iter()
+        .map(|&b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                char::from(b).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }
