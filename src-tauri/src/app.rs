@@ -277,7 +277,10 @@ impl App {
         let hits = inner
             .index
             .search_libraries(query.trim(), libraries.as_deref(), wanted);
-        if let Some(missed) = inner.misses.searched(query, hits.len()) {
+        // Only a search of every library says what the libraries lack; one narrowed to
+        // personal or team replies counts as having found something.
+        let found = if scope == Scope::All { hits.len() } else { 1 };
+        if let Some(missed) = inner.misses.searched(query, found) {
             inner.store.record_missed_search(&missed)?;
         }
         let mut scored: Vec<(u32, Snippet)> = Vec::with_capacity(hits.len());

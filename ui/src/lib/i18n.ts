@@ -143,6 +143,8 @@ const zh = {
   teamRole: "角色",
   teamThisDevice: "本机",
   teamLastSync: "上次同步",
+  teamShared:
+    "团队负责人能看到：每条话术的使用次数，以及没找到结果的简短搜索词（不含长数字和 @，从不含聊天内容），用来补充话术。",
   teamNever: "尚未同步",
   role_owner: "主管",
   role_editor: "编辑",
@@ -349,6 +351,8 @@ const en: Record<Key, string> = {
   teamRole: "Role",
   teamThisDevice: "This computer",
   teamLastSync: "Last sync",
+  teamShared:
+    "Your team's leads see how often each reply is used and short searches that found nothing (never long numbers, @ or chat content), to fill the gaps in the library.",
   teamNever: "not yet",
   role_owner: "owner",
   role_editor: "editor",
