@@ -852,6 +852,109 @@ fn editor_history_restores_a_version_for_the_lead_and_only_shows_it_to_an_agent(
 
 #[test]
 #[ignore = "needs Xvfb, openbox, tauri-driver and the built app: run by `cargo xtask test`"]
+fn editor_conflicts_side_by_side_take_mine_and_edit_a_merge() -> Result<()> {
+    use quickreply_e2e::sync::{Client, Server};
+    const TEAM: &str = "售后话术";
+    let d = Display::start()?;
+    let dir = tempfile::tempdir()?;
+    let server = Server::start(dir.path())?;
+    let lead = Client::new(dir.path(), "lead-pc");
+    lead.join(
+        &server,
+        &server.setup_code.clone().unwrap_or_default(),
+        "王主管",
+    )?;
+    lead.ok(&["library", "add", TEAM])?;
+    for (title, code, text) in [
+        ("退货地址", "thdz", "亲，退货请寄到售后部"),
+        ("发货时间", "fhsj", "亲，48小时内发货"),
+    ] {
+        lead.ok(&[
+            "add",
+            "--library",
+            TEAM,
+            "--title",
+            title,
+            "--code",
+            code,
+            "--text",
+            text,
+        ])?;
+    }
+    lead.ok(&["sync"])?;
+    let invite = lead.invite(&["--role", "editor"])?;
+    let editor = Client::new(dir.path(), "editor-pc");
+    editor.join(&server, &invite, "小张")?;
+    editor.ok(&["sync"])?;
+    // The same reply text changed on both computers: the lead's reaches the server first.
+    for (code, theirs, mine) in [
+        ("thdz", "亲，退货请寄到杭州仓", "亲，退货请寄到宁波仓"),
+        ("fhsj", "亲，24小时内发货", "亲，当天发货"),
+    ] {
+        lead.ok(&["edit", code, "--library", TEAM, "--text", theirs])?;
+        editor.ok(&["edit", code, "--library", TEAM, "--text", mine])?;
+    }
+    lead.ok(&["sync"])?;
+    editor.ok(&["sync"])?;
+    let store = Store::open(&editor.data)?;
+    let conflicts = store.conflicts()?;
+    assert_eq!(conflicts.len(), 2, "{conflicts:?}");
+    assert!(conflicts.iter().all(|c| c.original.is_some()));
+    let fhsj = store.resolve(None, "fhsj")?.id;
+    let thdz = store.resolve(None, "thdz")?.id;
+    drop(store);
+    let text = |id| -> Option<String> {
+        let s = Store::open(&editor.data).ok()?;
+        s.snippet(id)
+            .ok()?
+            .parts
+            .first()?
+            .text()
+            .map(str::to_string)
+    };
+
+    let app = App::start(&d, &editor.data)?;
+    app.open_editor()?;
+    app.wait_text("#conflicts-open", |t| t.contains("冲突 2"))?;
+    app.type_into("#tree", &format!("{ALT}c{NULL}"))?;
+    // The newest conflict first: the server's version beside this computer's.
+    app.wait_text("#conflict-current", |t| t.contains("亲，24小时内发货"))?;
+    app.wait_text("#conflict-mine", |t| {
+        t.contains("亲，当天发货") && t.contains("冲突副本")
+    })?;
+    std::thread::sleep(Duration::from_millis(400));
+    app.screenshot("editor-conflict.png")?;
+    // 2: take mine — the reply has this computer's text, the copy is gone.
+    app.keys("2")?;
+    app.wait_text("#ed-status", |t| t.contains("已用本机的版本"))?;
+    assert_eq!(text(fhsj).as_deref(), Some("亲，当天发货"));
+    // 3: edit a merge — the current reply opens with the copy beside it.
+    app.wait_text("#conflict-current", |t| t.contains("亲，退货请寄到杭州仓"))?;
+    app.keys("3")?;
+    app.wait_text("#merge-copy", |t| t.contains("亲，退货请寄到宁波仓"))?;
+    app.wait_text("#ed-preview", |t| t.contains("亲，退货请寄到杭州仓"))?;
+    app.clear("#ed-part-0")?;
+    app.type_into("#ed-part-0", "亲，江浙沪寄杭州仓，其他地区寄宁波仓")?;
+    app.type_into("#ed-part-0", &format!("{CTRL}s{NULL}"))?;
+    app.wait_text("#ed-status", |t| t.contains("退货地址"))?;
+    std::thread::sleep(Duration::from_millis(400));
+    app.screenshot("editor-conflict-merge.png")?;
+    app.click("#merge-done")?;
+    wait_for("no conflicts left", Duration::from_secs(10), || {
+        let s = Store::open(&editor.data).ok()?;
+        s.conflicts().ok()?.is_empty().then_some(())
+    })?;
+    assert_eq!(
+        text(thdz).as_deref(),
+        Some("亲，江浙沪寄杭州仓，其他地区寄宁波仓")
+    );
+    assert_eq!(app.count("#conflicts-open")?, 0);
+    app.close();
+    Ok(())
+}
+
+#[test]
+#[ignore = "needs Xvfb, openbox, tauri-driver and the built app: run by `cargo xtask test`"]
 fn auto_paste_sends_every_part_presses_enter_and_restores_the_clipboard() -> Result<()> {
     let d = Display::start()?;
     let dir = tempfile::tempdir()?;
@@ -1068,7 +1171,11 @@ fn set_start_at_login(app: &App, on: bool) -> Result<()> {
         }
         app.keys("\u{E004}")?; // Tab
     }
-    assert_eq!(focused().as_deref(), Some("set-startatlogin"), "tabbed to it");
+    assert_eq!(
+        focused().as_deref(),
+        Some("set-startatlogin"),
+        "tabbed to it"
+    );
     let checked = || {
         app.script("return document.querySelector('#set-startatlogin').checked")
             .ok()
@@ -1144,13 +1251,18 @@ fn start_at_login_starts_in_the_tray_whose_menu_pauses_opens_settings_and_quits(
     assert_eq!(x.find_titled("QuickReply"), None, "--hidden shows no panel");
 
     // 3. The tray menu, clicked and chosen from by keyboard like a user.
-    let (ix, iy) = Tray::icon_centre();
+    let (ix, iy) = {
+        let (x0, y0, w, h) = x.frame(icon)?;
+        eprintln!("icon at {:?}", (x0, y0, w, h));
+        (x0 + w as i32 / 2, y0 + h as i32 / 2)
+    };
     let choose = |downs: usize, shot: Option<&str>| -> Result<()> {
         let before = x.popups();
         d.run(
             "xdotool",
-            &["mousemove", &ix.to_string(), &iy.to_string(), "click", "1"],
+            &["mousemove", &ix.to_string(), &iy.to_string(), "click", "3"],
         )?;
+        d.screenshot("tray-click.png")?;
         let menu = wait_for("the tray menu", Duration::from_secs(10), || {
             x.popups().into_iter().find(|w| !before.contains(w))
         })?;
@@ -1174,7 +1286,11 @@ fn start_at_login_starts_in_the_tray_whose_menu_pauses_opens_settings_and_quits(
     wait_for("resumed on disk", Duration::from_secs(10), || {
         on_disk().filter(|s| !s.paused)
     })?;
-    assert_eq!(x.find_titled("QuickReply"), None, "still hidden after pausing");
+    assert_eq!(
+        x.find_titled("QuickReply"),
+        None,
+        "still hidden after pausing"
+    );
     assert!(x.is_viewable(icon));
     // 打开面板 shows the panel; the panel hotkey hides it again.
     choose(1, None)?;
@@ -1198,12 +1314,23 @@ fn start_at_login_starts_in_the_tray_whose_menu_pauses_opens_settings_and_quits(
         (x.is_viewable(panel) && x.active() == Some(panel)).then_some(())
     })?;
     d.screenshot("tray-settings.png")?;
+    std::thread::sleep(Duration::from_secs(2));
+    d.screenshot("tray-settings-later.png")?;
     d.key("ctrl+a")?;
     d.run("xdotool", &["type", "--delay", "30", "ctrl+alt+q"])?;
+    std::thread::sleep(Duration::from_secs(1));
+    d.screenshot("tray-settings-typed.png")?;
+    eprintln!("focus {:?} panel {panel:#x}", d.run("xdotool", &["getwindowfocus"]).map(|b| String::from_utf8_lossy(&b).trim().parse::<u32>().map(|n| format!("{n:#x}"))));
+    d.key("Tab")?;
+    d.key("Tab")?;
+    std::thread::sleep(Duration::from_secs(1));
+    d.screenshot("tray-settings-tab.png")?;
     d.key("ctrl+s")?;
-    wait_for("the hotkey typed in Settings", Duration::from_secs(10), || {
-        on_disk().filter(|s| s.hotkey == "Ctrl+Alt+Q")
-    })?;
+    wait_for(
+        "the hotkey typed in Settings",
+        Duration::from_secs(10),
+        || on_disk().filter(|s| s.hotkey == "Ctrl+Alt+Q"),
+    )?;
     // 退出 QuickReply ends the app with status 0.
     choose(4, None)?;
     let status = wait_for("the app to quit", Duration::from_secs(10), || {

@@ -7,6 +7,7 @@
 mod app;
 mod clipboard;
 mod commands;
+mod conflicts;
 mod dock;
 mod editor;
 mod history;
@@ -95,6 +96,9 @@ fn main() -> anyhow::Result<()> {
             editor::save_reply,
             editor::delete_reply,
             history::reply_history,
+            conflicts::conflict_list,
+            conflicts::conflict_keep_current,
+            conflicts::conflict_take_mine,
             history::restore_version,
             editor::library_vars,
             editor::save_var,

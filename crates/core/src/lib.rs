@@ -4,6 +4,7 @@
 
 pub mod blob;
 pub mod builtin;
+pub mod conflicts;
 pub mod corpus;
 pub mod error;
 pub mod fire;

@@ -245,6 +245,15 @@ CREATE TABLE missed_searches (
 );
 ALTER TABLE sync_account ADD COLUMN missed_sent INTEGER NOT NULL DEFAULT 0;
 "#,
+    r#"
+-- A conflict copy sync made on this device (its version of a reply changed elsewhere at
+-- the same time) and the reply it copies (core::conflicts).
+CREATE TABLE conflict_copies (
+    copy_id     TEXT PRIMARY KEY REFERENCES snippets(id) ON DELETE CASCADE,
+    original_id TEXT NOT NULL,
+    created_at  INTEGER NOT NULL
+);
+"#,
 ];
 
 fn now_ms() -> i64 {

@@ -117,6 +117,16 @@ export interface HistoryView {
   versions: VersionView[];
 }
 
+/** A conflict copy sync made, with the current version of its reply (src-tauri/src/conflicts.rs). */
+export interface ConflictView {
+  copy: ReplyDoc;
+  /** null when the reply it copies is gone. */
+  current: ReplyDoc | null;
+  team: boolean;
+  /** False for an agent's read-only team library. */
+  writable: boolean;
+}
+
 export interface Tree {
   libraries: { name: string; team: boolean }[];
   folders: string[];
@@ -205,6 +215,9 @@ export const api = {
   saveReply: (doc: ReplyDoc) => invoke<ReplyDoc>("save_reply", { doc }),
   deleteReply: (id: string) => invoke<void>("delete_reply", { id }),
   reorder: (library: string, folder: string, ids: string[]) => invoke<void>("reorder", { library, folder, ids }),
+  conflictList: () => invoke<ConflictView[]>("conflict_list"),
+  conflictKeepCurrent: (copy: string) => invoke<void>("conflict_keep_current", { copy }),
+  conflictTakeMine: (copy: string) => invoke<ReplyDoc>("conflict_take_mine", { copy }),
   replyHistory: (id: string) => invoke<HistoryView>("reply_history", { id }),
   restoreVersion: (id: string, version: number) => invoke<ReplyDoc>("restore_version", { id, version }),
   libraryVars: (library: string) => invoke<VarsView>("library_vars", { library }),

@@ -853,11 +853,8 @@ fn push(store: &mut Store, client: &Client, report: &mut Report) -> Result<()> {
 }
 
 fn conflict_title(title: &str) -> String {
-    let when = chrono::Local::now().format("%m-%d %H:%M");
-    tr(
-        format!("{title}（冲突副本 {when}）"),
-        format!("{title} (conflict copy {when})"),
-    )
+    let when = chrono::Local::now().format("%m-%d %H:%M").to_string();
+    crate::conflicts::conflict_title(title, &when)
 }
 
 /// Send one pending item until the server has it, merging with concurrent edits.
@@ -982,12 +979,14 @@ fn resolve(
                 local::apply_doc(tx, lib, t)?;
                 local::done(tx, p)?;
                 if let ItemDoc::Snippet(mut s) = m {
+                    let original = s.id;
                     s.id = Uuid::now_v7();
                     s.code = None;
                     s.title = conflict_title(&s.title);
                     report.conflicts.push(s.title.clone());
                     // A local change: queued by the triggers, sent in this round.
                     crate::store::Store::write_snippet_doc(tx, lib, &s)?;
+                    crate::conflicts::record(tx, s.id, original)?;
                 } else {
                     report.conflicts.push(p.key.clone());
                 }
