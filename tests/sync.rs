@@ -301,7 +301,7 @@ fn concurrent_edits_merge_or_keep_both_versions_and_offline_agents_catch_up() ->
 }
 
 #[test]
-fn personal_replies_follow_a_person_to_a_second_computer_and_revoked_devices_are_locked_out()
+fn personal_replies_follow_a_person_to_a_second_computer_and_revoked_or_departed_devices_are_locked_out()
 -> Result<()> {
     let dir = tempfile::tempdir()?;
     let (server, lead, invite) = team(dir.path(), 1)?;
@@ -353,6 +353,25 @@ fn personal_replies_follow_a_person_to_a_second_computer_and_revoked_devices_are
     // The revoked computer keeps its replies locally.
     assert!(office.titles("personal")?.contains(&"自我介绍".to_string()));
     home.ok(&["sync"])?;
+
+    // Leaving revokes the computer on the server: its old token is refused at once. An
+    // owner's computer stays listed (the team never loses its owner's last way in).
+    let token = home.token()?;
+    let left = home.run(&["leave"])?;
+    assert_eq!(left.code, 0, "{left:?}");
+    assert!(
+        left.stderr.contains("revoked this computer"),
+        "{}",
+        left.stderr
+    );
+    assert!(
+        server.get("/v1/me", &token).is_err(),
+        "the token still works"
+    );
+    assert!(home.titles("personal")?.contains(&"自我介绍".to_string()));
+    let left = lead.run(&["leave"])?;
+    assert_eq!(left.code, 0, "{left:?}");
+    assert!(left.stderr.contains("keeps it listed"), "{}", left.stderr);
     Ok(())
 }
 

@@ -363,7 +363,7 @@ pub async fn team_decide(handle: AppHandle, code: String, decision: String) -> R
 #[tauri::command]
 pub async fn team_leave(handle: AppHandle) -> Res<()> {
     crate::sync::stop();
-    let left = with_store(&handle, sync::leave).await;
+    let left = with_store(&handle, |s| sync::leave(s).map(|_| ())).await;
     if let Err(e) = left {
         // Still joined: keep syncing.
         if account_of(&data_dir(&handle)).ok().flatten().is_some() {

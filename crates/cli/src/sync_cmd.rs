@@ -531,7 +531,7 @@ pub fn missed(store: &Store, days: u32, json_out: bool) -> Result<()> {
 
 pub fn leave(store: &mut Store) -> Result<()> {
     let acc = sync::account(store)?.ok_or(sync::SyncError::NotJoined)?;
-    sync::leave(store)?;
+    let told = sync::leave(store)?;
     println!(
         "{}",
         tr(
@@ -539,6 +539,28 @@ pub fn leave(store: &mut Store) -> Result<()> {
             format!("left {}; all replies stay on this computer", acc.server)
         )
     );
+    match told {
+        sync::Departure::Revoked => eprintln!(
+            "{}",
+            tr("服务器已注销本机", "the server revoked this computer")
+        ),
+        sync::Departure::KeptForOwner => eprintln!(
+            "{}",
+            tr(
+                "本机是负责人的电脑，服务器上仍保留它；不再使用时请在另一台电脑上运行 qreply devices --revoke",
+                "this is an owner's computer, so the server keeps it listed; revoke it from another computer with qreply devices --revoke when it is no longer used"
+            )
+        ),
+        sync::Departure::NotTold(why) => eprintln!(
+            "{}",
+            tr(
+                format!("没能通知服务器（{why}）：服务器上仍列着本机，请负责人注销它"),
+                format!(
+                    "the server could not be told ({why}): it still lists this computer; ask a lead to revoke it"
+                )
+            )
+        ),
+    }
     Ok(())
 }
 

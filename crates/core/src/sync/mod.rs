@@ -321,17 +321,46 @@ pub fn host_name() -> String {
         .unwrap_or_else(|| "QuickReply".into())
 }
 
+/// What leaving told the server.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Departure {
+    /// The server revoked this computer: its token works nowhere any more.
+    Revoked,
+    /// An owner's computer stays on the server's list, so that leaving never takes the
+    /// team's last way in with it; revoke it from another computer when it should go.
+    KeptForOwner,
+    /// The server could not be told (offline, or it refused): it still lists this
+    /// computer until someone revokes it.
+    NotTold(String),
+}
+
 /// Forget the server: the libraries stay as local ones (team libraries become writable
-/// local copies). The device token is deleted; the server still lists the device until
-/// it is revoked.
-pub fn leave(store: &mut Store) -> Result<()> {
+/// local copies) and the device token is deleted. The server is asked to revoke this
+/// computer first (not an owner's); leaving works offline too.
+pub fn leave(store: &mut Store) -> Result<Departure> {
+    let told = match client(store) {
+        Ok((acc, _)) if acc.role == Role::Owner => Departure::KeptForOwner,
+        Ok((acc, client)) => match client.revoke(acc.device_id) {
+            Ok(()) => Departure::Revoked,
+            Err(e) if e.is_unauthorized() => Departure::Revoked,
+            Err(e) => Departure::NotTold(e.to_string()),
+        },
+        Err(e) => Departure::NotTold(e.to_string()),
+    };
     let tx = store.conn_mut().transaction()?;
+    forget_account(&tx)?;
+    tx.commit()?;
+    secret::delete(&data_dir(store))?;
+    Ok(told)
+}
+
+/// Everything the store knows of the server, in the caller's transaction.
+fn forget_account(tx: &rusqlite::Transaction<'_>) -> Result<()> {
     tx.execute_batch(
         "DELETE FROM sync_libraries; DELETE FROM sync_items; DELETE FROM outbox;
          DELETE FROM sync_blobs; DELETE FROM sync_account;",
     )?;
-    tx.commit()?;
-    secret::delete(&data_dir(store))
+    Ok(())
 }
 
 /// The server no longer knows this computer's token (the lead revoked the device): sign
@@ -350,10 +379,7 @@ pub fn sign_out(store: &mut Store) -> Result<Vec<String>> {
         )?
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
         .collect::<rusqlite::Result<_>>()?;
-    tx.execute_batch(
-        "DELETE FROM sync_libraries; DELETE FROM sync_items; DELETE FROM outbox;
-         DELETE FROM sync_blobs; DELETE FROM sync_account;",
-    )?;
+    forget_account(&tx)?;
     for (id, _) in &removed {
         tx.execute("DELETE FROM libraries WHERE id = ?1", [id])?;
     }
