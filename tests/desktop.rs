@@ -917,7 +917,18 @@ fn editor_conflicts_side_by_side_take_mine_and_edit_a_merge() -> Result<()> {
     app.open_editor()?;
     app.wait_text("#conflicts-open", |t| t.contains("冲突 2"))?;
     app.type_into("#tree", &format!("{ALT}c{NULL}"))?;
-    // The newest conflict first: the server's version beside this computer's.
+    let fhsj_row = wait_for(
+        "the conflict of fhsj listed",
+        Duration::from_secs(10),
+        || {
+            (0..2).find(|i| {
+                app.text(&format!("#conflict-{i}"))
+                    .is_ok_and(|t| t.contains("发货时间"))
+            })
+        },
+    )?;
+    app.click(&format!("#conflict-{fhsj_row} button"))?;
+    // The server's version beside this computer's.
     app.wait_text("#conflict-current", |t| t.contains("亲，24小时内发货"))?;
     app.wait_text("#conflict-mine", |t| {
         t.contains("亲，当天发货") && t.contains("冲突副本")
