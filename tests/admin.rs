@@ -12,7 +12,7 @@ use std::process::{Child, Stdio};
 use std::time::Duration;
 
 use anyhow::{Context, Result, anyhow, bail};
-use quickreply_e2e::sync::{Client, Server};
+use quickreply_e2e::sync::{Client, Server, lead_with_team};
 use quickreply_e2e::wait_for;
 use quickreply_e2e::webdriver::{Chromium, Session};
 use serde_json::{Value, json};
@@ -22,36 +22,22 @@ const TEAM: &str = "团队话术";
 /// A lead with a published team library, and an agent who synced it.
 fn team(dir: &std::path::Path) -> Result<(Server, Client, Client)> {
     let server = Server::start(dir)?;
-    let lead = Client::new(dir, "lead-pc");
-    let code = server.setup_code.clone().unwrap_or_default();
-    lead.join(&server, &code, "王主管")?;
-    lead.ok(&["library", "add", TEAM])?;
-    for (folder, title, code, body) in [
-        (
-            "售后",
-            "退货地址",
-            "thdz",
-            "亲，退货请寄到售后部，备注订单号哦",
-        ),
-        ("物流", "发货时间", "fh", "亲，付款后48小时内发货"),
-        ("售后", "催好评", "hp", "亲，满意的话给个五星好评吧"),
-        ("售前", "尺码推荐", "cm", "亲，告诉我身高体重，帮您推荐尺码"),
-    ] {
-        lead.ok(&[
-            "add",
-            "--library",
-            TEAM,
-            "--folder",
-            folder,
-            "--title",
-            title,
-            "--code",
-            code,
-            "--text",
-            body,
-        ])?;
-    }
-    lead.ok(&["sync"])?;
+    let lead = lead_with_team(
+        dir,
+        &server,
+        TEAM,
+        &[
+            (
+                "售后",
+                "退货地址",
+                "thdz",
+                "亲，退货请寄到售后部，备注订单号哦",
+            ),
+            ("物流", "发货时间", "fh", "亲，付款后48小时内发货"),
+            ("售后", "催好评", "hp", "亲，满意的话给个五星好评吧"),
+            ("售前", "尺码推荐", "cm", "亲，告诉我身高体重，帮您推荐尺码"),
+        ],
+    )?;
     let invite = lead.invite(&["--role", "agent"])?;
     let agent = Client::new(dir, "agent-pc");
     agent.join(&server, &invite, "小李")?;

@@ -735,30 +735,17 @@ fn uuid_like(id: &str) -> String {
 #[test]
 #[ignore = "needs Xvfb, openbox, tauri-driver and the built app: run by `cargo xtask test`"]
 fn editor_history_restores_a_version_for_the_lead_and_only_shows_it_to_an_agent() -> Result<()> {
-    use quickreply_e2e::sync::{Client, Server};
+    use quickreply_e2e::sync::{Client, Server, lead_with_team};
     const TEAM: &str = "售后话术";
     let d = Display::start()?;
     let dir = tempfile::tempdir()?;
     let mut server = Server::start(dir.path())?;
-    let lead = Client::new(dir.path(), "lead-pc");
-    lead.join(
+    let lead = lead_with_team(
+        dir.path(),
         &server,
-        &server.setup_code.clone().unwrap_or_default(),
-        "王主管",
-    )?;
-    lead.ok(&["library", "add", TEAM])?;
-    lead.ok(&[
-        "add",
-        "--library",
         TEAM,
-        "--title",
-        "退货地址",
-        "--code",
-        "thdz",
-        "--text",
-        "亲，退货请寄到售后部",
-    ])?;
-    lead.ok(&["sync"])?;
+        &[("", "退货地址", "thdz", "亲，退货请寄到售后部")],
+    )?;
     lead.ok(&[
         "edit",
         "thdz",
@@ -853,35 +840,20 @@ fn editor_history_restores_a_version_for_the_lead_and_only_shows_it_to_an_agent(
 #[test]
 #[ignore = "needs Xvfb, openbox, tauri-driver and the built app: run by `cargo xtask test`"]
 fn editor_conflicts_side_by_side_take_mine_and_edit_a_merge() -> Result<()> {
-    use quickreply_e2e::sync::{Client, Server};
+    use quickreply_e2e::sync::{Client, Server, lead_with_team};
     const TEAM: &str = "售后话术";
     let d = Display::start()?;
     let dir = tempfile::tempdir()?;
     let server = Server::start(dir.path())?;
-    let lead = Client::new(dir.path(), "lead-pc");
-    lead.join(
+    let lead = lead_with_team(
+        dir.path(),
         &server,
-        &server.setup_code.clone().unwrap_or_default(),
-        "王主管",
+        TEAM,
+        &[
+            ("", "退货地址", "thdz", "亲，退货请寄到售后部"),
+            ("", "发货时间", "fhsj", "亲，48小时内发货"),
+        ],
     )?;
-    lead.ok(&["library", "add", TEAM])?;
-    for (title, code, text) in [
-        ("退货地址", "thdz", "亲，退货请寄到售后部"),
-        ("发货时间", "fhsj", "亲，48小时内发货"),
-    ] {
-        lead.ok(&[
-            "add",
-            "--library",
-            TEAM,
-            "--title",
-            title,
-            "--code",
-            code,
-            "--text",
-            text,
-        ])?;
-    }
-    lead.ok(&["sync"])?;
     let invite = lead.invite(&["--role", "editor"])?;
     let editor = Client::new(dir.path(), "editor-pc");
     editor.join(&server, &invite, "小张")?;
@@ -1364,30 +1336,17 @@ fn start_at_login_starts_in_the_tray_whose_menu_pauses_opens_settings_and_quits(
 #[test]
 #[ignore = "needs Xvfb, openbox, tauri-driver and the built app: run by `cargo xtask test`"]
 fn a_lead_edit_reaches_the_running_app_through_live_sync() -> Result<()> {
-    use quickreply_e2e::sync::{Client, Server};
+    use quickreply_e2e::sync::{Client, Server, lead_with_team};
     const TEAM: &str = "售后话术";
     let d = Display::start()?;
     let dir = tempfile::tempdir()?;
     let mut server = Server::start(dir.path())?;
-    let lead = Client::new(dir.path(), "lead-pc");
-    lead.join(
+    let lead = lead_with_team(
+        dir.path(),
         &server,
-        &server.setup_code.clone().unwrap_or_default(),
-        "王主管",
-    )?;
-    lead.ok(&["library", "add", TEAM])?;
-    lead.ok(&[
-        "add",
-        "--library",
         TEAM,
-        "--title",
-        "退货地址",
-        "--code",
-        "thdz",
-        "--text",
-        "亲，退货请寄到售后部",
-    ])?;
-    lead.ok(&["sync"])?;
+        &[("", "退货地址", "thdz", "亲，退货请寄到售后部")],
+    )?;
     let invite = lead.invite(&["--role", "agent"])?;
     let agent = Client::new(dir.path(), "agent-pc");
     agent.join(&server, &invite, "小李")?;
@@ -1499,31 +1458,18 @@ fn wait_for_hit(app: &App, query: &str, title: &str) -> Result<Duration> {
 #[test]
 #[ignore = "needs Xvfb, openbox, tauri-driver and the built app: run by `cargo xtask test`"]
 fn settings_team_section_joins_by_invite_and_by_approval() -> Result<()> {
-    use quickreply_e2e::sync::{Client, Server};
+    use quickreply_e2e::sync::{Client, Server, lead_with_team};
     const TEAM: &str = "售后话术";
     const ESCAPE: &str = "\u{E00C}";
     let d = Display::start()?;
     let dir = tempfile::tempdir()?;
     let server = Server::start(dir.path())?;
-    let lead = Client::new(dir.path(), "lead-pc");
-    lead.join(
+    let lead = lead_with_team(
+        dir.path(),
         &server,
-        &server.setup_code.clone().unwrap_or_default(),
-        "王主管",
-    )?;
-    lead.ok(&["library", "add", TEAM])?;
-    lead.ok(&[
-        "add",
-        "--library",
         TEAM,
-        "--title",
-        "退货地址",
-        "--code",
-        "thdz",
-        "--text",
-        "亲，退货请寄到售后部",
-    ])?;
-    lead.ok(&["sync"])?;
+        &[("", "退货地址", "thdz", "亲，退货请寄到售后部")],
+    )?;
     let invite = lead.invite(&["--role", "agent"])?;
     let finds_the_team_reply = |app: &App| wait_for_hit(app, "thdz", "退货地址").map(|_| ());
 
@@ -1603,30 +1549,17 @@ fn settings_team_section_joins_by_invite_and_by_approval() -> Result<()> {
 #[test]
 #[ignore = "needs Xvfb, openbox, tauri-driver and the built app: run by `cargo xtask test`"]
 fn an_editors_app_approves_another_and_both_panels_get_a_lead_edit_live() -> Result<()> {
-    use quickreply_e2e::sync::{Client, Server};
+    use quickreply_e2e::sync::{Server, lead_with_team};
     const TEAM: &str = "售后话术";
     let d = Display::start()?;
     let dir = tempfile::tempdir()?;
     let server = Server::start(dir.path())?;
-    let lead = Client::new(dir.path(), "lead-pc");
-    lead.join(
+    let lead = lead_with_team(
+        dir.path(),
         &server,
-        &server.setup_code.clone().unwrap_or_default(),
-        "王主管",
-    )?;
-    lead.ok(&["library", "add", TEAM])?;
-    lead.ok(&[
-        "add",
-        "--library",
         TEAM,
-        "--title",
-        "退货地址",
-        "--code",
-        "thdz",
-        "--text",
-        "亲，退货请寄到售后部",
-    ])?;
-    lead.ok(&["sync"])?;
+        &[("", "退货地址", "thdz", "亲，退货请寄到售后部")],
+    )?;
 
     // App A, a team editor's, joins by invite code; app B, running at the same time on
     // the same desktop, asks to sign in and A approves it as a new agent.

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::{Result, bail};
-use quickreply_e2e::sync::{Client, Run, Server};
+use quickreply_e2e::sync::{Client, Run, Server, lead_with_team};
 use quickreply_e2e::wait_for;
 use serde_json::Value;
 
@@ -41,33 +41,21 @@ fn count_of(c: &Client, library: &str) -> Result<u64> {
 /// A lead with a published team library and an invite code for `uses` members.
 fn team(dir: &std::path::Path, uses: u32) -> Result<(Server, Client, String)> {
     let server = Server::start(dir)?;
-    let lead = Client::new(dir, "lead-pc");
-    let code = server.setup_code.clone().unwrap_or_default();
-    lead.join(&server, &code, "王主管")?;
-    lead.ok(&["library", "add", TEAM])?;
-    for (title, code, body) in [
-        (
-            "退货地址",
-            "thdz",
-            "亲，退货请寄到{店铺名}售后部，备注订单号哦",
-        ),
-        ("发货时间", "fh", "亲，付款后48小时内发货"),
-        ("催好评", "hp", "亲，满意的话给个五星好评吧"),
-    ] {
-        lead.ok(&[
-            "add",
-            "--library",
-            TEAM,
-            "--folder",
-            "售后",
-            "--title",
-            title,
-            "--code",
-            code,
-            "--text",
-            body,
-        ])?;
-    }
+    let lead = lead_with_team(
+        dir,
+        &server,
+        TEAM,
+        &[
+            (
+                "售后",
+                "退货地址",
+                "thdz",
+                "亲，退货请寄到{店铺名}售后部，备注订单号哦",
+            ),
+            ("售后", "发货时间", "fh", "亲，付款后48小时内发货"),
+            ("售后", "催好评", "hp", "亲，满意的话给个五星好评吧"),
+        ],
+    )?;
     lead.ok(&["vars", "set", "店铺名", "小美家居", "--library", TEAM])?;
     lead.ok(&["sync"])?;
     let invite = lead.invite(&["--role", "agent", "--uses", &uses.to_string()])?;

@@ -139,6 +139,34 @@ impl Drop for Server {
     }
 }
 
+/// The lead's computer `lead-pc` in `dir`: the team's owner 王主管 (joined with the
+/// server's setup code), with the team library `team` holding `replies` (folder — ""
+/// for none —, title, shortcut code, text), synced.
+pub fn lead_with_team(
+    dir: &Path,
+    server: &Server,
+    team: &str,
+    replies: &[(&str, &str, &str, &str)],
+) -> Result<Client> {
+    let lead = Client::new(dir, "lead-pc");
+    lead.join(
+        server,
+        &server.setup_code.clone().unwrap_or_default(),
+        "王主管",
+    )?;
+    lead.ok(&["library", "add", team])?;
+    for (folder, title, code, text) in replies {
+        let mut args = vec!["add", "--library", team, "--title", title, "--code", code];
+        if !folder.is_empty() {
+            args.extend(["--folder", folder]);
+        }
+        args.extend(["--text", text]);
+        lead.ok(&args)?;
+    }
+    lead.ok(&["sync"])?;
+    Ok(lead)
+}
+
 /// One computer with `qreply`.
 pub struct Client {
     pub data: PathBuf,
