@@ -717,7 +717,19 @@ fn editor_variables_lead_marks_overridable_and_an_agent_sees_them_read_only() ->
         t.contains("小鹿家") && t.contains("可覆盖")
     })?;
     app.wait_text("#vars tr[data-var='客服名']", |t| t.contains("固定"))?;
-    assert_eq!(app.count("#vars input")?, 0, "an agent edits nothing here");
+    // The lead's values stay as they are; only an overridable one takes a personal value.
+    assert_eq!(app.count("#vars input")?, 1, "one overridable variable");
+    assert_eq!(app.count("#var-mine-客服名")?, 0);
+    app.type_into("#var-mine-店铺名", &format!("小鹿家·阿强的店{ENTER}"))?;
+    app.wait_text("#ed-status", |t| t.contains("小鹿家·阿强的店"))?;
+    let s = Store::open(dir.path())?;
+    assert_eq!(s.effective_vars(team.id)?["店铺名"], "小鹿家·阿强的店");
+    assert_eq!(s.effective_vars(team.id)?["客服名"], "小鹿");
+    assert_eq!(
+        s.variable_list(&team)?.len(),
+        2,
+        "the team's variables unchanged"
+    );
     app.screenshot("editor-vars-agent.png")?;
     // Alt+V goes back to the replies.
     app.type_into("#tree", &format!("{ALT}v{NULL}"))?;

@@ -296,18 +296,30 @@ pub struct VarView {
     name: String,
     value: String,
     overridable: bool,
+    /// In a team library: the personal library's value of the same name (which replaces
+    /// the team's when the variable is overridable).
+    mine: Option<String>,
 }
 
 fn vars_view(store: &quickreply_core::Store, library: &str) -> Res<VarsView> {
     let lib = store.library(library).map_err(err)?;
+    let team = lib.kind == LibraryKind::Team;
+    // For a team library: this member's personal values of the same names.
+    let personal: HashMap<String, String> = if team {
+        let p = store.library(PERSONAL).map_err(err)?;
+        store.vars(&p).map_err(err)?.into_iter().collect()
+    } else {
+        HashMap::new()
+    };
     Ok(VarsView {
-        team: lib.kind == LibraryKind::Team,
+        team,
         writable: store.writable(&lib).map_err(err)?,
         vars: store
             .variable_list(&lib)
             .map_err(err)?
             .into_iter()
             .map(|v| VarView {
+                mine: personal.get(&v.name).cloned(),
                 name: v.name,
                 value: v.value,
                 overridable: v.overridable,

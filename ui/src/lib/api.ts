@@ -95,7 +95,8 @@ export interface VarsView {
   team: boolean;
   /** False for an agent's copy of a team library. */
   writable: boolean;
-  vars: { name: string; value: string; overridable: boolean }[];
+  /** `mine`: in a team library, the personal value of the same name (used when overridable). */
+  vars: { name: string; value: string; overridable: boolean; mine: string | null }[];
 }
 
 /** One version of a reply kept by the sync server (src-tauri/src/history.rs). */

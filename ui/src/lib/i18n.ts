@@ -186,11 +186,11 @@ const zh = {
   varSaved: "已保存变量 {var}",
   varDeleted: "已删除变量 {var}",
   varsEmpty: "还没有变量。",
-  varsReadonly: "团队主管设置的变量（只读）。标为「可覆盖」的，可以在个人库里设置同名变量，换成你自己的值。",
+  varsReadonly: "团队主管设置的变量（只读）。标为「可覆盖」的，可以在「我的值」里填你自己的值（存在个人库里，只对你生效）。",
   varCanOverride: "可覆盖",
   varFixed: "固定",
   varsKeys: "Enter 保存该行 · Tab 下一项 · Alt+V 返回话术",
-  varsKeysReadonly: "Alt+V 返回话术",
+  varsKeysReadonly: "Tab 到「我的值」· Enter 保存 · Alt+V 返回话术",
   varOverrideCol: "个人覆盖",
   history: "历史 (Ctrl+H)",
   historyTitle: "「{title}」的历史版本",
@@ -223,6 +223,10 @@ const zh = {
   mergeBeside: "冲突副本（本机的改动），供合并参考",
   mergeDone: "合并完成，删除副本",
   mergeHint: "在左边改好当前话术并保存 (Ctrl+S)，再删除副本。",
+  varMine: "我的值",
+  varMinePlaceholder: "留空则用主管的值",
+  varMineSaved: "已保存你的 {var}：{value}",
+  varMineCleared: "{var} 改回用主管的值",
 };
 
 export type Key = keyof typeof zh;
@@ -411,11 +415,11 @@ const en: Record<Key, string> = {
   varSaved: "Saved the variable {var}",
   varDeleted: "Deleted the variable {var}",
   varsEmpty: "No variables yet.",
-  varsReadonly: "Set by the team lead (read-only). Those marked overridable can take your own value: set a variable of the same name in your personal library.",
+  varsReadonly: "Set by the team lead (read-only). Those marked overridable can take your own value under My value (kept in your personal library, for you only).",
   varCanOverride: "overridable",
   varFixed: "fixed",
   varsKeys: "Enter saves the row · Tab next field · Alt+V back to replies",
-  varsKeysReadonly: "Alt+V back to replies",
+  varsKeysReadonly: "Tab to My value · Enter saves · Alt+V back to replies",
   varOverrideCol: "Personal value",
   history: "History (Ctrl+H)",
   historyTitle: "History of \"{title}\"",
@@ -448,6 +452,10 @@ const en: Record<Key, string> = {
   mergeBeside: "Conflict copy (this computer's change), for the merge",
   mergeDone: "Merge done: delete the copy",
   mergeHint: "Edit the current reply on the left, save it (Ctrl+S), then delete the copy.",
+  varMine: "My value",
+  varMinePlaceholder: "empty: the lead's value",
+  varMineSaved: "Saved your {var}: {value}",
+  varMineCleared: "{var} uses the lead's value again",
 };
 
 const tables: Record<Lang, Record<Key, string>> = { "zh-CN": zh, en };
