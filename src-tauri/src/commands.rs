@@ -77,8 +77,28 @@ pub fn save_settings(handle: AppHandle, settings: Settings) -> Res<Settings> {
         return Err(e.to_string());
     }
     crate::tray::refresh(&handle);
-    crate::autostart(&handle, saved.start_at_login);
+    start_at_login(&handle, saved.start_at_login)?;
     Ok(saved)
+}
+
+/// Turn starting at login on or off and check that it took. On Linux the entry is
+/// `~/.config/autostart/QuickReply.desktop`; auto-launch makes only the last folder,
+/// so `~/.config/autostart` is made first (a fresh home may have no `~/.config`).
+fn start_at_login(handle: &AppHandle, on: bool) -> Res<()> {
+    use tauri_plugin_autostart::ManagerExt;
+    #[cfg(target_os = "linux")]
+    if on && let Ok(home) = handle.path().home_dir() {
+        let _ = std::fs::create_dir_all(home.join(".config").join("autostart"));
+    }
+    crate::autostart(handle, on);
+    if handle.autolaunch().is_enabled().unwrap_or(!on) == on {
+        Ok(())
+    } else {
+        Err(tr(
+            "设置已保存，但开机启动没有设置成功",
+            "Settings saved, but start at login could not be changed",
+        ))
+    }
 }
 
 /// The panel's personal / team / all switch, kept in the settings (no hotkey is touched).

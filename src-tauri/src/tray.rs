@@ -1,5 +1,7 @@
 //! The tray icon: open the panel, pause the hotkeys, settings, quit.
 
+use std::time::Duration;
+
 use quickreply_core::i18n::tr;
 use tauri::menu::{CheckMenuItem, Menu, MenuItem, PredefinedMenuItem};
 use tauri::tray::TrayIconBuilder;
@@ -53,9 +55,7 @@ pub fn create(app: &AppHandle) -> tauri::Result<()> {
         .tooltip("QuickReply")
         .menu(&menu(app)?)
         .on_menu_event(|app, event| match event.id.as_ref() {
-            "open" => {
-                let _ = app::show_panel(app);
-            }
+            "open" => show_from_menu(app),
             "pause" => {
                 let state = app.state::<App>();
                 let mut s = state.settings();
@@ -68,7 +68,7 @@ pub fn create(app: &AppHandle) -> tauri::Result<()> {
                 let _ = crate::editor::open(app);
             }
             "settings" => {
-                let _ = app::show_panel(app);
+                show_from_menu(app);
                 let _ = app.emit("open-settings", ());
             }
             "quit" => app.exit(0),
@@ -79,6 +79,25 @@ pub fn create(app: &AppHandle) -> tauri::Result<()> {
     }
     builder.build(app)?;
     Ok(())
+}
+
+/// Show the panel from the menu. The menu's keyboard grab ends as it closes, and the
+/// window manager may then move the focus off the panel just shown (openbox puts it on
+/// a window of its own while still calling the panel active); so for a second the
+/// panel takes the focus back whenever it is visible without it.
+fn show_from_menu(app: &AppHandle) {
+    let _ = app::show_panel(app);
+    let handle = app.clone();
+    std::thread::spawn(move || {
+        for _ in 0..40 {
+            std::thread::sleep(Duration::from_millis(25));
+            let visible = app::panel(&handle).is_some_and(|w| w.is_visible().unwrap_or(false));
+            if !visible {
+                break;
+            }
+            let _ = handle.state::<App>().with_desktop(|d| d.focus_own());
+        }
+    });
 }
 
 /// Rebuild the menu after the language or the pause state changed.

@@ -249,6 +249,25 @@ impl App {
         data_dir: &Path,
         bus: Option<&SessionBus>,
     ) -> Result<App> {
+        App::launch(display, data_dir, bus, &[])
+    }
+
+    /// Like [`App::start`], with more environment for the app (`("HOME", dir)`):
+    /// tauri-driver passes its environment on to WebKitWebDriver and the app.
+    pub fn start_with_env(
+        display: &Display,
+        data_dir: &Path,
+        env: &[(&str, &std::ffi::OsStr)],
+    ) -> Result<App> {
+        App::launch(display, data_dir, None, env)
+    }
+
+    fn launch(
+        display: &Display,
+        data_dir: &Path,
+        bus: Option<&SessionBus>,
+        env: &[(&str, &std::ffi::OsStr)],
+    ) -> Result<App> {
         let bin = app_binary()?;
         let (port, native) = (free_port()?, free_port()?);
         let mut cmd = Command::new("tauri-driver");
@@ -269,6 +288,7 @@ impl App {
             // Without a bus, single-instance stays local to each test's app.
             None => cmd.env_remove("DBUS_SESSION_BUS_ADDRESS"),
         };
+        cmd.envs(env.iter().copied());
         let driver = cmd
             .spawn()
             .context("cannot start tauri-driver (cargo install tauri-driver --locked)")?;

@@ -27,6 +27,7 @@ x11rb::atom_manager! {
         MANAGER,
         _NET_SYSTEM_TRAY_S0,
         _NET_SYSTEM_TRAY_OPCODE,
+        _XEMBED,
     }
 }
 
@@ -231,6 +232,50 @@ impl Conn {
             .is_some_and(|a| a.map_state == MapState::VIEWABLE)
     }
 
+    /// The mapped override-redirect windows on the root (menus, tooltips, the tray).
+    pub fn popups(&self) -> Vec<Window> {
+        let Some(tree) = self
+            .conn
+            .query_tree(self.root)
+            .ok()
+            .and_then(|c| c.reply().ok())
+        else {
+            return Vec::new();
+        };
+        tree.children
+            .into_iter()
+            .filter(|w| {
+                self.conn
+                    .get_window_attributes(*w)
+                    .ok()
+                    .and_then(|c| c.reply().ok())
+                    .is_some_and(|a| a.override_redirect && a.map_state == MapState::VIEWABLE)
+            })
+            .collect()
+    }
+
+    /// Whether the keyboard focus (X's word, not the window manager's) is in `win`:
+    /// on it or on one of its descendants.
+    pub fn has_focus(&self, win: Window) -> bool {
+        let mut w = self
+            .conn
+            .get_input_focus()
+            .ok()
+            .and_then(|c| c.reply().ok())
+            .map_or(0, |f| f.focus);
+        // 0 is None, 1 PointerRoot.
+        while w > 1 && w != self.root {
+            if w == win {
+                return true;
+            }
+            w = match self.conn.query_tree(w).ok().and_then(|c| c.reply().ok()) {
+                Some(t) => t.parent,
+                None => return false,
+            };
+        }
+        false
+    }
+
     /// The window that has the focus per EWMH.
     pub fn active(&self) -> Option<Window> {
         self.prop32(
@@ -303,13 +348,20 @@ fn listen(c: &Conn, window: Window, out: &Mutex<Vec<String>>) -> Result<()> {
     }
 }
 
-/// A stand-in system tray (the XEmbed protocol's manager side): owns
-/// `_NET_SYSTEM_TRAY_S0` and records the icon windows that ask to be docked.
+/// A stand-in system tray (the manager side of the system tray spec and XEmbed): owns
+/// `_NET_SYSTEM_TRAY_S0`, records the icon windows that ask to be docked and embeds
+/// each one in a visible [`Tray::ICON`] box on the root (reparent, resize, map, then
+/// `XEMBED_EMBEDDED_NOTIFY`, as a GtkSocket does), so that the icon can be clicked.
 pub struct Tray {
     pub docked: Arc<Mutex<Vec<Window>>>,
+    /// The box the icons are embedded in.
+    pub container: Window,
 }
 
 impl Tray {
+    /// The icon box on the root: x, y, width, height.
+    pub const ICON: Rect = (1200, 8, 32, 32);
+
     pub fn start(display: &str) -> Result<Tray> {
         let c = Conn::open(display)?;
         let owner = c.conn.generate_id()?;
@@ -325,6 +377,24 @@ impl Tray {
             WindowClass::INPUT_OUTPUT,
             x11rb::COPY_FROM_PARENT,
             &CreateWindowAux::new(),
+        )?;
+        // Override-redirect like a panel applet: openbox leaves it where it is.
+        let container = c.conn.generate_id()?;
+        let (x, y, w, h) = Tray::ICON;
+        c.conn.create_window(
+            x11rb::COPY_DEPTH_FROM_PARENT,
+            container,
+            c.root,
+            x as i16,
+            y as i16,
+            w as u16,
+            h as u16,
+            0,
+            WindowClass::INPUT_OUTPUT,
+            x11rb::COPY_FROM_PARENT,
+            &CreateWindowAux::new()
+                .override_redirect(1)
+                .background_pixel(0x0033_3333),
         )?;
         c.conn
             .set_selection_owner(owner, c.atoms._NET_SYSTEM_TRAY_S0, x11rb::CURRENT_TIME)?;
@@ -349,18 +419,54 @@ impl Tray {
                     // opcode 0: SYSTEM_TRAY_REQUEST_DOCK, data[2] the icon window
                     if d[1] == 0
                         && let Ok(mut o) = out.lock()
+                        && !o.contains(&d[2])
                     {
                         o.push(d[2]);
+                        let _ = embed(&c, container, d[2]);
                     }
                 }
             }
         });
-        Ok(Tray { docked })
+        Ok(Tray { docked, container })
     }
 
     pub fn icons(&self) -> Vec<Window> {
         self.docked.lock().map(|v| v.clone()).unwrap_or_default()
     }
+
+    /// A point on the docked icon, on the root: the icon sits at the box's top left and
+    /// GTK may shrink it to 16×16 after it is given the box's size.
+    pub fn icon_point() -> (i32, i32) {
+        let (x, y, _, _) = Tray::ICON;
+        (x + 8, y + 8)
+    }
+}
+
+/// Embed `icon` in `container` as an XEmbed embedder: reparent it to (0, 0), give it
+/// the box's size, map both and send `XEMBED_EMBEDDED_NOTIFY` (message 0, with the
+/// embedder window and protocol version 0).
+fn embed(c: &Conn, container: Window, icon: Window) -> Result<()> {
+    let (_, _, w, h) = Tray::ICON;
+    c.conn.reparent_window(icon, container, 0, 0)?;
+    c.conn.configure_window(
+        icon,
+        &ConfigureWindowAux::new()
+            .width(w)
+            .height(h)
+            .stack_mode(x11rb::protocol::xproto::StackMode::ABOVE),
+    )?;
+    c.conn.map_window(container)?;
+    c.conn.map_window(icon)?;
+    let notify = ClientMessageEvent::new(
+        32,
+        icon,
+        c.atoms._XEMBED,
+        [x11rb::CURRENT_TIME, 0, 0, container, 0],
+    );
+    c.conn
+        .send_event(false, icon, EventMask::NO_EVENT, notify)?;
+    c.conn.sync()?;
+    Ok(())
 }
 
 x11rb::atom_manager! {

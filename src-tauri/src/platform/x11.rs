@@ -75,6 +75,30 @@ impl X11Desktop {
             .unwrap_or_default()
     }
 
+    /// Whether the keyboard focus is in `win` (on it or one of its descendants).
+    fn has_focus(&self, win: Window) -> bool {
+        let Some(mut w) = self
+            .conn
+            .get_input_focus()
+            .ok()
+            .and_then(|c| c.reply().ok())
+            .map(|f| f.focus)
+        else {
+            return false;
+        };
+        // 0 is None, 1 PointerRoot.
+        while w > 1 && w != self.root {
+            if w == win {
+                return true;
+            }
+            match self.conn.query_tree(w).ok().and_then(|c| c.reply().ok()) {
+                Some(t) => w = t.parent,
+                None => return false,
+            }
+        }
+        false
+    }
+
     fn info(&self, win: Window) -> Option<WindowInfo> {
         let attrs = self.conn.get_window_attributes(win).ok()?.reply().ok()?;
         let geo = self.conn.get_geometry(win).ok()?.reply().ok()?;
@@ -182,7 +206,9 @@ impl Desktop for X11Desktop {
                 .is_some_and(|i| i.pid == Some(me) && !i.minimized)
         });
         let Some(own) = own else { return Ok(false) };
-        if self.active_window().map(|a| a.id) == Some(u64::from(own)) {
+        // The window manager's word is not enough: after a tray menu closes, openbox may
+        // call the panel active while the keyboard focus sits on its own fallback window.
+        if self.active_window().map(|a| a.id) == Some(u64::from(own)) && self.has_focus(own) {
             return Ok(true);
         }
         self.activate(u64::from(own))?;
