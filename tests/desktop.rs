@@ -1395,12 +1395,37 @@ fn a_lead_edit_reaches_the_running_app_through_live_sync() -> Result<()> {
     server.kill9();
     d.key("ctrl+alt+space")?;
     app.wait_text("#sync", |t| t.contains("离线"))?;
+    // A reply written while offline waits on this computer, and the indicator says so.
+    agent.ok(&[
+        "add",
+        "--title",
+        "离线写的话术",
+        "--text",
+        "亲，稍等我查一下～",
+    ])?;
+    // The panel opened again reads the indicator afresh.
+    let x = Conn::open(&d.name)?;
+    let panel = panel_window(&x)?;
+    for (press, shown) in [(true, false), (true, true)] {
+        if press {
+            d.key("ctrl+alt+space")?;
+        }
+        wait_for("the panel to toggle", Duration::from_secs(10), || {
+            (x.is_viewable(panel) == shown).then_some(())
+        })?;
+    }
+    app.wait_text("#sync", |t| t.contains("1 条改动保存在本机"))?;
     d.screenshot("offline-panel.png")?;
 
     // Back, and the lead revokes this computer: the app signs out by itself — the team's
     // replies go, the personal ones stay, and Settings → Team offers to join again.
     server.restart()?;
     app.wait_text("#sync", |t| t.contains("团队话术已同步"))?;
+    let lead_sees = lead.ok(&["sync"]).and_then(|_| lead.titles("personal"));
+    assert!(
+        !lead_sees?.contains(&"离线写的话术".to_string()),
+        "the agent's personal reply stays the agent's"
+    );
     lead.ok(&["devices", "--revoke", "agent-pc"])?;
     app.wait_text("#sync", |t| t.contains("本机已被移出团队"))?;
     app.search("thdz")?;

@@ -59,6 +59,9 @@ pub struct SyncView {
     pub detail: String,
     /// Unix ms of the last successful round.
     pub last_ok: Option<i64>,
+    /// Local changes not yet on the server (the indicator says "syncing", or offline
+    /// with N changes kept here).
+    pub pending: usize,
 }
 
 /// A search hit as the panel lists it.
@@ -221,7 +224,10 @@ impl App {
             desktop_note: self.desktop_note.clone(),
             note: self.startup_note.lock().ok().and_then(|n| n.clone()),
             count: inner.index.len(),
-            sync: self.sync.lock().ok().and_then(|s| s.clone()),
+            sync: self.sync.lock().ok().and_then(|s| s.clone()).map(|mut v| {
+                v.pending = quickreply_core::sync::pending(&inner.store).unwrap_or(v.pending);
+                v
+            }),
         })
     }
 

@@ -14,7 +14,7 @@ use tauri::{AppHandle, Emitter, Manager};
 use crate::app::{App, SyncView};
 
 /// What a round means for the indicator.
-fn view_of(round: &Result<Report, Error>, last_ok: Option<i64>) -> SyncView {
+fn view_of(round: &Result<Report, Error>, last_ok: Option<i64>, pending: usize) -> SyncView {
     let now = chrono::Utc::now().timestamp_millis();
     let (state, detail, last_ok) = match round {
         Ok(r) if !r.conflicts.is_empty() => ("conflict", r.conflicts.join("\n"), Some(now)),
@@ -28,6 +28,7 @@ fn view_of(round: &Result<Report, Error>, last_ok: Option<i64>) -> SyncView {
         state: state.into(),
         detail,
         last_ok,
+        pending,
     }
 }
 
@@ -63,8 +64,13 @@ pub fn spawn(handle: AppHandle, data_dir: PathBuf) {
                 let _ = app.refresh();
                 let _ = handle.emit("library-changed", ());
             }
+            let pending = app
+                .lock()
+                .ok()
+                .and_then(|inner| sync::pending(&inner.store).ok())
+                .unwrap_or_default();
             if let Ok(mut slot) = app.sync.lock() {
-                let view = view_of(r, slot.as_ref().and_then(|v| v.last_ok));
+                let view = view_of(r, slot.as_ref().and_then(|v| v.last_ok), pending);
                 // A conflict stays on show until a later round is clean.
                 if *slot != Some(view.clone()) {
                     let _ = handle.emit("sync-status", view.clone());
@@ -98,12 +104,15 @@ fn signed_out(handle: &AppHandle, why: &str) {
         Ok(names) => format!("{why}\n{}", names.join("、")),
         Err(e) => format!("{why}\n{e}"),
     };
-    let _ = app.refresh();
+    // This process removed the libraries itself: the store's data version does not
+    // move for its own writes, so the index is rebuilt rather than refreshed.
+    let _ = app.reload_index();
     let _ = handle.emit("library-changed", ());
     let view = SyncView {
         state: "signedOut".into(),
         detail,
         last_ok: None,
+        pending: 0,
     };
     if let Ok(mut slot) = app.sync.lock() {
         *slot = Some(view.clone());
@@ -117,7 +126,7 @@ mod tests {
 
     #[test]
     fn rounds_map_to_indicator_states() {
-        let ok = view_of(&Ok(Report::default()), None);
+        let ok = view_of(&Ok(Report::default()), None, 0);
         assert_eq!(ok.state, "ok");
         assert!(ok.last_ok.is_some());
         let conflict = view_of(
@@ -126,6 +135,7 @@ mod tests {
                 ..Default::default()
             }),
             None,
+            0,
         );
         assert_eq!(conflict.state, "conflict");
         assert!(conflict.detail.contains("发货时间"));
@@ -135,10 +145,11 @@ mod tests {
                 reason: "refused".into(),
             })),
             Some(5),
+            3,
         );
         assert_eq!(
-            (offline.state.as_str(), offline.last_ok),
-            ("offline", Some(5))
+            (offline.state.as_str(), offline.last_ok, offline.pending),
+            ("offline", Some(5), 3)
         );
         let out = view_of(
             &Err(Error::Sync(SyncError::Server {
@@ -147,6 +158,7 @@ mod tests {
                 message: "revoked".into(),
             })),
             None,
+            0,
         );
         assert_eq!(out.state, "signedOut");
     }

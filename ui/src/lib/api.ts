@@ -52,6 +52,8 @@ export interface SyncView {
   state: "ok" | "offline" | "conflict" | "refused" | "signedOut" | "error";
   detail: string;
   lastOk: number | null;
+  /** Local changes not yet on the server. */
+  pending: number;
 }
 
 export interface Hit {

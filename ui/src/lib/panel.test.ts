@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { dropOrder, keyAction, moveItem, moveSelection, nextFavouriteHotkey, parseTags, PerWindow, SCOPES, type KeyInput, type PanelView } from "./panel";
+import { dropOrder, keyAction, moveItem, moveSelection, nextFavouriteHotkey, parseTags, PerWindow, SCOPES, syncLabel, type KeyInput, type PanelView } from "./panel";
 
 const key = (k: string, mods: Partial<KeyInput> = {}): KeyInput => ({ key: k, ctrl: false, alt: false, shift: false, ...mods });
 const view = (v: Partial<PanelView> = {}): PanelView => ({ query: "fh", count: 5, selected: 0, listMode: false, ...v });
@@ -102,5 +102,15 @@ describe("editor helpers", () => {
 
   it("opens the editor with Ctrl+E", () => {
     expect(keyAction(key("e", { ctrl: true }), view())).toEqual({ kind: "editor" });
+  });
+});
+
+describe("syncLabel", () => {
+  it("says syncing or offline-with-changes while local changes wait", () => {
+    expect(syncLabel({ state: "ok", pending: 0 })).toEqual({ key: "sync_ok", n: 0, look: "ok" });
+    expect(syncLabel({ state: "ok", pending: 2 })).toEqual({ key: "sync_syncing", n: 2, look: "syncing" });
+    expect(syncLabel({ state: "offline", pending: 3 })).toEqual({ key: "sync_offlinePending", n: 3, look: "offline" });
+    expect(syncLabel({ state: "offline", pending: 0 })).toEqual({ key: "sync_offline", n: 0, look: "offline" });
+    expect(syncLabel({ state: "conflict", pending: 1 })).toEqual({ key: "sync_conflict", n: 1, look: "conflict" });
   });
 });

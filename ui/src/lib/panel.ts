@@ -117,3 +117,11 @@ export function parseTags(s: string): string[] {
     .map((t) => t.trim())
     .filter((t) => t.length > 0);
 }
+
+/** What the sync indicator shows: the state's words, or — while local changes wait to
+ * be sent — "syncing" or "offline, N kept here". `look` is its CSS class. */
+export function syncLabel(v: { state: string; pending: number }): { key: string; n: number; look: string } {
+  if (v.pending > 0 && v.state === "ok") return { key: "sync_syncing", n: v.pending, look: "syncing" };
+  if (v.pending > 0 && v.state === "offline") return { key: "sync_offlinePending", n: v.pending, look: "offline" };
+  return { key: `sync_${v.state}`, n: v.pending, look: v.state };
+}

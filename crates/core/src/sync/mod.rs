@@ -321,6 +321,16 @@ pub fn host_name() -> String {
         .unwrap_or_else(|| "QuickReply".into())
 }
 
+/// How many local changes wait to be sent to the server (0 when nothing is synced).
+pub fn pending(store: &Store) -> Result<usize> {
+    let n: i64 = store.conn().query_row(
+        "SELECT count(*) FROM outbox o JOIN sync_libraries l ON l.library_id = o.library_id",
+        [],
+        |r| r.get(0),
+    )?;
+    Ok(usize::try_from(n).unwrap_or_default())
+}
+
 /// What leaving told the server.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Departure {
