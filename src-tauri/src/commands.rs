@@ -10,13 +10,14 @@ use uuid::Uuid;
 
 use crate::app::{self, App, FireOutcome, HitView, PanelState, PartView};
 
-type Res<T> = Result<T, String>;
+/// What a command answers: errors reach the UI as one localized sentence.
+pub(crate) type Res<T> = Result<T, String>;
 
-fn err(e: impl std::fmt::Display) -> String {
+pub(crate) fn err(e: impl std::fmt::Display) -> String {
     e.to_string()
 }
 
-fn parse_id(id: &str) -> Res<Uuid> {
+pub(crate) fn parse_id(id: &str) -> Res<Uuid> {
     Uuid::parse_str(id).map_err(|_| {
         tr(
             format!("无效的话术编号：{id}"),

@@ -5,20 +5,10 @@
 use quickreply_core::proto::LibraryKind;
 use serde::Serialize;
 use tauri::State;
-use uuid::Uuid;
 
 use crate::app::App;
+use crate::commands::{Res, err, parse_id};
 use crate::editor::ReplyDoc;
-
-type Res<T> = Result<T, String>;
-
-fn err(e: impl std::fmt::Display) -> String {
-    e.to_string()
-}
-
-fn id(s: &str) -> Res<Uuid> {
-    Uuid::parse_str(s).map_err(err)
-}
 
 /// A conflict copy with the current version of its reply.
 #[derive(Serialize)]
@@ -55,7 +45,7 @@ pub fn conflict_list(app: State<'_, App>) -> Res<Vec<ConflictView>> {
 /// Keep the current version: the conflict copy is deleted.
 #[tauri::command]
 pub fn conflict_keep_current(app: State<'_, App>, copy: String) -> Res<()> {
-    let copy = id(&copy)?;
+    let copy = parse_id(&copy)?;
     app.lock()
         .map_err(err)?
         .store
@@ -67,7 +57,7 @@ pub fn conflict_keep_current(app: State<'_, App>, copy: String) -> Res<()> {
 /// Take this device's version over the current one; the copy is deleted.
 #[tauri::command]
 pub fn conflict_take_mine(app: State<'_, App>, copy: String) -> Res<ReplyDoc> {
-    let copy = id(&copy)?;
+    let copy = parse_id(&copy)?;
     let now = app
         .lock()
         .map_err(err)?

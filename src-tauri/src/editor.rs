@@ -9,19 +9,9 @@ use quickreply_core::store::PERSONAL;
 use quickreply_core::{NewSnippet, Snippet, SnippetEdit};
 use serde::{Deserialize, Serialize};
 use tauri::{AppHandle, Manager, State, WebviewUrl, WebviewWindowBuilder};
-use uuid::Uuid;
 
 use crate::app::{App, PartView};
-
-type Res<T> = Result<T, String>;
-
-fn err(e: impl std::fmt::Display) -> String {
-    e.to_string()
-}
-
-fn id(s: &str) -> Res<Uuid> {
-    Uuid::parse_str(s).map_err(err)
-}
+use crate::commands::{Res, err, parse_id};
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -136,7 +126,7 @@ pub fn get_reply(app: State<'_, App>, id: String) -> Res<ReplyDoc> {
     let inner = app.lock().map_err(err)?;
     inner
         .store
-        .snippet(self::id(&id)?)
+        .snippet(parse_id(&id)?)
         .map(ReplyDoc::from)
         .map_err(err)
 }
@@ -148,7 +138,7 @@ pub fn save_reply(app: State<'_, App>, doc: ReplyDoc) -> Res<ReplyDoc> {
         let code = doc.code.filter(|c| !c.trim().is_empty());
         match &doc.id {
             Some(existing) => inner.store.edit_snippet(
-                id(existing)?,
+                parse_id(existing)?,
                 SnippetEdit {
                     title: Some(doc.title),
                     code: Some(code),
@@ -181,7 +171,7 @@ pub fn save_reply(app: State<'_, App>, doc: ReplyDoc) -> Res<ReplyDoc> {
 
 #[tauri::command]
 pub fn delete_reply(app: State<'_, App>, id: String) -> Res<()> {
-    let id = self::id(&id)?;
+    let id = parse_id(&id)?;
     app.lock()
         .map_err(err)?
         .store
@@ -192,7 +182,7 @@ pub fn delete_reply(app: State<'_, App>, id: String) -> Res<()> {
 
 #[tauri::command]
 pub fn reorder(app: State<'_, App>, library: String, folder: String, ids: Vec<String>) -> Res<()> {
-    let ids = ids.iter().map(|s| id(s)).collect::<Res<Vec<_>>>()?;
+    let ids = ids.iter().map(|s| parse_id(s)).collect::<Res<Vec<_>>>()?;
     {
         let mut inner = app.lock().map_err(err)?;
         let lib = inner.store.library(&library).map_err(err)?;
@@ -208,7 +198,7 @@ pub fn copy_to_personal(app: State<'_, App>, id: String) -> Res<ReplyDoc> {
         let personal = inner.store.library(PERSONAL).map_err(err)?;
         inner
             .store
-            .copy_to(self::id(&id)?, &personal)
+            .copy_to(parse_id(&id)?, &personal)
             .map_err(err)?
     };
     app.changed(&[copy.id]).map_err(err)?;

@@ -7,12 +7,10 @@ use quickreply_core::sync::{self, SyncError};
 use quickreply_core::{Error, Store};
 use serde::Serialize;
 use tauri::{AppHandle, Manager};
-use uuid::Uuid;
 
 use crate::app::App;
+use crate::commands::{Res, parse_id};
 use crate::editor::ReplyDoc;
-
-type Res<T> = Result<T, String>;
 
 /// One kept version of a reply.
 #[derive(Clone, Debug, Serialize)]
@@ -38,10 +36,6 @@ pub struct HistoryView {
     /// False for an agent's copy of a team library: versions are shown, not restored.
     pub writable: bool,
     pub versions: Vec<VersionView>,
-}
-
-fn id(s: &str) -> Res<Uuid> {
-    Uuid::parse_str(s).map_err(|e| e.to_string())
 }
 
 /// The desktop's words for "not joined" (the core's mention the CLI) and "offline" (the
@@ -78,7 +72,7 @@ async fn with_store<T: Send + 'static>(
 
 #[tauri::command]
 pub async fn reply_history(handle: AppHandle, id: String) -> Res<HistoryView> {
-    let id = self::id(&id)?;
+    let id = parse_id(&id)?;
     with_store(&handle, move |store| {
         let snippet = store.snippet(id)?;
         let writable = store.writable(&store.library(&snippet.library)?)?;
@@ -111,7 +105,7 @@ pub async fn reply_history(handle: AppHandle, id: String) -> Res<HistoryView> {
 /// by the background sync like any other.
 #[tauri::command]
 pub async fn restore_version(handle: AppHandle, id: String, version: i64) -> Res<ReplyDoc> {
-    let id = self::id(&id)?;
+    let id = parse_id(&id)?;
     let restored = with_store(&handle, move |store| {
         let snippet = store.snippet(id)?;
         if !store.writable(&store.library(&snippet.library)?)? {

@@ -21,8 +21,7 @@ use serde::Serialize;
 use tauri::{AppHandle, Emitter, Manager};
 
 use crate::app::App;
-
-type Res<T> = Result<T, String>;
+use crate::commands::{Res, err};
 
 /// This computer's membership as the Team section shows it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -137,10 +136,6 @@ impl Team {
         r.view.message = message;
         Some(r.view.clone())
     }
-}
-
-fn err(e: impl std::fmt::Display) -> String {
-    e.to_string()
 }
 
 fn non_empty(s: Option<String>) -> Option<String> {

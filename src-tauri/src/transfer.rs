@@ -11,12 +11,7 @@ use serde::Serialize;
 use tauri::{AppHandle, Emitter, Manager, State};
 
 use crate::app::App;
-
-type Res<T> = Result<T, String>;
-
-fn err(e: impl std::fmt::Display) -> String {
-    e.to_string()
-}
+use crate::commands::{Res, err};
 
 fn format(f: Option<String>) -> Res<Option<Format>> {
     f.filter(|s| !s.is_empty() && s != "auto")
