@@ -943,7 +943,10 @@ fn editor_conflicts_side_by_side_take_mine_and_edit_a_merge() -> Result<()> {
         text(thdz).as_deref(),
         Some("亲，江浙沪寄杭州仓，其他地区寄宁波仓")
     );
-    assert_eq!(app.count("#conflicts-open")?, 0);
+    // The badge follows a moment later (it is refreshed after the settle).
+    wait_for("the conflict badge to go", Duration::from_secs(10), || {
+        (app.count("#conflicts-open").ok()? == 0).then_some(())
+    })?;
     app.close();
     Ok(())
 }
