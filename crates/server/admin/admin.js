@@ -1248,26 +1248,11 @@ function showJoin(code) {
  * @returns {Promise<{snippets: Map<string, {title: string, folder: string | null}>, folders: Map<string, string>}>}
  */
 async function catalogue(libraryId) {
+  const { replies, folders } = await libraryItems(libraryId);
   /** @type {Map<string, {title: string, folder: string | null}>} */
   const snippets = new Map();
-  /** @type {Map<string, string>} */
-  const folders = new Map();
-  let since = 0;
-  for (let page = 0; page < 1000; page += 1) {
-    /** @type {Changes} */
-    const c = await api("GET", `/v1/libraries/${libraryId}/changes?since=${since}`);
-    for (const item of c.items) {
-      if (item.deleted || !item.doc) {
-        snippets.delete(item.key);
-        folders.delete(item.key);
-      } else if (item.kind === "snippet") {
-        snippets.set(item.key, { title: String(item.doc.title ?? ""), folder: item.doc.folder_id ?? null });
-      } else if (item.kind === "folder") {
-        folders.set(item.key, String(item.doc.name ?? ""));
-      }
-    }
-    if (!c.more || c.cursor <= since) break;
-    since = c.cursor;
+  for (const [key, r] of replies) {
+    snippets.set(key, { title: String(r.doc.title ?? ""), folder: r.doc.folder_id ?? null });
   }
   return { snippets, folders };
 }
