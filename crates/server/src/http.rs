@@ -614,26 +614,34 @@ async fn report_usage(
             "at most {MAX_USAGE_ENTRIES} counts per usage report"
         )));
     }
-    // Every count is checked before anything is written; a (key, day) given twice counts
-    // as its last entry (a later count replaces an earlier one, as across reports).
-    let mut latest: std::collections::HashMap<(&str, &str), usize> =
-        std::collections::HashMap::with_capacity(report.counts.len());
-    for (i, c) in report.counts.iter().enumerate() {
+    // Every count is checked before anything is written.
+    for c in &report.counts {
         validate::usage_key(&c.key)?;
         validate::day(&c.day)?;
-        latest.insert((c.key.as_str(), c.day.as_str()), i);
     }
-    let counts: Vec<UsageCount> = report
-        .counts
-        .iter()
-        .enumerate()
-        .filter(|(i, c)| latest.get(&(c.key.as_str(), c.day.as_str())) == Some(i))
-        .map(|(_, c)| c.clone())
-        .collect();
+    let counts: Vec<UsageCount> = last_of_each(&report.counts, |c| (&c.key, &c.day));
     let now = st.now();
     st.db(move |s| s.report_usage(&me, id, &counts, now))
         .await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// A report's entries with each key once, in their order: an entry given twice counts as
+/// its last one (a later count replaces an earlier one, as across reports).
+fn last_of_each<'a, T: Clone, K: Eq + std::hash::Hash>(
+    entries: &'a [T],
+    key: impl Fn(&'a T) -> K,
+) -> Vec<T> {
+    let mut latest = std::collections::HashMap::with_capacity(entries.len());
+    for (i, e) in entries.iter().enumerate() {
+        latest.insert(key(e), i);
+    }
+    entries
+        .iter()
+        .enumerate()
+        .filter(|&(i, e)| latest.get(&key(e)) == Some(&i))
+        .map(|(_, e)| e.clone())
+        .collect()
 }
 
 #[derive(Debug, Deserialize)]
@@ -668,22 +676,12 @@ async fn report_missed(
             "at most {MAX_USAGE_ENTRIES} searches per report"
         )));
     }
-    // As for usage: everything is checked first, a (query, day) given twice counts as its
-    // last entry.
-    let mut latest: std::collections::HashMap<(&str, &str), usize> =
-        std::collections::HashMap::with_capacity(report.searches.len());
-    for (i, m) in report.searches.iter().enumerate() {
+    // As for usage: everything is checked before anything is written.
+    for m in &report.searches {
         validate::missed_query(&m.query)?;
         validate::day(&m.day)?;
-        latest.insert((m.query.as_str(), m.day.as_str()), i);
     }
-    let searches: Vec<MissedSearch> = report
-        .searches
-        .iter()
-        .enumerate()
-        .filter(|(i, m)| latest.get(&(m.query.as_str(), m.day.as_str())) == Some(i))
-        .map(|(_, m)| m.clone())
-        .collect();
+    let searches: Vec<MissedSearch> = last_of_each(&report.searches, |m| (&m.query, &m.day));
     let now = st.now();
     st.db(move |s| s.report_missed(&me, &searches, now)).await?;
     Ok(StatusCode::NO_CONTENT)
