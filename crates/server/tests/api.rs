@@ -6,6 +6,9 @@
 
 #[path = "support/pg.rs"]
 mod pg;
+#[macro_use]
+#[path = "support/backend.rs"]
+mod backend;
 
 use std::time::Duration;
 
@@ -24,67 +27,7 @@ use serde::de::DeserializeOwned;
 use sha2::{Digest as _, Sha256};
 use uuid::Uuid;
 
-type R<T = ()> = Result<T, Box<dyn std::error::Error + Send + Sync>>;
-
-fn fail(msg: impl Into<String>) -> Box<dyn std::error::Error + Send + Sync> {
-    msg.into().into()
-}
-
-/// Where a test server keeps its data.
-#[derive(Clone, Debug)]
-enum Backend {
-    Sqlite,
-    /// A database URL.
-    Postgres(String),
-}
-
-impl Backend {
-    /// A fresh PostgreSQL database; `None` when PostgreSQL tests are skipped.
-    fn postgres() -> R<Option<Self>> {
-        match pg::shared()? {
-            Some(cluster) => Ok(Some(Backend::Postgres(cluster.database()?))),
-            None => Ok(None),
-        }
-    }
-
-    /// The configuration of a server on this backend (data directory `dir`).
-    fn config(&self, dir: &std::path::Path) -> Config {
-        Config {
-            data_dir: dir.to_path_buf(),
-            database_url: match self {
-                Backend::Sqlite => None,
-                Backend::Postgres(url) => Some(url.clone()),
-            },
-            listen: "127.0.0.1:0".into(),
-            ..Config::default()
-        }
-    }
-}
-
-/// Runs each scenario `name(Backend) -> R` as `sqlite::name` and `postgres::name`.
-macro_rules! on_both_backends {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $name() -> super::R {
-                    super::$name(super::Backend::Sqlite).await
-                }
-            )*
-        }
-        mod postgres {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $name() -> super::R {
-                    match super::Backend::postgres()? {
-                        Some(backend) => super::$name(backend).await,
-                        None => Ok(()),
-                    }
-                }
-            )*
-        }
-    };
-}
+use backend::{Backend, R, fail};
 
 on_both_backends!(
     setup_code_makes_the_owner_once_and_is_renewed_until_used,

@@ -9,6 +9,9 @@
 
 #[path = "support/pg.rs"]
 mod pg;
+#[macro_use]
+#[path = "support/backend.rs"]
+mod backend;
 
 use std::time::Duration;
 
@@ -25,43 +28,7 @@ use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-type R<T = ()> = Result<T, Box<dyn std::error::Error + Send + Sync>>;
-
-fn fail(msg: impl Into<String>) -> Box<dyn std::error::Error + Send + Sync> {
-    msg.into().into()
-}
-
-#[derive(Clone, Debug)]
-enum Backend {
-    Sqlite,
-    Postgres(String),
-}
-
-macro_rules! on_both_backends {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $name() -> super::R {
-                    super::$name(super::Backend::Sqlite).await
-                }
-            )*
-        }
-        mod postgres {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $name() -> super::R {
-                    match super::pg::shared()? {
-                        Some(cluster) => {
-                            super::$name(super::Backend::Postgres(cluster.database()?)).await
-                        }
-                        None => Ok(()),
-                    }
-                }
-            )*
-        }
-    };
-}
+use backend::{Backend, R, fail};
 
 on_both_backends!(
     lead_only_actions_are_refused_and_change_nothing,
@@ -80,17 +47,11 @@ impl Srv {
     async fn start(b: &Backend) -> R<Self> {
         let dir = tempfile::tempdir()?;
         let config = Config {
-            data_dir: dir.path().to_path_buf(),
-            database_url: match b {
-                Backend::Sqlite => None,
-                Backend::Postgres(url) => Some(url.clone()),
-            },
-            listen: "127.0.0.1:0".into(),
             heartbeat: Duration::from_secs(1),
             join_per_minute: 1000,
             invite_per_minute: 1000,
             clock: Clock::system(),
-            ..Config::default()
+            ..b.config(dir.path())
         };
         let server = spawn(config).await?;
         Ok(Self {
