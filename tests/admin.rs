@@ -19,6 +19,15 @@ use serde_json::{Value, json};
 
 const TEAM: &str = "团队话术";
 
+/// The device token the admin page keeps after signing in.
+fn page_token(page: &Session) -> Result<String> {
+    Ok(page
+        .script("return localStorage.getItem('quickreply-admin-token')")?
+        .as_str()
+        .unwrap_or_default()
+        .to_string())
+}
+
 /// A lead with a published team library, and an agent who synced it.
 fn team(dir: &std::path::Path) -> Result<(Server, Client, Client)> {
     let server = Server::start(dir)?;
@@ -340,11 +349,7 @@ fn a_lead_runs_the_team_from_the_admin_page_and_an_agent_sees_only_their_own() -
     assert_eq!(phone.count(".save-role")?, 0);
     assert_eq!(phone.count("select[id^=\"role-\"]")?, 0);
     phone.screenshot("admin-agent-phone.png")?;
-    let token = phone
-        .script("return localStorage.getItem('quickreply-admin-token')")?
-        .as_str()
-        .unwrap_or_default()
-        .to_string();
+    let token = page_token(&phone)?;
     assert!(!token.is_empty(), "the page keeps its token");
     let (status, body) = call(
         "PUT",
@@ -455,11 +460,7 @@ fn a_lead_restores_an_old_version_of_a_reply_from_the_admin_page() -> Result<()>
     page.screenshot("admin-replies-desktop.png")?;
 
     // One click restores version 1: version 3 on the server, with version 1's text.
-    let token = page
-        .script("return localStorage.getItem('quickreply-admin-token')")?
-        .as_str()
-        .unwrap_or_default()
-        .to_string();
+    let token = page_token(&page)?;
     let libs = server.get("/v1/libraries", &token)?;
     let team_id = libs
         .as_array()
