@@ -873,3 +873,142 @@ fn agents_override_a_team_variable_only_while_the_lead_allows_it() -> Result<()>
     assert_in_sync(&[&lead, &agent])?;
     Ok(())
 }
+
+/// Two shops on two servers, each with a team library of the same name.
+fn shop(root: &std::path::Path, name: &str, text: &str) -> Result<(Server, Client, String)> {
+    let dir = root.join(name);
+    std::fs::create_dir_all(&dir)?;
+    let server = Server::start_with(&dir, ["--team-name", name])?;
+    let lead = lead_with_team(&dir, &server, TEAM, &[("物流", "发货时间", "fh", text)])?;
+    let invite = lead.invite(&["--role", "editor"])?;
+    Ok((server, lead, invite))
+}
+
+/// The team names and library names of each account in `qreply status --json`.
+fn accounts_of(c: &Client) -> Result<Vec<(String, Vec<String>)>> {
+    let st = c.status()?;
+    let list = match &st {
+        Value::Array(a) => a.clone(),
+        one => vec![one.clone()],
+    };
+    Ok(list
+        .iter()
+        .map(|a| {
+            let libs = a["libraries"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|l| l["name"].as_str().map(str::to_string))
+                .collect();
+            (a["team"].as_str().unwrap_or_default().to_string(), libs)
+        })
+        .collect())
+}
+
+#[test]
+fn an_agent_of_two_shops_syncs_both_teams_and_never_mixes_them() -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    let (server_a, lead_a, invite_a) = shop(dir.path(), "店铺A", "A店：付款后48小时内发货")?;
+    let (server_b, lead_b, invite_b) = shop(dir.path(), "店铺B", "B店：今天16点前付款当天发货")?;
+    let agent = Client::new(dir.path(), "agent-pc");
+    agent.ok(&[
+        "add",
+        "--title",
+        "问候",
+        "--code",
+        "hi",
+        "--text",
+        "您好，在的",
+    ])?;
+    agent.join(&server_a, &invite_a, "小李")?;
+    // Joining a second server adds a team beside the first; the same server twice is
+    // refused.
+    agent.join(&server_b, &invite_b, "小李")?;
+    let again = agent.run(&["join", &server_b.url, &invite_b])?;
+    assert_eq!(again.code, 1, "{again:?}");
+    assert!(again.stderr.contains("already joined"), "{}", again.stderr);
+
+    // Each team's library came from its own server; the personal library syncs with
+    // the team joined first only.
+    let both = accounts_of(&agent)?;
+    assert_eq!(both.len(), 2, "{both:?}");
+    assert_eq!(both[0].0, "店铺A");
+    assert_eq!(both[1].0, "店铺B");
+    assert!(both[0].1.contains(&TEAM.to_string()), "{both:?}");
+    assert!(both[0].1.iter().any(|l| l == "personal"), "{both:?}");
+    assert_eq!(both[1].1, vec![format!("{TEAM} (2)")], "{both:?}");
+    let body = |lib: &str| -> Result<String> {
+        let s = agent.json(&["show", "fh", "--library", lib])?;
+        Ok(s["parts"][0]["body"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string())
+    };
+    assert!(body(TEAM)?.starts_with("A店"));
+    assert!(body(&format!("{TEAM} (2)"))?.starts_with("B店"));
+    assert_in_sync(&[&lead_a, &lead_b])?;
+
+    // One watch follows both servers: each lead's edit arrives in its own library.
+    let _w = agent.watch()?;
+    std::thread::sleep(Duration::from_millis(500));
+    let edit = |lead: &Client, text: &str| {
+        lead.ok(&["edit", "fh", "--library", TEAM, "--text", text])?;
+        lead.ok(&["sync"])
+    };
+    edit(&lead_a, "A店：付款后24小时内发货")?;
+    edit(&lead_b, "B店：全天付款当天发货")?;
+    wait_for(
+        "both leads' edits to arrive",
+        Duration::from_secs(10),
+        || {
+            let a = body(TEAM).ok()?;
+            let b = body(&format!("{TEAM} (2)")).ok()?;
+            (a.contains("24小时") && b.contains("全天")).then_some(())
+        },
+    )?;
+    drop(_w);
+
+    // A team command must say which team once there are several.
+    let which = agent.run(&["invite", "--pairing"])?;
+    assert_eq!(which.code, 1, "{which:?}");
+    assert!(
+        which.stderr.contains("店铺A") && which.stderr.contains("店铺B"),
+        "{}",
+        which.stderr
+    );
+    let nope = agent.run(&["--team", "店铺C", "leave"])?;
+    assert_eq!(nope.code, 1, "{nope:?}");
+    assert!(nope.stderr.contains("店铺C"), "{}", nope.stderr);
+    agent.ok(&["--team", &server_b.url, "invite", "--pairing"])?;
+
+    // Leaving shop B: its library stays here as a local one; shop A goes on syncing
+    // and never receives shop B's library, although this editor may publish there.
+    agent.ok(&["--team", "店铺B", "leave"])?;
+    let left = accounts_of(&agent)?;
+    assert_eq!(left.len(), 1, "{left:?}");
+    assert!(body(&format!("{TEAM} (2)"))?.contains("全天"));
+    agent.ok(&[
+        "add",
+        "--library",
+        TEAM,
+        "--title",
+        "催付",
+        "--code",
+        "cf",
+        "--text",
+        "亲，库存不多了",
+    ])?;
+    agent.ok(&["sync"])?;
+    lead_a.ok(&["sync"])?;
+    let libs = lead_a.json(&["library", "ls"])?;
+    let names: Vec<&str> = libs
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|l| l["name"].as_str())
+        .collect();
+    assert!(!names.iter().any(|n| n.contains("(2)")), "{names:?}");
+    assert!(lead_a.titles(TEAM)?.contains(&"催付".to_string()));
+    assert_in_sync(&[&agent, &lead_a])?;
+    Ok(())
+}

@@ -210,7 +210,7 @@ impl App {
         let profile = inner.target.as_ref().and_then(|t| {
             inner
                 .settings
-                .profile_for(&t.name_refs())
+                .profile_for(&t.name_refs(), &t.title)
                 .map(|p| p.name.clone())
         });
         Ok(PanelState {
@@ -264,21 +264,27 @@ impl App {
         let profile = inner
             .target
             .as_ref()
-            .and_then(|t| inner.settings.profile_for(&t.name_refs()))
+            .and_then(|t| inner.settings.profile_for(&t.name_refs(), &t.title))
             .cloned();
         let wanted = if profile.is_some() { SHOWN * 2 } else { SHOWN };
         let scope = inner.settings.scope;
-        let libraries = match scope {
-            Scope::All => None,
-            _ => Some(
+        // A chat window of one team's shop shows no other team's replies.
+        let hidden = match profile.as_ref().and_then(|p| p.team.as_deref()) {
+            Some(team) => quickreply_core::sync::other_teams_libraries(&inner.store, team)?,
+            None => Vec::new(),
+        };
+        let libraries = if scope == Scope::All && hidden.is_empty() {
+            None
+        } else {
+            Some(
                 inner
                     .store
                     .libraries()?
                     .into_iter()
-                    .filter(|l| scope.keeps(l.kind))
+                    .filter(|l| scope.keeps(l.kind) && !hidden.contains(&l.id))
                     .map(|l| l.id)
                     .collect::<Vec<_>>(),
-            ),
+            )
         };
         let hits = inner
             .index
@@ -377,7 +383,7 @@ impl App {
             let target = inner.target.clone();
             let profile_paste = target
                 .as_ref()
-                .and_then(|t| inner.settings.profile_for(&t.name_refs()))
+                .and_then(|t| inner.settings.profile_for(&t.name_refs(), &t.title))
                 .and_then(|p| p.auto_paste);
             (
                 profile_paste.unwrap_or(inner.settings.auto_paste) && self.desktop_note.is_none(),

@@ -69,13 +69,15 @@ fn step(
     // A newly active chat window becomes the target; our own panel or another app leaves
     // the panel where it is, beside the last chat window.
     if let Some(a) =
-        active.filter(|a| !a.is_own() && settings.profile_for(&a.name_refs()).is_some())
+        active.filter(|a| !a.is_own() && settings.profile_for(&a.name_refs(), &a.title).is_some())
     {
         if let Ok(mut inner) = state.lock()
             && inner.target.as_ref().map(|t| t.id) != Some(a.id)
         {
             inner.target = Some(a.clone());
-            let profile = settings.profile_for(&a.name_refs()).map(|p| p.name.clone());
+            let profile = settings
+                .profile_for(&a.name_refs(), &a.title)
+                .map(|p| p.name.clone());
             let _ = app.emit(
                 "docked-to",
                 DockedTo {

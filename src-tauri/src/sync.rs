@@ -1,9 +1,12 @@
-//! Background sync in the desktop app: when this computer has joined a sync server
-//! (`qreply join …`), a thread follows the server's live events and keeps the local
-//! store up to date; the panel's search index notices through the store's data version,
-//! and the panel's sync indicator follows every round (`sync-status` events).
+//! Background sync in the desktop app: for every sync server this computer has joined
+//! (`qreply join …`, Settings → Team), a thread follows the server's live events and
+//! keeps the local store up to date; the panel's search index notices through the
+//! store's data version, and the panel's one sync indicator follows every round of
+//! every account (`sync-status` events; [`combine`] says how several become one).
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
@@ -32,71 +35,144 @@ fn view_of(round: &Result<Report, Error>, last_ok: Option<i64>, pending: usize) 
     }
 }
 
-/// Which background sync is the current one: [`spawn`] starts a new one (at launch, and
-/// after joining from the Settings window), [`stop`] retires it (leaving the team); an
-/// older watch stops at its next round.
+/// How bad a state is, for showing the worst of several accounts.
+fn severity(state: &str) -> u8 {
+    match state {
+        "signedOut" => 5,
+        "conflict" => 4,
+        "refused" => 3,
+        "error" => 2,
+        "offline" => 1,
+        _ => 0,
+    }
+}
+
+/// One indicator for several accounts: the worst state; the details of the accounts
+/// not up to date, each under its team's name; the oldest last good round.
+pub fn combine(views: &BTreeMap<i64, (String, SyncView)>, pending: usize) -> Option<SyncView> {
+    if views.len() == 1 {
+        return views.values().next().map(|(_, v)| SyncView {
+            pending,
+            ..v.clone()
+        });
+    }
+    let worst = views
+        .values()
+        .map(|(_, v)| v)
+        .max_by_key(|v| severity(&v.state))?;
+    let detail = views
+        .values()
+        .filter(|(_, v)| v.state != "ok")
+        .map(|(team, v)| format!("{team}：{}", v.detail))
+        .collect::<Vec<_>>()
+        .join("\n");
+    Some(SyncView {
+        state: worst.state.clone(),
+        detail,
+        last_ok: views.values().filter_map(|(_, v)| v.last_ok).min(),
+        pending,
+    })
+}
+
+/// Which background syncs are current: [`spawn`] starts new ones (at launch, and after
+/// joining from the Settings window), [`stop`] retires them (leaving a team); an older
+/// watch stops at its next round.
 static CURRENT: AtomicU64 = AtomicU64::new(0);
 
-/// Retire the running background sync.
+/// The last round of each account (account id → team name, its view).
+static VIEWS: Mutex<BTreeMap<i64, (String, SyncView)>> = Mutex::new(BTreeMap::new());
+
+/// Retire the running background syncs.
 pub fn stop() {
     CURRENT.fetch_add(1, Ordering::SeqCst);
 }
 
-/// Start syncing in the background if the store has joined a server (replacing a sync
-/// started before).
-pub fn spawn(handle: AppHandle, data_dir: PathBuf) {
-    let me = CURRENT.fetch_add(1, Ordering::SeqCst) + 1;
-    std::thread::spawn(move || {
-        let result = sync::watch(&data_dir, Duration::from_millis(500), |r| {
-            if CURRENT.load(Ordering::SeqCst) != me
-                || matches!(r, Err(Error::Sync(SyncError::NotJoined)))
-            {
-                return false;
-            }
-            let app = handle.state::<App>();
-            if let Err(Error::Sync(e)) = r
-                && e.is_unauthorized()
-            {
-                signed_out(&handle, &e.to_string());
-                return false;
-            }
-            if r.as_ref().is_ok_and(Report::changed) {
-                let _ = app.refresh();
-                let _ = handle.emit("library-changed", ());
-            }
-            let pending = app
-                .lock()
-                .ok()
-                .and_then(|inner| sync::pending(&inner.store).ok())
-                .unwrap_or_default();
-            if let Ok(mut slot) = app.sync.lock() {
-                let view = view_of(r, slot.as_ref().and_then(|v| v.last_ok), pending);
-                // A conflict stays on show until a later round is clean.
-                if *slot != Some(view.clone()) {
-                    let _ = handle.emit("sync-status", view.clone());
-                }
-                *slot = Some(view);
-            }
-            if let Err(e) = r {
-                eprintln!("sync: {e}");
-            }
-            true
-        });
-        if let Err(e) = result
-            && !matches!(e, Error::Sync(SyncError::NotJoined))
-        {
-            eprintln!("sync stopped: {e}");
-        }
-    });
+/// Forget an account's part of the indicator (it was left or signed out) and show the
+/// rest.
+pub fn forget(handle: &AppHandle, account: i64) {
+    if let Ok(mut views) = VIEWS.lock() {
+        views.remove(&account);
+    }
+    publish(handle);
 }
 
-/// The server refused this computer's token (the lead revoked it): sign out — the team's
-/// libraries go (not one with unsent edits), the personal library stays — and tell the
-/// panel and the Settings window.
-fn signed_out(handle: &AppHandle, why: &str) {
+/// Show the combined state of every account (`None` once no account is left).
+fn publish(handle: &AppHandle) {
+    let app = handle.state::<App>();
+    let pending = app
+        .lock()
+        .ok()
+        .and_then(|inner| sync::pending(&inner.store).ok())
+        .unwrap_or_default();
+    let view = VIEWS.lock().ok().and_then(|v| combine(&v, pending));
+    if let Ok(mut slot) = app.sync.lock() {
+        if *slot != view {
+            let _ = handle.emit("sync-status", view.clone());
+        }
+        *slot = view;
+    }
+}
+
+/// Start syncing in the background with every server the store has joined (replacing
+/// the syncs started before).
+pub fn spawn(handle: AppHandle, data_dir: PathBuf) {
+    let me = CURRENT.fetch_add(1, Ordering::SeqCst) + 1;
+    let accounts = quickreply_core::Store::open(&data_dir)
+        .and_then(|s| sync::accounts(&s))
+        .unwrap_or_default();
+    if let Ok(mut views) = VIEWS.lock() {
+        views.retain(|id, _| accounts.iter().any(|a| a.id == *id));
+    }
+    for acc in accounts {
+        let handle = handle.clone();
+        let data_dir = data_dir.clone();
+        std::thread::spawn(move || watch_account(&handle, &data_dir, me, &acc));
+    }
+}
+
+fn watch_account(handle: &AppHandle, data_dir: &std::path::Path, me: u64, acc: &sync::Account) {
+    let result = sync::watch(data_dir, acc.id, Duration::from_millis(500), |r| {
+        if CURRENT.load(Ordering::SeqCst) != me
+            || matches!(r, Err(Error::Sync(SyncError::NotJoined)))
+        {
+            return false;
+        }
+        let app = handle.state::<App>();
+        if let Err(Error::Sync(e)) = r
+            && e.is_unauthorized()
+        {
+            signed_out(handle, acc, &e.to_string());
+            return false;
+        }
+        if r.as_ref().is_ok_and(Report::changed) {
+            let _ = app.refresh();
+            let _ = handle.emit("library-changed", ());
+        }
+        if let Ok(mut views) = VIEWS.lock() {
+            let last_ok = views.get(&acc.id).and_then(|(_, v)| v.last_ok);
+            // A conflict stays on show until a later round is clean.
+            views.insert(acc.id, (acc.team_name.clone(), view_of(r, last_ok, 0)));
+        }
+        publish(handle);
+        if let Err(e) = r {
+            eprintln!("sync ({}): {e}", acc.server);
+        }
+        true
+    });
+    if let Err(e) = result
+        && !matches!(e, Error::Sync(SyncError::NotJoined))
+    {
+        eprintln!("sync ({}) stopped: {e}", acc.server);
+    }
+}
+
+/// The server refused this computer's token (the lead revoked it): sign out of that
+/// account — its team's libraries go (not one with unsent edits), the personal library
+/// and other accounts stay — and tell the panel and the Settings window.
+fn signed_out(handle: &AppHandle, acc: &sync::Account, why: &str) {
     let app = handle.state::<App>();
     let removed = match app.lock() {
-        Ok(mut inner) => sync::sign_out(&mut inner.store).map_err(|e| e.to_string()),
+        Ok(mut inner) => sync::sign_out(&mut inner.store, acc).map_err(|e| e.to_string()),
         Err(e) => Err(e.to_string()),
     };
     let detail = match removed {
@@ -114,10 +190,11 @@ fn signed_out(handle: &AppHandle, why: &str) {
         last_ok: None,
         pending: 0,
     };
-    if let Ok(mut slot) = app.sync.lock() {
-        *slot = Some(view.clone());
+    if let Ok(mut views) = VIEWS.lock() {
+        views.insert(acc.id, (acc.team_name.clone(), view));
     }
-    let _ = handle.emit("sync-status", view);
+    publish(handle);
+    let _ = handle.emit("team-changed", ());
 }
 
 #[cfg(test)]
@@ -161,5 +238,39 @@ mod tests {
             0,
         );
         assert_eq!(out.state, "signedOut");
+    }
+
+    #[test]
+    fn several_accounts_show_the_worst_state_with_each_teams_detail() {
+        let mut views = BTreeMap::new();
+        views.insert(
+            1,
+            (
+                "店铺A".to_string(),
+                view_of(&Ok(Report::default()), None, 0),
+            ),
+        );
+        let one = combine(&views, 2).unwrap_or_else(|| panic!("one view"));
+        assert_eq!((one.state.as_str(), one.pending), ("ok", 2));
+        views.insert(
+            2,
+            (
+                "店铺B".to_string(),
+                view_of(
+                    &Err(Error::Sync(SyncError::Http {
+                        url: "http://b".into(),
+                        reason: "refused".into(),
+                    })),
+                    Some(7),
+                    0,
+                ),
+            ),
+        );
+        let both = combine(&views, 0).unwrap_or_else(|| panic!("two views"));
+        assert_eq!(both.state, "offline");
+        assert!(both.detail.starts_with("店铺B："), "{}", both.detail);
+        assert!(!both.detail.contains("店铺A"));
+        assert_eq!(both.last_ok, Some(7));
+        assert_eq!(combine(&BTreeMap::new(), 0), None);
     }
 }

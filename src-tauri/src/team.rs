@@ -1,6 +1,8 @@
 //! The Settings window's Team section: join a sync server with an invite code or by
 //! approval (a code and a QR code another member approves), see this computer's
-//! membership, approve other computers' sign-in codes, and leave.
+//! memberships, approve other computers' sign-in codes, and leave. A computer may join
+//! several servers (one team each: several shops); the commands about one team take its
+//! account id, and without one mean the first joined.
 //!
 //! Commands are thin over `core::sync`. Everything that talks to the server runs off the
 //! UI thread on a store handle of its own, so the panel and its library stay usable while
@@ -27,6 +29,8 @@ use crate::commands::{Res, err};
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct AccountView {
+    /// This computer's number for the account (`sync::Account::id`).
+    pub id: i64,
     pub server: String,
     pub team: String,
     pub user_name: String,
@@ -40,6 +44,7 @@ pub struct AccountView {
 impl From<Account> for AccountView {
     fn from(a: Account) -> Self {
         AccountView {
+            id: a.id,
             server: a.server,
             team: a.team_name,
             user_name: a.user_name,
@@ -73,7 +78,8 @@ pub struct SigninView {
 #[derive(Clone, Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct TeamView {
-    pub account: Option<AccountView>,
+    /// Every team joined, the first joined first.
+    pub accounts: Vec<AccountView>,
     pub signin: Option<SigninView>,
     /// A default name for this computer.
     pub host_name: String,
@@ -172,8 +178,13 @@ async fn with_store<T: Send + 'static>(
     .map_err(err)
 }
 
-fn account_of(dir: &Path) -> Result<Option<AccountView>, Error> {
-    Ok(sync::account(&Store::open(dir)?)?.map(AccountView::from))
+/// The account `id` names, or the first joined.
+fn chosen(store: &Store, id: Option<i64>) -> Result<sync::Account, Error> {
+    let acc = match id {
+        Some(id) => sync::account_by_id(store, id)?,
+        None => sync::account(store)?,
+    };
+    Ok(acc.ok_or(SyncError::NotJoined)?)
 }
 
 /// The background sync starts for the account just joined, and the UI hears of it.
@@ -184,9 +195,15 @@ fn joined(handle: &AppHandle) {
 
 #[tauri::command]
 pub async fn team_state(handle: AppHandle) -> Res<TeamView> {
-    let account = with_store(&handle, |s| Ok(sync::account(s)?.map(AccountView::from))).await?;
+    let accounts = with_store(&handle, |s| {
+        Ok(sync::accounts(s)?
+            .into_iter()
+            .map(AccountView::from)
+            .collect())
+    })
+    .await?;
     Ok(TeamView {
-        account,
+        accounts,
         signin: handle.state::<Team>().view(),
         host_name: sync::host_name(),
     })
@@ -330,17 +347,29 @@ pub fn team_signin_cancel(handle: AppHandle) {
     }
 }
 
+/// Who asks to be let in to `account`'s team (the first joined without one).
 #[tauri::command]
-pub async fn team_lookup(handle: AppHandle, code: String) -> Res<RequestView> {
-    with_store(&handle, move |s| sync::lookup_signin(s, &code))
-        .await
-        .map(RequestView::from)
+pub async fn team_lookup(
+    handle: AppHandle,
+    code: String,
+    account: Option<i64>,
+) -> Res<RequestView> {
+    with_store(&handle, move |s| {
+        sync::lookup_signin(s, &chosen(s, account)?, &code)
+    })
+    .await
+    .map(RequestView::from)
 }
 
 /// `decision`: `device` (one more computer of mine), `agent` / `editor` (a new member)
-/// or `deny`.
+/// or `deny`, for `account`'s team (the first joined without one).
 #[tauri::command]
-pub async fn team_decide(handle: AppHandle, code: String, decision: String) -> Res<()> {
+pub async fn team_decide(
+    handle: AppHandle,
+    code: String,
+    decision: String,
+    account: Option<i64>,
+) -> Res<()> {
     let (approve, member) = match decision.as_str() {
         "device" => (true, None),
         "agent" => (true, Some(Role::Agent)),
@@ -349,31 +378,30 @@ pub async fn team_decide(handle: AppHandle, code: String, decision: String) -> R
         other => return Err(format!("unknown decision {other}")),
     };
     with_store(&handle, move |s| {
-        sync::decide_signin(s, &code, approve, member)
+        sync::decide_signin(s, &chosen(s, account)?, &code, approve, member)
     })
     .await
 }
 
-/// Leave the team: the background sync stops, the libraries stay as local ones.
+/// Leave `account`'s team (the first joined without one): its background sync stops,
+/// its libraries stay as local ones, other teams go on syncing.
 #[tauri::command]
-pub async fn team_leave(handle: AppHandle) -> Res<()> {
+pub async fn team_leave(handle: AppHandle, account: Option<i64>) -> Res<()> {
     crate::sync::stop();
-    let left = with_store(&handle, |s| sync::leave(s).map(|_| ())).await;
-    if let Err(e) = left {
-        // Still joined: keep syncing.
-        if account_of(&data_dir(&handle)).ok().flatten().is_some() {
-            crate::sync::spawn(handle.clone(), data_dir(&handle));
-        }
-        return Err(e);
-    }
+    let left = with_store(&handle, move |s| {
+        let acc = chosen(s, account)?;
+        sync::leave(s, &acc)?;
+        Ok(acc.id)
+    })
+    .await;
+    // The teams still joined (all of them if leaving failed) keep syncing.
+    crate::sync::spawn(handle.clone(), data_dir(&handle));
+    let id = left?;
     if let Ok(mut slot) = handle.state::<Team>().current.lock() {
         *slot = None;
     }
-    let app = handle.state::<App>();
-    if let Ok(mut slot) = app.sync.lock() {
-        *slot = None;
-    }
-    let _ = handle.emit("sync-status", Option::<crate::app::SyncView>::None);
+    crate::sync::forget(&handle, id);
+    let _ = handle.state::<App>().reload_index();
     let _ = handle.emit("team-changed", ());
     Ok(())
 }

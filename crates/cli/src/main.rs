@@ -13,6 +13,7 @@ use quickreply_core::i18n::{self, Lang, tr};
 use quickreply_core::lint::{LintContext, lint};
 use quickreply_core::proto::{LibraryKind, Part};
 use quickreply_core::store::{PERSONAL, default_data_dir};
+use quickreply_core::sync;
 use quickreply_core::{
     Library, NewSnippet, Rendered, SearchOptions, Snippet, SnippetEdit, Store, packs, source,
 };
@@ -31,6 +32,10 @@ struct Cli {
     /// Message language: zh-CN (default) or en; also $QUICKREPLY_LANG
     #[arg(long, global = true, value_name = "LANG")]
     lang: Option<String>,
+    /// Which joined team a team command is for (its server address, team name or number
+    /// in qreply status), once this computer has joined several
+    #[arg(long, global = true, value_name = "TEAM")]
+    team: Option<String>,
     #[command(subcommand)]
     cmd: Cmd,
 }
@@ -371,7 +376,8 @@ enum LibraryCmd {
         #[arg(long)]
         json: bool,
     },
-    /// Create a local team library
+    /// Create a local team library (with --team: to be published to that team; without,
+    /// a lead's device publishes it to the first team joined)
     Add { name: String },
 }
 
@@ -738,6 +744,7 @@ fn run(cli: Cli, m: &ArgMatches) -> Result<i32> {
     let dir = cli.data_dir.clone().unwrap_or_else(default_data_dir);
     let mut store = Store::open(&dir)?;
     let sub = m.subcommand().map(|(_, m)| m);
+    let team = cli.team.as_deref();
     match cli.cmd {
         Cmd::Add {
             title,
@@ -1099,7 +1106,14 @@ fn run(cli: Cli, m: &ArgMatches) -> Result<i32> {
                 }
             }
             LibraryCmd::Add { name } => {
+                let target = match team {
+                    Some(t) => Some(sync::choose_account(&store, Some(t))?),
+                    None => None,
+                };
                 let l = store.create_library(&name, LibraryKind::Team)?;
+                if let Some(acc) = target {
+                    sync::set_library_account(&store, l.id, Some(acc.id))?;
+                }
                 println!("{}\t{}", l.name, l.kind.as_str());
             }
         },
@@ -1222,7 +1236,9 @@ fn run(cli: Cli, m: &ArgMatches) -> Result<i32> {
             device,
             name,
         } => sync_cmd::signin(&mut store, &server, device, name)?,
-        Cmd::Approve { code, member, deny } => sync_cmd::approve(&store, &code, member, deny)?,
+        Cmd::Approve { code, member, deny } => {
+            sync_cmd::approve(&store, team, &code, member, deny)?
+        }
         Cmd::History {
             reply,
             library,
@@ -1246,23 +1262,23 @@ fn run(cli: Cli, m: &ArgMatches) -> Result<i32> {
             uses,
             expires,
             pairing,
-        } => sync_cmd::invite(&store, role, uses, expires, pairing)?,
-        Cmd::Sync { watch } => sync_cmd::sync(&mut store, &dir, watch)?,
-        Cmd::Status { json } => return sync_cmd::status(&mut store, json),
-        Cmd::Devices { revoke, json } => sync_cmd::devices(&store, revoke, json)?,
+        } => sync_cmd::invite(&store, team, role, uses, expires, pairing)?,
+        Cmd::Sync { watch } => sync_cmd::sync(&mut store, &dir, team, watch)?,
+        Cmd::Status { json } => return sync_cmd::status(&mut store, team, json),
+        Cmd::Devices { revoke, json } => sync_cmd::devices(&store, team, revoke, json)?,
         Cmd::Usage {
             missed: true,
             days,
             json,
             ..
-        } => sync_cmd::missed(&store, days, json)?,
+        } => sync_cmd::missed(&store, team, days, json)?,
         Cmd::Usage {
             library,
             days,
             json,
             ..
         } => sync_cmd::usage(&store, &library, days, json)?,
-        Cmd::Leave => sync_cmd::leave(&mut store)?,
+        Cmd::Leave => sync_cmd::leave(&mut store, team)?,
         Cmd::HoldClipboard => {}
     }
     Ok(0)

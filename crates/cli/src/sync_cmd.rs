@@ -1,5 +1,7 @@
 //! `qreply join | invite | sync | status | devices | leave`: thin wrappers over
-//! `quickreply_core::sync`.
+//! `quickreply_core::sync`. A computer may have joined several servers (teams); the
+//! commands about one team take it from `--team` and need it only once there are
+//! several ([`sync::choose_account`]).
 
 use std::path::Path;
 use std::time::Duration;
@@ -109,8 +111,15 @@ pub fn signin(
     welcome(store, joined)
 }
 
-pub fn approve(store: &Store, code: &str, member: Option<Role>, deny: bool) -> Result<()> {
-    let info = sync::lookup_signin(store, code)?;
+pub fn approve(
+    store: &Store,
+    team: Option<&str>,
+    code: &str,
+    member: Option<Role>,
+    deny: bool,
+) -> Result<()> {
+    let acc = sync::choose_account(store, team)?;
+    let info = sync::lookup_signin(store, &acc, code)?;
     let who = match &info.user_name {
         Some(n) => format!("「{}」（{n}）", info.device_name),
         None => format!("「{}」", info.device_name),
@@ -123,7 +132,7 @@ pub fn approve(store: &Store, code: &str, member: Option<Role>, deny: bool) -> R
             format!("sign-in {}: {who} from {} at {asked}", info.code, info.ip)
         )
     );
-    sync::decide_signin(store, code, !deny, member)?;
+    sync::decide_signin(store, &acc, code, !deny, member)?;
     let done = match (deny, member) {
         (true, _) => tr("已拒绝".to_string(), "denied".to_string()),
         (false, None) => tr(
@@ -235,14 +244,23 @@ fn welcome(store: &mut Store, (acc, place): (sync::Account, sync::TokenPlace)) -
             )
         )
     );
-    let r = sync::sync_once(store)?;
+    let r = sync::sync_account(store, acc.id)?;
     print_report(&r);
     Ok(())
 }
 
-pub fn invite(store: &Store, role: Role, uses: u32, expires: u64, pairing: bool) -> Result<()> {
+pub fn invite(
+    store: &Store,
+    team: Option<&str>,
+    role: Role,
+    uses: u32,
+    expires: u64,
+    pairing: bool,
+) -> Result<()> {
+    let acc = sync::choose_account(store, team)?;
     let resp = sync::invite(
         store,
+        &acc,
         &InviteRequest {
             role,
             uses,
@@ -311,29 +329,65 @@ fn print_report(r: &Report) {
     }
 }
 
-pub fn sync(store: &mut Store, dir: &Path, watch: bool) -> Result<()> {
+/// One round with every account (or the `--team` one); `--watch` follows each account's
+/// server in a thread of its own.
+pub fn sync(store: &mut Store, dir: &Path, team: Option<&str>, watch: bool) -> Result<()> {
+    let chosen = match team {
+        Some(_) => vec![sync::choose_account(store, team)?],
+        None => sync::accounts(store)?,
+    };
+    if chosen.is_empty() {
+        return Err(sync::SyncError::NotJoined.into());
+    }
     if !watch {
-        let r = sync::sync_once(store)?;
+        let r = match team {
+            Some(_) => sync::sync_account(store, chosen[0].id)?,
+            None => sync::sync_once(store)?,
+        };
         print_report(&r);
         return Ok(());
     }
-    use std::io::Write;
-    sync::watch(dir, Duration::from_millis(500), |r| {
-        match r {
-            Ok(r) => print_report(r),
-            Err(e) => eprintln!(
-                "{}: {e}",
-                tr("同步失败，稍后重试", "sync failed, will retry")
-            ),
+    let several = chosen.len() > 1;
+    let watches: Vec<_> = chosen
+        .into_iter()
+        .map(|acc| {
+            let dir = dir.to_path_buf();
+            std::thread::spawn(move || {
+                use std::io::Write;
+                let label = if several {
+                    format!("[{}] ", acc.team_name)
+                } else {
+                    String::new()
+                };
+                sync::watch(&dir, acc.id, Duration::from_millis(500), |r| {
+                    match r {
+                        Ok(r) => {
+                            print!("{label}");
+                            print_report(r);
+                        }
+                        Err(e) => eprintln!(
+                            "{label}{}: {e}",
+                            tr("同步失败，稍后重试", "sync failed, will retry")
+                        ),
+                    }
+                    let _ = std::io::stdout().flush();
+                    true
+                })
+            })
+        })
+        .collect();
+    for w in watches {
+        match w.join() {
+            Ok(r) => r?,
+            Err(_) => bail!("sync watch thread panicked"),
         }
-        let _ = std::io::stdout().flush();
-        true
-    })?;
+    }
     Ok(())
 }
 
 fn status_json(s: &LibraryStatus) -> serde_json::Value {
     json!({
+        "account": s.account,
         "name": s.name,
         "remote": s.remote,
         "writable": s.writable,
@@ -346,43 +400,60 @@ fn status_json(s: &LibraryStatus) -> serde_json::Value {
     })
 }
 
-/// Prints each library's state; repairs libraries whose digests differ although
-/// nothing is pending. Exit code 0 when everything is in sync, 2 otherwise.
-pub fn status(store: &mut Store, json_out: bool) -> Result<i32> {
-    let acc = sync::account(store)?.ok_or(sync::SyncError::NotJoined)?;
+/// Prints each account and the state of its libraries; repairs libraries whose digests
+/// differ although nothing is pending. Exit code 0 when everything is in sync, 2
+/// otherwise. JSON: one account as an object (as before several accounts), several as
+/// an array.
+pub fn status(store: &mut Store, team: Option<&str>, json_out: bool) -> Result<i32> {
+    let chosen = match team {
+        Some(_) => vec![sync::choose_account(store, team)?],
+        None => sync::accounts(store)?,
+    };
+    if chosen.is_empty() {
+        return Err(sync::SyncError::NotJoined.into());
+    }
     let before = sync::status(store)?;
     let after = sync::verify(store)?;
-    let repaired: Vec<&str> = before
-        .iter()
-        .filter(|b| !b.in_sync() && after.iter().any(|a| a.remote == b.remote && a.in_sync()))
-        .map(|b| b.name.as_str())
-        .collect();
-    let all = after.iter().all(LibraryStatus::in_sync);
-    if json_out {
-        let v = json!({
-            "server": acc.server,
-            "team": acc.team_name,
-            "user": acc.user_name,
-            "role": acc.role.as_str(),
-            "device": acc.device_name,
-            "in_sync": all,
-            "repaired": repaired,
-            "libraries": after.iter().map(status_json).collect::<Vec<_>>(),
-        });
-        println!("{}", serde_json::to_string_pretty(&v)?);
-    } else {
+    let mut all = true;
+    let mut out = Vec::new();
+    for acc in &chosen {
+        let before: Vec<&LibraryStatus> = before.iter().filter(|s| s.account == acc.id).collect();
+        let after: Vec<&LibraryStatus> = after.iter().filter(|s| s.account == acc.id).collect();
+        let repaired: Vec<&str> = before
+            .iter()
+            .filter(|b| !b.in_sync() && after.iter().any(|a| a.remote == b.remote && a.in_sync()))
+            .map(|b| b.name.as_str())
+            .collect();
+        let in_sync = after.iter().all(|s| s.in_sync());
+        all &= in_sync;
+        if json_out {
+            out.push(json!({
+                "account": acc.id,
+                "server": acc.server,
+                "team": acc.team_name,
+                "user": acc.user_name,
+                "role": acc.role.as_str(),
+                "device": acc.device_name,
+                "in_sync": in_sync,
+                "repaired": repaired,
+                "libraries": after.iter().map(|s| status_json(s)).collect::<Vec<_>>(),
+            }));
+            continue;
+        }
         println!(
             "{}",
             tr(
                 format!(
-                    "{}：团队「{}」，{}（{}）",
+                    "{}. {}：团队「{}」，{}（{}）",
+                    acc.id,
                     acc.server,
                     acc.team_name,
                     acc.user_name,
                     role_name(acc.role)
                 ),
                 format!(
-                    "{}: team \"{}\", {} ({})",
+                    "{}. {}: team \"{}\", {} ({})",
+                    acc.id,
                     acc.server,
                     acc.team_name,
                     acc.user_name,
@@ -408,11 +479,24 @@ pub fn status(store: &mut Store, json_out: bool) -> Result<i32> {
             );
         }
     }
+    if json_out {
+        let v = match <[serde_json::Value; 1]>::try_from(out) {
+            Ok([one]) => one,
+            Err(many) => serde_json::Value::Array(many),
+        };
+        println!("{}", serde_json::to_string_pretty(&v)?);
+    }
     Ok(if all { 0 } else { 2 })
 }
 
-pub fn devices(store: &Store, revoke: Option<String>, json_out: bool) -> Result<()> {
-    let (_, client) = sync::client(store)?;
+pub fn devices(
+    store: &Store,
+    team: Option<&str>,
+    revoke: Option<String>,
+    json_out: bool,
+) -> Result<()> {
+    let acc = sync::choose_account(store, team)?;
+    let client = sync::client_for(store, &acc)?;
     if let Some(id) = revoke {
         let list = client.devices()?;
         let found = list
@@ -500,8 +584,9 @@ pub fn usage(store: &Store, library: &str, days: u32, json_out: bool) -> Result<
 }
 
 /// The team's searches that found nothing (`qreply usage --missed`).
-pub fn missed(store: &Store, days: u32, json_out: bool) -> Result<()> {
-    let rows = sync::missed(store, days)?;
+pub fn missed(store: &Store, team: Option<&str>, days: u32, json_out: bool) -> Result<()> {
+    let acc = sync::choose_account(store, team)?;
+    let rows = sync::missed(store, &acc, days)?;
     if json_out {
         println!("{}", serde_json::to_string_pretty(&rows)?);
         return Ok(());
@@ -529,9 +614,9 @@ pub fn missed(store: &Store, days: u32, json_out: bool) -> Result<()> {
     Ok(())
 }
 
-pub fn leave(store: &mut Store) -> Result<()> {
-    let acc = sync::account(store)?.ok_or(sync::SyncError::NotJoined)?;
-    let told = sync::leave(store)?;
+pub fn leave(store: &mut Store, team: Option<&str>) -> Result<()> {
+    let acc = sync::choose_account(store, team)?;
+    let told = sync::leave(store, &acc)?;
     println!(
         "{}",
         tr(

@@ -62,6 +62,12 @@ pub struct Profile {
     pub folders: Vec<String>,
     /// Overrides the global auto-paste setting in this app.
     pub auto_paste: Option<bool>,
+    /// Only windows whose title contains one of these (case-insensitive); empty: any
+    /// title. Tells apart two windows of one chat app, such as two shops' Qianniu.
+    pub titles: Vec<String>,
+    /// The team (the server address of a joined account) whose team libraries this
+    /// app's windows show; other teams' team libraries are hidden there. `None`: all.
+    pub team: Option<String>,
 }
 
 impl Profile {
@@ -73,12 +79,25 @@ impl Profile {
         }
     }
 
-    /// Whether a window with this class / instance / process name belongs to the app.
-    pub fn matches(&self, names: &[&str]) -> bool {
-        self.matches.iter().any(|pat| {
-            let pat = pat.to_lowercase();
-            !pat.is_empty() && names.iter().any(|n| n.to_lowercase().contains(&pat))
-        })
+    /// Whether a window with this class / instance / process name and title belongs to
+    /// the profile.
+    pub fn matches(&self, names: &[&str], title: &str) -> bool {
+        let title = title.to_lowercase();
+        let by_title = self.titles.iter().all(|t| t.trim().is_empty())
+            || self.titles.iter().any(|t| {
+                let t = t.trim().to_lowercase();
+                !t.is_empty() && title.contains(&t)
+            });
+        by_title
+            && self.matches.iter().any(|pat| {
+                let pat = pat.to_lowercase();
+                !pat.is_empty() && names.iter().any(|n| n.to_lowercase().contains(&pat))
+            })
+    }
+
+    /// Whether the profile looks at window titles (and so is more specific).
+    fn by_title(&self) -> bool {
+        self.titles.iter().any(|t| !t.trim().is_empty())
     }
 }
 
@@ -292,9 +311,15 @@ impl Settings {
         Ok(self)
     }
 
-    /// The profile of a window, by its class / instance / process names.
-    pub fn profile_for(&self, names: &[&str]) -> Option<&Profile> {
-        self.profiles.iter().find(|p| p.matches(names))
+    /// The profile of a window, by its class / instance / process names and its title:
+    /// a profile that names titles comes before one that does not, otherwise the first
+    /// in the list.
+    pub fn profile_for(&self, names: &[&str], title: &str) -> Option<&Profile> {
+        self.profiles
+            .iter()
+            .filter(|p| p.by_title())
+            .chain(self.profiles.iter().filter(|p| !p.by_title()))
+            .find(|p| p.matches(names, title))
     }
 
     /// Read `path`; a missing file gives the defaults.
@@ -383,16 +408,37 @@ mod tests {
     fn profiles_match_window_names() {
         let s = Settings::default();
         assert_eq!(
-            s.profile_for(&["WeChat", "wechat"])
+            s.profile_for(&["WeChat", "wechat"], "")
                 .map(|p| p.name.as_str()),
             Some("微信 WeChat")
         );
         assert_eq!(
-            s.profile_for(&["aliworkbench.exe"])
+            s.profile_for(&["aliworkbench.exe"], "")
                 .map(|p| p.name.as_str()),
             Some("千牛/旺旺 Qianniu")
         );
-        assert!(s.profile_for(&["xterm", "XTerm"]).is_none());
+        assert!(s.profile_for(&["xterm", "XTerm"], "").is_none());
+    }
+
+    #[test]
+    fn a_profile_naming_window_titles_tells_two_shops_windows_apart() {
+        let mut s = Settings::default();
+        // Added after the built-in Qianniu profile, and still chosen for its shop.
+        s.profiles.push(Profile {
+            name: "千牛 店铺B".into(),
+            matches: vec!["aliworkbench".into()],
+            titles: vec!["店铺B".into()],
+            team: Some("http://b.example/".into()),
+            ..Profile::default()
+        });
+        let of = |title: &str| {
+            s.profile_for(&["aliworkbench.exe"], title)
+                .map(|p| p.name.clone())
+        };
+        assert_eq!(of("接待中心 - 店铺b旗舰店").as_deref(), Some("千牛 店铺B"));
+        assert_eq!(of("接待中心 - 店铺A").as_deref(), Some("千牛/旺旺 Qianniu"));
+        // A title alone is not enough: the app must match too.
+        assert!(s.profile_for(&["xterm"], "店铺B").is_none());
     }
 
     #[test]

@@ -254,6 +254,43 @@ CREATE TABLE conflict_copies (
     created_at  INTEGER NOT NULL
 );
 "#,
+    r#"
+-- Several accounts at once (sync::accounts): one row per sync server this computer has
+-- joined, the first joined (lowest id) being the primary one that the personal library
+-- syncs with. Each synced library belongs to one account, and so does the cache of
+-- images a server is known to have. A local team library not synced yet may name the
+-- account it is to be published to (`account` NULL: it stays on this computer).
+CREATE TABLE sync_accounts (
+    id          INTEGER PRIMARY KEY,
+    server      TEXT NOT NULL UNIQUE,
+    user_id     TEXT NOT NULL,
+    user_name   TEXT NOT NULL,
+    device_id   TEXT NOT NULL,
+    device_name TEXT NOT NULL,
+    team_id     TEXT NOT NULL,
+    team_name   TEXT NOT NULL,
+    role        TEXT NOT NULL,
+    personal_remote TEXT NOT NULL,
+    last_sync   INTEGER,
+    missed_sent INTEGER NOT NULL DEFAULT 0
+);
+INSERT INTO sync_accounts (id, server, user_id, user_name, device_id, device_name, team_id,
+                           team_name, role, personal_remote, last_sync, missed_sent)
+    SELECT id, server, user_id, user_name, device_id, device_name, team_id, team_name, role,
+           personal_remote, last_sync, missed_sent FROM sync_account;
+DROP TABLE sync_account;
+ALTER TABLE sync_libraries ADD COLUMN account INTEGER NOT NULL DEFAULT 1;
+DROP TABLE sync_blobs;
+CREATE TABLE sync_blobs (
+    account INTEGER NOT NULL,
+    sha256  TEXT NOT NULL,
+    PRIMARY KEY (account, sha256)
+);
+CREATE TABLE library_targets (
+    library_id TEXT PRIMARY KEY REFERENCES libraries(id) ON DELETE CASCADE,
+    account    INTEGER
+);
+"#,
 ];
 
 fn now_ms() -> i64 {
@@ -1804,6 +1841,51 @@ pub fn default_data_dir() -> PathBuf {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_store_joined_before_several_accounts_keeps_its_account_on_upgrade() -> Result<()> {
+        let dir = tempfile::tempdir().map_err(Error::io("tmp"))?;
+        {
+            // A store as the release before several accounts left it.
+            let mut conn = Connection::open(dir.path().join(DB_FILE))?;
+            let tx = conn.transaction()?;
+            for (i, sql) in MIGRATIONS.iter().take(MIGRATIONS.len() - 1).enumerate() {
+                tx.execute_batch(sql)?;
+                tx.pragma_update(None, "user_version", (i + 1) as i64)?;
+            }
+            tx.execute_batch(
+                "INSERT INTO libraries (id, name, kind, created_at) VALUES ('L1', '售前', 'team', 0);
+                 INSERT INTO sync_account (id, server, user_id, user_name, device_id, device_name,
+                    team_id, team_name, role, personal_remote, last_sync, missed_sent)
+                 VALUES (1, 'http://a.example/', 'u', '小李', 'd', 'pc', 't', '店铺A', 'agent', 'p', 5, 7);
+                 INSERT INTO sync_libraries (library_id, remote_id, cursor, writable) VALUES ('L1', 'R1', 3, 0);
+                 INSERT INTO sync_blobs (sha256) VALUES ('abc');",
+            )?;
+            tx.commit()?;
+        }
+        let store = Store::open(dir.path())?;
+        let (server, team, last_sync, missed): (String, String, i64, i64) = store.conn.query_row(
+            "SELECT server, team_name, last_sync, missed_sent FROM sync_accounts WHERE id = 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        )?;
+        assert_eq!(
+            (server.as_str(), team.as_str(), last_sync, missed),
+            ("http://a.example/", "店铺A", 5, 7)
+        );
+        let (account, cursor): (i64, i64) = store.conn.query_row(
+            "SELECT account, cursor FROM sync_libraries WHERE library_id = 'L1'",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        assert_eq!((account, cursor), (1, 3));
+        // Which images a server has is per server now: asked again once, harmlessly.
+        let blobs: i64 = store
+            .conn
+            .query_row("SELECT count(*) FROM sync_blobs", [], |r| r.get(0))?;
+        assert_eq!(blobs, 0);
+        Ok(())
+    }
 
     #[test]
     fn the_editor_lists_saves_renames_and_flags_variables() -> Result<()> {

@@ -68,6 +68,10 @@ pub enum SyncError {
     NotJoined,
     #[error("{}", tr(format!("本机已经加入了同步服务器 {_0}"), format!("this computer has already joined the sync server {_0}")))]
     AlreadyJoined(String),
+    #[error("{}", tr(format!("没有叫「{which}」的团队或服务器；本机加入的是：{known}"), format!("no team or server called \"{which}\"; this computer has joined: {known}")))]
+    NoSuchAccount { which: String, known: String },
+    #[error("{}", tr(format!("本机加入了几个团队，请指明是哪一个（--team）：{_0}"), format!("this computer has joined several teams: say which one (--team): {_0}")))]
+    WhichAccount(String),
     #[error("{}", tr(format!("话术库「{_0}」不同步，服务器上没有它的历史"), format!("the library \"{_0}\" is not synced: the server has no history of it")))]
     NotSynced(String),
     #[error("{}", tr(format!("同步凭据 {} 无法读写：{_1}", _0.display()), format!("the sync credentials {} cannot be read or written: {_1}", _0.display())))]
@@ -81,9 +85,12 @@ impl SyncError {
     }
 }
 
-/// This device's membership of a sync server.
+/// This device's membership of a sync server (one of possibly several: see
+/// [`accounts`]).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Account {
+    /// This computer's number for the account (1 for the first joined).
+    pub id: i64,
     pub server: String,
     pub user_id: Uuid,
     pub user_name: String,
@@ -104,53 +111,128 @@ fn data_dir(store: &Store) -> PathBuf {
         .unwrap_or_default()
 }
 
-/// The account this store has joined, if any.
+const ACCOUNT_COLUMNS: &str = "id, server, user_id, user_name, device_id, device_name, team_id,
+     team_name, role, personal_remote, last_sync";
+
+fn account_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Account> {
+    let id = |i: usize| -> rusqlite::Result<Uuid> {
+        Ok(Uuid::parse_str(&r.get::<_, String>(i)?).unwrap_or_default())
+    };
+    Ok(Account {
+        id: r.get(0)?,
+        server: r.get(1)?,
+        user_id: id(2)?,
+        user_name: r.get(3)?,
+        device_id: id(4)?,
+        device_name: r.get(5)?,
+        team_id: id(6)?,
+        team_name: r.get(7)?,
+        role: Role::parse(&r.get::<_, String>(8)?).unwrap_or(Role::Agent),
+        personal_remote: id(9)?,
+        last_sync: r.get(10)?,
+    })
+}
+
+/// Every sync server this computer has joined, the first joined (the primary account,
+/// which the personal library syncs with) first.
+pub fn accounts(store: &Store) -> Result<Vec<Account>> {
+    let mut st = store.conn().prepare(&format!(
+        "SELECT {ACCOUNT_COLUMNS} FROM sync_accounts ORDER BY id"
+    ))?;
+    let rows = st
+        .query_map([], account_row)?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(rows)
+}
+
+/// The primary account (the first joined), if any.
 pub fn account(store: &Store) -> Result<Option<Account>> {
+    Ok(accounts(store)?.into_iter().next())
+}
+
+/// An account by its number.
+pub fn account_by_id(store: &Store, id: i64) -> Result<Option<Account>> {
     Ok(store
         .conn()
         .query_row(
-            "SELECT server, user_id, user_name, device_id, device_name, team_id, team_name, role,
-                    personal_remote, last_sync FROM sync_account WHERE id = 1",
-            [],
-            |r| {
-                let id = |i: usize| -> rusqlite::Result<Uuid> {
-                    Ok(Uuid::parse_str(&r.get::<_, String>(i)?).unwrap_or_default())
-                };
-                Ok(Account {
-                    server: r.get(0)?,
-                    user_id: id(1)?,
-                    user_name: r.get(2)?,
-                    device_id: id(3)?,
-                    device_name: r.get(4)?,
-                    team_id: id(5)?,
-                    team_name: r.get(6)?,
-                    role: Role::parse(&r.get::<_, String>(7)?).unwrap_or(Role::Agent),
-                    personal_remote: id(8)?,
-                    last_sync: r.get(9)?,
-                })
-            },
+            &format!("SELECT {ACCOUNT_COLUMNS} FROM sync_accounts WHERE id = ?1"),
+            [id],
+            account_row,
         )
         .optional()?)
 }
 
-/// A client for the joined server, with this device's token.
+/// How an account is named to people: "team name (server)".
+pub fn account_label(acc: &Account) -> String {
+    format!("{} ({})", acc.team_name, acc.server.trim_end_matches('/'))
+}
+
+/// The account `which` names — its server address (with or without `http://` and the
+/// trailing `/`), its team name or its number — or, with `None`, the only one. Several
+/// accounts and no choice is an error that names them.
+pub fn choose_account(store: &Store, which: Option<&str>) -> Result<Account> {
+    let all = accounts(store)?;
+    let known = || {
+        all.iter()
+            .map(account_label)
+            .collect::<Vec<_>>()
+            .join(tr("、", ", ").as_str())
+    };
+    let Some(which) = which.map(str::trim).filter(|w| !w.is_empty()) else {
+        return match all.len() {
+            0 => Err(SyncError::NotJoined.into()),
+            1 => Ok(all[0].clone()),
+            _ => Err(SyncError::WhichAccount(known()).into()),
+        };
+    };
+    let bare = |s: &str| {
+        s.trim_end_matches('/')
+            .trim_start_matches("https://")
+            .trim_start_matches("http://")
+            .to_lowercase()
+    };
+    all.iter()
+        .find(|a| {
+            bare(&a.server) == bare(which) || a.team_name == which || a.id.to_string() == which
+        })
+        .cloned()
+        .ok_or_else(|| {
+            SyncError::NoSuchAccount {
+                which: which.to_string(),
+                known: known(),
+            }
+            .into()
+        })
+}
+
+/// A client for an account's server, with this device's token there.
+pub fn client_for(store: &Store, acc: &Account) -> Result<Client> {
+    let token = secret::load(&data_dir(store), acc.id)?;
+    Ok(Client::new(&acc.server, Some(token))?)
+}
+
+/// The primary account and a client for it.
 pub fn client(store: &Store) -> Result<(Account, Client)> {
     let acc = account(store)?.ok_or(SyncError::NotJoined)?;
-    let token = secret::load(&data_dir(store))?;
-    let client = Client::new(&acc.server, Some(token))?;
+    let client = client_for(store, &acc)?;
     Ok((acc, client))
 }
 
-fn save_account(store: &Store, server: &str, me: &Me) -> Result<()> {
-    store.conn().execute(
-        "INSERT INTO sync_account (id, server, user_id, user_name, device_id, device_name, team_id,
-                                   team_name, role, personal_remote)
-         VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
-         ON CONFLICT (id) DO UPDATE SET server = excluded.server, user_id = excluded.user_id,
-            user_name = excluded.user_name, device_id = excluded.device_id,
-            device_name = excluded.device_name, team_id = excluded.team_id,
-            team_name = excluded.team_name, role = excluded.role,
-            personal_remote = excluded.personal_remote",
+/// The account a synced library belongs to, and a client for it.
+fn client_of(store: &Store, link: &Linked) -> Result<(Account, Client)> {
+    let acc = account_by_id(store, link.account)?.ok_or(SyncError::NotJoined)?;
+    let client = client_for(store, &acc)?;
+    Ok((acc, client))
+}
+
+/// Add an account; returns its number (one more than the highest so far).
+fn save_account(store: &Store, server: &str, me: &Me) -> Result<i64> {
+    Ok(store.conn().query_row(
+        "INSERT INTO sync_accounts (id, server, user_id, user_name, device_id, device_name,
+                                    team_id, team_name, role, personal_remote)
+         VALUES ((SELECT COALESCE(MAX(id), 0) + 1 FROM sync_accounts),
+                 ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+         RETURNING id",
         params![
             server,
             me.user_id.to_string(),
@@ -162,13 +244,27 @@ fn save_account(store: &Store, server: &str, me: &Me) -> Result<()> {
             me.role.as_str(),
             me.personal_library.to_string()
         ],
-    )?;
-    Ok(())
+        |r| r.get(0),
+    )?)
 }
 
-/// Join a server with a setup, invite or pairing code. The personal library starts to
-/// sync at once (its replies are queued for upload); call [`sync_once`] next. Also says
-/// where the device token was kept (the keyring, or the fallback file).
+/// Refuse to join a server this computer has joined already.
+fn not_joined_yet(store: &Store, server: &Client) -> Result<()> {
+    match accounts(store)?
+        .into_iter()
+        .find(|a| a.server == server.server())
+    {
+        Some(acc) => Err(SyncError::AlreadyJoined(acc.server).into()),
+        None => Ok(()),
+    }
+}
+
+/// Join a server with a setup, invite or pairing code. Joining a second server adds an
+/// account beside the first (its team libraries come as libraries of their own); the
+/// personal library syncs with the first account only. With the first account, the
+/// personal library starts to sync at once (its replies are queued for upload); call
+/// [`sync_once`] next. Also says where the device token was kept (the keyring, or the
+/// fallback file).
 pub fn join(
     store: &mut Store,
     server: &str,
@@ -176,10 +272,8 @@ pub fn join(
     device_name: &str,
     user_name: Option<&str>,
 ) -> Result<(Account, TokenPlace)> {
-    if let Some(acc) = account(store)? {
-        return Err(SyncError::AlreadyJoined(acc.server).into());
-    }
     let anon = Client::new(server, None)?;
+    not_joined_yet(store, &anon)?;
     let resp = anon.join(&JoinRequest {
         code: code.trim().to_string(),
         device_name: device_name.to_string(),
@@ -191,9 +285,17 @@ pub fn join(
 
 /// Keep a new device token and account.
 fn adopt(store: &Store, server: &Client, resp: &JoinResponse) -> Result<(Account, TokenPlace)> {
-    let place = secret::save(&data_dir(store), &resp.token)?;
-    save_account(store, server.server(), &resp.me)?;
-    let acc = account(store)?.ok_or(SyncError::NotJoined)?;
+    let id = save_account(store, server.server(), &resp.me)?;
+    let place = match secret::save(&data_dir(store), id, &resp.token) {
+        Ok(place) => place,
+        Err(e) => {
+            store
+                .conn()
+                .execute("DELETE FROM sync_accounts WHERE id = ?1", [id])?;
+            return Err(e);
+        }
+    };
+    let acc = account_by_id(store, id)?.ok_or(SyncError::NotJoined)?;
     Ok((acc, place))
 }
 
@@ -273,10 +375,8 @@ pub fn signin(
     device_name: &str,
     user_name: Option<&str>,
 ) -> Result<Signin> {
-    if let Some(acc) = account(store)? {
-        return Err(SyncError::AlreadyJoined(acc.server).into());
-    }
     let anon = Client::new(server, None)?;
+    not_joined_yet(store, &anon)?;
     let started = anon.signin_start(&SigninRequest {
         device_name: device_name.to_string(),
         user_name: user_name.map(str::to_string),
@@ -289,16 +389,23 @@ pub fn signin(
     })
 }
 
-/// What is asking to be let in with this code (before [`decide_signin`]).
-pub fn lookup_signin(store: &Store, code: &str) -> Result<SigninInfo> {
-    let (_, client) = client(store)?;
+/// What is asking to be let in to `acc`'s team with this code (before
+/// [`decide_signin`]).
+pub fn lookup_signin(store: &Store, acc: &Account, code: &str) -> Result<SigninInfo> {
+    let client = client_for(store, acc)?;
     Ok(client.signin_lookup(code.trim())?)
 }
 
-/// Approve a sign-in as one more device of mine (`member: None`) or as a new member
-/// with that role; `approve: false` denies it.
-pub fn decide_signin(store: &Store, code: &str, approve: bool, member: Option<Role>) -> Result<()> {
-    let (_, client) = client(store)?;
+/// Approve a sign-in to `acc`'s team as one more device of mine (`member: None`) or as
+/// a new member with that role; `approve: false` denies it.
+pub fn decide_signin(
+    store: &Store,
+    acc: &Account,
+    code: &str,
+    approve: bool,
+    member: Option<Role>,
+) -> Result<()> {
+    let client = client_for(store, acc)?;
     let code = code.trim().to_string();
     if approve {
         client.signin_approve(&SigninDecision { code, member })?;
@@ -344,74 +451,99 @@ pub enum Departure {
     NotTold(String),
 }
 
-/// Forget the server: the libraries stay as local ones (team libraries become writable
-/// local copies) and the device token is deleted. The server is asked to revoke this
-/// computer first (not an owner's); leaving works offline too.
-pub fn leave(store: &mut Store) -> Result<Departure> {
-    let told = match client(store) {
-        Ok((acc, _)) if acc.role == Role::Owner => Departure::KeptForOwner,
-        Ok((acc, client)) => match client.revoke(acc.device_id) {
-            Ok(()) => Departure::Revoked,
-            Err(e) if e.is_unauthorized() => Departure::Revoked,
+/// Forget an account's server: its libraries stay as local ones (team libraries become
+/// writable local copies) and its device token is deleted. The server is asked to
+/// revoke this computer first (not an owner's); leaving works offline too. Other
+/// accounts go on syncing; the team libraries of the one left stay on this computer and
+/// are never published to another team.
+pub fn leave(store: &mut Store, acc: &Account) -> Result<Departure> {
+    let told = if acc.role == Role::Owner {
+        Departure::KeptForOwner
+    } else {
+        match client_for(store, acc) {
+            Ok(client) => match client.revoke(acc.device_id) {
+                Ok(()) => Departure::Revoked,
+                Err(e) if e.is_unauthorized() => Departure::Revoked,
+                Err(e) => Departure::NotTold(e.to_string()),
+            },
             Err(e) => Departure::NotTold(e.to_string()),
-        },
-        Err(e) => Departure::NotTold(e.to_string()),
+        }
     };
     let tx = store.conn_mut().transaction()?;
-    forget_account(&tx)?;
+    forget_account(&tx, acc.id)?;
     tx.commit()?;
-    secret::delete(&data_dir(store))?;
+    secret::delete(&data_dir(store), acc.id)?;
     Ok(told)
 }
 
-/// Everything the store knows of the server, in the caller's transaction.
-fn forget_account(tx: &rusqlite::Transaction<'_>) -> Result<()> {
-    tx.execute_batch(
-        "DELETE FROM sync_libraries; DELETE FROM sync_items; DELETE FROM outbox;
-         DELETE FROM sync_blobs; DELETE FROM sync_account;",
+/// Everything the store knows of an account's server, in the caller's transaction.
+/// While other accounts remain, its team libraries are marked to stay on this computer
+/// (never adopted or published by another account).
+fn forget_account(tx: &rusqlite::Transaction<'_>, account: i64) -> Result<()> {
+    tx.execute(
+        "INSERT INTO library_targets (library_id, account)
+         SELECT s.library_id, NULL FROM sync_libraries s JOIN libraries l ON l.id = s.library_id
+         WHERE s.account = ?1 AND l.kind = 'team'
+           AND EXISTS (SELECT 1 FROM sync_accounts WHERE id != ?1)
+         ON CONFLICT (library_id) DO UPDATE SET account = NULL",
+        [account],
     )?;
+    for sql in [
+        "DELETE FROM sync_items WHERE library_id IN
+            (SELECT library_id FROM sync_libraries WHERE account = ?1)",
+        "DELETE FROM outbox WHERE library_id IN
+            (SELECT library_id FROM sync_libraries WHERE account = ?1)",
+        "DELETE FROM sync_libraries WHERE account = ?1",
+        "DELETE FROM sync_blobs WHERE account = ?1",
+        "UPDATE library_targets SET account = NULL WHERE account = ?1",
+        "DELETE FROM sync_accounts WHERE id = ?1",
+    ] {
+        tx.execute(sql, [account])?;
+    }
     Ok(())
 }
 
-/// The server no longer knows this computer's token (the lead revoked the device): sign
-/// out. Like [`leave`], and the team libraries that came from the server are removed too
-/// — they are the team's, and re-joining brings them back — except one with local edits
-/// not yet sent, which stays as a local library so that no edit is lost. The personal
-/// library and its replies stay. Returns the names of the removed libraries.
-pub fn sign_out(store: &mut Store) -> Result<Vec<String>> {
+/// The server no longer knows this computer's token for `acc` (the lead revoked the
+/// device): sign out of that account. Like [`leave`], and the team libraries that came
+/// from that server are removed too — they are the team's, and re-joining brings them
+/// back — except one with local edits not yet sent, which stays as a local library so
+/// that no edit is lost. The personal library and its replies stay, and so do other
+/// accounts. Returns the names of the removed libraries.
+pub fn sign_out(store: &mut Store, acc: &Account) -> Result<Vec<String>> {
     let tx = store.conn_mut().transaction()?;
     let removed: Vec<(String, String)> = tx
         .prepare(
             "SELECT l.id, l.name FROM sync_libraries s JOIN libraries l ON l.id = s.library_id
-             WHERE l.kind = 'team'
+             WHERE l.kind = 'team' AND s.account = ?1
                AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.library_id = s.library_id)
              ORDER BY l.name",
         )?
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .query_map([acc.id], |r| Ok((r.get(0)?, r.get(1)?)))?
         .collect::<rusqlite::Result<_>>()?;
-    forget_account(&tx)?;
+    forget_account(&tx, acc.id)?;
     for (id, _) in &removed {
         tx.execute("DELETE FROM libraries WHERE id = ?1", [id])?;
     }
     tx.commit()?;
-    secret::delete(&data_dir(store))?;
+    secret::delete(&data_dir(store), acc.id)?;
     Ok(removed.into_iter().map(|(_, name)| name).collect())
 }
 
-/// Create an invite code (owner/editor) or a pairing code for one more device of mine.
-pub fn invite(store: &Store, req: &InviteRequest) -> Result<InviteResponse> {
-    let (_, client) = client(store)?;
+/// Create an invite code (owner/editor) to `acc`'s team or a pairing code for one more
+/// device of mine.
+pub fn invite(store: &Store, acc: &Account, req: &InviteRequest) -> Result<InviteResponse> {
+    let client = client_for(store, acc)?;
     Ok(client.invite(req)?)
 }
 
 /// The server's kept versions of a reply of a synced library, newest first: who changed
 /// it from which computer, and when.
 pub fn history(store: &Store, snippet: &crate::store::Snippet) -> Result<Vec<ItemVersion>> {
-    let (_, client) = client(store)?;
     let link = linked(store)?
         .into_iter()
         .find(|l| l.local == snippet.library_id)
         .ok_or_else(|| SyncError::NotSynced(snippet.library.clone()))?;
+    let (_, client) = client_of(store, &link)?;
     Ok(client.history(link.remote, &snippet.id.to_string())?)
 }
 
@@ -490,12 +622,15 @@ pub struct Linked {
     pub remote: Uuid,
     pub cursor: i64,
     pub writable: bool,
+    /// The account ([`Account::id`]) it syncs with.
+    pub account: i64,
 }
 
+/// Every synced library, of every account.
 fn linked(store: &Store) -> Result<Vec<Linked>> {
     let mut st = store.conn().prepare(
-        "SELECT s.library_id, l.name, s.remote_id, s.cursor, s.writable FROM sync_libraries s
-         JOIN libraries l ON l.id = s.library_id ORDER BY l.kind, l.name",
+        "SELECT s.library_id, l.name, s.remote_id, s.cursor, s.writable, s.account
+         FROM sync_libraries s JOIN libraries l ON l.id = s.library_id ORDER BY l.kind, l.name",
     )?;
     let rows = st
         .query_map([], |r| {
@@ -505,17 +640,79 @@ fn linked(store: &Store) -> Result<Vec<Linked>> {
                 remote: Uuid::parse_str(&r.get::<_, String>(2)?).unwrap_or_default(),
                 cursor: r.get(3)?,
                 writable: r.get(4)?,
+                account: r.get(5)?,
             })
         })?
         .collect::<rusqlite::Result<Vec<_>>>()?;
     Ok(rows)
 }
 
-fn link(store: &mut Store, local: Uuid, remote: Uuid, writable: bool, upload: bool) -> Result<()> {
+/// The synced libraries of one account.
+fn linked_of(store: &Store, account: i64) -> Result<Vec<Linked>> {
+    Ok(linked(store)?
+        .into_iter()
+        .filter(|l| l.account == account)
+        .collect())
+}
+
+/// The local libraries that sync with an account (library id → account number).
+pub fn library_accounts(store: &Store) -> Result<std::collections::HashMap<Uuid, i64>> {
+    Ok(linked(store)?
+        .into_iter()
+        .map(|l| (l.local, l.account))
+        .collect())
+}
+
+/// The team libraries of the accounts other than the one at `server` (with or without
+/// the trailing `/`): what a panel docked beside a chat window of that team hides, so
+/// that one shop's scripts never go to another shop's buyers. The personal library and
+/// local team libraries are never among them.
+pub fn other_teams_libraries(store: &Store, server: &str) -> Result<Vec<Uuid>> {
+    let wanted = server.trim().trim_end_matches('/');
+    let mine = accounts(store)?
+        .into_iter()
+        .find(|a| a.server.trim_end_matches('/') == wanted)
+        .map(|a| a.id);
+    let team: HashSet<Uuid> = store
+        .libraries()?
+        .into_iter()
+        .filter(|l| l.kind == LibraryKind::Team)
+        .map(|l| l.id)
+        .collect();
+    Ok(linked(store)?
+        .into_iter()
+        .filter(|l| team.contains(&l.local) && Some(l.account) != mine)
+        .map(|l| l.local)
+        .collect())
+}
+
+/// Whether local changes of an account's libraries wait to be sent.
+fn has_pending(store: &Store, account: i64) -> Result<bool> {
+    Ok(store.conn().query_row(
+        "SELECT EXISTS (SELECT 1 FROM outbox o JOIN sync_libraries l ON l.library_id = o.library_id
+                        WHERE l.account = ?1)",
+        [account],
+        |r| r.get(0),
+    )?)
+}
+
+fn link(
+    store: &mut Store,
+    account: i64,
+    local: Uuid,
+    remote: Uuid,
+    writable: bool,
+    upload: bool,
+) -> Result<()> {
     let tx = store.conn_mut().transaction()?;
     tx.execute(
-        "INSERT INTO sync_libraries (library_id, remote_id, cursor, writable) VALUES (?1, ?2, 0, ?3)",
-        params![local.to_string(), remote.to_string(), writable],
+        "INSERT INTO sync_libraries (library_id, remote_id, cursor, writable, account)
+         VALUES (?1, ?2, 0, ?3, ?4)",
+        params![local.to_string(), remote.to_string(), writable, account],
+    )?;
+    tx.execute(
+        "DELETE FROM library_targets WHERE library_id = ?1",
+        [local.to_string()],
     )?;
     if upload {
         local::enqueue_all(&tx, local)?;
@@ -524,10 +721,48 @@ fn link(store: &mut Store, local: Uuid, remote: Uuid, writable: bool, upload: bo
     Ok(())
 }
 
-/// Match the server's libraries with local ones: the personal library, team libraries
-/// by id then by name (new ones are created locally), and publish local team libraries
-/// when this member may write team libraries.
-fn link_libraries(store: &mut Store, acc: &Account, remote: &[LibraryInfo]) -> Result<()> {
+/// Choose the team whose server a local team library that does not sync yet is to be
+/// published to (`None`: keep it on this computer only). Without a choice, such a
+/// library goes to the primary account.
+pub fn set_library_account(store: &Store, library: Uuid, account: Option<i64>) -> Result<()> {
+    store.conn().execute(
+        "INSERT INTO library_targets (library_id, account) VALUES (?1, ?2)
+         ON CONFLICT (library_id) DO UPDATE SET account = excluded.account",
+        params![library.to_string(), account],
+    )?;
+    Ok(())
+}
+
+/// Whether a local team library that does not sync yet may become one of `acc`'s: the
+/// account chosen for it, or without a choice the primary account.
+fn may_publish(store: &Store, library: Uuid, acc: &Account, primary: bool) -> Result<bool> {
+    let target: Option<Option<i64>> = store
+        .conn()
+        .query_row(
+            "SELECT account FROM library_targets WHERE library_id = ?1",
+            [library.to_string()],
+            |r| r.get(0),
+        )
+        .optional()?;
+    Ok(match target {
+        None => primary,
+        Some(t) => t == Some(acc.id),
+    })
+}
+
+/// Whether `acc` is the primary account (the first joined).
+fn is_primary(store: &Store, acc: &Account) -> Result<bool> {
+    Ok(account(store)?.is_some_and(|p| p.id == acc.id))
+}
+
+/// Match the server's libraries with local ones: the personal library (primary account
+/// only), team libraries by id then by name (new ones are created locally).
+fn link_libraries(
+    store: &mut Store,
+    acc: &Account,
+    primary: bool,
+    remote: &[LibraryInfo],
+) -> Result<()> {
     let known = linked(store)?;
     let personal = store.library(crate::store::PERSONAL)?;
     for lib in remote {
@@ -541,27 +776,34 @@ fn link_libraries(store: &mut Store, acc: &Account, remote: &[LibraryInfo]) -> R
             continue;
         }
         if lib.kind == LibraryKind::Personal {
-            if lib.id == acc.personal_remote {
-                link(store, personal.id, lib.id, true, true)?;
+            if lib.id == acc.personal_remote
+                && primary
+                && !known.iter().any(|l| l.local == personal.id)
+            {
+                link(store, acc.id, personal.id, lib.id, true, true)?;
             }
             continue;
         }
         let locals = store.libraries()?;
         let unlinked = |id: Uuid| !known.iter().any(|l| l.local == id);
-        let local = locals
+        let mut local = locals
             .iter()
             .find(|l| l.id == lib.id && unlinked(l.id))
-            .or_else(|| {
-                locals.iter().find(|l| {
-                    l.kind == LibraryKind::Team
-                        && l.name == lib.name
-                        && unlinked(l.id)
-                        && lib.writable
-                })
-            })
             .cloned();
+        if local.is_none() && lib.writable {
+            for l in &locals {
+                if l.kind == LibraryKind::Team
+                    && l.name == lib.name
+                    && unlinked(l.id)
+                    && may_publish(store, l.id, acc, primary)?
+                {
+                    local = Some(l.clone());
+                    break;
+                }
+            }
+        }
         match local {
-            Some(l) => link(store, l.id, lib.id, lib.writable, lib.writable)?,
+            Some(l) => link(store, acc.id, l.id, lib.id, lib.writable, lib.writable)?,
             None => {
                 let mut name = lib.name.clone();
                 let mut n = 1;
@@ -578,25 +820,35 @@ fn link_libraries(store: &mut Store, acc: &Account, remote: &[LibraryInfo]) -> R
                         chrono::Utc::now().timestamp_millis()
                     ],
                 )?;
-                link(store, lib.id, lib.id, lib.writable, false)?;
+                link(store, acc.id, lib.id, lib.id, lib.writable, false)?;
             }
         }
     }
     Ok(())
 }
 
-fn publish_local_team_libraries(store: &mut Store, acc: &Account, client: &Client) -> Result<()> {
+/// Publish the local team libraries meant for `acc` when this member may write team
+/// libraries there.
+fn publish_local_team_libraries(
+    store: &mut Store,
+    acc: &Account,
+    primary: bool,
+    client: &Client,
+) -> Result<()> {
     if !acc.role.can_write_team() {
         return Ok(());
     }
     let known = linked(store)?;
     for lib in store.libraries()? {
-        if lib.kind == LibraryKind::Team && !known.iter().any(|l| l.local == lib.id) {
+        if lib.kind == LibraryKind::Team
+            && !known.iter().any(|l| l.local == lib.id)
+            && may_publish(store, lib.id, acc, primary)?
+        {
             let info = client.create_library(&CreateLibrary {
                 id: lib.id,
                 name: lib.name.clone(),
             })?;
-            link(store, lib.id, info.id, true, true)?;
+            link(store, acc.id, lib.id, info.id, true, true)?;
         }
     }
     Ok(())
@@ -622,37 +874,71 @@ impl Report {
     pub fn changed(&self) -> bool {
         self.pulled > 0 || !self.conflicts.is_empty()
     }
+
+    fn add(&mut self, other: Report) {
+        self.pushed += other.pushed;
+        self.pulled += other.pulled;
+        self.conflicts.extend(other.conflicts);
+        self.refused.extend(other.refused);
+    }
 }
 
-/// One full round: link libraries, push the outbox, pull every library, report status.
+/// One full round with every account (see [`sync_account`]). A server that cannot be
+/// reached does not keep the others from syncing; the first error is returned after
+/// all were tried.
 pub fn sync_once(store: &mut Store) -> Result<Report> {
-    let (acc, client) = client(store)?;
+    let all = accounts(store)?;
+    if all.is_empty() {
+        return Err(SyncError::NotJoined.into());
+    }
+    let mut report = Report::default();
+    let mut first_error = None;
+    for acc in all {
+        match sync_account(store, acc.id) {
+            Ok(r) => report.add(r),
+            Err(e) => {
+                first_error.get_or_insert(e);
+            }
+        }
+    }
+    match first_error {
+        Some(e) => Err(e),
+        None => Ok(report),
+    }
+}
+
+/// One full round with one account: link libraries, push the outbox, pull every
+/// library, report usage and status.
+pub fn sync_account(store: &mut Store, account: i64) -> Result<Report> {
+    let acc = account_by_id(store, account)?.ok_or(SyncError::NotJoined)?;
+    let client = client_for(store, &acc)?;
+    let primary = is_primary(store, &acc)?;
     let mut report = Report::default();
     let remote = client.libraries()?;
-    link_libraries(store, &acc, &remote)?;
-    publish_local_team_libraries(store, &acc, &client)?;
-    push(store, &client, &mut report)?;
+    link_libraries(store, &acc, primary, &remote)?;
+    publish_local_team_libraries(store, &acc, primary, &client)?;
+    push(store, &client, acc.id, &mut report)?;
     let heads = client.libraries()?;
-    for l in linked(store)? {
+    for l in linked_of(store, acc.id)? {
         let head = heads.iter().find(|h| h.id == l.remote).map(|h| h.head);
         if head.is_some_and(|h| h > l.cursor) {
             report.pulled += pull(store, &client, &l)?;
         }
     }
     // Pulls may have queued local fixes (merged folders, freed codes): send them too.
-    if !local::outbox(store.conn())?.is_empty() {
-        push(store, &client, &mut report)?;
+    if has_pending(store, acc.id)? {
+        push(store, &client, acc.id, &mut report)?;
     }
-    report_usage(store, &client)?;
-    report_missed(store, &client)?;
-    report_status(store, &client)?;
-    touch_last_sync(store)?;
+    report_usage(store, &client, acc.id)?;
+    report_missed(store, &client, acc.id)?;
+    report_status(store, &client, acc.id)?;
+    touch_last_sync(store, acc.id)?;
     Ok(report)
 }
 
 /// Tell the server where this computer's cursors are (the lead's status board).
-fn report_status(store: &Store, client: &Client) -> Result<()> {
-    let cursors = linked(store)?
+fn report_status(store: &Store, client: &Client, account: i64) -> Result<()> {
+    let cursors = linked_of(store, account)?
         .iter()
         .map(|l| Cursor {
             library_id: l.remote,
@@ -666,10 +952,10 @@ fn report_status(store: &Store, client: &Client) -> Result<()> {
     Ok(())
 }
 
-fn touch_last_sync(store: &Store) -> Result<()> {
+fn touch_last_sync(store: &Store, account: i64) -> Result<()> {
     store.conn().execute(
-        "UPDATE sync_account SET last_sync = ?1 WHERE id = 1",
-        [chrono::Utc::now().timestamp_millis()],
+        "UPDATE sync_accounts SET last_sync = ?2 WHERE id = ?1",
+        params![account, chrono::Utc::now().timestamp_millis()],
     )?;
     Ok(())
 }
@@ -678,13 +964,18 @@ fn touch_last_sync(store: &Store) -> Result<()> {
 /// when nothing local is pending and each item is exactly the next change of its
 /// library here. `Ok(None)`: some event does not qualify, a full round is needed (the
 /// events applied before it stay applied; the round's pull starts after them).
-fn apply_inline(store: &mut Store, client: &Client, events: &[HeadEvent]) -> Result<Option<usize>> {
-    if events.is_empty() || !local::outbox(store.conn())?.is_empty() {
+fn apply_inline(
+    store: &mut Store,
+    client: &Client,
+    account: i64,
+    events: &[HeadEvent],
+) -> Result<Option<usize>> {
+    if events.is_empty() || has_pending(store, account)? {
         return Ok(None);
     }
     let mut applied = 0;
     for ev in events {
-        let Some(link) = linked(store)?
+        let Some(link) = linked_of(store, account)?
             .into_iter()
             .find(|l| l.remote == ev.library_id)
         else {
@@ -697,20 +988,20 @@ fn apply_inline(store: &mut Store, client: &Client, events: &[HeadEvent]) -> Res
             return Ok(None);
         };
         if let Some(doc) = item.doc.as_ref().filter(|_| !item.deleted) {
-            download_blobs(store, client, doc)?;
+            download_blobs(store, client, account, doc)?;
         }
         apply_items(store, &link, std::slice::from_ref(item), ev.head)?;
         applied += 1;
     }
-    touch_last_sync(store)?;
+    touch_last_sync(store, account)?;
     Ok(Some(applied))
 }
 
 /// Send the fire counts that changed since the last report (each the whole day's count,
 /// which the server keeps per device and day, so a resend is harmless); nothing is
 /// sent for a library without new fires. Counts only, never content.
-fn report_usage(store: &Store, client: &Client) -> Result<()> {
-    for l in linked(store)? {
+fn report_usage(store: &Store, client: &Client, account: i64) -> Result<()> {
+    for l in linked_of(store, account)? {
         let since: i64 = store.conn().query_row(
             "SELECT usage_sent FROM sync_libraries WHERE library_id = ?1",
             [l.local.to_string()],
@@ -747,10 +1038,12 @@ const MISSED_REPORT_DAYS: u32 = 30;
 
 /// Send this computer's searches that found nothing whose counts changed since the last
 /// report (each the day's whole count; the server keeps them per device, query and day).
-fn report_missed(store: &Store, client: &Client) -> Result<()> {
+/// With several accounts each team hears of them: they are the questions the panel
+/// could not answer, whichever chat they came from, and never chat content.
+fn report_missed(store: &Store, client: &Client, account: i64) -> Result<()> {
     let since: i64 = store.conn().query_row(
-        "SELECT missed_sent FROM sync_account WHERE id = 1",
-        [],
+        "SELECT missed_sent FROM sync_accounts WHERE id = ?1",
+        [account],
         |r| r.get(0),
     )?;
     let (searches, newest) = store.missed_searches_since(since, MISSED_REPORT_DAYS)?;
@@ -768,16 +1061,16 @@ fn report_missed(store: &Store, client: &Client) -> Result<()> {
         }
     }
     store.conn().execute(
-        "UPDATE sync_account SET missed_sent = ?1 WHERE id = 1",
-        [newest],
+        "UPDATE sync_accounts SET missed_sent = ?2 WHERE id = ?1",
+        params![account, newest],
     )?;
     Ok(())
 }
 
-/// The team's searches that found nothing over the last `days` days, all devices
+/// `acc`'s team's searches that found nothing over the last `days` days, all devices
 /// together, most searched first (leads and editors).
-pub fn missed(store: &Store, days: u32) -> Result<Vec<MissedTotal>> {
-    let (_, client) = client(store)?;
+pub fn missed(store: &Store, acc: &Account, days: u32) -> Result<Vec<MissedTotal>> {
+    let client = client_for(store, acc)?;
     Ok(client.missed(days)?)
 }
 
@@ -788,7 +1081,6 @@ pub fn usage(
     library: &crate::Library,
     days: u32,
 ) -> Result<Vec<(String, u64, u32)>> {
-    let (_, client) = client(store)?;
     let Some(l) = linked(store)?.into_iter().find(|l| l.local == library.id) else {
         return Err(SyncError::Protocol(tr(
             format!("话术库「{}」没有同步", library.name),
@@ -796,6 +1088,7 @@ pub fn usage(
         ))
         .into());
     };
+    let (_, client) = client_of(store, &l)?;
     let totals = client.usage(l.remote, days)?;
     Ok(totals
         .into_iter()
@@ -809,25 +1102,31 @@ pub fn usage(
         .collect())
 }
 
-fn upload_blobs(store: &Store, client: &Client, doc: &ItemDoc) -> Result<()> {
+/// Note that `account`'s server has an image.
+fn server_has_blob(store: &Store, account: i64, sha: &str) -> Result<()> {
+    store.conn().execute(
+        "INSERT OR IGNORE INTO sync_blobs (account, sha256) VALUES (?1, ?2)",
+        params![account, sha],
+    )?;
+    Ok(())
+}
+
+fn upload_blobs(store: &Store, client: &Client, account: i64, doc: &ItemDoc) -> Result<()> {
     for sha in doc.blobs() {
         let known = store
             .conn()
-            .prepare_cached("SELECT 1 FROM sync_blobs WHERE sha256 = ?1")?
-            .exists([sha])?;
+            .prepare_cached("SELECT 1 FROM sync_blobs WHERE account = ?1 AND sha256 = ?2")?
+            .exists(params![account, sha])?;
         if !known {
             let bytes = store.blobs().get(sha)?;
             client.put_blob(sha, bytes)?;
-            store.conn().execute(
-                "INSERT OR IGNORE INTO sync_blobs (sha256) VALUES (?1)",
-                [sha],
-            )?;
+            server_has_blob(store, account, sha)?;
         }
     }
     Ok(())
 }
 
-fn download_blobs(store: &Store, client: &Client, doc: &ItemDoc) -> Result<()> {
+fn download_blobs(store: &Store, client: &Client, account: i64, doc: &ItemDoc) -> Result<()> {
     if let ItemDoc::Snippet(s) = doc {
         for p in &s.parts {
             if let Part::Image { sha256, .. } = p
@@ -839,10 +1138,7 @@ fn download_blobs(store: &Store, client: &Client, doc: &ItemDoc) -> Result<()> {
                     return Err(SyncError::Protocol(format!("blob {sha256}: hash mismatch")).into());
                 }
                 store.put_image_bytes(&bytes, &info)?;
-                store.conn().execute(
-                    "INSERT OR IGNORE INTO sync_blobs (sha256) VALUES (?1)",
-                    [sha256],
-                )?;
+                server_has_blob(store, account, sha256)?;
             }
         }
     }
@@ -861,8 +1157,8 @@ fn push_rank(doc: &Option<ItemDoc>, key: &str) -> u8 {
     }
 }
 
-fn push(store: &mut Store, client: &Client, report: &mut Report) -> Result<()> {
-    let links = linked(store)?;
+fn push(store: &mut Store, client: &Client, account: i64, report: &mut Report) -> Result<()> {
+    let links = linked_of(store, account)?;
     let mut work: Vec<(u8, local::Pending, Option<ItemDoc>)> = Vec::new();
     for p in local::outbox(store.conn())? {
         let doc = local::local_doc(store.conn(), p.library, &p.key)?;
@@ -912,7 +1208,7 @@ fn push_one(
         }
         let outcome = match &mine {
             Some(doc) => {
-                upload_blobs(store, client, doc)?;
+                upload_blobs(store, client, link.account, doc)?;
                 let put = PutItem {
                     op: p.op.clone(),
                     doc: doc.clone(),
@@ -1056,7 +1352,7 @@ fn fetch(store: &Store, client: &Client, link: &Linked, since: i64) -> Result<(V
     }
     for item in &items {
         if let Some(doc) = item.doc.as_ref().filter(|_| !item.deleted) {
-            download_blobs(store, client, doc)?;
+            download_blobs(store, client, link.account, doc)?;
         }
     }
     Ok((items, cursor))
@@ -1103,6 +1399,8 @@ fn apply_items(store: &mut Store, link: &Linked, items: &[Item], cursor: i64) ->
 /// How one synced library compares with the server.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LibraryStatus {
+    /// The account ([`Account::id`]) it syncs with.
+    pub account: i64,
     pub name: String,
     pub remote: Uuid,
     pub writable: bool,
@@ -1166,13 +1464,24 @@ impl LibraryStatus {
     }
 }
 
-/// Compare every synced library with the server (digests, cursors, outbox).
+/// Compare every synced library of every account with its server (digests, cursors,
+/// outbox).
 pub fn status(store: &Store) -> Result<Vec<LibraryStatus>> {
-    let (_, client) = client(store)?;
     let mut out = Vec::new();
-    for l in linked(store)? {
+    for acc in accounts(store)? {
+        out.extend(account_status(store, &acc)?);
+    }
+    Ok(out)
+}
+
+/// Compare the synced libraries of one account with its server.
+pub fn account_status(store: &Store, acc: &Account) -> Result<Vec<LibraryStatus>> {
+    let client = client_for(store, acc)?;
+    let mut out = Vec::new();
+    for l in linked_of(store, acc.id)? {
         let server = client.digest(l.remote)?;
         out.push(LibraryStatus {
+            account: acc.id,
             name: l.name.clone(),
             remote: l.remote,
             writable: l.writable,
@@ -1190,13 +1499,13 @@ pub fn status(store: &Store) -> Result<Vec<LibraryStatus>> {
 /// server does not have (and that are not local changes waiting to be sent) go. Used
 /// when digests disagree although nothing is pending.
 pub fn repair(store: &mut Store, library_remote: Uuid) -> Result<usize> {
-    let (_, client) = client(store)?;
     let Some(link) = linked(store)?
         .into_iter()
         .find(|l| l.remote == library_remote)
     else {
         return Ok(0);
     };
+    let (_, client) = client_of(store, &link)?;
     let (items, cursor) = fetch(store, &client, &link, 0)?;
     let live: HashSet<&str> = items
         .iter()
@@ -1242,19 +1551,24 @@ pub fn verify(store: &mut Store) -> Result<Vec<LibraryStatus>> {
 /// An event that carries the one change this computer is missing is applied at once
 /// without a request (see [`HeadEvent`]); the status report that tells the lead's board
 /// where this computer is then follows within [`STATUS_DELAY`], one for a burst of edits.
+///
+/// One watch follows one account (the app runs one per account); it ends with
+/// [`SyncError::NotJoined`] once the account is gone.
 pub fn watch(
     data_dir: &Path,
+    account: i64,
     poll: Duration,
     mut on_sync: impl FnMut(&Result<Report>) -> bool,
 ) -> Result<()> {
     use std::sync::mpsc;
     let mut store = Store::open(data_dir)?;
-    let first = sync_once(&mut store);
+    let first = sync_account(&mut store, account);
     if !on_sync(&first) {
         return Ok(());
     }
     let (tx, rx) = mpsc::channel::<Option<HeadEvent>>();
-    let (_, client) = client(&store)?;
+    let acc = account_by_id(&store, account)?.ok_or(SyncError::NotJoined)?;
+    let client = client_for(&store, &acc)?;
     let stream_client = client.clone();
     let stream_up = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let up = std::sync::Arc::clone(&stream_up);
@@ -1303,7 +1617,7 @@ pub fn watch(
     let mut status_due: Option<Instant> = None;
     loop {
         let woke = rx.recv_timeout(poll);
-        let pending = !local::outbox(store.conn())?.is_empty();
+        let pending = has_pending(&store, account)?;
         // Poll while the stream is down; with it up, only a rare safety round.
         let every = if stream_up.load(std::sync::atomic::Ordering::Relaxed) {
             SAFETY_ROUND
@@ -1327,7 +1641,7 @@ pub fn watch(
             if !plain && !due {
                 // Not the next change, or a failed download or apply: the full round
                 // below pulls (and reports any error).
-                if let Ok(Some(n)) = apply_inline(&mut store, &client, &heads) {
+                if let Ok(Some(n)) = apply_inline(&mut store, &client, account, &heads) {
                     status_due.get_or_insert_with(|| Instant::now() + STATUS_DELAY);
                     let report = Report {
                         pulled: n,
@@ -1341,7 +1655,7 @@ pub fn watch(
                 }
             }
             last_poll = Instant::now();
-            let r = sync_once(&mut store);
+            let r = sync_account(&mut store, account);
             let unauthorized = matches!(&r, Err(Error::Sync(e)) if e.is_unauthorized());
             if r.is_ok() {
                 failures = 0;
@@ -1360,7 +1674,7 @@ pub fn watch(
         }
         if status_due.is_some_and(|t| Instant::now() >= t) {
             // Best effort: if the server cannot be reached, the next round reports.
-            let _ = report_status(&store, &client);
+            let _ = report_status(&store, &client, account);
             status_due = None;
         }
         if matches!(woke, Err(mpsc::RecvTimeoutError::Disconnected)) {
@@ -1450,7 +1764,7 @@ mod tests {
         let personal = store.library(crate::store::PERSONAL)?;
         let before = store.add_snippet(&personal, reply("早安", ""))?;
         assert!(keys(&store).is_empty(), "not synced yet: nothing queued");
-        link(&mut store, personal.id, Uuid::now_v7(), true, true)?;
+        link(&mut store, 1, personal.id, Uuid::now_v7(), true, true)?;
         assert_eq!(keys(&store), vec![before.id.to_string()], "linking uploads");
 
         let s = store.add_snippet(&personal, reply("发货时间", "物流"))?;
@@ -1519,16 +1833,18 @@ mod tests {
         let mut store = Store::open(dir.path())?;
         let personal = store.library(crate::store::PERSONAL)?;
         store.add_snippet(&personal, reply("早安", ""))?;
-        link(&mut store, personal.id, Uuid::now_v7(), true, false)?;
+        let acc = fake_account(&store, "http://a.example/", "店铺A")?;
+        link(&mut store, 1, personal.id, Uuid::now_v7(), true, false)?;
         let read_only = store.create_library("售后话术", LibraryKind::Team)?;
         store.add_snippet(&read_only, reply("退货地址", ""))?;
-        link(&mut store, read_only.id, Uuid::now_v7(), false, false)?;
+        link(&mut store, 1, read_only.id, Uuid::now_v7(), false, false)?;
         let edited = store.create_library("售前话术", LibraryKind::Team)?;
-        link(&mut store, edited.id, Uuid::now_v7(), true, false)?;
+        link(&mut store, 1, edited.id, Uuid::now_v7(), true, false)?;
         store.add_snippet(&edited, reply("尺码", ""))?;
         assert!(!keys(&store).is_empty(), "an edit waits to be sent");
 
-        assert_eq!(sign_out(&mut store)?, vec!["售后话术".to_string()]);
+        assert_eq!(sign_out(&mut store, &acc)?, vec!["售后话术".to_string()]);
+        assert!(accounts(&store)?.is_empty());
         let names: Vec<String> = store.libraries()?.into_iter().map(|l| l.name).collect();
         assert!(!names.contains(&"售后话术".to_string()), "{names:?}");
         assert!(names.contains(&"售前话术".to_string()), "{names:?}");
@@ -1540,13 +1856,95 @@ mod tests {
         Ok(())
     }
 
+    /// An account as joining adds it (no server needed for what these tests check).
+    fn fake_account(store: &Store, server: &str, team: &str) -> Result<Account> {
+        let id = save_account(
+            store,
+            server,
+            &Me {
+                user_id: Uuid::now_v7(),
+                user_name: "小李".into(),
+                device_id: Uuid::now_v7(),
+                device_name: "pc".into(),
+                team_id: Uuid::now_v7(),
+                team_name: team.into(),
+                role: Role::Editor,
+                personal_library: Uuid::now_v7(),
+            },
+        )?;
+        Ok(account_by_id(store, id)?.ok_or(SyncError::NotJoined)?)
+    }
+
+    #[test]
+    fn several_accounts_keep_their_libraries_apart() -> Result<()> {
+        let dir = tempfile::tempdir().map_err(Error::io("tmp"))?;
+        let mut store = Store::open(dir.path())?;
+        let a = fake_account(&store, "http://a.example/", "店铺A")?;
+        let b = fake_account(&store, "http://b.example/", "店铺B")?;
+        assert_eq!((a.id, b.id), (1, 2));
+        assert_eq!(accounts(&store)?, vec![a.clone(), b.clone()]);
+        assert_eq!(
+            account(&store)?,
+            Some(a.clone()),
+            "the first joined is primary"
+        );
+
+        // --team by server (with or without scheme and slash), team name or number.
+        assert_eq!(choose_account(&store, Some("b.example"))?, b);
+        assert_eq!(choose_account(&store, Some("店铺A"))?, a);
+        assert_eq!(choose_account(&store, Some("2"))?, b);
+        let which = choose_account(&store, None).err().map(|e| e.to_string());
+        assert!(which.is_some_and(|e| e.contains("店铺A") && e.contains("店铺B")));
+        assert!(matches!(
+            choose_account(&store, Some("店铺C")),
+            Err(Error::Sync(SyncError::NoSuchAccount { .. }))
+        ));
+
+        let personal = store.library(crate::store::PERSONAL)?;
+        link(&mut store, a.id, personal.id, Uuid::now_v7(), true, false)?;
+        let team_a = store.create_library("售前", LibraryKind::Team)?;
+        link(&mut store, a.id, team_a.id, Uuid::now_v7(), false, false)?;
+        let team_b = store.create_library("售前 (2)", LibraryKind::Team)?;
+        link(&mut store, b.id, team_b.id, Uuid::now_v7(), false, false)?;
+        let local = store.create_library("草稿", LibraryKind::Team)?;
+
+        // Beside team B's chat window, team A's library is hidden, never the personal
+        // or a local one.
+        assert_eq!(
+            other_teams_libraries(&store, "http://b.example")?,
+            vec![team_a.id]
+        );
+        assert_eq!(
+            other_teams_libraries(&store, "http://a.example/")?,
+            vec![team_b.id]
+        );
+
+        // A local team library goes to the primary account unless chosen for another.
+        assert!(may_publish(&store, local.id, &a, true)?);
+        assert!(!may_publish(&store, local.id, &b, false)?);
+        set_library_account(&store, local.id, Some(b.id))?;
+        assert!(!may_publish(&store, local.id, &a, true)?);
+        assert!(may_publish(&store, local.id, &b, false)?);
+
+        // Leaving B: its team library stays here, for no other team to adopt or publish.
+        let tx = store.conn_mut().transaction()?;
+        forget_account(&tx, b.id)?;
+        tx.commit()?;
+        assert_eq!(accounts(&store)?, vec![a.clone()]);
+        assert_eq!(library_accounts(&store)?.len(), 2);
+        assert!(!may_publish(&store, team_b.id, &a, true)?);
+        assert!(!may_publish(&store, local.id, &a, true)?);
+        assert_eq!(choose_account(&store, None)?, a);
+        Ok(())
+    }
+
     #[test]
     fn read_only_team_libraries_refuse_local_edits() -> Result<()> {
         let dir = tempfile::tempdir().map_err(Error::io("tmp"))?;
         let mut store = Store::open(dir.path())?;
         let team = store.create_library("团队", LibraryKind::Team)?;
         let s = store.add_snippet(&team, reply("退货地址", ""))?;
-        link(&mut store, team.id, team.id, false, false)?;
+        link(&mut store, 1, team.id, team.id, false, false)?;
         let err = store.add_snippet(&team, reply("新话术", ""));
         assert!(matches!(err, Err(Error::ReadOnly)), "{err:?}");
         assert!(matches!(store.remove_snippet(s.id), Err(Error::ReadOnly)));
@@ -1571,7 +1969,7 @@ mod tests {
         let mut store = Store::open(dir.path())?;
         let personal = store.library(crate::store::PERSONAL)?;
         let s = store.add_snippet(&personal, reply("发货时间", "物流"))?;
-        link(&mut store, personal.id, Uuid::now_v7(), true, false)?;
+        link(&mut store, 1, personal.id, Uuid::now_v7(), true, false)?;
         let remote = quickreply_proto::FolderDoc {
             id: Uuid::now_v7(),
             parent_id: None,

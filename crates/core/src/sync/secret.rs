@@ -3,6 +3,10 @@
 //! where no keyring answers (a headless server, a desktop without a secret service), a
 //! file `sync-token` in the data directory readable by the user only, and the caller
 //! warns about it. `QUICKREPLY_TOKEN_STORE=file` chooses the file on purpose.
+//!
+//! Each account (sync server) of a data directory has its own token: account 1 keeps the
+//! names of a single-account install (`sync-token`, keyring user `sync-token:<dir>`);
+//! account `n` adds `-n` / `#n`.
 
 use std::path::{Path, PathBuf};
 
@@ -20,14 +24,22 @@ pub enum TokenPlace {
     File(PathBuf, String),
 }
 
-fn file(data_dir: &Path) -> PathBuf {
-    data_dir.join(TOKEN_FILE)
+fn file(data_dir: &Path, account: i64) -> PathBuf {
+    match account {
+        1 => data_dir.join(TOKEN_FILE),
+        n => data_dir.join(format!("{TOKEN_FILE}-{n}")),
+    }
 }
 
-/// One keyring entry per data directory (several profiles on one account are possible).
-fn entry(data_dir: &Path) -> keyring::Result<keyring::Entry> {
+/// One keyring entry per data directory and account (several profiles on one OS user
+/// are possible).
+fn entry(data_dir: &Path, account: i64) -> keyring::Result<keyring::Entry> {
     let dir = std::fs::canonicalize(data_dir).unwrap_or_else(|_| data_dir.to_path_buf());
-    keyring::Entry::new(SERVICE, &format!("sync-token:{}", dir.display()))
+    let user = match account {
+        1 => format!("sync-token:{}", dir.display()),
+        n => format!("sync-token:{}#{n}", dir.display()),
+    };
+    keyring::Entry::new(SERVICE, &user)
 }
 
 fn keyring_wanted() -> bool {
@@ -53,17 +65,17 @@ fn write_file(path: &Path, token: &str) -> Result<()> {
     std::fs::rename(&tmp, path).map_err(err)
 }
 
-/// Keep `token` for this data directory: in the keyring if one answers (and reads it
-/// back), else in the 0600 file.
-pub fn save(data_dir: &Path, token: &str) -> Result<TokenPlace> {
+/// Keep `token` of an account of this data directory: in the keyring if one answers
+/// (and reads it back), else in the 0600 file.
+pub fn save(data_dir: &Path, account: i64, token: &str) -> Result<TokenPlace> {
     let why = if keyring_wanted() {
-        let stored = entry(data_dir).and_then(|e| {
+        let stored = entry(data_dir, account).and_then(|e| {
             e.set_password(token)?;
             e.get_password()
         });
         match stored {
             Ok(back) if back == token => {
-                remove_file(data_dir)?;
+                remove_file(data_dir, account)?;
                 return Ok(TokenPlace::Keyring);
             }
             Ok(_) => "the keyring returned another value".to_string(),
@@ -72,14 +84,15 @@ pub fn save(data_dir: &Path, token: &str) -> Result<TokenPlace> {
     } else {
         "QUICKREPLY_TOKEN_STORE=file".to_string()
     };
-    let path = file(data_dir);
+    let path = file(data_dir, account);
     write_file(&path, token)?;
     Ok(TokenPlace::File(path, why))
 }
 
-/// The token of this data directory: the file if there is one, else the keyring.
-pub fn load(data_dir: &Path) -> Result<String> {
-    let path = file(data_dir);
+/// The token of an account of this data directory: the file if there is one, else the
+/// keyring.
+pub fn load(data_dir: &Path, account: i64) -> Result<String> {
+    let path = file(data_dir, account);
     match std::fs::read_to_string(&path) {
         Ok(t) => return Ok(t.trim().to_string()),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
@@ -88,16 +101,16 @@ pub fn load(data_dir: &Path) -> Result<String> {
     if !keyring_wanted() {
         return Err(SyncError::NotJoined.into());
     }
-    match entry(data_dir).and_then(|e| e.get_password()) {
+    match entry(data_dir, account).and_then(|e| e.get_password()) {
         Ok(t) => Ok(t),
         Err(keyring::Error::NoEntry) => Err(SyncError::NotJoined.into()),
         Err(e) => Err(SyncError::Token(path, format!("keyring: {e}")).into()),
     }
 }
 
-/// Where the token of this data directory is now.
-pub fn place(data_dir: &Path) -> TokenPlace {
-    let path = file(data_dir);
+/// Where the token of an account of this data directory is now.
+pub fn place(data_dir: &Path, account: i64) -> TokenPlace {
+    let path = file(data_dir, account);
     if path.exists() {
         TokenPlace::File(path, String::new())
     } else {
@@ -105,8 +118,8 @@ pub fn place(data_dir: &Path) -> TokenPlace {
     }
 }
 
-fn remove_file(data_dir: &Path) -> Result<()> {
-    let path = file(data_dir);
+fn remove_file(data_dir: &Path, account: i64) -> Result<()> {
+    let path = file(data_dir, account);
     match std::fs::remove_file(&path) {
         Ok(()) => Ok(()),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
@@ -114,11 +127,11 @@ fn remove_file(data_dir: &Path) -> Result<()> {
     }
 }
 
-/// Forget the token (file and keyring).
-pub fn delete(data_dir: &Path) -> Result<()> {
-    remove_file(data_dir)?;
+/// Forget an account's token (file and keyring).
+pub fn delete(data_dir: &Path, account: i64) -> Result<()> {
+    remove_file(data_dir, account)?;
     if keyring_wanted()
-        && let Ok(e) = entry(data_dir)
+        && let Ok(e) = entry(data_dir, account)
     {
         match e.delete_credential() {
             Ok(()) | Err(keyring::Error::NoEntry) => {}
@@ -136,8 +149,9 @@ mod tests {
     #[test]
     fn the_file_fallback_is_private_and_round_trips() -> Result<()> {
         let dir = tempfile::tempdir().map_err(Error::io("tmp"))?;
-        let path = file(dir.path());
+        let path = file(dir.path(), 1);
         write_file(&path, "secret-token")?;
+        write_file(&file(dir.path(), 2), "second-token")?;
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
@@ -147,10 +161,12 @@ mod tests {
                 .mode();
             assert_eq!(mode & 0o777, 0o600);
         }
-        assert_eq!(load(dir.path())?, "secret-token");
-        assert!(matches!(place(dir.path()), TokenPlace::File(..)));
-        remove_file(dir.path())?;
+        assert_eq!(load(dir.path(), 1)?, "secret-token");
+        assert_eq!(load(dir.path(), 2)?, "second-token");
+        assert!(matches!(place(dir.path(), 1), TokenPlace::File(..)));
+        remove_file(dir.path(), 1)?;
         assert!(!path.exists());
+        assert_eq!(load(dir.path(), 2)?, "second-token");
         Ok(())
     }
 }
