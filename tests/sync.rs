@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::{Result, bail};
-use quickreply_e2e::sync::{Client, Run, Server, lead_with_team};
+use quickreply_e2e::sync::{Client, Run, Server, lead_with_team, shop};
 use quickreply_e2e::wait_for;
 use serde_json::Value;
 
@@ -874,16 +874,6 @@ fn agents_override_a_team_variable_only_while_the_lead_allows_it() -> Result<()>
     Ok(())
 }
 
-/// Two shops on two servers, each with a team library of the same name.
-fn shop(root: &std::path::Path, name: &str, text: &str) -> Result<(Server, Client, String)> {
-    let dir = root.join(name);
-    std::fs::create_dir_all(&dir)?;
-    let server = Server::start_with(&dir, ["--team-name", name])?;
-    let lead = lead_with_team(&dir, &server, TEAM, &[("物流", "发货时间", "fh", text)])?;
-    let invite = lead.invite(&["--role", "editor"])?;
-    Ok((server, lead, invite))
-}
-
 /// The team names and library names of each account in `qreply status --json`.
 fn accounts_of(c: &Client) -> Result<Vec<(String, Vec<String>)>> {
     let st = c.status()?;
@@ -908,8 +898,9 @@ fn accounts_of(c: &Client) -> Result<Vec<(String, Vec<String>)>> {
 #[test]
 fn an_agent_of_two_shops_syncs_both_teams_and_never_mixes_them() -> Result<()> {
     let dir = tempfile::tempdir()?;
-    let (server_a, lead_a, invite_a) = shop(dir.path(), "店铺A", "A店：付款后48小时内发货")?;
-    let (server_b, lead_b, invite_b) = shop(dir.path(), "店铺B", "B店：今天16点前付款当天发货")?;
+    let (server_a, lead_a, invite_a) = shop(dir.path(), "店铺A", TEAM, "A店：付款后48小时内发货")?;
+    let (server_b, lead_b, invite_b) =
+        shop(dir.path(), "店铺B", TEAM, "B店：今天16点前付款当天发货")?;
     let agent = Client::new(dir.path(), "agent-pc");
     agent.ok(&[
         "add",

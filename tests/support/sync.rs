@@ -167,6 +167,23 @@ pub fn lead_with_team(
     Ok(lead)
 }
 
+/// A shop of its own: a server in `root/name` whose team is called `name`, its lead
+/// with the team library `library` holding the reply 发货时间 (code `fh`) saying `text`,
+/// and an editor's invite code.
+pub fn shop(
+    root: &Path,
+    name: &str,
+    library: &str,
+    text: &str,
+) -> Result<(Server, Client, String)> {
+    let dir = root.join(name);
+    std::fs::create_dir_all(&dir)?;
+    let server = Server::start_with(&dir, ["--team-name", name])?;
+    let lead = lead_with_team(&dir, &server, library, &[("物流", "发货时间", "fh", text)])?;
+    let invite = lead.invite(&["--role", "editor"])?;
+    Ok((server, lead, invite))
+}
+
 /// One computer with `qreply`.
 pub struct Client {
     pub data: PathBuf,
