@@ -136,7 +136,7 @@ fn pinyin_search_fires_text_and_image_to_the_clipboard() -> Result<()> {
     app.press(ESCAPE)?;
     let missed = wait_for("the search counted", Duration::from_secs(10), || {
         store
-            .missed_searches_since(0, 30)
+            .missed_searches_since(0, 30, "")
             .ok()
             .map(|(rows, _)| rows)
             .filter(|rows| !rows.is_empty())
@@ -1678,5 +1678,123 @@ fn an_editors_app_approves_another_and_both_panels_get_a_lead_edit_live() -> Res
     d.screenshot("two-apps-live.png")?;
     a.close();
     b.close();
+    Ok(())
+}
+
+#[test]
+#[ignore = "needs Xvfb, openbox, tauri-driver and the built app: run by `cargo xtask test`"]
+fn an_agent_of_two_shops_joins_both_and_each_chat_window_shows_its_teams_replies() -> Result<()> {
+    use quickreply_core::settings::Profile;
+    use quickreply_e2e::sync::{Client, shop};
+    const TEAM: &str = "售后话术";
+    let d = Display::start()?;
+    let dir = tempfile::tempdir()?;
+    let (server_a, _lead_a, invite_a) = shop(dir.path(), "店铺A", TEAM, "A店：付款后48小时内发货")?;
+    let (server_b, lead_b, invite_b) =
+        shop(dir.path(), "店铺B", TEAM, "B店：今天16点前付款当天发货")?;
+
+    // The agent works in two shops' Qianniu windows; a profile per shop, told apart by
+    // the window title, names the shop's team.
+    let agent = Client::new(dir.path(), "agent-pc");
+    let profile = |shop: &str, server: &str| Profile {
+        name: format!("千牛 {shop}"),
+        matches: vec!["aliworkbench".into()],
+        titles: vec![shop.into()],
+        team: Some(server.into()),
+        ..Profile::default()
+    };
+    let mut settings = Settings {
+        mode: WindowMode::Docked,
+        ..Settings::default()
+    };
+    settings.profiles.push(profile("店铺A", &server_a.url));
+    settings.profiles.push(profile("店铺B", &server_b.url));
+    Store::open(&agent.data)?;
+    settings.save(&settings_path(&agent.data))?;
+    agent.join(&server_a, &invite_a, "小李")?;
+    let app = App::start(&d, &agent.data)?;
+    let x = Conn::open(&d.name)?;
+    let panel = panel_window(&x)?;
+    let chat_a = x.stand_in("AliWorkBench", "接待中心 - 店铺A", (60, 60, 560, 560))?;
+    let chat_b = x.stand_in("AliWorkBench", "接待中心 - 店铺B", (200, 100, 560, 560))?;
+    x.activate(chat_a)?;
+    wait_for(
+        "the panel docked to shop A",
+        Duration::from_secs(10),
+        || x.is_viewable(panel).then_some(()),
+    )?;
+
+    // Shop B is joined from Settings → Team beside shop A.
+    app.type_into("#search", &format!("{CTRL},{NULL}"))?;
+    app.wait_text("#team-name-shown", |t| t == "店铺A")?;
+    app.type_into("#team-add", ENTER)?;
+    app.type_into("#team-server", &server_b.url)?;
+    app.type_into("#team-user", "小李")?;
+    app.clear("#team-device")?;
+    app.type_into("#team-device", "agent-pc")?;
+    app.type_into("#team-code", &format!("{invite_b}{ENTER}"))?;
+    app.wait_text("#team-status", |t| t.contains("已加入团队"))?;
+    app.wait_text("#team-name-shown", |t| t == "店铺B")?;
+    assert_eq!(app.count("#team-account option")?, 2);
+    d.screenshot("two-teams-settings.png")?;
+    let store = Store::open(&agent.data)?;
+    let teams: Vec<String> = quickreply_core::sync::accounts(&store)?
+        .into_iter()
+        .map(|a| a.team_name)
+        .collect();
+    assert_eq!(teams, vec!["店铺A".to_string(), "店铺B".to_string()]);
+    app.type_into("#team-approve-code", "\u{E00C}")?;
+
+    // Each shop's window gets the panel with its own team's reply, never the other's.
+    let only = |shop: &str, other: &str| -> Result<()> {
+        wait_for(
+            &format!("only {shop}'s reply beside its window"),
+            Duration::from_secs(20),
+            || {
+                app.search("fh").ok()?;
+                std::thread::sleep(Duration::from_millis(200));
+                let first = app.text("#hit-0 .preview").ok()?;
+                let all = app.text("#hits").ok()?;
+                (first.contains(shop) && !all.contains(other)).then_some(())
+            },
+        )
+    };
+    x.activate(chat_a)?;
+    only("A店", "B店")?;
+    d.screenshot("two-teams-shop-a.png")?;
+    x.activate(chat_b)?;
+    only("B店", "A店")?;
+    d.screenshot("two-teams-shop-b.png")?;
+    app.press(ENTER)?;
+    wait_clipboard(&d, "B店：今天16点前付款当天发货")?;
+
+    // A search that finds nothing beside shop B's window is shop B's question only.
+    app.search("赠品卡")?;
+    app.wait_text("#hits li.none", |t| !t.is_empty())?;
+    app.press(ESCAPE)?;
+    let asked = |server: &str| -> bool {
+        store
+            .missed_searches_since(0, 30, server)
+            .map(|(rows, _)| rows.iter().any(|m| m.query == "赠品卡"))
+            .unwrap_or(false)
+    };
+    wait_for("the search counted for shop B", Duration::from_secs(10), || {
+        asked(&server_b.url).then_some(())
+    })?;
+    assert!(!asked(&server_a.url), "shop A must not hear of shop B's question");
+
+    // Shop B's lead edits: the app has it live, in shop B's window.
+    lead_b.ok(&[
+        "edit",
+        "fh",
+        "--library",
+        TEAM,
+        "--text",
+        "B店：全天付款当天发货",
+    ])?;
+    lead_b.ok(&["sync"])?;
+    x.activate(chat_b)?;
+    only("全天", "A店")?;
+    app.close();
     Ok(())
 }

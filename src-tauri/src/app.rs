@@ -293,7 +293,8 @@ impl App {
         // personal or team replies counts as having found something.
         let found = if scope == Scope::All { hits.len() } else { 1 };
         if let Some(missed) = inner.misses.searched(query, found) {
-            inner.store.record_missed_search(&missed)?;
+            let team = profile.as_ref().and_then(|p| p.team.as_deref());
+            inner.store.record_missed_search(&missed, team)?;
         }
         let mut scored: Vec<(u32, Snippet)> = Vec::with_capacity(hits.len());
         for h in hits {
@@ -589,8 +590,13 @@ pub fn toggle_panel(app: &AppHandle) -> Result<()> {
 /// The panel's search ended: count it when it found nothing (a failure to count is
 /// logged, never in the user's way).
 fn end_search(inner: &mut Inner) {
+    let team = inner
+        .target
+        .as_ref()
+        .and_then(|t| inner.settings.profile_for(&t.name_refs(), &t.title))
+        .and_then(|p| p.team.clone());
     if let Some(missed) = inner.misses.ended()
-        && let Err(e) = inner.store.record_missed_search(&missed)
+        && let Err(e) = inner.store.record_missed_search(&missed, team.as_deref())
     {
         eprintln!("could not count a search that found nothing: {e}");
     }

@@ -926,7 +926,7 @@ fn run(cli: Cli, m: &ArgMatches) -> Result<i32> {
             )?;
             if hits.is_empty() {
                 // The team's "searches that found nothing" (counts; see `usage --missed`).
-                store.record_missed_search(&q)?;
+                store.record_missed_search(&q, None)?;
             }
             let mut out = std::io::stdout().lock();
             let mut rows = Vec::new();

@@ -290,6 +290,20 @@ CREATE TABLE library_targets (
     library_id TEXT PRIMARY KEY REFERENCES libraries(id) ON DELETE CASCADE,
     account    INTEGER
 );
+-- A search that found nothing beside one team's chat window (`team`: that team's server
+-- address) is that team's question only; '' for one made anywhere else.
+CREATE TABLE missed_searches_new (
+    query   TEXT NOT NULL,
+    day     TEXT NOT NULL,
+    team    TEXT NOT NULL DEFAULT '',
+    count   INTEGER NOT NULL,
+    last_at INTEGER NOT NULL,
+    PRIMARY KEY (query, day, team)
+);
+INSERT INTO missed_searches_new (query, day, count, last_at)
+    SELECT query, day, count, last_at FROM missed_searches;
+DROP TABLE missed_searches;
+ALTER TABLE missed_searches_new RENAME TO missed_searches;
 "#,
 ];
 
@@ -1574,17 +1588,22 @@ impl Store {
     /// Counts a search that found nothing, as the team's "searches that found nothing"
     /// report shows it: only what [`quickreply_proto::api::missed_query`] keeps (short
     /// searches without long numbers or e-mail addresses). `false` when not counted.
-    pub fn record_missed_search(&mut self, query: &str) -> Result<bool> {
+    ///
+    /// `team`: the server address of the team whose chat window the search was made
+    /// beside (a profile naming a team); only that team hears of it. `None`: every team.
+    pub fn record_missed_search(&mut self, query: &str, team: Option<&str>) -> Result<bool> {
         let Some(query) = quickreply_proto::api::missed_query(query) else {
             return Ok(false);
         };
         let now = Utc::now();
+        let team = team.map_or("", |t| t.trim().trim_end_matches('/'));
         self.conn.execute(
-            "INSERT INTO missed_searches (query, day, count, last_at) VALUES (?1, ?2, 1, ?3)
-             ON CONFLICT (query, day) DO UPDATE SET count = count + 1, last_at = excluded.last_at",
+            "INSERT INTO missed_searches (query, day, team, count, last_at) VALUES (?1, ?2, ?3, 1, ?4)
+             ON CONFLICT (query, day, team) DO UPDATE SET count = count + 1, last_at = excluded.last_at",
             params![
                 query,
                 now.format("%Y-%m-%d").to_string(),
+                team,
                 now.timestamp_millis()
             ],
         )?;
@@ -1592,22 +1611,27 @@ impl Store {
     }
 
     /// This computer's searches that found nothing whose count changed after `since` (Unix
-    /// ms), of the last `days` days, and the newest change among them.
+    /// ms), of the last `days` days, and the newest change among them: those for the
+    /// team at `server` and those made for no team in particular, each (query, day) one
+    /// count.
     pub fn missed_searches_since(
         &self,
         since: i64,
         days: u32,
+        server: &str,
     ) -> Result<(Vec<quickreply_proto::api::MissedSearch>, i64)> {
         let first_day = (Utc::now() - chrono::Duration::days(i64::from(days)))
             .format("%Y-%m-%d")
             .to_string();
         let mut st = self.conn.prepare_cached(
-            "SELECT query, day, count, last_at FROM missed_searches
-             WHERE last_at > ?1 AND day > ?2 ORDER BY day, query",
+            "SELECT query, day, sum(count), max(last_at) FROM missed_searches
+             WHERE day > ?2 AND (team = '' OR team = ?3)
+             GROUP BY query, day HAVING max(last_at) > ?1 ORDER BY day, query",
         )?;
         let mut newest = since;
+        let team = server.trim().trim_end_matches('/');
         let rows = st
-            .query_map(params![since, first_day], |r| {
+            .query_map(params![since, first_day, team], |r| {
                 Ok((
                     r.get::<_, String>(0)?,
                     r.get::<_, String>(1)?,
@@ -1973,12 +1997,14 @@ mod tests {
     -> std::result::Result<(), Box<dyn std::error::Error>> {
         let dir = tempfile::tempdir()?;
         let mut s = Store::open(dir.path())?;
-        assert!(s.record_missed_search(" 发票  抬头 ")?);
-        assert!(s.record_missed_search("发票 抬头")?);
-        assert!(s.record_missed_search("ZHBJ")?);
-        assert!(!s.record_missed_search("13812345678")?);
-        assert!(!s.record_missed_search("")?);
-        let (rows, newest) = s.missed_searches_since(0, 30)?;
+        assert!(s.record_missed_search(" 发票  抬头 ", None)?);
+        assert!(s.record_missed_search("发票 抬头", Some("http://a.example/"))?);
+        assert!(s.record_missed_search("ZHBJ", None)?);
+        assert!(s.record_missed_search("赠品", Some("http://b.example"))?);
+        assert!(!s.record_missed_search("13812345678", None)?);
+        assert!(!s.record_missed_search("", None)?);
+        // Team A hears of its own and of the searches made for no team, one count each.
+        let (rows, newest) = s.missed_searches_since(0, 30, "http://a.example")?;
         let today = Utc::now().format("%Y-%m-%d").to_string();
         let row = |query: &str, count| quickreply_proto::api::MissedSearch {
             query: query.into(),
@@ -1987,7 +2013,13 @@ mod tests {
         };
         assert_eq!(rows, vec![row("zhbj", 1), row("发票 抬头", 2)]);
         assert!(newest > 0);
-        assert_eq!(s.missed_searches_since(newest, 30)?.0, vec![]);
+        assert_eq!(
+            s.missed_searches_since(newest, 30, "http://a.example")?.0,
+            vec![]
+        );
+        // Team B never hears of team A's question.
+        let (b, _) = s.missed_searches_since(0, 30, "http://b.example/")?;
+        assert_eq!(b, vec![row("zhbj", 1), row("发票 抬头", 1), row("赠品", 1)]);
         Ok(())
     }
 }

@@ -1038,15 +1038,16 @@ const MISSED_REPORT_DAYS: u32 = 30;
 
 /// Send this computer's searches that found nothing whose counts changed since the last
 /// report (each the day's whole count; the server keeps them per device, query and day).
-/// With several accounts each team hears of them: they are the questions the panel
-/// could not answer, whichever chat they came from, and never chat content.
+/// A search made beside one team's chat window goes to that team only; one made
+/// elsewhere to every team.
 fn report_missed(store: &Store, client: &Client, account: i64) -> Result<()> {
     let since: i64 = store.conn().query_row(
         "SELECT missed_sent FROM sync_accounts WHERE id = ?1",
         [account],
         |r| r.get(0),
     )?;
-    let (searches, newest) = store.missed_searches_since(since, MISSED_REPORT_DAYS)?;
+    let server = client.server().to_string();
+    let (searches, newest) = store.missed_searches_since(since, MISSED_REPORT_DAYS, &server)?;
     if searches.is_empty() {
         return Ok(());
     }
