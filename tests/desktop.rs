@@ -1746,24 +1746,31 @@ fn an_agent_of_two_shops_joins_both_and_each_chat_window_shows_its_teams_replies
     app.type_into("#team-approve-code", "\u{E00C}")?;
 
     // Each shop's window gets the panel with its own team's reply, never the other's.
-    let only = |shop: &str, other: &str| -> Result<()> {
+    // Both teams call their library 售后话术: shop B's arrived here as 售后话术 (2).
+    let only = |library: &str| -> Result<()> {
+        let seen = std::cell::RefCell::new(String::new());
         wait_for(
-            &format!("only {shop}'s reply beside its window"),
+            &format!("only {library} beside its shop's window"),
             Duration::from_secs(20),
             || {
                 app.search("fh").ok()?;
                 std::thread::sleep(Duration::from_millis(200));
-                let first = app.text("#hit-0 .preview").ok()?;
-                let all = app.text("#hits").ok()?;
-                (first.contains(shop) && !all.contains(other)).then_some(())
+                seen.replace(app.text("#hits").ok()?);
+                let whence = app.text("#hit-0 .where").ok()?;
+                (app.count("#hits li").ok()? == 1 && whence.contains(&format!("· {library} /")))
+                    .then_some(())
             },
         )
+        .with_context(|| format!("the panel showed: {}", seen.borrow()))
     };
+    let shop_b = format!("{TEAM} (2)");
     x.activate(chat_a)?;
-    only("A店", "B店")?;
+    only(TEAM)?;
     d.screenshot("two-teams-shop-a.png")?;
+    app.press(ENTER)?;
+    wait_clipboard(&d, "A店：付款后48小时内发货")?;
     x.activate(chat_b)?;
-    only("B店", "A店")?;
+    only(&shop_b)?;
     d.screenshot("two-teams-shop-b.png")?;
     app.press(ENTER)?;
     wait_clipboard(&d, "B店：今天16点前付款当天发货")?;
@@ -1778,10 +1785,15 @@ fn an_agent_of_two_shops_joins_both_and_each_chat_window_shows_its_teams_replies
             .map(|(rows, _)| rows.iter().any(|m| m.query == "赠品卡"))
             .unwrap_or(false)
     };
-    wait_for("the search counted for shop B", Duration::from_secs(10), || {
-        asked(&server_b.url).then_some(())
-    })?;
-    assert!(!asked(&server_a.url), "shop A must not hear of shop B's question");
+    wait_for(
+        "the search counted for shop B",
+        Duration::from_secs(10),
+        || asked(&server_b.url).then_some(()),
+    )?;
+    assert!(
+        !asked(&server_a.url),
+        "shop A must not hear of shop B's question"
+    );
 
     // Shop B's lead edits: the app has it live, in shop B's window.
     lead_b.ok(&[
@@ -1793,8 +1805,19 @@ fn an_agent_of_two_shops_joins_both_and_each_chat_window_shows_its_teams_replies
         "B店：全天付款当天发货",
     ])?;
     lead_b.ok(&["sync"])?;
-    x.activate(chat_b)?;
-    only("全天", "A店")?;
+    wait_for("shop B's edit to arrive", Duration::from_secs(10), || {
+        let s = Store::open(&agent.data).ok()?;
+        let lib = s.library(&shop_b).ok()?;
+        let r = s.resolve(Some(&lib), "fh").ok()?;
+        r.parts
+            .iter()
+            .find_map(quickreply_core::proto::Part::text)
+            .filter(|t| t.contains("全天"))
+            .map(|_| ())
+    })?;
+    only(&shop_b)?;
+    app.press(ENTER)?;
+    wait_clipboard(&d, "B店：全天付款当天发货")?;
     app.close();
     Ok(())
 }

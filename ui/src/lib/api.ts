@@ -13,6 +13,11 @@ export interface Profile {
   libraries: string[];
   folders: string[];
   autoPaste: boolean | null;
+  /** Only windows whose title contains one of these (empty: any title). */
+  titles: string[];
+  /** The server address of the joined team whose team libraries show in these windows
+   * (other teams' are hidden); null: every team. */
+  team: string | null;
 }
 
 export interface Settings {
@@ -161,6 +166,8 @@ export type Role = "owner" | "editor" | "agent";
 
 /** This computer's membership of a sync server (src-tauri/src/team.rs). */
 export interface AccountView {
+  /** This computer's number for the account; the first joined comes first. */
+  id: number;
   server: string;
   team: string;
   userName: string;
@@ -183,7 +190,8 @@ export interface SigninView {
 }
 
 export interface TeamView {
-  account: AccountView | null;
+  /** Every team joined, the first joined (the personal library's) first. */
+  accounts: AccountView[];
   signin: SigninView | null;
   hostName: string;
 }
@@ -246,9 +254,10 @@ export const api = {
   teamSigninStart: (server: string, deviceName: string, userName: string) =>
     invoke<SigninView>("team_signin_start", { server, deviceName, userName }),
   teamSigninCancel: () => invoke<void>("team_signin_cancel"),
-  teamLookup: (code: string) => invoke<RequestView>("team_lookup", { code }),
-  teamDecide: (code: string, decision: Decision) => invoke<void>("team_decide", { code, decision }),
-  teamLeave: () => invoke<void>("team_leave"),
+  teamLookup: (code: string, account: number | null) => invoke<RequestView>("team_lookup", { code, account }),
+  teamDecide: (code: string, decision: Decision, account: number | null) =>
+    invoke<void>("team_decide", { code, decision, account }),
+  teamLeave: (account: number | null) => invoke<void>("team_leave", { account }),
 };
 
 export function on<T>(event: string, f: (payload: T) => void): Promise<UnlistenFn> {

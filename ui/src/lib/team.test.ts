@@ -12,7 +12,19 @@ import {
   signinKey,
   signinLine,
   signinOver,
+  shownAccount,
+  addedAccount,
 } from "./team";
+
+const account = (id: number, team: string) => ({
+  id,
+  server: `http://shop${id}.example/`,
+  team,
+  userName: "小李",
+  role: "agent" as const,
+  deviceName: "pc",
+  lastSync: null,
+});
 
 const signin = (state: "waiting" | "joined" | "denied" | "expired" | "cancelled" | "error", message = "") => ({
   server: "http://127.0.0.1:9",
@@ -26,15 +38,31 @@ const signin = (state: "waiting" | "joined" | "denied" | "expired" | "cancelled"
 
 describe("team section", () => {
   it("shows the membership, a sign-in in progress, or the join forms", () => {
-    const base: TeamView = { account: null, signin: null, hostName: "pc" };
+    const base: TeamView = { accounts: [], signin: null, hostName: "pc" };
     expect(screenOf(null)).toBe("loading");
     expect(screenOf(base)).toBe("join");
     expect(screenOf({ ...base, signin: signin("waiting") })).toBe("signin");
     expect(screenOf({ ...base, signin: signin("denied") })).toBe("signin");
     expect(screenOf({ ...base, signin: signin("cancelled") })).toBe("join");
     expect(screenOf({ ...base, signin: signin("joined") })).toBe("join");
-    const account = { server: "s", team: "售后组", userName: "小李", role: "agent" as const, deviceName: "pc", lastSync: null };
-    expect(screenOf({ ...base, account, signin: signin("joined") })).toBe("joined");
+    const accounts = [account(1, "售后组")];
+    expect(screenOf({ ...base, accounts, signin: signin("joined") })).toBe("joined");
+    // Joining another team: the join forms, then that sign-in, then the memberships.
+    expect(screenOf({ ...base, accounts }, true)).toBe("join");
+    expect(screenOf({ ...base, accounts, signin: signin("waiting") }, true)).toBe("signin");
+    expect(screenOf({ ...base, accounts, signin: signin("waiting") })).toBe("joined");
+  });
+
+  it("shows the chosen team, the first once the chosen one is left, and finds the one joined", () => {
+    const a = account(1, "店铺A");
+    const b = account(2, "店铺B");
+    const view: TeamView = { accounts: [a, b], signin: null, hostName: "pc" };
+    expect(shownAccount(view, 2)).toEqual(b);
+    expect(shownAccount(view, null)).toEqual(a);
+    expect(shownAccount({ ...view, accounts: [a] }, 2)).toEqual(a);
+    expect(shownAccount({ ...view, accounts: [] }, 1)).toBeNull();
+    expect(addedAccount([a], [a, b])).toEqual(b);
+    expect(addedAccount([a, b], [a, b])).toBeNull();
   });
 
   it("offers new members only to owners and editors", () => {

@@ -1,16 +1,31 @@
 // The Settings window's Team section: what it shows and offers, without the DOM.
-import type { Decision, Role, SigninState, SigninView, TeamView } from "./api";
+import type { AccountView, Decision, Role, SigninState, SigninView, TeamView } from "./api";
 import type { Key } from "./i18n";
 
 /** What the section shows: the membership, a sign-in in progress, or the join forms. */
 export type TeamScreen = "loading" | "joined" | "signin" | "join";
 
-export function screenOf(view: TeamView | null): TeamScreen {
+/** `adding`: a member chose to join another team, so the join forms (or that sign-in)
+ * show instead of the memberships. */
+export function screenOf(view: TeamView | null, adding = false): TeamScreen {
   if (!view) return "loading";
-  if (view.account) return "joined";
+  const signingIn = !!view.signin && view.signin.state !== "cancelled" && view.signin.state !== "joined";
+  if (view.accounts.length > 0 && !adding) return "joined";
   // A sign-in that joined shows the membership; after leaving, the join forms again.
-  if (view.signin && view.signin.state !== "cancelled" && view.signin.state !== "joined") return "signin";
+  if (signingIn) return "signin";
   return "join";
+}
+
+/** The account the section shows: the chosen one while it is still joined, else the
+ * first. */
+export function shownAccount(view: TeamView | null, chosen: number | null): AccountView | null {
+  const all = view?.accounts ?? [];
+  return all.find((a) => a.id === chosen) ?? all[0] ?? null;
+}
+
+/** The account that joining added: the one in `after` that was not in `before`. */
+export function addedAccount(before: AccountView[], after: AccountView[]): AccountView | null {
+  return after.find((a) => !before.some((b) => b.id === a.id)) ?? null;
 }
 
 /** The sentence under the sign-in code for each state. */
