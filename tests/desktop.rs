@@ -1708,7 +1708,11 @@ fn an_agent_of_two_shops_joins_both_and_each_chat_window_shows_its_teams_replies
         ..Settings::default()
     };
     settings.profiles.push(profile("店铺A", &server_a.url));
-    settings.profiles.push(profile("店铺B", &server_b.url));
+    // Shop B's profile gets its team in Settings once shop B is joined.
+    settings.profiles.push(Profile {
+        team: None,
+        ..profile("店铺B", &server_b.url)
+    });
     Store::open(&agent.data)?;
     settings.save(&settings_path(&agent.data))?;
     agent.join(&server_a, &invite_a, "小李")?;
@@ -1743,6 +1747,25 @@ fn an_agent_of_two_shops_joins_both_and_each_chat_window_shows_its_teams_replies
         .map(|a| a.team_name)
         .collect();
     assert_eq!(teams, vec!["店铺A".to_string(), "店铺B".to_string()]);
+    // The last profile (千牛 店铺B) is for shop B's team; Ctrl+S saves.
+    let team_of_b = ".profile:last-of-type .profile-team";
+    app.wait_text(team_of_b, |t| t.contains("店铺B"))?;
+    // As the app keeps server addresses: with the trailing slash.
+    let address_b = format!("{}/", server_b.url.trim_end_matches('/'));
+    app.select_value(team_of_b, &address_b)?;
+    app.type_into(team_of_b, &format!("{CTRL}s{NULL}"))?;
+    wait_for(
+        "shop B's profile saved with its team",
+        Duration::from_secs(10),
+        || {
+            let saved = Settings::load(&settings_path(&agent.data)).ok()?;
+            let p = saved.profiles.iter().find(|p| p.name == "千牛 店铺B")?;
+            (p.team.as_deref() == Some(address_b.as_str())).then_some(())
+        },
+    )?;
+    app.script("document.querySelector('.profile:last-of-type').scrollIntoView()")?;
+    std::thread::sleep(Duration::from_millis(300));
+    d.screenshot("two-teams-profile.png")?;
     app.type_into("#team-approve-code", "\u{E00C}")?;
 
     // Each shop's window gets the panel with its own team's reply, never the other's.

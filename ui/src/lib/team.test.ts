@@ -14,6 +14,7 @@ import {
   signinOver,
   shownAccount,
   addedAccount,
+  accountOf,
 } from "./team";
 
 const account = (id: number, team: string) => ({
@@ -63,6 +64,11 @@ describe("team section", () => {
     expect(shownAccount({ ...view, accounts: [] }, 1)).toBeNull();
     expect(addedAccount([a], [a, b])).toEqual(b);
     expect(addedAccount([a, b], [a, b])).toBeNull();
+    // A profile's team written without the trailing slash is still that team.
+    expect(accountOf([a, b], "http://shop2.example")).toEqual(b);
+    expect(accountOf([a, b], "HTTP://shop1.example/")).toEqual(a);
+    expect(accountOf([a, b], "http://shop3.example/")).toBeNull();
+    expect(accountOf([a, b], null)).toBeNull();
   });
 
   it("offers new members only to owners and editors", () => {

@@ -23,6 +23,18 @@ export function shownAccount(view: TeamView | null, chosen: number | null): Acco
   return all.find((a) => a.id === chosen) ?? all[0] ?? null;
 }
 
+/** Whether two server addresses are the same server (the app keeps them with a
+ * trailing `/`, people often type them without). */
+export function sameServer(a: string, b: string): boolean {
+  const bare = (s: string) => s.trim().replace(/\/+$/, "").toLowerCase();
+  return bare(a) === bare(b);
+}
+
+/** The account a profile's team names, if it is joined. */
+export function accountOf(accounts: AccountView[], team: string | null): AccountView | null {
+  return team ? (accounts.find((a) => sameServer(a.server, team)) ?? null) : null;
+}
+
 /** The account that joining added: the one in `after` that was not in `before`. */
 export function addedAccount(before: AccountView[], after: AccountView[]): AccountView | null {
   return after.find((a) => !before.some((b) => b.id === a.id)) ?? null;
