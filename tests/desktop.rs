@@ -1841,6 +1841,45 @@ fn an_agent_of_two_shops_joins_both_and_each_chat_window_shows_its_teams_replies
     only(&shop_b)?;
     app.press(ENTER)?;
     wait_clipboard(&d, "B店：全天付款当天发货")?;
+
+    // Shop B's lead revokes this computer: the app signs out of shop B only.
+    lead_b.ok(&["devices", "--revoke", "agent-pc"])?;
+    let teams_now = || -> Option<Vec<String>> {
+        let s = Store::open(&agent.data).ok()?;
+        let accounts = quickreply_core::sync::accounts(&s).ok()?;
+        Some(accounts.into_iter().map(|a| a.team_name).collect())
+    };
+    wait_for(
+        "the app to sign out of shop B",
+        Duration::from_secs(20),
+        || (teams_now()? == ["店铺A"]).then_some(()),
+    )?;
+    // The one indicator names the team it is about.
+    app.wait_text("#sync", |t| t.contains("店铺B：本机已被移出团队"))?;
+    // Beside shop B's window no team's replies show any more; shop A's still fire
+    // beside shop A's.
+    wait_for("shop B's reply to go", Duration::from_secs(10), || {
+        app.search("fh").ok()?;
+        std::thread::sleep(Duration::from_millis(200));
+        (app.count("#hits li.none").ok()? == 1).then_some(())
+    })?;
+    d.screenshot("two-teams-b-signed-out.png")?;
+    x.activate(chat_a)?;
+    only(TEAM)?;
+
+    // Leaving shop A in Settings: the last team; its replies stay here.
+    app.type_into("#search", &format!("{CTRL},{NULL}"))?;
+    app.wait_text("#team-name-shown", |t| t == "店铺A")?;
+    assert_eq!(app.count("#team-account")?, 0, "one team left: no switch");
+    app.type_into("#team-leave", ENTER)?;
+    app.type_into("#team-leave-yes", ENTER)?;
+    app.wait_text("#team-status", |t| t.contains("已退出团队"))?;
+    assert_eq!(teams_now(), Some(Vec::new()));
+    let kept = Store::open(&agent.data)?;
+    assert!(
+        kept.library(TEAM).is_ok(),
+        "shop A's library stays as a local one"
+    );
     app.close();
     Ok(())
 }

@@ -62,6 +62,9 @@ pub struct SyncView {
     /// Local changes not yet on the server (the indicator says "syncing", or offline
     /// with N changes kept here).
     pub pending: usize,
+    /// With several teams joined, the team whose state is shown (the worst), unless all
+    /// are up to date.
+    pub team: Option<String>,
 }
 
 /// A search hit as the panel lists it.

@@ -32,6 +32,7 @@ fn view_of(round: &Result<Report, Error>, last_ok: Option<i64>, pending: usize) 
         detail,
         last_ok,
         pending,
+        team: None,
     }
 }
 
@@ -56,10 +57,7 @@ pub fn combine(views: &BTreeMap<i64, (String, SyncView)>, pending: usize) -> Opt
             ..v.clone()
         });
     }
-    let worst = views
-        .values()
-        .map(|(_, v)| v)
-        .max_by_key(|v| severity(&v.state))?;
+    let (team, worst) = views.values().max_by_key(|(_, v)| severity(&v.state))?;
     let detail = views
         .values()
         .filter(|(_, v)| v.state != "ok")
@@ -71,6 +69,7 @@ pub fn combine(views: &BTreeMap<i64, (String, SyncView)>, pending: usize) -> Opt
         detail,
         last_ok: views.values().filter_map(|(_, v)| v.last_ok).min(),
         pending,
+        team: (worst.state != "ok").then(|| team.clone()),
     })
 }
 
@@ -189,6 +188,7 @@ fn signed_out(handle: &AppHandle, acc: &sync::Account, why: &str) {
         detail,
         last_ok: None,
         pending: 0,
+        team: None,
     };
     if let Ok(mut views) = VIEWS.lock() {
         views.insert(acc.id, (acc.team_name.clone(), view));
@@ -268,6 +268,8 @@ mod tests {
         );
         let both = combine(&views, 0).unwrap_or_else(|| panic!("two views"));
         assert_eq!(both.state, "offline");
+        assert_eq!(both.team.as_deref(), Some("店铺B"));
+        assert_eq!(one.team, None);
         assert!(both.detail.starts_with("店铺B："), "{}", both.detail);
         assert!(!both.detail.contains("店铺A"));
         assert_eq!(both.last_ok, Some(7));

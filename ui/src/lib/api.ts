@@ -59,6 +59,8 @@ export interface SyncView {
   lastOk: number | null;
   /** Local changes not yet on the server. */
   pending: number;
+  /** With several teams joined, the team whose state this is (null when all are fine). */
+  team: string | null;
 }
 
 export interface Hit {
