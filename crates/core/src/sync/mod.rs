@@ -191,18 +191,23 @@ pub fn choose_account(store: &Store, which: Option<&str>) -> Result<Account> {
             .trim_start_matches("http://")
             .to_lowercase()
     };
-    all.iter()
-        .find(|a| {
+    let found: Vec<&Account> = all
+        .iter()
+        .filter(|a| {
             bare(&a.server) == bare(which) || a.team_name == which || a.id.to_string() == which
         })
-        .cloned()
-        .ok_or_else(|| {
-            SyncError::NoSuchAccount {
-                which: which.to_string(),
-                known: known(),
-            }
-            .into()
-        })
+        .collect();
+    match found.as_slice() {
+        [one] => Ok((*one).clone()),
+        // Two teams of the same name (say the default 我的团队): the server tells them
+        // apart.
+        [_, _, ..] => Err(SyncError::WhichAccount(known()).into()),
+        [] => Err(SyncError::NoSuchAccount {
+            which: which.to_string(),
+            known: known(),
+        }
+        .into()),
+    }
 }
 
 /// A client for an account's server, with this device's token there.
@@ -1892,6 +1897,15 @@ mod tests {
             choose_account(&store, Some("店铺C")),
             Err(Error::Sync(SyncError::NoSuchAccount { .. }))
         ));
+        let c = fake_account(&store, "http://c.example/", "店铺B")?;
+        assert!(matches!(
+            choose_account(&store, Some("店铺B")),
+            Err(Error::Sync(SyncError::WhichAccount(_)))
+        ));
+        assert_eq!(choose_account(&store, Some("c.example"))?, c);
+        let tx = store.conn_mut().transaction()?;
+        forget_account(&tx, c.id)?;
+        tx.commit()?;
 
         let personal = store.library(crate::store::PERSONAL)?;
         link(&mut store, a.id, personal.id, Uuid::now_v7(), true, false)?;
