@@ -17,8 +17,8 @@ use serde::Serialize;
 use tauri::{AppHandle, Emitter, Manager, PhysicalPosition, PhysicalSize, WebviewWindow};
 use uuid::Uuid;
 
-use crate::clipboard::Clipboard;
-use crate::platform::{Desktop, WindowInfo};
+use quickreply_desktop::clipboard::Clipboard;
+use quickreply_desktop::{Desktop, WindowInfo};
 
 pub const PANEL: &str = "panel";
 
@@ -169,7 +169,7 @@ impl App {
         }
         let index = store.search_index()?;
         let index_version = store.data_version()?;
-        let (desktop, desktop_note) = match crate::platform::connect() {
+        let (desktop, desktop_note) = match quickreply_desktop::connect() {
             Ok(d) => (Some(d), None),
             Err(e) => (None, Some(e)),
         };

@@ -1,6 +1,6 @@
 //! Docked mode: a slim sidebar glued to the edge of the active chat window, following it
 //! when it moves or resizes and hidden while it is minimised. A background thread looks
-//! at the active window whenever `platform::change_waiter` wakes it (X11: every 50 ms,
+//! at the active window whenever `quickreply_desktop::change_waiter` wakes it (X11: every 50 ms,
 //! cheap: a few X round trips; Windows: on WinEvent hooks) and moves the panel.
 
 use quickreply_core::settings::{DockSide, WindowMode};
@@ -8,7 +8,7 @@ use serde::Serialize;
 use tauri::{AppHandle, Emitter, Manager, PhysicalPosition, PhysicalSize};
 
 use crate::app::{App, panel};
-use crate::platform::WindowInfo;
+use quickreply_desktop::WindowInfo;
 
 /// Where the docked panel goes beside `t` on a screen `screen_w` wide: on the chosen
 /// side when it fits, otherwise on the other side, otherwise over the window's edge.
@@ -47,7 +47,7 @@ pub fn spawn(app: AppHandle) {
         .name("dock".into())
         .spawn(move || {
             let mut last: Option<(u64, i32, i32, u32, u32, bool)> = None;
-            let (mut waiter, timeout) = crate::platform::change_waiter();
+            let (mut waiter, timeout) = quickreply_desktop::change_waiter();
             loop {
                 waiter.wait(timeout);
                 last = step(&app, last);

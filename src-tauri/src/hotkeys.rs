@@ -31,8 +31,8 @@ fn names(settings: &Settings) -> Vec<&str> {
 /// program already holds is reported by name.
 pub fn register(app: &AppHandle, settings: &Settings) -> Result<()> {
     #[cfg(target_os = "linux")]
-    if let Some(x) = app.try_state::<crate::platform::x11_hotkeys::X11Hotkeys>() {
-        return x.register(&names(settings));
+    if let Some(x) = app.try_state::<quickreply_desktop::x11_hotkeys::X11Hotkeys>() {
+        return Ok(x.register(&names(settings))?);
     }
     let gs = app.global_shortcut();
     gs.unregister_all()?;

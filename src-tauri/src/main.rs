@@ -5,14 +5,12 @@
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
 mod app;
-mod clipboard;
 mod commands;
 mod conflicts;
 mod dock;
 mod editor;
 mod history;
 mod hotkeys;
-mod platform;
 mod sync;
 mod team;
 mod transfer;
@@ -126,7 +124,7 @@ fn main() -> anyhow::Result<()> {
             #[cfg(target_os = "linux")]
             {
                 let h = handle.clone();
-                match platform::x11_hotkeys::X11Hotkeys::start(move |name| {
+                match quickreply_desktop::x11_hotkeys::X11Hotkeys::start(move |name| {
                     hotkeys::on_hotkey(&h, name)
                 }) {
                     Ok(x) => {

@@ -14,6 +14,7 @@ use serde_json::json;
 
 pub mod sync;
 pub mod webdriver;
+pub mod wine;
 pub mod x11;
 
 /// The workspace root.

@@ -280,11 +280,20 @@ fn bad_input_is_refused_with_a_specific_error_and_changes_nothing() {
     let snapshot = || q.ok(["ls", "--json"]);
     let before = snapshot();
 
-    // Invalid UTF-8 in an argument.
-    #[cfg(unix)]
+    // Invalid UTF-8 in an argument (on Windows: a lone UTF-16 surrogate, what a broken
+    // program may pass on the command line).
     {
-        use std::os::unix::ffi::OsStrExt;
-        let bad = std::ffi::OsStr::from_bytes(b"\xff\xfe");
+        #[cfg(unix)]
+        let bad = {
+            use std::os::unix::ffi::OsStrExt;
+            std::ffi::OsStr::from_bytes(b"\xff\xfe").to_os_string()
+        };
+        #[cfg(windows)]
+        let bad = {
+            use std::os::windows::ffi::OsStringExt;
+            std::ffi::OsString::from_wide(&[0xD800, u16::from(b'x')])
+        };
+        let bad = bad.as_os_str();
         let out = q
             .cmd([
                 std::ffi::OsStr::new("add"),

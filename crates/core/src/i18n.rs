@@ -1,7 +1,9 @@
 //! The language messages are written in. Simplified Chinese first, English second.
 //!
 //! The language is chosen once per process: `QUICKREPLY_LANG` (`zh-CN`, `en`) wins, then
-//! `LC_ALL`, `LC_MESSAGES` and `LANG` (`en*` → English); anything else is Chinese.
+//! `LC_ALL`, `LC_MESSAGES` and `LANG` (`en*` → English); where those are not set (Windows
+//! and macOS, whose programs get no `LANG`), the user's display language as the OS says it
+//! (`sys-locale`: `GetUserPreferredUILanguages` on Windows); anything else is Chinese.
 
 use std::sync::atomic::{AtomicU8, Ordering};
 
@@ -37,7 +39,23 @@ fn from_env() -> Lang {
             return l;
         }
     }
-    Lang::Zh
+    os_lang().unwrap_or(Lang::Zh)
+}
+
+/// The user's display language as the OS reports it, where programs get no `LANG`.
+#[cfg(not(target_os = "linux"))]
+fn os_lang() -> Option<Lang> {
+    let l = sys_locale::get_locale()?.to_ascii_lowercase();
+    if l.starts_with("en") {
+        Some(Lang::En)
+    } else {
+        Some(Lang::Zh)
+    }
+}
+
+#[cfg(target_os = "linux")]
+fn os_lang() -> Option<Lang> {
+    None
 }
 
 /// The process's language.
@@ -86,5 +104,28 @@ pub fn tr_static(zh: &'static str, en: &'static str) -> &'static str {
     match lang() {
         Lang::Zh => zh,
         Lang::En => en,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// On Windows the language comes from the OS when no variable says it. The Wine leg
+    /// runs in zh_CN.UTF-8, which Wine turns into a Chinese user locale.
+    #[cfg(windows)]
+    #[test]
+    fn windows_reports_its_display_language() {
+        let l = os_lang();
+        assert!(l.is_some(), "Windows always has a display language");
+        if std::env::var("LANG").is_ok_and(|v| v.starts_with("zh")) {
+            assert_eq!(l, Some(Lang::Zh), "{:?}", sys_locale::get_locale());
+        }
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn linux_leaves_the_language_to_the_environment() {
+        assert_eq!(os_lang(), None);
     }
 }

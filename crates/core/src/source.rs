@@ -526,11 +526,7 @@ pub fn parse_file(
         if let Some(target) = image_line(line) {
             flush_text(o, path);
             let rel = Path::new(target);
-            if rel.is_absolute()
-                || rel
-                    .components()
-                    .any(|c| matches!(c, std::path::Component::ParentDir))
-            {
+            if !stays_inside(target) {
                 return Err(SourceError::Syntax {
                     origin: at(n),
                     message: tr(
@@ -562,6 +558,23 @@ pub fn parse_file(
         o.text.push(unescaped.unwrap_or(line).to_string());
     }
     finish(open.take(), pack)
+}
+
+/// Whether a path written in a pack (an image beside a reply) names a file inside the
+/// pack on every OS: relative, no `..`, and neither rooted (`/x`, `\x` — on Windows
+/// `Path::is_absolute` is false for those, which then point at the root of the current
+/// drive) nor a drive (`C:x`) or UNC path.
+pub fn stays_inside(target: &str) -> bool {
+    use std::path::Component;
+    let b = target.as_bytes();
+    let drive = b.len() > 1 && b[1] == b':';
+    !target.is_empty()
+        && !drive
+        && !target.starts_with(['/', '\\'])
+        && target.split(['/', '\\']).all(|c| c != "..")
+        && Path::new(target)
+            .components()
+            .all(|c| matches!(c, Component::Normal(_) | Component::CurDir))
 }
 
 #[cfg(test)]
@@ -624,5 +637,19 @@ mod tests {
     fn image_paths_must_stay_inside_the_pack() {
         assert!(parse("## a\n![x](../secret.png)\n").is_err());
         assert!(parse("## a\n![x](/etc/passwd)\n").is_err());
+        // Rooted, drive and UNC paths, in either slash: outside on Windows too.
+        for bad in [
+            "\\\\server\\share\\a.png",
+            "\\windows\\win.ini",
+            "C:\\a.png",
+            "c:a.png",
+            "images\\..\\..\\a.png",
+            "",
+        ] {
+            assert!(!stays_inside(bad), "{bad}");
+        }
+        for good in ["a.png", "images/a.png", "./images/尺码.png"] {
+            assert!(stays_inside(good), "{good}");
+        }
     }
 }

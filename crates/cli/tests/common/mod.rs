@@ -86,11 +86,13 @@ pub fn png(path: &Path, w: u32, h: u32, rgba: [u8; 4]) {
 }
 
 /// A private Xvfb server for clipboard tests; killed on drop.
+#[cfg(not(windows))]
 pub struct Xvfb {
     child: std::process::Child,
     pub display: String,
 }
 
+#[cfg(not(windows))]
 impl Xvfb {
     /// Start Xvfb. Panics with what to install when it is missing.
     pub fn start() -> Xvfb {
@@ -142,9 +144,50 @@ impl Xvfb {
     }
 }
 
+#[cfg(not(windows))]
 impl Drop for Xvfb {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+}
+
+/// On Windows (the Wine leg) the clipboard is the system's own: `qreply.exe` sets it and
+/// exits, and the test reads it back in-process as another program would, through
+/// arboard (CF_UNICODETEXT; the image as a DIB, re-encoded here as PNG).
+#[cfg(windows)]
+pub struct Xvfb {
+    /// Wine's X display, which Windows programs under Wine need; unused on Windows.
+    pub display: String,
+}
+
+#[cfg(windows)]
+impl Xvfb {
+    pub fn start() -> Xvfb {
+        Xvfb {
+            display: std::env::var("DISPLAY").unwrap_or_default(),
+        }
+    }
+
+    /// The clipboard's text (`None`) or its image as PNG (`Some("image/png")`).
+    pub fn clipboard(&self, target: Option<&str>) -> Vec<u8> {
+        let mut cb = arboard::Clipboard::new().expect("open the clipboard");
+        match target {
+            None => cb.get_text().expect("text on the clipboard").into_bytes(),
+            Some("image/png") => {
+                let img = cb.get_image().expect("an image on the clipboard");
+                let rgba = image::RgbaImage::from_raw(
+                    u32::try_from(img.width).expect("width"),
+                    u32::try_from(img.height).expect("height"),
+                    img.bytes.into_owned(),
+                )
+                .expect("whole rows");
+                let mut png = Vec::new();
+                rgba.write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
+                    .expect("encode");
+                png
+            }
+            Some(other) => panic!("no reader for {other} on Windows"),
+        }
     }
 }

@@ -221,7 +221,7 @@ pub fn read_espanso_file(
             let rel = img
                 .trim_start_matches("$CONFIG/")
                 .trim_start_matches("$CONFIG\\");
-            let found = (!Path::new(rel).is_absolute() && !rel.contains(".."))
+            let found = crate::source::stays_inside(rel)
                 .then(|| images(rel))
                 .flatten();
             let Some(image) = found else {

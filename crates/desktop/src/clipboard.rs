@@ -3,7 +3,7 @@
 
 use std::sync::Mutex;
 
-use anyhow::{Result, anyhow};
+use crate::{Error, Result};
 use quickreply_core::Rendered;
 
 /// What was on the clipboard before a fire, to put back afterwards.
@@ -23,13 +23,13 @@ impl Clipboard {
         let mut guard = self
             .inner
             .lock()
-            .map_err(|_| anyhow!("clipboard lock poisoned"))?;
+            .map_err(|_| Error::Clipboard(arboard::Error::ClipboardOccupied))?;
         if guard.is_none() {
             *guard = Some(arboard::Clipboard::new()?);
         }
         match guard.as_mut() {
             Some(cb) => f(cb),
-            None => Err(anyhow!("no clipboard")),
+            None => Err(Error::Clipboard(arboard::Error::ClipboardNotSupported)),
         }
     }
 

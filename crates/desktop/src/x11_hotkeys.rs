@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use anyhow::{Result, anyhow};
+use crate::{Error, Result};
 use quickreply_core::i18n::tr;
 use x11rb::connection::Connection;
 use x11rb::errors::ReplyError;
@@ -105,7 +105,7 @@ impl X11Hotkeys {
         let mut grabbed = self
             .grabbed
             .lock()
-            .map_err(|_| anyhow!("hotkey lock poisoned"))?;
+            .map_err(|_| Error::X11("hotkey lock poisoned".into()))?;
         for (code, mods) in grabbed.keys() {
             for extra in [
                 0u16,
@@ -121,12 +121,12 @@ impl X11Hotkeys {
         grabbed.clear();
         for name in hotkeys {
             let (mods, sym) = parse(name).ok_or_else(|| {
-                anyhow!(tr(
+                Error::Refused(tr(
                     format!("快捷键 {name} 无法在 X11 上注册"),
                     format!("hotkey {name} cannot be registered on X11"),
                 ))
             })?;
-            let code = super::x11::keycode(self.conn.as_ref(), sym)?;
+            let code = crate::x11::keycode(self.conn.as_ref(), sym)?;
             for extra in [
                 ModMask::default(),
                 ModMask::LOCK,
@@ -147,7 +147,7 @@ impl X11Hotkeys {
                 match res {
                     Ok(()) => {}
                     Err(ReplyError::X11Error(_)) => {
-                        return Err(anyhow!(tr(
+                        return Err(Error::Refused(tr(
                             format!("快捷键 {name} 已被其他程序占用，请换一个"),
                             format!("hotkey {name} is taken by another program; choose another"),
                         )));

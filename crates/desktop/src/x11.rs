@@ -1,7 +1,6 @@
 //! X11: EWMH (`_NET_ACTIVE_WINDOW`, `_NET_FRAME_EXTENTS`, `_NET_WM_STATE`), `WM_CLASS`,
 //! and XTEST for the simulated paste.
 
-use anyhow::{Context, Result, anyhow};
 use x11rb::connection::Connection;
 use x11rb::protocol::xproto::{
     AtomEnum, ClientMessageEvent, ConnectionExt as _, EventMask, MapState, Window,
@@ -10,7 +9,7 @@ use x11rb::protocol::xtest::ConnectionExt as _;
 use x11rb::rust_connection::RustConnection;
 use x11rb::wrapper::ConnectionExt as _;
 
-use super::{Desktop, WindowInfo};
+use crate::{Desktop, Error, Result, WindowInfo};
 
 x11rb::atom_manager! {
     Atoms: AtomsCookie {
@@ -40,7 +39,7 @@ pub(super) fn keycode(conn: &impl Connection, keysym: u32) -> Result<u8> {
         .chunks(per)
         .position(|syms| syms.contains(&keysym))
         .and_then(|i| u8::try_from(usize::from(min) + i).ok())
-        .ok_or_else(|| anyhow!("no key produces keysym {keysym:#x}"))
+        .ok_or_else(|| Error::X11(format!("no key produces keysym {keysym:#x}")))
 }
 
 pub struct X11Desktop {
@@ -51,7 +50,8 @@ pub struct X11Desktop {
 
 impl X11Desktop {
     pub fn connect() -> Result<X11Desktop> {
-        let (conn, screen) = x11rb::connect(None).context("cannot connect to the X server")?;
+        let (conn, screen) = x11rb::connect(None)
+            .map_err(|e| Error::X11(format!("cannot connect to the X server: {e}")))?;
         let root = conn.setup().roots[screen].root;
         let atoms = Atoms::new(&conn)?.reply()?;
         Ok(X11Desktop { conn, root, atoms })
@@ -174,7 +174,7 @@ impl Desktop for X11Desktop {
     }
 
     fn activate(&mut self, id: u64) -> Result<()> {
-        let win = u32::try_from(id)?;
+        let win = u32::try_from(id).map_err(|_| Error::X11(format!("no such window {id}")))?;
         // Source indication 2: a pager / tool acting for the user, which window managers
         // obey without focus-stealing prevention.
         let ev = ClientMessageEvent::new(

@@ -1,20 +1,27 @@
-//! What the app needs from the desktop: the active window (to dock beside it and to know
-//! which chat app it is), bringing a window back to the front, and a simulated paste.
-//! One module per OS behind the [`Desktop`] trait: X11 is the one tested here; Windows
-//! compiles; elsewhere (Wayland, macOS for now) the app falls back to popup mode without
-//! auto-paste and says so in the settings window.
+//! What the app needs from the desktop OS, without the webview, so that it is tested as
+//! plain OS code: the active window (to dock beside it and to know which chat app it is),
+//! bringing a window back to the front, a simulated paste, the dock's change waiter, and
+//! the clipboard ([`clipboard`]). One module per OS behind the [`Desktop`] trait: X11
+//! (tested under Xvfb by the app's e2e tests) and Windows (tested as a Windows program
+//! under Wine against stand-in chat windows: `tests/win32.rs`); elsewhere (Wayland, macOS
+//! for now) the app falls back to popup mode without auto-paste and says so in the
+//! settings window.
 
 use std::time::Duration;
 
 use serde::Serialize;
 
+pub mod clipboard;
+mod error;
 #[cfg(target_os = "linux")]
 mod x11;
 #[cfg(target_os = "linux")]
 pub mod x11_hotkeys;
 
 #[cfg(windows)]
-mod windows;
+pub mod windows;
+
+pub use error::{Error, Result};
 
 /// A top-level window. The geometry is the outer frame (decorations included), in
 /// physical pixels of the virtual screen.
@@ -49,12 +56,12 @@ pub trait Desktop: Send {
     /// A window by id, `None` once it is gone.
     fn window(&mut self, id: u64) -> Option<WindowInfo>;
     /// Give a window the focus (it is raised as the window manager sees fit).
-    fn activate(&mut self, id: u64) -> anyhow::Result<()>;
+    fn activate(&mut self, id: u64) -> Result<()>;
     /// Give the focus to this process's visible window (window managers may refuse a
     /// newly mapped window the focus; a pager-style request is honoured).
-    fn focus_own(&mut self) -> anyhow::Result<bool>;
+    fn focus_own(&mut self) -> Result<bool>;
     /// Press Ctrl+V (and Enter after it when asked) in the focused window.
-    fn paste(&mut self, press_enter: bool) -> anyhow::Result<()>;
+    fn paste(&mut self, press_enter: bool) -> Result<()>;
 }
 
 /// How the dock thread waits between looks at the desktop.
@@ -75,8 +82,9 @@ impl ChangeWait for Sleep {
 
 /// A waiter for the calling thread and how long one wait may last: on Windows WinEvent
 /// hooks (installed for this thread, which then pumps their messages) wake it on every
-/// focus change, move or (un)minimise, with a 1 s safety timeout; on X11 it polls every
-/// 50 ms.
+/// focus change, move or (un)minimise, and where the OS raises none of those it notices
+/// the change itself within 50 ms (`windows::LOOK_EVERY`), with a 1 s safety timeout; on
+/// X11 it polls every 50 ms.
 pub fn change_waiter() -> (Box<dyn ChangeWait>, Duration) {
     #[cfg(windows)]
     {
