@@ -1,5 +1,7 @@
-//! Global hotkeys (tauri-plugin-global-shortcut, built on the `global-hotkey` crate): the
-//! panel toggle, "next part" of a queued reply, and one per favourite reply.
+//! Global hotkeys: the panel toggle, "next part" of a queued reply, and one per favourite
+//! reply. On X11 and Windows the app's own listeners in `quickreply_desktop`
+//! (`x11_hotkeys`, `win_hotkeys`: no polling, tested under Xvfb and under Wine);
+//! elsewhere, or when they cannot start, tauri-plugin-global-shortcut.
 
 use std::collections::HashMap;
 
@@ -33,6 +35,10 @@ pub fn register(app: &AppHandle, settings: &Settings) -> Result<()> {
     #[cfg(target_os = "linux")]
     if let Some(x) = app.try_state::<quickreply_desktop::x11_hotkeys::X11Hotkeys>() {
         return Ok(x.register(&names(settings))?);
+    }
+    #[cfg(windows)]
+    if let Some(w) = app.try_state::<quickreply_desktop::win_hotkeys::WinHotkeys>() {
+        return Ok(w.register(&names(settings))?);
     }
     let gs = app.global_shortcut();
     gs.unregister_all()?;

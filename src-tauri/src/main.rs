@@ -135,6 +135,22 @@ fn main() -> anyhow::Result<()> {
                     }
                 }
             }
+            #[cfg(windows)]
+            {
+                let h = handle.clone();
+                match quickreply_desktop::win_hotkeys::WinHotkeys::start(move |name| {
+                    hotkeys::on_hotkey(&h, name)
+                }) {
+                    Ok(w) => {
+                        app.manage(w);
+                    }
+                    Err(e) => {
+                        eprintln!(
+                            "Windows hotkeys unavailable ({e}); using the global-shortcut plugin"
+                        )
+                    }
+                }
+            }
             let settings = handle.state::<app::App>().settings();
             if let Err(e) = hotkeys::register(&handle, &settings) {
                 // The app still works from the tray and the panel; the note says why.

@@ -19,6 +19,8 @@ mod x11;
 pub mod x11_hotkeys;
 
 #[cfg(windows)]
+pub mod win_hotkeys;
+#[cfg(windows)]
 pub mod windows;
 
 pub use error::{Error, Result};
