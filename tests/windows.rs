@@ -19,6 +19,27 @@ const CSV: &str = "分组,标题,快捷编码,内容\r\n\
 售后,退货流程,thlc,\"亲，7天无理由退货：\r\n1. 订单页点申请退货\r\n2. 寄回后把单号告诉我，收到就退款\"\r\n\
 售前,尺码推荐,cm,\"亲，告诉我身高、体重，帮您挑尺码哦\"\r\n";
 
+/// The clipboard's image bytes (`kind`) decode to exactly `want`'s size and colours.
+fn same_picture(kind: &str, bytes: &[u8], want: &image::RgbaImage) -> Result<()> {
+    let got = image::load_from_memory(bytes)
+        .with_context(|| format!("the clipboard's {kind} does not decode"))?
+        .into_rgba8();
+    if got.dimensions() != want.dimensions() {
+        bail!(
+            "{kind} is {:?}, not {:?}",
+            got.dimensions(),
+            want.dimensions()
+        );
+    }
+    for (x, y, px) in want.enumerate_pixels() {
+        let g = got.get_pixel(x, y);
+        if g.0[..3] != px.0[..3] {
+            bail!("{kind} pixel ({x}, {y}) is {:?}, not {:?}", g.0, px.0);
+        }
+    }
+    Ok(())
+}
+
 #[test]
 #[ignore = "needs Wine: cargo xtask test --leg 7"]
 fn qreply_exe_imports_gbk_from_a_chinese_folder_searches_and_fires_text_and_image() -> Result<()> {
@@ -61,22 +82,13 @@ fn qreply_exe_imports_gbk_from_a_chinese_folder_searches_and_fires_text_and_imag
             .to_string())
     };
     assert_eq!(first("tuihuo")?, "退货流程", "full pinyin");
-    assert_eq!(first("chicun")?, "尺码推荐", "full pinyin");
+    assert_eq!(first("chima")?, "尺码推荐", "full pinyin");
     assert_eq!(first("fhsj")?, "发货时间", "initials");
     assert_eq!(first("退货")?, "退货流程", "Chinese");
 
     // Text to the clipboard; the program exits and explorer's clipboard keeps it.
     q(&["fire", "fh", "--clipboard"])?;
-    let text = wait_for(
-        "the text on the X clipboard",
-        Duration::from_secs(10),
-        || {
-            wine.clipboard("UTF8_STRING")
-                .ok()
-                .map(|b| String::from_utf8_lossy(&b).into_owned())
-                .filter(|t| t.contains("发货"))
-        },
-    )?;
+    let text = wine.clipboard_text_with("现货")?;
     assert_eq!(text, "亲，现货付款后48小时内发出～");
 
     // An image reply: a picture with a pattern, so that a flipped or shifted copy fails.
@@ -105,21 +117,148 @@ fn qreply_exe_imports_gbk_from_a_chinese_folder_searches_and_fires_text_and_imag
                 .filter(|t| t.iter().any(|t| t.starts_with("image/")))
         },
     )?;
-    let kind = ["image/png", "image/bmp"]
+    let kinds: Vec<&str> = ["image/png", "image/bmp"]
         .into_iter()
-        .find(|k| targets.iter().any(|t| t == k))
-        .with_context(|| format!("no PNG or BMP among {targets:?}"))?;
-    let bytes = wine.clipboard(kind)?;
-    let got = image::load_from_memory(&bytes)
-        .with_context(|| format!("the clipboard's {kind} does not decode"))?
-        .into_rgba8();
-    assert_eq!(got.dimensions(), (w, h), "{kind}");
-    for (x, y, want) in img.enumerate_pixels() {
-        let px = got.get_pixel(x, y);
-        if px.0[..3] != want.0[..3] {
-            bail!("{kind} pixel ({x}, {y}) is {:?}, not {:?}", px.0, want.0);
-        }
+        .filter(|k| targets.iter().any(|t| t == k))
+        .collect();
+    if kinds.is_empty() {
+        bail!("no PNG or BMP among {targets:?}");
     }
-    eprintln!("clipboard offered {targets:?}; compared {kind}");
+    // Every form the clipboard offers is the same picture.
+    for kind in &kinds {
+        same_picture(kind, &wine.clipboard(kind)?, &img)?;
+    }
+    eprintln!("clipboard offered {targets:?}; compared {kinds:?}");
     Ok(())
+}
+
+/// The ids of `qreply ls --json` by title.
+fn ids(json: &str) -> Result<std::collections::HashMap<String, String>> {
+    let v: serde_json::Value = serde_json::from_str(json)?;
+    Ok(v.as_array()
+        .context("an array")?
+        .iter()
+        .filter_map(|r| Some((r["title"].as_str()?.into(), r["id"].as_str()?.into())))
+        .collect())
+}
+
+/// A process whose standard output lines arrive on a channel; killed on drop.
+struct Lines {
+    child: std::process::Child,
+    rx: std::sync::mpsc::Receiver<String>,
+}
+
+impl Lines {
+    fn spawn(mut cmd: std::process::Command) -> Result<Lines> {
+        use std::io::BufRead;
+        let mut child = cmd
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::inherit())
+            .spawn()?;
+        let out = child.stdout.take().context("stdout")?;
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in std::io::BufReader::new(out).lines().map_while(Result::ok) {
+                if tx.send(line).is_err() {
+                    return;
+                }
+            }
+        });
+        Ok(Lines { child, rx })
+    }
+
+    /// The next line, within `secs` seconds.
+    fn next(&self, what: &str, secs: u64) -> Result<String> {
+        self.rx
+            .recv_timeout(Duration::from_secs(secs))
+            .with_context(|| format!("no line from the harness for {what} within {secs} s"))
+    }
+}
+
+impl Drop for Lines {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The desktop app's Windows hot path without the webview (`fire_harness`, built from
+/// `win_hotkeys` and the app's clipboard code): the panel hotkey and two favourites'
+/// hotkeys registered with RegisterHotKey, pressed as real keys on the X side with
+/// xdotool, reach the program through Wine; the favourites put a text and an image
+/// reply on the clipboard, read back with xclip.
+#[test]
+#[ignore = "needs Wine: cargo xtask test --leg 7"]
+fn hotkeys_pressed_on_the_keyboard_fire_favourites_through_the_apps_own_code() -> Result<()> {
+    use quickreply_core::settings::{Favourite, Settings, settings_path};
+
+    let wine = Wine::from_env()?;
+    let qreply = wine.exe("qreply.exe")?;
+    let harness = wine.exe("examples/fire_harness.exe")?;
+    let tmp = tempfile::tempdir()?;
+    let data = tmp.path().join("数据");
+    let q = |args: &[&str]| -> Result<String> {
+        let dir = windows_path(&data);
+        let mut all = vec!["--data-dir", dir.as_str()];
+        all.extend_from_slice(args);
+        wine.ok(&qreply, &all)
+    };
+    q(&["vars", "set", "店铺名", "小满家居"])?;
+    q(&[
+        "add",
+        "--title",
+        "发货时间",
+        "--text",
+        "亲，{店铺名}现货48小时内发出～",
+    ])?;
+    let (w, h) = (40u32, 24u32);
+    let img = image::RgbaImage::from_fn(w, h, |x, y| {
+        image::Rgba([(x * 6) as u8, 200 - (y * 5) as u8, 90, 255])
+    });
+    let png = tmp.path().join("图.png");
+    img.save(&png)?;
+    q(&["add", "--title", "尺码图", "--image", &windows_path(&png)])?;
+    let ids = ids(&q(&["ls", "--json"])?)?;
+    let id = |t: &str| -> Result<uuid::Uuid> {
+        Ok(uuid::Uuid::parse_str(
+            ids.get(t).with_context(|| format!("{t} listed"))?,
+        )?)
+    };
+    Settings {
+        favourites: vec![
+            Favourite {
+                hotkey: "Ctrl+Alt+1".into(),
+                snippet: id("发货时间")?,
+            },
+            Favourite {
+                hotkey: "Ctrl+Alt+2".into(),
+                snippet: id("尺码图")?,
+            },
+        ],
+        ..Settings::default()
+    }
+    .save(&settings_path(&data))?;
+
+    let mut cmd = wine.command(&harness);
+    cmd.arg(windows_path(&data));
+    let run = Lines::spawn(cmd)?;
+    assert_eq!(run.next("ready", 60)?, "ready");
+    let key = |keys: &str| wine.x("xdotool", &["key", "--clearmodifiers", keys]);
+
+    key("ctrl+alt+space")?;
+    assert_eq!(run.next("the panel hotkey", 10)?, "panel");
+
+    key("ctrl+alt+1")?;
+    assert_eq!(run.next("the text favourite", 10)?, "fired 发货时间");
+    let text = wine.clipboard_text_with("小满家居")?;
+    assert_eq!(text, "亲，小满家居现货48小时内发出～");
+
+    key("ctrl+alt+2")?;
+    assert_eq!(run.next("the image favourite", 10)?, "fired 尺码图");
+    let bytes = wait_for(
+        "an image on the X clipboard",
+        Duration::from_secs(10),
+        || wine.clipboard("image/png").ok().filter(|b| !b.is_empty()),
+    )?;
+    same_picture("image/png", &bytes, &img)
 }

@@ -49,6 +49,24 @@ pub fn autostart(app: &tauri::AppHandle, on: bool) {
     };
 }
 
+/// The OS's start-at-login entry is the truth and the settings follow it: the Windows
+/// installer may have written it (its 开机时启动 option writes the same Run value), or the
+/// user removed it in Task Manager. Otherwise the next save of the settings would undo
+/// what the installer did.
+fn follow_start_at_login(app: &tauri::AppHandle) {
+    let Ok(on) = app.autolaunch().is_enabled() else {
+        return;
+    };
+    let state = app.state::<app::App>();
+    let mut settings = state.settings();
+    if settings.start_at_login != on {
+        settings.start_at_login = on;
+        if let Err(e) = state.save_settings(settings) {
+            eprintln!("cannot note start at login in the settings: {e}");
+        }
+    }
+}
+
 fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     let data_dir = args
@@ -151,6 +169,7 @@ fn main() -> anyhow::Result<()> {
                     }
                 }
             }
+            follow_start_at_login(&handle);
             let settings = handle.state::<app::App>().settings();
             if let Err(e) = hotkeys::register(&handle, &settings) {
                 // The app still works from the tray and the panel; the note says why.

@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result, bail};
 use serde_json::json;
 
+pub mod firing;
 pub mod sync;
 pub mod webdriver;
 pub mod wine;
@@ -87,6 +88,24 @@ impl Drop for Group {
     }
 }
 
+/// Run an X program (xclip, xdotool) on `display`; its standard output, or what it said
+/// when it failed.
+pub fn run_on(display: &str, program: &str, args: &[&str]) -> Result<Vec<u8>> {
+    let out = Command::new(program)
+        .args(args)
+        .env("DISPLAY", display)
+        .stdin(Stdio::null())
+        .output()
+        .with_context(|| format!("cannot run {program}"))?;
+    if !out.status.success() {
+        bail!(
+            "{program} {args:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    Ok(out.stdout)
+}
+
 /// A private X server with a window manager, gone when dropped.
 pub struct Display {
     pub name: String,
@@ -143,19 +162,7 @@ impl Display {
 
     /// Run a command on this display and return its standard output.
     pub fn run(&self, program: &str, args: &[&str]) -> Result<Vec<u8>> {
-        let out = Command::new(program)
-            .args(args)
-            .env("DISPLAY", &self.name)
-            .stdin(Stdio::null())
-            .output()
-            .with_context(|| format!("cannot run {program}"))?;
-        if !out.status.success() {
-            bail!(
-                "{program} {args:?} failed: {}",
-                String::from_utf8_lossy(&out.stderr)
-            );
-        }
-        Ok(out.stdout)
+        run_on(&self.name, program, args)
     }
 
     /// The clipboard as text, `None` when it holds no text.

@@ -97,19 +97,21 @@ impl Wine {
 
     /// Run an X-side program on this Wine's display (xclip, xdotool).
     pub fn x(&self, program: &str, args: &[&str]) -> Result<Vec<u8>> {
-        let out = Command::new(program)
-            .args(args)
-            .env("DISPLAY", &self.display)
-            .stdin(Stdio::null())
-            .output()
-            .with_context(|| format!("cannot run {program}"))?;
-        if !out.status.success() {
-            bail!(
-                "{program} {args:?} failed: {}",
-                String::from_utf8_lossy(&out.stderr)
-            );
-        }
-        Ok(out.stdout)
+        crate::run_on(&self.display, program, args)
+    }
+
+    /// The X clipboard's text once it contains `needle` (what a program just set).
+    pub fn clipboard_text_with(&self, needle: &str) -> Result<String> {
+        crate::wait_for(
+            "the text on the X clipboard",
+            std::time::Duration::from_secs(10),
+            || {
+                self.clipboard("UTF8_STRING")
+                    .ok()
+                    .map(|b| String::from_utf8_lossy(&b).into_owned())
+                    .filter(|t| t.contains(needle))
+            },
+        )
     }
 
     /// The types the X clipboard offers now (`TARGETS`).

@@ -3,8 +3,10 @@
 //! * `cargo xtask run [-- ARGS]` — install what the desktop app needs, build the UI and the
 //!   app (release) and start it; the first start fills the library with the built-in
 //!   replies. `cargo xtask run cli [-- ARGS]` builds and runs the `qreply` CLI instead.
-//! * `cargo xtask test [--quick]` — every CI leg in order, stopping at the first red one.
-//! * `cargo xtask bench <search|packs|fire|sync|all>` — benchmarks (never part of the test run).
+//! * `cargo xtask test [--quick] [--leg N]` — every CI leg in order, stopping at the first red
+//!   one (`--quick`: format, lints, unit and integration tests; `--leg 7`: only that leg).
+//! * `cargo xtask bench <search|packs|fire|fire-windows|sync|all>` — benchmarks (never part of the test run).
+//! * `cargo xtask dist <windows|linux> [--debug]` — installers in `target/dist/` (`dist.rs`).
 //! * `cargo xtask setup` — install what the legs need (Debian/Ubuntu: apt).
 
 use std::path::{Path, PathBuf};
@@ -13,7 +15,10 @@ use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
 
-fn root() -> PathBuf {
+mod dist;
+mod windows;
+
+pub(crate) fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()
         .map(Path::to_path_buf)
@@ -21,7 +26,7 @@ fn root() -> PathBuf {
 }
 
 /// Debian packages that building the desktop app (Tauri 2 on WebKitGTK) needs.
-const APP_PACKAGES: &[&str] = &[
+pub(crate) const APP_PACKAGES: &[&str] = &[
     "libwebkit2gtk-4.1-dev",
     "build-essential",
     "libxdo-dev",
@@ -48,18 +53,16 @@ const TEST_PACKAGES: &[&str] = &[
 /// tests start a throwaway cluster), a session bus and a Secret Service (gnome-keyring)
 /// for the device-token test.
 const SERVER_TEST_PACKAGES: &[&str] = &["postgresql", "dbus", "gnome-keyring"];
-/// The Windows compile check (leg 7) needs a MinGW linker toolchain (tauri-build runs windres).
-const WINDOWS_PACKAGES: &[&str] = &["gcc-mingw-w64-x86-64", "binutils-mingw-w64-x86-64"];
 /// And the benchmarks.
 const BENCH_PACKAGES: &[&str] = &["fzf"];
 
-fn cargo() -> Command {
+pub(crate) fn cargo() -> Command {
     let mut c = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
     c.current_dir(root());
     c
 }
 
-fn run(what: &str, cmd: &mut Command) -> Result<()> {
+pub(crate) fn run(what: &str, cmd: &mut Command) -> Result<()> {
     eprintln!("\x1b[1m==> {what}\x1b[0m");
     let status = cmd
         .status()
@@ -70,14 +73,14 @@ fn run(what: &str, cmd: &mut Command) -> Result<()> {
     Ok(())
 }
 
-fn have(cmd: &str) -> bool {
+pub(crate) fn have(cmd: &str) -> bool {
     Command::new("sh")
         .args(["-c", &format!("command -v {cmd} >/dev/null 2>&1")])
         .status()
         .is_ok_and(|s| s.success())
 }
 
-fn is_root() -> bool {
+pub(crate) fn is_root() -> bool {
     Command::new("id")
         .arg("-u")
         .output()
@@ -86,7 +89,7 @@ fn is_root() -> bool {
 
 /// Install missing Debian packages with apt (sudo when not root); elsewhere say what
 /// is missing.
-fn ensure_packages(pkgs: &[&str]) -> Result<()> {
+pub(crate) fn ensure_packages(pkgs: &[&str]) -> Result<()> {
     if !have("dpkg-query") || !have("apt-get") {
         eprintln!(
             "note: not a Debian/Ubuntu system; make sure these are installed: {}",
@@ -157,7 +160,7 @@ fn ensure_node() -> Result<()> {
 
 /// `npm ci` when `node_modules` is missing or older than the lock file, then the bundle
 /// (`ui/dist`) that the desktop app embeds.
-fn build_ui() -> Result<()> {
+pub(crate) fn build_ui() -> Result<()> {
     ensure_node()?;
     let ui = root().join("ui");
     let stamp = ui.join("node_modules/.package-lock.json");
@@ -178,37 +181,6 @@ fn ensure_tauri_driver() -> Result<()> {
     Ok(())
 }
 
-/// Leg 7: `cargo check` of the desktop app for Windows, skipped (with the reason) where
-/// the target or the MinGW toolchain cannot be installed.
-fn windows_check() -> Result<()> {
-    const TARGET: &str = "x86_64-pc-windows-gnu";
-    let installed = Command::new("rustup")
-        .args(["target", "list", "--installed"])
-        .output()
-        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).contains(TARGET));
-    if !installed
-        && !Command::new("rustup")
-            .args(["target", "add", TARGET])
-            .status()
-            .is_ok_and(|s| s.success())
-    {
-        eprintln!("skipped: the Rust target {TARGET} cannot be installed here");
-        return Ok(());
-    }
-    if let Err(e) = ensure_packages(WINDOWS_PACKAGES) {
-        eprintln!("skipped: the MinGW toolchain cannot be installed here ({e:#})");
-        return Ok(());
-    }
-    if !have("x86_64-w64-mingw32-windres") {
-        eprintln!("skipped: x86_64-w64-mingw32-windres is missing");
-        return Ok(());
-    }
-    run(
-        "cargo check (Windows)",
-        cargo().args(["check", "-p", "quickreply", "--target", TARGET]),
-    )
-}
-
 fn has_nextest() -> bool {
     cargo()
         .args(["nextest", "--version"])
@@ -216,7 +188,8 @@ fn has_nextest() -> bool {
         .is_ok_and(|o| o.status.success())
 }
 
-fn test(quick: bool) -> Result<()> {
+/// `quick`: legs 1–2 only; `only`: the one leg whose name starts with it (`--leg 7`).
+fn test(quick: bool, only: Option<&str>) -> Result<()> {
     let start = Instant::now();
     ensure_rust_components()?;
     ensure_packages(APP_PACKAGES)?;
@@ -312,6 +285,9 @@ fn test(quick: bool) -> Result<()> {
                             "quickreply-e2e",
                             "--run-ignored",
                             "only",
+                            // Those need Wine and the installers: leg 7 runs them.
+                            "-E",
+                            "not (binary(windows) or binary(installers))",
                             "--no-fail-fast",
                             "--test-threads",
                             "2",
@@ -320,7 +296,19 @@ fn test(quick: bool) -> Result<()> {
                 } else {
                     run(
                         "desktop e2e",
-                        cargo().args(["test", "-p", "quickreply-e2e", "--", "--ignored"]),
+                        cargo().args([
+                            "test",
+                            "-p",
+                            "quickreply-e2e",
+                            "--test",
+                            "desktop",
+                            "--test",
+                            "sync",
+                            "--test",
+                            "admin",
+                            "--",
+                            "--ignored",
+                        ]),
                     )?;
                 }
                 eprintln!("screenshots: {}", root().join("target/e2e").display());
@@ -348,10 +336,16 @@ fn test(quick: bool) -> Result<()> {
                 )
             }),
         ),
-        ("7. Windows compile check", Box::new(windows_check)),
+        (
+            "7. Windows: build, tests under Wine, installers",
+            Box::new(windows::leg),
+        ),
     ];
     for (name, leg) in legs {
         if quick && !name.starts_with('1') && !name.starts_with('2') {
+            continue;
+        }
+        if only.is_some_and(|n| !name.starts_with(&format!("{n}."))) {
             continue;
         }
         eprintln!("\x1b[1;34m=== leg {name}\x1b[0m");
@@ -417,6 +411,7 @@ fn bench(what: &str) -> Result<()> {
             cargo().args(["bench", "-p", "quickreply-core", "--bench", "packs"]),
         ),
         "fire" => bench_fire(),
+        "fire-windows" => windows::bench_fire(),
         "sync" => run(
             "cargo bench (sync: 500 SSE clients, write rate, first sync of 10k)",
             cargo().args(["bench", "-p", "quickreply-server", "--bench", "sync"]),
@@ -425,7 +420,9 @@ fn bench(what: &str) -> Result<()> {
             .and_then(|()| bench("packs"))
             .and_then(|()| bench_fire())
             .and_then(|()| bench("sync")),
-        other => bail!("unknown benchmark {other}; try: search, packs, fire, sync, all"),
+        other => {
+            bail!("unknown benchmark {other}; try: search, packs, fire, fire-windows, sync, all")
+        }
     }
 }
 
@@ -535,12 +532,19 @@ fn bench_search() -> Result<()> {
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
-        Some("test") => test(args.iter().any(|a| a == "--quick")),
+        Some("test") => test(
+            args.iter().any(|a| a == "--quick"),
+            args.iter()
+                .position(|a| a == "--leg")
+                .and_then(|i| args.get(i + 1))
+                .map(String::as_str),
+        ),
         Some("run") => {
             let rest: Vec<String> = args[1..].iter().filter(|a| *a != "--").cloned().collect();
             run_app(&rest)
         }
         Some("bench") => bench(args.get(1).map_or("all", String::as_str)),
+        Some("dist") => dist::dist(&args[1..]),
         Some("setup") => ensure_rust_components()
             .and_then(|()| ensure_packages(APP_PACKAGES))
             .and_then(|()| ensure_packages(SERVER_TEST_PACKAGES))
@@ -550,7 +554,7 @@ fn main() -> ExitCode {
             .and_then(|()| ensure_packages(BENCH_PACKAGES)),
         _ => {
             eprintln!(
-                "usage: cargo xtask <run [cli] [-- ARGS] | test [--quick] | bench <search|packs|fire|sync|all> | setup>"
+                "usage: cargo xtask <run [cli] [-- ARGS] | test [--quick] [--leg N] | bench <search|packs|fire|fire-windows|sync|all> | dist <windows|linux> [--debug] | setup>"
             );
             return ExitCode::from(2);
         }

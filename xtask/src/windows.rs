@@ -7,7 +7,10 @@
 //!    that Wine uses code page 936 as a Chinese Windows does; desktop's `tests/win32.rs`
 //!    drives stand-in chat windows of the real apps' classes and process names;
 //! 2. the Linux-side tests of `tests/windows.rs` (`qreply.exe` end to end, with the
-//!    clipboard read back by `xclip`) and `tests/installers.rs`.
+//!    clipboard read back by `xclip`; the hotkey harness pressed with `xdotool`);
+//! 3. the installers (`cargo xtask dist windows --debug`, `dist linux --debug`) and
+//!    `tests/installers.rs`: setup.exe installed, run and removed under Wine, the .deb
+//!    installed into a throwaway root.
 //!
 //! The environment is made here once per run: a Wine prefix in `target/wine/prefix`
 //! (`wineboot -i`), the `ProcessPrng` shim that Rust std needs under Wine 8 built from
@@ -99,6 +102,29 @@ pub fn leg() -> Result<()> {
         "Windows end to end under Wine: {:.0} s",
         start.elapsed().as_secs_f64()
     );
+    // The installers as a user meets them: setup.exe run silently under Wine, the
+    // program run and uninstalled; the .deb installed into a throwaway root.
+    let start = Instant::now();
+    let setup = crate::dist::windows(true)?;
+    let deb = crate::dist::linux(true)?;
+    run(
+        "installers: setup.exe under Wine, the .deb (tests/installers.rs)",
+        wine.env(&mut cargo())
+            .args([
+                "test",
+                "-p",
+                "quickreply-e2e",
+                "--test",
+                "installers",
+                "--",
+                "--ignored",
+                "--test-threads",
+                "1",
+            ])
+            .env("QUICKREPLY_SETUP_EXE", setup)
+            .env("QUICKREPLY_DEB", deb),
+    )?;
+    eprintln!("installers: {:.0} s", start.elapsed().as_secs_f64());
     Ok(())
 }
 
@@ -275,8 +301,13 @@ impl Wine {
     }
 
     /// Point a command at this Wine: cargo's runner for Windows binaries, the prefix,
-    /// the display and the Chinese locale.
+    /// the display and the Chinese locale; the Windows builds are the debug ones.
     pub fn env<'a>(&self, c: &'a mut Command) -> &'a mut Command {
+        self.env_for(c, "debug")
+    }
+
+    /// [`Wine::env`] with the Windows builds of `profile` (`debug`, `release`).
+    pub fn env_for<'a>(&self, c: &'a mut Command, profile: &str) -> &'a mut Command {
         c.env("CARGO_TARGET_X86_64_PC_WINDOWS_GNU_RUNNER", "wine")
             .env("WINEPREFIX", &self.prefix)
             .env("WINEDEBUG", "-all")
@@ -285,7 +316,7 @@ impl Wine {
             .env("LC_ALL", LOCALE)
             .env(
                 "QUICKREPLY_WINDOWS_TARGET_DIR",
-                root().join("target").join(TARGET).join("debug"),
+                root().join("target").join(TARGET).join(profile),
             )
     }
 }
@@ -330,4 +361,39 @@ fn start_xvfb() -> Result<(Child, String)> {
             bail!("Xvfb did not say its display number: {line:?}")
         }
     }
+}
+
+/// `cargo xtask bench fire-windows`: the app's Windows hot path (`fire_harness`, release)
+/// under Wine, hotkey → clipboard measured from the X side (`tests/benches/fire_windows.rs`).
+pub fn bench_fire() -> Result<()> {
+    if !toolchain_ready() {
+        bail!("the Windows toolchain is needed for this benchmark");
+    }
+    crate::ensure_packages(&["xvfb"])?;
+    run(
+        "build fire_harness.exe (release)",
+        cargo().args([
+            "build",
+            "--release",
+            "-p",
+            "quickreply-desktop",
+            "--example",
+            "fire_harness",
+            "--target",
+            TARGET,
+        ]),
+    )?;
+    let Some(wine) = Wine::prepare()? else {
+        bail!("Wine is needed for this benchmark");
+    };
+    run(
+        "bench fire-windows",
+        wine.env_for(&mut cargo(), "release").args([
+            "bench",
+            "-p",
+            "quickreply-e2e",
+            "--bench",
+            "fire_windows",
+        ]),
+    )
 }

@@ -169,4 +169,26 @@ mod tests {
         assert_eq!(load(dir.path(), 2)?, "second-token");
         Ok(())
     }
+
+    /// On Windows the token goes to the Credential Manager (Wine has one too), or, when it
+    /// does not answer, to the file with the reason; either way it round-trips and
+    /// forgetting it leaves nothing behind.
+    #[cfg(windows)]
+    #[test]
+    fn windows_keeps_the_token_in_the_credential_manager_or_the_file() -> Result<()> {
+        let dir = tempfile::tempdir().map_err(Error::io("tmp"))?;
+        let placed = save(dir.path(), 3, "win-token")?;
+        match &placed {
+            TokenPlace::Keyring => assert!(!file(dir.path(), 3).exists()),
+            TokenPlace::File(p, why) => assert!(p.exists() && !why.is_empty(), "{why}"),
+        }
+        eprintln!("token kept in {placed:?}");
+        assert_eq!(load(dir.path(), 3)?, "win-token");
+        delete(dir.path(), 3)?;
+        assert!(matches!(
+            load(dir.path(), 3),
+            Err(Error::Sync(SyncError::NotJoined))
+        ));
+        Ok(())
+    }
 }
