@@ -1226,6 +1226,11 @@ fn start_at_login_starts_in_the_tray_whose_menu_pauses_opens_settings_and_quits(
     );
     assert!(exec.iter().any(|a| a == "--hidden"), "{exec:?}");
     app.close();
+    // An entry the settings know nothing of, as the Windows installer's 开机时启动 writes
+    // one: the app takes the OS's word when it starts, so a later save keeps the entry.
+    let mut forgot = on_disk().context("the settings file")?;
+    forgot.start_at_login = false;
+    forgot.save(&settings_path(dir.path()))?;
 
     // 2. Log in: a tray is running and the session runs the entry's command.
     let tray = Tray::start(&d.name)?;
@@ -1247,6 +1252,11 @@ fn start_at_login_starts_in_the_tray_whose_menu_pauses_opens_settings_and_quits(
     })
     .with_context(|| std::fs::read_to_string(&log).unwrap_or_default())?;
     assert_eq!(x.find_titled("QuickReply"), None, "--hidden shows no panel");
+    wait_for(
+        "the settings to follow the autostart entry",
+        Duration::from_secs(10),
+        || on_disk().filter(|s| s.start_at_login),
+    )?;
 
     // 3. The tray menu, clicked and chosen from by keyboard like a user.
     let (ix, iy) = Tray::icon_point();
@@ -1279,6 +1289,10 @@ fn start_at_login_starts_in_the_tray_whose_menu_pauses_opens_settings_and_quits(
     wait_for("resumed on disk", Duration::from_secs(10), || {
         on_disk().filter(|s| !s.paused)
     })?;
+    assert!(
+        entry.exists(),
+        "saving the settings kept the autostart entry"
+    );
     assert_eq!(
         x.find_titled("QuickReply"),
         None,

@@ -165,6 +165,11 @@ fn find_bin() -> Option<PathBuf> {
         let dir = PathBuf::from(dir);
         return has_server(&dir).then_some(dir);
     }
+    // A Windows build (the Wine leg) sees Linux's /usr/lib/postgresql through drive Z:,
+    // whose programs it cannot run: there only QUICKREPLY_PG_BIN names a PostgreSQL.
+    if cfg!(windows) {
+        return None;
+    }
     let mut versions: Vec<(u32, PathBuf)> = std::fs::read_dir("/usr/lib/postgresql")
         .into_iter()
         .flatten()
