@@ -580,3 +580,43 @@ fn first_run_offers_the_built_in_replies() {
     assert_eq!(r.code, 1);
     assert!(r.stderr.contains("there are: en, zh-CN"), "{}", r.stderr);
 }
+
+/// Windows: an agent exports over a CSV that Excel still holds open (no sharing). The
+/// export fails with the file named and the reason, the old file is untouched, and no
+/// temporary file is left beside it; once Excel lets go the same export works.
+#[cfg(windows)]
+#[test]
+fn export_over_a_file_another_program_holds_open_says_so_and_changes_nothing() {
+    use std::os::windows::fs::OpenOptionsExt;
+    let q = Qr::new();
+    q.ok(["add", "--title", "发货时间", "--text", "亲，48小时内发货～"]);
+    let out = q.dir.path().join("话术导出.csv");
+    std::fs::write(&out, "old content").expect("write");
+    let held = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .share_mode(0)
+        .open(&out)
+        .expect("hold the file as Excel does");
+    let r = q.run(["export", "-o", out.to_str().expect("utf8")]);
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stderr.contains("话术导出.csv") && r.stderr.contains("open in another program"),
+        "{}",
+        r.stderr
+    );
+    drop(held);
+    assert_eq!(std::fs::read_to_string(&out).expect("read"), "old content");
+    let leftovers: Vec<_> = std::fs::read_dir(q.dir.path())
+        .expect("list")
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+    q.ok(["export", "-o", out.to_str().expect("utf8")]);
+    assert!(
+        std::fs::read_to_string(&out)
+            .expect("read")
+            .contains("发货时间")
+    );
+}

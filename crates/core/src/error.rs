@@ -25,7 +25,7 @@ pub enum Error {
     ReadOnly,
     #[error(transparent)]
     Sync(#[from] crate::sync::SyncError),
-    #[error("{}", tr(format!("{}：{source}", path.display()), format!("{}: {source}", path.display())))]
+    #[error("{}", tr(format!("{}：{source}{}", path.display(), in_use(source).0), format!("{}: {source}{}", path.display(), in_use(source).1)))]
     Io {
         path: PathBuf,
         source: std::io::Error,
@@ -87,5 +87,23 @@ impl Error {
     pub(crate) fn io(path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) -> Error {
         let path = path.into();
         move |source| Error::Io { path, source }
+    }
+}
+
+/// What to add when Windows refuses a file because another program holds it open (Excel
+/// or WPS keep a CSV/XLSX locked while it is open): `ERROR_SHARING_VIOLATION` and
+/// `ERROR_LOCK_VIOLATION` say so; `ERROR_ACCESS_DENIED` is what replacing such a file
+/// gives, and also what a read-only place gives. Nothing elsewhere. (Chinese, English.)
+fn in_use(e: &std::io::Error) -> (&'static str, &'static str) {
+    match e.raw_os_error() {
+        Some(32 | 33) if cfg!(windows) => (
+            "（文件正被其他程序打开，例如 Excel 或 WPS：关闭它后再试一次）",
+            " (the file is open in another program, such as Excel or WPS: close it and try again)",
+        ),
+        Some(5) if cfg!(windows) => (
+            "（文件可能正被其他程序打开，例如 Excel 或 WPS：关闭它后再试一次；也可能此处不允许写入）",
+            " (the file may be open in another program, such as Excel or WPS: close it and try again; or this place may not be written to)",
+        ),
+        _ => ("", ""),
     }
 }
