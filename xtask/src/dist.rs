@@ -21,7 +21,7 @@ use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
 
-use crate::windows::{TARGET as WINDOWS_TARGET, toolchain_ready};
+use crate::mingw::{TARGET as WINDOWS_TARGET, toolchain_ready};
 use crate::{APP_PACKAGES, build_ui, cargo, ensure_packages, have, root, run};
 
 const USAGE: &str = "usage: cargo xtask dist <windows|linux> [--debug]";

@@ -16,6 +16,7 @@ use std::time::Instant;
 use anyhow::{Context, Result, bail};
 
 mod dist;
+mod mingw;
 mod windows;
 
 pub(crate) fn root() -> PathBuf {

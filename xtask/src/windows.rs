@@ -28,11 +28,9 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 
+use crate::mingw::{TARGET, toolchain_ready};
 use crate::{cargo, ensure_packages, have, is_root, root, run};
 
-pub const TARGET: &str = "x86_64-pc-windows-gnu";
-/// The MinGW linker toolchain (tauri-build runs windres).
-const MINGW_PACKAGES: &[&str] = &["gcc-mingw-w64-x86-64", "binutils-mingw-w64-x86-64"];
 /// Wine (64-bit programs only) and the locale tools for zh_CN.UTF-8.
 const WINE_PACKAGES: &[&str] = &["wine", "wine64", "locales"];
 /// The size of Wine's one virtual desktop.
@@ -133,32 +131,6 @@ pub fn leg() -> Result<()> {
     )?;
     eprintln!("installers: {:.0} s", start.elapsed().as_secs_f64());
     Ok(())
-}
-
-/// The Rust target and MinGW, or a message saying why the leg is skipped.
-pub fn toolchain_ready() -> bool {
-    let installed = Command::new("rustup")
-        .args(["target", "list", "--installed"])
-        .output()
-        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).contains(TARGET));
-    if !installed
-        && !Command::new("rustup")
-            .args(["target", "add", TARGET])
-            .status()
-            .is_ok_and(|s| s.success())
-    {
-        eprintln!("skipped: the Rust target {TARGET} cannot be installed here");
-        return false;
-    }
-    if let Err(e) = ensure_packages(MINGW_PACKAGES) {
-        eprintln!("skipped: the MinGW toolchain cannot be installed here ({e:#})");
-        return false;
-    }
-    if !have("x86_64-w64-mingw32-windres") || !have("x86_64-w64-mingw32-gcc") {
-        eprintln!("skipped: the MinGW toolchain (x86_64-w64-mingw32-gcc, -windres) is missing");
-        return false;
-    }
-    true
 }
 
 /// The test Wine: a prefix, a display and the explorer desktop, stopped on drop.
