@@ -234,6 +234,9 @@ impl Wine {
                     prefix.display()
                 );
             }
+            // wineboot returns while the prefix's first set-up may still run (it writes
+            // the registry): wait until its wineserver has finished and gone.
+            let _ = wine_cmd(&prefix, "wineserver").arg("-w").status();
             eprintln!("Wine prefix made in {:.1} s", t.elapsed().as_secs_f64());
         }
         std::fs::copy(&shim, system32.join("bcryptprimitives.dll"))
@@ -248,14 +251,29 @@ impl Wine {
                 DESKTOP,
             ),
         ] {
-            let ok = wine_cmd(&prefix, "wine")
-                .args(["reg", "add", key, "/v", name, "/d", value, "/f"])
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .status()
-                .is_ok_and(|s| s.success());
+            // A Wine that is still starting may refuse the first try (seen once in CI).
+            let mut said = String::new();
+            let ok = (0..5).any(|attempt| {
+                if attempt > 0 {
+                    std::thread::sleep(Duration::from_secs(2));
+                }
+                match wine_cmd(&prefix, "wine")
+                    .args(["reg", "add", key, "/v", name, "/d", value, "/f"])
+                    .output()
+                {
+                    Ok(o) if o.status.success() => true,
+                    Ok(o) => {
+                        said = format!("{}: {}", o.status, String::from_utf8_lossy(&o.stderr));
+                        false
+                    }
+                    Err(e) => {
+                        said = e.to_string();
+                        false
+                    }
+                }
+            });
             if !ok {
-                bail!("cannot set {key}\\{name} in the Wine prefix");
+                bail!("cannot set {key}\\{name} in the Wine prefix ({said})");
             }
         }
         let (xvfb, display) = start_xvfb()?;
