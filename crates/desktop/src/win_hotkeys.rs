@@ -7,7 +7,6 @@
 #![allow(unsafe_code)]
 
 use std::sync::mpsc::{Sender, channel};
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use quickreply_core::i18n::tr;
@@ -80,15 +79,15 @@ struct Request {
 /// The hotkey thread; hotkeys stay registered while the app runs.
 pub struct WinHotkeys {
     thread: u32,
-    pending: Arc<Mutex<Option<Request>>>,
+    /// Lists for the thread to take, in order; each waits for its own answer.
+    requests: Sender<Request>,
 }
 
 impl WinHotkeys {
     /// Start the hotkey thread; `on_press` gets the hotkey's name as in the settings.
     pub fn start(on_press: impl Fn(&str) + Send + 'static) -> Result<WinHotkeys> {
-        let pending: Arc<Mutex<Option<Request>>> = Arc::default();
+        let (requests, taken) = channel::<Request>();
         let (ready, id) = channel();
-        let taken = pending.clone();
         std::thread::Builder::new()
             .name("win-hotkeys".into())
             .spawn(move || {
@@ -115,8 +114,7 @@ impl WinHotkeys {
                                 }
                             }
                             WM_REGISTER => {
-                                let req = taken.lock().ok().and_then(|mut p| p.take());
-                                if let Some(req) = req {
+                                for req in taken.try_iter() {
                                     let _ = req.reply.send(replace(&mut names, &req.hotkeys));
                                 }
                             }
@@ -128,20 +126,19 @@ impl WinHotkeys {
         let thread = id
             .recv_timeout(Duration::from_secs(5))
             .map_err(|_| Error::Win32("the hotkey thread did not start".into()))?;
-        Ok(WinHotkeys { thread, pending })
+        Ok(WinHotkeys { thread, requests })
     }
 
     /// Replace every hotkey with `hotkeys`. A hotkey that another program holds is an
     /// error naming it; the ones before it stay registered.
     pub fn register(&self, hotkeys: &[&str]) -> Result<()> {
         let (reply, answer) = channel();
-        *self
-            .pending
-            .lock()
-            .map_err(|_| Error::Win32("hotkey lock poisoned".into()))? = Some(Request {
-            hotkeys: hotkeys.iter().map(|s| (*s).to_string()).collect(),
-            reply,
-        });
+        self.requests
+            .send(Request {
+                hotkeys: hotkeys.iter().map(|s| (*s).to_string()).collect(),
+                reply,
+            })
+            .map_err(|_| Error::Win32("the hotkey thread is gone".into()))?;
         // SAFETY: posting a message without pointers to a thread id.
         if unsafe { PostThreadMessageW(self.thread, WM_REGISTER, 0, 0) } == 0 {
             return Err(Error::Win32("the hotkey thread is gone".into()));
@@ -194,6 +191,13 @@ mod tests {
         assert_eq!(parse("Ctrl+Pagedown"), Some((MOD_CONTROL, 0x22)));
         assert_eq!(parse("Ctrl+€"), None);
         assert_eq!(parse("Ctrl+F25"), None);
+    }
+
+    /// The app keeps it in Tauri's state, which shares it between threads.
+    #[test]
+    fn can_be_shared_between_threads() {
+        fn shared<T: Send + Sync>() {}
+        shared::<WinHotkeys>();
     }
 
     /// Two hotkeys of one thread, then the same list again: registering replaces.

@@ -1,8 +1,9 @@
 //! Windows: the foreground window through user32, the process name through
 //! `QueryFullProcessImageNameW`, and the paste through `SendInput`. Tested under Wine
-//! against stand-in chat windows (`tests/win32.rs`). The dock thread does not poll: [`WinEventWait`]
+//! against stand-in chat windows (`tests/win32.rs`). The dock thread's [`WinEventWait`]
 //! hooks focus changes, window moves and (un)minimising (`SetWinEventHook`, out of
-//! context) and wakes it when one happens.
+//! context) and wakes it when one happens, and looks at the foreground window itself
+//! every [`LOOK_EVERY`] where the OS raises none of those events.
 #![allow(unsafe_code)]
 
 use windows_sys::Win32::Foundation::{CloseHandle, HWND, RECT};
