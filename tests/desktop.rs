@@ -1455,7 +1455,7 @@ fn a_lead_edit_reaches_the_running_app_through_live_sync() -> Result<()> {
         vec![quickreply_core::proto::LibraryKind::Personal],
         "only the personal library is left"
     );
-    assert!(quickreply_core::sync::account(&store)?.is_none());
+    assert!(quickreply_sync::account(&store)?.is_none());
     app.close();
     Ok(())
 }
@@ -1474,7 +1474,7 @@ fn join_by_invite(app: &App, url: &str, code: &str, who: (&str, &str, &str)) -> 
     let refused = app.wait_text("#team-error", |t| t.contains("服务器"))?;
     assert!(
         Store::open(&app.data_dir)
-            .map(|s| quickreply_core::sync::account(&s).ok().flatten().is_none())
+            .map(|s| quickreply_sync::account(&s).ok().flatten().is_none())
             .unwrap_or(false),
         "joined after {refused}"
     );
@@ -1591,7 +1591,7 @@ fn settings_team_section_joins_by_invite_and_by_approval() -> Result<()> {
     app.wait_text("#team-status", |t| t.contains("已退出团队"))?;
     app.element("#team-server")?;
     let left = Store::open(&b_dir)?;
-    assert!(quickreply_core::sync::account(&left)?.is_none());
+    assert!(quickreply_sync::account(&left)?.is_none());
     app.close();
     Ok(())
 }
@@ -1756,7 +1756,7 @@ fn an_agent_of_two_shops_joins_both_and_each_chat_window_shows_its_teams_replies
     assert_eq!(app.count("#team-account option")?, 2);
     d.screenshot("two-teams-settings.png")?;
     let store = Store::open(&agent.data)?;
-    let teams: Vec<String> = quickreply_core::sync::accounts(&store)?
+    let teams: Vec<String> = quickreply_sync::accounts(&store)?
         .into_iter()
         .map(|a| a.team_name)
         .collect();
@@ -1860,7 +1860,7 @@ fn an_agent_of_two_shops_joins_both_and_each_chat_window_shows_its_teams_replies
     lead_b.ok(&["devices", "--revoke", "agent-pc"])?;
     let teams_now = || -> Option<Vec<String>> {
         let s = Store::open(&agent.data).ok()?;
-        let accounts = quickreply_core::sync::accounts(&s).ok()?;
+        let accounts = quickreply_sync::accounts(&s).ok()?;
         Some(accounts.into_iter().map(|a| a.team_name).collect())
     };
     wait_for(

@@ -228,7 +228,7 @@ impl App {
             note: self.startup_note.lock().ok().and_then(|n| n.clone()),
             count: inner.index.len(),
             sync: self.sync.lock().ok().and_then(|s| s.clone()).map(|mut v| {
-                v.pending = quickreply_core::sync::pending(&inner.store).unwrap_or(v.pending);
+                v.pending = quickreply_sync::pending(&inner.store).unwrap_or(v.pending);
                 v
             }),
         })
@@ -273,7 +273,7 @@ impl App {
         let scope = inner.settings.scope;
         // A chat window of one team's shop shows no other team's replies.
         let hidden = match profile.as_ref().and_then(|p| p.team.as_deref()) {
-            Some(team) => quickreply_core::sync::other_teams_libraries(&inner.store, team)?,
+            Some(team) => quickreply_sync::other_teams_libraries(&inner.store, team)?,
             None => Vec::new(),
         };
         let libraries = if scope == Scope::All && hidden.is_empty() {

@@ -1,10 +1,10 @@
 //! The editor's history of a reply (the versions the sync server keeps) and one-click
-//! restore. Thin over `core::sync::history` / `restore`; the network work runs on a
+//! restore. Thin over `quickreply_sync::history` / `restore`; the network work runs on a
 //! blocking thread with a store of its own (as in `team.rs`), never on the UI thread.
 
 use quickreply_core::i18n::tr;
-use quickreply_core::sync::{self, SyncError};
 use quickreply_core::{Error, Store};
+use quickreply_sync::{self as sync, SyncError};
 use serde::Serialize;
 use tauri::{AppHandle, Manager};
 
@@ -40,13 +40,13 @@ pub struct HistoryView {
 
 /// The desktop's words for "not joined" (the core's mention the CLI) and "offline" (the
 /// core's speak of queued edits, which a look at the history has none of).
-fn message(e: Error) -> String {
+fn message(e: SyncError) -> String {
     match e {
-        Error::Sync(SyncError::NotJoined) => tr(
+        SyncError::NotJoined => tr(
             "本机还没有加入团队：历史版本保存在团队的同步服务器上。请先在「设置 → 团队」中加入",
             "This computer has not joined a team: the history is kept on the team's sync server. Join in Settings → Team first",
         ),
-        Error::Sync(SyncError::Http { url, .. }) => tr(
+        SyncError::Http { url, .. } => tr(
             format!("连不上同步服务器 {url}：离线时看不到历史版本，联网后再试"),
             format!(
                 "Cannot reach the sync server {url}: the history needs the network; try again once online"
@@ -58,7 +58,7 @@ fn message(e: Error) -> String {
 
 async fn with_store<T: Send + 'static>(
     handle: &AppHandle,
-    f: impl FnOnce(&mut Store) -> Result<T, Error> + Send + 'static,
+    f: impl FnOnce(&mut Store) -> Result<T, SyncError> + Send + 'static,
 ) -> Res<T> {
     let dir = handle.state::<App>().data_dir.clone();
     tauri::async_runtime::spawn_blocking(move || {
@@ -109,10 +109,10 @@ pub async fn restore_version(handle: AppHandle, id: String, version: i64) -> Res
     let restored = with_store(&handle, move |store| {
         let snippet = store.snippet(id)?;
         if !store.writable(&store.library(&snippet.library)?)? {
-            return Err(Error::ReadOnly);
+            return Err(Error::ReadOnly.into());
         }
         sync::restore(store, &snippet, version)?;
-        store.snippet(id)
+        Ok(store.snippet(id)?)
     })
     .await?;
     handle

@@ -10,21 +10,20 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use quickreply_core::Error;
-use quickreply_core::sync::{self, Report, SyncError};
+use quickreply_sync::{self as sync, Report, SyncError};
 use tauri::{AppHandle, Emitter, Manager};
 
 use crate::app::{App, SyncView};
 
 /// What a round means for the indicator.
-fn view_of(round: &Result<Report, Error>, last_ok: Option<i64>, pending: usize) -> SyncView {
+fn view_of(round: &Result<Report, SyncError>, last_ok: Option<i64>, pending: usize) -> SyncView {
     let now = chrono::Utc::now().timestamp_millis();
     let (state, detail, last_ok) = match round {
         Ok(r) if !r.conflicts.is_empty() => ("conflict", r.conflicts.join("\n"), Some(now)),
         Ok(r) if !r.refused.is_empty() => ("refused", r.refused.join("\n"), Some(now)),
         Ok(_) => ("ok", String::new(), Some(now)),
-        Err(Error::Sync(e)) if e.is_unauthorized() => ("signedOut", e.to_string(), last_ok),
-        Err(Error::Sync(e @ SyncError::Http { .. })) => ("offline", e.to_string(), last_ok),
+        Err(e) if e.is_unauthorized() => ("signedOut", e.to_string(), last_ok),
+        Err(e @ SyncError::Http { .. }) => ("offline", e.to_string(), last_ok),
         Err(e) => ("error", e.to_string(), last_ok),
     };
     SyncView {
@@ -117,6 +116,7 @@ fn publish(handle: &AppHandle) {
 pub fn spawn(handle: AppHandle, data_dir: PathBuf) {
     let me = CURRENT.fetch_add(1, Ordering::SeqCst) + 1;
     let accounts = quickreply_core::Store::open(&data_dir)
+        .map_err(SyncError::from)
         .and_then(|s| sync::accounts(&s))
         .unwrap_or_default();
     if let Ok(mut views) = VIEWS.lock() {
@@ -131,13 +131,11 @@ pub fn spawn(handle: AppHandle, data_dir: PathBuf) {
 
 fn watch_account(handle: &AppHandle, data_dir: &std::path::Path, me: u64, acc: &sync::Account) {
     let result = sync::watch(data_dir, acc.id, Duration::from_millis(500), |r| {
-        if CURRENT.load(Ordering::SeqCst) != me
-            || matches!(r, Err(Error::Sync(SyncError::NotJoined)))
-        {
+        if CURRENT.load(Ordering::SeqCst) != me || matches!(r, Err(SyncError::NotJoined)) {
             return false;
         }
         let app = handle.state::<App>();
-        if let Err(Error::Sync(e)) = r
+        if let Err(e) = r
             && e.is_unauthorized()
         {
             signed_out(handle, acc, &e.to_string());
@@ -159,7 +157,7 @@ fn watch_account(handle: &AppHandle, data_dir: &std::path::Path, me: u64, acc: &
         true
     });
     if let Err(e) = result
-        && !matches!(e, Error::Sync(SyncError::NotJoined))
+        && !matches!(e, SyncError::NotJoined)
     {
         eprintln!("sync ({}) stopped: {e}", acc.server);
     }
@@ -217,10 +215,10 @@ mod tests {
         assert_eq!(conflict.state, "conflict");
         assert!(conflict.detail.contains("发货时间"));
         let offline = view_of(
-            &Err(Error::Sync(SyncError::Http {
+            &Err(SyncError::Http {
                 url: "http://x".into(),
                 reason: "refused".into(),
-            })),
+            }),
             Some(5),
             3,
         );
@@ -229,11 +227,11 @@ mod tests {
             ("offline", Some(5), 3)
         );
         let out = view_of(
-            &Err(Error::Sync(SyncError::Server {
+            &Err(SyncError::Server {
                 status: 401,
                 code: "unauthorized".into(),
                 message: "revoked".into(),
-            })),
+            }),
             None,
             0,
         );
@@ -257,10 +255,10 @@ mod tests {
             (
                 "店铺B".to_string(),
                 view_of(
-                    &Err(Error::Sync(SyncError::Http {
+                    &Err(SyncError::Http {
                         url: "http://b".into(),
                         reason: "refused".into(),
-                    })),
+                    }),
                     Some(7),
                     0,
                 ),

@@ -15,10 +15,10 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
+use quickreply_core::Store;
 use quickreply_core::i18n::tr;
 use quickreply_core::proto::api::{Role, SigninInfo};
-use quickreply_core::sync::{self, Account, SyncError};
-use quickreply_core::{Error, Store};
+use quickreply_sync::{self as sync, Account, SyncError};
 use serde::Serialize;
 use tauri::{AppHandle, Emitter, Manager};
 
@@ -166,7 +166,7 @@ fn data_dir(handle: &AppHandle) -> PathBuf {
 /// Run `f` on a blocking thread with a store handle of its own.
 async fn with_store<T: Send + 'static>(
     handle: &AppHandle,
-    f: impl FnOnce(&mut Store) -> Result<T, Error> + Send + 'static,
+    f: impl FnOnce(&mut Store) -> Result<T, SyncError> + Send + 'static,
 ) -> Res<T> {
     let dir = data_dir(handle);
     tauri::async_runtime::spawn_blocking(move || {
@@ -179,12 +179,12 @@ async fn with_store<T: Send + 'static>(
 }
 
 /// The account `id` names, or the first joined.
-fn chosen(store: &Store, id: Option<i64>) -> Result<sync::Account, Error> {
+fn chosen(store: &Store, id: Option<i64>) -> Result<sync::Account, SyncError> {
     let acc = match id {
         Some(id) => sync::account_by_id(store, id)?,
         None => sync::account(store)?,
     };
-    Ok(acc.ok_or(SyncError::NotJoined)?)
+    acc.ok_or(SyncError::NotJoined)
 }
 
 /// The background sync starts for the account just joined, and the UI hears of it.
@@ -313,12 +313,12 @@ fn poll_until_decided(
                 joined(handle);
                 return;
             }
-            Err(Error::Sync(SyncError::Server { code, message, .. }))
+            Err(SyncError::Server { code, message, .. })
                 if code == "denied" || code == "expired" =>
             {
                 return report(&code, message);
             }
-            Err(Error::Sync(e @ SyncError::Http { .. })) => {
+            Err(e @ SyncError::Http { .. }) => {
                 // Offline for a moment: keep asking until the request expires.
                 if chrono::Utc::now().timestamp_millis() > pending.expires_at() {
                     return report(

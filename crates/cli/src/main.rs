@@ -13,10 +13,10 @@ use quickreply_core::i18n::{self, Lang, tr};
 use quickreply_core::lint::{LintContext, lint};
 use quickreply_core::proto::{LibraryKind, Part};
 use quickreply_core::store::{PERSONAL, default_data_dir};
-use quickreply_core::sync;
 use quickreply_core::{
     Library, NewSnippet, Rendered, SearchOptions, Snippet, SnippetEdit, Store, packs, source,
 };
+use quickreply_sync as sync;
 use serde_json::json;
 
 #[derive(Parser, Debug)]

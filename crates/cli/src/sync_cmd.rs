@@ -1,5 +1,5 @@
 //! `qreply join | invite | sync | status | devices | leave`: thin wrappers over
-//! `quickreply_core::sync`. A computer may have joined several servers (teams); the
+//! `quickreply_sync`. A computer may have joined several servers (teams); the
 //! commands about one team take it from `--team` and need it only once there are
 //! several ([`sync::choose_account`]).
 
@@ -10,7 +10,7 @@ use anyhow::{Result, bail};
 use quickreply_core::i18n::tr;
 use quickreply_core::proto::api::{InviteRequest, Role};
 use quickreply_core::store::{Snippet, Store};
-use quickreply_core::sync::{self, LibraryStatus, Report};
+use quickreply_sync::{self as sync, LibraryStatus, Report};
 use serde_json::json;
 
 /// `7d`, `12h`, `30m`, `90s` or plain seconds.

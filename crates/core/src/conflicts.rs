@@ -51,7 +51,7 @@ pub struct Conflict {
 
 /// Remember that `copy` is this device's version of `original` (in the sync's
 /// transaction that made the copy).
-pub(crate) fn record(tx: &rusqlite::Connection, copy: Uuid, original: Uuid) -> Result<()> {
+pub fn record(tx: &rusqlite::Connection, copy: Uuid, original: Uuid) -> Result<()> {
     tx.execute(
         "INSERT OR REPLACE INTO conflict_copies (copy_id, original_id, created_at)
          VALUES (?1, ?2, CAST(unixepoch('subsec') * 1000 AS INTEGER))",

@@ -23,8 +23,6 @@ pub enum Error {
     Db(rusqlite::Error),
     #[error("{}", tr("这是团队的只读话术库：只有主管或编辑可以修改，改动没有保存。可以先复制到个人话术库再改".to_string(), "this is a read-only team library: only the lead or an editor can change it; nothing was saved. Copy the reply to your personal library to change it".to_string()))]
     ReadOnly,
-    #[error(transparent)]
-    Sync(#[from] crate::sync::SyncError),
     #[error("{}", tr(format!("{}：{source}{}", path.display(), in_use(source).0), format!("{}: {source}{}", path.display(), in_use(source).1)))]
     Io {
         path: PathBuf,
@@ -59,11 +57,11 @@ pub enum Error {
     #[error(transparent)]
     Source(#[from] crate::source::SourceError),
     #[error(transparent)]
-    Pack(#[from] crate::packs::qrpack::PackError),
+    Pack(#[from] crate::packs::error::PackError),
     #[error(transparent)]
-    Table(#[from] crate::packs::table::TableError),
+    Table(#[from] crate::packs::error::TableError),
     #[error(transparent)]
-    Interop(#[from] crate::packs::interop::InteropError),
+    Interop(#[from] crate::packs::error::InteropError),
     #[error("{}", tr(format!("{}：无法识别的格式（支持：话术源文件夹、.qrpack、CSV、XLSX、espanso、Raycast、Alfred、TextExpander、纯文本）", _0.display()), format!("{}: unrecognised format (supported: a source pack folder, .qrpack, CSV, XLSX, espanso, Raycast, Alfred, TextExpander, plain text)", _0.display())))]
     UnknownFormat(PathBuf),
     #[error("{}", tr(format!("设置文件 {} 无法读取：{_1}", _0.display()), format!("the settings file {} cannot be read: {_1}", _0.display())))]
@@ -84,7 +82,8 @@ impl From<rusqlite::Error> for Error {
 }
 
 impl Error {
-    pub(crate) fn io(path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) -> Error {
+    /// The error of an I/O failure on `path`, for `map_err`.
+    pub fn io(path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) -> Error {
         let path = path.into();
         move |source| Error::Io { path, source }
     }

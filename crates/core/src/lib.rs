@@ -1,6 +1,7 @@
-//! QuickReply's logic without a GUI: the data model, the local store, search, variable
-//! templates, lint and packs. The CLI, the desktop shell and the sync client are thin
-//! layers over this crate.
+//! QuickReply's logic without a GUI or a network: the data model, the local store, search,
+//! variable templates, lint and packs. The CLI, the desktop shell and the sync client
+//! (`quickreply-sync`, which holds the HTTP client and the OS keyring) are layers over
+//! this crate.
 
 pub mod blob;
 pub mod builtin;
@@ -16,7 +17,6 @@ pub mod search;
 pub mod settings;
 pub mod source;
 pub mod store;
-pub mod sync;
 pub mod template;
 
 pub use error::{Error, Result};

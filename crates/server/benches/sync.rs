@@ -367,8 +367,8 @@ fn main() -> Result<()> {
     let client_dir = dir.path().join("new-computer");
     let mut store = quickreply_core::Store::open(&client_dir)?;
     let t = Instant::now();
-    let _ = quickreply_core::sync::join(&mut store, &base, &code, "new-pc", Some("新人"))?;
-    let report = quickreply_core::sync::sync_once(&mut store)?;
+    let _ = quickreply_sync::join(&mut store, &base, &code, "new-pc", Some("新人"))?;
+    let report = quickreply_sync::sync_once(&mut store)?;
     let secs = t.elapsed().as_secs_f64();
     let lib = store
         .libraries()?

@@ -11,18 +11,10 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use yaml_rust2::Yaml;
 
-use super::table::Skipped;
+use super::common::Skipped;
+pub use super::error::InteropError;
 use crate::i18n::tr;
 use crate::source::{ImageRef, Origin, Pack, PackFolder, PackMeta, PackPart, PackSnippet};
-
-/// An interop error: a file that cannot be read at all (entries it can read but not use
-/// are [`Skipped`] instead).
-#[derive(Debug, thiserror::Error)]
-#[error("{}", tr(format!("{}：{message}", path.display()), format!("{}: {message}", path.display())))]
-pub struct InteropError {
-    pub path: PathBuf,
-    pub message: String,
-}
 
 fn err(path: &Path, message: String) -> InteropError {
     InteropError {
@@ -358,7 +350,7 @@ pub fn read_espanso_zip<R: Read + Seek>(
     path: &Path,
 ) -> Result<(Pack, Vec<Skipped>), crate::Error> {
     let mut zip = zip::ZipArchive::new(input).map_err(|e| err(path, e.to_string()))?;
-    super::qrpack::check_archive(&mut zip, path)?;
+    super::common::check_archive(&mut zip, path)?;
     let names: Vec<String> = zip
         .file_names()
         .filter_map(|n| n.ok().map(|n| n.into_owned()))
@@ -379,7 +371,7 @@ pub fn read_espanso_zip<R: Read + Seek>(
         let mut buf = String::new();
         zip.by_name(name)
             .map_err(|e| err(path, e.to_string()))?
-            .take(super::table::MAX_FILE_BYTES as u64)
+            .take(super::common::MAX_FILE_BYTES as u64)
             .read_to_string(&mut buf)
             .map_err(|e| err(path, format!("{name}: {e}")))?;
         Ok(buf)
@@ -670,7 +662,7 @@ pub fn read_alfred<R: Read + Seek>(
     path: &Path,
 ) -> Result<(Pack, Vec<Skipped>), crate::Error> {
     let mut zip = zip::ZipArchive::new(input).map_err(|e| err(path, e.to_string()))?;
-    super::qrpack::check_archive(&mut zip, path)?;
+    super::common::check_archive(&mut zip, path)?;
     let mut pack = Pack {
         meta: PackMeta {
             name: path
@@ -694,7 +686,7 @@ pub fn read_alfred<R: Read + Seek>(
         let mut buf = Vec::new();
         zip.by_name(&name)
             .map_err(|e| err(path, e.to_string()))?
-            .take(super::table::MAX_CELL_BYTES as u64 * 4)
+            .take(super::common::MAX_CELL_BYTES as u64 * 4)
             .read_to_end(&mut buf)
             .map_err(|e| err(path, e.to_string()))?;
         let Ok(file) = serde_json::from_slice::<AlfredFile>(&buf) else {
@@ -721,7 +713,7 @@ pub fn read_alfred<R: Read + Seek>(
 
 /// TextExpander's CSV export: abbreviation, content, label — no header row.
 pub fn read_textexpander(bytes: &[u8], path: &Path) -> Result<(Pack, Vec<Skipped>), crate::Error> {
-    let text = super::table::decode(bytes, path)?;
+    let text = super::common::decode(bytes, path)?;
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
@@ -789,7 +781,7 @@ pub fn read_textexpander(bytes: &[u8], path: &Path) -> Result<(Pack, Vec<Skipped
 
 /// Plain text: replies separated by blank lines; a first line `# title` names a reply.
 pub fn read_text(bytes: &[u8], path: &Path) -> Result<(Pack, Vec<Skipped>), crate::Error> {
-    let text = super::table::decode(bytes, path)?;
+    let text = super::common::decode(bytes, path)?;
     let mut pack = Pack {
         meta: PackMeta {
             name: path

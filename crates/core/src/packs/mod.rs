@@ -3,6 +3,8 @@
 //! native `.qrpack` archive ([`qrpack`]), and a library read as a pack (for `lint` and
 //! export).
 
+pub mod common;
+pub mod error;
 pub mod interop;
 pub mod qrpack;
 pub mod table;
@@ -430,7 +432,7 @@ pub fn import_with_progress(
 #[derive(Clone, Debug, Default)]
 pub struct ReadPack {
     pub pack: Pack,
-    pub skipped: Vec<table::Skipped>,
+    pub skipped: Vec<common::Skipped>,
 }
 
 /// Formats a path can hold.
@@ -540,12 +542,8 @@ pub fn read_path(path: &std::path::Path, format: Option<Format>) -> Result<ReadP
         }
         Format::Raycast | Format::TextExpander | Format::Text => {
             let meta = std::fs::metadata(path).map_err(crate::Error::io(path))?;
-            if meta.len() as usize > table::MAX_FILE_BYTES {
-                return Err(table::TableError::TooLarge {
-                    path: path.to_path_buf(),
-                    size: meta.len() as usize,
-                }
-                .into());
+            if meta.len() as usize > common::MAX_FILE_BYTES {
+                return Err(common::too_large(path, meta.len() as usize).into());
             }
             let bytes = std::fs::read(path).map_err(crate::Error::io(path))?;
             let (pack, skipped) = match format {
@@ -557,12 +555,8 @@ pub fn read_path(path: &std::path::Path, format: Option<Format>) -> Result<ReadP
         }
         Format::Csv => {
             let meta = std::fs::metadata(path).map_err(crate::Error::io(path))?;
-            if meta.len() as usize > table::MAX_FILE_BYTES {
-                return Err(table::TableError::TooLarge {
-                    path: path.to_path_buf(),
-                    size: meta.len() as usize,
-                }
-                .into());
+            if meta.len() as usize > common::MAX_FILE_BYTES {
+                return Err(common::too_large(path, meta.len() as usize).into());
             }
             let bytes = std::fs::read(path).map_err(crate::Error::io(path))?;
             let (pack, skipped) = table::read_csv(&bytes, path)?;

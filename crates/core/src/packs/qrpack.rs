@@ -27,30 +27,10 @@ use crate::source::{ImageRef, Origin, Pack, PackFolder, PackMeta, PackPart, Pack
 pub const FORMAT: &str = "quickreply-pack";
 /// The version this build writes; it reads this and every older one.
 pub const FORMAT_VERSION: u32 = 1;
-/// Limits for reading archives.
-pub const MAX_ENTRIES: usize = 20_000;
-pub const MAX_TOTAL_BYTES: u64 = 1024 * 1024 * 1024;
-pub const MAX_JSON_BYTES: u64 = 256 * 1024 * 1024;
-pub const MAX_RATIO: u64 = 200;
-
-#[derive(Debug, thiserror::Error)]
-pub enum PackError {
-    #[error("{}", tr(format!("{}：{source}", path.display()), format!("{}: {source}", path.display())))]
-    Io {
-        path: PathBuf,
-        source: std::io::Error,
-    },
-    #[error("{}", tr(format!("{}：不是有效的 .qrpack（zip）文件：{reason}", path.display()), format!("{}: not a valid .qrpack (zip) file: {reason}", path.display())))]
-    NotAPack { path: PathBuf, reason: String },
-    #[error("{}", tr(format!("{}：条目 {entry}：{reason}", path.display()), format!("{}: entry {entry}: {reason}", path.display())))]
-    Entry {
-        path: PathBuf,
-        entry: String,
-        reason: String,
-    },
-    #[error("{}", tr(format!("{}：这个话术包由更新版本的 QuickReply 生成（格式版本 {found}，本程序支持到 {FORMAT_VERSION}），请升级后再导入", path.display()), format!("{}: this pack was made by a newer QuickReply (format version {found}, this build reads up to {FORMAT_VERSION}); please upgrade", path.display())))]
-    TooNew { path: PathBuf, found: u32 },
-}
+pub use super::common::{
+    MAX_ENTRIES, MAX_JSON_BYTES, MAX_RATIO, MAX_TOTAL_BYTES, check_archive, is_zip,
+};
+pub use super::error::PackError;
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct Counts {
@@ -249,116 +229,6 @@ pub fn image_reader(
     }
 }
 
-fn safe_name(name: &str) -> bool {
-    // Directory entries end in `/`.
-    let name = name.strip_suffix('/').unwrap_or(name);
-    let drive = name.len() > 1 && name.as_bytes()[1] == b':';
-    let bad_part = name
-        .split('/')
-        .any(|c| c == ".." || c == "." || c.is_empty());
-    !(name.is_empty()
-        || name.starts_with('/')
-        || name.contains('\\')
-        || name.contains('\0')
-        || bad_part
-        || drive)
-}
-
-/// Whether bytes look like a zip archive.
-pub fn is_zip(bytes: &[u8]) -> bool {
-    bytes.starts_with(b"PK\x03\x04") || bytes.starts_with(b"PK\x05\x06")
-}
-
-/// Check every entry of a zip archive before any content is read: count, safe names,
-/// no symlinks, declared total size and compression ratio (zip bombs). Shared with XLSX,
-/// which is a zip too.
-pub fn check_archive<R: Read + Seek>(
-    zip: &mut zip::ZipArchive<R>,
-    path: &Path,
-) -> Result<(), PackError> {
-    let not_a_pack = |reason: String| PackError::NotAPack {
-        path: path.to_path_buf(),
-        reason,
-    };
-    let entry_err = |entry: &str, reason: String| PackError::Entry {
-        path: path.to_path_buf(),
-        entry: entry.to_string(),
-        reason,
-    };
-    if zip.len() > MAX_ENTRIES {
-        return Err(not_a_pack(tr(
-            format!("条目太多（{} 个，上限 {MAX_ENTRIES}）", zip.len()),
-            format!(
-                "too many entries ({}, the limit is {MAX_ENTRIES})",
-                zip.len()
-            ),
-        )));
-    }
-    // Check every entry's name, type and declared sizes before reading any content.
-    let mut declared_total = 0u64;
-    for i in 0..zip.len() {
-        let f = zip.by_index_raw(i).map_err(|e| not_a_pack(e.to_string()))?;
-        let name = f
-            .name()
-            .map_err(|_| {
-                not_a_pack(tr(
-                    "条目名称不是有效的 UTF-8",
-                    "an entry name is not valid UTF-8",
-                ))
-            })?
-            .to_string();
-        if !safe_name(&name) {
-            return Err(entry_err(
-                &name,
-                tr(
-                    "路径不安全（绝对路径或含 ..）",
-                    "unsafe path (absolute or containing ..)",
-                ),
-            ));
-        }
-        if f.is_symlink() {
-            return Err(entry_err(
-                &name,
-                tr("不允许符号链接", "symbolic links are not allowed"),
-            ));
-        }
-        declared_total = declared_total.saturating_add(f.size());
-        if f.size() > 1024 * 1024
-            && f.compressed_size() > 0
-            && f.size() / f.compressed_size().max(1) > MAX_RATIO
-        {
-            return Err(entry_err(
-                &name,
-                tr(
-                    format!(
-                        "压缩比异常（{} 倍），疑似压缩炸弹",
-                        f.size() / f.compressed_size().max(1)
-                    ),
-                    format!(
-                        "suspicious compression ratio ({}×), looks like a zip bomb",
-                        f.size() / f.compressed_size().max(1)
-                    ),
-                ),
-            ));
-        }
-    }
-    if declared_total > MAX_TOTAL_BYTES {
-        return Err(not_a_pack(tr(
-            format!(
-                "解压后共 {} MB，超过上限 {} MB",
-                declared_total / 1048576,
-                MAX_TOTAL_BYTES / 1048576
-            ),
-            format!(
-                "{} MB uncompressed, more than the {} MB limit",
-                declared_total / 1048576,
-                MAX_TOTAL_BYTES / 1048576
-            ),
-        )));
-    }
-    Ok(())
-}
-
 /// Read a `.qrpack` into a pack. `path` names the file in messages.
 pub fn read<R: Read + Seek>(input: R, path: &Path) -> Result<(Manifest, Pack), PackError> {
     let not_a_pack = |reason: String| PackError::NotAPack {
@@ -417,6 +287,7 @@ pub fn read<R: Read + Seek>(input: R, path: &Path) -> Result<(Manifest, Pack), P
         return Err(PackError::TooNew {
             path: path.to_path_buf(),
             found: manifest.format_version,
+            supported: FORMAT_VERSION,
         });
     }
     let checked = |name: &str, bytes: &[u8]| -> Result<(), PackError> {

@@ -12,34 +12,9 @@ use std::path::Path;
 use crate::i18n::tr;
 use crate::source::{Origin, Pack, PackFolder, PackMeta, PackPart, PackSnippet};
 
-/// Largest accepted cell (a reply is chat text, not a document).
-pub const MAX_CELL_BYTES: usize = 64 * 1024;
-/// Largest accepted CSV file.
-pub const MAX_FILE_BYTES: usize = 64 * 1024 * 1024;
-
-#[derive(Debug, thiserror::Error)]
-pub enum TableError {
-    #[error("{}", tr(format!("{}：既不是 UTF-8 也不是 GB18030/GBK 编码的文本", path.display()), format!("{}: neither UTF-8 nor GB18030/GBK text", path.display())))]
-    Encoding { path: std::path::PathBuf },
-    #[error("{}", tr(format!("{}：文件有 {} MB，超过上限 {} MB", path.display(), size / 1048576, MAX_FILE_BYTES / 1048576), format!("{}: the file is {} MB, more than the {} MB limit", path.display(), size / 1048576, MAX_FILE_BYTES / 1048576)))]
-    TooLarge {
-        path: std::path::PathBuf,
-        size: usize,
-    },
-    #[error("{}", tr(format!("{}:{line}：{message}", path.display()), format!("{}:{line}: {message}", path.display())))]
-    Row {
-        path: std::path::PathBuf,
-        line: u64,
-        message: String,
-    },
-}
-
-/// A row that was not imported, and why.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Skipped {
-    pub origin: Origin,
-    pub reason: String,
-}
+use super::common::too_large;
+pub use super::common::{MAX_CELL_BYTES, MAX_FILE_BYTES, Skipped, decode};
+pub use super::error::TableError;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Col {
@@ -67,32 +42,10 @@ fn header_kind(cell: &str) -> Option<Col> {
     })
 }
 
-/// Decode bytes: UTF-8 (with or without BOM), else GB18030.
-pub fn decode(bytes: &[u8], path: &Path) -> Result<String, TableError> {
-    if let Some(rest) = bytes.strip_prefix(b"\xEF\xBB\xBF") {
-        return String::from_utf8(rest.to_vec()).map_err(|_| TableError::Encoding {
-            path: path.to_path_buf(),
-        });
-    }
-    if let Ok(s) = std::str::from_utf8(bytes) {
-        return Ok(s.to_string());
-    }
-    let (text, _, had_errors) = encoding_rs::GB18030.decode(bytes);
-    if had_errors {
-        return Err(TableError::Encoding {
-            path: path.to_path_buf(),
-        });
-    }
-    Ok(text.into_owned())
-}
-
 /// Read a CSV file into a pack plus the rows it skipped.
 pub fn read_csv(bytes: &[u8], path: &Path) -> Result<(Pack, Vec<Skipped>), TableError> {
     if bytes.len() > MAX_FILE_BYTES {
-        return Err(TableError::TooLarge {
-            path: path.to_path_buf(),
-            size: bytes.len(),
-        });
+        return Err(too_large(path, bytes.len()));
     }
     let text = decode(bytes, path)?;
     let row_err = |line: u64, message: String| TableError::Row {
@@ -276,11 +229,7 @@ fn pack_from_rows(rows: Vec<(u64, Vec<String>)>, path: &Path) -> (Pack, Vec<Skip
 pub fn read_xlsx(bytes: &[u8], path: &Path) -> Result<(Pack, Vec<Skipped>), crate::Error> {
     use calamine::Reader;
     if bytes.len() > MAX_FILE_BYTES {
-        return Err(TableError::TooLarge {
-            path: path.to_path_buf(),
-            size: bytes.len(),
-        }
-        .into());
+        return Err(too_large(path, bytes.len()).into());
     }
     let not_xlsx = |reason: String| TableError::Row {
         path: path.to_path_buf(),
@@ -289,7 +238,7 @@ pub fn read_xlsx(bytes: &[u8], path: &Path) -> Result<(Pack, Vec<Skipped>), crat
     };
     let mut zip =
         zip::ZipArchive::new(std::io::Cursor::new(bytes)).map_err(|e| not_xlsx(e.to_string()))?;
-    super::qrpack::check_archive(&mut zip, path)?;
+    super::common::check_archive(&mut zip, path)?;
     let mut wb: calamine::Xlsx<_> = calamine::open_workbook_from_rs(std::io::Cursor::new(bytes))
         .map_err(|e: calamine::XlsxError| not_xlsx(e.to_string()))?;
     let Some(range) = wb.worksheet_range_at(0) else {

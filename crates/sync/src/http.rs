@@ -17,8 +17,8 @@ use quickreply_proto::api::{
     SigninRequest, SigninStarted, StatusReport, UsageReport, UsageTotal,
 };
 
-use super::SyncError;
-use crate::i18n::tr;
+use crate::error::SyncError;
+use quickreply_core::i18n::tr;
 
 /// The answer to a write: accepted, or refused because the item changed on the server
 /// (`412`), with the item as the server has it.

@@ -8,8 +8,9 @@ use uuid::Uuid;
 use quickreply_proto::api::{Digest, ItemDoc, VAR_PREFIX, VariableDoc};
 use quickreply_proto::{FolderDoc, SnippetDoc};
 
+use quickreply_core::store::Store;
+
 use crate::error::Result;
-use crate::store::Store;
 
 /// Whether the triggers should treat the following writes as coming from the server
 /// (no outbox entry, no read-only guard).

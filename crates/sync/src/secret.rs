@@ -10,8 +10,7 @@
 
 use std::path::{Path, PathBuf};
 
-use super::SyncError;
-use crate::error::{Error, Result};
+use crate::error::{Result, SyncError};
 
 const SERVICE: &str = "QuickReply";
 const TOKEN_FILE: &str = "sync-token";
@@ -48,7 +47,7 @@ fn keyring_wanted() -> bool {
 
 fn write_file(path: &Path, token: &str) -> Result<()> {
     use std::io::Write;
-    let err = |e: std::io::Error| Error::Sync(SyncError::Token(path.to_path_buf(), e.to_string()));
+    let err = |e: std::io::Error| SyncError::Token(path.to_path_buf(), e.to_string());
     let tmp = path.with_extension("tmp");
     {
         let mut opts = std::fs::OpenOptions::new();
@@ -96,15 +95,15 @@ pub fn load(data_dir: &Path, account: i64) -> Result<String> {
     match std::fs::read_to_string(&path) {
         Ok(t) => return Ok(t.trim().to_string()),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-        Err(e) => return Err(SyncError::Token(path, e.to_string()).into()),
+        Err(e) => return Err(SyncError::Token(path, e.to_string())),
     }
     if !keyring_wanted() {
-        return Err(SyncError::NotJoined.into());
+        return Err(SyncError::NotJoined);
     }
     match entry(data_dir, account).and_then(|e| e.get_password()) {
         Ok(t) => Ok(t),
-        Err(keyring::Error::NoEntry) => Err(SyncError::NotJoined.into()),
-        Err(e) => Err(SyncError::Token(path, format!("keyring: {e}")).into()),
+        Err(keyring::Error::NoEntry) => Err(SyncError::NotJoined),
+        Err(e) => Err(SyncError::Token(path, format!("keyring: {e}"))),
     }
 }
 
@@ -123,7 +122,7 @@ fn remove_file(data_dir: &Path, account: i64) -> Result<()> {
     match std::fs::remove_file(&path) {
         Ok(()) => Ok(()),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-        Err(e) => Err(SyncError::Token(path, e.to_string()).into()),
+        Err(e) => Err(SyncError::Token(path, e.to_string())),
     }
 }
 
@@ -148,7 +147,7 @@ mod tests {
 
     #[test]
     fn the_file_fallback_is_private_and_round_trips() -> Result<()> {
-        let dir = tempfile::tempdir().map_err(Error::io("tmp"))?;
+        let dir = tempfile::tempdir().map_err(quickreply_core::Error::io("tmp"))?;
         let path = file(dir.path(), 1);
         write_file(&path, "secret-token")?;
         write_file(&file(dir.path(), 2), "second-token")?;
@@ -156,7 +155,7 @@ mod tests {
         {
             use std::os::unix::fs::PermissionsExt;
             let mode = std::fs::metadata(&path)
-                .map_err(Error::io(&path))?
+                .map_err(quickreply_core::Error::io(&path))?
                 .permissions()
                 .mode();
             assert_eq!(mode & 0o777, 0o600);
@@ -176,7 +175,7 @@ mod tests {
     #[cfg(windows)]
     #[test]
     fn windows_keeps_the_token_in_the_credential_manager_or_the_file() -> Result<()> {
-        let dir = tempfile::tempdir().map_err(Error::io("tmp"))?;
+        let dir = tempfile::tempdir().map_err(quickreply_core::Error::io("tmp"))?;
         let placed = save(dir.path(), 3, "win-token")?;
         match &placed {
             TokenPlace::Keyring => assert!(!file(dir.path(), 3).exists()),
@@ -185,10 +184,7 @@ mod tests {
         eprintln!("token kept in {placed:?}");
         assert_eq!(load(dir.path(), 3)?, "win-token");
         delete(dir.path(), 3)?;
-        assert!(matches!(
-            load(dir.path(), 3),
-            Err(Error::Sync(SyncError::NotJoined))
-        ));
+        assert!(matches!(load(dir.path(), 3), Err(SyncError::NotJoined)));
         Ok(())
     }
 }

@@ -1,0 +1,286 @@
+//! The store's schema migrations, applied in order by `Store::migrate`; `PRAGMA
+//! user_version` counts the applied ones. Frozen as shipped: a released migration is
+//! never edited, a change is a new one at the end.
+
+/// Schema migrations, applied in order; `PRAGMA user_version` counts the applied ones.
+pub(super) const MIGRATIONS: &[&str] = &[
+    r#"
+CREATE TABLE libraries (
+    id          TEXT PRIMARY KEY,
+    name        TEXT NOT NULL UNIQUE,
+    kind        TEXT NOT NULL CHECK (kind IN ('personal', 'team')),
+    created_at  INTEGER NOT NULL
+);
+CREATE TABLE folders (
+    id          TEXT PRIMARY KEY,
+    library_id  TEXT NOT NULL REFERENCES libraries(id) ON DELETE CASCADE,
+    parent_id   TEXT REFERENCES folders(id) ON DELETE CASCADE,
+    name        TEXT NOT NULL,
+    position    INTEGER NOT NULL DEFAULT 0
+);
+CREATE UNIQUE INDEX folders_unique_name ON folders(library_id, ifnull(parent_id, ''), name);
+CREATE TABLE snippets (
+    id              TEXT PRIMARY KEY,
+    library_id      TEXT NOT NULL REFERENCES libraries(id) ON DELETE CASCADE,
+    folder_id       TEXT REFERENCES folders(id) ON DELETE CASCADE,
+    title           TEXT NOT NULL,
+    code            TEXT,
+    tags            TEXT NOT NULL DEFAULT '',
+    apps            TEXT NOT NULL DEFAULT '',
+    parts           TEXT NOT NULL,
+    position        INTEGER NOT NULL DEFAULT 0,
+    version         INTEGER NOT NULL DEFAULT 1,
+    created_at      INTEGER NOT NULL,
+    updated_at      INTEGER NOT NULL,
+    body_text       TEXT NOT NULL DEFAULT '',
+    search_pinyin   TEXT NOT NULL DEFAULT '',
+    search_initials TEXT NOT NULL DEFAULT '',
+    search_tags_pinyin TEXT NOT NULL DEFAULT '',
+    -- crate::search::Mask of all searchable text: a cheap prefilter for streamed search
+    mask0 INTEGER NOT NULL DEFAULT -1,
+    mask1 INTEGER NOT NULL DEFAULT -1,
+    mask2 INTEGER NOT NULL DEFAULT -1,
+    mask3 INTEGER NOT NULL DEFAULT -1
+);
+CREATE UNIQUE INDEX snippets_unique_code ON snippets(library_id, code) WHERE code IS NOT NULL;
+CREATE INDEX snippets_place ON snippets(library_id, folder_id, position);
+CREATE INDEX snippets_folder ON snippets(folder_id);
+CREATE TABLE blobs (
+    sha256      TEXT PRIMARY KEY,
+    mime        TEXT NOT NULL,
+    width       INTEGER NOT NULL,
+    height      INTEGER NOT NULL,
+    size        INTEGER NOT NULL,
+    created_at  INTEGER NOT NULL
+);
+CREATE TABLE variables (
+    library_id  TEXT NOT NULL REFERENCES libraries(id) ON DELETE CASCADE,
+    name        TEXT NOT NULL,
+    value       TEXT NOT NULL,
+    description TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (library_id, name)
+);
+CREATE TABLE usage (
+    snippet_id  TEXT NOT NULL REFERENCES snippets(id) ON DELETE CASCADE,
+    day         TEXT NOT NULL,
+    count       INTEGER NOT NULL,
+    last_at     INTEGER NOT NULL,
+    PRIMARY KEY (snippet_id, day)
+);
+"#,
+    r#"
+-- Sync (core::sync). The server's copy of every synced item ("shadow": what this device
+-- last knew the server to hold), the outbox of local changes not yet sent (filled by
+-- triggers in the same transaction as the change), and a switch that tells the
+-- triggers a change comes from the server.
+CREATE TABLE sync_account (
+    id          INTEGER PRIMARY KEY CHECK (id = 1),
+    server      TEXT NOT NULL,
+    user_id     TEXT NOT NULL,
+    user_name   TEXT NOT NULL,
+    device_id   TEXT NOT NULL,
+    device_name TEXT NOT NULL,
+    team_id     TEXT NOT NULL,
+    team_name   TEXT NOT NULL,
+    role        TEXT NOT NULL,
+    personal_remote TEXT NOT NULL,
+    last_sync   INTEGER,
+    last_error  TEXT
+);
+CREATE TABLE sync_libraries (
+    library_id  TEXT PRIMARY KEY REFERENCES libraries(id) ON DELETE CASCADE,
+    remote_id   TEXT NOT NULL UNIQUE,
+    cursor      INTEGER NOT NULL DEFAULT 0,
+    writable    INTEGER NOT NULL DEFAULT 1
+);
+CREATE TABLE sync_items (
+    library_id  TEXT NOT NULL REFERENCES libraries(id) ON DELETE CASCADE,
+    key         TEXT NOT NULL,
+    version     INTEGER NOT NULL,
+    doc         TEXT NOT NULL,
+    PRIMARY KEY (library_id, key)
+);
+CREATE TABLE sync_blobs (sha256 TEXT PRIMARY KEY);
+CREATE TABLE sync_mode (applying INTEGER NOT NULL);
+INSERT INTO sync_mode VALUES (0);
+CREATE TABLE outbox (
+    library_id  TEXT NOT NULL,
+    key         TEXT NOT NULL,
+    rev         INTEGER NOT NULL DEFAULT 1,
+    op          TEXT NOT NULL,
+    queued_at   INTEGER NOT NULL,
+    PRIMARY KEY (library_id, key)
+);
+
+CREATE TRIGGER snippets_ro_insert BEFORE INSERT ON snippets WHEN (SELECT applying FROM sync_mode) = 0 AND EXISTS (SELECT 1 FROM sync_libraries WHERE library_id = NEW.library_id AND writable = 0)
+BEGIN SELECT RAISE(ABORT, 'quickreply:read-only'); END;
+CREATE TRIGGER snippets_ro_update BEFORE UPDATE ON snippets WHEN (SELECT applying FROM sync_mode) = 0 AND EXISTS (SELECT 1 FROM sync_libraries WHERE library_id = OLD.library_id AND writable = 0)
+BEGIN SELECT RAISE(ABORT, 'quickreply:read-only'); END;
+CREATE TRIGGER snippets_ro_delete BEFORE DELETE ON snippets WHEN (SELECT applying FROM sync_mode) = 0 AND EXISTS (SELECT 1 FROM sync_libraries WHERE library_id = OLD.library_id AND writable = 0)
+BEGIN SELECT RAISE(ABORT, 'quickreply:read-only'); END;
+CREATE TRIGGER snippets_out_insert AFTER INSERT ON snippets WHEN (SELECT applying FROM sync_mode) = 0 AND EXISTS (SELECT 1 FROM sync_libraries WHERE library_id = NEW.library_id)
+BEGIN
+    INSERT INTO outbox (library_id, key, op, queued_at)
+    VALUES (NEW.library_id, NEW.id, lower(hex(randomblob(16))), CAST(unixepoch('subsec') * 1000 AS INTEGER))
+    ON CONFLICT (library_id, key) DO UPDATE SET rev = rev + 1, op = excluded.op;
+END;
+CREATE TRIGGER snippets_out_update AFTER UPDATE ON snippets WHEN (SELECT applying FROM sync_mode) = 0 AND EXISTS (SELECT 1 FROM sync_libraries WHERE library_id = NEW.library_id)
+BEGIN
+    INSERT INTO outbox (library_id, key, op, queued_at)
+    VALUES (NEW.library_id, NEW.id, lower(hex(randomblob(16))), CAST(unixepoch('subsec') * 1000 AS INTEGER))
+    ON CONFLICT (library_id, key) DO UPDATE SET rev = rev + 1, op = excluded.op;
+END;
+CREATE TRIGGER snippets_out_update_old AFTER UPDATE ON snippets WHEN NEW.library_id IS NOT OLD.library_id AND (SELECT applying FROM sync_mode) = 0 AND EXISTS (SELECT 1 FROM sync_libraries WHERE library_id = OLD.library_id)
+BEGIN
+    INSERT INTO outbox (library_id, key, op, queued_at)
+    VALUES (OLD.library_id, OLD.id, lower(hex(randomblob(16))), CAST(unixepoch('subsec') * 1000 AS INTEGER))
+    ON CONFLICT (library_id, key) DO UPDATE SET rev = rev + 1, op = excluded.op;
+END;
+CREATE TRIGGER snippets_out_delete AFTER DELETE ON snippets WHEN (SELECT applying FROM sync_mode) = 0 AND EXISTS (SELECT 1 FROM sync_libraries WHERE library_id = OLD.library_id)
+BEGIN
+    INSERT INTO outbox (library_id, key, op, queued_at)
+    VALUES (OLD.library_id, OLD.id, lower(hex(randomblob(16))), CAST(unixepoch('subsec') * 1000 AS INTEGER))
+    ON CONFLICT (library_id, key) DO UPDATE SET rev = rev + 1, op = excluded.op;
+END;
+CREATE TRIGGER folders_ro_insert BEFORE INSERT ON folders WHEN (SELECT applying FROM sync_mode) = 0 AND EXISTS (SELECT 1 FROM sync_libraries WHERE library_id = NEW.library_id AND writable = 0)
+BEGIN SELECT RAISE(ABORT, 'quickreply:read-only'); END;
+CREATE TRIGGER folders_ro_update BEFORE UPDATE ON folders WHEN (SELECT applying FROM sync_mode) = 0 AND EXISTS (SELECT 1 FROM sync_libraries WHERE library_id = OLD.library_id AND writable = 0)
+BEGIN SELECT RAISE(ABORT, 'quickreply:read-only'); END;
+CREATE TRIGGER folders_ro_delete BEFORE DELETE ON folders WHEN (SELECT applying FROM sync_mode) = 0 AND EXISTS (SELECT 1 FROM sync_libraries WHERE library_id = OLD.library_id AND writable = 0)
+BEGIN SELECT RAISE(ABORT, 'quickreply:read-only'); END;
+CREATE TRIGGER folders_out_insert AFTER INSERT ON folders WHEN (SELECT applying FROM sync_mode) = 0 AND EXISTS (SELECT 1 FROM sync_libraries WHERE library_id = NEW.library_id)
+BEGIN
+    INSERT INTO outbox (library_id, key, op, queued_at)
+    VALUES (NEW.library_id, NEW.id, lower(hex(randomblob(16))), CAST(unixepoch('subsec') * 1000 AS INTEGER))
+    ON CONFLICT (library_id, key) DO UPDATE SET rev = rev + 1, op = excluded.op;
+END;
+CREATE TRIGGER folders_out_update AFTER UPDATE ON folders WHEN (SELECT applying FROM sync_mode) = 0 AND EXISTS (SELECT 1 FROM sync_libraries WHERE library_id = NEW.library_id)
+BEGIN
+    INSERT INTO outbox (library_id, key, op, queued_at)
+    VALUES (NEW.library_id, NEW.id, lower(hex(randomblob(16))), CAST(unixepoch('subsec') * 1000 AS INTEGER))
+    ON CONFLICT (library_id, key) DO UPDATE SET rev = rev + 1, op = excluded.op;
+END;
+CREATE TRIGGER folders_out_update_old AFTER UPDATE ON folders WHEN NEW.library_id IS NOT OLD.library_id AND (SELECT applying FROM sync_mode) = 0 AND EXISTS (SELECT 1 FROM sync_libraries WHERE library_id = OLD.library_id)
+BEGIN
+    INSERT INTO outbox (library_id, key, op, queued_at)
+    VALUES (OLD.library_id, OLD.id, lower(hex(randomblob(16))), CAST(unixepoch('subsec') * 1000 AS INTEGER))
+    ON CONFLICT (library_id, key) DO UPDATE SET rev = rev + 1, op = excluded.op;
+END;
+CREATE TRIGGER folders_out_delete AFTER DELETE ON folders WHEN (SELECT applying FROM sync_mode) = 0 AND EXISTS (SELECT 1 FROM sync_libraries WHERE library_id = OLD.library_id)
+BEGIN
+    INSERT INTO outbox (library_id, key, op, queued_at)
+    VALUES (OLD.library_id, OLD.id, lower(hex(randomblob(16))), CAST(unixepoch('subsec') * 1000 AS INTEGER))
+    ON CONFLICT (library_id, key) DO UPDATE SET rev = rev + 1, op = excluded.op;
+END;
+CREATE TRIGGER variables_ro_insert BEFORE INSERT ON variables WHEN (SELECT applying FROM sync_mode) = 0 AND EXISTS (SELECT 1 FROM sync_libraries WHERE library_id = NEW.library_id AND writable = 0)
+BEGIN SELECT RAISE(ABORT, 'quickreply:read-only'); END;
+CREATE TRIGGER variables_ro_update BEFORE UPDATE ON variables WHEN (SELECT applying FROM sync_mode) = 0 AND EXISTS (SELECT 1 FROM sync_libraries WHERE library_id = OLD.library_id AND writable = 0)
+BEGIN SELECT RAISE(ABORT, 'quickreply:read-only'); END;
+CREATE TRIGGER variables_ro_delete BEFORE DELETE ON variables WHEN (SELECT applying FROM sync_mode) = 0 AND EXISTS (SELECT 1 FROM sync_libraries WHERE library_id = OLD.library_id AND writable = 0)
+BEGIN SELECT RAISE(ABORT, 'quickreply:read-only'); END;
+CREATE TRIGGER variables_out_insert AFTER INSERT ON variables WHEN (SELECT applying FROM sync_mode) = 0 AND EXISTS (SELECT 1 FROM sync_libraries WHERE library_id = NEW.library_id)
+BEGIN
+    INSERT INTO outbox (library_id, key, op, queued_at)
+    VALUES (NEW.library_id, 'var:' || NEW.name, lower(hex(randomblob(16))), CAST(unixepoch('subsec') * 1000 AS INTEGER))
+    ON CONFLICT (library_id, key) DO UPDATE SET rev = rev + 1, op = excluded.op;
+END;
+CREATE TRIGGER variables_out_update AFTER UPDATE ON variables WHEN (SELECT applying FROM sync_mode) = 0 AND EXISTS (SELECT 1 FROM sync_libraries WHERE library_id = NEW.library_id)
+BEGIN
+    INSERT INTO outbox (library_id, key, op, queued_at)
+    VALUES (NEW.library_id, 'var:' || NEW.name, lower(hex(randomblob(16))), CAST(unixepoch('subsec') * 1000 AS INTEGER))
+    ON CONFLICT (library_id, key) DO UPDATE SET rev = rev + 1, op = excluded.op;
+END;
+CREATE TRIGGER variables_out_update_old AFTER UPDATE ON variables WHEN NEW.library_id IS NOT OLD.library_id AND (SELECT applying FROM sync_mode) = 0 AND EXISTS (SELECT 1 FROM sync_libraries WHERE library_id = OLD.library_id)
+BEGIN
+    INSERT INTO outbox (library_id, key, op, queued_at)
+    VALUES (OLD.library_id, 'var:' || OLD.name, lower(hex(randomblob(16))), CAST(unixepoch('subsec') * 1000 AS INTEGER))
+    ON CONFLICT (library_id, key) DO UPDATE SET rev = rev + 1, op = excluded.op;
+END;
+CREATE TRIGGER variables_out_delete AFTER DELETE ON variables WHEN (SELECT applying FROM sync_mode) = 0 AND EXISTS (SELECT 1 FROM sync_libraries WHERE library_id = OLD.library_id)
+BEGIN
+    INSERT INTO outbox (library_id, key, op, queued_at)
+    VALUES (OLD.library_id, 'var:' || OLD.name, lower(hex(randomblob(16))), CAST(unixepoch('subsec') * 1000 AS INTEGER))
+    ON CONFLICT (library_id, key) DO UPDATE SET rev = rev + 1, op = excluded.op;
+END;
+"#,
+    r#"
+-- Per synced library: the newest `usage.last_at` (Unix ms) whose count the server has.
+ALTER TABLE sync_libraries ADD COLUMN usage_sent INTEGER NOT NULL DEFAULT 0;
+"#,
+    r#"
+-- A team library's variable that agents may override with a personal one.
+ALTER TABLE variables ADD COLUMN overridable INTEGER NOT NULL DEFAULT 0;
+"#,
+    r#"
+-- Searches that found nothing (the normalised query, never chat content), per day; and
+-- the newest `last_at` (Unix ms) whose count the sync server has.
+CREATE TABLE missed_searches (
+    query   TEXT NOT NULL,
+    day     TEXT NOT NULL,
+    count   INTEGER NOT NULL,
+    last_at INTEGER NOT NULL,
+    PRIMARY KEY (query, day)
+);
+ALTER TABLE sync_account ADD COLUMN missed_sent INTEGER NOT NULL DEFAULT 0;
+"#,
+    r#"
+-- A conflict copy sync made on this device (its version of a reply changed elsewhere at
+-- the same time) and the reply it copies (core::conflicts).
+CREATE TABLE conflict_copies (
+    copy_id     TEXT PRIMARY KEY REFERENCES snippets(id) ON DELETE CASCADE,
+    original_id TEXT NOT NULL,
+    created_at  INTEGER NOT NULL
+);
+"#,
+    r#"
+-- Several accounts at once (sync::accounts): one row per sync server this computer has
+-- joined, the first joined (lowest id) being the primary one that the personal library
+-- syncs with. Each synced library belongs to one account, and so does the cache of
+-- images a server is known to have. A local team library not synced yet may name the
+-- account it is to be published to (`account` NULL: it stays on this computer).
+CREATE TABLE sync_accounts (
+    id          INTEGER PRIMARY KEY,
+    server      TEXT NOT NULL UNIQUE,
+    user_id     TEXT NOT NULL,
+    user_name   TEXT NOT NULL,
+    device_id   TEXT NOT NULL,
+    device_name TEXT NOT NULL,
+    team_id     TEXT NOT NULL,
+    team_name   TEXT NOT NULL,
+    role        TEXT NOT NULL,
+    personal_remote TEXT NOT NULL,
+    last_sync   INTEGER,
+    missed_sent INTEGER NOT NULL DEFAULT 0
+);
+INSERT INTO sync_accounts (id, server, user_id, user_name, device_id, device_name, team_id,
+                           team_name, role, personal_remote, last_sync, missed_sent)
+    SELECT id, server, user_id, user_name, device_id, device_name, team_id, team_name, role,
+           personal_remote, last_sync, missed_sent FROM sync_account;
+DROP TABLE sync_account;
+ALTER TABLE sync_libraries ADD COLUMN account INTEGER NOT NULL DEFAULT 1;
+DROP TABLE sync_blobs;
+CREATE TABLE sync_blobs (
+    account INTEGER NOT NULL,
+    sha256  TEXT NOT NULL,
+    PRIMARY KEY (account, sha256)
+);
+CREATE TABLE library_targets (
+    library_id TEXT PRIMARY KEY REFERENCES libraries(id) ON DELETE CASCADE,
+    account    INTEGER
+);
+-- A search that found nothing beside one team's chat window (`team`: that team's server
+-- address) is that team's question only; '' for one made anywhere else.
+CREATE TABLE missed_searches_new (
+    query   TEXT NOT NULL,
+    day     TEXT NOT NULL,
+    team    TEXT NOT NULL DEFAULT '',
+    count   INTEGER NOT NULL,
+    last_at INTEGER NOT NULL,
+    PRIMARY KEY (query, day, team)
+);
+INSERT INTO missed_searches_new (query, day, count, last_at)
+    SELECT query, day, count, last_at FROM missed_searches;
+DROP TABLE missed_searches;
+ALTER TABLE missed_searches_new RENAME TO missed_searches;
+"#,
+];

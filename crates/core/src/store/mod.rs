@@ -1,0 +1,396 @@
+//! The local store: SQLite (WAL, foreign keys, versioned migrations) in the data
+//! directory, image blobs beside it. Every change that touches more than one row runs in
+//! one transaction, so a crash leaves either all of it or none of it.
+//!
+//! This module opens, migrates and checks the store and runs transactions; each concern
+//! of [`Store`] has a file of its own: `libraries` (libraries and folders), `snippets`
+//! (replies and images), `variables` (and rendering), `usage` (fires and missed
+//! searches), `search_columns` (derived search columns and searching), `conflicts` in
+//! the crate root (sync's conflict copies). `migrations` holds the schema SQL, frozen as
+//! shipped; `model` the types the rest of the program sees.
+
+mod libraries;
+mod migrations;
+mod model;
+mod search_columns;
+mod snippets;
+mod usage;
+mod variables;
+
+use migrations::MIGRATIONS;
+pub use model::*;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use chrono::Utc;
+use rusqlite::{Connection, ErrorCode, Transaction, params};
+use uuid::Uuid;
+
+use quickreply_proto::Part;
+
+use crate::blob::BlobDir;
+use crate::error::{Error, Result};
+use crate::template::{self};
+
+/// Name of the personal library every store has.
+pub const PERSONAL: &str = "personal";
+
+const DB_FILE: &str = "quickreply.db";
+
+fn now_ms() -> i64 {
+    Utc::now().timestamp_millis()
+}
+
+fn corrupt(path: &Path) -> impl Fn(rusqlite::Error) -> Error + '_ {
+    move |e| match e.sqlite_error_code() {
+        Some(ErrorCode::NotADatabase | ErrorCode::DatabaseCorrupt) => Error::CorruptStore {
+            path: path.to_path_buf(),
+            source: e,
+        },
+        _ => Error::Db(e),
+    }
+}
+
+fn split_list(s: &str) -> Vec<String> {
+    s.split('\n')
+        .filter(|t| !t.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+fn check_name(name: &str, what: &'static str) -> Result<()> {
+    if name.trim().is_empty() {
+        return Err(Error::Empty(what));
+    }
+    if name.contains(['/', '\n', '\r']) {
+        return Err(Error::InvalidName(name.to_string()));
+    }
+    Ok(())
+}
+
+fn check_parts(parts: &[Part]) -> Result<()> {
+    if parts.is_empty() {
+        return Err(Error::Empty(crate::i18n::tr_static(
+            "话术内容",
+            "the reply's content",
+        )));
+    }
+    for p in parts {
+        if let Part::Text { body } = p {
+            if body.trim().is_empty() {
+                return Err(Error::Empty(crate::i18n::tr_static(
+                    "文字段落",
+                    "a text part",
+                )));
+            }
+            template::parse(body)?;
+        }
+    }
+    Ok(())
+}
+
+/// The local store.
+pub struct Store {
+    conn: Connection,
+    path: PathBuf,
+    blobs: BlobDir,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store").field("path", &self.path).finish()
+    }
+}
+
+impl Store {
+    /// Open (creating if needed) the store in `data_dir`.
+    pub fn open(data_dir: &Path) -> Result<Store> {
+        std::fs::create_dir_all(data_dir).map_err(Error::io(data_dir))?;
+        let path = data_dir.join(DB_FILE);
+        let mut conn = Connection::open(&path).map_err(corrupt(&path))?;
+        conn.busy_timeout(Duration::from_secs(10))
+            .map_err(corrupt(&path))?;
+        // Several processes share the store (the app, `qreply`, a `sync --watch`). A
+        // deferred transaction that reads and then writes fails at once with "database is
+        // locked" if another process wrote in between (the busy timeout cannot help);
+        // taking the write lock at BEGIN makes every writer wait its turn instead.
+        conn.set_transaction_behavior(rusqlite::TransactionBehavior::Immediate);
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .map_err(corrupt(&path))?;
+        conn.pragma_update(None, "foreign_keys", true)
+            .map_err(corrupt(&path))?;
+        conn.pragma_update(None, "synchronous", "NORMAL")
+            .map_err(corrupt(&path))?;
+        let mut store = Store {
+            conn,
+            blobs: BlobDir::new(data_dir.join("blobs")),
+            path,
+        };
+        store.migrate()?;
+        store.ensure_personal()?;
+        Ok(store)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The connection, for the sync client (`quickreply-sync`), which owns the sync
+    /// tables this store's migrations create (accounts, links, shadow, outbox). Everything
+    /// else goes through the typed methods.
+    pub fn conn(&self) -> &Connection {
+        &self.conn
+    }
+
+    /// The connection for a transaction of the sync client (see [`Store::conn`]).
+    pub fn conn_mut(&mut self) -> &mut Connection {
+        &mut self.conn
+    }
+
+    pub fn blobs(&self) -> &BlobDir {
+        &self.blobs
+    }
+
+    fn migrate(&mut self) -> Result<()> {
+        let path = self.path.clone();
+        let version: i64 = self
+            .conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .map_err(corrupt(&path))?;
+        let supported = MIGRATIONS.len() as i64;
+        if version > supported {
+            return Err(Error::StoreTooNew {
+                path,
+                found: version,
+                supported,
+            });
+        }
+        let tx = self.conn.transaction().map_err(corrupt(&path))?;
+        for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
+            tx.execute_batch(sql).map_err(corrupt(&path))?;
+            tx.pragma_update(None, "user_version", (i + 1) as i64)?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    fn ensure_personal(&mut self) -> Result<()> {
+        self.conn.execute(
+            "INSERT INTO libraries (id, name, kind, created_at) VALUES (?1, ?2, 'personal', ?3)
+             ON CONFLICT (name) DO NOTHING",
+            params![Uuid::now_v7().to_string(), PERSONAL, now_ms()],
+        )?;
+        Ok(())
+    }
+
+    // ----- libraries -------------------------------------------------------------------
+
+    /// A number that changes whenever another connection (the CLI, a sync) commits to the
+    /// database, so that a long-running app knows when to reload its search index.
+    pub fn data_version(&self) -> Result<i64> {
+        Ok(self
+            .conn
+            .query_row("PRAGMA data_version", [], |r| r.get(0))?)
+    }
+
+    /// Run `f` inside one transaction on the raw connection (bulk loaders, tests).
+    pub fn transaction<T>(&mut self, f: impl FnOnce(&Transaction<'_>) -> Result<T>) -> Result<T> {
+        let tx = self.conn.transaction()?;
+        let out = f(&tx)?;
+        tx.commit()?;
+        Ok(out)
+    }
+
+    /// Consistency check of the database file (`PRAGMA integrity_check` and foreign keys).
+    pub fn check_integrity(&self) -> Result<Vec<String>> {
+        let mut problems = Vec::new();
+        let mut st = self.conn.prepare("PRAGMA integrity_check")?;
+        for row in st.query_map([], |r| r.get::<_, String>(0))? {
+            let row = row?;
+            if row != "ok" {
+                problems.push(row);
+            }
+        }
+        let mut st = self.conn.prepare("PRAGMA foreign_key_check")?;
+        for row in st.query_map([], |r| r.get::<_, String>(0))? {
+            problems.push(format!("foreign key violation in {}", row?));
+        }
+        Ok(problems)
+    }
+}
+
+/// Where the store lives unless told otherwise: `QUICKREPLY_DATA_DIR`, else the OS data
+/// directory (`~/.local/share/quickreply` on Linux, `%APPDATA%\quickreply\data` on
+/// Windows, `~/Library/Application Support/quickreply` on macOS).
+pub fn default_data_dir() -> PathBuf {
+    if let Some(dir) = std::env::var_os("QUICKREPLY_DATA_DIR").filter(|d| !d.is_empty()) {
+        return PathBuf::from(dir);
+    }
+    directories::ProjectDirs::from("", "", "quickreply")
+        .map(|d| d.data_dir().to_path_buf())
+        .unwrap_or_else(|| PathBuf::from(".quickreply"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use quickreply_proto::LibraryKind;
+
+    #[test]
+    fn a_store_joined_before_several_accounts_keeps_its_account_on_upgrade() -> Result<()> {
+        let dir = tempfile::tempdir().map_err(Error::io("tmp"))?;
+        {
+            // A store as the release before several accounts left it.
+            let mut conn = Connection::open(dir.path().join(DB_FILE))?;
+            let tx = conn.transaction()?;
+            for (i, sql) in MIGRATIONS.iter().take(MIGRATIONS.len() - 1).enumerate() {
+                tx.execute_batch(sql)?;
+                tx.pragma_update(None, "user_version", (i + 1) as i64)?;
+            }
+            tx.execute_batch(
+                "INSERT INTO libraries (id, name, kind, created_at) VALUES ('L1', '售前', 'team', 0);
+                 INSERT INTO sync_account (id, server, user_id, user_name, device_id, device_name,
+                    team_id, team_name, role, personal_remote, last_sync, missed_sent)
+                 VALUES (1, 'http://a.example/', 'u', '小李', 'd', 'pc', 't', '店铺A', 'agent', 'p', 5, 7);
+                 INSERT INTO sync_libraries (library_id, remote_id, cursor, writable) VALUES ('L1', 'R1', 3, 0);
+                 INSERT INTO sync_blobs (sha256) VALUES ('abc');",
+            )?;
+            tx.commit()?;
+        }
+        let store = Store::open(dir.path())?;
+        let (server, team, last_sync, missed): (String, String, i64, i64) = store.conn.query_row(
+            "SELECT server, team_name, last_sync, missed_sent FROM sync_accounts WHERE id = 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        )?;
+        assert_eq!(
+            (server.as_str(), team.as_str(), last_sync, missed),
+            ("http://a.example/", "店铺A", 5, 7)
+        );
+        let (account, cursor): (i64, i64) = store.conn.query_row(
+            "SELECT account, cursor FROM sync_libraries WHERE library_id = 'L1'",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        assert_eq!((account, cursor), (1, 3));
+        // Which images a server has is per server now: asked again once, harmlessly.
+        let blobs: i64 = store
+            .conn
+            .query_row("SELECT count(*) FROM sync_blobs", [], |r| r.get(0))?;
+        assert_eq!(blobs, 0);
+        Ok(())
+    }
+
+    #[test]
+    fn the_editor_lists_saves_renames_and_flags_variables() -> Result<()> {
+        let dir = tempfile::tempdir().map_err(Error::io("tmp"))?;
+        let mut store = Store::open(dir.path())?;
+        let team = store.create_library("售后组", LibraryKind::Team)?;
+        let personal = store.library(PERSONAL)?;
+        let var = |name: &str, value: &str, overridable| Variable {
+            name: name.into(),
+            value: value.into(),
+            overridable,
+        };
+        store.save_variable(&team, None, &var("店铺名", "小鹿家", false))?;
+        store.save_variable(&team, None, &var("客服名", "小鹿", true))?;
+        assert_eq!(
+            store.variable_list(&team)?,
+            vec![var("客服名", "小鹿", true), var("店铺名", "小鹿家", false)]
+        );
+        // A rename keeps one variable; the flag changes with it.
+        store.save_variable(&team, Some("店铺名"), &var("店名", "小鹿家旗舰店", true))?;
+        let names: Vec<_> = store
+            .variable_list(&team)?
+            .into_iter()
+            .map(|v| v.name)
+            .collect();
+        assert_eq!(names, vec!["客服名", "店名"]);
+        assert!(store.overridable_vars(&team)?.contains("店名"));
+        // The personal library has no overridable flag.
+        store.save_variable(&personal, None, &var("客服名", "阿强", true))?;
+        assert_eq!(
+            store.variable_list(&personal)?,
+            vec![var("客服名", "阿强", false)]
+        );
+        assert_eq!(store.effective_vars(team.id)?["客服名"], "阿强");
+        assert!(matches!(
+            store.save_variable(&team, None, &var("bad name", "x", false)),
+            Err(Error::InvalidVariableName(_))
+        ));
+        // An agent's copy of a team library is read-only: listed, never written.
+        assert!(store.writable(&team)? && store.writable(&personal)?);
+        store.conn().execute(
+            "INSERT INTO sync_libraries (library_id, remote_id, writable) VALUES (?1, ?2, 0)",
+            params![team.id.to_string(), Uuid::now_v7().to_string()],
+        )?;
+        assert!(!store.writable(&team)?);
+        assert!(matches!(
+            store.save_variable(&team, None, &var("客服名", "x", false)),
+            Err(Error::ReadOnly)
+        ));
+        assert_eq!(store.variable_list(&team)?.len(), 2);
+        Ok(())
+    }
+
+    /// The app and `qreply` write the same store: a transaction that reads and then
+    /// writes must wait for the other process instead of failing with "database is
+    /// locked" (which a deferred transaction does when the other writes in between).
+    #[test]
+    fn a_read_then_write_transaction_waits_for_another_writer()
+    -> std::result::Result<(), Box<dyn std::error::Error>> {
+        let dir = tempfile::tempdir()?;
+        let mut a = Store::open(dir.path())?;
+        a.conn()
+            .execute_batch("CREATE TABLE t (x INTEGER); INSERT INTO t VALUES (0);")?;
+        let path = dir.path().to_path_buf();
+        let tx = a.conn_mut().transaction()?;
+        let before: i64 = tx.query_row("SELECT max(x) FROM t", [], |r| r.get(0))?;
+        let other = std::thread::spawn(move || -> Result<()> {
+            let b = Store::open(&path)?;
+            b.conn().execute("INSERT INTO t VALUES (2)", [])?;
+            Ok(())
+        });
+        std::thread::sleep(Duration::from_millis(200));
+        tx.execute("INSERT INTO t VALUES (?1)", [before + 1])?;
+        tx.commit()?;
+        other.join().map_err(|_| "writer thread panicked")??;
+        let n: i64 = a
+            .conn()
+            .query_row("SELECT count(*) FROM t", [], |r| r.get(0))?;
+        assert_eq!(n, 3);
+        Ok(())
+    }
+
+    #[test]
+    fn searches_that_found_nothing_are_counted_per_day_without_buyer_text()
+    -> std::result::Result<(), Box<dyn std::error::Error>> {
+        let dir = tempfile::tempdir()?;
+        let mut s = Store::open(dir.path())?;
+        assert!(s.record_missed_search(" 发票  抬头 ", None)?);
+        assert!(s.record_missed_search("发票 抬头", Some("http://a.example/"))?);
+        assert!(s.record_missed_search("ZHBJ", None)?);
+        assert!(s.record_missed_search("赠品", Some("http://b.example"))?);
+        assert!(!s.record_missed_search("13812345678", None)?);
+        assert!(!s.record_missed_search("", None)?);
+        // Team A hears of its own and of the searches made for no team, one count each.
+        let (rows, newest) = s.missed_searches_since(0, 30, "http://a.example")?;
+        let today = Utc::now().format("%Y-%m-%d").to_string();
+        let row = |query: &str, count| quickreply_proto::api::MissedSearch {
+            query: query.into(),
+            day: today.clone(),
+            count,
+        };
+        assert_eq!(rows, vec![row("zhbj", 1), row("发票 抬头", 2)]);
+        assert!(newest > 0);
+        assert_eq!(
+            s.missed_searches_since(newest, 30, "http://a.example")?.0,
+            vec![]
+        );
+        // Team B never hears of team A's question.
+        let (b, _) = s.missed_searches_since(0, 30, "http://b.example/")?;
+        assert_eq!(b, vec![row("zhbj", 1), row("发票 抬头", 1), row("赠品", 1)]);
+        Ok(())
+    }
+}

@@ -1,0 +1,471 @@
+//! One sync round: link libraries, push the outbox (with three-way merge and conflict
+//! copies), pull each library's changes from its cursor and apply them, move the images
+//! both ways; also applying live events that carry their item inline.
+
+use std::path::Path;
+
+use rusqlite::params;
+use uuid::Uuid;
+
+use quickreply_core::i18n::tr;
+use quickreply_core::store::{self, Store};
+use quickreply_proto::Part;
+use quickreply_proto::api::{HeadEvent, Item, ItemDoc, MAX_PAGE, PutItem};
+
+use crate::accounts::{account_by_id, accounts, client_for};
+use crate::error::{Result, SyncError};
+use crate::http::{Client, WriteOutcome};
+use crate::links::{
+    Linked, has_pending, is_primary, link_libraries, linked_of, publish_local_team_libraries,
+};
+use crate::merge::{Merged, merge};
+use crate::reports::{report_missed, report_status, report_usage};
+use crate::tables;
+
+/// What one sync did.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Report {
+    /// Local changes the server accepted.
+    pub pushed: usize,
+    /// Server changes applied here.
+    pub pulled: usize,
+    /// Titles of replies saved as conflict copies, and other conflicts resolved.
+    pub conflicts: Vec<String>,
+    /// Local changes the server refused (for example a read-only library), with why.
+    pub refused: Vec<String>,
+    /// The changes came inline with live events: applied without asking the server.
+    pub live: bool,
+}
+
+impl Report {
+    /// Whether anything changed locally.
+    pub fn changed(&self) -> bool {
+        self.pulled > 0 || !self.conflicts.is_empty()
+    }
+
+    pub(crate) fn add(&mut self, other: Report) {
+        self.pushed += other.pushed;
+        self.pulled += other.pulled;
+        self.conflicts.extend(other.conflicts);
+        self.refused.extend(other.refused);
+    }
+}
+
+/// One full round with every account (see [`sync_account`]). A server that cannot be
+/// reached does not keep the others from syncing; the first error is returned after
+/// all were tried.
+pub fn sync_once(store: &mut Store) -> Result<Report> {
+    let all = accounts(store)?;
+    if all.is_empty() {
+        return Err(SyncError::NotJoined);
+    }
+    let mut report = Report::default();
+    let mut first_error = None;
+    for acc in all {
+        match sync_account(store, acc.id) {
+            Ok(r) => report.add(r),
+            Err(e) => {
+                first_error.get_or_insert(e);
+            }
+        }
+    }
+    match first_error {
+        Some(e) => Err(e),
+        None => Ok(report),
+    }
+}
+
+/// One full round with one account: link libraries, push the outbox, pull every
+/// library, report usage and status.
+pub fn sync_account(store: &mut Store, account: i64) -> Result<Report> {
+    let acc = account_by_id(store, account)?.ok_or(SyncError::NotJoined)?;
+    let client = client_for(store, &acc)?;
+    let primary = is_primary(store, &acc)?;
+    let mut report = Report::default();
+    let remote = client.libraries()?;
+    link_libraries(store, &acc, primary, &remote)?;
+    publish_local_team_libraries(store, &acc, primary, &client)?;
+    push(store, &client, acc.id, &mut report)?;
+    let heads = client.libraries()?;
+    for l in linked_of(store, acc.id)? {
+        let head = heads.iter().find(|h| h.id == l.remote).map(|h| h.head);
+        if head.is_some_and(|h| h > l.cursor) {
+            report.pulled += pull(store, &client, &l)?;
+        }
+    }
+    // Pulls may have queued local fixes (merged folders, freed codes): send them too.
+    if has_pending(store, acc.id)? {
+        push(store, &client, acc.id, &mut report)?;
+    }
+    report_usage(store, &client, acc.id)?;
+    report_missed(store, &client, acc.id)?;
+    report_status(store, &client, acc.id)?;
+    touch_last_sync(store, acc.id)?;
+    Ok(report)
+}
+
+pub(crate) fn touch_last_sync(store: &Store, account: i64) -> Result<()> {
+    store.conn().execute(
+        "UPDATE sync_accounts SET last_sync = ?2 WHERE id = ?1",
+        params![account, chrono::Utc::now().timestamp_millis()],
+    )?;
+    Ok(())
+}
+
+/// Apply `head` events that carry their item inline, without asking the server: only
+/// when nothing local is pending and each item is exactly the next change of its
+/// library here. `Ok(None)`: some event does not qualify, a full round is needed (the
+/// events applied before it stay applied; the round's pull starts after them).
+pub(crate) fn apply_inline(
+    store: &mut Store,
+    client: &Client,
+    account: i64,
+    events: &[HeadEvent],
+) -> Result<Option<usize>> {
+    if events.is_empty() || has_pending(store, account)? {
+        return Ok(None);
+    }
+    let mut applied = 0;
+    for ev in events {
+        let Some(link) = linked_of(store, account)?
+            .into_iter()
+            .find(|l| l.remote == ev.library_id)
+        else {
+            return Ok(None);
+        };
+        if link.cursor >= ev.head {
+            continue;
+        }
+        let Some(item) = ev.next_after(link.cursor) else {
+            return Ok(None);
+        };
+        if let Some(doc) = item.doc.as_ref().filter(|_| !item.deleted) {
+            download_blobs(store, client, account, doc)?;
+        }
+        apply_items(store, &link, std::slice::from_ref(item), ev.head)?;
+        applied += 1;
+    }
+    touch_last_sync(store, account)?;
+    Ok(Some(applied))
+}
+
+/// Note that `account`'s server has an image.
+pub(crate) fn server_has_blob(store: &Store, account: i64, sha: &str) -> Result<()> {
+    store.conn().execute(
+        "INSERT OR IGNORE INTO sync_blobs (account, sha256) VALUES (?1, ?2)",
+        params![account, sha],
+    )?;
+    Ok(())
+}
+
+pub(crate) fn upload_blobs(
+    store: &Store,
+    client: &Client,
+    account: i64,
+    doc: &ItemDoc,
+) -> Result<()> {
+    for sha in doc.blobs() {
+        let known = store
+            .conn()
+            .prepare_cached("SELECT 1 FROM sync_blobs WHERE account = ?1 AND sha256 = ?2")?
+            .exists(params![account, sha])?;
+        if !known {
+            let bytes = store.blobs().get(sha)?;
+            client.put_blob(sha, bytes)?;
+            server_has_blob(store, account, sha)?;
+        }
+    }
+    Ok(())
+}
+
+pub(crate) fn download_blobs(
+    store: &Store,
+    client: &Client,
+    account: i64,
+    doc: &ItemDoc,
+) -> Result<()> {
+    if let ItemDoc::Snippet(s) = doc {
+        for p in &s.parts {
+            if let Part::Image { sha256, .. } = p
+                && !store.blobs().verify(sha256)
+            {
+                let bytes = client.get_blob(sha256)?;
+                let info = quickreply_core::blob::inspect_image(&bytes, Path::new(sha256))?;
+                if info.sha256 != *sha256 {
+                    return Err(SyncError::Protocol(format!("blob {sha256}: hash mismatch")));
+                }
+                store.put_image_bytes(&bytes, &info)?;
+                server_has_blob(store, account, sha256)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Send order: folders before the replies in them, deletions of replies before the
+/// deletion of their folders.
+pub(crate) fn push_rank(doc: &Option<ItemDoc>, key: &str) -> u8 {
+    match doc {
+        Some(ItemDoc::Folder(_)) => 0,
+        Some(ItemDoc::Variable(_)) => 1,
+        Some(ItemDoc::Snippet(_)) => 2,
+        None if key.starts_with(quickreply_proto::api::VAR_PREFIX) => 3,
+        None => 4,
+    }
+}
+
+pub(crate) fn push(
+    store: &mut Store,
+    client: &Client,
+    account: i64,
+    report: &mut Report,
+) -> Result<()> {
+    let links = linked_of(store, account)?;
+    let mut work: Vec<(u8, tables::Pending, Option<ItemDoc>)> = Vec::new();
+    for p in tables::outbox(store.conn())? {
+        let doc = tables::local_doc(store.conn(), p.library, &p.key)?;
+        // A deleted folder's shadow tells whether it is a folder (sent last).
+        let rank = match (&doc, tables::shadow(store.conn(), p.library, &p.key)?) {
+            (None, Some((_, Some(ItemDoc::Folder(_))))) => 5,
+            _ => push_rank(&doc, &p.key),
+        };
+        work.push((rank, p, doc));
+    }
+    work.sort_by_key(|(rank, p, _)| (*rank, p.library));
+    for (_, p, _) in work {
+        let Some(link) = links.iter().find(|l| l.local == p.library) else {
+            continue;
+        };
+        if !link.writable {
+            // Queued before the library became read-only: the server would refuse it.
+            tables::done(store.conn(), &p)?;
+            continue;
+        }
+        push_one(store, client, link, p, report)?;
+    }
+    Ok(())
+}
+
+pub(crate) fn conflict_title(title: &str) -> String {
+    let when = chrono::Local::now().format("%m-%d %H:%M").to_string();
+    quickreply_core::conflicts::conflict_title(title, &when)
+}
+
+/// Send one pending item until the server has it, merging with concurrent edits.
+pub(crate) fn push_one(
+    store: &mut Store,
+    client: &Client,
+    link: &Linked,
+    mut p: tables::Pending,
+    report: &mut Report,
+) -> Result<()> {
+    for _attempt in 0..5 {
+        let mine = tables::local_doc(store.conn(), p.library, &p.key)?;
+        let shadow = tables::shadow(store.conn(), p.library, &p.key)?;
+        let (base_version, base_doc) = shadow.clone().unwrap_or((0, None));
+        if mine.is_none() && shadow.is_none() || mine.is_some() && mine == base_doc {
+            // Created and deleted before it was ever sent, or changed back: nothing to send.
+            tables::done(store.conn(), &p)?;
+            return Ok(());
+        }
+        let outcome = match &mine {
+            Some(doc) => {
+                upload_blobs(store, client, link.account, doc)?;
+                let put = PutItem {
+                    op: p.op.clone(),
+                    doc: doc.clone(),
+                };
+                client.put_item(link.remote, &p.key, base_version, &put)
+            }
+            None => client.delete_item(link.remote, &p.key, base_version, &p.op),
+        };
+        let outcome = match outcome {
+            Ok(o) => o,
+            Err(SyncError::Server {
+                status, message, ..
+            }) if (400..500).contains(&status) && status != 401 && status != 429 => {
+                // The server will never take this change (refused, not a network fault):
+                // keep it locally, stop retrying it, and say so.
+                report.refused.push(format!("{}: {message}", p.key));
+                tables::done(store.conn(), &p)?;
+                return Ok(());
+            }
+            Err(e) => return Err(e),
+        };
+        let tx = store.conn_mut().transaction()?;
+        match outcome {
+            WriteOutcome::Done(item) => {
+                tables::set_shadow(&tx, p.library, &p.key, item.version, item.doc.as_ref())?;
+                tables::done(&tx, &p)?;
+                tx.commit()?;
+                report.pushed += 1;
+                return Ok(());
+            }
+            WriteOutcome::Conflict(current) => {
+                let next = resolve(&tx, &p, mine, base_doc, &current, report)?;
+                tx.commit()?;
+                match next {
+                    Some(n) => p = n,
+                    None => return Ok(()),
+                }
+            }
+        }
+    }
+    Err(SyncError::Protocol(format!(
+        "{}: the item keeps changing on the server",
+        p.key
+    )))
+}
+
+/// Handle a `412`: returns the pending entry to send again, or `None` when settled.
+pub(crate) fn resolve(
+    tx: &rusqlite::Transaction<'_>,
+    p: &tables::Pending,
+    mine: Option<ItemDoc>,
+    base: Option<ItemDoc>,
+    current: &Item,
+    report: &mut Report,
+) -> Result<Option<tables::Pending>> {
+    let lib = p.library;
+    // From now on the server's current item is the base.
+    tables::set_shadow(
+        tx,
+        lib,
+        &p.key,
+        current.version,
+        current.doc.as_ref().filter(|_| !current.deleted),
+    )?;
+    let theirs = current.doc.as_ref().filter(|_| !current.deleted);
+    let again = |tx: &rusqlite::Transaction<'_>| -> Result<Option<tables::Pending>> {
+        tables::renew_op(tx, p)?;
+        let op: String = tx.query_row(
+            "SELECT op FROM outbox WHERE library_id = ?1 AND key = ?2",
+            params![lib.to_string(), p.key],
+            |r| r.get(0),
+        )?;
+        Ok(Some(tables::Pending { op, ..p.clone() }))
+    };
+    match (mine, theirs) {
+        // Edited here, deleted there: bring it back with this device's version.
+        (Some(_), None) => again(tx),
+        // Deleted here, edited there: the edit wins.
+        (None, Some(t)) => {
+            tables::apply_doc(tx, lib, t)?;
+            tables::done(tx, p)?;
+            report.conflicts.push(tr(
+                format!("{}：已在别处修改，保留", p.key),
+                format!("{}: changed elsewhere, kept", p.key),
+            ));
+            Ok(None)
+        }
+        (None, None) => {
+            tables::done(tx, p)?;
+            Ok(None)
+        }
+        (Some(m), Some(t)) => match merge(base.as_ref(), &m, t) {
+            Merged::Clean(merged) => {
+                if &merged == t {
+                    tables::done(tx, p)?;
+                    tables::apply_doc(tx, lib, t)?;
+                    return Ok(None);
+                }
+                tables::apply_doc(tx, lib, &merged)?;
+                again(tx)
+            }
+            Merged::Conflict(_) => {
+                tables::apply_doc(tx, lib, t)?;
+                tables::done(tx, p)?;
+                if let ItemDoc::Snippet(mut s) = m {
+                    let original = s.id;
+                    s.id = Uuid::now_v7();
+                    s.code = None;
+                    s.title = conflict_title(&s.title);
+                    report.conflicts.push(s.title.clone());
+                    // A local change: queued by the triggers, sent in this round.
+                    store::Store::write_snippet_doc(tx, lib, &s)?;
+                    quickreply_core::conflicts::record(tx, s.id, original)?;
+                } else {
+                    report.conflicts.push(p.key.clone());
+                }
+                Ok(None)
+            }
+        },
+    }
+}
+
+/// Pull a library from its cursor; everything fetched is applied with the new cursor
+/// in one transaction. Returns the number of changes applied.
+pub(crate) fn pull(store: &mut Store, client: &Client, link: &Linked) -> Result<usize> {
+    let (items, cursor) = fetch(store, client, link, link.cursor)?;
+    apply_items(store, link, &items, cursor)?;
+    Ok(items.len())
+}
+
+/// Every change of a library after `since`, page by page, with the images they need
+/// downloaded; returns them and the cursor after the last.
+pub(crate) fn fetch(
+    store: &Store,
+    client: &Client,
+    link: &Linked,
+    since: i64,
+) -> Result<(Vec<Item>, i64)> {
+    let mut items = Vec::new();
+    let mut cursor = since;
+    loop {
+        let page = client.changes(link.remote, cursor, MAX_PAGE)?;
+        cursor = page.cursor.max(cursor);
+        let more = page.more;
+        items.extend(page.items);
+        if !more {
+            break;
+        }
+    }
+    for item in &items {
+        if let Some(doc) = item.doc.as_ref().filter(|_| !item.deleted) {
+            download_blobs(store, client, link.account, doc)?;
+        }
+    }
+    Ok((items, cursor))
+}
+
+pub(crate) fn apply_items(
+    store: &mut Store,
+    link: &Linked,
+    items: &[Item],
+    cursor: i64,
+) -> Result<()> {
+    let tx = store.conn_mut().transaction()?;
+    tx.pragma_update(None, "defer_foreign_keys", true)?;
+    let lib = link.local;
+    for item in items {
+        if tables::is_pending(&tx, lib, &item.key)? {
+            // A local change waits for this item: the next push meets the server's
+            // version (412) and merges; the shadow keeps the old base until then.
+            continue;
+        }
+        match item.doc.as_ref().filter(|_| !item.deleted) {
+            Some(doc) => {
+                if doc.key() != item.key {
+                    return Err(SyncError::Protocol(format!(
+                        "item {} has key {}",
+                        item.key,
+                        doc.key()
+                    )));
+                }
+                tables::apply_doc(&tx, lib, doc)?;
+                tables::set_shadow(&tx, lib, &item.key, item.version, Some(doc))?;
+            }
+            None => {
+                tables::apply_delete(&tx, lib, &item.key)?;
+                tables::set_shadow(&tx, lib, &item.key, item.version, None)?;
+            }
+        }
+    }
+    tables::fix_orphans(&tx, lib)?;
+    tx.execute(
+        "UPDATE sync_libraries SET cursor = ?2 WHERE library_id = ?1",
+        params![lib.to_string(), cursor],
+    )?;
+    tx.commit()?;
+    Ok(())
+}

@@ -1,0 +1,310 @@
+//! Tests of the sync client against its own store, without a server.
+
+use crate::accounts::{Account, account, account_by_id, accounts, choose_account, save_account};
+use crate::links::{link, linked, may_publish, other_teams_libraries, set_library_account};
+use crate::membership::forget_account;
+use crate::tables;
+use crate::*;
+use quickreply_core::Error;
+use quickreply_core::store::{self, Store};
+use quickreply_proto::api::*;
+use quickreply_proto::{LibraryKind, Part};
+use store::NewSnippet;
+use uuid::Uuid;
+
+#[test]
+fn version_text_shows_a_reply_version_and_nothing_for_a_deletion() {
+    let doc = quickreply_proto::SnippetDoc {
+        id: Uuid::now_v7(),
+        folder_id: None,
+        title: "退货地址".into(),
+        code: None,
+        tags: Vec::new(),
+        parts: vec![
+            Part::Text {
+                body: "亲，退货请寄到".into(),
+            },
+            Part::Image {
+                sha256: "ab".repeat(32),
+                mime: "image/png".into(),
+                width: 1,
+                height: 1,
+            },
+            Part::Text {
+                body: "售后部".into(),
+            },
+        ],
+        apps: Vec::new(),
+        position: 0,
+    };
+    let mut v = ItemVersion {
+        version: 3,
+        deleted: false,
+        doc: Some(ItemDoc::Snippet(doc)),
+        updated_at: 0,
+        user_id: Uuid::now_v7(),
+        user_name: "王主管".into(),
+        device_name: "lead-pc".into(),
+    };
+    assert_eq!(
+        version_text(&v),
+        Some(("退货地址".into(), "亲，退货请寄到\n\n售后部".into(), 1))
+    );
+    v.deleted = true;
+    assert_eq!(version_text(&v), None);
+}
+
+fn reply(title: &str, folder: &str) -> NewSnippet {
+    NewSnippet {
+        title: title.into(),
+        folder: folder.into(),
+        parts: vec![Part::Text {
+            body: format!("{title}的回复"),
+        }],
+        ..Default::default()
+    }
+}
+
+fn keys(store: &Store) -> Vec<String> {
+    tables::outbox(store.conn())
+        .unwrap_or_default()
+        .into_iter()
+        .map(|p| p.key)
+        .collect()
+}
+
+#[test]
+fn edits_of_synced_libraries_are_queued_in_the_same_transaction() -> Result<()> {
+    let dir = tempfile::tempdir().map_err(quickreply_core::Error::io("tmp"))?;
+    let mut store = Store::open(dir.path())?;
+    let personal = store.library(store::PERSONAL)?;
+    let before = store.add_snippet(&personal, reply("早安", ""))?;
+    assert!(keys(&store).is_empty(), "not synced yet: nothing queued");
+    link(&mut store, 1, personal.id, Uuid::now_v7(), true, true)?;
+    assert_eq!(keys(&store), vec![before.id.to_string()], "linking uploads");
+
+    let s = store.add_snippet(&personal, reply("发货时间", "物流"))?;
+    store.set_var(&personal, "客服名", "小美")?;
+    let k = keys(&store);
+    assert!(k.contains(&s.id.to_string()));
+    assert!(k.contains(&"var:客服名".to_string()));
+    assert_eq!(
+        k.len(),
+        4,
+        "the reply, its new folder and the variable: {k:?}"
+    );
+
+    // A second edit of the same item is one entry with a new revision.
+    let rev = |store: &Store| {
+        tables::outbox(store.conn())
+            .unwrap_or_default()
+            .into_iter()
+            .find(|p| p.key == s.id.to_string())
+            .map(|p| (p.rev, p.op))
+    };
+    let r1 = rev(&store);
+    store.edit_snippet(
+        s.id,
+        store::SnippetEdit {
+            title: Some("发货时效".into()),
+            ..Default::default()
+        },
+    )?;
+    let r2 = rev(&store);
+    assert_eq!(keys(&store).len(), 4);
+    assert_ne!(r1, r2);
+
+    // Writes in applying mode (from the server) are not queued.
+    store.conn().execute("DELETE FROM outbox", [])?;
+    tables::apply_doc(
+        store.conn(),
+        personal.id,
+        &ItemDoc::Variable(quickreply_proto::api::VariableDoc {
+            name: "店铺名".into(),
+            value: "小店".into(),
+            description: String::new(),
+            overridable: false,
+        }),
+    )?;
+    assert!(keys(&store).is_empty());
+    assert_eq!(
+        store.vars(&personal)?,
+        vec![
+            ("客服名".into(), "小美".into()),
+            ("店铺名".into(), "小店".into())
+        ]
+    );
+
+    // Deleting a folder queues its replies too (cascade).
+    store.remove_folder(&personal, "物流", true)?;
+    let k = keys(&store);
+    assert!(k.contains(&s.id.to_string()), "{k:?}");
+    assert_eq!(k.len(), 2, "{k:?}");
+    Ok(())
+}
+
+#[test]
+fn signing_out_removes_the_teams_libraries_but_no_unsent_edit() -> Result<()> {
+    let dir = tempfile::tempdir().map_err(quickreply_core::Error::io("tmp"))?;
+    let mut store = Store::open(dir.path())?;
+    let personal = store.library(store::PERSONAL)?;
+    store.add_snippet(&personal, reply("早安", ""))?;
+    let acc = fake_account(&store, "http://a.example/", "店铺A")?;
+    link(&mut store, 1, personal.id, Uuid::now_v7(), true, false)?;
+    let read_only = store.create_library("售后话术", LibraryKind::Team)?;
+    store.add_snippet(&read_only, reply("退货地址", ""))?;
+    link(&mut store, 1, read_only.id, Uuid::now_v7(), false, false)?;
+    let edited = store.create_library("售前话术", LibraryKind::Team)?;
+    link(&mut store, 1, edited.id, Uuid::now_v7(), true, false)?;
+    store.add_snippet(&edited, reply("尺码", ""))?;
+    assert!(!keys(&store).is_empty(), "an edit waits to be sent");
+
+    assert_eq!(sign_out(&mut store, &acc)?, vec!["售后话术".to_string()]);
+    assert!(accounts(&store)?.is_empty());
+    let names: Vec<String> = store.libraries()?.into_iter().map(|l| l.name).collect();
+    assert!(!names.contains(&"售后话术".to_string()), "{names:?}");
+    assert!(names.contains(&"售前话术".to_string()), "{names:?}");
+    assert_eq!(store.snippets(Some(&personal))?.len(), 1);
+    assert_eq!(store.snippets(Some(&edited))?.len(), 1);
+    assert!(linked(&store)?.is_empty() && keys(&store).is_empty());
+    // The kept library is an ordinary local one now: edits are not refused.
+    store.add_snippet(&edited, reply("洗涤", ""))?;
+    Ok(())
+}
+
+/// An account as joining adds it (no server needed for what these tests check).
+fn fake_account(store: &Store, server: &str, team: &str) -> Result<Account> {
+    let id = save_account(
+        store,
+        server,
+        &Me {
+            user_id: Uuid::now_v7(),
+            user_name: "小李".into(),
+            device_id: Uuid::now_v7(),
+            device_name: "pc".into(),
+            team_id: Uuid::now_v7(),
+            team_name: team.into(),
+            role: Role::Editor,
+            personal_library: Uuid::now_v7(),
+        },
+    )?;
+    account_by_id(store, id)?.ok_or(SyncError::NotJoined)
+}
+
+#[test]
+fn several_accounts_keep_their_libraries_apart() -> Result<()> {
+    let dir = tempfile::tempdir().map_err(quickreply_core::Error::io("tmp"))?;
+    let mut store = Store::open(dir.path())?;
+    let a = fake_account(&store, "http://a.example/", "店铺A")?;
+    let b = fake_account(&store, "http://b.example/", "店铺B")?;
+    assert_eq!((a.id, b.id), (1, 2));
+    assert_eq!(accounts(&store)?, vec![a.clone(), b.clone()]);
+    assert_eq!(
+        account(&store)?,
+        Some(a.clone()),
+        "the first joined is primary"
+    );
+
+    // --team by server (with or without scheme and slash), team name or number.
+    assert_eq!(choose_account(&store, Some("b.example"))?, b);
+    assert_eq!(choose_account(&store, Some("店铺A"))?, a);
+    assert_eq!(choose_account(&store, Some("2"))?, b);
+    let which = choose_account(&store, None).err().map(|e| e.to_string());
+    assert!(which.is_some_and(|e| e.contains("店铺A") && e.contains("店铺B")));
+    assert!(matches!(
+        choose_account(&store, Some("店铺C")),
+        Err(SyncError::NoSuchAccount { .. })
+    ));
+    let c = fake_account(&store, "http://c.example/", "店铺B")?;
+    assert!(matches!(
+        choose_account(&store, Some("店铺B")),
+        Err(SyncError::WhichAccount(_))
+    ));
+    assert_eq!(choose_account(&store, Some("c.example"))?, c);
+    let tx = store.conn_mut().transaction()?;
+    forget_account(&tx, c.id)?;
+    tx.commit()?;
+
+    let personal = store.library(store::PERSONAL)?;
+    link(&mut store, a.id, personal.id, Uuid::now_v7(), true, false)?;
+    let team_a = store.create_library("售前", LibraryKind::Team)?;
+    link(&mut store, a.id, team_a.id, Uuid::now_v7(), false, false)?;
+    let team_b = store.create_library("售前 (2)", LibraryKind::Team)?;
+    link(&mut store, b.id, team_b.id, Uuid::now_v7(), false, false)?;
+    let local = store.create_library("草稿", LibraryKind::Team)?;
+
+    // Beside team B's chat window, team A's library is hidden, never the personal
+    // or a local one.
+    assert_eq!(
+        other_teams_libraries(&store, "http://b.example")?,
+        vec![team_a.id]
+    );
+    assert_eq!(
+        other_teams_libraries(&store, "http://a.example/")?,
+        vec![team_b.id]
+    );
+
+    // A local team library goes to the primary account unless chosen for another.
+    assert!(may_publish(&store, local.id, &a, true)?);
+    assert!(!may_publish(&store, local.id, &b, false)?);
+    set_library_account(&store, local.id, Some(b.id))?;
+    assert!(!may_publish(&store, local.id, &a, true)?);
+    assert!(may_publish(&store, local.id, &b, false)?);
+
+    // Leaving B: its team library stays here, for no other team to adopt or publish.
+    let tx = store.conn_mut().transaction()?;
+    forget_account(&tx, b.id)?;
+    tx.commit()?;
+    assert_eq!(accounts(&store)?, vec![a.clone()]);
+    assert!(linked(&store)?.iter().all(|l| l.account == a.id));
+    assert!(!may_publish(&store, team_b.id, &a, true)?);
+    assert!(!may_publish(&store, local.id, &a, true)?);
+    assert_eq!(choose_account(&store, None)?, a);
+    Ok(())
+}
+
+#[test]
+fn read_only_team_libraries_refuse_local_edits() -> Result<()> {
+    let dir = tempfile::tempdir().map_err(quickreply_core::Error::io("tmp"))?;
+    let mut store = Store::open(dir.path())?;
+    let team = store.create_library("团队", LibraryKind::Team)?;
+    let s = store.add_snippet(&team, reply("退货地址", ""))?;
+    link(&mut store, 1, team.id, team.id, false, false)?;
+    let err = store.add_snippet(&team, reply("新话术", ""));
+    assert!(matches!(err, Err(Error::ReadOnly)), "{err:?}");
+    assert!(matches!(store.remove_snippet(s.id), Err(Error::ReadOnly)));
+    assert!(matches!(
+        store.set_var(&team, "店铺名", "x"),
+        Err(Error::ReadOnly)
+    ));
+    assert_eq!(store.snippets(Some(&team))?.len(), 1, "nothing changed");
+    assert!(keys(&store).is_empty());
+    // Copying a team reply into the personal library still works.
+    let personal = store.library(store::PERSONAL)?;
+    store.copy_to(s.id, &personal)?;
+    // The server may still change it.
+    tables::apply_delete(store.conn(), team.id, &s.id.to_string())?;
+    assert!(store.snippets(Some(&team))?.is_empty());
+    Ok(())
+}
+
+#[test]
+fn a_server_folder_merges_with_a_local_one_of_the_same_name() -> Result<()> {
+    let dir = tempfile::tempdir().map_err(quickreply_core::Error::io("tmp"))?;
+    let mut store = Store::open(dir.path())?;
+    let personal = store.library(store::PERSONAL)?;
+    let s = store.add_snippet(&personal, reply("发货时间", "物流"))?;
+    link(&mut store, 1, personal.id, Uuid::now_v7(), true, false)?;
+    let remote = quickreply_proto::FolderDoc {
+        id: Uuid::now_v7(),
+        parent_id: None,
+        name: "物流".into(),
+        position: 0,
+    };
+    tables::apply_doc(store.conn(), personal.id, &ItemDoc::Folder(remote.clone()))?;
+    let folders = store.folders(&personal)?;
+    assert_eq!(folders.len(), 1);
+    assert_eq!(folders[0].id, remote.id);
+    assert_eq!(store.snippet(s.id)?.folder, "物流");
+    Ok(())
+}
