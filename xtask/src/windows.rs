@@ -62,7 +62,7 @@ pub fn leg() -> Result<()> {
     };
     let start = Instant::now();
     run(
-        "proto, core, cli, desktop and server tests built for Windows, run under Wine",
+        "proto, core, sync, cli, desktop and server tests built for Windows, run under Wine",
         wine.env(&mut cargo())
             .args([
                 "test",
@@ -72,6 +72,8 @@ pub fn leg() -> Result<()> {
                 "quickreply-proto",
                 "-p",
                 "quickreply-core",
+                "-p",
+                "quickreply-sync",
                 "-p",
                 "quickreply-cli",
                 "-p",
