@@ -7,8 +7,9 @@
 //! see, `Forbidden` for what they see but may not change). The rules themselves live here
 //! once, so every backend applies the same ones: who may do what in [`policy`], what an
 //! item write does in `write`, and the smaller decisions (spending a code, revoking a
-//! device, a sign-in's verdict, the change feed's cursor) and the column lists both
-//! backends read in this module; the backends hold only their SQL and their connections.
+//! device, a sign-in's verdict, the change feed's cursor) in this module, and the column
+//! lists both backends read with the decoders of their rows in `rows`; the backends hold
+//! only their SQL and their connections.
 
 use quickreply_proto::LibraryKind;
 use quickreply_proto::api::{
@@ -22,6 +23,7 @@ use crate::Error;
 
 pub mod policy;
 pub mod postgres;
+mod rows;
 pub mod sqlite;
 mod write;
 
@@ -405,20 +407,6 @@ const LAST_SEEN_EVERY_MS: i64 = 10_000;
 /// The name given to personal libraries.
 const PERSONAL_LIBRARY_NAME: &str = "个人库";
 
-/// Columns of a [`LibraryRow`], in the order the backends' `library_from_row` reads them.
-const LIBRARY_COLUMNS: &str = "id, kind, name, team_id, owner_user, head, last_change";
-/// Columns of an [`Item`], in the order the backends' `item_from_row` reads them.
-const ITEM_COLUMNS: &str = "key, version, seq, deleted, doc, updated_at, op";
-/// Columns of a [`Me`] (8), and where they come from.
-const ME_COLUMNS: &str = "u.id, u.name, d.id, d.name, t.id, t.name, u.role, u.personal_library";
-const ME_FROM: &str =
-    "FROM devices d JOIN users u ON u.id = d.user_id JOIN teams t ON t.id = u.team_id";
-/// Columns of a [`CodeRow`], in the order the backends' `code_from_row` reads them.
-const CODE_COLUMNS: &str = "kind, team_id, user_id, role, uses_left, expires_at";
-/// Columns of a [`SigninRow`], in the order the backends' `signin_from_row` reads them.
-const SIGNIN_COLUMNS: &str = "id, device_name, user_name, app_version, web, ip, created_at, \
-                              expires_at, state, approver, member_role";
-
 /// `WHERE` clause of the libraries a user can read, the SQL form of [`policy::can_read`]:
 /// parameter 1 is the user id and 2 the team id, written with the backend's `mark` (`?`
 /// for SQLite, `$` for PostgreSQL). `t` is the table's alias (with its dot) or empty.
@@ -565,12 +553,19 @@ fn signin_state(state: &str) -> SigninState {
     }
 }
 
-/// How a verdict is stored: the new `state` and the `member_role`.
-fn verdict_columns(verdict: SigninVerdict) -> (&'static str, Option<&'static str>) {
-    match verdict {
+/// How `me`'s verdict is stored (the new `state` and the `member_role`), once
+/// [`policy::may_approve`] allows it.
+fn verdict_columns(
+    me: &Me,
+    verdict: SigninVerdict,
+) -> Result<(&'static str, Option<&'static str>), Error> {
+    if let SigninVerdict::Approve { member } = verdict {
+        policy::may_approve(me, member)?;
+    }
+    Ok(match verdict {
         SigninVerdict::Approve { member } => ("approved", member.map(Role::as_str)),
         SigninVerdict::Deny => ("denied", None),
-    }
+    })
 }
 
 /// Deciding a sign-in that is not waiting (any more).

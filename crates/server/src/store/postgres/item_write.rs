@@ -14,8 +14,9 @@ use tokio_postgres::types::ToSql;
 use super::listener::NOTIFY_CHANGE;
 use super::rows::{item_from_row, library_from_row};
 use crate::Error;
+use crate::store::rows::{ITEM_COLUMNS, LIBRARY_COLUMNS};
 use crate::store::write::{Decision, decide, history_drops_to, missing_blob, written};
-use crate::store::{ITEM_COLUMNS, ItemWrite, LIBRARY_COLUMNS, WriteOutcome, policy};
+use crate::store::{ItemWrite, WriteOutcome, policy};
 
 /// Writes `w` for `me` in `tx` (the caller commits it): `blobs` are the images its
 /// document refers to, `doc_json` the document as stored.

@@ -16,7 +16,8 @@ use uuid::Uuid;
 use super::PgStore;
 use super::rows::library_from_row;
 use crate::Error;
-use crate::store::{Change, LIBRARY_COLUMNS};
+use crate::store::Change;
+use crate::store::rows::LIBRARY_COLUMNS;
 
 /// Pause between attempts to re-establish the listener connection.
 const RECONNECT_EVERY: Duration = Duration::from_secs(1);

@@ -44,8 +44,8 @@
 
 use deadpool_postgres::Pool;
 use quickreply_proto::api::{
-    Changes, CreateLibrary, Cursor, DeviceInfo, Digest, Item, ItemVersion, LibraryDigest,
-    LibraryInfo, Me, MissedSearch, MissedTotal, Role, StatusReport, UsageCount, UsageTotal,
+    Changes, CreateLibrary, DeviceInfo, Digest, Item, ItemVersion, LibraryDigest, LibraryInfo, Me,
+    MissedSearch, MissedTotal, Role, StatusReport, UsageCount, UsageTotal,
 };
 use tokio_postgres::error::SqlState;
 use uuid::Uuid;
@@ -53,16 +53,19 @@ use uuid::Uuid;
 use self::listener::Payload;
 use self::pool::{all, exec, one, opt};
 use self::rows::{
-    code_from_row, doc_of, insert_device, insert_user, item_from_row, library_from_row,
-    load_library, me_from_row, role_of, signin_from_row,
+    insert_device, insert_user, item_from_row, library_from_row, load_library, me_from_row,
+};
+use super::rows::{
+    CODE_COLUMNS, DEVICE_COLUMNS, ITEM_COLUMNS, LIBRARY_COLUMNS, ME_COLUMNS, ME_FROM,
+    SIGNIN_COLUMNS, VERSION_COLUMNS, code_from, device_from, missed_total_from, signin_from,
+    usage_total_from, version_from,
 };
 use super::write::{blobs as doc_blobs, doc_json};
 use super::{
-    BlobRow, CODE_COLUMNS, Change, ITEM_COLUMNS, ItemWrite, Join, LAST_SEEN_EVERY_MS,
-    LIBRARY_COLUMNS, ME_COLUMNS, ME_FROM, NewInvite, NewSignin, SIGNIN_COLUMNS, SIGNIN_KEEP_MS,
+    BlobRow, Change, ItemWrite, Join, LAST_SEEN_EVERY_MS, NewInvite, NewSignin, SIGNIN_KEEP_MS,
     SigninRow, SigninVerdict, Spend, Stats, Store, UsageQuery, WriteOutcome, changes_page, collect,
     existing_library, library_id_taken, library_name_taken, no_item, no_pending_signin, page_fetch,
-    policy, readable, setup_unused, spend_code, to_u32, to_u64, usage_limit, verdict_columns,
+    policy, readable, setup_unused, spend_code, to_u64, usage_limit, verdict_columns,
 };
 use crate::Error;
 
@@ -132,7 +135,7 @@ impl Store for PgStore {
                 &[&join.code_hash],
             )
             .await?
-            .map(|r| code_from_row(&r))
+            .map(|r| code_from(&r))
             .transpose()?;
             let device_id = match spend_code(code, join.now)? {
                 Spend::Setup => {
@@ -250,33 +253,16 @@ impl Store for PgStore {
             let client = self.pool.get().await?;
             let rows = all(
                 &client,
-                "SELECT d.id, d.name, u.id, u.name, u.role, d.created_at, d.last_seen,
-                        d.revoked, d.app_version, d.cursors
-                 FROM devices d JOIN users u ON u.id = d.user_id
-                 WHERE u.team_id = $1 AND ($2::uuid IS NULL OR u.id = $2)
-                 ORDER BY d.created_at, d.id",
+                &format!(
+                    "SELECT {DEVICE_COLUMNS}
+                     FROM devices d JOIN users u ON u.id = d.user_id
+                     WHERE u.team_id = $1 AND ($2::uuid IS NULL OR u.id = $2)
+                     ORDER BY d.created_at, d.id"
+                ),
                 &[&me.team_id, &only_user],
             )
             .await?;
-            rows.iter()
-                .map(|r| {
-                    let cursors: &str = r.try_get(9)?;
-                    Ok(DeviceInfo {
-                        id: r.try_get(0)?,
-                        name: r.try_get(1)?,
-                        user_id: r.try_get(2)?,
-                        user_name: r.try_get(3)?,
-                        role: role_of(r.try_get(4)?)?,
-                        created_at: r.try_get(5)?,
-                        last_seen: r.try_get(6)?,
-                        revoked: r.try_get(7)?,
-                        app_version: r.try_get(8)?,
-                        cursors: serde_json::from_str::<Vec<Cursor>>(cursors).map_err(|e| {
-                            Error::internal(format!("stored cursors do not parse: {e}"))
-                        })?,
-                    })
-                })
-                .collect()
+            rows.iter().map(device_from).collect()
         })
     }
 
@@ -522,7 +508,7 @@ impl Store for PgStore {
             )
             .await?
             .as_ref()
-            .map(signin_from_row)
+            .map(signin_from)
             .transpose()
         })
     }
@@ -534,10 +520,7 @@ impl Store for PgStore {
         verdict: SigninVerdict,
         now: i64,
     ) -> Result<(), Error> {
-        if let SigninVerdict::Approve { member } = verdict {
-            policy::may_approve(me, member)?;
-        }
-        let (state, role) = verdict_columns(verdict);
+        let (state, role) = verdict_columns(me, verdict)?;
         self.run(async {
             let client = self.pool.get().await?;
             let changed = exec(
@@ -570,7 +553,7 @@ impl Store for PgStore {
                 &[&id, &secret_hash],
             )
             .await?;
-            let Some(mut row) = row.as_ref().map(signin_from_row).transpose()? else {
+            let Some(mut row) = row.as_ref().map(signin_from).transpose()? else {
                 return Ok(None);
             };
             if collect(&mut row, now) {
@@ -585,29 +568,19 @@ impl Store for PgStore {
             policy::check_read(me, load_library(tx, library_id).await?)?;
             let rows = all(
                 tx,
-                "SELECT h.version, h.deleted, h.doc, h.updated_at, u.id, u.name, d.name
-                 FROM item_history h JOIN devices d ON d.id = h.device_id
-                 JOIN users u ON u.id = d.user_id
-                 WHERE h.library_id = $1 AND h.key = $2 ORDER BY h.version DESC",
+                &format!(
+                    "SELECT {VERSION_COLUMNS}
+                     FROM item_history h JOIN devices d ON d.id = h.device_id
+                     JOIN users u ON u.id = d.user_id
+                     WHERE h.library_id = $1 AND h.key = $2 ORDER BY h.version DESC"
+                ),
                 &[&library_id, &key],
             )
             .await?;
             if rows.is_empty() {
                 return Err(no_item(key));
             }
-            rows.iter()
-                .map(|r| {
-                    Ok(ItemVersion {
-                        version: r.try_get(0)?,
-                        deleted: r.try_get(1)?,
-                        doc: doc_of(r.try_get(2)?)?,
-                        updated_at: r.try_get(3)?,
-                        user_id: r.try_get(4)?,
-                        user_name: r.try_get(5)?,
-                        device_name: r.try_get(6)?,
-                    })
-                })
-                .collect()
+            rows.iter().map(version_from).collect()
         }))
     }
 
@@ -826,15 +799,7 @@ impl Store for PgStore {
                 &[&query.library_id, &query.since_day, &query.user, &limit],
             )
             .await?;
-            rows.iter()
-                .map(|r| {
-                    Ok(UsageTotal {
-                        key: r.try_get(0)?,
-                        count: to_u64(r.try_get(1)?),
-                        devices: to_u32(r.try_get(2)?),
-                    })
-                })
-                .collect()
+            rows.iter().map(usage_total_from).collect()
         }))
     }
 
@@ -879,15 +844,7 @@ impl Store for PgStore {
                 &[&me.team_id, &since_day, &user, &limit],
             )
             .await?;
-            rows.iter()
-                .map(|r| {
-                    Ok(MissedTotal {
-                        query: r.try_get(0)?,
-                        count: to_u64(r.try_get(1)?),
-                        devices: to_u32(r.try_get(2)?),
-                    })
-                })
-                .collect()
+            rows.iter().map(missed_total_from).collect()
         }))
     }
 

@@ -1,37 +1,68 @@
-//! Rows and the statements several `Store` methods share: reading libraries, items,
-//! callers, sign-ins and codes from PostgreSQL rows, and creating users and devices.
+//! PostgreSQL's side of the shared row decoders (`store::rows`): how a cell is read and
+//! how an unreadable value is reported; and the statements several `Store` methods
+//! share: loading a library, creating users and devices.
 
 use deadpool_postgres::{GenericClient, Transaction};
-use quickreply_proto::LibraryKind;
-use quickreply_proto::api::{Item, ItemDoc, Me, Role};
+use quickreply_proto::api::{Item, Me, Role};
 use tokio_postgres::Row;
 use uuid::Uuid;
 
 use super::pool::{exec, opt};
 use crate::Error;
-use crate::store::{
-    CodeRow, Join, LIBRARY_COLUMNS, LibraryRow, PERSONAL_LIBRARY_NAME, SigninRow, signin_state,
-};
+use crate::store::rows::{Bad, Cells, LIBRARY_COLUMNS, item_from, library_from, me_from};
+use crate::store::{Join, LibraryRow, PERSONAL_LIBRARY_NAME};
 
-pub(super) fn role_of(s: &str) -> Result<Role, Error> {
-    Role::parse(s).ok_or_else(|| Error::internal(format!("unknown role `{s}` in the database")))
-}
+impl Cells for Row {
+    type Error = Error;
 
-pub(super) fn kind_of(s: &str) -> Result<LibraryKind, Error> {
-    LibraryKind::parse(s)
-        .ok_or_else(|| Error::internal(format!("unknown library kind `{s}` in the database")))
+    fn uuid(&self, i: usize) -> Result<Uuid, Error> {
+        Ok(self.try_get(i)?)
+    }
+
+    fn opt_uuid(&self, i: usize) -> Result<Option<Uuid>, Error> {
+        Ok(self.try_get(i)?)
+    }
+
+    fn text(&self, i: usize) -> Result<String, Error> {
+        Ok(self.try_get(i)?)
+    }
+
+    fn opt_text(&self, i: usize) -> Result<Option<String>, Error> {
+        Ok(self.try_get(i)?)
+    }
+
+    fn int(&self, i: usize) -> Result<i64, Error> {
+        Ok(self.try_get(i)?)
+    }
+
+    fn opt_int(&self, i: usize) -> Result<Option<i64>, Error> {
+        Ok(self.try_get(i)?)
+    }
+
+    fn flag(&self, i: usize) -> Result<bool, Error> {
+        Ok(self.try_get(i)?)
+    }
+
+    fn bad(&self, _i: usize, bad: Bad) -> Error {
+        match bad {
+            Bad::Unknown { what, value } => {
+                Error::internal(format!("unknown {what} `{value}` in the database"))
+            }
+            Bad::Json { what, error } => Error::internal(format!("{what}: {error}")),
+        }
+    }
 }
 
 pub(super) fn library_from_row(row: &Row) -> Result<LibraryRow, Error> {
-    Ok(LibraryRow {
-        id: row.try_get(0)?,
-        kind: kind_of(row.try_get(1)?)?,
-        name: row.try_get(2)?,
-        team_id: row.try_get(3)?,
-        owner_user: row.try_get(4)?,
-        head: row.try_get(5)?,
-        last_change: row.try_get(6)?,
-    })
+    library_from(row)
+}
+
+pub(super) fn item_from_row(row: &Row) -> Result<Item, Error> {
+    item_from(row)
+}
+
+pub(super) fn me_from_row(row: &Row) -> Result<Me, Error> {
+    me_from(row)
 }
 
 pub(super) async fn load_library(
@@ -46,41 +77,6 @@ pub(super) async fn load_library(
     .await?
     .map(|r| library_from_row(&r))
     .transpose()
-}
-
-/// A stored document (`None`: a tombstone).
-pub(super) fn doc_of(text: Option<&str>) -> Result<Option<ItemDoc>, Error> {
-    text.map(|d| {
-        serde_json::from_str::<ItemDoc>(d)
-            .map_err(|e| Error::internal(format!("a stored document does not parse: {e}")))
-    })
-    .transpose()
-}
-
-pub(super) fn item_from_row(row: &Row) -> Result<Item, Error> {
-    let doc = doc_of(row.try_get(4)?)?;
-    Ok(Item {
-        key: row.try_get(0)?,
-        version: row.try_get(1)?,
-        seq: row.try_get(2)?,
-        deleted: row.try_get(3)?,
-        doc,
-        updated_at: row.try_get(5)?,
-        op: row.try_get(6)?,
-    })
-}
-
-pub(super) fn me_from_row(row: &Row) -> Result<Me, Error> {
-    Ok(Me {
-        user_id: row.try_get(0)?,
-        user_name: row.try_get(1)?,
-        device_id: row.try_get(2)?,
-        device_name: row.try_get(3)?,
-        team_id: row.try_get(4)?,
-        team_name: row.try_get(5)?,
-        role: role_of(row.try_get(6)?)?,
-        personal_library: row.try_get(7)?,
-    })
 }
 
 /// Creates a user and their personal library; answers (user id, library id).
@@ -137,34 +133,4 @@ pub(super) async fn insert_device(
     )
     .await?;
     Ok(device_id)
-}
-
-pub(super) fn signin_from_row(row: &Row) -> Result<SigninRow, Error> {
-    Ok(SigninRow {
-        id: row.try_get(0)?,
-        device_name: row.try_get(1)?,
-        user_name: row.try_get(2)?,
-        app_version: row.try_get(3)?,
-        web: row.try_get(4)?,
-        ip: row.try_get(5)?,
-        created_at: row.try_get(6)?,
-        expires_at: row.try_get(7)?,
-        state: signin_state(row.try_get(8)?),
-        approver: row.try_get(9)?,
-        member: row
-            .try_get::<_, Option<&str>>(10)?
-            .map(role_of)
-            .transpose()?,
-    })
-}
-
-pub(super) fn code_from_row(row: &Row) -> Result<CodeRow, Error> {
-    Ok(CodeRow {
-        kind: row.try_get(0)?,
-        team_id: row.try_get(1)?,
-        user_id: row.try_get(2)?,
-        role: role_of(row.try_get(3)?)?,
-        uses_left: row.try_get(4)?,
-        expires_at: row.try_get(5)?,
-    })
 }

@@ -14,23 +14,27 @@
 use std::sync::Mutex;
 
 use quickreply_proto::api::{
-    Changes, CreateLibrary, Cursor, DeviceInfo, Digest, Item, ItemVersion, LibraryDigest,
-    LibraryInfo, Me, MissedSearch, MissedTotal, Role, StatusReport, UsageCount, UsageTotal,
+    Changes, CreateLibrary, DeviceInfo, Digest, Item, ItemVersion, LibraryDigest, LibraryInfo, Me,
+    MissedSearch, MissedTotal, Role, StatusReport, UsageCount, UsageTotal,
 };
 use rusqlite::{Connection, OptionalExtension, params};
 use uuid::Uuid;
 
 use self::pool::Cached;
 use self::rows::{
-    code_from_row, conversion, insert_device, insert_user, item_from_row, library_from_row,
-    load_library, me_from_row, me_of_device, role_at, signin_from_row, uuid_at,
+    insert_device, insert_user, item_from_row, library_from_row, load_library, me_from_row,
+    me_of_device,
+};
+use super::rows::{
+    CODE_COLUMNS, Cells as _, DEVICE_COLUMNS, ITEM_COLUMNS, LIBRARY_COLUMNS, ME_COLUMNS, ME_FROM,
+    SIGNIN_COLUMNS, VERSION_COLUMNS, code_from, device_from, missed_total_from, signin_from,
+    usage_total_from, version_from,
 };
 use super::{
-    BlobRow, CODE_COLUMNS, Change, ITEM_COLUMNS, ItemWrite, Join, LAST_SEEN_EVERY_MS,
-    LIBRARY_COLUMNS, ME_COLUMNS, ME_FROM, NewInvite, NewSignin, SIGNIN_COLUMNS, SIGNIN_KEEP_MS,
+    BlobRow, Change, ItemWrite, Join, LAST_SEEN_EVERY_MS, NewInvite, NewSignin, SIGNIN_KEEP_MS,
     SigninRow, SigninVerdict, Spend, Stats, Store, UsageQuery, WriteOutcome, changes_page, collect,
     existing_library, library_name_taken, no_item, no_pending_signin, page_fetch, policy, readable,
-    setup_unused, spend_code, to_u32, to_u64, usage_limit, verdict_columns,
+    setup_unused, spend_code, to_u64, usage_limit, verdict_columns,
 };
 use crate::Error;
 
@@ -77,7 +81,7 @@ impl Store for SqliteStore {
                 .row(
                     &format!("SELECT {CODE_COLUMNS} FROM codes WHERE hash = ?1"),
                     [&join.code_hash],
-                    code_from_row,
+                    |r| code_from(r),
                 )
                 .optional()?;
             let device_id = match spend_code(code, join.now)? {
@@ -176,29 +180,15 @@ impl Store for SqliteStore {
 
     fn devices(&self, me: &Me) -> Result<Vec<DeviceInfo>, Error> {
         self.read(|conn| {
-            let mut stmt = conn.prepare_cached(
-                "SELECT d.id, d.name, u.id, u.name, u.role, d.created_at, d.last_seen,
-                        d.revoked, d.app_version, d.cursors
+            let mut stmt = conn.prepare_cached(&format!(
+                "SELECT {DEVICE_COLUMNS}
                  FROM devices d JOIN users u ON u.id = d.user_id
                  WHERE u.team_id = ?1 AND (?2 IS NULL OR u.id = ?2)
-                 ORDER BY d.created_at, d.id",
-            )?;
+                 ORDER BY d.created_at, d.id"
+            ))?;
             let only_user = (me.role != Role::Owner).then(|| me.user_id.to_string());
             let rows = stmt.query_map(params![me.team_id.to_string(), only_user], |r| {
-                let cursors: String = r.get(9)?;
-                Ok(DeviceInfo {
-                    id: uuid_at(r, 0)?,
-                    name: r.get(1)?,
-                    user_id: uuid_at(r, 2)?,
-                    user_name: r.get(3)?,
-                    role: role_at(r, 4)?,
-                    created_at: r.get(5)?,
-                    last_seen: r.get(6)?,
-                    revoked: r.get(7)?,
-                    app_version: r.get(8)?,
-                    cursors: serde_json::from_str::<Vec<Cursor>>(&cursors)
-                        .map_err(|e| conversion(9, e))?,
-                })
+                device_from(r)
             })?;
             Ok(rows.collect::<Result<Vec<_>, _>>()?)
         })
@@ -211,7 +201,7 @@ impl Store for SqliteStore {
                     "SELECT u.id, u.team_id FROM devices d JOIN users u ON u.id = d.user_id
                      WHERE d.id = ?1",
                     [device_id.to_string()],
-                    |r| Ok((uuid_at(r, 0)?, uuid_at(r, 1)?)),
+                    |r| Ok((r.uuid(0)?, r.uuid(1)?)),
                 )
                 .optional()?;
             policy::may_revoke(me, found)?;
@@ -456,13 +446,7 @@ impl Store for SqliteStore {
                     query.user.map(|u| u.to_string()),
                     usage_limit()
                 ],
-                |r| {
-                    Ok(UsageTotal {
-                        key: r.get(0)?,
-                        count: to_u64(r.get(1)?),
-                        devices: to_u32(r.get(2)?),
-                    })
-                },
+                |r| usage_total_from(r),
             )?;
             Ok(rows.collect::<Result<Vec<_>, _>>()?)
         })
@@ -515,13 +499,7 @@ impl Store for SqliteStore {
                     user.map(|u| u.to_string()),
                     usage_limit()
                 ],
-                |r| {
-                    Ok(MissedTotal {
-                        query: r.get(0)?,
-                        count: to_u64(r.get(1)?),
-                        devices: to_u32(r.get(2)?),
-                    })
-                },
+                |r| missed_total_from(r),
             )?;
             Ok(rows.collect::<Result<Vec<_>, _>>()?)
         })
@@ -563,7 +541,7 @@ impl Store for SqliteStore {
                          WHERE code_hash = ?1 AND state = 'pending' AND expires_at > ?2"
                     ),
                     params![code_hash, now],
-                    signin_from_row,
+                    |r| signin_from(r),
                 )
                 .optional()?)
         })
@@ -576,11 +554,8 @@ impl Store for SqliteStore {
         verdict: SigninVerdict,
         now: i64,
     ) -> Result<(), Error> {
-        if let SigninVerdict::Approve { member } = verdict {
-            policy::may_approve(me, member)?;
-        }
+        let (state, role) = verdict_columns(me, verdict)?;
         self.write(|tx| {
-            let (state, role) = verdict_columns(verdict);
             let changed = tx.exec(
                 "UPDATE signins SET state = ?1, approver = ?2, member_role = ?3
                  WHERE code_hash = ?4 AND state = 'pending' AND expires_at > ?5",
@@ -606,7 +581,7 @@ impl Store for SqliteStore {
                         "SELECT {SIGNIN_COLUMNS} FROM signins WHERE id = ?1 AND secret_hash = ?2"
                     ),
                     params![id.to_string(), secret_hash],
-                    signin_from_row,
+                    |r| signin_from(r),
                 )
                 .optional()?;
             let Some(mut row) = row else {
@@ -622,26 +597,13 @@ impl Store for SqliteStore {
     fn history(&self, me: &Me, library_id: Uuid, key: &str) -> Result<Vec<ItemVersion>, Error> {
         self.read(|conn| {
             policy::check_read(me, load_library(conn, library_id)?)?;
-            let mut stmt = conn.prepare_cached(
-                "SELECT h.version, h.deleted, h.doc, h.updated_at, u.id, u.name, d.name
+            let mut stmt = conn.prepare_cached(&format!(
+                "SELECT {VERSION_COLUMNS}
                  FROM item_history h JOIN devices d ON d.id = h.device_id
                  JOIN users u ON u.id = d.user_id
-                 WHERE h.library_id = ?1 AND h.key = ?2 ORDER BY h.version DESC",
-            )?;
-            let rows = stmt.query_map(params![library_id.to_string(), key], |r| {
-                let doc: Option<String> = r.get(2)?;
-                Ok(ItemVersion {
-                    version: r.get(0)?,
-                    deleted: r.get(1)?,
-                    doc: doc
-                        .map(|d| serde_json::from_str(&d).map_err(|e| conversion(2, e)))
-                        .transpose()?,
-                    updated_at: r.get(3)?,
-                    user_id: uuid_at(r, 4)?,
-                    user_name: r.get(5)?,
-                    device_name: r.get(6)?,
-                })
-            })?;
+                 WHERE h.library_id = ?1 AND h.key = ?2 ORDER BY h.version DESC"
+            ))?;
+            let rows = stmt.query_map(params![library_id.to_string(), key], |r| version_from(r))?;
             let versions = rows.collect::<Result<Vec<_>, _>>()?;
             if versions.is_empty() {
                 return Err(no_item(key));

@@ -1,36 +1,23 @@
-//! Rows and the statements several `Store` methods share: reading libraries, items,
-//! callers, sign-ins and codes from SQLite rows (UUIDs are stored as text), and creating
-//! users and devices.
+//! SQLite's side of the shared row decoders (`store::rows`): how a cell is read (UUIDs
+//! are stored as text) and how an unreadable value is reported; and the statements
+//! several `Store` methods share: loading a library or an item, creating users and
+//! devices.
 
-use quickreply_proto::LibraryKind;
-use quickreply_proto::api::{Item, ItemDoc, Me, Role};
+use quickreply_proto::api::{Item, Me, Role};
 use rusqlite::types::Type;
 use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
 use uuid::Uuid;
 
 use super::pool::Cached;
 use crate::Error;
-use crate::store::{
-    CodeRow, ITEM_COLUMNS, Join, LIBRARY_COLUMNS, LibraryRow, ME_COLUMNS, ME_FROM,
-    PERSONAL_LIBRARY_NAME, SigninRow, signin_state,
+use crate::store::rows::{
+    Bad, Cells, ITEM_COLUMNS, LIBRARY_COLUMNS, ME_COLUMNS, ME_FROM, item_from, library_from,
+    me_from,
 };
+use crate::store::{Join, LibraryRow, PERSONAL_LIBRARY_NAME};
 
-pub(super) fn conversion(
-    idx: usize,
-    e: impl std::error::Error + Send + Sync + 'static,
-) -> rusqlite::Error {
+fn conversion(idx: usize, e: impl std::error::Error + Send + Sync + 'static) -> rusqlite::Error {
     rusqlite::Error::FromSqlConversionFailure(idx, Type::Text, Box::new(e))
-}
-
-pub(super) fn uuid_at(row: &Row<'_>, idx: usize) -> rusqlite::Result<Uuid> {
-    let s: String = row.get(idx)?;
-    Uuid::parse_str(&s).map_err(|e| conversion(idx, e))
-}
-
-pub(super) fn opt_uuid_at(row: &Row<'_>, idx: usize) -> rusqlite::Result<Option<Uuid>> {
-    let s: Option<String> = row.get(idx)?;
-    s.map(|s| Uuid::parse_str(&s).map_err(|e| conversion(idx, e)))
-        .transpose()
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -40,42 +27,58 @@ struct UnknownValue {
     value: String,
 }
 
-pub(super) fn role_at(row: &Row<'_>, idx: usize) -> rusqlite::Result<Role> {
-    let s: String = row.get(idx)?;
-    Role::parse(&s).ok_or_else(|| {
-        conversion(
-            idx,
-            UnknownValue {
-                what: "role",
-                value: s,
-            },
-        )
-    })
-}
+impl Cells for Row<'_> {
+    type Error = rusqlite::Error;
 
-pub(super) fn kind_at(row: &Row<'_>, idx: usize) -> rusqlite::Result<LibraryKind> {
-    let s: String = row.get(idx)?;
-    LibraryKind::parse(&s).ok_or_else(|| {
-        conversion(
-            idx,
-            UnknownValue {
-                what: "library kind",
-                value: s,
-            },
-        )
-    })
+    fn uuid(&self, i: usize) -> rusqlite::Result<Uuid> {
+        let s: String = self.get(i)?;
+        Uuid::parse_str(&s).map_err(|e| conversion(i, e))
+    }
+
+    fn opt_uuid(&self, i: usize) -> rusqlite::Result<Option<Uuid>> {
+        let s: Option<String> = self.get(i)?;
+        s.map(|s| Uuid::parse_str(&s).map_err(|e| conversion(i, e)))
+            .transpose()
+    }
+
+    fn text(&self, i: usize) -> rusqlite::Result<String> {
+        self.get(i)
+    }
+
+    fn opt_text(&self, i: usize) -> rusqlite::Result<Option<String>> {
+        self.get(i)
+    }
+
+    fn int(&self, i: usize) -> rusqlite::Result<i64> {
+        self.get(i)
+    }
+
+    fn opt_int(&self, i: usize) -> rusqlite::Result<Option<i64>> {
+        self.get(i)
+    }
+
+    fn flag(&self, i: usize) -> rusqlite::Result<bool> {
+        self.get(i)
+    }
+
+    fn bad(&self, i: usize, bad: Bad) -> rusqlite::Error {
+        match bad {
+            Bad::Unknown { what, value } => conversion(i, UnknownValue { what, value }),
+            Bad::Json { error, .. } => conversion(i, error),
+        }
+    }
 }
 
 pub(super) fn library_from_row(row: &Row<'_>) -> rusqlite::Result<LibraryRow> {
-    Ok(LibraryRow {
-        id: uuid_at(row, 0)?,
-        kind: kind_at(row, 1)?,
-        name: row.get(2)?,
-        team_id: uuid_at(row, 3)?,
-        owner_user: opt_uuid_at(row, 4)?,
-        head: row.get(5)?,
-        last_change: row.get(6)?,
-    })
+    library_from(row)
+}
+
+pub(super) fn item_from_row(row: &Row<'_>) -> rusqlite::Result<Item> {
+    item_from(row)
+}
+
+pub(super) fn me_from_row(row: &Row<'_>) -> rusqlite::Result<Me> {
+    me_from(row)
 }
 
 pub(super) fn load_library(conn: &Connection, id: Uuid) -> Result<Option<LibraryRow>, Error> {
@@ -86,22 +89,6 @@ pub(super) fn load_library(conn: &Connection, id: Uuid) -> Result<Option<Library
             library_from_row,
         )
         .optional()?)
-}
-
-pub(super) fn item_from_row(row: &Row<'_>) -> rusqlite::Result<Item> {
-    let doc: Option<String> = row.get(4)?;
-    let doc = doc
-        .map(|d| serde_json::from_str::<ItemDoc>(&d).map_err(|e| conversion(4, e)))
-        .transpose()?;
-    Ok(Item {
-        key: row.get(0)?,
-        version: row.get(1)?,
-        seq: row.get(2)?,
-        deleted: row.get(3)?,
-        doc,
-        updated_at: row.get(5)?,
-        op: row.get(6)?,
-    })
 }
 
 pub(super) fn load_item(
@@ -116,19 +103,6 @@ pub(super) fn load_item(
             item_from_row,
         )
         .optional()?)
-}
-
-pub(super) fn me_from_row(row: &Row<'_>) -> rusqlite::Result<Me> {
-    Ok(Me {
-        user_id: uuid_at(row, 0)?,
-        user_name: row.get(1)?,
-        device_id: uuid_at(row, 2)?,
-        device_name: row.get(3)?,
-        team_id: uuid_at(row, 4)?,
-        team_name: row.get(5)?,
-        role: role_at(row, 6)?,
-        personal_library: uuid_at(row, 7)?,
-    })
 }
 
 /// Creates a user and their personal library; answers (user id, library id).
@@ -194,34 +168,4 @@ pub(super) fn me_of_device(conn: &Connection, device_id: Uuid) -> Result<Me, Err
         [device_id.to_string()],
         me_from_row,
     )?)
-}
-
-pub(super) fn signin_from_row(row: &Row<'_>) -> rusqlite::Result<SigninRow> {
-    Ok(SigninRow {
-        id: uuid_at(row, 0)?,
-        device_name: row.get(1)?,
-        user_name: row.get(2)?,
-        app_version: row.get(3)?,
-        web: row.get(4)?,
-        ip: row.get(5)?,
-        created_at: row.get(6)?,
-        expires_at: row.get(7)?,
-        state: signin_state(&row.get::<_, String>(8)?),
-        approver: opt_uuid_at(row, 9)?,
-        member: match row.get::<_, Option<String>>(10)? {
-            Some(_) => Some(role_at(row, 10)?),
-            None => None,
-        },
-    })
-}
-
-pub(super) fn code_from_row(row: &Row<'_>) -> rusqlite::Result<CodeRow> {
-    Ok(CodeRow {
-        kind: row.get(0)?,
-        team_id: opt_uuid_at(row, 1)?,
-        user_id: opt_uuid_at(row, 2)?,
-        role: role_at(row, 3)?,
-        uses_left: row.get(4)?,
-        expires_at: row.get(5)?,
-    })
 }
