@@ -38,9 +38,10 @@
 //! HTTP layer does), never from async code.
 //!
 //! This module is the [`Store`] implementation (its SQL); the connection pool and the
-//! transactions are in `pool`, the migrations in `schema`, row decoding and shared
-//! statements in `rows`, the pipelined item write in `item_write` (its decision is the
-//! shared one, `store::write`) and the `LISTEN` side in `listener`.
+//! transactions are in `pool`, the migrations in `schema`, how a cell is read (for the
+//! shared decoders of `store::rows`) and the statements several methods share in `rows`,
+//! the pipelined item write in `item_write` (its decision is the shared one,
+//! `store::write`) and the `LISTEN` side in `listener`.
 
 use deadpool_postgres::Pool;
 use quickreply_proto::api::{

@@ -8,8 +8,9 @@
 //! inconsistent.
 //!
 //! This module is the [`Store`] implementation (its SQL); the connections are in `pool`,
-//! the tables in `schema`, row decoding and shared statements in `rows`, and the item
-//! write in `item_write` (its decision is the shared one, `store::write`).
+//! the tables in `schema`, how a cell is read (for the shared decoders of `store::rows`)
+//! and the statements several methods share in `rows`, and the item write in
+//! `item_write` (its decision is the shared one, `store::write`).
 
 use std::sync::Mutex;
 
