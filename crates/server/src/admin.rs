@@ -28,7 +28,8 @@ use qrcode::{EcLevel, QrCode};
 use serde::Deserialize;
 
 use crate::Error;
-use crate::http::{ApiQuery, AppState};
+use crate::extract::ApiQuery;
+use crate::state::AppState;
 
 /// The page's Content-Security-Policy.
 pub const CSP: &str = "default-src 'self'; img-src 'self' data:; script-src 'self'; \

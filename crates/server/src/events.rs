@@ -26,7 +26,8 @@ use tokio::sync::{broadcast, watch};
 use uuid::Uuid;
 
 use crate::Error;
-use crate::http::{AppState, Auth, Notice};
+use crate::extract::Auth;
+use crate::state::{AppState, Notice};
 use crate::store::Change;
 
 /// Decrements the SSE gauge when a stream is dropped.

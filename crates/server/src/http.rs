@@ -1,185 +1,44 @@
-//! Routes, extractors and handlers of the `/v1` API (see `quickreply_proto::api`).
+//! The `/v1` API: the router, its middleware and the handlers of the plain request/answer
+//! endpoints (see `quickreply_proto::api`). The live stream (`events`), sign-in by approval
+//! (`signin`) and the admin page (`admin`) have modules of their own; all of them share
+//! [`AppState`] (`state`) and the extractors (`extract`), so nothing imports this module
+//! but `lib.rs`.
 
-use std::net::{IpAddr, SocketAddr};
-use std::ops::Deref;
-use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::net::SocketAddr;
 
 use axum::body::{Body, Bytes};
-use axum::extract::rejection::BytesRejection;
-use axum::extract::{
-    ConnectInfo, DefaultBodyLimit, FromRequest, FromRequestParts, Path, Query, Request, State,
-};
-use axum::http::request::Parts;
+use axum::extract::{ConnectInfo, DefaultBodyLimit, Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use quickreply_proto::api::{
-    Changes, CreateLibrary, DeviceInfo, ErrorBody, HeadEvent, InviteRequest, InviteResponse, Item,
+    Changes, CreateLibrary, DeviceInfo, ErrorBody, InviteRequest, InviteResponse, Item,
     ItemVersion, JoinRequest, JoinResponse, LibraryDigest, LibraryInfo, MAX_PAGE,
     MAX_USAGE_ENTRIES, Me, MissedReport, MissedSearch, MissedTotal, PutItem, RoleChange,
     StatusReport, UsageCount, UsageReport, UsageTotal,
 };
 use serde::Deserialize;
-use serde::de::DeserializeOwned;
-use tokio::sync::{broadcast, watch};
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::trace::TraceLayer;
 use uuid::Uuid;
 
-use crate::blobs::{BlobDir, sniff_mime};
-use crate::clock::Clock;
+use crate::blobs::sniff_mime;
 use crate::codes::{self, is_sha256_hex, sha256_hex};
 use crate::error::code_for_status;
-use crate::metrics::Metrics;
-use crate::ratelimit::RateLimiter;
-use crate::store::{
-    BlobRow, Change, ItemWrite, Join, NewInvite, Store, UsageQuery, WriteOutcome, policy,
-};
+use crate::extract::{ApiPath, ApiQuery, Auth, JsonBody, RawBody};
+use crate::state::{AppState, Notice};
+use crate::store::{BlobRow, ItemWrite, Join, NewInvite, UsageQuery, WriteOutcome, policy};
 use crate::{Error, events, validate};
 
 /// Longest invite lifetime (90 days), in seconds.
 const MAX_INVITE_SECS: u64 = 90 * 24 * 3600;
-/// Longest app version string.
-const MAX_APP_VERSION: usize = 100;
 /// Most cursors one status report may carry.
 const MAX_CURSORS: usize = 10_000;
 /// Default and largest period of a usage query (days).
 const DEFAULT_USAGE_DAYS: i64 = 30;
 const MAX_USAGE_DAYS: i64 = 366;
-
-/// What live subscribers hear about.
-#[derive(Clone, Debug)]
-pub(crate) enum Notice {
-    /// A library changed; with the `head` event's JSON when it carries the item inline
-    /// (encoded once for every subscriber).
-    Change(Change, Option<Arc<str>>),
-    /// A device was revoked: its streams end.
-    Revoked(Uuid),
-}
-
-impl Notice {
-    /// The notice of a committed change, with `item` inline when it is small enough
-    /// ([`quickreply_proto::api::MAX_INLINE_ITEM`]).
-    pub fn change(change: Change, item: Option<&Item>) -> Self {
-        let inline = item.and_then(|item| {
-            let fits = serde_json::to_vec(item)
-                .is_ok_and(|json| json.len() <= quickreply_proto::api::MAX_INLINE_ITEM);
-            fits.then(|| {
-                serde_json::to_string(&HeadEvent {
-                    library_id: change.library_id,
-                    head: change.head,
-                    item: Some(item.clone()),
-                })
-                .ok()
-            })
-            .flatten()
-        });
-        Notice::Change(change, inline.map(Arc::from))
-    }
-}
-
-/// How long a token stays trusted without asking the store (revocations clear it at once).
-const AUTH_CACHE_TTL: Duration = Duration::from_secs(5);
-/// Most cached tokens.
-const AUTH_CACHE_MAX: usize = 10_000;
-
-/// Recently authenticated tokens (by hash), so that most requests skip a storage round
-/// trip. Every revocation empties it (and bumps `generation`, so that a lookup which
-/// raced with the revocation is not cached).
-#[derive(Default)]
-pub(crate) struct AuthCache {
-    inner: std::sync::Mutex<AuthCacheInner>,
-}
-
-#[derive(Default)]
-struct AuthCacheInner {
-    generation: u64,
-    tokens: std::collections::HashMap<String, (Me, Instant)>,
-}
-
-impl AuthCache {
-    fn lock(&self) -> std::sync::MutexGuard<'_, AuthCacheInner> {
-        self.inner.lock().unwrap_or_else(|p| p.into_inner())
-    }
-
-    /// A fresh entry, or the current generation to pass to [`Self::put`].
-    fn get(&self, hash: &str) -> Result<Me, u64> {
-        let c = self.lock();
-        match c.tokens.get(hash) {
-            Some((me, at)) if at.elapsed() < AUTH_CACHE_TTL => Ok(me.clone()),
-            _ => Err(c.generation),
-        }
-    }
-
-    fn put(&self, hash: String, me: Me, generation: u64) {
-        let mut c = self.lock();
-        if c.generation != generation {
-            return;
-        }
-        if c.tokens.len() >= AUTH_CACHE_MAX {
-            c.tokens.clear();
-        }
-        c.tokens.insert(hash, (me, Instant::now()));
-    }
-
-    /// Forgets every token (after a revocation).
-    pub fn clear(&self) {
-        let mut c = self.lock();
-        c.generation += 1;
-        c.tokens.clear();
-    }
-}
-
-/// Everything handlers share.
-pub(crate) struct Inner {
-    pub auth_cache: AuthCache,
-    pub store: Arc<dyn Store>,
-    /// Where image bytes live: the data directory's `blobs/`, or (`None`) the store itself
-    /// ([`Store::keeps_blob_bytes`]).
-    pub blobs: Option<BlobDir>,
-    pub team_name: String,
-    pub max_image: usize,
-    pub heartbeat: Duration,
-    pub events: broadcast::Sender<Notice>,
-    pub metrics: Metrics,
-    /// Join attempts per client IP.
-    pub join_limiter: RateLimiter<IpAddr>,
-    /// Invite and pairing codes made per device.
-    pub invite_limiter: RateLimiter<Uuid>,
-    pub clock: Clock,
-    pub shutdown: watch::Receiver<bool>,
-}
-
-#[derive(Clone)]
-pub(crate) struct AppState(pub Arc<Inner>);
-
-impl Deref for AppState {
-    type Target = Inner;
-    fn deref(&self) -> &Inner {
-        &self.0
-    }
-}
-
-impl AppState {
-    /// Runs blocking storage work off the async threads.
-    pub async fn db<T, F>(&self, f: F) -> Result<T, Error>
-    where
-        F: FnOnce(&dyn Store) -> Result<T, Error> + Send + 'static,
-        T: Send + 'static,
-    {
-        let store = Arc::clone(&self.store);
-        tokio::task::spawn_blocking(move || f(store.as_ref()))
-            .await
-            .map_err(|e| Error::internal(format!("storage task failed: {e}")))?
-    }
-
-    pub(crate) fn now(&self) -> i64 {
-        self.clock.now_ms()
-    }
-}
 
 /// The API.
 pub(crate) fn router(state: AppState, max_body: usize, max_image: usize) -> Router {
@@ -225,112 +84,6 @@ pub(crate) fn router(state: AppState, max_body: usize, max_image: usize) -> Rout
         .layer(middleware::from_fn_with_state(state.clone(), finish))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
-}
-
-// ---- extractors ----
-
-/// The authenticated caller (`Authorization: Bearer <token>`).
-pub(crate) struct Auth(pub Me);
-
-impl FromRequestParts<AppState> for Auth {
-    type Rejection = Error;
-
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Error> {
-        let Some(value) = parts.headers.get(header::AUTHORIZATION) else {
-            return Err(Error::Unauthorized(
-                "missing `Authorization: Bearer <token>`: join first".into(),
-            ));
-        };
-        let token = match value.to_str().unwrap_or_default().trim().split_once(' ') {
-            Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") => token.trim(),
-            _ => "",
-        };
-        if token.is_empty() {
-            return Err(Error::Unauthorized(
-                "the Authorization header must be `Bearer <token>`".into(),
-            ));
-        }
-        let hash = codes::hash_token(token);
-        let generation = match state.auth_cache.get(&hash) {
-            Ok(me) => return Ok(Auth(me)),
-            Err(generation) => generation,
-        };
-        let now = state.now();
-        let key = hash.clone();
-        let me = state
-            .db(move |s| s.authenticate(&key, now))
-            .await?
-            .ok_or_else(|| Error::Unauthorized("unknown or revoked token".into()))?;
-        state.auth_cache.put(hash, me.clone(), generation);
-        Ok(Auth(me))
-    }
-}
-
-/// A JSON body, rejected as `400 bad_request` with serde's message (`413 too_large` when
-/// over the limit). The content type is not checked.
-pub(crate) struct JsonBody<T>(pub T);
-
-fn bytes_rejection(r: BytesRejection) -> Error {
-    if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
-        Error::TooLarge("the request body is larger than this server accepts".into())
-    } else {
-        Error::BadRequest(r.body_text())
-    }
-}
-
-impl<T: DeserializeOwned> FromRequest<AppState> for JsonBody<T> {
-    type Rejection = Error;
-
-    async fn from_request(req: Request, state: &AppState) -> Result<Self, Error> {
-        let bytes = Bytes::from_request(req, state)
-            .await
-            .map_err(bytes_rejection)?;
-        serde_json::from_slice(&bytes)
-            .map(JsonBody)
-            .map_err(|e| Error::BadRequest(format!("invalid JSON body: {e}")))
-    }
-}
-
-/// The raw body (blobs).
-pub(crate) struct RawBody(pub Bytes);
-
-impl FromRequest<AppState> for RawBody {
-    type Rejection = Error;
-
-    async fn from_request(req: Request, state: &AppState) -> Result<Self, Error> {
-        Bytes::from_request(req, state)
-            .await
-            .map(RawBody)
-            .map_err(bytes_rejection)
-    }
-}
-
-/// Path parameters, rejected as JSON `400`.
-pub(crate) struct ApiPath<T>(pub T);
-
-impl<T: DeserializeOwned + Send> FromRequestParts<AppState> for ApiPath<T> {
-    type Rejection = Error;
-
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Error> {
-        Path::<T>::from_request_parts(parts, state)
-            .await
-            .map(|Path(t)| ApiPath(t))
-            .map_err(|r| Error::BadRequest(r.body_text()))
-    }
-}
-
-/// Query parameters, rejected as JSON `400`.
-pub(crate) struct ApiQuery<T>(pub T);
-
-impl<T: DeserializeOwned> FromRequestParts<AppState> for ApiQuery<T> {
-    type Rejection = Error;
-
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Error> {
-        Query::<T>::from_request_parts(parts, state)
-            .await
-            .map(|Query(t)| ApiQuery(t))
-            .map_err(|r| Error::BadRequest(r.body_text()))
-    }
 }
 
 // ---- middleware ----
@@ -401,7 +154,7 @@ async fn join(
         });
     }
     let (device_name, user_name) =
-        newcomer(&req.device_name, req.user_name.as_deref(), &req.app_version)?;
+        validate::newcomer(&req.device_name, req.user_name.as_deref(), &req.app_version)?;
     if codes::normalize_code(&req.code).is_empty() {
         return Err(Error::InvalidCode("enter the code you were given".into()));
     }
@@ -423,25 +176,6 @@ async fn join(
         "device joined"
     );
     Ok(Json(JoinResponse { token, me }))
-}
-
-/// The names a joining computer gives, checked: (device name, member name if any).
-pub(crate) fn newcomer(
-    device_name: &str,
-    user_name: Option<&str>,
-    app_version: &str,
-) -> Result<(String, Option<String>), Error> {
-    let device_name = validate::name("device_name", device_name)?;
-    let user_name = match user_name.map(str::trim) {
-        Some(n) if !n.is_empty() => Some(validate::name("user_name", n)?),
-        _ => None,
-    };
-    if app_version.len() > MAX_APP_VERSION {
-        return Err(Error::BadRequest(format!(
-            "app_version is longer than {MAX_APP_VERSION} bytes"
-        )));
-    }
-    Ok((device_name, user_name))
 }
 
 async fn me(Auth(me): Auth) -> Json<Me> {
@@ -531,11 +265,7 @@ async fn report_status(
     Auth(me): Auth,
     JsonBody(report): JsonBody<StatusReport>,
 ) -> Result<StatusCode, Error> {
-    if report.app_version.len() > MAX_APP_VERSION {
-        return Err(Error::BadRequest(format!(
-            "app_version is longer than {MAX_APP_VERSION} bytes"
-        )));
-    }
+    validate::app_version(&report.app_version)?;
     if report.cursors.len() > MAX_CURSORS {
         return Err(Error::BadRequest(format!(
             "at most {MAX_CURSORS} cursors per report"

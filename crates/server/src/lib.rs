@@ -128,10 +128,12 @@ mod clock;
 mod codes;
 mod error;
 mod events;
+mod extract;
 mod http;
 mod metrics;
 mod ratelimit;
 mod signin;
+mod state;
 pub mod store;
 pub mod tls;
 mod validate;
@@ -327,8 +329,8 @@ pub async fn spawn(config: Config) -> Result<Server, Error> {
 
     let (shutdown_tx, shutdown_rx) = watch::channel(false);
     let (events, _) = broadcast::channel(EVENT_BUFFER);
-    let state = http::AppState(Arc::new(http::Inner {
-        auth_cache: http::AuthCache::default(),
+    let state = state::AppState(Arc::new(state::Inner {
+        auth_cache: state::AuthCache::default(),
         store,
         blobs: blob_dir,
         team_name: config.team_name.clone(),
@@ -348,11 +350,11 @@ pub async fn spawn(config: Config) -> Result<Server, Error> {
             store::postgres::Heard::Change(change, item) => {
                 let _ = heard_by
                     .events
-                    .send(http::Notice::change(change, item.as_deref()));
+                    .send(state::Notice::change(change, item.as_deref()));
             }
             store::postgres::Heard::Revoked(device) => {
                 heard_by.auth_cache.clear();
-                let _ = heard_by.events.send(http::Notice::Revoked(device));
+                let _ = heard_by.events.send(state::Notice::Revoked(device));
             }
             store::postgres::Heard::Resync => heard_by.auth_cache.clear(),
         }));

@@ -26,8 +26,10 @@ use uuid::Uuid;
 
 use crate::Error;
 use crate::codes;
-use crate::http::{ApiPath, ApiQuery, AppState, Auth, JsonBody, newcomer};
+use crate::extract::{ApiPath, ApiQuery, Auth, JsonBody};
+use crate::state::AppState;
 use crate::store::{Join, NewInvite, NewSignin, SigninRow, SigninVerdict, Store};
+use crate::validate::newcomer;
 
 /// How long a sign-in waits for approval.
 pub const SIGNIN_TTL_MS: i64 = 10 * 60 * 1000;

@@ -112,6 +112,34 @@ pub fn name(what: &str, value: &str) -> Result<String, Error> {
     Ok(v.to_string())
 }
 
+/// Longest app version string (bytes).
+pub const MAX_APP_VERSION: usize = 100;
+
+/// The app version a device reports (joining, signing in, status reports).
+pub fn app_version(app_version: &str) -> Result<(), Error> {
+    if app_version.len() > MAX_APP_VERSION {
+        return Err(bad(format!(
+            "app_version is longer than {MAX_APP_VERSION} bytes"
+        )));
+    }
+    Ok(())
+}
+
+/// The names a joining computer gives, checked: (device name, member name if any).
+pub fn newcomer(
+    device_name: &str,
+    user_name: Option<&str>,
+    app_version: &str,
+) -> Result<(String, Option<String>), Error> {
+    let device_name = name("device_name", device_name)?;
+    let user_name = match user_name.map(str::trim) {
+        Some(n) if !n.is_empty() => Some(name("user_name", n)?),
+        _ => None,
+    };
+    self::app_version(app_version)?;
+    Ok((device_name, user_name))
+}
+
 /// An item key from a path.
 pub fn key(key: &str) -> Result<(), Error> {
     if key.is_empty() || key.len() > MAX_KEY {

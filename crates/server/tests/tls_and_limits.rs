@@ -1,6 +1,7 @@
 //! HTTPS (`Config::tls`, `--tls-cert`/`--tls-key`) with a certificate made at test time,
 //! and the per-device limit on invite and pairing codes. SQLite only: neither depends on
-//! the storage backend (`api.rs` runs the protocol on both).
+//! the storage backend (`items.rs`, `members.rs`, `events.rs`, `usage.rs` and
+//! `service.rs` run the protocol on both).
 
 use std::path::Path;
 use std::time::Duration;

@@ -4,8 +4,12 @@
 //! Every method is blocking (the HTTP layer calls them on `spawn_blocking`), performs its
 //! authorisation checks with the data it reads (one transaction per call) and returns
 //! [`Error`]s that already carry the HTTP meaning (`NotFound` for what the caller may not
-//! see, `Forbidden` for what they see but may not change). The rules themselves live in
-//! [`policy`] so every backend applies the same ones.
+//! see, `Forbidden` for what they see but may not change). The rules themselves live here
+//! once, so every backend applies the same ones: who may do what in [`policy`], what an
+//! item write does in `write`, and the smaller decisions (spending a code, revoking a
+//! device, a sign-in's verdict, the change feed's cursor) in this module, and the column
+//! lists both backends read with the decoders of their rows in `rows`; the backends hold
+//! only their SQL and their connections.
 
 use quickreply_proto::LibraryKind;
 use quickreply_proto::api::{
@@ -17,8 +21,11 @@ use uuid::Uuid;
 
 use crate::Error;
 
+pub mod policy;
 pub mod postgres;
+mod rows;
 pub mod sqlite;
+mod write;
 
 pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
@@ -393,210 +400,188 @@ pub trait Store: Send + Sync + 'static {
     fn set_role(&self, me: &Me, user_id: Uuid, role: Role) -> Result<(), Error>;
 }
 
-/// Who may do what. Shared by every backend.
-pub mod policy {
-    use super::*;
+// ---- what both backends decide alike, and the columns they read ----
 
-    /// Personal libraries: their user only. Team libraries: every member of the team.
-    pub fn can_read(me: &Me, lib: &LibraryRow) -> bool {
-        match lib.kind {
-            LibraryKind::Personal => lib.owner_user == Some(me.user_id),
-            LibraryKind::Team => lib.team_id == me.team_id,
-        }
+/// How often (ms) a device's `last_seen` is written at most.
+const LAST_SEEN_EVERY_MS: i64 = 10_000;
+/// The name given to personal libraries.
+const PERSONAL_LIBRARY_NAME: &str = "个人库";
+
+/// `WHERE` clause of the libraries a user can read, the SQL form of [`policy::can_read`]:
+/// parameter 1 is the user id and 2 the team id, written with the backend's `mark` (`?`
+/// for SQLite, `$` for PostgreSQL). `t` is the table's alias (with its dot) or empty.
+fn readable(t: &str, mark: char) -> String {
+    format!(
+        "(({t}kind = 'personal' AND {t}owner_user = {mark}1) OR ({t}kind = 'team' AND {t}team_id = {mark}2))"
+    )
+}
+
+/// A count as the database answers it (never negative).
+fn to_u64(n: i64) -> u64 {
+    u64::try_from(n).unwrap_or(0)
+}
+
+/// A number of devices as the database counts them.
+fn to_u32(n: i64) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
+}
+
+/// A setup, invite or pairing code as stored (`codes`).
+struct CodeRow {
+    kind: String,
+    team_id: Option<Uuid>,
+    user_id: Option<Uuid>,
+    role: Role,
+    uses_left: i64,
+    expires_at: Option<i64>,
+}
+
+/// What spending a code makes.
+enum Spend {
+    /// The team and its owner (the setup code; deleted once used).
+    Setup,
+    /// A new member of the team with the invite's role.
+    Invite { team_id: Uuid, role: Role },
+    /// One more device of the user who made the pairing code.
+    Pairing { user_id: Uuid },
+}
+
+impl Join {
+    /// The new member's name: the one given, else the device's.
+    fn member_name(&self) -> String {
+        self.user_name
+            .clone()
+            .unwrap_or_else(|| self.device_name.clone())
     }
+}
 
-    /// Personal libraries: their user. Team libraries: owners and editors of the team.
-    pub fn can_write(me: &Me, lib: &LibraryRow) -> bool {
-        can_read(me, lib)
-            && match lib.kind {
-                LibraryKind::Personal => true,
-                LibraryKind::Team => me.role.can_write_team(),
-            }
+/// Checks a code being spent at `now` (`None`: no such code) and says what it makes.
+/// Unknown, expired and used-up codes are [`Error::InvalidCode`].
+fn spend_code(code: Option<CodeRow>, now: i64) -> Result<Spend, Error> {
+    let Some(code) = code else {
+        return Err(Error::InvalidCode(
+            "unknown code: check that it was typed correctly".into(),
+        ));
+    };
+    if code.expires_at.is_some_and(|at| at <= now) {
+        return Err(Error::InvalidCode(
+            "this code has expired: ask for a new one".into(),
+        ));
     }
-
-    /// Read access or `404` (a library the caller may not read does not exist for them).
-    pub fn check_read(me: &Me, lib: Option<LibraryRow>) -> Result<LibraryRow, Error> {
-        match lib {
-            Some(lib) if can_read(me, &lib) => Ok(lib),
-            _ => Err(Error::NotFound("no such library".into())),
-        }
+    if code.uses_left <= 0 {
+        return Err(Error::InvalidCode(
+            "this code has been used up: ask for a new one".into(),
+        ));
     }
-
-    /// Write access: `404` as for reading, `403` for readers who may not write.
-    pub fn check_write(me: &Me, lib: Option<LibraryRow>) -> Result<LibraryRow, Error> {
-        let lib = check_read(me, lib)?;
-        if can_write(me, &lib) {
-            Ok(lib)
-        } else {
-            Err(Error::Forbidden(format!(
-                "a {} may read team libraries but not change them",
-                me.role.as_str()
-            )))
-        }
+    match (code.kind.as_str(), code.team_id, code.user_id) {
+        ("setup", _, _) => Ok(Spend::Setup),
+        ("invite", Some(team_id), _) => Ok(Spend::Invite {
+            team_id,
+            role: code.role,
+        }),
+        ("pairing", _, Some(user_id)) => Ok(Spend::Pairing { user_id }),
+        (kind, _, _) => Err(Error::internal(format!("malformed {kind} code record"))),
     }
+}
 
-    /// Whether `me` may create this invite: pairing codes anyone (for themselves); member
-    /// invites the owner (any role) and editors (agents and editors).
-    pub fn may_invite(me: &Me, req: &InviteRequest) -> Result<(), Error> {
-        if req.pairing {
-            return Ok(());
-        }
-        match (me.role, req.role) {
-            (Role::Owner, _) | (Role::Editor, Role::Editor | Role::Agent) => Ok(()),
-            (Role::Editor, Role::Owner) => Err(Error::Forbidden(
-                "only the owner may invite another owner".into(),
-            )),
-            (Role::Agent, _) => Err(Error::Forbidden(
-                "agents cannot invite members (they may create pairing codes for their own devices)"
-                    .into(),
-            )),
-        }
+/// The setup code makes the team only while the server has no users.
+fn setup_unused(users: i64) -> Result<(), Error> {
+    if users > 0 {
+        return Err(Error::InvalidCode(
+            "the setup code has been used already".into(),
+        ));
     }
+    Ok(())
+}
 
-    /// Whether `me` may let a sign-in in: as one more device of their own user anyone,
-    /// as a new member with `member`'s role by the rules of [`may_invite`].
-    pub fn may_approve(me: &Me, member: Option<Role>) -> Result<(), Error> {
-        match member {
-            None => Ok(()),
-            Some(role) => may_invite(
-                me,
-                &InviteRequest {
-                    role,
-                    uses: 1,
-                    expires_in: 0,
-                    pairing: false,
-                },
-            ),
-        }
+/// Creating a team library whose id exists: the same library of the team again answers
+/// it (`false`: not created now); any other is a conflict.
+fn existing_library(me: &Me, existing: &LibraryRow) -> Result<(LibraryInfo, bool), Error> {
+    if existing.kind == LibraryKind::Team && existing.team_id == me.team_id {
+        Ok((existing.info(me), false))
+    } else {
+        Err(library_id_taken())
     }
+}
 
-    /// Whether `me` may change members' roles: the owner.
-    pub fn may_set_roles(me: &Me) -> Result<(), Error> {
-        if me.role == Role::Owner {
-            Ok(())
-        } else {
-            Err(Error::Forbidden("only the owner may change roles".into()))
-        }
+fn library_id_taken() -> Error {
+    Error::Conflict("this library id is taken: choose another".into())
+}
+
+fn library_name_taken(name: &str) -> Error {
+    Error::Conflict(format!("the team has a library named “{name}” already"))
+}
+
+/// An item of a library that never had it.
+fn no_item(key: &str) -> Error {
+    Error::NotFound(format!("no item “{key}” here"))
+}
+
+/// A page of the change feed after `since`: `items` as read with one more than `limit`
+/// (so that `more` is known), the cursor at the last one, else at the head.
+fn changes_page(mut items: Vec<Item>, limit: usize, since: i64, head: i64) -> Changes {
+    let more = items.len() > limit;
+    items.truncate(limit);
+    let cursor = match items.last() {
+        Some(last) => last.seq,
+        None if since < head => head,
+        None => since,
+    };
+    Changes {
+        items,
+        cursor,
+        more,
     }
+}
 
-    /// Revoking a device of another member of the team: the owner only (anyone may
-    /// revoke their own devices; a device of another team does not exist for them).
-    pub fn not_your_device(me: &Me) -> Error {
-        Error::Forbidden(format!(
-            "only the owner may revoke another member's device (a {} may revoke only their own devices)",
-            me.role.as_str()
-        ))
+/// How many rows a change feed page reads: one more than `limit`.
+fn page_fetch(limit: usize) -> i64 {
+    i64::try_from(limit).unwrap_or(i64::MAX - 1) + 1
+}
+
+/// [`MAX_USAGE_ROWS`] as an SQL `LIMIT`.
+fn usage_limit() -> i64 {
+    i64::try_from(MAX_USAGE_ROWS).unwrap_or(i64::MAX)
+}
+
+/// A stored sign-in state.
+fn signin_state(state: &str) -> SigninState {
+    match state {
+        "approved" => SigninState::Approved,
+        "denied" => SigninState::Denied,
+        _ => SigninState::Pending,
     }
+}
 
-    /// The team must keep an owner.
-    pub fn keeps_an_owner(owners_left: i64) -> Result<(), Error> {
-        if owners_left > 0 {
-            Ok(())
-        } else {
-            Err(Error::Conflict(
-                "the team needs an owner: make someone else owner first".into(),
-            ))
-        }
+/// How `me`'s verdict is stored (the new `state` and the `member_role`), once
+/// [`policy::may_approve`] allows it.
+fn verdict_columns(
+    me: &Me,
+    verdict: SigninVerdict,
+) -> Result<(&'static str, Option<&'static str>), Error> {
+    if let SigninVerdict::Approve { member } = verdict {
+        policy::may_approve(me, member)?;
     }
+    Ok(match verdict {
+        SigninVerdict::Approve { member } => ("approved", member.map(Role::as_str)),
+        SigninVerdict::Deny => ("denied", None),
+    })
+}
 
-    /// Whether `me` may read the team's searches that found nothing: owners and editors.
-    pub fn may_read_missed(me: &Me) -> Result<(), Error> {
-        if me.role.can_write_team() {
-            Ok(())
-        } else {
-            Err(Error::Forbidden(
-                "only owners and editors may see the team's searches that found nothing".into(),
-            ))
+/// Deciding a sign-in that is not waiting (any more).
+fn no_pending_signin() -> Error {
+    Error::NotFound("no sign-in is waiting with this code (it may have expired)".into())
+}
+
+/// A sign-in as its asker's poll answers it at `now`: a pending one past its expiry is
+/// expired. `true`: it is approved, and collected now (the caller deletes the row).
+fn collect(row: &mut SigninRow, now: i64) -> bool {
+    match row.state {
+        SigninState::Approved => true,
+        SigninState::Pending if row.expires_at <= now => {
+            row.state = SigninState::Expired;
+            false
         }
-    }
-
-    /// Whether `me` may create team libraries.
-    pub fn may_create_library(me: &Me) -> Result<(), Error> {
-        if me.role.can_write_team() {
-            Ok(())
-        } else {
-            Err(Error::Forbidden(
-                "only owners and editors may create team libraries".into(),
-            ))
-        }
-    }
-
-    #[cfg(test)]
-    mod tests {
-        use super::*;
-
-        fn me(role: Role, team: Uuid, user: Uuid) -> Me {
-            Me {
-                user_id: user,
-                user_name: "u".into(),
-                device_id: Uuid::now_v7(),
-                device_name: "d".into(),
-                team_id: team,
-                team_name: "t".into(),
-                role,
-                personal_library: Uuid::now_v7(),
-            }
-        }
-
-        fn lib(kind: LibraryKind, team: Uuid, owner: Option<Uuid>) -> LibraryRow {
-            LibraryRow {
-                id: Uuid::now_v7(),
-                kind,
-                name: "l".into(),
-                team_id: team,
-                owner_user: owner,
-                head: 0,
-                last_change: 0,
-            }
-        }
-
-        #[test]
-        fn libraries_are_readable_and_writable_by_the_right_people() {
-            let team = Uuid::now_v7();
-            let (alice, bob) = (Uuid::now_v7(), Uuid::now_v7());
-            let owner = me(Role::Owner, team, alice);
-            let agent = me(Role::Agent, team, bob);
-            let outsider = me(Role::Owner, Uuid::now_v7(), Uuid::now_v7());
-            let team_lib = lib(LibraryKind::Team, team, None);
-            let bobs = lib(LibraryKind::Personal, team, Some(bob));
-
-            assert!(can_write(&owner, &team_lib));
-            assert!(can_read(&agent, &team_lib) && !can_write(&agent, &team_lib));
-            assert!(!can_read(&outsider, &team_lib));
-            assert!(can_write(&agent, &bobs));
-            assert!(
-                !can_read(&owner, &bobs),
-                "the owner does not see personal libraries"
-            );
-
-            assert!(matches!(
-                check_write(&agent, Some(team_lib.clone())),
-                Err(Error::Forbidden(_))
-            ));
-            assert!(matches!(
-                check_write(&outsider, Some(team_lib.clone())),
-                Err(Error::NotFound(_))
-            ));
-            assert!(team_lib.change().readable_by(&agent));
-            assert!(!bobs.change().readable_by(&owner));
-            assert!(bobs.change().readable_by(&agent));
-        }
-
-        #[test]
-        fn who_may_invite_whom() {
-            let team = Uuid::now_v7();
-            let req = |role, pairing| InviteRequest {
-                role,
-                uses: 1,
-                expires_in: 3600,
-                pairing,
-            };
-            let editor = me(Role::Editor, team, Uuid::now_v7());
-            let agent = me(Role::Agent, team, Uuid::now_v7());
-            assert!(may_invite(&editor, &req(Role::Agent, false)).is_ok());
-            assert!(may_invite(&editor, &req(Role::Owner, false)).is_err());
-            assert!(may_invite(&agent, &req(Role::Agent, false)).is_err());
-            assert!(may_invite(&agent, &req(Role::Owner, true)).is_ok());
-        }
+        _ => false,
     }
 }

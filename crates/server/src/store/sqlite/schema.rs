@@ -1,0 +1,204 @@
+//! The SQLite schema: the tables as version 1 created them and each later version's
+//! additions, applied in order when the database is opened (`PRAGMA user_version`
+//! records how far it is). PostgreSQL has the same tables (`postgres::schema`).
+
+use std::path::Path;
+
+use rusqlite::Connection;
+
+use crate::Error;
+
+const SCHEMA: &str = r#"
+CREATE TABLE meta (
+    key   TEXT PRIMARY KEY,
+    value INTEGER NOT NULL
+);
+INSERT INTO meta (key, value) VALUES ('change_no', 0);
+
+CREATE TABLE teams (
+    id         TEXT PRIMARY KEY,
+    name       TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+);
+
+CREATE TABLE users (
+    id               TEXT PRIMARY KEY,
+    team_id          TEXT NOT NULL REFERENCES teams(id),
+    name             TEXT NOT NULL,
+    role             TEXT NOT NULL,
+    personal_library TEXT NOT NULL,
+    created_at       INTEGER NOT NULL
+);
+
+CREATE TABLE devices (
+    id          TEXT PRIMARY KEY,
+    user_id     TEXT NOT NULL REFERENCES users(id),
+    name        TEXT NOT NULL,
+    token_hash  TEXT NOT NULL UNIQUE,
+    created_at  INTEGER NOT NULL,
+    last_seen   INTEGER,
+    revoked     INTEGER NOT NULL DEFAULT 0,
+    app_version TEXT NOT NULL DEFAULT '',
+    cursors     TEXT NOT NULL DEFAULT '[]'
+);
+CREATE INDEX devices_user ON devices(user_id);
+
+-- Setup, invite and pairing codes, by the SHA-256 of the normalised code.
+CREATE TABLE codes (
+    hash       TEXT PRIMARY KEY,
+    kind       TEXT NOT NULL CHECK (kind IN ('setup', 'invite', 'pairing')),
+    team_id    TEXT,
+    user_id    TEXT,
+    role       TEXT NOT NULL,
+    uses_left  INTEGER NOT NULL,
+    expires_at INTEGER,
+    created_by TEXT,
+    created_at INTEGER NOT NULL
+);
+
+CREATE TABLE libraries (
+    id          TEXT PRIMARY KEY,
+    kind        TEXT NOT NULL CHECK (kind IN ('personal', 'team')),
+    name        TEXT NOT NULL,
+    team_id     TEXT NOT NULL REFERENCES teams(id),
+    owner_user  TEXT,
+    head        INTEGER NOT NULL DEFAULT 0,
+    last_change INTEGER NOT NULL DEFAULT 0,
+    created_at  INTEGER NOT NULL
+);
+CREATE UNIQUE INDEX libraries_team_name ON libraries(team_id, name) WHERE kind = 'team';
+CREATE INDEX libraries_last_change ON libraries(last_change);
+
+-- The latest state of every item (live or tombstone); `seq` orders the change feed.
+CREATE TABLE items (
+    library_id TEXT NOT NULL REFERENCES libraries(id),
+    key        TEXT NOT NULL,
+    version    INTEGER NOT NULL,
+    seq        INTEGER NOT NULL,
+    deleted    INTEGER NOT NULL,
+    doc        TEXT,
+    updated_at INTEGER NOT NULL,
+    op         TEXT NOT NULL,
+    change_no  INTEGER NOT NULL,
+    PRIMARY KEY (library_id, key)
+) WITHOUT ROWID;
+CREATE UNIQUE INDEX items_seq ON items(library_id, seq);
+
+-- Which live items refer to which blobs (for blob read access).
+CREATE TABLE item_blobs (
+    library_id TEXT NOT NULL,
+    key        TEXT NOT NULL,
+    sha256     TEXT NOT NULL,
+    PRIMARY KEY (library_id, key, sha256)
+) WITHOUT ROWID;
+CREATE INDEX item_blobs_sha ON item_blobs(sha256);
+
+CREATE TABLE blobs (
+    sha256     TEXT PRIMARY KEY,
+    size       INTEGER NOT NULL,
+    mime       TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+);
+"#;
+
+/// Schema version 2: usage counts.
+const SCHEMA_V2: &str = r#"
+-- How often each device fired each reply of a library on each day (the device's date,
+-- `YYYY-MM-DD`). A report replaces the device's count of the same key and day.
+CREATE TABLE usage (
+    library_id TEXT NOT NULL REFERENCES libraries(id),
+    key        TEXT NOT NULL,
+    device_id  TEXT NOT NULL REFERENCES devices(id),
+    day        TEXT NOT NULL,
+    count      INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL,
+    PRIMARY KEY (library_id, key, device_id, day)
+) WITHOUT ROWID;
+CREATE INDEX usage_library_day ON usage(library_id, day);
+"#;
+
+/// Schema version 3: sign-in by approval.
+const SCHEMA_V3: &str = r#"
+-- Computers (and admin-page browsers) asking to be let in, by the SHA-256 of their poll
+-- secret and of the short code an approver types; `state` pending → approved | denied;
+-- an approved row is deleted when its asker collects the token.
+CREATE TABLE signins (
+    id          TEXT PRIMARY KEY,
+    secret_hash TEXT NOT NULL,
+    code_hash   TEXT NOT NULL UNIQUE,
+    device_name TEXT NOT NULL,
+    user_name   TEXT,
+    app_version TEXT NOT NULL,
+    web         INTEGER NOT NULL,
+    ip          TEXT NOT NULL,
+    created_at  INTEGER NOT NULL,
+    expires_at  INTEGER NOT NULL,
+    state       TEXT NOT NULL CHECK (state IN ('pending', 'approved', 'denied')),
+    approver    TEXT,
+    member_role TEXT
+);
+CREATE INDEX signins_expiry ON signins(expires_at);
+
+-- Every written version of every item (the newest MAX_HISTORY per item), with who wrote
+-- it: the history a lead restores from.
+CREATE TABLE item_history (
+    library_id TEXT NOT NULL REFERENCES libraries(id),
+    key        TEXT NOT NULL,
+    version    INTEGER NOT NULL,
+    deleted    INTEGER NOT NULL,
+    doc        TEXT,
+    updated_at INTEGER NOT NULL,
+    device_id  TEXT NOT NULL,
+    PRIMARY KEY (library_id, key, version)
+) WITHOUT ROWID;
+"#;
+
+/// Schema version 4: searches that found nothing.
+const SCHEMA_V4: &str = r#"
+-- How often each device searched for a query and found nothing, per day (the device's
+-- date). A report replaces the device's count of the same query and day.
+CREATE TABLE missed (
+    team_id    TEXT NOT NULL REFERENCES teams(id),
+    device_id  TEXT NOT NULL REFERENCES devices(id),
+    query      TEXT NOT NULL,
+    day        TEXT NOT NULL,
+    count      INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL,
+    PRIMARY KEY (device_id, query, day)
+) WITHOUT ROWID;
+CREATE INDEX missed_team_day ON missed(team_id, day);
+"#;
+
+/// The schema version this server creates and understands.
+pub(super) const SCHEMA_VERSION: i64 = 4;
+
+/// Brings the database up to [`SCHEMA_VERSION`] in one transaction; a newer database is
+/// refused.
+pub(super) fn migrate(conn: &Connection, path: &Path) -> Result<(), Error> {
+    let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+    if version > SCHEMA_VERSION {
+        return Err(Error::internal(format!(
+            "{} has schema version {version}, newer than this server knows \
+             ({SCHEMA_VERSION}): upgrade the server",
+            path.display()
+        )));
+    }
+    if version < SCHEMA_VERSION {
+        let tx = conn.unchecked_transaction()?;
+        if version < 1 {
+            tx.execute_batch(SCHEMA)?;
+        }
+        if version < 2 {
+            tx.execute_batch(SCHEMA_V2)?;
+        }
+        if version < 3 {
+            tx.execute_batch(SCHEMA_V3)?;
+        }
+        if version < 4 {
+            tx.execute_batch(SCHEMA_V4)?;
+        }
+        tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
+        tx.commit()?;
+    }
+    Ok(())
+}
