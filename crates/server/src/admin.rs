@@ -9,12 +9,13 @@
 //! the public `/v1` API with the page's own device token (kept in `localStorage`); the
 //! server gives the page nothing the API does not.
 //!
-//! The files in `crates/server/admin/` (`index.html`, `admin.js`, `admin.css`) are
-//! embedded in the binary: plain ES module JavaScript with JSDoc types (type-checked and
-//! linted by the UI leg of `cargo xtask test`), no build step, no framework. Every answer
-//! carries a strict Content-Security-Policy ([`CSP`]: own scripts, styles and images
-//! only, plus `data:` images; no inline script or style), so a reply title that
-//! contains markup can never run as script.
+//! The files in `crates/server/admin/` (`index.html`, `admin.css`, `admin.js` and the
+//! modules it imports, [`ADMIN_MODULES`]) are embedded in the binary: plain ES module
+//! JavaScript with JSDoc types (type-checked and linted by the UI leg of `cargo xtask
+//! test`), no build step, no framework. Every answer carries a strict
+//! Content-Security-Policy ([`CSP`]: own scripts, styles and images only, plus `data:`
+//! images; no inline script or style), so a reply title that contains markup can never
+//! run as script.
 //!
 //! `GET /admin/qr.svg?text=…` draws a QR code (SVG) of at most [`MAX_QR_TEXT`] bytes,
 //! so that the page never needs a QR library of its own.
@@ -41,10 +42,28 @@ pub const MAX_QR_TEXT: usize = 1024;
 const INDEX_HTML: &str = include_str!("../admin/index.html");
 const ADMIN_JS: &str = include_str!("../admin/admin.js");
 const ADMIN_CSS: &str = include_str!("../admin/admin.css");
+/// The ES modules `admin.js` (the entry `index.html` loads) imports, by file name: each
+/// is served at `/admin/<name>` as `admin.js` is. A test checks that every `.js` file of
+/// `crates/server/admin/` is here and that every module they import is served.
+const ADMIN_MODULES: &[(&str, &str)] = &[
+    ("i18n.js", include_str!("../admin/i18n.js")),
+    ("api.js", include_str!("../admin/api.js")),
+    ("dom.js", include_str!("../admin/dom.js")),
+    ("charts.js", include_str!("../admin/charts.js")),
+    ("app.js", include_str!("../admin/app.js")),
+    ("signin.js", include_str!("../admin/signin.js")),
+    ("invite.js", include_str!("../admin/invite.js")),
+    ("members.js", include_str!("../admin/members.js")),
+    ("board.js", include_str!("../admin/board.js")),
+    ("replies.js", include_str!("../admin/replies.js")),
+    ("missed.js", include_str!("../admin/missed.js")),
+    ("usage.js", include_str!("../admin/usage.js")),
+    ("approve.js", include_str!("../admin/approve.js")),
+];
 
 /// The routes of the page (merged into the API's router).
 pub(crate) fn routes() -> Router<AppState> {
-    Router::new()
+    let router = Router::new()
         .route("/admin", get(|| async { Redirect::permanent("/admin/") }))
         .route("/admin/", get(|| async { page(INDEX_HTML, "text/html") }))
         .route(
@@ -59,7 +78,13 @@ pub(crate) fn routes() -> Router<AppState> {
             "/admin/admin.css",
             get(|| async { page(ADMIN_CSS, "text/css") }),
         )
-        .route("/admin/qr.svg", get(qr_svg))
+        .route("/admin/qr.svg", get(qr_svg));
+    ADMIN_MODULES.iter().fold(router, |router, &(name, body)| {
+        router.route(
+            &format!("/admin/{name}"),
+            get(move || async move { page(body, "text/javascript") }),
+        )
+    })
 }
 
 /// The headers every answer of the page carries.
