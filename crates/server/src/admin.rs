@@ -260,6 +260,73 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn every_module_of_the_page_is_served_as_javascript_with_the_csp() -> anyhow::Result<()> {
+        let r = start().await?;
+        let c = client()?;
+        let addr = r.server.addr;
+
+        // Every .js file next to index.html is served: admin.js and the modules it imports.
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("admin");
+        let mut on_disk = Vec::new();
+        for entry in std::fs::read_dir(&dir)? {
+            let name = entry?.file_name().to_string_lossy().into_owned();
+            if name.ends_with(".js") {
+                on_disk.push(name);
+            }
+        }
+        on_disk.sort();
+        let mut served: Vec<String> = std::iter::once("admin.js")
+            .chain(ADMIN_MODULES.iter().map(|&(name, _)| name))
+            .map(String::from)
+            .collect();
+        served.sort();
+        assert_eq!(
+            on_disk, served,
+            "ADMIN_MODULES lists every module in {dir:?}"
+        );
+
+        for name in &served {
+            let path = format!("/admin/{name}");
+            let resp = c.get(url(addr, &path)).send().await?;
+            assert_eq!(resp.status(), 200, "{path}");
+            let h = resp.headers().clone();
+            let header_of = |name: header::HeaderName| {
+                h.get(name)
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or_default()
+                    .to_string()
+            };
+            assert_eq!(
+                header_of(header::CONTENT_TYPE),
+                "text/javascript; charset=utf-8",
+                "{path}"
+            );
+            assert_eq!(header_of(header::CONTENT_SECURITY_POLICY), CSP, "{path}");
+            assert_eq!(header_of(header::X_CONTENT_TYPE_OPTIONS), "nosniff");
+            assert_eq!(header_of(header::REFERRER_POLICY), "no-referrer");
+            assert_eq!(header_of(header::X_FRAME_OPTIONS), "DENY");
+            assert_eq!(header_of(header::CACHE_CONTROL), "no-cache");
+            let body = resp.text().await?;
+            assert_eq!(body, std::fs::read_to_string(dir.join(name))?, "{path}");
+            assert!(body.starts_with("// @ts-check"), "{path}");
+
+            // What it imports is served too, from the same folder.
+            for line in body.lines().filter(|l| l.starts_with("import ")) {
+                let Some((_, from)) = line.split_once(" from \"./") else {
+                    panic!("{path}: {line} does not import a module next to it");
+                };
+                let imported = from.trim_end_matches("\";");
+                assert!(
+                    served.iter().any(|s| s == imported),
+                    "{path} imports {imported}, which is not served"
+                );
+            }
+        }
+        r.server.handle.stop().await?;
+        Ok(())
+    }
+
+    #[tokio::test]
     async fn qr_codes_are_svg_and_limited_to_1024_bytes_of_text() -> anyhow::Result<()> {
         let r = start().await?;
         let c = client()?;
