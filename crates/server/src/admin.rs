@@ -9,12 +9,13 @@
 //! the public `/v1` API with the page's own device token (kept in `localStorage`); the
 //! server gives the page nothing the API does not.
 //!
-//! The files in `crates/server/admin/` (`index.html`, `admin.js`, `admin.css`) are
-//! embedded in the binary: plain ES module JavaScript with JSDoc types (type-checked and
-//! linted by the UI leg of `cargo xtask test`), no build step, no framework. Every answer
-//! carries a strict Content-Security-Policy ([`CSP`]: own scripts, styles and images
-//! only, plus `data:` images; no inline script or style), so a reply title that
-//! contains markup can never run as script.
+//! The files in `crates/server/admin/` (`index.html`, `admin.css`, `admin.js` and the
+//! modules it imports, [`ADMIN_MODULES`]) are embedded in the binary: plain ES module
+//! JavaScript with JSDoc types (type-checked and linted by the UI leg of `cargo xtask
+//! test`), no build step, no framework. Every answer carries a strict
+//! Content-Security-Policy ([`CSP`]: own scripts, styles and images only, plus `data:`
+//! images; no inline script or style), so a reply title that contains markup can never
+//! run as script.
 //!
 //! `GET /admin/qr.svg?text=…` draws a QR code (SVG) of at most [`MAX_QR_TEXT`] bytes,
 //! so that the page never needs a QR library of its own.
@@ -42,10 +43,28 @@ pub const MAX_QR_TEXT: usize = 1024;
 const INDEX_HTML: &str = include_str!("../admin/index.html");
 const ADMIN_JS: &str = include_str!("../admin/admin.js");
 const ADMIN_CSS: &str = include_str!("../admin/admin.css");
+/// The ES modules `admin.js` (the entry `index.html` loads) imports, by file name: each
+/// is served at `/admin/<name>` as `admin.js` is. A test checks that every `.js` file of
+/// `crates/server/admin/` is here and that every module they import is served.
+const ADMIN_MODULES: &[(&str, &str)] = &[
+    ("i18n.js", include_str!("../admin/i18n.js")),
+    ("api.js", include_str!("../admin/api.js")),
+    ("dom.js", include_str!("../admin/dom.js")),
+    ("charts.js", include_str!("../admin/charts.js")),
+    ("app.js", include_str!("../admin/app.js")),
+    ("signin.js", include_str!("../admin/signin.js")),
+    ("invite.js", include_str!("../admin/invite.js")),
+    ("members.js", include_str!("../admin/members.js")),
+    ("board.js", include_str!("../admin/board.js")),
+    ("replies.js", include_str!("../admin/replies.js")),
+    ("missed.js", include_str!("../admin/missed.js")),
+    ("usage.js", include_str!("../admin/usage.js")),
+    ("approve.js", include_str!("../admin/approve.js")),
+];
 
 /// The routes of the page (merged into the API's router).
 pub(crate) fn routes() -> Router<AppState> {
-    Router::new()
+    let router = Router::new()
         .route("/admin", get(|| async { Redirect::permanent("/admin/") }))
         .route("/admin/", get(|| async { page(INDEX_HTML, "text/html") }))
         .route(
@@ -60,7 +79,13 @@ pub(crate) fn routes() -> Router<AppState> {
             "/admin/admin.css",
             get(|| async { page(ADMIN_CSS, "text/css") }),
         )
-        .route("/admin/qr.svg", get(qr_svg))
+        .route("/admin/qr.svg", get(qr_svg));
+    ADMIN_MODULES.iter().fold(router, |router, &(name, body)| {
+        router.route(
+            &format!("/admin/{name}"),
+            get(move || async move { page(body, "text/javascript") }),
+        )
+    })
 }
 
 /// The headers every answer of the page carries.
@@ -231,6 +256,73 @@ mod tests {
         assert_eq!(missing.status(), 404);
         let body: serde_json::Value = missing.json().await?;
         assert_eq!(body["code"], "not_found");
+        r.server.handle.stop().await?;
+        Ok(())
+    }
+
+    #[tokio::test]
+    async fn every_module_of_the_page_is_served_as_javascript_with_the_csp() -> anyhow::Result<()> {
+        let r = start().await?;
+        let c = client()?;
+        let addr = r.server.addr;
+
+        // Every .js file next to index.html is served: admin.js and the modules it imports.
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("admin");
+        let mut on_disk = Vec::new();
+        for entry in std::fs::read_dir(&dir)? {
+            let name = entry?.file_name().to_string_lossy().into_owned();
+            if name.ends_with(".js") {
+                on_disk.push(name);
+            }
+        }
+        on_disk.sort();
+        let mut served: Vec<String> = std::iter::once("admin.js")
+            .chain(ADMIN_MODULES.iter().map(|&(name, _)| name))
+            .map(String::from)
+            .collect();
+        served.sort();
+        assert_eq!(
+            on_disk, served,
+            "ADMIN_MODULES lists every module in {dir:?}"
+        );
+
+        for name in &served {
+            let path = format!("/admin/{name}");
+            let resp = c.get(url(addr, &path)).send().await?;
+            assert_eq!(resp.status(), 200, "{path}");
+            let h = resp.headers().clone();
+            let header_of = |name: header::HeaderName| {
+                h.get(name)
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or_default()
+                    .to_string()
+            };
+            assert_eq!(
+                header_of(header::CONTENT_TYPE),
+                "text/javascript; charset=utf-8",
+                "{path}"
+            );
+            assert_eq!(header_of(header::CONTENT_SECURITY_POLICY), CSP, "{path}");
+            assert_eq!(header_of(header::X_CONTENT_TYPE_OPTIONS), "nosniff");
+            assert_eq!(header_of(header::REFERRER_POLICY), "no-referrer");
+            assert_eq!(header_of(header::X_FRAME_OPTIONS), "DENY");
+            assert_eq!(header_of(header::CACHE_CONTROL), "no-cache");
+            let body = resp.text().await?;
+            assert_eq!(body, std::fs::read_to_string(dir.join(name))?, "{path}");
+            assert!(body.starts_with("// @ts-check"), "{path}");
+
+            // What it imports is served too, from the same folder.
+            for line in body.lines().filter(|l| l.starts_with("import ")) {
+                let Some((_, from)) = line.split_once(" from \"./") else {
+                    panic!("{path}: {line} does not import a module next to it");
+                };
+                let imported = from.trim_end_matches("\";");
+                assert!(
+                    served.iter().any(|s| s == imported),
+                    "{path} imports {imported}, which is not served"
+                );
+            }
+        }
         r.server.handle.stop().await?;
         Ok(())
     }

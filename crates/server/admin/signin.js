@@ -1,0 +1,121 @@
+// @ts-check
+/**
+ * Signing in by approval: the sign-in screen asks the server for a code, shows it with
+ * its QR code and polls until a signed-in device approves it; and signing out.
+ */
+
+import { button, byId, el, formatTime, qrImage, setStatus, showError } from "./dom.js";
+import { api, ApiError, forget, me, remember, SignedOut } from "./api.js";
+import { t } from "./i18n.js";
+import { clearHash, main, polling, route, translateChrome } from "./app.js";
+
+/** @import { SigninPoll, SigninStarted } from "./api.js" */
+
+const POLL_MS = 1500;
+
+function browserName() {
+  const ua = navigator.userAgent;
+  if (/Edg\//.test(ua)) return "Edge";
+  if (/Firefox\//.test(ua)) return "Firefox";
+  if (/Chrome\//.test(ua)) return "Chrome";
+  if (/Safari\//.test(ua)) return "Safari";
+  return "Browser";
+}
+
+/**
+ * The sign-in screen: asks for a code and polls until it is approved.
+ * @param {string} note  shown in the status line
+ */
+export function showSignin(note) {
+  polling.stop();
+  byId("tabs").hidden = true;
+  translateChrome();
+  setStatus(note);
+  const box = el("section", { class: "card", id: "signin", "aria-labelledby": "signin-title" });
+  box.append(el("h2", { id: "signin-title" }, t("signinTitle")), el("p", { class: "muted" }, t("signinStart")));
+  main().replaceChildren(box);
+  void startSignin(box);
+}
+
+/** @param {HTMLElement} box */
+async function startSignin(box) {
+  /** @type {SigninStarted} */
+  let started;
+  try {
+    started = await api("POST", "/v1/signin", {
+      device_name: `管理页 · ${browserName()}`,
+      web: true,
+    });
+  } catch (e) {
+    showError(e);
+    box.append(button(t("signinRetry"), () => showSignin(""), { id: "signin-retry" }));
+    return;
+  }
+  const approveUrl = `${location.origin}/admin/#approve=${started.code}`;
+  const waiting = el("p", { id: "signin-state", class: "muted" }, t("signinWaiting", formatTime(started.expires_at)));
+  box.replaceChildren(
+    el("h2", { id: "signin-title" }, t("signinTitle")),
+    el("p", {}, t("signinHow")),
+    el(
+      "div",
+      { class: "pair" },
+      el("div", {}, el("div", { class: "code", id: "signin-code" }, started.code), el("pre", { class: "cmd" }, t("signinCmd", started.code))),
+      qrImage(approveUrl),
+    ),
+    waiting,
+  );
+  let stopped = false;
+  /** @type {ReturnType<typeof setTimeout> | undefined} */
+  let timer;
+  polling.stop = () => {
+    stopped = true;
+    if (timer !== undefined) clearTimeout(timer);
+  };
+  const poll = async () => {
+    if (stopped) return;
+    /** @type {SigninPoll} */
+    let answer;
+    try {
+      answer = await api("POST", `/v1/signin/${started.id}/poll`, { secret: started.secret });
+    } catch (e) {
+      if (e instanceof ApiError && e.status === 404) {
+        answer = { state: "expired" };
+      } else {
+        // A network hiccup: say so and keep trying.
+        showError(e);
+        timer = setTimeout(poll, POLL_MS * 2);
+        return;
+      }
+    }
+    if (stopped) return;
+    if (answer.state === "pending") {
+      timer = setTimeout(poll, POLL_MS);
+      return;
+    }
+    if (answer.state === "approved" && answer.join) {
+      remember(answer.join.token, answer.join.me);
+      setStatus(t("signedIn", answer.join.me.user_name), "ok");
+      route();
+      return;
+    }
+    const msg = answer.state === "denied" ? t("signinDenied") : t("signinExpired");
+    setStatus(msg, "error");
+    waiting.textContent = msg;
+    box.append(button(t("signinRetry"), () => showSignin(""), { id: "signin-retry" }));
+  };
+  timer = setTimeout(poll, POLL_MS);
+}
+
+export async function signOut() {
+  if (me) {
+    try {
+      await api("DELETE", `/v1/devices/${me.device_id}`);
+    } catch (e) {
+      if (e instanceof SignedOut) return;
+      throw e;
+    }
+  }
+  forget();
+  clearHash();
+  showSignin(t("signedOut"));
+}
