@@ -3,28 +3,11 @@
 
 use std::collections::HashMap;
 
-use quickreply_core::i18n::tr;
 use quickreply_core::settings::{Scope, Settings};
 use tauri::{AppHandle, Manager, State};
-use uuid::Uuid;
 
 use crate::app::{self, App, FireOutcome, HitView, PanelState, PartView};
-
-/// What a command answers: errors reach the UI as one localized sentence.
-pub(crate) type Res<T> = Result<T, String>;
-
-pub(crate) fn err(e: impl std::fmt::Display) -> String {
-    e.to_string()
-}
-
-pub(crate) fn parse_id(id: &str) -> Res<Uuid> {
-    Uuid::parse_str(id).map_err(|_| {
-        tr(
-            format!("无效的话术编号：{id}"),
-            format!("invalid reply id: {id}"),
-        )
-    })
-}
+use crate::ipc::{Res, err, parse_id};
 
 #[tauri::command]
 pub fn panel_state(app: State<'_, App>) -> Res<PanelState> {
@@ -78,28 +61,8 @@ pub fn save_settings(handle: AppHandle, settings: Settings) -> Res<Settings> {
         return Err(e.to_string());
     }
     crate::tray::refresh(&handle);
-    start_at_login(&handle, saved.start_at_login)?;
+    crate::tray::start_at_login(&handle, saved.start_at_login)?;
     Ok(saved)
-}
-
-/// Turn starting at login on or off and check that it took. On Linux the entry is
-/// `~/.config/autostart/QuickReply.desktop`; auto-launch makes only the last folder,
-/// so `~/.config/autostart` is made first (a fresh home may have no `~/.config`).
-fn start_at_login(handle: &AppHandle, on: bool) -> Res<()> {
-    use tauri_plugin_autostart::ManagerExt;
-    #[cfg(target_os = "linux")]
-    if on && let Ok(home) = handle.path().home_dir() {
-        let _ = std::fs::create_dir_all(home.join(".config").join("autostart"));
-    }
-    crate::autostart(handle, on);
-    if handle.autolaunch().is_enabled().unwrap_or(!on) == on {
-        Ok(())
-    } else {
-        Err(tr(
-            "设置已保存，但开机启动没有设置成功",
-            "Settings saved, but start at login could not be changed",
-        ))
-    }
 }
 
 /// The panel's personal / team / all switch, kept in the settings (no hotkey is touched).

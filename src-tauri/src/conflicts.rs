@@ -7,8 +7,8 @@ use serde::Serialize;
 use tauri::State;
 
 use crate::app::App;
-use crate::commands::{Res, err, parse_id};
 use crate::editor::ReplyDoc;
+use crate::ipc::{Res, err, parse_id};
 
 /// A conflict copy with the current version of its reply.
 #[derive(Serialize)]

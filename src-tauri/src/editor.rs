@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use tauri::{AppHandle, Manager, State, WebviewUrl, WebviewWindowBuilder};
 
 use crate::app::{App, PartView};
-use crate::commands::{Res, err, parse_id};
+use crate::ipc::{Res, err, parse_id};
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]

@@ -9,8 +9,8 @@ use serde::Serialize;
 use tauri::{AppHandle, Manager};
 
 use crate::app::App;
-use crate::commands::{Res, parse_id};
 use crate::editor::ReplyDoc;
+use crate::ipc::{Res, parse_id};
 
 /// One kept version of a reply.
 #[derive(Clone, Debug, Serialize)]

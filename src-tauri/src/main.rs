@@ -11,6 +11,7 @@ mod dock;
 mod editor;
 mod history;
 mod hotkeys;
+mod ipc;
 mod sync;
 mod team;
 mod transfer;
@@ -21,7 +22,7 @@ use std::path::PathBuf;
 use anyhow::Context;
 use clap::Parser;
 use tauri::Manager;
-use tauri_plugin_autostart::{MacosLauncher, ManagerExt};
+use tauri_plugin_autostart::MacosLauncher;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -36,35 +37,6 @@ struct Args {
     /// Start in the tray without showing the panel (used when starting at login).
     #[arg(long)]
     hidden: bool,
-}
-
-/// Turn starting at login on or off (best effort; the settings window shows the result).
-pub fn autostart(app: &tauri::AppHandle, on: bool) {
-    let al = app.autolaunch();
-    let now = al.is_enabled().unwrap_or(false);
-    let _ = match (on, now) {
-        (true, false) => al.enable(),
-        (false, true) => al.disable(),
-        _ => Ok(()),
-    };
-}
-
-/// The OS's start-at-login entry is the truth and the settings follow it: the Windows
-/// installer may have written it (its 开机时启动 option writes the same Run value), or the
-/// user removed it in Task Manager. Otherwise the next save of the settings would undo
-/// what the installer did.
-fn follow_start_at_login(app: &tauri::AppHandle) {
-    let Ok(on) = app.autolaunch().is_enabled() else {
-        return;
-    };
-    let state = app.state::<app::App>();
-    let mut settings = state.settings();
-    if settings.start_at_login != on {
-        settings.start_at_login = on;
-        if let Err(e) = state.save_settings(settings) {
-            eprintln!("cannot note start at login in the settings: {e}");
-        }
-    }
 }
 
 fn main() -> anyhow::Result<()> {
@@ -169,7 +141,7 @@ fn main() -> anyhow::Result<()> {
                     }
                 }
             }
-            follow_start_at_login(&handle);
+            tray::follow_start_at_login(&handle);
             let settings = handle.state::<app::App>().settings();
             if let Err(e) = hotkeys::register(&handle, &settings) {
                 // The app still works from the tray and the panel; the note says why.

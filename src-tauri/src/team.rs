@@ -23,7 +23,7 @@ use serde::Serialize;
 use tauri::{AppHandle, Emitter, Manager};
 
 use crate::app::App;
-use crate::commands::{Res, err};
+use crate::ipc::{Res, err};
 
 /// This computer's membership as the Team section shows it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]

@@ -11,7 +11,7 @@ use serde::Serialize;
 use tauri::{AppHandle, Emitter, Manager, State};
 
 use crate::app::App;
-use crate::commands::{Res, err};
+use crate::ipc::{Res, err};
 
 fn format(f: Option<String>) -> Res<Option<Format>> {
     f.filter(|s| !s.is_empty() && s != "auto")

@@ -1,4 +1,6 @@
-//! The tray icon: open the panel, pause the hotkeys, settings, quit.
+//! The tray icon: open the panel, pause the hotkeys, settings, quit. And starting at
+//! login, which starts the app in the tray (`--hidden`): the OS's entry, set from the
+//! settings and followed by them.
 
 use std::time::Duration;
 
@@ -6,8 +8,10 @@ use quickreply_core::i18n::tr;
 use tauri::menu::{CheckMenuItem, Menu, MenuItem, PredefinedMenuItem};
 use tauri::tray::TrayIconBuilder;
 use tauri::{AppHandle, Emitter, Manager, Wry};
+use tauri_plugin_autostart::ManagerExt;
 
 use crate::app::{self, App};
+use crate::ipc::Res;
 
 const TRAY: &str = "main";
 
@@ -104,5 +108,53 @@ fn show_from_menu(app: &AppHandle) {
 pub fn refresh(app: &AppHandle) {
     if let (Some(tray), Ok(m)) = (app.tray_by_id(TRAY), menu(app)) {
         let _ = tray.set_menu(Some(m));
+    }
+}
+
+/// Turn starting at login on or off and check that it took. On Linux the entry is
+/// `~/.config/autostart/QuickReply.desktop`; auto-launch makes only the last folder,
+/// so `~/.config/autostart` is made first (a fresh home may have no `~/.config`).
+pub fn start_at_login(handle: &AppHandle, on: bool) -> Res<()> {
+    #[cfg(target_os = "linux")]
+    if on && let Ok(home) = handle.path().home_dir() {
+        let _ = std::fs::create_dir_all(home.join(".config").join("autostart"));
+    }
+    autostart(handle, on);
+    if handle.autolaunch().is_enabled().unwrap_or(!on) == on {
+        Ok(())
+    } else {
+        Err(tr(
+            "设置已保存，但开机启动没有设置成功",
+            "Settings saved, but start at login could not be changed",
+        ))
+    }
+}
+
+/// Turn starting at login on or off (best effort; the settings window shows the result).
+fn autostart(app: &AppHandle, on: bool) {
+    let al = app.autolaunch();
+    let now = al.is_enabled().unwrap_or(false);
+    let _ = match (on, now) {
+        (true, false) => al.enable(),
+        (false, true) => al.disable(),
+        _ => Ok(()),
+    };
+}
+
+/// The OS's start-at-login entry is the truth and the settings follow it: the Windows
+/// installer may have written it (its 开机时启动 option writes the same Run value), or the
+/// user removed it in Task Manager. Otherwise the next save of the settings would undo
+/// what the installer did.
+pub fn follow_start_at_login(app: &AppHandle) {
+    let Ok(on) = app.autolaunch().is_enabled() else {
+        return;
+    };
+    let state = app.state::<App>();
+    let mut settings = state.settings();
+    if settings.start_at_login != on {
+        settings.start_at_login = on;
+        if let Err(e) = state.save_settings(settings) {
+            eprintln!("cannot note start at login in the settings: {e}");
+        }
     }
 }

@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result, bail};
 use serde_json::json;
 
+pub mod desktop;
 pub mod firing;
 pub mod sync;
 pub mod webdriver;

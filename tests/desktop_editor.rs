@@ -1,0 +1,578 @@
+//! The desktop app's editor window, end to end, under Xvfb + openbox (the real binary
+//! driven through tauri-driver/WebKitWebDriver): writing replies, images pasted and
+//! dropped, copying and reordering, the variables, a reply's history and the conflicts
+//! that sync made (with a real server and `qreply` computers), import and export.
+//!
+//! These need the system packages and the built app, so they are ignored in the plain
+//! test run; `cargo xtask test` builds the app and runs them (leg 5). The other
+//! `desktop_*.rs` files test the rest of the app; their shared fixtures are in
+//! `support/desktop.rs`.
+
+use std::path::Path;
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use quickreply_core::Store;
+use quickreply_core::settings::{Settings, settings_path};
+use quickreply_e2e::desktop::library;
+use quickreply_e2e::x11::Conn;
+use quickreply_e2e::{ALT, App, CTRL, Display, ENTER, ESCAPE, NULL, wait_for};
+use x11rb::protocol::xproto::ConnectionExt as _;
+
+#[test]
+#[ignore = "needs Xvfb, openbox, tauri-driver and the built app: run by `cargo xtask test`"]
+fn editor_writes_a_reply_that_the_panel_then_finds() -> Result<()> {
+    let d = Display::start()?;
+    let dir = tempfile::tempdir()?;
+    let store = library(dir.path(), Settings::default())?;
+    let shop = store
+        .vars(&store.library("personal")?)?
+        .into_iter()
+        .find(|(k, _)| k == "店铺名")
+        .map(|(_, v)| v)
+        .context("the built-in pack sets 店铺名")?;
+    let app = App::start(&d, dir.path())?;
+    // Ctrl+E in the panel opens the editor window.
+    let (panel, _) = app.open_editor()?;
+    app.element("#tree .reply")?;
+    app.click("#new-reply")?;
+    app.type_into("#ed-title", "开学季发货提醒")?;
+    app.type_into("#ed-code", "kxj")?;
+    app.type_into(
+        "#ed-part-0",
+        "亲，{店铺名}开学季订单量大，付款后会按顺序尽快发出～",
+    )?;
+    // The live preview fills the shop's variable.
+    app.wait_text("#ed-preview", |t| t.contains(&shop) && !t.contains('{'))?;
+    app.type_into("#ed-title", &format!("{CTRL}s{NULL}"))?;
+    app.wait_text("#ed-status", |t| t.contains("开学季发货提醒"))?;
+    std::thread::sleep(Duration::from_millis(300));
+    d.screenshot("editor.png")?;
+    // The panel finds the new reply by its pinyin initials at once.
+    app.switch_to(&panel)?;
+    app.search("kxjfh")?;
+    app.wait_text("#hit-0 .title", |t| t.starts_with("开学季发货提醒"))?;
+    app.close();
+    Ok(())
+}
+
+#[test]
+#[ignore = "needs Xvfb, openbox, tauri-driver and the built app: run by `cargo xtask test`"]
+fn editor_takes_images_pasted_from_the_clipboard_and_dropped_from_a_file_manager() -> Result<()> {
+    let d = Display::start()?;
+    let dir = tempfile::tempdir()?;
+    let store = library(dir.path(), Settings::default())?;
+    let picture = |name: &str, (w, h): (u32, u32), rgb: [u8; 3]| -> Result<std::path::PathBuf> {
+        let path = dir.path().join(name);
+        image::RgbImage::from_pixel(w, h, image::Rgb(rgb)).save(&path)?;
+        Ok(path)
+    };
+    let pasted = picture("尺码表.png", (64, 48), [200, 40, 40])?;
+    let dropped = picture("细节 图.png", (30, 20), [40, 40, 200])?;
+    let app = App::start(&d, dir.path())?;
+    app.open_editor()?;
+    app.element("#tree .reply")?;
+    app.click("#new-reply")?;
+    app.type_into("#ed-title", "尺码参考图")?;
+    app.type_into("#ed-code", "ccckt")?;
+    app.type_into("#ed-part-0", "亲，尺码参考下图～")?;
+
+    // Copied as an image by another program, pasted with Ctrl+V.
+    let copied = std::process::Command::new("xclip")
+        .args(["-selection", "clipboard", "-t", "image/png", "-i"])
+        .arg(&pasted)
+        .env("DISPLAY", &d.name)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()?;
+    assert!(copied.success(), "xclip could not hold the image");
+    app.type_into("#ed-part-0", &format!("{CTRL}v{NULL}"))?;
+    app.wait_text(".parts .img span", |t| t.contains("64") && t.contains("48"))?;
+
+    // Dragged from a file manager (XDND, a file:// URI) onto the reply's parts.
+    let x = Conn::open(&d.name)?;
+    let editor = wait_for("the editor window", Duration::from_secs(10), || {
+        x.find_titled("QuickReply 话术编辑")
+    })?;
+    let origin = x
+        .conn
+        .translate_coordinates(editor, x.root, 0, 0)?
+        .reply()?;
+    let (wx, wy) = (origin.dst_x, origin.dst_y);
+    let at = app.script(
+        "const r = document.querySelector('.parts').getBoundingClientRect();
+         return [Math.round(r.left + r.width / 2), Math.round(r.top + r.height / 2)];",
+    )?;
+    let (px, py) = (
+        at[0].as_i64().context("x of the parts")?,
+        at[1].as_i64().context("y of the parts")?,
+    );
+    let root = (
+        i16::try_from(i64::from(wx) + px)?,
+        i16::try_from(i64::from(wy) + py)?,
+    );
+    quickreply_e2e::x11::drop_files(&d.name, editor, root, &[dropped.as_path()])?;
+    wait_for("the dropped image", Duration::from_secs(10), || {
+        (app.count(".parts .img").ok()? == 2).then_some(())
+    })?;
+    std::thread::sleep(Duration::from_millis(300));
+    d.screenshot("editor-images.png")?;
+    app.type_into("#ed-title", &format!("{CTRL}s{NULL}"))?;
+    app.wait_text("#ed-status", |t| t.contains("尺码参考图"))?;
+
+    let saved = store.resolve(None, "ccckt")?;
+    let shape: Vec<String> = saved
+        .parts
+        .iter()
+        .map(|p| match p {
+            quickreply_core::proto::Part::Text { body } => body.clone(),
+            quickreply_core::proto::Part::Image { width, height, .. } => {
+                format!("{width}×{height}")
+            }
+        })
+        .collect();
+    assert_eq!(shape, vec!["亲，尺码参考下图～", "64×48", "30×20"]);
+    app.close();
+    Ok(())
+}
+
+#[test]
+#[ignore = "needs Xvfb, openbox, tauri-driver and the built app: run by `cargo xtask test`"]
+fn editor_copies_team_replies_and_reorders_by_keyboard() -> Result<()> {
+    let d = Display::start()?;
+    let dir = tempfile::tempdir()?;
+    let mut store = Store::open(dir.path())?;
+    let team = store.create_library("售后组", quickreply_core::proto::LibraryKind::Team)?;
+    let personal = store.library("personal")?;
+    let text = |t: &str| quickreply_core::proto::Part::Text { body: t.into() };
+    let team_reply = store.add_snippet(
+        &team,
+        quickreply_core::NewSnippet {
+            title: "补发说明".into(),
+            folder: "售后".into(),
+            parts: vec![text("亲，少发的配件今天给您补发～")],
+            ..Default::default()
+        },
+    )?;
+    let ids = store.add_snippets(
+        &personal,
+        ["第一条", "第二条", "第三条"]
+            .iter()
+            .map(|t| quickreply_core::NewSnippet {
+                title: (*t).into(),
+                folder: "常用".into(),
+                parts: vec![text(t)],
+                ..Default::default()
+            })
+            .collect(),
+    )?;
+    drop(store);
+    Settings::default().save(&settings_path(dir.path()))?;
+    let app = App::start(&d, dir.path())?;
+    app.open_editor()?;
+    // The first reply of the personal library is open; Alt+↓ moves it below the second.
+    app.wait_text("#ed-title", |_| true)?;
+    let first = format!("#r-{} button", ids[0]);
+    app.click(&first)?;
+    app.type_into("#tree", "\u{E00A}\u{E015}\u{E000}")?; // Alt+Down
+    let reordered = || -> Option<()> {
+        let s = Store::open(dir.path()).ok()?;
+        let pos = |id| s.snippet(id).ok().map(|x| x.position);
+        (pos(ids[1])? < pos(ids[0])? && pos(ids[0])? < pos(ids[2])?).then_some(())
+    };
+    wait_for("the reply to move down", Duration::from_secs(10), reordered)?;
+    // A team reply is copied into the personal library, the original untouched.
+    app.click(".libs button.team")?;
+    app.click(&format!("#r-{} button", team_reply.id))?;
+    app.wait_text("#ed-copy", |t| !t.is_empty())?;
+    app.click("#ed-copy")?;
+    app.wait_text("#ed-status", |t| t.contains("补发说明"))?;
+    let s = Store::open(dir.path())?;
+    let copies: Vec<_> = s
+        .snippets(Some(&s.library("personal")?))?
+        .into_iter()
+        .filter(|x| x.title == "补发说明")
+        .collect();
+    assert_eq!(copies.len(), 1);
+    assert_eq!(copies[0].parts, team_reply.parts);
+    assert_eq!(s.snippet(team_reply.id)?, team_reply);
+    app.close();
+    Ok(())
+}
+
+#[test]
+#[ignore = "needs Xvfb, openbox, tauri-driver and the built app: run by `cargo xtask test`"]
+fn editor_variables_lead_marks_overridable_and_an_agent_sees_them_read_only() -> Result<()> {
+    const TAB: &str = "\u{E004}";
+    let d = Display::start()?;
+    let dir = tempfile::tempdir()?;
+    let mut store = Store::open(dir.path())?;
+    let team = store.create_library("售后组", quickreply_core::proto::LibraryKind::Team)?;
+    store.add_snippet(
+        &team,
+        quickreply_core::NewSnippet {
+            title: "欢迎语".into(),
+            parts: vec![quickreply_core::proto::Part::Text {
+                body: "欢迎光临{店铺名}，我是{客服名}".into(),
+            }],
+            ..Default::default()
+        },
+    )?;
+    drop(store);
+    Settings::default().save(&settings_path(dir.path()))?;
+
+    // The lead (a writable team library): Alt+V opens the variables, all by keyboard.
+    let app = App::start(&d, dir.path())?;
+    app.open_editor()?;
+    app.wait_text(".libs button.team", |t| t.contains("售后组"))?;
+    app.click(".libs button.team")?;
+    app.type_into("#tree", &format!("{ALT}v{NULL}"))?;
+    app.wait_text("#vars h2", |t| t.contains("售后组"))?;
+    app.click("#var-add")?;
+    app.type_into("#var-name-0", "店铺名")?;
+    app.keys(&format!("{TAB}小鹿家{TAB} {ENTER}"))?;
+    app.wait_text("#ed-status", |t| t.contains("店铺名"))?;
+    app.click("#var-add")?;
+    app.type_into("#var-name-1", "客服名")?;
+    app.keys(&format!("{TAB}小鹿{ENTER}"))?;
+    app.wait_text("#ed-status", |t| t.contains("客服名"))?;
+    let store = Store::open(dir.path())?;
+    let team = store.library("售后组")?;
+    let flags: Vec<_> = store
+        .variable_list(&team)?
+        .into_iter()
+        .map(|v| (v.name, v.value, v.overridable))
+        .collect();
+    assert_eq!(
+        flags,
+        vec![
+            ("客服名".to_string(), "小鹿".to_string(), false),
+            ("店铺名".to_string(), "小鹿家".to_string(), true),
+        ]
+    );
+    app.wait_text("#vars", |t| t.contains("允许成员用个人值覆盖"))?;
+    app.screenshot("editor-vars-lead.png")?;
+    // Editing a value and unticking the box save at once; Delete removes a row.
+    app.click("#var-over-1")?;
+    wait_for("the flag cleared", Duration::from_secs(10), || {
+        let s = Store::open(dir.path()).ok()?;
+        s.overridable_vars(&team).ok()?.is_empty().then_some(())
+    })?;
+    app.click("#var-over-1")?;
+    wait_for("the flag set again", Duration::from_secs(10), || {
+        let s = Store::open(dir.path()).ok()?;
+        s.overridable_vars(&team)
+            .ok()?
+            .contains("店铺名")
+            .then_some(())
+    })?;
+    app.close();
+
+    // An agent: the same library, read-only (as sync links it for an agent).
+    let db = rusqlite::Connection::open(dir.path().join("quickreply.db"))?;
+    db.execute(
+        "INSERT INTO sync_libraries (library_id, remote_id, writable) VALUES (?1, ?2, 0)",
+        [team.id.to_string(), uuid_like(&team.id.to_string())],
+    )?;
+    drop(db);
+    let app = App::start(&d, dir.path())?;
+    app.open_editor()?;
+    app.wait_text(".libs button.team", |t| t.contains("售后组"))?;
+    app.click(".libs button.team")?;
+    app.type_into("#tree", &format!("{ALT}v{NULL}"))?;
+    app.wait_text("#vars-readonly", |t| t.contains("只读"))?;
+    app.wait_text("#vars tr[data-var='店铺名']", |t| {
+        t.contains("小鹿家") && t.contains("可覆盖")
+    })?;
+    app.wait_text("#vars tr[data-var='客服名']", |t| t.contains("固定"))?;
+    // The lead's values stay as they are; only an overridable one takes a personal value.
+    assert_eq!(app.count("#vars input")?, 1, "one overridable variable");
+    assert_eq!(app.count("#var-mine-客服名")?, 0);
+    app.type_into("#var-mine-店铺名", &format!("小鹿家·阿强的店{ENTER}"))?;
+    app.wait_text("#ed-status", |t| t.contains("小鹿家·阿强的店"))?;
+    let s = Store::open(dir.path())?;
+    assert_eq!(s.effective_vars(team.id)?["店铺名"], "小鹿家·阿强的店");
+    assert_eq!(s.effective_vars(team.id)?["客服名"], "小鹿");
+    assert_eq!(
+        s.variable_list(&team)?.len(),
+        2,
+        "the team's variables unchanged"
+    );
+    app.screenshot("editor-vars-agent.png")?;
+    // Alt+V goes back to the replies.
+    app.type_into("#tree", &format!("{ALT}v{NULL}"))?;
+    app.wait_text("#vars-open", |t| t.contains("变量"))?;
+    assert_eq!(app.count("#vars")?, 0);
+    app.close();
+    Ok(())
+}
+
+/// A stand-in remote id for a library linked by hand.
+fn uuid_like(id: &str) -> String {
+    format!("{}0", &id[..id.len() - 1])
+}
+
+#[test]
+#[ignore = "needs Xvfb, openbox, tauri-driver and the built app: run by `cargo xtask test`"]
+fn editor_history_restores_a_version_for_the_lead_and_only_shows_it_to_an_agent() -> Result<()> {
+    use quickreply_e2e::sync::{Client, Server, lead_with_team};
+    const TEAM: &str = "售后话术";
+    let d = Display::start()?;
+    let dir = tempfile::tempdir()?;
+    let mut server = Server::start(dir.path())?;
+    let lead = lead_with_team(
+        dir.path(),
+        &server,
+        TEAM,
+        &[("", "退货地址", "thdz", "亲，退货请寄到售后部")],
+    )?;
+    lead.ok(&[
+        "edit",
+        "thdz",
+        "--library",
+        TEAM,
+        "--text",
+        "亲，退货请寄到杭州仓，运费我们出",
+    ])?;
+    lead.ok(&["sync"])?;
+    let id = Store::open(&lead.data)?.resolve(None, "thdz")?.id;
+    let open_history = |app: &App| -> Result<()> {
+        app.open_editor()?;
+        app.wait_text(".libs button.team", |t| t.contains(TEAM))?;
+        app.click(".libs button.team")?;
+        app.click(&format!("#r-{id} button"))?;
+        app.wait_text("#ed-title", |_| true)?;
+        app.type_into("#tree", &format!("{CTRL}h{NULL}"))?;
+        Ok(())
+    };
+
+    // The lead: Ctrl+H lists both versions (who, which computer), Enter restores the
+    // first, and the restore reaches the server as a new version.
+    let app = App::start(&d, &lead.data)?;
+    open_history(&app)?;
+    app.wait_text("#history li[data-version='2']", |t| t.contains("最新"))?;
+    app.wait_text("#history li[data-version='1']", |t| {
+        t.contains("王主管") && t.contains("lead-pc")
+    })?;
+    // Version 1 is chosen (the newest is the reply as it is) and shown in full.
+    app.wait_text("#history-text", |t| t.contains("亲，退货请寄到售后部"))?;
+    std::thread::sleep(Duration::from_millis(400));
+    app.screenshot("editor-history.png")?;
+    app.keys(ENTER)?;
+    app.wait_text("#ed-status", |t| t.contains("第 1 版"))?;
+    assert_eq!(app.count("#history")?, 0);
+    let text = |data: &Path| -> Option<String> {
+        let s = Store::open(data).ok()?;
+        s.snippet(id)
+            .ok()?
+            .parts
+            .first()?
+            .text()
+            .map(str::to_string)
+    };
+    assert_eq!(text(&lead.data).as_deref(), Some("亲，退货请寄到售后部"));
+    wait_for(
+        "the restore on the server as version 3",
+        Duration::from_secs(15),
+        || {
+            let out = lead.ok(&["history", "thdz", "--library", TEAM]).ok()?;
+            out.contains("v3").then_some(())
+        },
+    )?;
+    app.close();
+
+    // An agent sees the versions, read-only: no restore button, Enter does nothing.
+    let invite = lead.invite(&["--role", "agent"])?;
+    let agent = Client::new(dir.path(), "agent-pc");
+    agent.join(&server, &invite, "小李")?;
+    agent.ok(&["sync"])?;
+    let app = App::start(&d, &agent.data)?;
+    open_history(&app)?;
+    app.wait_text("#history-readonly", |t| {
+        t.contains("只有主管或编辑可以恢复")
+    })?;
+    app.wait_text("#history li[data-version='3']", |t| t.contains("王主管"))?;
+    assert_eq!(app.count("#history-restore")?, 0);
+    app.keys(ENTER)?;
+    std::thread::sleep(Duration::from_millis(400));
+    assert_eq!(
+        app.count("#history")?,
+        1,
+        "Enter restores nothing for an agent"
+    );
+    app.screenshot("editor-history-agent.png")?;
+    assert_eq!(text(&agent.data).as_deref(), Some("亲，退货请寄到售后部"));
+
+    // Offline: the history says so in words, and closes with Esc.
+    app.keys(ESCAPE)?;
+    wait_for("the history closed", Duration::from_secs(5), || {
+        (app.count("#history").ok()? == 0).then_some(())
+    })?;
+    server.kill9();
+    app.type_into("#tree", &format!("{CTRL}h{NULL}"))?;
+    app.wait_text("#history-error", |t| t.contains("连不上同步服务器"))?;
+    std::thread::sleep(Duration::from_millis(400));
+    app.screenshot("editor-history-offline.png")?;
+    app.close();
+    Ok(())
+}
+
+#[test]
+#[ignore = "needs Xvfb, openbox, tauri-driver and the built app: run by `cargo xtask test`"]
+fn editor_conflicts_side_by_side_take_mine_and_edit_a_merge() -> Result<()> {
+    use quickreply_e2e::sync::{Client, Server, lead_with_team};
+    const TEAM: &str = "售后话术";
+    let d = Display::start()?;
+    let dir = tempfile::tempdir()?;
+    let server = Server::start(dir.path())?;
+    let lead = lead_with_team(
+        dir.path(),
+        &server,
+        TEAM,
+        &[
+            ("", "退货地址", "thdz", "亲，退货请寄到售后部"),
+            ("", "发货时间", "fhsj", "亲，48小时内发货"),
+        ],
+    )?;
+    let invite = lead.invite(&["--role", "editor"])?;
+    let editor = Client::new(dir.path(), "editor-pc");
+    editor.join(&server, &invite, "小张")?;
+    editor.ok(&["sync"])?;
+    // The same reply text changed on both computers: the lead's reaches the server first.
+    for (code, theirs, mine) in [
+        ("thdz", "亲，退货请寄到杭州仓", "亲，退货请寄到宁波仓"),
+        ("fhsj", "亲，24小时内发货", "亲，当天发货"),
+    ] {
+        lead.ok(&["edit", code, "--library", TEAM, "--text", theirs])?;
+        editor.ok(&["edit", code, "--library", TEAM, "--text", mine])?;
+    }
+    lead.ok(&["sync"])?;
+    editor.ok(&["sync"])?;
+    let store = Store::open(&editor.data)?;
+    let conflicts = store.conflicts()?;
+    assert_eq!(conflicts.len(), 2, "{conflicts:?}");
+    assert!(conflicts.iter().all(|c| c.original.is_some()));
+    let fhsj = store.resolve(None, "fhsj")?.id;
+    let thdz = store.resolve(None, "thdz")?.id;
+    drop(store);
+    let text = |id| -> Option<String> {
+        let s = Store::open(&editor.data).ok()?;
+        s.snippet(id)
+            .ok()?
+            .parts
+            .first()?
+            .text()
+            .map(str::to_string)
+    };
+
+    let app = App::start(&d, &editor.data)?;
+    app.open_editor()?;
+    app.wait_text("#conflicts-open", |t| t.contains("冲突 2"))?;
+    app.type_into("#tree", &format!("{ALT}c{NULL}"))?;
+    let fhsj_row = wait_for(
+        "the conflict of fhsj listed",
+        Duration::from_secs(10),
+        || {
+            (0..2).find(|i| {
+                app.text(&format!("#conflict-{i}"))
+                    .is_ok_and(|t| t.contains("发货时间"))
+            })
+        },
+    )?;
+    app.click(&format!("#conflict-{fhsj_row} button"))?;
+    // The server's version beside this computer's.
+    app.wait_text("#conflict-current", |t| t.contains("亲，24小时内发货"))?;
+    app.wait_text("#conflict-mine", |t| {
+        t.contains("亲，当天发货") && t.contains("冲突副本")
+    })?;
+    std::thread::sleep(Duration::from_millis(400));
+    app.screenshot("editor-conflict.png")?;
+    // 2: take mine — the reply has this computer's text, the copy is gone.
+    app.keys("2")?;
+    app.wait_text("#ed-status", |t| t.contains("已用本机的版本"))?;
+    assert_eq!(text(fhsj).as_deref(), Some("亲，当天发货"));
+    // 3: edit a merge — the current reply opens with the copy beside it.
+    app.wait_text("#conflict-current", |t| t.contains("亲，退货请寄到杭州仓"))?;
+    app.keys("3")?;
+    app.wait_text("#merge-copy", |t| t.contains("亲，退货请寄到宁波仓"))?;
+    app.wait_text("#ed-preview", |t| t.contains("亲，退货请寄到杭州仓"))?;
+    app.clear("#ed-part-0")?;
+    app.type_into("#ed-part-0", "亲，江浙沪寄杭州仓，其他地区寄宁波仓")?;
+    app.type_into("#ed-part-0", &format!("{CTRL}s{NULL}"))?;
+    app.wait_text("#ed-status", |t| t.contains("退货地址"))?;
+    std::thread::sleep(Duration::from_millis(400));
+    app.screenshot("editor-conflict-merge.png")?;
+    app.click("#merge-done")?;
+    wait_for("no conflicts left", Duration::from_secs(10), || {
+        let s = Store::open(&editor.data).ok()?;
+        s.conflicts().ok()?.is_empty().then_some(())
+    })?;
+    assert_eq!(
+        text(thdz).as_deref(),
+        Some("亲，江浙沪寄杭州仓，其他地区寄宁波仓")
+    );
+    // The badge follows a moment later (it is refreshed after the settle).
+    wait_for("the conflict badge to go", Duration::from_secs(10), || {
+        (app.count("#conflicts-open").ok()? == 0).then_some(())
+    })?;
+    app.close();
+    Ok(())
+}
+
+#[test]
+#[ignore = "needs Xvfb, openbox, tauri-driver and the built app: run by `cargo xtask test`"]
+fn editor_imports_with_a_preview_and_exports_a_pack() -> Result<()> {
+    let d = Display::start()?;
+    let dir = tempfile::tempdir()?;
+    Settings::default().save(&settings_path(dir.path()))?;
+    {
+        // One reply so that the app does not fill the library with the built-in ones.
+        let mut s = Store::open(dir.path())?;
+        let lib = s.library("personal")?;
+        s.add_snippet(
+            &lib,
+            quickreply_core::NewSnippet {
+                title: "已有的话术".into(),
+                parts: vec![quickreply_core::proto::Part::Text {
+                    body: "你好".into(),
+                }],
+                ..Default::default()
+            },
+        )?;
+    }
+    let app = App::start(&d, dir.path())?;
+    app.open_editor()?;
+    app.element("#tree .reply")?;
+
+    // A file that is not there: a clear error, nothing changes.
+    app.type_into("#tree", &format!("{CTRL}i{NULL}"))?;
+    app.type_into("#transfer-path", &format!("/nonexistent/话术.csv{ENTER}"))?;
+    app.wait_text("#transfer-error", |t| t.contains("/nonexistent/话术.csv"))?;
+
+    // A GBK spreadsheet export from Excel: preview first, then import.
+    let csv = quickreply_e2e::root().join("tests/fixtures/店铺话术-Excel导出.csv");
+    app.clear("#transfer-path")?;
+    app.type_into("#transfer-path", &format!("{}{ENTER}", csv.display()))?;
+    let counts = app.wait_text("#transfer-counts", |t| t.contains("新增"))?;
+    std::thread::sleep(Duration::from_millis(300));
+    d.screenshot("import-preview.png")?;
+    let before = Store::open(dir.path())?.snippets(None)?.len();
+    app.type_into("#transfer-path", ENTER)?;
+    app.wait_text("#ed-status", |t| t.contains("已导入"))?;
+    let after = Store::open(dir.path())?.snippets(None)?.len();
+    assert!(after > before, "{counts}: {before} → {after}");
+    assert!(
+        counts.contains(&format!("新增 {}", after - before)),
+        "{counts}"
+    );
+
+    // Export the library as a .qrpack and read it back.
+    let out = dir.path().join("导出.qrpack");
+    app.type_into("#tree", &format!("{CTRL}\u{E008}e{NULL}"))?; // Ctrl+Shift+E
+    app.type_into("#transfer-path", &format!("{}{ENTER}", out.display()))?;
+    app.wait_text("#ed-status", |t| t.contains("已导出"))?;
+    let back = quickreply_core::packs::read_path(&out, None)?;
+    assert_eq!(back.pack.snippets.len(), after);
+    app.close();
+    Ok(())
+}

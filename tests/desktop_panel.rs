@@ -1,0 +1,476 @@
+//! The desktop app's panel, end to end, under Xvfb + openbox: the real binary driven
+//! through tauri-driver/WebKitWebDriver, global hotkeys pressed with xdotool, the
+//! clipboard read with xclip, stand-in chat windows made with x11rb. Searching and
+//! firing, the hotkeys and favourites, docking beside the chat window, auto-paste, the
+//! personal / team switch, and the hotkeys in Settings.
+//!
+//! These need the system packages and the built app, so they are ignored in the plain
+//! test run; `cargo xtask test` builds the app and runs them (leg 5). The other
+//! `desktop_*.rs` files test the rest of the app; their shared fixtures are in
+//! `support/desktop.rs`.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use anyhow::{Context, Result, bail};
+use quickreply_core::settings::{Favourite, Scope, Settings, WindowMode, settings_path};
+use quickreply_core::{Rendered, Store};
+use quickreply_e2e::desktop::{library, panel_window, wait_clipboard};
+use quickreply_e2e::x11::{Conn, PasteTarget};
+use quickreply_e2e::{ALT, App, CTRL, Display, ENTER, ESCAPE, NULL, wait_for};
+
+/// What firing a reply puts on the clipboard, rendered by the library itself.
+fn rendered(store: &Store, code: &str) -> Result<Vec<Rendered>> {
+    let s = store.resolve(None, code)?;
+    Ok(store.render(&s, &HashMap::new(), None)?)
+}
+
+fn text_of(parts: &[Rendered], i: usize) -> Result<String> {
+    match parts.get(i) {
+        Some(Rendered::Text(t)) => Ok(t.clone()),
+        other => bail!("part {i} is not text: {other:?}"),
+    }
+}
+
+#[test]
+#[ignore = "needs Xvfb, openbox, tauri-driver and the built app: run by `cargo xtask test`"]
+fn pinyin_search_fires_text_and_image_to_the_clipboard() -> Result<()> {
+    let d = Display::start()?;
+    let dir = tempfile::tempdir()?;
+    let store = library(dir.path(), Settings::default())?;
+    let app = App::start(&d, dir.path())?;
+
+    // Pinyin for 发货 finds a shipping reply first; Enter puts it on the clipboard.
+    app.search("fahuo")?;
+    app.wait_text("#hit-0 .title", |t| t.starts_with("发货"))?;
+    d.screenshot("panel.png")?;
+    let first = app.attribute("#hit-0", "data-id")?;
+    app.press(ENTER)?;
+    wait_clipboard(&d, &text_of(&rendered(&store, &first)?, 0)?)?;
+
+    // Initials work too, and a one-image reply puts a real PNG on the clipboard.
+    app.search("vcmt")?;
+    app.wait_text("#hit-0 .title", |t| t.starts_with("尺码表单图"))?;
+    app.press(ENTER)?;
+    let png = wait_for("an image on the clipboard", Duration::from_secs(10), || {
+        d.clipboard_png()
+    })?;
+    let img = image::load_from_memory(&png)?;
+    let Some(Rendered::Image { width, height, .. }) = rendered(&store, "vcmt")?.into_iter().next()
+    else {
+        bail!("vcmt is not an image reply");
+    };
+    assert_eq!((img.width(), img.height()), (width, height));
+
+    // A text → image → text reply queues: the panel shows 1/3 and the next part follows.
+    app.search("vcm")?;
+    app.wait_text("#hit-0 .title", |t| t.starts_with("尺码表图文"))?;
+    app.press(ENTER)?;
+    let parts = rendered(&store, "vcm")?;
+    wait_clipboard(&d, &text_of(&parts, 0)?)?;
+    app.wait_text("#queue", |t| t.contains("1/3"))?;
+    d.key("ctrl+alt+n")?;
+    wait_for(
+        "the second part (an image)",
+        Duration::from_secs(10),
+        || d.clipboard_png(),
+    )?;
+    d.key("ctrl+alt+n")?;
+    wait_clipboard(&d, &text_of(&parts, 2)?)?;
+
+    // A reply with a blank ({?快递单号}) asks for it inline before firing.
+    d.key("ctrl+alt+space")?;
+    app.search("fhtz")?;
+    app.wait_text("#hit-0 .title", |t| t.starts_with("已发货通知"))?;
+    app.press(ENTER)?;
+    app.type_into(
+        "#prompts input[data-prompt='快递单号']",
+        &format!("SF1234567890{ENTER}"),
+    )?;
+    let s = store.resolve(None, "fhtz")?;
+    let answers = HashMap::from([("快递单号".to_string(), "SF1234567890".to_string())]);
+    let want = text_of(&store.render(&s, &answers, None)?, 0)?;
+    assert!(want.contains("SF1234567890"));
+    wait_clipboard(&d, &want)?;
+
+    // A search that finds nothing is counted for the team's report when it ends (Esc
+    // clears it); a search that found replies is not.
+    d.key("ctrl+alt+space")?;
+    app.search("fahuo")?;
+    app.wait_text("#hit-0 .title", |t| t.starts_with("发货"))?;
+    app.press(ESCAPE)?;
+    app.search("zzqx")?;
+    app.wait_text("#hits li.none", |t| !t.is_empty())?;
+    d.screenshot("panel-nothing-found.png")?;
+    app.press(ESCAPE)?;
+    let missed = wait_for("the search counted", Duration::from_secs(10), || {
+        store
+            .missed_searches_since(0, 30, "")
+            .ok()
+            .map(|(rows, _)| rows)
+            .filter(|rows| !rows.is_empty())
+    })?;
+    let missed: Vec<_> = missed.iter().map(|m| (m.query.as_str(), m.count)).collect();
+    assert_eq!(missed, vec![("zzqx", 1)]);
+    app.close();
+    Ok(())
+}
+
+#[test]
+#[ignore = "needs Xvfb, openbox, tauri-driver and the built app: run by `cargo xtask test`"]
+fn global_hotkeys_toggle_the_panel_and_fire_a_favourite() -> Result<()> {
+    let d = Display::start()?;
+    let dir = tempfile::tempdir()?;
+    let mut settings = Settings::default();
+    let store = {
+        let s = library(dir.path(), Settings::default())?;
+        let thanks = s.resolve(None, "vxx")?;
+        let fh = s.resolve(None, "fh")?;
+        settings.favourites = vec![
+            Favourite {
+                hotkey: "Ctrl+Alt+1".into(),
+                snippet: fh.id,
+            },
+            Favourite {
+                hotkey: "Ctrl+Alt+2".into(),
+                snippet: thanks.id,
+            },
+        ];
+        settings.save(&settings_path(dir.path()))?;
+        s
+    };
+    let x = Conn::open(&d.name)?;
+    let chat = x.stand_in("WeChat", "微信", (60, 60, 700, 600))?;
+    let app = App::start(&d, dir.path())?;
+    let panel = panel_window(&x)?;
+    app.element("#search")?;
+    wait_for("the panel to show", Duration::from_secs(10), || {
+        x.is_viewable(panel).then_some(())
+    })?;
+
+    // The panel hotkey hides the focused panel and brings it back.
+    wait_for(
+        "the panel to have the focus",
+        Duration::from_secs(10),
+        || (x.active() == Some(panel)).then_some(()),
+    )?;
+    d.key("ctrl+alt+space")?;
+    wait_for("the panel to hide", Duration::from_secs(10), || {
+        (!x.is_viewable(panel)).then_some(())
+    })?;
+    x.activate(chat)?;
+    d.key("ctrl+alt+space")?;
+    wait_for("the panel to come back", Duration::from_secs(10), || {
+        x.is_viewable(panel).then_some(())
+    })?;
+    // It knows which chat app it serves.
+    app.wait_text("#context", |t| t.contains("WeChat"))?;
+    d.screenshot("panel-wechat.png")?;
+
+    // A favourite's hotkey fires it without opening anything.
+    x.activate(chat)?;
+    d.key("ctrl+alt+1")?;
+    wait_clipboard(&d, &text_of(&rendered(&store, "fh")?, 0)?)?;
+    app.close();
+    Ok(())
+}
+
+#[test]
+#[ignore = "needs Xvfb, openbox, tauri-driver and the built app: run by `cargo xtask test`"]
+fn docked_panel_follows_the_chat_window() -> Result<()> {
+    let d = Display::start()?;
+    let dir = tempfile::tempdir()?;
+    let settings = Settings {
+        mode: WindowMode::Docked,
+        ..Settings::default()
+    };
+    library(dir.path(), settings)?;
+    let x = Conn::open(&d.name)?;
+    let app = App::start(&d, dir.path())?;
+    let panel = panel_window(&x)?;
+    app.element("#search")?;
+    let chat = x.stand_in("WeChat", "微信 - 买家小王", (80, 60, 600, 560))?;
+    x.activate(chat)?;
+
+    let beside = |x: &Conn| -> Option<()> {
+        let c = x.frame(chat).ok()?;
+        let p = x.frame(panel).ok()?;
+        (x.is_viewable(panel) && p.0 == c.0 + c.2 as i32 && p.1 == c.1 && p.3 == c.3).then_some(())
+    };
+    wait_for(
+        "the panel docked to the right edge",
+        Duration::from_secs(10),
+        || beside(&x),
+    )
+    .with_context(|| {
+        format!(
+            "chat {:?}, panel {:?}",
+            x.frame(chat).ok(),
+            x.frame(panel).ok()
+        )
+    })?;
+    // Let WebKit repaint at the new size before the picture.
+    std::thread::sleep(Duration::from_millis(700));
+    d.screenshot("docked.png")?;
+
+    // The chat window moves: the panel follows.
+    x.move_to(chat, 240, 120)?;
+    wait_for("the chat window to move", Duration::from_secs(5), || {
+        x.frame(chat).ok().filter(|f| f.0 >= 200).map(|_| ())
+    })?;
+    wait_for("the panel to follow", Duration::from_secs(10), || {
+        beside(&x)
+    })
+    .with_context(|| {
+        format!(
+            "chat {:?}, panel {:?}",
+            x.frame(chat).ok(),
+            x.frame(panel).ok()
+        )
+    })?;
+
+    // Minimised chat window: the panel hides.
+    x.iconify(chat)?;
+    wait_for("the panel to hide", Duration::from_secs(10), || {
+        (!x.is_viewable(panel)).then_some(())
+    })?;
+    app.close();
+    Ok(())
+}
+
+#[test]
+#[ignore = "needs Xvfb, openbox, tauri-driver and the built app: run by `cargo xtask test`"]
+fn auto_paste_puts_the_reply_into_the_chat_window() -> Result<()> {
+    let d = Display::start()?;
+    let dir = tempfile::tempdir()?;
+    let settings = Settings {
+        auto_paste: true,
+        ..Settings::default()
+    };
+    let store = library(dir.path(), settings)?;
+    let x = Conn::open(&d.name)?;
+    let chat = PasteTarget::start(&d.name, "WeChat", "微信 - 买家小李", (40, 40, 640, 520))?;
+    x.activate(chat.window)?;
+    wait_for(
+        "the chat window to be active",
+        Duration::from_secs(10),
+        || (x.active() == Some(chat.window)).then_some(()),
+    )?;
+    let app = App::start(&d, dir.path())?;
+    app.element("#search")?;
+    // The panel opens on the hotkey over the active chat window.
+    x.activate(chat.window)?;
+    d.key("ctrl+alt+space")?;
+    app.wait_text("#context", |t| t.contains("WeChat"))?;
+    app.search("fh")?;
+    app.wait_text("#hit-0 .title", |t| t.starts_with("发货时间"))?;
+    app.press(ENTER)?;
+    let want = text_of(&rendered(&store, "fh")?, 0)?;
+    wait_for(
+        "the paste in the chat window",
+        Duration::from_secs(10),
+        || chat.pastes().contains(&want).then_some(()),
+    )
+    .with_context(|| format!("the chat window got {:?}", chat.pastes()))?;
+    // Focus is back in the chat window.
+    assert_eq!(x.active(), Some(chat.window));
+    app.close();
+    Ok(())
+}
+
+#[test]
+#[ignore = "needs Xvfb, openbox, tauri-driver and the built app: run by `cargo xtask test`"]
+fn settings_refuse_bad_hotkeys_and_apply_new_ones_at_once() -> Result<()> {
+    let d = Display::start()?;
+    let dir = tempfile::tempdir()?;
+    library(dir.path(), Settings::default())?;
+    let x = Conn::open(&d.name)?;
+    let app = App::start(&d, dir.path())?;
+    let panel = panel_window(&x)?;
+    app.type_into("#search", &format!("{CTRL},{NULL}"))?;
+    app.element("#settings")?;
+    // A hotkey without a modifier is refused with a reason, and nothing is saved.
+    app.clear("#set-hotkey").context("clear the hotkey")?;
+    app.type_into("#set-hotkey", "Space")?;
+    app.type_into("#set-hotkey", &format!("{CTRL}s{NULL}"))?;
+    app.wait_text("#settings-error", |t| t.contains("修饰键"))?;
+    let on_disk = Settings::load(&settings_path(dir.path()))?;
+    assert_eq!(on_disk.hotkey, "Ctrl+Alt+Space");
+    // A good one applies at once, with the language.
+    app.clear("#set-hotkey")?;
+    app.type_into("#set-hotkey", "ctrl+alt+q")?;
+    app.script(
+        "const s = document.querySelector('#set-language'); s.value = 'en'; s.dispatchEvent(new Event('change', { bubbles: true }));",
+    )?;
+    std::thread::sleep(Duration::from_millis(300));
+    d.screenshot("settings.png")?;
+    app.type_into("#set-hotkey", &format!("{CTRL}s{NULL}"))?;
+    wait_for("the settings on disk", Duration::from_secs(10), || {
+        Settings::load(&settings_path(dir.path()))
+            .ok()
+            .filter(|s| s.hotkey == "Ctrl+Alt+Q" && s.language == "en")
+    })?;
+    app.type_into("#set-hotkey", "\u{E00C}")?; // Escape: back to the panel
+    wait_for("the English panel", Duration::from_secs(10), || {
+        app.attribute("#search", "placeholder")
+            .ok()
+            .filter(|p| p.starts_with("Search"))
+    })?;
+    wait_for(
+        "the panel to have the focus",
+        Duration::from_secs(10),
+        || (x.active() == Some(panel)).then_some(()),
+    )?;
+    d.key("ctrl+alt+q")?;
+    wait_for(
+        "the new hotkey to hide the panel",
+        Duration::from_secs(10),
+        || (!x.is_viewable(panel)).then_some(()),
+    )?;
+    app.close();
+    Ok(())
+}
+
+#[test]
+#[ignore = "needs Xvfb, openbox, tauri-driver and the built app: run by `cargo xtask test`"]
+fn a_hotkey_held_by_another_program_is_reported() -> Result<()> {
+    let d = Display::start()?;
+    let dir = tempfile::tempdir()?;
+    library(dir.path(), Settings::default())?;
+    // Another program already has Ctrl+Alt+Space.
+    let other = Conn::open(&d.name)?;
+    other.grab_ctrl_alt(0x20)?;
+    let app = App::start(&d, dir.path())?;
+    app.wait_text("#note", |t| {
+        t.contains("Ctrl+Alt+Space") && t.contains("占用")
+    })?;
+    app.close();
+    Ok(())
+}
+
+#[test]
+#[ignore = "needs Xvfb, openbox, tauri-driver and the built app: run by `cargo xtask test`"]
+fn panel_scope_switch_filters_team_and_personal_replies_and_is_kept() -> Result<()> {
+    let d = Display::start()?;
+    let dir = tempfile::tempdir()?;
+    let mut store = library(dir.path(), Settings::default())?;
+    let team = store.create_library("售后组", quickreply_core::proto::LibraryKind::Team)?;
+    let team_reply = store.add_snippet(
+        &team,
+        quickreply_core::NewSnippet {
+            title: "发货时效（团队口径）".into(),
+            folder: "售前".into(),
+            parts: vec![quickreply_core::proto::Part::Text {
+                body: "亲，现货 48 小时内发货哦～".into(),
+            }],
+            ..Default::default()
+        },
+    )?;
+    drop(store);
+    let app = App::start(&d, dir.path())?;
+    app.wait_text("#scope-all", |t| t.contains("全部"))?;
+    assert_eq!(app.attribute("#scope-all", "aria-checked")?, "true");
+    let marks = |app: &App| -> Result<Vec<bool>> {
+        let n = app.count("#hits li[data-id]")?;
+        (0..n)
+            .map(|i| Ok(app.count(&format!("#hit-{i} .where .team"))? == 1))
+            .collect()
+    };
+    // All: the team's reply and personal ones, each marked.
+    app.search("fahuo")?;
+    app.wait_text("#hit-1 .title", |t| !t.is_empty())?;
+    let all = marks(&app)?;
+    assert!(all.contains(&true) && all.contains(&false), "{all:?}");
+    // Alt+T: only the team's replies, marked 团队 · 售后组.
+    app.press(&format!("{ALT}t{NULL}"))?;
+    app.wait_text("#hit-0 .title", |t| t.starts_with("发货时效（团队口径）"))?;
+    assert_eq!(app.attribute("#scope-team", "aria-checked")?, "true");
+    assert_eq!(app.count("#hits li[data-id]")?, 1);
+    assert_eq!(
+        app.attribute("#hit-0", "data-id")?,
+        team_reply.id.to_string()
+    );
+    app.wait_text("#hit-0 .where .team", |t| {
+        t.contains("团队") && t.contains("售后组")
+    })?;
+    d.screenshot("panel-scope-team.png")?;
+    // Alt+P: only personal replies; the choice is kept in the settings file.
+    app.press(&format!("{ALT}p{NULL}"))?;
+    app.wait_text("#scope-personal", |_| true)?;
+    wait_for("personal replies only", Duration::from_secs(10), || {
+        let m = marks(&app).ok()?;
+        (!m.is_empty() && m.iter().all(|team| !team)).then_some(())
+    })?;
+    let saved = Settings::load(&settings_path(dir.path()))?;
+    assert_eq!(saved.scope, Scope::Personal);
+    // Nothing personal matches the team's own words: the panel says where it looked.
+    app.search("tuandui")?;
+    app.wait_text("#hits li.none", |t| {
+        t.contains("个人") && t.contains("Alt+A")
+    })?;
+    d.screenshot("panel-scope-personal-empty.png")?;
+    // A click on 全部 goes back to everything (the mouse works as well as the keys).
+    app.click("#scope-all")?;
+    app.wait_text("#hit-0 .title", |t| t.starts_with("发货时效（团队口径）"))?;
+    assert_eq!(
+        Settings::load(&settings_path(dir.path()))?.scope,
+        Scope::All
+    );
+    app.close();
+    Ok(())
+}
+
+#[test]
+#[ignore = "needs Xvfb, openbox, tauri-driver and the built app: run by `cargo xtask test`"]
+fn auto_paste_sends_every_part_presses_enter_and_restores_the_clipboard() -> Result<()> {
+    let d = Display::start()?;
+    let dir = tempfile::tempdir()?;
+    let settings = Settings {
+        auto_paste: true,
+        press_enter: true,
+        restore_clipboard: true,
+        ..Settings::default()
+    };
+    let store = library(dir.path(), settings)?;
+    let x = Conn::open(&d.name)?;
+    let chat = PasteTarget::start(&d.name, "WeChat", "微信 - 买家小赵", (40, 40, 640, 520))?;
+    let app = App::start(&d, dir.path())?;
+    app.element("#search")?;
+    // Something of the agent's own is on the clipboard before the fire.
+    let mut xclip = std::process::Command::new("xclip")
+        .args(["-selection", "clipboard", "-i"])
+        .env("DISPLAY", &d.name)
+        .stdin(std::process::Stdio::piped())
+        .spawn()?;
+    if let Some(mut stdin) = xclip.stdin.take() {
+        std::io::Write::write_all(&mut stdin, "订单号 2026112300042".as_bytes())?;
+    }
+    xclip.wait()?;
+    wait_clipboard(&d, "订单号 2026112300042")?;
+    x.activate(chat.window)?;
+    d.key("ctrl+alt+space")?;
+    app.wait_text("#context", |t| t.contains("WeChat"))?;
+    // Text → image → text: both texts arrive in order, each followed by Enter (the image
+    // is pasted too; the stand-in only reads text).
+    app.search("vcm")?;
+    app.wait_text("#hit-0 .title", |t| t.starts_with("尺码表图文"))?;
+    app.press(ENTER)?;
+    let parts = rendered(&store, "vcm")?;
+    let want = vec![
+        text_of(&parts, 0)?,
+        "⏎".to_string(),
+        "⏎".to_string(),
+        text_of(&parts, 2)?,
+        "⏎".to_string(),
+    ];
+    wait_for(
+        "every part in the chat window",
+        Duration::from_secs(15),
+        || (chat.pastes() == want).then_some(()),
+    )
+    .with_context(|| format!("the chat window got {:?}", chat.pastes()))?;
+    // And the agent's clipboard is back.
+    wait_clipboard(&d, "订单号 2026112300042")?;
+    app.close();
+    Ok(())
+}
