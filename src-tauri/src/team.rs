@@ -4,7 +4,7 @@
 //! several servers (one team each: several shops); the commands about one team take its
 //! account id, and without one mean the first joined.
 //!
-//! Commands are thin over `core::sync`. Everything that talks to the server runs off the
+//! Commands are thin over `quickreply_sync`. Everything that talks to the server runs off the
 //! UI thread on a store handle of its own, so the panel and its library stay usable while
 //! the network is slow or down. The sign-in by approval polls in a thread of its own and
 //! reports every change as a `team-signin` event; after joining, the background sync

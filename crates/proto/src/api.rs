@@ -1,4 +1,4 @@
-//! The sync API (`/v1/…`): requests, responses and events, shared by `core::sync` and
+//! The sync API (`/v1/…`): requests, responses and events, shared by `quickreply_sync` and
 //! `quickreply-server`.
 //!
 //! Summary of the endpoints (all JSON; all but `/v1/join` need `Authorization: Bearer`):

@@ -3,10 +3,10 @@
 //! 1. sustained writes: 8 concurrent writers `PUT` new replies for 5 s (target ≥ 2,000
 //!    items/s on SQLite).
 //! 2. first sync: a new computer joins a team whose library holds 10,000 replies and
-//!    runs `core::sync::sync_once` into a real store (target ≤ 2 s).
+//!    runs `quickreply_sync::sync_once` into a real store (target ≤ 2 s).
 //! 3. live push: 500 devices hold `GET /v1/events` open on loopback; a lead writes a
 //!    reply 20 times; each device, on the `head` event, takes the reply from the event
-//!    when it carries it inline and it is the device's next change (as `core::sync::watch`
+//!    when it carries it inline and it is the device's next change (as `quickreply_sync::watch`
 //!    does), else fetches the change feed. The time from the start of the lead's `PUT` to
 //!    each device having the new version in hand is the latency (p50/p99; target p99 ≤
 //!    250 ms). Devices that had to fetch are counted and reported.
@@ -253,7 +253,7 @@ fn agent(
         let Some(data) = line.strip_prefix("data:") else {
             continue;
         };
-        // As `core::sync::watch` does: take the inline item when it is the next change,
+        // As `quickreply_sync::watch` does: take the inline item when it is the next change,
         // else pull.
         let head: HeadEvent = serde_json::from_str(data.trim())?;
         if head.library_id != library {
