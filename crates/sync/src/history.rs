@@ -1,8 +1,6 @@
 //! A reply's history as the server keeps it, and restoring an old version as a local
 //! edit.
 
-use rusqlite::params;
-
 use quickreply_core::i18n::tr;
 use quickreply_core::store::{self, Store};
 use quickreply_proto::Part;
@@ -11,6 +9,7 @@ use quickreply_proto::api::{ItemDoc, ItemVersion};
 use crate::accounts::client_of;
 use crate::error::{Result, SyncError};
 use crate::links::linked;
+use crate::tables;
 
 /// The server's kept versions of a reply of a synced library, newest first: who changed
 /// it from which computer, and when.
@@ -50,24 +49,13 @@ pub fn restore(
         )));
     };
     let tx = store.conn_mut().transaction()?;
-    let lib = snippet.library_id.to_string();
     if let Some(folder) = doc.folder_id {
-        let exists: bool = tx.query_row(
-            "SELECT EXISTS (SELECT 1 FROM folders WHERE id = ?1 AND library_id = ?2)",
-            params![folder.to_string(), lib],
-            |r| r.get(0),
-        )?;
-        if !exists {
+        if !tables::folder_in(&tx, snippet.library_id, folder)? {
             doc.folder_id = None;
         }
     }
     if let Some(code) = &doc.code {
-        let taken: bool = tx.query_row(
-            "SELECT EXISTS (SELECT 1 FROM snippets WHERE library_id = ?1 AND code = ?2 AND id != ?3)",
-            params![lib, code, doc.id.to_string()],
-            |r| r.get(0),
-        )?;
-        if taken {
+        if tables::code_taken(&tx, snippet.library_id, code, doc.id)? {
             doc.code = None;
         }
     }

@@ -28,6 +28,7 @@ pub mod http;
 mod links;
 mod membership;
 mod merge;
+mod model;
 mod reports;
 mod round;
 pub mod secret;
@@ -39,17 +40,18 @@ mod watch;
 mod tests;
 
 pub use accounts::{
-    Account, account, account_by_id, account_label, accounts, choose_account, client, client_for,
+    account, account_by_id, account_label, accounts, choose_account, client, client_for,
 };
 pub use error::{Result, SyncError};
 pub use history::{history, restore, version_text};
 pub use http::{Client, Event, Events, WriteOutcome};
-pub use links::{Linked, other_teams_libraries, set_library_account};
+pub use links::{other_teams_libraries, set_library_account};
 pub use membership::{
     Departure, Signin, decide_signin, host_name, invite, join, leave, lookup_signin, sign_out,
     signin,
 };
 pub use merge::{Merged, merge};
+pub use model::{Account, Linked};
 pub use reports::{missed, usage};
 pub use round::{Report, sync_account, sync_once};
 pub use secret::TokenPlace;

@@ -3,49 +3,21 @@
 
 use std::collections::HashSet;
 
-use rusqlite::{OptionalExtension, params};
 use uuid::Uuid;
 
 use quickreply_core::store::{self, Store};
 use quickreply_proto::LibraryKind;
 use quickreply_proto::api::{CreateLibrary, LibraryInfo};
 
-use crate::accounts::{Account, account, accounts};
+use crate::accounts::{account, accounts};
 use crate::error::Result;
 use crate::http::Client;
+use crate::model::{Account, Linked};
 use crate::tables;
-
-/// A synced library as this device knows it.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Linked {
-    pub local: Uuid,
-    pub name: String,
-    pub remote: Uuid,
-    pub cursor: i64,
-    pub writable: bool,
-    /// The account ([`Account::id`]) it syncs with.
-    pub account: i64,
-}
 
 /// Every synced library, of every account.
 pub(crate) fn linked(store: &Store) -> Result<Vec<Linked>> {
-    let mut st = store.conn().prepare(
-        "SELECT s.library_id, l.name, s.remote_id, s.cursor, s.writable, s.account
-         FROM sync_libraries s JOIN libraries l ON l.id = s.library_id ORDER BY l.kind, l.name",
-    )?;
-    let rows = st
-        .query_map([], |r| {
-            Ok(Linked {
-                local: Uuid::parse_str(&r.get::<_, String>(0)?).unwrap_or_default(),
-                name: r.get(1)?,
-                remote: Uuid::parse_str(&r.get::<_, String>(2)?).unwrap_or_default(),
-                cursor: r.get(3)?,
-                writable: r.get(4)?,
-                account: r.get(5)?,
-            })
-        })?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
-    Ok(rows)
+    tables::linked(store.conn())
 }
 
 /// The synced libraries of one account.
@@ -81,14 +53,11 @@ pub fn other_teams_libraries(store: &Store, server: &str) -> Result<Vec<Uuid>> {
 
 /// Whether local changes of an account's libraries wait to be sent.
 pub(crate) fn has_pending(store: &Store, account: i64) -> Result<bool> {
-    Ok(store.conn().query_row(
-        "SELECT EXISTS (SELECT 1 FROM outbox o JOIN sync_libraries l ON l.library_id = o.library_id
-                        WHERE l.account = ?1)",
-        [account],
-        |r| r.get(0),
-    )?)
+    tables::has_pending(store.conn(), account)
 }
 
+/// Link a local library to `account`'s server library `remote`; with `upload`, its items
+/// are queued for the server.
 pub(crate) fn link(
     store: &mut Store,
     account: i64,
@@ -98,15 +67,7 @@ pub(crate) fn link(
     upload: bool,
 ) -> Result<()> {
     let tx = store.conn_mut().transaction()?;
-    tx.execute(
-        "INSERT INTO sync_libraries (library_id, remote_id, cursor, writable, account)
-         VALUES (?1, ?2, 0, ?3, ?4)",
-        params![local.to_string(), remote.to_string(), writable, account],
-    )?;
-    tx.execute(
-        "DELETE FROM library_targets WHERE library_id = ?1",
-        [local.to_string()],
-    )?;
+    tables::link(&tx, account, local, remote, writable)?;
     if upload {
         tables::enqueue_all(&tx, local)?;
     }
@@ -118,12 +79,7 @@ pub(crate) fn link(
 /// published to (`None`: keep it on this computer only). Without a choice, such a
 /// library goes to the primary account.
 pub fn set_library_account(store: &Store, library: Uuid, account: Option<i64>) -> Result<()> {
-    store.conn().execute(
-        "INSERT INTO library_targets (library_id, account) VALUES (?1, ?2)
-         ON CONFLICT (library_id) DO UPDATE SET account = excluded.account",
-        params![library.to_string(), account],
-    )?;
-    Ok(())
+    tables::set_target(store.conn(), library, account)
 }
 
 /// Whether a local team library that does not sync yet may become one of `acc`'s: the
@@ -134,15 +90,7 @@ pub(crate) fn may_publish(
     acc: &Account,
     primary: bool,
 ) -> Result<bool> {
-    let target: Option<Option<i64>> = store
-        .conn()
-        .query_row(
-            "SELECT account FROM library_targets WHERE library_id = ?1",
-            [library.to_string()],
-            |r| r.get(0),
-        )
-        .optional()?;
-    Ok(match target {
+    Ok(match tables::target(store.conn(), library)? {
         None => primary,
         Some(t) => t == Some(acc.id),
     })
@@ -166,10 +114,7 @@ pub(crate) fn link_libraries(
     for lib in remote {
         if let Some(l) = known.iter().find(|l| l.remote == lib.id) {
             if l.writable != lib.writable {
-                store.conn().execute(
-                    "UPDATE sync_libraries SET writable = ?2 WHERE library_id = ?1",
-                    params![l.local.to_string(), lib.writable],
-                )?;
+                tables::set_writable(store.conn(), l.local, lib.writable)?;
             }
             continue;
         }
@@ -209,15 +154,7 @@ pub(crate) fn link_libraries(
                     n += 1;
                     name = format!("{} ({n})", lib.name);
                 }
-                store.conn().execute(
-                    "INSERT INTO libraries (id, name, kind, created_at) VALUES (?1, ?2, 'team', ?3)
-                     ON CONFLICT (id) DO NOTHING",
-                    params![
-                        lib.id.to_string(),
-                        name,
-                        chrono::Utc::now().timestamp_millis()
-                    ],
-                )?;
+                tables::add_team_library(store.conn(), lib.id, &name)?;
                 link(store, acc.id, lib.id, lib.id, lib.writable, false)?;
             }
         }

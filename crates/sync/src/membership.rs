@@ -10,10 +10,12 @@ use quickreply_proto::api::{
     SigninInfo, SigninRequest, SigninStarted, SigninState,
 };
 
-use crate::accounts::{Account, account_by_id, client_for, data_dir, not_joined_yet, save_account};
+use crate::accounts::{account_by_id, client_for, data_dir, not_joined_yet};
 use crate::error::{Result, SyncError};
 use crate::http::Client;
+use crate::model::Account;
 use crate::secret::{self, TokenPlace};
+use crate::tables;
 
 /// Join a server with a setup, invite or pairing code. Joining a second server adds an
 /// account beside the first (its team libraries come as libraries of their own); the
@@ -45,13 +47,11 @@ pub(crate) fn adopt(
     server: &Client,
     resp: &JoinResponse,
 ) -> Result<(Account, TokenPlace)> {
-    let id = save_account(store, server.server(), &resp.me)?;
+    let id = tables::add_account(store.conn(), server.server(), &resp.me)?;
     let place = match secret::save(&data_dir(store), id, &resp.token) {
         Ok(place) => place,
         Err(e) => {
-            store
-                .conn()
-                .execute("DELETE FROM sync_accounts WHERE id = ?1", [id])?;
+            tables::remove_new_account(store.conn(), id)?;
             return Err(e);
         }
     };
@@ -218,37 +218,10 @@ pub fn leave(store: &mut Store, acc: &Account) -> Result<Departure> {
         }
     };
     let tx = store.conn_mut().transaction()?;
-    forget_account(&tx, acc.id)?;
+    tables::forget_account(&tx, acc.id)?;
     tx.commit()?;
     secret::delete(&data_dir(store), acc.id)?;
     Ok(told)
-}
-
-/// Everything the store knows of an account's server, in the caller's transaction.
-/// While other accounts remain, its team libraries are marked to stay on this computer
-/// (never adopted or published by another account).
-pub(crate) fn forget_account(tx: &rusqlite::Transaction<'_>, account: i64) -> Result<()> {
-    tx.execute(
-        "INSERT INTO library_targets (library_id, account)
-         SELECT s.library_id, NULL FROM sync_libraries s JOIN libraries l ON l.id = s.library_id
-         WHERE s.account = ?1 AND l.kind = 'team'
-           AND EXISTS (SELECT 1 FROM sync_accounts WHERE id != ?1)
-         ON CONFLICT (library_id) DO UPDATE SET account = NULL",
-        [account],
-    )?;
-    for sql in [
-        "DELETE FROM sync_items WHERE library_id IN
-            (SELECT library_id FROM sync_libraries WHERE account = ?1)",
-        "DELETE FROM outbox WHERE library_id IN
-            (SELECT library_id FROM sync_libraries WHERE account = ?1)",
-        "DELETE FROM sync_libraries WHERE account = ?1",
-        "DELETE FROM sync_blobs WHERE account = ?1",
-        "UPDATE library_targets SET account = NULL WHERE account = ?1",
-        "DELETE FROM sync_accounts WHERE id = ?1",
-    ] {
-        tx.execute(sql, [account])?;
-    }
-    Ok(())
 }
 
 /// The server no longer knows this computer's token for `acc` (the lead revoked the
@@ -259,18 +232,10 @@ pub(crate) fn forget_account(tx: &rusqlite::Transaction<'_>, account: i64) -> Re
 /// accounts. Returns the names of the removed libraries.
 pub fn sign_out(store: &mut Store, acc: &Account) -> Result<Vec<String>> {
     let tx = store.conn_mut().transaction()?;
-    let removed: Vec<(String, String)> = tx
-        .prepare(
-            "SELECT l.id, l.name FROM sync_libraries s JOIN libraries l ON l.id = s.library_id
-             WHERE l.kind = 'team' AND s.account = ?1
-               AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.library_id = s.library_id)
-             ORDER BY l.name",
-        )?
-        .query_map([acc.id], |r| Ok((r.get(0)?, r.get(1)?)))?
-        .collect::<rusqlite::Result<_>>()?;
-    forget_account(&tx, acc.id)?;
+    let removed = tables::team_libraries_to_drop(&tx, acc.id)?;
+    tables::forget_account(&tx, acc.id)?;
     for (id, _) in &removed {
-        tx.execute("DELETE FROM libraries WHERE id = ?1", [id])?;
+        tables::drop_library(&tx, id)?;
     }
     tx.commit()?;
     secret::delete(&data_dir(store), acc.id)?;

@@ -2,17 +2,17 @@
 //! found nothing, where its cursors are; and reading the team's usage and missed
 //! searches back (leads).
 
-use rusqlite::params;
 use uuid::Uuid;
 
 use quickreply_core::i18n::tr;
 use quickreply_core::store::{self, Store};
 use quickreply_proto::api::{Cursor, MissedReport, MissedTotal, StatusReport};
 
-use crate::accounts::{Account, client_for, client_of};
+use crate::accounts::{client_for, client_of};
 use crate::error::{Result, SyncError};
 use crate::http::Client;
 use crate::links::{linked, linked_of};
+use crate::model::Account;
 use crate::tables;
 
 /// Tell the server where this computer's cursors are (the lead's status board).
@@ -36,11 +36,7 @@ pub(crate) fn report_status(store: &Store, client: &Client, account: i64) -> Res
 /// sent for a library without new fires. Counts only, never content.
 pub(crate) fn report_usage(store: &Store, client: &Client, account: i64) -> Result<()> {
     for l in linked_of(store, account)? {
-        let since: i64 = store.conn().query_row(
-            "SELECT usage_sent FROM sync_libraries WHERE library_id = ?1",
-            [l.local.to_string()],
-            |r| r.get(0),
-        )?;
+        let since = tables::usage_sent(store.conn(), l.local)?;
         let (counts, newest) = tables::usage_since(store.conn(), l.local, since)?;
         if counts.is_empty() {
             continue;
@@ -59,10 +55,7 @@ pub(crate) fn report_usage(store: &Store, client: &Client, account: i64) -> Resu
                 Err(e) => return Err(e),
             }
         }
-        store.conn().execute(
-            "UPDATE sync_libraries SET usage_sent = ?2 WHERE library_id = ?1",
-            params![l.local.to_string(), newest],
-        )?;
+        tables::set_usage_sent(store.conn(), l.local, newest)?;
     }
     Ok(())
 }
@@ -75,11 +68,7 @@ pub(crate) const MISSED_REPORT_DAYS: u32 = 30;
 /// A search made beside one team's chat window goes to that team only; one made
 /// elsewhere to every team.
 pub(crate) fn report_missed(store: &Store, client: &Client, account: i64) -> Result<()> {
-    let since: i64 = store.conn().query_row(
-        "SELECT missed_sent FROM sync_accounts WHERE id = ?1",
-        [account],
-        |r| r.get(0),
-    )?;
+    let since = tables::missed_sent(store.conn(), account)?;
     let server = client.server().to_string();
     let (searches, newest) = store.missed_searches_since(since, MISSED_REPORT_DAYS, &server)?;
     if searches.is_empty() {
@@ -95,11 +84,7 @@ pub(crate) fn report_missed(store: &Store, client: &Client, account: i64) -> Res
             Err(e) => return Err(e),
         }
     }
-    store.conn().execute(
-        "UPDATE sync_accounts SET missed_sent = ?2 WHERE id = ?1",
-        params![account, newest],
-    )?;
-    Ok(())
+    tables::set_missed_sent(store.conn(), account, newest)
 }
 
 /// `acc`'s team's searches that found nothing over the last `days` days, all devices

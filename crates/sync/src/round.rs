@@ -4,7 +4,6 @@
 
 use std::path::Path;
 
-use rusqlite::params;
 use uuid::Uuid;
 
 use quickreply_core::i18n::tr;
@@ -16,9 +15,10 @@ use crate::accounts::{account_by_id, accounts, client_for};
 use crate::error::{Result, SyncError};
 use crate::http::{Client, WriteOutcome};
 use crate::links::{
-    Linked, has_pending, is_primary, link_libraries, linked_of, publish_local_team_libraries,
+    has_pending, is_primary, link_libraries, linked_of, publish_local_team_libraries,
 };
 use crate::merge::{Merged, merge};
+use crate::model::Linked;
 use crate::reports::{report_missed, report_status, report_usage};
 use crate::tables;
 
@@ -105,11 +105,7 @@ pub fn sync_account(store: &mut Store, account: i64) -> Result<Report> {
 }
 
 pub(crate) fn touch_last_sync(store: &Store, account: i64) -> Result<()> {
-    store.conn().execute(
-        "UPDATE sync_accounts SET last_sync = ?2 WHERE id = ?1",
-        params![account, chrono::Utc::now().timestamp_millis()],
-    )?;
-    Ok(())
+    tables::touch_last_sync(store.conn(), account)
 }
 
 /// Apply `head` events that carry their item inline, without asking the server: only
@@ -151,11 +147,7 @@ pub(crate) fn apply_inline(
 
 /// Note that `account`'s server has an image.
 pub(crate) fn server_has_blob(store: &Store, account: i64, sha: &str) -> Result<()> {
-    store.conn().execute(
-        "INSERT OR IGNORE INTO sync_blobs (account, sha256) VALUES (?1, ?2)",
-        params![account, sha],
-    )?;
-    Ok(())
+    tables::note_server_blob(store.conn(), account, sha)
 }
 
 pub(crate) fn upload_blobs(
@@ -165,10 +157,7 @@ pub(crate) fn upload_blobs(
     doc: &ItemDoc,
 ) -> Result<()> {
     for sha in doc.blobs() {
-        let known = store
-            .conn()
-            .prepare_cached("SELECT 1 FROM sync_blobs WHERE account = ?1 AND sha256 = ?2")?
-            .exists(params![account, sha])?;
+        let known = tables::server_has_blob(store.conn(), account, sha)?;
         if !known {
             let bytes = store.blobs().get(sha)?;
             client.put_blob(sha, bytes)?;
@@ -338,11 +327,7 @@ pub(crate) fn resolve(
     let theirs = current.doc.as_ref().filter(|_| !current.deleted);
     let again = |tx: &rusqlite::Transaction<'_>| -> Result<Option<tables::Pending>> {
         tables::renew_op(tx, p)?;
-        let op: String = tx.query_row(
-            "SELECT op FROM outbox WHERE library_id = ?1 AND key = ?2",
-            params![lib.to_string(), p.key],
-            |r| r.get(0),
-        )?;
+        let op = tables::queued_op(tx, lib, &p.key)?;
         Ok(Some(tables::Pending { op, ..p.clone() }))
     };
     match (mine, theirs) {
@@ -462,10 +447,7 @@ pub(crate) fn apply_items(
         }
     }
     tables::fix_orphans(&tx, lib)?;
-    tx.execute(
-        "UPDATE sync_libraries SET cursor = ?2 WHERE library_id = ?1",
-        params![lib.to_string(), cursor],
-    )?;
+    tables::set_cursor(&tx, lib, cursor)?;
     tx.commit()?;
     Ok(())
 }

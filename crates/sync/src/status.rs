@@ -9,20 +9,16 @@ use quickreply_core::i18n::tr;
 use quickreply_core::store::Store;
 use quickreply_proto::api::Digest;
 
-use crate::accounts::{Account, accounts, client_for, client_of};
+use crate::accounts::{accounts, client_for, client_of};
 use crate::error::Result;
 use crate::links::{linked, linked_of};
+use crate::model::Account;
 use crate::round::{apply_items, fetch};
 use crate::tables;
 
 /// How many local changes wait to be sent to the server (0 when nothing is synced).
 pub fn pending(store: &Store) -> Result<usize> {
-    let n: i64 = store.conn().query_row(
-        "SELECT count(*) FROM outbox o JOIN sync_libraries l ON l.library_id = o.library_id",
-        [],
-        |r| r.get(0),
-    )?;
-    Ok(usize::try_from(n).unwrap_or_default())
+    tables::pending_total(store.conn())
 }
 
 /// How one synced library compares with the server.

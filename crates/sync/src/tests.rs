@@ -1,8 +1,7 @@
 //! Tests of the sync client against its own store, without a server.
 
-use crate::accounts::{Account, account, account_by_id, accounts, choose_account, save_account};
+use crate::accounts::{account, account_by_id, accounts, choose_account};
 use crate::links::{link, linked, may_publish, other_teams_libraries, set_library_account};
-use crate::membership::forget_account;
 use crate::tables;
 use crate::*;
 use quickreply_core::Error;
@@ -174,8 +173,8 @@ fn signing_out_removes_the_teams_libraries_but_no_unsent_edit() -> Result<()> {
 
 /// An account as joining adds it (no server needed for what these tests check).
 fn fake_account(store: &Store, server: &str, team: &str) -> Result<Account> {
-    let id = save_account(
-        store,
+    let id = tables::add_account(
+        store.conn(),
         server,
         &Me {
             user_id: Uuid::now_v7(),
@@ -222,7 +221,7 @@ fn several_accounts_keep_their_libraries_apart() -> Result<()> {
     ));
     assert_eq!(choose_account(&store, Some("c.example"))?, c);
     let tx = store.conn_mut().transaction()?;
-    forget_account(&tx, c.id)?;
+    tables::forget_account(&tx, c.id)?;
     tx.commit()?;
 
     let personal = store.library(store::PERSONAL)?;
@@ -253,7 +252,7 @@ fn several_accounts_keep_their_libraries_apart() -> Result<()> {
 
     // Leaving B: its team library stays here, for no other team to adopt or publish.
     let tx = store.conn_mut().transaction()?;
-    forget_account(&tx, b.id)?;
+    tables::forget_account(&tx, b.id)?;
     tx.commit()?;
     assert_eq!(accounts(&store)?, vec![a.clone()]);
     assert!(linked(&store)?.iter().all(|l| l.account == a.id));

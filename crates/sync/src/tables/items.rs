@@ -1,6 +1,6 @@
-//! The store side of sync: items as documents, the shadow copy of the server's items,
-//! the outbox, and applying server changes. Everything here runs inside a transaction
-//! the caller owns.
+//! The item side of the sync tables: items as documents, the shadow copy of the server's
+//! items, the outbox, and applying server changes. Everything here runs inside a
+//! transaction the caller owns.
 
 use rusqlite::{Connection, OptionalExtension, params};
 use uuid::Uuid;
@@ -14,7 +14,7 @@ use crate::error::Result;
 
 /// Whether the triggers should treat the following writes as coming from the server
 /// (no outbox entry, no read-only guard).
-pub(super) fn set_applying(conn: &Connection, on: bool) -> Result<()> {
+pub(crate) fn set_applying(conn: &Connection, on: bool) -> Result<()> {
     conn.execute("UPDATE sync_mode SET applying = ?1", [on as i64])?;
     Ok(())
 }
@@ -31,7 +31,7 @@ fn uuid(s: Option<String>) -> Option<Uuid> {
 }
 
 /// The local item `key` of a library as a document; `None` when it does not exist.
-pub(super) fn local_doc(conn: &Connection, library: Uuid, key: &str) -> Result<Option<ItemDoc>> {
+pub(crate) fn local_doc(conn: &Connection, library: Uuid, key: &str) -> Result<Option<ItemDoc>> {
     let lib = library.to_string();
     if let Some(name) = key.strip_prefix(VAR_PREFIX) {
         return Ok(conn
@@ -87,7 +87,7 @@ pub(super) fn local_doc(conn: &Connection, library: Uuid, key: &str) -> Result<O
 }
 
 /// What this device last knew the server to hold for `key`: (version, document).
-pub(super) fn shadow(
+pub(crate) fn shadow(
     conn: &Connection,
     library: Uuid,
     key: &str,
@@ -102,7 +102,7 @@ pub(super) fn shadow(
 }
 
 /// Record the server's state of `key`: a live document at `version`, or gone (`None`).
-pub(super) fn set_shadow(
+pub(crate) fn set_shadow(
     conn: &Connection,
     library: Uuid,
     key: &str,
@@ -131,7 +131,7 @@ pub(super) fn set_shadow(
 }
 
 /// The digest of what this device believes the server holds for a library.
-pub(super) fn shadow_digest(conn: &Connection, library: Uuid) -> Result<Digest> {
+pub(crate) fn shadow_digest(conn: &Connection, library: Uuid) -> Result<Digest> {
     let mut st =
         conn.prepare_cached("SELECT key, version FROM sync_items WHERE library_id = ?1")?;
     let rows = st
@@ -143,7 +143,7 @@ pub(super) fn shadow_digest(conn: &Connection, library: Uuid) -> Result<Digest> 
 }
 
 /// Keys of the shadow of a library.
-pub(super) fn shadow_keys(conn: &Connection, library: Uuid) -> Result<Vec<String>> {
+pub(crate) fn shadow_keys(conn: &Connection, library: Uuid) -> Result<Vec<String>> {
     let mut st = conn.prepare_cached("SELECT key FROM sync_items WHERE library_id = ?1")?;
     let rows = st
         .query_map([library.to_string()], |r| r.get(0))?
@@ -153,14 +153,14 @@ pub(super) fn shadow_keys(conn: &Connection, library: Uuid) -> Result<Vec<String
 
 /// One pending local change.
 #[derive(Clone, Debug)]
-pub(super) struct Pending {
+pub(crate) struct Pending {
     pub library: Uuid,
     pub key: String,
     pub rev: i64,
     pub op: String,
 }
 
-pub(super) fn outbox(conn: &Connection) -> Result<Vec<Pending>> {
+pub(crate) fn outbox(conn: &Connection) -> Result<Vec<Pending>> {
     let mut st = conn.prepare_cached(
         "SELECT o.library_id, o.key, o.rev, o.op FROM outbox o
          JOIN sync_libraries l ON l.library_id = o.library_id ORDER BY o.queued_at, o.key",
@@ -178,7 +178,7 @@ pub(super) fn outbox(conn: &Connection) -> Result<Vec<Pending>> {
     Ok(rows)
 }
 
-pub(super) fn pending_count(conn: &Connection, library: Uuid) -> Result<usize> {
+pub(crate) fn pending_count(conn: &Connection, library: Uuid) -> Result<usize> {
     let n: i64 = conn.query_row(
         "SELECT count(*) FROM outbox WHERE library_id = ?1",
         [library.to_string()],
@@ -187,21 +187,21 @@ pub(super) fn pending_count(conn: &Connection, library: Uuid) -> Result<usize> {
     Ok(n as usize)
 }
 
-pub(super) fn is_pending(conn: &Connection, library: Uuid, key: &str) -> Result<bool> {
+pub(crate) fn is_pending(conn: &Connection, library: Uuid, key: &str) -> Result<bool> {
     Ok(conn
         .prepare_cached("SELECT 1 FROM outbox WHERE library_id = ?1 AND key = ?2")?
         .exists(params![library.to_string(), key])?)
 }
 
 /// Forget a pending change, unless it changed again since `rev` was read.
-pub(super) fn done(conn: &Connection, p: &Pending) -> Result<()> {
+pub(crate) fn done(conn: &Connection, p: &Pending) -> Result<()> {
     conn.prepare_cached("DELETE FROM outbox WHERE library_id = ?1 AND key = ?2 AND rev = ?3")?
         .execute(params![p.library.to_string(), p.key, p.rev])?;
     Ok(())
 }
 
 /// Give a pending change a new op id (its next attempt is a different write).
-pub(super) fn renew_op(conn: &Connection, p: &Pending) -> Result<()> {
+pub(crate) fn renew_op(conn: &Connection, p: &Pending) -> Result<()> {
     conn.execute(
         "UPDATE outbox SET op = lower(hex(randomblob(16))) WHERE library_id = ?1 AND key = ?2",
         params![p.library.to_string(), p.key],
@@ -210,7 +210,7 @@ pub(super) fn renew_op(conn: &Connection, p: &Pending) -> Result<()> {
 }
 
 /// Queue every item of a library (a library that starts to sync uploads what it has).
-pub(super) fn enqueue_all(conn: &Connection, library: Uuid) -> Result<()> {
+pub(crate) fn enqueue_all(conn: &Connection, library: Uuid) -> Result<()> {
     let lib = library.to_string();
     for sql in [
         "SELECT id FROM folders WHERE library_id = ?1 ORDER BY parent_id IS NOT NULL, position",
@@ -236,7 +236,7 @@ pub(super) fn enqueue_all(conn: &Connection, library: Uuid) -> Result<()> {
 /// merged into the server's, the local reply loses its code. Those local fixes are
 /// ordinary local changes (queued), so the caller must have applying mode on only
 /// around the write itself, which this function manages.
-pub(super) fn apply_doc(conn: &Connection, library: Uuid, doc: &ItemDoc) -> Result<()> {
+pub(crate) fn apply_doc(conn: &Connection, library: Uuid, doc: &ItemDoc) -> Result<()> {
     let lib = library.to_string();
     match doc {
         ItemDoc::Variable(v) => {
@@ -317,7 +317,7 @@ pub(super) fn apply_doc(conn: &Connection, library: Uuid, doc: &ItemDoc) -> Resu
 
 /// Remove the local item `key` (deleted on the server). Replies and subfolders still in
 /// a removed folder move to the library root as local changes, so nothing is lost.
-pub(super) fn apply_delete(conn: &Connection, library: Uuid, key: &str) -> Result<()> {
+pub(crate) fn apply_delete(conn: &Connection, library: Uuid, key: &str) -> Result<()> {
     let lib = library.to_string();
     if let Some(name) = key.strip_prefix(VAR_PREFIX) {
         set_applying(conn, true)?;
@@ -351,7 +351,7 @@ pub(super) fn apply_delete(conn: &Connection, library: Uuid, key: &str) -> Resul
 
 /// Replies whose folder is not in the library (the folder was deleted on another
 /// machine while a reply was added to it here) move to the root, as local changes.
-pub(super) fn fix_orphans(conn: &Connection, library: Uuid) -> Result<()> {
+pub(crate) fn fix_orphans(conn: &Connection, library: Uuid) -> Result<()> {
     set_applying(conn, false)?;
     conn.execute(
         "UPDATE snippets SET folder_id = NULL WHERE library_id = ?1 AND folder_id IS NOT NULL
@@ -368,7 +368,7 @@ pub(super) fn fix_orphans(conn: &Connection, library: Uuid) -> Result<()> {
 
 /// Fire counts of a library's replies that changed after `since` (Unix ms of a fire),
 /// each the whole day's count, and the newest fire among them.
-pub(super) fn usage_since(
+pub(crate) fn usage_since(
     conn: &Connection,
     library: Uuid,
     since: i64,
