@@ -1,0 +1,373 @@
+//! The command line as clap reads it: every subcommand and its flags. `main` runs them.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+use quickreply_core::i18n::tr;
+use quickreply_core::packs;
+use quickreply_core::store::PERSONAL;
+
+use crate::sync_cmd;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "qreply",
+    version,
+    about = "QuickReply 快捷回复 — manage, search and fire replies from the terminal"
+)]
+pub(crate) struct Cli {
+    /// Data directory (default: the OS data dir, or $QUICKREPLY_DATA_DIR)
+    #[arg(long, global = true, value_name = "DIR")]
+    pub(crate) data_dir: Option<PathBuf>,
+    /// Message language: zh-CN (default) or en; also $QUICKREPLY_LANG
+    #[arg(long, global = true, value_name = "LANG")]
+    pub(crate) lang: Option<String>,
+    /// Which joined team a team command is for (its server address, team name or number
+    /// in qreply status), once this computer has joined several
+    #[arg(long, global = true, value_name = "TEAM")]
+    pub(crate) team: Option<String>,
+    #[command(subcommand)]
+    pub(crate) cmd: Cmd,
+}
+
+#[derive(Subcommand, Debug)]
+pub(crate) enum Cmd {
+    /// Add a reply: parts in the order given, e.g. --text "…" --image card.png --text "…"
+    Add {
+        #[arg(long)]
+        title: String,
+        /// Shortcut code (lowercase letters/digits), e.g. fh
+        #[arg(long)]
+        code: Option<String>,
+        /// Folder path, e.g. 物流 or 售前/尺码 (created if missing)
+        #[arg(long, default_value = "")]
+        folder: String,
+        #[arg(long = "tag", value_name = "TAG")]
+        tags: Vec<String>,
+        /// Only for these chat apps (wechat, qianniu, …)
+        #[arg(long = "app", value_name = "APP")]
+        apps: Vec<String>,
+        /// A text part
+        #[arg(long = "text", value_name = "TEXT")]
+        texts: Vec<String>,
+        /// An image part (PNG, JPEG, GIF, WebP, BMP)
+        #[arg(long = "image", value_name = "FILE")]
+        images: Vec<PathBuf>,
+        #[arg(long, default_value = PERSONAL)]
+        library: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Change a reply; --text/--image replace all parts
+    Edit {
+        /// Id, shortcut code or exact title
+        key: String,
+        #[arg(long)]
+        title: Option<String>,
+        #[arg(long, conflicts_with = "no_code")]
+        code: Option<String>,
+        /// Remove the shortcut code
+        #[arg(long)]
+        no_code: bool,
+        #[arg(long)]
+        folder: Option<String>,
+        /// Replace the tags
+        #[arg(long = "tag", value_name = "TAG")]
+        tags: Option<Vec<String>>,
+        #[arg(long = "app", value_name = "APP")]
+        apps: Option<Vec<String>>,
+        #[arg(long = "text", value_name = "TEXT")]
+        texts: Vec<String>,
+        #[arg(long = "image", value_name = "FILE")]
+        images: Vec<PathBuf>,
+        #[arg(long)]
+        library: Option<String>,
+    },
+    /// Delete a reply, or a folder with --folder
+    Rm {
+        /// Id, shortcut code or exact title
+        #[arg(required_unless_present = "folder")]
+        key: Option<String>,
+        #[arg(long, conflicts_with = "key")]
+        folder: Option<String>,
+        /// With --folder: delete its replies and sub-folders too
+        #[arg(long)]
+        recursive: bool,
+        #[arg(long)]
+        library: Option<String>,
+    },
+    /// List replies, one per line: title, code, folder, id
+    Ls {
+        #[arg(long)]
+        library: Option<String>,
+        /// Only this folder (and its sub-folders)
+        #[arg(long)]
+        folder: Option<String>,
+        /// List folders instead of replies
+        #[arg(long)]
+        folders: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show one reply in full
+    Show {
+        key: String,
+        #[arg(long)]
+        library: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Search: fuzzy over title, code, tags, body and pinyin; best first
+    Search {
+        #[arg(required = true)]
+        query: Vec<String>,
+        #[arg(long)]
+        library: Option<String>,
+        #[arg(long, default_value_t = 10)]
+        limit: usize,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Render a reply (variables filled) and print it or put it on the clipboard
+    Fire {
+        /// Id, shortcut code or exact title
+        key: String,
+        #[arg(long)]
+        library: Option<String>,
+        /// Answer a prompt: --set 买家昵称=阿花
+        #[arg(long = "set", value_name = "NAME=VALUE")]
+        sets: Vec<String>,
+        /// Put the part on the system clipboard
+        #[arg(long)]
+        clipboard: bool,
+        /// Which part goes on the clipboard (1-based)
+        #[arg(long, default_value_t = 1)]
+        part: usize,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Team and personal variables
+    Vars {
+        #[command(subcommand)]
+        cmd: VarsCmd,
+    },
+    /// Libraries: the personal one and local team libraries
+    Library {
+        #[command(subcommand)]
+        cmd: LibraryCmd,
+    },
+    /// Check a library, or a source pack folder, and exit non-zero on problems
+    Lint {
+        /// A source pack folder (e.g. snippets/zh-CN) or a folder of packs (snippets/)
+        path: Option<PathBuf>,
+        #[arg(long)]
+        library: Option<String>,
+    },
+    /// Import a pack (source folder or .qrpack) into a library
+    Import {
+        path: PathBuf,
+        #[arg(long, default_value = PERSONAL)]
+        into: String,
+        /// Only show what would change: new / changed / unchanged, per reply
+        #[arg(long)]
+        preview: bool,
+        /// source, qrpack, csv, xlsx, espanso, raycast, alfred, textexpander or text
+        /// (default: detected from the content)
+        #[arg(long, value_parser = parse_format)]
+        format: Option<packs::Format>,
+        /// Changed replies and taken shortcut codes: skip, overwrite or keep-both
+        #[arg(long, default_value = "keep-both", value_parser = parse_policy)]
+        on_conflict: packs::Policy,
+    },
+    /// Export a library (or a source pack folder with --from) as .qrpack or CSV
+    Export {
+        /// Output file; its extension picks the format unless --format says
+        #[arg(short, long)]
+        output: PathBuf,
+        /// qrpack, csv, xlsx, espanso, raycast or text
+        #[arg(long, value_parser = parse_format)]
+        format: Option<packs::Format>,
+        #[arg(long, default_value = PERSONAL, conflicts_with = "from")]
+        library: String,
+        /// A source pack folder to export instead of a library (e.g. snippets/zh-CN)
+        #[arg(long)]
+        from: Option<PathBuf>,
+    },
+    /// The built-in replies: list the packs, or import one
+    Builtin {
+        #[command(subcommand)]
+        cmd: BuiltinCmd,
+    },
+    /// Join a sync server with the owner setup code, an invite code or a pairing code
+    Join {
+        /// e.g. http://127.0.0.1:8787
+        server: String,
+        code: String,
+        /// This computer's name in device lists (default: the host name)
+        #[arg(long)]
+        device: Option<String>,
+        /// Your name as teammates see it (new members only)
+        #[arg(long)]
+        name: Option<String>,
+    },
+    /// Join by approval: shows a code and a QR code, and waits until a signed-in
+    /// teammate approves it (qreply approve CODE, the app, or the admin page on a phone)
+    Signin {
+        /// e.g. https://sync.example.com
+        server: String,
+        /// This computer's name in device lists (default: the host name)
+        #[arg(long)]
+        device: Option<String>,
+        /// Your name, if the approver lets you in as a new member
+        #[arg(long)]
+        name: Option<String>,
+    },
+    /// Let in a computer that shows a sign-in code: as another computer of yours, or with
+    /// --member ROLE as a new member (lead/editor); --deny refuses it
+    Approve {
+        code: String,
+        #[arg(long, value_parser = sync_cmd::parse_role, conflicts_with = "deny")]
+        member: Option<quickreply_core::proto::api::Role>,
+        #[arg(long)]
+        deny: bool,
+    },
+    /// Every kept version of a synced reply: who changed it, from which computer, when
+    History {
+        /// Title, shortcut code or id
+        reply: String,
+        #[arg(long)]
+        library: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Put a synced reply back as it was in an earlier version (see qreply history) and
+    /// send that to the server
+    Restore {
+        /// Title, shortcut code or id
+        reply: String,
+        #[arg(long)]
+        version: i64,
+        #[arg(long)]
+        library: Option<String>,
+    },
+    /// Create an invite code for the team (lead/editor), or with --pairing a code that
+    /// adds another computer of yours
+    Invite {
+        /// agent, editor or owner
+        #[arg(long, default_value = "agent", value_parser = sync_cmd::parse_role)]
+        role: quickreply_core::proto::api::Role,
+        /// How many computers may join with it
+        #[arg(long, default_value_t = 1)]
+        uses: u32,
+        /// Valid for: 7d, 12h, 30m …
+        #[arg(long, default_value = "7d", value_parser = sync_cmd::parse_duration)]
+        expires: u64,
+        #[arg(long)]
+        pairing: bool,
+    },
+    /// Send local changes and receive the team's; --watch keeps going (live push)
+    Sync {
+        #[arg(long)]
+        watch: bool,
+    },
+    /// Compare this computer with the sync server: "in sync" or exactly what differs
+    /// (repairs a library whose content differs although nothing is pending)
+    Status {
+        #[arg(long)]
+        json: bool,
+    },
+    /// The team's computers (lead) or your own; --revoke NAME|ID stops one
+    Devices {
+        #[arg(long, value_name = "NAME|ID")]
+        revoke: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// The most used replies of a synced library, all computers together (lead/editor)
+    Usage {
+        #[arg(long, default_value = PERSONAL)]
+        library: String,
+        #[arg(long, default_value_t = 30)]
+        days: u32,
+        /// The team's searches that found nothing instead (what the libraries do not answer yet)
+        #[arg(long, conflicts_with = "library")]
+        missed: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Leave the sync server; the replies stay on this computer
+    Leave,
+    #[command(name = "__hold-clipboard", hide = true)]
+    HoldClipboard,
+}
+
+#[derive(Subcommand, Debug)]
+pub(crate) enum BuiltinCmd {
+    /// The built-in packs and how many replies each has
+    Ls,
+    /// Import a built-in pack (zh-CN or en) into a library
+    Import {
+        /// zh-CN or en (named `pack`: `lang` is the global message-language flag)
+        #[arg(default_value = "zh-CN", value_name = "LANG")]
+        pack: String,
+        #[arg(long, default_value = PERSONAL)]
+        into: String,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub(crate) enum VarsCmd {
+    /// Set a variable, e.g. vars set 店铺名 小满家居
+    Set {
+        name: String,
+        value: String,
+        #[arg(long, default_value = PERSONAL)]
+        library: String,
+        /// A team value each agent may replace with a personal variable of the same name
+        #[arg(long, conflicts_with = "fixed")]
+        overridable: bool,
+        /// The team value always applies (the default for new variables)
+        #[arg(long)]
+        fixed: bool,
+    },
+    Unset {
+        name: String,
+        #[arg(long, default_value = PERSONAL)]
+        library: String,
+    },
+    Ls {
+        #[arg(long)]
+        library: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub(crate) enum LibraryCmd {
+    Ls {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Create a local team library (with --team: to be published to that team; without,
+    /// a lead's device publishes it to the first team joined)
+    Add { name: String },
+}
+
+pub(crate) fn parse_policy(s: &str) -> Result<packs::Policy, String> {
+    packs::Policy::parse(s).ok_or_else(|| {
+        tr(
+            format!("未知策略「{s}」（可用：skip、overwrite、keep-both）"),
+            format!("unknown policy \"{s}\" (known: skip, overwrite, keep-both)"),
+        )
+    })
+}
+
+pub(crate) fn parse_format(s: &str) -> Result<packs::Format, String> {
+    packs::Format::parse(s).ok_or_else(|| {
+        tr(
+            format!("未知格式「{s}」（可用：source、qrpack、csv、xlsx、espanso、raycast、alfred、textexpander、text）"),
+            format!("unknown format \"{s}\" (known: source, qrpack, csv, xlsx, espanso, raycast, alfred, textexpander, text)"),
+        )
+    })
+}

@@ -1,0 +1,133 @@
+//! `qreply lint`: check a pack on disk or the replies of the store, and print what is
+//! wrong with each.
+
+use std::collections::HashSet;
+use std::path::PathBuf;
+
+use anyhow::{Context, Result};
+use quickreply_core::i18n::tr;
+use quickreply_core::lint::{LintContext, lint};
+use quickreply_core::store::PERSONAL;
+use quickreply_core::{Store, packs, source};
+
+pub(crate) fn lint_path(path: &PathBuf) -> Result<usize> {
+    // A folder of packs (each with pack.toml) or one pack.
+    let mut roots = Vec::new();
+    if path.join("pack.toml").exists() {
+        roots.push(path.clone());
+    } else {
+        let mut subs: Vec<PathBuf> = std::fs::read_dir(path)
+            .with_context(|| path.display().to_string())?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.join("pack.toml").exists())
+            .collect();
+        subs.sort();
+        if subs.is_empty() {
+            roots.push(path.clone());
+        }
+        roots.extend(subs);
+    }
+    let mut total = 0;
+    for root in roots {
+        let pack = source::read_dir(&root)?;
+        let extra = HashSet::new();
+        let never = |_: &str| false;
+        let problems = lint(
+            &pack,
+            &LintContext {
+                extra_vars: &extra,
+                blob_ok: &never,
+                near_duplicates: true,
+            },
+        );
+        for p in &problems {
+            println!("{p}");
+        }
+        let unused = source::unreferenced_images(&root, &pack);
+        for u in &unused {
+            println!(
+                "{}",
+                tr(
+                    format!("{}：没有话术使用这张图片", u.display()),
+                    format!("{}: no reply uses this image", u.display())
+                )
+            );
+        }
+        let problems_count = problems.len() + unused.len();
+        let folders = pack.folders.len();
+        println!(
+            "{}",
+            tr(
+                format!(
+                    "{}：{} 条话术，{} 个文件夹，{} 个变量，{} 个问题",
+                    root.display(),
+                    pack.snippets.len(),
+                    folders,
+                    pack.meta.variables.len(),
+                    problems_count
+                ),
+                format!(
+                    "{}: {} replies, {} folders, {} variables, {} problems",
+                    root.display(),
+                    pack.snippets.len(),
+                    folders,
+                    pack.meta.variables.len(),
+                    problems_count
+                )
+            )
+        );
+        total += problems_count;
+    }
+    Ok(total)
+}
+
+pub(crate) fn lint_store(store: &Store, library: Option<&str>) -> Result<usize> {
+    let libs = match library {
+        Some(l) => vec![store.library(l)?],
+        None => store.libraries()?,
+    };
+    let personal_vars: HashSet<String> = store
+        .vars(&store.library(PERSONAL)?)?
+        .into_iter()
+        .map(|(k, _)| k)
+        .collect();
+    let blob_ok = |sha: &str| store.blobs().verify(sha);
+    let mut total = 0;
+    for problem in store.check_integrity()? {
+        println!("{}: {problem}", store.path().display());
+        total += 1;
+    }
+    for lib in libs {
+        let pack = packs::from_library(store, &lib)?;
+        let problems = lint(
+            &pack,
+            &LintContext {
+                extra_vars: &personal_vars,
+                blob_ok: &blob_ok,
+                near_duplicates: false,
+            },
+        );
+        for p in &problems {
+            println!("{p}");
+        }
+        println!(
+            "{}",
+            tr(
+                format!(
+                    "话术库 {}：{} 条话术，{} 个问题",
+                    lib.name,
+                    pack.snippets.len(),
+                    problems.len()
+                ),
+                format!(
+                    "library {}: {} replies, {} problems",
+                    lib.name,
+                    pack.snippets.len(),
+                    problems.len()
+                )
+            )
+        );
+        total += problems.len();
+    }
+    Ok(total)
+}

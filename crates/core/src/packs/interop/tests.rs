@@ -1,0 +1,215 @@
+//! Unit tests of `interop`.
+
+use super::*;
+
+fn bodies(p: &Pack) -> Vec<(String, Option<String>, String)> {
+    p.snippets
+        .iter()
+        .map(|s| match &s.parts[0] {
+            PackPart::Text { body, .. } => (s.title.clone(), s.code.clone(), body.clone()),
+            PackPart::Image { .. } => (s.title.clone(), s.code.clone(), "<image>".into()),
+        })
+        .collect()
+}
+
+#[test]
+fn espanso_matches_map_vars_and_list_what_cannot_be_mapped() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let yml = r#"
+matches:
+  - trigger: ":fh"
+    label: 发货时间
+    replace: "亲，{{today}} 已发货，单号 {{clip}}，{注意}"
+    vars:
+      - name: today
+        type: date
+        params:
+          format: "%Y-%m-%d"
+      - name: clip
+        type: clipboard
+  - triggers: [":hi", ":hello"]
+    replace: "您好"
+  - regex: ":calc(?P<x>.*)"
+    replace: "x"
+  - trigger: ":sh"
+    replace: "{{out}}"
+    vars:
+      - name: out
+        type: shell
+        params: { cmd: "date" }
+  - trigger: ":pic"
+    image_path: "$CONFIG/images/none.png"
+"#;
+    let path = dir.path().join("base.yml");
+    std::fs::write(&path, yml).expect("write");
+    let (pack, skipped) = read_espanso(&path).expect("read");
+    assert_eq!(
+        bodies(&pack),
+        vec![
+            (
+                "发货时间".into(),
+                Some("fh".into()),
+                "亲，{日期} 已发货，单号 {剪贴板}，{{注意}}".into()
+            ),
+            ("您好".into(), Some("hi".into()), "您好".into()),
+        ]
+    );
+    assert_eq!(pack.snippets[1].tags, vec![":hello"]);
+    assert_eq!(skipped.len(), 3, "{skipped:?}");
+    assert!(skipped.iter().any(|s| s.reason.contains("regex")));
+    assert!(skipped.iter().any(|s| s.reason.contains("shell")));
+    assert!(skipped.iter().any(|s| s.reason.contains("none.png")));
+    // Round trip through our writer.
+    let (out, left) = write_espanso(&pack);
+    assert!(left.is_empty());
+    std::fs::write(&path, out).expect("write");
+    let (again, skipped) = read_espanso(&path).expect("read again");
+    assert!(skipped.is_empty());
+    assert_eq!(
+        bodies(&again)[0].2,
+        "亲，{日期} 已发货，单号 {剪贴板}，{{注意}}"
+    );
+}
+
+#[test]
+fn zipped_espanso_package() {
+    use std::io::Write;
+    let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let o = zip::write::SimpleFileOptions::default();
+    w.start_file("shop/_manifest.yml", o).expect("start");
+    w.write_all(b"name: shop\ntitle: Shop replies\nversion: 0.1.0\n")
+        .expect("w");
+    w.start_file("shop/package.yml", o).expect("start");
+    w.write_all("matches:\n  - trigger: \":fh\"\n    replace: \"亲，已发货\"\n".as_bytes())
+        .expect("w");
+    let bytes = w.finish().expect("finish").into_inner();
+    let (pack, skipped) =
+        read_espanso_zip(std::io::Cursor::new(bytes), Path::new("shop.zip")).expect("read");
+    assert!(skipped.is_empty());
+    assert_eq!(pack.meta.name, "Shop replies");
+    assert_eq!(
+        bodies(&pack),
+        vec![("亲，已发货".into(), Some("fh".into()), "亲，已发货".into())]
+    );
+    assert_eq!(pack.snippets[0].folder, "Shop replies");
+}
+
+#[test]
+fn zipped_espanso_package_images_come_from_the_archive() {
+    use std::io::Write;
+    let mut png = std::io::Cursor::new(Vec::new());
+    image::RgbaImage::from_pixel(4, 3, image::Rgba([200, 30, 30, 255]))
+        .write_to(&mut png, image::ImageFormat::Png)
+        .expect("png");
+    let png = png.into_inner();
+    let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let o = zip::write::SimpleFileOptions::default();
+    w.start_file("shop/package.yml", o).expect("start");
+    w.write_all(
+            "matches:\n  - trigger: \":cm\"\n    image_path: \"$CONFIG/images/size.png\"\n  - trigger: \":no\"\n    image_path: \"images/missing.png\"\n  - trigger: \":up\"\n    image_path: \"../escape.png\"\n"
+                .as_bytes(),
+        )
+        .expect("w");
+    w.start_file("shop/images/size.png", o).expect("start");
+    w.write_all(&png).expect("w");
+    let bytes = w.finish().expect("finish").into_inner();
+    let (pack, skipped) =
+        read_espanso_zip(std::io::Cursor::new(bytes), Path::new("shop.zip")).expect("read");
+    assert_eq!(pack.snippets.len(), 1);
+    match pack.snippets[0].parts.first() {
+        Some(PackPart::Image {
+            image: ImageRef::Bytes { name, data },
+            ..
+        }) => {
+            assert_eq!(name, "shop/images/size.png");
+            assert_eq!(&data[..], &png[..]);
+        }
+        other => panic!("not an image from the archive: {other:?}"),
+    }
+    // A missing image and one outside the package are listed, not followed.
+    assert_eq!(skipped.len(), 2, "{skipped:?}");
+}
+
+#[test]
+fn yaml_bombs_are_refused() {
+    let bomb = "a: &a [x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a]\nc: &c [*b, *b, *b, *b, *b, *b, *b, *b]\nmatches: [*c]\n";
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("bomb.yml");
+    std::fs::write(&path, bomb).expect("write");
+    let e = read_espanso(&path)
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
+    assert!(e.contains("bomb.yml"), "{e}");
+}
+
+#[test]
+fn raycast_and_alfred_placeholders() {
+    let json = r#"[{"name": "单号", "text": "您的单号：{clipboard} {cursor} 时间 {date}，{argument name=\"昵称\"} {weird}", "keyword": "dh"}]"#;
+    let (pack, skipped) = read_raycast(json.as_bytes(), Path::new("r.json")).expect("read");
+    assert_eq!(
+        bodies(&pack),
+        vec![(
+            "单号".into(),
+            Some("dh".into()),
+            "您的单号：{剪贴板}  时间 {日期}，{?昵称} {{weird}}".into()
+        )]
+    );
+    assert_eq!(skipped.len(), 1);
+    let (out, left) = write_raycast(&pack);
+    assert_eq!(left, vec!["单号"], "prompts cannot be written to Raycast");
+    assert_eq!(out.trim(), "[]");
+    assert!(read_raycast(b"{not json", Path::new("x.json")).is_err());
+}
+
+#[test]
+fn alfred_collection_zip() {
+    use std::io::Write;
+    let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let o = zip::write::SimpleFileOptions::default();
+    w.start_file("a-UID1.json", o).expect("start");
+    w.write_all(r#"{"alfredsnippet": {"snippet": "亲，{clipboard}", "uid": "1", "name": "粘贴单号", "keyword": "dh"}}"#.as_bytes()).expect("w");
+    w.start_file("info.plist", o).expect("start");
+    w.write_all(b"<plist/>").expect("w");
+    w.start_file("b.json", o).expect("start");
+    w.write_all(b"{}").expect("w");
+    let bytes = w.finish().expect("finish").into_inner();
+    let (pack, skipped) =
+        read_alfred(std::io::Cursor::new(bytes), Path::new("c.alfredsnippets")).expect("read");
+    assert_eq!(
+        bodies(&pack),
+        vec![("粘贴单号".into(), Some("dh".into()), "亲，{剪贴板}".into())]
+    );
+    assert_eq!(skipped.len(), 1);
+}
+
+#[test]
+fn textexpander_and_plain_text() {
+    let csv = "fh,\"亲，已发货 %clipboard\",发货\n;sig,\"%fill:name%\",签名\nzz,,空\n";
+    let (pack, skipped) = read_textexpander(csv.as_bytes(), Path::new("t.csv")).expect("read");
+    assert_eq!(
+        bodies(&pack),
+        vec![(
+            "发货".into(),
+            Some("fh".into()),
+            "亲，已发货 {剪贴板}".into()
+        )]
+    );
+    assert_eq!(skipped.len(), 2);
+    let text = "# 发货\n亲，48小时内发货\n\n欢迎光临{小店}\n第二行\n";
+    let (pack, _) = read_text(text.as_bytes(), Path::new("p.txt")).expect("read");
+    assert_eq!(
+        bodies(&pack),
+        vec![
+            ("发货".into(), None, "亲，48小时内发货".into()),
+            (
+                "欢迎光临{小店}".into(),
+                None,
+                "欢迎光临{{小店}}\n第二行".into()
+            )
+        ]
+    );
+    assert_eq!(pack.snippets[1].origin.to_string(), "p.txt:4");
+    let out = write_text(&pack);
+    assert!(out.starts_with("# 发货\n亲，48小时内发货\n\n"));
+}

@@ -1,0 +1,258 @@
+//! Unit tests of `search`.
+
+use super::*;
+
+fn fields<'a>(
+    title: &'a str,
+    code: &'a str,
+    body: &'a str,
+    py: &'a (String, String),
+) -> SearchFields<'a> {
+    SearchFields {
+        title,
+        code,
+        tags: "",
+        body,
+        pinyin: &py.0,
+        initials: &py.1,
+        tags_pinyin: "",
+    }
+}
+
+#[test]
+fn pinyin_full_and_initials() {
+    assert_eq!(
+        pinyin_of("发货时间"),
+        ("fahuoshijian".to_string(), "fhsj".to_string())
+    );
+    assert_eq!(
+        pinyin_of("退货, 7天 OK"),
+        ("tuihuo 7tian ok".to_string(), "th 7t ok".to_string())
+    );
+}
+
+#[test]
+fn chinese_pinyin_initials_and_codes_match() {
+    let py = pinyin_of("发货时间");
+    let f = fields("发货时间", "fh", "亲，付款后48小时内发货", &py);
+    for q in ["发货", "fahuo", "fhsj", "fh", "时间", "48小时", "FaHuo"] {
+        assert!(Scorer::new(q).score(&f).is_some(), "{q} should match");
+    }
+    assert!(Scorer::new("退货").score(&f).is_none());
+    assert!(Scorer::new("发货 tuihuo").score(&f).is_none());
+}
+
+#[test]
+fn exact_code_beats_fuzzy_title() {
+    let p1 = pinyin_of("发货时间");
+    let p2 = pinyin_of("放心购买");
+    let a = fields("发货时间", "fh", "", &p1);
+    let b = fields("放心购买", "", "", &p2);
+    let mut s = Scorer::new("fh");
+    assert!(s.score(&a) > s.score(&b));
+}
+
+#[test]
+fn title_beats_body() {
+    let p1 = pinyin_of("退货流程");
+    let p2 = pinyin_of("售后说明");
+    let a = fields("退货流程", "", "在订单页申请", &p1);
+    let b = fields("售后说明", "", "如需退货请联系", &p2);
+    let mut s = Scorer::new("退货");
+    assert!(s.score(&a) > s.score(&b));
+}
+
+#[test]
+fn atoms_may_match_different_fields() {
+    let py = pinyin_of("退货运费");
+    let f = fields("退货运费", "", "运费险可以报销", &py);
+    assert!(Scorer::new("退货 yunfei").score(&f).is_some());
+}
+
+#[test]
+fn max_score_is_the_self_score() {
+    // The upper-bound pruning relies on this: no text scores an atom higher than the
+    // atom scores against itself, for fuzzy and substring atoms alike.
+    let texts: Vec<String> = crate::corpus::replies(400, 3)
+        .into_iter()
+        .flat_map(|r| {
+            let body = r
+                .parts
+                .iter()
+                .filter_map(|p| p.text().map(str::to_string))
+                .collect::<Vec<_>>()
+                .join(" ");
+            let (py, ini) = pinyin_of(&r.title);
+            [r.title, body, py, ini, r.tags.join(" ")]
+        })
+        .chain(["fh fh", "f h", "a-b_c", "亲，亲", "c120 c12"].map(String::from))
+        .collect();
+    let mut buf = Vec::new();
+    let mut m = Matcher::new(Config::DEFAULT);
+    for q in [
+        "fh",
+        "发货",
+        "亲",
+        "tuihuo",
+        "c12",
+        "th",
+        "货",
+        "h",
+        "退货流程",
+        "ab",
+    ] {
+        let s = Scorer::new(q);
+        let qa = &s.atoms[0];
+        for t in &texts {
+            let hay = Utf32Str::new(t, &mut buf);
+            if let Some(x) = qa.atom.score(hay, &mut m) {
+                assert!(
+                    u32::from(x) * W_TITLE <= qa.best[F_TITLE],
+                    "{q} in {t}: {x}"
+                );
+            }
+            let hay = Utf32Str::new(t, &mut buf);
+            if let Some(x) = qa.substring.score(hay, &mut m) {
+                assert!(
+                    u32::from(x) * W_PINYIN <= qa.best[F_PINYIN],
+                    "{q} in {t}: {x}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn pre_check_is_exact_where_it_decides() {
+    let mut buf = Vec::new();
+    let mut check =
+        |needle: &str, hay: &str, sub: bool| could_match(needle, Utf32Str::new(hay, &mut buf), sub);
+    assert!(check("fh", "fahuo", false));
+    assert!(!check("fh", "fahuo", true));
+    assert!(check("huo", "fahuo", true));
+    assert!(check("ab", "xAyB", false));
+    assert!(check("hs", "fhsj", true));
+    assert!(!check("ba", "xAyB", false));
+    assert!(check("发货", "亲，付款后发出货物", false));
+    assert!(!check("货发", "亲，付款后发货", false));
+    assert!(check("ok", "好的OK", false));
+    assert!(!check("zz", "好的z", false));
+    // Accented letters are left to the matcher.
+    assert!(check("e", "café", false));
+}
+
+#[test]
+fn whole_questions_rank_replies_by_rare_shared_characters() {
+    let Some(q) = Question::new("你们什么时候发货呀？") else {
+        panic!("a question")
+    };
+    let docs = [
+        (1u128, ["发货时间", "几天发货"], "付款后48小时内发出"),
+        (2, ["退货流程", ""], "在订单页申请退货"),
+        (3, ["欢迎光临", ""], "您好"),
+    ];
+    let found: Vec<(Uuid, u32, Vec<u8>)> = docs
+        .iter()
+        .map(|(id, head, body)| (Uuid::from_u128(*id), 0, q.presence(head, body)))
+        .filter(|(_, _, p)| p.iter().any(|v| *v > 0))
+        .collect();
+    let hits = q.rank(&found, docs.len(), 5);
+    assert_eq!(hits[0].key, Uuid::from_u128(1));
+    // The rare character decides: 坏 beats the generic 收到.
+    let Some(q) = Question::new("收到的东西坏了") else {
+        panic!("a question")
+    };
+    let found = vec![
+        (
+            Uuid::from_u128(1),
+            0,
+            q.presence(
+                &["漏发商品", "只收到一件,东西不全"],
+                "亲，少发的我们马上补寄",
+            ),
+        ),
+        (
+            Uuid::from_u128(2),
+            0,
+            q.presence(&["破损处理", "坏了,碎了"], "亲，麻烦拍照"),
+        ),
+    ];
+    let mut all = found.clone();
+    for i in 0..60 {
+        // A library where 收到 is everywhere.
+        all.push((
+            Uuid::from_u128(100 + i),
+            0,
+            q.presence(&["其他"], "收到货后请检查"),
+        ));
+    }
+    assert_eq!(q.rank(&all, all.len(), 3)[0].key, Uuid::from_u128(2));
+    // Too short to be a question; question words alone are not a question.
+    assert!(Question::new("发货").is_none());
+    assert!(Question::new("你们可以吗").is_none());
+    let hits = with_question_hits(
+        vec![Hit {
+            key: Uuid::from_u128(1),
+            score: 9,
+        }],
+        vec![
+            Hit {
+                key: Uuid::from_u128(1),
+                score: 5,
+            },
+            Hit {
+                key: Uuid::from_u128(2),
+                score: 4,
+            },
+        ],
+        5,
+    );
+    assert_eq!(
+        hits.iter().map(|h| h.key.as_u128()).collect::<Vec<_>>(),
+        vec![1, 2]
+    );
+}
+
+#[test]
+fn usage_boost_is_bounded_and_monotonic() {
+    assert_eq!(usage_boost(0, None), 0);
+    assert!(usage_boost(10, None) > usage_boost(1, None));
+    assert!(usage_boost(1, Some(10)) > usage_boost(1, Some(100_000)));
+    assert!(usage_boost(u64::MAX / 2, Some(0)) <= 90);
+}
+
+#[test]
+fn top_k_keeps_the_best_in_order() {
+    let mut t = TopK::new(3);
+    for (s, k) in [(5, "a"), (9, "b"), (1, "c"), (9, "d"), (7, "e")] {
+        t.push(s, k);
+    }
+    let keys: Vec<_> = t.into_hits().into_iter().map(|h| h.key).collect();
+    assert_eq!(keys, vec!["b", "d", "e"]);
+}
+
+#[test]
+fn search_libraries_keeps_only_the_chosen_libraries() {
+    let (personal, team) = (Uuid::from_u128(1), Uuid::from_u128(2));
+    let mut index = SearchIndex::default();
+    let py = pinyin_of("发货时间");
+    let (a, b) = (Uuid::from_u128(10), Uuid::from_u128(11));
+    index.push(a, personal, &fields("发货时间", "", "", &py), 0);
+    index.push(b, team, &fields("发货时间", "", "", &py), 0);
+    let ids = |hits: Vec<Hit<Uuid>>| hits.into_iter().map(|h| h.key).collect::<Vec<_>>();
+    assert_eq!(ids(index.search_libraries("fhsj", None, 10)), vec![a, b]);
+    assert_eq!(
+        ids(index.search_libraries("fhsj", Some(&[team]), 10)),
+        vec![b]
+    );
+    assert_eq!(
+        ids(index.search_libraries("", Some(&[personal]), 10)),
+        vec![a]
+    );
+    assert!(index.search_libraries("fhsj", Some(&[]), 10).is_empty());
+    // A whole question's fallback keeps to the chosen libraries too.
+    assert_eq!(
+        ids(index.search_libraries("你们什么时候发货呀？", Some(&[team]), 10)),
+        vec![b]
+    );
+}
