@@ -10,6 +10,7 @@
 //! Every test is `#[ignore]`d; run them with
 //! `cargo test -p quickreply-e2e --test installers -- --ignored --nocapture` and the
 //! variables set. A test whose installer (or Wine) is not there says so and passes.
+#![allow(clippy::expect_used, clippy::panic)] // a test or bench fails by panicking
 
 use std::collections::BTreeMap;
 use std::ffi::OsStr;

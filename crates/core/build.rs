@@ -24,7 +24,7 @@ fn files(dir: &Path, out: &mut Vec<PathBuf>) {
     }
 }
 
-fn main() {
+fn main() -> Result<(), String> {
     let manifest = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap_or_default());
     let snippets = manifest.join("../../snippets");
     println!("cargo:rerun-if-changed={}", snippets.display());
@@ -65,7 +65,6 @@ fn main() {
     }
     code.push_str("];\n");
     let out = PathBuf::from(std::env::var("OUT_DIR").unwrap_or_default()).join("builtin.rs");
-    if let Err(e) = std::fs::write(&out, code) {
-        panic!("cannot write {}: {e}", out.display());
-    }
+    // A build script fails by returning the error: cargo shows it.
+    std::fs::write(&out, code).map_err(|e| format!("cannot write {}: {e}", out.display()))
 }

@@ -1,6 +1,7 @@
 //! Crash safety: `kill -9` of `qreply import` in the middle of a bulk insert leaves a store
 //! that opens, passes SQLite's integrity check, and holds either all of the import or
 //! none of it.
+#![allow(clippy::expect_used, clippy::panic)] // a test or bench fails by panicking
 
 mod common;
 

@@ -1,5 +1,6 @@
 //! Real-world-shaped files of every supported format (`tests/fixtures/`, written for
 //! these tests) import with the replies, placeholders and skip reasons a user expects.
+#![allow(clippy::expect_used, clippy::panic)] // a test or bench fails by panicking
 
 use std::path::PathBuf;
 

@@ -1,4 +1,5 @@
 //! Integration tests of the local store through the public API.
+#![allow(clippy::expect_used, clippy::panic)] // a test or bench fails by panicking
 
 use std::collections::HashMap;
 use std::path::Path;

@@ -1,5 +1,6 @@
 //! Helpers for tests that run the real `qreply` binary.
 #![allow(dead_code)]
+#![allow(clippy::expect_used, clippy::panic)] // a test or bench fails by panicking
 
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
