@@ -9,9 +9,10 @@ use quickreply_core::store::Store;
 use crate::error::{Result, SyncError};
 use crate::http::Client;
 use crate::model::{Account, Linked};
-use crate::secret::{self};
+use crate::secret;
 use crate::tables;
 
+/// The folder of the store, where the token file is kept when there is no keyring.
 pub(crate) fn data_dir(store: &Store) -> PathBuf {
     store
         .path()

@@ -21,7 +21,7 @@ use crate::tables;
 /// account beside the first (its team libraries come as libraries of their own); the
 /// personal library syncs with the first account only. With the first account, the
 /// personal library starts to sync at once (its replies are queued for upload); call
-/// [`sync_once`] next. Also says where the device token was kept (the keyring, or the
+/// [`sync_once`](crate::sync_once) next. Also says where the device token was kept (the keyring, or the
 /// fallback file).
 pub fn join(
     store: &mut Store,

@@ -5,7 +5,7 @@ use quickreply_proto::api::Role;
 use uuid::Uuid;
 
 /// This device's membership of a sync server (one of possibly several: see
-/// [`crate::accounts`]).
+/// [`crate::accounts()`]).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Account {
     /// This computer's number for the account (1 for the first joined).

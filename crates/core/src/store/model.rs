@@ -58,7 +58,7 @@ pub struct Snippet {
     pub updated_at: i64,
 }
 
-/// What `add` needs. Image parts must already be stored with [`Store::add_image`].
+/// What `add` needs. Image parts must already be stored with [`Store::add_image`](super::Store::add_image).
 #[derive(Clone, Debug, Default)]
 pub struct NewSnippet {
     pub title: String,
@@ -82,7 +82,7 @@ pub struct SnippetEdit {
     pub parts: Option<Vec<Part>>,
 }
 
-/// What [`Store::import_batch`] writes: folders to create, replies to add and to edit,
+/// What [`Store::import_batch`](super::Store::import_batch) writes: folders to create, replies to add and to edit,
 /// variable defaults.
 #[derive(Debug, Default)]
 pub struct ImportBatch<'a> {
