@@ -33,6 +33,7 @@ on_both_backends!(
     setup_code_makes_the_owner_once_and_is_renewed_until_used,
     roles_decide_who_reads_and_writes_what,
     invites_expire_run_out_and_are_validated,
+    codes_die_with_their_makers_rights,
     pairing_adds_a_device_and_revoking_ends_its_token,
     the_owner_changes_roles_and_the_team_keeps_an_owner,
     signin_by_approval_lets_in_a_device_or_a_member_once,
@@ -308,6 +309,96 @@ async fn invites_expire_run_out_and_are_validated(b: Backend) -> R {
             .await?;
         err(r, StatusCode::BAD_REQUEST, "bad_request").await?;
     }
+    srv.stop().await?;
+    Ok(())
+}
+
+/// Issue #17: a code is only as good as its maker's rights when it is used. A fired
+/// agent's pairing code made beforehand lets nobody in; a demoted editor's editor invite
+/// makes no editor; the same codes work while their makers keep their rights.
+async fn codes_die_with_their_makers_rights(b: Backend) -> R {
+    let srv = Srv::start(&b).await?;
+    let t = srv.team().await?;
+    let (editor, editor_me) = srv
+        .join(
+            &srv.invite(&t.owner, Role::Editor, 1, false).await?,
+            "主管电脑",
+            Some("小张"),
+        )
+        .await?;
+
+    // Made while everyone still had their rights.
+    let agents_pairing = srv.invite(&t.agent, Role::Agent, 5, true).await?;
+    let editors_invite = srv.invite(&editor, Role::Editor, 5, false).await?;
+    let editors_agent_invite = srv.invite(&editor, Role::Agent, 5, false).await?;
+    let editors_pairing = srv.invite(&editor, Role::Agent, 5, true).await?;
+
+    // They work while their makers keep their rights.
+    let (_, second) = srv.join(&agents_pairing, "小王的笔记本", None).await?;
+    assert_eq!(second.user_id, t.agent_me.user_id);
+    let (_, new_editor) = srv.join(&editors_invite, "新主管", Some("小陈")).await?;
+    assert_eq!(new_editor.role, Role::Editor);
+
+    // The agent is fired: every device of theirs revoked by the owner.
+    for device in [t.agent_me.device_id, second.device_id] {
+        let r = srv
+            .req(Method::DELETE, &format!("/v1/devices/{device}"), &t.owner)
+            .send()
+            .await?;
+        assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    }
+    let body = err(
+        srv.join_raw(&agents_pairing, "家里的电脑", None).await?,
+        StatusCode::BAD_REQUEST,
+        "invalid_code",
+    )
+    .await?;
+    assert!(
+        body.message.contains("removed from the team"),
+        "{}",
+        body.message
+    );
+
+    // The editor is demoted to agent: their editor invite makes no editor any more, nor
+    // does their agent invite (agents invite nobody); their own pairing code still
+    // works, for they are still a member.
+    let r = srv
+        .req(
+            Method::PUT,
+            &format!("/v1/members/{}/role", editor_me.user_id),
+            &t.owner,
+        )
+        .json(&RoleChange { role: Role::Agent })
+        .send()
+        .await?;
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    for code in [&editors_invite, &editors_agent_invite] {
+        let body = err(
+            srv.join_raw(code, "又一台", Some("小刘")).await?,
+            StatusCode::BAD_REQUEST,
+            "invalid_code",
+        )
+        .await?;
+        assert!(
+            body.message.contains("may no longer invite"),
+            "{}",
+            body.message
+        );
+    }
+    let (_, paired) = srv.join(&editors_pairing, "小张的笔记本", None).await?;
+    assert_eq!(
+        (paired.user_id, paired.role),
+        (editor_me.user_id, Role::Agent)
+    );
+
+    // Nobody got in through a dead code: the team has the owner, the fired agent, the
+    // demoted editor and the one editor invited before the demotion.
+    let devices: Vec<DeviceInfo> =
+        ok_json(srv.req(Method::GET, "/v1/devices", &t.owner).send().await?).await?;
+    let mut users: Vec<Uuid> = devices.iter().map(|d| d.user_id).collect();
+    users.sort();
+    users.dedup();
+    assert_eq!(users.len(), 4, "{devices:?}");
     srv.stop().await?;
     Ok(())
 }

@@ -434,6 +434,10 @@ struct CodeRow {
     role: Role,
     uses_left: i64,
     expires_at: Option<i64>,
+    /// The device that made it is revoked (or gone): the code died with it.
+    maker_revoked: bool,
+    /// The role its maker has now (`None`: made by the server's own CLI).
+    maker_role: Option<Role>,
 }
 
 /// What spending a code makes.
@@ -473,12 +477,30 @@ fn spend_code(code: Option<CodeRow>, now: i64) -> Result<Spend, Error> {
             "this code has been used up: ask for a new one".into(),
         ));
     }
+    // A code is as good as its maker's rights at the time it is used: one made by a
+    // computer since revoked, or an invite its maker may no longer make, is dead.
+    if code.maker_revoked {
+        return Err(Error::InvalidCode(
+            "the computer that made this code has been removed from the team: ask for a new one"
+                .into(),
+        ));
+    }
     match (code.kind.as_str(), code.team_id, code.user_id) {
         ("setup", _, _) => Ok(Spend::Setup),
-        ("invite", Some(team_id), _) => Ok(Spend::Invite {
-            team_id,
-            role: code.role,
-        }),
+        ("invite", Some(team_id), _) => {
+            if let Some(maker) = code.maker_role {
+                policy::may_invite_as(maker, code.role).map_err(|_| {
+                    Error::InvalidCode(format!(
+                        "whoever made this code may no longer invite a member as {} (their role changed): ask for a new one",
+                        code.role.as_str()
+                    ))
+                })?;
+            }
+            Ok(Spend::Invite {
+                team_id,
+                role: code.role,
+            })
+        }
         ("pairing", _, Some(user_id)) => Ok(Spend::Pairing { user_id }),
         (kind, _, _) => Err(Error::internal(format!("malformed {kind} code record"))),
     }

@@ -53,7 +53,13 @@ pub fn may_invite(me: &Me, req: &InviteRequest) -> Result<(), Error> {
     if req.pairing {
         return Ok(());
     }
-    match (me.role, req.role) {
+    may_invite_as(me.role, req.role)
+}
+
+/// Whether a member of role `maker` may invite a member as `role` (also checked when an
+/// invite is used, so that an invite dies with its maker's rights).
+pub fn may_invite_as(maker: Role, role: Role) -> Result<(), Error> {
+    match (maker, role) {
         (Role::Owner, _) | (Role::Editor, Role::Editor | Role::Agent) => Ok(()),
         (Role::Editor, Role::Owner) => Err(Error::Forbidden(
             "only the owner may invite another owner".into(),

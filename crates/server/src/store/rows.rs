@@ -136,7 +136,15 @@ pub fn me_from<C: Cells>(c: &C) -> Result<Me, C::Error> {
 }
 
 /// Columns of a [`CodeRow`].
-pub const CODE_COLUMNS: &str = "kind, team_id, user_id, role, uses_left, expires_at";
+/// With the state of the device that made the code (`created_by`) and of its user now:
+/// whether that device is revoked or gone (a code the server's own CLI made has no maker,
+/// and counts as not revoked), and the maker's current role. Select them `FROM`
+/// [`CODE_FROM`].
+pub const CODE_COLUMNS: &str = "c.kind, c.team_id, c.user_id, c.role, c.uses_left, c.expires_at, \
+                                COALESCE(md.revoked, c.created_by IS NOT NULL), mu.role";
+/// The codes with their maker's device and user (`c`, `md`, `mu`).
+pub const CODE_FROM: &str = "FROM codes c LEFT JOIN devices md ON md.id = c.created_by \
+                             LEFT JOIN users mu ON mu.id = md.user_id";
 
 pub fn code_from<C: Cells>(c: &C) -> Result<CodeRow, C::Error> {
     Ok(CodeRow {
@@ -146,6 +154,8 @@ pub fn code_from<C: Cells>(c: &C) -> Result<CodeRow, C::Error> {
         role: c.role(3)?,
         uses_left: c.int(4)?,
         expires_at: c.opt_int(5)?,
+        maker_revoked: c.flag(6)?,
+        maker_role: c.opt_role(7)?,
     })
 }
 

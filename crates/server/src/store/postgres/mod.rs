@@ -57,7 +57,7 @@ use self::rows::{
     insert_device, insert_user, item_from_row, library_from_row, load_library, me_from_row,
 };
 use super::rows::{
-    CODE_COLUMNS, DEVICE_COLUMNS, ITEM_COLUMNS, LIBRARY_COLUMNS, ME_COLUMNS, ME_FROM,
+    CODE_COLUMNS, CODE_FROM, DEVICE_COLUMNS, ITEM_COLUMNS, LIBRARY_COLUMNS, ME_COLUMNS, ME_FROM,
     SIGNIN_COLUMNS, VERSION_COLUMNS, code_from, device_from, missed_total_from, signin_from,
     usage_total_from, version_from,
 };
@@ -132,7 +132,7 @@ impl Store for PgStore {
             .await?;
             let code = opt(
                 tx,
-                &format!("SELECT {CODE_COLUMNS} FROM codes WHERE hash = $1 FOR UPDATE"),
+                &format!("SELECT {CODE_COLUMNS} {CODE_FROM} WHERE c.hash = $1 FOR UPDATE OF c"),
                 &[&join.code_hash],
             )
             .await?

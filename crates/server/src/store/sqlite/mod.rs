@@ -27,9 +27,9 @@ use self::rows::{
     me_of_device,
 };
 use super::rows::{
-    CODE_COLUMNS, Cells as _, DEVICE_COLUMNS, ITEM_COLUMNS, LIBRARY_COLUMNS, ME_COLUMNS, ME_FROM,
-    SIGNIN_COLUMNS, VERSION_COLUMNS, code_from, device_from, missed_total_from, signin_from,
-    usage_total_from, version_from,
+    CODE_COLUMNS, CODE_FROM, Cells as _, DEVICE_COLUMNS, ITEM_COLUMNS, LIBRARY_COLUMNS, ME_COLUMNS,
+    ME_FROM, SIGNIN_COLUMNS, VERSION_COLUMNS, code_from, device_from, missed_total_from,
+    signin_from, usage_total_from, version_from,
 };
 use super::{
     BlobRow, Change, ItemWrite, Join, LAST_SEEN_EVERY_MS, NewInvite, NewSignin, SIGNIN_KEEP_MS,
@@ -80,7 +80,7 @@ impl Store for SqliteStore {
         self.write(|tx| {
             let code = tx
                 .row(
-                    &format!("SELECT {CODE_COLUMNS} FROM codes WHERE hash = ?1"),
+                    &format!("SELECT {CODE_COLUMNS} {CODE_FROM} WHERE c.hash = ?1"),
                     [&join.code_hash],
                     |r| code_from(r),
                 )
