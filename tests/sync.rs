@@ -307,6 +307,8 @@ fn personal_replies_follow_a_person_to_a_second_computer_and_revoked_or_departed
     let pairing = home.invite(&["--pairing"])?;
     let office = Client::new(dir.path(), "agent-office");
     office.join(&server, &pairing, "ignored")?;
+    // A pairing code the office computer makes while it is still trusted (issue #17).
+    let office_pairing = office.invite(&["--pairing"])?;
     assert!(office.titles("personal")?.contains(&"自我介绍".to_string()));
     let st = office.status()?;
     assert_eq!(
@@ -335,6 +337,12 @@ fn personal_replies_follow_a_person_to_a_second_computer_and_revoked_or_departed
         "{names:?}"
     );
     lead.ok(&["devices", "--revoke", "agent-office"])?;
+    // Its pairing code died with it: nobody joins with it any more.
+    let stranger = Client::new(dir.path(), "stranger");
+    let r = stranger.run(&["join", &server.url, &office_pairing, "--device", "stranger"])?;
+    assert_ne!(r.code, 0, "{r:?}");
+    assert!(r.stderr.contains("removed from the team"), "{}", r.stderr);
+    assert!(stranger.run(&["sync"])?.stderr.contains("qreply join"));
     let r = office.run(&["sync"])?;
     assert_eq!(r.code, 1);
     assert!(r.stderr.contains("401"), "{}", r.stderr);
