@@ -13,6 +13,8 @@ pub enum Error {
         path: PathBuf,
         source: rusqlite::Error,
     },
+    #[error("{}", tr(format!("数据库文件 {} 是空的（0 字节），其中的话术已丢失（可能是磁盘写满或异常关机）。空文件已另存为 {}；再次打开将新建一个空的话术库", path.display(), kept.display()), format!("the database file {} is empty (0 bytes): its replies were lost (a full disk or a crash?). The empty file was kept as {}; opening again starts an empty store", path.display(), kept.display())))]
+    EmptyStore { path: PathBuf, kept: PathBuf },
     #[error("{}", tr(format!("数据库 {} 来自更新版本的 QuickReply（结构版本 {found}，本程序支持到 {supported}），请升级", path.display()), format!("the database {} was written by a newer QuickReply (schema {found}, this build knows up to {supported}); please upgrade", path.display())))]
     StoreTooNew {
         path: PathBuf,

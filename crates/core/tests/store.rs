@@ -406,6 +406,45 @@ fn corrupt_database_file_gives_a_specific_error() {
     );
 }
 
+/// Issue #17: a database file emptied by a full disk or a crash is not silently taken
+/// for a new, empty store: the open says so, the empty file is kept aside, and the next
+/// open starts afresh. An empty file that was just made (another process creating the
+/// store this moment) is left to its maker.
+#[test]
+fn an_emptied_database_file_is_named_kept_aside_and_not_taken_for_a_new_store() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("quickreply.db");
+    std::fs::write(&db, b"").expect("write");
+    std::fs::write(dir.path().join("quickreply.db-wal"), b"stale").expect("write wal");
+    let file = std::fs::File::options()
+        .write(true)
+        .open(&db)
+        .expect("open");
+    file.set_modified(std::time::SystemTime::now() - std::time::Duration::from_secs(3600))
+        .expect("age the file");
+    drop(file);
+    let e = Store::open(dir.path());
+    let Err(Error::EmptyStore { path, kept }) = e else {
+        panic!("not an EmptyStore error: {e:?}");
+    };
+    assert_eq!(path, db);
+    assert!(!db.exists(), "the empty file was moved aside");
+    assert_eq!(std::fs::read(&kept).expect("kept").len(), 0);
+    let kept_wal = std::path::PathBuf::from(format!("{}-wal", kept.display()));
+    assert_eq!(std::fs::read(kept_wal).expect("kept wal"), b"stale");
+    let msg = Error::EmptyStore { path, kept }.to_string();
+    assert!(msg.contains("0"), "{msg}");
+    // The next open starts an empty store with the personal library.
+    let store = Store::open(dir.path()).expect("a new store");
+    assert!(store.is_empty().expect("empty"));
+    drop(store);
+
+    // Just made by another process: not touched, and opened as the new store it is.
+    let fresh = tempfile::tempdir().expect("tempdir");
+    std::fs::write(fresh.path().join("quickreply.db"), b"").expect("write");
+    Store::open(fresh.path()).expect("a store being created is opened");
+}
+
 #[test]
 fn source_pack_imports_idempotently_and_atomically() {
     let (d, mut store) = open();

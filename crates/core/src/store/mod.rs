@@ -23,7 +23,7 @@ pub use model::*;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use chrono::Utc;
+use chrono::{Local, Utc};
 use rusqlite::{Connection, ErrorCode, Transaction, params};
 use uuid::Uuid;
 
@@ -51,6 +51,43 @@ fn corrupt(path: &Path) -> impl Fn(rusqlite::Error) -> Error + '_ {
         _ => Error::Db(e),
     }
 }
+
+/// A database file that exists but is empty (0 bytes) has lost its content (a full disk,
+/// a crash while it was rewritten, a bad copy): SQLite would take it for a new store and
+/// the user would find an empty library without a word. Move it (and any `-wal`/`-shm`
+/// beside it) aside as `quickreply.db.empty-<time>` and say so; the next open starts an
+/// empty store. A file modified within the last [`JUST_CREATED`] is another process
+/// (the app, `qreply`, a sync watcher) creating the store this moment, and is left alone.
+fn set_aside_if_emptied(path: &Path) -> Result<()> {
+    let Ok(meta) = std::fs::metadata(path) else {
+        return Ok(());
+    };
+    let just_created = meta
+        .modified()
+        .ok()
+        .and_then(|m| m.elapsed().ok())
+        .is_none_or(|age| age < JUST_CREATED);
+    if meta.len() != 0 || !meta.is_file() || just_created {
+        return Ok(());
+    }
+    let stamp = Local::now().format("%Y%m%d-%H%M%S");
+    let kept = path.with_file_name(format!("{DB_FILE}.empty-{stamp}"));
+    std::fs::rename(path, &kept).map_err(Error::io(path))?;
+    for side in ["-wal", "-shm"] {
+        let from = path.with_file_name(format!("{DB_FILE}{side}"));
+        if from.exists() {
+            let to = path.with_file_name(format!("{DB_FILE}.empty-{stamp}{side}"));
+            std::fs::rename(&from, to).map_err(Error::io(&from))?;
+        }
+    }
+    Err(Error::EmptyStore {
+        path: path.to_path_buf(),
+        kept,
+    })
+}
+
+/// How recent an empty database file may be and still be one being created.
+const JUST_CREATED: Duration = Duration::from_secs(10);
 
 fn split_list(s: &str) -> Vec<String> {
     s.split('\n')
@@ -108,6 +145,7 @@ impl Store {
     pub fn open(data_dir: &Path) -> Result<Store> {
         std::fs::create_dir_all(data_dir).map_err(Error::io(data_dir))?;
         let path = data_dir.join(DB_FILE);
+        set_aside_if_emptied(&path)?;
         let mut conn = Connection::open(&path).map_err(corrupt(&path))?;
         conn.busy_timeout(Duration::from_secs(10))
             .map_err(corrupt(&path))?;
