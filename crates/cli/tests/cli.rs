@@ -493,6 +493,11 @@ fn csv_import_detects_encoding_and_export_defuses_formulas() {
         written.contains("'=HYPERLINK(x)") && written.contains("'@SUM(1)"),
         "{written}"
     );
+    // Importing our own export back changes nothing (issue #17): the guard's apostrophe
+    // is not taken for an edit, so no "…（导入）" copies appear.
+    let listed = q.ok(["ls"]);
+    q.ok(["import", out.to_str().expect("utf8"), "--into", "personal"]);
+    assert_eq!(q.ok(["ls"]), listed);
     // Ragged rows: the line is named and nothing is imported.
     let bad = q.dir.path().join("bad.csv");
     std::fs::write(&bad, "标题,内容\na,b\nc,d,e\n").expect("write");

@@ -56,6 +56,7 @@ pub fn read_csv(bytes: &[u8], path: &Path) -> Result<(Pack, Vec<Skipped>), Table
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(false)
+        .delimiter(delimiter_of(&text))
         .from_reader(text.as_bytes());
     let mut rows: Vec<(u64, csv::StringRecord)> = Vec::new();
     for rec in reader.records() {
@@ -101,7 +102,7 @@ pub fn read_csv(bytes: &[u8], path: &Path) -> Result<(Pack, Vec<Skipped>), Table
     }
     let rows = rows
         .into_iter()
-        .map(|(line, rec)| (line, rec.iter().map(str::to_string).collect()))
+        .map(|(line, rec)| (line, rec.iter().map(|c| undefuse(c).to_string()).collect()))
         .collect();
     Ok(pack_from_rows(rows, path))
 }
@@ -312,13 +313,44 @@ pub fn write_xlsx(pack: &Pack) -> Result<(Vec<u8>, usize), rust_xlsxwriter::Xlsx
     Ok((wb.save_to_buffer()?, images))
 }
 
+/// What a spreadsheet may take for the start of a formula: `=`, `+`, `-`, `@`, a tab or
+/// a carriage return, and the full-width `＝` (WPS and Excel with a Chinese input method
+/// turn it into a formula too).
+const FORMULA_START: [char; 7] = ['=', '+', '-', '@', '\t', '\r', '＝'];
+
 /// A cell that a spreadsheet would run as a formula gets a leading apostrophe.
 pub fn defuse(cell: &str) -> String {
-    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+    if cell.starts_with(FORMULA_START) {
         format!("'{cell}")
     } else {
         cell.to_string()
     }
+}
+
+/// The cell as it was before [`defuse`]: reading our own export back gives the same
+/// replies, so importing it again changes nothing.
+pub fn undefuse(cell: &str) -> &str {
+    match cell.strip_prefix('\'') {
+        Some(rest) if rest.starts_with(FORMULA_START) => rest,
+        _ => cell,
+    }
+}
+
+/// The field separator of a CSV text: `;` when its first line has more semicolons than
+/// commas outside quotes (what Excel writes where the decimal mark is a comma), else `,`.
+fn delimiter_of(text: &str) -> u8 {
+    let mut quoted = false;
+    let (mut commas, mut semicolons) = (0, 0);
+    for c in text.trim_start_matches('\u{feff}').chars() {
+        match c {
+            '"' => quoted = !quoted,
+            '\n' if !quoted => break,
+            ',' if !quoted => commas += 1,
+            ';' if !quoted => semicolons += 1,
+            _ => {}
+        }
+    }
+    if semicolons > commas { b';' } else { b',' }
 }
 
 /// Write a pack as CSV (UTF-8 with BOM). Returns how many image parts were left out
@@ -475,5 +507,31 @@ mod tests {
         let (back, _) = read_csv(text.as_bytes(), Path::new("j.csv")).expect("read back");
         assert_eq!(back.snippets[0].tags, vec!["a", "b"]);
         assert_eq!(back.snippets[0].code.as_deref(), Some("fh"));
+        // Our own export reads back as the same replies (issue #17: importing it again
+        // must change nothing, so the guard's apostrophe is not part of the text).
+        assert_eq!(titles(&back), titles(&p));
+        assert_eq!(back.snippets[0].texts(), p.snippets[0].texts());
+        assert_eq!(back.snippets[0].title, "=SUM(A1)");
+    }
+
+    #[test]
+    fn full_width_equals_is_defused_and_semicolon_csv_is_read() {
+        assert_eq!(defuse("＝HYPERLINK(\"x\")"), "'＝HYPERLINK(\"x\")");
+        assert_eq!(undefuse("'＝1+1"), "＝1+1");
+        // An apostrophe before ordinary text is the text's own.
+        assert_eq!(undefuse("'亲"), "'亲");
+        // Excel where the decimal mark is a comma separates with `;`.
+        let csv = "\u{feff}分组;标题;快捷编码;内容;标签\r\n物流;发货时间;fh;\"亲，48小时内发货; 急单可加急\";快递\r\n";
+        let (p, skipped) = read_csv(csv.as_bytes(), Path::new("eu.csv")).expect("read");
+        assert!(skipped.is_empty(), "{skipped:?}");
+        assert_eq!(p.snippets.len(), 1);
+        assert_eq!(p.snippets[0].title, "发货时间");
+        assert_eq!(p.snippets[0].code.as_deref(), Some("fh"));
+        assert_eq!(p.snippets[0].texts(), vec!["亲，48小时内发货; 急单可加急"]);
+        assert_eq!(p.snippets[0].tags, vec!["快递"]);
+        // A comma-separated file whose text holds semicolons stays comma-separated.
+        let csv = "标题,内容\n发货,\"今天发; 明天到\"\n";
+        let (p, _) = read_csv(csv.as_bytes(), Path::new("cn.csv")).expect("read");
+        assert_eq!(p.snippets[0].texts(), vec!["今天发; 明天到"]);
     }
 }
