@@ -318,9 +318,15 @@ pub fn write_xlsx(pack: &Pack) -> Result<(Vec<u8>, usize), rust_xlsxwriter::Xlsx
 /// turn it into a formula too).
 const FORMULA_START: [char; 7] = ['=', '+', '-', '@', '\t', '\r', '＝'];
 
+/// Whether a cell gets the guard: it starts like a formula, or it is apostrophes before
+/// one (so that a text that itself starts with `'=` reads back as it was).
+fn needs_guard(cell: &str) -> bool {
+    cell.trim_start_matches('\'').starts_with(FORMULA_START)
+}
+
 /// A cell that a spreadsheet would run as a formula gets a leading apostrophe.
 pub fn defuse(cell: &str) -> String {
-    if cell.starts_with(FORMULA_START) {
+    if needs_guard(cell) {
         format!("'{cell}")
     } else {
         cell.to_string()
@@ -331,7 +337,7 @@ pub fn defuse(cell: &str) -> String {
 /// replies, so importing it again changes nothing.
 pub fn undefuse(cell: &str) -> &str {
     match cell.strip_prefix('\'') {
-        Some(rest) if rest.starts_with(FORMULA_START) => rest,
+        Some(rest) if needs_guard(rest) => rest,
         _ => cell,
     }
 }
@@ -520,6 +526,9 @@ mod tests {
         assert_eq!(undefuse("'＝1+1"), "＝1+1");
         // An apostrophe before ordinary text is the text's own.
         assert_eq!(undefuse("'亲"), "'亲");
+        // A text that itself starts with an apostrophe and a formula sign reads back too.
+        assert_eq!(defuse("'@all"), "''@all");
+        assert_eq!(undefuse(&defuse("'@all")), "'@all");
         // Excel where the decimal mark is a comma separates with `;`.
         let csv = "\u{feff}分组;标题;快捷编码;内容;标签\r\n物流;发货时间;fh;\"亲，48小时内发货; 急单可加急\";快递\r\n";
         let (p, skipped) = read_csv(csv.as_bytes(), Path::new("eu.csv")).expect("read");
