@@ -13,12 +13,17 @@ mod backend;
 #[path = "support/server.rs"]
 mod server;
 
+#[cfg(unix)]
 use std::time::Duration;
 
-use quickreply_proto::api::{ErrorBody, Item, JoinRequest, JoinResponse};
+use quickreply_proto::api::{ErrorBody, Item};
+#[cfg(unix)]
+use quickreply_proto::api::{JoinRequest, JoinResponse};
 use reqwest::{Method, StatusCode};
 
-use backend::{Backend, R, fail};
+#[cfg(unix)]
+use backend::fail;
+use backend::{Backend, R};
 use server::{Srv, SseReader, err, ok_json, var};
 
 on_both_backends!(
