@@ -138,6 +138,20 @@ fn lang_of(settings: &Settings) -> Lang {
     }
 }
 
+/// The store in `data_dir`. One whose database file had been emptied (a full disk, a
+/// crash) is set aside by the store and opened afresh here, and the panel's startup note
+/// says what happened and where the empty file was kept: a GUI app's error on stderr
+/// would reach nobody, and the next start would open an empty library without a word.
+fn open_store(data_dir: &std::path::Path, note: &mut Option<String>) -> Result<Store> {
+    match Store::open(data_dir) {
+        Err(e @ quickreply_core::Error::EmptyStore { .. }) => {
+            *note = Some(e.to_string());
+            Ok(Store::open(data_dir)?)
+        }
+        opened => Ok(opened?),
+    }
+}
+
 impl App {
     /// Open the store (seeding it with the built-in replies on first run) and the settings.
     pub fn open(data_dir: PathBuf) -> Result<App> {
@@ -150,7 +164,7 @@ impl App {
             }
         };
         switch_lang(lang_of(&settings));
-        let mut store = Store::open(&data_dir)?;
+        let mut store = open_store(&data_dir, &mut startup_note)?;
         if store.is_empty()? {
             let lang = if settings.language == "en" {
                 "en"
@@ -626,6 +640,27 @@ pub fn hide_and_return(app: &AppHandle) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_emptied_database_opens_afresh_with_a_note_that_says_so() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let db = dir.path().join("quickreply.db");
+        std::fs::write(&db, b"").expect("write");
+        std::fs::File::options()
+            .write(true)
+            .open(&db)
+            .and_then(|f| f.set_modified(std::time::SystemTime::now() - Duration::from_secs(600)))
+            .expect("age the file");
+        let mut note = None;
+        let store = open_store(dir.path(), &mut note).expect("opened afresh");
+        assert!(store.is_empty().expect("empty"));
+        let note = note.expect("a startup note");
+        assert!(note.contains("quickreply.db.empty-"), "{note}");
+        // A healthy store opens without a note.
+        let mut again = None;
+        open_store(dir.path(), &mut again).expect("opens");
+        assert_eq!(again, None);
+    }
 
     #[test]
     fn popup_sits_inside_the_target_and_on_screen() {
