@@ -241,15 +241,7 @@ pub fn read<R: Read + Seek>(input: R, path: &Path) -> Result<(Manifest, Pack), P
         reason,
     };
     let mut zip = zip::ZipArchive::new(input).map_err(|e| not_a_pack(e.to_string()))?;
-    if zip.len() > MAX_ENTRIES {
-        return Err(not_a_pack(tr(
-            format!("条目太多（{} 个，上限 {MAX_ENTRIES}）", zip.len()),
-            format!(
-                "too many entries ({}, the limit is {MAX_ENTRIES})",
-                zip.len()
-            ),
-        )));
-    }
+    // Entry count, names, symlinks, sizes and ratios, before any content is read.
     check_archive(&mut zip, path)?;
     // Read an entry, never more than `limit` bytes whatever its header claims.
     let mut read_entry = |name: &str, limit: u64| -> Result<Vec<u8>, PackError> {
