@@ -10,6 +10,7 @@ use quickreply_proto::{FolderDoc, SnippetDoc};
 
 use quickreply_core::store::Store;
 
+use super::uuid_at;
 use crate::error::Result;
 
 /// Whether the triggers should treat the following writes as coming from the server
@@ -57,7 +58,7 @@ pub(crate) fn local_doc(conn: &Connection, library: Uuid, key: &str) -> Result<O
         .query_row(params![lib, key], |r| {
             let parts: String = r.get(5)?;
             Ok(ItemDoc::Snippet(SnippetDoc {
-                id: Uuid::parse_str(&r.get::<_, String>(0)?).unwrap_or_default(),
+                id: uuid_at(r, 0)?,
                 folder_id: uuid(r.get(1)?),
                 title: r.get(2)?,
                 code: r.get(3)?,
@@ -77,7 +78,7 @@ pub(crate) fn local_doc(conn: &Connection, library: Uuid, key: &str) -> Result<O
         )?
         .query_row(params![lib, key], |r| {
             Ok(ItemDoc::Folder(FolderDoc {
-                id: Uuid::parse_str(&r.get::<_, String>(0)?).unwrap_or_default(),
+                id: uuid_at(r, 0)?,
                 parent_id: uuid(r.get(1)?),
                 name: r.get(2)?,
                 position: r.get(3)?,
@@ -168,7 +169,7 @@ pub(crate) fn outbox(conn: &Connection) -> Result<Vec<Pending>> {
     let rows = st
         .query_map([], |r| {
             Ok(Pending {
-                library: Uuid::parse_str(&r.get::<_, String>(0)?).unwrap_or_default(),
+                library: uuid_at(r, 0)?,
                 key: r.get(1)?,
                 rev: r.get(2)?,
                 op: r.get(3)?,

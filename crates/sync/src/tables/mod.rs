@@ -17,6 +17,7 @@ use crate::model::{Account, Linked};
 
 pub(crate) use items::*;
 
+/// A uuid column as text; an unreadable one is the nil uuid (as every reader here did).
 fn uuid_at(r: &rusqlite::Row<'_>, i: usize) -> rusqlite::Result<Uuid> {
     Ok(Uuid::parse_str(&r.get::<_, String>(i)?).unwrap_or_default())
 }
