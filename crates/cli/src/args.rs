@@ -276,6 +276,15 @@ pub(crate) enum Cmd {
         #[arg(long)]
         json: bool,
     },
+    /// Local changes the server refused (or that break its limits), kept on this computer
+    /// and not sent again until changed: list them, send them again, or discard them
+    /// (the item goes back to the server's version)
+    Refused {
+        #[command(subcommand)]
+        action: Option<RefusedCmd>,
+        #[arg(long)]
+        json: bool,
+    },
     /// The team's computers (lead) or your own; --revoke NAME|ID stops one
     Devices {
         #[arg(long, value_name = "NAME|ID")]
@@ -370,4 +379,26 @@ pub(crate) fn parse_format(s: &str) -> Result<packs::Format, String> {
             format!("unknown format \"{s}\" (known: source, qrpack, csv, xlsx, espanso, raycast, alfred, textexpander, text)"),
         )
     })
+}
+
+#[derive(Subcommand, Debug)]
+pub(crate) enum RefusedCmd {
+    /// Send a refused change again at the next sync (after the lead changed your role or
+    /// the server's limits); all of them with --all
+    Retry {
+        /// The reply's title (or the item's id), as qreply refused lists it
+        #[arg(required_unless_present = "all")]
+        which: Option<String>,
+        #[arg(long)]
+        all: bool,
+    },
+    /// Give up a refused change: the item goes back to the server's version (a reply
+    /// made here that the server never took is deleted); all of them with --all
+    Discard {
+        /// The reply's title (or the item's id), as qreply refused lists it
+        #[arg(required_unless_present = "all")]
+        which: Option<String>,
+        #[arg(long)]
+        all: bool,
+    },
 }

@@ -784,6 +784,7 @@ fn run(cli: Cli, m: &ArgMatches) -> Result<i32> {
         } => sync_cmd::invite(&store, team, role, uses, expires, pairing)?,
         Cmd::Sync { watch } => sync_cmd::sync(&mut store, &dir, team, watch)?,
         Cmd::Status { json } => return sync_cmd::status(&mut store, team, json),
+        Cmd::Refused { action, json } => return sync_cmd::refused(&mut store, action, json),
         Cmd::Devices { revoke, json } => sync_cmd::devices(&store, team, revoke, json)?,
         Cmd::Usage {
             missed: true,

@@ -11,6 +11,8 @@ use quickreply_core::i18n::tr;
 use quickreply_core::proto::api::{InviteRequest, Role};
 use quickreply_core::store::{Snippet, Store};
 use quickreply_sync::{self as sync, LibraryStatus, Report};
+
+use crate::args::RefusedCmd;
 use serde_json::json;
 
 /// `7d`, `12h`, `30m`, `90s` or plain seconds.
@@ -192,7 +194,7 @@ pub fn restore(store: &mut Store, snippet: &Snippet, version: i64) -> Result<()>
         )
     );
     let r = sync::sync_once(store)?;
-    print_report(&r);
+    print_report(&r, true);
     Ok(())
 }
 
@@ -245,7 +247,7 @@ fn welcome(store: &mut Store, (acc, place): (sync::Account, sync::TokenPlace)) -
         )
     );
     let r = sync::sync_account(store, acc.id)?;
-    print_report(&r);
+    print_report(&r, true);
     Ok(())
 }
 
@@ -291,7 +293,9 @@ pub fn invite(
     Ok(())
 }
 
-fn print_report(r: &Report) {
+/// What a round did; `refusals`: also each change refused in it (a one-off `qreply
+/// sync` lists every refused change kept here afterwards instead).
+fn print_report(r: &Report, refusals: bool) {
     if r.live {
         println!(
             "{}",
@@ -318,7 +322,7 @@ fn print_report(r: &Report) {
             )
         );
     }
-    for c in &r.refused {
+    for c in r.refused.iter().filter(|_| refusals) {
         eprintln!(
             "{}",
             tr(
@@ -344,7 +348,8 @@ pub fn sync(store: &mut Store, dir: &Path, team: Option<&str>, watch: bool) -> R
             Some(_) => sync::sync_account(store, chosen[0].id)?,
             None => sync::sync_once(store)?,
         };
-        print_report(&r);
+        print_report(&r, false);
+        print_refused(&sync::refused(store)?);
         return Ok(());
     }
     let several = chosen.len() > 1;
@@ -363,7 +368,7 @@ pub fn sync(store: &mut Store, dir: &Path, team: Option<&str>, watch: bool) -> R
                     match r {
                         Ok(r) => {
                             print!("{label}");
-                            print_report(r);
+                            print_report(r, true);
                         }
                         Err(e) => eprintln!(
                             "{label}{}: {e}",
@@ -385,6 +390,92 @@ pub fn sync(store: &mut Store, dir: &Path, team: Option<&str>, watch: bool) -> R
     Ok(())
 }
 
+fn refused_json(r: &sync::Refused) -> serde_json::Value {
+    json!({
+        "library": r.library,
+        "remote": r.remote,
+        "key": r.key,
+        "title": r.title,
+        "reason": r.reason,
+        "at": r.at,
+    })
+}
+
+/// The refused changes of one account, as JSON.
+fn refused_of(store: &Store, account: i64) -> Result<Vec<serde_json::Value>> {
+    Ok(sync::refused(store)?
+        .iter()
+        .filter(|r| r.account == account)
+        .map(refused_json)
+        .collect())
+}
+
+/// Lines for people: each refused change kept here and what to do about it.
+fn print_refused(list: &[sync::Refused]) {
+    if list.is_empty() {
+        return;
+    }
+    eprintln!(
+        "{}",
+        tr(
+            format!(
+                "{} 个本地改动未被接受，仍保留在本机、不会再发送；修改后会自动重发，\
+                 或用 qreply refused retry/discard 重试或放弃：",
+                list.len()
+            ),
+            format!(
+                "{} local changes were refused; they are kept here and not sent again. \
+                 Editing one sends it again; qreply refused retry/discard retries or gives \
+                 them up:",
+                list.len()
+            )
+        )
+    );
+    for r in list {
+        eprintln!("  「{}」（{}）: {}", r.title, r.library, r.reason);
+    }
+}
+
+/// `qreply refused`: list, retry or discard the refused local changes. Listing exits 2
+/// while any is kept (as `qreply status` does), 0 when there are none.
+pub fn refused(store: &mut Store, action: Option<RefusedCmd>, json_out: bool) -> Result<i32> {
+    match action {
+        None => {
+            let list = sync::refused(store)?;
+            if json_out {
+                let v: Vec<_> = list.iter().map(refused_json).collect();
+                println!("{}", serde_json::to_string_pretty(&v)?);
+            } else if list.is_empty() {
+                println!("{}", tr("没有被拒绝的改动", "no refused changes"));
+            } else {
+                print_refused(&list);
+            }
+            return Ok(if list.is_empty() { 0 } else { 2 });
+        }
+        Some(RefusedCmd::Retry { which, .. }) => {
+            let n = sync::retry(store, which.as_deref())?;
+            println!(
+                "{}",
+                tr(
+                    format!("{n} 个改动会在下次同步时重新发送"),
+                    format!("{n} change(s) will be sent again at the next sync")
+                )
+            );
+        }
+        Some(RefusedCmd::Discard { which, .. }) => {
+            let n = sync::discard(store, which.as_deref())?;
+            println!(
+                "{}",
+                tr(
+                    format!("已放弃 {n} 个改动，恢复为服务器上的版本"),
+                    format!("discarded {n} change(s): back to the server's version")
+                )
+            );
+        }
+    }
+    Ok(0)
+}
+
 fn status_json(s: &LibraryStatus) -> serde_json::Value {
     json!({
         "account": s.account,
@@ -393,6 +484,7 @@ fn status_json(s: &LibraryStatus) -> serde_json::Value {
         "writable": s.writable,
         "in_sync": s.in_sync(),
         "pending": s.pending,
+        "refused": s.refused,
         "cursor": s.cursor,
         "head": s.head,
         "local": {"count": s.local.count, "hash": s.local.hash},
@@ -437,6 +529,7 @@ pub fn status(store: &mut Store, team: Option<&str>, json_out: bool) -> Result<i
                 "in_sync": in_sync,
                 "repaired": repaired,
                 "libraries": after.iter().map(|s| status_json(s)).collect::<Vec<_>>(),
+                "refused": refused_of(store, acc.id)?,
             }));
             continue;
         }
@@ -478,6 +571,10 @@ pub fn status(store: &mut Store, team: Option<&str>, json_out: bool) -> Result<i
                 )
             );
         }
+    }
+    let refused = sync::refused(store)?;
+    if !json_out {
+        print_refused(&refused);
     }
     if json_out {
         let v = match <[serde_json::Value; 1]>::try_from(out) {

@@ -50,6 +50,10 @@ pub enum Error {
     Empty(&'static str),
     #[error("{}", tr(format!("名称「{_0}」无效：不能包含 / 或换行"), format!("the name \"{_0}\" is invalid: it must not contain / or a line break")))]
     InvalidName(String),
+    /// Something the sync server would refuse too (the shared validator of
+    /// `quickreply_proto::check`): refused here before anything is saved or queued.
+    #[error("{}", tr(_0.zh(), _0.en()))]
+    Invalid(#[from] quickreply_proto::check::Invalid),
     #[error("{}", tr(format!("图片 {}：{reason}", path.display()), format!("image {}: {reason}", path.display())))]
     BadImage { path: PathBuf, reason: String },
     #[error("{}", tr(format!("变量名「{_0}」无效"), format!("invalid variable name \"{_0}\"")))]

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 pub mod api;
+pub mod check;
 
 /// One ordered piece of a reply: a chat message of text, or an image.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -1,13 +1,11 @@
 //! Checks of what clients send, beyond what serde already checks.
 
-use quickreply_proto::api::{ItemDoc, PutItem};
-use quickreply_proto::{Part, is_valid_code};
-
 use crate::Error;
-use crate::codes::is_sha256_hex;
+use quickreply_proto::api::{ItemDoc, PutItem};
 
-/// Longest snippet title, folder or variable name (characters).
-pub const MAX_NAME: usize = 200;
+/// Longest snippet title, folder, variable or display name (characters): the one limit
+/// of [`quickreply_proto::check`].
+pub const MAX_NAME: usize = quickreply_proto::check::MAX_NAME;
 /// Longest item key or op (bytes).
 pub const MAX_KEY: usize = 300;
 
@@ -171,75 +169,16 @@ pub fn put(key: &str, put: &PutItem) -> Result<(), Error> {
     doc(&put.doc)
 }
 
-/// A document's content.
+/// A document's content: [`quickreply_proto::check::doc`], the validator the client
+/// runs before it queues a change, so both sides refuse the same things.
 pub fn doc(doc: &ItemDoc) -> Result<(), Error> {
-    match doc {
-        ItemDoc::Snippet(s) => {
-            if s.title.trim().is_empty() {
-                return Err(bad("a reply needs a title"));
-            }
-            if s.title.chars().count() > MAX_NAME {
-                return Err(bad(format!(
-                    "a reply's title is at most {MAX_NAME} characters"
-                )));
-            }
-            if let Some(code) = &s.code {
-                if !is_valid_code(code) {
-                    return Err(bad(format!(
-                        "shortcut code “{code}” is invalid: 1–16 lowercase letters or digits"
-                    )));
-                }
-            }
-            if s.parts.is_empty() {
-                return Err(bad("a reply needs at least one part"));
-            }
-            for (i, part) in s.parts.iter().enumerate() {
-                match part {
-                    Part::Text { body } if body.trim().is_empty() => {
-                        return Err(bad(format!("part {} is empty text", i + 1)));
-                    }
-                    Part::Image { sha256, .. } if !is_sha256_hex(sha256) => {
-                        return Err(bad(format!(
-                            "part {} refers to image “{sha256}”: not a SHA-256 (64 lowercase hex digits)",
-                            i + 1
-                        )));
-                    }
-                    _ => {}
-                }
-            }
-            Ok(())
-        }
-        ItemDoc::Folder(f) => {
-            if f.name.trim().is_empty() {
-                return Err(bad("a folder needs a name"));
-            }
-            if f.name.chars().count() > MAX_NAME {
-                return Err(bad(format!(
-                    "a folder's name is at most {MAX_NAME} characters"
-                )));
-            }
-            if f.parent_id == Some(f.id) {
-                return Err(bad("a folder cannot be its own parent"));
-            }
-            Ok(())
-        }
-        ItemDoc::Variable(v) => {
-            if v.name.trim().is_empty() {
-                return Err(bad("a variable needs a name"));
-            }
-            if v.name.chars().count() > MAX_NAME {
-                return Err(bad(format!(
-                    "a variable's name is at most {MAX_NAME} characters"
-                )));
-            }
-            Ok(())
-        }
-    }
+    quickreply_proto::check::doc(doc).map_err(|e| bad(e.en()))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use quickreply_proto::Part;
     use quickreply_proto::SnippetDoc;
     use uuid::Uuid;
 

@@ -29,6 +29,7 @@ mod links;
 mod membership;
 mod merge;
 mod model;
+mod refused;
 mod reports;
 mod round;
 pub mod secret;
@@ -52,6 +53,7 @@ pub use membership::{
 };
 pub use merge::{Merged, merge};
 pub use model::{Account, Linked};
+pub use refused::{Refused, discard, refused, retry};
 pub use reports::{missed, usage};
 pub use round::{Report, sync_account, sync_once};
 pub use secret::TokenPlace;

@@ -86,22 +86,36 @@ pub fn sync_account(store: &mut Store, account: i64) -> Result<Report> {
     link_libraries(store, &acc, primary, &remote)?;
     publish_local_team_libraries(store, &acc, primary, &client)?;
     push(store, &client, acc.id, &mut report)?;
-    let heads = client.libraries()?;
-    for l in linked_of(store, acc.id)? {
-        let head = heads.iter().find(|h| h.id == l.remote).map(|h| h.head);
-        if head.is_some_and(|h| h > l.cursor) {
-            report.pulled += pull(store, &client, &l)?;
-        }
-    }
-    // Pulls may have queued local fixes (merged folders, freed codes): send them too.
+    pull_behind(store, &client, acc.id, &mut report)?;
+    // Pulls may have queued local fixes (merged folders, freed codes, replies whose
+    // folder is missing): send them too, and take back the new heads they made, so the
+    // round ends level with the server.
     if has_pending(store, acc.id)? {
         push(store, &client, acc.id, &mut report)?;
+        pull_behind(store, &client, acc.id, &mut report)?;
     }
     report_usage(store, &client, acc.id)?;
     report_missed(store, &client, acc.id)?;
     report_status(store, &client, acc.id)?;
     touch_last_sync(store, acc.id)?;
     Ok(report)
+}
+
+/// Pull every library of the account whose server head is past its cursor.
+fn pull_behind(
+    store: &mut Store,
+    client: &Client,
+    account: i64,
+    report: &mut Report,
+) -> Result<()> {
+    let heads = client.libraries()?;
+    for l in linked_of(store, account)? {
+        let head = heads.iter().find(|h| h.id == l.remote).map(|h| h.head);
+        if head.is_some_and(|h| h > l.cursor) {
+            report.pulled += pull(store, client, &l)?;
+        }
+    }
+    Ok(())
 }
 
 pub(crate) fn touch_last_sync(store: &Store, account: i64) -> Result<()> {
@@ -221,18 +235,47 @@ pub(crate) fn push(
         work.push((rank, p, doc));
     }
     work.sort_by_key(|(rank, p, _)| (*rank, p.library));
-    for (_, p, _) in work {
+    for (_, p, doc) in work {
         let Some(link) = links.iter().find(|l| l.local == p.library) else {
             continue;
         };
+        if p.refused {
+            // Kept and shown until it changes, is retried or is discarded.
+            continue;
+        }
         if !link.writable {
             // Queued before the library became read-only: the server would refuse it.
-            tables::done(store.conn(), &p)?;
+            let label = label_of(store, &p, doc.as_ref())?;
+            let (zh, en) = (
+                "这个话术库现在只读（你的角色不能修改它）".to_string(),
+                "this library is read-only now (your role cannot change it)".to_string(),
+            );
+            report.refused.push(format!("{label}: {}", tr(&zh, &en)));
+            tables::refuse(store.conn(), &p, &zh, &en)?;
             continue;
         }
         push_one(store, client, link, p, report)?;
     }
     Ok(())
+}
+
+/// A person's name for a pending item: the reply's title, the folder's or variable's
+/// name (from the server's last copy when it was deleted here), else its key.
+pub(crate) fn label_of(
+    store: &Store,
+    p: &tables::Pending,
+    doc: Option<&ItemDoc>,
+) -> Result<String> {
+    let shadow = match doc {
+        Some(_) => None,
+        None => tables::shadow(store.conn(), p.library, &p.key)?.and_then(|(_, d)| d),
+    };
+    Ok(match doc.or(shadow.as_ref()) {
+        Some(ItemDoc::Snippet(s)) => s.title.clone(),
+        Some(ItemDoc::Folder(f)) => f.name.clone(),
+        Some(ItemDoc::Variable(v)) => v.name.clone(),
+        None => p.key.clone(),
+    })
 }
 
 pub(crate) fn conflict_title(title: &str) -> String {
@@ -257,6 +300,16 @@ pub(crate) fn push_one(
             tables::done(store.conn(), &p)?;
             return Ok(());
         }
+        if let Some(Err(invalid)) = mine.as_ref().map(quickreply_proto::check::doc) {
+            // The server would refuse it (an old client's data, an import): keep it here,
+            // do not send it, and say so until it is fixed or discarded.
+            let label = label_of(store, &p, mine.as_ref())?;
+            report
+                .refused
+                .push(format!("{label}: {}", tr(invalid.zh(), invalid.en())));
+            tables::refuse(store.conn(), &p, &invalid.zh(), &invalid.en())?;
+            return Ok(());
+        }
         let outcome = match &mine {
             Some(doc) => {
                 upload_blobs(store, client, link.account, doc)?;
@@ -273,10 +326,17 @@ pub(crate) fn push_one(
             Err(SyncError::Server {
                 status, message, ..
             }) if (400..500).contains(&status) && status != 401 && status != 429 => {
-                // The server will never take this change (refused, not a network fault):
-                // keep it locally, stop retrying it, and say so.
-                report.refused.push(format!("{}: {message}", p.key));
-                tables::done(store.conn(), &p)?;
+                // The server will not take this change as it is (refused, not a network
+                // fault): keep it locally, stop sending it until it changes or is
+                // retried, and keep saying so.
+                let label = label_of(store, &p, mine.as_ref())?;
+                report.refused.push(format!("{label}: {message}"));
+                tables::refuse(
+                    store.conn(),
+                    &p,
+                    &format!("服务器未接受：{message}"),
+                    &format!("refused by the server: {message}"),
+                )?;
                 return Ok(());
             }
             Err(e) => return Err(e),

@@ -31,8 +31,10 @@ pub struct LibraryStatus {
     pub writable: bool,
     pub cursor: i64,
     pub head: i64,
-    /// Local changes not sent yet.
+    /// Local changes not sent yet (refused ones not counted).
     pub pending: usize,
+    /// Local changes refused and kept here (see [`crate::refused`]).
+    pub refused: usize,
     pub local: Digest,
     pub server: Digest,
 }
@@ -40,7 +42,10 @@ pub struct LibraryStatus {
 impl LibraryStatus {
     /// Up to date and equal to the server.
     pub fn in_sync(&self) -> bool {
-        self.pending == 0 && self.cursor >= self.head && self.local == self.server
+        self.pending == 0
+            && self.refused == 0
+            && self.cursor >= self.head
+            && self.local == self.server
     }
 
     /// One line for people: "in sync" or exactly what differs.
@@ -56,6 +61,18 @@ impl LibraryStatus {
             parts.push(tr(
                 format!("{} 个本地改动未发送", self.pending),
                 format!("{} local changes not sent", self.pending),
+            ));
+        }
+        if self.refused > 0 {
+            parts.push(tr(
+                format!(
+                    "{} 个本地改动被拒绝，仍保留在本机（qreply refused 查看、重试或放弃）",
+                    self.refused
+                ),
+                format!(
+                    "{} local changes refused and kept here (qreply refused to see, retry or discard them)",
+                    self.refused
+                ),
             ));
         }
         if self.cursor < self.head {
@@ -113,6 +130,7 @@ pub fn account_status(store: &Store, acc: &Account) -> Result<Vec<LibraryStatus>
             cursor: l.cursor,
             head: server.head,
             pending: tables::pending_count(store.conn(), l.local)?,
+            refused: tables::refused(store.conn(), Some(l.local))?.len(),
             local: tables::shadow_digest(store.conn(), l.local)?,
             server: server.digest,
         });

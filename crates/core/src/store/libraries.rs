@@ -4,6 +4,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 use uuid::Uuid;
 
 use quickreply_proto::LibraryKind;
+use quickreply_proto::check::NameOf;
 
 use super::{Folder, Library, Store, check_name, now_ms};
 use crate::error::{Error, Result};
@@ -43,6 +44,7 @@ impl Store {
     pub fn create_library(&mut self, name: &str, kind: LibraryKind) -> Result<Library> {
         check_name(
             name,
+            NameOf::Library,
             crate::i18n::tr_static("话术库名称", "the library name"),
         )?;
         if self.library(name).is_ok() {
@@ -120,6 +122,7 @@ impl Store {
         for name in path.split('/').map(str::trim).filter(|s| !s.is_empty()) {
             check_name(
                 name,
+                NameOf::Folder,
                 crate::i18n::tr_static("文件夹名称", "the folder name"),
             )?;
             let found: Option<String> = tx

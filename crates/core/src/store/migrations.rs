@@ -283,4 +283,20 @@ INSERT INTO missed_searches_new (query, day, count, last_at)
 DROP TABLE missed_searches;
 ALTER TABLE missed_searches_new RENAME TO missed_searches;
 "#,
+    r#"
+-- A local change the server refused, or that the shared validator refused before it
+-- was sent: it stays in the outbox but is not sent again while its outbox `rev` is the
+-- one refused (an edit moves `rev` on and sends it again), and it is shown until the
+-- user fixes, retries or discards it. The server's reason is English; a local one is
+-- kept in both languages.
+CREATE TABLE sync_refused (
+    library_id  TEXT NOT NULL,
+    key         TEXT NOT NULL,
+    rev         INTEGER NOT NULL,
+    message_zh  TEXT NOT NULL,
+    message_en  TEXT NOT NULL,
+    at          INTEGER NOT NULL,
+    PRIMARY KEY (library_id, key)
+);
+"#,
 ];

@@ -28,6 +28,7 @@ use rusqlite::{Connection, ErrorCode, Transaction, params};
 use uuid::Uuid;
 
 use quickreply_proto::Part;
+use quickreply_proto::check::{self, NameOf};
 
 use crate::blob::BlobDir;
 use crate::error::{Error, Result};
@@ -96,13 +97,26 @@ fn split_list(s: &str) -> Vec<String> {
         .collect()
 }
 
-fn check_name(name: &str, what: &'static str) -> Result<()> {
+fn check_name(name: &str, of: NameOf, what: &'static str) -> Result<()> {
     if name.trim().is_empty() {
         return Err(Error::Empty(what));
     }
     if name.contains(['/', '\n', '\r']) {
         return Err(Error::InvalidName(name.to_string()));
     }
+    check::name(of, name)?;
+    Ok(())
+}
+
+/// A reply's title, as [`check::name`] and the server take it.
+fn check_title(title: &str) -> Result<()> {
+    if title.is_empty() {
+        return Err(Error::Empty(crate::i18n::tr_static("标题", "the title")));
+    }
+    if title.contains(['\n', '\r']) {
+        return Err(Error::InvalidName(title.to_string()));
+    }
+    check::name(NameOf::Title, title)?;
     Ok(())
 }
 
@@ -123,6 +137,13 @@ fn check_parts(parts: &[Part]) -> Result<()> {
             }
             template::parse(body)?;
         }
+    }
+    check::parts(parts)?;
+    // The rest of a reply (title, tags) is small next to this: the whole document is
+    // checked again before it is sent.
+    let size = serde_json::to_vec(parts).map_or(usize::MAX, |v| v.len());
+    if size > check::MAX_DOC_BYTES {
+        return Err(check::Invalid::TooLarge { size }.into());
     }
     Ok(())
 }
@@ -279,10 +300,10 @@ mod tests {
     fn a_store_joined_before_several_accounts_keeps_its_account_on_upgrade() -> Result<()> {
         let dir = tempfile::tempdir().map_err(Error::io("tmp"))?;
         {
-            // A store as the release before several accounts left it.
+            // A store as the release before several accounts (migration 7) left it.
             let mut conn = Connection::open(dir.path().join(DB_FILE))?;
             let tx = conn.transaction()?;
-            for (i, sql) in MIGRATIONS.iter().take(MIGRATIONS.len() - 1).enumerate() {
+            for (i, sql) in MIGRATIONS.iter().take(6).enumerate() {
                 tx.execute_batch(sql)?;
                 tx.pragma_update(None, "user_version", (i + 1) as i64)?;
             }

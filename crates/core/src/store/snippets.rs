@@ -11,8 +11,8 @@ use quickreply_proto::{Part, is_valid_code};
 
 use super::search_columns::{body_text, search_columns};
 use super::{
-    ImportBatch, Library, NewSnippet, Snippet, SnippetEdit, Store, check_parts, clean_tags,
-    image_part, now_ms, split_list,
+    ImportBatch, Library, NewSnippet, Snippet, SnippetEdit, Store, check_parts, check_title,
+    clean_tags, image_part, now_ms, split_list,
 };
 use crate::blob::{ImageInfo, read_image_file};
 use crate::error::{Error, Result};
@@ -98,12 +98,7 @@ impl Store {
         new: NewSnippet,
     ) -> Result<Uuid> {
         let title = new.title.trim().to_string();
-        if title.is_empty() {
-            return Err(Error::Empty(crate::i18n::tr_static("标题", "the title")));
-        }
-        if title.contains(['\n', '\r']) {
-            return Err(Error::InvalidName(title));
-        }
+        check_title(&title)?;
         check_parts(&new.parts)?;
         let code = new
             .code
@@ -214,12 +209,7 @@ impl Store {
             .title
             .map(|t| t.trim().to_string())
             .unwrap_or_else(|| cur.title.clone());
-        if title.is_empty() {
-            return Err(Error::Empty(crate::i18n::tr_static("标题", "the title")));
-        }
-        if title.contains(['\n', '\r']) {
-            return Err(Error::InvalidName(title));
-        }
+        check_title(&title)?;
         let code = match edit.code {
             Some(c) => c.map(|c| c.trim().to_string()).filter(|c| !c.is_empty()),
             None => cur.code.clone(),

@@ -159,13 +159,20 @@ pub(crate) struct Pending {
     pub key: String,
     pub rev: i64,
     pub op: String,
+    /// Refused as it is now (see [`refuse`]): not sent again until it changes or the
+    /// user retries it.
+    pub refused: bool,
 }
 
+/// `o`'s outbox row is refused as it is now.
+pub(crate) const IS_REFUSED: &str = "(SELECT r.rev = o.rev FROM sync_refused r
+                          WHERE r.library_id = o.library_id AND r.key = o.key)";
+
 pub(crate) fn outbox(conn: &Connection) -> Result<Vec<Pending>> {
-    let mut st = conn.prepare_cached(
-        "SELECT o.library_id, o.key, o.rev, o.op FROM outbox o
-         JOIN sync_libraries l ON l.library_id = o.library_id ORDER BY o.queued_at, o.key",
-    )?;
+    let mut st = conn.prepare_cached(&format!(
+        "SELECT o.library_id, o.key, o.rev, o.op, ifnull({IS_REFUSED}, 0) FROM outbox o
+         JOIN sync_libraries l ON l.library_id = o.library_id ORDER BY o.queued_at, o.key"
+    ))?;
     let rows = st
         .query_map([], |r| {
             Ok(Pending {
@@ -173,31 +180,109 @@ pub(crate) fn outbox(conn: &Connection) -> Result<Vec<Pending>> {
                 key: r.get(1)?,
                 rev: r.get(2)?,
                 op: r.get(3)?,
+                refused: r.get(4)?,
             })
         })?
         .collect::<rusqlite::Result<Vec<_>>>()?;
     Ok(rows)
 }
 
+/// Local changes of a library waiting to be sent (refused ones not counted).
 pub(crate) fn pending_count(conn: &Connection, library: Uuid) -> Result<usize> {
     let n: i64 = conn.query_row(
-        "SELECT count(*) FROM outbox WHERE library_id = ?1",
+        &format!(
+            "SELECT count(*) FROM outbox o WHERE o.library_id = ?1 AND NOT ifnull({IS_REFUSED}, 0)"
+        ),
         [library.to_string()],
         |r| r.get(0),
     )?;
-    Ok(n as usize)
+    Ok(usize::try_from(n).unwrap_or_default())
 }
 
+/// Whether a local change of this item waits (to be sent, or refused and kept): a pull
+/// leaves the item alone then.
 pub(crate) fn is_pending(conn: &Connection, library: Uuid, key: &str) -> Result<bool> {
     Ok(conn
         .prepare_cached("SELECT 1 FROM outbox WHERE library_id = ?1 AND key = ?2")?
         .exists(params![library.to_string(), key])?)
 }
 
-/// Forget a pending change, unless it changed again since `rev` was read.
+/// Forget a pending change, unless it changed again since `rev` was read; a refusal of
+/// it goes with it.
 pub(crate) fn done(conn: &Connection, p: &Pending) -> Result<()> {
-    conn.prepare_cached("DELETE FROM outbox WHERE library_id = ?1 AND key = ?2 AND rev = ?3")?
+    let n = conn
+        .prepare_cached("DELETE FROM outbox WHERE library_id = ?1 AND key = ?2 AND rev = ?3")?
         .execute(params![p.library.to_string(), p.key, p.rev])?;
+    if n > 0 {
+        conn.prepare_cached("DELETE FROM sync_refused WHERE library_id = ?1 AND key = ?2")?
+            .execute(params![p.library.to_string(), p.key])?;
+    }
+    Ok(())
+}
+
+/// Keep a change that will not be taken as it is: it stays in the outbox, is not sent
+/// again until it changes (or [`unrefuse`]), and is listed by [`refused`].
+pub(crate) fn refuse(conn: &Connection, p: &Pending, zh: &str, en: &str) -> Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO sync_refused (library_id, key, rev, message_zh, message_en, at)
+         VALUES (?1, ?2, ?3, ?4, ?5, CAST(unixepoch('subsec') * 1000 AS INTEGER))
+         ON CONFLICT (library_id, key) DO UPDATE SET rev = excluded.rev,
+            message_zh = excluded.message_zh, message_en = excluded.message_en, at = excluded.at",
+    )?
+    .execute(params![p.library.to_string(), p.key, p.rev, zh, en])?;
+    Ok(())
+}
+
+/// A refused local change as stored: library, key, reason (zh, en), when (Unix ms).
+pub(crate) struct RefusedRow {
+    pub library: Uuid,
+    pub key: String,
+    pub zh: String,
+    pub en: String,
+    pub at: i64,
+}
+
+/// The refused changes of a library (all synced libraries with `None`), oldest first.
+pub(crate) fn refused(conn: &Connection, library: Option<Uuid>) -> Result<Vec<RefusedRow>> {
+    let mut st = conn.prepare_cached(
+        "SELECT r.library_id, r.key, r.message_zh, r.message_en, r.at FROM sync_refused r
+         JOIN outbox o ON o.library_id = r.library_id AND o.key = r.key AND o.rev = r.rev
+         JOIN sync_libraries l ON l.library_id = r.library_id
+         WHERE ?1 IS NULL OR r.library_id = ?1 ORDER BY r.at, r.key",
+    )?;
+    let rows = st
+        .query_map([library.map(|l| l.to_string())], |r| {
+            Ok(RefusedRow {
+                library: uuid_at(r, 0)?,
+                key: r.get(1)?,
+                zh: r.get(2)?,
+                en: r.get(3)?,
+                at: r.get(4)?,
+            })
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(rows)
+}
+
+/// Send a refused change again at the next round (one key, or all of a library).
+pub(crate) fn unrefuse(conn: &Connection, library: Uuid, key: Option<&str>) -> Result<usize> {
+    Ok(conn.execute(
+        "DELETE FROM sync_refused WHERE library_id = ?1 AND (?2 IS NULL OR key = ?2)",
+        params![library.to_string(), key],
+    )?)
+}
+
+/// Drop a local change altogether (the item goes back to the server's version).
+pub(crate) fn drop_pending(conn: &Connection, library: Uuid, key: &str) -> Result<()> {
+    let lib = library.to_string();
+    conn.execute(
+        "DELETE FROM outbox WHERE library_id = ?1 AND key = ?2",
+        params![lib, key],
+    )?;
+    conn.execute(
+        "DELETE FROM sync_refused WHERE library_id = ?1 AND key = ?2",
+        params![lib, key],
+    )?;
     Ok(())
 }
 
@@ -268,9 +353,11 @@ pub(crate) fn apply_doc(conn: &Connection, library: Uuid, doc: &ItemDoc) -> Resu
                 .optional()?;
             if let Some(twin) = &twin {
                 set_applying(conn, false)?;
+                // Kept within the shared name limit (the suffix is 10 characters).
                 conn.execute(
-                    "UPDATE folders SET name = name || ' ~' || substr(id, 1, 8) WHERE id = ?1",
-                    [twin],
+                    "UPDATE folders SET name = substr(name, 1, ?2) || ' ~' || substr(id, 1, 8)
+                     WHERE id = ?1",
+                    params![twin, quickreply_proto::check::MAX_NAME - 10],
                 )?;
             }
             set_applying(conn, true)?;
@@ -318,6 +405,20 @@ pub(crate) fn apply_doc(conn: &Connection, library: Uuid, doc: &ItemDoc) -> Resu
 
 /// Remove the local item `key` (deleted on the server). Replies and subfolders still in
 /// a removed folder move to the library root as local changes, so nothing is lost.
+/// Set the mode for a fix a pulled change forces on local items (replies of a deleted
+/// or missing folder move to the root). Where this computer may write, the fix is a
+/// local change (queued and sent, so the server's copy is mended too); in a library it
+/// only reads, it is this copy's own repair, which must not be refused as a write to a
+/// read-only library (that failed the whole pull).
+fn local_fix_mode(conn: &Connection, library: Uuid) -> Result<()> {
+    let writable: bool = conn
+        .prepare_cached("SELECT writable FROM sync_libraries WHERE library_id = ?1")?
+        .query_row([library.to_string()], |r| r.get(0))
+        .optional()?
+        .unwrap_or(true);
+    set_applying(conn, !writable)
+}
+
 pub(crate) fn apply_delete(conn: &Connection, library: Uuid, key: &str) -> Result<()> {
     let lib = library.to_string();
     if let Some(name) = key.strip_prefix(VAR_PREFIX) {
@@ -327,7 +428,7 @@ pub(crate) fn apply_delete(conn: &Connection, library: Uuid, key: &str) -> Resul
             params![lib, name],
         )?;
     } else {
-        set_applying(conn, false)?;
+        local_fix_mode(conn, library)?;
         conn.execute(
             "UPDATE snippets SET folder_id = NULL WHERE library_id = ?1 AND folder_id = ?2",
             params![lib, key],
@@ -353,7 +454,7 @@ pub(crate) fn apply_delete(conn: &Connection, library: Uuid, key: &str) -> Resul
 /// Replies whose folder is not in the library (the folder was deleted on another
 /// machine while a reply was added to it here) move to the root, as local changes.
 pub(crate) fn fix_orphans(conn: &Connection, library: Uuid) -> Result<()> {
-    set_applying(conn, false)?;
+    local_fix_mode(conn, library)?;
     conn.execute(
         "UPDATE snippets SET folder_id = NULL WHERE library_id = ?1 AND folder_id IS NOT NULL
            AND folder_id NOT IN (SELECT id FROM folders)",
@@ -364,6 +465,7 @@ pub(crate) fn fix_orphans(conn: &Connection, library: Uuid) -> Result<()> {
            AND parent_id NOT IN (SELECT id FROM folders)",
         [library.to_string()],
     )?;
+    set_applying(conn, false)?;
     Ok(())
 }
 

@@ -280,17 +280,22 @@ pub(crate) fn set_target(conn: &Connection, library: Uuid, account: Option<i64>)
 /// Whether local changes of an account's libraries wait to be sent.
 pub(crate) fn has_pending(conn: &Connection, account: i64) -> Result<bool> {
     Ok(conn.query_row(
-        "SELECT EXISTS (SELECT 1 FROM outbox o JOIN sync_libraries l ON l.library_id = o.library_id
-                        WHERE l.account = ?1)",
+        &format!(
+            "SELECT EXISTS (SELECT 1 FROM outbox o JOIN sync_libraries l ON l.library_id = o.library_id
+                            WHERE l.account = ?1 AND NOT ifnull({IS_REFUSED}, 0))"
+        ),
         [account],
         |r| r.get(0),
     )?)
 }
 
-/// How many local changes of synced libraries wait to be sent.
+/// How many local changes of synced libraries wait to be sent (refused ones not counted).
 pub(crate) fn pending_total(conn: &Connection) -> Result<usize> {
     let n: i64 = conn.query_row(
-        "SELECT count(*) FROM outbox o JOIN sync_libraries l ON l.library_id = o.library_id",
+        &format!(
+            "SELECT count(*) FROM outbox o JOIN sync_libraries l ON l.library_id = o.library_id
+             WHERE NOT ifnull({IS_REFUSED}, 0)"
+        ),
         [],
         |r| r.get(0),
     )?;
