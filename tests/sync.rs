@@ -1011,3 +1011,97 @@ fn an_agent_of_two_shops_syncs_both_teams_and_never_mixes_them() -> Result<()> {
     assert_in_sync(&[&agent, &lead_a])?;
     Ok(())
 }
+
+/// The client chooses a team library's id (its local one) when it publishes it, so two
+/// servers can list the same id: here a lead who left shop A sets up shop B on the same
+/// computer, and the library kept from A is published to B under its id. An agent of
+/// both shops keeps A's library as A's (writable), and is told why B's copy is not
+/// synced.
+#[test]
+fn a_library_id_listed_by_two_teams_servers_stays_with_the_first_team() -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    let (server_a, lead_a, _) = shop(dir.path(), "店铺A", TEAM, "A店：付款后48小时内发货")?;
+    let editor_a = lead_a.invite(&["--role", "editor", "--uses", "2"])?;
+
+    // 小王 edits shop A's library, leaves shop A (the library stays here), then sets up
+    // shop B's server: the library goes to B with the id it had.
+    let dir_b = dir.path().join("店铺B");
+    std::fs::create_dir_all(&dir_b)?;
+    let wang = Client::new(&dir_b, "wang-pc");
+    wang.join(&server_a, &editor_a, "小王")?;
+    assert_eq!(wang.titles(TEAM)?, vec!["发货时间".to_string()]);
+    wang.ok(&["leave"])?;
+    let server_b = Server::start_with(&dir_b, ["--team-name", "店铺B"])?;
+    wang.join(
+        &server_b,
+        &server_b.setup_code.clone().unwrap_or_default(),
+        "小王",
+    )?;
+    let lib_id = |c: &Client, name: &str| -> Result<String> {
+        let libs = c.json(&["library", "ls"])?;
+        libs.as_array()
+            .into_iter()
+            .flatten()
+            .find(|l| l["name"] == name)
+            .and_then(|l| l["id"].as_str().map(str::to_string))
+            .ok_or_else(|| anyhow::anyhow!("{}: no library {name} in {libs:#}", c.name))
+    };
+    let id_a = lib_id(&lead_a, TEAM)?;
+    assert_eq!(lib_id(&wang, TEAM)?, id_a, "published to B under A's id");
+    let agent_b = wang.invite(&["--role", "agent"])?;
+
+    // An editor of shop A is an agent of shop B.
+    let li = Client::new(dir.path(), "li-pc");
+    li.join(&server_a, &editor_a, "小李")?;
+    let joined_b = li.run(&[
+        "join",
+        &server_b.url,
+        &agent_b,
+        "--device",
+        "li-pc",
+        "--name",
+        "小李",
+    ])?;
+    assert_eq!(joined_b.code, 0, "{joined_b:?}");
+    assert!(
+        joined_b.stderr.contains("same id") && joined_b.stderr.contains("店铺A"),
+        "{}",
+        joined_b.stderr
+    );
+
+    // Shop A's library is still writable here and still syncs with A.
+    li.ok(&[
+        "add",
+        "--library",
+        TEAM,
+        "--title",
+        "催付",
+        "--code",
+        "cf",
+        "--text",
+        "亲，库存不多了",
+    ])?;
+    let again = li.run(&["sync"])?;
+    assert_eq!(again.code, 0, "{again:?}");
+    assert!(again.stderr.contains("same id"), "{}", again.stderr);
+    lead_a.ok(&["sync"])?;
+    assert!(lead_a.titles(TEAM)?.contains(&"催付".to_string()));
+    let accounts = accounts_of(&li)?;
+    assert_eq!(accounts.len(), 2, "{accounts:?}");
+    assert!(accounts[0].1.contains(&TEAM.to_string()), "{accounts:?}");
+    assert!(
+        !accounts[1].1.iter().any(|l| l.starts_with(TEAM)),
+        "{accounts:?}"
+    );
+    let st = li.status()?;
+    let a_lib = st[0]["libraries"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|l| l["name"] == TEAM)
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(a_lib["writable"], true, "{st:#}");
+    assert_in_sync(&[&lead_a])?;
+    Ok(())
+}

@@ -327,6 +327,9 @@ fn print_report(r: &Report) {
             )
         );
     }
+    for c in &r.skipped {
+        eprintln!("{}: {c}", tr("注意", "note"));
+    }
 }
 
 /// One round with every account (or the `--team` one); `--watch` follows each account's
