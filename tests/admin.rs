@@ -84,7 +84,7 @@ fn sign_in(page: &Session, server: &Server, approver: &Client, shot: &str) -> Re
             .filter(|w| *w > 0)
     })?;
     page.screenshot(shot)?;
-    let shown = approver.run(&["approve", &code])?;
+    let shown = approver.run(&["approve", &code, "--yes"])?;
     if shown.code != 0 {
         bail!("qreply approve {code}: {shown:?}");
     }
