@@ -220,7 +220,7 @@ fn report_export(
     note: Option<String>,
 ) {
     if let Some(note) = note {
-        eprintln!("{note}");
+        eprintln!("{}", shown_text(&note));
     }
     println!(
         "{}",
