@@ -84,7 +84,7 @@ fn sign_in(page: &Session, server: &Server, approver: &Client, shot: &str) -> Re
             .filter(|w| *w > 0)
     })?;
     page.screenshot(shot)?;
-    let shown = approver.run(&["approve", &code])?;
+    let shown = approver.run(&["approve", &code, "--yes"])?;
     if shown.code != 0 {
         bail!("qreply approve {code}: {shown:?}");
     }
@@ -297,6 +297,9 @@ fn a_lead_runs_the_team_from_the_admin_page_and_an_agent_sees_only_their_own() -
         "{info}"
     );
     page.element("#approve-owner")?;
+    // The link opens with 拒绝 focused: Enter alone never lets anyone in.
+    let focused = page.script("return document.activeElement && document.activeElement.id")?;
+    assert_eq!(focused, json!("approve-deny"));
     page.screenshot("admin-approve-desktop.png")?;
     page.click("#approve-agent")?;
     page.wait_text("#status", |t| t.contains("已批准"))?;

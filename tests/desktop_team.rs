@@ -211,7 +211,7 @@ fn settings_team_section_joins_by_invite_and_by_approval() -> Result<()> {
     app.wait_text("#team-signin-status", |t| t.contains("等待批准"))?;
     std::thread::sleep(Duration::from_millis(500));
     d.screenshot("team-signin.png")?;
-    let approved = lead.run(&["approve", &code, "--member", "agent"])?;
+    let approved = lead.run(&["approve", &code, "--member", "agent", "--yes"])?;
     assert!(
         approved.code == 0 && approved.stderr.contains("app-b"),
         "{approved:?}"

@@ -718,7 +718,7 @@ fn a_new_computer_signs_in_by_approval_as_a_member_or_as_anothers_device() -> Re
     let asking = newbie.signin_in_background(&server, Some("小刘"))?;
     let code = asking.code.clone();
     assert_eq!(code.len(), 9, "{code}");
-    let shown = lead.run(&["approve", &code, "--member", "agent"])?;
+    let shown = lead.run(&["approve", &code, "--member", "agent", "--yes"])?;
     assert_eq!(shown.code, 0, "{shown:?}");
     assert!(shown.stderr.contains("newbie-pc"), "{}", shown.stderr);
     assert!(shown.stdout.contains("approved as a new member (agent)"));
@@ -732,10 +732,10 @@ fn a_new_computer_signs_in_by_approval_as_a_member_or_as_anothers_device() -> Re
     let laptop = Client::new(dir.path(), "newbie-laptop");
     let asking = laptop.signin_in_background(&server, None)?;
     let code = asking.code.clone();
-    let refused = newbie.run(&["approve", &code, "--member", "agent"])?;
+    let refused = newbie.run(&["approve", &code, "--member", "agent", "--yes"])?;
     assert_eq!(refused.code, 1);
     assert!(refused.stderr.contains("403"), "{}", refused.stderr);
-    newbie.ok(&["approve", &code])?;
+    newbie.ok(&["approve", &code, "--yes"])?;
     asking.finish("the agent's second computer", Duration::from_secs(20))?;
     let devices = lead.json(&["devices"])?;
     let mine: Vec<&Value> = devices
@@ -1009,5 +1009,208 @@ fn an_agent_of_two_shops_syncs_both_teams_and_never_mixes_them() -> Result<()> {
     assert!(!names.iter().any(|n| n.contains("(2)")), "{names:?}");
     assert!(lead_a.titles(TEAM)?.contains(&"催付".to_string()));
     assert_in_sync(&[&agent, &lead_a])?;
+    Ok(())
+}
+
+/// The client chooses a team library's id (its local one) when it publishes it, so two
+/// servers can list the same id: here a lead who left shop A sets up shop B on the same
+/// computer, and the library kept from A is published to B under its id. An agent of
+/// both shops keeps A's library as A's (writable), and is told why B's copy is not
+/// synced.
+#[test]
+fn a_library_id_listed_by_two_teams_servers_stays_with_the_first_team() -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    let (server_a, lead_a, _) = shop(dir.path(), "店铺A", TEAM, "A店：付款后48小时内发货")?;
+    let editor_a = lead_a.invite(&["--role", "editor", "--uses", "2"])?;
+
+    // 小王 edits shop A's library, leaves shop A (the library stays here), then sets up
+    // shop B's server: the library goes to B with the id it had.
+    let dir_b = dir.path().join("店铺B");
+    std::fs::create_dir_all(&dir_b)?;
+    let wang = Client::new(&dir_b, "wang-pc");
+    wang.join(&server_a, &editor_a, "小王")?;
+    assert_eq!(wang.titles(TEAM)?, vec!["发货时间".to_string()]);
+    wang.ok(&["leave"])?;
+    let server_b = Server::start_with(&dir_b, ["--team-name", "店铺B"])?;
+    wang.join(
+        &server_b,
+        &server_b.setup_code.clone().unwrap_or_default(),
+        "小王",
+    )?;
+    let lib_id = |c: &Client, name: &str| -> Result<String> {
+        let libs = c.json(&["library", "ls"])?;
+        libs.as_array()
+            .into_iter()
+            .flatten()
+            .find(|l| l["name"] == name)
+            .and_then(|l| l["id"].as_str().map(str::to_string))
+            .ok_or_else(|| anyhow::anyhow!("{}: no library {name} in {libs:#}", c.name))
+    };
+    let id_a = lib_id(&lead_a, TEAM)?;
+    assert_eq!(lib_id(&wang, TEAM)?, id_a, "published to B under A's id");
+    let agent_b = wang.invite(&["--role", "agent"])?;
+
+    // An editor of shop A is an agent of shop B.
+    let li = Client::new(dir.path(), "li-pc");
+    li.join(&server_a, &editor_a, "小李")?;
+    let joined_b = li.run(&[
+        "join",
+        &server_b.url,
+        &agent_b,
+        "--device",
+        "li-pc",
+        "--name",
+        "小李",
+    ])?;
+    assert_eq!(joined_b.code, 0, "{joined_b:?}");
+    assert!(
+        joined_b.stderr.contains("same id") && joined_b.stderr.contains("店铺A"),
+        "{}",
+        joined_b.stderr
+    );
+
+    // Shop A's library is still writable here and still syncs with A.
+    li.ok(&[
+        "add",
+        "--library",
+        TEAM,
+        "--title",
+        "催付",
+        "--code",
+        "cf",
+        "--text",
+        "亲，库存不多了",
+    ])?;
+    let again = li.run(&["sync"])?;
+    assert_eq!(again.code, 0, "{again:?}");
+    assert!(again.stderr.contains("same id"), "{}", again.stderr);
+    lead_a.ok(&["sync"])?;
+    assert!(lead_a.titles(TEAM)?.contains(&"催付".to_string()));
+    let accounts = accounts_of(&li)?;
+    assert_eq!(accounts.len(), 2, "{accounts:?}");
+    assert!(accounts[0].1.contains(&TEAM.to_string()), "{accounts:?}");
+    assert!(
+        !accounts[1].1.iter().any(|l| l.starts_with(TEAM)),
+        "{accounts:?}"
+    );
+    let st = li.status()?;
+    let a_lib = st[0]["libraries"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|l| l["name"] == TEAM)
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(a_lib["writable"], true, "{st:#}");
+    assert_in_sync(&[&lead_a])?;
+    Ok(())
+}
+
+/// What a terminal would receive from a run: no byte that acts on it (ESC, BEL, CR,
+/// other C0/C1 controls, bidi overrides), only their visible escapes.
+fn assert_harmless(what: &str, r: &Run) -> Result<()> {
+    for text in [&r.stdout, &r.stderr] {
+        if let Some(c) = text.chars().find(|&c| {
+            (c.is_control() && c != '\n' && c != '\t')
+                || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+        }) {
+            bail!("{what}: raw {c:?} printed:\n{text:?}");
+        }
+    }
+    Ok(())
+}
+
+#[test]
+fn names_and_titles_a_teammate_chose_reach_the_leads_terminal_escaped() -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    let (server, lead, _) = team(dir.path(), 1)?;
+    let evil = "evil\x1b[2J\x07";
+    let shown = "evil\\x1b[2J\\x07";
+    // An editor names their computer and themselves with escape sequences, and adds a
+    // reply and a library whose names carry more.
+    let invite = lead.invite(&["--role", "editor"])?;
+    let mallory = Client::new(dir.path(), "mallory-pc");
+    mallory.ok(&[
+        "join",
+        &server.url,
+        &invite,
+        "--device",
+        evil,
+        "--name",
+        "坏\u{202E}人\x1b[31m",
+    ])?;
+    mallory.ok(&[
+        "add",
+        "--library",
+        TEAM,
+        "--title",
+        "好评返现\x1b]0;pwned\x07",
+        "--code",
+        "hx",
+        "--text",
+        "亲\x1b[1A\x1b[2K，五星好评返现5元",
+    ])?;
+    mallory.ok(&["library", "add", "活动\x1b[2J"])?;
+    mallory.ok(&["sync"])?;
+
+    let sync = lead.run(&["sync"])?;
+    assert_eq!(sync.code, 0, "{sync:?}");
+    let devices = lead.run(&["devices"])?;
+    assert_eq!(devices.code, 0, "{devices:?}");
+    assert_harmless("qreply devices", &devices)?;
+    assert!(devices.stdout.contains(shown), "{}", devices.stdout);
+    assert!(devices.stdout.contains("\\u{202e}"), "{}", devices.stdout);
+    let ls = lead.run(&["ls", "--library", TEAM])?;
+    assert_harmless("qreply ls", &ls)?;
+    assert!(
+        ls.stdout.contains("好评返现\\x1b]0;pwned\\x07"),
+        "{}",
+        ls.stdout
+    );
+    let show = lead.run(&["show", "hx", "--library", TEAM])?;
+    assert_harmless("qreply show", &show)?;
+    assert!(
+        show.stdout.contains("亲\\x1b[1A\\x1b[2K"),
+        "{}",
+        show.stdout
+    );
+    let status = lead.run(&["status"])?;
+    assert_harmless("qreply status", &status)?;
+    assert!(status.stdout.contains("活动\\x1b[2J"), "{}", status.stdout);
+    let history = lead.run(&["history", "hx", "--library", TEAM])?;
+    assert_harmless("qreply history", &history)?;
+    assert!(history.stdout.contains(shown), "{}", history.stdout);
+    // Piped, the fired text is the exact reply (for scripts); JSON escapes by itself.
+    let fired = lead.run(&["fire", "hx", "--library", TEAM])?;
+    assert!(fired.stdout.contains("亲\x1b[1A"), "{fired:?}");
+    let json = lead.run(&["devices", "--json"])?;
+    assert_harmless("qreply devices --json", &json)?;
+
+    // A computer asking to sign in under such a name: the lead sees who asks, escaped,
+    // and must confirm. Without a terminal and without --yes nothing is approved.
+    let newcomer = Client::new(dir.path(), "newcomer-pc");
+    let asking = newcomer.signin_as(&server, evil, Some("新\x07人"))?;
+    let code = asking.code.clone();
+    let refused = lead.run(&["approve", &code, "--member", "agent"])?;
+    assert_eq!(refused.code, 1, "{refused:?}");
+    assert_harmless("qreply approve (no terminal)", &refused)?;
+    assert!(refused.stderr.contains(shown), "{}", refused.stderr);
+    assert!(refused.stderr.contains("--yes"), "{}", refused.stderr);
+    // On a terminal, anything but y leaves it waiting …
+    let no = lead.run_on_tty(&["approve", &code, "--member", "agent"], "n\n")?;
+    assert_eq!(no.code, 1, "{no:?}");
+    assert!(no.stdout.contains("[y/N]"), "{no:?}");
+    assert!(no.stdout.contains("not approved"), "{no:?}");
+    assert_harmless("qreply approve (answered n)", &no)?;
+    // … and y lets it in.
+    let yes = lead.run_on_tty(&["approve", &code, "--member", "agent"], "y\n")?;
+    assert_eq!(yes.code, 0, "{yes:?}");
+    assert!(yes.stdout.contains(shown), "{yes:?}");
+    assert!(yes.stdout.contains("approved as a new member"), "{yes:?}");
+    asking.finish("the approved sign-in", Duration::from_secs(20))?;
+    let devices = lead.run(&["devices"])?;
+    assert_harmless("qreply devices", &devices)?;
+    assert!(devices.stdout.contains("新\\x07人"), "{}", devices.stdout);
+    assert_in_sync(&[&lead, &mallory, &newcomer])?;
     Ok(())
 }

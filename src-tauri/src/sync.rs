@@ -21,6 +21,8 @@ fn view_of(round: &Result<Report, SyncError>, last_ok: Option<i64>, pending: usi
     let (state, detail, last_ok) = match round {
         Ok(r) if !r.conflicts.is_empty() => ("conflict", r.conflicts.join("\n"), Some(now)),
         Ok(r) if !r.refused.is_empty() => ("refused", r.refused.join("\n"), Some(now)),
+        // A server library left out (its id is another team's here): an error to look at.
+        Ok(r) if !r.skipped.is_empty() => ("error", r.skipped.join("\n"), Some(now)),
         Ok(_) => ("ok", String::new(), Some(now)),
         Err(e) if e.is_unauthorized() => ("signedOut", e.to_string(), last_ok),
         Err(e @ SyncError::Http { .. }) => ("offline", e.to_string(), last_ok),
@@ -214,6 +216,16 @@ mod tests {
         );
         assert_eq!(conflict.state, "conflict");
         assert!(conflict.detail.contains("发货时间"));
+        let skipped = view_of(
+            &Ok(Report {
+                skipped: vec!["售后话术：same id as 店铺A's".into()],
+                ..Default::default()
+            }),
+            None,
+            0,
+        );
+        assert_eq!(skipped.state, "error");
+        assert!(skipped.detail.contains("店铺A"));
         let offline = view_of(
             &Err(SyncError::Http {
                 url: "http://x".into(),

@@ -236,6 +236,39 @@ impl Client {
         Ok(c)
     }
 
+    /// Run `qreply ARGS` on a terminal (a pseudo-terminal from util-linux `script`),
+    /// typing `input`; what it printed, both streams together as a terminal shows them
+    /// (in `stdout`, with the typed input echoed).
+    pub fn run_on_tty(&self, args: &[&str], input: &str) -> Result<Run> {
+        use std::io::Write;
+        let quote = |s: &str| format!("'{}'", s.replace('\'', "'\\''"));
+        let mut line = vec![
+            quote(&bin("qreply")?.to_string_lossy()),
+            "--data-dir".into(),
+            quote(&self.data.to_string_lossy()),
+            "--lang".into(),
+            "en".into(),
+        ];
+        line.extend(args.iter().map(|a| quote(a)));
+        let mut child = Command::new("script")
+            .args(["-qefc", &line.join(" "), "/dev/null"])
+            .envs(self.env.iter().map(|(k, v)| (k, v)))
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .context("running util-linux script (package bsdutils) for a pseudo-terminal")?;
+        let mut stdin = child.stdin.take().context("no stdin")?;
+        stdin.write_all(input.as_bytes())?;
+        let out = child.wait_with_output()?;
+        drop(stdin);
+        // The terminal's own line ends (\r\n) as plain ones, so that a \r left is one
+        // the program printed.
+        let mut run = Run::of(out);
+        run.stdout = run.stdout.replace("\r\n", "\n");
+        Ok(run)
+    }
+
     /// Run `qreply ARGS`, whatever its exit code.
     pub fn run(&self, args: &[&str]) -> Result<Run> {
         Ok(Run::of(self.command(args)?.output()?))
@@ -339,12 +372,12 @@ impl Client {
     /// `qreply signin SERVER --device <this computer> [--name NAME]` in the background,
     /// once it has printed its code.
     pub fn signin_in_background(&self, server: &Server, name: Option<&str>) -> Result<Asking> {
-        let mut args = vec![
-            "signin",
-            server.url.as_str(),
-            "--device",
-            self.name.as_str(),
-        ];
+        self.signin_as(server, &self.name, name)
+    }
+
+    /// [`Self::signin_in_background`] under another device name.
+    pub fn signin_as(&self, server: &Server, device: &str, name: Option<&str>) -> Result<Asking> {
+        let mut args = vec!["signin", server.url.as_str(), "--device", device];
         if let Some(n) = name {
             args.extend(["--name", n]);
         }

@@ -223,13 +223,17 @@ pub(crate) enum Cmd {
         name: Option<String>,
     },
     /// Let in a computer that shows a sign-in code: as another computer of yours, or with
-    /// --member ROLE as a new member (lead/editor); --deny refuses it
+    /// --member ROLE as a new member (lead/editor); --deny refuses it. Shows who asks
+    /// (computer, name, app or browser, address, when) and asks 批准？[y/N] first
     Approve {
         code: String,
         #[arg(long, value_parser = sync_cmd::parse_role, conflicts_with = "deny")]
         member: Option<quickreply_core::proto::api::Role>,
         #[arg(long)]
         deny: bool,
+        /// Approve without asking (for scripts; without a terminal it is needed)
+        #[arg(long, short = 'y')]
+        yes: bool,
     },
     /// Every kept version of a synced reply: who changed it, from which computer, when
     History {

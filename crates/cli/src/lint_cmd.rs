@@ -41,7 +41,7 @@ pub(crate) fn lint_path(path: &PathBuf) -> Result<usize> {
             },
         );
         for p in &problems {
-            println!("{p}");
+            println!("{}", crate::shown::shown_text(&p.to_string()));
         }
         let unused = source::unreferenced_images(&root, &pack);
         for u in &unused {
@@ -94,7 +94,11 @@ pub(crate) fn lint_store(store: &Store, library: Option<&str>) -> Result<usize> 
     let blob_ok = |sha: &str| store.blobs().verify(sha);
     let mut total = 0;
     for problem in store.check_integrity()? {
-        println!("{}: {problem}", store.path().display());
+        println!(
+            "{}: {}",
+            store.path().display(),
+            crate::shown::shown_text(&problem.to_string())
+        );
         total += 1;
     }
     for lib in libs {
@@ -108,20 +112,20 @@ pub(crate) fn lint_store(store: &Store, library: Option<&str>) -> Result<usize> 
             },
         );
         for p in &problems {
-            println!("{p}");
+            println!("{}", crate::shown::shown_text(&p.to_string()));
         }
         println!(
             "{}",
             tr(
                 format!(
                     "话术库 {}：{} 条话术，{} 个问题",
-                    lib.name,
+                    crate::shown::shown(&lib.name),
                     pack.snippets.len(),
                     problems.len()
                 ),
                 format!(
                     "library {}: {} replies, {} problems",
-                    lib.name,
+                    crate::shown::shown(&lib.name),
                     pack.snippets.len(),
                     problems.len()
                 )

@@ -3,10 +3,12 @@
 mod args;
 mod clipboard;
 mod lint_cmd;
+mod shown;
 mod sync_cmd;
 
 use args::{BuiltinCmd, Cli, Cmd, LibraryCmd, VarsCmd};
 use lint_cmd::{lint_path, lint_store};
+use shown::{shown, shown_text};
 
 use std::collections::HashMap;
 use std::io::{IsTerminal, Write};
@@ -77,6 +79,8 @@ fn lib_opt(store: &Store, name: Option<&str>) -> Result<Option<Library>> {
     })
 }
 
+/// One reply as a line: title, code, library/folder, id (team replies are other
+/// people's text: escaped).
 fn line(s: &Snippet) -> String {
     let folder = if s.folder.is_empty() {
         s.library.clone()
@@ -85,9 +89,9 @@ fn line(s: &Snippet) -> String {
     };
     format!(
         "{}\t{}\t{}\t{}",
-        s.title,
-        s.code.as_deref().unwrap_or("-"),
-        folder,
+        shown(&s.title),
+        shown(s.code.as_deref().unwrap_or("-")),
+        shown(&folder),
         s.id
     )
 }
@@ -108,8 +112,7 @@ fn snippet_json(s: &Snippet) -> serde_json::Value {
 
 fn print_json(v: &serde_json::Value) -> Result<()> {
     let mut out = std::io::stdout().lock();
-    serde_json::to_writer_pretty(&mut out, v)?;
-    writeln!(out)?;
+    writeln!(out, "{}", shown::json_text(v)?)?;
     Ok(())
 }
 
@@ -129,6 +132,7 @@ fn warn_unknown_vars(store: &Store, s: &Snippet) -> Result<()> {
         }
     }
     for name in unknown {
+        let name = shown(&name);
         eprintln!(
             "{}",
             tr(
@@ -170,7 +174,7 @@ fn ask_prompts(names: &[String], given: &mut HashMap<String, String>) -> Result<
         ));
     }
     for name in missing {
-        eprint!("{name}: ");
+        eprint!("{}: ", shown(name));
         std::io::stderr().flush()?;
         let mut value = String::new();
         std::io::stdin().read_line(&mut value)?;
@@ -216,7 +220,7 @@ fn report_export(
     note: Option<String>,
 ) {
     if let Some(note) = note {
-        eprintln!("{note}");
+        eprintln!("{}", shown_text(&note));
     }
     println!(
         "{}",
@@ -355,8 +359,8 @@ fn run(cli: Cli, m: &ArgMatches) -> Result<i32> {
                 println!(
                     "{}",
                     tr(
-                        format!("已删除「{}」", s.title),
-                        format!("deleted \"{}\"", s.title)
+                        format!("已删除「{}」", shown(&s.title)),
+                        format!("deleted \"{}\"", shown(&s.title))
                     )
                 );
             }
@@ -383,7 +387,7 @@ fn run(cli: Cli, m: &ArgMatches) -> Result<i32> {
                     print_json(&json!(rows.iter().map(|(l, f)| json!({"library": l, "path": f.path, "replies": f.snippet_count})).collect::<Vec<_>>()))?;
                 } else {
                     for (l, f) in rows {
-                        println!("{l}/{}\t{}", f.path, f.snippet_count);
+                        println!("{}/{}\t{}", shown(&l), shown(&f.path), f.snippet_count);
                     }
                 }
                 return Ok(0);
@@ -411,18 +415,18 @@ fn run(cli: Cli, m: &ArgMatches) -> Result<i32> {
             } else {
                 println!("{}", line(&s));
                 if !s.tags.is_empty() {
-                    println!("tags: {}", s.tags.join(", "));
+                    println!("tags: {}", shown(&s.tags.join(", ")));
                 }
                 for (i, p) in s.parts.iter().enumerate() {
                     println!("--- {}/{}", i + 1, s.parts.len());
                     match p {
-                        Part::Text { body } => println!("{body}"),
+                        Part::Text { body } => println!("{}", shown_text(body)),
                         Part::Image {
                             sha256,
                             mime,
                             width,
                             height,
-                        } => println!("[{mime} {width}×{height} {sha256}]"),
+                        } => println!("[{} {width}×{height} {}]", shown(mime), shown(sha256)),
                     }
                 }
             }
@@ -518,12 +522,12 @@ fn run(cli: Cli, m: &ArgMatches) -> Result<i32> {
                     tr(
                         format!(
                             "已复制「{}」第 {part}/{} 段到剪贴板{next}",
-                            s.title,
+                            shown(&s.title),
                             rendered.len()
                         ),
                         format!(
                             "copied \"{}\" part {part}/{} to the clipboard{next}",
-                            s.title,
+                            shown(&s.title),
                             rendered.len()
                         )
                     )
@@ -538,11 +542,14 @@ fn run(cli: Cli, m: &ArgMatches) -> Result<i32> {
                 }).collect();
                 print_json(&json!({"id": s.id, "title": s.title, "parts": parts}))?;
             } else {
+                // The text itself is the output: exact when piped, escaped on a terminal.
+                let tty = std::io::stdout().is_terminal();
                 for (i, r) in rendered.iter().enumerate() {
                     if i > 0 {
                         println!();
                     }
                     match r {
+                        Rendered::Text(t) if tty => println!("{}", shown_text(t)),
                         Rendered::Text(t) => println!("{t}"),
                         Rendered::Image {
                             path,
@@ -604,7 +611,13 @@ fn run(cli: Cli, m: &ArgMatches) -> Result<i32> {
                 } else {
                     let mark = tr("（客服可改）", " (agents may override)");
                     for (l, k, v, o) in rows {
-                        println!("{l}\t{k}\t{v}{}", if o { mark.as_str() } else { "" });
+                        println!(
+                            "{}\t{}\t{}{}",
+                            shown(&l),
+                            shown(&k),
+                            shown(&v),
+                            if o { mark.as_str() } else { "" }
+                        );
                     }
                 }
             }
@@ -620,7 +633,7 @@ fn run(cli: Cli, m: &ArgMatches) -> Result<i32> {
                     ))?;
                 } else {
                     for l in libs {
-                        println!("{}\t{}", l.name, l.kind.as_str());
+                        println!("{}\t{}", shown(&l.name), l.kind.as_str());
                     }
                 }
             }
@@ -649,7 +662,12 @@ fn run(cli: Cli, m: &ArgMatches) -> Result<i32> {
             let lib = store.library(&into)?;
             let packs::ReadPack { pack, skipped } = packs::read_path(&path, format)?;
             for s in &skipped {
-                println!("{}\t{}\t{}", tr("跳过", "skipped"), s.origin, s.reason);
+                println!(
+                    "{}\t{}\t{}",
+                    tr("跳过", "skipped"),
+                    shown(&s.origin.to_string()),
+                    shown(&s.reason)
+                );
             }
             if preview {
                 let items = packs::preview(&store, &pack, &lib, on_conflict)?;
@@ -663,9 +681,14 @@ fn run(cli: Cli, m: &ArgMatches) -> Result<i32> {
                     let note = i
                         .note
                         .as_deref()
-                        .map(|n| format!("\t{n}"))
+                        .map(|n| format!("\t{}", shown(n)))
                         .unwrap_or_default();
-                    println!("{status}\t{}\t{}\t{}{note}", i.title, i.folder, i.origin);
+                    println!(
+                        "{status}\t{}\t{}\t{}{note}",
+                        shown(&i.title),
+                        shown(&i.folder),
+                        shown(&i.origin.to_string())
+                    );
                 }
                 let n = |s: packs::Status| items.iter().filter(|i| i.status == s).count();
                 eprintln!(
@@ -755,9 +778,12 @@ fn run(cli: Cli, m: &ArgMatches) -> Result<i32> {
             device,
             name,
         } => sync_cmd::signin(&mut store, &server, device, name)?,
-        Cmd::Approve { code, member, deny } => {
-            sync_cmd::approve(&store, team, &code, member, deny)?
-        }
+        Cmd::Approve {
+            code,
+            member,
+            deny,
+            yes,
+        } => sync_cmd::approve(&store, team, &code, member, deny, yes)?,
         Cmd::History {
             reply,
             library,
@@ -829,7 +855,8 @@ fn main() {
                     msg = format!("{msg}: {c}");
                 }
             }
-            eprintln!("{}: {msg}", tr("错误", "error"));
+            // Messages may quote a server or a teammate (names, titles): escaped.
+            eprintln!("{}: {}", tr("错误", "error"), shown_text(&msg));
             std::process::exit(1);
         }
     }

@@ -15,6 +15,8 @@ use quickreply_sync::{self as sync, LibraryStatus, Report};
 use crate::args::RefusedCmd;
 use serde_json::json;
 
+use crate::shown::{json_text, shown, shown_text};
+
 /// `7d`, `12h`, `30m`, `90s` or plain seconds.
 pub fn parse_duration(s: &str) -> Result<u64, String> {
     let s = s.trim();
@@ -92,7 +94,8 @@ pub fn signin(
     let device = device.unwrap_or_else(sync::host_name);
     let pending = sync::signin(store, server, &device, name.as_deref())?;
     let until = local_time(pending.expires_at());
-    println!("{}", pending.code());
+    let code = shown(pending.code());
+    println!("{code}");
     if let Some(qr) = terminal_qr(&pending.approve_url()) {
         eprintln!("{qr}");
     }
@@ -100,12 +103,10 @@ pub fn signin(
         "{}",
         tr(
             format!(
-                "请已登录的同事批准这个登录码（{until} 前有效）：在其电脑上运行 qreply approve {code}，或用手机扫上面的二维码",
-                code = pending.code()
+                "请已登录的同事批准这个登录码（{until} 前有效）：在其电脑上运行 qreply approve {code}，或用手机扫上面的二维码"
             ),
             format!(
-                "ask a signed-in teammate to approve this code (valid until {until}): qreply approve {code} on their computer, or scan the QR code above with a signed-in phone",
-                code = pending.code()
+                "ask a signed-in teammate to approve this code (valid until {until}): qreply approve {code} on their computer, or scan the QR code above with a signed-in phone"
             )
         )
     );
@@ -113,27 +114,40 @@ pub fn signin(
     welcome(store, joined)
 }
 
+/// `qreply approve CODE`: shows who asks (device, name, app or browser, address, when)
+/// and, to let them in, asks 批准？[y/N] on a terminal; `--yes` answers for scripts. A
+/// denial needs no confirmation (it lets nobody in).
 pub fn approve(
     store: &Store,
     team: Option<&str>,
     code: &str,
     member: Option<Role>,
     deny: bool,
+    yes: bool,
 ) -> Result<()> {
     let acc = sync::choose_account(store, team)?;
     let info = sync::lookup_signin(store, &acc, code)?;
-    let who = match &info.user_name {
-        Some(n) => format!("「{}」（{n}）", info.device_name),
-        None => format!("「{}」", info.device_name),
-    };
-    let asked = local_time(info.created_at);
-    eprintln!(
-        "{}",
-        tr(
-            format!("登录请求 {}：{who}，来自 {}，{asked}", info.code, info.ip),
-            format!("sign-in {}: {who} from {} at {asked}", info.code, info.ip)
-        )
-    );
+    eprintln!("{}", describe_signin(&info));
+    if !deny && !yes {
+        let stdin = std::io::stdin();
+        let tty = std::io::IsTerminal::is_terminal(&stdin);
+        let what = match member {
+            None => tr(
+                "批准为你的另一台电脑？[y/N] ".to_string(),
+                "Approve it as another computer of yours? [y/N] ".to_string(),
+            ),
+            Some(r) => tr(
+                format!("批准为新成员（{}）？[y/N] ", role_name(r)),
+                format!("Approve it as a new member ({})? [y/N] ", role_name(r)),
+            ),
+        };
+        if !confirm(&mut stdin.lock(), tty, &what)? {
+            bail!(tr(
+                "没有批准：什么也没改（登录请求仍在等待，10 分钟内有效）",
+                "not approved: nothing changed (the sign-in request is still waiting, for up to 10 minutes)"
+            ));
+        }
+    }
     sync::decide_signin(store, &acc, code, !deny, member)?;
     let done = match (deny, member) {
         (true, _) => tr("已拒绝".to_string(), "denied".to_string()),
@@ -150,10 +164,68 @@ pub fn approve(
     Ok(())
 }
 
+/// Who asks to sign in, as one line (their names escaped: they typed them).
+fn describe_signin(info: &quickreply_core::proto::api::SigninInfo) -> String {
+    let device = shown(&info.device_name);
+    let who = match &info.user_name {
+        Some(n) => tr(
+            format!("电脑「{device}」，自称「{}」", shown(n)),
+            format!("computer \"{device}\", calling themselves \"{}\"", shown(n)),
+        ),
+        None => tr(
+            format!("电脑「{device}」"),
+            format!("computer \"{device}\""),
+        ),
+    };
+    let app = if info.web {
+        tr(
+            "网页（手机或浏览器）".to_string(),
+            "web page (phone or browser)".to_string(),
+        )
+    } else {
+        format!("QuickReply {}", shown(&info.app_version))
+    };
+    let asked = local_time(info.created_at);
+    let ip = shown(&info.ip);
+    tr(
+        format!(
+            "登录请求 {}：{who}，{app}，来自 {ip}，{asked}",
+            shown(&info.code)
+        ),
+        format!(
+            "sign-in {}: {who}, {app}, from {ip} at {asked}",
+            shown(&info.code)
+        ),
+    )
+}
+
+/// Ask `question` on stderr and read the answer from `input` (stdin): yes only for
+/// y / yes / 是. Not a terminal: refused, telling to pass `--yes`.
+fn confirm(input: &mut impl std::io::BufRead, tty: bool, question: &str) -> Result<bool> {
+    if !tty {
+        bail!(tr(
+            "要批准请确认：在终端里运行并回答 y，或在脚本里加 --yes",
+            "approving needs a confirmation: run it in a terminal and answer y, or pass --yes in scripts"
+        ));
+    }
+    eprint!("{question}");
+    std::io::Write::flush(&mut std::io::stderr())?;
+    let mut answer = String::new();
+    input.read_line(&mut answer)?;
+    Ok(is_yes(&answer))
+}
+
+fn is_yes(answer: &str) -> bool {
+    matches!(
+        answer.trim().to_lowercase().as_str(),
+        "y" | "yes" | "是" | "是的"
+    )
+}
+
 pub fn history(store: &Store, snippet: &Snippet, json_out: bool) -> Result<()> {
     let versions = sync::history(store, snippet)?;
     if json_out {
-        println!("{}", serde_json::to_string_pretty(&versions)?);
+        println!("{}", json_text(&serde_json::to_value(&versions)?)?);
         return Ok(());
     }
     for v in &versions {
@@ -169,7 +241,7 @@ pub fn history(store: &Store, snippet: &Snippet, json_out: bool) -> Result<()> {
                     })
                     .unwrap_or_default();
                 let short: String = first.chars().take(40).collect();
-                format!("{} — {short}", d.title)
+                format!("{} — {}", shown(&d.title), shown(&short))
             }
             _ => String::new(),
         };
@@ -177,8 +249,8 @@ pub fn history(store: &Store, snippet: &Snippet, json_out: bool) -> Result<()> {
             "v{}  {}  {}（{}）  {what}",
             v.version,
             local_time(v.updated_at),
-            v.user_name,
-            v.device_name
+            shown(&v.user_name),
+            shown(&v.device_name)
         );
     }
     Ok(())
@@ -189,8 +261,8 @@ pub fn restore(store: &mut Store, snippet: &Snippet, version: i64) -> Result<()>
     println!(
         "{}",
         tr(
-            format!("已把「{}」恢复到第 {version} 版", doc.title),
-            format!("restored \"{}\" to version {version}", doc.title)
+            format!("已把「{}」恢复到第 {version} 版", shown(&doc.title)),
+            format!("restored \"{}\" to version {version}", shown(&doc.title))
         )
     );
     let r = sync::sync_once(store)?;
@@ -230,19 +302,19 @@ fn welcome(store: &mut Store, (acc, place): (sync::Account, sync::TokenPlace)) -
         tr(
             format!(
                 "已加入 {}：团队「{}」，{}（{}），本机「{}」",
-                acc.server,
-                acc.team_name,
-                acc.user_name,
+                shown(&acc.server),
+                shown(&acc.team_name),
+                shown(&acc.user_name),
                 role_name(acc.role),
-                acc.device_name
+                shown(&acc.device_name)
             ),
             format!(
                 "joined {}: team \"{}\", {} ({}), this computer \"{}\"",
-                acc.server,
-                acc.team_name,
-                acc.user_name,
+                shown(&acc.server),
+                shown(&acc.team_name),
+                shown(&acc.user_name),
                 role_name(acc.role),
-                acc.device_name
+                shown(&acc.device_name)
             )
         )
     );
@@ -271,7 +343,7 @@ pub fn invite(
         },
     )?;
     let until = local_time(resp.expires_at);
-    println!("{}", resp.code);
+    println!("{}", shown(&resp.code));
     let what = if resp.pairing {
         tr(
             "配对码：在你的另一台电脑上运行 qreply join <服务器地址> <配对码>".to_string(),
@@ -314,6 +386,7 @@ fn print_report(r: &Report, refusals: bool) {
         );
     }
     for c in &r.conflicts {
+        let c = shown(c);
         println!(
             "{}",
             tr(
@@ -323,6 +396,7 @@ fn print_report(r: &Report, refusals: bool) {
         );
     }
     for c in r.refused.iter().filter(|_| refusals) {
+        let c = shown_text(c);
         eprintln!(
             "{}",
             tr(
@@ -330,6 +404,9 @@ fn print_report(r: &Report, refusals: bool) {
                 format!("refused by the server: {c} (kept here)")
             )
         );
+    }
+    for c in &r.skipped {
+        eprintln!("{}: {}", tr("注意", "note"), shown_text(c));
     }
 }
 
@@ -360,7 +437,7 @@ pub fn sync(store: &mut Store, dir: &Path, team: Option<&str>, watch: bool) -> R
             std::thread::spawn(move || {
                 use std::io::Write;
                 let label = if several {
-                    format!("[{}] ", acc.team_name)
+                    format!("[{}] ", shown(&acc.team_name))
                 } else {
                     String::new()
                 };
@@ -371,8 +448,9 @@ pub fn sync(store: &mut Store, dir: &Path, team: Option<&str>, watch: bool) -> R
                             print_report(r, true);
                         }
                         Err(e) => eprintln!(
-                            "{label}{}: {e}",
-                            tr("同步失败，稍后重试", "sync failed, will retry")
+                            "{label}{}: {}",
+                            tr("同步失败，稍后重试", "sync failed, will retry"),
+                            shown_text(&e.to_string())
                         ),
                     }
                     let _ = std::io::stdout().flush();
@@ -432,7 +510,12 @@ fn print_refused(list: &[sync::Refused]) {
         )
     );
     for r in list {
-        eprintln!("  「{}」（{}）: {}", r.title, r.library, r.reason);
+        eprintln!(
+            "  「{}」（{}）: {}",
+            shown(&r.title),
+            shown(&r.library),
+            shown_text(&r.reason)
+        );
     }
 }
 
@@ -444,7 +527,7 @@ pub fn refused(store: &mut Store, action: Option<RefusedCmd>, json_out: bool) ->
             let list = sync::refused(store)?;
             if json_out {
                 let v: Vec<_> = list.iter().map(refused_json).collect();
-                println!("{}", serde_json::to_string_pretty(&v)?);
+                println!("{}", json_text(&serde_json::Value::Array(v))?);
             } else if list.is_empty() {
                 println!("{}", tr("没有被拒绝的改动", "no refused changes"));
             } else {
@@ -539,17 +622,17 @@ pub fn status(store: &mut Store, team: Option<&str>, json_out: bool) -> Result<i
                 format!(
                     "{}. {}：团队「{}」，{}（{}）",
                     acc.id,
-                    acc.server,
-                    acc.team_name,
-                    acc.user_name,
+                    shown(&acc.server),
+                    shown(&acc.team_name),
+                    shown(&acc.user_name),
                     role_name(acc.role)
                 ),
                 format!(
                     "{}. {}: team \"{}\", {} ({})",
                     acc.id,
-                    acc.server,
-                    acc.team_name,
-                    acc.user_name,
+                    shown(&acc.server),
+                    shown(&acc.team_name),
+                    shown(&acc.user_name),
                     role_name(acc.role)
                 )
             )
@@ -560,9 +643,10 @@ pub fn status(store: &mut Store, team: Option<&str>, json_out: bool) -> Result<i
             } else {
                 tr("（只读）", " (read-only)")
             };
-            println!("  {}{ro}: {}", s.name, s.describe());
+            println!("  {}{ro}: {}", shown(&s.name), shown_text(&s.describe()));
         }
         for r in &repaired {
+            let r = shown(r);
             println!(
                 "{}",
                 tr(
@@ -581,7 +665,7 @@ pub fn status(store: &mut Store, team: Option<&str>, json_out: bool) -> Result<i
             Ok([one]) => one,
             Err(many) => serde_json::Value::Array(many),
         };
-        println!("{}", serde_json::to_string_pretty(&v)?);
+        println!("{}", json_text(&serde_json::to_value(&v)?)?);
     }
     Ok(if all { 0 } else { 2 })
 }
@@ -612,15 +696,23 @@ pub fn devices(
         println!(
             "{}",
             tr(
-                format!("已停用设备「{}」（{}）", dev.name, dev.user_name),
-                format!("revoked device \"{}\" ({})", dev.name, dev.user_name)
+                format!(
+                    "已停用设备「{}」（{}）",
+                    shown(&dev.name),
+                    shown(&dev.user_name)
+                ),
+                format!(
+                    "revoked device \"{}\" ({})",
+                    shown(&dev.name),
+                    shown(&dev.user_name)
+                )
             )
         );
         return Ok(());
     }
     let list = client.devices()?;
     if json_out {
-        println!("{}", serde_json::to_string_pretty(&list)?);
+        println!("{}", json_text(&serde_json::to_value(&list)?)?);
         return Ok(());
     }
     for d in list {
@@ -641,10 +733,10 @@ pub fn devices(
         println!(
             "{}  {}  {}（{}）  {seen}  {} {state}",
             &d.id.to_string()[..8],
-            d.name,
-            d.user_name,
+            shown(&d.name),
+            shown(&d.user_name),
             role_name(d.role),
-            d.app_version
+            shown(&d.app_version)
         );
     }
     Ok(())
@@ -659,7 +751,7 @@ pub fn usage(store: &Store, library: &str, days: u32, json_out: bool) -> Result<
             .iter()
             .map(|(t, n, d)| json!({"title": t, "count": n, "devices": d}))
             .collect();
-        println!("{}", serde_json::to_string_pretty(&v)?);
+        println!("{}", json_text(&serde_json::to_value(&v)?)?);
         return Ok(());
     }
     if rows.is_empty() {
@@ -673,7 +765,8 @@ pub fn usage(store: &Store, library: &str, days: u32, json_out: bool) -> Result<
     }
     for (title, n, d) in rows {
         println!(
-            "{n:>6}  {title}  {}",
+            "{n:>6}  {}  {}",
+            shown(&title),
             tr(format!("（{d} 台电脑）"), format!("({d} computers)"))
         );
     }
@@ -685,7 +778,7 @@ pub fn missed(store: &Store, team: Option<&str>, days: u32, json_out: bool) -> R
     let acc = sync::choose_account(store, team)?;
     let rows = sync::missed(store, &acc, days)?;
     if json_out {
-        println!("{}", serde_json::to_string_pretty(&rows)?);
+        println!("{}", json_text(&serde_json::to_value(&rows)?)?);
         return Ok(());
     }
     if rows.is_empty() {
@@ -701,7 +794,7 @@ pub fn missed(store: &Store, team: Option<&str>, days: u32, json_out: bool) -> R
         println!(
             "{:>6}  {}  {}",
             m.count,
-            m.query,
+            shown(&m.query),
             tr(
                 format!("（{} 台电脑）", m.devices),
                 format!("({} computers)", m.devices)
@@ -717,8 +810,11 @@ pub fn leave(store: &mut Store, team: Option<&str>) -> Result<()> {
     println!(
         "{}",
         tr(
-            format!("已退出 {}；话术都留在本机", acc.server),
-            format!("left {}; all replies stay on this computer", acc.server)
+            format!("已退出 {}；话术都留在本机", shown(&acc.server)),
+            format!(
+                "left {}; all replies stay on this computer",
+                shown(&acc.server)
+            )
         )
     );
     match told {
@@ -733,15 +829,18 @@ pub fn leave(store: &mut Store, team: Option<&str>) -> Result<()> {
                 "this is an owner's computer, so the server keeps it listed; revoke it from another computer with qreply devices --revoke when it is no longer used"
             )
         ),
-        sync::Departure::NotTold(why) => eprintln!(
-            "{}",
-            tr(
-                format!("没能通知服务器（{why}）：服务器上仍列着本机，请负责人注销它"),
-                format!(
-                    "the server could not be told ({why}): it still lists this computer; ask a lead to revoke it"
+        sync::Departure::NotTold(why) => {
+            let why = shown_text(&why);
+            eprintln!(
+                "{}",
+                tr(
+                    format!("没能通知服务器（{why}）：服务器上仍列着本机，请负责人注销它"),
+                    format!(
+                        "the server could not be told ({why}): it still lists this computer; ask a lead to revoke it"
+                    )
                 )
             )
-        ),
+        }
     }
     Ok(())
 }
@@ -758,5 +857,49 @@ mod tests {
         assert_eq!(parse_duration("90"), Ok(90));
         assert!(parse_duration("7w").is_err());
         assert!(parse_duration("d").is_err());
+    }
+
+    #[test]
+    fn approving_is_confirmed_only_by_a_yes_on_a_terminal() -> Result<()> {
+        for (answer, yes) in [
+            ("y\n", true),
+            ("Yes\r\n", true),
+            (" 是 \n", true),
+            ("\n", false),
+            ("n\n", false),
+            ("", false),
+            ("yy\n", false),
+        ] {
+            assert_eq!(
+                confirm(&mut answer.as_bytes(), true, "批准？[y/N] ")?,
+                yes,
+                "{answer:?}"
+            );
+        }
+        let refused = confirm(&mut "y\n".as_bytes(), false, "批准？[y/N] ");
+        let msg = refused.err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(msg.contains("--yes"), "{msg}");
+        Ok(())
+    }
+
+    #[test]
+    fn a_sign_in_request_is_described_with_its_names_escaped() {
+        let info = quickreply_core::proto::api::SigninInfo {
+            code: "ABCD-EFGH".into(),
+            device_name: "evil\x1b[2J\x07".into(),
+            user_name: Some("小\u{202E}李".into()),
+            app_version: "0.1.0".into(),
+            web: false,
+            ip: "192.0.2.7".into(),
+            created_at: 0,
+            expires_at: 0,
+        };
+        let line = describe_signin(&info);
+        assert!(!line.contains('\x1b') && !line.contains('\x07') && !line.contains('\u{202E}'));
+        assert!(line.contains("evil\\x1b[2J\\x07"), "{line}");
+        assert!(
+            line.contains("192.0.2.7") && line.contains("ABCD-EFGH"),
+            "{line}"
+        );
     }
 }

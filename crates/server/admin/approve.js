@@ -83,20 +83,19 @@ export async function showApprove(section) {
       actions.append(button(t("approveAsOwner"), () => decide("owner"), { id: "approve-owner" }));
     }
   }
-  actions.append(
-    button(
-      t("deny"),
-      async () => {
-        await api("POST", "/v1/signin/deny", { code: info.code });
-        setStatus(t("denied", info.device_name), "ok");
-        clearHash();
-        setTab("members");
-        showApp();
-      },
-      { id: "approve-deny", class: "danger" },
-    ),
+  const deny = button(
+    t("deny"),
+    async () => {
+      await api("POST", "/v1/signin/deny", { code: info.code });
+      setStatus(t("denied", info.device_name), "ok");
+      clearHash();
+      setTab("members");
+      showApp();
+    },
+    { id: "approve-deny", class: "danger" },
   );
+  actions.append(deny);
   card.append(el("div", { class: "code" }, info.code), facts, actions);
-  const first = actions.querySelector("button");
-  if (first) first.focus();
+  // Whoever opened the link reads who asks first: a stray Enter denies, never lets in.
+  deny.focus();
 }

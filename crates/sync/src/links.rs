@@ -5,11 +5,12 @@ use std::collections::HashSet;
 
 use uuid::Uuid;
 
+use quickreply_core::i18n::tr;
 use quickreply_core::store::{self, Store};
 use quickreply_proto::LibraryKind;
 use quickreply_proto::api::{CreateLibrary, LibraryInfo};
 
-use crate::accounts::{account, accounts};
+use crate::accounts::{account, account_by_id, accounts};
 use crate::error::Result;
 use crate::http::Client;
 use crate::model::{Account, Linked};
@@ -102,17 +103,26 @@ pub(crate) fn is_primary(store: &Store, acc: &Account) -> Result<bool> {
 }
 
 /// Match the server's libraries with local ones: the personal library (primary account
-/// only), team libraries by id then by name (new ones are created locally).
+/// only), team libraries by id then by name (new ones are created locally). Only this
+/// account's links count: a library id that another account's server listed (or the id
+/// of a local library linked to another account, or of the personal library) is not
+/// linked here, so that one team's server can never take over, or turn read-only,
+/// another team's library, nor mix their replies. Returns why such libraries were left
+/// out (one line each, for the user).
 pub(crate) fn link_libraries(
     store: &mut Store,
     acc: &Account,
     primary: bool,
     remote: &[LibraryInfo],
-) -> Result<()> {
+) -> Result<Vec<String>> {
     let known = linked(store)?;
     let personal = store.library(store::PERSONAL)?;
+    let mut skipped = Vec::new();
     for lib in remote {
-        if let Some(l) = known.iter().find(|l| l.remote == lib.id) {
+        if let Some(l) = known
+            .iter()
+            .find(|l| l.account == acc.id && l.remote == lib.id)
+        {
             if l.writable != lib.writable {
                 tables::set_writable(store.conn(), l.local, lib.writable)?;
             }
@@ -127,11 +137,15 @@ pub(crate) fn link_libraries(
             }
             continue;
         }
+        if let Some(why) = clash(store, &known, acc, lib, &personal)? {
+            skipped.push(why);
+            continue;
+        }
         let locals = store.libraries()?;
         let unlinked = |id: Uuid| !known.iter().any(|l| l.local == id);
         let mut local = locals
             .iter()
-            .find(|l| l.id == lib.id && unlinked(l.id))
+            .find(|l| l.id == lib.id && l.kind == LibraryKind::Team && unlinked(l.id))
             .cloned();
         if local.is_none() && lib.writable {
             for l in &locals {
@@ -159,7 +173,53 @@ pub(crate) fn link_libraries(
             }
         }
     }
-    Ok(())
+    Ok(skipped)
+}
+
+/// Why `acc`'s server library `lib` must not be linked on this computer: its id is
+/// already another account's (as that server's library or as the local library linked
+/// to it) or the personal library's. `None`: it may be linked.
+fn clash(
+    store: &Store,
+    known: &[Linked],
+    acc: &Account,
+    lib: &LibraryInfo,
+    personal: &quickreply_core::Library,
+) -> Result<Option<String>> {
+    let team = &acc.team_name;
+    let name = &lib.name;
+    if let Some(other) = known
+        .iter()
+        .find(|l| l.account != acc.id && (l.remote == lib.id || l.local == lib.id))
+    {
+        let other_team = account_by_id(store, other.account)?
+            .map(|a| a.team_name)
+            .unwrap_or_default();
+        let local = &other.name;
+        return Ok(Some(tr(
+            format!(
+                "团队「{team}」的话术库「{name}」与本机团队「{other_team}」的话术库「{local}」编号相同（{id}），没有同步它，以免两个团队的话术混在一起；请团队「{team}」的主管把它另建为一个新库",
+                id = lib.id
+            ),
+            format!(
+                "the library \"{name}\" of team \"{team}\" has the same id ({id}) as the library \"{local}\" of team \"{other_team}\" on this computer: it is not synced, so that the two teams' replies never mix; ask team \"{team}\"'s lead to re-create it as a new library",
+                id = lib.id
+            ),
+        )));
+    }
+    if lib.id == personal.id {
+        return Ok(Some(tr(
+            format!(
+                "团队「{team}」的话术库「{name}」与本机的个人话术库编号相同（{id}），没有同步它；请团队「{team}」的主管把它另建为一个新库",
+                id = lib.id
+            ),
+            format!(
+                "the library \"{name}\" of team \"{team}\" has the same id ({id}) as this computer's personal library: it is not synced; ask team \"{team}\"'s lead to re-create it as a new library",
+                id = lib.id
+            ),
+        )));
+    }
+    Ok(None)
 }
 
 /// Publish the local team libraries meant for `acc` when this member may write team

@@ -33,6 +33,9 @@ pub struct Report {
     pub conflicts: Vec<String>,
     /// Local changes the server refused (for example a read-only library), with why.
     pub refused: Vec<String>,
+    /// Libraries of the server not synced on this computer, with why (an id that
+    /// another team's library has here).
+    pub skipped: Vec<String>,
     /// The changes came inline with live events: applied without asking the server.
     pub live: bool,
 }
@@ -48,6 +51,7 @@ impl Report {
         self.pulled += other.pulled;
         self.conflicts.extend(other.conflicts);
         self.refused.extend(other.refused);
+        self.skipped.extend(other.skipped);
     }
 }
 
@@ -83,7 +87,7 @@ pub fn sync_account(store: &mut Store, account: i64) -> Result<Report> {
     let primary = is_primary(store, &acc)?;
     let mut report = Report::default();
     let remote = client.libraries()?;
-    link_libraries(store, &acc, primary, &remote)?;
+    report.skipped = link_libraries(store, &acc, primary, &remote)?;
     publish_local_team_libraries(store, &acc, primary, &client)?;
     push(store, &client, acc.id, &mut report)?;
     pull_behind(store, &client, acc.id, &mut report)?;

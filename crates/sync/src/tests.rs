@@ -1,7 +1,9 @@
 //! Tests of the sync client against its own store, without a server.
 
 use crate::accounts::{account, account_by_id, accounts, choose_account};
-use crate::links::{link, linked, may_publish, other_teams_libraries, set_library_account};
+use crate::links::{
+    link, link_libraries, linked, may_publish, other_teams_libraries, set_library_account,
+};
 use crate::tables;
 use crate::*;
 use quickreply_core::Error;
@@ -259,6 +261,87 @@ fn several_accounts_keep_their_libraries_apart() -> Result<()> {
     assert!(!may_publish(&store, team_b.id, &a, true)?);
     assert!(!may_publish(&store, local.id, &a, true)?);
     assert_eq!(choose_account(&store, None)?, a);
+    Ok(())
+}
+
+fn team_info(id: Uuid, name: &str, writable: bool) -> LibraryInfo {
+    LibraryInfo {
+        id,
+        name: name.into(),
+        kind: LibraryKind::Team,
+        head: 0,
+        writable,
+    }
+}
+
+#[test]
+fn a_library_id_another_teams_server_listed_is_matched_only_within_its_own_account() -> Result<()> {
+    let dir = tempfile::tempdir().map_err(quickreply_core::Error::io("tmp"))?;
+    let mut store = Store::open(dir.path())?;
+    let a = fake_account(&store, "http://a.example/", "店铺A")?;
+    let b = fake_account(&store, "http://b.example/", "店铺B")?;
+    // Team A's library, writable here, came from A's server with its own id.
+    let x = Uuid::now_v7();
+    let skipped = link_libraries(&mut store, &a, true, &[team_info(x, "售后", true)])?;
+    assert!(skipped.is_empty(), "{skipped:?}");
+    let team_a = store.library("售后")?;
+    store.add_snippet(&team_a, reply("退货地址", ""))?;
+
+    // B's server lists a library with the same id, read-only for this member there, and
+    // one of its own.
+    let y = Uuid::now_v7();
+    let skipped = link_libraries(
+        &mut store,
+        &b,
+        false,
+        &[team_info(x, "售后", false), team_info(y, "售前", false)],
+    )?;
+    assert_eq!(skipped.len(), 1, "{skipped:?}");
+    assert!(
+        skipped[0].contains("店铺A") && skipped[0].contains("店铺B") && skipped[0].contains("售后"),
+        "{skipped:?}"
+    );
+    // A's library is still A's, writable, and takes edits; B's own library is linked.
+    let links = linked(&store)?;
+    let of_x: Vec<_> = links.iter().filter(|l| l.remote == x).collect();
+    assert_eq!(of_x.len(), 1, "{links:?}");
+    assert_eq!((of_x[0].account, of_x[0].writable), (a.id, true));
+    store.add_snippet(&team_a, reply("发货时间", ""))?;
+    assert!(
+        links
+            .iter()
+            .any(|l| l.remote == y && l.account == b.id && !l.writable)
+    );
+    // Again on the next round: still left out, still A's.
+    let again = link_libraries(&mut store, &b, false, &[team_info(x, "售后", false)])?;
+    assert_eq!(again.len(), 1);
+    assert!(linked(&store)?.iter().any(|l| l.remote == x && l.writable));
+
+    // A's own server may still change its library's rights.
+    link_libraries(&mut store, &a, true, &[team_info(x, "售后", false)])?;
+    assert!(linked(&store)?.iter().any(|l| l.remote == x && !l.writable));
+
+    // An id equal to a local library linked to another account, or to the personal
+    // library, is refused too.
+    let local_z = store.create_library("草稿", LibraryKind::Team)?;
+    link(&mut store, a.id, local_z.id, Uuid::now_v7(), true, false)?;
+    let personal = store.library(store::PERSONAL)?;
+    let skipped = link_libraries(
+        &mut store,
+        &b,
+        false,
+        &[
+            team_info(local_z.id, "草稿", true),
+            team_info(personal.id, "个人", true),
+        ],
+    )?;
+    assert_eq!(skipped.len(), 2, "{skipped:?}");
+    assert!(skipped[1].contains("personal") || skipped[1].contains("个人话术库"));
+    assert!(
+        linked(&store)?
+            .iter()
+            .all(|l| l.account != b.id || l.remote == y)
+    );
     Ok(())
 }
 
