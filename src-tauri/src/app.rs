@@ -62,6 +62,10 @@ pub struct SyncView {
     /// Local changes not yet on the server (the indicator says "syncing", or offline
     /// with N changes kept here).
     pub pending: usize,
+    /// Local changes refused (by the server, or by the shared limits before sending) and
+    /// kept here until they are fixed, retried or discarded: while there are any, the
+    /// indicator says so (state `refused`) whatever the last round did.
+    pub refused: usize,
     /// With several teams joined, the team whose state is shown (the worst), unless all
     /// are up to date.
     pub team: Option<String>,

@@ -33,7 +33,39 @@ fn view_of(round: &Result<Report, SyncError>, last_ok: Option<i64>, pending: usi
         detail,
         last_ok,
         pending,
+        refused: 0,
         team: None,
+    }
+}
+
+/// The indicator with the refused changes kept here: they outlast the round that met
+/// them, so the state is `refused` (unless something worse is shown) and the detail
+/// lists each with its reason.
+pub fn with_refused(view: SyncView, refused: &[sync::Refused]) -> SyncView {
+    if refused.is_empty() {
+        return view;
+    }
+    let lines = refused
+        .iter()
+        .map(|r| format!("「{}」（{}）：{}", r.title, r.library, r.reason))
+        .collect::<Vec<_>>()
+        .join("\n");
+    // The last round's own refusals are among the kept ones; other news stays first.
+    let detail = if view.detail.is_empty() || view.state == "refused" {
+        lines
+    } else {
+        format!("{}\n{lines}", view.detail)
+    };
+    let state = if severity(&view.state) > severity("refused") {
+        view.state
+    } else {
+        "refused".into()
+    };
+    SyncView {
+        state,
+        detail,
+        refused: refused.len(),
+        ..view
     }
 }
 
@@ -70,6 +102,7 @@ pub fn combine(views: &BTreeMap<i64, (String, SyncView)>, pending: usize) -> Opt
         detail,
         last_ok: views.values().filter_map(|(_, v)| v.last_ok).min(),
         pending,
+        refused: 0,
         team: (worst.state != "ok").then(|| team.clone()),
     })
 }
@@ -99,12 +132,21 @@ pub fn forget(handle: &AppHandle, account: i64) {
 /// Show the combined state of every account (`None` once no account is left).
 fn publish(handle: &AppHandle) {
     let app = handle.state::<App>();
-    let pending = app
+    let (pending, refused) = app
         .lock()
         .ok()
-        .and_then(|inner| sync::pending(&inner.store).ok())
+        .map(|inner| {
+            (
+                sync::pending(&inner.store).unwrap_or_default(),
+                sync::refused(&inner.store).unwrap_or_default(),
+            )
+        })
         .unwrap_or_default();
-    let view = VIEWS.lock().ok().and_then(|v| combine(&v, pending));
+    let view = VIEWS
+        .lock()
+        .ok()
+        .and_then(|v| combine(&v, pending))
+        .map(|v| with_refused(v, &refused));
     if let Ok(mut slot) = app.sync.lock() {
         if *slot != view {
             let _ = handle.emit("sync-status", view.clone());
@@ -188,6 +230,7 @@ fn signed_out(handle: &AppHandle, acc: &sync::Account, why: &str) {
         detail,
         last_ok: None,
         pending: 0,
+        refused: 0,
         team: None,
     };
     if let Ok(mut views) = VIEWS.lock() {
@@ -248,6 +291,38 @@ mod tests {
             0,
         );
         assert_eq!(out.state, "signedOut");
+    }
+
+    #[test]
+    fn refused_changes_kept_here_outlast_the_round_that_met_them() {
+        let kept = vec![sync::Refused {
+            account: 1,
+            library: "售后话术".into(),
+            remote: uuid::Uuid::nil(),
+            key: "k".into(),
+            title: "长说明".into(),
+            reason: "refused by the server: too large".into(),
+            at: 0,
+        }];
+        // A later round was fine: still "refused", with what and why.
+        let ok = with_refused(view_of(&Ok(Report::default()), None, 0), &kept);
+        assert_eq!((ok.state.as_str(), ok.refused), ("refused", 1));
+        assert!(ok.detail.contains("长说明") && ok.detail.contains("too large"));
+        // Something worse (a conflict) stays on top; the refusal is still listed.
+        let conflict = view_of(
+            &Ok(Report {
+                conflicts: vec!["发货时间（冲突副本）".into()],
+                ..Default::default()
+            }),
+            None,
+            0,
+        );
+        let shown = with_refused(conflict, &kept);
+        assert_eq!(shown.state, "conflict");
+        assert!(shown.detail.contains("发货时间") && shown.detail.contains("长说明"));
+        // None kept: the view as it was.
+        let plain = view_of(&Ok(Report::default()), None, 0);
+        assert_eq!(with_refused(plain.clone(), &[]), plain);
     }
 
     #[test]

@@ -59,6 +59,8 @@ export interface SyncView {
   lastOk: number | null;
   /** Local changes not yet on the server. */
   pending: number;
+  /** Local changes refused and kept here until fixed or discarded (`qreply refused`). */
+  refused: number;
   /** With several teams joined, the team whose state this is (null when all are fine). */
   team: string | null;
 }

@@ -113,4 +113,7 @@ describe("syncLabel", () => {
     expect(syncLabel({ state: "offline", pending: 0 })).toEqual({ key: "sync_offline", n: 0, look: "offline" });
     expect(syncLabel({ state: "conflict", pending: 1 })).toEqual({ key: "sync_conflict", n: 1, look: "conflict" });
   });
+  it("counts the refused changes kept here", () => {
+    expect(syncLabel({ state: "refused", pending: 0, refused: 2 })).toEqual({ key: "sync_refused", n: 2, look: "refused" });
+  });
 });
