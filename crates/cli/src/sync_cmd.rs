@@ -1,4 +1,4 @@
-//! `qreply join | invite | sync | status | devices | leave`: thin wrappers over
+//! `qreply join | invite | sync | status | devices | codes | members | leave`: thin wrappers over
 //! `quickreply_sync`. A computer may have joined several servers (teams); the
 //! commands about one team take it from `--team` and need it only once there are
 //! several ([`sync::choose_account`]).
@@ -550,6 +550,162 @@ pub fn devices(
             d.app_version
         );
     }
+    Ok(())
+}
+
+/// The team's open invite and pairing codes (leads and editors).
+pub fn codes(store: &Store, team: Option<&str>, json_out: bool) -> Result<()> {
+    let acc = sync::choose_account(store, team)?;
+    let list = sync::open_codes(store, &acc)?;
+    if json_out {
+        println!("{}", serde_json::to_string_pretty(&list)?);
+        return Ok(());
+    }
+    if list.is_empty() {
+        println!(
+            "{}",
+            tr(
+                "没有可用的邀请码或配对码",
+                "no open invite or pairing codes"
+            )
+        );
+        return Ok(());
+    }
+    for c in list {
+        let kind = if c.pairing {
+            tr("配对码", "pairing")
+        } else {
+            tr("邀请码", "invite")
+        };
+        let expires = c
+            .expires_at
+            .map_or_else(|| tr("不过期", "never"), local_time);
+        let by = match (&c.created_by_name, &c.created_by_device) {
+            (Some(n), Some(d)) => format!("{n}（{d}）"),
+            (Some(n), None) => n.clone(),
+            _ => tr("服务器命令行", "the server's command line"),
+        };
+        println!(
+            "{}  {kind}  {}  {}  {}  {by}",
+            c.id,
+            role_name(c.role),
+            tr(
+                format!("剩 {} 次", c.uses_left),
+                format!("{} use(s) left", c.uses_left)
+            ),
+            tr(format!("{expires} 过期"), format!("expires {expires}")),
+        );
+    }
+    Ok(())
+}
+
+/// Cancel an open code of the team by its id.
+pub fn cancel_code(store: &Store, team: Option<&str>, id: &str) -> Result<()> {
+    let acc = sync::choose_account(store, team)?;
+    sync::cancel_code(store, &acc, id)?;
+    println!(
+        "{}",
+        tr(
+            format!("已作废代码 {id}：再用它加入会被拒绝"),
+            format!("cancelled code {id}: joining with it is refused from now on")
+        )
+    );
+    Ok(())
+}
+
+/// The team's members and their computers (the owner sees everyone).
+pub fn members(store: &Store, team: Option<&str>, json_out: bool) -> Result<()> {
+    let acc = sync::choose_account(store, team)?;
+    let list = sync::members(store, &acc)?;
+    if json_out {
+        let v: Vec<_> = list
+            .iter()
+            .map(|m| {
+                json!({
+                    "user_id": m.user_id,
+                    "name": m.name,
+                    "role": m.role,
+                    "devices": m.devices.iter().map(|d| d.name.clone()).collect::<Vec<_>>(),
+                })
+            })
+            .collect();
+        println!("{}", serde_json::to_string_pretty(&v)?);
+        return Ok(());
+    }
+    for m in list {
+        let devices: Vec<&str> = m.devices.iter().map(|d| d.name.as_str()).collect();
+        println!(
+            "{}  {}（{}）  {}",
+            &m.user_id.to_string()[..8],
+            m.name,
+            role_name(m.role),
+            devices.join(", ")
+        );
+    }
+    Ok(())
+}
+
+/// Remove a member from the team entirely (the owner), after asking unless `yes`.
+pub fn remove_member(store: &Store, team: Option<&str>, who: &str, yes: bool) -> Result<()> {
+    use std::io::{IsTerminal as _, Write as _};
+    let acc = sync::choose_account(store, team)?;
+    let member = sync::find_member(&sync::members(store, &acc)?, who)?;
+    let devices: Vec<&str> = member.devices.iter().map(|d| d.name.as_str()).collect();
+    if !yes {
+        if !std::io::stdin().is_terminal() {
+            bail!(tr(
+                format!("移除成员「{}」需要确认：加上 --yes", member.name),
+                format!(
+                    "removing the member \"{}\" needs confirming: add --yes",
+                    member.name
+                )
+            ));
+        }
+        eprint!(
+            "{} ",
+            tr(
+                format!(
+                    "从团队「{}」移除「{}」（{}）？其 {} 台电脑（{}）会被停用并在下次同步时退出，其邀请码和配对码作废。[y/N]",
+                    acc.team_name,
+                    member.name,
+                    role_name(member.role),
+                    devices.len(),
+                    devices.join("、")
+                ),
+                format!(
+                    "remove \"{}\" ({}) from the team \"{}\"? Their {} computer(s) ({}) are revoked and signed out at their next sync, and their invite and pairing codes cancelled. [y/N]",
+                    member.name,
+                    role_name(member.role),
+                    acc.team_name,
+                    devices.len(),
+                    devices.join(", ")
+                )
+            )
+        );
+        std::io::stderr().flush()?;
+        let mut answer = String::new();
+        std::io::stdin().read_line(&mut answer)?;
+        if !matches!(answer.trim().to_lowercase().as_str(), "y" | "yes" | "是") {
+            println!("{}", tr("没有移除任何人", "nobody was removed"));
+            return Ok(());
+        }
+    }
+    sync::remove_member(store, &acc, member.user_id)?;
+    println!(
+        "{}",
+        tr(
+            format!(
+                "已将「{}」移出团队：停用了 {} 台电脑，其代码已作废",
+                member.name,
+                devices.len()
+            ),
+            format!(
+                "removed \"{}\" from the team: {} computer(s) revoked, their codes cancelled",
+                member.name,
+                devices.len()
+            )
+        )
+    );
     Ok(())
 }
 

@@ -97,7 +97,7 @@ pub fn sync_account(store: &mut Store, account: i64) -> Result<Report> {
     if has_pending(store, acc.id)? {
         push(store, &client, acc.id, &mut report)?;
     }
-    report_usage(store, &client, acc.id)?;
+    report_usage(store, &client, acc.id, &mut report)?;
     report_missed(store, &client, acc.id)?;
     report_status(store, &client, acc.id)?;
     touch_last_sync(store, acc.id)?;
