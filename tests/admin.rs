@@ -139,6 +139,7 @@ fn call(method: &str, url: &str, token: &str, body: Option<Value>) -> Result<(u1
     let resp = match (method, body) {
         ("PUT", Some(b)) => agent.put(url).header("Authorization", &auth).send_json(&b),
         ("GET", _) => agent.get(url).header("Authorization", &auth).call(),
+        ("DELETE", _) => agent.delete(url).header("Authorization", &auth).call(),
         (m, _) => bail!("unsupported method {m}"),
     };
     let mut resp = resp.with_context(|| format!("{method} {url}"))?;
@@ -287,6 +288,43 @@ fn a_lead_runs_the_team_from_the_admin_page_and_an_agent_sees_only_their_own() -
     assert_eq!(device(&lead, "newbie-pc")?["role"], "agent");
     page.screenshot("admin-invite-desktop.png")?;
 
+    // ---- open codes: listed by id (never the code), cancelled with a confirmation ----
+    let spare = lead.invite(&["--role", "editor", "--uses", "2"])?;
+    let codes = lead.json(&["codes"])?;
+    let spare_id = codes
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|c| c["role"] == "editor")
+        .map(|c| field(c, "id"))
+        .ok_or_else(|| anyhow!("the editor invite is not listed: {codes:#}"))?;
+    page.click("#tab-members")?;
+    page.click("#tab-invite")?;
+    let row = format!(".code-row[data-id=\"{spare_id}\"]");
+    let text = page.wait_text(&row, |t| t.contains("编辑") && t.contains("剩 2 次"))?;
+    assert!(text.contains("王主管"), "who made it: {text}");
+    let listed = page.text("#codes")?;
+    assert!(!listed.contains(&spare), "a code is shown: {listed}");
+    page.click(&format!(".cancel-code[data-id=\"{spare_id}\"]"))?;
+    page.element(&format!(".confirm-cancel-code[data-id=\"{spare_id}\"]"))?;
+    let focused =
+        page.script("return document.activeElement.classList.contains('confirm-cancel-code')")?;
+    assert_eq!(
+        focused,
+        json!(true),
+        "the confirmation takes the keyboard focus"
+    );
+    page.screenshot("admin-codes-desktop.png")?;
+    page.click(&format!(".confirm-cancel-code[data-id=\"{spare_id}\"]"))?;
+    page.wait_text("#status", |t| t.contains("已作废") && t.contains(&spare_id))?;
+    wait_for("the row to go", Duration::from_secs(10), || {
+        (page.count(&row).ok()? == 0).then_some(())
+    })?;
+    let stranger = Client::new(dir.path(), "stranger-pc");
+    let r = stranger.run(&["join", &server.url, &spare, "--name", "陌生人"])?;
+    assert_ne!(r.code, 0, "{r:?}");
+    assert!(r.stderr.contains("cancelled"), "{}", r.stderr);
+
     // ---- #approve=: a computer showing a sign-in code is let in from the page ----
     let laptop = Client::new(dir.path(), "laptop-pc");
     let (code, mut child) = start_signin(&laptop, &server, "小陈")?;
@@ -310,6 +348,36 @@ fn a_lead_runs_the_team_from_the_admin_page_and_an_agent_sees_only_their_own() -
     let laptop_dev = device(&lead, "laptop-pc")?;
     assert_eq!(laptop_dev["user_name"], "小陈");
     assert_eq!(laptop_dev["role"], "agent");
+
+    // ---- the owner removes a member (asked first); their computer is shut out ----
+    let newbie_user = field(&device(&lead, "newbie-pc")?, "user_id");
+    page.click("#tab-members")?;
+    page.wait_text("#members", |t| t.contains("小张"))?;
+    assert_eq!(
+        page.count(&format!(
+            ".member[data-user=\"{lead_user}\"] .remove-member"
+        ))?,
+        0,
+        "the owner cannot remove themselves"
+    );
+    page.click(&format!(".remove-member[data-user=\"{newbie_user}\"]"))?;
+    let ask = page.wait_text(".remove-row", |t| t.contains("小张"))?;
+    assert!(ask.contains("1 台设备"), "{ask}");
+    // Cancel first: nothing happens, the button is back (and focused).
+    page.click(".cancel-remove")?;
+    let focused =
+        page.script("return document.activeElement.classList.contains('remove-member')")?;
+    assert_eq!(focused, json!(true));
+    assert_eq!(device(&lead, "newbie-pc")?["revoked"], false);
+    page.click(&format!(".remove-member[data-user=\"{newbie_user}\"]"))?;
+    page.screenshot("admin-remove-member-desktop.png")?;
+    page.click(&format!(".confirm-remove[data-user=\"{newbie_user}\"]"))?;
+    page.wait_text("#status", |t| t.contains("已将 小张 移出团队"))?;
+    let members = page.wait_text("#members", |t| !t.contains("小张"))?;
+    assert!(members.contains("小李"), "{members}");
+    let r = newbie.run(&["sync"])?;
+    assert_eq!(r.code, 1, "{r:?}");
+    assert!(r.stderr.contains("removed from the team"), "{}", r.stderr);
 
     // ---- the same pages at phone width ----
     page.set_window_size(390, 1100)?;
@@ -350,6 +418,7 @@ fn a_lead_runs_the_team_from_the_admin_page_and_an_agent_sees_only_their_own() -
         "agents have no Replies tab"
     );
     assert_eq!(phone.count(".save-role")?, 0);
+    assert_eq!(phone.count(".remove-member")?, 0);
     assert_eq!(phone.count("select[id^=\"role-\"]")?, 0);
     phone.screenshot("admin-agent-phone.png")?;
     let token = page_token(&phone)?;
@@ -379,6 +448,15 @@ fn a_lead_runs_the_team_from_the_admin_page_and_an_agent_sees_only_their_own() -
     let (status, body) = call(
         "GET",
         &format!("{}/v1/missed?days=7", server.url),
+        &token,
+        None,
+    )?;
+    assert_eq!(status, 403, "{body}");
+    let (status, body) = call("GET", &format!("{}/v1/codes", server.url), &token, None)?;
+    assert_eq!(status, 403, "{body}");
+    let (status, body) = call(
+        "DELETE",
+        &format!("{}/v1/members/{newbie_user}", server.url),
         &token,
         None,
     )?;

@@ -533,6 +533,129 @@ fn an_agents_fires_reach_the_leads_usage_once_however_often_it_syncs() -> Result
     Ok(())
 }
 
+/// Issue #17: counts no person can have made (25 000 fires of one reply in a day, from a
+/// bug or a script) are refused by the server; the computer says so once and does not
+/// get stuck resending them, and its later syncs go through.
+#[test]
+fn a_usage_report_the_server_refuses_is_reported_once_and_never_blocks_syncing() -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    let (server, lead, invite) = team(dir.path(), 1)?;
+    let agent = Client::new(dir.path(), "agent-pc");
+    agent.join(&server, &invite, "小李")?;
+    let out = agent
+        .command(&["fire", "fh", "--library", TEAM])?
+        .env_remove("DISPLAY")
+        .env_remove("WAYLAND_DISPLAY")
+        .output()?;
+    if !out.status.success() {
+        bail!("qreply fire: {}", String::from_utf8_lossy(&out.stderr));
+    }
+    {
+        let db = rusqlite::Connection::open(agent.data.join("quickreply.db"))?;
+        let changed = db.execute("UPDATE usage SET count = 25000", [])?;
+        assert_eq!(changed, 1);
+    }
+    let r = agent.run(&["sync"])?;
+    assert_eq!(r.code, 0, "{r:?}");
+    assert!(
+        r.stderr.contains("refused by the server") && r.stderr.contains("more than"),
+        "{}",
+        r.stderr
+    );
+    let r = agent.run(&["sync"])?;
+    assert_eq!(r.code, 0, "{r:?}");
+    assert!(!r.stderr.contains("refused"), "sent again: {}", r.stderr);
+    let usage = lead.json(&["usage", "--library", TEAM])?;
+    assert_eq!(usage, serde_json::json!([]), "nothing of it was stored");
+    assert_in_sync(&[&agent, &lead])?;
+    Ok(())
+}
+
+/// Issue #17: a lead lists the team's open codes (never the codes themselves), cancels
+/// one (joining with it then fails, saying so) and removes a member entirely: every
+/// computer of theirs is refused at its next sync, saying they were removed, and their
+/// pairing code lets nobody in.
+#[test]
+fn a_lead_cancels_a_code_and_removes_a_member_whose_computers_are_then_shut_out() -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    let (server, lead, invite) = team(dir.path(), 2)?;
+    let home = Client::new(dir.path(), "agent-home");
+    home.join(&server, &invite, "小李")?;
+    let office = Client::new(dir.path(), "agent-office");
+    office.join(&server, &home.invite(&["--pairing"])?, "ignored")?;
+    let home_pairing = home.invite(&["--pairing", "--uses", "3"])?;
+    let spare = lead.invite(&["--role", "editor"])?;
+
+    // Open: the rest of the agent invite, 小李's pairing code, the editor invite.
+    let codes = lead.json(&["codes"])?;
+    let list = codes.as_array().cloned().unwrap_or_default();
+    assert_eq!(list.len(), 3, "{codes:#}");
+    let editor_invite = list
+        .iter()
+        .find(|c| c["role"] == "editor")
+        .ok_or_else(|| anyhow::anyhow!("no editor invite listed: {codes:#}"))?;
+    assert_eq!(editor_invite["pairing"], false);
+    let id = editor_invite["id"].as_str().unwrap_or_default().to_string();
+    assert!(
+        list.iter()
+            .any(|c| c["pairing"] == true && c["created_by_name"] == "小李"),
+        "{codes:#}"
+    );
+    let text = lead.ok(&["codes"])?;
+    assert!(text.contains(&id), "{text}");
+    for code in [&spare, &home_pairing, &invite] {
+        assert!(!text.contains(code.as_str()), "a code is shown: {text}");
+    }
+    // Agents may not see them.
+    let r = home.run(&["codes"])?;
+    assert!(r.code != 0 && r.stderr.contains("403"), "{r:?}");
+
+    lead.ok(&["codes", "cancel", &id])?;
+    let newcomer = Client::new(dir.path(), "newcomer");
+    let r = newcomer.run(&["join", &server.url, &spare, "--name", "小新"])?;
+    assert_ne!(r.code, 0, "{r:?}");
+    assert!(r.stderr.contains("cancelled"), "{}", r.stderr);
+
+    // Removing asks first; without a terminal to ask on, --yes is needed.
+    let members = lead.json(&["members"])?;
+    let li = members
+        .as_array()
+        .and_then(|m| m.iter().find(|m| m["name"] == "小李").cloned())
+        .ok_or_else(|| anyhow::anyhow!("小李 not listed: {members:#}"))?;
+    assert_eq!(li["devices"].as_array().map(Vec::len), Some(2), "{li:#}");
+    let r = lead.run(&["members", "remove", "小李"])?;
+    assert_ne!(r.code, 0, "{r:?}");
+    assert!(r.stderr.contains("--yes"), "{}", r.stderr);
+    home.ok(&["sync"])?;
+    let out = lead.ok(&["members", "remove", "小李", "--yes"])?;
+    assert!(out.contains("2 computer(s) revoked"), "{out}");
+
+    for c in [&home, &office] {
+        let r = c.run(&["sync"])?;
+        assert_eq!(r.code, 1, "{}: {r:?}", c.name);
+        assert!(
+            r.stderr.contains("removed from the team"),
+            "{}: {}",
+            c.name,
+            r.stderr
+        );
+    }
+    let r = newcomer.run(&["join", &server.url, &home_pairing, "--name", "小新"])?;
+    assert_ne!(r.code, 0, "{r:?}");
+    assert!(r.stderr.contains("cancelled"), "{}", r.stderr);
+    let members = lead.json(&["members"])?;
+    assert!(
+        members
+            .as_array()
+            .is_some_and(|m| m.iter().all(|m| m["name"] != "小李")),
+        "{members:#}"
+    );
+    // The rest of the team carries on: the agent invite still lets someone in.
+    newcomer.join(&server, &invite, "小新")?;
+    assert_in_sync(&[&lead, &newcomer])?;
+    Ok(())
+}
+
 #[test]
 fn searches_that_found_nothing_reach_the_lead_as_counts_without_buyer_text() -> Result<()> {
     let dir = tempfile::tempdir()?;

@@ -296,6 +296,23 @@ pub(crate) enum Cmd {
         #[arg(long)]
         json: bool,
     },
+    /// The team's open invite and pairing codes (lead/editor): who made each, for which
+    /// role, uses left, until when (never the code itself); `codes cancel ID` cancels one,
+    /// so that it lets nobody in any more
+    Codes {
+        #[command(subcommand)]
+        cmd: Option<CodesCmd>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// The team's members and their computers (lead); `members remove NAME|ID` removes a
+    /// member entirely
+    Members {
+        #[command(subcommand)]
+        cmd: Option<MembersCmd>,
+        #[arg(long)]
+        json: bool,
+    },
     /// The most used replies of a synced library, all computers together (lead/editor)
     Usage {
         #[arg(long, default_value = PERSONAL)]
@@ -312,6 +329,26 @@ pub(crate) enum Cmd {
     Leave,
     #[command(name = "__hold-clipboard", hide = true)]
     HoldClipboard,
+}
+
+#[derive(Subcommand, Debug)]
+pub(crate) enum CodesCmd {
+    /// Cancel an open code by the ID `qreply codes` shows
+    Cancel { id: String },
+}
+
+#[derive(Subcommand, Debug)]
+pub(crate) enum MembersCmd {
+    /// Remove a member from the team (the owner): every computer of theirs is revoked
+    /// and signed out at its next sync, their invite and pairing codes are cancelled, and
+    /// sign-ins they approved are refused. Asks first unless --yes
+    Remove {
+        #[arg(value_name = "NAME|ID")]
+        who: String,
+        /// Do not ask for confirmation
+        #[arg(long, short = 'y')]
+        yes: bool,
+    },
 }
 
 #[derive(Subcommand, Debug)]

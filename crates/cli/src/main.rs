@@ -6,7 +6,7 @@ mod lint_cmd;
 mod shown;
 mod sync_cmd;
 
-use args::{BuiltinCmd, Cli, Cmd, LibraryCmd, VarsCmd};
+use args::{BuiltinCmd, Cli, Cmd, CodesCmd, LibraryCmd, MembersCmd, VarsCmd};
 use lint_cmd::{lint_path, lint_store};
 use shown::{shown, shown_text};
 
@@ -812,6 +812,16 @@ fn run(cli: Cli, m: &ArgMatches) -> Result<i32> {
         Cmd::Status { json } => return sync_cmd::status(&mut store, team, json),
         Cmd::Refused { action, json } => return sync_cmd::refused(&mut store, action, json),
         Cmd::Devices { revoke, json } => sync_cmd::devices(&store, team, revoke, json)?,
+        Cmd::Codes { cmd: None, json } => sync_cmd::codes(&store, team, json)?,
+        Cmd::Codes {
+            cmd: Some(CodesCmd::Cancel { id }),
+            ..
+        } => sync_cmd::cancel_code(&store, team, &id)?,
+        Cmd::Members { cmd: None, json } => sync_cmd::members(&store, team, json)?,
+        Cmd::Members {
+            cmd: Some(MembersCmd::Remove { who, yes }),
+            ..
+        } => sync_cmd::remove_member(&store, team, &who, yes)?,
         Cmd::Usage {
             missed: true,
             days,

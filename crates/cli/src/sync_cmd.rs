@@ -1,4 +1,4 @@
-//! `qreply join | invite | sync | status | devices | leave`: thin wrappers over
+//! `qreply join | invite | sync | status | devices | codes | members | leave`: thin wrappers over
 //! `quickreply_sync`. A computer may have joined several servers (teams); the
 //! commands about one team take it from `--team` and need it only once there are
 //! several ([`sync::choose_account`]).
@@ -266,7 +266,7 @@ pub fn restore(store: &mut Store, snippet: &Snippet, version: i64) -> Result<()>
         )
     );
     let r = sync::sync_once(store)?;
-    print_report(&r, true);
+    print_report(&r);
     Ok(())
 }
 
@@ -319,7 +319,7 @@ fn welcome(store: &mut Store, (acc, place): (sync::Account, sync::TokenPlace)) -
         )
     );
     let r = sync::sync_account(store, acc.id)?;
-    print_report(&r, true);
+    print_report(&r);
     Ok(())
 }
 
@@ -365,9 +365,8 @@ pub fn invite(
     Ok(())
 }
 
-/// What a round did; `refusals`: also each change refused in it (a one-off `qreply
-/// sync` lists every refused change kept here afterwards instead).
-fn print_report(r: &Report, refusals: bool) {
+/// What a round did, with each change refused in it.
+fn print_report(r: &Report) {
     if r.live {
         println!(
             "{}",
@@ -395,7 +394,7 @@ fn print_report(r: &Report, refusals: bool) {
             )
         );
     }
-    for c in r.refused.iter().filter(|_| refusals) {
+    for c in &r.refused {
         let c = shown_text(c);
         eprintln!(
             "{}",
@@ -425,8 +424,8 @@ pub fn sync(store: &mut Store, dir: &Path, team: Option<&str>, watch: bool) -> R
             Some(_) => sync::sync_account(store, chosen[0].id)?,
             None => sync::sync_once(store)?,
         };
-        print_report(&r, false);
-        print_refused(&sync::refused(store)?);
+        print_report(&r);
+        print_refused(&sync::refused(store)?, &r.refused);
         return Ok(());
     }
     let several = chosen.len() > 1;
@@ -445,7 +444,7 @@ pub fn sync(store: &mut Store, dir: &Path, team: Option<&str>, watch: bool) -> R
                     match r {
                         Ok(r) => {
                             print!("{label}");
-                            print_report(r, true);
+                            print_report(r);
                         }
                         Err(e) => eprintln!(
                             "{label}{}: {}",
@@ -488,8 +487,9 @@ fn refused_of(store: &Store, account: i64) -> Result<Vec<serde_json::Value>> {
         .collect())
 }
 
-/// Lines for people: each refused change kept here and what to do about it.
-fn print_refused(list: &[sync::Refused]) {
+/// Lines for people: how many refused changes are kept here, what to do about them, and
+/// each one not in `just_said` (the lines a round already printed).
+fn print_refused(list: &[sync::Refused], just_said: &[String]) {
     if list.is_empty() {
         return;
     }
@@ -510,6 +510,12 @@ fn print_refused(list: &[sync::Refused]) {
         )
     );
     for r in list {
+        if just_said
+            .iter()
+            .any(|l| l.starts_with(&format!("{}: ", r.title)))
+        {
+            continue;
+        }
         eprintln!(
             "  「{}」（{}）: {}",
             shown(&r.title),
@@ -531,7 +537,7 @@ pub fn refused(store: &mut Store, action: Option<RefusedCmd>, json_out: bool) ->
             } else if list.is_empty() {
                 println!("{}", tr("没有被拒绝的改动", "no refused changes"));
             } else {
-                print_refused(&list);
+                print_refused(&list, &[]);
             }
             return Ok(if list.is_empty() { 0 } else { 2 });
         }
@@ -658,7 +664,7 @@ pub fn status(store: &mut Store, team: Option<&str>, json_out: bool) -> Result<i
     }
     let refused = sync::refused(store)?;
     if !json_out {
-        print_refused(&refused);
+        print_refused(&refused, &[]);
     }
     if json_out {
         let v = match <[serde_json::Value; 1]>::try_from(out) {
@@ -739,6 +745,172 @@ pub fn devices(
             shown(&d.app_version)
         );
     }
+    Ok(())
+}
+
+/// The team's open invite and pairing codes (leads and editors).
+pub fn codes(store: &Store, team: Option<&str>, json_out: bool) -> Result<()> {
+    let acc = sync::choose_account(store, team)?;
+    let list = sync::open_codes(store, &acc)?;
+    if json_out {
+        println!("{}", json_text(&serde_json::to_value(&list)?)?);
+        return Ok(());
+    }
+    if list.is_empty() {
+        println!(
+            "{}",
+            tr(
+                "没有可用的邀请码或配对码",
+                "no open invite or pairing codes"
+            )
+        );
+        return Ok(());
+    }
+    for c in list {
+        let kind = if c.pairing {
+            tr("配对码", "pairing")
+        } else {
+            tr("邀请码", "invite")
+        };
+        let expires = c
+            .expires_at
+            .map_or_else(|| tr("不过期", "never"), local_time);
+        let by = match (&c.created_by_name, &c.created_by_device) {
+            (Some(n), Some(d)) => format!("{}（{}）", shown(n), shown(d)),
+            (Some(n), None) => shown(n).into_owned(),
+            _ => tr("服务器命令行", "the server's command line"),
+        };
+        println!(
+            "{}  {kind}  {}  {}  {}  {by}",
+            c.id,
+            role_name(c.role),
+            tr(
+                format!("剩 {} 次", c.uses_left),
+                format!("{} use(s) left", c.uses_left)
+            ),
+            tr(format!("{expires} 过期"), format!("expires {expires}")),
+        );
+    }
+    Ok(())
+}
+
+/// Cancel an open code of the team by its id.
+pub fn cancel_code(store: &Store, team: Option<&str>, id: &str) -> Result<()> {
+    let acc = sync::choose_account(store, team)?;
+    sync::cancel_code(store, &acc, id)?;
+    println!(
+        "{}",
+        tr(
+            format!("已作废代码 {id}：再用它加入会被拒绝"),
+            format!("cancelled code {id}: joining with it is refused from now on")
+        )
+    );
+    Ok(())
+}
+
+/// The team's members and their computers (the owner sees everyone).
+pub fn members(store: &Store, team: Option<&str>, json_out: bool) -> Result<()> {
+    let acc = sync::choose_account(store, team)?;
+    let list = sync::members(store, &acc)?;
+    if json_out {
+        let v: Vec<_> = list
+            .iter()
+            .map(|m| {
+                json!({
+                    "user_id": m.user_id,
+                    "name": m.name,
+                    "role": m.role,
+                    "devices": m.devices.iter().map(|d| d.name.clone()).collect::<Vec<_>>(),
+                })
+            })
+            .collect();
+        println!("{}", json_text(&serde_json::Value::Array(v))?);
+        return Ok(());
+    }
+    for m in list {
+        let devices: Vec<String> = m
+            .devices
+            .iter()
+            .map(|d| shown(&d.name).into_owned())
+            .collect();
+        println!(
+            "{}  {}（{}）  {}",
+            &m.user_id.to_string()[..8],
+            shown(&m.name),
+            role_name(m.role),
+            devices.join(", ")
+        );
+    }
+    Ok(())
+}
+
+/// Remove a member from the team entirely (the owner), after asking unless `yes`.
+pub fn remove_member(store: &Store, team: Option<&str>, who: &str, yes: bool) -> Result<()> {
+    use std::io::{IsTerminal as _, Write as _};
+    let acc = sync::choose_account(store, team)?;
+    let member = sync::find_member(&sync::members(store, &acc)?, who)?;
+    let devices: Vec<String> = member
+        .devices
+        .iter()
+        .map(|d| shown(&d.name).into_owned())
+        .collect();
+    let name = shown(&member.name);
+    let team_name = shown(&acc.team_name);
+    if !yes {
+        if !std::io::stdin().is_terminal() {
+            bail!(tr(
+                format!("移除成员「{}」需要确认：加上 --yes", name),
+                format!(
+                    "removing the member \"{}\" needs confirming: add --yes",
+                    name
+                )
+            ));
+        }
+        eprint!(
+            "{} ",
+            tr(
+                format!(
+                    "从团队「{}」移除「{}」（{}）？其 {} 台电脑（{}）会被停用并在下次同步时退出，其邀请码和配对码作废。[y/N]",
+                    team_name,
+                    name,
+                    role_name(member.role),
+                    devices.len(),
+                    devices.join("、")
+                ),
+                format!(
+                    "remove \"{}\" ({}) from the team \"{}\"? Their {} computer(s) ({}) are revoked and signed out at their next sync, and their invite and pairing codes cancelled. [y/N]",
+                    name,
+                    role_name(member.role),
+                    team_name,
+                    devices.len(),
+                    devices.join(", ")
+                )
+            )
+        );
+        std::io::stderr().flush()?;
+        let mut answer = String::new();
+        std::io::stdin().read_line(&mut answer)?;
+        if !matches!(answer.trim().to_lowercase().as_str(), "y" | "yes" | "是") {
+            println!("{}", tr("没有移除任何人", "nobody was removed"));
+            return Ok(());
+        }
+    }
+    sync::remove_member(store, &acc, member.user_id)?;
+    println!(
+        "{}",
+        tr(
+            format!(
+                "已将「{}」移出团队：停用了 {} 台电脑，其代码已作废",
+                name,
+                devices.len()
+            ),
+            format!(
+                "removed \"{}\" from the team: {} computer(s) revoked, their codes cancelled",
+                name,
+                devices.len()
+            )
+        )
+    );
     Ok(())
 }
 

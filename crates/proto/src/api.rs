@@ -15,6 +15,9 @@
 //! | `GET /v1/devices` | → `Vec<`[`DeviceInfo`]`>` (owner: the team's; others: their own) |
 //! | `DELETE /v1/devices/{id}` | revokes (owner, or the device's own user) → 204; another member's device 403 |
 //! | `PUT /v1/members/{user_id}/role` | [`RoleChange`] → 204 (owner; the team keeps an owner) |
+//! | `DELETE /v1/members/{user_id}` | removes a member: every device revoked, their codes cancelled → 204 (owner) |
+//! | `GET /v1/codes` | → `Vec<`[`CodeInfo`]`>`: the team's open invite and pairing codes, never the codes themselves (owner/editor) |
+//! | `DELETE /v1/codes/{id}` | cancels an open code → 204 (owner; an editor the invites they may make and their own) |
 //! | `POST /v1/status` | [`StatusReport`] → 204 |
 //! | `GET /v1/libraries` | → `Vec<`[`LibraryInfo`]`>` the caller can read |
 //! | `POST /v1/libraries` | [`CreateLibrary`] → [`LibraryInfo`] (team library; owner/editor) |
@@ -24,12 +27,13 @@
 //! | `GET /v1/libraries/{id}/items/{key}/history` | → `Vec<`[`ItemVersion`]`>`, newest first (readers) |
 //! | `DELETE /v1/libraries/{id}/items/{key}?op=OP` | `If-Match: "V"` → [`Item`] (a tombstone); 412 as above |
 //! | `PUT /v1/blobs/{sha256}` / `GET /v1/blobs/{sha256}` | raw image bytes, verified |
-//! | `POST /v1/libraries/{id}/usage` | [`UsageReport`] → 204 (any reader; counts only) |
+//! | `POST /v1/libraries/{id}/usage` | [`UsageReport`] → 204 (any reader; counts only; counts of keys the library never had are ignored; past [`MAX_FIRES_PER_DAY`] 400) |
 //! | `GET /v1/libraries/{id}/usage?days=N` | → `Vec<`[`UsageTotal`]`>` (writers of the library) |
 //! | `POST /v1/missed` | [`MissedReport`] → 204 (any member; searches that found nothing) |
 //! | `GET /v1/missed?days=N` | → `Vec<`[`MissedTotal`]`>` (owner/editor) |
 //! | `GET /v1/events` | SSE: `event: head`, `id:` a server-wide change number, data [`HeadEvent`] |
-//! | `GET /healthz`, `GET /metrics` | liveness, Prometheus text |
+//! | `GET /healthz` | liveness |
+//! | `GET /metrics` | Prometheus text: only with the server's metrics token (`Bearer`), or on its separate metrics address |
 //!
 //! Versions: a new item is written with `If-Match: "0"`; every accepted write gives the
 //! item `version + 1` and the library's next sequence number. Retrying a write whose
@@ -248,6 +252,30 @@ pub struct ItemVersion {
 /// Versions of an item the server keeps (the newest ones).
 pub const MAX_HISTORY: usize = 100;
 
+/// An open invite or pairing code as `GET /v1/codes` lists it: who made it, for what,
+/// until when. The code itself is never shown again (the server keeps only its hash);
+/// `id` is the first [`CODE_ID_LEN`] hex digits of that hash, enough to cancel it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CodeInfo {
+    pub id: String,
+    /// A pairing code (one more device of its maker) rather than an invite.
+    pub pairing: bool,
+    /// The role of the members it makes (a pairing code: its maker's).
+    pub role: Role,
+    pub uses_left: u32,
+    /// Unix ms (`None`: never expires).
+    pub expires_at: Option<i64>,
+    pub created_at: i64,
+    /// Who made it (`None`: the server's own command line).
+    pub created_by_user: Option<Uuid>,
+    pub created_by_name: Option<String>,
+    /// The device that made it.
+    pub created_by_device: Option<String>,
+}
+
+/// Hex digits of a code's hash that name it in [`CodeInfo::id`].
+pub const CODE_ID_LEN: usize = 8;
+
 /// `PUT /v1/members/{user_id}/role` (the owner only).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RoleChange {
@@ -451,6 +479,13 @@ pub struct UsageTotal {
     /// How many devices fired it.
     pub devices: u32,
 }
+
+/// Most fires one device may report for one day, over all replies and libraries
+/// together: a report that would take a device past it is refused (`400`). The fastest
+/// a person fires by hand is about one reply every 2 s (hotkey, pick, paste, check): a
+/// 10-hour shift without a pause is 18 000. 20 000 is one fire every 4.3 s around the
+/// clock, so only a bug or a script reaches it.
+pub const MAX_FIRES_PER_DAY: u32 = 20_000;
 
 /// Largest usage report the server accepts (entries).
 pub const MAX_USAGE_ENTRIES: usize = 10_000;

@@ -1,7 +1,8 @@
 // @ts-check
 /**
- * The "Members & devices" tab: devices grouped by member, changing a member's role (the
- * owner) and revoking a device; `devices()` and `byMember()` serve the other tabs too.
+ * The "Members & devices" tab: devices grouped by member, changing a member's role and
+ * removing a member from the team (the owner, with a confirmation), revoking a device;
+ * `devices()` and `byMember()` serve the other tabs too.
  */
 
 import { ago, button, el, select, setStatus } from "./dom.js";
@@ -90,12 +91,48 @@ export async function showMembers(section) {
     for (const d of g.devices) {
       ul.append(deviceRow(d));
     }
-    members.append(
-      el("article", { class: "card member", "data-user": g.user_id, "data-name": g.user_name, "data-role": g.role }, head, ul),
-    );
+    const article = el("article", { class: "card member", "data-user": g.user_id, "data-name": g.user_name, "data-role": g.role }, head, ul);
+    if (me?.role === "owner" && g.user_id !== me.user_id) article.append(removeRow(g));
+    members.append(article);
   }
   card.append(members);
   section.replaceChildren(card);
+}
+
+/**
+ * Removing a member from the team (the owner): asks first, in place.
+ * @param {{user_id: string, user_name: string, devices: DeviceInfo[]}} g
+ */
+function removeRow(g) {
+  const actions = el("div", { class: "row remove-row" });
+  const active = g.devices.filter((d) => !d.revoked).length;
+  const ask = () => {
+    const yes = button(
+      t("removeYes"),
+      async () => {
+        await api("DELETE", `/v1/members/${g.user_id}`);
+        setStatus(t("removedDone", g.user_name), "ok");
+        showApp();
+      },
+      { class: "danger confirm-remove", "data-user": g.user_id },
+    );
+    actions.replaceChildren(
+      el("span", { role: "alert" }, t("removeConfirm", g.user_name, active)),
+      yes,
+      button(
+        t("cancel"),
+        () => {
+          actions.replaceChildren(remove);
+          remove.focus();
+        },
+        { class: "ghost cancel-remove" },
+      ),
+    );
+    yes.focus();
+  };
+  const remove = button(t("removeMember"), ask, { class: "danger remove-member", "data-user": g.user_id });
+  actions.append(remove);
+  return actions;
 }
 
 /** @param {DeviceInfo} d */

@@ -3,7 +3,8 @@
 //! A flag wins over its environment variable, which wins over the file, which wins over
 //! the default. The file's keys are the flag names with underscores (`data_dir`,
 //! `database_url`, `listen`, `team_name`, `max_body`, `max_image`, `heartbeat_secs`,
-//! `join_per_minute`, `invite_per_minute`, `tls_cert`, `tls_key`); unknown keys are an
+//! `join_per_minute`, `invite_per_minute`, `tls_cert`, `tls_key`, `metrics_token`,
+//! `metrics_addr`); unknown keys are an
 //! error. Relative paths are relative to the working directory.
 
 use std::path::{Path, PathBuf};
@@ -56,6 +57,21 @@ pub struct Args {
     /// The PEM private key of --tls-cert.
     #[arg(long, env = "QUICKREPLY_TLS_KEY", value_name = "FILE")]
     pub tls_key: Option<PathBuf>,
+    /// Serve /metrics on the main address to requests with `Authorization: Bearer TOKEN`
+    /// (at least 16 characters). Without it (and without --metrics-addr) /metrics is not
+    /// served at all [default: none].
+    #[arg(
+        long,
+        env = "QUICKREPLY_METRICS_TOKEN",
+        value_name = "TOKEN",
+        hide_env_values = true
+    )]
+    pub metrics_token: Option<String>,
+    /// Serve /metrics (and /healthz) on a second, plain-HTTP address of its own, e.g. on a
+    /// private network for the scraper; with --metrics-token that address asks for the
+    /// token too [default: none].
+    #[arg(long, env = "QUICKREPLY_METRICS_ADDR", value_name = "ADDR:PORT")]
+    pub metrics_addr: Option<String>,
 }
 
 /// The `--config` file.
@@ -73,6 +89,8 @@ pub struct FileConfig {
     pub invite_per_minute: Option<u32>,
     pub tls_cert: Option<PathBuf>,
     pub tls_key: Option<PathBuf>,
+    pub metrics_token: Option<String>,
+    pub metrics_addr: Option<String>,
 }
 
 /// A configuration that cannot be used.
@@ -157,8 +175,28 @@ impl Args {
                 .or(file.invite_per_minute)
                 .unwrap_or(d.invite_per_minute),
             tls,
+            // An empty value (say, an empty environment variable) means none.
+            metrics_token: self
+                .metrics_token
+                .or(file.metrics_token)
+                .map(|t| t.trim().to_string())
+                .filter(|t| !t.is_empty()),
+            metrics_listen: self
+                .metrics_addr
+                .or(file.metrics_addr)
+                .map(|a| a.trim().to_string())
+                .filter(|a| !a.is_empty()),
             clock: d.clock,
         };
+        if config
+            .metrics_token
+            .as_ref()
+            .is_some_and(|t| t.chars().count() < 16)
+        {
+            return Err(ConfigError::Invalid(
+                "metrics_token must be at least 16 characters (it guards /metrics)".into(),
+            ));
+        }
         if let Some(url) = &config.database_url {
             if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
                 return Err(ConfigError::Invalid(
@@ -287,6 +325,34 @@ mod tests {
         assert_eq!(flag.merge(file)?.invite_per_minute, 7);
         let zero = Args::try_parse_from(["quickreply-server", "--invite-per-minute", "0"])?;
         assert!(zero.merge(FileConfig::default()).is_err());
+        Ok(())
+    }
+
+    #[test]
+    fn metrics_token_and_address_from_flags_or_file() -> Result<(), Box<dyn std::error::Error>> {
+        let none = Args::try_parse_from(["quickreply-server"])?;
+        let config = none.clone().merge(FileConfig::default())?;
+        assert_eq!((config.metrics_token, config.metrics_listen), (None, None));
+        let file: FileConfig = toml::from_str(
+            "metrics_token = \"0123456789abcdef\"\nmetrics_addr = \"10.0.0.5:9100\"\n",
+        )?;
+        let config = none.clone().merge(file.clone())?;
+        assert_eq!(config.metrics_token.as_deref(), Some("0123456789abcdef"));
+        assert_eq!(config.metrics_listen.as_deref(), Some("10.0.0.5:9100"));
+        let flag = Args::try_parse_from(["quickreply-server", "--metrics-addr", "127.0.0.1:0"])?;
+        assert_eq!(
+            flag.merge(file)?.metrics_listen.as_deref(),
+            Some("127.0.0.1:0")
+        );
+        let short = Args::try_parse_from(["quickreply-server", "--metrics-token", "secret"])?;
+        let err = short
+            .merge(FileConfig::default())
+            .err()
+            .map(|e| e.to_string());
+        assert!(
+            err.as_deref().is_some_and(|e| e.contains("16 characters")),
+            "{err:?}"
+        );
         Ok(())
     }
 

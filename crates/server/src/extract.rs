@@ -13,6 +13,7 @@ use serde::de::DeserializeOwned;
 use crate::Error;
 use crate::codes;
 use crate::state::AppState;
+use crate::store::TokenRefusal;
 
 /// The authenticated caller (`Authorization: Bearer <token>`).
 pub(crate) struct Auth(pub Me);
@@ -42,10 +43,17 @@ impl FromRequestParts<AppState> for Auth {
         };
         let now = state.now();
         let key = hash.clone();
-        let me = state
-            .db(move |s| s.authenticate(&key, now))
-            .await?
-            .ok_or_else(|| Error::Unauthorized("unknown or revoked token".into()))?;
+        let found = state.db(move |s| s.authenticate(&key, now)).await?;
+        let Some(me) = found else {
+            let key = hash.clone();
+            let refusal = state.db(move |s| s.token_refusal(&key)).await?;
+            return Err(Error::Unauthorized(match refusal {
+                TokenRefusal::Removed { team_name } => format!(
+                    "you have been removed from the team “{team_name}”: this computer can no longer sync with it (a lead can invite you again)"
+                ),
+                TokenRefusal::Revoked | TokenRefusal::Unknown => "unknown or revoked token".into(),
+            }));
+        };
         state.auth_cache.put(hash, me.clone(), generation);
         Ok(Auth(me))
     }

@@ -14,7 +14,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use quickreply_proto::api::{
-    Changes, CreateLibrary, DeviceInfo, ErrorBody, InviteRequest, InviteResponse, Item,
+    Changes, CodeInfo, CreateLibrary, DeviceInfo, ErrorBody, InviteRequest, InviteResponse, Item,
     ItemVersion, JoinRequest, JoinResponse, LibraryDigest, LibraryInfo, MAX_PAGE,
     MAX_USAGE_ENTRIES, Me, MissedReport, MissedSearch, MissedTotal, PutItem, RoleChange,
     StatusReport, UsageCount, UsageReport, UsageTotal,
@@ -59,6 +59,9 @@ pub(crate) fn router(state: AppState, max_body: usize, max_image: usize) -> Rout
         .route("/v1/devices", get(devices))
         .route("/v1/devices/{id}", axum::routing::delete(revoke_device))
         .route("/v1/members/{id}/role", put(set_role))
+        .route("/v1/members/{id}", axum::routing::delete(remove_member))
+        .route("/v1/codes", get(open_codes))
+        .route("/v1/codes/{id}", axum::routing::delete(cancel_code))
         .route("/v1/status", post(report_status))
         .route("/v1/libraries", get(libraries).post(create_library))
         .route("/v1/libraries/{id}/changes", get(changes))
@@ -76,7 +79,7 @@ pub(crate) fn router(state: AppState, max_body: usize, max_image: usize) -> Rout
         .route("/v1/blobs/{sha256}", blob_routes)
         .route("/v1/events", get(events::events))
         .route("/healthz", get(|| async { "ok" }))
-        .route("/metrics", get(metrics))
+        .route("/metrics", get(public_metrics))
         .merge(crate::admin::routes())
         .fallback(fallback)
         .layer(DefaultBodyLimit::max(max_body))
@@ -260,6 +263,44 @@ async fn set_role(
     Ok(StatusCode::NO_CONTENT)
 }
 
+async fn remove_member(
+    State(st): State<AppState>,
+    Auth(me): Auth,
+    ApiPath(id): ApiPath<Uuid>,
+) -> Result<StatusCode, Error> {
+    let by = me.user_id;
+    let now = st.now();
+    let devices = st.db(move |s| s.remove_member(&me, id, now)).await?;
+    st.auth_cache.clear();
+    tracing::info!(user = %id, by = %by, devices = devices.len(), "member removed");
+    for device in devices {
+        // No subscriber is fine.
+        let _ = st.events.send(Notice::Revoked(device));
+    }
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn open_codes(
+    State(st): State<AppState>,
+    Auth(me): Auth,
+) -> Result<Json<Vec<CodeInfo>>, Error> {
+    let now = st.now();
+    Ok(Json(st.db(move |s| s.open_codes(&me, now)).await?))
+}
+
+async fn cancel_code(
+    State(st): State<AppState>,
+    Auth(me): Auth,
+    ApiPath(id): ApiPath<String>,
+) -> Result<StatusCode, Error> {
+    let by = me.user_id;
+    let now = st.now();
+    let code = id.clone();
+    st.db(move |s| s.cancel_code(&me, &code, now)).await?;
+    tracing::info!(code = %id, by = %by, "code cancelled");
+    Ok(StatusCode::NO_CONTENT)
+}
+
 async fn report_status(
     State(st): State<AppState>,
     Auth(me): Auth,
@@ -348,11 +389,20 @@ async fn report_usage(
     for c in &report.counts {
         validate::usage_key(&c.key)?;
         validate::day(&c.day)?;
+        validate::fires(c.count, &c.day)?;
     }
     let counts: Vec<UsageCount> = last_of_each(&report.counts, |c| (&c.key, &c.day));
     let now = st.now();
-    st.db(move |s| s.report_usage(&me, id, &counts, now))
+    let device = me.device_id;
+    let ignored = st
+        .db(move |s| s.report_usage(&me, id, &counts, now))
         .await?;
+    if ignored > 0 {
+        // A reply created and fired here but never sent, or a client that makes keys up:
+        // not an error the reporting computer could fix by sending again.
+        st.metrics.usage_ignored(ignored);
+        tracing::info!(%device, library = %id, ignored, "usage counts of unknown keys ignored");
+    }
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -651,7 +701,54 @@ async fn get_blob(
         .into_response())
 }
 
-async fn metrics(State(st): State<AppState>) -> Result<Response, Error> {
+/// `/metrics` on the public address: only with the metrics token.
+async fn public_metrics(State(st): State<AppState>, headers: HeaderMap) -> Result<Response, Error> {
+    if st.metrics_token_hash.is_none() {
+        return Err(Error::NotFound(
+            "/metrics is not served on this address: start the server with --metrics-token \
+             (then ask with `Authorization: Bearer <token>`) or --metrics-addr"
+                .into(),
+        ));
+    }
+    metrics(st, &headers).await
+}
+
+/// The router of the separate metrics address (`--metrics-addr`): `/metrics` (with the
+/// metrics token, when one is set) and `/healthz`.
+pub(crate) fn metrics_router(state: AppState) -> Router {
+    Router::new()
+        .route(
+            "/metrics",
+            get(
+                |State(st): State<AppState>, headers: HeaderMap| async move {
+                    metrics(st, &headers).await
+                },
+            ),
+        )
+        .route("/healthz", get(|| async { "ok" }))
+        .fallback(fallback)
+        .layer(middleware::from_fn(|req: Request, next: Next| async {
+            json_errors(next.run(req).await).await
+        }))
+        .with_state(state)
+}
+
+/// The Prometheus text, once the metrics token (if one is set) is shown.
+async fn metrics(st: AppState, headers: &HeaderMap) -> Result<Response, Error> {
+    if let Some(expected) = &st.metrics_token_hash {
+        let given = headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().split_once(' '))
+            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+            .map(|(_, token)| sha256_hex(token.trim().as_bytes()));
+        // Hashes of equal length are compared, so the time taken says nothing of the token.
+        if given.as_deref() != Some(expected.as_str()) {
+            return Err(Error::Unauthorized(
+                "/metrics needs `Authorization: Bearer <the server's metrics token>`".into(),
+            ));
+        }
+    }
     let stats = st.db(|s| s.stats()).await?;
     Ok((
         [(

@@ -91,7 +91,7 @@
 //!
 //! # Auth rules
 //!
-//! - Every endpoint except `POST /v1/join`, `/healthz` and `/metrics` needs
+//! - Every endpoint except `POST /v1/join`, `/healthz` and `/metrics` (below) needs
 //!   `Authorization: Bearer <token>`; unknown tokens and revoked devices get `401`.
 //!   Tokens (256 random bits) and codes (80 bits, `XXXX-XXXX-XXXX-XXXX`) are stored only
 //!   as SHA-256 hashes. Joining is rate-limited per client IP (`--join-per-minute`), making
@@ -108,8 +108,10 @@
 //!   library the caller can read refers to them.
 //! - Devices are listed for the owner (whole team) or for their own user; the owner may
 //!   revoke any device of the team, everyone their own user's devices.
-//! - `/metrics` is not authenticated (counts only): keep it behind the firewall if that
-//!   matters.
+//! - `/metrics` (counts only) is served on the public address only with
+//!   `--metrics-token` (asked for as `Authorization: Bearer <token>`); `--metrics-addr`
+//!   serves it on a second, plain-HTTP address of its own instead (with the token too, when
+//!   one is set). With neither, nobody can read it (`404`).
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -169,6 +171,13 @@ pub struct Config {
     pub invite_per_minute: u32,
     /// Serve HTTPS with this certificate and key (`None`: plain HTTP).
     pub tls: Option<TlsFiles>,
+    /// The bearer token `/metrics` asks for (`None`: `/metrics` is not served on
+    /// [`Self::listen`]).
+    pub metrics_token: Option<String>,
+    /// `ADDR:PORT` of a second, plain-HTTP listener that serves only `/metrics` and
+    /// `/healthz` (with [`Self::metrics_token`] when one is set): for a scraper on a
+    /// private network (`None`: no such listener).
+    pub metrics_listen: Option<String>,
     /// The clock (tests move it forward to expire codes).
     pub clock: Clock,
 }
@@ -186,6 +195,8 @@ impl Default for Config {
             join_per_minute: 10,
             invite_per_minute: 30,
             tls: None,
+            metrics_token: None,
+            metrics_listen: None,
             clock: Clock::system(),
         }
     }
@@ -198,6 +209,8 @@ pub struct Server {
     pub addr: SocketAddr,
     /// Whether it serves HTTPS ([`Config::tls`]).
     pub https: bool,
+    /// The address of the metrics listener ([`Config::metrics_listen`]).
+    pub metrics_addr: Option<SocketAddr>,
     /// The owner setup code, while the server has no users (a new one on every start until
     /// it is used).
     pub setup_code: Option<String>,
@@ -286,6 +299,30 @@ async fn open_postgres(url: &str) -> Result<Storage, Error> {
     })
 }
 
+/// Binds the metrics listener and serves `/metrics` there until `shutdown`.
+async fn serve_metrics(
+    listen: &str,
+    state: state::AppState,
+    mut shutdown: watch::Receiver<bool>,
+) -> Result<(SocketAddr, JoinHandle<std::io::Result<()>>), Error> {
+    let socket = TcpListener::bind(listen)
+        .await
+        .map_err(|source| Error::Bind {
+            addr: listen.to_string(),
+            source,
+        })?;
+    let addr = socket.local_addr()?;
+    let app = http::metrics_router(state);
+    let task = tokio::spawn(async move {
+        axum::serve(socket, app)
+            .with_graceful_shutdown(async move {
+                let _ = shutdown.wait_for(|s| *s).await;
+            })
+            .await
+    });
+    Ok((addr, task))
+}
+
 /// Reads the TLS files (when given), opens the storage (the data directory, or
 /// PostgreSQL with `database_url`), binds `config.listen` and serves in the background.
 pub async fn spawn(config: Config) -> Result<Server, Error> {
@@ -342,7 +379,15 @@ pub async fn spawn(config: Config) -> Result<Server, Error> {
         invite_limiter: ratelimit::RateLimiter::new(config.invite_per_minute),
         clock: config.clock.clone(),
         shutdown: shutdown_rx.clone(),
+        metrics_token_hash: config
+            .metrics_token
+            .as_deref()
+            .map(|t| codes::sha256_hex(t.trim().as_bytes())),
     }));
+    let metrics_listener = match &config.metrics_listen {
+        Some(listen) => Some(serve_metrics(listen, state.clone(), shutdown_rx.clone()).await?),
+        None => None,
+    };
     if let Some(listener) = listener {
         // Every committed change and revocation, from every instance, in commit order.
         let heard_by = state.clone();
@@ -384,10 +429,23 @@ pub async fn spawn(config: Config) -> Result<Server, Error> {
             })
         }
     };
-    tracing::info!(%addr, https, storage = %describe, "serving");
+    let (metrics_addr, task) = match metrics_listener {
+        None => (None, task),
+        Some((metrics_addr, metrics_task)) => (
+            Some(metrics_addr),
+            // The server has stopped once both listeners have.
+            tokio::spawn(async move {
+                let (api, metrics) = tokio::join!(task, metrics_task);
+                metrics.map_err(std::io::Error::other)??;
+                api.map_err(std::io::Error::other)?
+            }),
+        ),
+    };
+    tracing::info!(%addr, https, ?metrics_addr, storage = %describe, "serving");
     Ok(Server {
         addr,
         https,
+        metrics_addr,
         setup_code: needs_setup.then_some(code),
         handle: ServerHandle {
             shutdown: shutdown_tx,

@@ -12,6 +12,8 @@ pub struct Metrics {
     responses: [AtomicU64; 5],
     item_writes: AtomicU64,
     sse_clients: AtomicI64,
+    /// Usage counts of keys their library never had, left out of reports.
+    usage_ignored: AtomicU64,
 }
 
 impl Metrics {
@@ -22,6 +24,11 @@ impl Metrics {
 
     pub fn item_written(&self) {
         self.item_writes.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub fn usage_ignored(&self, n: usize) {
+        self.usage_ignored
+            .fetch_add(u64::try_from(n).unwrap_or(u64::MAX), Ordering::Relaxed);
     }
 
     pub fn sse_connected(&self) {
@@ -59,6 +66,12 @@ impl Metrics {
             "counter",
             "Items and tombstones written.",
             self.item_writes.load(Ordering::Relaxed).to_string(),
+        );
+        one(
+            "quickreply_usage_unknown_keys_total",
+            "counter",
+            "Usage counts left out because their library never had the key.",
+            self.usage_ignored.load(Ordering::Relaxed).to_string(),
         );
         one(
             "quickreply_sse_clients",

@@ -204,12 +204,17 @@ pub(crate) async fn approve(
     .await
 }
 
-/// `POST /v1/signin/deny`.
+/// `POST /v1/signin/deny` (the per-device budget of looking up and approving, so that
+/// denying cannot sweep the sign-in codes either).
 pub(crate) async fn deny(
     State(st): State<AppState>,
     Auth(me): Auth,
     JsonBody(req): JsonBody<SigninDenial>,
 ) -> Result<StatusCode, Error> {
+    limited(
+        st.invite_limiter.check(me.device_id),
+        "this device denied too many sign-ins: wait a minute",
+    )?;
     decide(&st, me, &req.code, SigninVerdict::Deny).await
 }
 

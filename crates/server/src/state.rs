@@ -121,6 +121,9 @@ pub(crate) struct Inner {
     pub invite_limiter: RateLimiter<Uuid>,
     pub clock: Clock,
     pub shutdown: watch::Receiver<bool>,
+    /// SHA-256 of the `/metrics` bearer token (`None`: `/metrics` is served only on the
+    /// separate metrics address, if any).
+    pub metrics_token_hash: Option<String>,
 }
 
 #[derive(Clone)]

@@ -1,7 +1,7 @@
 //! Checks of what clients send, beyond what serde already checks.
 
 use crate::Error;
-use quickreply_proto::api::{ItemDoc, PutItem};
+use quickreply_proto::api::{ItemDoc, MAX_FIRES_PER_DAY, PutItem};
 
 /// Longest snippet title, folder, variable or display name (characters): the one limit
 /// of [`quickreply_proto::check`].
@@ -22,6 +22,18 @@ pub fn usage_key(key: &str) -> Result<(), Error> {
         return Err(bad(format!(
             "usage keys are 1–{MAX_USAGE_KEY} characters, not “{}”",
             key.chars().take(MAX_USAGE_KEY).collect::<String>()
+        )));
+    }
+    Ok(())
+}
+
+/// A day's fire count of one reply: at most [`MAX_FIRES_PER_DAY`] (more is not a
+/// person firing).
+pub fn fires(count: u32, day: &str) -> Result<(), Error> {
+    if count > MAX_FIRES_PER_DAY {
+        return Err(bad(format!(
+            "{count} fires of one reply on {day} is more than a person can fire in a day \
+             (at most {MAX_FIRES_PER_DAY}): the report was refused"
         )));
     }
     Ok(())

@@ -16,7 +16,7 @@ mod backend;
 use std::time::Duration;
 
 use quickreply_proto::api::{
-    ErrorBody, InviteRequest, InviteResponse, Item, ItemDoc, ItemVersion, JoinRequest,
+    CodeInfo, ErrorBody, InviteRequest, InviteResponse, Item, ItemDoc, ItemVersion, JoinRequest,
     JoinResponse, Me, MissedReport, MissedSearch, PutItem, Role, SigninDecision, SigninPoll,
     SigninPollRequest, SigninRequest, SigninStarted, SigninState, UsageCount, UsageReport,
     VariableDoc,
@@ -185,6 +185,11 @@ struct Team {
     /// The reply: version 1 "48小时发货", version 2 "24小时发货".
     reply: SnippetDoc,
     reply_v1: SnippetDoc,
+    /// Ids (`GET /v1/codes`) of open codes: the owner's agent invite, owner invite and
+    /// pairing code.
+    agent_invite: String,
+    owner_invite: String,
+    owners_pairing: String,
 }
 
 fn reply(id: Uuid, text: &str) -> SnippetDoc {
@@ -275,7 +280,29 @@ async fn team(srv: &Srv) -> R<Team> {
         .send()
         .await?;
     assert_eq!(r.status(), StatusCode::NO_CONTENT, "{}", r.text().await?);
+    // Open codes: an agent invite, an owner invite, the owner's pairing code.
+    let mut ids = Vec::new();
+    for (role, pairing) in [
+        (Role::Agent, false),
+        (Role::Owner, false),
+        // A pairing code's role is its maker's.
+        (Role::Owner, true),
+    ] {
+        srv.invite(&owner, role, pairing).await?;
+        let codes: Vec<CodeInfo> = srv.get("/v1/codes", &owner).await?;
+        let newest = codes
+            .iter()
+            .find(|c| !ids.contains(&c.id))
+            .ok_or_else(|| fail("the new code is not listed"))?;
+        assert_eq!((newest.role, newest.pairing), (role, pairing));
+        ids.push(newest.id.clone());
+    }
+    let [agent_invite, owner_invite, owners_pairing] =
+        <[String; 3]>::try_from(ids).map_err(|_| fail("three codes"))?;
     Ok(Team {
+        agent_invite,
+        owner_invite,
+        owners_pairing,
         owner,
         owner_me,
         editor,
@@ -348,7 +375,9 @@ async fn snapshot(srv: &Srv, t: &Team) -> R<Value> {
         .get(&format!("/v1/libraries/{}/usage?days=7", t.lib), &t.owner)
         .await?;
     let missed: Value = srv.get("/v1/missed?days=7", &t.owner).await?;
+    let codes: Value = srv.get("/v1/codes", &t.owner).await?;
     Ok(json!({
+        "codes": codes,
         "devices": devices,
         "libraries": libraries,
         "history": serde_json::to_value(history)?,
@@ -470,6 +499,8 @@ fn cases(t: &Team) -> R<Vec<Case>> {
         overridable: false,
     });
     let role = |user: Uuid| format!("/v1/members/{user}/role");
+    let member = |user: Uuid| format!("/v1/members/{user}");
+    let code = |id: &str| format!("/v1/codes/{id}");
     let device = |d: Uuid| format!("/v1/devices/{d}");
     Ok(vec![
         // Inviting new members.
@@ -579,6 +610,68 @@ fn cases(t: &Team) -> R<Vec<Case>> {
             device(t.owner_me.device_id),
         )
         .says("only the owner may revoke another member's device"),
+        // Open codes (owner/editor; an owner invite and others' pairing codes: owner).
+        case(
+            "agent lists the team's codes",
+            Agent,
+            Method::GET,
+            "/v1/codes".into(),
+        )
+        .says("only owners and editors may list and cancel")
+        .control(Editor),
+        case(
+            "agent cancels an agent invite",
+            Agent,
+            Method::DELETE,
+            code(&t.agent_invite),
+        )
+        .says("only owners and editors may list and cancel")
+        .control(Editor),
+        case(
+            "editor cancels an owner invite",
+            Editor,
+            Method::DELETE,
+            code(&t.owner_invite),
+        )
+        .says("only the owner may cancel an invite for a new owner")
+        .control(Owner),
+        case(
+            "editor cancels the owner's pairing code",
+            Editor,
+            Method::DELETE,
+            code(&t.owners_pairing),
+        )
+        .says("only the owner may cancel another member's pairing code")
+        .control(Owner),
+        // Removing members (owner only).
+        case(
+            "agent removes the owner",
+            Agent,
+            Method::DELETE,
+            member(t.owner_me.user_id),
+        )
+        .says("only the owner may remove members"),
+        case(
+            "agent removes the editor",
+            Agent,
+            Method::DELETE,
+            member(t.editor_me.user_id),
+        )
+        .says("only the owner may remove members"),
+        case(
+            "editor removes an agent",
+            Editor,
+            Method::DELETE,
+            member(t.agent_me.user_id),
+        )
+        .says("only the owner may remove members"),
+        case(
+            "editor removes the owner",
+            Editor,
+            Method::DELETE,
+            member(t.owner_me.user_id),
+        )
+        .says("only the owner may remove members"),
         // Team libraries (owner/editor).
         case(
             "agent creates a team library",

@@ -18,16 +18,17 @@ use std::time::Duration;
 
 use quickreply_proto::LibraryKind;
 use quickreply_proto::api::{
-    CreateLibrary, DeviceInfo, InviteRequest, Item, JoinRequest, JoinResponse, LibraryInfo, Me,
-    Role, RoleChange, SigninDecision, SigninDenial, SigninInfo, SigninPoll, SigninPollRequest,
-    SigninRequest, SigninStarted, SigninState, StatusReport,
+    CODE_ID_LEN, CodeInfo, CreateLibrary, DeviceInfo, InviteRequest, Item, ItemVersion,
+    JoinRequest, JoinResponse, LibraryInfo, Me, Role, RoleChange, SigninDecision, SigninDenial,
+    SigninInfo, SigninPoll, SigninPollRequest, SigninRequest, SigninStarted, SigninState,
+    StatusReport,
 };
 use quickreply_server::spawn;
 use reqwest::{Method, StatusCode};
 use uuid::Uuid;
 
 use backend::{Backend, R, fail};
-use server::{Srv, err, ok_json, var};
+use server::{Srv, SseReader, err, ok_json, sha_hex, snippet, var};
 
 on_both_backends!(
     setup_code_makes_the_owner_once_and_is_renewed_until_used,
@@ -37,6 +38,8 @@ on_both_backends!(
     pairing_adds_a_device_and_revoking_ends_its_token,
     the_owner_changes_roles_and_the_team_keeps_an_owner,
     signin_by_approval_lets_in_a_device_or_a_member_once,
+    leads_list_and_cancel_open_codes,
+    the_owner_removes_a_member_entirely,
 );
 
 async fn setup_code_makes_the_owner_once_and_is_renewed_until_used(b: Backend) -> R {
@@ -815,6 +818,303 @@ async fn signin_by_approval_lets_in_a_device_or_a_member_once(b: Backend) -> R {
         "not_found",
     )
     .await?;
+    srv.stop().await?;
+    Ok(())
+}
+
+/// The id `GET /v1/codes` shows for a code: the start of the SHA-256 of the code as the
+/// server keeps it (upper case, no dashes).
+fn code_id(code: &str) -> String {
+    sha_hex(code.replace('-', "").to_uppercase().as_bytes())[..CODE_ID_LEN].to_string()
+}
+
+impl Srv {
+    async fn codes(&self, token: &str) -> R<Vec<CodeInfo>> {
+        ok_json(self.req(Method::GET, "/v1/codes", token).send().await?).await
+    }
+
+    async fn cancel(&self, token: &str, id: &str) -> R<reqwest::Response> {
+        Ok(self
+            .req(Method::DELETE, &format!("/v1/codes/{id}"), token)
+            .send()
+            .await?)
+    }
+
+    async fn remove(&self, token: &str, user: Uuid) -> R<reqwest::Response> {
+        Ok(self
+            .req(Method::DELETE, &format!("/v1/members/{user}"), token)
+            .send()
+            .await?)
+    }
+}
+
+/// Issue #17: leads see the team's open codes (who made each, for which role, until when;
+/// never the code) and cancel one, after which it lets nobody in.
+async fn leads_list_and_cancel_open_codes(b: Backend) -> R {
+    let srv = Srv::start(&b).await?;
+    let t = srv.team().await?;
+    let (editor, _) = srv
+        .join(
+            &srv.invite(&t.owner, Role::Editor, 1, false).await?,
+            "主管电脑",
+            Some("小张"),
+        )
+        .await?;
+    let before = srv.codes(&t.owner).await?;
+    // `team()`'s agent invite (5 uses, one spent) is the only open code so far.
+    assert_eq!(before.len(), 1, "{before:?}");
+    assert_eq!((before[0].role, before[0].uses_left), (Role::Agent, 4));
+
+    let owners_agent_invite = srv.invite(&t.owner, Role::Agent, 3, false).await?;
+    let owners_owner_invite = srv.invite(&t.owner, Role::Owner, 1, false).await?;
+    let owners_pairing = srv.invite(&t.owner, Role::Agent, 1, true).await?;
+    let editors_invite = srv.invite(&editor, Role::Editor, 2, false).await?;
+    let agents_pairing = srv.invite(&t.agent, Role::Agent, 1, true).await?;
+    let spent = srv.invite(&t.owner, Role::Agent, 1, false).await?;
+    srv.join(&spent, "用掉的", Some("小李")).await?;
+    let expiring = srv.invite(&t.owner, Role::Agent, 1, false).await?;
+
+    let codes = srv.codes(&t.owner).await?;
+    assert_eq!(codes.len(), 7, "{codes:?}");
+    let find = |code: &str| -> R<CodeInfo> {
+        let id = code_id(code);
+        codes
+            .iter()
+            .find(|c| c.id == id)
+            .cloned()
+            .ok_or_else(|| fail(format!("{code} ({id}) not listed: {codes:?}")))
+    };
+    let c = find(&owners_owner_invite)?;
+    assert_eq!((c.pairing, c.role, c.uses_left), (false, Role::Owner, 1));
+    assert_eq!(c.created_by_user, Some(t.owner_me.user_id));
+    assert_eq!(c.created_by_name.as_deref(), Some("老板"));
+    assert_eq!(c.created_by_device.as_deref(), Some("前台电脑"));
+    assert!(c.expires_at.is_some_and(|at| at > c.created_at));
+    let c = find(&agents_pairing)?;
+    assert_eq!((c.pairing, c.role), (true, Role::Agent));
+    assert_eq!(c.created_by_name.as_deref(), Some("小王"));
+    assert_eq!(
+        find(&editors_invite)?.created_by_name.as_deref(),
+        Some("小张")
+    );
+    assert!(codes.iter().all(|c| c.id != code_id(&spent)), "used up");
+    // The codes themselves are nowhere in the answer.
+    let text = srv
+        .req(Method::GET, "/v1/codes", &t.owner)
+        .send()
+        .await?
+        .text()
+        .await?;
+    for code in [&owners_agent_invite, &owners_owner_invite, &agents_pairing] {
+        assert!(!text.contains(code.as_str()) && !text.contains(&code.replace('-', "")));
+    }
+    // Editors see the same list; agents none (authz.rs).
+    assert_eq!(srv.codes(&editor).await?, codes);
+
+    // An editor cancels invites they may make, not an owner invite nor someone else's
+    // pairing code.
+    for code in [&owners_owner_invite, &owners_pairing, &agents_pairing] {
+        err(
+            srv.cancel(&editor, &code_id(code)).await?,
+            StatusCode::FORBIDDEN,
+            "forbidden",
+        )
+        .await?;
+    }
+    let r = srv.cancel(&editor, &code_id(&owners_agent_invite)).await?;
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    let r = srv.cancel(&editor, &code_id(&editors_invite)).await?;
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    // The owner cancels anything, by the id in any case or by a longer piece of the hash.
+    let r = srv
+        .cancel(&t.owner, &code_id(&agents_pairing).to_uppercase())
+        .await?;
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    let long = sha_hex(owners_pairing.replace('-', "").as_bytes())[..20].to_string();
+    let r = srv.cancel(&t.owner, &long).await?;
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+
+    // A cancelled code lets nobody in, and says why.
+    for code in [
+        &owners_agent_invite,
+        &editors_invite,
+        &agents_pairing,
+        &owners_pairing,
+    ] {
+        let body = err(
+            srv.join_raw(code, "新电脑", Some("新人")).await?,
+            StatusCode::BAD_REQUEST,
+            "invalid_code",
+        )
+        .await?;
+        assert!(body.message.contains("cancelled"), "{}", body.message);
+    }
+    // Cancelled, used up, unknown or malformed: nothing to cancel.
+    for id in [
+        code_id(&owners_agent_invite),
+        code_id(&spent),
+        "0000000000".into(),
+        "xyz".into(),
+        "abc".into(),
+    ] {
+        err(
+            srv.cancel(&t.owner, &id).await?,
+            StatusCode::NOT_FOUND,
+            "not_found",
+        )
+        .await?;
+    }
+    // Expired codes leave the list.
+    assert!(
+        srv.codes(&t.owner)
+            .await?
+            .iter()
+            .any(|c| c.id == code_id(&expiring))
+    );
+    srv.clock.advance(Duration::from_secs(3601));
+    let left = srv.codes(&t.owner).await?;
+    assert_eq!(
+        left,
+        vec![],
+        "every code above expires in an hour or was cancelled"
+    );
+    srv.stop().await?;
+    Ok(())
+}
+
+/// Issue #17: the owner removes a member entirely: every device's token refused (saying
+/// so), their codes cancelled, a sign-in they approved but that was not collected yet
+/// denied, their streams ended; they are listed nowhere, while history still names them.
+async fn the_owner_removes_a_member_entirely(b: Backend) -> R {
+    let srv = Srv::start(&b).await?;
+    let t = srv.team().await?;
+    let (editor, editor_me) = srv
+        .join(
+            &srv.invite(&t.owner, Role::Editor, 1, false).await?,
+            "主管电脑",
+            Some("小张"),
+        )
+        .await?;
+    let (laptop, laptop_me) = srv
+        .join(
+            &srv.invite(&editor, Role::Editor, 1, true).await?,
+            "小张的笔记本",
+            None,
+        )
+        .await?;
+    assert_eq!(laptop_me.user_id, editor_me.user_id);
+    let reply = snippet(
+        "发货时间",
+        vec![quickreply_proto::Part::Text {
+            body: "24小时发货".into(),
+        }],
+    );
+    ok_json::<Item>(srv.put(&editor, t.lib, 0, "o1", &reply).await?).await?;
+    // What the editor holds: a pairing code, an invite, a sign-in approved as their own
+    // device and not collected yet, an open event stream.
+    let pairing = srv.invite(&editor, Role::Editor, 3, true).await?;
+    let invite = srv.invite(&editor, Role::Agent, 3, false).await?;
+    let asking = srv.signin_start("家里的电脑", None).await?;
+    let r = srv.decide(&laptop, &asking.code, Some(None)).await?;
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    let mut stream = SseReader::open(&srv, &editor, None).await?;
+    let owners_invite = srv.invite(&t.owner, Role::Agent, 1, false).await?;
+
+    // Not themselves, not a stranger; only the owner (authz.rs).
+    err(
+        srv.remove(&t.owner, t.owner_me.user_id).await?,
+        StatusCode::CONFLICT,
+        "conflict",
+    )
+    .await?;
+    err(
+        srv.remove(&t.owner, Uuid::now_v7()).await?,
+        StatusCode::NOT_FOUND,
+        "not_found",
+    )
+    .await?;
+    let r = srv.remove(&t.owner, editor_me.user_id).await?;
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+
+    for token in [&editor, &laptop] {
+        let body = err(
+            srv.req(Method::GET, "/v1/libraries", token).send().await?,
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+        )
+        .await?;
+        assert!(
+            body.message.contains("removed from the team"),
+            "{}",
+            body.message
+        );
+    }
+    assert!(
+        stream.ended(Duration::from_secs(10)).await?,
+        "the stream ends"
+    );
+    for code in [&pairing, &invite] {
+        let body = err(
+            srv.join_raw(code, "又一台", Some("小刘")).await?,
+            StatusCode::BAD_REQUEST,
+            "invalid_code",
+        )
+        .await?;
+        assert!(body.message.contains("cancelled"), "{}", body.message);
+    }
+    let poll = srv.signin_poll(&asking).await?;
+    assert_eq!(
+        (poll.state, poll.join.is_some()),
+        (SigninState::Denied, false)
+    );
+
+    // Listed nowhere: no devices, no codes; no role to change; removing again finds nobody.
+    let devices: Vec<DeviceInfo> =
+        ok_json(srv.req(Method::GET, "/v1/devices", &t.owner).send().await?).await?;
+    assert!(
+        devices.iter().all(|d| d.user_id != editor_me.user_id),
+        "{devices:?}"
+    );
+    let codes = srv.codes(&t.owner).await?;
+    assert!(
+        codes.iter().any(|c| c.id == code_id(&owners_invite)),
+        "{codes:?}"
+    );
+    assert!(
+        codes
+            .iter()
+            .all(|c| c.created_by_user != Some(editor_me.user_id)),
+        "{codes:?}"
+    );
+    let r = srv
+        .req(
+            Method::PUT,
+            &format!("/v1/members/{}/role", editor_me.user_id),
+            &t.owner,
+        )
+        .json(&RoleChange { role: Role::Owner })
+        .send()
+        .await?;
+    err(r, StatusCode::NOT_FOUND, "not_found").await?;
+    err(
+        srv.remove(&t.owner, editor_me.user_id).await?,
+        StatusCode::NOT_FOUND,
+        "not_found",
+    )
+    .await?;
+    // The history still says who wrote the reply; everyone else carries on.
+    let history: Vec<ItemVersion> = ok_json(
+        srv.req(
+            Method::GET,
+            &format!("/v1/libraries/{}/items/{}/history", t.lib, reply.key()),
+            &t.agent,
+        )
+        .send()
+        .await?,
+    )
+    .await?;
+    assert_eq!(history[0].user_name, "小张");
+    srv.join(&owners_invite, "新人电脑", Some("新人")).await?;
     srv.stop().await?;
     Ok(())
 }

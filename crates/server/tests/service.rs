@@ -29,8 +29,13 @@ use server::{Srv, SseReader, err, ok_json, var};
 on_both_backends!(
     errors_are_json_and_joins_are_rate_limited,
     health_and_metrics,
+    metrics_need_the_token_or_their_own_address,
+    denying_sign_ins_is_rate_limited_per_device,
     binary_prints_its_lines_and_stops_on_sigterm,
 );
+
+/// The metrics token the tests configure.
+const METRICS_TOKEN: &str = "test-metrics-token-0123456789";
 
 async fn errors_are_json_and_joins_are_rate_limited(b: Backend) -> R {
     let srv = Srv::start_with(&b, |c| {
@@ -106,7 +111,7 @@ async fn errors_are_json_and_joins_are_rate_limited(b: Backend) -> R {
 }
 
 async fn health_and_metrics(b: Backend) -> R {
-    let srv = Srv::start(&b).await?;
+    let srv = Srv::start_with(&b, |c| c.metrics_token = Some(METRICS_TOKEN.into())).await?;
     let r = srv.http.get(srv.url("/healthz")).send().await?;
     assert_eq!(r.status(), StatusCode::OK);
     assert_eq!(r.text().await?, "ok");
@@ -120,6 +125,7 @@ async fn health_and_metrics(b: Backend) -> R {
     let text = srv
         .http
         .get(srv.url("/metrics"))
+        .bearer_auth(METRICS_TOKEN)
         .send()
         .await?
         .text()
@@ -133,6 +139,152 @@ async fn health_and_metrics(b: Backend) -> R {
     ] {
         assert!(text.contains(line), "{line} missing in:\n{text}");
     }
+    srv.stop().await?;
+    Ok(())
+}
+
+/// Issue #17: `/metrics` is not for anyone who can reach the server. Without a token or a
+/// metrics address it is not served; with a token only to requests that show it; with a
+/// metrics address there (the public address still refuses it).
+async fn metrics_need_the_token_or_their_own_address(b: Backend) -> R {
+    let srv = Srv::start(&b).await?;
+    let (tok, _) = srv.owner().await?;
+    let body = err(
+        srv.http.get(srv.url("/metrics")).send().await?,
+        StatusCode::NOT_FOUND,
+        "not_found",
+    )
+    .await?;
+    assert!(body.message.contains("--metrics-token"), "{}", body.message);
+    // A member's device token is not the metrics token.
+    err(
+        srv.req(Method::GET, "/metrics", &tok).send().await?,
+        StatusCode::NOT_FOUND,
+        "not_found",
+    )
+    .await?;
+    srv.stop().await?;
+
+    // (On PostgreSQL the next servers share the database, which has its owner now.)
+    let srv = Srv::start_any(&b, |c| c.metrics_token = Some(METRICS_TOKEN.into())).await?;
+    for wrong in [
+        None,
+        Some(tok.as_str()),
+        Some("test-metrics-token-012345678"),
+    ] {
+        let mut rb = srv.http.get(srv.url("/metrics"));
+        if let Some(t) = wrong {
+            rb = rb.bearer_auth(t);
+        }
+        let body = err(rb.send().await?, StatusCode::UNAUTHORIZED, "unauthorized").await?;
+        assert!(body.message.contains("metrics token"), "{}", body.message);
+    }
+    let r = srv
+        .http
+        .get(srv.url("/metrics"))
+        .bearer_auth(METRICS_TOKEN)
+        .send()
+        .await?;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(r.text().await?.contains("quickreply_users "));
+    srv.stop().await?;
+
+    // A metrics address of its own: served there (no token set, none asked), not on the
+    // public address.
+    let srv = Srv::start_any(&b, |c| c.metrics_listen = Some("127.0.0.1:0".into())).await?;
+    let metrics_addr = srv
+        .server
+        .as_ref()
+        .and_then(|s| s.metrics_addr)
+        .ok_or_else(|| backend::fail("no metrics address"))?;
+    assert_ne!(metrics_addr.port(), 0);
+    let text = srv
+        .http
+        .get(format!("http://{metrics_addr}/metrics"))
+        .send()
+        .await?
+        .text()
+        .await?;
+    assert!(text.contains("quickreply_users "), "{text}");
+    err(
+        srv.http
+            .get(format!("http://{metrics_addr}/v1/me"))
+            .send()
+            .await?,
+        StatusCode::NOT_FOUND,
+        "not_found",
+    )
+    .await?;
+    err(
+        srv.http.get(srv.url("/metrics")).send().await?,
+        StatusCode::NOT_FOUND,
+        "not_found",
+    )
+    .await?;
+    // Both listeners stop with the server.
+    srv.stop().await?;
+    assert!(
+        reqwest::Client::new()
+            .get(format!("http://{metrics_addr}/healthz"))
+            .send()
+            .await
+            .is_err()
+    );
+
+    // Both: the metrics address asks for the token too.
+    let srv = Srv::start_any(&b, |c| {
+        c.metrics_listen = Some("127.0.0.1:0".into());
+        c.metrics_token = Some(METRICS_TOKEN.into());
+    })
+    .await?;
+    let metrics_addr = srv
+        .server
+        .as_ref()
+        .and_then(|s| s.metrics_addr)
+        .ok_or_else(|| backend::fail("no metrics address"))?;
+    let url = format!("http://{metrics_addr}/metrics");
+    err(
+        srv.http.get(&url).send().await?,
+        StatusCode::UNAUTHORIZED,
+        "unauthorized",
+    )
+    .await?;
+    let r = srv.http.get(&url).bearer_auth(METRICS_TOKEN).send().await?;
+    assert_eq!(r.status(), StatusCode::OK);
+    srv.stop().await?;
+    Ok(())
+}
+
+/// Issue #17: denying sign-ins shares the per-device budget of looking them up and
+/// approving (30 a minute by default), so a device cannot sweep the short codes by
+/// denying either; other devices are not held up.
+async fn denying_sign_ins_is_rate_limited_per_device(b: Backend) -> R {
+    let srv = Srv::start(&b).await?;
+    let t = srv.team().await?;
+    let deny = |token: &str, code: &str| {
+        srv.req(Method::POST, "/v1/signin/deny", token)
+            .json(&serde_json::json!({ "code": code }))
+            .send()
+    };
+    for i in 0..30 {
+        let code = format!("AAAA-{i:04}");
+        err(
+            deny(&t.agent, &code).await?,
+            StatusCode::NOT_FOUND,
+            "not_found",
+        )
+        .await?;
+    }
+    let r = deny(&t.agent, "AAAA-BBBB").await?;
+    assert!(r.headers().contains_key("retry-after"));
+    let body = err(r, StatusCode::TOO_MANY_REQUESTS, "rate_limited").await?;
+    assert!(body.message.contains("denied too many"), "{}", body.message);
+    err(
+        deny(&t.owner, "AAAA-BBBB").await?,
+        StatusCode::NOT_FOUND,
+        "not_found",
+    )
+    .await?;
     srv.stop().await?;
     Ok(())
 }
@@ -169,6 +321,7 @@ fn binary_scenario(b: Backend) -> R {
         .arg(&config)
         .env("QUICKREPLY_LISTEN", "127.0.0.1:0")
         .env("QUICKREPLY_HEARTBEAT_SECS", "1")
+        .env("QUICKREPLY_METRICS_TOKEN", METRICS_TOKEN)
         .env_remove("QUICKREPLY_DATABASE_URL")
         .stdout(Stdio::piped())
         .stderr(Stdio::null());
@@ -191,6 +344,15 @@ fn binary_scenario(b: Backend) -> R {
         let base = format!("http://{addr}");
         let http = reqwest::blocking::Client::new();
         assert_eq!(http.get(format!("{base}/healthz")).send()?.text()?, "ok");
+        let metrics = http
+            .get(format!("{base}/metrics"))
+            .bearer_auth(METRICS_TOKEN)
+            .send()?;
+        assert_eq!(
+            metrics.status(),
+            StatusCode::OK,
+            "the token from the environment"
+        );
         let joined: JoinResponse = http
             .post(format!("{base}/v1/join"))
             .json(&JoinRequest {

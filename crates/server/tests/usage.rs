@@ -15,16 +15,18 @@ mod backend;
 mod server;
 
 use quickreply_proto::api::{
-    MAX_USAGE_ENTRIES, MissedReport, MissedSearch, MissedTotal, UsageCount, UsageReport, UsageTotal,
+    Item, MAX_FIRES_PER_DAY, MAX_USAGE_ENTRIES, MissedReport, MissedSearch, MissedTotal,
+    UsageCount, UsageReport, UsageTotal,
 };
 use reqwest::{Method, StatusCode};
 use uuid::Uuid;
 
 use backend::{Backend, R};
-use server::{Srv, err, ok_json};
+use server::{Srv, err, ok_json, var};
 
 on_both_backends!(
     usage_is_reported_by_readers_and_read_by_writers,
+    absurd_counts_are_refused_and_unknown_keys_left_out,
     searches_that_found_nothing_are_counted_for_the_team_and_read_by_leads,
 );
 
@@ -97,13 +99,19 @@ async fn usage_is_reported_by_readers_and_read_by_writers(b: Backend) -> R {
     let srv = Srv::start(&b).await?;
     let t = srv.team().await?;
     let (today, yesterday, long_ago) = (utc_day(0)?, utc_day(-1)?, utc_day(-40)?);
+    // Counts are kept only for keys their library has (had).
+    for name in ["k1", "k2", "k3"] {
+        ok_json::<Item>(srv.put(&t.owner, t.lib, 0, name, &var(name, "v")).await?).await?;
+    }
+    let mine = t.agent_me.personal_library;
+    ok_json::<Item>(srv.put(&t.agent, mine, 0, "p1", &var("p1", "v")).await?).await?;
 
     // An agent (a reader) reports; reporting again replaces its counts instead of adding.
     let first = usage(&[
-        ("k1", &today, 3),
-        ("k2", &today, 1),
-        ("k1", &yesterday, 2),
-        ("k1", &long_ago, 50),
+        ("var:k1", &today, 3),
+        ("var:k2", &today, 1),
+        ("var:k1", &yesterday, 2),
+        ("var:k1", &long_ago, 50),
     ]);
     let sent = srv.report(&t.agent, t.lib, &first).await?;
     assert_eq!(sent.status(), StatusCode::NO_CONTENT);
@@ -111,14 +119,14 @@ async fn usage_is_reported_by_readers_and_read_by_writers(b: Backend) -> R {
     assert_eq!(sent.status(), StatusCode::NO_CONTENT);
     assert_eq!(
         srv.usage(&t.owner, t.lib, "").await?,
-        vec![total("k1", 5, 1), total("k2", 1, 1)],
+        vec![total("var:k1", 5, 1), total("var:k2", 1, 1)],
         "resending the same report changes nothing"
     );
     let sent = srv
         .report(
             &t.agent,
             t.lib,
-            &usage(&[("k1", &today, 4), ("k1", &today, 5)]),
+            &usage(&[("var:k1", &today, 4), ("var:k1", &today, 5)]),
         )
         .await?;
     assert_eq!(sent.status(), StatusCode::NO_CONTENT);
@@ -128,22 +136,34 @@ async fn usage_is_reported_by_readers_and_read_by_writers(b: Backend) -> R {
         .report(
             &t.owner,
             t.lib,
-            &usage(&[("k1", &today, 1), ("k3", &today, 6)]),
+            &usage(&[("var:k1", &today, 1), ("var:k3", &today, 6)]),
         )
         .await?;
     assert_eq!(sent.status(), StatusCode::NO_CONTENT);
 
-    let all = vec![total("k1", 8, 2), total("k3", 6, 1), total("k2", 1, 1)];
+    let all = vec![
+        total("var:k1", 8, 2),
+        total("var:k3", 6, 1),
+        total("var:k2", 1, 1),
+    ];
     assert_eq!(srv.usage(&t.owner, t.lib, "").await?, all);
     assert_eq!(srv.usage(&t.owner, t.lib, "?days=30").await?, all);
     assert_eq!(
         srv.usage(&t.owner, t.lib, "?days=1").await?,
-        vec![total("k1", 6, 2), total("k3", 6, 1), total("k2", 1, 1)],
+        vec![
+            total("var:k1", 6, 2),
+            total("var:k3", 6, 1),
+            total("var:k2", 1, 1)
+        ],
         "yesterday is outside one day; equal counts by key"
     );
     assert_eq!(
         srv.usage(&t.owner, t.lib, "?days=366").await?,
-        vec![total("k1", 58, 2), total("k3", 6, 1), total("k2", 1, 1)],
+        vec![
+            total("var:k1", 58, 2),
+            total("var:k3", 6, 1),
+            total("var:k2", 1, 1)
+        ],
     );
     assert_eq!(
         srv.usage(
@@ -152,7 +172,7 @@ async fn usage_is_reported_by_readers_and_read_by_writers(b: Backend) -> R {
             &format!("?days=30&user={}", t.agent_me.user_id)
         )
         .await?,
-        vec![total("k1", 7, 1), total("k2", 1, 1)],
+        vec![total("var:k1", 7, 1), total("var:k2", 1, 1)],
         "only the agent's devices"
     );
     assert_eq!(
@@ -176,7 +196,7 @@ async fn usage_is_reported_by_readers_and_read_by_writers(b: Backend) -> R {
     )
     .await?;
     err(
-        srv.report(&t.agent, owners_personal, &usage(&[("k1", &today, 1)]))
+        srv.report(&t.agent, owners_personal, &usage(&[("var:k1", &today, 1)]))
             .await?,
         StatusCode::NOT_FOUND,
         "not_found",
@@ -189,14 +209,13 @@ async fn usage_is_reported_by_readers_and_read_by_writers(b: Backend) -> R {
     )
     .await?;
     // … but their own personal library's, yes.
-    let mine = t.agent_me.personal_library;
     let sent = srv
-        .report(&t.agent, mine, &usage(&[("p1", &today, 2)]))
+        .report(&t.agent, mine, &usage(&[("var:p1", &today, 2)]))
         .await?;
     assert_eq!(sent.status(), StatusCode::NO_CONTENT);
     assert_eq!(
         srv.usage(&t.agent, mine, "?days=7").await?,
-        vec![total("p1", 2, 1)]
+        vec![total("var:p1", 2, 1)]
     );
 
     // Bad periods.
@@ -218,11 +237,11 @@ async fn usage_is_reported_by_readers_and_read_by_writers(b: Backend) -> R {
     // Bad reports are rejected whole: nothing of them is written.
     let long_key = "k".repeat(101);
     for bad in [
-        usage(&[("k1", &today, 100), ("k1", "2023-02-29", 1)]),
-        usage(&[("k1", &today, 100), ("k1", "2024-13-01", 1)]),
-        usage(&[("k1", &today, 100), ("k1", "20240101", 1)]),
-        usage(&[("k1", &today, 100), ("", &today, 1)]),
-        usage(&[("k1", &today, 100), (&long_key, &today, 1)]),
+        usage(&[("var:k1", &today, 100), ("var:k1", "2023-02-29", 1)]),
+        usage(&[("var:k1", &today, 100), ("var:k1", "2024-13-01", 1)]),
+        usage(&[("var:k1", &today, 100), ("var:k1", "20240101", 1)]),
+        usage(&[("var:k1", &today, 100), ("", &today, 1)]),
+        usage(&[("var:k1", &today, 100), (&long_key, &today, 1)]),
     ] {
         err(
             srv.report(&t.agent, t.lib, &bad).await?,
@@ -232,7 +251,7 @@ async fn usage_is_reported_by_readers_and_read_by_writers(b: Backend) -> R {
         .await?;
     }
     let too_many: Vec<(String, u32)> = (0..=MAX_USAGE_ENTRIES)
-        .map(|i| (format!("x{i}"), 1))
+        .map(|i| (format!("var:x{i}"), 1))
         .collect();
     let too_many = UsageReport {
         counts: too_many
@@ -251,7 +270,11 @@ async fn usage_is_reported_by_readers_and_read_by_writers(b: Backend) -> R {
     )
     .await?;
     assert_eq!(srv.usage(&t.owner, t.lib, "").await?, all);
-    // The largest report allowed is accepted.
+    // The largest report allowed is accepted (its keys the library has: 1001 of them).
+    for i in 0..1001 {
+        let name = format!("x{i}");
+        ok_json::<Item>(srv.put(&t.agent, mine, 0, &name, &var(&name, "v")).await?).await?;
+    }
     let mut most = too_many;
     most.counts.truncate(MAX_USAGE_ENTRIES);
     let sent = srv.report(&t.agent, mine, &most).await?;
@@ -260,6 +283,119 @@ async fn usage_is_reported_by_readers_and_read_by_writers(b: Backend) -> R {
         srv.usage(&t.agent, mine, "").await?.len(),
         1000,
         "at most 1000 rows"
+    );
+    srv.stop().await?;
+    Ok(())
+}
+
+/// Issue #17: a day's fires past what a person can make are refused (the entry, or the
+/// report that would take the device past it over every library); counts of keys the
+/// library never had are left out without failing the rest, while a reply deleted since
+/// it was fired still counts (a client must never be stuck resending a report).
+async fn absurd_counts_are_refused_and_unknown_keys_left_out(b: Backend) -> R {
+    let srv = Srv::start(&b).await?;
+    let t = srv.team().await?;
+    let today = utc_day(0)?;
+    let mine = t.agent_me.personal_library;
+    for name in ["a", "b", "gone"] {
+        ok_json::<Item>(srv.put(&t.owner, t.lib, 0, name, &var(name, "v")).await?).await?;
+    }
+    ok_json::<Item>(srv.put(&t.agent, mine, 0, "p", &var("p", "v")).await?).await?;
+    // "gone" is deleted before the agent's computer reports the day it was fired.
+    let r = srv
+        .req(
+            Method::DELETE,
+            &format!("/v1/libraries/{}/items/var:gone?op=del", t.lib),
+            &t.owner,
+        )
+        .header("If-Match", "\"1\"")
+        .send()
+        .await?;
+    assert_eq!(r.status(), StatusCode::OK);
+
+    let sent = srv
+        .report(
+            &t.agent,
+            t.lib,
+            &usage(&[
+                ("var:a", &today, 5),
+                ("var:gone", &today, 2),
+                ("var:never-was", &today, 7),
+                ("a-made-up-key", &today, 1),
+            ]),
+        )
+        .await?;
+    assert_eq!(sent.status(), StatusCode::NO_CONTENT);
+    assert_eq!(
+        srv.usage(&t.owner, t.lib, "").await?,
+        vec![total("var:a", 5, 1), total("var:gone", 2, 1)]
+    );
+
+    // One reply fired more often in a day than a person can: refused, naming it.
+    let ceiling = MAX_FIRES_PER_DAY;
+    let body = err(
+        srv.report(
+            &t.agent,
+            t.lib,
+            &usage(&[("var:b", &today, 1), ("var:a", &today, ceiling + 1)]),
+        )
+        .await?,
+        StatusCode::BAD_REQUEST,
+        "bad_request",
+    )
+    .await?;
+    assert!(
+        body.message.contains("more than a person"),
+        "{}",
+        body.message
+    );
+    // Each entry plausible, but the day's total over both libraries is not: refused
+    // whole, in either library.
+    let half = ceiling / 2;
+    let body = err(
+        srv.report(
+            &t.agent,
+            t.lib,
+            &usage(&[("var:a", &today, half), ("var:b", &today, half)]),
+        )
+        .await?,
+        StatusCode::BAD_REQUEST,
+        "bad_request",
+    )
+    .await?;
+    assert!(body.message.contains(&today), "{}", body.message);
+    let sent = srv
+        .report(
+            &t.agent,
+            t.lib,
+            &usage(&[("var:a", &today, half), ("var:b", &today, 10)]),
+        )
+        .await?;
+    assert_eq!(
+        sent.status(),
+        StatusCode::NO_CONTENT,
+        "the gone reply's 2 still fit"
+    );
+    err(
+        srv.report(&t.agent, mine, &usage(&[("var:p", &today, half)]))
+            .await?,
+        StatusCode::BAD_REQUEST,
+        "bad_request",
+    )
+    .await?;
+    assert_eq!(srv.usage(&t.agent, mine, "").await?, vec![]);
+    // Another device of the team has a day of its own.
+    let sent = srv
+        .report(&t.owner, t.lib, &usage(&[("var:b", &today, ceiling)]))
+        .await?;
+    assert_eq!(sent.status(), StatusCode::NO_CONTENT);
+    assert_eq!(
+        srv.usage(&t.owner, t.lib, "").await?,
+        vec![
+            total("var:b", u64::from(ceiling) + 10, 2),
+            total("var:a", u64::from(half), 1),
+            total("var:gone", 2, 1),
+        ]
     );
     srv.stop().await?;
     Ok(())

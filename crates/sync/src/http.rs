@@ -11,10 +11,10 @@ use serde::de::DeserializeOwned;
 use uuid::Uuid;
 
 use quickreply_proto::api::{
-    Changes, CreateLibrary, DeviceInfo, ErrorBody, HeadEvent, InviteRequest, InviteResponse, Item,
-    ItemVersion, JoinRequest, JoinResponse, LibraryDigest, LibraryInfo, Me, MissedReport,
-    MissedTotal, PutItem, SigninDecision, SigninDenial, SigninInfo, SigninPoll, SigninPollRequest,
-    SigninRequest, SigninStarted, StatusReport, UsageReport, UsageTotal,
+    Changes, CodeInfo, CreateLibrary, DeviceInfo, ErrorBody, HeadEvent, InviteRequest,
+    InviteResponse, Item, ItemVersion, JoinRequest, JoinResponse, LibraryDigest, LibraryInfo, Me,
+    MissedReport, MissedTotal, PutItem, SigninDecision, SigninDenial, SigninInfo, SigninPoll,
+    SigninPollRequest, SigninRequest, SigninStarted, StatusReport, UsageReport, UsageTotal,
 };
 
 use crate::error::SyncError;
@@ -208,6 +208,24 @@ impl Client {
         self.empty(
             self.http
                 .delete(self.url(&["v1", "devices", &device.to_string()])),
+        )
+    }
+
+    /// The team's open invite and pairing codes (owner/editor).
+    pub fn codes(&self) -> Result<Vec<CodeInfo>, SyncError> {
+        self.json(self.http.get(self.url(&["v1", "codes"])))
+    }
+
+    /// Cancels an open code by its id ([`CodeInfo::id`]).
+    pub fn cancel_code(&self, id: &str) -> Result<(), SyncError> {
+        self.empty(self.http.delete(self.url(&["v1", "codes", id])))
+    }
+
+    /// Removes a member from the team (the owner).
+    pub fn remove_member(&self, user: Uuid) -> Result<(), SyncError> {
+        self.empty(
+            self.http
+                .delete(self.url(&["v1", "members", &user.to_string()])),
         )
     }
 

@@ -48,8 +48,8 @@ pub use history::{history, restore, version_text};
 pub use http::{Client, Event, Events, WriteOutcome};
 pub use links::{other_teams_libraries, set_library_account};
 pub use membership::{
-    Departure, Signin, decide_signin, host_name, invite, join, leave, lookup_signin, sign_out,
-    signin,
+    Departure, Member, Signin, cancel_code, decide_signin, find_member, host_name, invite, join,
+    leave, lookup_signin, members, open_codes, remove_member, sign_out, signin,
 };
 pub use merge::{Merged, merge};
 pub use model::{Account, Linked};

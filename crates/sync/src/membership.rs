@@ -6,8 +6,8 @@ use std::time::Duration;
 use quickreply_core::i18n::tr;
 use quickreply_core::store::Store;
 use quickreply_proto::api::{
-    InviteRequest, InviteResponse, JoinRequest, JoinResponse, Role, SigninDecision, SigninDenial,
-    SigninInfo, SigninRequest, SigninStarted, SigninState,
+    CodeInfo, DeviceInfo, InviteRequest, InviteResponse, JoinRequest, JoinResponse, Role,
+    SigninDecision, SigninDenial, SigninInfo, SigninRequest, SigninStarted, SigninState,
 };
 
 use crate::accounts::{account_by_id, client_for, data_dir, not_joined_yet};
@@ -16,6 +16,7 @@ use crate::http::Client;
 use crate::model::Account;
 use crate::secret::{self, TokenPlace};
 use crate::tables;
+use uuid::Uuid;
 
 /// Join a server with a setup, invite or pairing code. Joining a second server adds an
 /// account beside the first (its team libraries come as libraries of their own); the
@@ -247,4 +248,143 @@ pub fn sign_out(store: &mut Store, acc: &Account) -> Result<Vec<String>> {
 pub fn invite(store: &Store, acc: &Account, req: &InviteRequest) -> Result<InviteResponse> {
     let client = client_for(store, acc)?;
     client.invite(req)
+}
+
+/// `acc`'s team's open invite and pairing codes, oldest first (owners and editors): who
+/// made each, for which role, until when; never the codes themselves.
+pub fn open_codes(store: &Store, acc: &Account) -> Result<Vec<CodeInfo>> {
+    client_for(store, acc)?.codes()
+}
+
+/// Cancel an open code of `acc`'s team by its id (as [`open_codes`] lists it).
+pub fn cancel_code(store: &Store, acc: &Account, id: &str) -> Result<()> {
+    client_for(store, acc)?.cancel_code(id.trim())
+}
+
+/// A member of a team, as the owner's device list shows them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Member {
+    pub user_id: Uuid,
+    pub name: String,
+    pub role: Role,
+    /// Their computers (and admin-page browsers) not revoked.
+    pub devices: Vec<DeviceInfo>,
+}
+
+/// The members of `acc`'s team with their devices, in the order they joined (the owner
+/// sees everyone; others only themselves).
+pub fn members(store: &Store, acc: &Account) -> Result<Vec<Member>> {
+    let list = client_for(store, acc)?.devices()?;
+    Ok(group_members(list))
+}
+
+fn group_members(list: Vec<DeviceInfo>) -> Vec<Member> {
+    let mut out: Vec<Member> = Vec::new();
+    for d in list {
+        let i = match out.iter().position(|m| m.user_id == d.user_id) {
+            Some(i) => i,
+            None => {
+                out.push(Member {
+                    user_id: d.user_id,
+                    name: d.user_name.clone(),
+                    role: d.role,
+                    devices: Vec::new(),
+                });
+                out.len() - 1
+            }
+        };
+        if !d.revoked {
+            out[i].devices.push(d);
+        }
+    }
+    out
+}
+
+/// The one member `who` names: their id (or its first 4+ characters) or their name.
+pub fn find_member(members: &[Member], who: &str) -> Result<Member> {
+    let who = who.trim();
+    let by_id: Vec<&Member> = members
+        .iter()
+        .filter(|m| {
+            let id = m.user_id.to_string();
+            id == who.to_lowercase() || (who.len() >= 4 && id.starts_with(&who.to_lowercase()))
+        })
+        .collect();
+    let found = if by_id.is_empty() {
+        members.iter().filter(|m| m.name == who).collect()
+    } else {
+        by_id
+    };
+    match found.as_slice() {
+        [one] => Ok((*one).clone()),
+        [] => Err(SyncError::Protocol(tr(
+            format!("团队里没有「{who}」这个成员（qreply members 列出成员）"),
+            format!("no member \"{who}\" in the team (qreply members lists them)"),
+        ))),
+        many => {
+            let ids = many
+                .iter()
+                .map(|m| m.user_id.to_string()[..8].to_string())
+                .collect::<Vec<_>>()
+                .join(", ");
+            Err(SyncError::Protocol(tr(
+                format!("有几个成员叫「{who}」，请用编号指明：{ids}"),
+                format!("several members are called \"{who}\": give the id instead: {ids}"),
+            )))
+        }
+    }
+}
+
+/// Remove a member from `acc`'s team (the owner): every computer of theirs is signed out
+/// at its next sync, their codes and sign-ins they approved stop working.
+pub fn remove_member(store: &Store, acc: &Account, user: Uuid) -> Result<()> {
+    client_for(store, acc)?.remove_member(user)
+}
+
+#[cfg(test)]
+mod member_tests {
+    use super::*;
+
+    fn device(user: Uuid, name: &str, revoked: bool) -> DeviceInfo {
+        DeviceInfo {
+            id: Uuid::now_v7(),
+            name: "pc".into(),
+            user_id: user,
+            user_name: name.into(),
+            role: Role::Agent,
+            created_at: 0,
+            last_seen: None,
+            revoked,
+            app_version: String::new(),
+            cursors: vec![],
+        }
+    }
+
+    #[test]
+    fn members_are_found_by_name_or_id_and_twins_are_told_apart() {
+        let (a, b, c) = (Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7());
+        let list = group_members(vec![
+            device(a, "小王", false),
+            device(b, "小李", false),
+            device(a, "小王", true),
+            device(c, "小李", false),
+        ]);
+        assert_eq!(list.len(), 3);
+        assert_eq!(list[0].devices.len(), 1, "revoked devices do not count");
+        assert_eq!(find_member(&list, "小王").map(|m| m.user_id).ok(), Some(a));
+        assert_eq!(
+            find_member(&list, &b.to_string().to_uppercase())
+                .map(|m| m.user_id)
+                .ok(),
+            Some(b)
+        );
+        let twins = find_member(&list, "小李").err().map(|e| e.to_string());
+        assert!(
+            twins
+                .as_deref()
+                .is_some_and(|e| e.contains(&c.to_string()[..8])),
+            "{twins:?}"
+        );
+        assert!(find_member(&list, "nobody").is_err());
+    }
 }

@@ -13,6 +13,7 @@ use crate::error::{Result, SyncError};
 use crate::http::Client;
 use crate::links::{linked, linked_of};
 use crate::model::Account;
+use crate::round::Report;
 use crate::tables;
 
 /// Tell the server where this computer's cursors are (the lead's status board).
@@ -33,8 +34,16 @@ pub(crate) fn report_status(store: &Store, client: &Client, account: i64) -> Res
 
 /// Send the fire counts that changed since the last report (each the whole day's count,
 /// which the server keeps per device and day, so a resend is harmless); nothing is
-/// sent for a library without new fires. Counts only, never content.
-pub(crate) fn report_usage(store: &Store, client: &Client, account: i64) -> Result<()> {
+/// sent for a library without new fires. Counts only, never content. A report the
+/// server refuses for what it holds (a `4xx` other than `401`, `404` and `429`: more
+/// fires in a day than a person can make, say) would be refused again and again: it is
+/// noted in `report.refused` and not sent again, so the round goes on.
+pub(crate) fn report_usage(
+    store: &Store,
+    client: &Client,
+    account: i64,
+    report: &mut Report,
+) -> Result<()> {
     for l in linked_of(store, account)? {
         let since = tables::usage_sent(store.conn(), l.local)?;
         let (counts, newest) = tables::usage_since(store.conn(), l.local, since)?;
@@ -52,6 +61,17 @@ pub(crate) fn report_usage(store: &Store, client: &Client, account: i64) -> Resu
                 Ok(()) => {}
                 // A server without usage statistics: nothing to report to.
                 Err(SyncError::Server { status: 404, .. }) => return Ok(()),
+                Err(SyncError::Server {
+                    status, message, ..
+                }) if (400..500).contains(&status) && status != 401 && status != 429 => {
+                    report.refused.push(tr(
+                        format!("话术库「{}」的使用统计被服务器拒绝，不再重发：{message}", l.name),
+                        format!(
+                            "the usage counts of the library \"{}\" were refused by the server and will not be sent again: {message}",
+                            l.name
+                        ),
+                    ));
+                }
                 Err(e) => return Err(e),
             }
         }

@@ -98,7 +98,7 @@ pub fn sync_account(store: &mut Store, account: i64) -> Result<Report> {
         push(store, &client, acc.id, &mut report)?;
         pull_behind(store, &client, acc.id, &mut report)?;
     }
-    report_usage(store, &client, acc.id)?;
+    report_usage(store, &client, acc.id, &mut report)?;
     report_missed(store, &client, acc.id)?;
     report_status(store, &client, acc.id)?;
     touch_last_sync(store, acc.id)?;

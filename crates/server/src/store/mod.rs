@@ -13,9 +13,9 @@
 
 use quickreply_proto::LibraryKind;
 use quickreply_proto::api::{
-    Changes, CreateLibrary, DeviceInfo, InviteRequest, Item, ItemDoc, ItemVersion, LibraryDigest,
-    LibraryInfo, Me, MissedSearch, MissedTotal, Role, SigninState, StatusReport, UsageCount,
-    UsageTotal,
+    CODE_ID_LEN, Changes, CodeInfo, CreateLibrary, DeviceInfo, InviteRequest, Item, ItemDoc,
+    ItemVersion, LibraryDigest, LibraryInfo, MAX_FIRES_PER_DAY, Me, MissedSearch, MissedTotal,
+    Role, SigninState, StatusReport, UsageCount, UsageTotal,
 };
 use uuid::Uuid;
 
@@ -328,14 +328,17 @@ pub trait Store: Send + Sync + 'static {
 
     /// Stores a device's usage counts for a library it can read, in one transaction: each
     /// count replaces that device's earlier count of the same key and day. `counts` are
-    /// already validated and hold each (key, day) once.
+    /// already validated and hold each (key, day) once. Counts of keys the library never
+    /// had (not even as a tombstone: a reply deleted meanwhile still counts) are left out
+    /// and their number answered; a report that takes the device past
+    /// [`MAX_FIRES_PER_DAY`] on a day ([`too_many_fires`]) writes nothing.
     fn report_usage(
         &self,
         me: &Me,
         library_id: Uuid,
         counts: &[UsageCount],
         now: i64,
-    ) -> Result<(), Error>;
+    ) -> Result<usize, Error>;
 
     /// Usage totals of a library `me` can write: per key, the counts summed over devices
     /// and the number of devices with a count, most used first (then by key, bytewise), at
@@ -398,6 +401,34 @@ pub trait Store: Send + Sync + 'static {
 
     /// Changes a member's role (the owner only; the team keeps at least one owner).
     fn set_role(&self, me: &Me, user_id: Uuid, role: Role) -> Result<(), Error>;
+
+    /// The team's open invite and pairing codes (those that would let someone in at
+    /// `now`), oldest first, for owners and editors ([`policy::may_list_codes`]).
+    fn open_codes(&self, me: &Me, now: i64) -> Result<Vec<CodeInfo>, Error>;
+
+    /// Cancels the open code whose [`CodeInfo::id`] is `id` ([`policy::may_cancel_code`]):
+    /// using it afterwards is refused as cancelled.
+    fn cancel_code(&self, me: &Me, id: &str, now: i64) -> Result<(), Error>;
+
+    /// Removes a member from the team in one transaction (the owner only, not themselves):
+    /// every device of theirs revoked, every open code they made or that adds a device to
+    /// them cancelled, sign-ins they approved but were not collected yet denied, and the
+    /// member listed nowhere any more. Answers the devices revoked now.
+    fn remove_member(&self, me: &Me, user_id: Uuid, now: i64) -> Result<Vec<Uuid>, Error>;
+
+    /// Why a token that [`Self::authenticate`] refused is refused.
+    fn token_refusal(&self, token_hash: &str) -> Result<TokenRefusal, Error>;
+}
+
+/// Why a bearer token lets nobody in.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TokenRefusal {
+    /// No device has it.
+    Unknown,
+    /// Its device was revoked.
+    Revoked,
+    /// Its member was removed from the team (named).
+    Removed { team_name: String },
 }
 
 // ---- what both backends decide alike, and the columns they read ----
@@ -427,6 +458,7 @@ fn to_u32(n: i64) -> u32 {
 }
 
 /// A setup, invite or pairing code as stored (`codes`).
+#[derive(Clone)]
 struct CodeRow {
     kind: String,
     team_id: Option<Uuid>,
@@ -438,6 +470,92 @@ struct CodeRow {
     maker_revoked: bool,
     /// The role its maker has now (`None`: made by the server's own CLI).
     maker_role: Option<Role>,
+    /// A lead cancelled it.
+    cancelled: bool,
+}
+
+/// What a list of codes shows beside a [`CodeRow`] (`LISTED_CODE_COLUMNS`).
+struct ListedCode {
+    hash: String,
+    created_at: i64,
+    maker_user: Option<Uuid>,
+    maker_name: Option<String>,
+    maker_device: Option<String>,
+}
+
+/// Whether a code would let someone in at `now` (an invite or pairing code, not the
+/// setup code).
+fn is_open(code: &CodeRow, now: i64) -> bool {
+    code.kind != "setup" && spend_code(Some(code.clone()), now).is_ok()
+}
+
+/// The codes of a list that are open at `now`, as listed.
+fn open_code_infos(rows: Vec<(CodeRow, ListedCode)>, now: i64) -> Vec<CodeInfo> {
+    rows.into_iter()
+        .filter(|(code, _)| is_open(code, now))
+        .map(|(code, listed)| CodeInfo {
+            id: listed.hash.chars().take(CODE_ID_LEN).collect(),
+            pairing: code.kind == "pairing",
+            role: code.role,
+            uses_left: u32::try_from(code.uses_left).unwrap_or(u32::MAX),
+            expires_at: code.expires_at,
+            created_at: listed.created_at,
+            created_by_user: listed.maker_user,
+            created_by_name: listed.maker_name,
+            created_by_device: listed.maker_device,
+        })
+        .collect()
+}
+
+/// The hash of the one open code (of `rows`, the team's codes) that `id` names — a
+/// [`CodeInfo::id`] or a longer piece of the hash, in any case — once `me` may cancel it.
+fn code_to_cancel(
+    me: &Me,
+    rows: Vec<(CodeRow, ListedCode)>,
+    id: &str,
+    now: i64,
+) -> Result<String, Error> {
+    policy::may_list_codes(me)?;
+    let id = id.trim().to_ascii_lowercase();
+    let not_found = || {
+        Error::NotFound(format!(
+            "no open code with id “{id}” (it may have been used up, expired or cancelled already): list them with `qreply codes`"
+        ))
+    };
+    if id.len() < CODE_ID_LEN || !id.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(not_found());
+    }
+    let mut found = rows
+        .into_iter()
+        .filter(|(code, listed)| listed.hash.starts_with(&id) && is_open(code, now));
+    match (found.next(), found.next()) {
+        (Some((code, listed)), None) => {
+            policy::may_cancel_code(me, code.kind == "pairing", code.role, listed.maker_user)?;
+            Ok(listed.hash)
+        }
+        (Some(_), Some(_)) => Err(Error::Conflict(format!(
+            "several open codes have an id starting “{id}”: give more of it"
+        ))),
+        (None, _) => Err(not_found()),
+    }
+}
+
+/// Why a refused token is refused, from (its device revoked, its member removed, the
+/// team's name) as read (`None`: no device has it).
+fn token_refusal(found: Option<(bool, bool, String)>) -> TokenRefusal {
+    match found {
+        None => TokenRefusal::Unknown,
+        Some((_, true, team_name)) => TokenRefusal::Removed { team_name },
+        Some(_) => TokenRefusal::Revoked,
+    }
+}
+
+/// A device's fires of one day past [`MAX_FIRES_PER_DAY`] (the day, the total), as the
+/// refusal of the report that took it there.
+pub fn too_many_fires(day: &str, total: i64) -> Error {
+    Error::BadRequest(format!(
+        "this device would have fired {total} replies on {day}: more than the {MAX_FIRES_PER_DAY} a person can fire in a day, so the report was refused"
+    ))
 }
 
 /// What spending a code makes.
@@ -467,6 +585,11 @@ fn spend_code(code: Option<CodeRow>, now: i64) -> Result<Spend, Error> {
             "unknown code: check that it was typed correctly".into(),
         ));
     };
+    if code.cancelled {
+        return Err(Error::InvalidCode(
+            "this code was cancelled by a team lead: ask for a new one".into(),
+        ));
+    }
     if code.expires_at.is_some_and(|at| at <= now) {
         return Err(Error::InvalidCode(
             "this code has expired: ask for a new one".into(),

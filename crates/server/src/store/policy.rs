@@ -132,6 +132,65 @@ pub fn keeps_an_owner(owners_left: i64) -> Result<(), Error> {
     }
 }
 
+/// Whether `me` may see (and so cancel) the team's open invite and pairing codes: owners
+/// and editors, who may make invites.
+pub fn may_list_codes(me: &Me) -> Result<(), Error> {
+    if me.role.can_write_team() {
+        Ok(())
+    } else {
+        Err(Error::Forbidden(
+            "only owners and editors may list and cancel the team's codes".into(),
+        ))
+    }
+}
+
+/// Whether `me` may cancel an open code: the owner any; an editor their own codes and the
+/// invites they may make themselves (editors and agents), not an owner invite nor
+/// another member's pairing code.
+pub fn may_cancel_code(
+    me: &Me,
+    pairing: bool,
+    role: Role,
+    maker_user: Option<Uuid>,
+) -> Result<(), Error> {
+    may_list_codes(me)?;
+    let own = maker_user == Some(me.user_id);
+    match me.role {
+        Role::Owner => Ok(()),
+        _ if own => Ok(()),
+        _ if pairing => Err(Error::Forbidden(
+            "only the owner may cancel another member's pairing code".into(),
+        )),
+        _ => may_invite_as(me.role, role).map_err(|_| {
+            Error::Forbidden(format!(
+                "only the owner may cancel an invite for a new {}",
+                role.as_str()
+            ))
+        }),
+    }
+}
+
+/// Whether `me` may remove the member `user_id`, found in team `team` (`None`: no such
+/// user): the owner only, anyone of the team but themselves; a member of another team
+/// does not exist for them.
+pub fn may_remove_member(me: &Me, user_id: Uuid, team: Option<Uuid>) -> Result<(), Error> {
+    if me.role != Role::Owner {
+        return Err(Error::Forbidden(format!(
+            "only the owner may remove members (a {} may not)",
+            me.role.as_str()
+        )));
+    }
+    if team != Some(me.team_id) {
+        return Err(Error::NotFound("no such member".into()));
+    }
+    if user_id == me.user_id {
+        return Err(Error::Conflict(
+            "you cannot remove yourself: another owner may, or leave with `qreply leave`".into(),
+        ));
+    }
+    Ok(())
+}
+
 /// Whether `me` may read the team's searches that found nothing: owners and editors.
 pub fn may_read_missed(me: &Me) -> Result<(), Error> {
     if me.role.can_write_team() {
@@ -230,5 +289,36 @@ mod tests {
         assert!(may_invite(&editor, &req(Role::Owner, false)).is_err());
         assert!(may_invite(&agent, &req(Role::Agent, false)).is_err());
         assert!(may_invite(&agent, &req(Role::Owner, true)).is_ok());
+    }
+
+    #[test]
+    fn who_may_cancel_codes_and_remove_members() {
+        let team = Uuid::now_v7();
+        let owner = me(Role::Owner, team, Uuid::now_v7());
+        let editor = me(Role::Editor, team, Uuid::now_v7());
+        let agent = me(Role::Agent, team, Uuid::now_v7());
+        let other = Some(Uuid::now_v7());
+        assert!(may_cancel_code(&owner, true, Role::Agent, other).is_ok());
+        assert!(may_cancel_code(&owner, false, Role::Owner, other).is_ok());
+        assert!(may_cancel_code(&editor, false, Role::Agent, other).is_ok());
+        assert!(may_cancel_code(&editor, false, Role::Owner, other).is_err());
+        assert!(may_cancel_code(&editor, true, Role::Agent, other).is_err());
+        assert!(may_cancel_code(&editor, true, Role::Editor, Some(editor.user_id)).is_ok());
+        assert!(may_cancel_code(&agent, true, Role::Agent, Some(agent.user_id)).is_err());
+        assert!(may_list_codes(&agent).is_err() && may_list_codes(&editor).is_ok());
+
+        assert!(may_remove_member(&owner, agent.user_id, Some(team)).is_ok());
+        assert!(matches!(
+            may_remove_member(&owner, owner.user_id, Some(team)),
+            Err(Error::Conflict(_))
+        ));
+        assert!(matches!(
+            may_remove_member(&owner, agent.user_id, Some(Uuid::now_v7())),
+            Err(Error::NotFound(_))
+        ));
+        assert!(matches!(
+            may_remove_member(&editor, agent.user_id, Some(team)),
+            Err(Error::Forbidden(_))
+        ));
     }
 }

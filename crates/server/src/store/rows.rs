@@ -9,7 +9,7 @@ use quickreply_proto::api::{
 };
 use uuid::Uuid;
 
-use super::{CodeRow, LibraryRow, SigninRow, signin_state, to_u32, to_u64};
+use super::{CodeRow, LibraryRow, ListedCode, SigninRow, signin_state, to_u32, to_u64};
 
 /// A stored value this server cannot read.
 #[derive(Debug)]
@@ -141,7 +141,13 @@ pub fn me_from<C: Cells>(c: &C) -> Result<Me, C::Error> {
 /// and counts as not revoked), and the maker's current role. Select them `FROM`
 /// [`CODE_FROM`].
 pub const CODE_COLUMNS: &str = "c.kind, c.team_id, c.user_id, c.role, c.uses_left, c.expires_at, \
-                                COALESCE(md.revoked, c.created_by IS NOT NULL), mu.role";
+                                COALESCE(md.revoked, c.created_by IS NOT NULL), mu.role, \
+                                c.cancelled_at IS NOT NULL";
+/// [`CODE_COLUMNS`] and what a list of codes shows beside them (a [`ListedCode`]).
+pub const LISTED_CODE_COLUMNS: &str = "c.kind, c.team_id, c.user_id, c.role, c.uses_left, \
+                                       c.expires_at, COALESCE(md.revoked, c.created_by IS NOT NULL), \
+                                       mu.role, c.cancelled_at IS NOT NULL, \
+                                       c.hash, c.created_at, mu.id, mu.name, md.name";
 /// The codes with their maker's device and user (`c`, `md`, `mu`).
 pub const CODE_FROM: &str = "FROM codes c LEFT JOIN devices md ON md.id = c.created_by \
                              LEFT JOIN users mu ON mu.id = md.user_id";
@@ -156,7 +162,21 @@ pub fn code_from<C: Cells>(c: &C) -> Result<CodeRow, C::Error> {
         expires_at: c.opt_int(5)?,
         maker_revoked: c.flag(6)?,
         maker_role: c.opt_role(7)?,
+        cancelled: c.flag(8)?,
     })
+}
+
+pub fn listed_code_from<C: Cells>(c: &C) -> Result<(CodeRow, ListedCode), C::Error> {
+    Ok((
+        code_from(c)?,
+        ListedCode {
+            hash: c.text(9)?,
+            created_at: c.int(10)?,
+            maker_user: c.opt_uuid(11)?,
+            maker_name: c.opt_text(12)?,
+            maker_device: c.opt_text(13)?,
+        },
+    ))
 }
 
 /// Columns of a [`SigninRow`].

@@ -45,8 +45,9 @@
 
 use deadpool_postgres::Pool;
 use quickreply_proto::api::{
-    Changes, CreateLibrary, DeviceInfo, Digest, Item, ItemVersion, LibraryDigest, LibraryInfo, Me,
-    MissedSearch, MissedTotal, Role, StatusReport, UsageCount, UsageTotal,
+    Changes, CodeInfo, CreateLibrary, DeviceInfo, Digest, Item, ItemVersion, LibraryDigest,
+    LibraryInfo, MAX_FIRES_PER_DAY, Me, MissedSearch, MissedTotal, Role, StatusReport, UsageCount,
+    UsageTotal,
 };
 use tokio_postgres::error::SqlState;
 use uuid::Uuid;
@@ -57,16 +58,18 @@ use self::rows::{
     insert_device, insert_user, item_from_row, library_from_row, load_library, me_from_row,
 };
 use super::rows::{
-    CODE_COLUMNS, CODE_FROM, DEVICE_COLUMNS, ITEM_COLUMNS, LIBRARY_COLUMNS, ME_COLUMNS, ME_FROM,
-    SIGNIN_COLUMNS, VERSION_COLUMNS, code_from, device_from, missed_total_from, signin_from,
-    usage_total_from, version_from,
+    CODE_COLUMNS, CODE_FROM, DEVICE_COLUMNS, ITEM_COLUMNS, LIBRARY_COLUMNS, LISTED_CODE_COLUMNS,
+    ME_COLUMNS, ME_FROM, SIGNIN_COLUMNS, VERSION_COLUMNS, code_from, device_from, listed_code_from,
+    missed_total_from, signin_from, usage_total_from, version_from,
 };
 use super::write::{blobs as doc_blobs, doc_json};
 use super::{
-    BlobRow, Change, ItemWrite, Join, LAST_SEEN_EVERY_MS, NewInvite, NewSignin, SIGNIN_KEEP_MS,
-    SigninRow, SigninVerdict, Spend, Stats, Store, UsageQuery, WriteOutcome, changes_page, collect,
-    existing_library, library_id_taken, library_name_taken, no_item, no_pending_signin, page_fetch,
-    policy, readable, setup_unused, spend_code, to_u64, usage_limit, verdict_columns,
+    BlobRow, Change, CodeRow, ItemWrite, Join, LAST_SEEN_EVERY_MS, ListedCode, NewInvite,
+    NewSignin, SIGNIN_KEEP_MS, SigninRow, SigninVerdict, Spend, Stats, Store, TokenRefusal,
+    UsageQuery, WriteOutcome, changes_page, code_to_cancel, collect, existing_library,
+    library_id_taken, library_name_taken, no_item, no_pending_signin, open_code_infos, page_fetch,
+    policy, readable, setup_unused, spend_code, to_u64, token_refusal, too_many_fires, usage_limit,
+    verdict_columns,
 };
 use crate::Error;
 
@@ -258,6 +261,7 @@ impl Store for PgStore {
                     "SELECT {DEVICE_COLUMNS}
                      FROM devices d JOIN users u ON u.id = d.user_id
                      WHERE u.team_id = $1 AND ($2::uuid IS NULL OR u.id = $2)
+                       AND u.removed_at IS NULL
                      ORDER BY d.created_at, d.id"
                 ),
                 &[&me.team_id, &only_user],
@@ -604,7 +608,8 @@ impl Store for PgStore {
             .await?;
             let changed = exec(
                 tx,
-                "UPDATE users SET role = $1 WHERE id = $2 AND team_id = $3",
+                "UPDATE users SET role = $1
+                 WHERE id = $2 AND team_id = $3 AND removed_at IS NULL",
                 &[&role.as_str(), &user_id, &me.team_id],
             )
             .await?;
@@ -627,6 +632,111 @@ impl Store for PgStore {
             .await?;
             Ok(())
         }))
+    }
+
+    fn open_codes(&self, me: &Me, now: i64) -> Result<Vec<CodeInfo>, Error> {
+        policy::may_list_codes(me)?;
+        let rows = self.run(self.read(async |tx| team_codes(tx, me.team_id, now).await))?;
+        Ok(open_code_infos(rows, now))
+    }
+
+    fn cancel_code(&self, me: &Me, id: &str, now: i64) -> Result<(), Error> {
+        self.run(self.write(async |tx| {
+            let hash = code_to_cancel(me, team_codes(tx, me.team_id, now).await?, id, now)?;
+            exec(
+                tx,
+                "UPDATE codes SET cancelled_at = $1 WHERE hash = $2",
+                &[&now, &hash],
+            )
+            .await?;
+            Ok(())
+        }))
+    }
+
+    fn remove_member(&self, me: &Me, user_id: Uuid, now: i64) -> Result<Vec<Uuid>, Error> {
+        self.run(self.write(async |tx| {
+            let team: Option<Uuid> = opt(
+                tx,
+                "SELECT team_id FROM users WHERE id = $1 AND removed_at IS NULL FOR UPDATE",
+                &[&user_id],
+            )
+            .await?
+            .map(|r| r.try_get(0))
+            .transpose()?;
+            policy::may_remove_member(me, user_id, team)?;
+            let devices = all(
+                tx,
+                "SELECT id FROM devices WHERE user_id = $1 AND NOT revoked ORDER BY id",
+                &[&user_id],
+            )
+            .await?
+            .iter()
+            .map(|r| r.try_get::<_, Uuid>(0))
+            .collect::<Result<Vec<_>, _>>()?;
+            exec(
+                tx,
+                "UPDATE devices SET revoked = TRUE WHERE user_id = $1",
+                &[&user_id],
+            )
+            .await?;
+            exec(
+                tx,
+                "UPDATE codes SET cancelled_at = $1
+                 WHERE cancelled_at IS NULL
+                   AND (user_id = $2 OR created_by IN (SELECT id FROM devices WHERE user_id = $2))",
+                &[&now, &user_id],
+            )
+            .await?;
+            exec(
+                tx,
+                "UPDATE signins SET state = 'denied'
+                 WHERE state = 'approved'
+                   AND approver IN (SELECT id FROM devices WHERE user_id = $1)",
+                &[&user_id],
+            )
+            .await?;
+            exec(
+                tx,
+                "UPDATE users SET removed_at = $1 WHERE id = $2",
+                &[&now, &user_id],
+            )
+            .await?;
+            // Delivered on commit: every instance forgets its cached tokens and ends the
+            // devices' streams.
+            for device_id in &devices {
+                let payload = serde_json::to_string(&Payload::Revoked {
+                    device_id: *device_id,
+                })
+                .map_err(|e| Error::internal(format!("cannot encode a notification: {e}")))?;
+                exec(
+                    tx,
+                    "SELECT pg_notify('quickreply_changes', $1)",
+                    &[&payload],
+                )
+                .await?;
+            }
+            Ok(devices)
+        }))
+    }
+
+    fn token_refusal(&self, token_hash: &str) -> Result<TokenRefusal, Error> {
+        self.run(async {
+            let client = self.pool.get().await?;
+            let found = opt(
+                &client,
+                "SELECT d.revoked, u.removed_at IS NOT NULL, t.name
+                 FROM devices d JOIN users u ON u.id = d.user_id
+                 JOIN teams t ON t.id = u.team_id
+                 WHERE d.token_hash = $1",
+                &[&token_hash],
+            )
+            .await?
+            .map(|r| -> Result<(bool, bool, String), Error> {
+                Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?))
+            })
+            .transpose()?;
+            Ok(token_refusal(found))
+        })
     }
 
     fn device_me(&self, device_id: Uuid) -> Result<Option<Me>, Error> {
@@ -761,25 +871,42 @@ impl Store for PgStore {
         library_id: Uuid,
         counts: &[UsageCount],
         now: i64,
-    ) -> Result<(), Error> {
+    ) -> Result<usize, Error> {
         let keys: Vec<&str> = counts.iter().map(|c| c.key.as_str()).collect();
         let days: Vec<&str> = counts.iter().map(|c| c.day.as_str()).collect();
         let numbers: Vec<i64> = counts.iter().map(|c| i64::from(c.count)).collect();
+        let ceiling = i64::from(MAX_FIRES_PER_DAY);
         self.run(self.write(async |tx| {
             policy::check_read(me, load_library(tx, library_id).await?)?;
             // One statement for the whole report; `counts` holds each (key, day) once, as
-            // `ON CONFLICT DO UPDATE` requires.
-            exec(
+            // `ON CONFLICT DO UPDATE` requires. Keys the library never had are left out.
+            let stored = exec(
                 tx,
                 "INSERT INTO usage (library_id, key, device_id, day, count, updated_at)
                  SELECT $1::uuid, u.key, $2::uuid, u.day, u.count, $3::bigint
                  FROM unnest($4::text[], $5::text[], $6::bigint[]) AS u(key, day, count)
+                 WHERE EXISTS (SELECT 1 FROM items i WHERE i.library_id = $1 AND i.key = u.key)
                  ON CONFLICT (library_id, key, device_id, day) DO UPDATE SET
                     count = excluded.count, updated_at = excluded.updated_at",
                 &[&library_id, &me.device_id, &now, &keys, &days, &numbers],
             )
             .await?;
-            Ok(())
+            let past = opt(
+                tx,
+                "SELECT u.day, sum(u.count)::bigint FROM usage u
+                 WHERE u.device_id = $1 AND u.day = ANY($2::text[])
+                 GROUP BY u.day HAVING sum(u.count) > $3::bigint
+                 ORDER BY u.day LIMIT 1",
+                &[&me.device_id, &days, &ceiling],
+            )
+            .await?;
+            if let Some(row) = past {
+                let day: String = row.try_get(0)?;
+                return Err(too_many_fires(&day, row.try_get(1)?));
+            }
+            Ok(counts
+                .len()
+                .saturating_sub(usize::try_from(stored).unwrap_or(usize::MAX)))
         }))
     }
 
@@ -874,4 +1001,25 @@ impl Store for PgStore {
             })
         })
     }
+}
+
+/// The team's invite and pairing codes that are not cancelled, used up or expired at
+/// `now` (those whose maker lost the right are still among them: see `is_open`).
+async fn team_codes(
+    tx: &deadpool_postgres::Transaction<'_>,
+    team: Uuid,
+    now: i64,
+) -> Result<Vec<(CodeRow, ListedCode)>, Error> {
+    let rows = all(
+        tx,
+        &format!(
+            "SELECT {LISTED_CODE_COLUMNS} {CODE_FROM}
+             WHERE c.team_id = $1 AND c.kind IN ('invite', 'pairing') AND c.cancelled_at IS NULL
+               AND c.uses_left > 0 AND (c.expires_at IS NULL OR c.expires_at > $2)
+             ORDER BY c.created_at, c.hash"
+        ),
+        &[&team, &now],
+    )
+    .await?;
+    rows.iter().map(listed_code_from).collect()
 }

@@ -15,6 +15,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (2, SCHEMA_V2),
     (3, SCHEMA_V3),
     (4, SCHEMA_V4),
+    (5, SCHEMA_V5),
 ];
 
 const SCHEMA_V1: &str = r#"
@@ -181,6 +182,17 @@ CREATE TABLE missed (
     PRIMARY KEY (device_id, query, day)
 );
 CREATE INDEX missed_team_day ON missed(team_id, day);
+"#;
+
+const SCHEMA_V5: &str = r#"
+-- A removed member (`DELETE /v1/members/{id}`): their devices are revoked and they are
+-- listed nowhere; the row stays so that history still names who wrote what.
+ALTER TABLE users ADD COLUMN removed_at BIGINT;
+-- A code a lead cancelled (`DELETE /v1/codes/{id}`): refused as cancelled when used.
+ALTER TABLE codes ADD COLUMN cancelled_at BIGINT;
+CREATE INDEX codes_team ON codes(team_id);
+-- A device's fires of one day over every library (the daily ceiling).
+CREATE INDEX usage_device_day ON usage(device_id, day);
 "#;
 
 impl PgStore {

@@ -15,8 +15,9 @@
 use std::sync::Mutex;
 
 use quickreply_proto::api::{
-    Changes, CreateLibrary, DeviceInfo, Digest, Item, ItemVersion, LibraryDigest, LibraryInfo, Me,
-    MissedSearch, MissedTotal, Role, StatusReport, UsageCount, UsageTotal,
+    Changes, CodeInfo, CreateLibrary, DeviceInfo, Digest, Item, ItemVersion, LibraryDigest,
+    LibraryInfo, MAX_FIRES_PER_DAY, Me, MissedSearch, MissedTotal, Role, StatusReport, UsageCount,
+    UsageTotal,
 };
 use rusqlite::{Connection, OptionalExtension, params};
 use uuid::Uuid;
@@ -27,15 +28,16 @@ use self::rows::{
     me_of_device,
 };
 use super::rows::{
-    CODE_COLUMNS, CODE_FROM, Cells as _, DEVICE_COLUMNS, ITEM_COLUMNS, LIBRARY_COLUMNS, ME_COLUMNS,
-    ME_FROM, SIGNIN_COLUMNS, VERSION_COLUMNS, code_from, device_from, missed_total_from,
-    signin_from, usage_total_from, version_from,
+    CODE_COLUMNS, CODE_FROM, Cells as _, DEVICE_COLUMNS, ITEM_COLUMNS, LIBRARY_COLUMNS,
+    LISTED_CODE_COLUMNS, ME_COLUMNS, ME_FROM, SIGNIN_COLUMNS, VERSION_COLUMNS, code_from,
+    device_from, listed_code_from, missed_total_from, signin_from, usage_total_from, version_from,
 };
 use super::{
-    BlobRow, Change, ItemWrite, Join, LAST_SEEN_EVERY_MS, NewInvite, NewSignin, SIGNIN_KEEP_MS,
-    SigninRow, SigninVerdict, Spend, Stats, Store, UsageQuery, WriteOutcome, changes_page, collect,
-    existing_library, library_name_taken, no_item, no_pending_signin, page_fetch, policy, readable,
-    setup_unused, spend_code, to_u64, usage_limit, verdict_columns,
+    BlobRow, Change, CodeRow, ItemWrite, Join, LAST_SEEN_EVERY_MS, ListedCode, NewInvite,
+    NewSignin, SIGNIN_KEEP_MS, SigninRow, SigninVerdict, Spend, Stats, Store, TokenRefusal,
+    UsageQuery, WriteOutcome, changes_page, code_to_cancel, collect, existing_library,
+    library_name_taken, no_item, no_pending_signin, open_code_infos, page_fetch, policy, readable,
+    setup_unused, spend_code, to_u64, token_refusal, too_many_fires, usage_limit, verdict_columns,
 };
 use crate::Error;
 
@@ -184,7 +186,7 @@ impl Store for SqliteStore {
             let mut stmt = conn.prepare_cached(&format!(
                 "SELECT {DEVICE_COLUMNS}
                  FROM devices d JOIN users u ON u.id = d.user_id
-                 WHERE u.team_id = ?1 AND (?2 IS NULL OR u.id = ?2)
+                 WHERE u.team_id = ?1 AND (?2 IS NULL OR u.id = ?2) AND u.removed_at IS NULL
                  ORDER BY d.created_at, d.id"
             ))?;
             let only_user = (me.role != Role::Owner).then(|| me.user_id.to_string());
@@ -411,20 +413,39 @@ impl Store for SqliteStore {
         library_id: Uuid,
         counts: &[UsageCount],
         now: i64,
-    ) -> Result<(), Error> {
+    ) -> Result<usize, Error> {
         self.write(|tx| {
             policy::check_read(me, load_library(tx, library_id)?)?;
             let (lib, device) = (library_id.to_string(), me.device_id.to_string());
+            let mut known = tx.prepare_cached(
+                "SELECT EXISTS (SELECT 1 FROM items WHERE library_id = ?1 AND key = ?2)",
+            )?;
             let mut stmt = tx.prepare_cached(
                 "INSERT INTO usage (library_id, key, device_id, day, count, updated_at)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6)
                  ON CONFLICT (library_id, key, device_id, day) DO UPDATE SET
                     count = excluded.count, updated_at = excluded.updated_at",
             )?;
+            let mut ignored = 0;
+            let mut days = std::collections::BTreeSet::new();
             for c in counts {
+                if !known.query_row(params![lib, c.key], |r| r.get::<_, bool>(0))? {
+                    ignored += 1;
+                    continue;
+                }
                 stmt.execute(params![lib, c.key, device, c.day, i64::from(c.count), now])?;
+                days.insert(c.day.as_str());
             }
-            Ok(())
+            let mut fired = tx.prepare_cached(
+                "SELECT coalesce(sum(count), 0) FROM usage WHERE device_id = ?1 AND day = ?2",
+            )?;
+            for day in days {
+                let total: i64 = fired.query_row(params![device, day], |r| r.get(0))?;
+                if total > i64::from(MAX_FIRES_PER_DAY) {
+                    return Err(too_many_fires(day, total));
+                }
+            }
+            Ok(ignored)
         })
     }
 
@@ -617,7 +638,8 @@ impl Store for SqliteStore {
         policy::may_set_roles(me)?;
         self.write(|tx| {
             let changed = tx.exec(
-                "UPDATE users SET role = ?1 WHERE id = ?2 AND team_id = ?3",
+                "UPDATE users SET role = ?1
+                 WHERE id = ?2 AND team_id = ?3 AND removed_at IS NULL",
                 params![role.as_str(), user_id.to_string(), me.team_id.to_string()],
             )?;
             if changed == 0 {
@@ -629,6 +651,78 @@ impl Store for SqliteStore {
                 |r| r.get(0),
             )?;
             policy::keeps_an_owner(owners)
+        })
+    }
+
+    fn open_codes(&self, me: &Me, now: i64) -> Result<Vec<CodeInfo>, Error> {
+        policy::may_list_codes(me)?;
+        let rows = self.read(|conn| team_codes(conn, me.team_id, now))?;
+        Ok(open_code_infos(rows, now))
+    }
+
+    fn cancel_code(&self, me: &Me, id: &str, now: i64) -> Result<(), Error> {
+        self.write(|tx| {
+            let hash = code_to_cancel(me, team_codes(tx, me.team_id, now)?, id, now)?;
+            tx.exec(
+                "UPDATE codes SET cancelled_at = ?1 WHERE hash = ?2",
+                params![now, hash],
+            )?;
+            Ok(())
+        })
+    }
+
+    fn remove_member(&self, me: &Me, user_id: Uuid, now: i64) -> Result<Vec<Uuid>, Error> {
+        let uid = user_id.to_string();
+        self.write(|tx| {
+            let team = tx
+                .row(
+                    "SELECT team_id FROM users WHERE id = ?1 AND removed_at IS NULL",
+                    [&uid],
+                    |r| r.uuid(0),
+                )
+                .optional()?;
+            policy::may_remove_member(me, user_id, team)?;
+            let devices = {
+                let mut stmt = tx.prepare_cached(
+                    "SELECT id FROM devices WHERE user_id = ?1 AND revoked = 0 ORDER BY id",
+                )?;
+                let rows = stmt.query_map([&uid], |r| r.uuid(0))?;
+                rows.collect::<Result<Vec<_>, _>>()?
+            };
+            tx.exec("UPDATE devices SET revoked = 1 WHERE user_id = ?1", [&uid])?;
+            tx.exec(
+                "UPDATE codes SET cancelled_at = ?1
+                 WHERE cancelled_at IS NULL
+                   AND (user_id = ?2 OR created_by IN (SELECT id FROM devices WHERE user_id = ?2))",
+                params![now, uid],
+            )?;
+            tx.exec(
+                "UPDATE signins SET state = 'denied'
+                 WHERE state = 'approved'
+                   AND approver IN (SELECT id FROM devices WHERE user_id = ?1)",
+                [&uid],
+            )?;
+            tx.exec(
+                "UPDATE users SET removed_at = ?1 WHERE id = ?2",
+                params![now, uid],
+            )?;
+            Ok(devices)
+        })
+    }
+
+    fn token_refusal(&self, token_hash: &str) -> Result<TokenRefusal, Error> {
+        self.read(|conn| {
+            let found = conn
+                .row(
+                    "SELECT d.revoked, u.removed_at IS NOT NULL, t.name
+                     FROM devices d JOIN users u ON u.id = d.user_id
+                     JOIN teams t ON t.id = u.team_id
+                     WHERE d.token_hash = ?1",
+                    [token_hash],
+                    |r| Ok((r.get::<_, bool>(0)?, r.get::<_, bool>(1)?, r.get(2)?)),
+                )
+                .optional()?;
+            Ok(token_refusal(found))
         })
     }
 
@@ -658,6 +752,23 @@ impl Store for SqliteStore {
             })
         })
     }
+}
+
+/// The team's invite and pairing codes that are not cancelled, used up or expired at
+/// `now` (those whose maker lost the right are still among them: see `is_open`).
+fn team_codes(
+    conn: &Connection,
+    team: Uuid,
+    now: i64,
+) -> Result<Vec<(CodeRow, ListedCode)>, Error> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {LISTED_CODE_COLUMNS} {CODE_FROM}
+         WHERE c.team_id = ?1 AND c.kind IN ('invite', 'pairing') AND c.cancelled_at IS NULL
+           AND c.uses_left > 0 AND (c.expires_at IS NULL OR c.expires_at > ?2)
+         ORDER BY c.created_at, c.hash"
+    ))?;
+    let rows = stmt.query_map(params![team.to_string(), now], |r| listed_code_from(r))?;
+    Ok(rows.collect::<Result<Vec<_>, _>>()?)
 }
 
 #[cfg(test)]
@@ -697,6 +808,8 @@ mod tests {
             let conn = Connection::open(&path)?;
             conn.execute_batch(
                 "DROP TABLE usage; DROP TABLE signins; DROP TABLE item_history; DROP TABLE missed;
+                 DROP INDEX codes_team; ALTER TABLE codes DROP COLUMN cancelled_at;
+                 ALTER TABLE users DROP COLUMN removed_at;
                  PRAGMA user_version = 1;",
             )?;
         }
@@ -704,6 +817,16 @@ mod tests {
         let conn = Connection::open(&path)?;
         let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
         let mut rows = 0;
+        rows += conn.query_row(
+            "SELECT count(*) FROM users WHERE removed_at IS NOT NULL",
+            [],
+            |r| r.get::<_, i64>(0),
+        )?;
+        rows += conn.query_row(
+            "SELECT count(*) FROM codes WHERE cancelled_at IS NOT NULL",
+            [],
+            |r| r.get::<_, i64>(0),
+        )?;
         for table in ["usage", "signins", "item_history", "missed"] {
             rows += conn.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| {
                 r.get::<_, i64>(0)

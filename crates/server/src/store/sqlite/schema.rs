@@ -169,8 +169,20 @@ CREATE TABLE missed (
 CREATE INDEX missed_team_day ON missed(team_id, day);
 "#;
 
+/// Schema version 5: removing members, cancelling codes, the daily fire ceiling.
+const SCHEMA_V5: &str = r#"
+-- A removed member (`DELETE /v1/members/{id}`): their devices are revoked and they are
+-- listed nowhere; the row stays so that history still names who wrote what.
+ALTER TABLE users ADD COLUMN removed_at INTEGER;
+-- A code a lead cancelled (`DELETE /v1/codes/{id}`): refused as cancelled when used.
+ALTER TABLE codes ADD COLUMN cancelled_at INTEGER;
+CREATE INDEX codes_team ON codes(team_id);
+-- A device's fires of one day over every library (the daily ceiling).
+CREATE INDEX usage_device_day ON usage(device_id, day);
+"#;
+
 /// The schema version this server creates and understands.
-pub(super) const SCHEMA_VERSION: i64 = 4;
+pub(super) const SCHEMA_VERSION: i64 = 5;
 
 /// Brings the database up to [`SCHEMA_VERSION`] in one transaction; a newer database is
 /// refused.
@@ -196,6 +208,9 @@ pub(super) fn migrate(conn: &Connection, path: &Path) -> Result<(), Error> {
         }
         if version < 4 {
             tx.execute_batch(SCHEMA_V4)?;
+        }
+        if version < 5 {
+            tx.execute_batch(SCHEMA_V5)?;
         }
         tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
         tx.commit()?;
