@@ -1,6 +1,7 @@
 //! Unit tests of `interop`.
 
 use super::*;
+use crate::source::{ImageRef, Pack, PackPart};
 
 fn bodies(p: &Pack) -> Vec<(String, Option<String>, String)> {
     p.snippets
