@@ -568,6 +568,11 @@ pub mod codes {
     pub const RATE_LIMITED: &str = "rate_limited";
     pub const HASH_MISMATCH: &str = "hash_mismatch";
     pub const INTERNAL: &str = "internal";
+    /// `503`: the server is at a connection or event-stream cap; try again later
+    /// (`Retry-After`).
+    pub const UNAVAILABLE: &str = "unavailable";
+    /// `507`: the write would take the member past their storage quota.
+    pub const QUOTA_EXCEEDED: &str = "quota_exceeded";
 }
 
 mod sha2_free {

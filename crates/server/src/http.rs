@@ -82,11 +82,28 @@ pub(crate) fn router(state: AppState, max_body: usize, max_image: usize) -> Rout
         .layer(DefaultBodyLimit::max(max_body))
         .layer(RequestBodyLimitLayer::new(max_body.max(max_image)))
         .layer(middleware::from_fn_with_state(state.clone(), finish))
-        .layer(TraceLayer::new_for_http())
+        .layer(TraceLayer::new_for_http().on_failure(log_failure))
         .with_state(state)
 }
 
 // ---- middleware ----
+
+/// Logs failed answers, except refusals by a cap (`503` over the event-stream cap, `507`
+/// over a storage quota): those are expected under load and logged, throttled, where they
+/// are decided.
+fn log_failure(
+    class: tower_http::classify::ServerErrorsFailureClass,
+    latency: std::time::Duration,
+    _span: &tracing::Span,
+) {
+    use tower_http::classify::ServerErrorsFailureClass::StatusCode as Status;
+    if let Status(status) = class
+        && matches!(status.as_u16(), 503 | 507)
+    {
+        return;
+    }
+    tracing::error!(classification = %class, latency_ms = latency.as_millis(), "response failed");
+}
 
 /// Counts answers by status and turns every error that is not JSON yet (unknown method,
 /// the global body limit, …) into an [`ErrorBody`].

@@ -16,10 +16,18 @@
 //! HTTPS ([`tls`]: rustls with the `ring` provider, TLS 1.2/1.3, HTTP/1.1). Both files are
 //! read before anything else; one that is missing, unreadable or invalid, or a key that
 //! does not belong to the certificate, stops the start with an error naming the file.
-//! Connections come through the same `axum::serve` loop as plain HTTP (handshakes run in
-//! tasks of their own, 10 s at most), so graceful shutdown and the peer address of the
-//! join rate limit work alike. Clients trust a private CA through the OS store or
+//! Connections come through the same serving loop as plain HTTP (`serve`; handshakes run in
+//! tasks of their own, 10 s at most), so graceful shutdown, the connection limits and the
+//! peer address of the join rate limit work alike. Clients trust a private CA through the OS store or
 //! `SSL_CERT_FILE` (see `crates/server/README.md`).
+//!
+//! # Connection limits
+//!
+//! A header read timeout ([`Config::header_timeout`], 30 s) closes connections that do not
+//! send a whole request head in time; connections and event streams are capped
+//! ([`limits`]: by default from the open-files limit, which the binary raises to the hard
+//! limit at start and logs), and what is over a cap is answered `503 unavailable` with
+//! `Retry-After` and closed, so the server stays reachable for `/healthz` and writes.
 //!
 //! # Storage layout
 //!
@@ -116,7 +124,6 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::serve::ListenerExt as _;
 use tokio::net::TcpListener;
 use tokio::sync::{broadcast, watch};
 use tokio::task::JoinHandle;
@@ -130,8 +137,10 @@ mod error;
 mod events;
 mod extract;
 mod http;
+pub mod limits;
 mod metrics;
 mod ratelimit;
+mod serve;
 mod signin;
 mod state;
 pub mod store;
@@ -169,6 +178,15 @@ pub struct Config {
     pub invite_per_minute: u32,
     /// Serve HTTPS with this certificate and key (`None`: plain HTTP).
     pub tls: Option<TlsFiles>,
+    /// Longest wait for a whole request head; a connection that has not sent one by then
+    /// (new, or idle between requests) is closed.
+    pub header_timeout: Duration,
+    /// Most open connections (`None`: from the open-files limit, see [`limits`]).
+    pub max_connections: Option<usize>,
+    /// Most open event streams in total (`None`: from the connection cap, see [`limits`]).
+    pub max_streams: Option<usize>,
+    /// Most open event streams of one device.
+    pub max_streams_per_device: usize,
     /// The clock (tests move it forward to expire codes).
     pub clock: Clock,
 }
@@ -186,6 +204,10 @@ impl Default for Config {
             join_per_minute: 10,
             invite_per_minute: 30,
             tls: None,
+            header_timeout: Duration::from_secs(30),
+            max_connections: None,
+            max_streams: None,
+            max_streams_per_device: limits::DEFAULT_STREAMS_PER_DEVICE,
             clock: Clock::system(),
         }
     }
@@ -327,6 +349,26 @@ pub async fn spawn(config: Config) -> Result<Server, Error> {
             .await
             .map_err(|e| Error::internal(format!("setup task failed: {e}")))??;
 
+    let open_files = limits::open_files();
+    let caps = limits::Limits::derive(
+        open_files.map(|f| f.soft),
+        config.max_connections,
+        config.max_streams,
+        config.max_streams_per_device,
+    );
+    if let Some(files) = open_files {
+        let room = files.soft.saturating_sub(limits::FILE_RESERVE);
+        if u64::try_from(caps.max_connections).unwrap_or(u64::MAX) > room {
+            tracing::warn!(
+                max_connections = caps.max_connections,
+                open_files = files.soft,
+                "max_connections leaves fewer than {} of the open-files limit for the \
+                 database and images: at the cap the server may fail to open files",
+                limits::FILE_RESERVE
+            );
+        }
+    }
+
     let (shutdown_tx, shutdown_rx) = watch::channel(false);
     let (events, _) = broadcast::channel(EVENT_BUFFER);
     let state = state::AppState(Arc::new(state::Inner {
@@ -342,6 +384,7 @@ pub async fn spawn(config: Config) -> Result<Server, Error> {
         invite_limiter: ratelimit::RateLimiter::new(config.invite_per_minute),
         clock: config.clock.clone(),
         shutdown: shutdown_rx.clone(),
+        streams: limits::StreamSlots::new(caps.max_streams, caps.max_streams_per_device),
     }));
     if let Some(listener) = listener {
         // Every committed change and revocation, from every instance, in commit order.
@@ -359,32 +402,25 @@ pub async fn spawn(config: Config) -> Result<Server, Error> {
             store::postgres::Heard::Resync => heard_by.auth_cache.clear(),
         }));
     }
-    let app = http::router(state, config.max_body, config.max_image)
-        .into_make_service_with_connect_info::<SocketAddr>();
-    let mut stop = shutdown_rx;
-    // A dropped handle stops the server as well.
-    let stopped = async move {
-        let _ = stop.wait_for(|s| *s).await;
-    };
+    let app = http::router(state, config.max_body, config.max_image);
     let https = tls.is_some();
-    let task = match tls {
-        None => tokio::spawn(async move {
-            axum::serve(listener_socket, app)
-                .with_graceful_shutdown(stopped)
-                .await
-        }),
-        Some(tls_config) => {
-            // `tap_io` is what gives a listener of our own axum's `Connected` impl for
-            // `SocketAddr` (so `ConnectInfo<SocketAddr>` works as over plain TCP).
-            let listener = tls::TlsListener::new(listener_socket, tls_config)?.tap_io(|_| {});
-            tokio::spawn(async move {
-                axum::serve(listener, app)
-                    .with_graceful_shutdown(stopped)
-                    .await
-            })
-        }
+    let options = serve::ServeOptions {
+        header_timeout: config.header_timeout,
+        max_connections: caps.max_connections,
+        tls,
     };
-    tracing::info!(%addr, https, storage = %describe, "serving");
+    let task = tokio::spawn(serve::serve(listener_socket, app, options, shutdown_rx));
+    tracing::info!(
+        %addr,
+        https,
+        storage = %describe,
+        open_files = open_files.map(|f| f.soft),
+        max_connections = caps.max_connections,
+        max_event_streams = caps.max_streams,
+        max_event_streams_per_device = caps.max_streams_per_device,
+        header_timeout_secs = config.header_timeout.as_secs_f64(),
+        "serving"
+    );
     Ok(Server {
         addr,
         https,

@@ -16,6 +16,7 @@ use uuid::Uuid;
 use crate::Error;
 use crate::blobs::BlobDir;
 use crate::clock::Clock;
+use crate::limits::StreamSlots;
 use crate::metrics::Metrics;
 use crate::ratelimit::RateLimiter;
 use crate::store::{Change, Store};
@@ -121,6 +122,8 @@ pub(crate) struct Inner {
     pub invite_limiter: RateLimiter<Uuid>,
     pub clock: Clock,
     pub shutdown: watch::Receiver<bool>,
+    /// Open event streams, capped in total and per device.
+    pub streams: Arc<StreamSlots>,
 }
 
 #[derive(Clone)]

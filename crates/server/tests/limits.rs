@@ -1,0 +1,465 @@
+//! Connection limits (`limits.rs`, `serve.rs`): the header read timeout, the connection
+//! cap, and the event-stream caps under load, on both backends.
+//!
+//! `event_streams_over_the_caps_are_refused_and_the_server_stays_reachable` is the load
+//! test: it starts the real `quickreply-server` binary under `prlimit --nofile=1024:1024`
+//! (soft and hard, so the server cannot raise it), opens 1,100 event streams from 11
+//! devices on loopback, and checks that the excess is answered `503` with a clear message
+//! while `/healthz` and writes still answer and held streams still get live events.
+
+#[path = "support/pg.rs"]
+mod pg;
+#[macro_use]
+#[path = "support/backend.rs"]
+mod backend;
+#[path = "support/server.rs"]
+mod server;
+
+use std::time::Duration;
+
+use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+use tokio::net::TcpStream;
+
+use backend::{Backend, R, fail};
+use server::Srv;
+
+on_both_backends!(
+    a_stalled_request_head_is_closed_after_the_header_timeout,
+    connections_over_the_cap_get_503_and_the_rest_keep_working,
+    event_streams_over_the_caps_are_refused_and_the_server_stays_reachable,
+);
+
+/// The most any single wait in these tests may take before it counts as a failure (not a
+/// timing assertion: only a bound so a broken server cannot hang the test).
+const GUARD: Duration = Duration::from_secs(20);
+
+/// Reads until the peer closes the connection; `Ok(bytes)` once it did.
+async fn read_to_close(stream: &mut TcpStream) -> R<Vec<u8>> {
+    let mut all = Vec::new();
+    let mut buf = [0u8; 4096];
+    loop {
+        match tokio::time::timeout(GUARD, stream.read(&mut buf)).await {
+            Err(_) => return Err(fail("the server did not close the connection")),
+            Ok(Ok(0)) | Ok(Err(_)) => return Ok(all),
+            Ok(Ok(n)) => all.extend_from_slice(&buf[..n]),
+        }
+    }
+}
+
+/// An answer's head (status line and headers, lower-cased) and as much of its body as came
+/// with it.
+async fn read_head(stream: &mut TcpStream) -> R<(String, Vec<u8>)> {
+    let mut all = Vec::new();
+    let mut buf = [0u8; 4096];
+    loop {
+        if let Some(end) = all.windows(4).position(|w| w == b"\r\n\r\n") {
+            let head = String::from_utf8_lossy(&all[..end]).to_lowercase();
+            return Ok((head, all[end + 4..].to_vec()));
+        }
+        let n = tokio::time::timeout(GUARD, stream.read(&mut buf))
+            .await
+            .map_err(|_| fail("no answer"))??;
+        if n == 0 {
+            return Err(fail(format!(
+                "closed before a whole answer: {}",
+                String::from_utf8_lossy(&all)
+            )));
+        }
+        all.extend_from_slice(&buf[..n]);
+    }
+}
+
+fn status_of(head: &str) -> u16 {
+    head.split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0)
+}
+
+fn header<'a>(head: &'a str, name: &str) -> Option<&'a str> {
+    head.lines().find_map(|l| {
+        l.split_once(':')
+            .filter(|(n, _)| n.trim() == name)
+            .map(|(_, v)| v.trim())
+    })
+}
+
+/// The rest of a body of `content-length`, after `got`.
+#[cfg(unix)]
+async fn read_body(stream: &mut TcpStream, head: &str, mut got: Vec<u8>) -> R<Vec<u8>> {
+    let len: usize = header(head, "content-length")
+        .and_then(|v| v.parse().ok())
+        .ok_or_else(|| fail(format!("no content-length: {head}")))?;
+    let mut buf = [0u8; 4096];
+    while got.len() < len {
+        let n = tokio::time::timeout(GUARD, stream.read(&mut buf))
+            .await
+            .map_err(|_| fail("body did not come"))??;
+        if n == 0 {
+            break;
+        }
+        got.extend_from_slice(&buf[..n]);
+    }
+    Ok(got)
+}
+
+async fn a_stalled_request_head_is_closed_after_the_header_timeout(b: Backend) -> R {
+    let srv = Srv::start_with(&b, |c| c.header_timeout = Duration::from_secs(1)).await?;
+    let addr = srv.base.trim_start_matches("http://").to_string();
+
+    // Half a request line, then nothing: the server closes the connection without an
+    // answer of any use (hyper sends nothing or a bare 408).
+    let mut half = TcpStream::connect(&addr).await?;
+    half.write_all(b"GET /heal").await?;
+    let answer = read_to_close(&mut half).await?;
+    let text = String::from_utf8_lossy(&answer);
+    assert!(
+        answer.is_empty() || text.starts_with("HTTP/1.1 408"),
+        "unexpected answer: {text}"
+    );
+
+    // A connection that sends nothing at all, and one idle after a request, likewise.
+    let mut silent = TcpStream::connect(&addr).await?;
+    read_to_close(&mut silent).await?;
+    let mut idle = TcpStream::connect(&addr).await?;
+    idle.write_all(format!("GET /healthz HTTP/1.1\r\nhost: {addr}\r\n\r\n").as_bytes())
+        .await?;
+    let (head, _) = read_head(&mut idle).await?;
+    assert_eq!(status_of(&head), 200, "{head}");
+    read_to_close(&mut idle).await?;
+
+    // Whole requests are served as ever.
+    let r = srv.http.get(srv.url("/healthz")).send().await?;
+    assert_eq!(r.text().await?, "ok");
+    srv.stop().await?;
+    Ok(())
+}
+
+async fn connections_over_the_cap_get_503_and_the_rest_keep_working(b: Backend) -> R {
+    let srv = Srv::start_with(&b, |c| {
+        c.max_connections = Some(4);
+        c.max_streams = Some(2);
+    })
+    .await?;
+    let addr = srv.base.trim_start_matches("http://").to_string();
+    // Four connections that hold the cap (each has made a request, so each is accepted).
+    let mut held = Vec::new();
+    for _ in 0..4 {
+        let mut s = TcpStream::connect(&addr).await?;
+        s.write_all(format!("GET /healthz HTTP/1.1\r\nhost: {addr}\r\n\r\n").as_bytes())
+            .await?;
+        let (head, _) = read_head(&mut s).await?;
+        assert_eq!(status_of(&head), 200, "{head}");
+        held.push(s);
+    }
+    // The fifth is answered 503 (JSON, Retry-After) and closed.
+    let mut over = TcpStream::connect(&addr).await?;
+    let answer = read_to_close(&mut over).await?;
+    let text = String::from_utf8_lossy(&answer);
+    let (head, body) = text
+        .split_once("\r\n\r\n")
+        .ok_or_else(|| fail(format!("not an HTTP answer: {text}")))?;
+    let head = head.to_lowercase();
+    assert_eq!(status_of(&head), 503, "{text}");
+    assert!(header(&head, "retry-after").is_some(), "{head}");
+    let body: quickreply_proto::api::ErrorBody = serde_json::from_str(body)?;
+    assert_eq!(body.code, "unavailable");
+    assert!(body.message.contains("(4)"), "{}", body.message);
+
+    // One fewer held: the server answers again.
+    held.pop();
+    let mut ok = None;
+    for _ in 0..100 {
+        // The freed connection's task ends a moment after the peer closes.
+        match srv.http.get(srv.url("/healthz")).send().await {
+            Ok(r) if r.status() == reqwest::StatusCode::OK => {
+                ok = Some(r.text().await?);
+                break;
+            }
+            _ => tokio::time::sleep(Duration::from_millis(50)).await,
+        }
+    }
+    assert_eq!(ok.as_deref(), Some("ok"));
+    drop(held);
+    srv.stop().await?;
+    Ok(())
+}
+
+/// 1,100 event streams at a 1,024 open-files limit (see the file's docs).
+async fn event_streams_over_the_caps_are_refused_and_the_server_stays_reachable(b: Backend) -> R {
+    #[cfg(unix)]
+    {
+        load::run(b).await
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = b;
+        Ok(())
+    }
+}
+
+#[cfg(unix)]
+mod load {
+    use std::io::BufRead as _;
+    use std::process::{Child, Command, Stdio};
+    use std::time::Duration;
+
+    use quickreply_proto::api::{
+        ErrorBody, InviteRequest, InviteResponse, Item, JoinRequest, JoinResponse, PutItem, Role,
+    };
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    use tokio::net::TcpStream;
+
+    use super::{GUARD, header, read_body, read_head, read_to_close, status_of};
+    use crate::backend::{Backend, R, fail};
+    use crate::server::{enc, ok_json, var};
+
+    /// The soft and hard open-files limit the server runs under.
+    const OPEN_FILES: u64 = 1024;
+    /// Its event-stream cap at that limit: (1,024 − 128 files) − 128 connections.
+    const STREAM_CAP: usize = 768;
+    /// The per-device cap the test sets.
+    const PER_DEVICE: usize = 100;
+    /// Streams the first device asks for (50 over its cap) …
+    const FIRST_DEVICE: usize = 150;
+    /// … and each of the ten others (under their cap; together over the total).
+    const OTHER_DEVICES: usize = 10;
+    const PER_OTHER: usize = 95;
+
+    /// Kills the server when the test ends, however it ends.
+    struct Running(Child);
+
+    impl Drop for Running {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+
+    pub async fn run(b: Backend) -> R {
+        // This process holds ~800 sockets itself.
+        rlimit::increase_nofile_limit(4096)?;
+        let dir = tempfile::tempdir()?;
+        let log = std::fs::File::create(dir.path().join("server.log"))?;
+        let mut command = Command::new("prlimit");
+        command
+            .arg(format!("--nofile={OPEN_FILES}:{OPEN_FILES}"))
+            .arg("--")
+            .arg(env!("CARGO_BIN_EXE_quickreply-server"))
+            .arg("--data-dir")
+            .arg(dir.path().join("data"))
+            .args(["--listen", "127.0.0.1:0", "--join-per-minute", "1000"])
+            // Streams given back are noticed at the next keep-alive write.
+            .args(["--heartbeat-secs", "1"])
+            .args(["--max-event-streams-per-device", &PER_DEVICE.to_string()])
+            .env_remove("QUICKREPLY_DATABASE_URL")
+            .env_remove("QUICKREPLY_CONFIG")
+            .stdout(Stdio::piped())
+            .stderr(log);
+        if let Backend::Postgres(url) = &b {
+            command.env("QUICKREPLY_DATABASE_URL", url);
+        }
+        let mut child = Running(
+            command
+                .spawn()
+                .map_err(|e| fail(format!("cannot run prlimit (util-linux): {e}")))?,
+        );
+        let stdout = child.0.stdout.take().ok_or_else(|| fail("no stdout"))?;
+        let (code, addr) = tokio::task::spawn_blocking(move || -> R<(String, String)> {
+            let mut lines = std::io::BufReader::new(stdout).lines();
+            let first = lines.next().ok_or_else(|| fail("no output"))??;
+            let code = first
+                .strip_prefix("setup code: ")
+                .ok_or_else(|| fail(format!("first line: {first}")))?
+                .to_string();
+            let second = lines.next().ok_or_else(|| fail("no second line"))??;
+            let addr = second
+                .strip_prefix("listening on http://")
+                .ok_or_else(|| fail(format!("second line: {second}")))?
+                .to_string();
+            Ok((code, addr))
+        })
+        .await??;
+        let result = scenario(&code, &addr).await;
+        drop(child);
+        if result.is_err() {
+            let log = std::fs::read_to_string(dir.path().join("server.log")).unwrap_or_default();
+            let tail: Vec<&str> = log.lines().rev().take(30).collect();
+            eprintln!(
+                "server log (last lines, newest first):\n{}",
+                tail.join("\n")
+            );
+        } else {
+            let log = std::fs::read_to_string(dir.path().join("server.log"))?;
+            assert!(
+                log.contains("open_files=1024") && log.contains("max_event_streams=768"),
+                "the server logs its effective limit and caps:\n{log}"
+            );
+        }
+        result
+    }
+
+    async fn scenario(code: &str, addr: &str) -> R {
+        let base = format!("http://{addr}");
+        let http = reqwest::Client::new();
+        let join = |code: String, device: String| {
+            let http = http.clone();
+            let base = base.clone();
+            async move {
+                ok_json::<JoinResponse>(
+                    http.post(format!("{base}/v1/join"))
+                        .json(&JoinRequest {
+                            code,
+                            device_name: device,
+                            user_name: None,
+                            app_version: "test".into(),
+                        })
+                        .send()
+                        .await?,
+                )
+                .await
+            }
+        };
+        let owner = join(code.to_string(), "前台电脑".into()).await?;
+        let invite: InviteResponse = ok_json(
+            http.post(format!("{base}/v1/invites"))
+                .bearer_auth(&owner.token)
+                .json(&InviteRequest {
+                    role: Role::Agent,
+                    uses: 20,
+                    expires_in: 3600,
+                    pairing: false,
+                })
+                .send()
+                .await?,
+        )
+        .await?;
+        let mut devices = vec![(owner.token.clone(), FIRST_DEVICE)];
+        for i in 0..OTHER_DEVICES {
+            let agent = join(invite.code.clone(), format!("客服{i}号机")).await?;
+            devices.push((agent.token, PER_OTHER));
+        }
+        let asked: usize = devices.iter().map(|(_, n)| n).sum();
+        assert_eq!(asked, 1100);
+
+        // Open them one after another, every device in turn (so the total cap is reached
+        // with devices still under theirs).
+        let mut held: Vec<TcpStream> = Vec::new();
+        let (mut by_device, mut by_total) = (0usize, 0usize);
+        let mut first_device_held = 0usize;
+        for (d, (token, want)) in devices.iter().enumerate() {
+            for _ in 0..*want {
+                let mut s = TcpStream::connect(addr).await?;
+                s.write_all(
+                    format!(
+                        "GET /v1/events HTTP/1.1\r\nhost: {addr}\r\nauthorization: Bearer {token}\r\n\
+                         accept: text/event-stream\r\n\r\n"
+                    )
+                    .as_bytes(),
+                )
+                .await?;
+                let (head, rest) = read_head(&mut s).await?;
+                match status_of(&head) {
+                    200 => {
+                        assert!(
+                            header(&head, "content-type")
+                                .is_some_and(|v| v.starts_with("text/event-stream")),
+                            "{head}"
+                        );
+                        if d == 0 {
+                            first_device_held += 1;
+                        }
+                        held.push(s);
+                    }
+                    503 => {
+                        assert_eq!(header(&head, "connection"), Some("close"), "{head}");
+                        assert!(header(&head, "retry-after").is_some(), "{head}");
+                        let body = read_body(&mut s, &head, rest).await?;
+                        let body: ErrorBody = serde_json::from_slice(&body)?;
+                        assert_eq!(body.code, "unavailable");
+                        if body
+                            .message
+                            .contains(&format!("this device has {PER_DEVICE}"))
+                        {
+                            by_device += 1;
+                        } else if body
+                            .message
+                            .contains(&format!("the server has {STREAM_CAP} event streams"))
+                        {
+                            by_total += 1;
+                        } else {
+                            return Err(fail(format!("unclear refusal: {}", body.message)));
+                        }
+                        // The refused connection is closed by the server (its descriptor
+                        // is free again).
+                        read_to_close(&mut s).await?;
+                    }
+                    other => return Err(fail(format!("stream answered {other}: {head}"))),
+                }
+            }
+        }
+        println!(
+            "held {} streams; refused {by_device} by the per-device cap, {by_total} by the total cap",
+            held.len()
+        );
+        assert_eq!(first_device_held, PER_DEVICE);
+        assert_eq!(by_device, FIRST_DEVICE - PER_DEVICE);
+        assert_eq!(held.len(), STREAM_CAP);
+        assert_eq!(by_total, 1100 - STREAM_CAP - by_device);
+
+        // With every stream held: /healthz answers, a write succeeds, and a held stream
+        // of the writer's device hears it live.
+        let health = http.get(format!("{base}/healthz")).send().await?;
+        assert_eq!(health.text().await?, "ok");
+        let lib = owner.me.personal_library;
+        let doc = var("greeting", "您好");
+        let written: Item = ok_json(
+            http.put(format!(
+                "{base}/v1/libraries/{lib}/items/{}",
+                enc(&doc.key())
+            ))
+            .bearer_auth(&owner.token)
+            .header("If-Match", "\"0\"")
+            .json(&PutItem {
+                op: "load-1".into(),
+                doc,
+            })
+            .send()
+            .await?,
+        )
+        .await?;
+        assert_eq!(written.version, 1);
+        let first = held.first_mut().ok_or_else(|| fail("nothing held"))?;
+        let mut seen = Vec::new();
+        let mut buf = [0u8; 4096];
+        let needle = format!("\"library_id\":\"{lib}\"");
+        while !String::from_utf8_lossy(&seen).contains(&needle) {
+            let n = tokio::time::timeout(GUARD, first.read(&mut buf))
+                .await
+                .map_err(|_| fail("no live event on a held stream"))??;
+            if n == 0 {
+                return Err(fail("a held stream was closed"));
+            }
+            seen.extend_from_slice(&buf[..n]);
+        }
+
+        // Streams given back free their places: one more opens.
+        held.truncate(STREAM_CAP - 1);
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        let mut again = None;
+        for _ in 0..100 {
+            let r = http
+                .get(format!("{base}/v1/events"))
+                .bearer_auth(&devices[OTHER_DEVICES].0)
+                .send()
+                .await?;
+            if r.status() == reqwest::StatusCode::OK {
+                again = Some(r);
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        assert!(again.is_some(), "no stream opened after one was given back");
+        Ok(())
+    }
+}
