@@ -1,5 +1,7 @@
 //! Connection limits (`limits.rs`, `serve.rs`): the header read timeout, the connection
-//! cap, and the event-stream caps under load, on both backends.
+//! cap, and the event-stream caps under load; and pages of changes capped by bytes
+//! (`MAX_PAGE_BYTES`), with the sync client paging through large items. All on both
+//! backends.
 //!
 //! `event_streams_over_the_caps_are_refused_and_the_server_stays_reachable` is the load
 //! test: it starts the real `quickreply-server` binary under `prlimit --nofile=1024:1024`
@@ -20,13 +22,18 @@ use std::time::Duration;
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::TcpStream;
 
+use quickreply_proto::Part;
+use quickreply_proto::api::{Item, MAX_PAGE_BYTES};
+
 use backend::{Backend, R, fail};
-use server::Srv;
+use server::{Srv, ok_json, snippet};
 
 on_both_backends!(
     a_stalled_request_head_is_closed_after_the_header_timeout,
     connections_over_the_cap_get_503_and_the_rest_keep_working,
     event_streams_over_the_caps_are_refused_and_the_server_stays_reachable,
+    pages_of_changes_are_capped_by_bytes_and_hold_at_least_one_item,
+    the_sync_client_pages_through_large_items,
 );
 
 /// The most any single wait in these tests may take before it counts as a failure (not a
@@ -181,6 +188,113 @@ async fn connections_over_the_cap_get_503_and_the_rest_keep_working(b: Backend) 
     }
     assert_eq!(ok.as_deref(), Some("ok"));
     drop(held);
+    srv.stop().await?;
+    Ok(())
+}
+
+/// A reply whose text is `bytes` long (no shortcut code: many of them may share a
+/// library).
+fn large_reply(title: &str, bytes: usize) -> quickreply_proto::api::ItemDoc {
+    let mut doc = snippet(
+        title,
+        vec![Part::Text {
+            body: "话".repeat(bytes / 3),
+        }],
+    );
+    if let quickreply_proto::api::ItemDoc::Snippet(s) = &mut doc {
+        s.code = None;
+    }
+    doc
+}
+
+async fn pages_of_changes_are_capped_by_bytes_and_hold_at_least_one_item(b: Backend) -> R {
+    let srv = Srv::start_with(&b, |c| c.max_body = 6 * 1024 * 1024).await?;
+    let t = srv.team().await?;
+    // Ten replies of ~900 kB: four fit in a page of 4 MiB.
+    let mut sizes = Vec::new();
+    for i in 0..10 {
+        let doc = large_reply(&format!("长话术{i}"), 900_000);
+        sizes.push(serde_json::to_string(&doc)?.len());
+        ok_json::<Item>(
+            srv.put(&t.owner, t.lib, 0, &format!("big{i}"), &doc)
+                .await?,
+        )
+        .await?;
+    }
+    let per_page = MAX_PAGE_BYTES / sizes[0];
+    assert_eq!(per_page, 4);
+    let mut since = 0;
+    let mut pages = Vec::new();
+    loop {
+        let page = srv.changes(&t.agent, t.lib, since, 1000).await?;
+        let bytes: usize = page
+            .items
+            .iter()
+            .map(|i| serde_json::to_string(&i.doc).map(|j| j.len()))
+            .sum::<Result<_, _>>()?;
+        assert!(bytes <= MAX_PAGE_BYTES, "a page of {bytes} bytes");
+        assert!(!page.items.is_empty(), "an empty page at {since}");
+        assert_eq!(page.cursor, page.items.last().map_or(0, |i| i.seq));
+        pages.push(page.items.len());
+        since = page.cursor;
+        if !page.more {
+            break;
+        }
+    }
+    assert_eq!(pages, vec![4, 4, 2]);
+    assert_eq!(since, 10);
+
+    // The count limit still applies under the byte cap, and `more` says so.
+    let page = srv.changes(&t.agent, t.lib, 0, 3).await?;
+    assert_eq!((page.items.len(), page.cursor, page.more), (3, 3, true));
+
+    // One item larger than a whole page still comes, alone, so a client gets on.
+    let huge = large_reply("超长话术", MAX_PAGE_BYTES + 100_000);
+    ok_json::<Item>(srv.put(&t.owner, t.lib, 0, "huge", &huge).await?).await?;
+    let small = server::var("称呼", "亲");
+    ok_json::<Item>(srv.put(&t.owner, t.lib, 0, "small", &small).await?).await?;
+    let page = srv.changes(&t.agent, t.lib, 10, 1000).await?;
+    assert_eq!(page.items.len(), 1);
+    assert_eq!((page.items[0].seq, page.cursor, page.more), (11, 11, true));
+    let page = srv.changes(&t.agent, t.lib, 11, 1000).await?;
+    assert_eq!((page.items.len(), page.cursor, page.more), (1, 12, false));
+    srv.stop().await?;
+    Ok(())
+}
+
+async fn the_sync_client_pages_through_large_items(b: Backend) -> R {
+    let srv = Srv::start_with(&b, |c| c.max_body = 2 * 1024 * 1024).await?;
+    let t = srv.team().await?;
+    // 12 MB of replies: at least three pages.
+    for i in 0..12 {
+        let doc = large_reply(&format!("长话术{i}"), 1_000_000);
+        ok_json::<Item>(
+            srv.put(&t.owner, t.lib, 0, &format!("big{i}"), &doc)
+                .await?,
+        )
+        .await?;
+    }
+    let code = srv
+        .invite(&t.owner, quickreply_proto::api::Role::Agent, 1, false)
+        .await?;
+    let base = srv.base.clone();
+    let lib = t.lib;
+    let dir = tempfile::tempdir()?;
+    let data = dir.path().to_path_buf();
+    let (pulled, replies) = tokio::task::spawn_blocking(move || -> R<(usize, usize)> {
+        let mut store = quickreply_core::Store::open(&data)?;
+        quickreply_sync::join(&mut store, &base, &code, "新电脑", Some("新人"))?;
+        let report = quickreply_sync::sync_once(&mut store)?;
+        let library = store
+            .libraries()?
+            .into_iter()
+            .find(|l| l.id == lib)
+            .ok_or_else(|| fail("the team library did not arrive"))?;
+        Ok((report.pulled, store.snippets(Some(&library))?.len()))
+    })
+    .await??;
+    assert_eq!(replies, 12);
+    assert!(pulled >= 12, "pulled {pulled}");
     srv.stop().await?;
     Ok(())
 }

@@ -57,16 +57,17 @@ use self::rows::{
     insert_device, insert_user, item_from_row, library_from_row, load_library, me_from_row,
 };
 use super::rows::{
-    CODE_COLUMNS, CODE_FROM, DEVICE_COLUMNS, ITEM_COLUMNS, LIBRARY_COLUMNS, ME_COLUMNS, ME_FROM,
-    SIGNIN_COLUMNS, VERSION_COLUMNS, code_from, device_from, missed_total_from, signin_from,
-    usage_total_from, version_from,
+    CODE_COLUMNS, CODE_FROM, DEVICE_COLUMNS, LIBRARY_COLUMNS, ME_COLUMNS, ME_FROM, SIGNIN_COLUMNS,
+    VERSION_COLUMNS, code_from, device_from, missed_total_from, signin_from, usage_total_from,
+    version_from,
 };
 use super::write::{blobs as doc_blobs, doc_json};
 use super::{
     BlobRow, Change, ItemWrite, Join, LAST_SEEN_EVERY_MS, NewInvite, NewSignin, SIGNIN_KEEP_MS,
-    SigninRow, SigninVerdict, Spend, Stats, Store, UsageQuery, WriteOutcome, changes_page, collect,
-    existing_library, library_id_taken, library_name_taken, no_item, no_pending_signin, page_fetch,
-    policy, readable, setup_unused, spend_code, to_u64, usage_limit, verdict_columns,
+    SigninRow, SigninVerdict, Spend, Stats, Store, UsageQuery, WriteOutcome, changes_page,
+    changes_sql, collect, existing_library, library_id_taken, library_name_taken, no_item,
+    no_pending_signin, page_bytes, page_fetch, policy, readable, setup_unused, spend_code, to_u64,
+    usage_limit, verdict_columns,
 };
 use crate::Error;
 
@@ -396,11 +397,8 @@ impl Store for PgStore {
             let lib = policy::check_read(me, load_library(tx, library_id).await?)?;
             let rows = all(
                 tx,
-                &format!(
-                    "SELECT {ITEM_COLUMNS} FROM items WHERE library_id = $1 AND seq > $2
-                     ORDER BY seq LIMIT $3"
-                ),
-                &[&library_id, &since, &fetch],
+                &changes_sql('$'),
+                &[&library_id, &since, &fetch, &page_bytes()],
             )
             .await?;
             let items = rows

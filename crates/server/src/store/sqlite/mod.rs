@@ -27,15 +27,16 @@ use self::rows::{
     me_of_device,
 };
 use super::rows::{
-    CODE_COLUMNS, CODE_FROM, Cells as _, DEVICE_COLUMNS, ITEM_COLUMNS, LIBRARY_COLUMNS, ME_COLUMNS,
-    ME_FROM, SIGNIN_COLUMNS, VERSION_COLUMNS, code_from, device_from, missed_total_from,
-    signin_from, usage_total_from, version_from,
+    CODE_COLUMNS, CODE_FROM, Cells as _, DEVICE_COLUMNS, LIBRARY_COLUMNS, ME_COLUMNS, ME_FROM,
+    SIGNIN_COLUMNS, VERSION_COLUMNS, code_from, device_from, missed_total_from, signin_from,
+    usage_total_from, version_from,
 };
 use super::{
     BlobRow, Change, ItemWrite, Join, LAST_SEEN_EVERY_MS, NewInvite, NewSignin, SIGNIN_KEEP_MS,
-    SigninRow, SigninVerdict, Spend, Stats, Store, UsageQuery, WriteOutcome, changes_page, collect,
-    existing_library, library_name_taken, no_item, no_pending_signin, page_fetch, policy, readable,
-    setup_unused, spend_code, to_u64, usage_limit, verdict_columns,
+    SigninRow, SigninVerdict, Spend, Stats, Store, UsageQuery, WriteOutcome, changes_page,
+    changes_sql, collect, existing_library, library_name_taken, no_item, no_pending_signin,
+    page_bytes, page_fetch, policy, readable, setup_unused, spend_code, to_u64, usage_limit,
+    verdict_columns,
 };
 use crate::Error;
 
@@ -285,12 +286,14 @@ impl Store for SqliteStore {
     ) -> Result<Changes, Error> {
         self.read(|conn| {
             let lib = policy::check_read(me, load_library(conn, library_id)?)?;
-            let mut stmt = conn.prepare_cached(&format!(
-                "SELECT {ITEM_COLUMNS} FROM items WHERE library_id = ?1 AND seq > ?2
-                 ORDER BY seq LIMIT ?3"
-            ))?;
+            let mut stmt = conn.prepare_cached(&changes_sql('?'))?;
             let rows = stmt.query_map(
-                params![library_id.to_string(), since, page_fetch(limit)],
+                params![
+                    library_id.to_string(),
+                    since,
+                    page_fetch(limit),
+                    page_bytes()
+                ],
                 item_from_row,
             )?;
             let items = rows.collect::<Result<Vec<_>, _>>()?;
