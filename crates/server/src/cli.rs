@@ -4,8 +4,8 @@
 //! the default. The file's keys are the flag names with underscores (`data_dir`,
 //! `database_url`, `listen`, `team_name`, `max_body`, `max_image`, `heartbeat_secs`,
 //! `join_per_minute`, `invite_per_minute`, `tls_cert`, `tls_key`, `header_timeout_secs`,
-//! `max_connections`, `max_event_streams`, `max_event_streams_per_device`); unknown keys
-//! are an error. Relative paths are relative to the working directory.
+//! `max_connections`, `max_event_streams`, `max_event_streams_per_device`,
+//! `member_quota`); unknown keys are an error. Relative paths are relative to the working directory.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -76,6 +76,11 @@ pub struct Args {
         value_name = "N"
     )]
     pub max_event_streams_per_device: Option<usize>,
+    /// Bytes of replies (the documents each member wrote last) and images (those each
+    /// uploaded first) each member may keep; writes past it are refused with 507; 0: no
+    /// quota [default: 268435456, 256 MiB].
+    #[arg(long, env = "QUICKREPLY_MEMBER_QUOTA", value_name = "BYTES")]
+    pub member_quota: Option<u64>,
 }
 
 /// The `--config` file.
@@ -97,6 +102,7 @@ pub struct FileConfig {
     pub max_connections: Option<usize>,
     pub max_event_streams: Option<usize>,
     pub max_event_streams_per_device: Option<usize>,
+    pub member_quota: Option<u64>,
 }
 
 /// A configuration that cannot be used.
@@ -191,6 +197,10 @@ impl Args {
                 .max_event_streams_per_device
                 .or(file.max_event_streams_per_device)
                 .unwrap_or(d.max_streams_per_device),
+            member_quota: self
+                .member_quota
+                .or(file.member_quota)
+                .unwrap_or(d.member_quota),
             clock: d.clock,
         };
         if let Some(url) = &config.database_url {
@@ -354,6 +364,20 @@ mod tests {
         assert_eq!(none.header_timeout, Duration::from_secs(30));
         assert_eq!((none.max_connections, none.max_streams), (None, None));
         assert_eq!(none.max_streams_per_device, 8);
+        assert_eq!(none.member_quota, 256 * 1024 * 1024);
+        let quota: FileConfig = toml::from_str("member_quota = 0\n")?;
+        assert_eq!(
+            Args::try_parse_from(["quickreply-server"])?
+                .merge(quota.clone())?
+                .member_quota,
+            0
+        );
+        assert_eq!(
+            Args::try_parse_from(["quickreply-server", "--member-quota", "1000000"])?
+                .merge(quota)?
+                .member_quota,
+            1_000_000
+        );
         let file: FileConfig = toml::from_str(
             "header_timeout_secs = 5\nmax_connections = 500\nmax_event_streams = 400\n\
              max_event_streams_per_device = 2\n",

@@ -520,6 +520,7 @@ async fn put_item(
         op: body.op,
         doc: Some(body.doc),
         now: st.now(),
+        quota: st.member_quota,
     };
     write_item(&st, me, write).await
 }
@@ -560,13 +561,14 @@ async fn delete_item(
         op,
         doc: None,
         now: st.now(),
+        quota: st.member_quota,
     };
     write_item(&st, me, write).await
 }
 
 async fn put_blob(
     State(st): State<AppState>,
-    Auth(_me): Auth,
+    Auth(me): Auth,
     ApiPath(sha): ApiPath<String>,
     RawBody(bytes): RawBody,
 ) -> Result<StatusCode, Error> {
@@ -583,6 +585,17 @@ async fn put_blob(
     }
     if bytes.is_empty() {
         return Err(Error::BadRequest("the image is empty".into()));
+    }
+    // A new image must fit its uploader's quota (checked before it is written).
+    if st.member_quota > 0 {
+        let (sha2, user) = (sha.clone(), me.user_id);
+        let (known, used) = st
+            .db(move |s| Ok((s.blob(&sha2)?.is_some(), s.stored_bytes(user)?)))
+            .await?;
+        if !known {
+            let size = u64::try_from(bytes.len()).unwrap_or(u64::MAX);
+            crate::store::quota::check_blob(st.member_quota, used, size)?;
+        }
     }
     let blobs = st.blobs.clone();
     let now = st.now();
@@ -607,9 +620,9 @@ async fn put_blob(
     .map_err(|e| Error::internal(format!("blob task failed: {e}")))?;
     let (row, bytes) = stored?;
     if st.blobs.is_some() {
-        st.db(move |s| s.insert_blob(&sha, &row, now)).await?;
+        st.db(move |s| s.insert_blob(&me, &sha, &row, now)).await?;
     } else {
-        st.db(move |s| s.put_blob_bytes(&sha, &row, &bytes, now))
+        st.db(move |s| s.put_blob_bytes(&me, &sha, &row, &bytes, now))
             .await?;
     }
     Ok(StatusCode::NO_CONTENT)

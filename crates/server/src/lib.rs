@@ -154,6 +154,10 @@ pub use tls::TlsFiles;
 /// Capacity of the change broadcast (a slower subscriber re-reads heads from the store).
 const EVENT_BUFFER: usize = 4096;
 
+/// [`Config::member_quota`] by default: 256 MiB, room for thousands of replies and a few
+/// hundred images per member.
+pub const DEFAULT_MEMBER_QUOTA: u64 = 256 * 1024 * 1024;
+
 /// How the server runs. [`Default`] gives the documented defaults.
 #[derive(Clone, Debug)]
 pub struct Config {
@@ -187,6 +191,9 @@ pub struct Config {
     pub max_streams: Option<usize>,
     /// Most open event streams of one device.
     pub max_streams_per_device: usize,
+    /// Bytes of replies and images each member may keep on the server (0: no quota; see
+    /// `store::quota`).
+    pub member_quota: u64,
     /// The clock (tests move it forward to expire codes).
     pub clock: Clock,
 }
@@ -208,6 +215,7 @@ impl Default for Config {
             max_connections: None,
             max_streams: None,
             max_streams_per_device: limits::DEFAULT_STREAMS_PER_DEVICE,
+            member_quota: DEFAULT_MEMBER_QUOTA,
             clock: Clock::system(),
         }
     }
@@ -377,6 +385,7 @@ pub async fn spawn(config: Config) -> Result<Server, Error> {
         blobs: blob_dir,
         team_name: config.team_name.clone(),
         max_image: config.max_image,
+        member_quota: config.member_quota,
         heartbeat: config.heartbeat,
         events,
         metrics: metrics::Metrics::default(),

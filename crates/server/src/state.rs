@@ -113,6 +113,8 @@ pub(crate) struct Inner {
     pub blobs: Option<BlobDir>,
     pub team_name: String,
     pub max_image: usize,
+    /// Bytes each member may keep on the server (0: no quota), see `store::quota`.
+    pub member_quota: u64,
     pub heartbeat: Duration,
     pub events: broadcast::Sender<Notice>,
     pub metrics: Metrics,

@@ -25,8 +25,11 @@ use tokio::net::TcpStream;
 use quickreply_proto::Part;
 use quickreply_proto::api::{Item, MAX_PAGE_BYTES};
 
+use quickreply_proto::api::{ItemDoc, Role};
+use reqwest::{Method, StatusCode};
+
 use backend::{Backend, R, fail};
-use server::{Srv, ok_json, snippet};
+use server::{Srv, enc, err, ok_json, sha_hex, snippet};
 
 on_both_backends!(
     a_stalled_request_head_is_closed_after_the_header_timeout,
@@ -34,6 +37,7 @@ on_both_backends!(
     event_streams_over_the_caps_are_refused_and_the_server_stays_reachable,
     pages_of_changes_are_capped_by_bytes_and_hold_at_least_one_item,
     the_sync_client_pages_through_large_items,
+    members_are_refused_writes_past_their_storage_quota,
 );
 
 /// The most any single wait in these tests may take before it counts as a failure (not a
@@ -295,6 +299,128 @@ async fn the_sync_client_pages_through_large_items(b: Backend) -> R {
     .await??;
     assert_eq!(replies, 12);
     assert!(pulled >= 12, "pulled {pulled}");
+    srv.stop().await?;
+    Ok(())
+}
+
+/// `doc` with its text `bytes` long (the same reply, edited).
+fn resized(doc: &ItemDoc, bytes: usize) -> ItemDoc {
+    let mut doc = doc.clone();
+    if let ItemDoc::Snippet(s) = &mut doc {
+        s.parts = vec![Part::Text {
+            body: "话".repeat(bytes / 3),
+        }];
+    }
+    doc
+}
+
+/// Every live item's key of a library, as `token` reads it.
+async fn keys(srv: &Srv, token: &str, lib: uuid::Uuid) -> R<Vec<String>> {
+    let page = srv.changes(token, lib, 0, 1000).await?;
+    Ok(page
+        .items
+        .into_iter()
+        .filter(|i| !i.deleted)
+        .map(|i| i.key)
+        .collect())
+}
+
+async fn members_are_refused_writes_past_their_storage_quota(b: Backend) -> R {
+    const QUOTA: u64 = 100_000;
+    let srv = Srv::start_with(&b, |c| c.member_quota = QUOTA).await?;
+    let t = srv.team().await?;
+    let code = srv.invite(&t.owner, Role::Editor, 1, false).await?;
+    let (editor, _) = srv.join(&code, "编辑电脑", Some("小李")).await?;
+    let mine = t.owner_me.personal_library;
+
+    // 40 kB + 40 kB fit in 100 kB; a third does not, and nothing of it is stored.
+    let a = large_reply("甲", 40_000);
+    let b2 = large_reply("乙", 40_000);
+    let c = large_reply("丙", 40_000);
+    let a1: Item = ok_json(srv.put(&t.owner, mine, 0, "a1", &a).await?).await?;
+    let b1: Item = ok_json(srv.put(&t.owner, mine, 0, "b1", &b2).await?).await?;
+    let e = err(
+        srv.put(&t.owner, mine, 0, "c1", &c).await?,
+        StatusCode::INSUFFICIENT_STORAGE,
+        "quota_exceeded",
+    )
+    .await?;
+    assert!(
+        e.message.contains("storage quota") && e.message.contains(&format!("{QUOTA} bytes")),
+        "{}",
+        e.message
+    );
+    assert_eq!(keys(&srv, &t.owner, mine).await?.len(), 2);
+
+    // Making room: a smaller edit, then the third fits; a delete frees its bytes.
+    ok_json::<Item>(
+        srv.put(&t.owner, mine, a1.version, "a2", &resized(&a, 10_000))
+            .await?,
+    )
+    .await?;
+    ok_json::<Item>(srv.put(&t.owner, mine, 0, "c1", &c).await?).await?;
+    let r = srv
+        .req(
+            Method::DELETE,
+            &format!("/v1/libraries/{mine}/items/{}?op=b-del", enc(&b2.key())),
+            &t.owner,
+        )
+        .header("If-Match", format!("\"{}\"", b1.version))
+        .send()
+        .await?;
+    assert!(r.status().is_success(), "{}", r.status());
+    // Owner: 10 kB + 40 kB.
+
+    // A team reply is charged to whoever wrote it last: the owner's 40 kB team reply
+    // rewritten by the editor is the editor's, and the owner has room again.
+    let team_reply = large_reply("团队", 40_000);
+    let t1: Item = ok_json(srv.put(&t.owner, t.lib, 0, "t1", &team_reply).await?).await?;
+    let d = large_reply("丁", 40_000);
+    err(
+        srv.put(&t.owner, mine, 0, "d1", &d).await?,
+        StatusCode::INSUFFICIENT_STORAGE,
+        "quota_exceeded",
+    )
+    .await?;
+    ok_json::<Item>(
+        srv.put(
+            &editor,
+            t.lib,
+            t1.version,
+            "t2",
+            &resized(&team_reply, 41_000),
+        )
+        .await?,
+    )
+    .await?;
+    ok_json::<Item>(srv.put(&t.owner, mine, 0, "d1", &d).await?).await?;
+    // Owner: 10 + 40 + 40 kB; editor: 41 kB.
+
+    // Images count for whoever uploads them first; one already stored costs nothing.
+    let png: Vec<u8> = (0..20_000u32).map(|i| (i * 7 % 251) as u8).collect();
+    let sha = sha_hex(&png);
+    let upload = |token: &str| {
+        srv.req(Method::PUT, &format!("/v1/blobs/{sha}"), token)
+            .body(png.clone())
+            .send()
+    };
+    let e = err(
+        upload(&t.owner).await?,
+        StatusCode::INSUFFICIENT_STORAGE,
+        "quota_exceeded",
+    )
+    .await?;
+    assert!(e.message.contains("100000 bytes"), "{}", e.message);
+    assert_eq!(upload(&editor).await?.status(), StatusCode::NO_CONTENT);
+    assert_eq!(upload(&t.owner).await?.status(), StatusCode::NO_CONTENT);
+    // The editor now keeps 61 kB: 40 kB more does not fit.
+    err(
+        srv.put(&editor, t.lib, 0, "e1", &large_reply("戊", 40_000))
+            .await?,
+        StatusCode::INSUFFICIENT_STORAGE,
+        "quota_exceeded",
+    )
+    .await?;
     srv.stop().await?;
     Ok(())
 }

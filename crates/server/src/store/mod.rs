@@ -23,6 +23,7 @@ use crate::Error;
 
 pub mod policy;
 pub mod postgres;
+pub mod quota;
 mod rows;
 pub mod sqlite;
 mod write;
@@ -108,6 +109,8 @@ pub struct ItemWrite {
     pub op: String,
     pub doc: Option<ItemDoc>,
     pub now: i64,
+    /// The writer's storage quota in bytes (0: none), see [`quota`].
+    pub quota: u64,
 }
 
 /// What became of an [`ItemWrite`].
@@ -289,8 +292,12 @@ pub trait Store: Send + Sync + 'static {
     /// A stored blob's record.
     fn blob(&self, sha256: &str) -> Result<Option<BlobRow>, Error>;
 
-    /// Records a blob whose file is in place (idempotent).
-    fn insert_blob(&self, sha256: &str, row: &BlobRow, now: i64) -> Result<(), Error>;
+    /// Records a blob whose file is in place (idempotent); the first record charges its
+    /// size to `by`'s stored bytes ([`quota`]).
+    fn insert_blob(&self, by: &Me, sha256: &str, row: &BlobRow, now: i64) -> Result<(), Error>;
+
+    /// The bytes a member keeps on the server ([`quota`]).
+    fn stored_bytes(&self, user_id: Uuid) -> Result<u64, Error>;
 
     /// Whether the store keeps image bytes itself ([`Self::put_blob_bytes`],
     /// [`Self::blob_bytes`]) rather than the data directory's `blobs/` (PostgreSQL: every
@@ -299,16 +306,18 @@ pub trait Store: Send + Sync + 'static {
         false
     }
 
-    /// Stores a verified blob's bytes and its record (idempotent). Only for stores that
+    /// Stores a verified blob's bytes and its record (idempotent; the first charges `by`
+    /// as [`Self::insert_blob`] does). Only for stores that
     /// [keep blob bytes](Self::keeps_blob_bytes).
     fn put_blob_bytes(
         &self,
+        by: &Me,
         sha256: &str,
         row: &BlobRow,
         bytes: &[u8],
         now: i64,
     ) -> Result<(), Error> {
-        let _ = (sha256, row, bytes, now);
+        let _ = (by, sha256, row, bytes, now);
         Err(Error::internal(
             "this store keeps images in the data directory",
         ))

@@ -676,18 +676,23 @@ impl Store for PgStore {
         })
     }
 
-    fn insert_blob(&self, sha256: &str, row: &BlobRow, now: i64) -> Result<(), Error> {
-        let size = i64::try_from(row.size).unwrap_or(i64::MAX);
+    fn insert_blob(&self, by: &Me, sha256: &str, row: &BlobRow, now: i64) -> Result<(), Error> {
+        self.run(self.write(async |tx| record_blob(tx, by, sha256, row, now).await))
+    }
+
+    fn stored_bytes(&self, user_id: Uuid) -> Result<u64, Error> {
         self.run(async {
             let client = self.pool.get().await?;
-            exec(
+            let row = opt(
                 &client,
-                "INSERT INTO blobs (sha256, size, mime, created_at) VALUES ($1, $2, $3, $4)
-                 ON CONFLICT DO NOTHING",
-                &[&sha256, &size, &row.mime, &now],
+                "SELECT stored_bytes FROM users WHERE id = $1",
+                &[&user_id],
             )
             .await?;
-            Ok(())
+            Ok(to_u64(match row {
+                Some(r) => r.try_get(0)?,
+                None => 0,
+            }))
         })
     }
 
@@ -697,20 +702,14 @@ impl Store for PgStore {
 
     fn put_blob_bytes(
         &self,
+        by: &Me,
         sha256: &str,
         row: &BlobRow,
         bytes: &[u8],
         now: i64,
     ) -> Result<(), Error> {
-        let size = i64::try_from(row.size).unwrap_or(i64::MAX);
         self.run(self.write(async |tx| {
-            exec(
-                tx,
-                "INSERT INTO blobs (sha256, size, mime, created_at) VALUES ($1, $2, $3, $4)
-                 ON CONFLICT DO NOTHING",
-                &[&sha256, &size, &row.mime, &now],
-            )
-            .await?;
+            record_blob(tx, by, sha256, row, now).await?;
             exec(
                 tx,
                 "INSERT INTO blob_data (sha256, data) VALUES ($1, $2) ON CONFLICT DO NOTHING",
@@ -872,4 +871,31 @@ impl Store for PgStore {
             })
         })
     }
+}
+
+/// A blob's record (idempotent); the first charges its size to `by` ([`super::quota`]).
+async fn record_blob(
+    tx: &deadpool_postgres::Transaction<'_>,
+    by: &Me,
+    sha256: &str,
+    row: &BlobRow,
+    now: i64,
+) -> Result<(), Error> {
+    let size = i64::try_from(row.size).unwrap_or(i64::MAX);
+    let inserted = exec(
+        tx,
+        "INSERT INTO blobs (sha256, size, mime, created_at, uploaded_by)
+         VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
+        &[&sha256, &size, &row.mime, &now, &by.user_id],
+    )
+    .await?;
+    if inserted > 0 {
+        exec(
+            tx,
+            "UPDATE users SET stored_bytes = stored_bytes + $1 WHERE id = $2",
+            &[&size, &by.user_id],
+        )
+        .await?;
+    }
+    Ok(())
 }

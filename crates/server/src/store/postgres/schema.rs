@@ -15,6 +15,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (2, SCHEMA_V2),
     (3, SCHEMA_V3),
     (4, SCHEMA_V4),
+    (5, SCHEMA_V5),
 ];
 
 const SCHEMA_V1: &str = r#"
@@ -181,6 +182,19 @@ CREATE TABLE missed (
     PRIMARY KEY (device_id, query, day)
 );
 CREATE INDEX missed_team_day ON missed(team_id, day);
+"#;
+
+const SCHEMA_V5: &str = r#"
+-- What each member keeps on the server (`store::quota`): who wrote each item last and the
+-- bytes of its document, who uploaded each image first, and each member's total.
+ALTER TABLE items ADD COLUMN writer UUID, ADD COLUMN size BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE blobs ADD COLUMN uploaded_by UUID;
+ALTER TABLE users ADD COLUMN stored_bytes BIGINT NOT NULL DEFAULT 0;
+UPDATE items i SET
+    size = coalesce(octet_length(i.doc), 0),
+    writer = (SELECT d.user_id FROM item_history h JOIN devices d ON d.id = h.device_id
+              WHERE h.library_id = i.library_id AND h.key = i.key AND h.version = i.version);
+UPDATE users u SET stored_bytes = coalesce((SELECT sum(size) FROM items WHERE writer = u.id), 0);
 "#;
 
 impl PgStore {

@@ -381,15 +381,35 @@ impl Store for SqliteStore {
         })
     }
 
-    fn insert_blob(&self, sha256: &str, row: &BlobRow, now: i64) -> Result<(), Error> {
+    fn insert_blob(&self, by: &Me, sha256: &str, row: &BlobRow, now: i64) -> Result<(), Error> {
         let size = i64::try_from(row.size).unwrap_or(i64::MAX);
+        let user = by.user_id.to_string();
         self.write(|tx| {
-            tx.exec(
-                "INSERT OR IGNORE INTO blobs (sha256, size, mime, created_at)
-                 VALUES (?1, ?2, ?3, ?4)",
-                params![sha256, size, row.mime, now],
+            let inserted = tx.exec(
+                "INSERT OR IGNORE INTO blobs (sha256, size, mime, created_at, uploaded_by)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![sha256, size, row.mime, now, user],
             )?;
+            if inserted > 0 {
+                tx.exec(
+                    "UPDATE users SET stored_bytes = stored_bytes + ?1 WHERE id = ?2",
+                    params![size, user],
+                )?;
+            }
             Ok(())
+        })
+    }
+
+    fn stored_bytes(&self, user_id: Uuid) -> Result<u64, Error> {
+        self.read(|conn| {
+            let bytes: Option<i64> = conn
+                .row(
+                    "SELECT stored_bytes FROM users WHERE id = ?1",
+                    [user_id.to_string()],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            Ok(to_u64(bytes.unwrap_or(0)))
         })
     }
 
@@ -700,6 +720,9 @@ mod tests {
             let conn = Connection::open(&path)?;
             conn.execute_batch(
                 "DROP TABLE usage; DROP TABLE signins; DROP TABLE item_history; DROP TABLE missed;
+                 ALTER TABLE items DROP COLUMN writer; ALTER TABLE items DROP COLUMN size;
+                 ALTER TABLE blobs DROP COLUMN uploaded_by;
+                 ALTER TABLE users DROP COLUMN stored_bytes;
                  PRAGMA user_version = 1;",
             )?;
         }
@@ -713,6 +736,41 @@ mod tests {
             })?;
         }
         assert_eq!((version, rows), (SCHEMA_VERSION, 0));
+        Ok(())
+    }
+
+    #[test]
+    fn a_version_4_database_charges_existing_items_to_their_last_writer() -> Result<(), Error> {
+        let dir = tempfile::tempdir()?;
+        let path = dir.path().join("s.db");
+        let store = SqliteStore::open(&path)?;
+        store.ensure_setup_code("h1", 0)?;
+        let me = store.join(&join("h1", "t1", "pc"))?;
+        let write = ItemWrite {
+            library_id: me.personal_library,
+            key: "var:a".into(),
+            if_match: 0,
+            op: "o1".into(),
+            doc: var("a"),
+            now: 7,
+            quota: 0,
+        };
+        store.write_item(&me, &write, &|_, _| {})?;
+        let bytes =
+            serde_json::to_string(&write.doc).map_err(|e| Error::internal(e.to_string()))?;
+        assert_eq!(store.stored_bytes(me.user_id)?, bytes.len() as u64);
+        drop(store);
+        {
+            let conn = Connection::open(&path)?;
+            conn.execute_batch(
+                "ALTER TABLE items DROP COLUMN writer; ALTER TABLE items DROP COLUMN size;
+                 ALTER TABLE blobs DROP COLUMN uploaded_by;
+                 ALTER TABLE users DROP COLUMN stored_bytes;
+                 PRAGMA user_version = 4;",
+            )?;
+        }
+        let store = SqliteStore::open(&path)?;
+        assert_eq!(store.stored_bytes(me.user_id)?, bytes.len() as u64);
         Ok(())
     }
 
@@ -743,6 +801,7 @@ mod tests {
             op: op.into(),
             doc,
             now: 7,
+            quota: 0,
         };
         let WriteOutcome::Written(item, change) =
             store.write_item(&me, &write(0, "o1", var("a")), &|_, _| {})?
