@@ -38,6 +38,7 @@ on_both_backends!(
     pages_of_changes_are_capped_by_bytes_and_hold_at_least_one_item,
     the_sync_client_pages_through_large_items,
     members_are_refused_writes_past_their_storage_quota,
+    a_client_over_its_quota_keeps_the_change_and_still_pulls,
 );
 
 /// The most any single wait in these tests may take before it counts as a failure (not a
@@ -421,6 +422,62 @@ async fn members_are_refused_writes_past_their_storage_quota(b: Backend) -> R {
         "quota_exceeded",
     )
     .await?;
+    srv.stop().await?;
+    Ok(())
+}
+
+async fn a_client_over_its_quota_keeps_the_change_and_still_pulls(b: Backend) -> R {
+    let srv = Srv::start_with(&b, |c| c.member_quota = 50_000).await?;
+    let t = srv.team().await?;
+    let code = srv.invite(&t.owner, Role::Editor, 1, false).await?;
+    let base = srv.base.clone();
+    let dir = tempfile::tempdir()?;
+    let data = dir.path().to_path_buf();
+    let mut store = tokio::task::spawn_blocking(move || -> R<quickreply_core::Store> {
+        let mut store = quickreply_core::Store::open(&data)?;
+        quickreply_sync::join(&mut store, &base, &code, "编辑电脑", Some("小李"))?;
+        quickreply_sync::sync_once(&mut store)?;
+        let personal = store.library(quickreply_core::store::PERSONAL)?;
+        store.add_snippet(
+            &personal,
+            quickreply_core::NewSnippet {
+                title: "超长话术".into(),
+                parts: vec![Part::Text {
+                    body: "话".repeat(30_000),
+                }],
+                ..Default::default()
+            },
+        )?;
+        Ok(store)
+    })
+    .await??;
+    // Meanwhile the owner adds a team reply.
+    ok_json::<Item>(
+        srv.put(&t.owner, t.lib, 0, "o1", &server::var("称呼", "亲"))
+            .await?,
+    )
+    .await?;
+    let lib = t.lib;
+    let (refused, pulled, waiting, store) = tokio::task::spawn_blocking(move || {
+        let report = quickreply_sync::sync_once(&mut store)?;
+        let team = store
+            .libraries()?
+            .into_iter()
+            .find(|l| l.id == lib)
+            .ok_or_else(|| fail("no team library"))?;
+        let vars = store.variable_list(&team)?.len();
+        let waiting = quickreply_sync::pending(&store)?;
+        R::Ok((report.refused, vars, waiting, store))
+    })
+    .await??;
+    // (A round pushes before and after pulling: the refusal may be listed for each.)
+    assert!(
+        !refused.is_empty() && refused.iter().all(|r| r.contains("storage quota")),
+        "{refused:?}"
+    );
+    assert_eq!(pulled, 1, "the round went on and pulled the team's change");
+    assert!(waiting > 0, "the refused change waits to be sent again");
+    drop(store);
     srv.stop().await?;
     Ok(())
 }
