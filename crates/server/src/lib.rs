@@ -41,7 +41,9 @@
 //!   `last_change` = server-wide change number of its last write);
 //! - `items`: the latest state of every item of every library (live or tombstone) with
 //!   `version`, `seq` (the library's change feed order), the `op` of the write that made
-//!   it, and the server-wide `change_no` (SSE event ids); a `meta` row holds the counter;
+//!   it, the server-wide `change_no` (SSE event ids), and its last `writer` and document
+//!   `size` (the storage quota, `store::quota`, whose running totals are
+//!   `users.stored_bytes`); a `meta` row holds the counter;
 //! - `item_blobs` (which live items refer to which image) and `blobs` (size, sniffed type).
 //!
 //! `<data-dir>/blobs/<sha256>` holds the images, written to a temporary file, synced and

@@ -28,7 +28,7 @@ use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use quickreply_proto::api::{ErrorBody, codes};
-use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt as _};
+use tokio::io::{AsyncRead, AsyncReadExt as _, AsyncWrite, AsyncWriteExt as _};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{Semaphore, watch};
 use tokio_rustls::TlsAcceptor;
@@ -41,6 +41,8 @@ use crate::limits::Throttle;
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long writing the `503` to a connection over the cap may take.
 const REFUSAL_WRITE_TIMEOUT: Duration = Duration::from_secs(2);
+/// Most bytes of a refused connection's request read (and dropped) before closing it.
+const REFUSAL_DRAIN: usize = 64 * 1024;
 /// `Retry-After` of a refused connection, in seconds.
 const REFUSAL_RETRY_SECS: u64 = 5;
 
@@ -189,7 +191,19 @@ async fn refuse(mut stream: TcpStream, max: usize) {
     let write = async {
         stream.write_all(head.as_bytes()).await?;
         stream.write_all(&body).await?;
-        stream.shutdown().await
+        stream.shutdown().await?;
+        // Read what the client sent until it closes too: closing with its request unread
+        // would reset the connection, and the client might lose the answer.
+        let mut sink = [0u8; 4096];
+        let mut left = REFUSAL_DRAIN;
+        while left > 0 {
+            let n = stream.read(&mut sink).await?;
+            if n == 0 {
+                break;
+            }
+            left = left.saturating_sub(n);
+        }
+        Ok::<_, io::Error>(())
     };
     let _ = tokio::time::timeout(REFUSAL_WRITE_TIMEOUT, write).await;
 }

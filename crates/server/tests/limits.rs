@@ -164,8 +164,10 @@ async fn connections_over_the_cap_get_503_and_the_rest_keep_working(b: Backend) 
         assert_eq!(status_of(&head), 200, "{head}");
         held.push(s);
     }
-    // The fifth is answered 503 (JSON, Retry-After) and closed.
+    // The fifth is answered 503 (JSON, Retry-After) and closed, its request unread.
     let mut over = TcpStream::connect(&addr).await?;
+    over.write_all(format!("GET /healthz HTTP/1.1\r\nhost: {addr}\r\n\r\n").as_bytes())
+        .await?;
     let answer = read_to_close(&mut over).await?;
     let text = String::from_utf8_lossy(&answer);
     let (head, body) = text
