@@ -411,7 +411,7 @@ pub struct Item {
 
 /// `GET /v1/libraries/{id}/changes?since=N`: the latest state of every item changed after
 /// `N`, in sequence order; `cursor` is where the next pull starts; `more` says the page
-/// limit cut the answer short.
+/// limit ([`MAX_PAGE`] items, or [`MAX_PAGE_BYTES`] of documents) cut the answer short.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Changes {
     pub items: Vec<Item>,
@@ -421,6 +421,11 @@ pub struct Changes {
 
 /// Largest page of changes the server answers.
 pub const MAX_PAGE: usize = 1000;
+
+/// Most bytes of item documents (as stored JSON) in a page of changes: a page ends before
+/// the item that would take it past this, but always holds at least one item, so a
+/// client paging by `cursor` always gets on.
+pub const MAX_PAGE_BYTES: usize = 4 * 1024 * 1024;
 
 /// Count and hash of a library's live items: equal digests mean equal item sets and
 /// versions. The hash is SHA-256 (hex) over `key:version\n` of every live item in key
@@ -603,6 +608,11 @@ pub mod codes {
     pub const RATE_LIMITED: &str = "rate_limited";
     pub const HASH_MISMATCH: &str = "hash_mismatch";
     pub const INTERNAL: &str = "internal";
+    /// `503`: the server is at a connection or event-stream cap; try again later
+    /// (`Retry-After`).
+    pub const UNAVAILABLE: &str = "unavailable";
+    /// `507`: the write would take the member past their storage quota.
+    pub const QUOTA_EXCEEDED: &str = "quota_exceeded";
 }
 
 mod sha2_free {

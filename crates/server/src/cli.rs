@@ -4,8 +4,9 @@
 //! the default. The file's keys are the flag names with underscores (`data_dir`,
 //! `database_url`, `listen`, `team_name`, `max_body`, `max_image`, `heartbeat_secs`,
 //! `join_per_minute`, `invite_per_minute`, `tls_cert`, `tls_key`, `metrics_token`,
-//! `metrics_addr`); unknown keys are an
-//! error. Relative paths are relative to the working directory.
+//! `metrics_addr`, `header_timeout_secs`, `max_connections`, `max_event_streams`,
+//! `max_event_streams_per_device`, `member_quota`); unknown keys are an error. Relative
+//! paths are relative to the working directory.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -72,6 +73,30 @@ pub struct Args {
     /// token too [default: none].
     #[arg(long, env = "QUICKREPLY_METRICS_ADDR", value_name = "ADDR:PORT")]
     pub metrics_addr: Option<String>,
+    /// Seconds a connection may take to send a whole request head (new, or idle between
+    /// requests) before it is closed [default: 30].
+    #[arg(long, env = "QUICKREPLY_HEADER_TIMEOUT_SECS", value_name = "SECS")]
+    pub header_timeout_secs: Option<u64>,
+    /// Most open connections; more are answered 503 and closed [default: the open-files
+    /// limit less 128].
+    #[arg(long, env = "QUICKREPLY_MAX_CONNECTIONS", value_name = "N")]
+    pub max_connections: Option<usize>,
+    /// Most open event streams (live sync), all devices together; more are answered 503
+    /// [default: max-connections less 128, at least half of it].
+    #[arg(long, env = "QUICKREPLY_MAX_EVENT_STREAMS", value_name = "N")]
+    pub max_event_streams: Option<usize>,
+    /// Most open event streams of one device; more are answered 503 [default: 8].
+    #[arg(
+        long,
+        env = "QUICKREPLY_MAX_EVENT_STREAMS_PER_DEVICE",
+        value_name = "N"
+    )]
+    pub max_event_streams_per_device: Option<usize>,
+    /// Bytes of replies (the documents each member wrote last) and images (those each
+    /// uploaded first) each member may keep; writes past it are refused with 507; 0: no
+    /// quota [default: 268435456, 256 MiB].
+    #[arg(long, env = "QUICKREPLY_MEMBER_QUOTA", value_name = "BYTES")]
+    pub member_quota: Option<u64>,
 }
 
 /// The `--config` file.
@@ -91,6 +116,11 @@ pub struct FileConfig {
     pub tls_key: Option<PathBuf>,
     pub metrics_token: Option<String>,
     pub metrics_addr: Option<String>,
+    pub header_timeout_secs: Option<u64>,
+    pub max_connections: Option<usize>,
+    pub max_event_streams: Option<usize>,
+    pub max_event_streams_per_device: Option<usize>,
+    pub member_quota: Option<u64>,
 }
 
 /// A configuration that cannot be used.
@@ -186,6 +216,20 @@ impl Args {
                 .or(file.metrics_addr)
                 .map(|a| a.trim().to_string())
                 .filter(|a| !a.is_empty()),
+            header_timeout: self
+                .header_timeout_secs
+                .or(file.header_timeout_secs)
+                .map_or(d.header_timeout, Duration::from_secs),
+            max_connections: self.max_connections.or(file.max_connections),
+            max_streams: self.max_event_streams.or(file.max_event_streams),
+            max_streams_per_device: self
+                .max_event_streams_per_device
+                .or(file.max_event_streams_per_device)
+                .unwrap_or(d.max_streams_per_device),
+            member_quota: self
+                .member_quota
+                .or(file.member_quota)
+                .unwrap_or(d.member_quota),
             clock: d.clock,
         };
         if config
@@ -226,6 +270,29 @@ impl Args {
             return Err(ConfigError::Invalid(
                 "heartbeat_secs must be at least 1".into(),
             ));
+        }
+        if config.header_timeout.is_zero() {
+            return Err(ConfigError::Invalid(
+                "header_timeout_secs must be at least 1".into(),
+            ));
+        }
+        if config.max_connections == Some(0) {
+            return Err(ConfigError::Invalid(
+                "max_connections must be at least 1".into(),
+            ));
+        }
+        if config.max_streams == Some(0) || config.max_streams_per_device == 0 {
+            return Err(ConfigError::Invalid(
+                "max_event_streams and max_event_streams_per_device must be at least 1".into(),
+            ));
+        }
+        if let (Some(conns), Some(streams)) = (config.max_connections, config.max_streams)
+            && streams >= conns
+        {
+            return Err(ConfigError::Invalid(format!(
+                "max_event_streams ({streams}) must be below max_connections ({conns}): \
+                 streams held open would leave no connection for other requests"
+            )));
         }
         if config.join_per_minute == 0 {
             return Err(ConfigError::Invalid(
@@ -353,6 +420,56 @@ mod tests {
             err.as_deref().is_some_and(|e| e.contains("16 characters")),
             "{err:?}"
         );
+        Ok(())
+    }
+
+    #[test]
+    fn connection_limits_from_flags_or_file_with_defaults_and_checks()
+    -> Result<(), Box<dyn std::error::Error>> {
+        let none = Args::try_parse_from(["quickreply-server"])?.merge(FileConfig::default())?;
+        assert_eq!(none.header_timeout, Duration::from_secs(30));
+        assert_eq!((none.max_connections, none.max_streams), (None, None));
+        assert_eq!(none.max_streams_per_device, 8);
+        assert_eq!(none.member_quota, 256 * 1024 * 1024);
+        let quota: FileConfig = toml::from_str("member_quota = 0\n")?;
+        assert_eq!(
+            Args::try_parse_from(["quickreply-server"])?
+                .merge(quota.clone())?
+                .member_quota,
+            0
+        );
+        assert_eq!(
+            Args::try_parse_from(["quickreply-server", "--member-quota", "1000000"])?
+                .merge(quota)?
+                .member_quota,
+            1_000_000
+        );
+        let file: FileConfig = toml::from_str(
+            "header_timeout_secs = 5\nmax_connections = 500\nmax_event_streams = 400\n\
+             max_event_streams_per_device = 2\n",
+        )?;
+        let c = Args::try_parse_from(["quickreply-server", "--max-event-streams", "300"])?
+            .merge(file)?;
+        assert_eq!(c.header_timeout, Duration::from_secs(5));
+        assert_eq!(
+            (c.max_connections, c.max_streams, c.max_streams_per_device),
+            (Some(500), Some(300), 2)
+        );
+        for bad in [
+            &["--header-timeout-secs", "0"][..],
+            &["--max-connections", "0"],
+            &["--max-event-streams", "0"],
+            &["--max-event-streams-per-device", "0"],
+            &["--max-connections", "100", "--max-event-streams", "100"],
+        ] {
+            let args = Args::try_parse_from(
+                std::iter::once("quickreply-server").chain(bad.iter().copied()),
+            )?;
+            assert!(
+                args.merge(FileConfig::default()).is_err(),
+                "{bad:?} accepted"
+            );
+        }
         Ok(())
     }
 

@@ -47,6 +47,16 @@ pub enum Error {
         message: String,
         retry_after: Duration,
     },
+    /// 503 `unavailable`, answered with `Retry-After` and `Connection: close`: the server
+    /// is at a cap (event streams); the client tries again later.
+    #[error("{message}")]
+    Unavailable {
+        message: String,
+        retry_after: Duration,
+    },
+    /// 507 `quota_exceeded`: the write would take the member past their storage quota.
+    #[error("{0}")]
+    QuotaExceeded(String),
     /// 400 `hash_mismatch`: an uploaded blob whose SHA-256 is not the one in its path.
     #[error("{0}")]
     HashMismatch(String),
@@ -93,6 +103,8 @@ impl Error {
             Error::TooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, codes::TOO_LARGE),
             Error::RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, codes::RATE_LIMITED),
             Error::HashMismatch(_) => (StatusCode::BAD_REQUEST, codes::HASH_MISMATCH),
+            Error::Unavailable { .. } => (StatusCode::SERVICE_UNAVAILABLE, codes::UNAVAILABLE),
+            Error::QuotaExceeded(_) => (StatusCode::INSUFFICIENT_STORAGE, codes::QUOTA_EXCEEDED),
             Error::Database(_)
             | Error::Postgres(_)
             | Error::Pool(_)
@@ -112,16 +124,22 @@ impl Error {
 impl IntoResponse for Error {
     fn into_response(self) -> Response {
         let (status, code) = self.status_and_code();
-        let message = if status.is_server_error() {
+        // Refusals by a cap are 5xx but meant for the client: their message is kept.
+        let expected = matches!(self, Error::Unavailable { .. } | Error::QuotaExceeded(_));
+        let message = if status.is_server_error() && !expected {
             tracing::error!(error = %self, "request failed");
             "internal server error (see the server log)".to_string()
         } else {
             self.to_string()
         };
         let retry_after = match &self {
-            Error::RateLimited { retry_after, .. } => Some(retry_after_secs(*retry_after)),
+            Error::RateLimited { retry_after, .. } | Error::Unavailable { retry_after, .. } => {
+                Some(retry_after_secs(*retry_after))
+            }
             _ => None,
         };
+        // A refused connection is not kept open for the next request.
+        let close = matches!(self, Error::Unavailable { .. });
         let current = match self {
             Error::VersionConflict(item) => item.map(|b| *b),
             _ => None,
@@ -136,6 +154,11 @@ impl IntoResponse for Error {
             response
                 .headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        }
+        if close {
+            response
+                .headers_mut()
+                .insert(header::CONNECTION, HeaderValue::from_static("close"));
         }
         response
     }
@@ -157,6 +180,8 @@ pub fn code_for_status(status: StatusCode) -> &'static str {
         409 | 412 => codes::CONFLICT,
         413 => codes::TOO_LARGE,
         429 => codes::RATE_LIMITED,
+        503 => codes::UNAVAILABLE,
+        507 => codes::QUOTA_EXCEEDED,
         s if s >= 500 => codes::INTERNAL,
         _ => codes::BAD_REQUEST,
     }

@@ -11,10 +11,16 @@
 //! With PostgreSQL the broadcast is fed by the instance's `LISTEN` connection, which hears
 //! every instance's commits in commit order (`store::postgres::Listener`).
 //! The stream ends when its device is revoked or the server shuts down.
+//!
+//! Streams are capped per device and in total (`limits`): one over a cap is answered
+//! `503 unavailable` with `Retry-After` and `Connection: close` (the client's watch backs
+//! off and polls meanwhile), so held streams never take the file descriptors that
+//! `/healthz`, writes and the database need.
 
 use std::collections::{HashMap, VecDeque};
 use std::convert::Infallible;
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::extract::State;
 use axum::http::HeaderMap;
@@ -27,6 +33,7 @@ use uuid::Uuid;
 
 use crate::Error;
 use crate::extract::Auth;
+use crate::limits::{StreamRefused, StreamSlot};
 use crate::state::{AppState, Notice};
 use crate::store::Change;
 
@@ -58,6 +65,8 @@ struct Subscriber {
     /// Newest change number sent.
     last_id: i64,
     _gauge: Gauge,
+    /// Its place under the stream caps, given back when the stream ends.
+    _slot: StreamSlot,
 }
 
 impl Subscriber {
@@ -148,6 +157,40 @@ impl Subscriber {
     }
 }
 
+/// `Retry-After` of a refused event stream: the client's watch polls meanwhile.
+const REFUSED_RETRY: Duration = Duration::from_secs(30);
+
+/// The answer to a stream over a cap.
+fn refusal(state: &AppState, why: StreamRefused) -> Error {
+    let message = match why {
+        StreamRefused::Device { max } => {
+            tracing::debug!(max, "event stream refused: per-device cap");
+            format!(
+                "this device has {max} event streams open already (the most one device may \
+                 hold): close one, or wait until the server notices that old ones are gone"
+            )
+        }
+        StreamRefused::Total { max } => {
+            if let Some(refused) = state.streams.refused.due() {
+                tracing::warn!(
+                    max,
+                    refused,
+                    "event streams refused: the server is at its cap (raise the open-files \
+                     limit or --max-event-streams)"
+                );
+            }
+            format!(
+                "the server has {max} event streams open already (its cap): try again \
+                 later; changes still sync when the app polls"
+            )
+        }
+    };
+    Error::Unavailable {
+        message,
+        retry_after: REFUSED_RETRY,
+    }
+}
+
 fn last_event_id(headers: &HeaderMap) -> i64 {
     headers
         .get("last-event-id")
@@ -163,6 +206,10 @@ pub(crate) async fn events(
     headers: HeaderMap,
 ) -> Result<Response, Error> {
     let since = last_event_id(&headers);
+    let slot = state
+        .streams
+        .acquire(me.device_id)
+        .map_err(|why| refusal(&state, why))?;
     // Subscribe before reading the heads: nothing committed in between is missed.
     let rx = state.events.subscribe();
     let who = me.clone();
@@ -176,6 +223,7 @@ pub(crate) async fn events(
         seen: HashMap::new(),
         last_id: since,
         _gauge: Gauge::new(state.clone()),
+        _slot: slot,
     };
     let stream = futures_util::stream::unfold(subscriber, |mut sub| async move {
         let event = sub.next().await?;

@@ -85,11 +85,28 @@ pub(crate) fn router(state: AppState, max_body: usize, max_image: usize) -> Rout
         .layer(DefaultBodyLimit::max(max_body))
         .layer(RequestBodyLimitLayer::new(max_body.max(max_image)))
         .layer(middleware::from_fn_with_state(state.clone(), finish))
-        .layer(TraceLayer::new_for_http())
+        .layer(TraceLayer::new_for_http().on_failure(log_failure))
         .with_state(state)
 }
 
 // ---- middleware ----
+
+/// Logs failed answers, except refusals by a cap (`503` over the event-stream cap, `507`
+/// over a storage quota): those are expected under load and logged, throttled, where they
+/// are decided.
+fn log_failure(
+    class: tower_http::classify::ServerErrorsFailureClass,
+    latency: std::time::Duration,
+    _span: &tracing::Span,
+) {
+    use tower_http::classify::ServerErrorsFailureClass::StatusCode as Status;
+    if let Status(status) = class
+        && matches!(status.as_u16(), 503 | 507)
+    {
+        return;
+    }
+    tracing::error!(classification = %class, latency_ms = latency.as_millis(), "response failed");
+}
 
 /// Counts answers by status and turns every error that is not JSON yet (unknown method,
 /// the global body limit, …) into an [`ErrorBody`].
@@ -553,6 +570,7 @@ async fn put_item(
         op: body.op,
         doc: Some(body.doc),
         now: st.now(),
+        quota: st.member_quota,
     };
     write_item(&st, me, write).await
 }
@@ -593,13 +611,14 @@ async fn delete_item(
         op,
         doc: None,
         now: st.now(),
+        quota: st.member_quota,
     };
     write_item(&st, me, write).await
 }
 
 async fn put_blob(
     State(st): State<AppState>,
-    Auth(_me): Auth,
+    Auth(me): Auth,
     ApiPath(sha): ApiPath<String>,
     RawBody(bytes): RawBody,
 ) -> Result<StatusCode, Error> {
@@ -616,6 +635,17 @@ async fn put_blob(
     }
     if bytes.is_empty() {
         return Err(Error::BadRequest("the image is empty".into()));
+    }
+    // A new image must fit its uploader's quota (checked before it is written).
+    if st.member_quota > 0 {
+        let (sha2, user) = (sha.clone(), me.user_id);
+        let (known, used) = st
+            .db(move |s| Ok((s.blob(&sha2)?.is_some(), s.stored_bytes(user)?)))
+            .await?;
+        if !known {
+            let size = u64::try_from(bytes.len()).unwrap_or(u64::MAX);
+            crate::store::quota::check_blob(st.member_quota, used, size)?;
+        }
     }
     let blobs = st.blobs.clone();
     let now = st.now();
@@ -640,9 +670,9 @@ async fn put_blob(
     .map_err(|e| Error::internal(format!("blob task failed: {e}")))?;
     let (row, bytes) = stored?;
     if st.blobs.is_some() {
-        st.db(move |s| s.insert_blob(&sha, &row, now)).await?;
+        st.db(move |s| s.insert_blob(&me, &sha, &row, now)).await?;
     } else {
-        st.db(move |s| s.put_blob_bytes(&sha, &row, &bytes, now))
+        st.db(move |s| s.put_blob_bytes(&me, &sha, &row, &bytes, now))
             .await?;
     }
     Ok(StatusCode::NO_CONTENT)

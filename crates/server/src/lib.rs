@@ -16,10 +16,18 @@
 //! HTTPS ([`tls`]: rustls with the `ring` provider, TLS 1.2/1.3, HTTP/1.1). Both files are
 //! read before anything else; one that is missing, unreadable or invalid, or a key that
 //! does not belong to the certificate, stops the start with an error naming the file.
-//! Connections come through the same `axum::serve` loop as plain HTTP (handshakes run in
-//! tasks of their own, 10 s at most), so graceful shutdown and the peer address of the
-//! join rate limit work alike. Clients trust a private CA through the OS store or
+//! Connections come through the same serving loop as plain HTTP (`serve`; handshakes run in
+//! tasks of their own, 10 s at most), so graceful shutdown, the connection limits and the
+//! peer address of the join rate limit work alike. Clients trust a private CA through the OS store or
 //! `SSL_CERT_FILE` (see `crates/server/README.md`).
+//!
+//! # Connection limits
+//!
+//! A header read timeout ([`Config::header_timeout`], 30 s) closes connections that do not
+//! send a whole request head in time; connections and event streams are capped
+//! ([`limits`]: by default from the open-files limit, which the binary raises to the hard
+//! limit at start and logs), and what is over a cap is answered `503 unavailable` with
+//! `Retry-After` and closed, so the server stays reachable for `/healthz` and writes.
 //!
 //! # Storage layout
 //!
@@ -33,7 +41,9 @@
 //!   `last_change` = server-wide change number of its last write);
 //! - `items`: the latest state of every item of every library (live or tombstone) with
 //!   `version`, `seq` (the library's change feed order), the `op` of the write that made
-//!   it, and the server-wide `change_no` (SSE event ids); a `meta` row holds the counter;
+//!   it, the server-wide `change_no` (SSE event ids), and its last `writer` and document
+//!   `size` (the storage quota, `store::quota`, whose running totals are
+//!   `users.stored_bytes`); a `meta` row holds the counter;
 //! - `item_blobs` (which live items refer to which image) and `blobs` (size, sniffed type).
 //!
 //! `<data-dir>/blobs/<sha256>` holds the images, written to a temporary file, synced and
@@ -118,7 +128,6 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::serve::ListenerExt as _;
 use tokio::net::TcpListener;
 use tokio::sync::{broadcast, watch};
 use tokio::task::JoinHandle;
@@ -132,8 +141,10 @@ mod error;
 mod events;
 mod extract;
 mod http;
+pub mod limits;
 mod metrics;
 mod ratelimit;
+mod serve;
 mod signin;
 mod state;
 pub mod store;
@@ -146,6 +157,10 @@ pub use tls::TlsFiles;
 
 /// Capacity of the change broadcast (a slower subscriber re-reads heads from the store).
 const EVENT_BUFFER: usize = 4096;
+
+/// [`Config::member_quota`] by default: 256 MiB, room for thousands of replies and a few
+/// hundred images per member.
+pub const DEFAULT_MEMBER_QUOTA: u64 = 256 * 1024 * 1024;
 
 /// How the server runs. [`Default`] gives the documented defaults.
 #[derive(Clone, Debug)]
@@ -178,6 +193,18 @@ pub struct Config {
     /// `/healthz` (with [`Self::metrics_token`] when one is set): for a scraper on a
     /// private network (`None`: no such listener).
     pub metrics_listen: Option<String>,
+    /// Longest wait for a whole request head; a connection that has not sent one by then
+    /// (new, or idle between requests) is closed.
+    pub header_timeout: Duration,
+    /// Most open connections (`None`: from the open-files limit, see [`limits`]).
+    pub max_connections: Option<usize>,
+    /// Most open event streams in total (`None`: from the connection cap, see [`limits`]).
+    pub max_streams: Option<usize>,
+    /// Most open event streams of one device.
+    pub max_streams_per_device: usize,
+    /// Bytes of replies and images each member may keep on the server (0: no quota; see
+    /// `store::quota`).
+    pub member_quota: u64,
     /// The clock (tests move it forward to expire codes).
     pub clock: Clock,
 }
@@ -197,6 +224,11 @@ impl Default for Config {
             tls: None,
             metrics_token: None,
             metrics_listen: None,
+            header_timeout: Duration::from_secs(30),
+            max_connections: None,
+            max_streams: None,
+            max_streams_per_device: limits::DEFAULT_STREAMS_PER_DEVICE,
+            member_quota: DEFAULT_MEMBER_QUOTA,
             clock: Clock::system(),
         }
     }
@@ -364,6 +396,26 @@ pub async fn spawn(config: Config) -> Result<Server, Error> {
             .await
             .map_err(|e| Error::internal(format!("setup task failed: {e}")))??;
 
+    let open_files = limits::open_files();
+    let caps = limits::Limits::derive(
+        open_files.map(|f| f.soft),
+        config.max_connections,
+        config.max_streams,
+        config.max_streams_per_device,
+    );
+    if let Some(files) = open_files {
+        let room = files.soft.saturating_sub(limits::FILE_RESERVE);
+        if u64::try_from(caps.max_connections).unwrap_or(u64::MAX) > room {
+            tracing::warn!(
+                max_connections = caps.max_connections,
+                open_files = files.soft,
+                "max_connections leaves fewer than {} of the open-files limit for the \
+                 database and images: at the cap the server may fail to open files",
+                limits::FILE_RESERVE
+            );
+        }
+    }
+
     let (shutdown_tx, shutdown_rx) = watch::channel(false);
     let (events, _) = broadcast::channel(EVENT_BUFFER);
     let state = state::AppState(Arc::new(state::Inner {
@@ -372,6 +424,7 @@ pub async fn spawn(config: Config) -> Result<Server, Error> {
         blobs: blob_dir,
         team_name: config.team_name.clone(),
         max_image: config.max_image,
+        member_quota: config.member_quota,
         heartbeat: config.heartbeat,
         events,
         metrics: metrics::Metrics::default(),
@@ -383,6 +436,7 @@ pub async fn spawn(config: Config) -> Result<Server, Error> {
             .metrics_token
             .as_deref()
             .map(|t| codes::sha256_hex(t.trim().as_bytes())),
+        streams: limits::StreamSlots::new(caps.max_streams, caps.max_streams_per_device),
     }));
     let metrics_listener = match &config.metrics_listen {
         Some(listen) => Some(serve_metrics(listen, state.clone(), shutdown_rx.clone()).await?),
@@ -404,31 +458,14 @@ pub async fn spawn(config: Config) -> Result<Server, Error> {
             store::postgres::Heard::Resync => heard_by.auth_cache.clear(),
         }));
     }
-    let app = http::router(state, config.max_body, config.max_image)
-        .into_make_service_with_connect_info::<SocketAddr>();
-    let mut stop = shutdown_rx;
-    // A dropped handle stops the server as well.
-    let stopped = async move {
-        let _ = stop.wait_for(|s| *s).await;
-    };
+    let app = http::router(state, config.max_body, config.max_image);
     let https = tls.is_some();
-    let task = match tls {
-        None => tokio::spawn(async move {
-            axum::serve(listener_socket, app)
-                .with_graceful_shutdown(stopped)
-                .await
-        }),
-        Some(tls_config) => {
-            // `tap_io` is what gives a listener of our own axum's `Connected` impl for
-            // `SocketAddr` (so `ConnectInfo<SocketAddr>` works as over plain TCP).
-            let listener = tls::TlsListener::new(listener_socket, tls_config)?.tap_io(|_| {});
-            tokio::spawn(async move {
-                axum::serve(listener, app)
-                    .with_graceful_shutdown(stopped)
-                    .await
-            })
-        }
+    let options = serve::ServeOptions {
+        header_timeout: config.header_timeout,
+        max_connections: caps.max_connections,
+        tls,
     };
+    let task = tokio::spawn(serve::serve(listener_socket, app, options, shutdown_rx));
     let (metrics_addr, task) = match metrics_listener {
         None => (None, task),
         Some((metrics_addr, metrics_task)) => (
@@ -441,7 +478,18 @@ pub async fn spawn(config: Config) -> Result<Server, Error> {
             }),
         ),
     };
-    tracing::info!(%addr, https, ?metrics_addr, storage = %describe, "serving");
+    tracing::info!(
+        %addr,
+        https,
+        ?metrics_addr,
+        storage = %describe,
+        open_files = open_files.map(|f| f.soft),
+        max_connections = caps.max_connections,
+        max_event_streams = caps.max_streams,
+        max_event_streams_per_device = caps.max_streams_per_device,
+        header_timeout_secs = config.header_timeout.as_secs_f64(),
+        "serving"
+    );
     Ok(Server {
         addr,
         https,

@@ -6,6 +6,7 @@ use std::time::Duration;
 use anyhow::Context as _;
 use clap::Parser as _;
 use quickreply_server::cli::Args;
+use quickreply_server::limits::{Raised, raise_open_files};
 
 /// How long in-flight requests may take to finish after a stop signal.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
@@ -22,6 +23,21 @@ async fn main() -> anyhow::Result<()> {
         .init();
 
     let config = Args::parse().into_config()?;
+    // Before anything is opened: the connection caps are derived from the limit in force.
+    match raise_open_files() {
+        Raised::Raised { from, now } => tracing::info!(
+            from,
+            soft = now.soft,
+            hard = now.hard,
+            "open-files limit raised"
+        ),
+        Raised::Kept(now) => tracing::info!(
+            soft = now.soft,
+            hard = now.hard,
+            "open-files limit (already at the hard limit, or the OS refused to raise it)"
+        ),
+        Raised::NotApplicable => {}
+    }
     let server = quickreply_server::spawn(config)
         .await
         .context("cannot start the server")?;

@@ -16,6 +16,7 @@ use uuid::Uuid;
 use crate::Error;
 use crate::blobs::BlobDir;
 use crate::clock::Clock;
+use crate::limits::StreamSlots;
 use crate::metrics::Metrics;
 use crate::ratelimit::RateLimiter;
 use crate::store::{Change, Store};
@@ -112,6 +113,8 @@ pub(crate) struct Inner {
     pub blobs: Option<BlobDir>,
     pub team_name: String,
     pub max_image: usize,
+    /// Bytes each member may keep on the server (0: no quota), see `store::quota`.
+    pub member_quota: u64,
     pub heartbeat: Duration,
     pub events: broadcast::Sender<Notice>,
     pub metrics: Metrics,
@@ -124,6 +127,8 @@ pub(crate) struct Inner {
     /// SHA-256 of the `/metrics` bearer token (`None`: `/metrics` is served only on the
     /// separate metrics address, if any).
     pub metrics_token_hash: Option<String>,
+    /// Open event streams, capped in total and per device.
+    pub streams: Arc<StreamSlots>,
 }
 
 #[derive(Clone)]

@@ -1,30 +1,19 @@
-//! HTTPS: the certificate and key files, and a listener that hands `axum::serve` TLS
-//! connections, so that HTTP and HTTPS share one serving loop (graceful shutdown, the
-//! peer address for the join rate limit).
+//! HTTPS: the certificate and key files, read into the configuration that the serving
+//! loop (`serve.rs`) hands each connection's handshake to, so that HTTP and HTTPS share
+//! one loop (graceful shutdown, the connection cap, the header timeout, the peer address
+//! for the join rate limit).
 //!
 //! rustls with the `ring` provider (no C toolchain beyond a compiler, the same provider
 //! the client's reqwest uses); TLS 1.2 and 1.3, HTTP/1.1 by ALPN.
 
 use std::io;
-use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::Duration;
 
-use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::mpsc;
-use tokio::task::JoinHandle;
-use tokio_rustls::TlsAcceptor;
 use tokio_rustls::rustls::ServerConfig;
 use tokio_rustls::rustls::crypto::ring;
 use tokio_rustls::rustls::pki_types::pem::PemObject as _;
 use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer};
-use tokio_rustls::server::TlsStream;
-
-/// How long a client may take to finish the TLS handshake.
-const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
-/// Connections that finished their handshake and wait for `axum::serve` to take them.
-const READY_QUEUE: usize = 64;
 
 /// The PEM files of a server certificate and its private key.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -99,102 +88,6 @@ fn read(path: &Path) -> io::Result<Vec<u8>> {
         return Err(io::Error::other("it is a directory"));
     }
     std::fs::read(path)
-}
-
-/// TLS connections for `axum::serve`: a background task accepts TCP connections and runs
-/// each handshake in a task of its own (a slow or silent client holds up nobody); the
-/// finished ones queue here. Connections whose handshake fails (say, plain HTTP sent to
-/// the HTTPS port) are closed and logged at debug level.
-///
-/// Dropping it (as `axum::serve` does when it stops accepting) stops the accept task and
-/// closes the listening socket.
-pub struct TlsListener {
-    ready: mpsc::Receiver<(TlsStream<TcpStream>, SocketAddr)>,
-    local_addr: SocketAddr,
-    acceptor: JoinHandle<()>,
-}
-
-impl TlsListener {
-    pub fn new(tcp: TcpListener, config: Arc<ServerConfig>) -> io::Result<Self> {
-        let local_addr = tcp.local_addr()?;
-        let (tx, ready) = mpsc::channel(READY_QUEUE);
-        let acceptor = tokio::spawn(accept_loop(tcp, TlsAcceptor::from(config), tx));
-        Ok(Self {
-            ready,
-            local_addr,
-            acceptor,
-        })
-    }
-}
-
-impl Drop for TlsListener {
-    fn drop(&mut self) {
-        self.acceptor.abort();
-    }
-}
-
-impl axum::serve::Listener for TlsListener {
-    type Io = TlsStream<TcpStream>;
-    type Addr = SocketAddr;
-
-    async fn accept(&mut self) -> (Self::Io, Self::Addr) {
-        match self.ready.recv().await {
-            Some(conn) => conn,
-            // The accept task ended (it only does when this listener is dropped): no more
-            // connections.
-            None => std::future::pending().await,
-        }
-    }
-
-    fn local_addr(&self) -> io::Result<Self::Addr> {
-        Ok(self.local_addr)
-    }
-}
-
-async fn accept_loop(
-    tcp: TcpListener,
-    acceptor: TlsAcceptor,
-    ready: mpsc::Sender<(TlsStream<TcpStream>, SocketAddr)>,
-) {
-    loop {
-        let accepted = tokio::select! {
-            accepted = tcp.accept() => accepted,
-            () = ready.closed() => return,
-        };
-        let (stream, peer) = match accepted {
-            Ok(conn) => conn,
-            Err(e) if is_connection_error(&e) => continue,
-            Err(e) => {
-                // Out of file descriptors or the like: wait for some to be freed.
-                tracing::error!(error = %e, "accept failed");
-                tokio::time::sleep(Duration::from_secs(1)).await;
-                continue;
-            }
-        };
-        // Small writes (handshake flights, SSE events) go out at once.
-        let _ = stream.set_nodelay(true);
-        let acceptor = acceptor.clone();
-        let ready = ready.clone();
-        tokio::spawn(async move {
-            match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await {
-                Ok(Ok(tls)) => {
-                    let _ = ready.send((tls, peer)).await;
-                }
-                Ok(Err(e)) => tracing::debug!(%peer, error = %e, "TLS handshake failed"),
-                Err(_) => tracing::debug!(%peer, "TLS handshake timed out"),
-            }
-        });
-    }
-}
-
-/// Errors of one connection, not of the listening socket.
-fn is_connection_error(e: &io::Error) -> bool {
-    matches!(
-        e.kind(),
-        io::ErrorKind::ConnectionRefused
-            | io::ErrorKind::ConnectionAborted
-            | io::ErrorKind::ConnectionReset
-    )
 }
 
 #[cfg(test)]

@@ -343,6 +343,17 @@ pub(crate) fn push_one(
                 )?;
                 return Ok(());
             }
+            Err(SyncError::Server {
+                status: 507,
+                message,
+                ..
+            }) => {
+                // Over the member's storage quota: kept in the outbox and tried again at
+                // the next round (room may have been made by then); the rest of the round
+                // (other changes, every pull) goes on.
+                report.refused.push(format!("{}: {message}", p.key));
+                return Ok(());
+            }
             Err(e) => return Err(e),
         };
         let tx = store.conn_mut().transaction()?;

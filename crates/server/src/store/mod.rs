@@ -23,6 +23,7 @@ use crate::Error;
 
 pub mod policy;
 pub mod postgres;
+pub mod quota;
 mod rows;
 pub mod sqlite;
 mod write;
@@ -108,6 +109,8 @@ pub struct ItemWrite {
     pub op: String,
     pub doc: Option<ItemDoc>,
     pub now: i64,
+    /// The writer's storage quota in bytes (0: none), see [`quota`].
+    pub quota: u64,
 }
 
 /// What became of an [`ItemWrite`].
@@ -289,8 +292,12 @@ pub trait Store: Send + Sync + 'static {
     /// A stored blob's record.
     fn blob(&self, sha256: &str) -> Result<Option<BlobRow>, Error>;
 
-    /// Records a blob whose file is in place (idempotent).
-    fn insert_blob(&self, sha256: &str, row: &BlobRow, now: i64) -> Result<(), Error>;
+    /// Records a blob whose file is in place (idempotent); the first record charges its
+    /// size to `by`'s stored bytes ([`quota`]).
+    fn insert_blob(&self, by: &Me, sha256: &str, row: &BlobRow, now: i64) -> Result<(), Error>;
+
+    /// The bytes a member keeps on the server ([`quota`]).
+    fn stored_bytes(&self, user_id: Uuid) -> Result<u64, Error>;
 
     /// Whether the store keeps image bytes itself ([`Self::put_blob_bytes`],
     /// [`Self::blob_bytes`]) rather than the data directory's `blobs/` (PostgreSQL: every
@@ -299,16 +306,18 @@ pub trait Store: Send + Sync + 'static {
         false
     }
 
-    /// Stores a verified blob's bytes and its record (idempotent). Only for stores that
+    /// Stores a verified blob's bytes and its record (idempotent; the first charges `by`
+    /// as [`Self::insert_blob`] does). Only for stores that
     /// [keep blob bytes](Self::keeps_blob_bytes).
     fn put_blob_bytes(
         &self,
+        by: &Me,
         sha256: &str,
         row: &BlobRow,
         bytes: &[u8],
         now: i64,
     ) -> Result<(), Error> {
-        let _ = (sha256, row, bytes, now);
+        let _ = (by, sha256, row, bytes, now);
         Err(Error::internal(
             "this store keeps images in the data directory",
         ))
@@ -662,10 +671,42 @@ fn no_item(key: &str) -> Error {
     Error::NotFound(format!("no item “{key}” here"))
 }
 
+/// The query of a change feed page, written with the backend's parameter `mark` (`?` for
+/// SQLite, `$` for PostgreSQL): parameter 1 is the library, 2 `since`, 3 how many rows
+/// to read at most ([`page_fetch`]) and 4 the most document bytes
+/// ([`MAX_PAGE_BYTES`](quickreply_proto::api::MAX_PAGE_BYTES)). Of the first rows after
+/// `since`, it answers those whose documents, summed in sequence order, stay within the
+/// bytes, and at least the first. Only sizes are read to decide (`octet_length` needs no
+/// document content on either backend): the documents read are the page's.
+fn changes_sql(mark: char) -> String {
+    format!(
+        "SELECT {cols} FROM items
+         WHERE library_id = {mark}1 AND seq > {mark}2 AND seq <= (
+             SELECT coalesce(max(seq), {mark}2) FROM (
+                 SELECT seq, row_number() OVER w AS n, sum(size) OVER w AS upto
+                 FROM (SELECT seq, coalesce(octet_length(doc), 0) AS size FROM items
+                       WHERE library_id = {mark}1 AND seq > {mark}2
+                       ORDER BY seq LIMIT {mark}3) AS page
+                 WINDOW w AS (ORDER BY seq)
+             ) AS sized
+             WHERE n = 1 OR upto <= {mark}4
+         )
+         ORDER BY seq",
+        cols = rows::ITEM_COLUMNS
+    )
+}
+
+/// [`MAX_PAGE_BYTES`](quickreply_proto::api::MAX_PAGE_BYTES) as an SQL parameter.
+fn page_bytes() -> i64 {
+    i64::try_from(quickreply_proto::api::MAX_PAGE_BYTES).unwrap_or(i64::MAX)
+}
+
 /// A page of the change feed after `since`: `items` as read with one more than `limit`
-/// (so that `more` is known), the cursor at the last one, else at the head.
+/// (so that `more` is known), the cursor at the last one, else at the head. A page cut
+/// short by bytes ends before the head: `more` then too (every write moves an item to the
+/// head's sequence number, so the head always has its item).
 fn changes_page(mut items: Vec<Item>, limit: usize, since: i64, head: i64) -> Changes {
-    let more = items.len() > limit;
+    let over_count = items.len() > limit;
     items.truncate(limit);
     let cursor = match items.last() {
         Some(last) => last.seq,
@@ -675,7 +716,7 @@ fn changes_page(mut items: Vec<Item>, limit: usize, since: i64, head: i64) -> Ch
     Changes {
         items,
         cursor,
-        more,
+        more: over_count || cursor < head,
     }
 }
 

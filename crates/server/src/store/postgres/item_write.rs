@@ -6,7 +6,7 @@
 //! writes, the `NOTIFY` among them.
 
 use deadpool_postgres::Transaction;
-use futures_util::future::{try_join, try_join_all, try_join3};
+use futures_util::future::{try_join, try_join_all, try_join4};
 use quickreply_proto::LibraryKind;
 use quickreply_proto::api::Me;
 use tokio_postgres::types::ToSql;
@@ -16,7 +16,7 @@ use super::rows::{item_from_row, library_from_row};
 use crate::Error;
 use crate::store::rows::{ITEM_COLUMNS, LIBRARY_COLUMNS};
 use crate::store::write::{Decision, decide, history_drops_to, missing_blob, written};
-use crate::store::{ItemWrite, WriteOutcome, policy};
+use crate::store::{ItemWrite, WriteOutcome, policy, quota};
 
 /// Writes `w` for `me` in `tx` (the caller commits it): `blobs` are the images its
 /// document refers to, `doc_json` the document as stored.
@@ -29,24 +29,32 @@ pub(super) async fn write_item(
 ) -> Result<WriteOutcome, Error> {
     // Statements are prepared first, then sent together (pipelined, in order): one
     // round trip for the reads and one for the writes.
-    let (s_lib, s_item, s_blobs) = try_join3(
+    let (s_lib, s_item, s_blobs, s_used) = try_join4(
         tx.prepare_cached(&format!(
             "SELECT {LIBRARY_COLUMNS} FROM libraries WHERE id = $1 FOR NO KEY UPDATE"
         )),
         tx.prepare_cached(&format!(
-            "SELECT {ITEM_COLUMNS} FROM items WHERE library_id = $1 AND key = $2"
+            "SELECT {ITEM_COLUMNS}, writer, size FROM items WHERE library_id = $1 AND key = $2"
         )),
         tx.prepare_cached("SELECT sha256 FROM blobs WHERE sha256 = ANY($1)"),
+        tx.prepare_cached("SELECT stored_bytes FROM users WHERE id = $1"),
     )
     .await?;
     // The library row lock comes first: the item and head are read after any
     // other write to this library has committed.
-    let (lib, current, present) = try_join3(
+    let (lib, current, present, used) = try_join4(
         tx.query_opt(&s_lib, &[&w.library_id]),
         tx.query_opt(&s_item, &[&w.library_id, &w.key]),
         tx.query(&s_blobs, &[&blobs]),
+        tx.query_opt(&s_used, &[&me.user_id]),
     )
     .await?;
+    // The quota (`store::quota`): who wrote the current version, and its bytes.
+    let (old_writer, old_size): (Option<uuid::Uuid>, i64) = match &current {
+        Some(r) => (r.try_get("writer")?, r.try_get("size")?),
+        None => (None, 0),
+    };
+    let used: i64 = used.map(|r| r.try_get(0)).transpose()?.unwrap_or(0);
     let lib = policy::check_write(me, lib.map(|r| library_from_row(&r)).transpose()?)?;
     let current = current.map(|r| item_from_row(&r)).transpose()?;
     let item = match decide(w, &lib, current)? {
@@ -60,6 +68,13 @@ pub(super) async fn write_item(
     if let Some(sha) = blobs.iter().find(|s| !present.contains(*s)) {
         return Err(missing_blob(sha));
     }
+    let size = doc_json.map_or(0, |d| i64::try_from(d.len()).unwrap_or(i64::MAX));
+    let freed = if old_writer == Some(me.user_id) {
+        old_size
+    } else {
+        0
+    };
+    quota::check(w.quota, used, freed, size)?;
     let personal_user = match lib.kind {
         LibraryKind::Personal => lib.owner_user,
         LibraryKind::Team => None,
@@ -70,14 +85,15 @@ pub(super) async fn write_item(
         ),
         tx.prepare_cached(
             "INSERT INTO items (library_id, key, version, seq, deleted, doc, updated_at,
-                                op, change_no)
+                                op, change_no, writer, size)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8,
-                     (SELECT value FROM meta WHERE key = 'change_no'))
+                     (SELECT value FROM meta WHERE key = 'change_no'), $9, $10)
              ON CONFLICT (library_id, key) DO UPDATE SET
                 version = excluded.version, seq = excluded.seq,
                 deleted = excluded.deleted, doc = excluded.doc,
                 updated_at = excluded.updated_at, op = excluded.op,
-                change_no = excluded.change_no",
+                change_no = excluded.change_no, writer = excluded.writer,
+                size = excluded.size",
         ),
         tx.prepare_cached(
             "UPDATE libraries
@@ -102,6 +118,10 @@ pub(super) async fn write_item(
         tx.prepare_cached(
             "DELETE FROM item_history WHERE library_id = $1 AND key = $2 AND version <= $3",
         ),
+        tx.prepare_cached(
+            "UPDATE users SET stored_bytes = greatest(stored_bytes - $1, 0) WHERE id = $2",
+        ),
+        tx.prepare_cached("UPDATE users SET stored_bytes = stored_bytes + $1 WHERE id = $2"),
     ])
     .await?;
     let [
@@ -113,13 +133,15 @@ pub(super) async fn write_item(
         s_notify,
         s_history,
         s_prune,
+        s_uncharge,
+        s_charge,
     ] = &statements[..]
     else {
         return Err(Error::internal("prepared statements went missing"));
     };
     // The counter row is locked from here until the commit: change numbers follow
     // commit order.
-    let upsert: [&(dyn ToSql + Sync); 8] = [
+    let upsert: [&(dyn ToSql + Sync); 10] = [
         &w.library_id,
         &item.key,
         &item.version,
@@ -128,6 +150,8 @@ pub(super) async fn write_item(
         &doc_json,
         &item.updated_at,
         &item.op,
+        &me.user_id,
+        &size,
     ];
     let head: [&(dyn ToSql + Sync); 2] = [&item.seq, &w.library_id];
     let unlink: [&(dyn ToSql + Sync); 2] = [&w.library_id, &item.key];
@@ -153,6 +177,8 @@ pub(super) async fn write_item(
     ];
     let oldest_dropped = history_drops_to(&item);
     let prune: [&(dyn ToSql + Sync); 3] = [&w.library_id, &item.key, &oldest_dropped];
+    let uncharge: [&(dyn ToSql + Sync); 2] = [&old_size, &old_writer];
+    let charge: [&(dyn ToSql + Sync); 2] = [&size, &me.user_id];
     let mut writes = vec![
         tx.execute(s_upsert, &upsert),
         tx.execute(s_head, &head),
@@ -164,6 +190,12 @@ pub(super) async fn write_item(
     writes.push(tx.execute(s_history, &history));
     writes.push(tx.execute(s_prune, &prune));
     writes.push(tx.execute(s_notify, &notify));
+    // After the counter (sent first below), whose lock every write takes: the user rows
+    // are updated one write at a time, so two writers never wait on each other's row.
+    if old_writer.is_some() {
+        writes.push(tx.execute(s_uncharge, &uncharge));
+    }
+    writes.push(tx.execute(s_charge, &charge));
     let (counter, _) = try_join(tx.query_one(s_counter, &[]), try_join_all(writes)).await?;
     let change_no: i64 = counter.try_get(0)?;
     Ok(written(item, lib, change_no))

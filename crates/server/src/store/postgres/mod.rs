@@ -58,18 +58,18 @@ use self::rows::{
     insert_device, insert_user, item_from_row, library_from_row, load_library, me_from_row,
 };
 use super::rows::{
-    CODE_COLUMNS, CODE_FROM, DEVICE_COLUMNS, ITEM_COLUMNS, LIBRARY_COLUMNS, LISTED_CODE_COLUMNS,
-    ME_COLUMNS, ME_FROM, SIGNIN_COLUMNS, VERSION_COLUMNS, code_from, device_from, listed_code_from,
+    CODE_COLUMNS, CODE_FROM, DEVICE_COLUMNS, LIBRARY_COLUMNS, LISTED_CODE_COLUMNS, ME_COLUMNS,
+    ME_FROM, SIGNIN_COLUMNS, VERSION_COLUMNS, code_from, device_from, listed_code_from,
     missed_total_from, signin_from, usage_total_from, version_from,
 };
 use super::write::{blobs as doc_blobs, doc_json};
 use super::{
     BlobRow, Change, CodeRow, ItemWrite, Join, LAST_SEEN_EVERY_MS, ListedCode, NewInvite,
     NewSignin, SIGNIN_KEEP_MS, SigninRow, SigninVerdict, Spend, Stats, Store, TokenRefusal,
-    UsageQuery, WriteOutcome, changes_page, code_to_cancel, collect, existing_library,
-    library_id_taken, library_name_taken, no_item, no_pending_signin, open_code_infos, page_fetch,
-    policy, readable, setup_unused, spend_code, to_u64, token_refusal, too_many_fires, usage_limit,
-    verdict_columns,
+    UsageQuery, WriteOutcome, changes_page, changes_sql, code_to_cancel, collect, existing_library,
+    library_id_taken, library_name_taken, no_item, no_pending_signin, open_code_infos, page_bytes,
+    page_fetch, policy, readable, setup_unused, spend_code, to_u64, token_refusal, too_many_fires,
+    usage_limit, verdict_columns,
 };
 use crate::Error;
 
@@ -400,11 +400,8 @@ impl Store for PgStore {
             let lib = policy::check_read(me, load_library(tx, library_id).await?)?;
             let rows = all(
                 tx,
-                &format!(
-                    "SELECT {ITEM_COLUMNS} FROM items WHERE library_id = $1 AND seq > $2
-                     ORDER BY seq LIMIT $3"
-                ),
-                &[&library_id, &since, &fetch],
+                &changes_sql('$'),
+                &[&library_id, &since, &fetch, &page_bytes()],
             )
             .await?;
             let items = rows
@@ -788,18 +785,23 @@ impl Store for PgStore {
         })
     }
 
-    fn insert_blob(&self, sha256: &str, row: &BlobRow, now: i64) -> Result<(), Error> {
-        let size = i64::try_from(row.size).unwrap_or(i64::MAX);
+    fn insert_blob(&self, by: &Me, sha256: &str, row: &BlobRow, now: i64) -> Result<(), Error> {
+        self.run(self.write(async |tx| record_blob(tx, by, sha256, row, now).await))
+    }
+
+    fn stored_bytes(&self, user_id: Uuid) -> Result<u64, Error> {
         self.run(async {
             let client = self.pool.get().await?;
-            exec(
+            let row = opt(
                 &client,
-                "INSERT INTO blobs (sha256, size, mime, created_at) VALUES ($1, $2, $3, $4)
-                 ON CONFLICT DO NOTHING",
-                &[&sha256, &size, &row.mime, &now],
+                "SELECT stored_bytes FROM users WHERE id = $1",
+                &[&user_id],
             )
             .await?;
-            Ok(())
+            Ok(to_u64(match row {
+                Some(r) => r.try_get(0)?,
+                None => 0,
+            }))
         })
     }
 
@@ -809,20 +811,14 @@ impl Store for PgStore {
 
     fn put_blob_bytes(
         &self,
+        by: &Me,
         sha256: &str,
         row: &BlobRow,
         bytes: &[u8],
         now: i64,
     ) -> Result<(), Error> {
-        let size = i64::try_from(row.size).unwrap_or(i64::MAX);
         self.run(self.write(async |tx| {
-            exec(
-                tx,
-                "INSERT INTO blobs (sha256, size, mime, created_at) VALUES ($1, $2, $3, $4)
-                 ON CONFLICT DO NOTHING",
-                &[&sha256, &size, &row.mime, &now],
-            )
-            .await?;
+            record_blob(tx, by, sha256, row, now).await?;
             exec(
                 tx,
                 "INSERT INTO blob_data (sha256, data) VALUES ($1, $2) ON CONFLICT DO NOTHING",
@@ -1022,4 +1018,31 @@ async fn team_codes(
     )
     .await?;
     rows.iter().map(listed_code_from).collect()
+}
+
+/// A blob's record (idempotent); the first charges its size to `by` ([`super::quota`]).
+async fn record_blob(
+    tx: &deadpool_postgres::Transaction<'_>,
+    by: &Me,
+    sha256: &str,
+    row: &BlobRow,
+    now: i64,
+) -> Result<(), Error> {
+    let size = i64::try_from(row.size).unwrap_or(i64::MAX);
+    let inserted = exec(
+        tx,
+        "INSERT INTO blobs (sha256, size, mime, created_at, uploaded_by)
+         VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
+        &[&sha256, &size, &row.mime, &now, &by.user_id],
+    )
+    .await?;
+    if inserted > 0 {
+        exec(
+            tx,
+            "UPDATE users SET stored_bytes = stored_bytes + $1 WHERE id = $2",
+            &[&size, &by.user_id],
+        )
+        .await?;
+    }
+    Ok(())
 }

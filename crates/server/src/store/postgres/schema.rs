@@ -16,6 +16,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (3, SCHEMA_V3),
     (4, SCHEMA_V4),
     (5, SCHEMA_V5),
+    (6, SCHEMA_V6),
 ];
 
 const SCHEMA_V1: &str = r#"
@@ -193,6 +194,19 @@ ALTER TABLE codes ADD COLUMN cancelled_at BIGINT;
 CREATE INDEX codes_team ON codes(team_id);
 -- A device's fires of one day over every library (the daily ceiling).
 CREATE INDEX usage_device_day ON usage(device_id, day);
+"#;
+
+const SCHEMA_V6: &str = r#"
+-- What each member keeps on the server (`store::quota`): who wrote each item last and the
+-- bytes of its document, who uploaded each image first, and each member's total.
+ALTER TABLE items ADD COLUMN writer UUID, ADD COLUMN size BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE blobs ADD COLUMN uploaded_by UUID;
+ALTER TABLE users ADD COLUMN stored_bytes BIGINT NOT NULL DEFAULT 0;
+UPDATE items i SET
+    size = coalesce(octet_length(i.doc), 0),
+    writer = (SELECT d.user_id FROM item_history h JOIN devices d ON d.id = h.device_id
+              WHERE h.library_id = i.library_id AND h.key = i.key AND h.version = i.version);
+UPDATE users u SET stored_bytes = coalesce((SELECT sum(size) FROM items WHERE writer = u.id), 0);
 "#;
 
 impl PgStore {

@@ -4,7 +4,7 @@
 //! together in one transaction.
 
 use quickreply_proto::api::Me;
-use rusqlite::{Transaction, params};
+use rusqlite::{OptionalExtension as _, Transaction, params};
 
 use super::pool::Cached;
 use super::rows::{load_item, load_library};
@@ -12,7 +12,7 @@ use crate::Error;
 use crate::store::write::{
     Decision, blobs, decide, doc_json, history_drops_to, missing_blob, written,
 };
-use crate::store::{ItemWrite, WriteOutcome, policy};
+use crate::store::{ItemWrite, WriteOutcome, policy, quota};
 
 /// Writes `w` for `me` in `tx` (the caller commits it).
 pub(super) fn write_item(
@@ -38,20 +38,45 @@ pub(super) fn write_item(
         }
     }
     let doc_json = doc_json(w)?;
+    // The quota: the writer is charged the new document, the previous writer given back
+    // the old one.
+    let lib_id = w.library_id.to_string();
+    let user = me.user_id.to_string();
+    let size = doc_json
+        .as_deref()
+        .map_or(0, |d| i64::try_from(d.len()).unwrap_or(i64::MAX));
+    let (old_writer, old_size): (Option<String>, i64) = tx
+        .row(
+            "SELECT writer, size FROM items WHERE library_id = ?1 AND key = ?2",
+            params![lib_id, item.key],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?
+        .unwrap_or((None, 0));
+    let used: i64 = tx.row(
+        "SELECT stored_bytes FROM users WHERE id = ?1",
+        [&user],
+        |r| r.get(0),
+    )?;
+    let freed = if old_writer.as_deref() == Some(user.as_str()) {
+        old_size
+    } else {
+        0
+    };
+    quota::check(w.quota, used, freed, size)?;
     let change_no: i64 = tx.row(
         "UPDATE meta SET value = value + 1 WHERE key = 'change_no' RETURNING value",
         [],
         |r| r.get(0),
     )?;
-    let lib_id = w.library_id.to_string();
     tx.exec(
         "INSERT INTO items (library_id, key, version, seq, deleted, doc, updated_at, op,
-                            change_no)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+                            change_no, writer, size)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
          ON CONFLICT (library_id, key) DO UPDATE SET
             version = excluded.version, seq = excluded.seq, deleted = excluded.deleted,
             doc = excluded.doc, updated_at = excluded.updated_at, op = excluded.op,
-            change_no = excluded.change_no",
+            change_no = excluded.change_no, writer = excluded.writer, size = excluded.size",
         params![
             lib_id,
             item.key,
@@ -61,8 +86,20 @@ pub(super) fn write_item(
             doc_json,
             item.updated_at,
             item.op,
-            change_no
+            change_no,
+            user,
+            size
         ],
+    )?;
+    if let Some(old_writer) = &old_writer {
+        tx.exec(
+            "UPDATE users SET stored_bytes = max(stored_bytes - ?1, 0) WHERE id = ?2",
+            params![old_size, old_writer],
+        )?;
+    }
+    tx.exec(
+        "UPDATE users SET stored_bytes = stored_bytes + ?1 WHERE id = ?2",
+        params![size, user],
     )?;
     tx.exec(
         "UPDATE libraries SET head = ?1, last_change = ?2 WHERE id = ?3",

@@ -28,16 +28,17 @@ use self::rows::{
     me_of_device,
 };
 use super::rows::{
-    CODE_COLUMNS, CODE_FROM, Cells as _, DEVICE_COLUMNS, ITEM_COLUMNS, LIBRARY_COLUMNS,
-    LISTED_CODE_COLUMNS, ME_COLUMNS, ME_FROM, SIGNIN_COLUMNS, VERSION_COLUMNS, code_from,
-    device_from, listed_code_from, missed_total_from, signin_from, usage_total_from, version_from,
+    CODE_COLUMNS, CODE_FROM, Cells as _, DEVICE_COLUMNS, LIBRARY_COLUMNS, LISTED_CODE_COLUMNS,
+    ME_COLUMNS, ME_FROM, SIGNIN_COLUMNS, VERSION_COLUMNS, code_from, device_from, listed_code_from,
+    missed_total_from, signin_from, usage_total_from, version_from,
 };
 use super::{
     BlobRow, Change, CodeRow, ItemWrite, Join, LAST_SEEN_EVERY_MS, ListedCode, NewInvite,
     NewSignin, SIGNIN_KEEP_MS, SigninRow, SigninVerdict, Spend, Stats, Store, TokenRefusal,
-    UsageQuery, WriteOutcome, changes_page, code_to_cancel, collect, existing_library,
-    library_name_taken, no_item, no_pending_signin, open_code_infos, page_fetch, policy, readable,
-    setup_unused, spend_code, to_u64, token_refusal, too_many_fires, usage_limit, verdict_columns,
+    UsageQuery, WriteOutcome, changes_page, changes_sql, code_to_cancel, collect, existing_library,
+    library_name_taken, no_item, no_pending_signin, open_code_infos, page_bytes, page_fetch,
+    policy, readable, setup_unused, spend_code, to_u64, token_refusal, too_many_fires, usage_limit,
+    verdict_columns,
 };
 use crate::Error;
 
@@ -287,12 +288,14 @@ impl Store for SqliteStore {
     ) -> Result<Changes, Error> {
         self.read(|conn| {
             let lib = policy::check_read(me, load_library(conn, library_id)?)?;
-            let mut stmt = conn.prepare_cached(&format!(
-                "SELECT {ITEM_COLUMNS} FROM items WHERE library_id = ?1 AND seq > ?2
-                 ORDER BY seq LIMIT ?3"
-            ))?;
+            let mut stmt = conn.prepare_cached(&changes_sql('?'))?;
             let rows = stmt.query_map(
-                params![library_id.to_string(), since, page_fetch(limit)],
+                params![
+                    library_id.to_string(),
+                    since,
+                    page_fetch(limit),
+                    page_bytes()
+                ],
                 item_from_row,
             )?;
             let items = rows.collect::<Result<Vec<_>, _>>()?;
@@ -380,15 +383,35 @@ impl Store for SqliteStore {
         })
     }
 
-    fn insert_blob(&self, sha256: &str, row: &BlobRow, now: i64) -> Result<(), Error> {
+    fn insert_blob(&self, by: &Me, sha256: &str, row: &BlobRow, now: i64) -> Result<(), Error> {
         let size = i64::try_from(row.size).unwrap_or(i64::MAX);
+        let user = by.user_id.to_string();
         self.write(|tx| {
-            tx.exec(
-                "INSERT OR IGNORE INTO blobs (sha256, size, mime, created_at)
-                 VALUES (?1, ?2, ?3, ?4)",
-                params![sha256, size, row.mime, now],
+            let inserted = tx.exec(
+                "INSERT OR IGNORE INTO blobs (sha256, size, mime, created_at, uploaded_by)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![sha256, size, row.mime, now, user],
             )?;
+            if inserted > 0 {
+                tx.exec(
+                    "UPDATE users SET stored_bytes = stored_bytes + ?1 WHERE id = ?2",
+                    params![size, user],
+                )?;
+            }
             Ok(())
+        })
+    }
+
+    fn stored_bytes(&self, user_id: Uuid) -> Result<u64, Error> {
+        self.read(|conn| {
+            let bytes: Option<i64> = conn
+                .row(
+                    "SELECT stored_bytes FROM users WHERE id = ?1",
+                    [user_id.to_string()],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            Ok(to_u64(bytes.unwrap_or(0)))
         })
     }
 
@@ -810,6 +833,9 @@ mod tests {
                 "DROP TABLE usage; DROP TABLE signins; DROP TABLE item_history; DROP TABLE missed;
                  DROP INDEX codes_team; ALTER TABLE codes DROP COLUMN cancelled_at;
                  ALTER TABLE users DROP COLUMN removed_at;
+                 ALTER TABLE items DROP COLUMN writer; ALTER TABLE items DROP COLUMN size;
+                 ALTER TABLE blobs DROP COLUMN uploaded_by;
+                 ALTER TABLE users DROP COLUMN stored_bytes;
                  PRAGMA user_version = 1;",
             )?;
         }
@@ -833,6 +859,41 @@ mod tests {
             })?;
         }
         assert_eq!((version, rows), (SCHEMA_VERSION, 0));
+        Ok(())
+    }
+
+    #[test]
+    fn a_version_5_database_charges_existing_items_to_their_last_writer() -> Result<(), Error> {
+        let dir = tempfile::tempdir()?;
+        let path = dir.path().join("s.db");
+        let store = SqliteStore::open(&path)?;
+        store.ensure_setup_code("h1", 0)?;
+        let me = store.join(&join("h1", "t1", "pc"))?;
+        let write = ItemWrite {
+            library_id: me.personal_library,
+            key: "var:a".into(),
+            if_match: 0,
+            op: "o1".into(),
+            doc: var("a"),
+            now: 7,
+            quota: 0,
+        };
+        store.write_item(&me, &write, &|_, _| {})?;
+        let bytes =
+            serde_json::to_string(&write.doc).map_err(|e| Error::internal(e.to_string()))?;
+        assert_eq!(store.stored_bytes(me.user_id)?, bytes.len() as u64);
+        drop(store);
+        {
+            let conn = Connection::open(&path)?;
+            conn.execute_batch(
+                "ALTER TABLE items DROP COLUMN writer; ALTER TABLE items DROP COLUMN size;
+                 ALTER TABLE blobs DROP COLUMN uploaded_by;
+                 ALTER TABLE users DROP COLUMN stored_bytes;
+                 PRAGMA user_version = 5;",
+            )?;
+        }
+        let store = SqliteStore::open(&path)?;
+        assert_eq!(store.stored_bytes(me.user_id)?, bytes.len() as u64);
         Ok(())
     }
 
@@ -863,6 +924,7 @@ mod tests {
             op: op.into(),
             doc,
             now: 7,
+            quota: 0,
         };
         let WriteOutcome::Written(item, change) =
             store.write_item(&me, &write(0, "o1", var("a")), &|_, _| {})?

@@ -181,8 +181,28 @@ CREATE INDEX codes_team ON codes(team_id);
 CREATE INDEX usage_device_day ON usage(device_id, day);
 "#;
 
+/// Schema version 6: what each member keeps on the server (`store::quota`).
+const SCHEMA_V6: &str = r#"
+-- Who wrote each item last (a user id) and the bytes of its document as stored.
+ALTER TABLE items ADD COLUMN writer TEXT;
+ALTER TABLE items ADD COLUMN size INTEGER NOT NULL DEFAULT 0;
+-- Who uploaded each image first.
+ALTER TABLE blobs ADD COLUMN uploaded_by TEXT;
+-- The bytes of the item documents a member wrote last and the images they uploaded first.
+ALTER TABLE users ADD COLUMN stored_bytes INTEGER NOT NULL DEFAULT 0;
+-- Items written before: their writer from the history of their current version (items
+-- older than the history are charged to nobody until written again); earlier images are
+-- charged to nobody.
+UPDATE items SET
+    size = coalesce(octet_length(doc), 0),
+    writer = (SELECT d.user_id FROM item_history h JOIN devices d ON d.id = h.device_id
+              WHERE h.library_id = items.library_id AND h.key = items.key
+                AND h.version = items.version);
+UPDATE users SET stored_bytes = coalesce((SELECT sum(size) FROM items WHERE writer = users.id), 0);
+"#;
+
 /// The schema version this server creates and understands.
-pub(super) const SCHEMA_VERSION: i64 = 5;
+pub(super) const SCHEMA_VERSION: i64 = 6;
 
 /// Brings the database up to [`SCHEMA_VERSION`] in one transaction; a newer database is
 /// refused.
@@ -211,6 +231,9 @@ pub(super) fn migrate(conn: &Connection, path: &Path) -> Result<(), Error> {
         }
         if version < 5 {
             tx.execute_batch(SCHEMA_V5)?;
+        }
+        if version < 6 {
+            tx.execute_batch(SCHEMA_V6)?;
         }
         tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
         tx.commit()?;
