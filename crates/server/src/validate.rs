@@ -125,6 +125,32 @@ pub fn app_version(app_version: &str) -> Result<(), Error> {
     Ok(())
 }
 
+/// The skipped items of a status report's cursors: at most
+/// [`MAX_SKIPPED_REPORTED`](quickreply_proto::api::MAX_SKIPPED_REPORTED) per library, each
+/// with a key and texts of bounded length (they are stored and shown on the lead's board).
+pub fn skipped(cursors: &[quickreply_proto::api::Cursor]) -> Result<(), Error> {
+    use quickreply_proto::api::{MAX_SKIPPED_REPORTED, MAX_SKIPPED_TEXT};
+    for c in cursors {
+        if c.skipped.len() > MAX_SKIPPED_REPORTED {
+            return Err(bad(format!(
+                "at most {MAX_SKIPPED_REPORTED} skipped items per library in a status report \
+                 (skipped_total counts the rest)"
+            )));
+        }
+        for s in &c.skipped {
+            key(&s.key)?;
+            if s.title.chars().count() > MAX_SKIPPED_TEXT
+                || s.reason.chars().count() > MAX_SKIPPED_TEXT
+            {
+                return Err(bad(format!(
+                    "a skipped item's title and reason are at most {MAX_SKIPPED_TEXT} characters"
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
 /// The names a joining computer gives, checked: (device name, member name if any).
 pub fn newcomer(
     device_name: &str,

@@ -22,6 +22,8 @@ pub(crate) fn report_status(store: &Store, client: &Client, account: i64) -> Res
         .map(|l| Cursor {
             library_id: l.remote,
             cursor: l.cursor,
+            skipped: Vec::new(),
+            skipped_total: 0,
         })
         .collect();
     client.report(&StatusReport {
