@@ -2,13 +2,10 @@
 //! copies), pull each library's changes from its cursor and apply them, move the images
 //! both ways; also applying live events that carry their item inline.
 
-use std::path::Path;
-
 use uuid::Uuid;
 
 use quickreply_core::i18n::tr;
 use quickreply_core::store::{self, Store};
-use quickreply_proto::Part;
 use quickreply_proto::api::{HeadEvent, Item, ItemDoc, MAX_PAGE, PutItem};
 
 use crate::accounts::{account_by_id, accounts, client_for};
@@ -20,6 +17,7 @@ use crate::links::{
 use crate::merge::{Merged, merge};
 use crate::model::Linked;
 use crate::reports::{report_missed, report_status, report_usage};
+use crate::skips;
 use crate::tables;
 
 /// What one sync did.
@@ -92,6 +90,7 @@ pub fn sync_account(store: &mut Store, account: i64) -> Result<Report> {
         if head.is_some_and(|h| h > l.cursor) {
             report.pulled += pull(store, &client, &l)?;
         }
+        report.pulled += skips::retry(store, &client, &l)?;
     }
     // Pulls may have queued local fixes (merged folders, freed codes): send them too.
     if has_pending(store, acc.id)? {
@@ -135,10 +134,19 @@ pub(crate) fn apply_inline(
         let Some(item) = ev.next_after(link.cursor) else {
             return Ok(None);
         };
-        if let Some(doc) = item.doc.as_ref().filter(|_| !item.deleted) {
-            download_blobs(store, client, account, doc)?;
+        if let Some(doc) = item.doc.as_ref().filter(|_| !item.deleted)
+            && skips::fetch_images(store, client, account, doc)?.is_err()
+        {
+            // An item this computer cannot take: the round's pull skips and records it.
+            return Ok(None);
         }
-        apply_items(store, &link, std::slice::from_ref(item), ev.head)?;
+        apply_items(
+            store,
+            &link,
+            std::slice::from_ref(item),
+            &skips::Bad::new(),
+            ev.head,
+        )?;
         applied += 1;
     }
     touch_last_sync(store, account)?;
@@ -162,30 +170,6 @@ pub(crate) fn upload_blobs(
             let bytes = store.blobs().get(sha)?;
             client.put_blob(sha, bytes)?;
             server_has_blob(store, account, sha)?;
-        }
-    }
-    Ok(())
-}
-
-pub(crate) fn download_blobs(
-    store: &Store,
-    client: &Client,
-    account: i64,
-    doc: &ItemDoc,
-) -> Result<()> {
-    if let ItemDoc::Snippet(s) = doc {
-        for p in &s.parts {
-            if let Part::Image { sha256, .. } = p
-                && !store.blobs().verify(sha256)
-            {
-                let bytes = client.get_blob(sha256)?;
-                let info = quickreply_core::blob::inspect_image(&bytes, Path::new(sha256))?;
-                if info.sha256 != *sha256 {
-                    return Err(SyncError::Protocol(format!("blob {sha256}: hash mismatch")));
-                }
-                store.put_image_bytes(&bytes, &info)?;
-                server_has_blob(store, account, sha256)?;
-            }
         }
     }
     Ok(())
@@ -379,21 +363,25 @@ pub(crate) fn resolve(
 }
 
 /// Pull a library from its cursor; everything fetched is applied with the new cursor
-/// in one transaction. Returns the number of changes applied.
+/// in one transaction, but for the items that cannot be taken (skipped and recorded, see
+/// [`skips`]). Returns the number of changes applied.
 pub(crate) fn pull(store: &mut Store, client: &Client, link: &Linked) -> Result<usize> {
-    let (items, cursor) = fetch(store, client, link, link.cursor)?;
-    apply_items(store, link, &items, cursor)?;
-    Ok(items.len())
+    let fetched = fetch(store, client, link, link.cursor)?;
+    apply_items(store, link, &fetched.items, &fetched.bad, fetched.cursor)
+}
+
+/// What a library's change feed held after a cursor.
+pub(crate) struct Fetched {
+    pub items: Vec<Item>,
+    /// Where the next pull starts.
+    pub cursor: i64,
+    /// Items whose images cannot be had, with why.
+    pub bad: skips::Bad,
 }
 
 /// Every change of a library after `since`, page by page, with the images they need
-/// downloaded; returns them and the cursor after the last.
-pub(crate) fn fetch(
-    store: &Store,
-    client: &Client,
-    link: &Linked,
-    since: i64,
-) -> Result<(Vec<Item>, i64)> {
+/// downloaded (an item whose image cannot be had is in [`Fetched::bad`]).
+pub(crate) fn fetch(store: &Store, client: &Client, link: &Linked, since: i64) -> Result<Fetched> {
     let mut items = Vec::new();
     let mut cursor = since;
     loop {
@@ -405,49 +393,34 @@ pub(crate) fn fetch(
             break;
         }
     }
+    let mut bad = skips::Bad::new();
     for item in &items {
-        if let Some(doc) = item.doc.as_ref().filter(|_| !item.deleted) {
-            download_blobs(store, client, link.account, doc)?;
+        if let Some(doc) = item.doc.as_ref().filter(|_| !item.deleted)
+            && let Err(reason) = skips::fetch_images(store, client, link.account, doc)?
+        {
+            bad.insert((item.key.clone(), item.version), reason);
         }
     }
-    Ok((items, cursor))
+    Ok(Fetched { items, cursor, bad })
 }
 
+/// Apply server items and move the library's cursor to `cursor`, in one transaction;
+/// items that cannot be taken are skipped and recorded ([`skips::apply_checked`]).
+/// Returns how many were applied.
 pub(crate) fn apply_items(
     store: &mut Store,
     link: &Linked,
     items: &[Item],
+    bad: &skips::Bad,
     cursor: i64,
-) -> Result<()> {
-    let tx = store.conn_mut().transaction()?;
+) -> Result<usize> {
+    let blobs = store.blobs().clone();
+    let mut tx = store.conn_mut().transaction()?;
     tx.pragma_update(None, "defer_foreign_keys", true)?;
     let lib = link.local;
-    for item in items {
-        if tables::is_pending(&tx, lib, &item.key)? {
-            // A local change waits for this item: the next push meets the server's
-            // version (412) and merges; the shadow keeps the old base until then.
-            continue;
-        }
-        match item.doc.as_ref().filter(|_| !item.deleted) {
-            Some(doc) => {
-                if doc.key() != item.key {
-                    return Err(SyncError::Protocol(format!(
-                        "item {} has key {}",
-                        item.key,
-                        doc.key()
-                    )));
-                }
-                tables::apply_doc(&tx, lib, doc)?;
-                tables::set_shadow(&tx, lib, &item.key, item.version, Some(doc))?;
-            }
-            None => {
-                tables::apply_delete(&tx, lib, &item.key)?;
-                tables::set_shadow(&tx, lib, &item.key, item.version, None)?;
-            }
-        }
-    }
+    let applied = skips::apply_checked(&mut tx, &blobs, lib, items, bad)?;
     tables::fix_orphans(&tx, lib)?;
     tables::set_cursor(&tx, lib, cursor)?;
     tx.commit()?;
-    Ok(())
+    Ok(applied)
 }
