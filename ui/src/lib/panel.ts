@@ -119,9 +119,20 @@ export function parseTags(s: string): string[] {
 }
 
 /** What the sync indicator shows: the state's words, or — while local changes wait to
- * be sent — "syncing" or "offline, N kept here". `look` is its CSS class. */
-export function syncLabel(v: { state: string; pending: number }): { key: string; n: number; look: string } {
+ * be sent — "syncing" or "offline, N kept here"; when all went well but some items could
+ * not be taken (`skipped`), how many and which (`titles`). `look` is its CSS class. */
+export function syncLabel(v: {
+  state: string;
+  pending: number;
+  skipped?: number;
+  skippedTitles?: string[];
+}): { key: string; n: number; look: string; titles?: string } {
   if (v.pending > 0 && v.state === "ok") return { key: "sync_syncing", n: v.pending, look: "syncing" };
+  if (v.state === "ok" && (v.skipped ?? 0) > 0) {
+    const shown = v.skippedTitles ?? [];
+    const more = (v.skipped ?? 0) > shown.length ? "…" : "";
+    return { key: "sync_skipped", n: v.skipped ?? 0, look: "skipped", titles: shown.join("、") + more };
+  }
   if (v.pending > 0 && v.state === "offline") return { key: "sync_offlinePending", n: v.pending, look: "offline" };
   return { key: `sync_${v.state}`, n: v.pending, look: v.state };
 }
