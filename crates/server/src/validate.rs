@@ -336,6 +336,32 @@ mod tests {
     }
 
     #[test]
+    fn skipped_items_in_status_reports_are_bounded() {
+        use quickreply_proto::api::{Cursor, MAX_SKIPPED_REPORTED, MAX_SKIPPED_TEXT, SkippedItem};
+        let item = |title: String| SkippedItem {
+            key: Uuid::nil().to_string(),
+            version: 1,
+            title,
+            reason: "missing".into(),
+        };
+        let cursor = |skipped: Vec<SkippedItem>| Cursor {
+            library_id: Uuid::nil(),
+            cursor: 3,
+            skipped_total: skipped.len() as u32,
+            skipped,
+        };
+        let some = vec![item("尺码表".into()); MAX_SKIPPED_REPORTED];
+        assert!(skipped(&[cursor(some.clone())]).is_ok());
+        let mut too_many = some;
+        too_many.push(item("色卡".into()));
+        assert!(skipped(&[cursor(too_many)]).is_err());
+        assert!(skipped(&[cursor(vec![item("长".repeat(MAX_SKIPPED_TEXT + 1))])]).is_err());
+        let mut no_key = item("t".into());
+        no_key.key.clear();
+        assert!(skipped(&[cursor(vec![no_key])]).is_err());
+    }
+
+    #[test]
     fn keys_must_match_documents() {
         let put_ = PutItem {
             op: "o".into(),
