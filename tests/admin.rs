@@ -214,6 +214,43 @@ fn a_lead_runs_the_team_from_the_admin_page_and_an_agent_sees_only_their_own() -
     let summary = page.text("#board-summary")?;
     assert!(summary.contains("2 台最新"), "{summary}");
 
+    // ---- a reply whose image is damaged on the server: the board names it under the
+    // agent's computer, which has everything else; gone once the reply is ----
+    let png = dir.path().join("尺码表.png");
+    image::RgbImage::from_pixel(6, 4, image::Rgb([10, 120, 200])).save(&png)?;
+    let sha = quickreply_core::blob::sha256_hex(&std::fs::read(&png)?);
+    let png = png.to_string_lossy();
+    lead.ok(&[
+        "add",
+        "--library",
+        TEAM,
+        "--title",
+        "尺码表",
+        "--text",
+        "亲，请看图",
+        "--image",
+        &png,
+    ])?;
+    lead.ok(&["sync"])?;
+    std::fs::write(server.data.join("blobs").join(&sha), b"no image at all")?;
+    agent.ok(&["sync"])?;
+    let skipped_cell = refresh_until(&page, "#board-refresh", &cell, |t| {
+        t.contains("跳过了 1 条")
+    })?;
+    assert!(
+        skipped_cell.contains("尺码表") && skipped_cell.contains("unusable"),
+        "the title and why: {skipped_cell}"
+    );
+    let note = page.text("#board-skipped")?;
+    assert!(note.contains("1 台电脑"), "{note}");
+    page.screenshot("admin-board-skipped.png")?;
+    lead.ok(&["rm", "尺码表", "--library", TEAM])?;
+    lead.ok(&["sync"])?;
+    agent.ok(&["sync"])?;
+    refresh_until(&page, "#board-refresh", &cell, |t| t.contains("已是最新"))?;
+    let again = page.text(&cell)?;
+    assert!(!again.contains("尺码表"), "{again}");
+
     // ---- usage: the agent fires replies and syncs; the chart shows bars ----
     for key in ["fh", "fh", "fh", "thdz"] {
         let out = agent

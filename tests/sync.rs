@@ -1337,3 +1337,194 @@ fn names_and_titles_a_teammate_chose_reach_the_leads_terminal_escaped() -> Resul
     assert_in_sync(&[&lead, &mallory, &newcomer])?;
     Ok(())
 }
+
+/// A PNG file `name` in `dir`, different for each `seed`; returns its path and SHA-256.
+fn png_file(dir: &std::path::Path, name: &str, seed: u8) -> Result<(PathBuf, String)> {
+    let img = image::RgbImage::from_fn(8 + u32::from(seed), 6, |x, y| {
+        image::Rgb([seed, (x * 20) as u8, (y * 30) as u8])
+    });
+    let path = dir.join(name);
+    img.save(&path)?;
+    let sha = quickreply_core::blob::sha256_hex(&std::fs::read(&path)?);
+    Ok((path, sha))
+}
+
+/// The titles `qreply status --json` lists as skipped, over every library.
+fn skipped_titles(c: &Client) -> Result<Vec<String>> {
+    let st = c.status()?;
+    let mut out: Vec<String> = st["libraries"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|l| l["skipped"].as_array().cloned().unwrap_or_default())
+        .filter_map(|s| s["title"].as_str().map(str::to_string))
+        .collect();
+    out.sort();
+    Ok(out)
+}
+
+#[test]
+fn one_bad_image_never_blocks_a_librarys_sync_and_is_named_until_fixed() -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    let (server, lead, invite) = team(dir.path(), 2)?;
+    let agent = Client::new(dir.path(), "agent-pc");
+    agent.join(&server, &invite, "小李")?;
+    agent.ok(&["sync"])?;
+
+    // The lead adds two replies with an image and one without.
+    let (size_png, size_sha) = png_file(dir.path(), "尺码表.png", 1)?;
+    let (colour_png, colour_sha) = png_file(dir.path(), "色卡.png", 2)?;
+    for (title, png) in [("尺码表", &size_png), ("色卡", &colour_png)] {
+        let png = png.to_string_lossy();
+        lead.ok(&[
+            "add",
+            "--library",
+            TEAM,
+            "--title",
+            title,
+            "--text",
+            "亲，请看图",
+            "--image",
+            &png,
+        ])?;
+    }
+    lead.ok(&[
+        "add",
+        "--library",
+        TEAM,
+        "--title",
+        "好评返现",
+        "--text",
+        "亲，好评返现5元",
+    ])?;
+    lead.ok(&["sync"])?;
+
+    // A hostile teammate cannot upload a blob that is no image any more (refused with a
+    // message naming the problem) ...
+    let garbage = b"<svg xmlns='http://www.w3.org/2000/svg'><script>alert(1)</script></svg>";
+    let garbage_sha = quickreply_core::blob::sha256_hex(garbage);
+    let refused = ureq::put(&format!("{}/v1/blobs/{garbage_sha}", server.url))
+        .header("Authorization", &format!("Bearer {}", lead.token()?))
+        .config()
+        .http_status_as_error(false)
+        .build()
+        .send(&garbage[..])?;
+    assert_eq!(refused.status().as_u16(), 415);
+    let body: Value = refused.into_body().read_json()?;
+    assert_eq!(body["code"], "bad_image");
+    assert!(
+        body["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("not an image")),
+        "{body}"
+    );
+
+    // ... but a server can still hold bad images: one stored before the check (here:
+    // its file overwritten with something that is no image) and one whose file is gone
+    // (a restore without the blobs directory).
+    let blobs = server.data.join("blobs");
+    std::fs::write(blobs.join(&size_sha), garbage)?;
+    std::fs::remove_file(blobs.join(&colour_sha))?;
+
+    // The agent's pull takes everything else, says what it skipped, and status names it.
+    let r = agent.run(&["sync"])?;
+    assert_eq!(r.code, 0, "a bad item does not fail the sync: {r:?}");
+    assert!(
+        r.stderr.contains("skipped \"尺码表\"") && r.stderr.contains("skipped \"色卡\""),
+        "{}",
+        r.stderr
+    );
+    let mut titles = agent.titles(TEAM)?;
+    titles.sort();
+    assert_eq!(titles, vec!["催好评", "发货时间", "好评返现", "退货地址"]);
+    assert_eq!(skipped_titles(&agent)?, vec!["尺码表", "色卡"]);
+    let st = agent.run(&["status"])?;
+    assert_eq!(st.code, 2, "status fails while anything is skipped: {st:?}");
+    assert!(
+        st.stdout.contains("2 items could not be taken")
+            && st.stdout.contains("\"色卡\": its image")
+            && st.stdout.contains("missing on the server")
+            && st.stdout.contains("\"尺码表\": its image")
+            && st.stdout.contains("unusable"),
+        "{}",
+        st.stdout
+    );
+
+    // A new computer joining gets every good reply too.
+    let newcomer = Client::new(dir.path(), "new-pc");
+    newcomer.join(&server, &invite, "小张")?;
+    let r = newcomer.run(&["sync"])?;
+    assert_eq!(r.code, 0, "{r:?}");
+    let mut titles = newcomer.titles(TEAM)?;
+    titles.sort();
+    assert_eq!(titles, vec!["催好评", "发货时间", "好评返现", "退货地址"]);
+    assert_eq!(skipped_titles(&newcomer)?, vec!["尺码表", "色卡"]);
+
+    // The lead's board lists what each computer skipped.
+    let devices = server.get("/v1/devices", &lead.token()?)?;
+    let agent_pc = devices
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|d| d["name"] == "agent-pc")
+        .ok_or_else(|| anyhow::anyhow!("agent-pc not listed: {devices:#}"))?;
+    let mut reported: Vec<&str> = agent_pc["cursors"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|c| c["skipped"].as_array().into_iter().flatten())
+        .filter_map(|s| s["title"].as_str())
+        .collect();
+    reported.sort();
+    assert_eq!(reported, vec!["尺码表", "色卡"], "{agent_pc:#}");
+
+    // The missing image turns up again: the next sync takes its reply.
+    std::fs::copy(&colour_png, blobs.join(&colour_sha))?;
+    agent.ok(&["sync"])?;
+    assert!(agent.titles(TEAM)?.contains(&"色卡".to_string()));
+    assert_eq!(skipped_titles(&agent)?, vec!["尺码表"]);
+
+    // The lead fixes the other reply with a good image: taken everywhere, nothing skipped.
+    let (fixed_png, _) = png_file(dir.path(), "尺码表2.png", 3)?;
+    let fixed_png = fixed_png.to_string_lossy();
+    lead.ok(&[
+        "edit",
+        "尺码表",
+        "--library",
+        TEAM,
+        "--text",
+        "亲，请看新图",
+        "--image",
+        &fixed_png,
+    ])?;
+    lead.ok(&["sync"])?;
+    for c in [&agent, &newcomer] {
+        c.ok(&["sync"])?;
+        let mut titles = c.titles(TEAM)?;
+        titles.sort();
+        assert_eq!(
+            titles,
+            vec![
+                "催好评",
+                "发货时间",
+                "好评返现",
+                "尺码表",
+                "色卡",
+                "退货地址"
+            ]
+        );
+        assert_eq!(skipped_titles(c)?, Vec::<String>::new(), "{}", c.name);
+    }
+    let devices = server.get("/v1/devices", &lead.token()?)?;
+    assert!(
+        devices
+            .as_array()
+            .into_iter()
+            .flatten()
+            .flat_map(|d| d["cursors"].as_array().into_iter().flatten())
+            .all(|c| c.get("skipped").is_none()),
+        "the board's skipped lists are empty again: {devices:#}"
+    );
+    assert_in_sync(&[&lead, &agent, &newcomer])?;
+    Ok(())
+}

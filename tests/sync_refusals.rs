@@ -264,3 +264,115 @@ fn a_change_the_server_refuses_stays_visible_until_it_is_fixed_or_discarded() ->
     assert_eq!(lead.run(&["status"])?.code, 2);
     Ok(())
 }
+
+/// A noisy PNG (hard to compress) of `w`×`h` pixels in `dir`; returns its path and SHA-256.
+fn noisy_png(dir: &std::path::Path, name: &str, w: u32, h: u32) -> Result<(String, String)> {
+    let img = image::RgbImage::from_fn(w, h, |x, y| {
+        let v = x
+            .wrapping_mul(2_654_435_761)
+            .wrapping_add(y.wrapping_mul(40_503));
+        image::Rgb([(v >> 3) as u8, (v >> 11) as u8, (v >> 19) as u8])
+    });
+    let path = dir.join(name);
+    img.save(&path)?;
+    let sha = quickreply_core::blob::sha256_hex(&std::fs::read(&path)?);
+    Ok((path.to_string_lossy().into_owned(), sha))
+}
+
+#[test]
+fn a_reply_whose_image_is_refused_or_lost_here_is_kept_and_shown_and_never_stops_the_rest()
+-> Result<()> {
+    let dir = tempfile::tempdir()?;
+    // A server that takes images up to 4 KB only.
+    let server = Server::start_with(dir.path(), ["--max-image", "4096"])?;
+    let lead = lead_with_team(
+        dir.path(),
+        &server,
+        TEAM,
+        &[("", "发货时间", "fh", "亲，付款后48小时内发货")],
+    )?;
+    // Too large for this server: refused there, with the reply that shows it.
+    let (big, _) = noisy_png(dir.path(), "尺码表.png", 96, 96)?;
+    lead.ok(&[
+        "add",
+        "--library",
+        TEAM,
+        "--title",
+        "尺码表",
+        "--image",
+        &big,
+    ])?;
+    // Its picture lost from this computer's data folder before it was ever sent.
+    let (small, sha) = noisy_png(dir.path(), "色卡.png", 8, 8)?;
+    lead.ok(&[
+        "add",
+        "--library",
+        TEAM,
+        "--title",
+        "色卡",
+        "--image",
+        &small,
+    ])?;
+    std::fs::remove_file(lead.data.join("blobs").join(&sha[..2]).join(&sha))?;
+    // And an ordinary reply in the same round.
+    lead.ok(&[
+        "add",
+        "--library",
+        TEAM,
+        "--title",
+        "催付",
+        "--text",
+        "亲，库存不多了哦",
+    ])?;
+
+    let r = lead.run(&["sync"])?;
+    assert_eq!(r.code, 0, "the round goes on: {r:?}");
+    assert!(r.stdout.contains("sent 1"), "{r:?}");
+    assert!(
+        r.stderr.contains("尺码表") && r.stderr.contains("色卡"),
+        "{}",
+        r.stderr
+    );
+    let r = lead.run(&["status", "--json"])?;
+    assert_eq!(r.code, 2, "{r:?}");
+    let st: Value = serde_json::from_str(&r.stdout)?;
+    let reasons: Vec<(String, String)> = st["refused"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|x| {
+            (
+                x["title"].as_str().unwrap_or_default().to_string(),
+                x["reason"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(reasons.len(), 2, "{st:#}");
+    assert!(
+        reasons
+            .iter()
+            .any(|(t, r)| t == "尺码表" && r.contains("refused by the server")),
+        "{reasons:?}"
+    );
+    assert!(
+        reasons
+            .iter()
+            .any(|(t, r)| t == "色卡" && r.contains("cannot be read on this computer")),
+        "{reasons:?}"
+    );
+    // The ordinary reply reached the team.
+    let invite = lead.invite(&["--role", "agent"])?;
+    let agent = Client::new(dir.path(), "agent-pc");
+    agent.join(&server, &invite, "小李")?;
+    let mut titles = agent.titles(TEAM)?;
+    titles.sort();
+    assert_eq!(titles, vec!["催付".to_string(), "发货时间".to_string()]);
+
+    // Both given up: the replies the server never took go, and all agree.
+    lead.ok(&["refused", "discard", "--all"])?;
+    let mut titles = lead.titles(TEAM)?;
+    titles.sort();
+    assert_eq!(titles, vec!["催付".to_string(), "发货时间".to_string()]);
+    in_sync(&lead)?;
+    Ok(())
+}

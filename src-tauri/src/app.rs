@@ -50,7 +50,7 @@ pub struct App {
 }
 
 /// What the panel's sync indicator shows.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SyncView {
     /// `ok`, `offline`, `conflict`, `refused`, `signedOut` or `error`.
@@ -69,6 +69,11 @@ pub struct SyncView {
     /// With several teams joined, the team whose state is shown (the worst), unless all
     /// are up to date.
     pub team: Option<String>,
+    /// Items this computer could not take from a server (an image missing there or no
+    /// image), of every team: the rest is synced, they are tried at every sync.
+    pub skipped: usize,
+    /// The first of their titles ([`crate::sync::SHOWN_SKIPPED`]).
+    pub skipped_titles: Vec<String>,
 }
 
 /// A search hit as the panel lists it.

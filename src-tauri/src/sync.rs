@@ -33,8 +33,7 @@ fn view_of(round: &Result<Report, SyncError>, last_ok: Option<i64>, pending: usi
         detail,
         last_ok,
         pending,
-        refused: 0,
-        team: None,
+        ..SyncView::default()
     }
 }
 
@@ -104,6 +103,7 @@ pub fn combine(views: &BTreeMap<i64, (String, SyncView)>, pending: usize) -> Opt
         pending,
         refused: 0,
         team: (worst.state != "ok").then(|| team.clone()),
+        ..SyncView::default()
     })
 }
 
@@ -129,16 +129,54 @@ pub fn forget(handle: &AppHandle, account: i64) {
     publish(handle);
 }
 
+/// How many skipped titles the indicator lists.
+pub const SHOWN_SKIPPED: usize = 10;
+
+/// The indicator with the items this computer skipped (of every account): how many, the
+/// first titles, and one line each (title and why) in its tooltip. The state stays what
+/// the rounds made it: everything else is synced.
+pub fn with_skipped(view: SyncView, skipped: &[sync::Skipped]) -> SyncView {
+    if skipped.is_empty() {
+        return view;
+    }
+    let lines = skipped
+        .iter()
+        .map(|s| {
+            quickreply_core::i18n::tr(
+                format!("已跳过{}", s.describe()),
+                format!("skipped {}", s.describe()),
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    let detail = if view.detail.is_empty() {
+        lines
+    } else {
+        format!("{}\n{lines}", view.detail)
+    };
+    SyncView {
+        detail,
+        skipped: skipped.len(),
+        skipped_titles: skipped
+            .iter()
+            .take(SHOWN_SKIPPED)
+            .map(|s| s.title.clone())
+            .collect(),
+        ..view
+    }
+}
+
 /// Show the combined state of every account (`None` once no account is left).
 fn publish(handle: &AppHandle) {
     let app = handle.state::<App>();
-    let (pending, refused) = app
+    let (pending, refused, skipped) = app
         .lock()
         .ok()
         .map(|inner| {
             (
                 sync::pending(&inner.store).unwrap_or_default(),
                 sync::refused(&inner.store).unwrap_or_default(),
+                sync::skipped(&inner.store).unwrap_or_default(),
             )
         })
         .unwrap_or_default();
@@ -146,7 +184,7 @@ fn publish(handle: &AppHandle) {
         .lock()
         .ok()
         .and_then(|v| combine(&v, pending))
-        .map(|v| with_refused(v, &refused));
+        .map(|v| with_skipped(with_refused(v, &refused), &skipped));
     if let Ok(mut slot) = app.sync.lock() {
         if *slot != view {
             let _ = handle.emit("sync-status", view.clone());
@@ -228,10 +266,7 @@ fn signed_out(handle: &AppHandle, acc: &sync::Account, why: &str) {
     let view = SyncView {
         state: "signedOut".into(),
         detail,
-        last_ok: None,
-        pending: 0,
-        refused: 0,
-        team: None,
+        ..SyncView::default()
     };
     if let Ok(mut views) = VIEWS.lock() {
         views.insert(acc.id, (acc.team_name.clone(), view));
@@ -359,5 +394,46 @@ mod tests {
         assert!(!both.detail.contains("店铺A"));
         assert_eq!(both.last_ok, Some(7));
         assert_eq!(combine(&BTreeMap::new(), 0), None);
+    }
+
+    #[test]
+    fn skipped_items_are_counted_and_named_in_the_tooltip() {
+        let skip = |title: &str| sync::Skipped {
+            account: 1,
+            library: "售后话术".into(),
+            remote: uuid::Uuid::nil(),
+            key: title.into(),
+            version: 2,
+            title: title.into(),
+            reason: "its image is missing on the server".into(),
+            first_at: 0,
+            last_at: 0,
+        };
+        let ok = view_of(&Ok(Report::default()), None, 0);
+        assert_eq!(with_skipped(ok.clone(), &[]), ok);
+        let many: Vec<sync::Skipped> = (0..12).map(|i| skip(&format!("尺码表{i}"))).collect();
+        let v = with_skipped(ok, &many);
+        assert_eq!(v.state, "ok", "everything else is synced");
+        assert_eq!(v.skipped, 12);
+        assert_eq!(v.skipped_titles.len(), SHOWN_SKIPPED);
+        assert!(v.detail.contains("尺码表11") && v.detail.contains("missing on the server"));
+        let offline = view_of(
+            &Err(SyncError::Http {
+                url: "http://x".into(),
+                reason: "refused".into(),
+            }),
+            None,
+            0,
+        );
+        let v = with_skipped(offline, &many[..1]);
+        assert_eq!((v.state.as_str(), v.skipped), ("offline", 1));
+        // The round's detail first, then the skipped items.
+        let lines: Vec<&str> = v.detail.lines().collect();
+        assert_eq!(lines.len(), 2, "{}", v.detail);
+        assert!(
+            lines[0].contains("refused") && lines[1].contains("尺码表0"),
+            "{}",
+            v.detail
+        );
     }
 }

@@ -275,7 +275,10 @@ pub(crate) enum Cmd {
         watch: bool,
     },
     /// Compare this computer with the sync server: "in sync" or exactly what differs
-    /// (repairs a library whose content differs although nothing is pending)
+    /// (repairs a library whose content differs although nothing is pending); names the
+    /// items skipped because they cannot be taken (an image missing on the server or no
+    /// image: the rest is synced, they are tried again at every sync). Exit 2 unless all
+    /// is in sync and nothing is skipped
     Status {
         #[arg(long)]
         json: bool,

@@ -409,6 +409,27 @@ fn print_report(r: &Report) {
     }
 }
 
+/// The items this computer could not take from a server (the rest was applied), on
+/// stderr: they are tried again at every sync, and `qreply status` names them too.
+fn print_skipped(store: &Store) -> Result<()> {
+    for s in sync::skipped(store)? {
+        eprintln!(
+            "{}",
+            tr(
+                format!(
+                    "已跳过「{}」里的「{}」：{}（其余都已同步，每次同步都会重试）",
+                    s.library, s.title, s.reason
+                ),
+                format!(
+                    "skipped \"{}\" of \"{}\": {} (everything else is synced; tried again at every sync)",
+                    s.title, s.library, s.reason
+                )
+            )
+        );
+    }
+    Ok(())
+}
+
 /// One round with every account (or the `--team` one); `--watch` follows each account's
 /// server in a thread of its own.
 pub fn sync(store: &mut Store, dir: &Path, team: Option<&str>, watch: bool) -> Result<()> {
@@ -426,6 +447,7 @@ pub fn sync(store: &mut Store, dir: &Path, team: Option<&str>, watch: bool) -> R
         };
         print_report(&r);
         print_refused(&sync::refused(store)?, &r.refused);
+        print_skipped(store)?;
         return Ok(());
     }
     let several = chosen.len() > 1;
@@ -578,12 +600,20 @@ fn status_json(s: &LibraryStatus) -> serde_json::Value {
         "head": s.head,
         "local": {"count": s.local.count, "hash": s.local.hash},
         "server": {"count": s.server.count, "hash": s.server.hash},
+        "skipped": s.skipped.iter().map(|k| json!({
+            "key": k.key,
+            "version": k.version,
+            "title": k.title,
+            "reason": k.reason,
+            "since": k.first_at,
+        })).collect::<Vec<_>>(),
     })
 }
 
 /// Prints each account and the state of its libraries; repairs libraries whose digests
-/// differ although nothing is pending. Exit code 0 when everything is in sync, 2
-/// otherwise. JSON: one account as an object (as before several accounts), several as
+/// differ although nothing is pending (and not only by skipped items). Exit code 0 when
+/// everything is in sync, 2 otherwise, including while any item is skipped (named with
+/// why: an image missing on the server or no image, …). JSON: one account as an object (as before several accounts), several as
 /// an array.
 pub fn status(store: &mut Store, team: Option<&str>, json_out: bool) -> Result<i32> {
     let chosen = match team {

@@ -10,10 +10,12 @@ use sha2::{Digest, Sha256};
 use crate::error::{Error, Result};
 use crate::i18n::tr;
 
-/// Largest image file accepted (chat apps reject bigger ones anyway).
-pub const MAX_IMAGE_BYTES: u64 = 20 * 1024 * 1024;
-/// Largest image in pixels (width × height).
-pub const MAX_IMAGE_PIXELS: u64 = 40_000_000;
+/// Largest image file accepted, the sync server's default limit too
+/// ([`quickreply_proto::MAX_IMAGE_BYTES`]): a bigger image is refused when it is added,
+/// never at every sync.
+pub const MAX_IMAGE_BYTES: u64 = quickreply_proto::MAX_IMAGE_BYTES;
+/// Largest image in pixels (width × height), as the server checks it.
+pub const MAX_IMAGE_PIXELS: u64 = quickreply_proto::MAX_IMAGE_PIXELS;
 
 /// What we know about a stored image.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -239,6 +241,24 @@ mod tests {
         let big = vec![0u8; (MAX_IMAGE_BYTES + 1) as usize];
         let e = inspect_image(&big, Path::new("c.png"));
         assert!(matches!(e, Err(Error::BadImage { .. })));
+    }
+
+    #[test]
+    fn images_over_the_servers_limit_are_refused_here_naming_it() {
+        // 15 MiB: under the old local limit (20 MiB), over the server's 10 MiB, so it was
+        // taken here and refused at every sync. Now it is refused when it is added.
+        assert_eq!(MAX_IMAGE_BYTES, 10 * 1024 * 1024);
+        let mut big = tiny_png();
+        big.resize(15 * 1024 * 1024, 0);
+        match inspect_image(&big, Path::new("大图.png")) {
+            Err(Error::BadImage { reason, .. }) => {
+                assert!(
+                    reason.contains("15.0 MB") && reason.contains("10 MB"),
+                    "{reason}"
+                );
+            }
+            other => panic!("a 15 MiB image was not refused: {other:?}"),
+        }
     }
 
     #[test]

@@ -26,7 +26,7 @@
 //! | `PUT /v1/libraries/{id}/items/{key}` | `If-Match: "V"` + [`PutItem`] → [`Item`]; 412 [`ErrorBody`] with `current` |
 //! | `GET /v1/libraries/{id}/items/{key}/history` | → `Vec<`[`ItemVersion`]`>`, newest first (readers) |
 //! | `DELETE /v1/libraries/{id}/items/{key}?op=OP` | `If-Match: "V"` → [`Item`] (a tombstone); 412 as above |
-//! | `PUT /v1/blobs/{sha256}` / `GET /v1/blobs/{sha256}` | raw image bytes, verified |
+//! | `PUT /v1/blobs/{sha256}` / `GET /v1/blobs/{sha256}` | raw image bytes: the hash, size ([`crate::MAX_IMAGE_BYTES`] by default), type ([`crate::IMAGE_TYPES`]) and decodability checked; 413 / 415 / 422 `bad_image` |
 //! | `POST /v1/libraries/{id}/usage` | [`UsageReport`] → 204 (any reader; counts only; counts of keys the library never had are ignored; past [`MAX_FIRES_PER_DAY`] 400) |
 //! | `GET /v1/libraries/{id}/usage?days=N` | → `Vec<`[`UsageTotal`]`>` (writers of the library) |
 //! | `POST /v1/missed` | [`MissedReport`] → 204 (any member; searches that found nothing) |
@@ -287,7 +287,36 @@ pub struct RoleChange {
 pub struct Cursor {
     pub library_id: Uuid,
     pub cursor: i64,
+    /// Items of this library the device could not take (an image that is missing on the
+    /// server or is no image): it has every other change up to `cursor` and tries these
+    /// again at each sync. At most [`MAX_SKIPPED_REPORTED`]; `skipped_total` counts all.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub skipped: Vec<SkippedItem>,
+    /// How many items are skipped in all (more than `skipped.len()` when the list was cut).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub skipped_total: u32,
 }
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
+}
+
+/// An item a device skipped when it pulled, and why (for the lead's status board).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SkippedItem {
+    pub key: String,
+    /// The server's version of the item that was skipped.
+    pub version: i64,
+    /// The reply's title (a folder's or variable's name; the key of a deleted item).
+    pub title: String,
+    /// Why, in the device's language.
+    pub reason: String,
+}
+
+/// Most skipped items one cursor of a status report lists.
+pub const MAX_SKIPPED_REPORTED: usize = 20;
+/// Longest title or reason of a reported skipped item (characters; longer ones are cut).
+pub const MAX_SKIPPED_TEXT: usize = 300;
 
 /// `POST /v1/status`: what a device has applied, for the lead's view.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -607,6 +636,9 @@ pub mod codes {
     pub const TOO_LARGE: &str = "too_large";
     pub const RATE_LIMITED: &str = "rate_limited";
     pub const HASH_MISMATCH: &str = "hash_mismatch";
+    /// An uploaded blob that is not an image of an allowed type (`415`), or an image that
+    /// cannot be decoded or whose dimensions are out of range (`422`).
+    pub const BAD_IMAGE: &str = "bad_image";
     pub const INTERNAL: &str = "internal";
     /// `503`: the server is at a connection or event-stream cap; try again later
     /// (`Retry-After`).

@@ -178,7 +178,8 @@ pub fn parts(parts: &[Part]) -> Result<(), Invalid> {
     Ok(())
 }
 
-/// A whole item document, as the server stores it and every client applies it.
+/// A whole item document's content, as the server stores it and every client applies it
+/// (its size: [`size`]).
 pub fn doc(doc: &ItemDoc) -> Result<(), Invalid> {
     match doc {
         ItemDoc::Snippet(s) => {
@@ -198,11 +199,24 @@ pub fn doc(doc: &ItemDoc) -> Result<(), Invalid> {
         }
         ItemDoc::Variable(v) => name(NameOf::Variable, &v.name)?,
     }
+    Ok(())
+}
+
+/// The size of a document as the client sends it: at most [`MAX_DOC_BYTES`]. (The
+/// server bounds what it takes by its request body limit, `--max-body`, 1 MiB unless
+/// its admin changed it.)
+pub fn size(doc: &ItemDoc) -> Result<(), Invalid> {
     let size = serde_json::to_vec(doc).map_or(usize::MAX, |v| v.len());
     if size > MAX_DOC_BYTES {
         return Err(Invalid::TooLarge { size });
     }
     Ok(())
+}
+
+/// What a client checks before it sends a document: [`doc`] and [`size`].
+pub fn item(doc: &ItemDoc) -> Result<(), Invalid> {
+    self::doc(doc)?;
+    size(doc)
 }
 
 #[cfg(test)]
@@ -270,11 +284,9 @@ mod tests {
             doc(&snippet("t", vec![image("../../etc/passwd")], None)),
             Err(Invalid::ImageRef(1, _))
         ));
-        let big = "亲".repeat(MAX_DOC_BYTES / 3 + 1);
-        assert!(matches!(
-            doc(&snippet("t", vec![text(&big)], None)),
-            Err(Invalid::TooLarge { .. })
-        ));
+        let big = snippet("t", vec![text(&"亲".repeat(MAX_DOC_BYTES / 3 + 1))], None);
+        assert_eq!(doc(&big), Ok(()));
+        assert!(matches!(item(&big), Err(Invalid::TooLarge { .. })));
     }
 
     #[test]

@@ -8,6 +8,24 @@ use uuid::Uuid;
 pub mod api;
 pub mod check;
 
+/// Largest image a reply may carry (bytes): clients refuse bigger files when they are
+/// imported or pasted, and it is the server's default `--max-image`, so an image a client
+/// accepts is never refused at every sync. Chat apps refuse much bigger images anyway.
+pub const MAX_IMAGE_BYTES: u64 = 10 * 1024 * 1024;
+
+/// Largest image in pixels (width × height), checked by clients and the server alike.
+pub const MAX_IMAGE_PIXELS: u64 = 40_000_000;
+
+/// The image types a reply may carry (what every clipboard takes), as MIME types; the
+/// server refuses any other upload, and clients refuse to import them.
+pub const IMAGE_TYPES: [&str; 5] = [
+    "image/png",
+    "image/jpeg",
+    "image/gif",
+    "image/webp",
+    "image/bmp",
+];
+
 /// One ordered piece of a reply: a chat message of text, or an image.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]

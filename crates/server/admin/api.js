@@ -9,7 +9,8 @@ import { t } from "./i18n.js";
 
 /** @typedef {"owner" | "editor" | "agent"} Role */
 /** @typedef {{user_id: string, user_name: string, device_id: string, device_name: string, team_id: string, team_name: string, role: Role, personal_library: string}} Me */
-/** @typedef {{library_id: string, cursor: number}} Cursor */
+/** @typedef {{key: string, version: number, title: string, reason: string}} SkippedItem */
+/** @typedef {{library_id: string, cursor: number, skipped?: SkippedItem[], skipped_total?: number}} Cursor */
 /** @typedef {{id: string, name: string, user_id: string, user_name: string, role: Role, created_at: number, last_seen: number | null, revoked: boolean, app_version: string, cursors: Cursor[]}} DeviceInfo */
 /** @typedef {{id: string, name: string, kind: "personal" | "team", head: number, writable: boolean}} LibraryInfo */
 /** @typedef {{id: string, code: string, secret: string, expires_at: number}} SigninStarted */

@@ -6,6 +6,7 @@ use std::fs;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
+use quickreply_proto::{IMAGE_TYPES, MAX_IMAGE_PIXELS};
 use uuid::Uuid;
 
 use crate::codes::is_sha256_hex;
@@ -68,22 +69,58 @@ impl BlobDir {
     }
 }
 
-/// The content type of an image, from its first bytes; `application/octet-stream` for
-/// anything else (declared types are not trusted: they could make a browser run a file).
-pub fn sniff_mime(bytes: &[u8]) -> &'static str {
-    if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
-        "image/png"
-    } else if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
-        "image/jpeg"
-    } else if bytes.starts_with(b"GIF87a") || bytes.starts_with(b"GIF89a") {
-        "image/gif"
-    } else if bytes.len() >= 12 && bytes.starts_with(b"RIFF") && &bytes[8..12] == b"WEBP" {
-        "image/webp"
-    } else if bytes.starts_with(b"BM") {
-        "image/bmp"
-    } else {
-        "application/octet-stream"
+/// Why an upload is not an image a reply may carry.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ImageRefusal {
+    /// Not an image at all, or an image of a type replies may not carry (`415`).
+    Type(String),
+    /// An image of an allowed type that cannot be decoded, or whose dimensions are out of
+    /// range (`422`).
+    Damaged(String),
+}
+
+/// Checks that `bytes` are an image clients will take, as `quickreply_core::blob` checks
+/// it on every computer: one of [`IMAGE_TYPES`] (from its content, never a declared
+/// type), fully decodable within the same memory limit, 1 to [`MAX_IMAGE_PIXELS`] pixels.
+/// Returns its MIME type. The caller has checked the size already.
+pub fn check_image(bytes: &[u8]) -> Result<&'static str, ImageRefusal> {
+    use image::ImageFormat as F;
+    let allowed = IMAGE_TYPES.join(", ");
+    let format = image::guess_format(bytes).map_err(|_| {
+        ImageRefusal::Type(format!("the upload is not an image (allowed: {allowed})"))
+    })?;
+    let mime = match format {
+        F::Png => "image/png",
+        F::Jpeg => "image/jpeg",
+        F::Gif => "image/gif",
+        F::WebP => "image/webp",
+        F::Bmp => "image/bmp",
+        other => {
+            return Err(ImageRefusal::Type(format!(
+                "{} images are not allowed (allowed: {allowed})",
+                other.to_mime_type()
+            )));
+        }
+    };
+    let reader = || {
+        let mut r = image::ImageReader::with_format(std::io::Cursor::new(bytes), format);
+        let mut limits = image::Limits::default();
+        limits.max_alloc = Some(MAX_IMAGE_PIXELS * 4 + 1024 * 1024);
+        r.limits(limits);
+        r
+    };
+    let damaged = |e: image::ImageError| {
+        ImageRefusal::Damaged(format!("the {mime} image cannot be decoded: {e}"))
+    };
+    // The header first: a huge canvas is refused before anything is allocated for it.
+    let (width, height) = reader().into_dimensions().map_err(damaged)?;
+    if width == 0 || height == 0 || u64::from(width) * u64::from(height) > MAX_IMAGE_PIXELS {
+        return Err(ImageRefusal::Damaged(format!(
+            "the image is {width}×{height} pixels: images have 1 to {MAX_IMAGE_PIXELS} pixels"
+        )));
     }
+    reader().decode().map_err(damaged)?;
+    Ok(mime)
 }
 
 #[cfg(test)]
@@ -107,8 +144,86 @@ mod tests {
             "no temporary files left"
         );
         assert!(blobs.path("../x").is_none());
-        assert_eq!(sniff_mime(bytes), "image/png");
-        assert_eq!(sniff_mime(b"<svg"), "application/octet-stream");
         Ok(())
+    }
+
+    fn encoded(format: image::ImageFormat, width: u32, height: u32) -> Vec<u8> {
+        let img = image::RgbImage::from_pixel(width, height, image::Rgb([200, 30, 30]));
+        let mut out = Vec::new();
+        let written = image::DynamicImage::ImageRgb8(img)
+            .write_to(&mut std::io::Cursor::new(&mut out), format);
+        assert!(written.is_ok(), "{written:?}");
+        out
+    }
+
+    #[test]
+    fn only_decodable_images_of_the_allowed_types_pass() {
+        use image::ImageFormat as F;
+        for (format, mime) in [
+            (F::Png, "image/png"),
+            (F::Jpeg, "image/jpeg"),
+            (F::Gif, "image/gif"),
+            (F::Bmp, "image/bmp"),
+        ] {
+            assert_eq!(check_image(&encoded(format, 3, 2)), Ok(mime));
+        }
+        // Text, an SVG, a bare PNG signature: not images.
+        for bytes in [
+            &b"hello"[..],
+            b"<svg xmlns='http://www.w3.org/2000/svg'/>",
+            b"\x89PNG\r\n\x1a\nrest",
+        ] {
+            assert!(
+                matches!(
+                    check_image(bytes),
+                    Err(ImageRefusal::Type(_)) | Err(ImageRefusal::Damaged(_))
+                ),
+                "{bytes:?}"
+            );
+        }
+        assert!(
+            matches!(check_image(b"hello"), Err(ImageRefusal::Type(m)) if m.contains("not an image"))
+        );
+        // A TIFF is an image, but not one replies may carry.
+        let tiff = b"II*\0\x08\0\0\0";
+        assert!(
+            matches!(check_image(tiff), Err(ImageRefusal::Type(m)) if m.contains("image/tiff")),
+        );
+        // A PNG cut in half does not decode.
+        let png = encoded(F::Png, 40, 40);
+        assert!(matches!(
+            check_image(&png[..png.len() / 2]),
+            Err(ImageRefusal::Damaged(m)) if m.contains("cannot be decoded")
+        ));
+    }
+
+    fn crc32(bytes: &[u8]) -> u32 {
+        let mut crc = u32::MAX;
+        for &b in bytes {
+            crc ^= u32::from(b);
+            for _ in 0..8 {
+                crc = if crc & 1 == 1 {
+                    (crc >> 1) ^ 0xEDB8_8320
+                } else {
+                    crc >> 1
+                };
+            }
+        }
+        !crc
+    }
+
+    #[test]
+    fn a_canvas_of_too_many_pixels_is_refused_from_its_header() {
+        // A PNG header claiming 100000 × 100000 pixels: refused before decoding.
+        let mut png = encoded(image::ImageFormat::Png, 1, 1);
+        png[16..20].copy_from_slice(&100_000u32.to_be_bytes());
+        png[20..24].copy_from_slice(&100_000u32.to_be_bytes());
+        // The IHDR chunk's CRC (over its type and data, bytes 12..29), made right again.
+        let crc = crc32(&png[12..29]);
+        png[29..33].copy_from_slice(&crc.to_be_bytes());
+        assert!(matches!(
+            check_image(&png),
+            Err(ImageRefusal::Damaged(m)) if m.contains("100000×100000")
+        ));
     }
 }

@@ -39,7 +39,10 @@ pub struct Args {
     /// Largest JSON request body in bytes [default: 1048576].
     #[arg(long, env = "QUICKREPLY_MAX_BODY", value_name = "BYTES")]
     pub max_body: Option<usize>,
-    /// Largest image in bytes [default: 10485760].
+    /// Largest image in bytes [default: 10485760, the clients' own limit: they refuse bigger
+    /// images when they are added, so a larger value changes nothing, a smaller one makes
+    /// the server refuse images clients took]. Every upload must also be a decodable PNG,
+    /// JPEG, GIF, WebP or BMP image (else 415 or 422 `bad_image`).
     #[arg(long, env = "QUICKREPLY_MAX_IMAGE", value_name = "BYTES")]
     pub max_image: Option<usize>,
     /// Seconds between keep-alive comments on event streams [default: 15].

@@ -60,6 +60,12 @@ pub enum Error {
     /// 400 `hash_mismatch`: an uploaded blob whose SHA-256 is not the one in its path.
     #[error("{0}")]
     HashMismatch(String),
+    /// 415 `bad_image`: an uploaded blob that is not an image of an allowed type.
+    #[error("{0}")]
+    UnsupportedImage(String),
+    /// 422 `bad_image`: an uploaded image that cannot be decoded or has too many pixels.
+    #[error("{0}")]
+    BadImage(String),
     /// 500: the database failed.
     #[error("database: {0}")]
     Database(#[from] rusqlite::Error),
@@ -105,6 +111,8 @@ impl Error {
             Error::HashMismatch(_) => (StatusCode::BAD_REQUEST, codes::HASH_MISMATCH),
             Error::Unavailable { .. } => (StatusCode::SERVICE_UNAVAILABLE, codes::UNAVAILABLE),
             Error::QuotaExceeded(_) => (StatusCode::INSUFFICIENT_STORAGE, codes::QUOTA_EXCEEDED),
+            Error::UnsupportedImage(_) => (StatusCode::UNSUPPORTED_MEDIA_TYPE, codes::BAD_IMAGE),
+            Error::BadImage(_) => (StatusCode::UNPROCESSABLE_ENTITY, codes::BAD_IMAGE),
             Error::Database(_)
             | Error::Postgres(_)
             | Error::Pool(_)

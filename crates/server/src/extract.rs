@@ -94,7 +94,14 @@ impl FromRequest<AppState> for RawBody {
         Bytes::from_request(req, state)
             .await
             .map(RawBody)
-            .map_err(bytes_rejection)
+            .map_err(|r| match bytes_rejection(r) {
+                // Raw bodies are images: say what the limit is.
+                Error::TooLarge(_) => Error::TooLarge(format!(
+                    "the image is larger than this server accepts: images are at most {} bytes",
+                    state.max_image
+                )),
+                e => e,
+            })
     }
 }
 

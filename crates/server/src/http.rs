@@ -24,7 +24,7 @@ use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::trace::TraceLayer;
 use uuid::Uuid;
 
-use crate::blobs::sniff_mime;
+use crate::blobs::{ImageRefusal, check_image};
 use crate::codes::{self, is_sha256_hex, sha256_hex};
 use crate::error::code_for_status;
 use crate::extract::{ApiPath, ApiQuery, Auth, JsonBody, RawBody};
@@ -111,12 +111,12 @@ fn log_failure(
 /// Counts answers by status and turns every error that is not JSON yet (unknown method,
 /// the global body limit, …) into an [`ErrorBody`].
 async fn finish(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    let response = json_errors(next.run(req).await).await;
+    let response = json_errors(next.run(req).await, state.max_image).await;
     state.metrics.record_status(response.status().as_u16());
     response
 }
 
-async fn json_errors(response: Response) -> Response {
+async fn json_errors(response: Response, max_image: usize) -> Response {
     let status = response.status();
     if !(status.is_client_error() || status.is_server_error()) {
         return response;
@@ -135,9 +135,10 @@ async fn json_errors(response: Response) -> Response {
         .map(|b| String::from_utf8_lossy(&b).trim().to_string())
         .unwrap_or_default();
     let message = match status {
-        StatusCode::PAYLOAD_TOO_LARGE => {
-            "the request body is larger than this server accepts".to_string()
-        }
+        StatusCode::PAYLOAD_TOO_LARGE => format!(
+            "the request body is larger than this server accepts (images are at most \
+             {max_image} bytes)"
+        ),
         StatusCode::METHOD_NOT_ALLOWED => "method not allowed on this endpoint".to_string(),
         _ if text.is_empty() => status.canonical_reason().unwrap_or("error").to_lowercase(),
         _ => text,
@@ -329,6 +330,7 @@ async fn report_status(
             "at most {MAX_CURSORS} cursors per report"
         )));
     }
+    validate::skipped(&report.cursors)?;
     st.db(move |s| s.report_status(&me, &report)).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -629,7 +631,8 @@ async fn put_blob(
     }
     if bytes.len() > st.max_image {
         return Err(Error::TooLarge(format!(
-            "images are at most {} bytes",
+            "the image is {} bytes: images are at most {} bytes",
+            bytes.len(),
             st.max_image
         )));
     }
@@ -647,6 +650,12 @@ async fn put_blob(
             crate::store::quota::check_blob(st.member_quota, used, size)?;
         }
     }
+    // Decoding takes up to MAX_IMAGE_PIXELS × 4 bytes: two uploads at a time at most.
+    static IMAGE_CHECKS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(2);
+    let _checking = IMAGE_CHECKS
+        .acquire()
+        .await
+        .map_err(|e| Error::internal(format!("image checks: {e}")))?;
     let blobs = st.blobs.clone();
     let now = st.now();
     let sha2 = sha.clone();
@@ -657,12 +666,18 @@ async fn put_blob(
                 "the body's SHA-256 is {actual}, not {sha2}"
             )));
         }
+        // Only images every computer can take: one that is none would stop every
+        // computer's pull of the library that refers to it.
+        let mime = check_image(&bytes).map_err(|refusal| match refusal {
+            ImageRefusal::Type(m) => Error::UnsupportedImage(m),
+            ImageRefusal::Damaged(m) => Error::BadImage(m),
+        })?;
         if let Some(dir) = &blobs {
             dir.put(&sha2, &bytes)?;
         }
         let row = BlobRow {
             size: u64::try_from(bytes.len()).unwrap_or(u64::MAX),
-            mime: sniff_mime(&bytes).to_string(),
+            mime: mime.to_string(),
         };
         Ok((row, bytes))
     })
@@ -746,6 +761,7 @@ async fn public_metrics(State(st): State<AppState>, headers: HeaderMap) -> Resul
 /// The router of the separate metrics address (`--metrics-addr`): `/metrics` (with the
 /// metrics token, when one is set) and `/healthz`.
 pub(crate) fn metrics_router(state: AppState) -> Router {
+    let max_image = state.max_image;
     Router::new()
         .route(
             "/metrics",
@@ -757,9 +773,11 @@ pub(crate) fn metrics_router(state: AppState) -> Router {
         )
         .route("/healthz", get(|| async { "ok" }))
         .fallback(fallback)
-        .layer(middleware::from_fn(|req: Request, next: Next| async {
-            json_errors(next.run(req).await).await
-        }))
+        .layer(middleware::from_fn(
+            move |req: Request, next: Next| async move {
+                json_errors(next.run(req).await, max_image).await
+            },
+        ))
         .with_state(state)
 }
 

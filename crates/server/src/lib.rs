@@ -176,7 +176,8 @@ pub struct Config {
     pub team_name: String,
     /// Largest JSON request body (bytes).
     pub max_body: usize,
-    /// Largest image blob (bytes).
+    /// Largest image blob (bytes); [`quickreply_proto::MAX_IMAGE_BYTES`] by default, the
+    /// limit clients apply when an image is added.
     pub max_image: usize,
     /// Interval of SSE keep-alive comments.
     pub heartbeat: Duration,
@@ -217,7 +218,7 @@ impl Default for Config {
             listen: "127.0.0.1:8787".into(),
             team_name: "我的团队".into(),
             max_body: 1024 * 1024,
-            max_image: 10 * 1024 * 1024,
+            max_image: quickreply_proto::MAX_IMAGE_BYTES as usize,
             heartbeat: Duration::from_secs(15),
             join_per_minute: 10,
             invite_per_minute: 30,

@@ -135,6 +135,32 @@ pub fn app_version(app_version: &str) -> Result<(), Error> {
     Ok(())
 }
 
+/// The skipped items of a status report's cursors: at most
+/// [`MAX_SKIPPED_REPORTED`](quickreply_proto::api::MAX_SKIPPED_REPORTED) per library, each
+/// with a key and texts of bounded length (they are stored and shown on the lead's board).
+pub fn skipped(cursors: &[quickreply_proto::api::Cursor]) -> Result<(), Error> {
+    use quickreply_proto::api::{MAX_SKIPPED_REPORTED, MAX_SKIPPED_TEXT};
+    for c in cursors {
+        if c.skipped.len() > MAX_SKIPPED_REPORTED {
+            return Err(bad(format!(
+                "at most {MAX_SKIPPED_REPORTED} skipped items per library in a status report \
+                 (skipped_total counts the rest)"
+            )));
+        }
+        for s in &c.skipped {
+            key(&s.key)?;
+            if s.title.chars().count() > MAX_SKIPPED_TEXT
+                || s.reason.chars().count() > MAX_SKIPPED_TEXT
+            {
+                return Err(bad(format!(
+                    "a skipped item's title and reason are at most {MAX_SKIPPED_TEXT} characters"
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
 /// The names a joining computer gives, checked: (device name, member name if any).
 pub fn newcomer(
     device_name: &str,
@@ -258,6 +284,32 @@ mod tests {
         assert!(usage_key("").is_err());
         assert!(usage_key(&"长".repeat(100)).is_ok());
         assert!(usage_key(&"长".repeat(101)).is_err());
+    }
+
+    #[test]
+    fn skipped_items_in_status_reports_are_bounded() {
+        use quickreply_proto::api::{Cursor, MAX_SKIPPED_REPORTED, MAX_SKIPPED_TEXT, SkippedItem};
+        let item = |title: String| SkippedItem {
+            key: Uuid::nil().to_string(),
+            version: 1,
+            title,
+            reason: "missing".into(),
+        };
+        let cursor = |skipped: Vec<SkippedItem>| Cursor {
+            library_id: Uuid::nil(),
+            cursor: 3,
+            skipped_total: skipped.len() as u32,
+            skipped,
+        };
+        let some = vec![item("尺码表".into()); MAX_SKIPPED_REPORTED];
+        assert!(skipped(&[cursor(some.clone())]).is_ok());
+        let mut too_many = some;
+        too_many.push(item("色卡".into()));
+        assert!(skipped(&[cursor(too_many)]).is_err());
+        assert!(skipped(&[cursor(vec![item("长".repeat(MAX_SKIPPED_TEXT + 1))])]).is_err());
+        let mut no_key = item("t".into());
+        no_key.key.clear();
+        assert!(skipped(&[cursor(vec![no_key])]).is_err());
     }
 
     #[test]

@@ -278,7 +278,7 @@ async fn multi_instance_heads_seqs_digests_and_images_agree() -> R {
     assert!(on_b.next(Duration::from_millis(300)).await?.is_none());
 
     // An image uploaded through A is served by B.
-    let png = b"\x89PNG\r\n\x1a\n shared image".to_vec();
+    let png = server::png(7);
     let sha = sha_hex(&png);
     let r = a
         .req(Method::PUT, &format!("/v1/blobs/{sha}"), &t.owner)

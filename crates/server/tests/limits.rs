@@ -400,7 +400,16 @@ async fn members_are_refused_writes_past_their_storage_quota(b: Backend) -> R {
     // Owner: 10 + 40 + 40 kB; editor: 41 kB.
 
     // Images count for whoever uploads them first; one already stored costs nothing.
-    let png: Vec<u8> = (0..20_000u32).map(|i| (i * 7 % 251) as u8).collect();
+    // A real image (the server stores nothing else) of about 20 kB: noise does not
+    // compress.
+    let noise = image::RgbImage::from_fn(82, 82, |x, y| {
+        let v = x.wrapping_mul(2_654_435_761) ^ y.wrapping_mul(40_503).rotate_left(7);
+        image::Rgb([(v >> 3) as u8, (v >> 11) as u8, (v >> 19) as u8])
+    });
+    let mut png = Vec::new();
+    image::DynamicImage::ImageRgb8(noise)
+        .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)?;
+    assert!((19_000..22_000).contains(&png.len()), "{}", png.len());
     let sha = sha_hex(&png);
     let upload = |token: &str| {
         srv.req(Method::PUT, &format!("/v1/blobs/{sha}"), token)

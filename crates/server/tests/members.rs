@@ -428,6 +428,14 @@ async fn pairing_adds_a_device_and_revoking_ends_its_token(b: Backend) -> R {
         cursors: vec![quickreply_proto::api::Cursor {
             library_id: t.lib,
             cursor: 7,
+            // One reply this computer could not take: the lead's board lists it.
+            skipped: vec![quickreply_proto::api::SkippedItem {
+                key: Uuid::nil().to_string(),
+                version: 3,
+                title: "尺码表".into(),
+                reason: "图片无法解码".into(),
+            }],
+            skipped_total: 1,
         }],
     };
     let r = srv

@@ -35,6 +35,10 @@ pub enum SyncError {
     NotSynced(String),
     #[error("{}", tr(format!("同步凭据 {} 无法读写：{_1}", _0.display()), format!("the sync credentials {} cannot be read or written: {_1}", _0.display())))]
     Token(PathBuf, String),
+    /// An image a local reply uses cannot be read on this computer (deleted or damaged in
+    /// the data folder): that reply cannot be sent as it is.
+    #[error("{}", tr(format!("图片 {sha} 在本机读不出来：{reason}"), format!("the image {sha} cannot be read on this computer: {reason}")))]
+    LocalImage { sha: String, reason: String },
     /// The local store refused (a read-only team library, a damaged database, …).
     #[error(transparent)]
     Core(#[from] quickreply_core::Error),

@@ -6,7 +6,10 @@ use uuid::Uuid;
 
 use quickreply_core::i18n::tr;
 use quickreply_core::store::{self, Store};
-use quickreply_proto::api::{Cursor, MissedReport, MissedTotal, StatusReport};
+use quickreply_proto::api::{
+    Cursor, MAX_SKIPPED_REPORTED, MAX_SKIPPED_TEXT, MissedReport, MissedTotal, SkippedItem,
+    StatusReport,
+};
 
 use crate::accounts::{client_for, client_of};
 use crate::error::{Result, SyncError};
@@ -16,13 +19,42 @@ use crate::model::Account;
 use crate::round::Report;
 use crate::tables;
 
-/// Tell the server where this computer's cursors are (the lead's status board).
+/// A text as the status report may carry it (at most [`MAX_SKIPPED_TEXT`] characters).
+fn cut(text: &str) -> String {
+    if text.chars().count() <= MAX_SKIPPED_TEXT {
+        return text.to_string();
+    }
+    let mut out: String = text.chars().take(MAX_SKIPPED_TEXT - 1).collect();
+    out.push('…');
+    out
+}
+
+/// Tell the server where this computer's cursors are and which items it skipped (the
+/// lead's status board).
 pub(crate) fn report_status(store: &Store, client: &Client, account: i64) -> Result<()> {
+    let skipped = crate::skipped(store)?;
     let cursors = linked_of(store, account)?
         .iter()
-        .map(|l| Cursor {
-            library_id: l.remote,
-            cursor: l.cursor,
+        .map(|l| {
+            let mine: Vec<&crate::Skipped> = skipped
+                .iter()
+                .filter(|s| s.account == account && s.remote == l.remote)
+                .collect();
+            Cursor {
+                library_id: l.remote,
+                cursor: l.cursor,
+                skipped: mine
+                    .iter()
+                    .take(MAX_SKIPPED_REPORTED)
+                    .map(|s| SkippedItem {
+                        key: s.key.clone(),
+                        version: s.version,
+                        title: cut(&s.title),
+                        reason: cut(&s.reason),
+                    })
+                    .collect(),
+                skipped_total: u32::try_from(mine.len()).unwrap_or(u32::MAX),
+            }
         })
         .collect();
     client.report(&StatusReport {

@@ -2,13 +2,10 @@
 //! copies), pull each library's changes from its cursor and apply them, move the images
 //! both ways; also applying live events that carry their item inline.
 
-use std::path::Path;
-
 use uuid::Uuid;
 
 use quickreply_core::i18n::tr;
 use quickreply_core::store::{self, Store};
-use quickreply_proto::Part;
 use quickreply_proto::api::{HeadEvent, Item, ItemDoc, MAX_PAGE, PutItem};
 
 use crate::accounts::{account_by_id, accounts, client_for};
@@ -20,6 +17,7 @@ use crate::links::{
 use crate::merge::{Merged, merge};
 use crate::model::Linked;
 use crate::reports::{report_missed, report_status, report_usage};
+use crate::skips;
 use crate::tables;
 
 /// What one sync did.
@@ -91,6 +89,10 @@ pub fn sync_account(store: &mut Store, account: i64) -> Result<Report> {
     publish_local_team_libraries(store, &acc, primary, &client)?;
     push(store, &client, acc.id, &mut report)?;
     pull_behind(store, &client, acc.id, &mut report)?;
+    // Items skipped before (an image missing on the server, …): tried again.
+    for l in linked_of(store, acc.id)? {
+        report.pulled += skips::retry(store, &client, &l)?;
+    }
     // Pulls may have queued local fixes (merged folders, freed codes, replies whose
     // folder is missing): send them too, and take back the new heads they made, so the
     // round ends level with the server.
@@ -153,10 +155,19 @@ pub(crate) fn apply_inline(
         let Some(item) = ev.next_after(link.cursor) else {
             return Ok(None);
         };
-        if let Some(doc) = item.doc.as_ref().filter(|_| !item.deleted) {
-            download_blobs(store, client, account, doc)?;
+        if let Some(doc) = item.doc.as_ref().filter(|_| !item.deleted)
+            && skips::fetch_images(store, client, account, doc)?.is_err()
+        {
+            // An item this computer cannot take: the round's pull skips and records it.
+            return Ok(None);
         }
-        apply_items(store, &link, std::slice::from_ref(item), ev.head)?;
+        apply_items(
+            store,
+            &link,
+            std::slice::from_ref(item),
+            &skips::Bad::new(),
+            ev.head,
+        )?;
         applied += 1;
     }
     touch_last_sync(store, account)?;
@@ -177,33 +188,12 @@ pub(crate) fn upload_blobs(
     for sha in doc.blobs() {
         let known = tables::server_has_blob(store.conn(), account, sha)?;
         if !known {
-            let bytes = store.blobs().get(sha)?;
+            let bytes = store.blobs().get(sha).map_err(|e| SyncError::LocalImage {
+                sha: sha.to_string(),
+                reason: e.to_string(),
+            })?;
             client.put_blob(sha, bytes)?;
             server_has_blob(store, account, sha)?;
-        }
-    }
-    Ok(())
-}
-
-pub(crate) fn download_blobs(
-    store: &Store,
-    client: &Client,
-    account: i64,
-    doc: &ItemDoc,
-) -> Result<()> {
-    if let ItemDoc::Snippet(s) = doc {
-        for p in &s.parts {
-            if let Part::Image { sha256, .. } = p
-                && !store.blobs().verify(sha256)
-            {
-                let bytes = client.get_blob(sha256)?;
-                let info = quickreply_core::blob::inspect_image(&bytes, Path::new(sha256))?;
-                if info.sha256 != *sha256 {
-                    return Err(SyncError::Protocol(format!("blob {sha256}: hash mismatch")));
-                }
-                store.put_image_bytes(&bytes, &info)?;
-                server_has_blob(store, account, sha256)?;
-            }
         }
     }
     Ok(())
@@ -304,7 +294,7 @@ pub(crate) fn push_one(
             tables::done(store.conn(), &p)?;
             return Ok(());
         }
-        if let Some(Err(invalid)) = mine.as_ref().map(quickreply_proto::check::doc) {
+        if let Some(Err(invalid)) = mine.as_ref().map(quickreply_proto::check::item) {
             // The server would refuse it (an old client's data, an import): keep it here,
             // do not send it, and say so until it is fixed or discarded.
             let label = label_of(store, &p, mine.as_ref())?;
@@ -314,19 +304,34 @@ pub(crate) fn push_one(
             tables::refuse(store.conn(), &p, &invalid.zh(), &invalid.en())?;
             return Ok(());
         }
+        // An image the server refuses (415/422/413) refuses the reply with it, below.
         let outcome = match &mine {
-            Some(doc) => {
-                upload_blobs(store, client, link.account, doc)?;
+            Some(doc) => upload_blobs(store, client, link.account, doc).and_then(|()| {
                 let put = PutItem {
                     op: p.op.clone(),
                     doc: doc.clone(),
                 };
                 client.put_item(link.remote, &p.key, base_version, &put)
-            }
+            }),
             None => client.delete_item(link.remote, &p.key, base_version, &p.op),
         };
         let outcome = match outcome {
             Ok(o) => o,
+            Err(SyncError::LocalImage { sha, reason }) => {
+                // Its picture is gone from this computer: kept and shown, not sent (the
+                // user puts the picture back in the editor, or discards the change).
+                let label = label_of(store, &p, mine.as_ref())?;
+                let zh = format!(
+                    "图片 {sha} 在本机读不出来（{reason}）：在编辑器里重新放入图片，或放弃这个改动"
+                );
+                let en = format!(
+                    "the image {sha} cannot be read on this computer ({reason}): put the picture \
+                     back in the editor, or discard this change"
+                );
+                report.refused.push(format!("{label}: {}", tr(&zh, &en)));
+                tables::refuse(store.conn(), &p, &zh, &en)?;
+                return Ok(());
+            }
             Err(SyncError::Server {
                 status, message, ..
             }) if (400..500).contains(&status) && status != 401 && status != 429 => {
@@ -351,7 +356,8 @@ pub(crate) fn push_one(
                 // Over the member's storage quota: kept in the outbox and tried again at
                 // the next round (room may have been made by then); the rest of the round
                 // (other changes, every pull) goes on.
-                report.refused.push(format!("{}: {message}", p.key));
+                let label = label_of(store, &p, mine.as_ref())?;
+                report.refused.push(format!("{label}: {message}"));
                 return Ok(());
             }
             Err(e) => return Err(e),
@@ -454,21 +460,25 @@ pub(crate) fn resolve(
 }
 
 /// Pull a library from its cursor; everything fetched is applied with the new cursor
-/// in one transaction. Returns the number of changes applied.
+/// in one transaction, but for the items that cannot be taken (skipped and recorded, see
+/// [`skips`]). Returns the number of changes applied.
 pub(crate) fn pull(store: &mut Store, client: &Client, link: &Linked) -> Result<usize> {
-    let (items, cursor) = fetch(store, client, link, link.cursor)?;
-    apply_items(store, link, &items, cursor)?;
-    Ok(items.len())
+    let fetched = fetch(store, client, link, link.cursor)?;
+    apply_items(store, link, &fetched.items, &fetched.bad, fetched.cursor)
+}
+
+/// What a library's change feed held after a cursor.
+pub(crate) struct Fetched {
+    pub items: Vec<Item>,
+    /// Where the next pull starts.
+    pub cursor: i64,
+    /// Items whose images cannot be had, with why.
+    pub bad: skips::Bad,
 }
 
 /// Every change of a library after `since`, page by page, with the images they need
-/// downloaded; returns them and the cursor after the last.
-pub(crate) fn fetch(
-    store: &Store,
-    client: &Client,
-    link: &Linked,
-    since: i64,
-) -> Result<(Vec<Item>, i64)> {
+/// downloaded (an item whose image cannot be had is in [`Fetched::bad`]).
+pub(crate) fn fetch(store: &Store, client: &Client, link: &Linked, since: i64) -> Result<Fetched> {
     let mut items = Vec::new();
     let mut cursor = since;
     loop {
@@ -480,49 +490,34 @@ pub(crate) fn fetch(
             break;
         }
     }
+    let mut bad = skips::Bad::new();
     for item in &items {
-        if let Some(doc) = item.doc.as_ref().filter(|_| !item.deleted) {
-            download_blobs(store, client, link.account, doc)?;
+        if let Some(doc) = item.doc.as_ref().filter(|_| !item.deleted)
+            && let Err(reason) = skips::fetch_images(store, client, link.account, doc)?
+        {
+            bad.insert((item.key.clone(), item.version), reason);
         }
     }
-    Ok((items, cursor))
+    Ok(Fetched { items, cursor, bad })
 }
 
+/// Apply server items and move the library's cursor to `cursor`, in one transaction;
+/// items that cannot be taken are skipped and recorded ([`skips::apply_checked`]).
+/// Returns how many were applied.
 pub(crate) fn apply_items(
     store: &mut Store,
     link: &Linked,
     items: &[Item],
+    bad: &skips::Bad,
     cursor: i64,
-) -> Result<()> {
-    let tx = store.conn_mut().transaction()?;
+) -> Result<usize> {
+    let blobs = store.blobs().clone();
+    let mut tx = store.conn_mut().transaction()?;
     tx.pragma_update(None, "defer_foreign_keys", true)?;
     let lib = link.local;
-    for item in items {
-        if tables::is_pending(&tx, lib, &item.key)? {
-            // A local change waits for this item: the next push meets the server's
-            // version (412) and merges; the shadow keeps the old base until then.
-            continue;
-        }
-        match item.doc.as_ref().filter(|_| !item.deleted) {
-            Some(doc) => {
-                if doc.key() != item.key {
-                    return Err(SyncError::Protocol(format!(
-                        "item {} has key {}",
-                        item.key,
-                        doc.key()
-                    )));
-                }
-                tables::apply_doc(&tx, lib, doc)?;
-                tables::set_shadow(&tx, lib, &item.key, item.version, Some(doc))?;
-            }
-            None => {
-                tables::apply_delete(&tx, lib, &item.key)?;
-                tables::set_shadow(&tx, lib, &item.key, item.version, None)?;
-            }
-        }
-    }
+    let applied = skips::apply_checked(&mut tx, &blobs, lib, items, bad)?;
     tables::fix_orphans(&tx, lib)?;
     tables::set_cursor(&tx, lib, cursor)?;
     tx.commit()?;
-    Ok(())
+    Ok(applied)
 }

@@ -14,6 +14,7 @@ use crate::error::Result;
 use crate::links::{linked, linked_of};
 use crate::model::Account;
 use crate::round::{apply_items, fetch};
+use crate::skips::Skipped;
 use crate::tables;
 
 /// How many local changes wait to be sent to the server (0 when nothing is synced).
@@ -37,6 +38,11 @@ pub struct LibraryStatus {
     pub refused: usize,
     pub local: Digest,
     pub server: Digest,
+    /// Items this computer could not take from the server ([`crate::skipped`]).
+    pub skipped: Vec<Skipped>,
+    /// Whether the skipped items explain every difference between `local` and `server`
+    /// (then a repair would change nothing).
+    pub skips_explain: bool,
 }
 
 impl LibraryStatus {
@@ -46,6 +52,16 @@ impl LibraryStatus {
             && self.refused == 0
             && self.cursor >= self.head
             && self.local == self.server
+            && self.skipped.is_empty()
+    }
+
+    /// Whether the contents differ although nothing is pending, and not only by the
+    /// skipped items: a repair (a full pull) may help.
+    pub fn needs_repair(&self) -> bool {
+        self.pending == 0
+            && self.cursor >= self.head
+            && self.local != self.server
+            && !self.skips_explain
     }
 
     /// One line for people: "in sync" or exactly what differs.
@@ -84,7 +100,10 @@ impl LibraryStatus {
                 ),
             ));
         }
-        if self.local != self.server && self.pending == 0 && self.cursor >= self.head {
+        if !self.skipped.is_empty() {
+            parts.push(skipped_line(&self.skipped));
+        }
+        if self.needs_repair() {
             parts.push(tr(
                 format!(
                     "内容不一致：本机 {} 项，服务器 {} 项（摘要 {} ≠ {}）",
@@ -106,6 +125,25 @@ impl LibraryStatus {
     }
 }
 
+/// "N items skipped: 「a」: why; 「b」: why".
+fn skipped_line(skipped: &[Skipped]) -> String {
+    let each = skipped
+        .iter()
+        .map(Skipped::describe)
+        .collect::<Vec<_>>()
+        .join("；");
+    tr(
+        format!(
+            "{} 项未能同步到本机（已跳过，每次同步都会重试）：{each}",
+            skipped.len()
+        ),
+        format!(
+            "{} items could not be taken (skipped, tried again at every sync): {each}",
+            skipped.len()
+        ),
+    )
+}
+
 /// Compare every synced library of every account with its server (digests, cursors,
 /// outbox).
 pub fn status(store: &Store) -> Result<Vec<LibraryStatus>> {
@@ -119,8 +157,10 @@ pub fn status(store: &Store) -> Result<Vec<LibraryStatus>> {
 /// Compare the synced libraries of one account with its server.
 pub fn account_status(store: &Store, acc: &Account) -> Result<Vec<LibraryStatus>> {
     let client = client_for(store, acc)?;
+    let skipped = crate::skipped(store)?;
     let mut out = Vec::new();
     for l in linked_of(store, acc.id)? {
+        let local = tables::shadow_digest(store.conn(), l.local)?;
         let server = client.digest(l.remote)?;
         out.push(LibraryStatus {
             account: acc.id,
@@ -131,8 +171,15 @@ pub fn account_status(store: &Store, acc: &Account) -> Result<Vec<LibraryStatus>
             head: server.head,
             pending: tables::pending_count(store.conn(), l.local)?,
             refused: tables::refused(store.conn(), Some(l.local))?.len(),
-            local: tables::shadow_digest(store.conn(), l.local)?,
+            skips_explain: local != server.digest
+                && tables::digest_counting_skips(store.conn(), l.local)? == server.digest,
+            local,
             server: server.digest,
+            skipped: skipped
+                .iter()
+                .filter(|s| s.remote == l.remote && s.account == acc.id)
+                .cloned()
+                .collect(),
         });
     }
     Ok(out)
@@ -149,7 +196,8 @@ pub fn repair(store: &mut Store, library_remote: Uuid) -> Result<usize> {
         return Ok(0);
     };
     let (_, client) = client_of(store, &link)?;
-    let (items, cursor) = fetch(store, &client, &link, 0)?;
+    let fetched = fetch(store, &client, &link, 0)?;
+    let (items, cursor) = (&fetched.items, fetched.cursor);
     let live: HashSet<&str> = items
         .iter()
         .filter(|i| !i.deleted)
@@ -160,7 +208,7 @@ pub fn repair(store: &mut Store, library_remote: Uuid) -> Result<usize> {
         .filter(|k| !live.contains(k.as_str()))
         .collect();
     let n = items.len() + stale.len();
-    apply_items(store, &link, &items, cursor)?;
+    apply_items(store, &link, items, &fetched.bad, cursor)?;
     let tx = store.conn_mut().transaction()?;
     for key in stale {
         if !tables::is_pending(&tx, link.local, &key)? {
@@ -178,7 +226,7 @@ pub fn verify(store: &mut Store) -> Result<Vec<LibraryStatus>> {
     let before = status(store)?;
     let mut repaired = false;
     for s in &before {
-        if s.pending == 0 && s.cursor >= s.head && s.local != s.server {
+        if s.needs_repair() {
             repair(store, s.remote)?;
             repaired = true;
         }

@@ -63,6 +63,10 @@ export interface SyncView {
   refused: number;
   /** With several teams joined, the team whose state this is (null when all are fine). */
   team: string | null;
+  /** Items that could not be taken from a server (image missing or damaged there). */
+  skipped: number;
+  /** The first of their titles. */
+  skippedTitles: string[];
 }
 
 export interface Hit {

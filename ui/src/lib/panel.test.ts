@@ -116,4 +116,18 @@ describe("syncLabel", () => {
   it("counts the refused changes kept here", () => {
     expect(syncLabel({ state: "refused", pending: 0, refused: 2 })).toEqual({ key: "sync_refused", n: 2, look: "refused" });
   });
+
+  it("names the items that could not be taken once everything else is synced", () => {
+    expect(syncLabel({ state: "ok", pending: 0, skipped: 2, skippedTitles: ["尺码表", "色卡"] })).toEqual({
+      key: "sync_skipped",
+      n: 2,
+      look: "skipped",
+      titles: "尺码表、色卡",
+    });
+    expect(syncLabel({ state: "ok", pending: 0, skipped: 12, skippedTitles: ["a", "b"] }).titles).toBe("a、b…");
+    // Sending local changes, or a worse state, is shown first (the tooltip lists the skips).
+    expect(syncLabel({ state: "ok", pending: 1, skipped: 2 }).key).toBe("sync_syncing");
+    expect(syncLabel({ state: "offline", pending: 0, skipped: 2 }).key).toBe("sync_offline");
+    expect(syncLabel({ state: "ok", pending: 0, skipped: 0 }).key).toBe("sync_ok");
+  });
 });

@@ -120,14 +120,22 @@ export function parseTags(s: string): string[] {
 
 /** What the sync indicator shows: the state's words, or — while local changes wait to
  * be sent — "syncing" or "offline, N kept here"; refused changes kept here are counted
- * until fixed or discarded. `look` is its CSS class. */
-export function syncLabel(v: { state: string; pending: number; refused?: number }): {
-  key: string;
-  n: number;
-  look: string;
-} {
+ * until fixed or discarded; when all went well but some items could not be taken
+ * (`skipped`), how many and which (`titles`). `look` is its CSS class. */
+export function syncLabel(v: {
+  state: string;
+  pending: number;
+  refused?: number;
+  skipped?: number;
+  skippedTitles?: string[];
+}): { key: string; n: number; look: string; titles?: string } {
   if (v.state === "refused") return { key: "sync_refused", n: v.refused ?? 0, look: "refused" };
   if (v.pending > 0 && v.state === "ok") return { key: "sync_syncing", n: v.pending, look: "syncing" };
+  if (v.state === "ok" && (v.skipped ?? 0) > 0) {
+    const shown = v.skippedTitles ?? [];
+    const more = (v.skipped ?? 0) > shown.length ? "…" : "";
+    return { key: "sync_skipped", n: v.skipped ?? 0, look: "skipped", titles: shown.join("、") + more };
+  }
   if (v.pending > 0 && v.state === "offline") return { key: "sync_offlinePending", n: v.pending, look: "offline" };
   return { key: `sync_${v.state}`, n: v.pending, look: v.state };
 }

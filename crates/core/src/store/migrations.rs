@@ -299,4 +299,21 @@ CREATE TABLE sync_refused (
     PRIMARY KEY (library_id, key)
 );
 "#,
+    r#"
+-- Items of a synced library this computer could not take from the server (sync::skips):
+-- an image missing there or no image, a document the store refuses. The rest of the
+-- library was applied; each row is the newest version the feed brought (`doc`: its JSON,
+-- NULL for a deletion), tried again at every sync and gone once applied or superseded.
+CREATE TABLE sync_skipped (
+    library_id TEXT NOT NULL REFERENCES libraries(id) ON DELETE CASCADE,
+    key        TEXT NOT NULL,
+    version    INTEGER NOT NULL,
+    doc        TEXT,
+    title      TEXT NOT NULL,
+    reason     TEXT NOT NULL,
+    first_at   INTEGER NOT NULL,
+    last_at    INTEGER NOT NULL,
+    PRIMARY KEY (library_id, key)
+);
+"#,
 ];

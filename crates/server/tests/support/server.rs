@@ -274,6 +274,23 @@ pub fn image(sha: &str) -> Part {
     }
 }
 
+/// A real image of `width` × `height` pixels in `format` (the server decodes every upload).
+pub fn image_bytes(format: image::ImageFormat, width: u32, height: u32) -> Vec<u8> {
+    let img = image::RgbImage::from_fn(width, height, |x, y| {
+        image::Rgb([(x % 256) as u8, (y % 256) as u8, 90])
+    });
+    let mut out = Vec::new();
+    // Encoding to memory fails only for formats without an encoder (not the ones used).
+    let _ =
+        image::DynamicImage::ImageRgb8(img).write_to(&mut std::io::Cursor::new(&mut out), format);
+    out
+}
+
+/// A small PNG, different for each `seed`.
+pub fn png(seed: u32) -> Vec<u8> {
+    image_bytes(image::ImageFormat::Png, 1 + seed % 50, 1 + seed / 50)
+}
+
 pub fn sha_hex(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
 }

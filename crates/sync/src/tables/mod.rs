@@ -2,10 +2,12 @@
 //! `sync_accounts` (one row per server joined), `sync_libraries` (the links: local
 //! library, server library, cursor, what was last reported), `library_targets` (where a
 //! local team library is to be published), `sync_blobs` (images a server has),
-//! `sync_items` (the shadow), `outbox` and `sync_mode` ([`items`]). Everything takes the
+//! `sync_items` (the shadow), `outbox` and `sync_mode` ([`items`]), `sync_skipped`
+//! (items this computer could not take, [`skipped`]). Everything takes the
 //! caller's connection or transaction, so a caller decides what is atomic.
 
 pub(crate) mod items;
+pub(crate) mod skipped;
 
 use rusqlite::{Connection, OptionalExtension, params};
 use uuid::Uuid;
@@ -16,6 +18,7 @@ use crate::error::Result;
 use crate::model::{Account, Linked};
 
 pub(crate) use items::*;
+pub(crate) use skipped::*;
 
 /// A uuid column as text; an unreadable one is the nil uuid (as every reader here did).
 fn uuid_at(r: &rusqlite::Row<'_>, i: usize) -> rusqlite::Result<Uuid> {
@@ -104,6 +107,7 @@ pub(crate) fn forget_account(conn: &Connection, account: i64) -> Result<()> {
          ON CONFLICT (library_id) DO UPDATE SET account = NULL",
         [account],
     )?;
+    forget_skipped(conn, account)?;
     for sql in [
         "DELETE FROM sync_items WHERE library_id IN
             (SELECT library_id FROM sync_libraries WHERE account = ?1)",
