@@ -174,6 +174,29 @@ pub(crate) fn check_item(blobs: &BlobDir, item: &Item) -> Option<String> {
     ))
 }
 
+/// Why an item must not be applied here although it is well formed: its id is that of a
+/// reply or folder of another library on this computer (a teammate's server, or a hostile
+/// one, sending the id of someone's personal reply would otherwise move that reply into
+/// the team library, or rename that folder).
+pub(crate) fn foreign_id(
+    conn: &rusqlite::Connection,
+    lib: Uuid,
+    item: &Item,
+) -> Result<Option<String>> {
+    let folder = match item.doc.as_ref().filter(|_| !item.deleted) {
+        Some(ItemDoc::Snippet(_)) => false,
+        Some(ItemDoc::Folder(_)) => true,
+        _ => return Ok(None),
+    };
+    let elsewhere = tables::library_elsewhere(conn, lib, &item.key, folder)?;
+    Ok(elsewhere.map(|name| {
+        tr(
+            format!("它的编号属于本机另一个话术库「{name}」里的内容，不能拿过来"),
+            format!("its id belongs to an item of another library here, “{name}”: not taken"),
+        )
+    }))
+}
+
 /// Whether a failure to apply an item is the item's fault (the store refuses this
 /// document: a constraint, a value too big or of the wrong type), not this computer's.
 pub(crate) fn apply_fault(e: &SyncError) -> Option<String> {
@@ -228,10 +251,14 @@ pub(crate) fn apply_checked(
             // version (412) and merges; the shadow keeps the old base until then.
             continue;
         }
-        let refused = bad
+        let refused = match bad
             .get(&(item.key.clone(), item.version))
             .cloned()
-            .or_else(|| check_item(blobs, item));
+            .or_else(|| check_item(blobs, item))
+        {
+            Some(reason) => Some(reason),
+            None => foreign_id(tx, lib, item)?,
+        };
         if let Some(reason) = refused {
             tables::skip(tx, lib, item, &reason)?;
             continue;

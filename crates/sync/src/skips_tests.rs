@@ -396,3 +396,59 @@ fn only_the_items_faults_skip_it() {
     )));
     assert!(apply_fault(&constraint).is_some());
 }
+
+/// A server item with the id of a reply or folder of another library here (a hostile
+/// teammate who learnt a personal reply's id) is skipped: the reply stays where it is,
+/// unchanged, and the folder keeps its name.
+#[test]
+fn an_item_with_the_id_of_another_librarys_reply_or_folder_is_not_taken() -> Result<()> {
+    let mut w = world()?;
+    let other = w.store.library("别的库")?;
+    let mine = w.store.add_snippet(
+        &other,
+        quickreply_core::NewSnippet {
+            title: "我的私房话术".into(),
+            parts: vec![Part::Text {
+                body: "只给老客户的优惠".into(),
+            }],
+            ..Default::default()
+        },
+    )?;
+    let mut stolen = reply_doc("被改走的话术", Vec::new());
+    if let ItemDoc::Snippet(s) = &mut stolen {
+        s.id = mine.id;
+    }
+    let renamed = ItemDoc::Folder(FolderDoc {
+        id: w.alien,
+        parent_id: None,
+        name: "被改名的文件夹".into(),
+        position: 0,
+    });
+    let fine = reply_doc("正常话术", Vec::new());
+    let items = vec![
+        item(&stolen.key(), 1, Some(stolen)),
+        item(&renamed.key(), 1, Some(renamed)),
+        item(&fine.key(), 1, Some(fine.clone())),
+    ];
+    let link = w.link.clone();
+    assert_eq!(apply_items(&mut w.store, &link, &items, &Bad::new(), 3)?, 1);
+    let kept = w.store.snippet(mine.id)?;
+    assert_eq!(
+        (kept.library_id, kept.title.as_str()),
+        (other.id, "我的私房话术")
+    );
+    let folders: Vec<String> = w
+        .store
+        .folders(&other)?
+        .into_iter()
+        .map(|f| f.path)
+        .collect();
+    assert!(folders.contains(&"x".to_string()), "{folders:?}");
+    let skipped = crate::skipped(&w.store)?;
+    assert_eq!(skipped.len(), 2, "{skipped:?}");
+    assert!(
+        skipped.iter().all(|s| s.reason.contains("别的库")),
+        "{skipped:?}"
+    );
+    Ok(())
+}

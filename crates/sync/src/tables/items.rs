@@ -316,6 +316,27 @@ pub(crate) fn enqueue_all(conn: &Connection, library: Uuid) -> Result<()> {
     Ok(())
 }
 
+/// The name of the library other than `lib` that holds the reply (or with `folder`, the
+/// folder) whose id is `key`, if one does.
+pub(crate) fn library_elsewhere(
+    conn: &Connection,
+    lib: Uuid,
+    key: &str,
+    folder: bool,
+) -> Result<Option<String>> {
+    let sql = if folder {
+        "SELECT l.name FROM folders t JOIN libraries l ON l.id = t.library_id
+         WHERE t.id = ?1 AND t.library_id != ?2"
+    } else {
+        "SELECT l.name FROM snippets t JOIN libraries l ON l.id = t.library_id
+         WHERE t.id = ?1 AND t.library_id != ?2"
+    };
+    Ok(conn
+        .prepare_cached(sql)?
+        .query_row(params![key, lib.to_string()], |r| r.get(0))
+        .optional()?)
+}
+
 /// Make the local library hold `doc` (a change from the server). Clashes with local
 /// items that are not on the server yet (a folder of the same name, a reply with the
 /// same shortcut code) are resolved in favour of the server: the local folder is
