@@ -698,7 +698,9 @@ fn read_any(path: &std::path::Path, format: Option<Format>) -> Result<ReadPack> 
                 zip_kind(path)?
             } else if head.contains(&0) {
                 return Err(crate::Error::UnknownFormat(path.to_path_buf()));
-            } else if trimmed.starts_with('[') && trimmed.contains("\"text\"") {
+            } else if trimmed.starts_with('[') && trimmed.contains("\"text\"")
+                || ext.as_deref() == Some("json")
+            {
                 Format::Raycast
             } else if text.lines().any(|l| l.trim_end() == "matches:") {
                 Format::Espanso
