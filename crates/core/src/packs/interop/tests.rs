@@ -462,3 +462,22 @@ fn alfred_old_key_no_plist_backslash_names_and_affixes() {
     assert_eq!(pack.snippets[0].code.as_deref(), Some("hd"));
     assert_eq!(pack.snippets[0].tags, vec![";hd"]);
 }
+
+#[test]
+fn alfred_archives_are_still_checked_for_bombs() {
+    use std::io::Write;
+    let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let o = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
+    w.start_file("\\bomb [UID].json", o).expect("start");
+    w.write_all(&vec![b' '; 4 * 1024 * 1024]).expect("w");
+    let bytes = w.finish().expect("finish").into_inner();
+    let e = read_alfred(
+        std::io::Cursor::new(bytes),
+        Path::new("bomb.alfredsnippets"),
+    )
+    .err()
+    .map(|e| e.to_string())
+    .unwrap_or_default();
+    assert!(e.contains("bomb.alfredsnippets"), "{e}");
+}
