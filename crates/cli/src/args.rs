@@ -163,7 +163,16 @@ pub(crate) enum Cmd {
         #[arg(long)]
         library: Option<String>,
     },
-    /// Import a pack (source folder or .qrpack) into a library
+    /// Import a pack (source folder or .qrpack) or another tool's snippets into a library
+    ///
+    /// Folders: an espanso config or `match/` folder is read as espanso does (every .yml,
+    /// recursively, except files starting with `_` unless a file `imports:` them;
+    /// `global_vars` apply to every match), an espanso package folder reads every .yml
+    /// in it, a folder of Alfred snippet JSON files is one collection. Cursor markers
+    /// (`$|$`, `{cursor}`) are removed; foreign dates keep their format as `{日期:%d.%m.%Y}`.
+    /// Replies without a title get one cut from their text and are matched by their
+    /// text, so importing the same file again reports every reply unchanged. A file or
+    /// folder with nothing to import is an error (exit code 1).
     Import {
         path: PathBuf,
         #[arg(long, default_value = PERSONAL)]

@@ -139,8 +139,10 @@ pub fn lint(pack: &Pack, ctx: &LintContext<'_>) -> Vec<Problem> {
                                     .lines()
                                     .position(|l| l.contains(&format!("{{{name}}}")))
                                     .unwrap_or(0);
-                                push(
-                                    &origin.offset(line),
+                                let message = if crate::template::is_bad_date_format(name) {
+                                    crate::template::TemplateError::BadDateFormat(name.to_string())
+                                        .to_string()
+                                } else {
                                     tr(
                                         format!(
                                             "未知变量 {{{name}}}：不是内置变量，也没有在 pack.toml / 话术库变量中定义"
@@ -148,8 +150,9 @@ pub fn lint(pack: &Pack, ctx: &LintContext<'_>) -> Vec<Problem> {
                                         format!(
                                             "unknown variable {{{name}}}: not a built-in and not defined in pack.toml / the library's variables"
                                         ),
-                                    ),
-                                );
+                                    )
+                                };
+                                push(&origin.offset(line), message);
                             }
                         }
                     }
@@ -377,5 +380,29 @@ mod tests {
         assert!(has("a.md:21", "{"), "{out:?}");
         assert!(has("a.md:40", "相似一"), "{out:?}");
         assert_eq!(out.len(), 7, "{out:?}");
+    }
+
+    #[test]
+    fn formatted_dates_are_known_and_bad_formats_named() {
+        let pack = Pack {
+            meta: PackMeta::default(),
+            folders: vec![],
+            snippets: vec![
+                snip(
+                    "日期",
+                    None,
+                    "今天是 {日期:%d.%m.%Y}，现在 {时间:%H:%M:%S}",
+                    1,
+                ),
+                snip("坏格式", None, "亲\n{日期:%Q}", 5),
+            ],
+        };
+        let out = run(&pack);
+        assert_eq!(out.len(), 1, "{out:?}");
+        assert!(
+            out[0].starts_with("a.md:7")
+                && (out[0].contains("date format") || out[0].contains("日期格式")),
+            "{out:?}"
+        );
     }
 }

@@ -1,6 +1,12 @@
 //! Variables in reply text: `{店铺名}`, built-ins such as `{日期}` / `{date}`, prompts
 //! `{?买家昵称}`, and `{{` / `}}` for literal braces.
 //!
+//! The date and time built-ins take an optional strftime format after a colon:
+//! `{日期:%d.%m.%Y}`, `{时间:%H:%M:%S}`, `{明天:%m月%d日}` (the English names too,
+//! `{date:%Y/%m/%d}`; a full-width `：` works as well). Without one they keep their
+//! fixed formats (`2026-11-23`, `14:05`). A variable that is set under the whole name
+//! still wins, as for every built-in.
+//!
 //! Parsing is separate from rendering so that `lint` can list every variable a reply uses
 //! without rendering it, and rendering never lets an unresolved variable through: an
 //! unknown variable is an error, never raw braces in a chat.
@@ -33,6 +39,8 @@ pub enum TemplateError {
     UnknownVariable(String),
     #[error("{}", tr(format!("需要填写 {{?{_0}}}"), format!("a value for {{?{_0}}} is needed")))]
     MissingPrompt(String),
+    #[error("{}", tr(format!("{{{_0}}} 的日期格式无效（请用 strftime 写法，如 %Y-%m-%d %H:%M）"), format!("{{{_0}}}: invalid date format (use strftime, e.g. %Y-%m-%d %H:%M)")))]
+    BadDateFormat(String),
     #[error(
         "{}",
         tr(
@@ -134,7 +142,19 @@ pub const BUILTIN_NAMES: &[&str] = &[
 ];
 
 impl Builtin {
+    /// The built-in a variable name stands for, with or without a format
+    /// (`日期`, `日期:%d.%m.%Y`); `None` for other names and for a format that is not
+    /// valid strftime or follows a built-in that takes none.
     pub fn from_name(name: &str) -> Option<Builtin> {
+        parse_builtin(name).map(|(b, _)| b)
+    }
+
+    /// Whether it accepts a date format (`{日期:…}`, `{时间:…}`, `{明天:…}`).
+    pub fn takes_format(self) -> bool {
+        matches!(self, Builtin::Date | Builtin::Time | Builtin::Tomorrow)
+    }
+
+    fn from_plain_name(name: &str) -> Option<Builtin> {
         Some(match name {
             "日期" | "date" => Builtin::Date,
             "时间" | "time" => Builtin::Time,
@@ -145,6 +165,41 @@ impl Builtin {
             _ => return None,
         })
     }
+}
+
+/// Whether a strftime format is one chrono can render (an invalid one would make
+/// formatting fail at send time).
+pub fn is_valid_date_format(format: &str) -> bool {
+    !format.is_empty()
+        && !chrono::format::StrftimeItems::new(format)
+            .any(|i| matches!(i, chrono::format::Item::Error))
+}
+
+/// Split a variable name into its built-in and format: `日期:%d.%m.%Y` →
+/// `(Date, Some("%d.%m.%Y"))`, `日期` → `(Date, None)`. `None` when the name is no
+/// built-in, or its format is invalid or not taken by that built-in.
+pub fn parse_builtin(name: &str) -> Option<(Builtin, Option<&str>)> {
+    if let Some(b) = Builtin::from_plain_name(name) {
+        return Some((b, None));
+    }
+    let (base, format) = split_format(name)?;
+    let b = Builtin::from_plain_name(base)?;
+    (b.takes_format() && is_valid_date_format(format)).then_some((b, Some(format)))
+}
+
+/// `日期:%Y` → (`日期`, `%Y`), at the first `:` or `：`.
+fn split_format(name: &str) -> Option<(&str, &str)> {
+    let i = name.find([':', '：'])?;
+    let sep = name[i..].chars().next()?.len_utf8();
+    Some((name[..i].trim(), &name[i + sep..]))
+}
+
+/// A built-in name with a format that cannot be rendered (`{日期:%Q}`), for messages.
+pub fn is_bad_date_format(name: &str) -> bool {
+    split_format(name).is_some_and(|(base, format)| {
+        Builtin::from_plain_name(base).is_some_and(Builtin::takes_format)
+            && !is_valid_date_format(format)
+    })
 }
 
 /// Everything a render needs besides the template.
@@ -168,7 +223,22 @@ const WEEKDAYS_ZH: [&str; 7] = [
     "星期日",
 ];
 
-fn builtin_value(b: Builtin, ctx: &RenderContext<'_>) -> Result<String, TemplateError> {
+fn builtin_value(
+    b: Builtin,
+    format: Option<&str>,
+    ctx: &RenderContext<'_>,
+) -> Result<String, TemplateError> {
+    if let Some(format) = format {
+        let when = match b {
+            Builtin::Tomorrow => ctx.now.checked_add_days(Days::new(1)).unwrap_or(ctx.now),
+            _ => ctx.now,
+        };
+        // Checked when parsed; formatting into a String cannot fail past that check.
+        let mut out = String::new();
+        std::fmt::Write::write_fmt(&mut out, format_args!("{}", when.format(format)))
+            .map_err(|_| TemplateError::BadDateFormat(format.to_string()))?;
+        return Ok(out);
+    }
     Ok(match b {
         Builtin::Date => ctx.now.format("%Y-%m-%d").to_string(),
         Builtin::Time => ctx.now.format("%H:%M").to_string(),
@@ -199,8 +269,11 @@ pub fn render(s: &str, ctx: &RenderContext<'_>) -> Result<String, TemplateError>
             Segment::Brace(c) => out.push(c),
             Segment::Var(name) => match ctx.vars.get(name) {
                 Some(v) => out.push_str(v),
-                None => match Builtin::from_name(name) {
-                    Some(b) => out.push_str(&builtin_value(b, ctx)?),
+                None => match parse_builtin(name) {
+                    Some((b, format)) => out.push_str(&builtin_value(b, format, ctx)?),
+                    None if is_bad_date_format(name) => {
+                        return Err(TemplateError::BadDateFormat(name.to_string()));
+                    }
                     None => return Err(TemplateError::UnknownVariable(name.to_string())),
                 },
             },
@@ -338,6 +411,44 @@ mod tests {
         assert_eq!(
             render("{日期}", &ctx_with(&vars, &empty, None)).as_deref(),
             Ok("双11当天")
+        );
+    }
+
+    #[test]
+    fn date_builtins_take_a_strftime_format() {
+        let empty = HashMap::new();
+        let ctx = ctx_with(&empty, &empty, None);
+        assert_eq!(
+            render(
+                "{日期:%d.%m.%Y} {时间:%H:%M:%S} {明天：%m月%d日} {date:%Y/%m/%d} {time: %I%p}",
+                &ctx
+            )
+            .as_deref(),
+            Ok("23.11.2026 14:05:00 11月24日 2026/11/23  02PM")
+        );
+        // Without a format they keep their fixed ones (backwards compatible).
+        assert_eq!(
+            render("{日期} {时间} {明天}", &ctx).as_deref(),
+            Ok("2026-11-23 14:05 2026-11-24")
+        );
+        assert_eq!(
+            parse_builtin("日期:%d.%m.%Y"),
+            Some((Builtin::Date, Some("%d.%m.%Y")))
+        );
+        assert_eq!(Builtin::from_name("时间:%H:%M"), Some(Builtin::Time));
+        // A bad format, or a format on a built-in that takes none, is no built-in.
+        assert_eq!(Builtin::from_name("日期:%Q"), None);
+        assert_eq!(Builtin::from_name("剪贴板:%Y"), None);
+        assert_eq!(Builtin::from_name("日期:"), None);
+        assert_eq!(
+            render("{日期:%Q}", &ctx),
+            Err(TemplateError::BadDateFormat("日期:%Q".into()))
+        );
+        // A variable set under the whole name still wins.
+        let vars = HashMap::from([("日期:%Y".to_string(), "固定".to_string())]);
+        assert_eq!(
+            render("{日期:%Y}", &ctx_with(&vars, &empty, None)).as_deref(),
+            Ok("固定")
         );
     }
 

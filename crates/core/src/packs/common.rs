@@ -84,6 +84,25 @@ pub fn check_archive<R: Read + Seek>(
     zip: &mut zip::ZipArchive<R>,
     path: &Path,
 ) -> Result<(), PackError> {
+    check_entries(zip, path, true)
+}
+
+/// [`check_archive`] for an archive whose entries are only ever read into memory by
+/// name (an Alfred collection): a name is never used as a path there, so names such as
+/// `\AA reply.json` (made on Windows) are no traversal risk and are not refused; the
+/// count, size and compression checks still apply.
+pub fn check_archive_in_memory<R: Read + Seek>(
+    zip: &mut zip::ZipArchive<R>,
+    path: &Path,
+) -> Result<(), PackError> {
+    check_entries(zip, path, false)
+}
+
+fn check_entries<R: Read + Seek>(
+    zip: &mut zip::ZipArchive<R>,
+    path: &Path,
+    names_are_paths: bool,
+) -> Result<(), PackError> {
     let not_a_pack = |reason: String| PackError::NotAPack {
         path: path.to_path_buf(),
         reason,
@@ -115,7 +134,7 @@ pub fn check_archive<R: Read + Seek>(
                 ))
             })?
             .to_string();
-        if !safe_name(&name) {
+        if names_are_paths && !safe_name(&name) {
             return Err(entry_err(
                 &name,
                 tr(
@@ -124,7 +143,7 @@ pub fn check_archive<R: Read + Seek>(
                 ),
             ));
         }
-        if f.is_symlink() {
+        if names_are_paths && f.is_symlink() {
             return Err(entry_err(
                 &name,
                 tr("不允许符号链接", "symbolic links are not allowed"),

@@ -187,10 +187,17 @@ fn plan(
     // Every image is read and checked first: a bad image aborts before anything is written.
     let images = image_parts(store, pack, store_images)?;
     let local = store.snippets(Some(library))?;
-    let existing: HashMap<(String, String), &crate::store::Snippet> = local
-        .iter()
-        .map(|s| ((s.folder.clone(), s.title.clone()), s))
-        .collect();
+    // The library's replies by folder and title (several may share both), and by folder
+    // alone for replies matched by their content.
+    let mut existing: HashMap<(String, String), Vec<&crate::store::Snippet>> = HashMap::new();
+    let mut in_folder: HashMap<String, Vec<&crate::store::Snippet>> = HashMap::new();
+    for s in &local {
+        existing
+            .entry((norm_folder(&s.folder), s.title.trim().to_string()))
+            .or_default()
+            .push(s);
+        in_folder.entry(norm_folder(&s.folder)).or_default().push(s);
+    }
     // Who holds each code: the library's replies, then the pack's as they are planned.
     let mut holders: HashMap<String, Option<uuid::Uuid>> = local
         .iter()
@@ -211,7 +218,10 @@ fn plan(
                 PackPart::Image { image, .. } => images.get(image).cloned(),
             })
             .collect();
-        let cur = existing.get(&(s.folder.clone(), s.title.clone())).copied();
+        let folder = norm_folder(&s.folder);
+        let candidates: &[&crate::store::Snippet] = existing
+            .get(&(folder.clone(), s.title.trim().to_string()))
+            .map_or(&[], Vec::as_slice);
         let mut item = PlanItem {
             status: Status::New,
             folder: s.folder.clone(),
@@ -228,16 +238,31 @@ fn plan(
                         .and_then(|c| holders.get(c))
                         .is_some_and(|h| *h != Some(cur.id))
         };
-        if let Some(cur) = cur
-            && cur.parts == parts
-            && same_code(cur)
-            && cur.tags == crate::store::clean_tags(&s.tags)
-            && cur.apps == crate::store::clean_tags(&s.apps)
-        {
+        let same = |cur: &&crate::store::Snippet| {
+            cur.parts == parts
+                && same_code(cur)
+                && cur.tags == crate::store::clean_tags(&s.tags)
+                && cur.apps == crate::store::clean_tags(&s.apps)
+        };
+        // A reply without a title of its own (its title was made from its text, as for
+        // espanso matches and plain text) is the same reply when its content is: its
+        // made-up title says nothing about which reply it is.
+        let untitled = s.texts().first().is_some_and(|t| {
+            let made = interop::title_of(t);
+            !made.is_empty() && made == s.title.trim()
+        });
+        let found = candidates.iter().any(same)
+            || untitled
+                && in_folder
+                    .get(&folder)
+                    .is_some_and(|all| all.iter().any(same));
+        if found {
             item.status = Status::Unchanged;
             plan.items.push(item);
             continue;
         }
+        // A different reply that happens to share a made-up title is a new one.
+        let cur = candidates.first().copied().filter(|_| !untitled);
         let new = NewSnippet {
             title: s.title.clone(),
             code: s.code.clone(),
@@ -266,7 +291,7 @@ fn plan(
                             format!("另存为「{title}」"),
                             format!("added as \"{title}\""),
                         ));
-                        let taken_copy = existing.contains_key(&(s.folder.clone(), title.clone()));
+                        let taken_copy = existing.contains_key(&(folder.clone(), title.clone()));
                         if taken_copy {
                             item.note = Some(tr(
                                 format!("「{title}」已存在，未再添加"),
@@ -346,6 +371,15 @@ fn plan(
         plan.items.push(item);
     }
     Ok(plan)
+}
+
+/// A folder path as the store keeps it: `/`-separated names, trimmed, no empty ones.
+fn norm_folder(path: &str) -> String {
+    path.split('/')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .collect::<Vec<_>>()
+        .join("/")
 }
 
 /// What importing a pack into a library would do, without changing anything.
@@ -473,11 +507,182 @@ impl Format {
 
 /// Read a pack from a path. The format is detected from the content (a folder is a
 /// source pack, a zip a `.qrpack`, text a CSV) unless `format` says otherwise.
+///
+/// Every reply gets a title the store accepts (see [`fit_titles`]), and a file that
+/// yields nothing to import is an error naming it (with the first reasons entries were
+/// skipped), so an import never "succeeds" with nothing.
 pub fn read_path(path: &std::path::Path, format: Option<Format>) -> Result<ReadPack> {
+    let mut read = read_any(path, format)?;
+    fit_titles(&mut read);
+    if read.pack.snippets.is_empty() && read.pack.meta.variables.is_empty() {
+        return Err(nothing_found(path, &read.skipped));
+    }
+    Ok(read)
+}
+
+/// The error for a file or folder that holds no reply to import.
+fn nothing_found(path: &std::path::Path, skipped: &[common::Skipped]) -> crate::Error {
+    use crate::i18n::tr;
+    let kind = if path.is_dir() {
+        tr("文件夹", "folder")
+    } else {
+        tr("文件", "file")
+    };
+    let mut message = tr(
+        format!("这个{kind}里没有找到可导入的话术（0 条）"),
+        format!("no replies to import were found in this {kind} (0 found)"),
+    );
+    if !skipped.is_empty() {
+        let shown: Vec<String> = skipped
+            .iter()
+            .take(5)
+            .map(|s| format!("{}: {}", s.origin, s.reason))
+            .collect();
+        message.push_str(&tr(
+            format!("；{} 条无法导入：{}", skipped.len(), shown.join("；")),
+            format!(
+                "; {} entries could not be used: {}",
+                skipped.len(),
+                shown.join("; ")
+            ),
+        ));
+        if skipped.len() > shown.len() {
+            message.push_str(&tr("……", "…"));
+        }
+    } else if !path.is_dir() {
+        message.push_str(&tr(
+            "；如果格式认错了，请用 --format 指定",
+            "; if the format was guessed wrong, give it with --format",
+        ));
+    }
+    interop::InteropError {
+        path: path.to_path_buf(),
+        message,
+    }
+    .into()
+}
+
+/// Titles and folder names the store accepts: one line, at most 200 characters (a
+/// longer one is cut readably, with a per-line note); a reply without a title gets one
+/// made from its text (or its shortcut code, for an image).
+fn fit_titles(read: &mut ReadPack) {
+    use crate::i18n::tr;
+    for s in &mut read.pack.snippets {
+        let fitted = interop::fit_name(&s.title);
+        let fitted = if fitted.is_empty() {
+            s.texts()
+                .first()
+                .map(|t| interop::title_of(t))
+                .filter(|t| !t.is_empty())
+                .or_else(|| s.code.clone())
+                .unwrap_or_else(|| tr("图片", "image"))
+        } else {
+            fitted
+        };
+        if fitted != s.title.trim() && !s.title.trim().is_empty() {
+            if s.title.chars().count() > quickreply_proto::check::MAX_NAME {
+                read.skipped.push(common::Skipped {
+                    origin: s.origin.clone(),
+                    reason: tr(
+                        format!(
+                            "标题有 {} 个字，超过 {} 字，已截短为「{fitted}」",
+                            s.title.chars().count(),
+                            quickreply_proto::check::MAX_NAME
+                        ),
+                        format!(
+                            "the title has {} characters, more than {}; cut to \"{fitted}\"",
+                            s.title.chars().count(),
+                            quickreply_proto::check::MAX_NAME
+                        ),
+                    ),
+                });
+            } else if s.title.contains(['\n', '\r']) {
+                read.skipped.push(common::Skipped {
+                    origin: s.origin.clone(),
+                    reason: tr(
+                        format!("标题里有换行，已合成一行：「{fitted}」"),
+                        format!("the title had line breaks; joined into one line: \"{fitted}\""),
+                    ),
+                });
+            }
+        }
+        s.title = fitted;
+        if s.folder
+            .split('/')
+            .any(|n| n.chars().count() > quickreply_proto::check::MAX_NAME)
+        {
+            s.folder = s
+                .folder
+                .split('/')
+                .map(interop::fit_name)
+                .collect::<Vec<_>>()
+                .join("/");
+        }
+    }
+    for f in &mut read.pack.folders {
+        if f.path
+            .split('/')
+            .any(|n| n.chars().count() > quickreply_proto::check::MAX_NAME)
+        {
+            f.path = f
+                .path
+                .split('/')
+                .map(interop::fit_name)
+                .collect::<Vec<_>>()
+                .join("/");
+        }
+    }
+}
+
+/// Whether a folder looks like an espanso setup: a `match/` folder in it, or `.yml`
+/// files (a few levels down) and no source-pack files (`.md`).
+fn has_match_files(dir: &std::path::Path, depth: usize) -> (bool, bool) {
+    let mut yml = false;
+    let mut md = false;
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return (false, false);
+    };
+    for p in rd.filter_map(|e| e.ok().map(|e| e.path())) {
+        let ext = p
+            .extension()
+            .and_then(|e| e.to_str())
+            .map(str::to_ascii_lowercase);
+        match ext.as_deref() {
+            Some("yml" | "yaml") if p.is_file() => yml = true,
+            Some("md") if p.is_file() => md = true,
+            _ if p.is_dir() && depth < 3 => {
+                let (y, m) = has_match_files(&p, depth + 1);
+                yml |= y;
+                md |= m;
+            }
+            _ => {}
+        }
+    }
+    (yml, md)
+}
+
+/// The format of a folder: an espanso package or match folder, an Alfred collection
+/// folder (or Alfred's `snippets/` folder), else a source pack.
+fn dir_kind(path: &std::path::Path) -> Format {
+    if path.join("package.yml").is_file() || path.join("match").is_dir() {
+        return Format::Espanso;
+    }
+    if path.join("pack.toml").is_file() {
+        return Format::Source;
+    }
+    if interop::is_alfred_dir(path) {
+        return Format::Alfred;
+    }
+    match has_match_files(path, 0) {
+        (true, false) => Format::Espanso,
+        _ => Format::Source,
+    }
+}
+
+fn read_any(path: &std::path::Path, format: Option<Format>) -> Result<ReadPack> {
     let format = match format {
         Some(f) => f,
-        None if path.is_dir() && path.join("package.yml").exists() => Format::Espanso,
-        None if path.is_dir() => Format::Source,
+        None if path.is_dir() => dir_kind(path),
         None => {
             let mut file = std::fs::File::open(path).map_err(crate::Error::io(path))?;
             let mut head = vec![0u8; 4096];
@@ -493,7 +698,9 @@ pub fn read_path(path: &std::path::Path, format: Option<Format>) -> Result<ReadP
                 zip_kind(path)?
             } else if head.contains(&0) {
                 return Err(crate::Error::UnknownFormat(path.to_path_buf()));
-            } else if trimmed.starts_with('[') && trimmed.contains("\"text\"") {
+            } else if trimmed.starts_with('[') && trimmed.contains("\"text\"")
+                || ext.as_deref() == Some("json")
+            {
                 Format::Raycast
             } else if text.lines().any(|l| l.trim_end() == "matches:") {
                 Format::Espanso
@@ -533,6 +740,10 @@ pub fn read_path(path: &std::path::Path, format: Option<Format>) -> Result<ReadP
             } else {
                 interop::read_espanso(path)?
             };
+            Ok(ReadPack { pack, skipped })
+        }
+        Format::Alfred if path.is_dir() => {
+            let (pack, skipped) = interop::read_alfred_dir(path)?;
             Ok(ReadPack { pack, skipped })
         }
         Format::Alfred => {
@@ -660,16 +871,47 @@ pub(crate) fn write_atomic(path: &std::path::Path, bytes: &[u8]) -> Result<()> {
 /// package when it has a `package.yml`.
 fn zip_kind(path: &std::path::Path) -> Result<Format> {
     let file = std::fs::File::open(path).map_err(crate::Error::io(path))?;
-    Ok(match zip::ZipArchive::new(std::io::BufReader::new(file)) {
-        Ok(z) if z.index_for_name("xl/workbook.xml").is_some() => Format::Xlsx,
-        Ok(z) if z.index_for_name("manifest.json").is_some() => Format::Qrpack,
-        Ok(z) if z.index_for_name("info.plist").is_some() => Format::Alfred,
-        Ok(z)
-            if z.file_names()
-                .any(|n| n.is_ok_and(|n| n.rsplit('/').next() == Some("package.yml"))) =>
-        {
-            Format::Espanso
-        }
-        _ => Format::Qrpack,
+    let Ok(mut z) = zip::ZipArchive::new(std::io::BufReader::new(file)) else {
+        return Ok(Format::Qrpack);
+    };
+    Ok(if z.index_for_name("xl/workbook.xml").is_some() {
+        Format::Xlsx
+    } else if z.index_for_name("manifest.json").is_some() {
+        Format::Qrpack
+    } else if z.index_for_name("info.plist").is_some() {
+        Format::Alfred
+    } else if z
+        .file_names()
+        .any(|n| n.is_ok_and(|n| n.rsplit('/').next() == Some("package.yml")))
+    {
+        Format::Espanso
+    } else if holds_alfred_json(&mut z) {
+        Format::Alfred
+    } else {
+        Format::Qrpack
     })
+}
+
+/// Whether a zip's first `.json` entry is an Alfred snippet (collections exported
+/// without `info.plist`). Reads at most one small entry.
+fn holds_alfred_json<R: std::io::Read + std::io::Seek>(z: &mut zip::ZipArchive<R>) -> bool {
+    use std::io::Read;
+    let mut names: Vec<String> = z
+        .file_names()
+        .filter_map(|n| n.ok().map(|n| n.into_owned()))
+        .filter(|n| n.to_ascii_lowercase().ends_with(".json"))
+        .collect();
+    names.sort();
+    let Some(first) = names.first() else {
+        return false;
+    };
+    let mut buf = Vec::new();
+    z.by_name(first)
+        .ok()
+        .and_then(|e| {
+            e.take(common::MAX_CELL_BYTES as u64 * 4)
+                .read_to_end(&mut buf)
+                .ok()
+        })
+        .is_some_and(|_| interop::is_alfred_json(&buf))
 }

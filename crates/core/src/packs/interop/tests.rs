@@ -156,7 +156,10 @@ fn raycast_and_alfred_placeholders() {
             "您的单号：{剪贴板}  时间 {日期}，{?昵称} {{weird}}".into()
         )]
     );
-    assert_eq!(skipped.len(), 1);
+    // The cursor had text after it, and {date} followed the system's locale: both noted.
+    assert_eq!(skipped.len(), 2, "{skipped:?}");
+    assert!(skipped.iter().any(|s| s.reason.contains("{cursor}")));
+    assert!(skipped.iter().any(|s| s.reason.contains("{date}")));
     let (out, left) = write_raycast(&pack);
     assert_eq!(left, vec!["单号"], "prompts cannot be written to Raycast");
     assert_eq!(out.trim(), "[]");
@@ -213,4 +216,268 @@ fn textexpander_and_plain_text() {
     assert_eq!(pack.snippets[1].origin.to_string(), "p.txt:4");
     let out = write_text(&pack);
     assert!(out.starts_with("# 发货\n亲，48小时内发货\n\n"));
+}
+
+#[test]
+fn titles_are_cut_at_a_sentence_clause_or_word_and_show_braces_as_seen() {
+    // Short: the whole first line, without its closing punctuation.
+    assert_eq!(
+        title_of("在的亲，请问有什么可以帮您？\n第二行"),
+        "在的亲，请问有什么可以帮您"
+    );
+    // Braces as the user sees them, variables as written.
+    assert_eq!(
+        title_of("欢迎光临{{小店}}，{日期}发货"),
+        "欢迎光临{小店}，{日期}发货"
+    );
+    // A clause boundary past half the width wins over an early sentence end.
+    assert_eq!(
+        title_of("亲，您好！我们的商品都是正品保证，支持七天无理由退换货，请放心购买哦"),
+        "亲，您好！我们的商品都是正品保证…"
+    );
+    // A sentence end past half the width: cut there, no ellipsis.
+    assert_eq!(
+        title_of("您好，我们的商品都是正品保证。支持七天无理由退换货，请放心购买哦"),
+        "您好，我们的商品都是正品保证"
+    );
+    // Latin text is cut between words, never inside one.
+    let t = title_of(
+        "Thanks for your order! We ship within two business days from our Berlin warehouse.",
+    );
+    assert_eq!(t, "Thanks for your order");
+    let t =
+        title_of("Your parcel is on its way to 1600 Amphitheatre Parkway Mountain View California");
+    assert!(t.ends_with('…') && !t.contains("Califor"), "{t}");
+    assert!(t.chars().count() <= 41, "{t}");
+    // An order number is not split: the cut backs off to before it.
+    let t = title_of("亲亲您的订单号是SF1234567890123456789012345678");
+    assert_eq!(t, "亲亲您的订单号是…");
+    // Never longer than the store's limit, whatever the input.
+    assert!(title_of(&"长".repeat(5000)).chars().count() <= 41);
+    assert!(fit_name(&"长".repeat(5000)).chars().count() <= 200);
+    assert_eq!(fit_name("两行\n标题"), "两行 标题");
+}
+
+#[test]
+fn unicode_date_patterns_map_to_strftime_and_back() {
+    assert_eq!(
+        icu_to_strftime("yyyy-MM-dd, HH:mm").as_deref(),
+        Some("%Y-%m-%d, %H:%M")
+    );
+    assert_eq!(icu_to_strftime("d MMM yyyy").as_deref(), Some("%-d %b %Y"));
+    assert_eq!(
+        icu_to_strftime("yyyy年M月d日 EEEE").as_deref(),
+        Some("%Y年%-m月%-d日 %A")
+    );
+    assert_eq!(
+        icu_to_strftime("h:mm a 'o''clock'").as_deref(),
+        Some("%-I:%M %p o'clock")
+    );
+    assert_eq!(icu_to_strftime("100%").as_deref(), Some("100%%"));
+    // Fields strftime has no equivalent for: not mapped (the caller keeps a prompt).
+    assert_eq!(icu_to_strftime("yyyy-'W'ww"), None);
+    assert_eq!(icu_to_strftime("zzzz"), None);
+    assert_eq!(strftime_to_icu("%d.%m.%Y").as_deref(), Some("dd.MM.yyyy"));
+    assert_eq!(
+        strftime_to_icu("%Y年%m月%d日 %H:%M").as_deref(),
+        Some("yyyy年MM月dd日 HH:mm")
+    );
+    assert_eq!(strftime_to_icu("at %H h").as_deref(), Some("'at 'HH' h'"));
+    assert_eq!(strftime_to_icu("%Q"), None);
+}
+
+#[test]
+fn curly_dates_keep_their_format_and_foreign_markers_never_stay() {
+    let (body, notes) = from_curly_placeholders(
+        "发货时间 {date format=\"yyyy-MM-dd, HH:mm\"}，到货 {date \"MM/dd\"}，现在 {time format=\"HH:mm:ss\"}",
+    );
+    assert_eq!(
+        body,
+        "发货时间 {日期:%Y-%m-%d, %H:%M}，到货 {日期:%m/%d}，现在 {时间:%H:%M:%S}"
+    );
+    assert!(notes.is_empty(), "{notes:?}");
+    // Alfred's custom format after a colon; its locale styles are noted.
+    let (body, notes) = from_curly_placeholders("{date:dd.MM.yyyy} {date:short} {datetime:long}");
+    assert_eq!(body, "{日期:%d.%m.%Y} {日期} {日期} {时间}");
+    assert_eq!(notes.len(), 2, "{notes:?}");
+    // {datetime} and {day} map to ours, noted; {day} in Chinese text is {星期}.
+    let (body, notes) = from_curly_placeholders("今天{day}，{datetime}");
+    assert_eq!(body, "今天{星期}，{日期} {时间}");
+    assert_eq!(notes.len(), 2, "{notes:?}");
+    let (body, _) = from_curly_placeholders("See you {day}");
+    assert_eq!(body, "See you {weekday}");
+    // Tomorrow keeps its format; other offsets cannot be said: a prompt, noted.
+    let (body, notes) =
+        from_curly_placeholders("{date offset=\"+1d\" format=\"M月d日\"} {date +3d}");
+    assert_eq!(body, "{明天:%-m月%-d日} {?date +3d}");
+    assert_eq!(notes.len(), 1, "{notes:?}");
+    // A pattern field strftime lacks: a prompt, noted; never a different format.
+    let (body, notes) = from_curly_placeholders("{date format=\"ww\"}");
+    assert_eq!(body, "{?date format=\"ww\"}");
+    assert_eq!(notes.len(), 1);
+    // {cursor} is removed everywhere, also after a stray brace; silent at the end.
+    let (body, notes) = from_curly_placeholders("a { b {cursor}");
+    assert_eq!(body, "a {{ b ");
+    assert!(notes.is_empty(), "{notes:?}");
+    let (body, notes) = from_curly_placeholders("Dear {cursor}, thanks");
+    assert_eq!(body, "Dear , thanks");
+    assert_eq!(notes.len(), 1);
+    // Placeholders we cannot express become prompts, not literal text.
+    let (body, notes) = from_curly_placeholders("{uuid} {clipboard offset=2} {selection}");
+    assert_eq!(body, "{?uuid} {?clipboard offset=2} {?selection}");
+    assert_eq!(notes.len(), 3);
+    // Every body parses as our template.
+    for text in [
+        "{date format=\"yyyy}\"}",
+        "{{cursor}}",
+        "x}{y",
+        "{argument name=\"a}\"}",
+    ] {
+        let (body, _) = from_curly_placeholders(text);
+        assert!(crate::template::parse(&body).is_ok(), "{text} → {body}");
+    }
+}
+
+#[test]
+fn raycast_export_keeps_date_formats() {
+    let pack = Pack {
+        snippets: vec![crate::source::PackSnippet {
+            folder: String::new(),
+            title: "发货".into(),
+            code: Some("fh".into()),
+            tags: vec![],
+            apps: vec![],
+            parts: vec![PackPart::Text {
+                body: "{日期:%d.%m.%Y} 发货，单号 {剪贴板}".into(),
+                origin: crate::source::Origin::Library { place: "x".into() },
+            }],
+            origin: crate::source::Origin::Library { place: "x".into() },
+        }],
+        ..Pack::default()
+    };
+    let (out, left) = write_raycast(&pack);
+    assert!(left.is_empty());
+    assert!(
+        out.contains(r#"{date format=\"dd.MM.yyyy\"} 发货，单号 {clipboard}"#),
+        "{out}"
+    );
+    let (back, _) = read_raycast(out.as_bytes(), Path::new("r.json")).expect("read");
+    assert_eq!(bodies(&back)[0].2, "{日期:%d.%m.%Y} 发货，单号 {剪贴板}");
+    let (yml, left) = write_espanso(&pack);
+    assert!(left.is_empty());
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("e.yml");
+    std::fs::write(&path, yml).expect("write");
+    let (back, _) = read_espanso(&path).expect("read");
+    assert_eq!(bodies(&back)[0].2, "{日期:%d.%m.%Y} 发货，单号 {剪贴板}");
+}
+
+#[test]
+fn espanso_text_resolves_globals_escapes_and_cursor() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let yml = r#"
+global_vars:
+  - name: clipb
+    type: clipboard
+  - name: shop
+    type: echo
+    params:
+      echo: "小满{家}"
+  - name: later
+    type: date
+    params:
+      format: "%m月%d日"
+      offset: 86400
+  - name: cmd
+    type: shell
+    params:
+      cmd: "date"
+matches:
+  - trigger: ":dh"
+    replace: "单号 {{ clipb }}，{{shop}}，明天 {{later}}$|$"
+  - trigger: ":esc"
+    replace: "写法是 \\{\\{clipb\\}\\}，$|$谢谢"
+  - trigger: ":uses"
+    replace: "{{cmd}}"
+  - trigger: ":nodef"
+    replace: "{{missing}} 和 {{form1.name}}"
+"#;
+    let path = dir.path().join("base.yml");
+    std::fs::write(&path, yml).expect("write");
+    let (pack, skipped) = read_espanso(&path).expect("read");
+    assert_eq!(
+        bodies(&pack).into_iter().map(|b| b.2).collect::<Vec<_>>(),
+        vec![
+            "单号 {剪贴板}，小满{{家}}，明天 {明天:%m月%d日}".to_string(),
+            "写法是 {{{{clipb}}}}，谢谢".to_string(),
+            "{{{{missing}}}} 和 {{{{form1.name}}}}".to_string(),
+        ]
+    );
+    // The shell variable only skips the match that uses it; the cursor in the middle
+    // and the undefined variables are noted.
+    let reasons: Vec<&str> = skipped.iter().map(|s| s.reason.as_str()).collect();
+    assert_eq!(skipped.len(), 4, "{reasons:?}");
+    assert!(reasons.iter().any(|r| r.contains("shell")));
+    assert!(reasons.iter().any(|r| r.contains("$|$")));
+}
+
+#[test]
+fn alfred_old_key_no_plist_backslash_names_and_affixes() {
+    use std::io::Write;
+    let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let o = zip::write::SimpleFileOptions::default();
+    w.start_file("\\AA 在吗 [UID1].json", o).expect("start");
+    w.write_all(r#"{"AlfredSnippet": {"snippet": "在的亲{cursor}", "uid": "UID1", "name": "", "keyword": "zai"}}"#.as_bytes())
+        .expect("w");
+    w.start_file("单号 [UID2].json", o).expect("start");
+    w.write_all(r#"{"alfredsnippet": {"snippet": "单号 {clipboard}", "uid": "UID2", "name": "单号", "keyword": "dh"}}"#.as_bytes())
+        .expect("w");
+    let bytes = w.finish().expect("finish").into_inner();
+    let (pack, skipped) = read_alfred(
+        std::io::Cursor::new(bytes.clone()),
+        Path::new("客服.alfredsnippets"),
+    )
+    .expect("read");
+    assert!(skipped.is_empty(), "{skipped:?}");
+    assert_eq!(
+        bodies(&pack),
+        vec![
+            ("在的亲".into(), Some("zai".into()), "在的亲".into()),
+            ("单号".into(), Some("dh".into()), "单号 {剪贴板}".into()),
+        ]
+    );
+    assert!(pack.snippets.iter().all(|s| s.folder == "客服"));
+    // With info.plist: the keyword as typed in Alfred is kept as a tag.
+    let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    w.start_file("info.plist", o).expect("start");
+    w.write_all(b"<?xml version=\"1.0\"?><plist version=\"1.0\"><dict><key>snippetkeywordprefix</key><string>;</string><key>snippetkeywordsuffix</key><string/></dict></plist>").expect("w");
+    w.start_file("a.json", o).expect("start");
+    w.write_all(
+        r#"{"alfredsnippet": {"snippet": "好的", "name": "好的", "keyword": "hd"}}"#.as_bytes(),
+    )
+    .expect("w");
+    let bytes = w.finish().expect("finish").into_inner();
+    let (pack, _) =
+        read_alfred(std::io::Cursor::new(bytes), Path::new("c.alfredsnippets")).expect("read");
+    assert_eq!(pack.snippets[0].code.as_deref(), Some("hd"));
+    assert_eq!(pack.snippets[0].tags, vec![";hd"]);
+}
+
+#[test]
+fn alfred_archives_are_still_checked_for_bombs() {
+    use std::io::Write;
+    let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let o = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
+    w.start_file("\\bomb [UID].json", o).expect("start");
+    w.write_all(&vec![b' '; 4 * 1024 * 1024]).expect("w");
+    let bytes = w.finish().expect("finish").into_inner();
+    let e = read_alfred(
+        std::io::Cursor::new(bytes),
+        Path::new("bomb.alfredsnippets"),
+    )
+    .err()
+    .map(|e| e.to_string())
+    .unwrap_or_default();
+    assert!(e.contains("bomb.alfredsnippets"), "{e}");
 }
