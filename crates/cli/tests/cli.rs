@@ -625,3 +625,50 @@ fn export_over_a_file_another_program_holds_open_says_so_and_changes_nothing() {
             .contains("发货时间")
     );
 }
+
+/// `qreply search … | head`: the reader stops early and closes the pipe. That is a normal
+/// end for every command that prints (issue #18 item 11): exit code 0, nothing on stderr.
+#[test]
+fn a_reader_that_stops_early_is_a_normal_end() {
+    use std::io::Read;
+    use std::process::Stdio;
+    let q = Qr::new();
+    // Far more output than a pipe holds (64 KiB on Linux, 4 KiB elsewhere), so qreply is
+    // still writing when the reader goes away, whatever the timing.
+    let mut csv = String::from("标题,内容\n");
+    for i in 0..3000 {
+        csv.push_str(&format!(
+            "发货说明第{i}条：付款后四十八小时内发出,亲，今天下午五点前付款的订单当天发货，编号 {i}\n"
+        ));
+    }
+    let file = q.dir.path().join("many.csv");
+    std::fs::write(&file, csv).expect("write");
+    let f = file.to_str().expect("utf8");
+    q.ok(["import", f]);
+    for args in [
+        // println! lines (one per reply of the preview)
+        vec!["import", f, "--preview"],
+        vec!["search", "发货", "--limit", "5000"],
+        vec!["search", "发货", "--limit", "5000", "--json"],
+        vec!["ls"],
+        vec!["ls", "--json"],
+    ] {
+        let mut child = q
+            .cmd(&args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn qreply");
+        let mut out = child.stdout.take().expect("stdout");
+        let mut first = [0u8; 256];
+        out.read_exact(&mut first).expect("some output");
+        drop(out);
+        let done = child.wait_with_output().expect("wait");
+        let stderr = String::from_utf8_lossy(&done.stderr);
+        assert_eq!(done.status.code(), Some(0), "{args:?}: {stderr}");
+        assert!(
+            stderr.is_empty(),
+            "{args:?}: a closed pipe is not an error: {stderr}"
+        );
+    }
+}
