@@ -81,6 +81,11 @@ pub(super) fn push_curly(
         });
         return;
     }
+    let keys = from_triggers(&[keyword]);
+    skipped.extend(keys.note.map(|reason| Skipped {
+        origin: origin.clone(),
+        reason,
+    }));
     pack.snippets.push(PackSnippet {
         folder: String::new(),
         title: if name.trim().is_empty() {
@@ -88,8 +93,8 @@ pub(super) fn push_curly(
         } else {
             name
         },
-        code: code_of(keyword),
-        tags: Vec::new(),
+        code: keys.code,
+        tags: keys.tags,
         apps: Vec::new(),
         parts: vec![PackPart::Text {
             body,

@@ -55,7 +55,8 @@ matches:
             ("您好".into(), Some("hi".into()), "您好".into()),
         ]
     );
-    assert_eq!(pack.snippets[1].tags, vec![":hello"]);
+    // Every trigger as espanso had it stays searchable (issue #18 item 3).
+    assert_eq!(pack.snippets[1].tags, vec![":hi", ":hello"]);
     assert_eq!(skipped.len(), 3, "{skipped:?}");
     assert!(skipped.iter().any(|s| s.reason.contains("regex")));
     assert!(skipped.iter().any(|s| s.reason.contains("shell")));
