@@ -602,4 +602,55 @@ mod tests {
         let (p, _) = read_csv(csv.as_bytes(), Path::new("cn.csv")).expect("read");
         assert_eq!(p.snippets[0].texts(), vec!["今天发; 明天到"]);
     }
+    #[test]
+    fn our_export_reads_back_unchanged_and_only_it_loses_the_guard() {
+        // Issue #18 item 10: a body starting with `-`, with leading spaces, trailing
+        // spaces and blank lines comes back exactly as it was.
+        let body = "-5元优惠券今天可用  \n\n  第二段前面有空格\n\n";
+        let csv = format!("标题,内容\n优惠,\"{}\"\n", body.replace('"', "\"\""));
+        let (p, _) = read_csv(csv.as_bytes(), Path::new("k.csv")).expect("read");
+        assert_eq!(p.snippets[0].texts(), vec![body]);
+        let mut out = Vec::new();
+        write_csv(&p, &mut out).expect("write");
+        let text = String::from_utf8(out).expect("utf8");
+        let header = text.lines().next().unwrap_or_default();
+        assert!(header.ends_with(EXPORT_MARK), "{header}");
+        assert!(text.contains("\"'-5元"), "the guard is written: {text}");
+        let (back, skipped) = read_csv(text.as_bytes(), Path::new("k2.csv")).expect("read");
+        assert!(skipped.is_empty(), "{skipped:?}");
+        assert_eq!(back.snippets[0].texts(), vec![body]);
+        assert_eq!(back.snippets[0].tags, Vec::<String>::new());
+        // Anybody else's file: a leading apostrophe is the author's own text.
+        let csv = "标题,内容\n报价,'-5元\n公式,'=1+1\n";
+        let (p, _) = read_csv(csv.as_bytes(), Path::new("l.csv")).expect("read");
+        assert_eq!(p.snippets[0].texts(), vec!["'-5元"]);
+        assert_eq!(p.snippets[1].texts(), vec!["'=1+1"]);
+    }
+
+    #[test]
+    fn qianniu_header_maps_the_phrase_to_the_text() {
+        let csv = "快捷短语编码,快捷短语,快捷短语分组\n/FH,\"亲，今天发货\n明天到\",物流\nＴＨ２,退货请点申请售后,未分组\n";
+        let (p, skipped) = read_csv(csv.as_bytes(), Path::new("qn.csv")).expect("read");
+        assert!(skipped.is_empty(), "{skipped:?}");
+        assert_eq!(
+            titles(&p),
+            vec![
+                (
+                    "物流".into(),
+                    "亲，今天发货".into(),
+                    Some("fh".into()),
+                    "亲，今天发货\n明天到".into()
+                ),
+                (
+                    "".into(),
+                    "退货请点申请售后".into(),
+                    Some("th2".into()),
+                    "退货请点申请售后".into()
+                ),
+            ]
+        );
+        assert_eq!(p.snippets[0].tags, vec!["/FH"]);
+        assert_eq!(p.snippets[1].tags, vec!["ＴＨ２"]);
+        assert_eq!(p.folders.len(), 1);
+    }
 }

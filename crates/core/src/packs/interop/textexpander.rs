@@ -337,7 +337,7 @@ fn te_date_code(s: &str) -> Option<usize> {
 
 /// TextExpander text to ours: braces escaped, macros translated (see the module doc).
 /// `Err` when the snippet uses something that cannot be converted.
-fn te_macros(content: &str) -> Result<(String, Vec<String>), String> {
+pub(crate) fn te_macros(content: &str) -> Result<(String, Vec<String>), String> {
     let mut out = String::new();
     let mut notes = Vec::new();
     let mut rest = content;
