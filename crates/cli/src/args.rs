@@ -163,7 +163,12 @@ pub(crate) enum Cmd {
         #[arg(long)]
         library: Option<String>,
     },
-    /// Import a pack (source folder or .qrpack) into a library
+    /// Import a pack (source folder, .qrpack, CSV/XLSX incl. Qianniu's 快捷短语 export,
+    /// espanso, Raycast, Alfred, TextExpander CSV or .textexpander, text) into a library.
+    /// Shortcuts are normalised the same way for every format (`/fh`, `;fh`, `:fh`, `FH`
+    /// → `fh`); the original is kept as a tag, and a shortcut that cannot be a code (or
+    /// is taken) is a note on its line: the reply is imported without it. Writing to a
+    /// pipe that closes early (`| head`) ends quietly with exit code 0
     Import {
         path: PathBuf,
         #[arg(long, default_value = PERSONAL)]
@@ -172,7 +177,8 @@ pub(crate) enum Cmd {
         #[arg(long)]
         preview: bool,
         /// source, qrpack, csv, xlsx, espanso, raycast, alfred, textexpander or text
-        /// (default: detected from the content)
+        /// (default: detected from the content; a headerless CSV that could be a
+        /// TextExpander export or a title,content table asks for this)
         #[arg(long, value_parser = parse_format)]
         format: Option<packs::Format>,
         /// Changed replies and taken shortcut codes: skip, overwrite or keep-both
