@@ -163,16 +163,21 @@ pub(crate) enum Cmd {
         #[arg(long)]
         library: Option<String>,
     },
-    /// Import a pack (source folder or .qrpack) or another tool's snippets into a library
+    /// Import a pack (source folder, .qrpack, CSV/XLSX incl. Qianniu's 快捷短语 export,
+    /// espanso, Raycast, Alfred, TextExpander CSV or .textexpander, text) into a library
     ///
     /// Folders: an espanso config or `match/` folder is read as espanso does (every .yml,
     /// recursively, except files starting with `_` unless a file `imports:` them;
     /// `global_vars` apply to every match), an espanso package folder reads every .yml
     /// in it, a folder of Alfred snippet JSON files is one collection. Cursor markers
     /// (`$|$`, `{cursor}`) are removed; foreign dates keep their format as `{日期:%d.%m.%Y}`.
-    /// Replies without a title get one cut from their text and are matched by their
-    /// text, so importing the same file again reports every reply unchanged. A file or
-    /// folder with nothing to import is an error (exit code 1).
+    /// Shortcuts are normalised the same way for every format (`/fh`, `;fh`, `:fh`, `FH`
+    /// → `fh`); the original is kept as a tag, and a shortcut that cannot be a code (or
+    /// is taken) is a note on its line: the reply is imported without it. Replies without
+    /// a title get one cut from their text and are matched by their text, so importing
+    /// the same file again reports every reply unchanged. A file or folder with nothing to
+    /// import is an error (exit code 1). Writing to a pipe that closes early (`| head`)
+    /// ends quietly with exit code 0
     Import {
         path: PathBuf,
         #[arg(long, default_value = PERSONAL)]
@@ -181,7 +186,8 @@ pub(crate) enum Cmd {
         #[arg(long)]
         preview: bool,
         /// source, qrpack, csv, xlsx, espanso, raycast, alfred, textexpander or text
-        /// (default: detected from the content)
+        /// (default: detected from the content; a headerless CSV that could be a
+        /// TextExpander export or a title,content table asks for this)
         #[arg(long, value_parser = parse_format)]
         format: Option<packs::Format>,
         /// Changed replies and taken shortcut codes: skip, overwrite or keep-both

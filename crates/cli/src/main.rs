@@ -1,10 +1,71 @@
 //! `qreply`: QuickReply from the terminal — manage, search and fire replies, check packs.
 
+// Standard output, for every command: a reader that stops reading (`qreply search … |
+// head`) closes the pipe, and that is a normal end, not an error — `qreply` stops quietly
+// with exit code 0, the way `grep` or `ls` end in a pipe. These two macros shadow the
+// standard `print!`/`println!` everywhere in this crate (they are declared before the
+// modules); code that locks standard output itself uses [`stdout::lock`].
+macro_rules! print {
+    ($($arg:tt)*) => { $crate::stdout::print(format_args!($($arg)*)) };
+}
+macro_rules! println {
+    () => { $crate::stdout::print(format_args!("\n")) };
+    ($($arg:tt)*) => { $crate::stdout::print(format_args!("{}\n", format_args!($($arg)*))) };
+}
+
 mod args;
 mod clipboard;
 mod lint_cmd;
 mod shown;
 mod sync_cmd;
+
+/// Standard output that ends `qreply` quietly when the reader has gone (see the macros
+/// above). Any other failure to write is an error, said on standard error (exit 1).
+mod stdout {
+    use std::io::{self, Write};
+
+    /// What to do when writing failed: a closed pipe ends the program normally.
+    fn failed(e: io::Error) -> io::Error {
+        if e.kind() == io::ErrorKind::BrokenPipe {
+            std::process::exit(0);
+        }
+        e
+    }
+
+    /// `print!`/`println!`: write, or end as [`failed`] says.
+    pub fn print(args: std::fmt::Arguments<'_>) {
+        if let Err(e) = io::stdout().lock().write_fmt(args) {
+            let e = failed(e);
+            eprintln!(
+                "{}: {}",
+                quickreply_core::i18n::tr("错误", "error"),
+                quickreply_core::i18n::tr(
+                    format!("无法写到标准输出：{e}"),
+                    format!("cannot write to standard output: {e}")
+                )
+            );
+            std::process::exit(1);
+        }
+    }
+
+    /// Standard output locked for many writes; a closed pipe ends the program normally,
+    /// other errors are returned.
+    pub struct Out(io::StdoutLock<'static>);
+
+    pub fn lock() -> Out {
+        Out(io::stdout().lock())
+    }
+
+    impl Write for Out {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            self.0.write(buf).map_err(failed)
+        }
+
+        fn flush(&mut self) -> io::Result<()> {
+            self.0.flush().map_err(failed)
+        }
+    }
+}
 
 use args::{BuiltinCmd, Cli, Cmd, CodesCmd, LibraryCmd, MembersCmd, VarsCmd};
 use lint_cmd::{lint_path, lint_store};
@@ -111,7 +172,7 @@ fn snippet_json(s: &Snippet) -> serde_json::Value {
 }
 
 fn print_json(v: &serde_json::Value) -> Result<()> {
-    let mut out = std::io::stdout().lock();
+    let mut out = stdout::lock();
     writeln!(out, "{}", shown::json_text(v)?)?;
     Ok(())
 }
@@ -401,7 +462,7 @@ fn run(cli: Cli, m: &ArgMatches) -> Result<i32> {
             if json {
                 print_json(&json!(list.iter().map(snippet_json).collect::<Vec<_>>()))?;
             } else {
-                let mut out = std::io::stdout().lock();
+                let mut out = stdout::lock();
                 for s in &list {
                     writeln!(out, "{}", line(s))?;
                 }
@@ -451,7 +512,7 @@ fn run(cli: Cli, m: &ArgMatches) -> Result<i32> {
                 // The team's "searches that found nothing" (counts; see `usage --missed`).
                 store.record_missed_search(&q, None)?;
             }
-            let mut out = std::io::stdout().lock();
+            let mut out = stdout::lock();
             let mut rows = Vec::new();
             for h in hits {
                 let s = store.snippet(h.key)?;

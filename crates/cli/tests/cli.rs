@@ -625,3 +625,165 @@ fn export_over_a_file_another_program_holds_open_says_so_and_changes_nothing() {
             .contains("发货时间")
     );
 }
+
+/// `qreply search … | head`: the reader stops early and closes the pipe. That is a normal
+/// end for every command that prints (issue #18 item 11): exit code 0, nothing on stderr.
+#[test]
+fn a_reader_that_stops_early_is_a_normal_end() {
+    use std::io::Read;
+    use std::process::Stdio;
+    let q = Qr::new();
+    // Far more output than a pipe holds (64 KiB on Linux, 4 KiB elsewhere), so qreply is
+    // still writing when the reader goes away, whatever the timing.
+    let mut csv = String::from("标题,内容\n");
+    for i in 0..3000 {
+        csv.push_str(&format!(
+            "发货说明第{i}条：付款后四十八小时内发出,亲，今天下午五点前付款的订单当天发货，编号 {i}\n"
+        ));
+    }
+    let file = q.dir.path().join("many.csv");
+    std::fs::write(&file, csv).expect("write");
+    let f = file.to_str().expect("utf8");
+    q.ok(["import", f]);
+    for args in [
+        // println! lines (one per reply of the preview)
+        vec!["import", f, "--preview"],
+        vec!["search", "发货", "--limit", "5000"],
+        vec!["search", "发货", "--limit", "5000", "--json"],
+        vec!["ls"],
+        vec!["ls", "--json"],
+    ] {
+        let mut child = q
+            .cmd(&args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn qreply");
+        let mut out = child.stdout.take().expect("stdout");
+        let mut first = [0u8; 256];
+        out.read_exact(&mut first).expect("some output");
+        drop(out);
+        let done = child.wait_with_output().expect("wait");
+        let stderr = String::from_utf8_lossy(&done.stderr);
+        assert_eq!(done.status.code(), Some(0), "{args:?}: {stderr}");
+        assert!(
+            stderr.is_empty(),
+            "{args:?}: a closed pipe is not an error: {stderr}"
+        );
+    }
+}
+
+fn fixture(name: &str) -> String {
+    std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/fixtures")
+        .join(name)
+        .to_string_lossy()
+        .into_owned()
+}
+
+/// Issue #18 items 1, 3 and 7 through the CLI: Qianniu's export (CSV in GBK, XLSX) and
+/// TextExpander's (backslash-quoted CSV, `.textexpander` property list) import without
+/// `--format`; per-line notes (a shortcut that cannot be a code, a date format turned
+/// into a prompt, a script snippet) are listed by preview and import alike; a headerless
+/// CSV that could be either asks for `--format`.
+#[test]
+fn qianniu_and_textexpander_exports_import_with_per_line_notes() {
+    let q = Qr::new();
+    for (lib, file, replies, note) in [
+        (
+            "qn",
+            "千牛快捷短语-导出.csv",
+            6,
+            "千牛快捷短语-导出.csv:7\t",
+        ),
+        ("qnx", "千牛快捷短语-导出.xlsx", 3, ""),
+        (
+            "te",
+            "textexpander-backslash.csv",
+            4,
+            "textexpander-backslash.csv:4\t",
+        ),
+        ("tep", "客服常用.textexpander", 2, "script"),
+    ] {
+        q.ok(["library", "add", lib]);
+        let f = fixture(file);
+        let preview = q.run(["import", &f, "--into", lib, "--preview"]);
+        assert_eq!(preview.code, 0, "{file}: {}", preview.stderr);
+        // New, or new without its taken code (Qianniu's `/FH` after `/fh`).
+        let new = preview
+            .stdout
+            .lines()
+            .filter(|l| l.starts_with("new\t") || l.starts_with("conflicting\t"))
+            .count();
+        assert_eq!(new, replies, "{file}: {}", preview.stdout);
+        assert!(preview.stdout.contains(note), "{file}: {}", preview.stdout);
+        let out = q.ok(["import", &f, "--into", lib]);
+        assert!(out.contains(&format!("{replies} added")), "{file}: {out}");
+        assert!(
+            out.contains(note),
+            "{file}: the import lists the same notes: {out}"
+        );
+        let again = q.ok(["import", &f, "--into", lib]);
+        assert!(again.contains("0 added, 0 updated"), "{file}: {again}");
+    }
+    assert_eq!(
+        q.ok(["fire", "kd", "--library", "qn"]),
+        "默认发中通快递，需要顺丰请补差价，谢谢亲\"理解\"！\n"
+    );
+    let track: serde_json::Value =
+        serde_json::from_str(&q.ok(["show", "track", "--library", "te", "--json"])).expect("json");
+    assert_eq!(
+        track["parts"][0]["body"],
+        "Your order is marked \"shipped\"; tracking number: {剪贴板}"
+    );
+    assert_eq!(track["tags"][0], ";track");
+    // `/fh` is searchable as Qianniu users type it.
+    let hits = q.ok(["search", "/fh", "--library", "qn"]);
+    assert!(
+        hits.lines().next().is_some_and(|l| l.contains("\tfh\t")),
+        "{hits}"
+    );
+    // Two columns of plain words: ask, do not guess.
+    let two = q.dir.path().join("two.csv");
+    std::fs::write(&two, "ty,Thank you for your order\nbye,See you soon\n").expect("write");
+    let two = two.to_str().expect("utf8");
+    let r = q.run(["import", two, "--preview"]);
+    assert_eq!(r.code, 1);
+    assert!(r.stderr.contains("--format textexpander"), "{}", r.stderr);
+    let r = q.run(["import", two, "--preview", "--format", "textexpander"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let r = q.run(["import", two, "--preview", "--format", "csv"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+}
+
+/// Issue #18 item 10: export to CSV, import into an empty library: bodies starting with
+/// `-` or `=`, with trailing spaces and blank lines, come back identical.
+#[test]
+fn csv_export_imports_back_identical() {
+    let q = Qr::new();
+    for (title, body) in [
+        ("减价", "-5元优惠券今天可用  \n\n"),
+        ("公式", "=今天下单，明天发货"),
+        ("缩进", "  第一行前有空格\n\n第三行  "),
+    ] {
+        q.ok(["add", "--title", title, &format!("--text={body}")]);
+    }
+    let out = q.dir.path().join("all.csv");
+    let out = out.to_str().expect("utf8");
+    q.ok(["export", "-o", out]);
+    q.ok(["library", "add", "back"]);
+    q.ok(["import", out, "--into", "back"]);
+    let parts = |lib: &str| -> Vec<(String, serde_json::Value)> {
+        let v: serde_json::Value =
+            serde_json::from_str(&q.ok(["ls", "--library", lib, "--json"])).expect("json");
+        let mut rows: Vec<(String, serde_json::Value)> = v
+            .as_array()
+            .expect("array")
+            .iter()
+            .map(|s| (s["title"].to_string(), s["parts"].clone()))
+            .collect();
+        rows.sort_by(|a, b| a.0.cmp(&b.0));
+        rows
+    };
+    assert_eq!(parts("back"), parts("personal"));
+}

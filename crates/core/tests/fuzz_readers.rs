@@ -24,12 +24,14 @@ proptest! {
         let _ = qrpack::read(Cursor::new(&bytes), p);
         let _ = interop::read_raycast(&bytes, p);
         let _ = interop::read_textexpander(&bytes, p);
+        let _ = interop::read_textexpander_plist(&bytes, p);
         let _ = interop::read_text(&bytes, p);
         let _ = interop::read_alfred(Cursor::new(&bytes), p);
         if let Ok(text) = std::str::from_utf8(&bytes) {
             let mut pack = Pack::default();
             let _ = source::parse_file(text, p, Path::new("/"), "f", &mut pack);
             let _ = quickreply_core::template::parse(text);
+            let _ = interop::csv_kind(text);
         }
     }
 
@@ -44,17 +46,18 @@ proptest! {
     #[test]
     fn awkward_text_round_trips_through_csv_xlsx_and_qrpack(
         rows in proptest::collection::vec(
-            ("[a-z发货退款亲]{1,8}", "[a-z发货 ,\"]{1,12}", proptest::option::of("[a-z0-9]{1,6}"), "[a-zA-Z0-9 发货退款亲，。,\"'\n\r=+@-]{1,60}"),
+            ("[a-z发货退款亲]{1,8}", "[a-z发货 ,\"=+@-]{1,12}", proptest::option::of("[a-z0-9]{1,6}"), "[a-zA-Z0-9 发货退款亲，。,\"'\n\r=+@-]{1,60}"),
             1..12,
         )
     ) {
         let mut pack = Pack::default();
         for (i, (folder, title, code, body)) in rows.into_iter().enumerate() {
-            let body = body.replace('\r', "").trim().to_string();
+            // Bodies keep their leading and trailing spaces and blank lines, and may start
+            // like a formula (`-`, `=`, `+`, `@`): our CSV export reads back unchanged
+            // (issue #18 item 10). Titles are one trimmed line.
+            let body = body.replace('\r', "");
             let title = format!("{}{i}", title.trim());
-            prop_assume!(!body.is_empty());
-            // CSV and XLSX trim cells and treat a leading formula character as text to keep.
-            prop_assume!(!body.starts_with(['=', '+', '-', '@']));
+            prop_assume!(!body.trim().is_empty());
             if !pack.folders.iter().any(|f: &PackFolder| f.path == folder) {
                 pack.folders.push(PackFolder { path: folder.clone(), origin: origin() });
             }

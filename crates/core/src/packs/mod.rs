@@ -176,6 +176,14 @@ fn image_parts(store: &Store, pack: &Pack, store_them: bool) -> Result<HashMap<I
     Ok(images)
 }
 
+/// Add a note to a preview line (after any it has).
+fn add_note(item: &mut PlanItem, note: String) {
+    item.note = Some(match item.note.take() {
+        Some(first) => format!("{first}{}{note}", crate::i18n::tr("；", "; ")),
+        None => note,
+    });
+}
+
 fn plan(
     store: &Store,
     pack: &Pack,
@@ -229,11 +237,30 @@ fn plan(
             origin: s.origin.clone(),
             note: None,
         };
+        // A code the store would refuse costs the reply its code, not the file its import
+        // (readers normalise foreign triggers already; this covers every format).
+        let code = s
+            .code
+            .clone()
+            .filter(|c| quickreply_proto::is_valid_code(c));
+        if let Some(bad) = s.code.as_ref().filter(|_| code.is_none()) {
+            add_note(
+                &mut item,
+                tr(
+                    format!(
+                        "快捷编码「{bad}」无效（只能是 1–16 个小写字母或数字），导入时不带编码"
+                    ),
+                    format!(
+                        "shortcut code \"{bad}\" is invalid (1–16 lowercase letters or digits); imported without it"
+                    ),
+                ),
+            );
+        }
         // A reply imported earlier without its code (the code was taken) is unchanged.
         let same_code = |cur: &crate::store::Snippet| {
-            cur.code == s.code
+            cur.code == code
                 || cur.code.is_none()
-                    && s.code
+                    && code
                         .as_ref()
                         .and_then(|c| holders.get(c))
                         .is_some_and(|h| *h != Some(cur.id))
@@ -265,7 +292,7 @@ fn plan(
         let cur = candidates.first().copied().filter(|_| !untitled);
         let new = NewSnippet {
             title: s.title.clone(),
-            code: s.code.clone(),
+            code: code.clone(),
             tags: s.tags.clone(),
             apps: s.apps.clone(),
             folder: s.folder.clone(),
@@ -277,26 +304,40 @@ fn plan(
                 item.status = Status::Changed;
                 match policy {
                     Policy::Skip => {
-                        item.note = Some(tr("保留话术库里的版本", "the library's version is kept"));
+                        add_note(
+                            &mut item,
+                            tr("保留话术库里的版本", "the library's version is kept"),
+                        );
                         plan.items.push(item);
                         continue;
                     }
                     Policy::Overwrite => {
-                        item.note = Some(tr("用包里的版本覆盖", "replaced by the pack's version"));
+                        add_note(
+                            &mut item,
+                            tr("用包里的版本覆盖", "replaced by the pack's version"),
+                        );
                         (Some(cur.id), new)
                     }
                     Policy::KeepBoth => {
                         let title = format!("{}{copy_suffix}", s.title);
-                        item.note = Some(tr(
-                            format!("另存为「{title}」"),
-                            format!("added as \"{title}\""),
-                        ));
                         let taken_copy = existing.contains_key(&(folder.clone(), title.clone()));
+                        if !taken_copy {
+                            add_note(
+                                &mut item,
+                                tr(
+                                    format!("另存为「{title}」"),
+                                    format!("added as \"{title}\""),
+                                ),
+                            );
+                        }
                         if taken_copy {
-                            item.note = Some(tr(
-                                format!("「{title}」已存在，未再添加"),
-                                format!("\"{title}\" exists already, not added again"),
-                            ));
+                            add_note(
+                                &mut item,
+                                tr(
+                                    format!("「{title}」已存在，未再添加"),
+                                    format!("\"{title}\" exists already, not added again"),
+                                ),
+                            );
                             plan.items.push(item);
                             continue;
                         }
@@ -320,18 +361,24 @@ fn plan(
             item.status = Status::Conflicting;
             match (policy, holder) {
                 (Policy::Skip, _) => {
-                    item.note = Some(tr(
-                        format!("快捷编码 {code} 已被占用，跳过"),
-                        format!("shortcut code {code} is taken; skipped"),
-                    ));
+                    add_note(
+                        &mut item,
+                        tr(
+                            format!("快捷编码 {code} 已被占用，跳过"),
+                            format!("shortcut code {code} is taken; skipped"),
+                        ),
+                    );
                     plan.items.push(item);
                     continue;
                 }
                 (Policy::Overwrite, Some(other)) => {
-                    item.note = Some(tr(
-                        format!("快捷编码 {code} 从原话术移到这条"),
-                        format!("shortcut code {code} moves to this reply"),
-                    ));
+                    add_note(
+                        &mut item,
+                        tr(
+                            format!("快捷编码 {code} 从原话术移到这条"),
+                            format!("shortcut code {code} moves to this reply"),
+                        ),
+                    );
                     plan.edits.insert(
                         0,
                         (
@@ -344,10 +391,13 @@ fn plan(
                     );
                 }
                 _ => {
-                    item.note = Some(tr(
-                        format!("快捷编码 {code} 已被占用，导入时不带编码"),
-                        format!("shortcut code {code} is taken; imported without it"),
-                    ));
+                    add_note(
+                        &mut item,
+                        tr(
+                            format!("快捷编码 {code} 已被占用，导入时不带编码"),
+                            format!("shortcut code {code} is taken; imported without it"),
+                        ),
+                    );
                     new.code = None;
                 }
             }
@@ -506,7 +556,9 @@ impl Format {
 }
 
 /// Read a pack from a path. The format is detected from the content (a folder is a
-/// source pack, a zip a `.qrpack`, text a CSV) unless `format` says otherwise.
+/// source pack, a zip a `.qrpack`, text a CSV) unless `format` says otherwise. A CSV
+/// without a header whose first column is clearly abbreviations is a TextExpander export;
+/// when that cannot be told, the error asks for `--format`.
 ///
 /// Every reply gets a title the store accepts (see [`fit_titles`]), and a file that
 /// yields nothing to import is an error naming it (with the first reasons entries were
@@ -680,6 +732,7 @@ fn dir_kind(path: &std::path::Path) -> Format {
 }
 
 fn read_any(path: &std::path::Path, format: Option<Format>) -> Result<ReadPack> {
+    let detected = format.is_none();
     let format = match format {
         Some(f) => f,
         None if path.is_dir() => dir_kind(path),
@@ -696,6 +749,8 @@ fn read_any(path: &std::path::Path, format: Option<Format>) -> Result<ReadPack> 
                 .map(str::to_ascii_lowercase);
             if qrpack::is_zip(head) {
                 zip_kind(path)?
+            } else if interop::is_plist(head) || ext.as_deref() == Some("textexpander") {
+                Format::TextExpander
             } else if head.contains(&0) {
                 return Err(crate::Error::UnknownFormat(path.to_path_buf()));
             } else if trimmed.starts_with('[') && trimmed.contains("\"text\"")
@@ -770,7 +825,24 @@ fn read_any(path: &std::path::Path, format: Option<Format>) -> Result<ReadPack> 
                 return Err(common::too_large(path, meta.len() as usize).into());
             }
             let bytes = std::fs::read(path).map_err(crate::Error::io(path))?;
-            let (pack, skipped) = table::read_csv(&bytes, path)?;
+            let kind = match common::decode(&bytes, path) {
+                Ok(text) if detected => interop::csv_kind(&text),
+                _ => interop::CsvKind::Table,
+            };
+            let (pack, skipped) = match kind {
+                interop::CsvKind::Table => table::read_csv(&bytes, path)?,
+                interop::CsvKind::TextExpander => interop::read_textexpander(&bytes, path)?,
+                interop::CsvKind::Ambiguous => {
+                    return Err(interop::InteropError {
+                        path: path.to_path_buf(),
+                        message: crate::i18n::tr(
+                            "看不出这是 TextExpander 导出的 CSV（缩写,内容,名称）还是话术表格（标题,内容）：请用 --format textexpander 或 --format csv 指明，或给表格加一行表头（标题,内容）",
+                            "cannot tell whether this is a TextExpander CSV (abbreviation,content,label) or a table of replies (title,content): say which with --format textexpander or --format csv, or give the table a header row (title,content)",
+                        ),
+                    }
+                    .into());
+                }
+            };
             Ok(ReadPack { pack, skipped })
         }
     }

@@ -6,6 +6,17 @@
 //! on Chinese Windows saves), multi-line cells, and reports every row it cannot use with
 //! its line number instead of dropping it. Writing produces UTF-8 with BOM (opens
 //! correctly in Excel) and neutralises formula injection.
+//!
+//! Qianniu (千牛) exports its quick phrases in the same shape, CSV (GBK) or XLSX, with the
+//! header `快捷短语编码,快捷短语,快捷短语分组` (code, phrase, group; other versions and
+//! Qianniu-compatible tools write `快捷编码` for the code column), codes like `/fh`,
+//! phrases over several lines, and `未分组` or nothing for "no group". The phrase is the
+//! reply's text, its title comes from the text, the group is the folder (`未分组` is the
+//! library's top level) and the code is normalised like every other tool's trigger
+//! (`/fh` → `fh`, the original kept as a tag). Layout seen in tools that read these
+//! exports: e.g. `QnShortcutImporter.IsFileType` (`快捷短语编码,快捷短语,快捷短语分组`)
+//! and the `FastWordImport` / `QuickPhraseController` exporters (`快捷编码,快捷短语,
+//! 快捷短语分组`, empty group = `未分组`) on GitHub.
 
 use std::path::Path;
 
@@ -24,22 +35,43 @@ enum Col {
     Content,
     Tags,
     Extra,
+    /// The column that marks our own export ([`EXPORT_MARK`]); always empty.
+    Mark,
 }
+
+/// The last header cell of our own CSV export. A file with it is one we wrote, so the
+/// formula guard's apostrophe is taken off again on import (and only then: in anybody
+/// else's file a leading apostrophe is the author's own text). An extra, empty column
+/// in a spreadsheet; older versions read it as an unknown column and ignore it.
+pub const EXPORT_MARK: &str = "QuickReply-CSV-1";
+
+/// Qianniu's name for "no group".
+const NO_GROUP: &str = "未分组";
 
 fn header_kind(cell: &str) -> Option<Col> {
     let c = cell.trim().trim_start_matches('\u{feff}').to_lowercase();
+    if c == EXPORT_MARK.to_lowercase() {
+        return Some(Col::Mark);
+    }
     Some(match c.as_str() {
-        "group" | "folder" | "category" | "分组" | "分类" | "文件夹" | "组" | "类别" | "目录" => {
-            Col::Group
-        }
+        "group" | "folder" | "category" | "分组" | "分类" | "文件夹" | "组" | "类别" | "目录"
+        | "快捷短语分组" | "短语分组" => Col::Group,
         "title" | "name" | "标题" | "名称" | "主题" => Col::Title,
         "shortcut" | "code" | "abbreviation" | "keyword" | "快捷编码" | "快捷码" | "快捷键"
-        | "编码" | "缩写" | "快捷短语" => Col::Code,
+        | "编码" | "缩写" | "快捷短语编码" | "短语编码" => Col::Code,
+        // Qianniu's 快捷短语 is the phrase itself, not its shortcut.
         "content" | "text" | "body" | "reply" | "内容" | "回复" | "话术" | "回复内容"
-        | "话术内容" | "正文" => Col::Content,
+        | "话术内容" | "正文" | "快捷短语" | "短语" => Col::Content,
         "tags" | "tag" | "标签" | "关键词" => Col::Tags,
         _ => return None,
     })
+}
+
+/// Whether a first row is a header: at least two cells (or the content cell) are known
+/// column names.
+pub fn is_header(cells: &[String]) -> bool {
+    let kinds: Vec<Option<Col>> = cells.iter().map(|c| header_kind(c)).collect();
+    kinds.iter().filter(|k| k.is_some()).count() >= 2 || kinds.contains(&Some(Col::Content))
 }
 
 /// Read a CSV file into a pack plus the rows it skipped.
@@ -100,9 +132,19 @@ pub fn read_csv(bytes: &[u8], path: &Path) -> Result<(Pack, Vec<Skipped>), Table
         }
         rows.push((line, rec));
     }
+    // Our own export (its header ends with the mark): undo the formula guard.
+    let ours = rows
+        .first()
+        .is_some_and(|(_, header)| header.iter().any(|c| header_kind(c) == Some(Col::Mark)));
     let rows = rows
         .into_iter()
-        .map(|(line, rec)| (line, rec.iter().map(|c| undefuse(c).to_string()).collect()))
+        .map(|(line, rec)| {
+            let cells = rec
+                .iter()
+                .map(|c| if ours { undefuse(c) } else { c }.to_string())
+                .collect();
+            (line, cells)
+        })
         .collect();
     Ok(pack_from_rows(rows, path))
 }
@@ -110,14 +152,14 @@ pub fn read_csv(bytes: &[u8], path: &Path) -> Result<(Pack, Vec<Skipped>), Table
 /// Turn table rows (line number, cells) into a pack: header detection, column mapping,
 /// skipped rows. Shared by CSV and XLSX.
 fn pack_from_rows(rows: Vec<(u64, Vec<String>)>, path: &Path) -> (Pack, Vec<Skipped>) {
-    // Header: a first row where at least two cells (or the content cell) are known names.
     let mut cols: Vec<Col> = Vec::new();
     let mut start = 0;
     if let Some((_, first)) = rows.first() {
-        let kinds: Vec<Option<Col>> = first.iter().map(|c| header_kind(c)).collect();
-        let known = kinds.iter().filter(|k| k.is_some()).count();
-        if known >= 2 || kinds.contains(&Some(Col::Content)) {
-            cols = kinds.into_iter().map(|k| k.unwrap_or(Col::Extra)).collect();
+        if is_header(first) {
+            cols = first
+                .iter()
+                .map(|c| header_kind(c).unwrap_or(Col::Extra))
+                .collect();
             start = 1;
         } else {
             cols = match first.len() {
@@ -153,33 +195,36 @@ fn pack_from_rows(rows: Vec<(u64, Vec<String>)>, path: &Path) -> (Pack, Vec<Skip
             path: path.to_path_buf(),
             line: *line as usize,
         };
-        let get = |want: Col| -> String {
+        let raw = |want: Col| -> &str {
             cols.iter()
                 .zip(rec.iter())
                 .find(|(c, _)| **c == want)
-                .map(|(_, v)| v.trim().to_string())
+                .map(|(_, v)| v.as_str())
                 .unwrap_or_default()
         };
-        let content = get(Col::Content).replace("\r\n", "\n");
+        let get = |want: Col| raw(want).trim().to_string();
+        // The text as written: leading and trailing spaces and blank lines are the
+        // author's (our own export reads back unchanged); only line ends are normalised.
+        let content = raw(Col::Content).replace("\r\n", "\n");
         if rec.iter().all(|c| c.trim().is_empty()) {
             continue;
         }
-        if content.is_empty() {
+        if content.trim().is_empty() {
             skipped.push(Skipped {
                 origin,
                 reason: tr("内容为空", "empty content"),
             });
             continue;
         }
-        let mut title = get(Col::Title);
+        // A title is one line; without one, it comes from the text.
+        let mut title = get(Col::Title)
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .collect::<Vec<_>>()
+            .join(" ");
         if title.is_empty() {
-            title = content
-                .lines()
-                .next()
-                .unwrap_or_default()
-                .chars()
-                .take(16)
-                .collect();
+            title = super::interop::title_of(&content);
         }
         let folder = get(Col::Group)
             .split(['/', '>', '＞'])
@@ -187,12 +232,25 @@ fn pack_from_rows(rows: Vec<(u64, Vec<String>)>, path: &Path) -> (Pack, Vec<Skip
             .filter(|s| !s.is_empty())
             .collect::<Vec<_>>()
             .join("/");
-        let code = Some(get(Col::Code).to_lowercase()).filter(|c| !c.is_empty());
+        let folder = if folder == NO_GROUP {
+            String::new()
+        } else {
+            folder
+        };
+        let keys = super::interop::from_triggers(&[get(Col::Code)]);
+        if let Some(reason) = keys.note {
+            skipped.push(Skipped {
+                origin: origin.clone(),
+                reason,
+            });
+        }
+        let code = keys.code;
         let mut tags: Vec<String> = get(Col::Tags)
             .split([',', '，', ';', '；'])
             .map(str::trim)
             .filter(|t| !t.is_empty())
             .map(str::to_string)
+            .chain(keys.tags)
             .collect();
         for (i, (c, v)) in cols.iter().zip(rec.iter()).enumerate() {
             if *c == Col::Extra && !v.trim().is_empty() {
@@ -368,7 +426,7 @@ pub fn write_csv(pack: &Pack, out: &mut impl std::io::Write) -> std::io::Result<
         "分组,标题,快捷编码,内容,标签",
         "group,title,shortcut,content,tags",
     );
-    w.write_record(header.split(','))?;
+    w.write_record(header.split(',').chain([EXPORT_MARK]))?;
     let mut images = 0;
     for s in &pack.snippets {
         let texts = s.texts();
@@ -379,6 +437,7 @@ pub fn write_csv(pack: &Pack, out: &mut impl std::io::Write) -> std::io::Result<
             defuse(s.code.as_deref().unwrap_or("")),
             defuse(&texts.join("\n\n")),
             defuse(&s.tags.join(",")),
+            String::new(),
         ])?;
     }
     w.flush()?;
@@ -542,5 +601,56 @@ mod tests {
         let csv = "标题,内容\n发货,\"今天发; 明天到\"\n";
         let (p, _) = read_csv(csv.as_bytes(), Path::new("cn.csv")).expect("read");
         assert_eq!(p.snippets[0].texts(), vec!["今天发; 明天到"]);
+    }
+    #[test]
+    fn our_export_reads_back_unchanged_and_only_it_loses_the_guard() {
+        // Issue #18 item 10: a body starting with `-`, with leading spaces, trailing
+        // spaces and blank lines comes back exactly as it was.
+        let body = "-5元优惠券今天可用  \n\n  第二段前面有空格\n\n";
+        let csv = format!("标题,内容\n优惠,\"{}\"\n", body.replace('"', "\"\""));
+        let (p, _) = read_csv(csv.as_bytes(), Path::new("k.csv")).expect("read");
+        assert_eq!(p.snippets[0].texts(), vec![body]);
+        let mut out = Vec::new();
+        write_csv(&p, &mut out).expect("write");
+        let text = String::from_utf8(out).expect("utf8");
+        let header = text.lines().next().unwrap_or_default();
+        assert!(header.ends_with(EXPORT_MARK), "{header}");
+        assert!(text.contains("\"'-5元"), "the guard is written: {text}");
+        let (back, skipped) = read_csv(text.as_bytes(), Path::new("k2.csv")).expect("read");
+        assert!(skipped.is_empty(), "{skipped:?}");
+        assert_eq!(back.snippets[0].texts(), vec![body]);
+        assert_eq!(back.snippets[0].tags, Vec::<String>::new());
+        // Anybody else's file: a leading apostrophe is the author's own text.
+        let csv = "标题,内容\n报价,'-5元\n公式,'=1+1\n";
+        let (p, _) = read_csv(csv.as_bytes(), Path::new("l.csv")).expect("read");
+        assert_eq!(p.snippets[0].texts(), vec!["'-5元"]);
+        assert_eq!(p.snippets[1].texts(), vec!["'=1+1"]);
+    }
+
+    #[test]
+    fn qianniu_header_maps_the_phrase_to_the_text() {
+        let csv = "快捷短语编码,快捷短语,快捷短语分组\n/FH,\"亲，今天发货\n明天到\",物流\nＴＨ２,退货请点申请售后,未分组\n";
+        let (p, skipped) = read_csv(csv.as_bytes(), Path::new("qn.csv")).expect("read");
+        assert!(skipped.is_empty(), "{skipped:?}");
+        assert_eq!(
+            titles(&p),
+            vec![
+                (
+                    "物流".into(),
+                    "亲，今天发货".into(),
+                    Some("fh".into()),
+                    "亲，今天发货\n明天到".into()
+                ),
+                (
+                    "".into(),
+                    "退货请点申请售后".into(),
+                    Some("th2".into()),
+                    "退货请点申请售后".into()
+                ),
+            ]
+        );
+        assert_eq!(p.snippets[0].tags, vec!["/FH"]);
+        assert_eq!(p.snippets[1].tags, vec!["ＴＨ２"]);
+        assert_eq!(p.folders.len(), 1);
     }
 }

@@ -366,11 +366,16 @@ fn espanso_matches(
             })
             .or_else(|| triggers.first().cloned())
             .unwrap_or_else(|| format!("image {i}"));
+        let keys = from_triggers(&triggers);
+        skipped.extend(keys.note.map(|reason| Skipped {
+            origin: origin.clone(),
+            reason,
+        }));
         pack.snippets.push(PackSnippet {
             folder: folder.to_string(),
             title,
-            code: triggers.first().and_then(|t| code_of(t)),
-            tags: triggers.iter().skip(1).cloned().collect(),
+            code: keys.code,
+            tags: keys.tags,
             apps: Vec::new(),
             parts,
             origin,

@@ -300,8 +300,11 @@ pub(super) fn push_curly(
         });
         return;
     }
-    let keyword = s.keyword.trim().to_string();
-    let code = code_of(&keyword);
+    let keys = from_triggers(&[s.keyword]);
+    skipped.extend(keys.note.map(|reason| Skipped {
+        origin: origin.clone(),
+        reason,
+    }));
     pack.snippets.push(PackSnippet {
         folder: s.folder,
         title: if s.name.trim().is_empty() {
@@ -309,12 +312,8 @@ pub(super) fn push_curly(
         } else {
             s.name
         },
-        tags: if !keyword.is_empty() && code.as_deref() != Some(keyword.as_str()) {
-            vec![keyword]
-        } else {
-            Vec::new()
-        },
-        code,
+        code: keys.code,
+        tags: keys.tags,
         apps: Vec::new(),
         parts: vec![PackPart::Text {
             body,

@@ -55,7 +55,8 @@ matches:
             ("您好".into(), Some("hi".into()), "您好".into()),
         ]
     );
-    assert_eq!(pack.snippets[1].tags, vec![":hello"]);
+    // Every trigger as espanso had it stays searchable (issue #18 item 3).
+    assert_eq!(pack.snippets[1].tags, vec![":hi", ":hello"]);
     assert_eq!(skipped.len(), 3, "{skipped:?}");
     assert!(skipped.iter().any(|s| s.reason.contains("regex")));
     assert!(skipped.iter().any(|s| s.reason.contains("shell")));
@@ -339,6 +340,91 @@ fn curly_dates_keep_their_format_and_foreign_markers_never_stay() {
 }
 
 #[test]
+fn foreign_triggers_become_codes_the_same_way_everywhere() {
+    // Issue #18 item 3: TextExpander, Qianniu, espanso, Alfred, full-width input.
+    for (trigger, code) in [
+        (";hello", Some("hello")),
+        ("/fh", Some("fh")),
+        (":fh", Some("fh")),
+        (";e:+1", Some("e1")),
+        ("FH", Some("fh")),
+        ("／ＦＨ", Some("fh")),
+        ("  ,,addr  ", Some("addr")),
+        ("/发货", None),
+        (";;;", None),
+        (":averyveryverylongtrigger", None),
+    ] {
+        assert_eq!(code_of(trigger).as_deref(), code, "{trigger}");
+    }
+    let t = from_triggers(&["/fh"]);
+    assert_eq!(
+        (t.code.as_deref(), t.tags, t.note),
+        (Some("fh"), vec!["/fh".to_string()], None)
+    );
+    // Only case differs: nothing to keep besides the code.
+    assert!(from_triggers(&["FH"]).tags.is_empty());
+    // The first trigger that can be a code wins; every original stays searchable.
+    let t = from_triggers(&["/发货", ":fahuo"]);
+    assert_eq!(t.code.as_deref(), Some("fahuo"));
+    assert_eq!(t.tags, vec!["/发货", ":fahuo"]);
+    assert_eq!(t.note, None);
+    // None can be a code: a note, the trigger kept as a tag.
+    let t = from_triggers(&["/发货"]);
+    assert_eq!((t.code, t.tags), (None, vec!["/发货".to_string()]));
+    assert!(t.note.is_some_and(|n| n.contains("/发货")));
+    assert_eq!(from_triggers::<&str>(&[]), Triggers::default());
+    assert_eq!(from_triggers(&["  "]), Triggers::default());
+}
+
+#[test]
+fn textexpander_csv_quotes_either_way_and_macros() {
+    // RFC 4180 quotes, and TextExpander's backslash quotes (issue #18 item 7).
+    let rfc = te_rows("a,\"say \"\"hi\"\"\",x\r\nb,\"C:\\\",y\n").expect("rfc");
+    assert_eq!(rfc[0].1, vec!["a", "say \"hi\"", "x"]);
+    assert_eq!(rfc[1].1, vec!["b", "C:\\", "y"]);
+    assert_eq!(rfc[1].0, 2);
+    let bs = te_rows(";q,\"say \\\"hi\\\" \\\\o/\nline 2\",Q\n;r,\"r\",R").expect("backslash");
+    assert_eq!(bs[0].1, vec![";q", "say \"hi\" \\o/\nline 2", "Q"]);
+    assert_eq!(bs[1].0, 3, "line numbers count lines inside quotes");
+    assert!(te_rows("a,\"never closed\n").is_err());
+    let (body, notes) = te_macros("{x} 100%% %| %clipboard %A, %1m月%e日 %H:%M 100%").expect("ok");
+    assert_eq!(
+        body,
+        "{{x}} 100%  {剪贴板} {?日期 %A, %1m月%e日 %H:%M} 100%"
+    );
+    assert_eq!(notes.len(), 1);
+    assert!(te_macros("Hi %filltext:name=Name%").is_err());
+    assert!(te_macros("%snippet:;sig%").is_err());
+}
+
+#[test]
+fn headerless_textexpander_csv_is_told_from_a_table_by_content() {
+    use CsvKind::*;
+    for (text, kind) in [
+        // Sigils: TextExpander.
+        (
+            ";ty,Thank you for your order,Thanks\n;bye,See you,Bye\n",
+            TextExpander,
+        ),
+        (";ty,Thank you\n/bye,See you\n", TextExpander),
+        // Three columns, no sigils: the long one is the content.
+        (
+            "ty,Thank you for your order!,Thanks\nsig,Best regards from the shop,Signature\n",
+            TextExpander,
+        ),
+        ("Ship,Ship time,We ship within two days of payment\n", Table),
+        // Chinese first column, or a header: a table.
+        ("物流,发货时间,48小时内发货\n", Table),
+        ("title,content\nty,Thank you\n", Table),
+        ("a b,c,d\n", Table),
+        // Two columns of plain words: title,content or abbreviation,content?
+        ("ty,Thank you for your order\n", Ambiguous),
+    ] {
+        assert_eq!(csv_kind(text), kind, "{text}");
+    }
+}
+
+#[test]
 fn raycast_export_keeps_date_formats() {
     let pack = Pack {
         snippets: vec![crate::source::PackSnippet {
@@ -480,4 +566,43 @@ fn alfred_archives_are_still_checked_for_bombs() {
     .map(|e| e.to_string())
     .unwrap_or_default();
     assert!(e.contains("bomb.alfredsnippets"), "{e}");
+}
+
+#[test]
+fn textexpander_settings_plist_groups_and_nesting_bombs() {
+    let settings = r#"<?xml version="1.0" encoding="UTF-8"?>
+<!DOCTYPE plist PUBLIC "-//Apple//DTD PLIST 1.0//EN" "http://www.apple.com/DTDs/PropertyList-1.0.dtd">
+<plist version="1.0"><dict>
+<key>groupsTE2</key><array>
+  <dict><key>name</key><string>售后</string><key>snippetUUIDs</key><array><string>U1</string></array></dict>
+</array>
+<key>snippetsTE2</key><array>
+  <dict><key>abbreviation</key><string>;th</string><key>label</key><string>退货</string>
+  <key>plainText</key><string>退货请在订单页申请</string><key>uuidString</key><string>U1</string></dict>
+  <dict><key>abbreviation</key><string>;x</string><key>plainText</key><string>没有分组</string>
+  <key>uuidString</key><string>U2</string></dict>
+</array></dict></plist>"#;
+    assert!(is_plist(settings.as_bytes()));
+    let (pack, skipped) =
+        read_textexpander(settings.as_bytes(), Path::new("Settings.textexpander")).expect("read");
+    assert!(skipped.is_empty(), "{skipped:?}");
+    assert_eq!(pack.snippets[0].folder, "售后");
+    assert_eq!(pack.snippets[0].code.as_deref(), Some("th"));
+    assert_eq!(pack.snippets[1].folder, "");
+    let bomb = format!(
+        "<?xml version=\"1.0\"?><plist version=\"1.0\">{}{}</plist>",
+        "<array>".repeat(100_000),
+        "</array>".repeat(100_000)
+    );
+    let e = read_textexpander(bomb.as_bytes(), Path::new("bomb.textexpander"))
+        .err()
+        .map(|e| e.to_string());
+    assert!(e.is_some_and(|e| e.contains("bomb.textexpander")));
+    assert!(
+        read_textexpander(
+            b"<?xml version=\"1.0\"?><plist><string>x</string></plist>",
+            Path::new("s.textexpander")
+        )
+        .is_err()
+    );
 }
