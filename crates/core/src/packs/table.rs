@@ -91,18 +91,24 @@ pub fn read_csv(bytes: &[u8], path: &Path) -> Result<(Pack, Vec<Skipped>), Table
         .delimiter(delimiter_of(&text))
         .from_reader(text.as_bytes());
     let mut rows: Vec<(u64, csv::StringRecord)> = Vec::new();
+    // Line numbers from byte offsets: the csv crate's own count is off by one in files
+    // with CRLF line ends (what Excel writes). Records come in order, so the line breaks
+    // are counted once, from where the previous record's count stopped (counting from
+    // the start for each record made big files quadratic).
+    let mut counted = (0usize, 1u64);
+    let mut line_at = |byte: u64| {
+        let bytes = text.as_bytes();
+        let mut end = (byte as usize).min(bytes.len());
+        // A record's position may sit before the line end of the previous record.
+        while end < bytes.len() && matches!(bytes[end], b'\r' | b'\n') {
+            end += 1;
+        }
+        let (from, lines) = if end >= counted.0 { counted } else { (0, 1) };
+        let line = lines + bytes[from..end].iter().filter(|b| **b == b'\n').count() as u64;
+        counted = (end, line);
+        line
+    };
     for rec in reader.records() {
-        // Line numbers from byte offsets: the csv crate's own count is off by one in
-        // files with CRLF line ends (what Excel writes).
-        let line_at = |byte: u64| {
-            let bytes = text.as_bytes();
-            let mut end = (byte as usize).min(bytes.len());
-            // A record's position may sit before the line end of the previous record.
-            while end < bytes.len() && matches!(bytes[end], b'\r' | b'\n') {
-                end += 1;
-            }
-            bytes[..end].iter().filter(|b| **b == b'\n').count() as u64 + 1
-        };
         let rec = rec.map_err(|e| {
             let line = e.position().map_or(0, |p| line_at(p.byte()));
             let message = match e.kind() {
