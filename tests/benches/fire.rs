@@ -72,9 +72,12 @@ fn main() -> Result<()> {
     if std::env::args().any(|a| a == "--list") {
         return Ok(());
     }
-    let app = std::env::var_os("QUICKREPLY_APP")
-        .map(PathBuf::from)
-        .unwrap_or(quickreply_e2e::app_binary()?);
+    // The xtask passes the release build; the debug one is looked up only without it
+    // (eagerly, it failed on a fresh clone that had built only the release app).
+    let app = match std::env::var_os("QUICKREPLY_APP") {
+        Some(app) => PathBuf::from(app),
+        None => quickreply_e2e::app_binary()?,
+    };
     let d = Display::start()?;
     let dir = tempfile::tempdir()?;
     favourites_fixture(dir.path())?;
