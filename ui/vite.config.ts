@@ -5,5 +5,6 @@ export default defineConfig({
   plugins: [svelte()],
   clearScreen: false,
   build: { target: "es2022", outDir: "dist", emptyOutDir: true },
-  test: { include: ["src/**/*.test.ts"], environment: "node" },
+  // The contrast test reads app.css as text (vitest empties CSS files unless told).
+  test: { include: ["src/**/*.test.ts"], environment: "node", css: { include: [/app\.css/] } },
 });

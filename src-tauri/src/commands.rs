@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use quickreply_core::settings::{Scope, Settings};
-use tauri::{AppHandle, Manager, State};
+use tauri::{AppHandle, Emitter, Manager, State};
 
 use crate::app::{self, App, FireOutcome, HitView, PanelState, PartView};
 use crate::ipc::{Res, err, parse_id};
@@ -61,8 +61,16 @@ pub fn save_settings(handle: AppHandle, settings: Settings) -> Res<Settings> {
         return Err(e.to_string());
     }
     crate::tray::refresh(&handle);
+    announce(&handle, &saved);
     crate::tray::start_at_login(&handle, saved.start_at_login)?;
     Ok(saved)
+}
+
+/// Tell every open window (the panel, the editor) about saved settings, so a new
+/// language or theme shows in all of them at once, not only in the one that saved it.
+pub fn announce(handle: &AppHandle, saved: &Settings) {
+    crate::editor::retitle(handle);
+    let _ = handle.emit("settings-changed", saved);
 }
 
 /// The panel's personal / team / all switch, kept in the settings (no hotkey is touched).

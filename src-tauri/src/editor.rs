@@ -72,14 +72,24 @@ pub fn open(app: &AppHandle) -> tauri::Result<()> {
         return w.set_focus();
     }
     WebviewWindowBuilder::new(app, "editor", WebviewUrl::App("index.html#/editor".into()))
-        .title(quickreply_core::i18n::tr(
-            "QuickReply 话术编辑",
-            "QuickReply editor",
-        ))
+        .title(title())
         .inner_size(980.0, 680.0)
         .min_inner_size(640.0, 420.0)
         .build()?;
     Ok(())
+}
+
+/// The editor window's title in the current language.
+fn title() -> String {
+    quickreply_core::i18n::tr("QuickReply 话术编辑", "QuickReply editor")
+}
+
+/// Give an open editor window its title in the language just chosen (the page itself
+/// follows the `settings-changed` event).
+pub fn retitle(app: &AppHandle) {
+    if let Some(w) = app.get_webview_window("editor") {
+        let _ = w.set_title(&title());
+    }
 }
 
 #[tauri::command]

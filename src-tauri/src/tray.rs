@@ -64,8 +64,9 @@ pub fn create(app: &AppHandle) -> tauri::Result<()> {
                 let state = app.state::<App>();
                 let mut s = state.settings();
                 s.paused = !s.paused;
-                if state.save_settings(s).is_ok() {
+                if let Ok(saved) = state.save_settings(s) {
                     refresh(app);
+                    crate::commands::announce(app, &saved);
                 }
             }
             "editor" => {

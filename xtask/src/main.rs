@@ -310,6 +310,8 @@ fn test(quick: bool, only: Option<&str>) -> Result<()> {
                             "--test",
                             "desktop_team",
                             "--test",
+                            "desktop_look",
+                            "--test",
                             "sync",
                             "--test",
                             "admin",

@@ -1,5 +1,7 @@
 // Every string the UI shows, Simplified Chinese first, English second.
 
+import { lang } from "./lang.svelte.js";
+
 export type Lang = "zh-CN" | "en";
 
 const zh = {
@@ -480,21 +482,34 @@ const en: Record<Key, string> = {
 
 const tables: Record<Lang, Record<Key, string>> = { "zh-CN": zh, en };
 
-let current: Lang = "zh-CN";
-
-export function setLang(lang: Lang): void {
-  current = lang;
-  document.documentElement.lang = lang;
+/** Switch the language of every message shown from now on; views redraw at once. */
+export function setLang(next: Lang): void {
+  lang.current = next;
+  if (typeof document !== "undefined") document.documentElement.lang = next;
 }
 
 export function getLang(): Lang {
-  return current;
+  return lang.current;
 }
 
 /** The message `key` in the current language, `{name}` placeholders filled in. */
-export function t(key: Key, params: Record<string, string | number> = {}, lang: Lang = current): string {
-  const text = tables[lang][key];
+export function t(key: Key, params: Record<string, string | number> = {}, in_: Lang = lang.current): string {
+  const text = tables[in_][key];
   return text.replace(/\{(\w+)\}/g, (m, name: string) => (name in params ? String(params[name]) : m));
+}
+
+/** The personal library's internal name (core's `PERSONAL`). */
+const PERSONAL = "personal";
+
+/** A library as people read it: the personal library by its name in the language
+ *  (个人 / Personal), a team library by its own name. */
+export function libraryName(name: string, team: boolean, in_: Lang = lang.current): string {
+  return !team && name === PERSONAL ? t("personal", {}, in_) : name;
+}
+
+/** A library with its kind, for lists that mix both: 个人, or 团队 · 售后组. */
+export function libraryLabel(name: string, team: boolean, in_: Lang = lang.current): string {
+  return team ? `${t("team", {}, in_)} · ${name}` : libraryName(name, team, in_);
 }
 
 export function allKeys(): Key[] {
