@@ -494,9 +494,12 @@ fn docked_fire_without_auto_paste_gives_the_focus_back_to_the_chat_window() -> R
     app.element("#search")?;
     let chat = PasteTarget::start(&d.name, "WeChat", "微信 - 买家小孙", (60, 60, 600, 560))?;
     x.activate(chat.window)?;
-    wait_for("the docked panel", Duration::from_secs(10), || {
-        x.is_viewable(panel).then_some(())
-    })?;
+    wait_for(
+        "the chat window active, the panel docked beside it",
+        Duration::from_secs(10),
+        || (x.active() == Some(chat.window) && x.is_viewable(panel)).then_some(()),
+    )?;
+    app.wait_text("#context", |t| t.contains("WeChat"))?;
     // The agent goes to the panel, finds the reply and presses Enter.
     d.key("ctrl+alt+space")?;
     wait_for(
@@ -516,7 +519,13 @@ fn docked_fire_without_auto_paste_gives_the_focus_back_to_the_chat_window() -> R
         Duration::from_secs(10),
         || (x.active() == Some(chat.window)).then_some(()),
     )
-    .with_context(|| format!("the active window is {:?}", x.active()))?;
+    .with_context(|| {
+        format!(
+            "the active window is {:?} (panel {panel}, chat {})",
+            x.active(),
+            chat.window
+        )
+    })?;
     d.key("ctrl+v")?;
     wait_for("the agent's paste", Duration::from_secs(10), || {
         chat.pastes().contains(&want).then_some(())
@@ -708,7 +717,7 @@ fn a_failed_fire_says_so_in_english_in_the_dark_theme_too() -> Result<()> {
         Theme::Dark,
         [
             "Not sent",
-            "\"店铺首页链接\" was not sent",
+            "\"店铺首页链接\": unknown variable",
             "pasting now sends no reply",
         ],
     )

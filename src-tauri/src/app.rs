@@ -417,10 +417,6 @@ impl App {
         if let Ok(mut inner) = self.lock() {
             inner.queue = Queue::default();
         }
-        let what = match title {
-            Some(t) => tr(format!("「{t}」没有发出"), format!("\"{t}\" was not sent")),
-            None => tr("话术没有发出", "The reply was not sent"),
-        };
         let clipboard = match self.clipboard.clear_if_ours() {
             Ok(true) => tr(
                 "剪贴板里的话术已清除，现在粘贴不会发出任何话术。",
@@ -435,10 +431,14 @@ impl App {
                 format!("The clipboard could not be emptied ({e}): do not paste."),
             ),
         };
-        tr(
-            format!("{what}：{why}。{clipboard}"),
-            format!("{what}: {why}. {clipboard}"),
-        )
+        // The panel's banner heads this with 没有发出 / Not sent.
+        match title {
+            Some(t) => tr(
+                format!("「{t}」：{why}。{clipboard}"),
+                format!("\"{t}\": {why}. {clipboard}"),
+            ),
+            None => tr(format!("{why}。{clipboard}"), format!("{why}. {clipboard}")),
+        }
     }
 
     fn fire_reply(
