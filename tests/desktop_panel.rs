@@ -1,8 +1,9 @@
 //! The desktop app's panel, end to end, under Xvfb + openbox: the real binary driven
 //! through tauri-driver/WebKitWebDriver, global hotkeys pressed with xdotool, the
 //! clipboard read with xclip, stand-in chat windows made with x11rb. Searching and
-//! firing, the hotkeys and favourites, docking beside the chat window, auto-paste, the
-//! personal / team switch, and the hotkeys in Settings.
+//! firing, the hotkeys and favourites, docking beside the chat window, auto-paste (on by
+//! default in chat apps) and the focus after a fire, failed fires, a real pinyin input
+//! method (fcitx5), the personal / team switch, and the hotkeys in Settings.
 //!
 //! These need the system packages and the built app, so they are ignored in the plain
 //! test run; `cargo xtask test` builds the app and runs them (leg 5). The other
@@ -17,8 +18,9 @@ use quickreply_core::proto::Part;
 use quickreply_core::settings::{Favourite, Scope, Settings, Theme, WindowMode, settings_path};
 use quickreply_core::{NewSnippet, Rendered, Store};
 use quickreply_e2e::desktop::{library, panel_window, wait_clipboard};
+use quickreply_e2e::ime::Fcitx;
 use quickreply_e2e::x11::{Conn, PasteTarget};
-use quickreply_e2e::{ALT, App, CTRL, Display, ENTER, ESCAPE, NULL, wait_for};
+use quickreply_e2e::{ALT, App, CTRL, Display, ENTER, ESCAPE, NULL, SessionBus, wait_for};
 
 /// What firing a reply puts on the clipboard, rendered by the library itself.
 fn rendered(store: &Store, code: &str) -> Result<Vec<Rendered>> {
@@ -721,4 +723,89 @@ fn a_failed_fire_says_so_in_english_in_the_dark_theme_too() -> Result<()> {
             "pasting now sends no reply",
         ],
     )
+}
+
+/// End to end with fcitx5's pinyin. WebKitGTK hands the page the key that commits (the
+/// digit picking a candidate, the Enter committing letters) as `Unidentified`, keyCode
+/// 229, before `compositionend`, and the letters being composed not at all; engines that
+/// send it as `Enter` or a digit marked `isComposing` (or, in WebKit on macOS, after
+/// `compositionend`) are covered by the vitest cases of `Composition` in
+/// `ui/src/lib/panel.test.ts`.
+#[test]
+#[ignore = "needs Xvfb, openbox, fcitx5 with pinyin, tauri-driver and the built app: run by `cargo xtask test`"]
+fn keys_a_real_pinyin_input_method_composes_with_never_fire_a_reply() -> Result<()> {
+    let d = Display::start()?;
+    let bus = SessionBus::start()?;
+    let dir = tempfile::tempdir()?;
+    let home = tempfile::tempdir()?;
+    let store = library(dir.path(), Settings::default())?;
+    let ime = Fcitx::start(&d, &bus, home.path())?;
+    let env: Vec<(&str, &std::ffi::OsStr)> =
+        ime.env.iter().map(|(k, v)| (*k, v.as_os_str())).collect();
+    let x = Conn::open(&d.name)?;
+    let app = App::start_on_bus_with_env(&d, dir.path(), &bus, &env)?;
+    let panel = panel_window(&x)?;
+    app.element("#search")?;
+    wait_for(
+        "the panel to have the focus",
+        Duration::from_secs(10),
+        || (x.active() == Some(panel)).then_some(()),
+    )?;
+    let typed = |app: &App| -> Option<String> {
+        app.script("return document.querySelector('#search').value")
+            .ok()?
+            .as_str()
+            .map(str::to_string)
+    };
+    let unfired = |app: &App, what: &str| -> Result<()> {
+        assert!(x.is_viewable(panel), "{what}: the popup panel stayed up");
+        assert_eq!(d.clipboard_text(), None, "{what}: nothing was fired");
+        assert_eq!(app.count("#fire-error")?, 0);
+        Ok(())
+    };
+
+    // What reaches the page, for the record: the keys and how they are marked.
+    app.script(
+        "window.__keys = [];
+         for (const t of ['keydown', 'compositionstart', 'compositionend'])
+           window.addEventListener(t, (e) => window.__keys.push(
+             t === 'keydown' ? `${e.key}/${e.keyCode}/${e.isComposing}` : t), true);",
+    )?;
+    // Pinyin with an empty search box (where a digit fires the Nth reply): "1" picks the
+    // input method's first candidate instead.
+    d.run("xdotool", &["type", "--delay", "80", "fahuo"])?;
+    std::thread::sleep(Duration::from_millis(300));
+    d.screenshot("ime-composing.png")?;
+    d.key("1")?;
+    let chosen = wait_for("the candidate committed", Duration::from_secs(10), || {
+        typed(&app).filter(|v| !v.is_empty() && !v.is_ascii())
+    })?;
+    unfired(&app, "the digit picking a candidate")?;
+
+    // Enter that commits the pinyin letters as typed is the input method's too.
+    // (Emptied with the keys, as an agent would: WebDriver's clear takes the focus away.)
+    d.key("ctrl+a")?;
+    d.key("BackSpace")?;
+    wait_for("the search box emptied", Duration::from_secs(10), || {
+        typed(&app).filter(String::is_empty)
+    })?;
+    d.run("xdotool", &["type", "--delay", "80", "tuihuo"])?;
+    d.key("Return")?;
+    wait_for("the letters committed", Duration::from_secs(10), || {
+        typed(&app).filter(|v| v == "tuihuo")
+    })
+    .with_context(|| format!("the search box holds {:?}", typed(&app)))?;
+    app.wait_text("#hit-0 .title", |t| !t.is_empty())?;
+    unfired(&app, "the Enter committing pinyin")?;
+
+    // Now nothing is composing: Enter fires the selected reply.
+    let first = app.attribute("#hit-0", "data-id")?;
+    d.key("Return")?;
+    wait_clipboard(&d, &text_of(&rendered(&store, &first)?, 0)?)?;
+    eprintln!(
+        "fcitx5 pinyin committed {chosen:?} for fahuo; the page saw {}",
+        app.script("return window.__keys.join(' ')")?
+    );
+    app.close();
+    Ok(())
 }
