@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use anyhow::{Context, Result};
 use quickreply_core::Store;
-use quickreply_core::settings::{Settings, settings_path};
+use quickreply_core::settings::{Settings, Theme, settings_path};
 use quickreply_e2e::desktop::library;
 use quickreply_e2e::x11::Conn;
 use quickreply_e2e::{ALT, App, CTRL, Display, ENTER, ESCAPE, NULL, wait_for};
@@ -575,4 +575,85 @@ fn editor_imports_with_a_preview_and_exports_a_pack() -> Result<()> {
     assert_eq!(back.pack.snippets.len(), after);
     app.close();
     Ok(())
+}
+
+/// Saving a reply whose variable is set nowhere: the editor warns beside the reply and
+/// its 新建变量 opens the variables with a row of that name, its value to be typed; set,
+/// the warning goes. In `lang` and `theme`; `action` is the button's word there.
+fn unknown_variable_is_warned_of_at_save(lang: &str, theme: Theme, action: &str) -> Result<()> {
+    let d = Display::start()?;
+    let dir = tempfile::tempdir()?;
+    let store = library(
+        dir.path(),
+        Settings {
+            language: lang.into(),
+            theme,
+            ..Settings::default()
+        },
+    )?;
+    let app = App::start(&d, dir.path())?;
+    app.open_editor()?;
+    app.element("#tree .reply")?;
+    app.click("#new-reply")?;
+    app.type_into("#ed-title", "店铺首页链接")?;
+    app.type_into("#ed-part-0", "亲，店铺首页在这里：{店铺网址}")?;
+    app.type_into("#ed-title", &format!("{CTRL}s{NULL}"))?;
+    // Saved, and warned of at once.
+    app.wait_text("#ed-status", |t| t.contains("店铺首页链接"))?;
+    app.wait_text("#ed-unknown", |t| t.contains("{店铺网址}"))?;
+    let button = app.wait_text("#ed-newvar-0", |t| t.contains(action))?;
+    assert!(button.contains("{店铺网址}"), "{button}");
+    let lib = store.library("personal")?;
+    assert!(
+        store
+            .snippets(Some(&lib))?
+            .iter()
+            .any(|s| s.title == "店铺首页链接"),
+        "the reply is saved despite the warning"
+    );
+    std::thread::sleep(Duration::from_millis(300));
+    app.screenshot(&format!("editor-unknown-variable-{lang}-{theme:?}.png").to_lowercase())?;
+    // 新建变量: the variables pane, a row named 店铺网址, the cursor in its value.
+    app.click("#ed-newvar-0")?;
+    app.element("#vars")?;
+    let row = app.script(
+        "const a = document.activeElement; const row = a && a.closest('tr');
+         return [a ? a.id : '', row ? row.querySelector('input').value : ''];",
+    )?;
+    assert_eq!(row[1].as_str(), Some("店铺网址"), "{row}");
+    assert!(
+        row[0]
+            .as_str()
+            .is_some_and(|id| id.starts_with("var-value-")),
+        "{row}"
+    );
+    app.keys(&format!("https://shop.example.com/{ENTER}"))?;
+    app.wait_text("#ed-status", |t| t.contains("店铺网址"))?;
+    assert_eq!(
+        store
+            .effective_vars(lib.id)?
+            .get("店铺网址")
+            .map(String::as_str),
+        Some("https://shop.example.com/")
+    );
+    // Back to the reply: nothing is missing any more.
+    app.type_into("#vars input", &format!("{ALT}v{NULL}"))?;
+    app.element("#ed-title")?;
+    wait_for("the warning gone", Duration::from_secs(10), || {
+        (app.count("#ed-unknown").ok()? == 0).then_some(())
+    })?;
+    app.close();
+    Ok(())
+}
+
+#[test]
+#[ignore = "needs Xvfb, openbox, tauri-driver and the built app: run by `cargo xtask test`"]
+fn editor_warns_of_an_unknown_variable_at_save_and_offers_to_create_it() -> Result<()> {
+    unknown_variable_is_warned_of_at_save("zh-CN", Theme::Light, "新建变量")
+}
+
+#[test]
+#[ignore = "needs Xvfb, openbox, tauri-driver and the built app: run by `cargo xtask test`"]
+fn editor_warns_of_an_unknown_variable_in_english_in_the_dark_theme_too() -> Result<()> {
+    unknown_variable_is_warned_of_at_save("en", Theme::Dark, "New variable")
 }

@@ -1,8 +1,9 @@
 //! The desktop app's panel, end to end, under Xvfb + openbox: the real binary driven
 //! through tauri-driver/WebKitWebDriver, global hotkeys pressed with xdotool, the
 //! clipboard read with xclip, stand-in chat windows made with x11rb. Searching and
-//! firing, the hotkeys and favourites, docking beside the chat window, auto-paste, the
-//! personal / team switch, and the hotkeys in Settings.
+//! firing, the hotkeys and favourites, docking beside the chat window, auto-paste (on by
+//! default in chat apps) and the focus after a fire, failed fires, a real pinyin input
+//! method (fcitx5), the personal / team switch, and the hotkeys in Settings.
 //!
 //! These need the system packages and the built app, so they are ignored in the plain
 //! test run; `cargo xtask test` builds the app and runs them (leg 5). The other
@@ -13,11 +14,13 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
-use quickreply_core::settings::{Favourite, Scope, Settings, WindowMode, settings_path};
-use quickreply_core::{Rendered, Store};
+use quickreply_core::proto::Part;
+use quickreply_core::settings::{Favourite, Scope, Settings, Theme, WindowMode, settings_path};
+use quickreply_core::{NewSnippet, Rendered, Store};
 use quickreply_e2e::desktop::{library, panel_window, wait_clipboard};
+use quickreply_e2e::ime::Fcitx;
 use quickreply_e2e::x11::{Conn, PasteTarget};
-use quickreply_e2e::{ALT, App, CTRL, Display, ENTER, ESCAPE, NULL, wait_for};
+use quickreply_e2e::{ALT, App, CTRL, Display, ENTER, ESCAPE, NULL, SessionBus, wait_for};
 
 /// What firing a reply puts on the clipboard, rendered by the library itself.
 fn rendered(store: &Store, code: &str) -> Result<Vec<Rendered>> {
@@ -471,6 +474,338 @@ fn auto_paste_sends_every_part_presses_enter_and_restores_the_clipboard() -> Res
     .with_context(|| format!("the chat window got {:?}", chat.pastes()))?;
     // And the agent's clipboard is back.
     wait_clipboard(&d, "订单号 2026112300042")?;
+    app.close();
+    Ok(())
+}
+
+#[test]
+#[ignore = "needs Xvfb, openbox, tauri-driver and the built app: run by `cargo xtask test`"]
+fn docked_fire_without_auto_paste_gives_the_focus_back_to_the_chat_window() -> Result<()> {
+    let d = Display::start()?;
+    let dir = tempfile::tempdir()?;
+    // Docked, and the agent turned auto-paste off for chat apps: they paste themselves.
+    let settings = Settings {
+        mode: WindowMode::Docked,
+        auto_paste_chat_apps: false,
+        ..Settings::default()
+    };
+    let store = library(dir.path(), settings)?;
+    let x = Conn::open(&d.name)?;
+    let app = App::start(&d, dir.path())?;
+    let panel = panel_window(&x)?;
+    app.element("#search")?;
+    let chat = PasteTarget::start(&d.name, "WeChat", "微信 - 买家小孙", (60, 60, 600, 560))?;
+    x.activate(chat.window)?;
+    wait_for(
+        "the chat window active, the panel docked beside it",
+        Duration::from_secs(10),
+        || (x.active() == Some(chat.window) && x.is_viewable(panel)).then_some(()),
+    )?;
+    app.wait_text("#context", |t| t.contains("WeChat"))?;
+    // The agent goes to the panel, finds the reply and presses Enter.
+    d.key("ctrl+alt+space")?;
+    wait_for(
+        "the panel to have the focus",
+        Duration::from_secs(10),
+        || (x.active() == Some(panel)).then_some(()),
+    )?;
+    app.search("fh")?;
+    app.wait_text("#hit-0 .title", |t| t.starts_with("发货时间"))?;
+    app.press(ENTER)?;
+    let want = text_of(&rendered(&store, "fh")?, 0)?;
+    wait_clipboard(&d, &want)?;
+    // The chat window has the focus again: the agent's Ctrl+V lands there, not in our
+    // search box.
+    wait_for(
+        "the focus back in the chat window",
+        Duration::from_secs(10),
+        || (x.active() == Some(chat.window)).then_some(()),
+    )
+    .with_context(|| {
+        format!(
+            "the active window is {:?} (panel {panel}, chat {})",
+            x.active(),
+            chat.window
+        )
+    })?;
+    d.key("ctrl+v")?;
+    wait_for("the agent's paste", Duration::from_secs(10), || {
+        chat.pastes().contains(&want).then_some(())
+    })
+    .with_context(|| format!("the chat window got {:?}", chat.pastes()))?;
+    let typed = app.script("return document.querySelector('#search').value")?;
+    assert_eq!(
+        typed.as_str(),
+        Some("fh"),
+        "nothing pasted into the search box"
+    );
+    assert!(
+        x.is_viewable(panel),
+        "the docked panel stays beside the chat"
+    );
+    app.close();
+    Ok(())
+}
+
+#[test]
+#[ignore = "needs Xvfb, openbox, tauri-driver and the built app: run by `cargo xtask test`"]
+fn recognised_chat_apps_get_the_reply_pasted_by_default_other_windows_only_the_clipboard()
+-> Result<()> {
+    let d = Display::start()?;
+    let dir = tempfile::tempdir()?;
+    let store = library(dir.path(), Settings::default())?;
+    let x = Conn::open(&d.name)?;
+    let chat = PasteTarget::start(&d.name, "WeChat", "微信 - 买家小周", (40, 40, 640, 520))?;
+    let app = App::start(&d, dir.path())?;
+    app.element("#search")?;
+    // A chat app the profiles know: the reply goes straight into it.
+    x.activate(chat.window)?;
+    d.key("ctrl+alt+space")?;
+    app.wait_text("#context", |t| t.contains("WeChat"))?;
+    app.search("fh")?;
+    app.wait_text("#hit-0 .title", |t| t.starts_with("发货时间"))?;
+    app.press(ENTER)?;
+    let fh = text_of(&rendered(&store, "fh")?, 0)?;
+    wait_for("the paste in WeChat", Duration::from_secs(10), || {
+        (chat.pastes() == vec![fh.clone()]).then_some(())
+    })
+    .with_context(|| format!("the chat window got {:?}", chat.pastes()))?;
+    // A window no profile knows: the reply waits on the clipboard, the focus goes back
+    // there, and the one paste in it is the agent's own.
+    let other = PasteTarget::start(&d.name, "XTerm", "终端", (700, 40, 500, 400))?;
+    x.activate(other.window)?;
+    d.key("ctrl+alt+space")?;
+    wait_for(
+        "the panel without a chat app",
+        Duration::from_secs(10),
+        || (app.count("#context").ok()? == 0).then_some(()),
+    )?;
+    app.search("vxx")?;
+    app.wait_text("#hit-0 .title", |t| !t.is_empty())?;
+    app.press(ENTER)?;
+    let thanks = text_of(&rendered(&store, "vxx")?, 0)?;
+    wait_clipboard(&d, &thanks)?;
+    wait_for(
+        "the focus back in the other window",
+        Duration::from_secs(10),
+        || (x.active() == Some(other.window)).then_some(()),
+    )?;
+    d.key("ctrl+v")?;
+    wait_for("the agent's paste", Duration::from_secs(10), || {
+        (!other.pastes().is_empty()).then_some(())
+    })?;
+    assert_eq!(other.pastes(), vec![thanks]);
+    app.close();
+    Ok(())
+}
+
+/// A reply whose variable is set nowhere (firing it fails), as the favourite Ctrl+Alt+1,
+/// in a library of the built-in replies; the settings in `lang` and `theme`.
+fn broken_reply_fixture(dir: &std::path::Path, lang: &str, theme: Theme) -> Result<Store> {
+    let mut store = library(dir, Settings::default())?;
+    let lib = store.library("personal")?;
+    let broken = store.add_snippet(
+        &lib,
+        NewSnippet {
+            title: "店铺首页链接".into(),
+            parts: vec![Part::Text {
+                body: "亲，店铺首页在这里：{店铺网址}".into(),
+            }],
+            ..NewSnippet::default()
+        },
+    )?;
+    Settings {
+        language: lang.into(),
+        theme,
+        favourites: vec![Favourite {
+            hotkey: "Ctrl+Alt+1".into(),
+            snippet: broken.id,
+        }],
+        ..Settings::default()
+    }
+    .save(&settings_path(dir))?;
+    Ok(store)
+}
+
+/// A fire that fails, from the panel and from a favourite's hotkey with the panel
+/// hidden: the reply fired before is taken off the clipboard, the queue is emptied, and
+/// the panel says so in a banner. `said` are words the banner must hold in `lang`.
+fn failed_fire_leaves_nothing_stale(lang: &str, theme: Theme, said: [&str; 3]) -> Result<()> {
+    let d = Display::start()?;
+    let dir = tempfile::tempdir()?;
+    let store = broken_reply_fixture(dir.path(), lang, theme)?;
+    let x = Conn::open(&d.name)?;
+    let app = App::start(&d, dir.path())?;
+    let panel = panel_window(&x)?;
+    app.element("#search")?;
+    let banner = |app: &App| {
+        app.wait_text("#fire-error", |t| {
+            said.iter().all(|w| t.contains(w)) && t.contains("店铺网址")
+        })
+    };
+    let shown = |what: &str| {
+        wait_for(what, Duration::from_secs(10), || {
+            x.is_viewable(panel).then_some(())
+        })
+    };
+
+    // A reply fired a moment ago is on the clipboard (the popup panel steps aside).
+    app.search("fh")?;
+    app.wait_text("#hit-0 .title", |t| t.starts_with("发货时间"))?;
+    app.press(ENTER)?;
+    wait_clipboard(&d, &text_of(&rendered(&store, "fh")?, 0)?)?;
+    d.key("ctrl+alt+space")?;
+    shown("the panel again")?;
+    // The broken reply fails: the old one is gone from the clipboard, and the panel says
+    // what was not sent and why.
+    app.search("店铺首页")?;
+    app.wait_text("#hit-0 .title", |t| t.starts_with("店铺首页链接"))?;
+    app.press(ENTER)?;
+    banner(&app)?;
+    wait_for("the clipboard emptied", Duration::from_secs(10), || {
+        d.clipboard_text().is_none().then_some(())
+    })
+    .with_context(|| format!("the clipboard holds {:?}", d.clipboard_text()))?;
+    assert!(x.is_viewable(panel), "the panel stays up with the message");
+
+    // A multi-part reply waits in the queue; then the broken favourite's hotkey, pressed
+    // with the panel hidden, fails: the panel comes up with the banner, the queue and
+    // the clipboard are empty.
+    app.search("vcm")?;
+    app.wait_text("#hit-0 .title", |t| t.starts_with("尺码表图文"))?;
+    app.press(ENTER)?;
+    wait_clipboard(&d, &text_of(&rendered(&store, "vcm")?, 0)?)?;
+    wait_for("the panel to step aside", Duration::from_secs(10), || {
+        (!x.is_viewable(panel)).then_some(())
+    })?;
+    d.key("ctrl+alt+1")?;
+    shown("the panel with the failure")?;
+    banner(&app)?;
+    wait_for("the clipboard emptied", Duration::from_secs(10), || {
+        d.clipboard_text().is_none().then_some(())
+    })?;
+    assert_eq!(
+        app.count("#queue")?,
+        0,
+        "no part of the old reply is queued"
+    );
+    std::thread::sleep(Duration::from_millis(400));
+    d.screenshot(&format!("panel-fire-failed-{lang}-{theme:?}.png").to_lowercase())?;
+    // The next fire that works clears the banner.
+    app.search("fh")?;
+    app.wait_text("#hit-0 .title", |t| t.starts_with("发货时间"))?;
+    app.press(ENTER)?;
+    wait_clipboard(&d, &text_of(&rendered(&store, "fh")?, 0)?)?;
+    assert_eq!(app.count("#fire-error")?, 0);
+    app.close();
+    Ok(())
+}
+
+#[test]
+#[ignore = "needs Xvfb, openbox, tauri-driver and the built app: run by `cargo xtask test`"]
+fn a_failed_fire_leaves_no_stale_reply_to_paste_and_says_so() -> Result<()> {
+    failed_fire_leaves_nothing_stale(
+        "zh-CN",
+        Theme::Light,
+        ["没有发出", "「店铺首页链接」", "剪贴板里的话术已清除"],
+    )
+}
+
+#[test]
+#[ignore = "needs Xvfb, openbox, tauri-driver and the built app: run by `cargo xtask test`"]
+fn a_failed_fire_says_so_in_english_in_the_dark_theme_too() -> Result<()> {
+    failed_fire_leaves_nothing_stale(
+        "en",
+        Theme::Dark,
+        [
+            "Not sent",
+            "\"店铺首页链接\": unknown variable",
+            "pasting now sends no reply",
+        ],
+    )
+}
+
+/// End to end with fcitx5's pinyin. WebKitGTK hands the page the key that commits (the
+/// digit picking a candidate, the Enter committing letters) as `Unidentified`, keyCode
+/// 229, before `compositionend`, and the letters being composed not at all; engines that
+/// send it as `Enter` or a digit marked `isComposing` (or, in WebKit on macOS, after
+/// `compositionend`) are covered by the vitest cases of `Composition` in
+/// `ui/src/lib/panel.test.ts`.
+#[test]
+#[ignore = "needs Xvfb, openbox, fcitx5 with pinyin, tauri-driver and the built app: run by `cargo xtask test`"]
+fn keys_a_real_pinyin_input_method_composes_with_never_fire_a_reply() -> Result<()> {
+    let d = Display::start()?;
+    let bus = SessionBus::start()?;
+    let dir = tempfile::tempdir()?;
+    let home = tempfile::tempdir()?;
+    let store = library(dir.path(), Settings::default())?;
+    let ime = Fcitx::start(&d, &bus, home.path())?;
+    let env: Vec<(&str, &std::ffi::OsStr)> =
+        ime.env.iter().map(|(k, v)| (*k, v.as_os_str())).collect();
+    let x = Conn::open(&d.name)?;
+    let app = App::start_on_bus_with_env(&d, dir.path(), &bus, &env)?;
+    let panel = panel_window(&x)?;
+    app.element("#search")?;
+    wait_for(
+        "the panel to have the focus",
+        Duration::from_secs(10),
+        || (x.active() == Some(panel)).then_some(()),
+    )?;
+    let typed = |app: &App| -> Option<String> {
+        app.script("return document.querySelector('#search').value")
+            .ok()?
+            .as_str()
+            .map(str::to_string)
+    };
+    let unfired = |app: &App, what: &str| -> Result<()> {
+        assert!(x.is_viewable(panel), "{what}: the popup panel stayed up");
+        assert_eq!(d.clipboard_text(), None, "{what}: nothing was fired");
+        assert_eq!(app.count("#fire-error")?, 0);
+        Ok(())
+    };
+
+    // What reaches the page, for the record: the keys and how they are marked.
+    app.script(
+        "window.__keys = [];
+         for (const t of ['keydown', 'compositionstart', 'compositionend'])
+           window.addEventListener(t, (e) => window.__keys.push(
+             t === 'keydown' ? `${e.key}/${e.keyCode}/${e.isComposing}` : t), true);",
+    )?;
+    // Pinyin with an empty search box (where a digit fires the Nth reply): "1" picks the
+    // input method's first candidate instead.
+    d.run("xdotool", &["type", "--delay", "80", "fahuo"])?;
+    std::thread::sleep(Duration::from_millis(300));
+    d.screenshot("ime-composing.png")?;
+    d.key("1")?;
+    let chosen = wait_for("the candidate committed", Duration::from_secs(10), || {
+        typed(&app).filter(|v| !v.is_empty() && !v.is_ascii())
+    })?;
+    unfired(&app, "the digit picking a candidate")?;
+
+    // Enter that commits the pinyin letters as typed is the input method's too.
+    // (Emptied with the keys, as an agent would: WebDriver's clear takes the focus away.)
+    d.key("ctrl+a")?;
+    d.key("BackSpace")?;
+    wait_for("the search box emptied", Duration::from_secs(10), || {
+        typed(&app).filter(String::is_empty)
+    })?;
+    d.run("xdotool", &["type", "--delay", "80", "tuihuo"])?;
+    d.key("Return")?;
+    wait_for("the letters committed", Duration::from_secs(10), || {
+        typed(&app).filter(|v| v == "tuihuo")
+    })
+    .with_context(|| format!("the search box holds {:?}", typed(&app)))?;
+    app.wait_text("#hit-0 .title", |t| !t.is_empty())?;
+    unfired(&app, "the Enter committing pinyin")?;
+
+    // Now nothing is composing: Enter fires the selected reply.
+    let first = app.attribute("#hit-0", "data-id")?;
+    d.key("Return")?;
+    wait_clipboard(&d, &text_of(&rendered(&store, &first)?, 0)?)?;
+    eprintln!(
+        "fcitx5 pinyin committed {chosen:?} for fahuo; the page saw {}",
+        app.script("return window.__keys.join(' ')")?
+    );
     app.close();
     Ok(())
 }

@@ -389,8 +389,59 @@ impl App {
     }
 
     /// Fire a reply: render it, count it, put its first part on the clipboard (or paste
-    /// every part into the target window with auto-paste).
+    /// every part into the target window with auto-paste), and give the focus back to the
+    /// chat window in every mode, so that the agent's Ctrl+V lands there and never in the
+    /// panel's search box. A fire that fails leaves nothing stale to paste and says so
+    /// ([`App::fire_failed`]); the focus then stays where the message is.
     pub fn fire(
+        &self,
+        app: &AppHandle,
+        id: Uuid,
+        answers: &HashMap<String, String>,
+    ) -> Result<FireOutcome> {
+        self.fire_reply(app, id, answers).map_err(|e| {
+            let title = self
+                .lock()
+                .ok()
+                .and_then(|i| i.store.snippet(id).ok())
+                .map(|s| s.title);
+            anyhow!(self.fire_failed(title.as_deref(), &e.to_string()))
+        })
+    }
+
+    /// After a fire failed: the fire queue is emptied and a reply this app left on the
+    /// clipboard is taken off it, so that neither a reflexive Ctrl+V nor the next-part
+    /// hotkey sends an old reply; returns the message for the agent, which says what was
+    /// not sent, why, and what the clipboard holds now.
+    pub fn fire_failed(&self, title: Option<&str>, why: &str) -> String {
+        if let Ok(mut inner) = self.lock() {
+            inner.queue = Queue::default();
+        }
+        let clipboard = match self.clipboard.clear_if_ours() {
+            Ok(true) => tr(
+                "剪贴板里的话术已清除，现在粘贴不会发出任何话术。",
+                "The reply on the clipboard was removed: pasting now sends no reply.",
+            ),
+            Ok(false) => tr(
+                "剪贴板没有动过（里面不是话术）。",
+                "The clipboard was left as it was (it holds no reply).",
+            ),
+            Err(e) => tr(
+                format!("剪贴板无法清空（{e}），请不要粘贴。"),
+                format!("The clipboard could not be emptied ({e}): do not paste."),
+            ),
+        };
+        // The panel's banner heads this with 没有发出 / Not sent.
+        match title {
+            Some(t) => tr(
+                format!("「{t}」：{why}。{clipboard}"),
+                format!("\"{t}\": {why}. {clipboard}"),
+            ),
+            None => tr(format!("{why}。{clipboard}"), format!("{why}. {clipboard}")),
+        }
+    }
+
+    fn fire_reply(
         &self,
         app: &AppHandle,
         id: Uuid,
@@ -408,12 +459,11 @@ impl App {
             inner.index.set_boost(id, boost);
             inner.queue = Queue::new(id, snippet.title.clone(), parts);
             let target = inner.target.clone();
-            let profile_paste = target
+            let profile = target
                 .as_ref()
-                .and_then(|t| inner.settings.profile_for(&t.name_refs(), &t.title))
-                .and_then(|p| p.auto_paste);
+                .and_then(|t| inner.settings.profile_for(&t.name_refs(), &t.title));
             (
-                profile_paste.unwrap_or(inner.settings.auto_paste) && self.desktop_note.is_none(),
+                inner.settings.auto_paste_in(profile) && self.desktop_note.is_none(),
                 inner.settings.press_enter,
                 inner.settings.restore_clipboard,
                 inner.settings.mode == WindowMode::Popup,
@@ -432,10 +482,12 @@ impl App {
                 pasted: true,
             };
             let handle = app.clone();
+            let title = outcome.title.clone();
             std::thread::spawn(move || {
                 let app = handle.state::<App>();
                 if let Err(e) = app.paste_steps(target.id, &steps, press_enter, restore) {
-                    let _ = handle.emit("fire-error", e.to_string());
+                    let message = app.fire_failed(Some(&title), &e.to_string());
+                    report_failure(&handle, message);
                 }
             });
             return Ok(outcome);
@@ -445,7 +497,8 @@ impl App {
             return Err(anyhow!(tr("这条话术没有内容", "this reply is empty")));
         };
         self.clipboard.put(&step.part)?;
-        if popup && let Some(t) = target {
+        // Docked or popup: the agent pastes in the chat window, not in our search box.
+        if let Some(t) = target {
             self.with_desktop(|d| d.activate(t.id));
         }
         Ok(FireOutcome {
@@ -464,6 +517,16 @@ impl App {
         restore: bool,
     ) -> Result<()> {
         let saved = restore.then(|| self.clipboard.save());
+        let pasted = self.paste_each(target, steps, press_enter);
+        // The agent's clipboard comes back whether or not every part went in.
+        if let Some(saved) = saved {
+            std::thread::sleep(Duration::from_millis(400));
+            self.clipboard.restore(saved)?;
+        }
+        pasted
+    }
+
+    fn paste_each(&self, target: u64, steps: &[Step], press_enter: bool) -> Result<()> {
         self.with_desktop(|d| d.activate(target)).transpose()?;
         std::thread::sleep(Duration::from_millis(80));
         for (i, step) in steps.iter().enumerate() {
@@ -473,10 +536,6 @@ impl App {
             }
             self.clipboard.put(&step.part)?;
             self.with_desktop(|d| d.paste(press_enter)).transpose()?;
-        }
-        if let Some(saved) = saved {
-            std::thread::sleep(Duration::from_millis(400));
-            self.clipboard.restore(saved)?;
         }
         Ok(())
     }
@@ -510,6 +569,17 @@ impl App {
         }
         Ok(saved)
     }
+}
+
+/// Tell the agent a fire failed where they will see it: the panel comes up if it was
+/// hidden (a favourite's hotkey, a paste that failed after the popup stepped aside) and
+/// shows `message` as its alert.
+pub fn report_failure(app: &AppHandle, message: String) {
+    let visible = panel(app).is_some_and(|w| w.is_visible().unwrap_or(false));
+    if !visible && let Err(e) = show_panel(app) {
+        eprintln!("could not show the panel for a failed fire: {e}");
+    }
+    let _ = app.emit("fire-error", message);
 }
 
 pub fn panel(app: &AppHandle) -> Option<WebviewWindow> {

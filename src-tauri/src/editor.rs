@@ -279,6 +279,16 @@ pub fn render_draft(app: State<'_, App>, library: String, parts: Vec<Part>) -> R
     Ok(rendered.into_iter().map(PartView::from).collect())
 }
 
+/// The variables `parts` use that a reply of `library` cannot fill in (set nowhere, not
+/// built in): the editor warns of them when the reply is saved, since firing it would
+/// fail until they are set.
+#[tauri::command]
+pub fn unknown_vars(app: State<'_, App>, library: String, parts: Vec<Part>) -> Res<Vec<String>> {
+    let inner = app.lock().map_err(err)?;
+    let lib = inner.store.library(&library).map_err(err)?;
+    inner.store.unknown_variables(lib.id, &parts).map_err(err)
+}
+
 /// A library's variables as the editor's variables section shows them.
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]

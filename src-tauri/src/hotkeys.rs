@@ -71,9 +71,13 @@ pub fn on_pressed(app: &AppHandle, shortcut: &Shortcut, state: ShortcutState) {
 /// What a pressed hotkey (named as in the settings) does.
 pub fn on_hotkey(app: &AppHandle, name: &str) {
     let settings = app.state::<App>().settings();
-    let result = if name == settings.hotkey {
-        app::toggle_panel(app)
-    } else if settings.paused {
+    if name == settings.hotkey {
+        if let Err(e) = app::toggle_panel(app) {
+            let _ = app.emit("fire-error", e.to_string());
+        }
+        return;
+    }
+    let result = if settings.paused {
         Ok(())
     } else if name == settings.next_part_hotkey {
         next_part(app)
@@ -82,14 +86,20 @@ pub fn on_hotkey(app: &AppHandle, name: &str) {
     } else {
         Ok(())
     };
+    // A fire that failed already says what was not sent (`App::fire`); the panel shows
+    // it even when the hotkey was pressed with the panel hidden.
     if let Err(e) = result {
-        let _ = app.emit("fire-error", e.to_string());
+        app::report_failure(app, e.to_string());
     }
 }
 
 fn next_part(app: &AppHandle) -> Result<()> {
     let state = app.state::<App>();
-    if let Some(outcome) = state.next_part()? {
+    let title = state.lock()?.queue.title.clone();
+    let next = state
+        .next_part()
+        .map_err(|e| anyhow!(state.fire_failed(Some(&title), &e.to_string())))?;
+    if let Some(outcome) = next {
         app.emit("fired", outcome)?;
     }
     Ok(())

@@ -89,6 +89,7 @@ fn main() -> anyhow::Result<()> {
             conflicts::conflict_take_mine,
             history::restore_version,
             editor::library_vars,
+            editor::unknown_vars,
             editor::save_var,
             editor::delete_var,
             editor::reorder,

@@ -14,6 +14,7 @@ use serde_json::json;
 
 pub mod desktop;
 pub mod firing;
+pub mod ime;
 pub mod sync;
 pub mod webdriver;
 pub mod wine;
@@ -269,6 +270,16 @@ impl App {
         env: &[(&str, &std::ffi::OsStr)],
     ) -> Result<App> {
         App::launch(display, data_dir, None, env)
+    }
+
+    /// Like [`App::start_on_bus`], with more environment for the app (an input method's).
+    pub fn start_on_bus_with_env(
+        display: &Display,
+        data_dir: &Path,
+        bus: &SessionBus,
+        env: &[(&str, &std::ffi::OsStr)],
+    ) -> Result<App> {
+        App::launch(display, data_dir, Some(bus), env)
     }
 
     fn launch(

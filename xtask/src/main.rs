@@ -36,8 +36,9 @@ pub(crate) const APP_PACKAGES: &[&str] = &[
     "librsvg2-dev",
 ];
 /// Debian packages the test legs need besides those: a display, a window manager, key
-/// presses, the clipboard, WebDriver for WebKitGTK, screenshots, CJK glyphs, and headless
-/// Chromium with its WebDriver for the server's admin page (`tests/admin.rs`).
+/// presses, the clipboard, WebDriver for WebKitGTK, screenshots, CJK glyphs, a real pinyin
+/// input method (fcitx5, `tests/support/ime.rs`), and headless Chromium with its WebDriver
+/// for the server's admin page (`tests/admin.rs`).
 const TEST_PACKAGES: &[&str] = &[
     "xvfb",
     "openbox",
@@ -47,6 +48,9 @@ const TEST_PACKAGES: &[&str] = &[
     "webkit2gtk-driver",
     "imagemagick",
     "fonts-noto-cjk",
+    "fcitx5",
+    "fcitx5-chinese-addons",
+    "fcitx5-frontend-gtk3",
     "chromium",
     "chromium-driver",
 ];

@@ -60,7 +60,7 @@ pub struct Profile {
     pub libraries: Vec<String>,
     /// Folders (paths) whose replies rank first in this app.
     pub folders: Vec<String>,
-    /// Overrides the global auto-paste setting in this app.
+    /// Overrides [`Settings::auto_paste_chat_apps`] in this app; `None` follows it.
     pub auto_paste: Option<bool>,
     /// Only windows whose title contains one of these (case-insensitive); empty: any
     /// title. Tells apart two windows of one chat app, such as two shops' Qianniu.
@@ -126,8 +126,20 @@ pub struct Settings {
     pub hotkey: String,
     /// Puts the next part of a queued multi-part reply on the clipboard.
     pub next_part_hotkey: String,
-    /// Paste into the chat window after firing (simulated Ctrl+V).
+    /// Paste after firing (simulated Ctrl+V) into a window no profile recognises; off by
+    /// default, since an unknown window may be anything.
     pub auto_paste: bool,
+    /// Paste after firing into a recognised chat app (a window a profile matches, unless
+    /// the profile sets its own `autoPaste`). On by default: the reply goes where the agent
+    /// was typing, as Qianniu's own quick phrases do, and nothing is left to paste by hand.
+    ///
+    /// Migration: files written before this key existed read as `true`. Their
+    /// `autoPaste: false` was the old default for every window and cannot be told apart
+    /// from an untouched setting, so chat apps get the new default; what a user did choose
+    /// is kept: `autoPaste: true` still pastes everywhere, and a profile's own `autoPaste`
+    /// (true or false) still wins in its app. Once saved, the key is written and read back
+    /// as the user left it.
+    pub auto_paste_chat_apps: bool,
     /// Press Enter after pasting (sends the message).
     pub press_enter: bool,
     /// Put the previous clipboard content back after pasting.
@@ -175,6 +187,7 @@ impl Default for Settings {
             hotkey: "Ctrl+Alt+Space".into(),
             next_part_hotkey: "Ctrl+Alt+N".into(),
             auto_paste: false,
+            auto_paste_chat_apps: true,
             press_enter: false,
             restore_clipboard: false,
             mode: WindowMode::Popup,
@@ -322,6 +335,16 @@ impl Settings {
             .find(|p| p.matches(names, title))
     }
 
+    /// Whether a fire into a window of `profile` (`None`: a window no profile recognises,
+    /// or none at all) pastes by itself: the profile's own choice, else the chat-app
+    /// setting; an unknown window follows `auto_paste`.
+    pub fn auto_paste_in(&self, profile: Option<&Profile>) -> bool {
+        match profile {
+            Some(p) => p.auto_paste.unwrap_or(self.auto_paste_chat_apps),
+            None => self.auto_paste,
+        }
+    }
+
     /// Read `path`; a missing file gives the defaults.
     pub fn load(path: &Path) -> Result<Settings> {
         let text = match std::fs::read_to_string(path) {
@@ -365,6 +388,60 @@ mod tests {
         let s: Settings = serde_json::from_str(r#"{"scope":"team"}"#)
             .map_err(|e| Error::InvalidSettings(e.to_string()))?;
         assert_eq!(s.scope, Scope::Team);
+        Ok(())
+    }
+
+    #[test]
+    fn auto_paste_is_on_for_recognised_chat_apps_and_off_elsewhere_by_default() {
+        let s = Settings::default();
+        let qianniu = s.profile_for(&["aliworkbench.exe"], "接待中心");
+        assert!(qianniu.is_some());
+        assert!(s.auto_paste_in(qianniu));
+        assert!(s.auto_paste_in(s.profile_for(&["WeChat"], "")));
+        let unknown = s.profile_for(&["xterm", "XTerm"], "");
+        assert!(unknown.is_none());
+        assert!(!s.auto_paste_in(unknown));
+        // A profile's own choice wins both ways.
+        let mut off = Profile::builtin("千牛", &["aliworkbench"]);
+        off.auto_paste = Some(false);
+        assert!(!s.auto_paste_in(Some(&off)));
+        let everywhere = Settings {
+            auto_paste: true,
+            auto_paste_chat_apps: false,
+            ..Settings::default()
+        };
+        let mut on = off.clone();
+        on.auto_paste = Some(true);
+        assert!(everywhere.auto_paste_in(None));
+        assert!(!everywhere.auto_paste_in(everywhere.profile_for(&["WeChat"], "")));
+        assert!(everywhere.auto_paste_in(Some(&on)));
+    }
+
+    #[test]
+    fn an_older_settings_file_keeps_what_its_user_chose_about_auto_paste() -> Result<()> {
+        let read = |json: &str| -> Result<Settings> {
+            serde_json::from_str(json).map_err(|e| Error::InvalidSettings(e.to_string()))
+        };
+        let wechat = ["WeChat"];
+        // Untouched defaults (autoPaste false, no per-app choice): chat apps now paste,
+        // other windows still do not.
+        let old = read(
+            r#"{"autoPaste":false,"profiles":[{"name":"微信 WeChat","matches":["wechat"],"autoPaste":null}]}"#,
+        )?;
+        assert!(old.auto_paste_chat_apps);
+        assert!(old.auto_paste_in(old.profile_for(&wechat, "")));
+        assert!(!old.auto_paste_in(None));
+        // Auto-paste chosen for every window: still everywhere.
+        let all = read(r#"{"autoPaste":true}"#)?;
+        assert!(all.auto_paste_in(None) && all.auto_paste_in(all.profile_for(&wechat, "")));
+        // Turned off for one app: still off there.
+        let off = read(
+            r#"{"autoPaste":false,"profiles":[{"name":"微信 WeChat","matches":["wechat"],"autoPaste":false}]}"#,
+        )?;
+        assert!(!off.auto_paste_in(off.profile_for(&wechat, "")));
+        // The new key, once saved, is read back as written.
+        let chosen = read(r#"{"autoPasteChatApps":false}"#)?;
+        assert!(!chosen.auto_paste_in(chosen.profile_for(&wechat, "")));
         Ok(())
     }
 

@@ -257,6 +257,29 @@ fn variables_team_over_personal_and_rendering() {
         .add_snippet(&personal, new("坏", None, "", "{不存在}"))
         .expect("add");
     assert!(store.render(&u, &prompts, None).is_err());
+    // … and are named before firing: the editor's warning when such a reply is saved.
+    let parts = vec![
+        text("{不存在}，{店铺名}，{日期}，{日期:%m月%d日}，{?买家昵称}"),
+        text("{{字面}}{客服名}{也没有}{不存在}"),
+    ];
+    assert_eq!(
+        store
+            .unknown_variables(personal.id, &parts)
+            .expect("unknown"),
+        vec!["不存在".to_string(), "也没有".to_string()]
+    );
+    assert_eq!(
+        store.unknown_variables(team.id, &s.parts).expect("unknown"),
+        Vec::<String>::new()
+    );
+    store.set_var(&personal, "不存在", "有了").expect("set");
+    assert_eq!(
+        store
+            .unknown_variables(personal.id, &parts)
+            .expect("unknown"),
+        vec!["也没有".to_string()]
+    );
+    store.unset_var(&personal, "不存在").expect("unset");
     assert!(store.unset_var(&team, "店铺名").expect("unset"));
     assert_eq!(
         store.render(&s, &prompts, None).expect("render"),

@@ -1,6 +1,8 @@
 //! The app's clipboard: one long-lived arboard handle (on X11 the content lives in the
 //! process that owns the selection, so the handle must outlive the fire).
 
+use std::collections::VecDeque;
+use std::hash::{DefaultHasher, Hash, Hasher};
 use std::sync::Mutex;
 
 use crate::{Error, Result};
@@ -16,6 +18,27 @@ pub enum Saved {
 #[derive(Default)]
 pub struct Clipboard {
     inner: Mutex<Option<arboard::Clipboard>>,
+    /// What this process put on the clipboard lately, as [`Mark`]s: a fire that fails
+    /// takes a reply it left there off again ([`Clipboard::clear_if_ours`]), and leaves
+    /// anything else (the agent's own copy) alone.
+    ours: Mutex<VecDeque<Mark>>,
+}
+
+/// How a part put on the clipboard is recognised later: a text by a hash of it, an image
+/// by its size (an image read back may be re-encoded, its size stays).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Mark {
+    Text(u64),
+    Image(usize, usize),
+}
+
+/// How many parts put on the clipboard are remembered.
+const REMEMBERED: usize = 32;
+
+fn text_mark(t: &str) -> Mark {
+    let mut h = DefaultHasher::new();
+    t.hash(&mut h);
+    Mark::Text(h.finish())
 }
 
 impl Clipboard {
@@ -36,7 +59,10 @@ impl Clipboard {
     /// Put one rendered part on the clipboard.
     pub fn put(&self, part: &Rendered) -> Result<()> {
         match part {
-            Rendered::Text(t) => self.with(|cb| Ok(cb.set_text(t.clone())?)),
+            Rendered::Text(t) => {
+                self.remember(text_mark(t));
+                self.with(|cb| Ok(cb.set_text(t.clone())?))
+            }
             Rendered::Image { path, .. } => {
                 let img = quickreply_core::blob::decode_rgba(path)?;
                 let data = arboard::ImageData {
@@ -44,8 +70,41 @@ impl Clipboard {
                     height: img.height as usize,
                     bytes: img.pixels.into(),
                 };
+                self.remember(Mark::Image(data.width, data.height));
                 self.with(|cb| Ok(cb.set_image(data)?))
             }
+        }
+    }
+
+    fn remember(&self, mark: Mark) {
+        if let Ok(mut ours) = self.ours.lock() {
+            ours.retain(|m| *m != mark);
+            ours.push_back(mark);
+            while ours.len() > REMEMBERED {
+                ours.pop_front();
+            }
+        }
+    }
+
+    /// After a fire that failed: empty the clipboard when it holds a part this process put
+    /// there (a previous reply, or part of this one), so that a reflexive Ctrl+V sends no
+    /// stale reply. Anything else on it (the agent's own copy) stays. Returns whether it
+    /// was emptied.
+    pub fn clear_if_ours(&self) -> Result<bool> {
+        let ours = self.ours.lock().map(|o| o.clone()).unwrap_or_default();
+        let now = match self.text() {
+            Some(t) => Some(text_mark(&t)),
+            None => self
+                .with(|cb| Ok(cb.get_image()?))
+                .ok()
+                .map(|img| Mark::Image(img.width, img.height)),
+        };
+        match now {
+            Some(mark) if ours.contains(&mark) => {
+                self.with(|cb| Ok(cb.clear()?))?;
+                Ok(true)
+            }
+            _ => Ok(false),
         }
     }
 

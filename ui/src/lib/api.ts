@@ -23,7 +23,10 @@ export interface Profile {
 export interface Settings {
   hotkey: string;
   nextPartHotkey: string;
+  /** In windows no profile recognises. */
   autoPaste: boolean;
+  /** In recognised chat apps (a profile's own `autoPaste` wins). */
+  autoPasteChatApps: boolean;
   pressEnter: boolean;
   restoreClipboard: boolean;
   mode: "popup" | "docked";
@@ -251,6 +254,8 @@ export const api = {
   addImageFile: (path: string) => invoke<Part>("add_image_file", { path }),
   imageBytes: (sha256: string) => invoke<ArrayBuffer>("image_bytes", { sha256 }),
   renderDraft: (library: string, parts: Part[]) => invoke<PartView[]>("render_draft", { library, parts }),
+  /** Variables these parts use that a reply of `library` cannot fill in. */
+  unknownVars: (library: string, parts: Part[]) => invoke<string[]>("unknown_vars", { library, parts }),
   packPreview: (path: string, library: string, onConflict: Policy) =>
     invoke<Preview>("pack_preview", { path, library, onConflict, format: null }),
   packImport: (path: string, library: string, onConflict: Policy) =>

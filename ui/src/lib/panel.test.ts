@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { dropOrder, keyAction, moveItem, moveSelection, nextFavouriteHotkey, parseTags, PerWindow, SCOPES, syncLabel, type KeyInput, type PanelView } from "./panel";
+import { Composition, dropOrder, imeKey, keyAction, moveItem, moveSelection, nextFavouriteHotkey, parseTags, PerWindow, SCOPES, syncLabel, type KeyInput, type PanelView } from "./panel";
 
 const key = (k: string, mods: Partial<KeyInput> = {}): KeyInput => ({ key: k, ctrl: false, alt: false, shift: false, ...mods });
 const view = (v: Partial<PanelView> = {}): PanelView => ({ query: "fh", count: 5, selected: 0, listMode: false, ...v });
@@ -28,6 +28,40 @@ describe("keyAction", () => {
     expect(keyAction(key("p", { ctrl: true }), view())).toEqual({ kind: "move", by: -1 });
     expect(keyAction(key(",", { ctrl: true }), view())).toEqual({ kind: "settings" });
     expect(keyAction(key("d", { ctrl: true }), view({ selected: 1 }))).toEqual({ kind: "favourite", index: 1 });
+  });
+});
+
+describe("input methods", () => {
+  const keydown = (k: string, extra: { isComposing?: boolean; keyCode?: number } = {}) => ({ key: k, ...extra });
+
+  it("never fires on keys an input method is composing with", () => {
+    // Enter committing 发货 (isComposing), a digit picking candidate 1 (keyCode 229).
+    for (const e of [keydown("Enter", { isComposing: true }), keydown("1", { keyCode: 229 }), keydown("Process", { keyCode: 229 })]) {
+      expect(imeKey(e)).toBe(true);
+      expect(keyAction(key(e.key, { composing: imeKey(e) }), view({ query: "", listMode: true }))).toEqual({ kind: "none" });
+    }
+    // The same keys without an input method still work.
+    expect(imeKey(keydown("Enter", { keyCode: 13 }))).toBe(false);
+    expect(keyAction(key("Enter", { composing: false }), view())).toEqual({ kind: "fire", index: 0 });
+    expect(keyAction(key("1", { composing: false }), view({ query: "" }))).toEqual({ kind: "fire", index: 0 });
+  });
+
+  it("follows compositionstart and compositionend, and leaves the committing key to the input method", async () => {
+    const win = new EventTarget();
+    const ime = new Composition(win);
+    const enter = keydown("Enter", { keyCode: 13 });
+    expect(ime.owns(enter)).toBe(false);
+    win.dispatchEvent(new Event("compositionstart"));
+    // An engine that marks nothing: digits picking candidates and Enter still belong to it.
+    expect(ime.owns(keydown("2", { keyCode: 50 }))).toBe(true);
+    expect(ime.owns(enter)).toBe(true);
+    win.dispatchEvent(new Event("compositionend"));
+    // WebKit delivers the committing Enter right after compositionend.
+    expect(ime.owns(enter)).toBe(true);
+    await new Promise((r) => setTimeout(r, 0));
+    // The next Enter is the agent's: it fires.
+    expect(ime.owns(enter)).toBe(false);
+    expect(ime.owns(keydown("1", { keyCode: 229 }))).toBe(true);
   });
 });
 

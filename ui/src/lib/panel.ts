@@ -7,6 +7,8 @@ export interface KeyInput {
   shift: boolean;
   /** `KeyboardEvent.code` (`KeyA`), which Alt does not change on any layout. */
   code?: string;
+  /** The key belongs to an input method's composition ([`imeOwns`]): it does nothing. */
+  composing?: boolean;
 }
 
 export type Action =
@@ -40,6 +42,9 @@ export interface PanelView {
 
 /** What a key press in the panel does. */
 export function keyAction(k: KeyInput, v: PanelView): Action {
+  // Enter that commits pinyin, digits that pick a candidate, Esc that cancels it: all
+  // the input method's, never a fire.
+  if (k.composing) return { kind: "none" };
   if (k.key === "Escape") return v.query ? { kind: "clear" } : { kind: "hide" };
   if (k.key === "ArrowDown" || (k.ctrl && k.key === "n")) return { kind: "move", by: 1 };
   if (k.key === "ArrowUp" || (k.ctrl && k.key === "p")) return { kind: "move", by: -1 };
@@ -62,6 +67,48 @@ export function keyAction(k: KeyInput, v: PanelView): Action {
     return index < v.count ? { kind: "fire", index } : { kind: "none" };
   }
   return { kind: "none" };
+}
+
+/** The parts of a `KeyboardEvent` that tell an input method's keys apart. */
+export interface ImeKey {
+  isComposing?: boolean;
+  keyCode?: number;
+  key?: string;
+}
+
+/** Whether the event itself says an input method (pinyin, wubi…) handles this key:
+ * `isComposing`, or keyCode 229 / key `Process`, which is what WebKit and Chromium send
+ * for a key the input method took — also for the Enter that commits the text, which
+ * WebKit delivers after `compositionend`. */
+export function imeKey(e: ImeKey): boolean {
+  return e.isComposing === true || e.keyCode === 229 || e.key === "Process";
+}
+
+/** Follows an input method's composition on `target` (the panel's window), so that keys
+ * pressed while it composes are left to it even when an engine or a WebKit port does not
+ * mark them: from `compositionstart` to `compositionend`, and the key that arrives in the
+ * same turn of the event loop as `compositionend` (the Enter or digit that committed). */
+export class Composition {
+  private active = false;
+  private justEnded = false;
+
+  constructor(target: EventTarget) {
+    target.addEventListener("compositionstart", () => (this.active = true), true);
+    target.addEventListener(
+      "compositionend",
+      () => {
+        this.active = false;
+        this.justEnded = true;
+        setTimeout(() => (this.justEnded = false), 0);
+      },
+      true,
+    );
+  }
+
+  /** Whether the input method, not the panel, owns this key press. */
+  owns(e: ImeKey): boolean {
+    return this.active || this.justEnded || imeKey(e);
+  }
 }
 
 /** The selection after moving `by` rows, wrapping around the ends. */

@@ -225,6 +225,32 @@ impl Store {
         Ok(out)
     }
 
+    /// The variables `parts` use that a reply of `library_id` could not fill in: neither
+    /// set (in the library or, for names it does not set, the personal library) nor a
+    /// built-in. Each name once, in order of first use. Such a reply can be saved, but
+    /// firing it fails until the variable is set: the editor warns when it is saved.
+    /// Text that does not parse as a template is left to the save's own check.
+    pub fn unknown_variables(&self, library_id: Uuid, parts: &[Part]) -> Result<Vec<String>> {
+        let vars = self.effective_vars(library_id)?;
+        let mut out: Vec<String> = Vec::new();
+        for body in parts.iter().filter_map(Part::text) {
+            let Ok(segments) = template::parse(body) else {
+                continue;
+            };
+            for seg in segments {
+                if let template::Segment::Var(name) = seg
+                    && !vars.contains_key(name)
+                    && template::parse_builtin(name).is_none()
+                    && !template::is_bad_date_format(name)
+                    && !out.iter().any(|n| n == name)
+                {
+                    out.push(name.to_string());
+                }
+            }
+        }
+        Ok(out)
+    }
+
     /// The prompts a reply asks for, in order.
     pub fn prompts_of(snippet: &Snippet) -> Result<Vec<String>, TemplateError> {
         let mut names: Vec<String> = Vec::new();
