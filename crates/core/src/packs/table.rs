@@ -210,10 +210,7 @@ fn pack_from_rows(rows: Vec<(u64, Vec<String>)>, path: &Path) -> (Pack, Vec<Skip
             continue;
         }
         if content.trim().is_empty() {
-            skipped.push(Skipped {
-                origin,
-                reason: tr("内容为空", "empty content"),
-            });
+            skipped.push(Skipped::skipped(origin, tr("内容为空", "empty content")));
             continue;
         }
         // A title is one line; without one, it comes from the text.
@@ -239,10 +236,7 @@ fn pack_from_rows(rows: Vec<(u64, Vec<String>)>, path: &Path) -> (Pack, Vec<Skip
         };
         let keys = super::interop::from_triggers(&[get(Col::Code)]);
         if let Some(reason) = keys.note {
-            skipped.push(Skipped {
-                origin: origin.clone(),
-                reason,
-            });
+            skipped.push(Skipped::note(origin.clone(), reason));
         }
         let code = keys.code;
         let mut tags: Vec<String> = get(Col::Tags)

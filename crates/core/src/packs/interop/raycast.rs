@@ -289,22 +289,20 @@ pub(super) fn push_curly(
     s: CurlySnippet<'_>,
 ) {
     let (body, notes) = from_curly_placeholders(s.text);
-    skipped.extend(notes.into_iter().map(|reason| Skipped {
-        origin: origin.clone(),
-        reason,
-    }));
     if body.trim().is_empty() {
-        skipped.push(Skipped {
-            origin,
-            reason: tr("内容为空", "empty content"),
-        });
+        skipped.push(Skipped::skipped(origin, tr("内容为空", "empty content")));
         return;
     }
+    skipped.extend(
+        notes
+            .into_iter()
+            .map(|reason| Skipped::note(origin.clone(), reason)),
+    );
     let keys = from_triggers(&[s.keyword]);
-    skipped.extend(keys.note.map(|reason| Skipped {
-        origin: origin.clone(),
-        reason,
-    }));
+    skipped.extend(
+        keys.note
+            .map(|reason| Skipped::note(origin.clone(), reason)),
+    );
     pack.snippets.push(PackSnippet {
         folder: s.folder,
         title: if s.name.trim().is_empty() {
