@@ -46,7 +46,7 @@ pub enum Remark {
 
 impl Skipped {
     /// A row or entry that was not imported, and why.
-    pub fn skipped(origin: Origin, reason: impl Into<String>) -> Skipped {
+    pub fn not_imported(origin: Origin, reason: impl Into<String>) -> Skipped {
         Skipped {
             origin,
             reason: reason.into(),

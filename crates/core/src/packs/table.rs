@@ -210,7 +210,10 @@ fn pack_from_rows(rows: Vec<(u64, Vec<String>)>, path: &Path) -> (Pack, Vec<Skip
             continue;
         }
         if content.trim().is_empty() {
-            skipped.push(Skipped::skipped(origin, tr("内容为空", "empty content")));
+            skipped.push(Skipped::not_imported(
+                origin,
+                tr("内容为空", "empty content"),
+            ));
             continue;
         }
         // A title is one line; without one, it comes from the text.

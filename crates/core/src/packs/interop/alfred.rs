@@ -102,7 +102,7 @@ fn push_collection(
     let (prefix, suffix) = affixes(plist);
     for (_, bytes, origin) in entries {
         let Some(s) = alfred_snippet(&bytes) else {
-            skipped.push(Skipped::skipped(
+            skipped.push(Skipped::not_imported(
                 origin,
                 tr("不是 Alfred 话术 JSON", "not an Alfred snippet JSON"),
             ));
@@ -276,7 +276,7 @@ pub fn read_alfred_dir(path: &Path) -> Result<(Pack, Vec<Skipped>), crate::Error
                 line: 1,
             };
             if meta.len() > MAX_JSON {
-                skipped.push(Skipped::skipped(
+                skipped.push(Skipped::not_imported(
                     origin,
                     tr(
                         "文件太大，不是 Alfred 话术",

@@ -265,7 +265,7 @@ fn espanso_matches(
             _ => Vec::new(),
         };
         let skip = |reason: String, skipped: &mut Vec<Skipped>| {
-            skipped.push(Skipped::skipped(origin.clone(), reason))
+            skipped.push(Skipped::not_imported(origin.clone(), reason))
         };
         if !matches!(m["regex"], Yaml::BadValue) {
             skip(
@@ -414,7 +414,7 @@ fn read_espanso_docs(
     for f in files {
         match load_yaml(&f.text, &f.path) {
             Ok(doc) => docs.push((doc, f)),
-            Err(e) if lenient => skipped.push(Skipped::skipped(
+            Err(e) if lenient => skipped.push(Skipped::not_imported(
                 Origin::File {
                     path: f.path.clone(),
                     line: 1,
@@ -606,7 +606,7 @@ pub fn read_espanso(path: &Path) -> Result<(Pack, Vec<Skipped>), InteropError> {
         let text = match read(&file) {
             Ok(t) => t,
             Err(e) if lenient => {
-                skipped.push(Skipped::skipped(
+                skipped.push(Skipped::not_imported(
                     Origin::File {
                         path: file.clone(),
                         line: 1,
@@ -630,7 +630,7 @@ pub fn read_espanso(path: &Path) -> Result<(Pack, Vec<Skipped>), InteropError> {
                     line: 1,
                 };
                 if !is_yml(&target) || !target.is_file() {
-                    skipped.push(Skipped::skipped(
+                    skipped.push(Skipped::not_imported(
                         origin,
                         tr(
                             format!("imports 里的 {imp} 不存在或不是 .yml 文件，没有读取"),

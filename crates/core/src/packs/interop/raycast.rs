@@ -290,7 +290,10 @@ pub(super) fn push_curly(
 ) {
     let (body, notes) = from_curly_placeholders(s.text);
     if body.trim().is_empty() {
-        skipped.push(Skipped::skipped(origin, tr("内容为空", "empty content")));
+        skipped.push(Skipped::not_imported(
+            origin,
+            tr("内容为空", "empty content"),
+        ));
         return;
     }
     skipped.extend(

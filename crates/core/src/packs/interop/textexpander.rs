@@ -244,7 +244,7 @@ struct Snippet<'a> {
 
 fn push_te(pack: &mut Pack, skipped: &mut Vec<Skipped>, s: Snippet<'_>, origin: Origin) {
     let skip = |skipped: &mut Vec<Skipped>, reason: String| {
-        skipped.push(Skipped::skipped(origin.clone(), reason))
+        skipped.push(Skipped::not_imported(origin.clone(), reason))
     };
     let note = |skipped: &mut Vec<Skipped>, reason: String| {
         skipped.push(Skipped::note(origin.clone(), reason))
