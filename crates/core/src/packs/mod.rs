@@ -684,8 +684,24 @@ fn nothing_found(path: &std::path::Path, skipped: &[common::Skipped]) -> crate::
 /// made from its text (or its shortcut code, for an image).
 fn fit_titles(read: &mut ReadPack) {
     use crate::i18n::tr;
+    use quickreply_proto::check::{self, NameOf};
+    // A name the store takes is kept exactly (a title with two spaces in it is the
+    // author's; collapsing them would make our own export come back as new replies).
+    let fit = |name: &str, of: NameOf| {
+        if check::name(of, name).is_ok() {
+            name.trim().to_string()
+        } else {
+            interop::fit_name(name)
+        }
+    };
+    let fit_path = |path: &str| {
+        path.split('/')
+            .map(|n| fit(n, NameOf::Folder))
+            .collect::<Vec<_>>()
+            .join("/")
+    };
     for s in &mut read.pack.snippets {
-        let fitted = interop::fit_name(&s.title);
+        let fitted = fit(&s.title, NameOf::Title);
         let fitted = if fitted.is_empty() {
             s.texts()
                 .first()
@@ -724,29 +740,13 @@ fn fit_titles(read: &mut ReadPack) {
             }
         }
         s.title = fitted;
-        if s.folder
-            .split('/')
-            .any(|n| n.chars().count() > quickreply_proto::check::MAX_NAME)
-        {
-            s.folder = s
-                .folder
-                .split('/')
-                .map(interop::fit_name)
-                .collect::<Vec<_>>()
-                .join("/");
+        if crate::store::check_folder_path(&s.folder).is_err() {
+            s.folder = fit_path(&s.folder);
         }
     }
     for f in &mut read.pack.folders {
-        if f.path
-            .split('/')
-            .any(|n| n.chars().count() > quickreply_proto::check::MAX_NAME)
-        {
-            f.path = f
-                .path
-                .split('/')
-                .map(interop::fit_name)
-                .collect::<Vec<_>>()
-                .join("/");
+        if crate::store::check_folder_path(&f.path).is_err() {
+            f.path = fit_path(&f.path);
         }
     }
 }

@@ -39,11 +39,64 @@ enum Col {
     Mark,
 }
 
-/// The last header cell of our own CSV export. A file with it is one we wrote, so the
-/// formula guard's apostrophe is taken off again on import (and only then: in anybody
-/// else's file a leading apostrophe is the author's own text). An extra, empty column
-/// in a spreadsheet; older versions read it as an unknown column and ignore it.
+/// The last header cell of our own CSV (and XLSX) export. A CSV with it is one we
+/// wrote, so the formula guard's apostrophe is taken off again on import (and only then:
+/// in anybody else's file a leading apostrophe is the author's own text).
+///
+/// The column's cells are empty except for a reply of several text parts: its content
+/// cell holds the parts joined by a blank line (as a spreadsheet user reads them), and
+/// the mark cell their lengths in characters (`12,30`), so that importing the file
+/// gives back the same parts. A content cell edited since, whose lengths no longer
+/// fit, is imported as one part.
 pub const EXPORT_MARK: &str = "QuickReply-CSV-1";
+
+/// How the parts of a reply are joined in its content cell.
+const PART_JOIN: &str = "\n\n";
+
+/// The mark cell of a reply with these text parts: their lengths in characters when
+/// there are several, else empty.
+fn part_lengths(texts: &[&str]) -> String {
+    if texts.len() < 2 {
+        return String::new();
+    }
+    texts
+        .iter()
+        .map(|t| t.chars().count().to_string())
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// A content cell split back into the parts [`part_lengths`] describes; `None` when the
+/// lengths do not fit the cell exactly (it was edited, or it is not our mark).
+fn split_parts(content: &str, lengths: &str) -> Option<Vec<String>> {
+    let lengths: Vec<usize> = lengths
+        .split(',')
+        .map(|n| n.trim().parse().ok())
+        .collect::<Option<_>>()?;
+    if lengths.len() < 2 {
+        return None;
+    }
+    let chars: Vec<char> = content.chars().collect();
+    let mut parts = Vec::with_capacity(lengths.len());
+    let mut at: usize = 0;
+    for (i, n) in lengths.iter().enumerate() {
+        let end = at.checked_add(*n).filter(|e| *e <= chars.len())?;
+        let part: String = chars[at..end].iter().collect();
+        if part.trim().is_empty() {
+            return None;
+        }
+        parts.push(part);
+        at = end;
+        if i + 1 < lengths.len() {
+            let sep: String = chars.get(at..at + 2)?.iter().collect();
+            if sep != PART_JOIN {
+                return None;
+            }
+            at += 2;
+        }
+    }
+    (at == chars.len()).then_some(parts)
+}
 
 /// Qianniu's name for "no group".
 const NO_GROUP: &str = "未分组";
@@ -264,16 +317,21 @@ fn pack_from_rows(rows: Vec<(u64, Vec<String>)>, path: &Path) -> (Pack, Vec<Skip
                 origin: origin.clone(),
             });
         }
+        // Several parts of our own export (see EXPORT_MARK), else one.
+        let bodies = split_parts(&content, raw(Col::Mark)).unwrap_or_else(|| vec![content]);
         pack.snippets.push(PackSnippet {
             folder,
             title,
             code,
             tags,
             apps: Vec::new(),
-            parts: vec![PackPart::Text {
-                body: content,
-                origin: origin.clone(),
-            }],
+            parts: bodies
+                .into_iter()
+                .map(|body| PackPart::Text {
+                    body,
+                    origin: origin.clone(),
+                })
+                .collect(),
             origin,
         });
     }
@@ -348,7 +406,7 @@ pub fn write_xlsx(pack: &Pack) -> Result<(Vec<u8>, usize), rust_xlsxwriter::Xlsx
         "分组,标题,快捷编码,内容,标签",
         "group,title,shortcut,content,tags",
     );
-    for (c, h) in header.split(',').enumerate() {
+    for (c, h) in header.split(',').chain([EXPORT_MARK]).enumerate() {
         ws.write_string_with_format(0, c as u16, h, &bold)?;
     }
     ws.set_column_width(0, 14)?;
@@ -362,8 +420,9 @@ pub fn write_xlsx(pack: &Pack) -> Result<(Vec<u8>, usize), rust_xlsxwriter::Xlsx
         ws.write_string(row, 0, &s.folder)?;
         ws.write_string(row, 1, &s.title)?;
         ws.write_string(row, 2, s.code.as_deref().unwrap_or(""))?;
-        ws.write_string_with_format(row, 3, texts.join("\n\n"), &wrap)?;
+        ws.write_string_with_format(row, 3, texts.join(PART_JOIN), &wrap)?;
         ws.write_string(row, 4, s.tags.join(","))?;
+        ws.write_string(row, 5, part_lengths(&texts))?;
     }
     Ok((wb.save_to_buffer()?, images))
 }
@@ -432,9 +491,9 @@ pub fn write_csv(pack: &Pack, out: &mut impl std::io::Write) -> std::io::Result<
             defuse(&s.folder),
             defuse(&s.title),
             defuse(s.code.as_deref().unwrap_or("")),
-            defuse(&texts.join("\n\n")),
+            defuse(&texts.join(PART_JOIN)),
             defuse(&s.tags.join(",")),
-            String::new(),
+            part_lengths(&texts),
         ])?;
     }
     w.flush()?;
@@ -599,6 +658,54 @@ mod tests {
         let (p, _) = read_csv(csv.as_bytes(), Path::new("cn.csv")).expect("read");
         assert_eq!(p.snippets[0].texts(), vec!["今天发; 明天到"]);
     }
+    #[test]
+    fn parts_come_back_from_the_mark_column_and_an_edited_cell_is_one_part() {
+        let texts = ["亲，在的\n\n有什么可以帮您", "-5元券今天可用  "];
+        let lengths = part_lengths(&texts);
+        assert_eq!(lengths, "13,10");
+        let cell = texts.join(PART_JOIN);
+        assert_eq!(
+            split_parts(&cell, &lengths),
+            Some(texts.iter().map(|t| t.to_string()).collect())
+        );
+        assert_eq!(part_lengths(&["一段"]), "");
+        // Edited in a spreadsheet since: the lengths no longer fit.
+        assert_eq!(split_parts(&format!("{cell}！"), &lengths), None);
+        assert_eq!(split_parts(&cell.replace("\n\n-", "\n-"), &lengths), None);
+        assert_eq!(split_parts(&cell, "13"), None);
+        assert_eq!(split_parts(&cell, "x,y"), None);
+        assert_eq!(split_parts(&cell, "999999999999999999999,1"), None);
+        // Read back from a file: two parts; without the mark column, one.
+        let mut out = Vec::new();
+        let pack = Pack {
+            snippets: vec![PackSnippet {
+                folder: String::new(),
+                title: "两段".into(),
+                code: None,
+                tags: Vec::new(),
+                apps: Vec::new(),
+                parts: texts
+                    .iter()
+                    .map(|t| PackPart::Text {
+                        body: t.to_string(),
+                        origin: Origin::Library { place: "x".into() },
+                    })
+                    .collect(),
+                origin: Origin::Library { place: "x".into() },
+            }],
+            ..Pack::default()
+        };
+        write_csv(&pack, &mut out).expect("write");
+        let (back, _) = read_csv(&out, Path::new("x.csv")).expect("read");
+        assert_eq!(back.snippets[0].texts(), texts);
+        let text = String::from_utf8(out).expect("utf8");
+        let foreign = text
+            .replace(&format!(",{EXPORT_MARK}"), "")
+            .replace(",\"13,10\"", "");
+        let (back, _) = read_csv(foreign.as_bytes(), Path::new("x.csv")).expect("read");
+        assert_eq!(back.snippets[0].texts().len(), 1);
+    }
+
     #[test]
     fn our_export_reads_back_unchanged_and_only_it_loses_the_guard() {
         // Issue #18 item 10: a body starting with `-`, with leading spaces, trailing
