@@ -144,6 +144,14 @@ pub fn read_csv(bytes: &[u8], path: &Path) -> Result<(Pack, Vec<Skipped>), Table
         .delimiter(delimiter_of(&text))
         .from_reader(text.as_bytes());
     let mut rows: Vec<(u64, csv::StringRecord)> = Vec::new();
+    // Where the line breaks are, found once (counting them again for every record made
+    // reading a 10k-row file take seconds).
+    let breaks: Vec<usize> = text
+        .bytes()
+        .enumerate()
+        .filter(|(_, b)| *b == b'\n')
+        .map(|(i, _)| i)
+        .collect();
     for rec in reader.records() {
         // Line numbers from byte offsets: the csv crate's own count is off by one in
         // files with CRLF line ends (what Excel writes).
@@ -154,7 +162,7 @@ pub fn read_csv(bytes: &[u8], path: &Path) -> Result<(Pack, Vec<Skipped>), Table
             while end < bytes.len() && matches!(bytes[end], b'\r' | b'\n') {
                 end += 1;
             }
-            bytes[..end].iter().filter(|b| **b == b'\n').count() as u64 + 1
+            breaks.partition_point(|&i| i < end) as u64 + 1
         };
         let rec = rec.map_err(|e| {
             let line = e.position().map_or(0, |p| line_at(p.byte()));
