@@ -566,6 +566,53 @@ fn editor_imports_with_a_preview_and_exports_a_pack() -> Result<()> {
         "{counts}"
     );
 
+    // A file with rows the library refuses (issue #18 item 2): the dialog lists them as
+    // skipped with their file:line and reason, before anything is written, labels a
+    // remark on an imported row as a note, and the import skips exactly those rows.
+    let bad = dir.path().join("活动话术.csv");
+    std::fs::write(
+        &bad,
+        "标题,快捷编码,内容\n满减,mj,满200减{20\n问候,你好,您好，在的\n空的,kd,\n",
+    )?;
+    app.type_into("#tree", &format!("{CTRL}i{NULL}"))?;
+    app.type_into("#transfer-path", &format!("{}{ENTER}", bad.display()))?;
+    let counts = app.wait_text("#transfer-counts", |t| t.contains("跳过"))?;
+    assert!(
+        counts.contains("新增 1") && counts.contains("跳过 2") && counts.contains("备注 1"),
+        "{counts}"
+    );
+    let report = app.text("#transfer-report")?;
+    for want in [
+        "活动话术.csv:2",
+        "没有配对",
+        "活动话术.csv:4",
+        "内容为空",
+        "活动话术.csv:3",
+    ] {
+        assert!(report.contains(want), "{want} in {report}");
+    }
+    assert_eq!(
+        app.count("#transfer-report li[data-kind=skipped]")?,
+        2,
+        "{report}"
+    );
+    assert_eq!(
+        app.count("#transfer-report li[data-kind=note]")?,
+        1,
+        "{report}"
+    );
+    // The report is reachable with the keyboard: Tab from the path field gets there.
+    const TAB: &str = "\u{E004}";
+    app.keys(&format!("{TAB}{TAB}{TAB}"))?;
+    let focused = app.script("return document.activeElement && document.activeElement.id")?;
+    assert_eq!(focused.as_str(), Some("transfer-report"), "{focused}");
+    d.screenshot("import-preview-skipped.png")?;
+    let before = Store::open(dir.path())?.snippets(None)?.len();
+    app.keys(ENTER)?;
+    app.wait_text("#ed-status", |t| t.contains("跳过 2"))?;
+    let after = Store::open(dir.path())?.snippets(None)?.len();
+    assert_eq!(after, before + 1, "only the good row was imported");
+
     // Export the library as a .qrpack and read it back.
     let out = dir.path().join("导出.qrpack");
     app.type_into("#tree", &format!("{CTRL}\u{E008}e{NULL}"))?; // Ctrl+Shift+E

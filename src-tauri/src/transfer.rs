@@ -35,9 +35,11 @@ fn policy(p: &str) -> Res<Policy> {
     })
 }
 
-#[derive(Serialize)]
+/// One line of the plan, as `qreply import --preview` prints it.
+#[derive(Serialize, Debug, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct PreviewItem {
+    /// new, changed, unchanged, conflicting, or skipped (the store would refuse it).
     status: &'static str,
     folder: String,
     title: String,
@@ -45,7 +47,21 @@ pub struct PreviewItem {
     note: Option<String>,
 }
 
-#[derive(Serialize)]
+/// A reader's remark on a row or entry: `skipped` (not imported) or `note` (imported,
+/// with a remark).
+#[derive(Serialize, Debug, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct Remark {
+    kind: &'static str,
+    origin: String,
+    reason: String,
+}
+
+/// Most plan lines sent to the dialog (a pack may hold thousands); remarks and skipped
+/// lines are always sent, first.
+const SHOWN_ITEMS: usize = 500;
+
+#[derive(Serialize, Debug, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct Preview {
     name: String,
@@ -53,10 +69,66 @@ pub struct Preview {
     changed: usize,
     unchanged: usize,
     conflicting: usize,
-    /// The first items, for the list (a pack may hold thousands).
+    /// Not imported: the reader's skipped rows and the plan's skipped lines.
+    skipped: usize,
+    /// Imported with a remark (the reader's notes).
+    notes: usize,
+    /// The reader's remarks, in file order.
+    remarks: Vec<Remark>,
+    /// The plan's lines: every skipped one, then the others up to [`SHOWN_ITEMS`].
     items: Vec<PreviewItem>,
-    /// Rows or entries that cannot be imported, with their place and reason.
-    skipped: Vec<String>,
+    /// Plan lines not sent.
+    more: usize,
+}
+
+fn status_name(s: Status) -> &'static str {
+    match s {
+        Status::New => "new",
+        Status::Changed => "changed",
+        Status::Unchanged => "unchanged",
+        Status::Conflicting => "conflicting",
+        Status::Skipped => "skipped",
+    }
+}
+
+/// The dialog's report of a read pack and its plan: the same lines as `qreply import
+/// --preview`, with the same counts.
+fn preview_of(read: &packs::ReadPack, items: &[packs::PlanItem]) -> Preview {
+    let count = |s: Status| items.iter().filter(|i| i.status == s).count();
+    let notes = read.skipped.iter().filter(|s| s.is_note()).count();
+    let line = |i: &packs::PlanItem| PreviewItem {
+        status: status_name(i.status),
+        folder: i.folder.clone(),
+        title: i.title.clone(),
+        origin: i.origin.to_string(),
+        note: i.note.clone(),
+    };
+    let skipped_lines = items.iter().filter(|i| i.status == Status::Skipped);
+    let others = items.iter().filter(|i| i.status != Status::Skipped);
+    let shown: Vec<PreviewItem> = skipped_lines
+        .map(line)
+        .chain(others.take(SHOWN_ITEMS).map(line))
+        .collect();
+    Preview {
+        name: read.pack.meta.name.clone(),
+        new: count(Status::New),
+        changed: count(Status::Changed),
+        unchanged: count(Status::Unchanged),
+        conflicting: count(Status::Conflicting),
+        skipped: count(Status::Skipped) + read.skipped.len() - notes,
+        notes,
+        remarks: read
+            .skipped
+            .iter()
+            .map(|s| Remark {
+                kind: if s.is_note() { "note" } else { "skipped" },
+                origin: s.origin.to_string(),
+                reason: s.reason.clone(),
+            })
+            .collect(),
+        more: items.len() - shown.len(),
+        items: shown,
+    }
 }
 
 #[derive(Serialize, Clone)]
@@ -93,35 +165,7 @@ pub async fn pack_preview(
         let inner = app.lock().map_err(err)?;
         let lib = inner.store.library(&library).map_err(err)?;
         let items = packs::preview(&inner.store, &read.pack, &lib, pol).map_err(err)?;
-        let count = |s: Status| items.iter().filter(|i| i.status == s).count();
-        Ok(Preview {
-            name: read.pack.meta.name.clone(),
-            new: count(Status::New),
-            changed: count(Status::Changed),
-            unchanged: count(Status::Unchanged),
-            conflicting: count(Status::Conflicting),
-            items: items
-                .iter()
-                .take(300)
-                .map(|i| PreviewItem {
-                    status: match i.status {
-                        Status::New => "new",
-                        Status::Changed => "changed",
-                        Status::Unchanged => "unchanged",
-                        Status::Conflicting => "conflicting",
-                    },
-                    folder: i.folder.clone(),
-                    title: i.title.clone(),
-                    origin: i.origin.to_string(),
-                    note: i.note.clone(),
-                })
-                .collect(),
-            skipped: read
-                .skipped
-                .iter()
-                .map(|s| format!("{}：{}", s.origin, s.reason))
-                .collect(),
-        })
+        Ok(preview_of(&read, &items))
     })
     .await
     .map_err(err)?
@@ -162,7 +206,7 @@ pub async fn pack_import(
             unchanged: report.unchanged,
             kept: report.kept,
             variables_added: report.variables_added,
-            skipped: read.skipped.len(),
+            skipped: report.skipped + read.skipped.iter().filter(|s| !s.is_note()).count(),
         })
     })
     .await
@@ -186,4 +230,58 @@ pub async fn pack_export(
     let lib = inner.store.library(&library).map_err(err)?;
     let pack = packs::from_library(&inner.store, &lib).map_err(err)?;
     packs::write_path(&pack, Some(inner.store.blobs()), &path, fmt).map_err(err)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use quickreply_core::packs::common::Skipped;
+    use quickreply_core::packs::{PlanItem, ReadPack};
+    use quickreply_core::source::Origin;
+
+    fn at(line: usize) -> Origin {
+        Origin::File {
+            path: "话术.csv".into(),
+            line,
+        }
+    }
+
+    fn item(status: Status, line: usize, note: Option<&str>) -> PlanItem {
+        PlanItem {
+            status,
+            folder: "售前".into(),
+            title: format!("第{line}行"),
+            origin: at(line),
+            note: note.map(str::to_string),
+        }
+    }
+
+    #[test]
+    fn the_dialog_gets_the_previews_lines_and_counts() {
+        let read = ReadPack {
+            skipped: vec![
+                Skipped::note(at(2), "快捷方式「发货」不能作为快捷编码"),
+                Skipped::not_imported(at(3), "内容为空"),
+            ],
+            ..ReadPack::default()
+        };
+        let mut items = vec![
+            item(Status::New, 2, None),
+            item(Status::Skipped, 4, Some("「{」没有配对的「}」")),
+        ];
+        items.extend((0..SHOWN_ITEMS + 5).map(|i| item(Status::Unchanged, 10 + i, None)));
+        let p = preview_of(&read, &items);
+        assert_eq!(
+            (p.new, p.changed, p.unchanged, p.skipped, p.notes),
+            (1, 0, SHOWN_ITEMS + 5, 2, 1)
+        );
+        assert_eq!(p.remarks[0].kind, "note");
+        assert_eq!(p.remarks[1].kind, "skipped");
+        assert_eq!(p.remarks[1].origin, "话术.csv:3");
+        // Skipped lines come first and are never cut off; the rest up to the limit.
+        assert_eq!(p.items[0].status, "skipped");
+        assert_eq!(p.items[0].origin, "话术.csv:4");
+        assert_eq!(p.items.len(), SHOWN_ITEMS + 1);
+        assert_eq!(p.more, items.len() - p.items.len());
+    }
 }

@@ -177,12 +177,23 @@ pub(crate) enum Cmd {
     /// a title get one cut from their text and are matched by their text, so importing
     /// the same file again reports every reply unchanged. A file or folder with nothing to
     /// import is an error (exit code 1). Writing to a pipe that closes early (`| head`)
-    /// ends quietly with exit code 0
+    /// ends quietly with exit code 0.
+    ///
+    /// The report is one line per row: `skipped` (not imported, and why), `note`
+    /// (imported, with a remark: a code dropped, a placeholder converted, a title cut),
+    /// and with --preview one line per reply (`new`, `changed`, `unchanged`,
+    /// `conflicting`). The preview runs the import's own plan and every check the
+    /// library makes before writing (titles and folder names of at most 200 characters
+    /// on one line, no empty text, `{…}` that parse, the size limit, codes, variable
+    /// names): a reply, folder or variable that would be refused is a `skipped` line in
+    /// the preview and is skipped by the import with the same line, the rest is imported
+    /// in one transaction. The import prints the preview's lines that carry a remark, then
+    /// the counts. A broken image refuses the whole file (preview and import alike)
     Import {
         path: PathBuf,
         #[arg(long, default_value = PERSONAL)]
         into: String,
-        /// Only show what would change: new / changed / unchanged, per reply
+        /// Only show what would change: new / changed / unchanged / skipped, per reply
         #[arg(long)]
         preview: bool,
         /// source, qrpack, csv, xlsx, espanso, raycast, alfred, textexpander or text

@@ -269,6 +269,63 @@ fn offer_builtin(store: &Store) -> Result<()> {
     Ok(())
 }
 
+/// The per-line report of `qreply import`: the reader's remarks (`skipped`: not
+/// imported; `note`: imported, with a remark), then the plan's line per reply
+/// (`new`/`changed`/`unchanged`/`conflicting` title, folder, origin and note, or `skipped`
+/// origin and the store's reason). The preview prints every line; the import, which
+/// runs the same plan, prints the same lines except those without a note (plain new and
+/// unchanged replies, which its counts sum up).
+fn print_import_lines(
+    remarks: &[packs::common::Skipped],
+    items: &[packs::PlanItem],
+    every_line: bool,
+) {
+    for s in remarks {
+        let label = if s.is_note() {
+            tr("备注", "note")
+        } else {
+            tr("跳过", "skipped")
+        };
+        println!(
+            "{label}\t{}\t{}",
+            shown(&s.origin.to_string()),
+            shown(&s.reason)
+        );
+    }
+    for i in items {
+        if !every_line && i.note.is_none() {
+            continue;
+        }
+        let note = i.note.as_deref().unwrap_or_default();
+        let status = match i.status {
+            packs::Status::New => tr("新增", "new"),
+            packs::Status::Changed => tr("更新", "changed"),
+            packs::Status::Unchanged => tr("未变", "unchanged"),
+            packs::Status::Conflicting => tr("冲突", "conflicting"),
+            packs::Status::Skipped => {
+                println!(
+                    "{}\t{}\t{}",
+                    tr("跳过", "skipped"),
+                    shown(&i.origin.to_string()),
+                    shown(note)
+                );
+                continue;
+            }
+        };
+        let note = i
+            .note
+            .as_deref()
+            .map(|n| format!("\t{}", shown(n)))
+            .unwrap_or_default();
+        println!(
+            "{status}\t{}\t{}\t{}{note}",
+            shown(&i.title),
+            shown(&i.folder),
+            shown(&i.origin.to_string())
+        );
+    }
+}
+
 fn export_format(format: Option<packs::Format>, output: &std::path::Path) -> packs::Format {
     format
         .or_else(|| packs::Format::from_extension(output))
@@ -722,47 +779,23 @@ fn run(cli: Cli, m: &ArgMatches) -> Result<i32> {
         } => {
             let lib = store.library(&into)?;
             let packs::ReadPack { pack, skipped } = packs::read_path(&path, format)?;
-            for s in &skipped {
-                println!(
-                    "{}\t{}\t{}",
-                    tr("跳过", "skipped"),
-                    shown(&s.origin.to_string()),
-                    shown(&s.reason)
-                );
-            }
             if preview {
                 let items = packs::preview(&store, &pack, &lib, on_conflict)?;
-                for i in &items {
-                    let status = match i.status {
-                        packs::Status::New => tr("新增", "new"),
-                        packs::Status::Changed => tr("更新", "changed"),
-                        packs::Status::Unchanged => tr("未变", "unchanged"),
-                        packs::Status::Conflicting => tr("冲突", "conflicting"),
-                    };
-                    let note = i
-                        .note
-                        .as_deref()
-                        .map(|n| format!("\t{}", shown(n)))
-                        .unwrap_or_default();
-                    println!(
-                        "{status}\t{}\t{}\t{}{note}",
-                        shown(&i.title),
-                        shown(&i.folder),
-                        shown(&i.origin.to_string())
-                    );
-                }
+                print_import_lines(&skipped, &items, true);
                 let n = |s: packs::Status| items.iter().filter(|i| i.status == s).count();
+                let not_imported =
+                    n(packs::Status::Skipped) + skipped.iter().filter(|s| !s.is_note()).count();
                 eprintln!(
                     "{}",
                     tr(
                         format!(
-                            "预览（未写入）：新增 {}，更新 {}，未变 {}",
+                            "预览（未写入）：新增 {}，更新 {}，未变 {}，跳过 {not_imported}",
                             n(packs::Status::New),
                             n(packs::Status::Changed),
                             n(packs::Status::Unchanged)
                         ),
                         format!(
-                            "preview (nothing written): {} new, {} changed, {} unchanged",
+                            "preview (nothing written): {} new, {} changed, {} unchanged, {not_imported} skipped",
                             n(packs::Status::New),
                             n(packs::Status::Changed),
                             n(packs::Status::Unchanged)
@@ -772,15 +805,17 @@ fn run(cli: Cli, m: &ArgMatches) -> Result<i32> {
                 return Ok(0);
             }
             let r = packs::import(&mut store, &pack, &lib, on_conflict)?;
+            print_import_lines(&skipped, &r.items, false);
+            let not_imported = r.skipped + skipped.iter().filter(|s| !s.is_note()).count();
             println!(
                 "{}",
                 tr(
                     format!(
-                        "导入到 {into}：新增 {}，更新 {}，未变 {}，新变量 {}",
+                        "导入到 {into}：新增 {}，更新 {}，未变 {}，新变量 {}，跳过 {not_imported}",
                         r.added, r.updated, r.unchanged, r.variables_added
                     ),
                     format!(
-                        "imported into {into}: {} added, {} updated, {} unchanged, {} new variables",
+                        "imported into {into}: {} added, {} updated, {} unchanged, {} new variables, {not_imported} skipped",
                         r.added, r.updated, r.unchanged, r.variables_added
                     )
                 )

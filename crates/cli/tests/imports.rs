@@ -44,7 +44,7 @@ fn every_foreign_fixture_imports_once_then_is_unchanged() {
         let lines: Vec<&str> = preview
             .stdout
             .lines()
-            .filter(|l| !l.starts_with("skipped\t"))
+            .filter(|l| !l.starts_with("skipped\t") && !l.starts_with("note\t"))
             .collect();
         assert_eq!(lines.len(), replies, "{name}: {}", preview.stdout);
         assert!(
@@ -97,4 +97,78 @@ fn nothing_to_import_exits_non_zero_naming_the_file() {
         }
     }
     assert_eq!(q.ok(["ls"]).trim(), "", "nothing was written");
+}
+
+/// Issue #18 item 2: a file whose preview said "new" for every row was then refused by
+/// the import (a body the store cannot take: an unclosed brace). The preview now lists
+/// such a row as skipped with the store's reason, the import skips the same rows with
+/// the same lines and imports the rest, and notes on imported rows are labelled `note`,
+/// not `skipped`.
+#[test]
+fn preview_and_import_report_the_same_problem_lines() {
+    let q = Qr::new();
+    let file = q.dir.path().join("活动话术.csv");
+    std::fs::write(
+        &file,
+        "标题,快捷编码,内容\n满减,mj,满200减{20\n发货,/fh,亲，今天发货\n空括号,kk,这是{}\n退货,th,退货请点申请售后\n空的,kd,\n",
+    )
+    .expect("write");
+    let f = file.to_str().expect("utf8");
+    let preview = q.run(["import", f, "--preview"]);
+    assert_eq!(preview.code, 0, "{}", preview.stderr);
+    let line = |out: &str, at: &str| -> String {
+        out.lines()
+            .find(|l| l.contains(&format!("活动话术.csv:{at}")))
+            .unwrap_or_default()
+            .to_string()
+    };
+    let p = preview.stdout.as_str();
+    assert!(line(p, "2\t").starts_with("skipped\t"), "{p}");
+    assert!(line(p, "2\t").contains("never closed"), "{p}");
+    assert!(line(p, "4\t").starts_with("skipped\t"), "{p}");
+    assert!(line(p, "6\t").starts_with("skipped\t"), "{p}");
+    assert!(line(p, "6\t").contains("empty content"), "{p}");
+    // `/fh` became `fh`: the reply is imported, the original kept as a tag; no remark.
+    assert!(p.lines().any(|l| l.starts_with("new\t发货\t")), "{p}");
+    assert!(p.lines().any(|l| l.starts_with("new\t退货\t")), "{p}");
+    assert!(
+        preview
+            .stderr
+            .contains("2 new, 0 changed, 0 unchanged, 3 skipped"),
+        "{}",
+        preview.stderr
+    );
+    // The import prints the preview's lines that carry a remark, and the same counts.
+    let noted: Vec<&str> = p
+        .lines()
+        .filter(|l| {
+            l.starts_with("skipped\t") || l.starts_with("note\t") || l.matches('\t').count() > 3
+        })
+        .collect();
+    let out = q.ok(["import", f]);
+    let lines: Vec<&str> = out
+        .lines()
+        .filter(|l| !l.starts_with("imported into"))
+        .collect();
+    assert_eq!(lines, noted, "{out}");
+    assert!(
+        out.contains("2 added, 0 updated, 0 unchanged, 0 new variables, 3 skipped"),
+        "{out}"
+    );
+    assert_eq!(Qr::titles(&q.ok(["ls"])).len(), 2);
+    // A shortcut that cannot be a code is a note: the reply was imported.
+    let te = q.dir.path().join("te.csv");
+    std::fs::write(&te, "标题,快捷编码,内容\n问候,你好,您好，在的\n").expect("write");
+    let t = te.to_str().expect("utf8");
+    let r = q.run(["import", t, "--preview"]);
+    assert!(
+        r.stdout
+            .lines()
+            .any(|l| l.starts_with("note\t") && l.contains("te.csv:2")),
+        "{}",
+        r.stdout
+    );
+    assert!(!r.stdout.contains("skipped\t"), "{}", r.stdout);
+    let out = q.ok(["import", t]);
+    assert!(out.starts_with("note\t"), "{out}");
 }

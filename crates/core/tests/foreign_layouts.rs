@@ -247,6 +247,16 @@ fn importing_any_fixture_twice_changes_nothing() {
         let mut i = import(f);
         let lib = i.store.library(PERSONAL).expect("personal");
         let n = i.read.pack.snippets.len();
+        // A note is a remark on a reply that was imported; a skipped line names none.
+        for r in &i.read.skipped {
+            let imported = i.read.pack.snippets.iter().any(|s| s.origin == r.origin);
+            if r.is_note() && !imported {
+                failures.push(format!(
+                    "{}: a note on nothing imported: {r:?}",
+                    f.display()
+                ));
+            }
+        }
         let plan = packs::preview(&i.store, &i.read.pack, &lib, Policy::KeepBoth).expect("plan");
         let again =
             packs::import(&mut i.store, &i.read.pack, &lib, Policy::KeepBoth).expect("import");

@@ -107,3 +107,45 @@ fn codes_that_cannot_be_kept_are_per_line_notes_under_every_policy() {
         );
     }
 }
+
+/// Remarks on rows that were imported (a shortcut kept as a tag, a title cut) are notes;
+/// rows that were not imported (empty content) are skipped. The CLI and the app label
+/// them by this kind.
+#[test]
+fn remarks_say_whether_their_row_was_imported() {
+    use quickreply_core::packs::common::Remark;
+    quickreply_core::i18n::set_lang(quickreply_core::i18n::Lang::En);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("话术.csv");
+    let long = "很长的标题".repeat(50);
+    std::fs::write(
+        &file,
+        format!("标题,快捷编码,内容\n好的,发货,好的亲\n空的,kk,\n{long},cc,内容\n"),
+    )
+    .expect("write");
+    let read = packs::read_path(&file, None).expect("read");
+    let kinds: Vec<(String, Remark)> = read
+        .skipped
+        .iter()
+        .map(|s| (s.origin.to_string(), s.kind))
+        .collect();
+    let at = |line: usize| format!("{}:{line}", file.display());
+    assert_eq!(
+        kinds,
+        vec![
+            (at(2), Remark::Note),
+            (at(3), Remark::Skipped),
+            (at(4), Remark::Note),
+        ],
+        "{:?}",
+        read.skipped
+    );
+    assert_eq!(read.pack.snippets.len(), 2);
+    assert!(
+        read.skipped.iter().filter(|s| s.is_note()).all(|s| read
+            .pack
+            .snippets
+            .iter()
+            .any(|r| r.origin == s.origin))
+    );
+}

@@ -152,14 +152,38 @@ export interface Tree {
   replies: { id: string; title: string; code: string | null; folder: string; parts: number }[];
 }
 
+/** One line of an import plan (src-tauri/src/transfer.rs), as `qreply import --preview` prints it. */
+export interface PreviewItem {
+  /** "skipped": the library would refuse it (the note says why); it is not imported. */
+  status: "new" | "changed" | "unchanged" | "conflicting" | "skipped";
+  folder: string;
+  title: string;
+  origin: string;
+  note: string | null;
+}
+
+/** A reader's remark on a row: not imported ("skipped") or imported with a remark ("note"). */
+export interface Remark {
+  kind: "skipped" | "note";
+  origin: string;
+  reason: string;
+}
+
 export interface Preview {
   name: string;
   new: number;
   changed: number;
   unchanged: number;
   conflicting: number;
-  items: { status: "new" | "changed" | "unchanged" | "conflicting"; folder: string; title: string; origin: string; note: string | null }[];
-  skipped: string[];
+  /** Rows and replies not imported. */
+  skipped: number;
+  /** Rows imported with a remark. */
+  notes: number;
+  remarks: Remark[];
+  /** Every skipped line, then the others up to a limit. */
+  items: PreviewItem[];
+  /** Plan lines not sent. */
+  more: number;
 }
 
 export interface Imported {

@@ -1,6 +1,7 @@
 //! What the pack readers share: the size limits every reader enforces, the zip check run
 //! before any `.qrpack` or XLSX entry is read, text decoding (UTF-8 or GB18030), and
-//! [`Skipped`], a row or entry that was read but could not be used.
+//! [`Skipped`], a remark on a row or entry: not imported (and why), or imported with a
+//! change the user should know about.
 
 use std::io::{Read, Seek};
 use std::path::Path;
@@ -22,11 +23,50 @@ pub const MAX_CELL_BYTES: usize = 64 * 1024;
 /// Largest accepted CSV, XLSX or text-like file.
 pub const MAX_FILE_BYTES: usize = 64 * 1024 * 1024;
 
-/// A row that was not imported, and why.
+/// A remark a reader makes on one row or entry of a file: it was not imported
+/// ([`Remark::Skipped`]), or it was imported with a change worth knowing
+/// ([`Remark::Note`]: a placeholder converted, a shortcut code dropped, a title cut).
+/// `qreply import` prints them as `skipped` / `note` lines, the app's import dialog in two
+/// lists.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Skipped {
     pub origin: Origin,
     pub reason: String,
+    pub kind: Remark,
+}
+
+/// What a [`Skipped`] says about its row or entry.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Remark {
+    /// Not imported.
+    Skipped,
+    /// Imported, with a remark.
+    Note,
+}
+
+impl Skipped {
+    /// A row or entry that was not imported, and why.
+    pub fn not_imported(origin: Origin, reason: impl Into<String>) -> Skipped {
+        Skipped {
+            origin,
+            reason: reason.into(),
+            kind: Remark::Skipped,
+        }
+    }
+
+    /// A row or entry that was imported, with a remark on what changed.
+    pub fn note(origin: Origin, reason: impl Into<String>) -> Skipped {
+        Skipped {
+            origin,
+            reason: reason.into(),
+            kind: Remark::Note,
+        }
+    }
+
+    /// Whether its row or entry was imported (the remark is only a note).
+    pub fn is_note(&self) -> bool {
+        self.kind == Remark::Note
+    }
 }
 
 /// The error for a file of `size` bytes, over [`MAX_FILE_BYTES`].

@@ -92,6 +92,13 @@ pub fn from_library(store: &Store, library: &Library) -> Result<Pack> {
 /// What an import did.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ImportReport {
+    /// One line per reply (and per refused folder or variable name), exactly the lines
+    /// [`preview`] gives for the same pack and library: the preview and the import share
+    /// one plan.
+    pub items: Vec<PlanItem>,
+    /// Replies, folders and variables not imported because the store refuses them
+    /// ([`Status::Skipped`] lines).
+    pub skipped: usize,
     pub added: usize,
     pub updated: usize,
     pub unchanged: usize,
@@ -111,6 +118,9 @@ pub enum Status {
     Unchanged,
     /// Its shortcut code is taken by another reply (in the library or earlier in the pack).
     Conflicting,
+    /// Not imported: the store would refuse it (the note gives the store's reason). Also
+    /// a folder or variable of the pack whose name the store refuses.
+    Skipped,
 }
 
 /// What to do with changed and conflicting replies.
@@ -152,6 +162,9 @@ struct Plan {
     items: Vec<PlanItem>,
     adds: Vec<NewSnippet>,
     edits: Vec<(uuid::Uuid, SnippetEdit)>,
+    /// The pack's folders and variables the store takes.
+    folders: Vec<String>,
+    vars: Vec<(String, VarDef)>,
 }
 
 /// Check every image of a pack (reading files and archive entries) and return the part
@@ -215,7 +228,38 @@ fn plan(
         items: Vec::with_capacity(pack.snippets.len()),
         adds: Vec::new(),
         edits: Vec::new(),
+        folders: Vec::new(),
+        vars: Vec::new(),
     };
+    // The pack's own folders (empty ones included) and variables: a name the store
+    // refuses is a skipped line, not a refused file.
+    for f in &pack.folders {
+        match crate::store::check_folder_path(&f.path) {
+            Ok(()) => plan.folders.push(f.path.clone()),
+            Err(e) => plan.items.push(PlanItem {
+                status: Status::Skipped,
+                folder: f.path.clone(),
+                title: String::new(),
+                origin: f.origin.clone(),
+                note: Some(e.to_string()),
+            }),
+        }
+    }
+    for (name, def) in &pack.meta.variables {
+        if crate::template::is_valid_var_name(name) {
+            plan.vars.push((name.clone(), def.clone()));
+        } else {
+            plan.items.push(PlanItem {
+                status: Status::Skipped,
+                folder: String::new(),
+                title: String::new(),
+                origin: Origin::Library {
+                    place: format!("{} {{{name}}}", tr("变量", "variable")),
+                },
+                note: Some(crate::Error::InvalidVariableName(name.clone()).to_string()),
+            });
+        }
+    }
     let copy_suffix = tr("（导入）", " (imported)");
     for s in &pack.snippets {
         let parts: Vec<Part> = s
@@ -319,7 +363,17 @@ fn plan(
                         (Some(cur.id), new)
                     }
                     Policy::KeepBoth => {
-                        let title = format!("{}{copy_suffix}", s.title);
+                        // The copy's title stays within the store's limit: a long title is
+                        // cut readably so that the suffix fits.
+                        let room = quickreply_proto::check::MAX_NAME
+                            .saturating_sub(copy_suffix.chars().count());
+                        let base = s.title.trim();
+                        let base = if base.chars().count() > room {
+                            interop::cut_line(base, room)
+                        } else {
+                            base.to_string()
+                        };
+                        let title = format!("{base}{copy_suffix}");
                         let taken_copy = existing.contains_key(&(folder.clone(), title.clone()));
                         if !taken_copy {
                             add_note(
@@ -354,6 +408,15 @@ fn plan(
             }
             None => (None, new),
         };
+        // What the store checks before writing (title, parts, templates, size, folder
+        // names): a reply it would refuse is skipped with the store's own reason, so the
+        // preview and the import agree line by line and the import is never refused.
+        if let Err(e) = crate::store::check_reply(&new) {
+            item.status = Status::Skipped;
+            item.note = Some(e.to_string());
+            plan.items.push(item);
+            continue;
+        }
         if let Some(code) = new.code.clone()
             && let Some(holder) = holders.get(&code).copied()
             && (holder.is_none() || holder != target)
@@ -467,7 +530,14 @@ pub fn import_with_progress(
     progress: &mut dyn FnMut(usize, usize),
 ) -> Result<ImportReport> {
     let plan = plan(store, pack, library, policy, true)?;
+    let count = |s: Status| plan.items.iter().filter(|i| i.status == s).count();
+    let skipped = count(Status::Skipped);
+    // Lines for the pack's replies (the others are skipped folder and variable names).
+    let replies = pack.snippets.len();
+    let skipped_replies = skipped - (plan.items.len() - replies);
     let mut report = ImportReport {
+        skipped,
+        items: Vec::new(),
         added: plan.adds.len(),
         updated: plan.edits.len() - plan.edits.iter().filter(|(_, e)| e.parts.is_none()).count(),
         unchanged: plan
@@ -480,7 +550,8 @@ pub fn import_with_progress(
             .iter()
             .filter(|i| i.status == Status::Conflicting)
             .count(),
-        kept: plan.items.len()
+        kept: replies
+            - skipped_replies
             - plan.adds.len()
             - plan.edits.iter().filter(|(_, e)| e.parts.is_some()).count()
             - plan
@@ -491,24 +562,18 @@ pub fn import_with_progress(
         variables_added: 0,
     };
     let personal = store.library(crate::store::PERSONAL)?;
-    let folders: Vec<String> = pack.folders.iter().map(|f| f.path.clone()).collect();
-    let vars: Vec<(String, VarDef)> = pack
-        .meta
-        .variables
-        .iter()
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
     report.variables_added = store.import_batch(
         library,
         &personal,
         crate::store::ImportBatch {
-            folders: &folders,
+            folders: &plan.folders,
             adds: plan.adds,
             edits: plan.edits,
-            vars: &vars,
+            vars: &plan.vars,
         },
         progress,
     )?;
+    report.items = plan.items;
     Ok(report)
 }
 
@@ -619,8 +684,24 @@ fn nothing_found(path: &std::path::Path, skipped: &[common::Skipped]) -> crate::
 /// made from its text (or its shortcut code, for an image).
 fn fit_titles(read: &mut ReadPack) {
     use crate::i18n::tr;
+    use quickreply_proto::check::{self, NameOf};
+    // A name the store takes is kept exactly (a title with two spaces in it is the
+    // author's; collapsing them would make our own export come back as new replies).
+    let fit = |name: &str, of: NameOf| {
+        if check::name(of, name).is_ok() {
+            name.trim().to_string()
+        } else {
+            interop::fit_name(name)
+        }
+    };
+    let fit_path = |path: &str| {
+        path.split('/')
+            .map(|n| fit(n, NameOf::Folder))
+            .collect::<Vec<_>>()
+            .join("/")
+    };
     for s in &mut read.pack.snippets {
-        let fitted = interop::fit_name(&s.title);
+        let fitted = fit(&s.title, NameOf::Title);
         let fitted = if fitted.is_empty() {
             s.texts()
                 .first()
@@ -633,9 +714,9 @@ fn fit_titles(read: &mut ReadPack) {
         };
         if fitted != s.title.trim() && !s.title.trim().is_empty() {
             if s.title.chars().count() > quickreply_proto::check::MAX_NAME {
-                read.skipped.push(common::Skipped {
-                    origin: s.origin.clone(),
-                    reason: tr(
+                read.skipped.push(common::Skipped::note(
+                    s.origin.clone(),
+                    tr(
                         format!(
                             "标题有 {} 个字，超过 {} 字，已截短为「{fitted}」",
                             s.title.chars().count(),
@@ -647,41 +728,25 @@ fn fit_titles(read: &mut ReadPack) {
                             quickreply_proto::check::MAX_NAME
                         ),
                     ),
-                });
+                ));
             } else if s.title.contains(['\n', '\r']) {
-                read.skipped.push(common::Skipped {
-                    origin: s.origin.clone(),
-                    reason: tr(
+                read.skipped.push(common::Skipped::note(
+                    s.origin.clone(),
+                    tr(
                         format!("标题里有换行，已合成一行：「{fitted}」"),
                         format!("the title had line breaks; joined into one line: \"{fitted}\""),
                     ),
-                });
+                ));
             }
         }
         s.title = fitted;
-        if s.folder
-            .split('/')
-            .any(|n| n.chars().count() > quickreply_proto::check::MAX_NAME)
-        {
-            s.folder = s
-                .folder
-                .split('/')
-                .map(interop::fit_name)
-                .collect::<Vec<_>>()
-                .join("/");
+        if crate::store::check_folder_path(&s.folder).is_err() {
+            s.folder = fit_path(&s.folder);
         }
     }
     for f in &mut read.pack.folders {
-        if f.path
-            .split('/')
-            .any(|n| n.chars().count() > quickreply_proto::check::MAX_NAME)
-        {
-            f.path = f
-                .path
-                .split('/')
-                .map(interop::fit_name)
-                .collect::<Vec<_>>()
-                .join("/");
+        if crate::store::check_folder_path(&f.path).is_err() {
+            f.path = fit_path(&f.path);
         }
     }
 }

@@ -39,11 +39,64 @@ enum Col {
     Mark,
 }
 
-/// The last header cell of our own CSV export. A file with it is one we wrote, so the
-/// formula guard's apostrophe is taken off again on import (and only then: in anybody
-/// else's file a leading apostrophe is the author's own text). An extra, empty column
-/// in a spreadsheet; older versions read it as an unknown column and ignore it.
+/// The last header cell of our own CSV (and XLSX) export. A CSV with it is one we
+/// wrote, so the formula guard's apostrophe is taken off again on import (and only then:
+/// in anybody else's file a leading apostrophe is the author's own text).
+///
+/// The column's cells are empty except for a reply of several text parts: its content
+/// cell holds the parts joined by a blank line (as a spreadsheet user reads them), and
+/// the mark cell their lengths in characters (`12,30`), so that importing the file
+/// gives back the same parts. A content cell edited since, whose lengths no longer
+/// fit, is imported as one part.
 pub const EXPORT_MARK: &str = "QuickReply-CSV-1";
+
+/// How the parts of a reply are joined in its content cell.
+const PART_JOIN: &str = "\n\n";
+
+/// The mark cell of a reply with these text parts: their lengths in characters when
+/// there are several, else empty.
+fn part_lengths(texts: &[&str]) -> String {
+    if texts.len() < 2 {
+        return String::new();
+    }
+    texts
+        .iter()
+        .map(|t| t.chars().count().to_string())
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// A content cell split back into the parts [`part_lengths`] describes; `None` when the
+/// lengths do not fit the cell exactly (it was edited, or it is not our mark).
+fn split_parts(content: &str, lengths: &str) -> Option<Vec<String>> {
+    let lengths: Vec<usize> = lengths
+        .split(',')
+        .map(|n| n.trim().parse().ok())
+        .collect::<Option<_>>()?;
+    if lengths.len() < 2 {
+        return None;
+    }
+    let chars: Vec<char> = content.chars().collect();
+    let mut parts = Vec::with_capacity(lengths.len());
+    let mut at: usize = 0;
+    for (i, n) in lengths.iter().enumerate() {
+        let end = at.checked_add(*n).filter(|e| *e <= chars.len())?;
+        let part: String = chars[at..end].iter().collect();
+        if part.trim().is_empty() {
+            return None;
+        }
+        parts.push(part);
+        at = end;
+        if i + 1 < lengths.len() {
+            let sep: String = chars.get(at..at + 2)?.iter().collect();
+            if sep != PART_JOIN {
+                return None;
+            }
+            at += 2;
+        }
+    }
+    (at == chars.len()).then_some(parts)
+}
 
 /// Qianniu's name for "no group".
 const NO_GROUP: &str = "未分组";
@@ -91,24 +144,26 @@ pub fn read_csv(bytes: &[u8], path: &Path) -> Result<(Pack, Vec<Skipped>), Table
         .delimiter(delimiter_of(&text))
         .from_reader(text.as_bytes());
     let mut rows: Vec<(u64, csv::StringRecord)> = Vec::new();
-    // Line numbers from byte offsets: the csv crate's own count is off by one in files
-    // with CRLF line ends (what Excel writes). Records come in order, so the line breaks
-    // are counted once, from where the previous record's count stopped (counting from
-    // the start for each record made big files quadratic).
-    let mut counted = (0usize, 1u64);
-    let mut line_at = |byte: u64| {
-        let bytes = text.as_bytes();
-        let mut end = (byte as usize).min(bytes.len());
-        // A record's position may sit before the line end of the previous record.
-        while end < bytes.len() && matches!(bytes[end], b'\r' | b'\n') {
-            end += 1;
-        }
-        let (from, lines) = if end >= counted.0 { counted } else { (0, 1) };
-        let line = lines + bytes[from..end].iter().filter(|b| **b == b'\n').count() as u64;
-        counted = (end, line);
-        line
-    };
+    // Where the line breaks are, found once (counting them again for every record made
+    // reading a 10k-row file take seconds).
+    let breaks: Vec<usize> = text
+        .bytes()
+        .enumerate()
+        .filter(|(_, b)| *b == b'\n')
+        .map(|(i, _)| i)
+        .collect();
     for rec in reader.records() {
+        // Line numbers from byte offsets: the csv crate's own count is off by one in
+        // files with CRLF line ends (what Excel writes).
+        let line_at = |byte: u64| {
+            let bytes = text.as_bytes();
+            let mut end = (byte as usize).min(bytes.len());
+            // A record's position may sit before the line end of the previous record.
+            while end < bytes.len() && matches!(bytes[end], b'\r' | b'\n') {
+                end += 1;
+            }
+            breaks.partition_point(|&i| i < end) as u64 + 1
+        };
         let rec = rec.map_err(|e| {
             let line = e.position().map_or(0, |p| line_at(p.byte()));
             let message = match e.kind() {
@@ -216,10 +271,10 @@ fn pack_from_rows(rows: Vec<(u64, Vec<String>)>, path: &Path) -> (Pack, Vec<Skip
             continue;
         }
         if content.trim().is_empty() {
-            skipped.push(Skipped {
+            skipped.push(Skipped::not_imported(
                 origin,
-                reason: tr("内容为空", "empty content"),
-            });
+                tr("内容为空", "empty content"),
+            ));
             continue;
         }
         // A title is one line; without one, it comes from the text.
@@ -245,10 +300,7 @@ fn pack_from_rows(rows: Vec<(u64, Vec<String>)>, path: &Path) -> (Pack, Vec<Skip
         };
         let keys = super::interop::from_triggers(&[get(Col::Code)]);
         if let Some(reason) = keys.note {
-            skipped.push(Skipped {
-                origin: origin.clone(),
-                reason,
-            });
+            skipped.push(Skipped::note(origin.clone(), reason));
         }
         let code = keys.code;
         let mut tags: Vec<String> = get(Col::Tags)
@@ -273,16 +325,21 @@ fn pack_from_rows(rows: Vec<(u64, Vec<String>)>, path: &Path) -> (Pack, Vec<Skip
                 origin: origin.clone(),
             });
         }
+        // Several parts of our own export (see EXPORT_MARK), else one.
+        let bodies = split_parts(&content, raw(Col::Mark)).unwrap_or_else(|| vec![content]);
         pack.snippets.push(PackSnippet {
             folder,
             title,
             code,
             tags,
             apps: Vec::new(),
-            parts: vec![PackPart::Text {
-                body: content,
-                origin: origin.clone(),
-            }],
+            parts: bodies
+                .into_iter()
+                .map(|body| PackPart::Text {
+                    body,
+                    origin: origin.clone(),
+                })
+                .collect(),
             origin,
         });
     }
@@ -357,7 +414,7 @@ pub fn write_xlsx(pack: &Pack) -> Result<(Vec<u8>, usize), rust_xlsxwriter::Xlsx
         "分组,标题,快捷编码,内容,标签",
         "group,title,shortcut,content,tags",
     );
-    for (c, h) in header.split(',').enumerate() {
+    for (c, h) in header.split(',').chain([EXPORT_MARK]).enumerate() {
         ws.write_string_with_format(0, c as u16, h, &bold)?;
     }
     ws.set_column_width(0, 14)?;
@@ -371,8 +428,9 @@ pub fn write_xlsx(pack: &Pack) -> Result<(Vec<u8>, usize), rust_xlsxwriter::Xlsx
         ws.write_string(row, 0, &s.folder)?;
         ws.write_string(row, 1, &s.title)?;
         ws.write_string(row, 2, s.code.as_deref().unwrap_or(""))?;
-        ws.write_string_with_format(row, 3, texts.join("\n\n"), &wrap)?;
+        ws.write_string_with_format(row, 3, texts.join(PART_JOIN), &wrap)?;
         ws.write_string(row, 4, s.tags.join(","))?;
+        ws.write_string(row, 5, part_lengths(&texts))?;
     }
     Ok((wb.save_to_buffer()?, images))
 }
@@ -441,9 +499,9 @@ pub fn write_csv(pack: &Pack, out: &mut impl std::io::Write) -> std::io::Result<
             defuse(&s.folder),
             defuse(&s.title),
             defuse(s.code.as_deref().unwrap_or("")),
-            defuse(&texts.join("\n\n")),
+            defuse(&texts.join(PART_JOIN)),
             defuse(&s.tags.join(",")),
-            String::new(),
+            part_lengths(&texts),
         ])?;
     }
     w.flush()?;
@@ -608,6 +666,54 @@ mod tests {
         let (p, _) = read_csv(csv.as_bytes(), Path::new("cn.csv")).expect("read");
         assert_eq!(p.snippets[0].texts(), vec!["今天发; 明天到"]);
     }
+    #[test]
+    fn parts_come_back_from_the_mark_column_and_an_edited_cell_is_one_part() {
+        let texts = ["亲，在的\n\n有什么可以帮您", "-5元券今天可用  "];
+        let lengths = part_lengths(&texts);
+        assert_eq!(lengths, "13,10");
+        let cell = texts.join(PART_JOIN);
+        assert_eq!(
+            split_parts(&cell, &lengths),
+            Some(texts.iter().map(|t| t.to_string()).collect())
+        );
+        assert_eq!(part_lengths(&["一段"]), "");
+        // Edited in a spreadsheet since: the lengths no longer fit.
+        assert_eq!(split_parts(&format!("{cell}！"), &lengths), None);
+        assert_eq!(split_parts(&cell.replace("\n\n-", "\n-"), &lengths), None);
+        assert_eq!(split_parts(&cell, "13"), None);
+        assert_eq!(split_parts(&cell, "x,y"), None);
+        assert_eq!(split_parts(&cell, "999999999999999999999,1"), None);
+        // Read back from a file: two parts; without the mark column, one.
+        let mut out = Vec::new();
+        let pack = Pack {
+            snippets: vec![PackSnippet {
+                folder: String::new(),
+                title: "两段".into(),
+                code: None,
+                tags: Vec::new(),
+                apps: Vec::new(),
+                parts: texts
+                    .iter()
+                    .map(|t| PackPart::Text {
+                        body: t.to_string(),
+                        origin: Origin::Library { place: "x".into() },
+                    })
+                    .collect(),
+                origin: Origin::Library { place: "x".into() },
+            }],
+            ..Pack::default()
+        };
+        write_csv(&pack, &mut out).expect("write");
+        let (back, _) = read_csv(&out, Path::new("x.csv")).expect("read");
+        assert_eq!(back.snippets[0].texts(), texts);
+        let text = String::from_utf8(out).expect("utf8");
+        let foreign = text
+            .replace(&format!(",{EXPORT_MARK}"), "")
+            .replace(",\"13,10\"", "");
+        let (back, _) = read_csv(foreign.as_bytes(), Path::new("x.csv")).expect("read");
+        assert_eq!(back.snippets[0].texts().len(), 1);
+    }
+
     #[test]
     fn our_export_reads_back_unchanged_and_only_it_loses_the_guard() {
         // Issue #18 item 10: a body starting with `-`, with leading spaces, trailing

@@ -6,7 +6,7 @@ use uuid::Uuid;
 use quickreply_proto::LibraryKind;
 use quickreply_proto::check::NameOf;
 
-use super::{Folder, Library, Store, check_name, now_ms};
+use super::{Folder, Library, Store, check_folder_name, check_name, now_ms};
 use crate::error::{Error, Result};
 
 impl Store {
@@ -120,11 +120,7 @@ impl Store {
     ) -> Result<Option<Uuid>> {
         let mut parent: Option<Uuid> = None;
         for name in path.split('/').map(str::trim).filter(|s| !s.is_empty()) {
-            check_name(
-                name,
-                NameOf::Folder,
-                crate::i18n::tr_static("文件夹名称", "the folder name"),
-            )?;
+            check_folder_name(name)?;
             let found: Option<String> = tx
                 .prepare_cached(
                     "SELECT id FROM folders WHERE library_id = ?1 AND parent_id IS ?2 AND name = ?3",

@@ -108,6 +108,39 @@ fn check_name(name: &str, of: NameOf, what: &'static str) -> Result<()> {
     Ok(())
 }
 
+/// A folder name (one component of a folder path), as every write takes it.
+fn check_folder_name(name: &str) -> Result<()> {
+    check_name(
+        name,
+        NameOf::Folder,
+        crate::i18n::tr_static("文件夹名称", "the folder name"),
+    )
+}
+
+/// A folder path: every non-empty `/`-separated name passes [`check_folder_name`].
+pub fn check_folder_path(path: &str) -> Result<()> {
+    path.split('/')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .try_for_each(check_folder_name)
+}
+
+/// Everything the store checks about a reply before it writes it, except whether its
+/// shortcut code is taken (that depends on the library): the title, the parts (empty
+/// text, templates, image references, size), the code's form and the folder names.
+/// Writing a reply runs exactly this ([`Store::add_snippet`], imports); an import plan
+/// runs it too, so a preview lists every reply the import would refuse.
+pub fn check_reply(new: &NewSnippet) -> Result<()> {
+    check_title(new.title.trim())?;
+    check_parts(&new.parts)?;
+    if let Some(code) = new.code.as_deref().map(str::trim).filter(|c| !c.is_empty())
+        && !quickreply_proto::is_valid_code(code)
+    {
+        return Err(Error::InvalidCode(code.to_string()));
+    }
+    check_folder_path(&new.folder)
+}
+
 /// A reply's title, as [`check::name`] and the server take it.
 fn check_title(title: &str) -> Result<()> {
     if title.is_empty() {

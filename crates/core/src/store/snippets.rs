@@ -97,9 +97,8 @@ impl Store {
         library: &Library,
         new: NewSnippet,
     ) -> Result<Uuid> {
+        super::check_reply(&new)?;
         let title = new.title.trim().to_string();
-        check_title(&title)?;
-        check_parts(&new.parts)?;
         let code = new
             .code
             .map(|c| c.trim().to_string())

@@ -102,10 +102,10 @@ fn push_collection(
     let (prefix, suffix) = affixes(plist);
     for (_, bytes, origin) in entries {
         let Some(s) = alfred_snippet(&bytes) else {
-            skipped.push(Skipped {
+            skipped.push(Skipped::not_imported(
                 origin,
-                reason: tr("不是 Alfred 话术 JSON", "not an Alfred snippet JSON"),
-            });
+                tr("不是 Alfred 话术 JSON", "not an Alfred snippet JSON"),
+            ));
             continue;
         };
         let keyword = if s.keyword.trim().is_empty() {
@@ -276,13 +276,13 @@ pub fn read_alfred_dir(path: &Path) -> Result<(Pack, Vec<Skipped>), crate::Error
                 line: 1,
             };
             if meta.len() > MAX_JSON {
-                skipped.push(Skipped {
+                skipped.push(Skipped::not_imported(
                     origin,
-                    reason: tr(
+                    tr(
                         "文件太大，不是 Alfred 话术",
                         "too large for an Alfred snippet",
                     ),
-                });
+                ));
                 continue;
             }
             let bytes = std::fs::read(f).map_err(crate::Error::io(f))?;

@@ -265,10 +265,7 @@ fn espanso_matches(
             _ => Vec::new(),
         };
         let skip = |reason: String, skipped: &mut Vec<Skipped>| {
-            skipped.push(Skipped {
-                origin: origin.clone(),
-                reason,
-            })
+            skipped.push(Skipped::not_imported(origin.clone(), reason))
         };
         if !matches!(m["regex"], Yaml::BadValue) {
             skip(
@@ -354,9 +351,7 @@ fn espanso_matches(
             );
             continue;
         }
-        for n in notes {
-            skip(n, skipped);
-        }
+        skipped.extend(notes.into_iter().map(|n| Skipped::note(origin.clone(), n)));
         // The label, else the text's first line, else the trigger.
         let title = yaml_str(&m["label"])
             .filter(|l| !l.trim().is_empty())
@@ -367,10 +362,10 @@ fn espanso_matches(
             .or_else(|| triggers.first().cloned())
             .unwrap_or_else(|| format!("image {i}"));
         let keys = from_triggers(&triggers);
-        skipped.extend(keys.note.map(|reason| Skipped {
-            origin: origin.clone(),
-            reason,
-        }));
+        skipped.extend(
+            keys.note
+                .map(|reason| Skipped::note(origin.clone(), reason)),
+        );
         pack.snippets.push(PackSnippet {
             folder: folder.to_string(),
             title,
@@ -419,13 +414,13 @@ fn read_espanso_docs(
     for f in files {
         match load_yaml(&f.text, &f.path) {
             Ok(doc) => docs.push((doc, f)),
-            Err(e) if lenient => skipped.push(Skipped {
-                origin: Origin::File {
+            Err(e) if lenient => skipped.push(Skipped::not_imported(
+                Origin::File {
                     path: f.path.clone(),
                     line: 1,
                 },
-                reason: e.message,
-            }),
+                e.message,
+            )),
             Err(e) => return Err(e),
         }
     }
@@ -611,13 +606,13 @@ pub fn read_espanso(path: &Path) -> Result<(Pack, Vec<Skipped>), InteropError> {
         let text = match read(&file) {
             Ok(t) => t,
             Err(e) if lenient => {
-                skipped.push(Skipped {
-                    origin: Origin::File {
+                skipped.push(Skipped::not_imported(
+                    Origin::File {
                         path: file.clone(),
                         line: 1,
                     },
-                    reason: e.message,
-                });
+                    e.message,
+                ));
                 continue;
             }
             Err(e) => return Err(e),
@@ -635,15 +630,15 @@ pub fn read_espanso(path: &Path) -> Result<(Pack, Vec<Skipped>), InteropError> {
                     line: 1,
                 };
                 if !is_yml(&target) || !target.is_file() {
-                    skipped.push(Skipped {
+                    skipped.push(Skipped::not_imported(
                         origin,
-                        reason: tr(
+                        tr(
                             format!("imports 里的 {imp} 不存在或不是 .yml 文件，没有读取"),
                             format!(
                                 "the import {imp} does not exist or is not a .yml file; not read"
                             ),
                         ),
-                    });
+                    ));
                     continue;
                 }
                 if seen.insert(target.canonicalize().unwrap_or_else(|_| target.clone())) {

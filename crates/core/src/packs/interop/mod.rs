@@ -147,7 +147,7 @@ enum Cut {
 /// else the same with [`TITLE_MIN`], else between characters but never inside a run
 /// of Latin letters and digits (a word, an order number, an address). A cut that is
 /// not at a sentence end gets "…".
-fn cut_line(line: &str, limit: usize) -> String {
+pub(crate) fn cut_line(line: &str, limit: usize) -> String {
     let total: usize = line.chars().map(width).sum();
     if total <= limit {
         return line.to_string();

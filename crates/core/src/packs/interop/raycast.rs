@@ -289,22 +289,23 @@ pub(super) fn push_curly(
     s: CurlySnippet<'_>,
 ) {
     let (body, notes) = from_curly_placeholders(s.text);
-    skipped.extend(notes.into_iter().map(|reason| Skipped {
-        origin: origin.clone(),
-        reason,
-    }));
     if body.trim().is_empty() {
-        skipped.push(Skipped {
+        skipped.push(Skipped::not_imported(
             origin,
-            reason: tr("内容为空", "empty content"),
-        });
+            tr("内容为空", "empty content"),
+        ));
         return;
     }
+    skipped.extend(
+        notes
+            .into_iter()
+            .map(|reason| Skipped::note(origin.clone(), reason)),
+    );
     let keys = from_triggers(&[s.keyword]);
-    skipped.extend(keys.note.map(|reason| Skipped {
-        origin: origin.clone(),
-        reason,
-    }));
+    skipped.extend(
+        keys.note
+            .map(|reason| Skipped::note(origin.clone(), reason)),
+    );
     pack.snippets.push(PackSnippet {
         folder: s.folder,
         title: if s.name.trim().is_empty() {

@@ -243,14 +243,14 @@ struct Snippet<'a> {
 }
 
 fn push_te(pack: &mut Pack, skipped: &mut Vec<Skipped>, s: Snippet<'_>, origin: Origin) {
+    let skip = |skipped: &mut Vec<Skipped>, reason: String| {
+        skipped.push(Skipped::not_imported(origin.clone(), reason))
+    };
     let note = |skipped: &mut Vec<Skipped>, reason: String| {
-        skipped.push(Skipped {
-            origin: origin.clone(),
-            reason,
-        })
+        skipped.push(Skipped::note(origin.clone(), reason))
     };
     if s.kind >= 2 {
-        note(
+        skip(
             skipped,
             tr(
                 "TextExpander 脚本片段（AppleScript、Shell 或 JavaScript）无法转换",
@@ -260,7 +260,7 @@ fn push_te(pack: &mut Pack, skipped: &mut Vec<Skipped>, s: Snippet<'_>, origin: 
         return;
     }
     if s.content.trim().is_empty() {
-        note(
+        skip(
             skipped,
             if s.kind == 1 {
                 tr(
@@ -282,7 +282,7 @@ fn push_te(pack: &mut Pack, skipped: &mut Vec<Skipped>, s: Snippet<'_>, origin: 
             body
         }
         Err(reason) => {
-            note(skipped, reason);
+            skip(skipped, reason);
             return;
         }
     };
