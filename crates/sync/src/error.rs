@@ -23,6 +23,10 @@ pub enum SyncError {
     },
     #[error("{}", tr(format!("服务器的回答无法理解：{_0}"), format!("unexpected answer from the server: {_0}")))]
     Protocol(String),
+    /// What was asked for is not there or not possible (no such version, member, refused
+    /// change …): the message, already in the user's language, says so.
+    #[error("{0}")]
+    Unavailable(String),
     #[error("{}", tr("还没有加入同步服务器：先运行 qreply join <服务器地址> <邀请码>".to_string(), "not joined to a sync server yet: run qreply join <server address> <invite code>".to_string()))]
     NotJoined,
     #[error("{}", tr(format!("本机已经加入了同步服务器 {_0}"), format!("this computer has already joined the sync server {_0}")))]

@@ -37,13 +37,13 @@ pub fn restore(
         .iter()
         .find(|v| v.version == version)
         .ok_or_else(|| {
-            SyncError::Protocol(tr(
+            SyncError::Unavailable(tr(
                 format!("这条话术没有第 {version} 版"),
                 format!("this reply has no version {version}"),
             ))
         })?;
     let Some(ItemDoc::Snippet(mut doc)) = found.doc.clone().filter(|_| !found.deleted) else {
-        return Err(SyncError::Protocol(tr(
+        return Err(SyncError::Unavailable(tr(
             format!("第 {version} 版是删除记录，没有内容可恢复"),
             format!("version {version} is a deletion: nothing to restore"),
         )));

@@ -317,7 +317,7 @@ pub fn find_member(members: &[Member], who: &str) -> Result<Member> {
     };
     match found.as_slice() {
         [one] => Ok((*one).clone()),
-        [] => Err(SyncError::Protocol(tr(
+        [] => Err(SyncError::Unavailable(tr(
             format!("团队里没有「{who}」这个成员（qreply members 列出成员）"),
             format!("no member \"{who}\" in the team (qreply members lists them)"),
         ))),
@@ -327,7 +327,7 @@ pub fn find_member(members: &[Member], who: &str) -> Result<Member> {
                 .map(|m| m.user_id.to_string()[..8].to_string())
                 .collect::<Vec<_>>()
                 .join(", ");
-            Err(SyncError::Protocol(tr(
+            Err(SyncError::Unavailable(tr(
                 format!("有几个成员叫「{who}」，请用编号指明：{ids}"),
                 format!("several members are called \"{who}\": give the id instead: {ids}"),
             )))

@@ -79,7 +79,7 @@ fn chosen(store: &Store, which: Option<&str>) -> Result<Vec<(Refused, Linked)>> 
         })
         .collect();
     if let (Some(w), true) = (which, picked.is_empty()) {
-        return Err(SyncError::Protocol(tr(
+        return Err(SyncError::Unavailable(tr(
             format!("没有名为「{w}」的被拒改动（qreply refused 列出全部）"),
             format!("no refused change is called “{w}” (qreply refused lists them)"),
         )));

@@ -154,7 +154,7 @@ pub fn usage(
     days: u32,
 ) -> Result<Vec<(String, u64, u32)>> {
     let Some(l) = linked(store)?.into_iter().find(|l| l.local == library.id) else {
-        return Err(SyncError::Protocol(tr(
+        return Err(SyncError::Unavailable(tr(
             format!("话术库「{}」没有同步", library.name),
             format!("the library \"{}\" is not synced", library.name),
         )));
