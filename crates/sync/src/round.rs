@@ -239,18 +239,49 @@ pub(crate) fn push(
         }
         if !link.writable {
             // Queued before the library became read-only: the server would refuse it.
-            let label = label_of(store, &p, doc.as_ref())?;
-            let (zh, en) = (
-                "这个话术库现在只读（你的角色不能修改它）".to_string(),
-                "this library is read-only now (your role cannot change it)".to_string(),
+            let why = Why::new(
+                "这个话术库现在只读（你的角色不能修改它）",
+                "this library is read-only now (your role cannot change it)",
             );
-            report.refused.push(format!("{label}: {}", tr(&zh, &en)));
-            tables::refuse(store.conn(), &p, &zh, &en)?;
+            keep_refused(store, &p, doc.as_ref(), report, &why)?;
             continue;
         }
         push_one(store, client, link, p, report)?;
     }
     Ok(())
+}
+
+/// Why a change is refused: kept in both languages; `said` is the round's report line
+/// after the item's name.
+struct Why {
+    zh: String,
+    en: String,
+    said: String,
+}
+
+impl Why {
+    fn new(zh: impl Into<String>, en: impl Into<String>) -> Why {
+        let (zh, en) = (zh.into(), en.into());
+        Why {
+            said: tr(&zh, &en),
+            zh,
+            en,
+        }
+    }
+}
+
+/// Keep a change that will not be taken as it is ([`tables::refuse`]) and say so in the
+/// round's report.
+fn keep_refused(
+    store: &Store,
+    p: &tables::Pending,
+    doc: Option<&ItemDoc>,
+    report: &mut Report,
+    why: &Why,
+) -> Result<()> {
+    let label = label_of(store, p, doc)?;
+    report.refused.push(format!("{label}: {}", why.said));
+    tables::refuse(store.conn(), p, &why.zh, &why.en)
 }
 
 /// A person's name for a pending item: the reply's title, the folder's or variable's
@@ -297,12 +328,8 @@ pub(crate) fn push_one(
         if let Some(Err(invalid)) = mine.as_ref().map(quickreply_proto::check::item) {
             // The server would refuse it (an old client's data, an import): keep it here,
             // do not send it, and say so until it is fixed or discarded.
-            let label = label_of(store, &p, mine.as_ref())?;
-            report
-                .refused
-                .push(format!("{label}: {}", tr(invalid.zh(), invalid.en())));
-            tables::refuse(store.conn(), &p, &invalid.zh(), &invalid.en())?;
-            return Ok(());
+            let why = Why::new(invalid.zh(), invalid.en());
+            return keep_refused(store, &p, mine.as_ref(), report, &why);
         }
         // An image the server refuses (415/422/413) refuses the reply with it, below.
         let outcome = match &mine {
@@ -320,17 +347,16 @@ pub(crate) fn push_one(
             Err(SyncError::LocalImage { sha, reason }) => {
                 // Its picture is gone from this computer: kept and shown, not sent (the
                 // user puts the picture back in the editor, or discards the change).
-                let label = label_of(store, &p, mine.as_ref())?;
-                let zh = format!(
-                    "图片 {sha} 在本机读不出来（{reason}）：在编辑器里重新放入图片，或放弃这个改动"
+                let why = Why::new(
+                    format!(
+                        "图片 {sha} 在本机读不出来（{reason}）：在编辑器里重新放入图片，或放弃这个改动"
+                    ),
+                    format!(
+                        "the image {sha} cannot be read on this computer ({reason}): put the \
+                         picture back in the editor, or discard this change"
+                    ),
                 );
-                let en = format!(
-                    "the image {sha} cannot be read on this computer ({reason}): put the picture \
-                     back in the editor, or discard this change"
-                );
-                report.refused.push(format!("{label}: {}", tr(&zh, &en)));
-                tables::refuse(store.conn(), &p, &zh, &en)?;
-                return Ok(());
+                return keep_refused(store, &p, mine.as_ref(), report, &why);
             }
             Err(SyncError::Server {
                 status, message, ..
@@ -338,15 +364,13 @@ pub(crate) fn push_one(
                 // The server will not take this change as it is (refused, not a network
                 // fault): keep it locally, stop sending it until it changes or is
                 // retried, and keep saying so.
-                let label = label_of(store, &p, mine.as_ref())?;
-                report.refused.push(format!("{label}: {message}"));
-                tables::refuse(
-                    store.conn(),
-                    &p,
-                    &format!("服务器未接受：{message}"),
-                    &format!("refused by the server: {message}"),
-                )?;
-                return Ok(());
+                let why = Why {
+                    zh: format!("服务器未接受：{message}"),
+                    en: format!("refused by the server: {message}"),
+                    // The round's report says "refused by the server" itself.
+                    said: message,
+                };
+                return keep_refused(store, &p, mine.as_ref(), report, &why);
             }
             Err(SyncError::Server {
                 status: 507,
