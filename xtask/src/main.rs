@@ -6,6 +6,9 @@
 //! * `cargo xtask test [--quick] [--leg N]` — every CI leg in order, stopping at the first red
 //!   one (`--quick`: format, lints, unit and integration tests; `--leg 7`: only that leg).
 //! * `cargo xtask bench <search|packs|fire|fire-windows|sync|all>` — benchmarks (never part of the test run).
+//! * `cargo xtask eval search [DATA_FILE]` — search quality: top-1 / top-3 hit rates of real buyer
+//!   questions and agent keywords over the built-in zh-CN library, and every miss (a
+//!   measurement, never part of the test run; data in `crates/core/benches/search-eval.toml`).
 //! * `cargo xtask dist <windows|linux> [--debug]` — installers in `target/dist/` (`dist.rs`).
 //! * `cargo xtask setup` — install what the legs need (Debian/Ubuntu: apt).
 
@@ -439,6 +442,29 @@ fn bench(what: &str) -> Result<()> {
     }
 }
 
+/// Search quality over the built-in library (`quickreply_core::eval`). Runs as a core
+/// example, so that xtask itself stays free of the workspace's crates (it must build on a
+/// bare machine before `cargo xtask setup` has installed anything).
+fn eval(what: &str, rest: &[String]) -> Result<()> {
+    match what {
+        "search" => run(
+            "search evaluation (built-in zh-CN library)",
+            cargo()
+                .args([
+                    "run",
+                    "--quiet",
+                    "-p",
+                    "quickreply-core",
+                    "--example",
+                    "eval_search",
+                    "--",
+                ])
+                .args(rest),
+        ),
+        other => bail!("unknown evaluation {other}; try: search"),
+    }
+}
+
 /// The desktop app from outside: hotkey → clipboard latency, start-up, idle memory
 /// (release build, under Xvfb; see tests/benches/fire.rs).
 fn bench_fire() -> Result<()> {
@@ -557,6 +583,10 @@ fn main() -> ExitCode {
             run_app(&rest)
         }
         Some("bench") => bench(args.get(1).map_or("all", String::as_str)),
+        Some("eval") => eval(
+            args.get(1).map_or("search", String::as_str),
+            args.get(2..).unwrap_or_default(),
+        ),
         Some("dist") => dist::dist(&args[1..]),
         Some("setup") => ensure_rust_components()
             .and_then(|()| ensure_packages(APP_PACKAGES))
@@ -567,7 +597,7 @@ fn main() -> ExitCode {
             .and_then(|()| ensure_packages(BENCH_PACKAGES)),
         _ => {
             eprintln!(
-                "usage: cargo xtask <run [cli] [-- ARGS] | test [--quick] [--leg N] | bench <search|packs|fire|fire-windows|sync|all> | dist <windows|linux> [--debug] | setup>"
+                "usage: cargo xtask <run [cli] [-- ARGS] | test [--quick] [--leg N] | bench <search|packs|fire|fire-windows|sync|all> | eval search [DATA_FILE] | dist <windows|linux> [--debug] | setup>"
             );
             return ExitCode::from(2);
         }

@@ -8,6 +8,7 @@ pub mod builtin;
 pub mod conflicts;
 pub mod corpus;
 pub mod error;
+pub mod eval;
 pub mod fire;
 pub mod i18n;
 pub mod lint;
