@@ -1,6 +1,13 @@
-//! Import and export of a 10k-reply library as CSV, XLSX and `.qrpack` (with 200
-//! images): median of 3 runs each, printed as a table. Target: ≤ 1 s each.
+//! Packs at scale: CSV, XLSX and `.qrpack` (2 % of the replies with an image) at 1k, 10k
+//! and 100k replies. For each format and size it measures export, read + preview into
+//! an empty library, read + import into a fresh store, and re-import of the same file
+//! (every reply unchanged), and prints milliseconds and rows/s. The last table compares
+//! rows/s at the largest size with rows/s at 10k: the target is every operation within
+//! 20 % (linear), and 100k CSV import ≤ 3 s.
+//!
 //! Run with `cargo xtask bench packs` (or `cargo bench -p quickreply-core --bench packs`).
+//! `QR_BENCH_SIZES=1000,10000` picks other sizes, `QR_BENCH_FORMATS=csv,xlsx` other formats. Sizes below 100k take the median of 3
+//! runs; 100k and above run once (each run takes seconds).
 #![allow(clippy::expect_used, clippy::panic)] // a test or bench fails by panicking
 
 use std::io::Cursor;
@@ -8,7 +15,8 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use quickreply_core::corpus::replies;
-use quickreply_core::packs::{self, qrpack, table};
+use quickreply_core::packs::{self, Policy, qrpack, table};
+use quickreply_core::source::Pack;
 use quickreply_core::store::PERSONAL;
 use quickreply_core::{NewSnippet, Store};
 
@@ -23,108 +31,217 @@ fn png(i: u32) -> Vec<u8> {
     out
 }
 
-fn median(mut f: impl FnMut() -> Duration) -> Duration {
-    let mut v: Vec<Duration> = (0..3).map(|_| f()).collect();
-    v.sort();
-    v[1]
+fn timed<T>(f: impl FnOnce() -> T) -> (T, Duration) {
+    let t = Instant::now();
+    let v = f();
+    (v, t.elapsed())
 }
 
-fn fresh_import(pack: &quickreply_core::source::Pack) -> Duration {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let mut store = Store::open(dir.path()).expect("open");
+fn median(runs: usize, mut f: impl FnMut() -> Duration) -> Duration {
+    let mut v: Vec<Duration> = (0..runs).map(|_| f()).collect();
+    v.sort();
+    v[v.len() / 2]
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Fmt {
+    Csv,
+    Xlsx,
+    Qrpack,
+}
+
+impl Fmt {
+    fn name(self) -> &'static str {
+        match self {
+            Fmt::Csv => "CSV",
+            Fmt::Xlsx => "XLSX",
+            Fmt::Qrpack => ".qrpack",
+        }
+    }
+
+    fn write(self, pack: &Pack, store: &Store) -> Vec<u8> {
+        match self {
+            Fmt::Csv => {
+                let mut out = Vec::new();
+                table::write_csv(pack, &mut out).expect("csv");
+                out
+            }
+            Fmt::Xlsx => table::write_xlsx(pack).expect("xlsx").0,
+            Fmt::Qrpack => {
+                let mut out = Cursor::new(Vec::new());
+                qrpack::write(
+                    pack,
+                    &mut out,
+                    "2026-11-23T00:00:00Z",
+                    &qrpack::image_reader(Some(store.blobs())),
+                )
+                .expect("qrpack");
+                out.into_inner()
+            }
+        }
+    }
+
+    fn read(self, bytes: &[u8]) -> Pack {
+        match self {
+            Fmt::Csv => {
+                table::read_csv(bytes, Path::new("x.csv"))
+                    .expect("read csv")
+                    .0
+            }
+            Fmt::Xlsx => {
+                table::read_xlsx(bytes, Path::new("x.xlsx"))
+                    .expect("read xlsx")
+                    .0
+            }
+            Fmt::Qrpack => {
+                qrpack::read(Cursor::new(bytes), Path::new("x.qrpack"))
+                    .expect("read qrpack")
+                    .1
+            }
+        }
+    }
+}
+
+const OPS: [&str; 4] = ["export", "preview", "import", "re-import"];
+
+/// One format at one size: milliseconds per operation, in `OPS` order.
+fn measure(fmt: Fmt, n: usize, source: &Store, pack: &Pack) -> [Duration; 4] {
+    let runs = if n >= 100_000 { 1 } else { 3 };
+    let mut bytes = Vec::new();
+    let export = median(runs, || {
+        let (b, d) = timed(|| fmt.write(pack, source));
+        bytes = b;
+        d
+    });
+    let fresh = || {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = Store::open(dir.path()).expect("open");
+        (dir, store)
+    };
+    let preview = median(runs, || {
+        let (_dir, store) = fresh();
+        let lib = store.library(PERSONAL).expect("personal");
+        let (plan, d) = timed(|| {
+            let p = fmt.read(&bytes);
+            packs::preview(&store, &p, &lib, Policy::KeepBoth).expect("preview")
+        });
+        assert_eq!(plan.len(), n, "{} preview of {n}", fmt.name());
+        d
+    });
+    // Import into a fresh store; the last run's store is kept for the re-import.
+    let mut kept = None;
+    let import = median(runs, || {
+        let (dir, mut store) = fresh();
+        let lib = store.library(PERSONAL).expect("personal");
+        let (report, d) = timed(|| {
+            let p = fmt.read(&bytes);
+            packs::import(&mut store, &p, &lib, Policy::KeepBoth).expect("import")
+        });
+        assert_eq!(report.added, n, "{} import of {n}", fmt.name());
+        kept = Some((dir, store));
+        d
+    });
+    let (_dir, mut store) = kept.expect("one import ran");
     let lib = store.library(PERSONAL).expect("personal");
-    let t = Instant::now();
-    packs::import(&mut store, pack, &lib, packs::Policy::Overwrite).expect("import");
-    t.elapsed()
+    let reimport = median(runs, || {
+        let (report, d) = timed(|| {
+            let p = fmt.read(&bytes);
+            packs::import(&mut store, &p, &lib, Policy::KeepBoth).expect("re-import")
+        });
+        assert_eq!(report.unchanged, n, "{} re-import of {n}", fmt.name());
+        d
+    });
+    [export, preview, import, reimport]
+}
+
+fn sizes() -> Vec<usize> {
+    std::env::var("QR_BENCH_SIZES")
+        .ok()
+        .map(|s| s.split(',').filter_map(|x| x.trim().parse().ok()).collect())
+        .filter(|v: &Vec<usize>| !v.is_empty())
+        .unwrap_or_else(|| vec![1_000, 10_000, 100_000])
+}
+
+fn rate(n: usize, d: Duration) -> f64 {
+    n as f64 / d.as_secs_f64().max(1e-9)
 }
 
 fn main() {
-    // A 10k-reply library, 200 of them with an image part.
-    let dir = tempfile::tempdir().expect("tempdir");
-    let mut store = Store::open(&dir.path().join("src")).expect("open");
-    let lib = store.library(PERSONAL).expect("personal");
-    let mut news: Vec<NewSnippet> = replies(10_000, 5);
-    for (i, n) in news.iter_mut().take(200).enumerate() {
-        let path = dir.path().join(format!("{i}.png"));
-        std::fs::write(&path, png(i as u32)).expect("write png");
-        n.parts.push(store.add_image(&path).expect("image"));
-    }
-    store.add_snippets(&lib, news).expect("add");
-    let pack = packs::from_library(&store, &lib).expect("pack");
-    let images = pack
-        .snippets
-        .iter()
-        .flat_map(|s| &s.parts)
-        .filter(|p| matches!(p, quickreply_core::source::PackPart::Image { .. }))
-        .count();
-    let blobs = store.blobs();
-
-    let mut rows = Vec::new();
-    // CSV
-    let mut csv = Vec::new();
-    let export = median(|| {
-        csv.clear();
-        let t = Instant::now();
-        table::write_csv(&pack, &mut csv).expect("csv");
-        t.elapsed()
-    });
-    let (csv_pack, _) = table::read_csv(&csv, Path::new("x.csv")).expect("read csv");
-    let import = median(|| {
-        let t = Instant::now();
-        let (p, _) = table::read_csv(&csv, Path::new("x.csv")).expect("read csv");
-        t.elapsed() + fresh_import(&p)
-    });
-    rows.push(("CSV", csv.len(), export, import, csv_pack.snippets.len()));
-    // XLSX
-    let mut xlsx = Vec::new();
-    let export = median(|| {
-        let t = Instant::now();
-        xlsx = table::write_xlsx(&pack).expect("xlsx").0;
-        t.elapsed()
-    });
-    let import = median(|| {
-        let t = Instant::now();
-        let (p, _) = table::read_xlsx(&xlsx, Path::new("x.xlsx")).expect("read xlsx");
-        t.elapsed() + fresh_import(&p)
-    });
-    rows.push(("XLSX", xlsx.len(), export, import, 10_000));
-    // .qrpack with images
-    let mut zip = Vec::new();
-    let export = median(|| {
-        let mut out = Cursor::new(Vec::new());
-        let t = Instant::now();
-        qrpack::write(
-            &pack,
-            &mut out,
-            "2026-11-23T00:00:00Z",
-            &qrpack::image_reader(Some(blobs)),
-        )
-        .expect("qrpack");
-        let d = t.elapsed();
-        zip = out.into_inner();
-        d
-    });
-    let import = median(|| {
-        let t = Instant::now();
-        let (_, p) = qrpack::read(Cursor::new(&zip), Path::new("x.qrpack")).expect("read qrpack");
-        t.elapsed() + fresh_import(&p)
-    });
-    rows.push((".qrpack", zip.len(), export, import, 10_000));
-
-    println!(
-        "\n10,000 replies ({images} with an image), median of 3 runs; import = parse + check + write into a fresh store"
-    );
-    println!(
-        "{:<9} {:>10} {:>12} {:>12}",
-        "format", "size KB", "export ms", "import ms"
-    );
-    for (name, size, export, import, n) in rows {
-        assert_eq!(n, 10_000);
+    let sizes = sizes();
+    let only = std::env::var("QR_BENCH_FORMATS")
+        .unwrap_or_default()
+        .to_lowercase();
+    let fmts: Vec<Fmt> = [Fmt::Csv, Fmt::Xlsx, Fmt::Qrpack]
+        .into_iter()
+        .filter(|f| {
+            only.is_empty()
+                || only.contains(f.name().trim_start_matches('.').to_lowercase().as_str())
+        })
+        .collect();
+    // results[size][format] = durations per op
+    let mut results: Vec<(usize, Vec<[Duration; 4]>)> = Vec::new();
+    for &n in &sizes {
+        // A library of n replies, 2 % of them with an image part.
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut store = Store::open(&dir.path().join("src")).expect("open");
+        let lib = store.library(PERSONAL).expect("personal");
+        let mut news: Vec<NewSnippet> = replies(n, 5);
+        for (i, s) in news.iter_mut().take(n / 50).enumerate() {
+            let path = dir.path().join(format!("{i}.png"));
+            std::fs::write(&path, png(i as u32)).expect("write png");
+            s.parts.push(store.add_image(&path).expect("image"));
+        }
+        store.add_snippets(&lib, news).expect("add");
+        let pack = packs::from_library(&store, &lib).expect("pack");
         println!(
-            "{name:<9} {:>10} {:>12.0} {:>12.0}",
-            size / 1024,
-            export.as_secs_f64() * 1e3,
-            import.as_secs_f64() * 1e3
+            "\n{n} replies ({} with an image); {}",
+            n / 50,
+            if n >= 100_000 {
+                "one run"
+            } else {
+                "median of 3 runs"
+            }
+        );
+        println!(
+            "{:<9} {:>10} {:>10} {:>10} {:>10}   rows/s: {:>9} {:>9} {:>9} {:>9}",
+            "format", OPS[0], OPS[1], OPS[2], OPS[3], OPS[0], OPS[1], OPS[2], OPS[3]
+        );
+        let mut row = Vec::new();
+        for &fmt in &fmts {
+            let d = measure(fmt, n, &store, &pack);
+            let ms: Vec<String> = d
+                .iter()
+                .map(|d| format!("{:>8.0}ms", d.as_secs_f64() * 1e3))
+                .collect();
+            let rs: Vec<String> = d.iter().map(|d| format!("{:>9.0}", rate(n, *d))).collect();
+            println!(
+                "{:<9} {}   rows/s: {}",
+                fmt.name(),
+                ms.join(" "),
+                rs.join(" ")
+            );
+            row.push(d);
+        }
+        results.push((n, row));
+    }
+    // Linearity: rows/s at the largest size against rows/s at 10k.
+    let base = results.iter().find(|(n, _)| *n == 10_000);
+    let last = results.last().filter(|(n, _)| *n > 10_000);
+    if let (Some((bn, b)), Some((ln, l))) = (base, last) {
+        println!("\nrows/s at {ln} as a share of rows/s at {bn} (target ≥ 80 %)");
+        for (i, fmt) in fmts.iter().enumerate() {
+            let shares: Vec<String> = (0..4)
+                .map(|op| {
+                    let share = rate(*ln, l[i][op]) / rate(*bn, b[i][op]) * 100.0;
+                    format!("{} {share:.0} %", OPS[op])
+                })
+                .collect();
+            println!("{:<9} {}", fmt.name(), shares.join(", "));
+        }
+        let csv_import = l[0][2];
+        println!(
+            "CSV import of {ln}: {:.2} s (target ≤ 3 s)",
+            csv_import.as_secs_f64()
         );
     }
 }
