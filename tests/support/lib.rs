@@ -342,6 +342,35 @@ impl App {
         Ok((panel, editor))
     }
 
+    /// The handle of the settings window, once open (the window whose page is
+    /// `#/settings`); leaves the session in that window.
+    pub fn settings_window(&self) -> Result<String> {
+        wait_for("the settings window", Duration::from_secs(15), || {
+            self.windows().ok()?.into_iter().find(|h| {
+                self.switch_to(h).is_ok()
+                    && self
+                        .script("return location.hash")
+                        .ok()
+                        .and_then(|v| v.as_str().map(|s| s.starts_with("#/settings")))
+                        == Some(true)
+            })
+        })
+    }
+
+    /// Press Ctrl+, in the panel and switch to the settings window it opens (or brings
+    /// forward); returns the panel's and the settings window's handles.
+    pub fn open_settings(&self) -> Result<(String, String)> {
+        let panel = wait_for("the panel's window handle", Duration::from_secs(10), || {
+            self.windows().ok().and_then(|w| w.first().cloned())
+        })?;
+        self.switch_to(&panel)?;
+        self.type_into("#search", &format!("{CTRL},{NULL}"))?;
+        let settings = self.settings_window()?;
+        self.switch_to(&settings)?;
+        self.element("#settings")?;
+        Ok((panel, settings))
+    }
+
     /// Type into the search box (replacing its content) like a user.
     pub fn search(&self, query: &str) -> Result<()> {
         let el = self.element("#search")?;
