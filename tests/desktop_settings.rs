@@ -2,7 +2,7 @@
 //! keyboard as a window of its own, fully on the screen; its sections by keyboard
 //! (arrows in the side list, Ctrl+1…7, Tab into the fields); hotkeys recorded by
 //! pressing them (xdotool); a refused save showing each problem next to its field; a
-//! saved hotkey taking effect at once; one window brought forward, not a second one;
+//! saved hotkey taking effect at once; Esc back to the popup panel it came from; one window brought forward, not a second one;
 //! Esc asking before dropping unsaved changes; the team section with no team.
 //!
 //! These need the system packages and the built app, so they are ignored in the plain
@@ -210,19 +210,23 @@ fn settings_window_by_keyboard_records_hotkeys_and_shows_errors_at_their_fields(
     assert!(app.find("#err-nextPartHotkey")?.is_none());
     assert!(app.find("#tab-profiles .mark")?.is_none());
 
-    // Esc with nothing unsaved closes the window at once.
+    // Esc with nothing unsaved closes the window at once, back to the panel it was
+    // opened from.
     d.key("Escape")?;
     wait_for(
         "the settings window to close",
         Duration::from_secs(10),
         || x.find_titled(TITLE).is_none().then_some(()),
     )?;
+    wait_for("the panel back", Duration::from_secs(10), || {
+        x.is_viewable(panel).then_some(())
+    })?;
     // The new hotkey works at once, and the old one is free for other programs.
     d.key("ctrl+alt+q")?;
     wait_for(
-        "the new hotkey to show the panel",
+        "the new hotkey to hide the panel",
         Duration::from_secs(10),
-        || x.is_viewable(panel).then_some(()),
+        || (!x.is_viewable(panel)).then_some(()),
     )?;
     x.grab_ctrl_alt(0x20)
         .context("Ctrl+Alt+Space is still held by the app")?;

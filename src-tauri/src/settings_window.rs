@@ -4,6 +4,8 @@
 //! with the problems of each field ([`Problem`]) so the window shows them where they
 //! belong; the saved settings reach every window (`commands::announce`).
 
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use quickreply_core::i18n::tr;
 use quickreply_core::settings::{Problem, Settings, WindowMode};
 use serde::Serialize;
@@ -16,6 +18,9 @@ use crate::app::{self, App};
 use crate::ipc::{Res, err};
 
 pub const LABEL: &str = "settings";
+/// Whether the open settings window came from the popup panel, which stepped aside for
+/// it: closing the window brings the panel back, as Esc in the old settings page did.
+static FROM_POPUP: AtomicBool = AtomicBool::new(false);
 /// The size the window opens with (logical pixels), when the screen has room for it.
 const SIZE: (f64, f64) = (820.0, 600.0);
 const MIN: (f64, f64) = (560.0, 420.0);
@@ -164,19 +169,28 @@ pub fn retitle(app: &AppHandle) {
 
 #[tauri::command]
 pub fn open_settings(handle: AppHandle) -> Res<()> {
-    // The popup panel steps aside for the settings, as for the editor; a docked panel
-    // stays beside its chat window, and the settings window opens beside it.
-    if handle.state::<App>().settings().mode == WindowMode::Popup {
+    // The popup panel steps aside for the settings, as for the editor, and comes back
+    // when they close; a docked panel stays beside its chat window, and the settings
+    // window opens beside it.
+    let popup = handle.state::<App>().settings().mode == WindowMode::Popup;
+    let shown = app::panel(&handle).is_some_and(|w| w.is_visible().unwrap_or(false));
+    if popup && shown {
         app::hide_panel_window(&handle);
+        FROM_POPUP.store(true, Ordering::SeqCst);
     }
     open(&handle).map_err(err)
 }
 
-/// Close the settings window (the page has asked about unsaved changes already).
+/// Close the settings window (the page has asked about unsaved changes already); the
+/// popup panel they were opened from comes back.
 #[tauri::command]
 pub fn close_settings(handle: AppHandle) -> Res<()> {
     if let Some(w) = handle.get_webview_window(LABEL) {
         w.destroy().map_err(err)?;
+    }
+    let popup = handle.state::<App>().settings().mode == WindowMode::Popup;
+    if FROM_POPUP.swap(false, Ordering::SeqCst) && popup {
+        app::show_panel(&handle).map_err(err)?;
     }
     Ok(())
 }
