@@ -257,8 +257,14 @@ fn one_settings_window_beside_a_usable_docked_panel_asks_before_dropping_changes
     let win = wait_for("the settings window", Duration::from_secs(15), || {
         x.find_titled(TITLE)
     })?;
-    // The docked panel stays, and keeps working while the settings are open.
+    // The docked panel stays, under the settings window while that is in use (the
+    // screen leaves no room beside it), and keeps working while the settings are open.
     assert!(x.is_viewable(panel), "the docked panel stays");
+    wait_for(
+        "the settings window above the always-on-top panel",
+        Duration::from_secs(10),
+        || x.stacked_above(win, panel).then_some(()),
+    )?;
     app.switch_to(&panel_handle)?;
     app.search("fh")?;
     app.wait_text("#hit-0 .title", |t| !t.is_empty())?;

@@ -144,19 +144,38 @@ pub fn open(app: &AppHandle) -> tauri::Result<()> {
     // The window manager may still move a window it maps; put it where it was meant to be.
     let _ = w.set_position(LogicalPosition::new(r.x, r.y));
     let _ = w.set_size(LogicalSize::new(r.w, r.h));
-    ask_before_closing(&w);
+    follow_events(app, &w);
     Ok(())
 }
 
 /// The window manager's close button asks the page first, as Esc does: it may hold
-/// changes not saved yet. The page closes the window itself (`close_settings`).
-fn ask_before_closing(w: &WebviewWindow) {
-    let handle = w.clone();
-    w.on_window_event(move |e| {
-        if let WindowEvent::CloseRequested { api, .. } = e {
+/// changes not saved yet (the page closes the window itself, `close_settings`). And the
+/// always-on-top panel (docked beside a chat window, where a small screen leaves the
+/// settings no room beside it) stays on top only while the settings window is not the
+/// one in use: focused, the settings window comes above it; the panel is on top again
+/// as soon as the focus goes elsewhere or the window closes.
+fn follow_events(app: &AppHandle, w: &WebviewWindow) {
+    let (handle, window) = (app.clone(), w.clone());
+    w.on_window_event(move |e| match e {
+        WindowEvent::CloseRequested { api, .. } => {
             api.prevent_close();
-            let _ = handle.emit_to(LABEL, "settings-close-requested", ());
+            let _ = window.emit_to(LABEL, "settings-close-requested", ());
         }
+        WindowEvent::Focused(true) => {
+            if let Some(p) = app::panel(&handle)
+                && p.is_always_on_top().unwrap_or(false)
+            {
+                let _ = p.set_always_on_top(false);
+                // Out of the "above" layer the panel may still sit over this window.
+                let _ = window.set_focus();
+            }
+        }
+        WindowEvent::Focused(false) | WindowEvent::Destroyed => {
+            if let Some(p) = app::panel(&handle) {
+                let _ = p.set_always_on_top(true);
+            }
+        }
+        _ => {}
     });
 }
 

@@ -20,6 +20,7 @@ x11rb::atom_manager! {
         _NET_WM_NAME,
         _NET_SUPPORTING_WM_CHECK,
         _NET_CLIENT_LIST,
+        _NET_CLIENT_LIST_STACKING,
         WM_CHANGE_STATE,
         UTF8_STRING,
         CLIPBOARD,
@@ -206,6 +207,18 @@ impl Conn {
         )
         .into_iter()
         .find(|w| self.title(*w) == title)
+    }
+
+    /// Whether the window manager stacks `upper` above `lower` (both managed windows).
+    pub fn stacked_above(&self, upper: Window, lower: Window) -> bool {
+        let order = self.prop32(
+            self.root,
+            self.atoms._NET_CLIENT_LIST_STACKING,
+            AtomEnum::WINDOW,
+            4096,
+        );
+        let at = |w| order.iter().position(|o| *o == w);
+        matches!((at(upper), at(lower)), (Some(u), Some(l)) if u > l)
     }
 
     /// Hold Ctrl+Alt+`keysym` as another program would (a passive grab on the root).
