@@ -3,7 +3,7 @@
 //! (arrows in the side list, Ctrl+1…7, Tab into the fields); hotkeys recorded by
 //! pressing them (xdotool); a refused save showing each problem next to its field; a
 //! saved hotkey taking effect at once; Esc back to the popup panel it came from; one window brought forward, not a second one;
-//! Esc asking before dropping unsaved changes; the team section with no team.
+//! Esc and the window's close button asking before dropping unsaved changes; the team section with no team.
 //!
 //! These need the system packages and the built app, so they are ignored in the plain
 //! test run; `cargo xtask test` builds the app and runs them (leg 5). The other
@@ -304,6 +304,17 @@ fn one_settings_window_beside_a_usable_docked_panel_asks_before_dropping_changes
         app.find("#settings-ask").ok()?.is_none().then_some(())
     })?;
     assert!(x.is_viewable(win));
+    // The window's close button asks the same question.
+    x.close(win)?;
+    app.wait_text("#settings-ask", |t| t.contains("未保存"))?;
+    assert!(
+        x.is_viewable(win),
+        "the close button did not drop the change"
+    );
+    d.key("Escape")?;
+    wait_for("the question to go", Duration::from_secs(10), || {
+        app.find("#settings-ask").ok()?.is_none().then_some(())
+    })?;
     d.key("Escape")?;
     app.element("#settings-ask")?;
     d.key("Tab")?;

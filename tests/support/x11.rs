@@ -21,6 +21,7 @@ x11rb::atom_manager! {
         _NET_SUPPORTING_WM_CHECK,
         _NET_CLIENT_LIST,
         _NET_CLIENT_LIST_STACKING,
+        _NET_CLOSE_WINDOW,
         WM_CHANGE_STATE,
         UTF8_STRING,
         CLIPBOARD,
@@ -144,6 +145,11 @@ impl Conn {
         )?;
         self.conn.sync()?;
         Ok(())
+    }
+
+    /// Ask the window manager to close `win`, as its close button does.
+    pub fn close(&self, win: Window) -> Result<()> {
+        self.client_message(win, self.atoms._NET_CLOSE_WINDOW, [0, 2, 0, 0, 0])
     }
 
     pub fn activate(&self, win: Window) -> Result<()> {
