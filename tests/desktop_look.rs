@@ -1,10 +1,11 @@
 //! The app's language and theme, end to end under Xvfb + openbox (the real binary driven
 //! through tauri-driver): one language at a time in every window, a switch saved in the
-//! panel's settings redrawing the settings themselves, the panel and an editor that is
+//! settings window redrawing the settings themselves, the panel and an editor that is
 //! already open, and the personal library shown by its name in the language.
 //!
-//! Screenshots of the panel, its settings and the editor in both themes and both
-//! languages land in `target/e2e/look-*.png`. The colours themselves are checked by
+//! Screenshots of the panel, every section of the settings window (at its default size,
+//! each checked for controls cut off) and the editor in both themes and both languages
+//! land in `target/e2e/look-*.png`. The colours themselves are checked by
 //! `ui/src/lib/contrast.test.ts` (WCAG AA in both themes).
 //!
 //! Ignored in the plain test run like the other `desktop_*.rs`; `cargo xtask test` runs
@@ -16,7 +17,7 @@ use anyhow::{Context, Result};
 use quickreply_core::settings::{Settings, settings_path};
 use quickreply_e2e::desktop::{library, panel_window};
 use quickreply_e2e::x11::Conn;
-use quickreply_e2e::{ALT, App, CTRL, Display, ESCAPE, NULL, wait_for};
+use quickreply_e2e::{ALT, App, CTRL, Display, NULL, wait_for};
 
 /// What the windows should show for one language.
 struct Words {
@@ -28,6 +29,7 @@ struct Words {
     help: &'static str,
     vars_title: &'static str,
     window: &'static str,
+    settings_window: &'static str,
 }
 
 const ZH: Words = Words {
@@ -39,6 +41,7 @@ const ZH: Words = Words {
     help: "↑↓ 选择",
     vars_title: "「个人」的变量",
     window: "QuickReply 话术编辑",
+    settings_window: "QuickReply 设置",
 };
 
 const EN: Words = Words {
@@ -50,6 +53,7 @@ const EN: Words = Words {
     help: "↑↓ select",
     vars_title: "Variables of \"Personal\"",
     window: "QuickReply editor",
+    settings_window: "QuickReply settings",
 };
 
 /// Whether the page shows the dark theme, and the background `button` is drawn on.
@@ -63,6 +67,28 @@ fn look(app: &App, button: &str) -> Result<(bool, String)> {
         v[1].as_str().context("a button's background")?.to_string(),
     ))
 }
+
+/// The settings window's sections, in the order of Ctrl+1…7.
+const SECTIONS: [&str; 7] = [
+    "general", "hotkeys", "paste", "dock", "profiles", "team", "look",
+];
+
+/// `clipped(css, within)`: the visible controls under `css` that stick out of the box
+/// of `within` (the content column, the window) or whose text does not fit their own
+/// box, as "tag#id: why".
+const CLIPPED: &str = "function clipped(css, within) {
+  const root = document.querySelector(css);
+  const box = document.querySelector(within).getBoundingClientRect();
+  const out = [];
+  for (const el of root.querySelectorAll('button, input, select, label')) {
+    const r = el.getBoundingClientRect();
+    if (r.width === 0 || r.height === 0) continue;
+    const name = el.tagName.toLowerCase() + '#' + (el.id || el.className || el.textContent.trim().slice(0, 12));
+    if (r.left < box.left - 1 || r.right > box.right + 1) out.push(name + ': outside the window');
+    if (el.tagName !== 'INPUT' && el.scrollWidth > el.clientWidth + 1) out.push(name + ': text cut');
+  }
+  return out;
+}";
 
 /// The background of buttons, inputs and selects in each theme (`--bg` of app.css).
 fn button_bg(dark: bool) -> &'static str {
@@ -105,8 +131,7 @@ fn a_language_or_theme_switch_reaches_every_open_window_at_once() -> Result<()> 
             d.key("ctrl+alt+space")?;
         }
         app.element("#search")?;
-        app.type_into("#search", &format!("{CTRL},{NULL}"))?;
-        app.element("#settings")?;
+        let handles = app.open_settings()?;
         app.script(&format!(
             "for (const [id, v] of [['#set-language', '{}'], ['#set-theme', '{}']]) {{
                const s = document.querySelector(id); s.value = v;
@@ -115,31 +140,59 @@ fn a_language_or_theme_switch_reaches_every_open_window_at_once() -> Result<()> 
             words.lang,
             if dark { "dark" } else { "light" },
         ))?;
-        app.type_into("#set-hotkey", &format!("{CTRL}s{NULL}"))?;
+        app.type_into("#tab-general", &format!("{CTRL}s{NULL}"))?;
         wait_for("the settings on disk", Duration::from_secs(10), || {
             Settings::load(&settings_path(dir.path()))
                 .ok()
                 .filter(|s| s.language == words.lang)
         })?;
-        // The settings redraw in the new language and theme while still open.
+        // The settings redraw in the new language and theme while still open, their
+        // window's title too.
         app.wait_text("#settings h1", |t| t == words.settings)
             .with_context(|| format!("switch {n}: the settings in {}", words.lang))?;
+        app.wait_text("#settings-status", |t| t == words.saved)?;
         wait_for("the settings' theme", Duration::from_secs(10), || {
-            look(&app, "#settings-save")
+            look(&app, "#settings-close")
                 .ok()
                 .filter(|(d, bg)| *d == dark && bg == button_bg(dark))
         })
         .with_context(|| format!("switch {n}: the settings' theme"))?;
-        app.screenshot(&format!("look-settings-{tag}.png"))?;
-        // Further down: the radios, the selects and their buttons.
-        app.script("document.querySelector('#set-language').scrollIntoView({ block: 'center' });")?;
-        std::thread::sleep(Duration::from_millis(200));
-        app.screenshot(&format!("look-settings-{tag}-controls.png"))?;
-        // Back in the panel: "saved" in the language just chosen, the personal library
-        // by its name in it.
-        app.type_into("#set-hotkey", ESCAPE)?;
-        app.wait_text("#status", |t| t == words.saved)
-            .with_context(|| format!("switch {n}: the panel's status in {}", words.lang))?;
+        wait_for(
+            "the settings window's title",
+            Duration::from_secs(10),
+            || x.find_titled(words.settings_window),
+        )?;
+        // Every section at the window's default size (Ctrl+1…7): nothing sticks out of
+        // the window or is cut inside its own box.
+        for (i, section) in SECTIONS.iter().enumerate() {
+            app.type_into("#tab-general", &format!("{CTRL}{}{NULL}", i + 1))?;
+            wait_for(
+                &format!("the {section} section"),
+                Duration::from_secs(10),
+                || {
+                    let shown = app
+                        .script(&format!(
+                            "return !document.querySelector('#sec-{section}').hidden"
+                        ))
+                        .ok()?;
+                    (shown.as_bool() == Some(true)).then_some(())
+                },
+            )?;
+            let clipped = app.script(&format!(
+                "{CLIPPED}; return [...clipped('#sec-{section}', '.content'), ...clipped('.bar', '#settings'), ...clipped('.side', '#settings')]"
+            ))?;
+            assert_eq!(
+                clipped.as_array().map(Vec::len),
+                Some(0),
+                "switch {n}, {section}: clipped controls {clipped}"
+            );
+            // The screen as it is (the window and its frame), a moment after the switch.
+            std::thread::sleep(Duration::from_millis(200));
+            d.screenshot(&format!("look-settings-{tag}-{}-{section}.png", i + 1))?;
+        }
+        // Esc closes them (all saved): back in the panel, the personal library by its
+        // name in the language just chosen.
+        app.escape_settings("#tab-look", (&handles.0, &handles.1))?;
         app.wait_text("#hit-0 .where", |t| {
             t.starts_with(words.personal) && !t.contains("personal")
         })?;

@@ -119,11 +119,32 @@ fn a_lead_edit_reaches_the_running_app_through_live_sync() -> Result<()> {
     Ok(())
 }
 
+/// Open the settings window from the panel (Ctrl+,) on its 团队 section (Ctrl+6);
+/// returns the panel's and the settings window's handles.
+fn team_settings(app: &App) -> Result<(String, String)> {
+    let handles = app.open_settings()?;
+    app.type_into("#tab-general", &format!("{CTRL}6{NULL}"))?;
+    wait_for("the team section", Duration::from_secs(10), || {
+        let shown = app
+            .script("return !document.querySelector('#sec-team').hidden")
+            .ok()?;
+        (shown.as_bool() == Some(true)).then_some(())
+    })?;
+    Ok(handles)
+}
+
 /// In the running app, Settings → Team: join the server at `url` with an invite `code`
 /// as (user, device), trying a wrong code first; waits until the app shows the `role`.
-fn join_by_invite(app: &App, url: &str, code: &str, who: (&str, &str, &str)) -> Result<()> {
+/// Leaves the settings window open; returns its and the panel's handles.
+fn join_by_invite(
+    app: &App,
+    url: &str,
+    code: &str,
+    who: (&str, &str, &str),
+) -> Result<(String, String)> {
     let (user, device, role) = who;
-    app.type_into("#search", &format!("{CTRL},{NULL}"))?;
+    let handles = team_settings(app)?;
+    app.wait_text("#team-none", |t| t == "未加入团队")?;
     app.wait_text("#team", |t| t.contains("还没有加入团队"))?;
     app.type_into("#team-server", url)?;
     app.type_into("#team-user", user)?;
@@ -144,7 +165,8 @@ fn join_by_invite(app: &App, url: &str, code: &str, who: (&str, &str, &str)) -> 
     app.wait_text("#team-server-shown", |t| {
         t.trim_end_matches('/') == url.trim_end_matches('/')
     })?;
-    Ok(())
+    assert!(app.find("#team-none")?.is_none(), "joined: no 未加入团队");
+    Ok(handles)
 }
 
 /// Search `query` in the panel until its first hit's title starts with `title` (a
@@ -169,7 +191,6 @@ fn wait_for_hit(app: &App, query: &str, title: &str) -> Result<Duration> {
 fn settings_team_section_joins_by_invite_and_by_approval() -> Result<()> {
     use quickreply_e2e::sync::{Client, Server, lead_with_team};
     const TEAM: &str = "售后话术";
-    const ESCAPE: &str = "\u{E00C}";
     let d = Display::start()?;
     let dir = tempfile::tempdir()?;
     let server = Server::start(dir.path())?;
@@ -187,9 +208,10 @@ fn settings_team_section_joins_by_invite_and_by_approval() -> Result<()> {
     let a_dir = dir.path().join("app-a");
     library(&a_dir, Settings::default())?;
     let app = App::start(&d, &a_dir)?;
-    join_by_invite(&app, &server.url, &invite, ("小李", "app-a", "客服"))?;
-    // Back in the panel, the team's reply has arrived without a restart.
-    app.type_into("#team-approve-code", ESCAPE)?;
+    let handles = join_by_invite(&app, &server.url, &invite, ("小李", "app-a", "客服"))?;
+    // Back in the panel (Esc closes the settings), the team's reply has arrived without a
+    // restart.
+    app.escape_settings("#team-approve-code", (&handles.0, &handles.1))?;
     finds_the_team_reply(&app)?;
     app.close();
 
@@ -197,7 +219,7 @@ fn settings_team_section_joins_by_invite_and_by_approval() -> Result<()> {
     let b_dir = dir.path().join("app-b");
     library(&b_dir, Settings::default())?;
     let app = App::start(&d, &b_dir)?;
-    app.type_into("#search", &format!("{CTRL},{NULL}"))?;
+    let handles = team_settings(&app)?;
     app.type_into("#team-how-approval", " ")?;
     wait_for("the code field to go", Duration::from_secs(5), || {
         app.find("#team-code").ok()?.is_none().then_some(())
@@ -242,9 +264,9 @@ fn settings_team_section_joins_by_invite_and_by_approval() -> Result<()> {
     asking.finish("the laptop to join", Duration::from_secs(15))?;
 
     // The panel has the team's reply; then B leaves after confirming.
-    app.type_into("#team-approve-code", ESCAPE)?;
+    app.escape_settings("#team-approve-code", (&handles.0, &handles.1))?;
     finds_the_team_reply(&app)?;
-    app.type_into("#search", &format!("{CTRL},{NULL}"))?;
+    team_settings(&app)?;
     app.type_into("#team-leave", ENTER)?;
     app.type_into("#team-leave-yes", ENTER)?;
     app.wait_text("#team-status", |t| t.contains("已退出团队"))?;
@@ -276,7 +298,7 @@ fn an_editors_app_approves_another_and_both_panels_get_a_lead_edit_live() -> Res
     library(&a_dir, Settings::default())?;
     let a = App::start(&d, &a_dir)?;
     let invite = lead.invite(&["--role", "editor"])?;
-    join_by_invite(&a, &server.url, &invite, ("小王", "app-a", "编辑"))?;
+    let a_handles = join_by_invite(&a, &server.url, &invite, ("小王", "app-a", "编辑"))?;
 
     let b_dir = dir.path().join("app-b");
     library(
@@ -288,7 +310,7 @@ fn an_editors_app_approves_another_and_both_panels_get_a_lead_edit_live() -> Res
         },
     )?;
     let b = App::start(&d, &b_dir)?;
-    b.type_into("#search", &format!("{CTRL},{NULL}"))?;
+    let b_handles = team_settings(&b)?;
     b.type_into("#team-how-approval", " ")?;
     b.type_into("#team-server", &server.url)?;
     b.type_into("#team-user", "小刘")?;
@@ -310,8 +332,8 @@ fn an_editors_app_approves_another_and_both_panels_get_a_lead_edit_live() -> Res
 
     // Both panels have the team's reply; the lead edits it and both show the new text
     // without a click (the time it took is printed; `cargo xtask bench sync` measures it).
-    for app in [&a, &b] {
-        app.type_into("#team-approve-code", ESCAPE)?;
+    for (app, handles) in [(&a, &a_handles), (&b, &b_handles)] {
+        app.escape_settings("#team-approve-code", (&handles.0, &handles.1))?;
         wait_for_hit(app, "thdz", "退货地址")?;
     }
     lead.ok(&[
@@ -402,7 +424,7 @@ fn an_agent_of_two_shops_joins_both_and_each_chat_window_shows_its_teams_replies
     )?;
 
     // Shop B is joined from Settings → Team beside shop A.
-    app.type_into("#search", &format!("{CTRL},{NULL}"))?;
+    let handles = team_settings(&app)?;
     app.wait_text("#team-name-shown", |t| t == "店铺A")?;
     app.type_into("#team-add", ENTER)?;
     app.type_into("#team-server", &server_b.url)?;
@@ -420,7 +442,8 @@ fn an_agent_of_two_shops_joins_both_and_each_chat_window_shows_its_teams_replies
         .map(|a| a.team_name)
         .collect();
     assert_eq!(teams, vec!["店铺A".to_string(), "店铺B".to_string()]);
-    // The last profile (千牛 店铺B) is for shop B's team; Ctrl+S saves.
+    // The last profile (千牛 店铺B, in 应用配置: Ctrl+5) is for shop B's team; Ctrl+S saves.
+    app.type_into("#team-approve-code", &format!("{CTRL}5{NULL}"))?;
     let team_of_b = ".profile:last-of-type .profile-team";
     app.wait_text(team_of_b, |t| t.contains("店铺B"))?;
     // As the app keeps server addresses: with the trailing slash.
@@ -439,7 +462,7 @@ fn an_agent_of_two_shops_joins_both_and_each_chat_window_shows_its_teams_replies
     app.script("document.querySelector('.profile:last-of-type').scrollIntoView()")?;
     std::thread::sleep(Duration::from_millis(300));
     d.screenshot("two-teams-profile.png")?;
-    app.type_into("#team-approve-code", "\u{E00C}")?;
+    app.escape_settings(team_of_b, (&handles.0, &handles.1))?;
 
     // Each shop's window gets the panel with its own team's reply, never the other's.
     // Both teams call their library 售后话术: shop B's arrived here as 售后话术 (2).
@@ -541,7 +564,7 @@ fn an_agent_of_two_shops_joins_both_and_each_chat_window_shows_its_teams_replies
     only(TEAM)?;
 
     // Leaving shop A in Settings: the last team; its replies stay here.
-    app.type_into("#search", &format!("{CTRL},{NULL}"))?;
+    team_settings(&app)?;
     app.wait_text("#team-name-shown", |t| t == "店铺A")?;
     assert_eq!(app.count("#team-account")?, 0, "one team left: no switch");
     app.type_into("#team-leave", ENTER)?;

@@ -1,5 +1,6 @@
 //! The desktop app in the session, end to end, under Xvfb + openbox: a second start,
-//! the icon in a stand-in XEmbed system tray and its menu, and starting at login
+//! the icon in a stand-in XEmbed system tray and its menu (its 设置… opens the settings
+//! window), and starting at login
 //! (`--hidden`, the autostart entry).
 //!
 //! These need the system packages and the built app, so they are ignored in the plain
@@ -107,10 +108,10 @@ fn exec_line(entry: &Path) -> Result<Vec<String>> {
     Ok(exec.split_whitespace().map(str::to_string).collect())
 }
 
-/// Open Settings (Ctrl+,) and tick or untick 开机时启动 with Tab and Space, then Ctrl+S.
+/// Open the settings window (Ctrl+, in the panel) and tick or untick 开机时启动 (常用)
+/// with Tab and Space, then Ctrl+S.
 fn set_start_at_login(app: &App, on: bool) -> Result<()> {
-    app.type_into("#search", &format!("{CTRL},{NULL}"))?;
-    app.element("#settings")?;
+    app.open_settings()?;
     let focused = || {
         app.script("return document.activeElement && document.activeElement.id")
             .ok()
@@ -267,22 +268,27 @@ fn start_at_login_starts_in_the_tray_whose_menu_pauses_opens_settings_and_quits(
     wait_for("the panel to hide", Duration::from_secs(10), || {
         (!x.is_viewable(panel)).then_some(())
     })?;
-    // 设置… shows the panel on its settings page with the hotkey field focused (the
-    // keyboard focus really in the panel, not only the window manager's word): a hotkey
-    // typed there and saved with Ctrl+S reaches the settings file. The page is drawn a
-    // moment after the window maps, so the typing is repeated until it lands.
+    // 设置… opens the settings window with the keyboard focus in it (really, not only the
+    // window manager's word): Ctrl+2 (快捷键), Tab into the hotkey, a combination pressed
+    // and saved with Ctrl+S reaches the settings file. The page is drawn a moment after
+    // the window maps, so the keys are repeated until they land.
     choose(3, None)?;
+    let settings = wait_for("the settings window", Duration::from_secs(15), || {
+        x.find_titled("QuickReply 设置")
+    })?;
     wait_for(
-        "the keyboard focus in the panel",
+        "the keyboard focus in the settings window",
         Duration::from_secs(10),
-        || (x.is_viewable(panel) && x.has_focus(panel)).then_some(()),
+        || (x.is_viewable(settings) && x.has_focus(settings)).then_some(()),
     )?;
+    assert_eq!(x.find_titled("QuickReply"), None, "the panel stays hidden");
     let mut saved = None;
     for _ in 0..5 {
-        d.key("ctrl+a")?;
-        d.run("xdotool", &["type", "--delay", "30", "ctrl+alt+q"])?;
+        d.key("ctrl+2")?;
+        d.key("Tab")?;
+        d.key("ctrl+alt+q")?;
         d.key("ctrl+s")?;
-        saved = wait_for("the typed hotkey", Duration::from_secs(2), || {
+        saved = wait_for("the recorded hotkey", Duration::from_secs(2), || {
             on_disk().filter(|s| s.hotkey == "Ctrl+Alt+Q")
         })
         .ok();
@@ -290,7 +296,7 @@ fn start_at_login_starts_in_the_tray_whose_menu_pauses_opens_settings_and_quits(
             break;
         }
     }
-    saved.context("the hotkey typed in Settings never reached the settings file")?;
+    saved.context("the hotkey recorded in Settings never reached the settings file")?;
     d.screenshot("tray-settings.png")?;
     // 退出 QuickReply ends the app with status 0.
     choose(4, None)?;

@@ -66,10 +66,11 @@ pub fn save_settings(handle: AppHandle, settings: Settings) -> Res<Settings> {
     Ok(saved)
 }
 
-/// Tell every open window (the panel, the editor) about saved settings, so a new
+/// Tell every open window (the panel, the editor, the settings) about saved settings, so a new
 /// language or theme shows in all of them at once, not only in the one that saved it.
 pub fn announce(handle: &AppHandle, saved: &Settings) {
     crate::editor::retitle(handle);
+    crate::settings_window::retitle(handle);
     let _ = handle.emit("settings-changed", saved);
 }
 

@@ -12,6 +12,7 @@ mod editor;
 mod history;
 mod hotkeys;
 mod ipc;
+mod settings_window;
 mod sync;
 mod team;
 mod transfer;
@@ -78,6 +79,9 @@ fn main() -> anyhow::Result<()> {
             commands::hide_panel,
             commands::save_settings,
             commands::set_scope,
+            settings_window::open_settings,
+            settings_window::close_settings,
+            settings_window::save_settings_form,
             editor::open_editor,
             editor::editor_tree,
             editor::get_reply,

@@ -7,7 +7,7 @@ use std::time::Duration;
 use quickreply_core::i18n::tr;
 use tauri::menu::{CheckMenuItem, Menu, MenuItem, PredefinedMenuItem};
 use tauri::tray::TrayIconBuilder;
-use tauri::{AppHandle, Emitter, Manager, Wry};
+use tauri::{AppHandle, Manager, Wry};
 use tauri_plugin_autostart::ManagerExt;
 
 use crate::app::{self, App};
@@ -72,10 +72,7 @@ pub fn create(app: &AppHandle) -> tauri::Result<()> {
             "editor" => {
                 let _ = crate::editor::open(app);
             }
-            "settings" => {
-                show_from_menu(app);
-                let _ = app.emit("open-settings", ());
-            }
+            "settings" => settings_from_menu(app),
             "quit" => app.exit(0),
             _ => {}
         });
@@ -101,6 +98,28 @@ fn show_from_menu(app: &AppHandle) {
                 break;
             }
             let _ = handle.state::<App>().with_desktop(|d| d.focus_own());
+        }
+    });
+}
+
+/// Open the settings window from the menu, and for a second take the focus back to it
+/// whenever the window manager moves it elsewhere as the menu's grab ends (as for the
+/// panel in [`show_from_menu`]).
+fn settings_from_menu(app: &AppHandle) {
+    if let Err(e) = crate::settings_window::open(app) {
+        eprintln!("cannot open the settings window: {e}");
+        return;
+    }
+    let handle = app.clone();
+    std::thread::spawn(move || {
+        for _ in 0..40 {
+            std::thread::sleep(Duration::from_millis(25));
+            let Some(w) = handle.get_webview_window(crate::settings_window::LABEL) else {
+                break;
+            };
+            if !w.is_focused().unwrap_or(true) {
+                let _ = w.set_focus();
+            }
         }
     });
 }

@@ -342,6 +342,59 @@ impl App {
         Ok((panel, editor))
     }
 
+    /// The handle of the settings window, once open (the window whose page is
+    /// `#/settings`); leaves the session in that window.
+    pub fn settings_window(&self) -> Result<String> {
+        wait_for("the settings window", Duration::from_secs(15), || {
+            self.windows().ok()?.into_iter().find(|h| {
+                self.switch_to(h).is_ok()
+                    && self
+                        .script("return location.hash")
+                        .ok()
+                        .and_then(|v| v.as_str().map(|s| s.starts_with("#/settings")))
+                        == Some(true)
+            })
+        })
+    }
+
+    /// Press Ctrl+, in the panel (the window commands go to) and switch to the settings
+    /// window it opens (or brings forward); returns the panel's and the settings
+    /// window's handles.
+    pub fn open_settings(&self) -> Result<(String, String)> {
+        let panel = self.window()?;
+        self.type_into("#search", &format!("{CTRL},{NULL}"))?;
+        let settings = self.settings_window()?;
+        self.switch_to(&settings)?;
+        self.element("#settings")?;
+        Ok((panel, settings))
+    }
+
+    /// Wait until the settings window (`settings`: its handle) has closed (Esc in it,
+    /// with nothing unsaved) and send the following commands to the panel.
+    pub fn settings_closed(&self, (panel, settings): (&str, &str)) -> Result<()> {
+        wait_for(
+            "the settings window to close",
+            Duration::from_secs(10),
+            || {
+                let open = self.windows().ok()?;
+                (!open.iter().any(|h| h == settings)).then_some(())
+            },
+        )?;
+        self.switch_to(panel)
+    }
+
+    /// Press Esc in the element `css` of the settings window (nothing unsaved: it closes)
+    /// and go on in the panel. The window may close before WebDriver answers the key
+    /// press, which it then calls "no such window".
+    pub fn escape_settings(&self, css: &str, handles: (&str, &str)) -> Result<()> {
+        if let Err(e) = self.type_into(css, ESCAPE)
+            && !format!("{e:#}").contains("no such window")
+        {
+            return Err(e);
+        }
+        self.settings_closed(handles)
+    }
+
     /// Type into the search box (replacing its content) like a user.
     pub fn search(&self, query: &str) -> Result<()> {
         let el = self.element("#search")?;

@@ -188,6 +188,11 @@ impl Session {
             .unwrap_or_default())
     }
 
+    /// The handle of the window commands go to.
+    pub fn window(&self) -> Result<String> {
+        Ok(self.get("window")?.as_str().unwrap_or_default().to_string())
+    }
+
     /// Send the following commands to the window `handle`.
     pub fn switch_to(&self, handle: &str) -> Result<()> {
         self.post("window", json!({"handle": handle})).map(|_| ())

@@ -20,6 +20,8 @@ x11rb::atom_manager! {
         _NET_WM_NAME,
         _NET_SUPPORTING_WM_CHECK,
         _NET_CLIENT_LIST,
+        _NET_CLIENT_LIST_STACKING,
+        _NET_CLOSE_WINDOW,
         WM_CHANGE_STATE,
         UTF8_STRING,
         CLIPBOARD,
@@ -145,6 +147,11 @@ impl Conn {
         Ok(())
     }
 
+    /// Ask the window manager to close `win`, as its close button does.
+    pub fn close(&self, win: Window) -> Result<()> {
+        self.client_message(win, self.atoms._NET_CLOSE_WINDOW, [0, 2, 0, 0, 0])
+    }
+
     pub fn activate(&self, win: Window) -> Result<()> {
         self.client_message(win, self.atoms._NET_ACTIVE_WINDOW, [2, 0, 0, 0, 0])
     }
@@ -206,6 +213,18 @@ impl Conn {
         )
         .into_iter()
         .find(|w| self.title(*w) == title)
+    }
+
+    /// Whether the window manager stacks `upper` above `lower` (both managed windows).
+    pub fn stacked_above(&self, upper: Window, lower: Window) -> bool {
+        let order = self.prop32(
+            self.root,
+            self.atoms._NET_CLIENT_LIST_STACKING,
+            AtomEnum::WINDOW,
+            4096,
+        );
+        let at = |w| order.iter().position(|o| *o == w);
+        matches!((at(upper), at(lower)), (Some(u), Some(l)) if u > l)
     }
 
     /// Hold Ctrl+Alt+`keysym` as another program would (a passive grab on the root).

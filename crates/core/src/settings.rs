@@ -222,6 +222,12 @@ pub fn normalize_hotkey(s: &str) -> Result<String> {
     let bad = |why: String| Error::InvalidSettings(why);
     let mut mods: Vec<&str> = Vec::new();
     let mut key: Option<String> = None;
+    if s.trim().is_empty() {
+        return Err(bad(tr(
+            "没有设置快捷键：点一下这里，再按下组合键，例如 Ctrl+Alt+Space",
+            "no hotkey set: focus the field and press a combination such as Ctrl+Alt+Space",
+        )));
+    }
     for raw in s.split('+').map(str::trim) {
         if raw.is_empty() {
             return Err(bad(tr(
@@ -285,43 +291,133 @@ pub fn normalize_hotkey(s: &str) -> Result<String> {
     Ok(out)
 }
 
+/// What a hotkey field is for, in both languages, for "already used for …".
+fn hotkey_use(field: &str) -> (&'static str, &'static str) {
+    match field {
+        "hotkey" => ("显示/隐藏面板", "the panel's show/hide hotkey"),
+        "nextPartHotkey" => ("下一部分", "the next-part hotkey"),
+        _ => ("常用话术", "a favourite reply's hotkey"),
+    }
+}
+
+/// An [`Error::InvalidSettings`] message without the "invalid settings:" prefix, for a
+/// message shown next to its field.
+fn bare_message(e: Error) -> String {
+    match e {
+        Error::InvalidSettings(m) => m,
+        other => other.to_string(),
+    }
+}
+
+/// One thing wrong with settings about to be saved, and which field it concerns, so the
+/// settings window can say it next to that field rather than in one banner.
+///
+/// `field` names the field as the settings window does: `hotkey`, `nextPartHotkey`,
+/// `favourite.<i>` (the i-th favourite's hotkey), `language`, `profile.<i>.name`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Problem {
+    pub field: String,
+    pub message: String,
+}
+
+impl Problem {
+    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Problem {
+        Problem {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+}
+
 impl Settings {
     /// Check and normalise: hotkeys well formed and all different, language known,
-    /// profiles named.
-    pub fn validated(mut self) -> Result<Settings> {
-        self.hotkey = normalize_hotkey(&self.hotkey)?;
-        self.next_part_hotkey = normalize_hotkey(&self.next_part_hotkey)?;
-        for f in &mut self.favourites {
-            f.hotkey = normalize_hotkey(&f.hotkey)?;
+    /// profiles named. Refuses with the first of [`Settings::checked`]'s problems.
+    pub fn validated(self) -> Result<Settings> {
+        self.checked().map_err(|problems| {
+            Error::InvalidSettings(
+                problems
+                    .into_iter()
+                    .next()
+                    .map(|p| p.message)
+                    .unwrap_or_default(),
+            )
+        })
+    }
+
+    /// Like [`Settings::validated`], with every problem found and the field each one
+    /// concerns. A hotkey used twice is reported at its second use, naming the first.
+    pub fn checked(mut self) -> std::result::Result<Settings, Vec<Problem>> {
+        let mut problems = Vec::new();
+        let mut normal = |field: String, key: &mut String| match normalize_hotkey(key) {
+            Ok(k) => *key = k,
+            Err(e) => problems.push(Problem::new(field, bare_message(e))),
+        };
+        normal("hotkey".into(), &mut self.hotkey);
+        normal("nextPartHotkey".into(), &mut self.next_part_hotkey);
+        for (i, f) in self.favourites.iter_mut().enumerate() {
+            normal(format!("favourite.{i}"), &mut f.hotkey);
         }
-        let mut seen: Vec<&str> = vec![&self.hotkey];
-        for k in
-            std::iter::once(&self.next_part_hotkey).chain(self.favourites.iter().map(|f| &f.hotkey))
-        {
-            if seen.contains(&k.as_str()) {
-                return Err(Error::InvalidSettings(tr(
-                    format!("快捷键 {k} 被设置了两次"),
-                    format!("hotkey {k} is assigned twice"),
-                )));
+        let uses = std::iter::once(("hotkey".to_string(), &self.hotkey))
+            .chain(std::iter::once((
+                "nextPartHotkey".to_string(),
+                &self.next_part_hotkey,
+            )))
+            .chain(
+                self.favourites
+                    .iter()
+                    .enumerate()
+                    .map(|(i, f)| (format!("favourite.{i}"), &f.hotkey)),
+            );
+        let mut seen: Vec<(String, &String)> = Vec::new();
+        for (field, k) in uses {
+            if problems.iter().any(|p| p.field == field) {
+                continue;
             }
-            seen.push(k);
+            if let Some((first, _)) = seen.iter().find(|(_, s)| *s == k) {
+                let (zh, en) = hotkey_use(first);
+                problems.push(Problem::new(
+                    field,
+                    tr(
+                        format!("快捷键 {k} 被设置了两次：已用于「{zh}」"),
+                        format!("hotkey {k} is assigned twice: it is already {en}"),
+                    ),
+                ));
+            } else {
+                seen.push((field, k));
+            }
         }
         if !matches!(self.language.as_str(), "zh-CN" | "en") {
-            return Err(Error::InvalidSettings(tr(
-                format!("不支持的语言「{}」（可选 zh-CN、en）", self.language),
-                format!("unsupported language \"{}\" (zh-CN or en)", self.language),
-            )));
-        }
-        if let Some(p) = self.profiles.iter().find(|p| p.name.trim().is_empty()) {
-            return Err(Error::InvalidSettings(tr(
-                format!("应用配置（匹配 {}）缺少名称", p.matches.join("、")),
-                format!(
-                    "an app profile (matching {}) has no name",
-                    p.matches.join(", ")
+            problems.push(Problem::new(
+                "language",
+                tr(
+                    format!("不支持的语言「{}」（可选 zh-CN、en）", self.language),
+                    format!("unsupported language \"{}\" (zh-CN or en)", self.language),
                 ),
-            )));
+            ));
         }
-        Ok(self)
+        for (i, p) in self.profiles.iter().enumerate() {
+            if p.name.trim().is_empty() {
+                problems.push(Problem::new(
+                    format!("profile.{i}.name"),
+                    if p.matches.is_empty() {
+                        tr("应用配置缺少名称", "an app profile has no name")
+                    } else {
+                        tr(
+                            format!("应用配置（匹配 {}）缺少名称", p.matches.join("、")),
+                            format!(
+                                "an app profile (matching {}) has no name",
+                                p.matches.join(", ")
+                            ),
+                        )
+                    },
+                ));
+            }
+        }
+        if problems.is_empty() {
+            Ok(self)
+        } else {
+            Err(problems)
+        }
     }
 
     /// The profile of a window, by its class / instance / process names and its title:
@@ -479,6 +575,42 @@ mod tests {
             .map(|e| e.to_string())
             .unwrap_or_default();
         assert!(e.contains("Ctrl+Alt+Space"), "{e}");
+    }
+
+    #[test]
+    fn every_problem_names_its_field() {
+        let mut s = Settings {
+            hotkey: "Space".into(),
+            next_part_hotkey: "ctrl+alt+n".into(),
+            language: "fr".into(),
+            ..Settings::default()
+        };
+        s.favourites.push(Favourite {
+            hotkey: "alt+ctrl+n".into(),
+            snippet: Uuid::nil(),
+        });
+        s.profiles[2].name = " ".into();
+        let problems = s.checked().err().unwrap_or_default();
+        let fields: Vec<&str> = problems.iter().map(|p| p.field.as_str()).collect();
+        assert_eq!(
+            fields,
+            ["hotkey", "favourite.0", "language", "profile.2.name"],
+            "{problems:?}"
+        );
+        assert!(problems[0].message.contains("修饰键"), "{problems:?}");
+        assert!(!problems[0].message.contains("设置无效"), "{problems:?}");
+        // The second use of Ctrl+Alt+N names the first one.
+        assert!(problems[1].message.contains("下一部分"), "{problems:?}");
+        assert!(problems[3].message.contains("aliworkbench"), "{problems:?}");
+    }
+
+    #[test]
+    fn an_empty_hotkey_says_none_is_set() {
+        let e = normalize_hotkey("  ")
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(e.contains("没有设置快捷键"), "{e}");
     }
 
     #[test]

@@ -41,6 +41,21 @@ export interface Settings {
   scope: "all" | "personal" | "team";
 }
 
+/** Something wrong with one field of settings being saved (core's `settings::Problem`):
+ *  `field` is `hotkey`, `nextPartHotkey`, `favourite.<i>`, `language`, `profile.<i>.name`,
+ *  `startAtLogin`, or `general` for what concerns no field. */
+export interface Problem {
+  field: string;
+  message: string;
+}
+
+/** A save from the settings window: the settings as saved, and problems that did not
+ *  stop it (start at login could not be changed). */
+export interface Saved {
+  settings: Settings;
+  warnings: Problem[];
+}
+
 export interface PanelState {
   settings: Settings;
   queueTitle: string;
@@ -256,6 +271,11 @@ export const api = {
   saveSettings: (settings: Settings) => invoke<Settings>("save_settings", { settings }),
   setScope: (scope: Settings["scope"]) => invoke<Settings>("set_scope", { scope }),
   openEditor: () => invoke<void>("open_editor"),
+  /** Open the settings window, or bring it forward. */
+  openSettings: () => invoke<void>("open_settings"),
+  closeSettings: () => invoke<void>("close_settings"),
+  /** Save from the settings window; refused with every field's problem (`Problem[]`). */
+  saveSettingsForm: (settings: Settings) => invoke<Saved>("save_settings_form", { settings }),
   tree: (library: string) => invoke<Tree>("editor_tree", { library }),
   getReply: (id: string) => invoke<ReplyDoc>("get_reply", { id }),
   saveReply: (doc: ReplyDoc) => invoke<ReplyDoc>("save_reply", { doc }),
