@@ -53,24 +53,24 @@ fn pinyin_search_fires_text_and_image_to_the_clipboard() -> Result<()> {
     wait_clipboard(&d, &text_of(&rendered(&store, &first)?, 0)?)?;
 
     // Initials work too, and a one-image reply puts a real PNG on the clipboard.
-    app.search("vcmt")?;
+    app.search("cmbdt")?;
     app.wait_text("#hit-0 .title", |t| t.starts_with("尺码表单图"))?;
     app.press(ENTER)?;
     let png = wait_for("an image on the clipboard", Duration::from_secs(10), || {
         d.clipboard_png()
     })?;
     let img = image::load_from_memory(&png)?;
-    let Some(Rendered::Image { width, height, .. }) = rendered(&store, "vcmt")?.into_iter().next()
+    let Some(Rendered::Image { width, height, .. }) = rendered(&store, "cmbdt")?.into_iter().next()
     else {
-        bail!("vcmt is not an image reply");
+        bail!("cmbdt is not an image reply");
     };
     assert_eq!((img.width(), img.height()), (width, height));
 
     // A text → image → text reply queues: the panel shows 1/3 and the next part follows.
-    app.search("vcm")?;
+    app.search("cmbtw")?;
     app.wait_text("#hit-0 .title", |t| t.starts_with("尺码表图文"))?;
     app.press(ENTER)?;
-    let parts = rendered(&store, "vcm")?;
+    let parts = rendered(&store, "cmbtw")?;
     wait_clipboard(&d, &text_of(&parts, 0)?)?;
     app.wait_text("#queue", |t| t.contains("1/3"))?;
     d.key("ctrl+alt+n")?;
@@ -84,14 +84,14 @@ fn pinyin_search_fires_text_and_image_to_the_clipboard() -> Result<()> {
 
     // A reply with a blank ({?快递单号}) asks for it inline before firing.
     d.key("ctrl+alt+space")?;
-    app.search("fhtz")?;
+    app.search("yfhtz")?;
     app.wait_text("#hit-0 .title", |t| t.starts_with("已发货通知"))?;
     app.press(ENTER)?;
     app.type_into(
         "#prompts input[data-prompt='快递单号']",
         &format!("SF1234567890{ENTER}"),
     )?;
-    let s = store.resolve(None, "fhtz")?;
+    let s = store.resolve(None, "yfhtz")?;
     let answers = HashMap::from([("快递单号".to_string(), "SF1234567890".to_string())]);
     let want = text_of(&store.render(&s, &answers, None)?, 0)?;
     assert!(want.contains("SF1234567890"));
@@ -128,7 +128,7 @@ fn global_hotkeys_toggle_the_panel_and_fire_a_favourite() -> Result<()> {
     let mut settings = Settings::default();
     let store = {
         let s = library(dir.path(), Settings::default())?;
-        let thanks = s.resolve(None, "vxx")?;
+        let thanks = s.resolve(None, "shgxtt")?;
         let fh = s.resolve(None, "fh")?;
         settings.favourites = vec![
             Favourite {
@@ -479,10 +479,10 @@ fn auto_paste_sends_every_part_presses_enter_and_restores_the_clipboard() -> Res
     app.wait_text("#context", |t| t.contains("WeChat"))?;
     // Text → image → text: both texts arrive in order, each followed by Enter (the image
     // is pasted too; the stand-in only reads text).
-    app.search("vcm")?;
+    app.search("cmbtw")?;
     app.wait_text("#hit-0 .title", |t| t.starts_with("尺码表图文"))?;
     app.press(ENTER)?;
-    let parts = rendered(&store, "vcm")?;
+    let parts = rendered(&store, "cmbtw")?;
     let want = vec![
         text_of(&parts, 0)?,
         "⏎".to_string(),
@@ -604,10 +604,10 @@ fn recognised_chat_apps_get_the_reply_pasted_by_default_other_windows_only_the_c
         Duration::from_secs(10),
         || (app.count("#context").ok()? == 0).then_some(()),
     )?;
-    app.search("vxx")?;
+    app.search("shgxtt")?;
     app.wait_text("#hit-0 .title", |t| !t.is_empty())?;
     app.press(ENTER)?;
-    let thanks = text_of(&rendered(&store, "vxx")?, 0)?;
+    let thanks = text_of(&rendered(&store, "shgxtt")?, 0)?;
     wait_clipboard(&d, &thanks)?;
     wait_for(
         "the focus back in the other window",
@@ -695,10 +695,10 @@ fn failed_fire_leaves_nothing_stale(lang: &str, theme: Theme, said: [&str; 3]) -
     // A multi-part reply waits in the queue; then the broken favourite's hotkey, pressed
     // with the panel hidden, fails: the panel comes up with the banner, the queue and
     // the clipboard are empty.
-    app.search("vcm")?;
+    app.search("cmbtw")?;
     app.wait_text("#hit-0 .title", |t| t.starts_with("尺码表图文"))?;
     app.press(ENTER)?;
-    wait_clipboard(&d, &text_of(&rendered(&store, "vcm")?, 0)?)?;
+    wait_clipboard(&d, &text_of(&rendered(&store, "cmbtw")?, 0)?)?;
     wait_for("the panel to step aside", Duration::from_secs(10), || {
         (!x.is_viewable(panel)).then_some(())
     })?;
