@@ -32,17 +32,21 @@ fn names(settings: &Settings) -> Vec<&str> {
 /// Register every hotkey of `settings`, replacing the previous ones. A hotkey another
 /// program already holds is reported by name.
 pub fn register(app: &AppHandle, settings: &Settings) -> Result<()> {
+    register_names(app, &names(settings))
+}
+
+fn register_names(app: &AppHandle, names: &[&str]) -> Result<()> {
     #[cfg(target_os = "linux")]
     if let Some(x) = app.try_state::<quickreply_desktop::x11_hotkeys::X11Hotkeys>() {
-        return Ok(x.register(&names(settings))?);
+        return Ok(x.register(names)?);
     }
     #[cfg(windows)]
     if let Some(w) = app.try_state::<quickreply_desktop::win_hotkeys::WinHotkeys>() {
-        return Ok(w.register(&names(settings))?);
+        return Ok(w.register(names)?);
     }
     let gs = app.global_shortcut();
     gs.unregister_all()?;
-    for k in names(settings) {
+    for &k in names {
         let sc = parse(k)?;
         gs.register(sc).map_err(|e| {
             anyhow!(tr(
@@ -52,6 +56,17 @@ pub fn register(app: &AppHandle, settings: &Settings) -> Result<()> {
         })?;
     }
     Ok(())
+}
+
+/// Let go of every hotkey while the settings window records one (`on`), so the keys the
+/// agent presses reach the recorder, the app's own current combination included; grab
+/// them again from the settings when recording ends (`!on`) or the window closes.
+pub fn suspend(app: &AppHandle, on: bool) -> Result<()> {
+    if on {
+        register_names(app, &[])
+    } else {
+        register(app, &app.state::<App>().settings())
+    }
 }
 
 /// The plugin's callback: find which of our hotkeys it was.

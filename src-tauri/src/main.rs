@@ -81,6 +81,7 @@ fn main() -> anyhow::Result<()> {
             commands::set_scope,
             settings_window::open_settings,
             settings_window::close_settings,
+            settings_window::recording_hotkey,
             settings_window::save_settings_form,
             editor::open_editor,
             editor::editor_tree,

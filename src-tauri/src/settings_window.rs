@@ -170,7 +170,20 @@ fn follow_events(app: &AppHandle, w: &WebviewWindow) {
                 let _ = window.set_focus();
             }
         }
-        WindowEvent::Focused(false) | WindowEvent::Destroyed => {
+        WindowEvent::Destroyed => {
+            // A window closed while recording a hotkey gives the hotkeys back.
+            // If another program took one meanwhile, the settings say so next time, as
+            // at start-up.
+            if let Err(e) = crate::hotkeys::suspend(&handle, false)
+                && let Ok(mut n) = handle.state::<App>().startup_note.lock()
+            {
+                *n = Some(e.to_string());
+            }
+            if let Some(p) = app::panel(&handle) {
+                let _ = p.set_always_on_top(true);
+            }
+        }
+        WindowEvent::Focused(false) => {
             if let Some(p) = app::panel(&handle) {
                 let _ = p.set_always_on_top(true);
             }
@@ -184,6 +197,14 @@ pub fn retitle(app: &AppHandle) {
     if let Some(w) = app.get_webview_window(LABEL) {
         let _ = w.set_title(&title());
     }
+}
+
+/// The key recorder has the focus (`on`) or let go of it: the app's hotkeys are let go
+/// meanwhile, so pressing the current combination records it instead of toggling the
+/// panel (`hotkeys::suspend`).
+#[tauri::command]
+pub fn recording_hotkey(handle: AppHandle, on: bool) -> Res<()> {
+    crate::hotkeys::suspend(&handle, on).map_err(err)
 }
 
 #[tauri::command]

@@ -35,7 +35,10 @@ fn built_in_codes_are_the_titles_initials() {
             wrong.push(format!("{} — code {code}, initials {want}", s.title));
         }
     }
-    assert!(with_code > 100, "only {with_code} built-in replies have a code");
+    assert!(
+        with_code > 100,
+        "only {with_code} built-in replies have a code"
+    );
     assert!(
         wrong.is_empty(),
         "codes that are not the title's initials (or their beginning):\n{}",

@@ -273,6 +273,8 @@ export const api = {
   openEditor: () => invoke<void>("open_editor"),
   /** Open the settings window, or bring it forward. */
   openSettings: () => invoke<void>("open_settings"),
+  /** The key recorder has the focus: the app's hotkeys are let go meanwhile. */
+  recordingHotkey: (on: boolean) => invoke<void>("recording_hotkey", { on }),
   closeSettings: () => invoke<void>("close_settings"),
   /** Save from the settings window; refused with every field's problem (`Problem[]`). */
   saveSettingsForm: (settings: Settings) => invoke<Saved>("save_settings_form", { settings }),
