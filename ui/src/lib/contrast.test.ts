@@ -49,6 +49,30 @@ describe("contrast", () => {
     });
   }
 
+  for (const [name, vars] of Object.entries(themes)) {
+    it(`${name}: the edges of fields, checkboxes and radios are at least 3:1 on every surface`, () => {
+      const low: string[] = [];
+      for (const edge of ["control", "accent"])
+        for (const bg of SURFACES) {
+          const ratio = contrastRatio(vars[edge], vars[bg]);
+          if (ratio < 3) low.push(`--${edge} ${vars[edge]} on --${bg} ${vars[bg]}: ${ratio.toFixed(2)}`);
+        }
+      expect(low).toEqual([]);
+    });
+  }
+
+  it("draws checkboxes and radios with a visible edge", () => {
+    const box = cssBlock(appCss, ':where(input[type="checkbox"], input[type="radio"])');
+    expect(box).toMatch(/appearance:\s*none/);
+    expect(box).toMatch(/border:[^;]*var\(--control\)/);
+    expect(cssBlock(appCss, ':where(input[type="checkbox"], input[type="radio"]):checked')).toMatch(
+      /background-color:\s*var\(--accent\)/,
+    );
+    expect(cssBlock(appCss, ':where(select, textarea, input:not([type="checkbox"], [type="radio"]))')).toMatch(
+      /border-color:\s*var\(--control\)/,
+    );
+  });
+
   it("lets native controls follow the theme", () => {
     expect(cssBlock(appCss, ":root")).toMatch(/color-scheme:\s*light/);
     expect(cssBlock(appCss, ":root.dark")).toMatch(/color-scheme:\s*dark/);
