@@ -1,10 +1,12 @@
 import { mount } from "svelte";
 import App from "./App.svelte";
 import Editor from "./Editor.svelte";
+import Note from "./Note.svelte";
 import "./app.css";
 
 const target = document.getElementById("app");
 if (!target) throw new Error("no #app element");
-// One bundle, two windows: the panel and the editor (opened as index.html#/editor).
-const Root = location.hash.startsWith("#/editor") ? Editor : App;
+// One bundle, three windows: the panel, the editor (opened as index.html#/editor) and
+// the queue note (index.html#/note).
+const Root = location.hash.startsWith("#/editor") ? Editor : location.hash.startsWith("#/note") ? Note : App;
 export default mount(Root, { target });
