@@ -1033,6 +1033,15 @@ fn multi_part_note(lang: &str, theme: Theme, said: [&str; 4]) -> Result<()> {
     };
     let note = wait_for("the queue note", Duration::from_secs(15), || {
         x.find_titled(title).filter(|w| x.is_viewable(*w))
+    })
+    .with_context(|| {
+        let _ = d.screenshot("note-missing.png");
+        format!(
+            "panel viewable {}, windows {:?}, queue {:?}",
+            x.is_viewable(panel),
+            app.windows(),
+            app.count("#queue")
+        )
     })?;
     // Near the chat window, and the chat window keeps the focus (Ctrl+V lands there).
     let (n, c) = (x.frame(note)?, x.frame(chat)?);
@@ -1045,14 +1054,28 @@ fn multi_part_note(lang: &str, theme: Theme, said: [&str; 4]) -> Result<()> {
         Duration::from_secs(10),
         || (x.active() == Some(chat)).then_some(()),
     )?;
-    let panel_handle = app.windows()?.first().cloned();
+    let panel_handle = window_with(&app, "#search")?;
     let handle = window_with(&app, "#note-queue")?;
     app.switch_to(&handle)?;
-    app.wait_text("#note-queue", |t| {
+    let note_text = |ok: &dyn Fn(&str) -> bool| {
+        wait_for("the note's text", Duration::from_secs(15), || {
+            let t = app
+                .script(
+                    "const n = document.querySelector('#note-queue'); return n && n.textContent",
+                )
+                .ok()?;
+            t.as_str().filter(|t| ok(t)).map(str::to_string)
+        })
+    };
+    note_text(&|t| {
         t.contains("1/3")
             && t.contains(queued)
             && t.contains(next_image)
             && t.contains("Ctrl+Alt+N")
+    })
+    .with_context(|| {
+        let _ = d.screenshot("note-text.png");
+        "the note's text"
     })?;
     std::thread::sleep(Duration::from_millis(300));
     d.screenshot(&format!("note-{lang}-{theme:?}.png").to_lowercase())?;
@@ -1062,9 +1085,7 @@ fn multi_part_note(lang: &str, theme: Theme, said: [&str; 4]) -> Result<()> {
     wait_for("the image part", Duration::from_secs(10), || {
         d.clipboard_png()
     })?;
-    app.wait_text("#note-queue", |t| {
-        t.contains("2/3") && t.contains(next_text)
-    })?;
+    note_text(&|t| t.contains("2/3") && t.contains(next_text))?;
     assert_eq!(x.active(), Some(chat), "the note never takes the focus");
     d.key("ctrl+alt+n")?;
     wait_clipboard(&d, &text_of(&parts, 2)?)?;
@@ -1075,9 +1096,7 @@ fn multi_part_note(lang: &str, theme: Theme, said: [&str; 4]) -> Result<()> {
     )?;
 
     // The panel says the last part went and offers no next one.
-    if let Some(p) = panel_handle {
-        app.switch_to(&p)?;
-    }
+    app.switch_to(&panel_handle)?;
     d.key("ctrl+alt+space")?;
     wait_for("the panel", Duration::from_secs(10), || {
         x.is_viewable(panel).then_some(())

@@ -73,17 +73,22 @@ const SIZE: (f64, f64) = (340.0, 66.0);
 /// Show the note when the popup panel is out of the way and a part is waiting; hide it
 /// otherwise. Called after every change of the queue and every hiding of the panel.
 pub fn update(app: &AppHandle) {
-    let state = app.state::<App>();
-    let popup = state.settings().mode == WindowMode::Popup;
-    let panel_up = crate::app::panel(app).is_some_and(|w| w.is_visible().unwrap_or(false));
-    match state.queue_note().filter(|_| popup && !panel_up) {
-        Some(note) => {
-            if let Err(e) = show(app, &note) {
-                eprintln!("could not show the queue note: {e}");
+    // Off the caller's thread: a command may run on the event loop's thread, which must
+    // not wait for the window it would create (a deadlock on Windows).
+    let app = app.clone();
+    std::thread::spawn(move || {
+        let state = app.state::<App>();
+        let popup = state.settings().mode == WindowMode::Popup;
+        let panel_up = crate::app::panel(&app).is_some_and(|w| w.is_visible().unwrap_or(false));
+        match state.queue_note().filter(|_| popup && !panel_up) {
+            Some(note) => {
+                if let Err(e) = show(&app, &note) {
+                    eprintln!("could not show the queue note: {e}");
+                }
             }
+            None => hide(&app),
         }
-        None => hide(app),
-    }
+    });
 }
 
 /// Hide the note (the panel is coming up, or nothing is queued).
@@ -101,7 +106,6 @@ fn window(app: &AppHandle) -> tauri::Result<WebviewWindow> {
         .title(tr("QuickReply 待发部分", "QuickReply queued parts"))
         .inner_size(SIZE.0, SIZE.1)
         .decorations(false)
-        .resizable(false)
         .always_on_top(true)
         .skip_taskbar(true)
         .focused(false)
