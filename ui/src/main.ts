@@ -4,6 +4,9 @@ import Editor from "./Editor.svelte";
 import Note from "./Note.svelte";
 import "./app.css";
 
+import { followKeyboardFocus } from "./lib/focusring";
+
+followKeyboardFocus(document);
 const target = document.getElementById("app");
 if (!target) throw new Error("no #app element");
 // One bundle, three windows: the panel, the editor (opened as index.html#/editor) and
