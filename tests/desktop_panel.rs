@@ -916,25 +916,32 @@ fn docked_panel_beside_a_short_chat_window_gives_the_list_the_room() -> Result<(
     app.element("#search")?;
     let chat = x.stand_in("WeChat", "微信 - 买家小钱", (80, 60, 600, 600))?;
     x.activate(chat)?;
-    let docked_at = |height: u32| {
+    // The panel as tall as the chat window's frame, once `outer` holds for that height.
+    let docked_at = |outer: &dyn Fn(u32) -> bool| {
         wait_for(
             "the panel docked at the chat's height",
             Duration::from_secs(10),
             || {
-                let p = x.frame(panel).ok()?;
-                (x.is_viewable(panel) && p.3 == height).then_some(())
+                let (p, c) = (x.frame(panel).ok()?, x.frame(chat).ok()?);
+                (x.is_viewable(panel) && p.3 == c.3 && outer(c.3)).then_some(c.3)
             },
         )
-        .with_context(|| format!("panel {:?}", x.frame(panel).ok()))
+        .with_context(|| {
+            format!(
+                "panel {:?}, chat {:?}",
+                x.frame(panel).ok(),
+                x.frame(chat).ok()
+            )
+        })
     };
-    docked_at(x.frame(chat)?.3)?;
+    docked_at(&|h| h >= 600)?;
     app.search("fahuo")?;
     app.wait_text("#hit-0 .title", |t| t.starts_with("发货"))?;
     app.wait_text("#preview", |t| !t.is_empty())?;
 
     // The chat window is made short: the preview goes, the list keeps the rows.
     x.resize(chat, 600, 360)?;
-    docked_at(x.frame(chat)?.3)?;
+    docked_at(&|h| h < 400)?;
     wait_for("the preview to collapse", Duration::from_secs(10), || {
         (app.count("#preview").ok()? == 0).then_some(())
     })?;
@@ -954,7 +961,7 @@ fn docked_panel_beside_a_short_chat_window_gives_the_list_the_room() -> Result<(
 
     // Tall again: the preview is back.
     x.resize(chat, 600, 600)?;
-    docked_at(x.frame(chat)?.3)?;
+    docked_at(&|h| h >= 600)?;
     app.wait_text("#preview", |t| !t.is_empty())?;
     app.close();
     Ok(())

@@ -832,6 +832,36 @@ mod tests {
     }
 
     #[test]
+    fn list_rows_show_the_first_line_with_its_variables_filled_in() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut store = Store::open(dir.path()).expect("store");
+        let lib = store
+            .library(quickreply_core::store::PERSONAL)
+            .expect("personal");
+        store.set_var(&lib, "店铺名", "小满家").expect("var");
+        let reply = store
+            .add_snippet(
+                &lib,
+                quickreply_core::NewSnippet {
+                    title: "欢迎".into(),
+                    parts: vec![
+                        Part::Text {
+                            body: "亲，欢迎来到{店铺名}～\n{?买家昵称}您好，{快递}包邮".into(),
+                        },
+                        Part::Text {
+                            body: "第二条".into(),
+                        },
+                    ],
+                    ..Default::default()
+                },
+            )
+            .expect("reply");
+        let row = RowPreviews::default().of(&store, &reply);
+        assert_eq!(row, "亲，欢迎来到小满家～ «买家昵称»您好，{快递}包邮");
+        assert_eq!(one_line(&"很长".repeat(60)).chars().count(), 90);
+    }
+
+    #[test]
     fn popup_sits_inside_the_target_and_on_screen() {
         let screen = PhysicalSize::new(1280, 800);
         let size = PhysicalSize::new(380, 560);
