@@ -86,28 +86,94 @@ pub struct HitView {
     pub folder: String,
     pub library: String,
     pub team: bool,
-    /// The first text part, one line, variables as written.
+    /// The first text part, one line, with the variables filled in that are known before
+    /// the fire ([`quickreply_core::template::fill_for_display`]).
     pub preview: String,
     /// `text` / `image` per part, in order.
     pub parts: Vec<&'static str>,
     pub favourite: Option<String>,
+    /// The sha256 of the first image part, for the row's thumbnail (`image_bytes`).
+    pub thumb: Option<String>,
 }
 
 /// A rendered part for the panel's preview.
 #[derive(Clone, Debug, Serialize)]
 #[serde(tag = "kind", rename_all = "camelCase")]
 pub enum PartView {
-    Text { text: String },
-    Image { width: u32, height: u32 },
+    Text {
+        text: String,
+    },
+    /// `sha256` names the stored image, for its thumbnail (`image_bytes`).
+    Image {
+        width: u32,
+        height: u32,
+        sha256: String,
+    },
 }
 
-impl From<Rendered> for PartView {
-    fn from(r: Rendered) -> Self {
+impl PartView {
+    /// The view of `part` rendered as `r`.
+    pub fn of(part: &Part, r: Rendered) -> PartView {
         match r {
             Rendered::Text(text) => PartView::Text { text },
-            Rendered::Image { width, height, .. } => PartView::Image { width, height },
+            Rendered::Image { width, height, .. } => PartView::Image {
+                width,
+                height,
+                sha256: match part {
+                    Part::Image { sha256, .. } => sha256.clone(),
+                    Part::Text { .. } => String::new(),
+                },
+            },
         }
     }
+
+    /// Rendered `parts`, each with the part it came from.
+    pub fn all(parts: &[Part], rendered: Vec<Rendered>) -> Vec<PartView> {
+        parts
+            .iter()
+            .zip(rendered)
+            .map(|(p, r)| PartView::of(p, r))
+            .collect()
+    }
+}
+
+/// The one-line previews of the listed replies, each library's variables read once per
+/// search.
+#[derive(Default)]
+struct RowPreviews {
+    vars: HashMap<Uuid, HashMap<String, String>>,
+}
+
+impl RowPreviews {
+    /// The first text part of `s` on one line (at most 90 characters), its variables
+    /// filled in as far as they are known before the fire.
+    fn of(&mut self, store: &Store, s: &Snippet) -> String {
+        let Some(body) = s.parts.iter().find_map(Part::text) else {
+            return String::new();
+        };
+        let vars = self
+            .vars
+            .entry(s.library_id)
+            .or_insert_with(|| store.effective_vars(s.library_id).unwrap_or_default());
+        let prompts = HashMap::new();
+        let ctx = quickreply_core::template::RenderContext {
+            vars,
+            prompts: &prompts,
+            now: chrono::Local::now(),
+            clipboard: None,
+        };
+        one_line(&quickreply_core::template::fill_for_display(body, &ctx))
+    }
+}
+
+/// Text on one line of at most 90 characters.
+fn one_line(text: &str) -> String {
+    text.split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .chars()
+        .take(90)
+        .collect()
 }
 
 /// What a fire did.
@@ -137,6 +203,8 @@ pub struct PanelState {
     pub note: Option<String>,
     pub count: usize,
     pub sync: Option<SyncView>,
+    /// A part of the last reply still waiting for the next-part hotkey.
+    pub queue_note: Option<crate::note::QueueNote>,
 }
 
 fn lang_of(settings: &Settings) -> Lang {
@@ -250,6 +318,7 @@ impl App {
             desktop_note: self.desktop_note.clone(),
             note: self.startup_note.lock().ok().and_then(|n| n.clone()),
             count: inner.index.len(),
+            queue_note: crate::note::note_of(&inner),
             sync: self.sync.lock().ok().and_then(|s| s.clone()).map(|mut v| {
                 v.pending = quickreply_sync::pending(&inner.store).unwrap_or(v.pending);
                 v
@@ -328,18 +397,22 @@ impl App {
         }
         prefer(&mut scored, profile.as_ref());
         scored.truncate(SHOWN);
+        let mut previews = RowPreviews::default();
+        let shown: Vec<String> = scored
+            .iter()
+            .map(|(_, s)| previews.of(&inner.store, s))
+            .collect();
         let favs = &inner.settings.favourites;
         Ok(scored
             .into_iter()
-            .map(|(_, s)| HitView {
+            .zip(shown)
+            .map(|((_, s), preview)| HitView {
                 id: s.id.to_string(),
-                preview: s
-                    .parts
-                    .iter()
-                    .find_map(Part::text)
-                    .map(|t| t.split_whitespace().collect::<Vec<_>>().join(" "))
-                    .map(|t| t.chars().take(90).collect())
-                    .unwrap_or_default(),
+                preview,
+                thumb: s.parts.iter().find_map(|p| match p {
+                    Part::Image { sha256, .. } => Some(sha256.clone()),
+                    Part::Text { .. } => None,
+                }),
                 parts: s
                     .parts
                     .iter()
@@ -384,8 +457,8 @@ impl App {
     }
 
     pub fn preview(&self, id: Uuid, answers: &HashMap<String, String>) -> Result<Vec<PartView>> {
-        let (_, parts) = self.render(id, answers)?;
-        Ok(parts.into_iter().map(PartView::from).collect())
+        let (s, parts) = self.render(id, answers)?;
+        Ok(PartView::all(&s.parts, parts))
     }
 
     /// Fire a reply: render it, count it, put its first part on the clipboard (or paste
@@ -399,14 +472,16 @@ impl App {
         id: Uuid,
         answers: &HashMap<String, String>,
     ) -> Result<FireOutcome> {
-        self.fire_reply(app, id, answers).map_err(|e| {
+        let fired = self.fire_reply(app, id, answers).map_err(|e| {
             let title = self
                 .lock()
                 .ok()
                 .and_then(|i| i.store.snippet(id).ok())
                 .map(|s| s.title);
             anyhow!(self.fire_failed(title.as_deref(), &e.to_string()))
-        })
+        });
+        crate::note::update(app);
+        fired
     }
 
     /// After a fire failed: the fire queue is emptied and a reply this app left on the
@@ -610,6 +685,8 @@ fn popup_position(
 
 /// Show the panel for the window that is active now.
 pub fn show_panel(app: &AppHandle) -> Result<()> {
+    // The panel says what is queued itself.
+    crate::note::hide(app);
     let state = app.state::<App>();
     let active = state.with_desktop(|d| d.active_window()).flatten();
     let docked = {
@@ -643,6 +720,7 @@ pub fn show_panel(app: &AppHandle) -> Result<()> {
         w.set_position(at)?;
         placed = Some(at);
     }
+    app.state::<crate::aside::Popup>().showing(true);
     w.show()?;
     w.set_focus()?;
     app.emit("panel-shown", state.state()?)?;
@@ -661,6 +739,7 @@ pub fn show_panel(app: &AppHandle) -> Result<()> {
         if let (Some(at), Some(w)) = (placed, panel(&handle)) {
             let _ = w.set_position(at);
         }
+        handle.state::<crate::aside::Popup>().showing(false);
     });
     Ok(())
 }
@@ -685,7 +764,7 @@ pub fn toggle_panel(app: &AppHandle) -> Result<()> {
 
 /// The panel's search ended: count it when it found nothing (a failure to count is
 /// logged, never in the user's way).
-fn end_search(inner: &mut Inner) {
+pub(crate) fn end_search(inner: &mut Inner) {
     let team = inner
         .target
         .as_ref()
@@ -710,10 +789,21 @@ pub fn hide_and_return(app: &AppHandle) {
     };
     if !docked {
         hide_panel_window(app);
+        crate::note::update(app);
     }
     if let Some(t) = target {
         state.with_desktop(|d| d.activate(t.id));
     }
+}
+
+/// The popup lost the focus to another program's window (see `aside`): it hides, counts
+/// the search it ended, and leaves the focus where the agent put it.
+pub fn hide_on_blur(app: &AppHandle) {
+    if let Ok(mut inner) = app.state::<App>().lock() {
+        end_search(&mut inner);
+    }
+    hide_panel_window(app);
+    crate::note::update(app);
 }
 
 #[cfg(test)]
@@ -739,6 +829,36 @@ mod tests {
         let mut again = None;
         open_store(dir.path(), &mut again).expect("opens");
         assert_eq!(again, None);
+    }
+
+    #[test]
+    fn list_rows_show_the_first_line_with_its_variables_filled_in() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut store = Store::open(dir.path()).expect("store");
+        let lib = store
+            .library(quickreply_core::store::PERSONAL)
+            .expect("personal");
+        store.set_var(&lib, "店铺名", "小满家").expect("var");
+        let reply = store
+            .add_snippet(
+                &lib,
+                quickreply_core::NewSnippet {
+                    title: "欢迎".into(),
+                    parts: vec![
+                        Part::Text {
+                            body: "亲，欢迎来到{店铺名}～\n{?买家昵称}您好，{快递}包邮".into(),
+                        },
+                        Part::Text {
+                            body: "第二条".into(),
+                        },
+                    ],
+                    ..Default::default()
+                },
+            )
+            .expect("reply");
+        let row = RowPreviews::default().of(&store, &reply);
+        assert_eq!(row, "亲，欢迎来到小满家～ «买家昵称»您好，{快递}包邮");
+        assert_eq!(one_line(&"很长".repeat(60)).chars().count(), 90);
     }
 
     #[test]

@@ -40,8 +40,10 @@ pub fn fire(handle: AppHandle, id: String, answers: HashMap<String, String>) -> 
 }
 
 #[tauri::command]
-pub fn next_part(app: State<'_, App>) -> Res<Option<FireOutcome>> {
-    app.next_part().map_err(err)
+pub fn next_part(handle: AppHandle) -> Res<Option<FireOutcome>> {
+    let next = handle.state::<App>().next_part().map_err(err);
+    crate::note::update(&handle);
+    next
 }
 
 #[tauri::command]

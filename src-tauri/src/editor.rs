@@ -8,7 +8,7 @@ use quickreply_core::proto::{LibraryKind, Part};
 use quickreply_core::store::PERSONAL;
 use quickreply_core::{NewSnippet, Snippet, SnippetEdit};
 use serde::{Deserialize, Serialize};
-use tauri::{AppHandle, Manager, State, WebviewUrl, WebviewWindowBuilder};
+use tauri::{AppHandle, Emitter, Manager, State, WebviewUrl, WebviewWindowBuilder};
 
 use crate::app::{App, PartView};
 use crate::ipc::{Res, err, parse_id};
@@ -65,18 +65,147 @@ impl From<Snippet> for ReplyDoc {
     }
 }
 
-/// Open (or bring forward) the editor window.
+pub const EDITOR: &str = "editor";
+
+/// The editor's content size: wanted and least (logical pixels).
+const WANT: (f64, f64) = (980.0, 680.0);
+const MIN: (f64, f64) = (640.0, 420.0);
+
+/// Open (or bring forward) the editor window: a normal window, fully inside the work
+/// area of the chat window's monitor and beside the docked panel, not under it
+/// ([`crate::aside::editor_rect`]).
 pub fn open(app: &AppHandle) -> tauri::Result<()> {
-    if let Some(w) = app.get_webview_window("editor") {
+    if let Some(w) = app.get_webview_window(EDITOR) {
         w.show()?;
         return w.set_focus();
     }
-    WebviewWindowBuilder::new(app, "editor", WebviewUrl::App("index.html#/editor".into()))
-        .title(title())
-        .inner_size(980.0, 680.0)
-        .min_inner_size(640.0, 420.0)
-        .build()?;
+    let mut builder =
+        WebviewWindowBuilder::new(app, EDITOR, WebviewUrl::App("index.html#/editor".into()))
+            .title(title())
+            .min_inner_size(MIN.0, MIN.1);
+    // Before the window is mapped its frame is unknown: a usual title bar and border,
+    // corrected once the window manager has framed it.
+    let guess = (1, 1, 28, 1);
+    builder = match placement(app, guess) {
+        Some((rect, scale)) => builder
+            .position(f64::from(rect.0) / scale, f64::from(rect.1) / scale)
+            .inner_size(f64::from(rect.2) / scale, f64::from(rect.3) / scale),
+        None => builder.inner_size(WANT.0, WANT.1),
+    };
+    let w = builder.build()?;
+    let handle = app.clone();
+    std::thread::spawn(move || settle(&handle, &w, guess));
     Ok(())
+}
+
+/// The editor's rectangle for the frame `frame` (physical pixels) and the monitor's scale.
+fn placement(app: &AppHandle, frame: crate::aside::Frame) -> Option<(crate::aside::Rect, f64)> {
+    let state = app.state::<App>();
+    let panel = crate::app::panel(app);
+    let target = state.lock().ok().and_then(|i| i.target.clone());
+    let monitor = target
+        .as_ref()
+        .and_then(|t| {
+            app.monitor_from_point(f64::from(t.x) + 1.0, f64::from(t.y) + 1.0)
+                .ok()
+                .flatten()
+        })
+        .or_else(|| {
+            panel
+                .as_ref()
+                .and_then(|p| p.current_monitor().ok().flatten())
+        })
+        .or_else(|| app.primary_monitor().ok().flatten())?;
+    let scale = monitor.scale_factor();
+    let area = monitor.work_area();
+    let work = (
+        area.position.x,
+        area.position.y,
+        area.size.width,
+        area.size.height,
+    );
+    let docked = state.settings().mode == quickreply_core::settings::WindowMode::Docked;
+    let dock = panel
+        .filter(|p| docked && p.is_visible().unwrap_or(false))
+        .and_then(|p| Some((p.outer_position().ok()?, p.outer_size().ok()?)))
+        .map(|(at, size)| (at.x, at.y, size.width, size.height));
+    let px = |v: f64| (v * scale).round() as u32;
+    Some((
+        crate::aside::editor_rect(
+            work,
+            dock,
+            (px(WANT.0), px(WANT.1)),
+            (px(MIN.0), px(MIN.1)),
+            frame,
+        ),
+        scale,
+    ))
+}
+
+/// Once the window manager has framed the new editor: place it again with its real
+/// frame, so that the whole frame is on screen (a window manager that pushed it back on
+/// screen itself left WebKit with a part it never repainted).
+fn settle(app: &AppHandle, w: &tauri::WebviewWindow, guess: crate::aside::Frame) {
+    for _ in 0..40 {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        if !w.is_visible().unwrap_or(false) {
+            continue;
+        }
+        let (Ok(outer), Ok(inner), Ok(osize), Ok(isize)) = (
+            w.outer_position(),
+            w.inner_position(),
+            w.outer_size(),
+            w.inner_size(),
+        ) else {
+            return;
+        };
+        let left = (inner.x - outer.x).max(0) as u32;
+        let top = (inner.y - outer.y).max(0) as u32;
+        let frame = (
+            left,
+            osize.width.saturating_sub(isize.width + left),
+            top,
+            osize.height.saturating_sub(isize.height + top),
+        );
+        if frame == (0, 0, 0, 0) && guess != frame {
+            // Not framed yet.
+            continue;
+        }
+        if let Some((rect, _)) = placement(app, frame)
+            && (rect != (outer.x, outer.y, isize.width, isize.height))
+        {
+            let _ = w.set_size(tauri::PhysicalSize::new(rect.2, rect.3));
+            let _ = w.set_position(tauri::PhysicalPosition::new(rect.0, rect.1));
+        }
+        return;
+    }
+}
+
+/// A title for the reply the editor makes next (新建此话术 in the panel), taken by the
+/// editor when it loads or when it is told `editor-new-reply`.
+static NEW_TITLE: std::sync::Mutex<Option<String>> = std::sync::Mutex::new(None);
+
+/// Open the editor on a new reply titled `title` (the panel's search that found
+/// nothing).
+#[tauri::command]
+pub fn new_reply_titled(handle: AppHandle, title: String) -> Res<()> {
+    if let Ok(mut t) = NEW_TITLE.lock() {
+        *t = Some(title.trim().to_string());
+    }
+    let open_already = handle.get_webview_window(EDITOR).is_some();
+    open_editor(handle.clone())?;
+    if open_already {
+        handle
+            .emit_to(EDITOR, "editor-new-reply", ())
+            .map_err(err)?;
+    }
+    Ok(())
+}
+
+/// The title of the new reply the panel asked for, once.
+#[tauri::command]
+pub fn take_new_reply() -> Option<String> {
+    NEW_TITLE.lock().ok().and_then(|mut t| t.take())
 }
 
 /// The editor window's title in the current language.
@@ -87,7 +216,7 @@ fn title() -> String {
 /// Give an open editor window its title in the language just chosen (the page itself
 /// follows the `settings-changed` event).
 pub fn retitle(app: &AppHandle) {
-    if let Some(w) = app.get_webview_window("editor") {
+    if let Some(w) = app.get_webview_window(EDITOR) {
         let _ = w.set_title(&title());
     }
 }
@@ -276,7 +405,7 @@ pub fn render_draft(app: State<'_, App>, library: String, parts: Vec<Part>) -> R
         .store
         .render_parts(lib.id, &parts, &prompts, None)
         .map_err(err)?;
-    Ok(rendered.into_iter().map(PartView::from).collect())
+    Ok(PartView::all(&parts, rendered))
 }
 
 /// The variables `parts` use that a reply of `library` cannot fill in (set nowhere, not

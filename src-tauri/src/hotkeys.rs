@@ -114,6 +114,8 @@ fn next_part(app: &AppHandle) -> Result<()> {
     let next = state
         .next_part()
         .map_err(|e| anyhow!(state.fire_failed(Some(&title), &e.to_string())))?;
+    // The note near the chat window moves on to the next part, or goes after the last.
+    crate::note::update(app);
     if let Some(outcome) = next {
         app.emit("fired", outcome)?;
     }

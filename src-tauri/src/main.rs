@@ -5,6 +5,7 @@
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
 mod app;
+mod aside;
 mod commands;
 mod conflicts;
 mod dock;
@@ -12,6 +13,7 @@ mod editor;
 mod history;
 mod hotkeys;
 mod ipc;
+mod note;
 mod settings_window;
 mod sync;
 mod team;
@@ -69,6 +71,8 @@ fn main() -> anyhow::Result<()> {
         ))
         .manage(state)
         .manage(team::Team::default())
+        .manage(aside::Popup::default())
+        .on_window_event(aside::on_window_event)
         .invoke_handler(tauri::generate_handler![
             commands::panel_state,
             commands::search,
@@ -83,6 +87,10 @@ fn main() -> anyhow::Result<()> {
             settings_window::close_settings,
             settings_window::recording_hotkey,
             settings_window::save_settings_form,
+            aside::hold_panel,
+            note::queue_note,
+            editor::new_reply_titled,
+            editor::take_new_reply,
             editor::open_editor,
             editor::editor_tree,
             editor::get_reply,

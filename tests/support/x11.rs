@@ -163,6 +163,15 @@ impl Conn {
         Ok(())
     }
 
+    /// Resize as the program itself would (a configure request the window manager
+    /// honours).
+    pub fn resize(&self, win: Window, width: u32, height: u32) -> Result<()> {
+        self.conn
+            .configure_window(win, &ConfigureWindowAux::new().width(width).height(height))?;
+        self.conn.sync()?;
+        Ok(())
+    }
+
     /// Minimise (ICCCM `WM_CHANGE_STATE` to IconicState).
     pub fn iconify(&self, win: Window) -> Result<()> {
         self.client_message(win, self.atoms.WM_CHANGE_STATE, [3, 0, 0, 0, 0])

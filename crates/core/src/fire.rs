@@ -55,6 +55,11 @@ impl Queue {
         (self.next, self.parts.len())
     }
 
+    /// The part the next `take` gives, if any (the on-screen note says what comes next).
+    pub fn upcoming(&self) -> Option<&Rendered> {
+        self.parts.get(self.next)
+    }
+
     pub fn is_done(&self) -> bool {
         self.next >= self.parts.len()
     }
@@ -103,9 +108,11 @@ mod tests {
         let first = q.take().expect("first");
         assert_eq!((first.index, first.total, first.part), (1, 3, text("a")));
         assert_eq!(q.position(), (1, 3));
+        assert_eq!(q.upcoming(), Some(&text("b")));
         let rest = q.drain();
         assert_eq!(rest.iter().map(|s| s.index).collect::<Vec<_>>(), vec![2, 3]);
         assert!(q.is_done());
+        assert_eq!(q.upcoming(), None);
         assert!(q.take().is_none());
     }
 

@@ -286,6 +286,37 @@ pub fn render(s: &str, ctx: &RenderContext<'_>) -> Result<String, TemplateError>
     Ok(out)
 }
 
+/// A template as a list row shows it: set variables and the date and time built-ins
+/// filled in, a prompt as `«买家昵称»`, and what cannot be known before the fire (the
+/// clipboard, a variable set nowhere) left as written. Never fails: a template that does
+/// not parse is shown as it is.
+pub fn fill_for_display(s: &str, ctx: &RenderContext<'_>) -> String {
+    let Ok(segments) = parse(s) else {
+        return s.to_string();
+    };
+    let mut out = String::with_capacity(s.len() + 16);
+    for seg in segments {
+        match seg {
+            Segment::Literal(l) => out.push_str(l),
+            Segment::Brace(c) => out.push(c),
+            Segment::Var(name) => match ctx.vars.get(name) {
+                Some(v) => out.push_str(v),
+                None => match parse_builtin(name) {
+                    Some((b, format)) if b != Builtin::Clipboard => {
+                        match builtin_value(b, format, ctx) {
+                            Ok(v) => out.push_str(&v),
+                            Err(_) => out.push_str(&format!("{{{name}}}")),
+                        }
+                    }
+                    _ => out.push_str(&format!("{{{name}}}")),
+                },
+            },
+            Segment::Prompt(name) => out.push_str(&format!("«{name}»")),
+        }
+    }
+    out
+}
+
 /// The distinct prompts of a template, in order of first use.
 pub fn prompts(s: &str) -> Result<Vec<String>, TemplateError> {
     let mut names: Vec<String> = Vec::new();
@@ -468,5 +499,21 @@ mod tests {
         assert!(!is_valid_var_name("a b"));
         assert!(!is_valid_var_name("?x"));
         assert!(!is_valid_var_name("{x}"));
+    }
+
+    #[test]
+    fn fill_for_display_fills_what_is_known_and_never_fails() {
+        let vars = HashMap::from([("店铺名".to_string(), "小满家".to_string())]);
+        let prompts = HashMap::new();
+        let clip = || Some("不该读到".to_string());
+        let ctx = ctx_with(&vars, &prompts, Some(&clip));
+        assert_eq!(
+            fill_for_display("亲，{店铺名}今天{日期}发货，{?买家昵称}您好 {{x}}", &ctx),
+            "亲，小满家今天2026-11-23发货，«买家昵称»您好 {x}"
+        );
+        // The clipboard is not read for a list row; a variable set nowhere stays visible.
+        assert_eq!(fill_for_display("{剪贴板} {快递}", &ctx), "{剪贴板} {快递}");
+        // A template that does not parse is shown as written.
+        assert_eq!(fill_for_display("坏的 {店铺名", &ctx), "坏的 {店铺名");
     }
 }

@@ -68,6 +68,17 @@ export interface PanelState {
   note: string | null;
   count: number;
   sync: SyncView | null;
+  /** A part of the last reply still waiting for the next-part hotkey (src-tauri/src/note.rs). */
+  queueNote: QueueNote | null;
+}
+
+/** What is queued: part `index` of `total` is on the clipboard, `next` comes on `hotkey`. */
+export interface QueueNote {
+  title: string;
+  index: number;
+  total: number;
+  next: "text" | "image";
+  hotkey: string;
 }
 
 /** The background sync's state (null when this computer has not joined a team). */
@@ -97,9 +108,11 @@ export interface Hit {
   preview: string;
   parts: ("text" | "image")[];
   favourite: string | null;
+  /** The sha256 of the first image part, for the row's thumbnail. */
+  thumb: string | null;
 }
 
-export type PartView = { kind: "text"; text: string } | { kind: "image"; width: number; height: number };
+export type PartView = { kind: "text"; text: string } | { kind: "image"; width: number; height: number; sha256: string };
 
 export interface FireOutcome {
   title: string;
@@ -278,6 +291,13 @@ export const api = {
   closeSettings: () => invoke<void>("close_settings"),
   /** Save from the settings window; refused with every field's problem (`Problem[]`). */
   saveSettingsForm: (settings: Settings) => invoke<Saved>("save_settings_form", { settings }),
+  /** The editor on a new reply titled `title` (新建此话术). */
+  newReplyTitled: (title: string) => invoke<void>("new_reply_titled", { title }),
+  /** The title of the new reply the panel asked the editor for, once (null: none). */
+  takeNewReply: () => invoke<string | null>("take_new_reply"),
+  /** The panel holds the agent's input (prompts, settings): a click elsewhere leaves it up. */
+  holdPanel: (hold: boolean) => invoke<void>("hold_panel", { hold }),
+  queueNote: () => invoke<QueueNote | null>("queue_note"),
   tree: (library: string) => invoke<Tree>("editor_tree", { library }),
   getReply: (id: string) => invoke<ReplyDoc>("get_reply", { id }),
   saveReply: (doc: ReplyDoc) => invoke<ReplyDoc>("save_reply", { doc }),

@@ -1,13 +1,31 @@
 import { describe, expect, it } from "vitest";
-import { Composition, dropOrder, imeKey, keyAction, moveItem, moveSelection, nextFavouriteHotkey, parseTags, PerWindow, SCOPES, syncLabel, type KeyInput, type PanelView } from "./panel";
+import { Composition, digitKeys, digitsFire, dropOrder, imeKey, keyAction, outcomeMessage, partKinds, showPreview, moveItem, moveSelection, nextFavouriteHotkey, parseTags, PerWindow, SCOPES, syncLabel, type KeyInput, type PanelView } from "./panel";
 
 const key = (k: string, mods: Partial<KeyInput> = {}): KeyInput => ({ key: k, ctrl: false, alt: false, shift: false, ...mods });
 const view = (v: Partial<PanelView> = {}): PanelView => ({ query: "fh", count: 5, selected: 0, listMode: false, ...v });
 
 describe("keyAction", () => {
-  it("fires the selected reply on Enter, nothing when the list is empty", () => {
+  it("fires the selected reply on Enter; on a search that found nothing, offers a new reply", () => {
     expect(keyAction(key("Enter"), view({ selected: 2 }))).toEqual({ kind: "fire", index: 2 });
-    expect(keyAction(key("Enter"), view({ count: 0 }))).toEqual({ kind: "none" });
+    expect(keyAction(key("Enter"), view({ count: 0 }))).toEqual({ kind: "create" });
+    expect(keyAction(key("Enter"), view({ count: 0, query: "  " }))).toEqual({ kind: "none" });
+    expect(keyAction(key("Enter"), view({ count: 0, query: "" }))).toEqual({ kind: "none" });
+  });
+
+  it("names in the footer exactly the digit keys that fire a row now", () => {
+    for (const listMode of [false, true])
+      for (const query of ["", "fh"]) {
+        const v = view({ query, listMode });
+        const label = digitKeys(v);
+        const alt = label.startsWith("Alt+");
+        // The keys the footer names fire row 3 …
+        expect(keyAction(key("3", { alt }), v), `${label} ${query} ${listMode}`).toEqual({ kind: "fire", index: 2 });
+        // … and a footer that says bare digits only says so when they do fire.
+        expect(alt, label).toBe(!digitsFire(v));
+        if (alt) expect(keyAction(key("3"), v)).toEqual({ kind: "none" });
+      }
+    expect(digitKeys(view({ query: "fh" }))).toBe("Alt+1–9");
+    expect(digitKeys(view({ query: "" }))).toBe("1–9");
   });
 
   it("types digits into a query but fires with them in list mode, with Alt, or on an empty query", () => {
@@ -163,5 +181,33 @@ describe("syncLabel", () => {
     expect(syncLabel({ state: "ok", pending: 1, skipped: 2 }).key).toBe("sync_syncing");
     expect(syncLabel({ state: "offline", pending: 0, skipped: 2 }).key).toBe("sync_offline");
     expect(syncLabel({ state: "ok", pending: 0, skipped: 0 }).key).toBe("sync_ok");
+  });
+});
+
+describe("feedback after a fire", () => {
+  const out = (index: number, total: number, pasted = false) => ({ title: "尺码表图文", index, total, pasted });
+
+  it("offers the next part until the last one, and never after it", () => {
+    expect(outcomeMessage(out(1, 3), "Ctrl+Alt+N")).toEqual({
+      key: "copiedPart",
+      params: { index: 1, total: 3, title: "尺码表图文", hotkey: "Ctrl+Alt+N" },
+    });
+    expect(outcomeMessage(out(2, 3), "Ctrl+Alt+N").key).toBe("copiedPart");
+    expect(outcomeMessage(out(3, 3), "Ctrl+Alt+N")).toEqual({ key: "copiedLastPart", params: { index: 3, total: 3, title: "尺码表图文" } });
+    expect(outcomeMessage(out(1, 1), "Ctrl+Alt+N").key).toBe("copied");
+    expect(outcomeMessage(out(3, 3, true), "Ctrl+Alt+N").key).toBe("pasted");
+  });
+
+  it("explains the 2×/3× badge with the kinds of the parts", () => {
+    expect(partKinds(["text", "image", "text"], "文字", "图片")).toBe("文字 → 图片 → 文字");
+  });
+});
+
+describe("short panels", () => {
+  it("collapse the preview so that the list keeps the height", () => {
+    expect(showPreview(560)).toBe(true);
+    expect(showPreview(480)).toBe(true);
+    expect(showPreview(479)).toBe(false);
+    expect(showPreview(360)).toBe(false);
   });
 });

@@ -20,6 +20,8 @@ export type Action =
   | { kind: "editor" }
   | { kind: "favourite"; index: number }
   | { kind: "scope"; scope: Scope }
+  /** The search found nothing: a new reply titled as the query (新建此话术). */
+  | { kind: "create" }
   | { kind: "none" };
 
 /** The panel's personal / team / all switch (settings `scope`). */
@@ -50,7 +52,10 @@ export function keyAction(k: KeyInput, v: PanelView): Action {
   if (k.key === "ArrowUp" || (k.ctrl && k.key === "p")) return { kind: "move", by: -1 };
   if (k.key === "PageDown") return { kind: "move", by: 5 };
   if (k.key === "PageUp") return { kind: "move", by: -5 };
-  if (k.key === "Enter") return v.count > 0 ? { kind: "fire", index: v.selected } : { kind: "none" };
+  if (k.key === "Enter") {
+    if (v.count > 0) return { kind: "fire", index: v.selected };
+    return v.query.trim() !== "" ? { kind: "create" } : { kind: "none" };
+  }
   if (k.ctrl && k.key === ",") return { kind: "settings" };
   if (k.ctrl && (k.key === "e" || k.key === "E")) return { kind: "editor" };
   if (k.ctrl && (k.key === "d" || k.key === "D")) {
@@ -62,11 +67,54 @@ export function keyAction(k: KeyInput, v: PanelView): Action {
     const s = SCOPES.find((c) => c.key === letter);
     if (s) return { kind: "scope", scope: s.scope };
   }
-  if (/^[1-9]$/.test(k.key) && !k.shift && (k.alt || k.ctrl || v.listMode || v.query === "")) {
+  if (/^[1-9]$/.test(k.key) && !k.shift && (k.alt || k.ctrl || digitsFire(v))) {
     const index = Number(k.key) - 1;
     return index < v.count ? { kind: "fire", index } : { kind: "none" };
   }
   return { kind: "none" };
+}
+
+/** Whether a digit alone fires the Nth row now: in list mode (after ↑↓) and on an empty
+ * query; otherwise digits are typed into the search (order numbers, 3 件). */
+export function digitsFire(v: Pick<PanelView, "query" | "listMode">): boolean {
+  return v.listMode || v.query === "";
+}
+
+/** The keys the footer names for "send the Nth row": what fires it in this state. */
+export function digitKeys(v: Pick<PanelView, "query" | "listMode">): string {
+  return digitsFire(v) ? "1–9" : "Alt+1–9";
+}
+
+/** What the status line says after a fire (the i18n key and its values). The last part
+ * of a multi-part reply offers no next one. */
+export function outcomeMessage(
+  out: { title: string; index: number; total: number; pasted: boolean },
+  hotkey: string,
+): { key: "pasted" | "copiedPart" | "copiedLastPart" | "copied"; params: Record<string, string | number> } {
+  if (out.pasted) return { key: "pasted", params: { title: out.title } };
+  if (out.total > 1 && out.index < out.total)
+    return { key: "copiedPart", params: { index: out.index, total: out.total, title: out.title, hotkey } };
+  if (out.total > 1) return { key: "copiedLastPart", params: { index: out.index, total: out.total, title: out.title } };
+  return { key: "copied", params: { title: out.title } };
+}
+
+/** Below this height (CSS pixels) the panel shows no preview box and no key help in its
+ * footer: the header, the switch, the context line and the footer take about 180 px, the
+ * preview up to 30 % of the rest; below 480 px that would leave the results fewer than
+ * three rows (a row is about 75 px). So beside a short chat window the list gets the
+ * height (each row still shows the reply's first line with its variables filled in, and
+ * the keys are the same). */
+export const PREVIEW_MIN_HEIGHT = 480;
+
+/** Whether the preview box (and the footer's key help) shows in a panel `height` CSS
+ * pixels tall. */
+export function showPreview(height: number): boolean {
+  return height >= PREVIEW_MIN_HEIGHT;
+}
+
+/** The kinds of a reply's parts in order, as the 2×/3× badge's tooltip lists them. */
+export function partKinds(parts: ("text" | "image")[], text: string, image: string): string {
+  return parts.map((p) => (p === "image" ? image : text)).join(" → ");
 }
 
 /** The parts of a `KeyboardEvent` that tell an input method's keys apart. */
