@@ -361,6 +361,7 @@ pub fn save_var(
         name: name.trim().to_string(),
         value,
         overridable,
+        example: false,
     };
     inner
         .store
