@@ -570,11 +570,57 @@ fn first_run_offers_the_built_in_replies() {
     let out = q.ok(["builtin", "ls"]);
     assert!(out.contains("zh-CN\t") && out.contains("en\t"), "{out}");
     assert!(q.ok(["builtin", "import"]).contains("added"));
-    // The shop facts come from the pack's defaults until the lead changes them.
-    let fired = q.ok(["fire", "fh"]);
-    assert!(fired.contains("48小时") && !fired.contains('{'), "{fired}");
+    // The pack's shop facts are only examples: the variable is unset, so the reply is
+    // refused by name (both languages), never sent with the example (48小时).
+    let r = q.run(["fire", "fh"]);
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    assert!(r.stdout.is_empty(), "{}", r.stdout);
+    assert!(
+        r.stderr.contains("{发货时间} has no value yet")
+            && r.stderr.contains("qreply vars set 发货时间 VALUE")
+            && !r.stderr.contains("48小时"),
+        "{}",
+        r.stderr
+    );
+    let zh = q
+        .cmd(["fire", "fh", "--clipboard"])
+        .env("QUICKREPLY_LANG", "zh-CN")
+        .output()
+        .expect("run");
+    let err = String::from_utf8_lossy(&zh.stderr);
+    assert!(
+        !zh.status.success()
+            && err.contains("变量 {发货时间} 还没有设置")
+            && err.contains("qreply vars set 发货时间 值"),
+        "{err}"
+    );
+    // `vars ls` says so, with the example as a hint.
+    let ls = q.ok(["vars", "ls"]);
+    assert!(ls.contains("发货时间\t(unset, e.g. 48小时)"), "{ls}");
+    let json: serde_json::Value =
+        serde_json::from_str(&q.ok(["vars", "ls", "--json"])).expect("json");
+    let row = json
+        .as_array()
+        .and_then(|a| a.iter().find(|r| r["name"] == "发货时间"))
+        .cloned()
+        .expect("listed");
+    assert_eq!(
+        (row["value"].clone(), row["example"].clone()),
+        (serde_json::Value::Null, "48小时".into())
+    );
+    // --set answers it for one fire; `vars set` keeps a value.
+    assert!(
+        q.ok(["fire", "fh", "--set", "发货时间=12小时"])
+            .contains("12小时")
+    );
+    assert_eq!(
+        q.run(["fire", "fh"]).code,
+        1,
+        "--set was for that fire only"
+    );
     q.ok(["vars", "set", "发货时间", "24小时"]);
-    assert!(q.ok(["fire", "fh"]).contains("24小时"));
+    let fired = q.ok(["fire", "fh"]);
+    assert!(fired.contains("24小时") && !fired.contains('{'), "{fired}");
     let r = q.run(["search", "fh"]);
     assert!(
         !r.stderr.contains("builtin import"),
