@@ -261,7 +261,8 @@ pub fn image_bytes(app: State<'_, App>, sha256: String) -> Res<tauri::ipc::Respo
 }
 
 /// Render unsaved parts as the library would (variables filled, prompts shown as
-/// «name»), for the live preview.
+/// «name», variables with no value yet as 【name】, never their example), for the live
+/// preview.
 #[tauri::command]
 pub fn render_draft(app: State<'_, App>, library: String, parts: Vec<Part>) -> Res<Vec<PartView>> {
     let inner = app.lock().map_err(err)?;
@@ -274,7 +275,7 @@ pub fn render_draft(app: State<'_, App>, library: String, parts: Vec<Part>) -> R
     }
     let rendered = inner
         .store
-        .render_parts(lib.id, &parts, &prompts, None)
+        .render_preview(lib.id, &parts, &prompts, None)
         .map_err(err)?;
     Ok(rendered.into_iter().map(PartView::from).collect())
 }

@@ -12,6 +12,7 @@ mod editor;
 mod history;
 mod hotkeys;
 mod ipc;
+mod setup;
 mod sync;
 mod team;
 mod transfer;
@@ -109,6 +110,12 @@ fn main() -> anyhow::Result<()> {
             team::team_lookup,
             team::team_decide,
             team::team_leave,
+            setup::setup_state,
+            setup::save_setup,
+            setup::setup_later,
+            setup::open_setup,
+            setup::reply_unset,
+            setup::remember_vars,
         ])
         .setup(move |app| {
             let handle = app.handle().clone();
