@@ -41,14 +41,19 @@ const fresh: SetupView = {
 };
 
 describe("the setup screen", () => {
-  it("asks the shop, shipping and promotion facts in that order, then what else is unset", () => {
+  it("asks the shop, shipping and promotion facts in that order, and no more (one screen)", () => {
     const groups = setupGroups(fresh.fields);
     expect(groups.map((g) => [g.group, g.fields.map((f) => f.name)])).toEqual([
       ["shop", ["店铺名", "客服名"]],
       ["shipping", ["快递公司", "包邮门槛"]],
       ["promo", ["活动名称", "优惠券"]],
-      // 退换期限 has a real value: not asked.
-      ["other", ["会员福利"]],
+    ]);
+    // The English pack's names, in the same sections.
+    const en = setupGroups([field("coupon_code"), field("carrier"), field("agent_name"), field("support_email")]);
+    expect(en.map((g) => [g.group, g.fields.map((f) => f.name)])).toEqual([
+      ["shop", ["agent_name"]],
+      ["shipping", ["carrier"]],
+      ["promo", ["coupon_code"]],
     ]);
   });
 
@@ -60,6 +65,8 @@ describe("the setup screen", () => {
     // A fact the team sets is not this user's to fill in.
     const teamSets = { ...fresh, fields: [field("快递公司", { example: "中通快递", team: "顺丰" })] };
     expect(needsSetup(teamSets)).toBe(false);
+    // Nor does a variable the screen does not ask (it is asked when a reply needs it).
+    expect(needsSetup({ ...fresh, fields: [field("会员福利", { example: "95折" })] })).toBe(false);
   });
 
   it("opens with the current values, empty fields for unset ones, never the example", () => {
@@ -86,7 +93,7 @@ describe("the setup screen", () => {
       // In folder order, whatever the order of ticking.
       platforms: ["淘宝天猫", "拼多多"],
     });
-    expect(leftUnset(form, v)).toBe(4); // 包邮门槛, 活动名称, 优惠券, 会员福利
+    expect(leftUnset(form, v)).toBe(3); // 包邮门槛, 活动名称, 优惠券
     // No platform ticked: not chosen, every platform's replies stay.
     expect(setupPayload(initialForm(v), v).platforms).toBeNull();
   });

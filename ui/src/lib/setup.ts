@@ -29,15 +29,15 @@ export interface SetupView {
   setupDone: boolean;
 }
 
-export type Group = "shop" | "shipping" | "promo" | "other";
+export type Group = "shop" | "shipping" | "promo";
 
-/** The setup's sections in order, with the variables each asks first (both built-in
- * packs' names). Any other variable that is still unset comes under "other". */
+/** The setup's sections in order, with the variables each asks (both built-in packs'
+ * names): the facts nearly every reply needs, few enough for one screen. Other unset
+ * variables (工作时间, 赠品…) are asked when a reply first needs them. */
 export const GROUPS: { group: Group; label: Key; names: string[] }[] = [
-  { group: "shop", label: "setupShop", names: ["店铺名", "客服名", "工作时间", "shop_name", "agent_name", "support_hours", "support_email"] },
-  { group: "shipping", label: "setupShipping", names: ["快递公司", "发货时间", "包邮门槛", "carrier", "ship_time", "free_shipping", "delivery_time"] },
-  { group: "promo", label: "setupPromo", names: ["活动名称", "活动截止", "优惠券", "满减规则", "赠品", "promo_name", "promo_end", "coupon_code"] },
-  { group: "other", label: "setupOther", names: [] },
+  { group: "shop", label: "setupShop", names: ["店铺名", "客服名", "shop_name", "agent_name"] },
+  { group: "shipping", label: "setupShipping", names: ["快递公司", "发货时间", "包邮门槛", "carrier", "ship_time", "free_shipping"] },
+  { group: "promo", label: "setupPromo", names: ["活动名称", "活动截止", "优惠券", "promo_name", "promo_end", "coupon_code"] },
 ];
 
 /** Whether a variable has no value anywhere the user's replies look. */
@@ -45,23 +45,20 @@ export function isUnset(f: SetupField): boolean {
   return f.value === null && f.team === null;
 }
 
-/** The fields of each section, in the section's order; empty sections left out. A
- * variable outside the named ones is asked only while unset (values it has already are
- * the editor's business, Alt+V). */
+/** The fields of each section that the library has, in the section's order; empty
+ * sections left out. */
 export function setupGroups(fields: SetupField[]): { group: Group; label: Key; fields: SetupField[] }[] {
-  const named = new Set(GROUPS.flatMap((g) => g.names));
-  return GROUPS.map((g) => {
-    const list =
-      g.group === "other"
-        ? fields.filter((f) => !named.has(f.name) && isUnset(f) && f.example !== null)
-        : g.names.map((n) => fields.find((f) => f.name === n)).filter((f): f is SetupField => f !== undefined);
-    return { group: g.group, label: g.label, fields: list };
-  }).filter((g) => g.fields.length > 0);
+  return GROUPS.map((g) => ({
+    group: g.group,
+    label: g.label,
+    fields: g.names.map((n) => fields.find((f) => f.name === n)).filter((f): f is SetupField => f !== undefined),
+  })).filter((g) => g.fields.length > 0);
 }
 
-/** Whether the setup comes up by itself: never saved or put off, and something to ask. */
+/** Whether the setup comes up by itself: never saved or put off, and one of its
+ * fields unset. */
 export function needsSetup(v: SetupView): boolean {
-  return !v.setupDone && v.fields.some((f) => isUnset(f) && f.example !== null);
+  return !v.setupDone && setupGroups(v.fields).some((g) => g.fields.some((f) => isUnset(f) && f.example !== null));
 }
 
 export interface SetupForm {
