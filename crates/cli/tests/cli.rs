@@ -833,3 +833,56 @@ fn csv_export_imports_back_identical() {
     };
     assert_eq!(parts("back"), parts("personal"));
 }
+
+/// `qreply fire` on a terminal asks for a variable that has no value yet (the example as
+/// a hint, never as the answer) and says how to stop being asked; an empty answer sends
+/// nothing.
+#[cfg(unix)]
+#[test]
+fn fire_on_a_terminal_asks_for_an_unset_variable() {
+    let q = Qr::new();
+    q.ok(["builtin", "import"]);
+    let on_tty = |input: &str| {
+        use std::io::Write;
+        let line = format!(
+            "'{}' --data-dir '{}' fire fh",
+            env!("CARGO_BIN_EXE_qreply"),
+            q.data().display()
+        );
+        let mut child = std::process::Command::new("script")
+            .args(["-qefc", &line, "/dev/null"])
+            .env("QUICKREPLY_LANG", "en")
+            .env_remove("QUICKREPLY_DATA_DIR")
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("util-linux script for a pseudo-terminal");
+        let mut stdin = child.stdin.take().expect("stdin");
+        stdin.write_all(input.as_bytes()).expect("type");
+        let out = child.wait_with_output().expect("run");
+        drop(stdin);
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).replace("\r\n", "\n"),
+        )
+    };
+    let (ok, shown) = on_tty("12小时\n");
+    assert!(ok, "{shown}");
+    assert!(
+        shown.contains("{发货时间} has no value yet (e.g. 48小时): "),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("付款后12小时内发出") && !shown.contains("付款后48小时"),
+        "{shown}"
+    );
+    assert!(shown.contains("qreply vars set 发货时间 VALUE"), "{shown}");
+    // Asked again next time: the answer was for that fire.
+    let (ok, shown) = on_tty("\n");
+    assert!(!ok, "{shown}");
+    assert!(
+        shown.contains("not sent") && !shown.contains("付款后48小时"),
+        "{shown}"
+    );
+}
