@@ -119,7 +119,8 @@ export interface VarsView {
   /** False for an agent's copy of a team library. */
   writable: boolean;
   /** `mine`: in a team library, the personal value of the same name (used when overridable). */
-  vars: { name: string; value: string; overridable: boolean; mine: string | null }[];
+  /** `example`: the variable has no value yet (`value` is empty), only this hint. */
+  vars: { name: string; value: string; overridable: boolean; mine: string | null; example: string | null }[];
 }
 
 /** One version of a reply kept by the sync server (src-tauri/src/history.rs). */
