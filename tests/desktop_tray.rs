@@ -298,8 +298,31 @@ fn start_at_login_starts_in_the_tray_whose_menu_pauses_opens_settings_and_quits(
     }
     saved.context("the hotkey recorded in Settings never reached the settings file")?;
     d.screenshot("tray-settings.png")?;
+    // 店铺设置… shows the panel on the shop setup (the first-run screen, opened again)
+    // with the keyboard there: its Esc puts it off, which the settings file records (Esc
+    // on the search would only hide the panel). A menu choice that lands before the page
+    // is drawn is tried again.
+    let mut later = None;
+    for _ in 0..3 {
+        choose(4, None)?;
+        wait_for(
+            "the keyboard focus in the panel",
+            Duration::from_secs(10),
+            || (x.is_viewable(panel) && x.has_focus(panel)).then_some(()),
+        )?;
+        d.screenshot("tray-setup.png")?;
+        d.key("Escape")?;
+        later = wait_for("the setup put off", Duration::from_secs(3), || {
+            on_disk().filter(|s| s.setup_done)
+        })
+        .ok();
+        if later.is_some() {
+            break;
+        }
+    }
+    later.context("the tray's 店铺设置… never showed the setup that Esc puts off")?;
     // 退出 QuickReply ends the app with status 0.
-    choose(4, None)?;
+    choose(5, None)?;
     let status = wait_for("the app to quit", Duration::from_secs(10), || {
         login.0.try_wait().ok().flatten()
     })?;

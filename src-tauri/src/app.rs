@@ -361,7 +361,11 @@ impl App {
             .as_ref()
             .and_then(|t| inner.settings.profile_for(&t.name_refs(), &t.title))
             .cloned();
-        let wanted = if profile.is_some() { SHOWN * 2 } else { SHOWN };
+        let mut wanted = if profile.is_some() { SHOWN * 2 } else { SHOWN };
+        // Other platforms' folders are left out below: look further so the list stays full.
+        if inner.settings.platforms.is_some() {
+            wanted *= 2;
+        }
         let scope = inner.settings.scope;
         // A chat window of one team's shop shows no other team's replies.
         let hidden = match profile.as_ref().and_then(|p| p.team.as_deref()) {
@@ -381,9 +385,18 @@ impl App {
                     .collect::<Vec<_>>(),
             )
         };
-        let hits = inner
+        let mut hits = inner
             .index
             .search_libraries(query.trim(), libraries.as_deref(), wanted);
+        if inner.settings.platforms.is_some() {
+            let store = &inner.store;
+            let settings = &inner.settings;
+            hits.retain(|h| {
+                store
+                    .snippet(h.key)
+                    .map_or(true, |s| !settings.hides_folder(&s.folder))
+            });
+        }
         // Only a search of every library says what the libraries lack; one narrowed to
         // personal or team replies counts as having found something.
         let found = if scope == Scope::All { hits.len() } else { 1 };
@@ -444,6 +457,14 @@ impl App {
         Ok(Store::prompts_of(&s)?)
     }
 
+    /// The variables a reply uses that have no value yet, with their examples: a fire
+    /// asks for them first (`setup::reply_unset`), like the prompts.
+    pub fn unset_of(&self, id: Uuid) -> Result<Vec<(String, String)>> {
+        let inner = self.lock()?;
+        let s = inner.store.snippet(id)?;
+        Ok(inner.store.unset_used(s.library_id, &s.parts)?)
+    }
+
     fn render(
         &self,
         id: Uuid,
@@ -456,8 +477,15 @@ impl App {
         Ok((s, parts))
     }
 
+    /// The panel's preview: like a fire's render, except that a variable with no value
+    /// yet shows as 【name】 (the panel marks it), never as its example.
     pub fn preview(&self, id: Uuid, answers: &HashMap<String, String>) -> Result<Vec<PartView>> {
-        let (s, parts) = self.render(id, answers)?;
+        let inner = self.lock()?;
+        let s = inner.store.snippet(id)?;
+        let clip = || self.clipboard.text();
+        let parts = inner
+            .store
+            .render_preview(s.library_id, &s.parts, answers, Some(&clip))?;
         Ok(PartView::all(&s.parts, parts))
     }
 

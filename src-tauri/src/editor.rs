@@ -390,7 +390,8 @@ pub fn image_bytes(app: State<'_, App>, sha256: String) -> Res<tauri::ipc::Respo
 }
 
 /// Render unsaved parts as the library would (variables filled, prompts shown as
-/// «name»), for the live preview.
+/// «name», variables with no value yet as 【name】, never their example), for the live
+/// preview.
 #[tauri::command]
 pub fn render_draft(app: State<'_, App>, library: String, parts: Vec<Part>) -> Res<Vec<PartView>> {
     let inner = app.lock().map_err(err)?;
@@ -403,7 +404,7 @@ pub fn render_draft(app: State<'_, App>, library: String, parts: Vec<Part>) -> R
     }
     let rendered = inner
         .store
-        .render_parts(lib.id, &parts, &prompts, None)
+        .render_preview(lib.id, &parts, &prompts, None)
         .map_err(err)?;
     Ok(PartView::all(&parts, rendered))
 }
@@ -438,6 +439,8 @@ pub struct VarView {
     /// In a team library: the personal library's value of the same name (which replaces
     /// the team's when the variable is overridable).
     mine: Option<String>,
+    /// The variable has no value yet (`value` is empty): only this example, a hint.
+    example: Option<String>,
 }
 
 fn vars_view(store: &quickreply_core::Store, library: &str) -> Res<VarsView> {
@@ -460,8 +463,9 @@ fn vars_view(store: &quickreply_core::Store, library: &str) -> Res<VarsView> {
             .map(|v| VarView {
                 mine: personal.get(&v.name).cloned(),
                 name: v.name,
-                value: v.value,
                 overridable: v.overridable,
+                example: v.example.then(|| v.value.clone()),
+                value: if v.example { String::new() } else { v.value },
             })
             .collect(),
         library: lib.name,
@@ -486,10 +490,23 @@ pub fn save_var(
 ) -> Res<VarsView> {
     let mut inner = app.lock().map_err(err)?;
     let lib = inner.store.library(&library).map_err(err)?;
+    // A variable with no value yet, saved with its value still blank (its flag ticked,
+    // say), stays unset with its example; a value typed in sets it.
+    let was = inner
+        .store
+        .variable_list(&lib)
+        .map_err(err)?
+        .into_iter()
+        .find(|v| Some(v.name.as_str()) == old.as_deref().or(Some(name.trim())));
+    let still_unset = value.trim().is_empty() && was.as_ref().is_some_and(|v| v.example);
     let var = quickreply_core::store::Variable {
         name: name.trim().to_string(),
-        value,
+        value: match (&was, still_unset) {
+            (Some(w), true) => w.value.clone(),
+            _ => value,
+        },
         overridable,
+        example: still_unset,
     };
     inner
         .store

@@ -131,8 +131,9 @@ fn fire_favourite(app: &AppHandle, id: uuid::Uuid) -> Result<()> {
     {
         state.lock()?.target = Some(a);
     }
-    if !state.prompts(id)?.is_empty() {
-        // The panel asks for the blanks first.
+    if !state.prompts(id)?.is_empty() || !state.unset_of(id)?.is_empty() {
+        // The panel asks for the blanks first (prompts, and variables with no value
+        // yet: an example is never sent).
         app::show_panel(app)?;
         app.emit("ask", id.to_string())?;
         return Ok(());

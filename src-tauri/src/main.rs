@@ -15,6 +15,7 @@ mod hotkeys;
 mod ipc;
 mod note;
 mod settings_window;
+mod setup;
 mod sync;
 mod team;
 mod transfer;
@@ -122,6 +123,12 @@ fn main() -> anyhow::Result<()> {
             team::team_lookup,
             team::team_decide,
             team::team_leave,
+            setup::setup_state,
+            setup::save_setup,
+            setup::setup_later,
+            setup::open_setup,
+            setup::reply_unset,
+            setup::remember_vars,
         ])
         .setup(move |app| {
             let handle = app.handle().clone();

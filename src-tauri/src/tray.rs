@@ -42,6 +42,13 @@ fn menu(app: &AppHandle) -> tauri::Result<Menu<Wry>> {
                 true,
                 None::<&str>,
             )?,
+            &MenuItem::with_id(
+                app,
+                "setup",
+                tr("店铺设置…", "Shop setup…"),
+                true,
+                None::<&str>,
+            )?,
             &PredefinedMenuItem::separator(app)?,
             &MenuItem::with_id(
                 app,
@@ -73,6 +80,10 @@ pub fn create(app: &AppHandle) -> tauri::Result<()> {
                 let _ = crate::editor::open(app);
             }
             "settings" => settings_from_menu(app),
+            "setup" => {
+                show_from_menu(app);
+                let _ = app.emit("open-setup", ());
+            }
             "quit" => app.exit(0),
             _ => {}
         });

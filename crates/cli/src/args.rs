@@ -134,7 +134,10 @@ pub(crate) enum Cmd {
         key: String,
         #[arg(long)]
         library: Option<String>,
-        /// Answer a prompt: --set 买家昵称=阿花
+        /// Answer a prompt (--set 买家昵称=阿花) or, for this fire only, a variable that
+        /// has no value yet (--set 快递公司=顺丰). A reply using an unset variable (a
+        /// built-in pack's example such as 中通快递) is never sent with the example: on a
+        /// terminal it is asked for, otherwise refused; `qreply vars set` keeps a value.
         #[arg(long = "set", value_name = "NAME=VALUE")]
         sets: Vec<String>,
         /// Put the part on the system clipboard

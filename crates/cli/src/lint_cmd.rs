@@ -87,9 +87,9 @@ pub(crate) fn lint_store(store: &Store, library: Option<&str>) -> Result<usize> 
         None => store.libraries()?,
     };
     let personal_vars: HashSet<String> = store
-        .vars(&store.library(PERSONAL)?)?
+        .variable_list(&store.library(PERSONAL)?)?
         .into_iter()
-        .map(|(k, _)| k)
+        .map(|v| v.name) // declared, set or not: an unset one is no unknown name
         .collect();
     let blob_ok = |sha: &str| store.blobs().verify(sha);
     let mut total = 0;

@@ -247,6 +247,55 @@ fn ask_prompts(names: &[String], given: &mut HashMap<String, String>) -> Result<
     Ok(())
 }
 
+/// Variables the reply uses that have no value yet (only a built-in pack's example):
+/// asked for on a terminal like a prompt (the example as a hint, never as the answer);
+/// otherwise, and for an empty answer, the fire is refused with the names and the
+/// `qreply vars set` that fixes it. `--set NAME=VALUE` answers one for this fire.
+fn ask_unset(store: &Store, s: &Snippet, given: &mut HashMap<String, String>) -> Result<()> {
+    let missing: Vec<(String, String)> = store
+        .unset_used(s.library_id, &s.parts)?
+        .into_iter()
+        .filter(|(n, _)| given.get(n).is_none_or(|v| v.trim().is_empty()))
+        .collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    let refuse =
+        || quickreply_core::Error::UnsetVariables(missing.iter().map(|(n, _)| n.clone()).collect());
+    if !std::io::stdin().is_terminal() {
+        return Err(refuse().into());
+    }
+    for (name, example) in &missing {
+        eprint!(
+            "{}",
+            tr(
+                format!("{{{}}} 还没有设置（例：{}）：", shown(name), shown(example)),
+                format!(
+                    "{{{}}} has no value yet (e.g. {}): ",
+                    shown(name),
+                    shown(example)
+                )
+            )
+        );
+        std::io::stderr().flush()?;
+        let mut value = String::new();
+        std::io::stdin().read_line(&mut value)?;
+        let value = value.trim_end_matches(['\n', '\r']);
+        if value.trim().is_empty() {
+            return Err(refuse().into());
+        }
+        given.insert(name.clone(), value.to_string());
+        eprintln!(
+            "{}",
+            tr(
+                format!("以后不再询问：qreply vars set {} 值", shown(name)),
+                format!("to stop being asked: qreply vars set {} VALUE", shown(name))
+            )
+        );
+    }
+    Ok(())
+}
+
 /// First run: a store without any reply offers the built-in packs (on stderr, so that
 /// scripts reading stdout are not disturbed).
 fn offer_builtin(store: &Store) -> Result<()> {
@@ -610,6 +659,7 @@ fn run(cli: Cli, m: &ArgMatches) -> Result<i32> {
                 );
             }
             ask_prompts(&Store::prompts_of(&s)?, &mut given)?;
+            ask_unset(&store, &s, &mut given)?;
             let read_clip = clipboard::read_text;
             let rendered = store.render(&s, &given, Some(&read_clip))?;
             if to_clipboard {
@@ -714,27 +764,40 @@ fn run(cli: Cli, m: &ArgMatches) -> Result<i32> {
                 };
                 let mut rows = Vec::new();
                 for l in libs {
-                    let open = store.overridable_vars(&l)?;
-                    for (k, v) in store.vars(&l)? {
-                        let o = open.contains(&k);
-                        rows.push((l.name.clone(), k, v, o));
+                    for v in store.variable_list(&l)? {
+                        rows.push((l.name.clone(), v));
                     }
                 }
                 if json {
+                    // An unset variable: `value` is null, its example beside it.
                     print_json(&json!(
                         rows.iter()
-                            .map(|(l, k, v, o)| json!({"library": l, "name": k, "value": v, "overridable": o}))
+                            .map(|(l, v)| json!({
+                                "library": l,
+                                "name": v.name,
+                                "value": (!v.example).then_some(&v.value),
+                                "example": v.example.then_some(&v.value),
+                                "overridable": v.overridable,
+                            }))
                             .collect::<Vec<_>>()
                     ))?;
                 } else {
                     let mark = tr("（客服可改）", " (agents may override)");
-                    for (l, k, v, o) in rows {
+                    for (l, v) in rows {
+                        let value = if v.example {
+                            tr(
+                                format!("（未设置，例：{}）", shown(&v.value)),
+                                format!("(unset, e.g. {})", shown(&v.value)),
+                            )
+                        } else {
+                            shown(&v.value).to_string()
+                        };
                         println!(
                             "{}\t{}\t{}{}",
                             shown(&l),
-                            shown(&k),
-                            shown(&v),
-                            if o { mark.as_str() } else { "" }
+                            shown(&v.name),
+                            value,
+                            if v.overridable { mark.as_str() } else { "" }
                         );
                     }
                 }

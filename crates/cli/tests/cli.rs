@@ -570,11 +570,57 @@ fn first_run_offers_the_built_in_replies() {
     let out = q.ok(["builtin", "ls"]);
     assert!(out.contains("zh-CN\t") && out.contains("en\t"), "{out}");
     assert!(q.ok(["builtin", "import"]).contains("added"));
-    // The shop facts come from the pack's defaults until the lead changes them.
-    let fired = q.ok(["fire", "fh"]);
-    assert!(fired.contains("48小时") && !fired.contains('{'), "{fired}");
+    // The pack's shop facts are only examples: the variable is unset, so the reply is
+    // refused by name (both languages), never sent with the example (48小时).
+    let r = q.run(["fire", "fh"]);
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    assert!(r.stdout.is_empty(), "{}", r.stdout);
+    assert!(
+        r.stderr.contains("{发货时间} has no value yet")
+            && r.stderr.contains("qreply vars set 发货时间 VALUE")
+            && !r.stderr.contains("48小时"),
+        "{}",
+        r.stderr
+    );
+    let zh = q
+        .cmd(["fire", "fh", "--clipboard"])
+        .env("QUICKREPLY_LANG", "zh-CN")
+        .output()
+        .expect("run");
+    let err = String::from_utf8_lossy(&zh.stderr);
+    assert!(
+        !zh.status.success()
+            && err.contains("变量 {发货时间} 还没有设置")
+            && err.contains("qreply vars set 发货时间 值"),
+        "{err}"
+    );
+    // `vars ls` says so, with the example as a hint.
+    let ls = q.ok(["vars", "ls"]);
+    assert!(ls.contains("发货时间\t(unset, e.g. 48小时)"), "{ls}");
+    let json: serde_json::Value =
+        serde_json::from_str(&q.ok(["vars", "ls", "--json"])).expect("json");
+    let row = json
+        .as_array()
+        .and_then(|a| a.iter().find(|r| r["name"] == "发货时间"))
+        .cloned()
+        .expect("listed");
+    assert_eq!(
+        (row["value"].clone(), row["example"].clone()),
+        (serde_json::Value::Null, "48小时".into())
+    );
+    // --set answers it for one fire; `vars set` keeps a value.
+    assert!(
+        q.ok(["fire", "fh", "--set", "发货时间=12小时"])
+            .contains("12小时")
+    );
+    assert_eq!(
+        q.run(["fire", "fh"]).code,
+        1,
+        "--set was for that fire only"
+    );
     q.ok(["vars", "set", "发货时间", "24小时"]);
-    assert!(q.ok(["fire", "fh"]).contains("24小时"));
+    let fired = q.ok(["fire", "fh"]);
+    assert!(fired.contains("24小时") && !fired.contains('{'), "{fired}");
     let r = q.run(["search", "fh"]);
     assert!(
         !r.stderr.contains("builtin import"),
@@ -786,4 +832,57 @@ fn csv_export_imports_back_identical() {
         rows
     };
     assert_eq!(parts("back"), parts("personal"));
+}
+
+/// `qreply fire` on a terminal asks for a variable that has no value yet (the example as
+/// a hint, never as the answer) and says how to stop being asked; an empty answer sends
+/// nothing.
+#[cfg(unix)]
+#[test]
+fn fire_on_a_terminal_asks_for_an_unset_variable() {
+    let q = Qr::new();
+    q.ok(["builtin", "import"]);
+    let on_tty = |input: &str| {
+        use std::io::Write;
+        let line = format!(
+            "'{}' --data-dir '{}' fire fh",
+            env!("CARGO_BIN_EXE_qreply"),
+            q.data().display()
+        );
+        let mut child = std::process::Command::new("script")
+            .args(["-qefc", &line, "/dev/null"])
+            .env("QUICKREPLY_LANG", "en")
+            .env_remove("QUICKREPLY_DATA_DIR")
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("util-linux script for a pseudo-terminal");
+        let mut stdin = child.stdin.take().expect("stdin");
+        stdin.write_all(input.as_bytes()).expect("type");
+        let out = child.wait_with_output().expect("run");
+        drop(stdin);
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).replace("\r\n", "\n"),
+        )
+    };
+    let (ok, shown) = on_tty("12小时\n");
+    assert!(ok, "{shown}");
+    assert!(
+        shown.contains("{发货时间} has no value yet (e.g. 48小时): "),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("付款后12小时内发出") && !shown.contains("付款后48小时"),
+        "{shown}"
+    );
+    assert!(shown.contains("qreply vars set 发货时间 VALUE"), "{shown}");
+    // Asked again next time: the answer was for that fire.
+    let (ok, shown) = on_tty("\n");
+    assert!(!ok, "{shown}");
+    assert!(
+        shown.contains("not sent") && !shown.contains("付款后48小时"),
+        "{shown}"
+    );
 }

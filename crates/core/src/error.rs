@@ -58,6 +58,10 @@ pub enum Error {
     BadImage { path: PathBuf, reason: String },
     #[error("{}", tr(format!("变量名「{_0}」无效"), format!("invalid variable name \"{_0}\"")))]
     InvalidVariableName(String),
+    /// Variables a reply uses that have only an example for a value (see
+    /// `store::variables`): nothing is sent until they are set or answered.
+    #[error("{}", tr(format!("变量 {} 还没有设置，没有发出（不会把示例值发给买家）。请先设置：qreply vars set {} 值", braced(_0, "、"), _0.first().map_or("", String::as_str)), format!("not sent: variable {} has no value yet (an example is never sent). Set it first: qreply vars set {} VALUE", braced(_0, ", "), _0.first().map_or("", String::as_str))))]
+    UnsetVariables(Vec<String>),
     #[error(transparent)]
     Template(#[from] crate::template::TemplateError),
     #[error(transparent)]
@@ -111,4 +115,13 @@ fn in_use(e: &std::io::Error) -> (&'static str, &'static str) {
         ),
         _ => ("", ""),
     }
+}
+
+/// `{a}、{b}` for messages.
+fn braced(names: &[String], sep: &str) -> String {
+    names
+        .iter()
+        .map(|n| format!("{{{n}}}"))
+        .collect::<Vec<_>>()
+        .join(sep)
 }

@@ -157,6 +157,31 @@ pub struct Settings {
     pub profiles: Vec<Profile>,
     /// Which replies the panel searches: all, only personal ones, only the team's.
     pub scope: Scope,
+    /// The platforms the shop sells on, as chosen in the first-run setup: names of the
+    /// sub-folders of a platform folder ([`PLATFORM_FOLDERS`], e.g. `平台专用/京东`).
+    /// The panel leaves out replies in the other platforms' folders (their wording —
+    /// 旺旺, 京东咚咚, 拼多多的客服入口 — is wrong for this shop); the editor still shows
+    /// them. `None`: not chosen, every platform's replies are searched.
+    pub platforms: Option<Vec<String>>,
+    /// The first-run setup (店铺名, 客服名, 快递, 包邮门槛, 活动, platforms) was saved or
+    /// put off; it comes up by itself only while this is false. It can always be
+    /// reopened (Ctrl+I in the panel, the tray, Settings).
+    pub setup_done: bool,
+}
+
+/// Top-level folder names whose sub-folders are one platform each (the built-in packs'
+/// `11-平台专用`, an English pack's `Platforms`).
+pub const PLATFORM_FOLDERS: &[&str] = &["平台专用", "Platforms"];
+
+/// The platform a folder path belongs to: `平台专用/京东/售后` → `京东`.
+pub fn platform_of(folder: &str) -> Option<&str> {
+    let mut parts = folder.split('/');
+    let root = parts.next()?;
+    PLATFORM_FOLDERS
+        .contains(&root)
+        .then(|| parts.next())
+        .flatten()
+        .filter(|p| !p.is_empty())
 }
 
 /// The panel's personal / team / all switch.
@@ -199,6 +224,8 @@ impl Default for Settings {
             favourites: Vec::new(),
             profiles: builtin_profiles(),
             scope: Scope::All,
+            platforms: None,
+            setup_done: false,
         }
     }
 }
@@ -330,6 +357,15 @@ impl Problem {
 }
 
 impl Settings {
+    /// Whether the panel leaves out replies of this folder: one of the platforms the
+    /// shop does not sell on (see [`Settings::platforms`]).
+    pub fn hides_folder(&self, folder: &str) -> bool {
+        match (&self.platforms, platform_of(folder)) {
+            (Some(chosen), Some(p)) => !chosen.iter().any(|c| c == p),
+            _ => false,
+        }
+    }
+
     /// Check and normalise: hotkeys well formed and all different, language known,
     /// profiles named. Refuses with the first of [`Settings::checked`]'s problems.
     pub fn validated(self) -> Result<Settings> {
@@ -484,6 +520,28 @@ mod tests {
         let s: Settings = serde_json::from_str(r#"{"scope":"team"}"#)
             .map_err(|e| Error::InvalidSettings(e.to_string()))?;
         assert_eq!(s.scope, Scope::Team);
+        Ok(())
+    }
+
+    #[test]
+    fn chosen_platforms_hide_the_other_platforms_folders_only() -> Result<()> {
+        assert_eq!(platform_of("平台专用/京东"), Some("京东"));
+        assert_eq!(platform_of("平台专用/京东/售后"), Some("京东"));
+        assert_eq!(platform_of("Platforms/Shopify"), Some("Shopify"));
+        assert_eq!(platform_of("平台专用"), None);
+        assert_eq!(platform_of("物流配送"), None);
+        let mut s = Settings::default();
+        // Not chosen (the default, and every file written before the key): all shown.
+        assert!(!s.hides_folder("平台专用/京东"));
+        s.platforms = Some(vec!["淘宝天猫".into(), "拼多多".into()]);
+        assert!(!s.hides_folder("平台专用/淘宝天猫"));
+        assert!(s.hides_folder("平台专用/京东"));
+        assert!(s.hides_folder("平台专用/微信小店/售后"));
+        assert!(!s.hides_folder("平台专用"), "the folder's own replies stay");
+        assert!(!s.hides_folder("物流配送") && !s.hides_folder(""));
+        let old: Settings = serde_json::from_str(r#"{"hotkey":"Ctrl+Alt+Space"}"#)
+            .map_err(|e| Error::InvalidSettings(e.to_string()))?;
+        assert_eq!((old.platforms, old.setup_done), (None, false));
         Ok(())
     }
 

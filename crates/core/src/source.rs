@@ -54,11 +54,22 @@ pub enum SourceError {
     Syntax { origin: Origin, message: String },
 }
 
+/// A variable a pack declares (`[variables."快递公司"]` in `pack.toml`).
+///
+/// `default` is a real value, true for every shop that imports the pack (`本店`,
+/// `7天`). `example` is only an example of a fact that differs per shop (`中通快递`,
+/// `满99元`): the variable is imported *unset* (the store keeps the example as a hint,
+/// `variables.example = 1`), so no reply ever sends it; the app's first-run setup asks
+/// for it and firing a reply that uses it asks inline. A non-empty `default` wins over
+/// `example`.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct VarDef {
     #[serde(default)]
     pub default: String,
+    /// A hint only, never a value: see the type's doc.
+    #[serde(default)]
+    pub example: String,
     #[serde(default)]
     pub description: String,
     /// `personal` for variables each agent sets (`{客服名}`); otherwise team.
@@ -69,6 +80,21 @@ pub struct VarDef {
 impl VarDef {
     pub fn is_personal(&self) -> bool {
         self.scope.as_deref() == Some("personal")
+    }
+
+    /// Whether the variable comes without a real value (only an example, or nothing
+    /// but an example): it is imported unset.
+    pub fn is_example(&self) -> bool {
+        self.default.is_empty() && !self.example.is_empty()
+    }
+
+    /// What the store keeps as the value: the default, or the example (flagged).
+    pub fn stored_value(&self) -> &str {
+        if self.is_example() {
+            &self.example
+        } else {
+            &self.default
+        }
     }
 }
 

@@ -372,6 +372,13 @@ pub struct VariableDoc {
     /// variable of the same name); otherwise the lead's value always applies.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub overridable: bool,
+    /// `value` is only an example (a built-in pack's hint), not a real value: the
+    /// variable is unset and no reply sends it (clients ask for a value instead). Left
+    /// out when false, so documents without it are as before. Compatibility: a client or
+    /// server that predates the field ignores it, so there the example reads as the
+    /// value, which is what every version did before the field existed.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub example: bool,
 }
 
 /// The content of an item.
@@ -705,6 +712,7 @@ mod tests {
                 value: "小美家居".into(),
                 description: String::new(),
                 overridable: false,
+                example: false,
             })),
             updated_at: 1,
             op: "o".into(),
@@ -750,6 +758,7 @@ mod tests {
                 value: "小店".into(),
                 description: String::new(),
                 overridable: false,
+                example: false,
             }),
         };
         let json = serde_json::to_value(&put).unwrap_or_default();
@@ -766,6 +775,50 @@ mod tests {
         });
         assert_eq!(back, put);
         assert_eq!(put.doc.key(), "var:店铺名");
+    }
+
+    /// An unset variable's `example` flag travels only when set, and both directions of
+    /// version skew read each other's documents.
+    #[test]
+    fn the_example_flag_is_optional_both_ways() {
+        let set = VariableDoc {
+            name: "快递公司".into(),
+            value: "顺丰".into(),
+            description: String::new(),
+            overridable: false,
+            example: false,
+        };
+        // A real value's document is byte for byte what older versions wrote.
+        let json = serde_json::to_value(&set).unwrap_or_default();
+        assert_eq!(
+            json,
+            serde_json::json!({"name": "快递公司", "value": "顺丰"})
+        );
+        let unset = VariableDoc {
+            value: "中通快递".into(),
+            example: true,
+            ..set.clone()
+        };
+        let json = serde_json::to_value(&unset).unwrap_or_default();
+        assert_eq!(json["example"], true);
+        assert_eq!(
+            serde_json::from_value::<VariableDoc>(json.clone()).ok(),
+            Some(unset)
+        );
+        // An older reader (the struct without the field) still takes the document.
+        #[derive(Deserialize)]
+        #[allow(dead_code)]
+        struct Older {
+            name: String,
+            value: String,
+            #[serde(default)]
+            overridable: bool,
+        }
+        assert!(serde_json::from_value::<Older>(json).is_ok());
+        // An older writer's document is a set value.
+        let old: Option<VariableDoc> =
+            serde_json::from_str(r#"{"name":"快递公司","value":"顺丰"}"#).ok();
+        assert_eq!(old, Some(set));
     }
 
     #[test]

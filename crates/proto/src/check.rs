@@ -323,6 +323,7 @@ mod tests {
             value: "v".into(),
             description: String::new(),
             overridable: false,
+            example: false,
         });
         assert_eq!(doc(&var), Err(Invalid::Empty(NameOf::Variable)));
     }

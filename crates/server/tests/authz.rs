@@ -252,6 +252,7 @@ async fn team(srv: &Srv) -> R<Team> {
             value: "小美家居".into(),
             description: String::new(),
             overridable: false,
+            example: false,
         }),
     )
     .await?;
@@ -497,6 +498,7 @@ fn cases(t: &Team) -> R<Vec<Case>> {
         value: "400-000".into(),
         description: String::new(),
         overridable: false,
+        example: false,
     });
     let role = |user: Uuid| format!("/v1/members/{user}/role");
     let member = |user: Uuid| format!("/v1/members/{user}");

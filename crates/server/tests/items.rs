@@ -29,6 +29,7 @@ on_both_backends!(
     every_version_is_kept_with_who_wrote_it_and_restores_as_a_write,
     blobs_are_verified_and_readable_only_where_referenced,
     blobs_must_be_decodable_images_of_an_allowed_type_and_size,
+    an_unset_variable_keeps_its_example_flag_and_a_set_one_is_written_as_before,
 );
 
 async fn writes_conflict_replay_and_leave_tombstones(b: Backend) -> R {
@@ -618,6 +619,46 @@ async fn blobs_must_be_decodable_images_of_an_allowed_type_and_size(b: Backend) 
             Some(mime)
         );
     }
+    srv.stop().await?;
+    Ok(())
+}
+
+/// A variable with only an example (unset, `"example": true`) is stored and handed out
+/// with the flag; a set one's document carries no such key, as before the flag existed
+/// (so older clients read both).
+async fn an_unset_variable_keeps_its_example_flag_and_a_set_one_is_written_as_before(
+    b: Backend,
+) -> R {
+    let srv = Srv::start(&b).await?;
+    let (tok, me) = srv.owner().await?;
+    let lib = me.personal_library;
+    let ItemDoc::Variable(mut v) = var("快递公司", "中通快递") else {
+        return Err(fail("var() makes a variable"));
+    };
+    v.example = true;
+    let unset = ItemDoc::Variable(v.clone());
+    let put: Item = ok_json(srv.put(&tok, lib, 0, "e1", &unset).await?).await?;
+    assert_eq!(put.doc.as_ref(), Some(&unset));
+    let changes = || async {
+        srv.req(
+            Method::GET,
+            &format!("/v1/libraries/{lib}/changes?since=0"),
+            &tok,
+        )
+        .send()
+        .await?
+        .text()
+        .await
+    };
+    let raw = changes().await?;
+    assert!(raw.contains("\"example\":true"), "{raw}");
+    v.example = false;
+    v.value = "顺丰".into();
+    let set = ItemDoc::Variable(v);
+    let put: Item = ok_json(srv.put(&tok, lib, 1, "e2", &set).await?).await?;
+    assert_eq!(put.doc.as_ref(), Some(&set));
+    let raw = changes().await?;
+    assert!(raw.contains("顺丰") && !raw.contains("example"), "{raw}");
     srv.stop().await?;
     Ok(())
 }

@@ -148,6 +148,7 @@ async fn https_serves_the_api_to_clients_that_trust_the_certificate_and_nothing_
         value: "小美家居".into(),
         description: String::new(),
         overridable: false,
+        example: false,
     });
     let written = http
         .put(format!("{base}/v1/libraries/{lib}/items/{}", doc.key()))

@@ -198,6 +198,7 @@ fn pull_of(
                     value: format!("值{n}"),
                     description: String::new(),
                     overridable: false,
+                    example: false,
                 });
                 want.applied.insert(doc.key(), Some(doc.clone()));
                 items.push(item(&doc.key(), version, Some(doc)));

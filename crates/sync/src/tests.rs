@@ -125,6 +125,7 @@ fn edits_of_synced_libraries_are_queued_in_the_same_transaction() -> Result<()> 
             value: "小店".into(),
             description: String::new(),
             overridable: false,
+            example: false,
         }),
     )?;
     assert!(keys(&store).is_empty());
@@ -388,5 +389,51 @@ fn a_server_folder_merges_with_a_local_one_of_the_same_name() -> Result<()> {
     assert_eq!(folders.len(), 1);
     assert_eq!(folders[0].id, remote.id);
     assert_eq!(store.snippet(s.id)?.folder, "物流");
+    Ok(())
+}
+
+/// An unset variable (only an example for a value) goes to the server as such and comes
+/// back as such: another computer never takes the example for the shop's value, and
+/// setting it is a change that syncs like any other.
+#[test]
+fn an_unset_variable_syncs_as_unset_and_setting_it_is_a_change() -> Result<()> {
+    let dir = tempfile::tempdir().map_err(quickreply_core::Error::io("tmp"))?;
+    let mut store = Store::open(dir.path())?;
+    let personal = store.library(store::PERSONAL)?;
+    link(&mut store, 1, personal.id, Uuid::now_v7(), true, true)?;
+    let unset = quickreply_core::store::Variable {
+        name: "快递公司".into(),
+        value: "中通快递".into(),
+        overridable: false,
+        example: true,
+    };
+    store.save_variable(&personal, None, &unset)?;
+    assert_eq!(keys(&store), vec!["var:快递公司".to_string()]);
+    let doc = tables::local_doc(store.conn(), personal.id, "var:快递公司")?;
+    let Some(ItemDoc::Variable(v)) = doc else {
+        panic!("a variable document: {doc:?}");
+    };
+    assert!(v.example && v.value == "中通快递");
+
+    // Applied on another computer: still unset there.
+    let other_dir = tempfile::tempdir().map_err(quickreply_core::Error::io("tmp"))?;
+    let other = Store::open(other_dir.path())?;
+    let theirs = other.library(store::PERSONAL)?;
+    tables::apply_doc(other.conn(), theirs.id, &ItemDoc::Variable(v.clone()))?;
+    assert!(other.effective_vars(theirs.id)?.is_empty());
+    assert_eq!(other.unset_vars(theirs.id)?["快递公司"], "中通快递");
+
+    // Set here: the flag goes, the document changes, the change is queued.
+    store.conn().execute("DELETE FROM outbox", [])?;
+    store.set_var(&personal, "快递公司", "顺丰")?;
+    assert_eq!(keys(&store), vec!["var:快递公司".to_string()]);
+    let doc = tables::local_doc(store.conn(), personal.id, "var:快递公司")?;
+    let Some(ItemDoc::Variable(set)) = doc else {
+        panic!("a variable document: {doc:?}");
+    };
+    assert!(!set.example && set.value == "顺丰");
+    tables::apply_doc(other.conn(), theirs.id, &ItemDoc::Variable(set))?;
+    assert_eq!(other.effective_vars(theirs.id)?["快递公司"], "顺丰");
+    assert!(other.unset_vars(theirs.id)?.is_empty());
     Ok(())
 }

@@ -1,6 +1,7 @@
 // Typed wrappers over the app's Tauri commands and events (see src-tauri/src/commands.rs).
 import { invoke } from "@tauri-apps/api/core";
 import { listen, type UnlistenFn } from "@tauri-apps/api/event";
+import type { SetupView, UnsetVar } from "./setup";
 
 export interface Favourite {
   hotkey: string;
@@ -39,6 +40,10 @@ export interface Settings {
   profiles: Profile[];
   /** The panel's switch: search all replies, only personal ones, or only the team's. */
   scope: "all" | "personal" | "team";
+  /** The platforms the shop sells on (first-run setup); null: not chosen, all shown. */
+  platforms: string[] | null;
+  /** The first-run setup was saved or put off (it no longer comes up by itself). */
+  setupDone: boolean;
 }
 
 /** Something wrong with one field of settings being saved (core's `settings::Problem`):
@@ -142,7 +147,8 @@ export interface VarsView {
   /** False for an agent's copy of a team library. */
   writable: boolean;
   /** `mine`: in a team library, the personal value of the same name (used when overridable). */
-  vars: { name: string; value: string; overridable: boolean; mine: string | null }[];
+  /** `example`: the variable has no value yet (`value` is empty), only this hint. */
+  vars: { name: string; value: string; overridable: boolean; mine: string | null; example: string | null }[];
 }
 
 /** One version of a reply kept by the sync server (src-tauri/src/history.rs). */
@@ -337,6 +343,15 @@ export const api = {
   teamDecide: (code: string, decision: Decision, account: number | null) =>
     invoke<void>("team_decide", { code, decision, account }),
   teamLeave: (account: number | null) => invoke<void>("team_leave", { account }),
+  setupState: () => invoke<SetupView>("setup_state"),
+  saveSetup: (values: Record<string, string>, platforms: string[] | null) => invoke<SetupView>("save_setup", { values, platforms }),
+  setupLater: () => invoke<void>("setup_later"),
+  /** Show the panel with the setup screen (from Settings, in whatever window). */
+  openSetup: () => invoke<void>("open_setup"),
+  /** The variables a reply uses that have no value yet (asked before it fires). */
+  replyUnset: (id: string) => invoke<UnsetVar[]>("reply_unset", { id }),
+  /** Keep answers as the variables' values (personal library). */
+  rememberVars: (values: Record<string, string>) => invoke<void>("remember_vars", { values }),
 };
 
 export function on<T>(event: string, f: (payload: T) => void): Promise<UnlistenFn> {

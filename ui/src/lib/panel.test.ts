@@ -154,6 +154,9 @@ describe("editor helpers", () => {
 
   it("opens the editor with Ctrl+E", () => {
     expect(keyAction(key("e", { ctrl: true }), view())).toEqual({ kind: "editor" });
+    // Ctrl+I opens the shop setup again; a plain i is typed.
+    expect(keyAction(key("i", { ctrl: true }), view())).toEqual({ kind: "setup" });
+    expect(keyAction(key("i"), view())).toEqual({ kind: "none" });
   });
 });
 

@@ -17,6 +17,7 @@ export type Action =
   | { kind: "clear" }
   | { kind: "hide" }
   | { kind: "settings" }
+  | { kind: "setup" }
   | { kind: "editor" }
   | { kind: "favourite"; index: number }
   | { kind: "scope"; scope: Scope }
@@ -58,6 +59,8 @@ export function keyAction(k: KeyInput, v: PanelView): Action {
   }
   if (k.ctrl && k.key === ",") return { kind: "settings" };
   if (k.ctrl && (k.key === "e" || k.key === "E")) return { kind: "editor" };
+  // Ctrl+I: the shop setup (店铺设置), the first-run screen opened again.
+  if (k.ctrl && !k.alt && (k.key === "i" || k.key === "I")) return { kind: "setup" };
   if (k.ctrl && (k.key === "d" || k.key === "D")) {
     return v.count > 0 ? { kind: "favourite", index: v.selected } : { kind: "none" };
   }

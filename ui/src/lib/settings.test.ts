@@ -102,6 +102,8 @@ describe("the form and settings saved elsewhere", () => {
     favourites: [],
     profiles: [],
     scope: "all",
+    platforms: [],
+    setupDone: false,
   } satisfies Settings;
 
   it("knows unsaved changes", () => {

@@ -67,11 +67,17 @@ pub fn from_library(store: &Store, library: &Library) -> Result<Pack> {
     let variables = store
         .variables(library)?
         .into_iter()
-        .map(|(name, value, description)| {
+        .map(|(name, value, description, example)| {
+            let (default, example) = if example {
+                (String::new(), value)
+            } else {
+                (value, String::new())
+            };
             (
                 name,
                 VarDef {
-                    default: value,
+                    default,
+                    example,
                     description,
                     scope: None,
                 },

@@ -88,6 +88,10 @@ struct VariableJson {
     description: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     scope: Option<String>,
+    /// `value` is only an example: the variable is imported unset. A reader that does
+    /// not know the field imports the example as the value, as before it existed.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    example: bool,
 }
 
 fn ext_of(mime: &str) -> &'static str {
@@ -152,9 +156,10 @@ pub fn write<W: Write + Seek>(
             .iter()
             .map(|(name, v)| VariableJson {
                 name: name.clone(),
-                value: v.default.clone(),
+                value: v.stored_value().to_string(),
                 description: v.description.clone(),
                 scope: v.scope.clone(),
+                example: v.is_example(),
             })
             .collect(),
     };
@@ -369,7 +374,12 @@ pub fn read<R: Read + Seek>(input: R, path: &Path) -> Result<(Manifest, Pack), P
                     (
                         v.name,
                         VarDef {
-                            default: v.value,
+                            default: if v.example {
+                                String::new()
+                            } else {
+                                v.value.clone()
+                            },
+                            example: if v.example { v.value } else { String::new() },
                             description: v.description,
                             scope: v.scope,
                         },

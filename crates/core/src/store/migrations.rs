@@ -316,4 +316,26 @@ CREATE TABLE sync_skipped (
     PRIMARY KEY (library_id, key)
 );
 "#,
+    r#"
+-- A variable whose value is only an example (a built-in pack's hint, `example =` in
+-- pack.toml), not the shop's own: it counts as unset, so no reply sends it (rendering
+-- asks for it instead) and `effective_vars` skips it. Setting a value clears the flag.
+ALTER TABLE variables ADD COLUMN example INTEGER NOT NULL DEFAULT 0;
+-- Earlier versions imported the built-in packs' invented shop facts as real values. In
+-- the personal library (where the app imports them), a value still equal to one of
+-- them is now what it always was: an example.
+UPDATE variables SET example = 1
+WHERE library_id IN (SELECT id FROM libraries WHERE kind = 'personal')
+  AND (name, value) IN (VALUES
+    ('客服名', '小满'), ('发货时间', '48小时'), ('快递公司', '中通快递'), ('包邮门槛', '满99元'),
+    ('活动名称', '店庆活动'), ('活动截止', '本月底'), ('优惠券', '满199减20元'),
+    ('满减规则', '每满300减30元'), ('赠品', '精美小礼品一份'), ('工作时间', '每天9:00-23:00'),
+    ('售后时效', '24小时'), ('会员福利', '会员下单享95折，生日当月再送优惠券'),
+    ('agent_name', 'Alex'), ('ship_time', '2 business days'), ('carrier', 'DHL Express'),
+    ('free_shipping', 'orders over $49'), ('delivery_time', '7-12 business days'),
+    ('promo_name', 'Anniversary Sale'), ('promo_end', 'the end of this month'),
+    ('coupon_code', 'THANKS10'), ('return_window', '30 days'),
+    ('support_hours', 'Monday to Friday, 9am-6pm (UTC+8)'),
+    ('support_email', 'support@example.com'));
+"#,
 ];

@@ -389,6 +389,7 @@ mod tests {
             name: name.into(),
             value: value.into(),
             overridable,
+            example: false,
         };
         store.save_variable(&team, None, &var("店铺名", "小鹿家", false))?;
         store.save_variable(&team, None, &var("客服名", "小鹿", true))?;

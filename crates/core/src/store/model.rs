@@ -24,6 +24,9 @@ pub struct Variable {
     pub value: String,
     /// Agents may replace a team library's value with a personal one of the same name.
     pub overridable: bool,
+    /// `value` is only an example (a pack's hint), not a real value: the variable is
+    /// unset. Rendering never uses it (see [`crate::Store::unset_vars`]).
+    pub example: bool,
 }
 
 /// A folder with its full path (`售前/尺码`).

@@ -258,7 +258,8 @@ impl Store {
     }
 
     /// Apply an import in one transaction: create folders, add and edit replies, and set
-    /// variable defaults where no value exists yet (personal-scope ones in `personal`).
+    /// variable defaults where no value exists yet (personal-scope ones in `personal`);
+    /// a variable with only an example is added unset (`example = 1`).
     /// Returns how many variables were added.
     pub fn import_batch(
         &mut self,
@@ -306,9 +307,16 @@ impl Store {
             }
             let lib = if def.is_personal() { personal } else { library };
             added += tx.execute(
-                "INSERT INTO variables (library_id, name, value, description) VALUES (?1, ?2, ?3, ?4)
+                "INSERT INTO variables (library_id, name, value, description, example)
+                 VALUES (?1, ?2, ?3, ?4, ?5)
                  ON CONFLICT (library_id, name) DO NOTHING",
-                params![lib.id.to_string(), name, def.default, def.description],
+                params![
+                    lib.id.to_string(),
+                    name,
+                    def.stored_value(),
+                    def.description,
+                    def.is_example()
+                ],
             )?;
         }
         tx.commit()?;

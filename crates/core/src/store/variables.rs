@@ -1,5 +1,16 @@
 //! Variables per library (a lead's value, optionally overridable by each agent) and
 //! rendering a reply's parts with them.
+//!
+//! **Unset variables.** A variable may exist with only an *example* for a value
+//! (`variables.example = 1`; a built-in pack's `example = "中通快递"`): it is declared,
+//! so replies may use it and saving one warns of nothing, but it has no value yet.
+//! [`Store::effective_vars`] skips such rows, so a real value elsewhere (a personal
+//! one under an unset team row, or the team's under an unset personal row) is used;
+//! when none exists the name is in [`Store::unset_vars`] and rendering refuses with
+//! [`Error::UnsetVariables`] unless the caller gives a value for it in the same map as
+//! the `{?prompt}` answers (the panel asks for it inline, like a prompt, and may keep
+//! the answer with [`Store::set_var`]). The example is never sent; it is a hint in the
+//! question and the setup screen. Setting a value (CLI, editor, setup) clears the flag.
 
 use std::collections::HashMap;
 
@@ -20,7 +31,7 @@ impl Store {
         }
         self.conn.execute(
             "INSERT INTO variables (library_id, name, value) VALUES (?1, ?2, ?3)
-             ON CONFLICT (library_id, name) DO UPDATE SET value = excluded.value",
+             ON CONFLICT (library_id, name) DO UPDATE SET value = excluded.value, example = 0",
             params![library.id.to_string(), name, value],
         )?;
         Ok(())
@@ -55,7 +66,8 @@ impl Store {
     /// One library's variables with whether agents may override each (the editor's list).
     pub fn variable_list(&self, library: &Library) -> Result<Vec<Variable>> {
         let mut st = self.conn.prepare(
-            "SELECT name, value, overridable FROM variables WHERE library_id = ?1 ORDER BY name",
+            "SELECT name, value, overridable, example FROM variables WHERE library_id = ?1
+             ORDER BY name",
         )?;
         let rows = st
             .query_map([library.id.to_string()], |r| {
@@ -63,6 +75,7 @@ impl Store {
                     name: r.get(0)?,
                     value: r.get(1)?,
                     overridable: r.get(2)?,
+                    example: r.get(3)?,
                 })
             })?
             .collect::<rusqlite::Result<Vec<_>>>()?;
@@ -71,6 +84,7 @@ impl Store {
 
     /// Write a variable in one transaction: a rename (`old` differs from the new name)
     /// removes the old one; the overridable flag counts for team libraries only.
+    /// `var.example` keeps the value as an example only (the variable stays unset).
     pub fn save_variable(
         &mut self,
         library: &Library,
@@ -90,11 +104,14 @@ impl Store {
             )?;
         }
         tx.execute(
-            "INSERT INTO variables (library_id, name, value, overridable) VALUES (?1, ?2, ?3, ?4)
+            "INSERT INTO variables (library_id, name, value, overridable, example)
+             VALUES (?1, ?2, ?3, ?4, ?5)
              ON CONFLICT (library_id, name) DO UPDATE
-             SET value = excluded.value, overridable = excluded.overridable
-             WHERE value IS NOT excluded.value OR overridable IS NOT excluded.overridable",
-            params![lib, var.name, var.value, overridable],
+             SET value = excluded.value, overridable = excluded.overridable,
+                 example = excluded.example
+             WHERE value IS NOT excluded.value OR overridable IS NOT excluded.overridable
+                OR example IS NOT excluded.example",
+            params![lib, var.name, var.value, overridable, var.example],
         )?;
         tx.commit()?;
         Ok(())
@@ -120,24 +137,27 @@ impl Store {
         Ok(n > 0)
     }
 
-    /// Variables of one library with their descriptions: (name, value, description).
-    pub fn variables(&self, library: &Library) -> Result<Vec<(String, String, String)>> {
+    /// Variables of one library with their descriptions: (name, value, description,
+    /// whether the value is only an example).
+    pub fn variables(&self, library: &Library) -> Result<Vec<(String, String, String, bool)>> {
         let mut st = self.conn.prepare(
-            "SELECT name, value, description FROM variables WHERE library_id = ?1 ORDER BY name",
+            "SELECT name, value, description, example FROM variables WHERE library_id = ?1
+             ORDER BY name",
         )?;
         let rows = st
             .query_map([library.id.to_string()], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
             })?
             .collect::<rusqlite::Result<Vec<_>>>()?;
         Ok(rows)
     }
 
-    /// Variables of one library, by name.
+    /// Variables of one library that have a value, by name (unset ones, whose value is
+    /// only an example, are left out: see [`Store::variable_list`]).
     pub fn vars(&self, library: &Library) -> Result<Vec<(String, String)>> {
-        let mut st = self
-            .conn
-            .prepare("SELECT name, value FROM variables WHERE library_id = ?1 ORDER BY name")?;
+        let mut st = self.conn.prepare(
+            "SELECT name, value FROM variables WHERE library_id = ?1 AND NOT example ORDER BY name",
+        )?;
         let rows = st
             .query_map([library.id.to_string()], |r| Ok((r.get(0)?, r.get(1)?)))?
             .collect::<rusqlite::Result<Vec<_>>>()?;
@@ -147,12 +167,14 @@ impl Store {
     /// The values a reply of `library` sees: the library's own variables, then the
     /// personal library's for names the library does not set (e.g. `{客服名}`). A value
     /// the library marks overridable gives way to a personal one of the same name.
+    /// Unset variables (only an example) are no values and are skipped: see
+    /// [`Store::unset_vars`].
     pub fn effective_vars(&self, library_id: Uuid) -> Result<HashMap<String, String>> {
         // Later rows win: overridable library values, then personal ones, then the
         // library's fixed values.
         let mut st = self.conn.prepare(
             "SELECT v.name, v.value FROM variables v JOIN libraries l ON l.id = v.library_id
-             WHERE v.library_id = ?1 OR l.kind = 'personal'
+             WHERE (v.library_id = ?1 OR l.kind = 'personal') AND NOT v.example
              ORDER BY CASE WHEN v.library_id = ?1 AND NOT v.overridable THEN 2
                            WHEN l.kind = 'personal' THEN 1 ELSE 0 END",
         )?;
@@ -166,9 +188,45 @@ impl Store {
         Ok(map)
     }
 
+    /// The variables a reply of `library_id` could use but that have no value yet:
+    /// declared (in the library or the personal library) with only an example, and
+    /// valued nowhere [`Store::effective_vars`] looks. Name → the example (the
+    /// library's own when both have one), a hint for whoever fills it in.
+    pub fn unset_vars(&self, library_id: Uuid) -> Result<HashMap<String, String>> {
+        let set = self.effective_vars(library_id)?;
+        let mut st = self.conn.prepare(
+            "SELECT v.name, v.value FROM variables v JOIN libraries l ON l.id = v.library_id
+             WHERE (v.library_id = ?1 OR l.kind = 'personal') AND v.example
+             ORDER BY CASE WHEN v.library_id = ?1 THEN 1 ELSE 0 END",
+        )?;
+        let mut map = HashMap::new();
+        for row in st.query_map([library_id.to_string()], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+        })? {
+            let (k, v) = row?;
+            if !set.contains_key(&k) {
+                map.insert(k, v);
+            }
+        }
+        Ok(map)
+    }
+
+    /// The unset variables `parts` use (see [`Store::unset_vars`]), each once in order
+    /// of first use with its example: what firing them must ask for first.
+    pub fn unset_used(&self, library_id: Uuid, parts: &[Part]) -> Result<Vec<(String, String)>> {
+        let unset = self.unset_vars(library_id)?;
+        if unset.is_empty() {
+            return Ok(Vec::new());
+        }
+        Ok(unset_in(parts, &unset))
+    }
+
     // ----- firing ----------------------------------------------------------------------
 
-    /// Render every part of a reply. Prompts must be answered in `prompts`.
+    /// Render every part of a reply. Prompts must be answered in `prompts`, and so must
+    /// the unset variables it uses (by name, in the same map): without an answer the
+    /// render fails with [`Error::UnsetVariables`] naming every one, never sending an
+    /// example.
     pub fn render(
         &self,
         snippet: &Snippet,
@@ -187,7 +245,48 @@ impl Store {
         prompts: &HashMap<String, String>,
         clipboard: Option<&dyn Fn() -> Option<String>>,
     ) -> Result<Vec<Rendered>> {
-        let vars = self.effective_vars(library_id)?;
+        self.render_with(library_id, parts, prompts, clipboard, Unset::Refuse)
+    }
+
+    /// Render for a preview: an unset variable without an answer shows as `【name】`
+    /// (the panel marks it), never as its example, and never fails the preview.
+    pub fn render_preview(
+        &self,
+        library_id: Uuid,
+        parts: &[Part],
+        prompts: &HashMap<String, String>,
+        clipboard: Option<&dyn Fn() -> Option<String>>,
+    ) -> Result<Vec<Rendered>> {
+        self.render_with(library_id, parts, prompts, clipboard, Unset::Mark)
+    }
+
+    fn render_with(
+        &self,
+        library_id: Uuid,
+        parts: &[Part],
+        prompts: &HashMap<String, String>,
+        clipboard: Option<&dyn Fn() -> Option<String>>,
+        unset: Unset,
+    ) -> Result<Vec<Rendered>> {
+        let mut vars = self.effective_vars(library_id)?;
+        let missing = self.unset_vars(library_id)?;
+        if !missing.is_empty() {
+            let mut unanswered = Vec::new();
+            for (name, _) in unset_in(parts, &missing) {
+                match prompts.get(&name).filter(|v| !v.trim().is_empty()) {
+                    Some(answer) => {
+                        vars.insert(name, answer.clone());
+                    }
+                    None if unset == Unset::Mark => {
+                        vars.insert(name.clone(), format!("【{name}】"));
+                    }
+                    None => unanswered.push(name),
+                }
+            }
+            if !unanswered.is_empty() {
+                return Err(Error::UnsetVariables(unanswered));
+            }
+        }
         let ctx = RenderContext {
             vars: &vars,
             prompts,
@@ -232,6 +331,7 @@ impl Store {
     /// Text that does not parse as a template is left to the save's own check.
     pub fn unknown_variables(&self, library_id: Uuid, parts: &[Part]) -> Result<Vec<String>> {
         let vars = self.effective_vars(library_id)?;
+        let unset = self.unset_vars(library_id)?;
         let mut out: Vec<String> = Vec::new();
         for body in parts.iter().filter_map(Part::text) {
             let Ok(segments) = template::parse(body) else {
@@ -240,6 +340,7 @@ impl Store {
             for seg in segments {
                 if let template::Segment::Var(name) = seg
                     && !vars.contains_key(name)
+                    && !unset.contains_key(name)
                     && template::parse_builtin(name).is_none()
                     && !template::is_bad_date_format(name)
                     && !out.iter().any(|n| n == name)
@@ -263,4 +364,31 @@ impl Store {
         }
         Ok(names)
     }
+}
+
+/// What a render does with an unset variable nobody answered.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Unset {
+    Refuse,
+    Mark,
+}
+
+/// The names of `unset` that `parts` use as variables, once each in order, with their
+/// examples. Text that does not parse is left to the render's own error.
+fn unset_in(parts: &[Part], unset: &HashMap<String, String>) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = Vec::new();
+    for body in parts.iter().filter_map(Part::text) {
+        let Ok(segments) = template::parse(body) else {
+            continue;
+        };
+        for seg in segments {
+            if let template::Segment::Var(name) = seg
+                && let Some(example) = unset.get(name)
+                && !out.iter().any(|(n, _)| n == name)
+            {
+                out.push((name.to_string(), example.clone()));
+            }
+        }
+    }
+    out
 }

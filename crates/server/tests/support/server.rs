@@ -249,6 +249,7 @@ pub fn var(name: &str, value: &str) -> ItemDoc {
         value: value.into(),
         description: String::new(),
         overridable: false,
+        example: false,
     })
 }
 

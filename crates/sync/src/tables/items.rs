@@ -37,7 +37,7 @@ pub(crate) fn local_doc(conn: &Connection, library: Uuid, key: &str) -> Result<O
     if let Some(name) = key.strip_prefix(VAR_PREFIX) {
         return Ok(conn
             .prepare_cached(
-                "SELECT value, description, overridable FROM variables
+                "SELECT value, description, overridable, example FROM variables
                  WHERE library_id = ?1 AND name = ?2",
             )?
             .query_row(params![lib, name], |r| {
@@ -46,6 +46,7 @@ pub(crate) fn local_doc(conn: &Connection, library: Uuid, key: &str) -> Result<O
                     value: r.get(0)?,
                     description: r.get(1)?,
                     overridable: r.get(2)?,
+                    example: r.get(3)?,
                 }))
             })
             .optional()?);
@@ -349,12 +350,20 @@ pub(crate) fn apply_doc(conn: &Connection, library: Uuid, doc: &ItemDoc) -> Resu
         ItemDoc::Variable(v) => {
             set_applying(conn, true)?;
             conn.prepare_cached(
-                "INSERT INTO variables (library_id, name, value, description, overridable)
-                 VALUES (?1, ?2, ?3, ?4, ?5)
+                "INSERT INTO variables (library_id, name, value, description, overridable, example)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)
                  ON CONFLICT (library_id, name) DO UPDATE SET value = excluded.value,
-                    description = excluded.description, overridable = excluded.overridable",
+                    description = excluded.description, overridable = excluded.overridable,
+                    example = excluded.example",
             )?
-            .execute(params![lib, v.name, v.value, v.description, v.overridable])?;
+            .execute(params![
+                lib,
+                v.name,
+                v.value,
+                v.description,
+                v.overridable,
+                v.example
+            ])?;
         }
         ItemDoc::Folder(f) => {
             // A local folder with the same name and place but another id: merge it.

@@ -819,6 +819,7 @@ mod tests {
             value: "v".into(),
             description: String::new(),
             overridable: false,
+            example: false,
         }))
     }
 
