@@ -21,6 +21,9 @@ use quickreply_desktop::clipboard::Clipboard;
 use quickreply_desktop::{Desktop, WindowInfo};
 
 pub const PANEL: &str = "panel";
+/// The panel window's title (`tauri.conf.json`): how the desktop side tells it from the
+/// editor, settings and note windows (`Desktop::focus_own`).
+pub const PANEL_TITLE: &str = "QuickReply";
 
 pub struct Inner {
     pub store: Store,
@@ -760,7 +763,11 @@ pub fn show_panel(app: &AppHandle) -> Result<()> {
         let state = handle.state::<App>();
         for _ in 0..20 {
             std::thread::sleep(Duration::from_millis(25));
-            if state.with_desktop(|d| d.focus_own()).and_then(Result::ok) == Some(true) {
+            if state
+                .with_desktop(|d| d.focus_own(PANEL_TITLE))
+                .and_then(Result::ok)
+                == Some(true)
+            {
                 break;
             }
         }
@@ -837,6 +844,17 @@ pub fn hide_on_blur(app: &AppHandle) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_panel_is_found_by_the_title_the_config_gives_it() {
+        let conf: serde_json::Value =
+            serde_json::from_str(include_str!("../tauri.conf.json")).expect("tauri.conf.json");
+        let panel = conf["app"]["windows"]
+            .as_array()
+            .and_then(|ws| ws.iter().find(|w| w["label"] == PANEL))
+            .expect("the panel window is configured");
+        assert_eq!(panel["title"], PANEL_TITLE);
+    }
 
     #[test]
     fn an_emptied_database_opens_afresh_with_a_note_that_says_so() {

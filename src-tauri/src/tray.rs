@@ -82,7 +82,7 @@ pub fn create(app: &AppHandle) -> tauri::Result<()> {
             "settings" => settings_from_menu(app),
             "setup" => {
                 show_from_menu(app);
-                let _ = app.emit("open-setup", ());
+                crate::setup::open(app);
             }
             "quit" => app.exit(0),
             _ => {}
@@ -108,7 +108,9 @@ fn show_from_menu(app: &AppHandle) {
             if !visible {
                 break;
             }
-            let _ = handle.state::<App>().with_desktop(|d| d.focus_own());
+            let _ = handle
+                .state::<App>()
+                .with_desktop(|d| d.focus_own(app::PANEL_TITLE));
         }
     });
 }

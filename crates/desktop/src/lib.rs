@@ -59,9 +59,11 @@ pub trait Desktop: Send {
     fn window(&mut self, id: u64) -> Option<WindowInfo>;
     /// Give a window the focus (it is raised as the window manager sees fit).
     fn activate(&mut self, id: u64) -> Result<()>;
-    /// Give the focus to this process's visible window (window managers may refuse a
-    /// newly mapped window the focus; a pager-style request is honoured).
-    fn focus_own(&mut self) -> Result<bool>;
+    /// Give the focus to this process's visible window titled `title` (window managers
+    /// may refuse a newly mapped window the focus; a pager-style request is honoured).
+    /// The title picks the panel out of the app's other windows (editor, settings, the
+    /// queue note), which may be open too. `Ok(true)` once it has the focus.
+    fn focus_own(&mut self, title: &str) -> Result<bool>;
     /// Press Ctrl+V (and Enter after it when asked) in the focused window.
     fn paste(&mut self, press_enter: bool) -> Result<()>;
 }

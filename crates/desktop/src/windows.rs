@@ -301,7 +301,7 @@ impl Desktop for WinDesktop {
         Ok(())
     }
 
-    fn focus_own(&mut self) -> Result<bool> {
+    fn focus_own(&mut self, _title: &str) -> Result<bool> {
         // Windows lets the app that received the hotkey take the foreground itself.
         Ok(true)
     }

@@ -193,7 +193,7 @@ impl Desktop for X11Desktop {
         Ok(())
     }
 
-    fn focus_own(&mut self) -> Result<bool> {
+    fn focus_own(&mut self, title: &str) -> Result<bool> {
         let me = std::process::id();
         let clients = self.card32s(
             self.root,
@@ -203,7 +203,7 @@ impl Desktop for X11Desktop {
         );
         let own = clients.into_iter().find(|w| {
             self.info(*w)
-                .is_some_and(|i| i.pid == Some(me) && !i.minimized)
+                .is_some_and(|i| i.pid == Some(me) && !i.minimized && i.title == title)
         });
         let Some(own) = own else { return Ok(false) };
         // The window manager's word is not enough: after a tray menu closes, openbox may
