@@ -157,3 +157,49 @@ fn a_librarys_synonym_variable_extends_the_table() {
         "the index reads the variable too"
     );
 }
+
+#[test]
+fn traditional_and_full_width_replies_are_found_and_old_stores_are_brought_up_to_date() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let id = {
+        let mut store = Store::open(dir.path()).expect("open");
+        let lib = store.library(PERSONAL).expect("personal");
+        let s = store
+            .add_snippet(
+                &lib,
+                quickreply_core::NewSnippet {
+                    title: "發貨時間".into(),
+                    code: None,
+                    tags: vec!["ＶＩＰ".into()],
+                    apps: vec![],
+                    folder: String::new(),
+                    parts: vec![quickreply_core::proto::Part::Text {
+                        body: "付款後４８小時內發出".into(),
+                    }],
+                },
+            )
+            .expect("add");
+        for q in ["发货", "发货时间？", "fahuo", "vip", "48小时", "發貨"] {
+            assert_eq!(store_search(&store, q, 5), vec![s.id], "{q}");
+            let index = store.search_index().expect("index");
+            assert_eq!(index_search(&index, q, 5), vec![s.id], "{q} (index)");
+        }
+        // A store written by the program before normalisation: derived columns of the
+        // raw text (the title's mask lacks 发 and 货).
+        store
+            .conn()
+            .execute_batch(
+                "UPDATE sync_mode SET applying = 1;
+                 UPDATE snippets SET mask0 = 0, mask1 = 0, mask2 = 0, mask3 = 0, search_fold = 0,
+                                     search_pinyin = '', search_initials = '';
+                 UPDATE sync_mode SET applying = 0;
+                 UPDATE search_columns_version SET version = 0;",
+            )
+            .expect("age the store");
+        assert!(store_search(&store, "发货", 5).is_empty());
+        s.id
+    };
+    let store = Store::open(dir.path()).expect("reopen");
+    assert_eq!(store_search(&store, "发货", 5), vec![id]);
+    assert_eq!(store_search(&store, "fhsj", 5), vec![id]);
+}
