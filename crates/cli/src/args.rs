@@ -399,7 +399,8 @@ pub(crate) enum BuiltinCmd {
 
 #[derive(Subcommand, Debug)]
 pub(crate) enum VarsCmd {
-    /// Set a variable, e.g. vars set 店铺名 小满家居
+    /// Set a variable, e.g. vars set 店铺名 小满家居. The variable 搜索同义词 extends
+    /// search's synonyms: one group per line, e.g. "顺丰 SF 丰哥"
     Set {
         name: String,
         value: String,

@@ -248,9 +248,14 @@ fn an_older_store_gets_the_invented_built_in_values_flagged_as_examples() {
             .expect("version");
         store
             .conn()
+            // The two migrations since: the example column, then the search columns'
+            // normalisation flag.
             .execute_batch(&format!(
-                "ALTER TABLE variables DROP COLUMN example; PRAGMA user_version = {};",
-                version - 1
+                "ALTER TABLE variables DROP COLUMN example;
+                 ALTER TABLE snippets DROP COLUMN search_fold;
+                 DROP TABLE search_columns_version;
+                 PRAGMA user_version = {};",
+                version - 2
             ))
             .expect("back to the schema before the example column");
         version

@@ -7,11 +7,25 @@
 //! (so `退货 yunfei` finds a reply whose title has 退货 and whose pinyin has yunfei). A
 //! reply's score is the sum over atoms of the best weighted field score, plus its usage
 //! boost.
+//!
+//! Queries and replies are normalised alike first ([`normalize_text`]: full-width forms,
+//! traditional characters; [`normalize_query`]: punctuation and politeness), so a pasted
+//! `什麼時候發貨？` searches as `什么时候发货`. A query of three or more Chinese
+//! characters is also a [`Question`]: its words (jieba, synonyms) rank replies by BM25.
+//! Strict hits that contain every atom as typed (title, tags, code, pinyin) stay first;
+//! then the question's ranking; then the remaining strict (scattered) hits.
 
 use nucleo_matcher::pattern::{Atom, AtomKind, CaseMatching, Normalization};
 use nucleo_matcher::{Config, Matcher, Utf32Str};
 use pinyin::ToPinyin;
 use uuid::Uuid;
+
+mod normalize;
+mod question;
+
+use normalize::is_cjk_punct;
+pub use normalize::{is_traditional, normalize_query, normalize_text};
+pub use question::{Question, SYNONYMS_VARIABLE, Synonyms, TermCounts};
 
 /// The searchable text of one reply, as stored beside it.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -204,9 +218,11 @@ pub struct Scorer {
 }
 
 impl Scorer {
+    /// Parse a query as typed ([`normalize_query`] is applied here).
     pub fn new(query: &str) -> Scorer {
         let mut matcher = Matcher::new(Config::DEFAULT);
         let mut buf = Vec::new();
+        let query = normalize_query(query);
         let atoms = query
             .split_whitespace()
             .map(|a| {
@@ -264,8 +280,24 @@ impl Scorer {
             .fold(Mask::default(), |m, a| m.union(a.mask))
     }
 
+    /// Whether every atom occurs as typed in the reply (see [`is_strong`]); the fields as
+    /// for [`Scorer::score`].
+    pub fn is_strong(&mut self, f: &SearchFields<'_>) -> bool {
+        let [b0, b1, b2, b3, b4, b5] = &mut self.bufs;
+        let texts = [
+            Utf32Str::new(f.title, b0),
+            Utf32Str::new(f.tags, b1),
+            Utf32Str::new(f.pinyin, b2),
+            Utf32Str::new(f.initials, b3),
+            Utf32Str::new("", b4),
+            Utf32Str::new(f.tags_pinyin, b5),
+        ];
+        is_strong(&self.atoms, f.code, &texts)
+    }
+
     /// The match score of a reply given as plain strings, or `None` if some atom
-    /// matches no field.
+    /// matches no field. Title, tags and body must be normalised ([`normalize_text`]),
+    /// as the store's search rows and the index's entries are.
     pub fn score(&mut self, f: &SearchFields<'_>) -> Option<u32> {
         let [b0, b1, b2, b3, b4, b5] = &mut self.bufs;
         let texts = [
@@ -332,6 +364,41 @@ fn score_fields(
         total = total.saturating_add(best);
     }
     Some(total)
+}
+
+/// Whether every atom occurs as typed (contiguously, ignoring case) in the title or the
+/// tags, is the shortcut code or a prefix of it, or (ASCII) occurs in the pinyin or
+/// initials: a strict hit that is better evidence than a whole question's words.
+fn is_strong(atoms: &[QueryAtom], code: &str, texts: &[Utf32Str<'_>; FIELDS]) -> bool {
+    atoms.iter().all(|qa| {
+        (qa.ascii && !code.is_empty() && code.starts_with(&qa.lower))
+            || contains(texts[F_TITLE], &qa.lower)
+            || contains(texts[F_TAGS], &qa.lower)
+            || (qa.ascii
+                && [F_PINYIN, F_INITIALS, F_TAG_PINYIN]
+                    .iter()
+                    .any(|&i| contains(texts[i], &qa.lower)))
+    })
+}
+
+/// Whether `needle` (lowercase) occurs in `hay`, ignoring case.
+fn contains(hay: Utf32Str<'_>, needle: &str) -> bool {
+    let n: Vec<char> = needle.chars().collect();
+    if n.is_empty() {
+        return true;
+    }
+    match hay {
+        Utf32Str::Ascii(b) => {
+            needle.is_ascii()
+                && b.windows(n.len())
+                    .any(|w| w.eq_ignore_ascii_case(needle.as_bytes()))
+        }
+        Utf32Str::Unicode(c) => c.windows(n.len()).any(|w| {
+            w.iter()
+                .zip(&n)
+                .all(|(a, b)| a == b || a.to_lowercase().eq(std::iter::once(*b)))
+        }),
+    }
 }
 
 /// A fast exact pre-check before the matcher runs: can `needle` (lowercase) occur in
@@ -483,6 +550,8 @@ pub struct SearchIndex {
     summary: Vec<Mask>,
     /// Per entry, the [`pair_mask`] of all its fields.
     pairs: Vec<Mask>,
+    /// Synonyms besides the built-in ones (the libraries' `搜索同义词`).
+    synonyms: Synonyms,
 }
 
 impl std::fmt::Debug for SearchIndex {
@@ -502,6 +571,11 @@ impl SearchIndex {
         self.entries.is_empty()
     }
 
+    /// Synonyms to use besides the built-in table (see [`Synonyms`]).
+    pub fn set_synonyms(&mut self, synonyms: Synonyms) {
+        self.synonyms = synonyms;
+    }
+
     fn entry(
         &mut self,
         id: Uuid,
@@ -509,6 +583,17 @@ impl SearchIndex {
         f: &SearchFields<'_>,
         boost: u32,
     ) -> (Entry, Mask, Mask) {
+        let (title, tags, body) = (
+            normalize_text(f.title),
+            normalize_text(f.tags),
+            normalize_text(f.body),
+        );
+        let f = &SearchFields {
+            title: &title,
+            tags: &tags,
+            body: &body,
+            ..f.clone()
+        };
         let texts = [f.title, f.tags, f.pinyin, f.initials, f.body, f.tags_pinyin];
         let pairs = pair_mask(
             &[f.title, f.code, f.tags, f.body],
@@ -569,7 +654,8 @@ impl SearchIndex {
         range: std::ops::Range<usize>,
         keep: &Keep<'_>,
         limit: usize,
-    ) -> TopK<Uuid> {
+        want_strong: bool,
+    ) -> TopK<(Uuid, bool)> {
         let scorer = Scorer::new(query);
         let needle = scorer.mask();
         let Scorer {
@@ -598,14 +684,17 @@ impl SearchIndex {
             {
                 continue;
             }
+            let texts = e.texts.map(|t| self.arena.get(t));
             let score = if atoms.is_empty() {
                 Some(e.boost)
             } else {
-                let texts = e.texts.map(|t| self.arena.get(t));
                 score_fields(&atoms, &mut matcher, &e.code, &texts, &e.masks).map(|s| s + e.boost)
             };
-            if let Some(score) = score {
-                top.push(score, e.id);
+            if let Some(score) = score
+                && top.admits(score)
+            {
+                let strong = want_strong && is_strong(&atoms, &e.code, &texts);
+                top.push(score, (e.id, strong));
             }
         }
         top
@@ -632,47 +721,55 @@ impl SearchIndex {
     }
 
     fn search_where(&self, query: &str, keep: &Keep<'_>, limit: usize) -> Vec<Hit<Uuid>> {
-        let strict = self.search_strict(query, keep, limit);
-        match Question::new(query) {
-            Some(q) if strict.len() < limit => {
-                let mut found = Vec::new();
-                let mut total = 0;
-                let chars = q.mask();
-                for (e, summary) in self.entries.iter().zip(&self.summary) {
-                    if !keep(e.library) {
-                        continue;
-                    }
-                    total += 1;
-                    if !summary.intersects(chars) {
-                        continue;
-                    }
-                    let t = |f: usize| self.arena.get(e.texts[f]);
-                    let p = q.presence_in([t(F_TITLE), t(F_TAGS)], t(F_BODY));
-                    if p.iter().any(|v| *v > 0) {
-                        found.push((e.id, e.boost, p));
-                    }
-                }
-                with_question_hits(strict, q.rank(&found, total, limit), limit)
-            }
-            _ => strict,
+        let question = Question::new(query, &self.synonyms);
+        let strict = self.search_strict(query, keep, limit, question.is_some());
+        let Some(q) = question else {
+            return without_strength(strict);
+        };
+        if strict.iter().filter(|h| h.key.1).count() >= limit {
+            return without_strength(strict);
         }
+        let mut found = Vec::new();
+        let mut total = 0;
+        for (e, summary) in self.entries.iter().zip(&self.summary) {
+            if !keep(e.library) {
+                continue;
+            }
+            total += 1;
+            if !q.may_match(*summary) {
+                continue;
+            }
+            let t = |f: usize| self.arena.get(e.texts[f]);
+            let c = q.counts_in([t(F_TITLE), t(F_TAGS)], t(F_BODY));
+            if c.any() {
+                found.push((e.id, e.boost, c));
+            }
+        }
+        merge_question_hits(strict, q.rank(&found, total, limit), limit)
     }
 
-    fn search_strict(&self, query: &str, keep: &Keep<'_>, limit: usize) -> Vec<Hit<Uuid>> {
+    fn search_strict(
+        &self,
+        query: &str,
+        keep: &Keep<'_>,
+        limit: usize,
+        want_strong: bool,
+    ) -> Vec<Hit<(Uuid, bool)>> {
         let n = self.entries.len();
         let threads = rayon::current_num_threads().min(8);
         if threads < 2 || n < 20_000 {
-            return self.scan(query, 0..n, keep, limit).into_hits();
+            return self.scan(query, 0..n, keep, limit, want_strong).into_hits();
         }
         // rayon's pool keeps its threads: no thread is started per keystroke.
         let chunk = n.div_ceil(threads);
-        let parts: Vec<Vec<Hit<Uuid>>> = {
+        let parts: Vec<Vec<Hit<(Uuid, bool)>>> = {
             use rayon::prelude::*;
             (0..threads)
                 .into_par_iter()
                 .map(|i| {
                     let range = (i * chunk).min(n)..((i + 1) * chunk).min(n);
-                    self.scan(query, range, keep, limit).into_hits()
+                    self.scan(query, range, keep, limit, want_strong)
+                        .into_hits()
                 })
                 .collect()
         };
@@ -686,7 +783,7 @@ impl SearchIndex {
 }
 
 /// Character bigrams of a text (whitespace and ASCII punctuation dropped), sorted and
-/// deduplicated: the unit of [`Question`] matching and of near-duplicate detection.
+/// deduplicated: the unit of near-duplicate detection.
 pub fn bigrams(chars: impl Iterator<Item = char>) -> Vec<u64> {
     let chars: Vec<char> = chars
         .filter(|c| !c.is_whitespace() && !c.is_ascii_punctuation() && !is_cjk_punct(*c))
@@ -701,189 +798,36 @@ pub fn bigrams(chars: impl Iterator<Item = char>) -> Vec<u64> {
     v
 }
 
-fn is_cjk_punct(c: char) -> bool {
-    matches!(c, '\u{3000}'..='\u{303F}' | '\u{FF00}'..='\u{FF0F}' | '\u{FF1A}'..='\u{FF20}' | '\u{FF5B}'..='\u{FF65}')
+/// Strict hits without their strength (a query that is no question).
+pub fn without_strength(strict: Vec<Hit<(Uuid, bool)>>) -> Vec<Hit<Uuid>> {
+    strict
+        .into_iter()
+        .map(|h| Hit {
+            key: h.key.0,
+            score: h.score,
+        })
+        .collect()
 }
 
-/// Question words, particles and generic words for "the item" that say nothing about
-/// the topic; removed from a question before its grams are taken.
-const QUESTION_NOISE: &[&str] = &[
-    "什么时候",
-    "是不是",
-    "有没有",
-    "能不能",
-    "可不可以",
-    "你们",
-    "我们",
-    "你家",
-    "什么",
-    "怎么",
-    "可以",
-    "一下",
-    "请问",
-    "这个",
-    "那个",
-    "我的",
-    "你好",
-    "在吗",
-    "亲亲",
-    "东西",
-    "宝贝",
-    "商品",
-    "产品",
-    "呀",
-    "吗",
-    "呢",
-    "啊",
-    "吧",
-    "了",
-    "的",
-    "哦",
-    "嘛",
-    "么",
-];
-
-/// Unigrams (the character) and bigrams (two characters) of a text, sorted, unique.
-fn grams(text: &str) -> Vec<u64> {
-    let mut g = bigrams(text.chars());
-    g.extend(
-        text.chars()
-            .filter(|c| c.is_alphanumeric())
-            .flat_map(char::to_lowercase)
-            .map(|c| u64::from(c as u32)),
-    );
-    g.sort_unstable();
-    g.dedup();
-    g
-}
-
-/// A buyer's question typed or pasted in full ("收到的东西坏了"). Strict fuzzy search
-/// needs every character, which a whole sentence rarely has; when it finds too little,
-/// replies are ranked by the question's characters and character pairs they contain
-/// (question words removed), each weighted by how rare it is across the library (so the
-/// 坏 of a question counts more than its 收到), three times more in a title or tag than
-/// in the body. Grams in more than 8% of a library of 50+ replies count for nothing.
-pub struct Question {
-    grams: Vec<u64>,
-}
-
-impl Question {
-    /// A question needs at least three CJK characters and something left after the
-    /// question words are removed.
-    pub fn new(query: &str) -> Option<Question> {
-        if query
-            .chars()
-            .filter(|c| (*c as u32) >= 0x2E80 && !is_cjk_punct(*c))
-            .count()
-            < 3
-        {
-            return None;
+/// A question's result: strict hits that have every atom as typed (`true`) first, then
+/// the question's ranking, then the other strict hits, each reply once, up to `limit`.
+pub fn merge_question_hits(
+    strict: Vec<Hit<(Uuid, bool)>>,
+    question: Vec<Hit<Uuid>>,
+    limit: usize,
+) -> Vec<Hit<Uuid>> {
+    let (strong, weak): (Vec<_>, Vec<_>) = strict.into_iter().partition(|h| h.key.1);
+    let mut out: Vec<Hit<Uuid>> = without_strength(strong);
+    for h in question.into_iter().chain(without_strength(weak)) {
+        if out.len() >= limit {
+            break;
         }
-        let mut text = query.to_lowercase();
-        for w in QUESTION_NOISE {
-            text = text.replace(w, " ");
-        }
-        // Pairs never span a removed word.
-        let mut g: Vec<u64> = text.split_whitespace().flat_map(grams).collect();
-        g.sort_unstable();
-        g.dedup();
-        (!g.is_empty()).then_some(Question { grams: g })
-    }
-
-    /// The characters of the question: a reply sharing none of them cannot match.
-    pub fn mask(&self) -> Mask {
-        let mut text = String::new();
-        text.extend(
-            self.grams
-                .iter()
-                .filter(|g| **g >> 32 == 0)
-                .filter_map(|g| char::from_u32(*g as u32)),
-        );
-        Mask::of(&text)
-    }
-
-    /// Per gram of the question: 3 when a title or tag has it, 1 when only the body has
-    /// it, 0 when absent.
-    pub fn presence(&self, head: &[&str], body: &str) -> Vec<u8> {
-        let mut p = vec![0u8; self.grams.len()];
-        for h in head {
-            self.mark(&mut p, h.chars(), 3);
-        }
-        self.mark(&mut p, body.chars(), 1);
-        p
-    }
-
-    /// Mark the question's grams found in `chars` (the same normalisation as
-    /// [`bigrams`] and [`grams`], without building either).
-    fn mark(&self, p: &mut [u8], chars: impl Iterator<Item = char>, weight: u8) {
-        let mut prev: Option<char> = None;
-        let mut set = |g: u64| {
-            if let Ok(i) = self.grams.binary_search(&g) {
-                p[i] = p[i].max(weight);
-            }
-        };
-        for c in chars.flat_map(char::to_lowercase) {
-            if c.is_whitespace() || c.is_ascii_punctuation() || is_cjk_punct(c) {
-                continue;
-            }
-            if c.is_alphanumeric() {
-                set(u64::from(c as u32));
-            }
-            if let Some(a) = prev {
-                set((u64::from(a as u32) << 32) | u64::from(c as u32));
-            }
-            prev = Some(c);
+        if !out.iter().any(|s| s.key == h.key) {
+            out.push(h);
         }
     }
-
-    /// [`Question::presence`] over the index's stored text.
-    fn presence_in(&self, head: [Utf32Str<'_>; 2], body: Utf32Str<'_>) -> Vec<u8> {
-        let mut p = vec![0u8; self.grams.len()];
-        let mut mark = |t: Utf32Str<'_>, w: u8| match t {
-            Utf32Str::Ascii(b) => self.mark(&mut p, b.iter().map(|&b| b as char), w),
-            Utf32Str::Unicode(c) => self.mark(&mut p, c.iter().copied(), w),
-        };
-        for h in head {
-            mark(h, 3);
-        }
-        mark(body, 1);
-        p
-    }
-
-    /// Rank replies given as (key, boost, presence): weights from how many replies
-    /// (`total`, not only those given) have each gram.
-    pub fn rank<K: Copy>(
-        &self,
-        found: &[(K, u32, Vec<u8>)],
-        total: usize,
-        limit: usize,
-    ) -> Vec<Hit<K>> {
-        let mut df = vec![0usize; self.grams.len()];
-        for (_, _, p) in found {
-            for (i, v) in p.iter().enumerate() {
-                df[i] += usize::from(*v > 0);
-            }
-        }
-        let n = total.max(1) as f64;
-        let weights: Vec<f64> = df
-            .iter()
-            .map(|&d| {
-                if d == 0 || total >= 50 && d as f64 > 0.08 * n {
-                    0.0
-                } else {
-                    (1.0 + n / d as f64).ln()
-                }
-            })
-            .collect();
-        let mut top = TopK::new(limit);
-        for (key, boost, p) in found {
-            let score: f64 = p.iter().zip(&weights).map(|(v, w)| f64::from(*v) * w).sum();
-            if score > 0.0 {
-                top.push((score * 10.0).round() as u32 + boost, *key);
-            }
-        }
-        top.into_hits()
-    }
+    out.truncate(limit);
+    out
 }
 
 /// Strict hits first, then question hits not already listed, up to `limit`.

@@ -142,8 +142,9 @@ fn pre_check_is_exact_where_it_decides() {
 }
 
 #[test]
-fn whole_questions_rank_replies_by_rare_shared_characters() {
-    let Some(q) = Question::new("你们什么时候发货呀？") else {
+fn whole_questions_rank_replies_by_their_words() {
+    let none = Synonyms::default();
+    let Some(q) = Question::new("你们什么时候发货呀？", &none) else {
         panic!("a question")
     };
     let docs = [
@@ -151,22 +152,23 @@ fn whole_questions_rank_replies_by_rare_shared_characters() {
         (2, ["退货流程", ""], "在订单页申请退货"),
         (3, ["欢迎光临", ""], "您好"),
     ];
-    let found: Vec<(Uuid, u32, Vec<u8>)> = docs
+    let found: Vec<(Uuid, u32, TermCounts)> = docs
         .iter()
-        .map(|(id, head, body)| (Uuid::from_u128(*id), 0, q.presence(head, body)))
-        .filter(|(_, _, p)| p.iter().any(|v| *v > 0))
+        .map(|(id, head, body)| (Uuid::from_u128(*id), 0, q.counts(head, body)))
+        .filter(|(_, _, c)| c.any())
         .collect();
     let hits = q.rank(&found, docs.len(), 5);
     assert_eq!(hits[0].key, Uuid::from_u128(1));
-    // The rare character decides: 坏 beats the generic 收到.
-    let Some(q) = Question::new("收到的东西坏了") else {
+    assert_eq!(hits.len(), 1, "only the reply with 发货 (or a synonym)");
+    // The rare word decides: 坏 beats the generic 收到.
+    let Some(q) = Question::new("收到的东西坏了", &none) else {
         panic!("a question")
     };
-    let found = vec![
+    let mut all = vec![
         (
             Uuid::from_u128(1),
             0,
-            q.presence(
+            q.counts(
                 &["漏发商品", "只收到一件,东西不全"],
                 "亲，少发的我们马上补寄",
             ),
@@ -174,43 +176,90 @@ fn whole_questions_rank_replies_by_rare_shared_characters() {
         (
             Uuid::from_u128(2),
             0,
-            q.presence(&["破损处理", "坏了,碎了"], "亲，麻烦拍照"),
+            q.counts(&["破损处理", "坏了,碎了"], "亲，麻烦拍照"),
         ),
     ];
-    let mut all = found.clone();
     for i in 0..60 {
         // A library where 收到 is everywhere.
         all.push((
             Uuid::from_u128(100 + i),
             0,
-            q.presence(&["其他"], "收到货后请检查"),
+            q.counts(&["其他"], "收到货后请检查"),
         ));
     }
     assert_eq!(q.rank(&all, all.len(), 3)[0].key, Uuid::from_u128(2));
     // Too short to be a question; question words alone are not a question.
-    assert!(Question::new("发货").is_none());
-    assert!(Question::new("你们可以吗").is_none());
-    let hits = with_question_hits(
-        vec![Hit {
-            key: Uuid::from_u128(1),
-            score: 9,
-        }],
-        vec![
-            Hit {
-                key: Uuid::from_u128(1),
-                score: 5,
-            },
-            Hit {
-                key: Uuid::from_u128(2),
-                score: 4,
-            },
-        ],
-        5,
+    assert!(Question::new("发货", &none).is_none());
+    assert!(Question::new("你们可以吗", &none).is_none());
+    // Punctuation and traditional characters are no obstacle.
+    let Some(q) = Question::new("發什麼快遞？", &none) else {
+        panic!("a question")
+    };
+    let words = q.words();
+    assert!(
+        words
+            .iter()
+            .any(|w| w.contains(&"快递".to_string()) && w.contains(&"物流".to_string())),
+        "{words:?}"
     );
-    assert_eq!(
-        hits.iter().map(|h| h.key.as_u128()).collect::<Vec<_>>(),
-        vec![1, 2]
+}
+
+#[test]
+fn long_questions_are_cut_into_words_and_synonyms_apply() {
+    let none = Synonyms::default();
+    let Some(q) = Question::new("亲，我买的衣服质量太差了我要退钱", &none) else {
+        panic!("a question")
+    };
+    let words = q.words();
+    assert!(
+        words.iter().any(|w| w.contains(&"退款".to_string())),
+        "退钱 brings 退款: {words:?}"
     );
+    assert!(words.iter().any(|w| w[0] == "衣服"), "{words:?}");
+    // A library's own table adds groups.
+    let extra = Synonyms::parse("顺丰, SF、丰哥\n单字");
+    let Some(q) = Question::new("能发顺丰不", &extra) else {
+        panic!("a question")
+    };
+    assert!(
+        q.words().iter().any(|w| w.contains(&"sf".to_string())),
+        "{:?}",
+        q.words()
+    );
+    assert!(
+        Synonyms::parse("单字").is_empty(),
+        "a group needs two words"
+    );
+}
+
+#[test]
+fn question_results_put_exact_strict_hits_first_then_words_then_scattered() {
+    let id = Uuid::from_u128;
+    let strict = vec![
+        Hit {
+            key: (id(1), false),
+            score: 90,
+        },
+        Hit {
+            key: (id(2), true),
+            score: 50,
+        },
+    ];
+    let question = vec![
+        Hit {
+            key: id(3),
+            score: 40,
+        },
+        Hit {
+            key: id(2),
+            score: 30,
+        },
+    ];
+    let keys: Vec<u128> = merge_question_hits(strict, question, 10)
+        .into_iter()
+        .map(|h| h.key.as_u128())
+        .collect();
+    assert_eq!(keys, vec![2, 3, 1]);
 }
 
 #[test]

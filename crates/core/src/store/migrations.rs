@@ -338,4 +338,13 @@ WHERE library_id IN (SELECT id FROM libraries WHERE kind = 'personal')
     ('support_hours', 'Monday to Friday, 9am-6pm (UTC+8)'),
     ('support_email', 'support@example.com'));
 "#,
+    r#"
+-- Search normalises replies (full-width forms, traditional characters): `search_fold` is 1
+-- where that changes the title, tags or body. The derived search columns are computed
+-- again in Rust when `search_columns_version` is below the program's
+-- (store::search_columns::SEARCH_COLUMNS_VERSION).
+ALTER TABLE snippets ADD COLUMN search_fold INTEGER NOT NULL DEFAULT 1;
+CREATE TABLE search_columns_version (version INTEGER NOT NULL);
+INSERT INTO search_columns_version VALUES (0);
+"#,
 ];

@@ -220,6 +220,7 @@ impl Store {
             path,
         };
         store.migrate()?;
+        store.refresh_search_columns()?;
         store.ensure_personal()?;
         Ok(store)
     }

@@ -117,10 +117,10 @@ impl Store {
         tx.prepare_cached(
             "INSERT INTO snippets (id, library_id, folder_id, title, code, tags, apps, parts, position,
                                    version, created_at, updated_at, body_text, search_pinyin, search_initials,
-                                   mask0, mask1, mask2, mask3, search_tags_pinyin)
+                                   mask0, mask1, mask2, mask3, search_tags_pinyin, search_fold)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8,
                      (SELECT ifnull(max(position), -1) + 1 FROM snippets WHERE library_id = ?2 AND folder_id IS ?3),
-                     1, ?9, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
+                     1, ?9, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
         )?
         .execute(params![
                 id.to_string(),
@@ -139,7 +139,8 @@ impl Store {
                 d.mask[1],
                 d.mask[2],
                 d.mask[3],
-                d.tags_pinyin
+                d.tags_pinyin,
+                d.fold
             ],
         )?;
         Ok(id)
@@ -161,15 +162,16 @@ impl Store {
         tx.prepare_cached(
             "INSERT INTO snippets (id, library_id, folder_id, title, code, tags, apps, parts, position,
                                    version, created_at, updated_at, body_text, search_pinyin, search_initials,
-                                   mask0, mask1, mask2, mask3, search_tags_pinyin)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 1, ?10, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)
+                                   mask0, mask1, mask2, mask3, search_tags_pinyin, search_fold)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 1, ?10, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)
              ON CONFLICT (id) DO UPDATE SET library_id = excluded.library_id, folder_id = excluded.folder_id,
                 title = excluded.title, code = excluded.code, tags = excluded.tags, apps = excluded.apps,
                 parts = excluded.parts, position = excluded.position, version = version + 1,
                 updated_at = excluded.updated_at, body_text = excluded.body_text,
                 search_pinyin = excluded.search_pinyin, search_initials = excluded.search_initials,
                 mask0 = excluded.mask0, mask1 = excluded.mask1, mask2 = excluded.mask2,
-                mask3 = excluded.mask3, search_tags_pinyin = excluded.search_tags_pinyin",
+                mask3 = excluded.mask3, search_tags_pinyin = excluded.search_tags_pinyin,
+                search_fold = excluded.search_fold",
         )?
         .execute(params![
             doc.id.to_string(),
@@ -189,7 +191,8 @@ impl Store {
             d.mask[1],
             d.mask[2],
             d.mask[3],
-            d.tags_pinyin
+            d.tags_pinyin,
+            d.fold
         ])?;
         Ok(())
     }
@@ -233,7 +236,8 @@ impl Store {
         tx.execute(
             "UPDATE snippets SET title = ?2, code = ?3, tags = ?4, apps = ?5, parts = ?6, folder_id = ?7,
                     version = version + 1, updated_at = ?8, body_text = ?9, search_pinyin = ?10, search_initials = ?11,
-                    mask0 = ?12, mask1 = ?13, mask2 = ?14, mask3 = ?15, search_tags_pinyin = ?16
+                    mask0 = ?12, mask1 = ?13, mask2 = ?14, mask3 = ?15, search_tags_pinyin = ?16,
+                    search_fold = ?17
              WHERE id = ?1",
             params![
                 cur.id.to_string(),
@@ -251,7 +255,8 @@ impl Store {
                 d.mask[1],
                 d.mask[2],
                 d.mask[3],
-                d.tags_pinyin
+                d.tags_pinyin,
+                d.fold
             ],
         )?;
         Ok(())
