@@ -35,7 +35,7 @@ pub enum TemplateError {
     StrayClose { line: usize, col: usize },
     #[error("{}", tr(format!("第 {line} 行第 {col} 列：变量名不能为空"), format!("line {line}, column {col}: empty variable name")))]
     EmptyName { line: usize, col: usize },
-    #[error("{}", tr(format!("未知变量 {{{_0}}}：既不是内置变量，也没有设置（用 qreply vars set 设置）"), format!("unknown variable {{{_0}}}: not a built-in and not set (set it with qreply vars set)")))]
+    #[error("{}", tr(format!("未知变量 {{{_0}}}：既不是内置变量，也没有设置（在话术编辑的「变量」里设置，Alt+V；或用 qreply vars set）"), format!("unknown variable {{{_0}}}: not a built-in and not set (set it in the editor's Variables, Alt+V, or with qreply vars set)")))]
     UnknownVariable(String),
     #[error("{}", tr(format!("需要填写 {{?{_0}}}"), format!("a value for {{?{_0}}} is needed")))]
     MissingPrompt(String),
