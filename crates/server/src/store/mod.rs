@@ -282,6 +282,20 @@ pub trait Store: Send + Sync + 'static {
         on_commit: &dyn Fn(&Change, &Item),
     ) -> Result<WriteOutcome, Error>;
 
+    /// Writes several items of one library in order, in one transaction: each is decided
+    /// as [`Self::write_item`] decides it, and an item's refusal ([`Error::is_refusal`]:
+    /// no right to write, a missing image, the quota, deleting what is gone) is its answer
+    /// without stopping the others; any other error (the database) fails the whole batch
+    /// and writes nothing. The library's new head is announced once, after the commit:
+    /// `on_commit` with the last written change and item (SQLite; PostgreSQL sends one
+    /// `NOTIFY`).
+    fn write_items(
+        &self,
+        me: &Me,
+        writes: &[ItemWrite],
+        on_commit: &dyn Fn(&Change, &Item),
+    ) -> Result<Vec<Result<WriteOutcome, Error>>, Error>;
+
     /// The latest change of every library `me` can read that changed after the server-wide
     /// change number `since`, oldest first.
     fn changes_since(&self, me: &Me, since: i64) -> Result<Vec<Change>, Error>;

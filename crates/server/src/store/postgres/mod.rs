@@ -440,11 +440,44 @@ impl Store for PgStore {
     ) -> Result<WriteOutcome, Error> {
         let blobs: Vec<String> = doc_blobs(w).into_iter().map(str::to_string).collect();
         let doc_json = doc_json(w)?;
-        self.run(
-            self.write(async |tx| {
-                item_write::write_item(tx, me, w, &blobs, doc_json.as_deref()).await
-            }),
-        )
+        self.run(self.write(async |tx| {
+            item_write::write_item(tx, me, w, &blobs, doc_json.as_deref(), true).await
+        }))
+    }
+
+    fn write_items(
+        &self,
+        me: &Me,
+        writes: &[ItemWrite],
+        _on_commit: &dyn Fn(&Change, &Item),
+    ) -> Result<Vec<Result<WriteOutcome, Error>>, Error> {
+        let prepared = writes
+            .iter()
+            .map(|w| {
+                let blobs: Vec<String> = doc_blobs(w).into_iter().map(str::to_string).collect();
+                Ok((blobs, doc_json(w)?))
+            })
+            .collect::<Result<Vec<_>, Error>>()?;
+        self.run(self.write(async |tx| {
+            let mut outcomes = Vec::with_capacity(writes.len());
+            for (w, (blobs, doc_json)) in writes.iter().zip(&prepared) {
+                // A refusal is answered before the write touches anything (see
+                // `item_write::write_item`), so the transaction goes on.
+                match item_write::write_item(tx, me, w, blobs, doc_json.as_deref(), false).await {
+                    Ok(outcome) => outcomes.push(Ok(outcome)),
+                    Err(e) if e.is_refusal() => outcomes.push(Err(e)),
+                    Err(e) => return Err(e),
+                }
+            }
+            let last = outcomes.iter().rev().find_map(|o| match o {
+                Ok(WriteOutcome::Written(item, change)) => Some((change, item)),
+                _ => None,
+            });
+            if let Some((change, item)) = last {
+                item_write::notify_change(tx, change, item).await?;
+            }
+            Ok(outcomes)
+        }))
     }
 
     fn changes_since(&self, me: &Me, since: i64) -> Result<Vec<Change>, Error> {

@@ -334,6 +334,46 @@ impl Store for SqliteStore {
         self.write_then(|tx| item_write::write_item(tx, me, w), announce)
     }
 
+    fn write_items(
+        &self,
+        me: &Me,
+        writes: &[ItemWrite],
+        on_commit: &dyn Fn(&Change, &Item),
+    ) -> Result<Vec<Result<WriteOutcome, Error>>, Error> {
+        let announce = |outcomes: &Vec<Result<WriteOutcome, Error>>| {
+            let last = outcomes.iter().rev().find_map(|o| match o {
+                Ok(WriteOutcome::Written(item, change)) => Some((change, item)),
+                _ => None,
+            });
+            if let Some((change, item)) = last {
+                on_commit(change, item);
+            }
+        };
+        self.write_then(
+            |tx| {
+                let mut outcomes = Vec::with_capacity(writes.len());
+                for w in writes {
+                    // Each write on its own savepoint: a refusal leaves nothing of it.
+                    tx.exec("SAVEPOINT item", [])?;
+                    match item_write::write_item(tx, me, w) {
+                        Ok(outcome) => {
+                            tx.exec("RELEASE item", [])?;
+                            outcomes.push(Ok(outcome));
+                        }
+                        Err(e) if e.is_refusal() => {
+                            tx.exec("ROLLBACK TO item", [])?;
+                            tx.exec("RELEASE item", [])?;
+                            outcomes.push(Err(e));
+                        }
+                        Err(e) => return Err(e),
+                    }
+                }
+                Ok(outcomes)
+            },
+            announce,
+        )
+    }
+
     fn changes_since(&self, me: &Me, since: i64) -> Result<Vec<Change>, Error> {
         self.read(|conn| {
             let mut stmt = conn.prepare_cached(&format!(
