@@ -14,7 +14,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use quickreply_proto::api::{
-    BatchResult, BatchResults, BatchWrite, Changes, CodeInfo, CreateLibrary, DeviceInfo, ErrorBody,
+    BatchResult, BatchResults, BatchWrite, CodeInfo, CreateLibrary, DeviceInfo, ErrorBody,
     InviteRequest, InviteResponse, Item, ItemVersion, JoinRequest, JoinResponse, LibraryDigest,
     LibraryInfo, MAX_BATCH, MAX_PAGE, MAX_USAGE_ENTRIES, Me, MissedReport, MissedSearch,
     MissedTotal, PutItem, RoleChange, StatusReport, UsageCount, UsageReport, UsageTotal,
@@ -371,7 +371,7 @@ async fn changes(
     Auth(me): Auth,
     ApiPath(id): ApiPath<Uuid>,
     ApiQuery(q): ApiQuery<ChangesQuery>,
-) -> Result<Json<Changes>, Error> {
+) -> Result<Response, Error> {
     let since = q.since.unwrap_or(0);
     if since < 0 {
         return Err(Error::BadRequest("since must not be negative".into()));
@@ -381,9 +381,19 @@ async fn changes(
         Some(l) if l < 1 => return Err(Error::BadRequest("limit must be at least 1".into())),
         Some(l) => usize::try_from(l).unwrap_or(MAX_PAGE).min(MAX_PAGE),
     };
-    Ok(Json(
-        st.db(move |s| s.changes(&me, id, since, limit)).await?,
-    ))
+    // The documents go out as stored (see `store::raw`): the same JSON as `Changes`.
+    let page = st.db(move |s| s.changes_raw(&me, id, since, limit)).await?;
+    let body = page
+        .to_json()
+        .map_err(|e| Error::internal(format!("a stored document does not parse: {e}")))?;
+    Ok((
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )],
+        body,
+    )
+        .into_response())
 }
 
 async fn digest(

@@ -57,6 +57,7 @@ use self::pool::{all, exec, one, opt};
 use self::rows::{
     insert_device, insert_user, item_from_row, library_from_row, load_library, me_from_row,
 };
+use super::raw::{RawChanges, raw_changes_page, raw_item_from};
 use super::rows::{
     CODE_COLUMNS, CODE_FROM, DEVICE_COLUMNS, LIBRARY_COLUMNS, LISTED_CODE_COLUMNS, ME_COLUMNS,
     ME_FROM, SIGNIN_COLUMNS, VERSION_COLUMNS, code_from, device_from, listed_code_from,
@@ -409,6 +410,30 @@ impl Store for PgStore {
                 .map(item_from_row)
                 .collect::<Result<Vec<_>, _>>()?;
             Ok(changes_page(items, limit, since, lib.head))
+        }))
+    }
+
+    fn changes_raw(
+        &self,
+        me: &Me,
+        library_id: Uuid,
+        since: i64,
+        limit: usize,
+    ) -> Result<RawChanges, Error> {
+        let fetch = page_fetch(limit);
+        self.run(self.read(async |tx| {
+            let lib = policy::check_read(me, load_library(tx, library_id).await?)?;
+            let rows = all(
+                tx,
+                &changes_sql('$'),
+                &[&library_id, &since, &fetch, &page_bytes()],
+            )
+            .await?;
+            let items = rows
+                .iter()
+                .map(raw_item_from)
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(raw_changes_page(items, limit, since, lib.head))
         }))
     }
 

@@ -27,6 +27,7 @@ use self::rows::{
     insert_device, insert_user, item_from_row, library_from_row, load_library, me_from_row,
     me_of_device,
 };
+use super::raw::{RawChanges, raw_changes_page, raw_item_from};
 use super::rows::{
     CODE_COLUMNS, CODE_FROM, Cells as _, DEVICE_COLUMNS, LIBRARY_COLUMNS, LISTED_CODE_COLUMNS,
     ME_COLUMNS, ME_FROM, SIGNIN_COLUMNS, VERSION_COLUMNS, code_from, device_from, listed_code_from,
@@ -300,6 +301,30 @@ impl Store for SqliteStore {
             )?;
             let items = rows.collect::<Result<Vec<_>, _>>()?;
             Ok(changes_page(items, limit, since, lib.head))
+        })
+    }
+
+    fn changes_raw(
+        &self,
+        me: &Me,
+        library_id: Uuid,
+        since: i64,
+        limit: usize,
+    ) -> Result<RawChanges, Error> {
+        self.read(|conn| {
+            let lib = policy::check_read(me, load_library(conn, library_id)?)?;
+            let mut stmt = conn.prepare_cached(&changes_sql('?'))?;
+            let rows = stmt.query_map(
+                params![
+                    library_id.to_string(),
+                    since,
+                    page_fetch(limit),
+                    page_bytes()
+                ],
+                |row| raw_item_from(row),
+            )?;
+            let items = rows.collect::<Result<Vec<_>, _>>()?;
+            Ok(raw_changes_page(items, limit, since, lib.head))
         })
     }
 
