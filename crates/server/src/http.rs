@@ -381,17 +381,29 @@ async fn changes(
         Some(l) if l < 1 => return Err(Error::BadRequest("limit must be at least 1".into())),
         Some(l) => usize::try_from(l).unwrap_or(MAX_PAGE).min(MAX_PAGE),
     };
-    // The documents go out as stored (see `store::raw`): the same JSON as `Changes`.
-    let page = st.db(move |s| s.changes_raw(&me, id, since, limit)).await?;
-    let body = page
-        .to_json()
-        .map_err(|e| Error::internal(format!("a stored document does not parse: {e}")))?;
+    // A page many devices ask for at the same head is read and encoded once (`pages`);
+    // the right to read the library is checked first, every time.
+    let who = me.clone();
+    let head = st.db(move |s| s.library_head(&who, id)).await?;
+    let body = match st.pages.get(&(id, since, limit, head)) {
+        Some(body) => body,
+        None => {
+            // The documents go out as stored (see `store::raw`): the same JSON as `Changes`.
+            let page = st.db(move |s| s.changes_raw(&me, id, since, limit)).await?;
+            let body: std::sync::Arc<[u8]> = page
+                .to_json()
+                .map_err(|e| Error::internal(format!("a stored document does not parse: {e}")))?
+                .into();
+            st.pages.put((id, since, limit, page.head), body.clone());
+            body
+        }
+    };
     Ok((
         [(
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/json"),
         )],
-        body,
+        Body::from(Bytes::from_owner(body)),
     )
         .into_response())
 }

@@ -28,6 +28,7 @@ on_both_backends!(
     a_batch_answers_each_write_as_its_single_write_would,
     the_sync_client_pushes_a_bulk_import_in_batches_and_merges_conflicts_in_them,
     the_sync_client_still_pushes_to_a_server_without_batches,
+    pages_of_the_feed_served_again_are_never_stale_nor_shown_to_others,
 );
 
 fn put(key: &str, if_match: i64, op: &str, doc: &ItemDoc) -> BatchItem {
@@ -207,6 +208,42 @@ async fn a_batch_answers_each_write_as_its_single_write_would(b: Backend) -> R {
         .send()
         .await?;
     err(resp, StatusCode::PAYLOAD_TOO_LARGE, "too_large").await?;
+    srv.stop().await?;
+    Ok(())
+}
+
+/// Pages many devices ask for are encoded once and served again (`src/pages.rs`): never
+/// after the library moved on, and never to a device that may not read the library.
+async fn pages_of_the_feed_served_again_are_never_stale_nor_shown_to_others(b: Backend) -> R {
+    let srv = Srv::start(&b).await?;
+    let t = srv.team().await?;
+    let a = var("店名", "小美家居");
+    ok_json::<Item>(srv.put(&t.owner, t.lib, 0, "a1", &a).await?).await?;
+    let first = srv.changes(&t.agent, t.lib, 0, 100).await?;
+    assert_eq!(srv.changes(&t.owner, t.lib, 0, 100).await?, first);
+    assert_eq!(first.items.len(), 1);
+    // The same page after a write: the new version, not the page served before.
+    ok_json::<Item>(
+        srv.put(&t.owner, t.lib, 1, "a2", &var("店名", "小美"))
+            .await?,
+    )
+    .await?;
+    let second = srv.changes(&t.agent, t.lib, 0, 100).await?;
+    assert_eq!(second.items.len(), 1);
+    assert_eq!((second.items[0].version, second.cursor), (2, 2));
+    // The owner's personal library, read by the owner: still not the agent's to read.
+    let personal = t.owner_me.personal_library;
+    ok_json::<Item>(srv.put(&t.owner, personal, 0, "p1", &a).await?).await?;
+    srv.changes(&t.owner, personal, 0, 100).await?;
+    let resp = srv
+        .req(
+            Method::GET,
+            &format!("/v1/libraries/{personal}/changes?since=0&limit=100"),
+            &t.agent,
+        )
+        .send()
+        .await?;
+    err(resp, StatusCode::NOT_FOUND, "not_found").await?;
     srv.stop().await?;
     Ok(())
 }

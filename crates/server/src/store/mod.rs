@@ -278,6 +278,9 @@ pub trait Store: Send + Sync + 'static {
         limit: usize,
     ) -> Result<RawChanges, Error>;
 
+    /// The head of a library `me` can read (what a cached page of its feed is keyed by).
+    fn library_head(&self, me: &Me, library_id: Uuid) -> Result<i64, Error>;
+
     /// Head and digest of a library's live items.
     fn digest(&self, me: &Me, library_id: Uuid) -> Result<LibraryDigest, Error>;
 

@@ -29,6 +29,8 @@ pub struct RawChanges {
     pub items: Vec<RawItem>,
     pub cursor: i64,
     pub more: bool,
+    /// The library's head the page was read at (not sent).
+    pub head: i64,
 }
 
 /// A row of [`ITEM_COLUMNS`](super::rows::ITEM_COLUMNS) with its document unparsed.
@@ -58,6 +60,7 @@ pub fn raw_changes_page(
         items,
         cursor,
         more,
+        head,
     }
 }
 
@@ -212,6 +215,7 @@ mod tests {
                 items: items.iter().map(raw).collect(),
                 cursor,
                 more,
+                head: cursor,
             };
             assert_eq!(
                 String::from_utf8_lossy(&page.to_json()?),
@@ -247,6 +251,7 @@ mod tests {
             items: vec![stored.clone()],
             cursor: 1,
             more: false,
+            head: 1,
         };
         let typed = Changes {
             items: vec![item],
@@ -262,6 +267,7 @@ mod tests {
             items: vec![stored],
             cursor: 1,
             more: false,
+            head: 1,
         };
         assert!(bad.to_json().is_err());
         Ok(())

@@ -437,6 +437,14 @@ impl Store for PgStore {
         }))
     }
 
+    fn library_head(&self, me: &Me, library_id: Uuid) -> Result<i64, Error> {
+        self.run(
+            self.read(async |tx| {
+                Ok(policy::check_read(me, load_library(tx, library_id).await?)?.head)
+            }),
+        )
+    }
+
     fn digest(&self, me: &Me, library_id: Uuid) -> Result<LibraryDigest, Error> {
         self.run(self.read(async |tx| {
             let lib = policy::check_read(me, load_library(tx, library_id).await?)?;

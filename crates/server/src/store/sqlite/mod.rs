@@ -328,6 +328,10 @@ impl Store for SqliteStore {
         })
     }
 
+    fn library_head(&self, me: &Me, library_id: Uuid) -> Result<i64, Error> {
+        self.read(|conn| Ok(policy::check_read(me, load_library(conn, library_id)?)?.head))
+    }
+
     fn digest(&self, me: &Me, library_id: Uuid) -> Result<LibraryDigest, Error> {
         self.read(|conn| {
             let lib = policy::check_read(me, load_library(conn, library_id)?)?;
