@@ -385,12 +385,27 @@ fn kill_9_of_the_server_mid_push_loses_no_acknowledged_write_and_duplicates_none
     }
     std::fs::write(&csv, text)?;
     lead.ok(&["import", csv.to_str().unwrap_or_default(), "--into", TEAM])?;
+    let token = lead.token()?;
+    let head = |server: &Server| -> Option<i64> {
+        let libs = server.get("/v1/libraries", &token).ok()?;
+        libs.as_array()?
+            .iter()
+            .find(|l| l["name"] == TEAM)?
+            .get("head")?
+            .as_i64()
+    };
+    let before = head(&server).ok_or_else(|| anyhow::anyhow!("no team library head"))?;
     let mut push = lead
         .command(&["sync"])?
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .spawn()?;
-    std::thread::sleep(Duration::from_millis(700));
+    // The push goes in batches of 500 writes: killed once the first batch is in.
+    wait_for(
+        "the first batch of the push on the server",
+        Duration::from_secs(60),
+        || head(&server).filter(|h| *h > before),
+    )?;
     server.kill9();
     let status = push.wait()?;
     assert!(!status.success(), "the push was cut by the kill");
@@ -416,6 +431,32 @@ fn kill_9_of_the_server_mid_push_loses_no_acknowledged_write_and_duplicates_none
     agent.ok(&["sync"])?;
     assert_eq!(agent.titles(TEAM)?.len(), 2003);
     assert_in_sync(&[&agent, &lead])?;
+    Ok(())
+}
+
+#[test]
+fn a_lead_s_bulk_import_reaches_a_watching_agent() -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    let (server, lead, invite) = team(dir.path(), 1)?;
+    let agent = Client::new(dir.path(), "agent-pc");
+    agent.join(&server, &invite, "小李")?;
+    let _watching = agent.watch()?;
+    // 1,200 replies in one local import: pushed in three batch requests, announced to the
+    // agent once per batch.
+    let csv = dir.path().join("import.csv");
+    let mut text = String::from("title,code,folder,text\n");
+    for i in 0..1200 {
+        text.push_str(&format!("导入话术{i},,导入,第{i}条\n"));
+    }
+    std::fs::write(&csv, text)?;
+    lead.ok(&["import", csv.to_str().unwrap_or_default(), "--into", TEAM])?;
+    lead.ok(&["sync"])?;
+    wait_for(
+        "the watching agent to have every imported reply",
+        Duration::from_secs(60),
+        || (agent.titles(TEAM).ok()?.len() == 1203).then_some(()),
+    )?;
+    assert_in_sync(&[&lead, &agent])?;
     Ok(())
 }
 

@@ -5,7 +5,7 @@
 //!   replies. `cargo xtask run cli [-- ARGS]` builds and runs the `qreply` CLI instead.
 //! * `cargo xtask test [--quick] [--leg N]` — every CI leg in order, stopping at the first red
 //!   one (`--quick`: format, lints, unit and integration tests; `--leg 7`: only that leg).
-//! * `cargo xtask bench <search|packs|fire|fire-windows|sync|all>` — benchmarks (never part of the test run).
+//! * `cargo xtask bench <search|packs|fire|fire-windows|sync|sync-scale|all>` — benchmarks (never part of the test run).
 //! * `cargo xtask eval search [DATA_FILE]` — search quality: top-1 / top-3 hit rates of real buyer
 //!   questions and agent keywords over the built-in zh-CN library, and every miss (a
 //!   measurement, never part of the test run; data in `crates/core/benches/search-eval.toml`).
@@ -432,12 +432,19 @@ fn bench(what: &str) -> Result<()> {
             "cargo bench (sync: 500 SSE clients, write rate, first sync of 10k)",
             cargo().args(["bench", "-p", "quickreply-server", "--bench", "sync"]),
         ),
+        "sync-scale" => run(
+            "cargo bench (sync at scale: first sync of 10k/100k, a 10k bulk import to 100 agents, server peak RSS)",
+            cargo().args(["bench", "-p", "quickreply-server", "--bench", "sync_scale"]),
+        ),
         "all" => bench_search()
             .and_then(|()| bench("packs"))
             .and_then(|()| bench_fire())
-            .and_then(|()| bench("sync")),
+            .and_then(|()| bench("sync"))
+            .and_then(|()| bench("sync-scale")),
         other => {
-            bail!("unknown benchmark {other}; try: search, packs, fire, fire-windows, sync, all")
+            bail!(
+                "unknown benchmark {other}; try: search, packs, fire, fire-windows, sync, sync-scale, all"
+            )
         }
     }
 }
@@ -597,7 +604,7 @@ fn main() -> ExitCode {
             .and_then(|()| ensure_packages(BENCH_PACKAGES)),
         _ => {
             eprintln!(
-                "usage: cargo xtask <run [cli] [-- ARGS] | test [--quick] [--leg N] | bench <search|packs|fire|fire-windows|sync|all> | eval search [DATA_FILE] | dist <windows|linux> [--debug] | setup>"
+                "usage: cargo xtask <run [cli] [-- ARGS] | test [--quick] [--leg N] | bench <search|packs|fire|fire-windows|sync|sync-scale|all> | eval search [DATA_FILE] | dist <windows|linux> [--debug] | setup>"
             );
             return ExitCode::from(2);
         }

@@ -24,6 +24,7 @@
 //! | `GET /v1/libraries/{id}/changes?since=N&limit=M` | → [`Changes`] |
 //! | `GET /v1/libraries/{id}/digest` | → [`LibraryDigest`] |
 //! | `PUT /v1/libraries/{id}/items/{key}` | `If-Match: "V"` + [`PutItem`] → [`Item`]; 412 [`ErrorBody`] with `current` |
+//! | `POST /v1/libraries/{id}/items` | [`BatchWrite`] (at most [`MAX_BATCH`] writes) → [`BatchResults`]: each write as the single `PUT`/`DELETE` would answer it, in one transaction (an older server answers `404`: send the writes one by one) |
 //! | `GET /v1/libraries/{id}/items/{key}/history` | → `Vec<`[`ItemVersion`]`>`, newest first (readers) |
 //! | `DELETE /v1/libraries/{id}/items/{key}?op=OP` | `If-Match: "V"` → [`Item`] (a tombstone); 412 as above |
 //! | `PUT /v1/blobs/{sha256}` / `GET /v1/blobs/{sha256}` | raw image bytes: the hash, size ([`crate::MAX_IMAGE_BYTES`] by default), type ([`crate::IMAGE_TYPES`]) and decodability checked; 413 / 415 / 422 `bad_image` |
@@ -429,6 +430,51 @@ pub struct PutItem {
     pub doc: ItemDoc,
 }
 
+/// One write of a [`BatchWrite`]: what `PUT` (a document) or `DELETE` (no document) of
+/// `/v1/libraries/{id}/items/{key}` says with its path, `If-Match` and body.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BatchItem {
+    pub key: String,
+    /// The version the client last saw (`If-Match`; 0 for a new item).
+    pub if_match: i64,
+    /// Client-chosen id of this write (a replay is answered with the item, as for `PUT`).
+    pub op: String,
+    /// The new document; `None` deletes the item (a tombstone).
+    #[serde(default, flatten, skip_serializing_if = "Option::is_none")]
+    pub doc: Option<ItemDoc>,
+}
+
+/// `POST /v1/libraries/{id}/items`: several writes to one library in one request (a
+/// lead's import of thousands of replies is a few requests, not one per reply). The
+/// server applies them in order, each exactly as the single write would be (its own
+/// version check, replay and refusal: one refused write does not stop the others), all
+/// in one transaction, and announces the library's new head once.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BatchWrite {
+    pub writes: Vec<BatchItem>,
+}
+
+/// Most writes one [`BatchWrite`] may hold (the request body limit applies too).
+pub const MAX_BATCH: usize = 500;
+
+/// The answer to one write of a batch: the status the single write would have answered
+/// (`200` with `item`; `412` with `error.current`, the item as the server has it, if any;
+/// any other `4xx`/`507` with `error`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BatchResult {
+    pub status: u16,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub item: Option<Item>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<ErrorBody>,
+}
+
+/// The answer to a [`BatchWrite`]: one result per write, in the same order.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BatchResults {
+    pub results: Vec<BatchResult>,
+}
+
 /// An item as the server holds it: live, or a tombstone (`deleted`, no `doc`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Item {
@@ -819,6 +865,36 @@ mod tests {
         let old: Option<VariableDoc> =
             serde_json::from_str(r#"{"name":"快递公司","value":"顺丰"}"#).ok();
         assert_eq!(old, Some(set));
+    }
+
+    #[test]
+    fn batch_writes_are_flat_and_deletes_have_no_doc() {
+        let put = BatchItem {
+            key: "var:店铺名".into(),
+            if_match: 2,
+            op: "op1".into(),
+            doc: Some(ItemDoc::Variable(VariableDoc {
+                name: "店铺名".into(),
+                value: "小店".into(),
+                description: String::new(),
+                overridable: false,
+            })),
+        };
+        let delete = BatchItem {
+            key: "k".into(),
+            if_match: 3,
+            op: "op2".into(),
+            doc: None,
+        };
+        let batch = BatchWrite {
+            writes: vec![put.clone(), delete.clone()],
+        };
+        let json = serde_json::to_value(&batch).unwrap_or_default();
+        assert_eq!(json["writes"][0]["kind"], "variable");
+        assert_eq!(json["writes"][0]["doc"]["value"], "小店");
+        assert!(json["writes"][1].get("doc").is_none(), "{json}");
+        let back: Option<BatchWrite> = serde_json::from_value(json).ok();
+        assert_eq!(back, Some(batch));
     }
 
     #[test]

@@ -123,6 +123,35 @@ impl Error {
         }
     }
 
+    /// Whether this is the answer to one request (a `4xx`, or `507` over the quota) rather
+    /// than a failure of the server: in a batch of writes, one write's refusal is that
+    /// write's answer and the others go on.
+    pub fn is_refusal(&self) -> bool {
+        let (status, _) = self.status_and_code();
+        status.is_client_error() || matches!(self, Error::QuotaExceeded(_))
+    }
+
+    /// The body of this error's answer, as [`IntoResponse`] writes it.
+    pub fn body(self) -> ErrorBody {
+        let (status, code) = self.status_and_code();
+        let expected = matches!(self, Error::Unavailable { .. } | Error::QuotaExceeded(_));
+        let message = if status.is_server_error() && !expected {
+            tracing::error!(error = %self, "request failed");
+            "internal server error (see the server log)".to_string()
+        } else {
+            self.to_string()
+        };
+        let current = match self {
+            Error::VersionConflict(item) => item.map(|b| *b),
+            _ => None,
+        };
+        ErrorBody {
+            code: code.to_string(),
+            message,
+            current,
+        }
+    }
+
     /// A 500 from a message.
     pub fn internal(msg: impl Into<String>) -> Self {
         Error::Internal(msg.into())
@@ -131,15 +160,7 @@ impl Error {
 
 impl IntoResponse for Error {
     fn into_response(self) -> Response {
-        let (status, code) = self.status_and_code();
-        // Refusals by a cap are 5xx but meant for the client: their message is kept.
-        let expected = matches!(self, Error::Unavailable { .. } | Error::QuotaExceeded(_));
-        let message = if status.is_server_error() && !expected {
-            tracing::error!(error = %self, "request failed");
-            "internal server error (see the server log)".to_string()
-        } else {
-            self.to_string()
-        };
+        let (status, _) = self.status_and_code();
         let retry_after = match &self {
             Error::RateLimited { retry_after, .. } | Error::Unavailable { retry_after, .. } => {
                 Some(retry_after_secs(*retry_after))
@@ -148,15 +169,8 @@ impl IntoResponse for Error {
         };
         // A refused connection is not kept open for the next request.
         let close = matches!(self, Error::Unavailable { .. });
-        let current = match self {
-            Error::VersionConflict(item) => item.map(|b| *b),
-            _ => None,
-        };
-        let body = ErrorBody {
-            code: code.to_string(),
-            message,
-            current,
-        };
+        // Refusals by a cap are 5xx but meant for the client: their message is kept.
+        let body = self.body();
         let mut response = (status, Json(body)).into_response();
         if let Some(secs) = retry_after {
             response

@@ -14,10 +14,10 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use quickreply_proto::api::{
-    Changes, CodeInfo, CreateLibrary, DeviceInfo, ErrorBody, InviteRequest, InviteResponse, Item,
-    ItemVersion, JoinRequest, JoinResponse, LibraryDigest, LibraryInfo, MAX_PAGE,
-    MAX_USAGE_ENTRIES, Me, MissedReport, MissedSearch, MissedTotal, PutItem, RoleChange,
-    StatusReport, UsageCount, UsageReport, UsageTotal,
+    BatchResult, BatchResults, BatchWrite, CodeInfo, CreateLibrary, DeviceInfo, ErrorBody,
+    InviteRequest, InviteResponse, Item, ItemVersion, JoinRequest, JoinResponse, LibraryDigest,
+    LibraryInfo, MAX_BATCH, MAX_PAGE, MAX_USAGE_ENTRIES, Me, MissedReport, MissedSearch,
+    MissedTotal, PutItem, RoleChange, StatusReport, UsageCount, UsageReport, UsageTotal,
 };
 use serde::Deserialize;
 use tower_http::limit::RequestBodyLimitLayer;
@@ -75,6 +75,7 @@ pub(crate) fn router(state: AppState, max_body: usize, max_image: usize) -> Rout
             "/v1/libraries/{id}/items/{key}",
             put(put_item).delete(delete_item),
         )
+        .route("/v1/libraries/{id}/items", post(write_items))
         .route("/v1/libraries/{id}/items/{key}/history", get(history))
         .route("/v1/blobs/{sha256}", blob_routes)
         .route("/v1/events", get(events::events))
@@ -370,7 +371,7 @@ async fn changes(
     Auth(me): Auth,
     ApiPath(id): ApiPath<Uuid>,
     ApiQuery(q): ApiQuery<ChangesQuery>,
-) -> Result<Json<Changes>, Error> {
+) -> Result<Response, Error> {
     let since = q.since.unwrap_or(0);
     if since < 0 {
         return Err(Error::BadRequest("since must not be negative".into()));
@@ -380,9 +381,31 @@ async fn changes(
         Some(l) if l < 1 => return Err(Error::BadRequest("limit must be at least 1".into())),
         Some(l) => usize::try_from(l).unwrap_or(MAX_PAGE).min(MAX_PAGE),
     };
-    Ok(Json(
-        st.db(move |s| s.changes(&me, id, since, limit)).await?,
-    ))
+    // A page many devices ask for at the same head is read and encoded once (`pages`);
+    // the right to read the library is checked first, every time.
+    let who = me.clone();
+    let head = st.db(move |s| s.library_head(&who, id)).await?;
+    let body = match st.pages.get(&(id, since, limit, head)) {
+        Some(body) => body,
+        None => {
+            // The documents go out as stored (see `store::raw`): the same JSON as `Changes`.
+            let page = st.db(move |s| s.changes_raw(&me, id, since, limit)).await?;
+            let body: std::sync::Arc<[u8]> = page
+                .to_json()
+                .map_err(|e| Error::internal(format!("a stored document does not parse: {e}")))?
+                .into();
+            st.pages.put((id, since, limit, page.head), body.clone());
+            body
+        }
+    };
+    Ok((
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )],
+        Body::from(Bytes::from_owner(body)),
+    )
+        .into_response())
 }
 
 async fn digest(
@@ -553,6 +576,90 @@ async fn write_item(st: &AppState, me: Me, write: ItemWrite) -> Result<Response,
         }
         WriteOutcome::Replay(item) => Ok(item_response(item)),
         WriteOutcome::Conflict(current) => Err(Error::VersionConflict(current.map(Box::new))),
+    }
+}
+
+/// `POST /v1/libraries/{id}/items`: a batch of writes, each answered as its single
+/// `PUT`/`DELETE` would be (see [`BatchWrite`]); a malformed write is refused (`400`) in
+/// its place and the others go on.
+async fn write_items(
+    State(st): State<AppState>,
+    Auth(me): Auth,
+    ApiPath(id): ApiPath<Uuid>,
+    JsonBody(body): JsonBody<BatchWrite>,
+) -> Result<Json<BatchResults>, Error> {
+    if body.writes.len() > MAX_BATCH {
+        return Err(Error::TooLarge(format!(
+            "a batch holds at most {MAX_BATCH} writes, not {}: send them in several",
+            body.writes.len()
+        )));
+    }
+    let now = st.now();
+    let mut results: Vec<Option<BatchResult>> = vec![None; body.writes.len()];
+    let mut writes = Vec::with_capacity(body.writes.len());
+    let mut places = Vec::with_capacity(body.writes.len());
+    for (i, w) in body.writes.into_iter().enumerate() {
+        if let Err(e) = validate::batch_item(&w) {
+            results[i] = Some(refused(e));
+            continue;
+        }
+        places.push(i);
+        writes.push(ItemWrite {
+            library_id: id,
+            key: w.key,
+            if_match: w.if_match,
+            op: w.op,
+            doc: w.doc,
+            now,
+            quota: st.member_quota,
+        });
+    }
+    let events = st.events.clone();
+    let outcomes = st
+        .db(move |s| {
+            // Announced once, while the store still holds its write lock (as for one write).
+            s.write_items(&me, &writes, &|change, item| {
+                let _ = events.send(Notice::change(*change, Some(item)));
+            })
+        })
+        .await?;
+    for (i, outcome) in places.into_iter().zip(outcomes) {
+        results[i] = Some(match outcome {
+            Ok(WriteOutcome::Written(item, _)) => {
+                st.metrics.item_written();
+                written(item)
+            }
+            Ok(WriteOutcome::Replay(item)) => written(item),
+            Ok(WriteOutcome::Conflict(current)) => {
+                refused(Error::VersionConflict(current.map(Box::new)))
+            }
+            Err(e) => refused(e),
+        });
+    }
+    Ok(Json(BatchResults {
+        results: results
+            .into_iter()
+            .map(|r| {
+                r.unwrap_or_else(|| refused(Error::internal("a write of the batch got no answer")))
+            })
+            .collect(),
+    }))
+}
+
+fn written(item: Item) -> BatchResult {
+    BatchResult {
+        status: StatusCode::OK.as_u16(),
+        item: Some(item),
+        error: None,
+    }
+}
+
+fn refused(e: Error) -> BatchResult {
+    let (status, _) = e.status_and_code();
+    BatchResult {
+        status: status.as_u16(),
+        item: None,
+        error: Some(e.body()),
     }
 }
 

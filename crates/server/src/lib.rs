@@ -143,6 +143,7 @@ mod extract;
 mod http;
 pub mod limits;
 mod metrics;
+mod pages;
 mod ratelimit;
 mod serve;
 mod signin;
@@ -438,6 +439,7 @@ pub async fn spawn(config: Config) -> Result<Server, Error> {
             .as_deref()
             .map(|t| codes::sha256_hex(t.trim().as_bytes())),
         streams: limits::StreamSlots::new(caps.max_streams, caps.max_streams_per_device),
+        pages: pages::PageCache::default(),
     }));
     let metrics_listener = match &config.metrics_listen {
         Some(listen) => Some(serve_metrics(listen, state.clone(), shutdown_rx.clone()).await?),

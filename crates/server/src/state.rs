@@ -129,6 +129,8 @@ pub(crate) struct Inner {
     pub metrics_token_hash: Option<String>,
     /// Open event streams, capped in total and per device.
     pub streams: Arc<StreamSlots>,
+    /// Recently served pages of the change feed (`pages`).
+    pub pages: crate::pages::PageCache,
 }
 
 #[derive(Clone)]

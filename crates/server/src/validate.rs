@@ -1,7 +1,7 @@
 //! Checks of what clients send, beyond what serde already checks.
 
 use crate::Error;
-use quickreply_proto::api::{ItemDoc, MAX_FIRES_PER_DAY, PutItem};
+use quickreply_proto::api::{BatchItem, ItemDoc, MAX_FIRES_PER_DAY, PutItem};
 
 /// Longest snippet title, folder, variable or display name (characters): the one limit
 /// of [`quickreply_proto::check`].
@@ -205,6 +205,34 @@ pub fn put(key: &str, put: &PutItem) -> Result<(), Error> {
         )));
     }
     doc(&put.doc)
+}
+
+/// One write of a batch: what [`put`] (a document) or a `DELETE` (none) checks.
+pub fn batch_item(item: &BatchItem) -> Result<(), Error> {
+    if item.if_match < 0 {
+        return Err(bad(format!(
+            "if_match must be an item version (0 or more), not {}",
+            item.if_match
+        )));
+    }
+    match &item.doc {
+        Some(doc) => {
+            self::key(&item.key)?;
+            op(&item.op)?;
+            let doc_key = doc.key();
+            if doc_key != item.key {
+                return Err(bad(format!(
+                    "the document belongs under the key “{doc_key}”, not “{}”",
+                    item.key
+                )));
+            }
+            self::doc(doc)
+        }
+        None => {
+            self::key(&item.key)?;
+            op(&item.op)
+        }
+    }
 }
 
 /// A document's content: [`quickreply_proto::check::doc`], the validator the client

@@ -11,10 +11,11 @@ use serde::de::DeserializeOwned;
 use uuid::Uuid;
 
 use quickreply_proto::api::{
-    Changes, CodeInfo, CreateLibrary, DeviceInfo, ErrorBody, HeadEvent, InviteRequest,
-    InviteResponse, Item, ItemVersion, JoinRequest, JoinResponse, LibraryDigest, LibraryInfo, Me,
-    MissedReport, MissedTotal, PutItem, SigninDecision, SigninDenial, SigninInfo, SigninPoll,
-    SigninPollRequest, SigninRequest, SigninStarted, StatusReport, UsageReport, UsageTotal,
+    BatchResults, BatchWrite, Changes, CodeInfo, CreateLibrary, DeviceInfo, ErrorBody, HeadEvent,
+    InviteRequest, InviteResponse, Item, ItemVersion, JoinRequest, JoinResponse, LibraryDigest,
+    LibraryInfo, Me, MissedReport, MissedTotal, PutItem, SigninDecision, SigninDenial, SigninInfo,
+    SigninPoll, SigninPollRequest, SigninRequest, SigninStarted, StatusReport, UsageReport,
+    UsageTotal,
 };
 
 use crate::error::SyncError;
@@ -264,15 +265,9 @@ impl Client {
                 .map_err(|e| SyncError::Protocol(format!("412: {e}")))?;
             // Without `current` the server has no such item (the version this device
             // knew is gone): answer as if it were a tombstone at version 0.
-            return Ok(WriteOutcome::Conflict(body.current.unwrap_or(Item {
-                key: String::new(),
-                version: 0,
-                seq: 0,
-                deleted: true,
-                doc: None,
-                updated_at: 0,
-                op: String::new(),
-            })));
+            return Ok(WriteOutcome::Conflict(
+                body.current.unwrap_or_else(absent_item),
+            ));
         }
         if !resp.status().is_success() {
             return Err(Self::error_of(resp));
@@ -297,6 +292,34 @@ impl Client {
                 .header("If-Match", format!("\"{if_match}\""))
                 .json(put),
         )
+    }
+
+    /// `POST /v1/libraries/{id}/items`: several writes at once, each answered in its
+    /// place. `Ok(None)`: the server has no batch endpoint (an older server answers
+    /// `404`/`405`) or refuses this batch as a whole (`400`, `413`): send the writes one by
+    /// one. A revoked token (`401`), `429`, `5xx` and the network are errors, as for one
+    /// write.
+    pub fn write_items(
+        &self,
+        library: Uuid,
+        batch: &BatchWrite,
+    ) -> Result<Option<BatchResults>, SyncError> {
+        let u = self.url(&["v1", "libraries", &library.to_string(), "items"]);
+        let resp = self.send(self.http.post(u).json(batch))?;
+        let status = resp.status().as_u16();
+        if matches!(status, 400 | 404 | 405 | 413) {
+            return Ok(None);
+        }
+        if !resp.status().is_success() {
+            return Err(Self::error_of(resp));
+        }
+        let bytes = resp.bytes().map_err(|e| SyncError::Http {
+            url: self.base.to_string(),
+            reason: describe(&e),
+        })?;
+        serde_json::from_slice(&bytes)
+            .map(Some)
+            .map_err(|e| SyncError::Protocol(format!("a batch's answer: {e}")))
     }
 
     pub fn delete_item(
@@ -377,6 +400,20 @@ impl Client {
         Ok(Events {
             reader: BufReader::new(Box::new(resp)),
         })
+    }
+}
+
+/// What a `412` without `current` stands for: the server has no such item (the version
+/// this device knew is gone), as if it were a tombstone at version 0.
+pub(crate) fn absent_item() -> Item {
+    Item {
+        key: String::new(),
+        version: 0,
+        seq: 0,
+        deleted: true,
+        doc: None,
+        updated_at: 0,
+        op: String::new(),
     }
 }
 

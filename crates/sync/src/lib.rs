@@ -5,7 +5,8 @@
 //! How local edits reach the server: triggers of store migration 2 put every change of a
 //! synced library into `outbox` in the same transaction as the change itself, so an
 //! acknowledged local edit survives any crash. [`sync_once`] first pushes the outbox
-//! (each entry is one item; the server's `If-Match` check catches concurrent edits),
+//! (each entry is one item with its own `If-Match` check, which catches concurrent edits;
+//! consecutive entries of a library go in batch requests, see `batch`),
 //! then pulls each library from its cursor and applies the page and the new cursor in
 //! one transaction. `sync_items` keeps the server's version of every item ("shadow"):
 //! the base for three-way merges and for the digest `qreply status` compares.
@@ -22,6 +23,7 @@
 //! none (see [`secret`]).
 
 mod accounts;
+mod batch;
 mod error;
 mod history;
 pub mod http;

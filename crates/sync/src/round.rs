@@ -229,6 +229,10 @@ pub(crate) fn push(
         work.push((rank, p, doc));
     }
     work.sort_by_key(|(rank, p, _)| (*rank, p.library));
+    // Consecutive changes of one library go together, in this order, in batches
+    // ([`crate::batch`]).
+    let mut group: Vec<tables::Pending> = Vec::new();
+    let mut group_link: Option<&Linked> = None;
     for (_, p, doc) in work {
         let Some(link) = links.iter().find(|l| l.local == p.library) else {
             continue;
@@ -246,7 +250,16 @@ pub(crate) fn push(
             keep_refused(store, &p, doc.as_ref(), report, &why)?;
             continue;
         }
-        push_one(store, client, link, p, report)?;
+        if let Some(prev) = group_link
+            && prev.local != link.local
+        {
+            crate::batch::push_group(store, client, prev, std::mem::take(&mut group), report)?;
+        }
+        group_link = Some(link);
+        group.push(p);
+    }
+    if let Some(link) = group_link {
+        crate::batch::push_group(store, client, link, group, report)?;
     }
     Ok(())
 }
@@ -308,6 +321,126 @@ pub(crate) fn conflict_title(title: &str) -> String {
     quickreply_core::conflicts::conflict_title(title, &when)
 }
 
+/// What a pending item sends now: this device's document (`None`: a deletion) and the
+/// server's version it was based on.
+pub(crate) struct Outgoing {
+    pub mine: Option<ItemDoc>,
+    pub base_version: i64,
+    pub base_doc: Option<ItemDoc>,
+}
+
+/// What a pending item is to send, or `None` when it is settled here: nothing to send
+/// (created and deleted before it was sent, or changed back) or a document the server
+/// would refuse (kept and reported).
+pub(crate) fn outgoing(
+    store: &Store,
+    p: &tables::Pending,
+    report: &mut Report,
+) -> Result<Option<Outgoing>> {
+    let mine = tables::local_doc(store.conn(), p.library, &p.key)?;
+    let shadow = tables::shadow(store.conn(), p.library, &p.key)?;
+    if mine.is_none() && shadow.is_none()
+        || mine.is_some() && shadow.as_ref().is_some_and(|(_, d)| *d == mine)
+    {
+        // Created and deleted before it was ever sent, or changed back: nothing to send.
+        tables::done(store.conn(), p)?;
+        return Ok(None);
+    }
+    if let Some(Err(invalid)) = mine.as_ref().map(quickreply_proto::check::item) {
+        // The server would refuse it (an old client's data, an import): keep it here,
+        // do not send it, and say so until it is fixed or discarded.
+        let why = Why::new(invalid.zh(), invalid.en());
+        keep_refused(store, p, mine.as_ref(), report, &why)?;
+        return Ok(None);
+    }
+    let (base_version, base_doc) = shadow.unwrap_or((0, None));
+    Ok(Some(Outgoing {
+        mine,
+        base_version,
+        base_doc,
+    }))
+}
+
+/// After a write was answered: settled, or to be sent again (merged after a `412`).
+pub(crate) enum Next {
+    Settled,
+    Again(tables::Pending),
+}
+
+/// Take the server's answer to a pending item's write: record what it accepted, merge a
+/// conflict, keep what it refuses (reported), or fail the round (the network, `5xx`, a
+/// revoked token).
+pub(crate) fn settle(
+    store: &mut Store,
+    p: &tables::Pending,
+    out: Outgoing,
+    outcome: Result<WriteOutcome>,
+    report: &mut Report,
+) -> Result<Next> {
+    let Outgoing { mine, base_doc, .. } = out;
+    let outcome = match outcome {
+        Ok(o) => o,
+        Err(SyncError::LocalImage { sha, reason }) => {
+            // Its picture is gone from this computer: kept and shown, not sent (the
+            // user puts the picture back in the editor, or discards the change).
+            let why = Why::new(
+                format!(
+                    "图片 {sha} 在本机读不出来（{reason}）：在编辑器里重新放入图片，或放弃这个改动"
+                ),
+                format!(
+                    "the image {sha} cannot be read on this computer ({reason}): put the \
+                     picture back in the editor, or discard this change"
+                ),
+            );
+            keep_refused(store, p, mine.as_ref(), report, &why)?;
+            return Ok(Next::Settled);
+        }
+        Err(SyncError::Server {
+            status, message, ..
+        }) if (400..500).contains(&status) && status != 401 && status != 429 => {
+            // The server will not take this change as it is (refused, not a network
+            // fault): keep it locally, stop sending it until it changes or is
+            // retried, and keep saying so.
+            let why = Why {
+                zh: format!("服务器未接受：{message}"),
+                en: format!("refused by the server: {message}"),
+                // The round's report says "refused by the server" itself.
+                said: message,
+            };
+            keep_refused(store, p, mine.as_ref(), report, &why)?;
+            return Ok(Next::Settled);
+        }
+        Err(SyncError::Server {
+            status: 507,
+            message,
+            ..
+        }) => {
+            // Over the member's storage quota: kept in the outbox and tried again at
+            // the next round (room may have been made by then); the rest of the round
+            // (other changes, every pull) goes on.
+            let label = label_of(store, p, mine.as_ref())?;
+            report.refused.push(format!("{label}: {message}"));
+            return Ok(Next::Settled);
+        }
+        Err(e) => return Err(e),
+    };
+    let tx = store.conn_mut().transaction()?;
+    match outcome {
+        WriteOutcome::Done(item) => {
+            tables::set_shadow(&tx, p.library, &p.key, item.version, item.doc.as_ref())?;
+            tables::done(&tx, p)?;
+            tx.commit()?;
+            report.pushed += 1;
+            Ok(Next::Settled)
+        }
+        WriteOutcome::Conflict(current) => {
+            let next = resolve(&tx, p, mine, base_doc, &current, report)?;
+            tx.commit()?;
+            Ok(next.map_or(Next::Settled, Next::Again))
+        }
+    }
+}
+
 /// Send one pending item until the server has it, merging with concurrent edits.
 pub(crate) fn push_one(
     store: &mut Store,
@@ -317,92 +450,23 @@ pub(crate) fn push_one(
     report: &mut Report,
 ) -> Result<()> {
     for _attempt in 0..5 {
-        let mine = tables::local_doc(store.conn(), p.library, &p.key)?;
-        let shadow = tables::shadow(store.conn(), p.library, &p.key)?;
-        let (base_version, base_doc) = shadow.clone().unwrap_or((0, None));
-        if mine.is_none() && shadow.is_none() || mine.is_some() && mine == base_doc {
-            // Created and deleted before it was ever sent, or changed back: nothing to send.
-            tables::done(store.conn(), &p)?;
+        let Some(out) = outgoing(store, &p, report)? else {
             return Ok(());
-        }
-        if let Some(Err(invalid)) = mine.as_ref().map(quickreply_proto::check::item) {
-            // The server would refuse it (an old client's data, an import): keep it here,
-            // do not send it, and say so until it is fixed or discarded.
-            let why = Why::new(invalid.zh(), invalid.en());
-            return keep_refused(store, &p, mine.as_ref(), report, &why);
-        }
-        // An image the server refuses (415/422/413) refuses the reply with it, below.
-        let outcome = match &mine {
+        };
+        // An image the server refuses (415/422/413) refuses the reply with it.
+        let outcome = match &out.mine {
             Some(doc) => upload_blobs(store, client, link.account, doc).and_then(|()| {
                 let put = PutItem {
                     op: p.op.clone(),
                     doc: doc.clone(),
                 };
-                client.put_item(link.remote, &p.key, base_version, &put)
+                client.put_item(link.remote, &p.key, out.base_version, &put)
             }),
-            None => client.delete_item(link.remote, &p.key, base_version, &p.op),
+            None => client.delete_item(link.remote, &p.key, out.base_version, &p.op),
         };
-        let outcome = match outcome {
-            Ok(o) => o,
-            Err(SyncError::LocalImage { sha, reason }) => {
-                // Its picture is gone from this computer: kept and shown, not sent (the
-                // user puts the picture back in the editor, or discards the change).
-                let why = Why::new(
-                    format!(
-                        "图片 {sha} 在本机读不出来（{reason}）：在编辑器里重新放入图片，或放弃这个改动"
-                    ),
-                    format!(
-                        "the image {sha} cannot be read on this computer ({reason}): put the \
-                         picture back in the editor, or discard this change"
-                    ),
-                );
-                return keep_refused(store, &p, mine.as_ref(), report, &why);
-            }
-            Err(SyncError::Server {
-                status, message, ..
-            }) if (400..500).contains(&status) && status != 401 && status != 429 => {
-                // The server will not take this change as it is (refused, not a network
-                // fault): keep it locally, stop sending it until it changes or is
-                // retried, and keep saying so.
-                let why = Why {
-                    zh: format!("服务器未接受：{message}"),
-                    en: format!("refused by the server: {message}"),
-                    // The round's report says "refused by the server" itself.
-                    said: message,
-                };
-                return keep_refused(store, &p, mine.as_ref(), report, &why);
-            }
-            Err(SyncError::Server {
-                status: 507,
-                message,
-                ..
-            }) => {
-                // Over the member's storage quota: kept in the outbox and tried again at
-                // the next round (room may have been made by then); the rest of the round
-                // (other changes, every pull) goes on.
-                let label = label_of(store, &p, mine.as_ref())?;
-                report.refused.push(format!("{label}: {message}"));
-                return Ok(());
-            }
-            Err(e) => return Err(e),
-        };
-        let tx = store.conn_mut().transaction()?;
-        match outcome {
-            WriteOutcome::Done(item) => {
-                tables::set_shadow(&tx, p.library, &p.key, item.version, item.doc.as_ref())?;
-                tables::done(&tx, &p)?;
-                tx.commit()?;
-                report.pushed += 1;
-                return Ok(());
-            }
-            WriteOutcome::Conflict(current) => {
-                let next = resolve(&tx, &p, mine, base_doc, &current, report)?;
-                tx.commit()?;
-                match next {
-                    Some(n) => p = n,
-                    None => return Ok(()),
-                }
-            }
+        match settle(store, &p, out, outcome, report)? {
+            Next::Settled => return Ok(()),
+            Next::Again(next) => p = next,
         }
     }
     Err(SyncError::Protocol(format!(

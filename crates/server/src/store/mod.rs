@@ -24,11 +24,13 @@ use crate::Error;
 pub mod policy;
 pub mod postgres;
 pub mod quota;
+pub mod raw;
 mod rows;
 pub mod sqlite;
 mod write;
 
 pub use postgres::PgStore;
+pub use raw::{RawChanges, RawItem};
 pub use sqlite::SqliteStore;
 
 /// A join attempt, with the secrets already hashed.
@@ -266,6 +268,19 @@ pub trait Store: Send + Sync + 'static {
         limit: usize,
     ) -> Result<Changes, Error>;
 
+    /// [`Self::changes`] with every document as stored ([`RawChanges`]): what the change
+    /// feed answers, without parsing and encoding the documents again.
+    fn changes_raw(
+        &self,
+        me: &Me,
+        library_id: Uuid,
+        since: i64,
+        limit: usize,
+    ) -> Result<RawChanges, Error>;
+
+    /// The head of a library `me` can read (what a cached page of its feed is keyed by).
+    fn library_head(&self, me: &Me, library_id: Uuid) -> Result<i64, Error>;
+
     /// Head and digest of a library's live items.
     fn digest(&self, me: &Me, library_id: Uuid) -> Result<LibraryDigest, Error>;
 
@@ -281,6 +296,20 @@ pub trait Store: Send + Sync + 'static {
         write: &ItemWrite,
         on_commit: &dyn Fn(&Change, &Item),
     ) -> Result<WriteOutcome, Error>;
+
+    /// Writes several items of one library in order, in one transaction: each is decided
+    /// as [`Self::write_item`] decides it, and an item's refusal ([`Error::is_refusal`]:
+    /// no right to write, a missing image, the quota, deleting what is gone) is its answer
+    /// without stopping the others; any other error (the database) fails the whole batch
+    /// and writes nothing. The library's new head is announced once, after the commit:
+    /// `on_commit` with the last written change and item (SQLite; PostgreSQL sends one
+    /// `NOTIFY`).
+    fn write_items(
+        &self,
+        me: &Me,
+        writes: &[ItemWrite],
+        on_commit: &dyn Fn(&Change, &Item),
+    ) -> Result<Vec<Result<WriteOutcome, Error>>, Error>;
 
     /// The latest change of every library `me` can read that changed after the server-wide
     /// change number `since`, oldest first.
@@ -708,16 +737,22 @@ fn page_bytes() -> i64 {
 fn changes_page(mut items: Vec<Item>, limit: usize, since: i64, head: i64) -> Changes {
     let over_count = items.len() > limit;
     items.truncate(limit);
-    let cursor = match items.last() {
-        Some(last) => last.seq,
-        None if since < head => head,
-        None => since,
-    };
+    let (cursor, more) = page_end(items.last().map(|i| i.seq), over_count, since, head);
     Changes {
         items,
         cursor,
-        more: over_count || cursor < head,
+        more,
     }
+}
+
+/// A page's cursor and `more`, from the sequence number of its last item.
+fn page_end(last: Option<i64>, over_count: bool, since: i64, head: i64) -> (i64, bool) {
+    let cursor = match last {
+        Some(seq) => seq,
+        None if since < head => head,
+        None => since,
+    };
+    (cursor, over_count || cursor < head)
 }
 
 /// How many rows a change feed page reads: one more than `limit`.

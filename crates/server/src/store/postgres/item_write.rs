@@ -19,13 +19,16 @@ use crate::store::write::{Decision, decide, history_drops_to, missing_blob, writ
 use crate::store::{ItemWrite, WriteOutcome, policy, quota};
 
 /// Writes `w` for `me` in `tx` (the caller commits it): `blobs` are the images its
-/// document refers to, `doc_json` the document as stored.
+/// document refers to, `doc_json` the document as stored. With `notify` the write sends
+/// its own `NOTIFY`; a batch sends one for all its writes instead ([`notify_change`]).
+/// A refusal (see `Error::is_refusal`) is answered before anything is written.
 pub(super) async fn write_item(
     tx: &Transaction<'_>,
     me: &Me,
     w: &ItemWrite,
     blobs: &[String],
     doc_json: Option<&str>,
+    notify: bool,
 ) -> Result<WriteOutcome, Error> {
     // Statements are prepared first, then sent together (pipelined, in order): one
     // round trip for the reads and one for the writes.
@@ -159,7 +162,7 @@ pub(super) async fn write_item(
     let inline = serde_json::to_string(&item)
         .ok()
         .filter(|json| json.len() <= quickreply_proto::api::MAX_INLINE_ITEM);
-    let notify: [&(dyn ToSql + Sync); 5] = [
+    let notify_args: [&(dyn ToSql + Sync); 5] = [
         &w.library_id,
         &item.seq,
         &lib.team_id,
@@ -189,7 +192,9 @@ pub(super) async fn write_item(
     }
     writes.push(tx.execute(s_history, &history));
     writes.push(tx.execute(s_prune, &prune));
-    writes.push(tx.execute(s_notify, &notify));
+    if notify {
+        writes.push(tx.execute(s_notify, &notify_args));
+    }
     // After the counter (sent first below), whose lock every write takes: the user rows
     // are updated one write at a time, so two writers never wait on each other's row.
     if old_writer.is_some() {
@@ -199,4 +204,30 @@ pub(super) async fn write_item(
     let (counter, _) = try_join(tx.query_one(s_counter, &[]), try_join_all(writes)).await?;
     let change_no: i64 = counter.try_get(0)?;
     Ok(written(item, lib, change_no))
+}
+
+/// The one `NOTIFY` of a batch of writes: the library's head after its last written
+/// `item` (inline when small enough, as a single write's), sent in the batch's transaction
+/// after the writes, so the change number is the batch's last.
+pub(super) async fn notify_change(
+    tx: &Transaction<'_>,
+    change: &crate::store::Change,
+    item: &quickreply_proto::api::Item,
+) -> Result<(), Error> {
+    let inline = serde_json::to_string(item)
+        .ok()
+        .filter(|json| json.len() <= quickreply_proto::api::MAX_INLINE_ITEM);
+    let statement = tx.prepare_cached(NOTIFY_CHANGE).await?;
+    tx.execute(
+        &statement,
+        &[
+            &change.library_id,
+            &change.head,
+            &change.team_id,
+            &change.personal_user,
+            &inline,
+        ],
+    )
+    .await?;
+    Ok(())
 }

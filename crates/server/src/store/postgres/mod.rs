@@ -57,6 +57,7 @@ use self::pool::{all, exec, one, opt};
 use self::rows::{
     insert_device, insert_user, item_from_row, library_from_row, load_library, me_from_row,
 };
+use super::raw::{RawChanges, raw_changes_page, raw_item_from};
 use super::rows::{
     CODE_COLUMNS, CODE_FROM, DEVICE_COLUMNS, LIBRARY_COLUMNS, LISTED_CODE_COLUMNS, ME_COLUMNS,
     ME_FROM, SIGNIN_COLUMNS, VERSION_COLUMNS, code_from, device_from, listed_code_from,
@@ -412,6 +413,38 @@ impl Store for PgStore {
         }))
     }
 
+    fn changes_raw(
+        &self,
+        me: &Me,
+        library_id: Uuid,
+        since: i64,
+        limit: usize,
+    ) -> Result<RawChanges, Error> {
+        let fetch = page_fetch(limit);
+        self.run(self.read(async |tx| {
+            let lib = policy::check_read(me, load_library(tx, library_id).await?)?;
+            let rows = all(
+                tx,
+                &changes_sql('$'),
+                &[&library_id, &since, &fetch, &page_bytes()],
+            )
+            .await?;
+            let items = rows
+                .iter()
+                .map(raw_item_from)
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(raw_changes_page(items, limit, since, lib.head))
+        }))
+    }
+
+    fn library_head(&self, me: &Me, library_id: Uuid) -> Result<i64, Error> {
+        self.run(
+            self.read(async |tx| {
+                Ok(policy::check_read(me, load_library(tx, library_id).await?)?.head)
+            }),
+        )
+    }
+
     fn digest(&self, me: &Me, library_id: Uuid) -> Result<LibraryDigest, Error> {
         self.run(self.read(async |tx| {
             let lib = policy::check_read(me, load_library(tx, library_id).await?)?;
@@ -440,11 +473,44 @@ impl Store for PgStore {
     ) -> Result<WriteOutcome, Error> {
         let blobs: Vec<String> = doc_blobs(w).into_iter().map(str::to_string).collect();
         let doc_json = doc_json(w)?;
-        self.run(
-            self.write(async |tx| {
-                item_write::write_item(tx, me, w, &blobs, doc_json.as_deref()).await
-            }),
-        )
+        self.run(self.write(async |tx| {
+            item_write::write_item(tx, me, w, &blobs, doc_json.as_deref(), true).await
+        }))
+    }
+
+    fn write_items(
+        &self,
+        me: &Me,
+        writes: &[ItemWrite],
+        _on_commit: &dyn Fn(&Change, &Item),
+    ) -> Result<Vec<Result<WriteOutcome, Error>>, Error> {
+        let prepared = writes
+            .iter()
+            .map(|w| {
+                let blobs: Vec<String> = doc_blobs(w).into_iter().map(str::to_string).collect();
+                Ok((blobs, doc_json(w)?))
+            })
+            .collect::<Result<Vec<_>, Error>>()?;
+        self.run(self.write(async |tx| {
+            let mut outcomes = Vec::with_capacity(writes.len());
+            for (w, (blobs, doc_json)) in writes.iter().zip(&prepared) {
+                // A refusal is answered before the write touches anything (see
+                // `item_write::write_item`), so the transaction goes on.
+                match item_write::write_item(tx, me, w, blobs, doc_json.as_deref(), false).await {
+                    Ok(outcome) => outcomes.push(Ok(outcome)),
+                    Err(e) if e.is_refusal() => outcomes.push(Err(e)),
+                    Err(e) => return Err(e),
+                }
+            }
+            let last = outcomes.iter().rev().find_map(|o| match o {
+                Ok(WriteOutcome::Written(item, change)) => Some((change, item)),
+                _ => None,
+            });
+            if let Some((change, item)) = last {
+                item_write::notify_change(tx, change, item).await?;
+            }
+            Ok(outcomes)
+        }))
     }
 
     fn changes_since(&self, me: &Me, since: i64) -> Result<Vec<Change>, Error> {

@@ -27,6 +27,7 @@ use self::rows::{
     insert_device, insert_user, item_from_row, library_from_row, load_library, me_from_row,
     me_of_device,
 };
+use super::raw::{RawChanges, raw_changes_page, raw_item_from};
 use super::rows::{
     CODE_COLUMNS, CODE_FROM, Cells as _, DEVICE_COLUMNS, LIBRARY_COLUMNS, LISTED_CODE_COLUMNS,
     ME_COLUMNS, ME_FROM, SIGNIN_COLUMNS, VERSION_COLUMNS, code_from, device_from, listed_code_from,
@@ -303,6 +304,34 @@ impl Store for SqliteStore {
         })
     }
 
+    fn changes_raw(
+        &self,
+        me: &Me,
+        library_id: Uuid,
+        since: i64,
+        limit: usize,
+    ) -> Result<RawChanges, Error> {
+        self.read(|conn| {
+            let lib = policy::check_read(me, load_library(conn, library_id)?)?;
+            let mut stmt = conn.prepare_cached(&changes_sql('?'))?;
+            let rows = stmt.query_map(
+                params![
+                    library_id.to_string(),
+                    since,
+                    page_fetch(limit),
+                    page_bytes()
+                ],
+                |row| raw_item_from(row),
+            )?;
+            let items = rows.collect::<Result<Vec<_>, _>>()?;
+            Ok(raw_changes_page(items, limit, since, lib.head))
+        })
+    }
+
+    fn library_head(&self, me: &Me, library_id: Uuid) -> Result<i64, Error> {
+        self.read(|conn| Ok(policy::check_read(me, load_library(conn, library_id)?)?.head))
+    }
+
     fn digest(&self, me: &Me, library_id: Uuid) -> Result<LibraryDigest, Error> {
         self.read(|conn| {
             let lib = policy::check_read(me, load_library(conn, library_id)?)?;
@@ -332,6 +361,46 @@ impl Store for SqliteStore {
             }
         };
         self.write_then(|tx| item_write::write_item(tx, me, w), announce)
+    }
+
+    fn write_items(
+        &self,
+        me: &Me,
+        writes: &[ItemWrite],
+        on_commit: &dyn Fn(&Change, &Item),
+    ) -> Result<Vec<Result<WriteOutcome, Error>>, Error> {
+        let announce = |outcomes: &Vec<Result<WriteOutcome, Error>>| {
+            let last = outcomes.iter().rev().find_map(|o| match o {
+                Ok(WriteOutcome::Written(item, change)) => Some((change, item)),
+                _ => None,
+            });
+            if let Some((change, item)) = last {
+                on_commit(change, item);
+            }
+        };
+        self.write_then(
+            |tx| {
+                let mut outcomes = Vec::with_capacity(writes.len());
+                for w in writes {
+                    // Each write on its own savepoint: a refusal leaves nothing of it.
+                    tx.exec("SAVEPOINT item", [])?;
+                    match item_write::write_item(tx, me, w) {
+                        Ok(outcome) => {
+                            tx.exec("RELEASE item", [])?;
+                            outcomes.push(Ok(outcome));
+                        }
+                        Err(e) if e.is_refusal() => {
+                            tx.exec("ROLLBACK TO item", [])?;
+                            tx.exec("RELEASE item", [])?;
+                            outcomes.push(Err(e));
+                        }
+                        Err(e) => return Err(e),
+                    }
+                }
+                Ok(outcomes)
+            },
+            announce,
+        )
     }
 
     fn changes_since(&self, me: &Me, since: i64) -> Result<Vec<Change>, Error> {
