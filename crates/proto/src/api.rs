@@ -878,6 +878,7 @@ mod tests {
                 value: "小店".into(),
                 description: String::new(),
                 overridable: false,
+                example: false,
             })),
         };
         let delete = BatchItem {
