@@ -704,8 +704,8 @@ fn searches_that_found_nothing_reach_the_lead_as_counts_without_buyer_text() -> 
     let agent = Client::new(dir.path(), "agent-pc");
     agent.join(&server, &invite, "小李")?;
     for q in [
-        &["search", "保修卡", "丢了"][..],
-        &["search", "保修卡  丢了"],
+        &["search", "潜水", "氧气瓶"][..],
+        &["search", "潜水  氧气瓶"],
         &["search", "能开专票吗"],
         &["search", "wxyz"],
         &["search", "13812345678"],
@@ -731,7 +731,7 @@ fn searches_that_found_nothing_reach_the_lead_as_counts_without_buyer_text() -> 
     agent.ok(&["sync"])?;
     // The phone number was never counted, the search that found a reply neither.
     let once = vec![
-        ("保修卡 丢了".to_string(), 2, 1),
+        ("潜水 氧气瓶".to_string(), 2, 1),
         ("wxyz".to_string(), 1, 1),
         ("能开专票吗".to_string(), 1, 1),
     ];
@@ -739,7 +739,7 @@ fn searches_that_found_nothing_reach_the_lead_as_counts_without_buyer_text() -> 
     agent.ok(&["sync"])?;
     assert_eq!(missed(&lead)?, once, "a second sync replaces, never adds");
     let text = lead.ok(&["usage", "--missed"])?;
-    assert!(text.contains("保修卡 丢了"), "{text}");
+    assert!(text.contains("潜水 氧气瓶"), "{text}");
     // Agents report them but may not read the team's.
     let r = agent.run(&["usage", "--missed"])?;
     assert_ne!(r.code, 0, "{}", r.stdout);
