@@ -29,14 +29,15 @@ fn a_lead_edit_reaches_the_running_app_through_live_sync() -> Result<()> {
         dir.path(),
         &server,
         TEAM,
-        &[("", "退货地址", "thdz", "亲，退货请寄到售后部")],
+        // (Not the built-in 退货地址's code thdz: the team's own reply must rank first.)
+        &[("", "退货地址", "thck", "亲，退货请寄到售后部")],
     )?;
     let invite = lead.invite(&["--role", "agent"])?;
     let agent = Client::new(dir.path(), "agent-pc");
     agent.join(&server, &invite, "小李")?;
 
     let app = App::start(&d, &agent.data)?;
-    app.search("thdz")?;
+    app.search("thck")?;
     app.wait_text("#hit-0 .title", |t| t.starts_with("退货地址"))?;
     app.wait_text("#sync", |t| t.contains("团队话术已同步"))?;
 
@@ -104,7 +105,7 @@ fn a_lead_edit_reaches_the_running_app_through_live_sync() -> Result<()> {
     );
     lead.ok(&["devices", "--revoke", "agent-pc"])?;
     app.wait_text("#sync", |t| t.contains("本机已被移出团队"))?;
-    app.search("thdz")?;
+    app.search("thck")?;
     app.wait_text("#hits li.none", |t| !t.is_empty())?;
     d.screenshot("signed-out-panel.png")?;
     let store = Store::open(&agent.data)?;
@@ -198,10 +199,10 @@ fn settings_team_section_joins_by_invite_and_by_approval() -> Result<()> {
         dir.path(),
         &server,
         TEAM,
-        &[("", "退货地址", "thdz", "亲，退货请寄到售后部")],
+        &[("", "退货地址", "thck", "亲，退货请寄到售后部")],
     )?;
     let invite = lead.invite(&["--role", "agent"])?;
-    let finds_the_team_reply = |app: &App| wait_for_hit(app, "thdz", "退货地址").map(|_| ());
+    let finds_the_team_reply = |app: &App| wait_for_hit(app, "thck", "退货地址").map(|_| ());
 
     // App A joins with an invite code from Settings → Team; a wrong code first: the
     // server's refusal in Chinese, and nothing changes.
@@ -289,7 +290,7 @@ fn an_editors_app_approves_another_and_both_panels_get_a_lead_edit_live() -> Res
         dir.path(),
         &server,
         TEAM,
-        &[("", "退货地址", "thdz", "亲，退货请寄到售后部")],
+        &[("", "退货地址", "thck", "亲，退货请寄到售后部")],
     )?;
 
     // App A, a team editor's, joins by invite code; app B, running at the same time on
@@ -334,11 +335,11 @@ fn an_editors_app_approves_another_and_both_panels_get_a_lead_edit_live() -> Res
     // without a click (the time it took is printed; `cargo xtask bench sync` measures it).
     for (app, handles) in [(&a, &a_handles), (&b, &b_handles)] {
         app.escape_settings("#team-approve-code", (&handles.0, &handles.1))?;
-        wait_for_hit(app, "thdz", "退货地址")?;
+        wait_for_hit(app, "thck", "退货地址")?;
     }
     lead.ok(&[
         "edit",
-        "thdz",
+        "thck",
         "--library",
         TEAM,
         "--title",
@@ -353,7 +354,7 @@ fn an_editors_app_approves_another_and_both_panels_get_a_lead_edit_live() -> Res
         || {
             for (i, app) in [&a, &b].into_iter().enumerate() {
                 if shown[i].is_none()
-                    && app.search("thdz").is_ok()
+                    && app.search("thck").is_ok()
                     && app
                         .text("#hit-0 .title")
                         .is_ok_and(|t| t.starts_with("退货地址（新仓库）"))
@@ -368,7 +369,7 @@ fn an_editors_app_approves_another_and_both_panels_get_a_lead_edit_live() -> Res
         "the lead's edit showed in app A after {:?}, in app B after {:?}",
         shown[0], shown[1]
     );
-    wait_for_hit(&b, "thdz", "退货地址（新仓库）")?;
+    wait_for_hit(&b, "thck", "退货地址（新仓库）")?;
     std::thread::sleep(Duration::from_millis(300));
     d.screenshot("two-apps-live.png")?;
     a.close();
@@ -596,7 +597,7 @@ fn a_refused_change_stays_on_the_indicator_until_it_is_fixed() -> Result<()> {
         dir.path(),
         &server,
         TEAM,
-        &[("", "退货地址", "thdz", "亲，退货请寄到售后部")],
+        &[("", "退货地址", "thck", "亲，退货请寄到售后部")],
     )?;
     lead.ok(&[
         "add",
