@@ -284,12 +284,18 @@ impl Wine {
     }
 
     /// A variable as Windows programs see it.
+    /// Asked up to three times: a Wine process starting on a loaded machine can fail
+    /// without a word, and this is only a lookup.
     fn var(&self, name: &str) -> Result<String> {
-        let out = stdout_of(
-            &format!("wine cmd /c echo %{name}%"),
-            self.wine()
-                .args(["cmd", "/c", "echo", &format!("%{name}%")]),
-        )?;
+        let what = format!("wine cmd /c echo %{name}%");
+        let ask = || {
+            stdout_of(
+                &what,
+                self.wine()
+                    .args(["cmd", "/c", "echo", &format!("%{name}%")]),
+            )
+        };
+        let out = ask().or_else(|_| ask()).or_else(|_| ask())?;
         let v = out.trim().to_string();
         ensure!(
             !v.is_empty() && !v.contains('%'),
@@ -298,20 +304,47 @@ impl Wine {
         Ok(v)
     }
 
+    /// The Linux path of a Windows path on a drive of the prefix, read from the prefix's
+    /// own drive links (`dosdevices/c:` → `../drive_c`, `z:` → `/`) rather than by
+    /// starting `winepath`: one Wine process less per path, and no way for a slow or
+    /// failing Wine start on a loaded machine (CI once saw `winepath -u` exit 1 with no
+    /// output) to fail the test before it installs anything.
     fn unix(&self, windows: &str) -> Result<PathBuf> {
-        let out = stdout_of(
-            &format!("winepath -u {windows}"),
-            self.command("winepath").arg("-u").arg(windows),
-        )?;
-        Ok(PathBuf::from(out.trim()))
+        let mut chars = windows.chars();
+        let (Some(drive), Some(':')) = (chars.next(), chars.next()) else {
+            bail!("{windows} is not a path on a drive");
+        };
+        ensure!(
+            drive.is_ascii_alphabetic(),
+            "{windows} is not a path on a drive"
+        );
+        let link = self
+            .prefix
+            .join("dosdevices")
+            .join(format!("{}:", drive.to_ascii_lowercase()));
+        ensure!(
+            link.exists(),
+            "drive {drive}: is not mapped in the Wine prefix ({} is missing)",
+            link.display()
+        );
+        let mut path = link;
+        path.extend(chars.as_str().split(['\\', '/']).filter(|c| !c.is_empty()));
+        Ok(path)
     }
 
+    /// The Windows path of a Linux path, through the prefix's `Z:` drive (the whole
+    /// Linux file system in every prefix `wineboot` makes).
     fn windows(&self, unix: &Path) -> Result<String> {
-        let out = stdout_of(
-            &format!("winepath -w {}", unix.display()),
-            self.command("winepath").arg("-w").arg(unix),
-        )?;
-        Ok(out.trim().to_string())
+        ensure!(
+            self.prefix.join("dosdevices/z:").exists(),
+            "the Wine prefix has no Z: drive for {}",
+            unix.display()
+        );
+        let unix = std::path::absolute(unix)?;
+        let text = unix
+            .to_str()
+            .with_context(|| format!("{} is not UTF-8", unix.display()))?;
+        Ok(format!("Z:{}", text.replace('/', "\\")))
     }
 
     /// The values of a registry key (`None`: no such key), read through `reg export`,
@@ -319,15 +352,29 @@ impl Wine {
     fn reg(&self, key: &str) -> Result<Option<BTreeMap<String, Reg>>> {
         let file = self.scratch.path().join("export.reg");
         let _ = std::fs::remove_file(&file);
-        let status = self
-            .wine()
-            .args(["reg", "export", key])
-            .arg(self.windows(&file)?)
-            .arg("/y")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()?;
-        if !status.success() || !file.exists() {
+        let target = self.windows(&file)?;
+        // `reg export` fails both for a key that is not there and, now and then, for a
+        // Wine process that could not start on a loaded machine: asked three times
+        // before the key counts as absent.
+        let mut exported = false;
+        for attempt in 0..3 {
+            if attempt > 0 {
+                std::thread::sleep(Duration::from_millis(500));
+            }
+            let status = self
+                .wine()
+                .args(["reg", "export", key])
+                .arg(&target)
+                .arg("/y")
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status()?;
+            if status.success() && file.exists() {
+                exported = true;
+                break;
+            }
+        }
+        if !exported {
             return Ok(None);
         }
         let bytes = std::fs::read(&file)?;
