@@ -58,6 +58,12 @@ pub enum Error {
     BadImage { path: PathBuf, reason: String },
     #[error("{}", tr(format!("变量名「{_0}」无效"), format!("invalid variable name \"{_0}\"")))]
     InvalidVariableName(String),
+    /// Two rows of one save give a variable the same name.
+    #[error("{}", tr(format!("变量「{_0}」在这次保存里出现了两次：请改名或删掉一行"), format!("the variable \"{_0}\" appears twice in this save: rename or remove one row")))]
+    VariableTwice(String),
+    /// A new (or renamed) variable takes the name of one the library already has.
+    #[error("{}", tr(format!("变量「{_0}」已经存在：请直接修改那一行"), format!("the variable \"{_0}\" already exists: change that row instead")))]
+    VariableExists(String),
     #[error(transparent)]
     Template(#[from] crate::template::TemplateError),
     #[error(transparent)]

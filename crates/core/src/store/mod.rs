@@ -431,6 +431,81 @@ mod tests {
         Ok(())
     }
 
+    #[test]
+    fn several_variables_are_saved_together_or_not_at_all() -> Result<()> {
+        let dir = tempfile::tempdir().map_err(Error::io("tmp"))?;
+        let mut store = Store::open(dir.path())?;
+        let team = store.create_library("售后组", LibraryKind::Team)?;
+        let var = |name: &str, value: &str, overridable| Variable {
+            name: name.into(),
+            value: value.into(),
+            overridable,
+        };
+        let change = |old: Option<&str>, v: Variable| VariableChange {
+            old: old.map(str::to_string),
+            var: v,
+        };
+        store.save_variable(&team, None, &var("店铺名", "小鹿家", false))?;
+        store.save_variable(&team, None, &var("客服名", "小鹿", false))?;
+        store.save_variable(&team, None, &var("快递", "中通", false))?;
+        let before = store.variable_list(&team)?;
+        // One wrong row stops the whole save; each wrong row is named by its index.
+        let refused = store.save_variables(
+            &team,
+            &[
+                change(Some("店铺名"), var("店铺名", "小鹿家旗舰店", false)),
+                change(None, var("bad name", "x", false)),
+                change(None, var("包邮门槛", "99", false)),
+                change(None, var("包邮门槛", "199", false)),
+                change(None, var("快递", "顺丰", false)),
+            ],
+        );
+        let Err(SaveVariablesError::Rows(rows)) = refused else {
+            panic!("expected row problems, got {refused:?}");
+        };
+        let at: Vec<usize> = rows.iter().map(|(i, _)| *i).collect();
+        assert_eq!(at, vec![1, 3, 4]);
+        assert!(matches!(rows[0].1, Error::InvalidVariableName(_)));
+        assert!(matches!(rows[1].1, Error::VariableTwice(ref n) if n == "包邮门槛"));
+        assert!(matches!(rows[2].1, Error::VariableExists(ref n) if n == "快递"));
+        assert_eq!(store.variable_list(&team)?, before);
+        // Values changed, a rename, a new row and a swap of two names: all in one go.
+        store
+            .save_variables(
+                &team,
+                &[
+                    change(Some("店铺名"), var("店铺名", "小鹿家旗舰店", true)),
+                    change(Some("客服名"), var("快递", "小鹿", false)),
+                    change(Some("快递"), var("客服名", "中通", false)),
+                    change(None, var("包邮门槛", "99", false)),
+                ],
+            )
+            .expect("saved together");
+        assert_eq!(
+            store.variable_list(&team)?,
+            vec![
+                var("包邮门槛", "99", false),
+                var("客服名", "中通", false),
+                var("店铺名", "小鹿家旗舰店", true),
+                var("快递", "小鹿", false),
+            ]
+        );
+        // A read-only team library refuses the row it is asked to write; nothing changes.
+        store.conn().execute(
+            "INSERT INTO sync_libraries (library_id, remote_id, writable) VALUES (?1, ?2, 0)",
+            params![team.id.to_string(), Uuid::now_v7().to_string()],
+        )?;
+        let before = store.variable_list(&team)?;
+        let refused =
+            store.save_variables(&team, &[change(Some("快递"), var("快递", "顺丰", false))]);
+        assert!(
+            matches!(&refused, Err(SaveVariablesError::Rows(r)) if matches!(r[..], [(0, Error::ReadOnly)])),
+            "{refused:?}"
+        );
+        assert_eq!(store.variable_list(&team)?, before);
+        Ok(())
+    }
+
     /// The app and `qreply` write the same store: a transaction that reads and then
     /// writes must wait for the other process instead of failing with "database is
     /// locked" (which a deferred transaction does when the other writes in between).
