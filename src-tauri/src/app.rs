@@ -284,6 +284,18 @@ impl App {
         Ok(())
     }
 
+    /// The replies of one library that `query` finds, best first (the editor's search
+    /// box): the panel's index and ranking, without a chat app's preferences.
+    pub fn search_library(&self, library: Uuid, query: &str, limit: usize) -> Result<Vec<Uuid>> {
+        let inner = self.lock()?;
+        Ok(inner
+            .index
+            .search(query.trim(), Some(library), limit)
+            .into_iter()
+            .map(|h| h.key)
+            .collect())
+    }
+
     pub fn search(&self, query: &str) -> Result<Vec<HitView>> {
         const SHOWN: usize = 20;
         let mut inner = self.lock()?;
