@@ -170,8 +170,10 @@ fn editor_copies_team_replies_and_reorders_by_keyboard() -> Result<()> {
     Settings::default().save(&settings_path(dir.path()))?;
     let app = App::start(&d, dir.path())?;
     app.open_editor()?;
-    // The first reply of the personal library is open; Alt+↓ moves it below the second.
+    // The editor opens on the panel's selection (which may be the team's reply): the
+    // personal library; Alt+↓ moves its first reply below the second.
     app.wait_text("#ed-title", |_| true)?;
+    app.click(".libs button:not(.team)")?;
     let first = format!("#r-{} button", ids[0]);
     app.click(&first)?;
     app.type_into("#tree", "\u{E00A}\u{E015}\u{E000}")?; // Alt+Down
@@ -769,7 +771,7 @@ fn editor_search_box_filters_the_tree_by_pinyin_and_is_driven_by_keys() -> Resul
         let text = format!("{} {} {:?}", s.title, s.tags.join(" "), s.parts);
         assert!(text.contains("退"), "{} does not match tuihuo", s.title);
     }
-    d.screenshot("editor-search.png")?;
+    app.screenshot("editor-search.png")?;
     // Enter opens the best match and moves into the results; ↓ goes on to the next one.
     app.keys(ENTER)?;
     let first = store.snippet(uuid::Uuid::parse_str(&shown[0])?)?;
@@ -1040,13 +1042,21 @@ fn editor_tree_of_thousands_draws_a_window_of_rows_and_the_keyboard_reaches_the_
     wait_for("the reply before the last", Duration::from_secs(10), || {
         (value_of(&app, "#ed-title").ok()? != last.title).then_some(())
     })?;
+    app.screenshot("editor-many.png")?;
     app.type_into("#tree", "\u{E011}")?; // Home
-    let first = app.script(
-        "const e = document.querySelector('#tree li.reply'); return e ? e.id.slice(2) : null;",
+    wait_for(
+        "the first reply selected, at the top",
+        Duration::from_secs(10),
+        || {
+            let v = app
+            .script(
+                "const t = document.getElementById('tree'); const e = t.querySelector('li.reply');
+                 return t.scrollTop === 0 && e && e.classList.contains('sel');",
+            )
+            .ok()?;
+            (v.as_bool() == Some(true)).then_some(())
+        },
     )?;
-    let first = first.as_str().context("a first row")?.to_string();
-    app.element(&format!("#r-{first}.sel"))?;
-    d.screenshot("editor-many.png")?;
     app.close();
     Ok(())
 }

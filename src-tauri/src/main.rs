@@ -162,6 +162,8 @@ fn main() -> anyhow::Result<()> {
             if !hidden {
                 app::show_panel(&handle)?;
             }
+            // After the panel: with a large library the index takes a while to build.
+            app::spawn_index(&handle);
             Ok(())
         })
         .run(tauri::generate_context!())

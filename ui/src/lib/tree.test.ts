@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { rowOf, scrollToShow, stepReply, treeRows, visibleWindow, type TreeReply } from "./tree";
+import { headingAbove, rowOf, scrollToShow, stepReply, treeRows, visibleWindow, type TreeReply } from "./tree";
 
 const reply = (i: number, folder: string): TreeReply => ({ id: `id${i}`, title: `话术${i}`, code: null, folder, parts: 1 });
 
@@ -77,6 +77,14 @@ describe("keyboard through a long tree", () => {
     // A jump to the end (End) and back to the start (Home).
     expect(stepReply(rows, "id0", Infinity)).toBe(id);
     expect(stepReply(rows, id, -Infinity)).toBe(stepReply(rows, null, 1));
+  });
+
+  it("shows the folder heading with a folder's first reply when scrolling up to it (Home)", () => {
+    const rows = treeRows(library(100), [], null);
+    const first = rowOf(rows, stepReply(rows, "id99", -Infinity));
+    expect(first).toBe(1);
+    expect(scrollToShow(first, 28, 2000, 560, headingAbove(rows, first))).toBe(0);
+    expect(headingAbove(rows, 2)).toBe(0);
   });
 
   it("scrolls only when the row is not fully in view", () => {

@@ -71,9 +71,10 @@ export function visibleWindow(count: number, rowHeight: number, scrollTop: numbe
 }
 
 /** Where to scroll so that row `index` is fully visible, moving as little as possible
- *  (the scroll position unchanged when it already is). */
-export function scrollToShow(index: number, rowHeight: number, scrollTop: number, viewHeight: number): number {
-  const top = index * rowHeight;
+ *  (the scroll position unchanged when it already is); scrolling up, the `above` rows
+ *  before it come into view too (the folder heading of a folder's first reply). */
+export function scrollToShow(index: number, rowHeight: number, scrollTop: number, viewHeight: number, above = 0): number {
+  const top = Math.max(0, index - above) * rowHeight;
   const bottom = top + rowHeight;
   if (top < scrollTop) return top;
   if (bottom > scrollTop + viewHeight) return Math.max(0, bottom - viewHeight);
@@ -89,6 +90,12 @@ export function stepReply(rows: Row[], current: string | null, by: number): stri
   const at = current === null ? -1 : ids.indexOf(current);
   if (at < 0) return ids[0] ?? null;
   return ids[Math.min(Math.max(at + by, 0), ids.length - 1)] ?? null;
+}
+
+/** How many rows right above row `index` belong with it: its folder's heading when it is
+ *  the folder's first reply. */
+export function headingAbove(rows: Row[], index: number): number {
+  return index > 0 && rows[index - 1]?.kind === "folder" ? 1 : 0;
 }
 
 /** The index in `rows` of the reply `id`, -1 when it is not shown. */

@@ -472,6 +472,14 @@ impl Store {
         Ok(!any)
     }
 
+    /// How many replies there are, in every library.
+    pub fn reply_count(&self) -> Result<usize> {
+        let n: i64 = self
+            .conn
+            .query_row("SELECT count(*) FROM snippets", [], |r| r.get(0))?;
+        Ok(usize::try_from(n).unwrap_or_default())
+    }
+
     /// Replies of one library (or all), in folder and position order.
     pub fn snippets(&self, library: Option<&Library>) -> Result<Vec<Snippet>> {
         let sql = format!(
