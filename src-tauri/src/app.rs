@@ -682,7 +682,7 @@ fn store_search(
             for l in list {
                 all.extend(search(Some(*l), limit)?);
             }
-            all.sort_by(|a, b| b.score.cmp(&a.score));
+            all.sort_by_key(|h| std::cmp::Reverse(h.score));
             all.truncate(limit);
             all
         }
