@@ -151,8 +151,8 @@ pub fn editor_tree(app: State<'_, App>, library: String) -> Res<Tree> {
     let libs = inner.store.libraries().map_err(err)?;
     let lib = inner.store.library(&library).map_err(err)?;
     let folders = inner.store.folders(&lib).map_err(err)?;
-    let mut replies = inner.store.snippets(Some(&lib)).map_err(err)?;
-    replies.sort_by(|a, b| a.folder.cmp(&b.folder).then(a.position.cmp(&b.position)));
+    // Only what the tree shows: a library may hold 100 000 replies.
+    let replies = inner.store.tree_rows(&lib).map_err(err)?;
     Ok(Tree {
         libraries: libs
             .into_iter()
@@ -166,7 +166,7 @@ pub fn editor_tree(app: State<'_, App>, library: String) -> Res<Tree> {
             .into_iter()
             .map(|s| TreeReply {
                 id: s.id.to_string(),
-                parts: s.parts.len(),
+                parts: s.parts,
                 title: s.title,
                 code: s.code,
                 folder: s.folder,

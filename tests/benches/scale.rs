@@ -36,6 +36,17 @@ impl Drop for Killed {
     }
 }
 
+/// The queries of `cargo xtask bench search`.
+const QUERIES: [&str; 7] = [
+    "fahuo",
+    "fh",
+    "tuihuo",
+    "退货 流程",
+    "yhq",
+    "运费险",
+    "破损怎么办",
+];
+
 fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(f64::total_cmp);
     pct(&v, 0.5)
@@ -121,6 +132,8 @@ fn main() -> Result<()> {
     let mut open = Vec::new();
     let mut index = Vec::new();
     let mut tree = Vec::new();
+    let mut whole = Vec::new();
+    let mut twenty = Vec::new();
     for _ in 0..3 {
         let t = Instant::now();
         let store = Store::open(dir.path())?;
@@ -131,9 +144,52 @@ fn main() -> Result<()> {
         assert!(idx.len() > n);
         let lib = store.library("personal")?;
         let t = Instant::now();
-        let all = store.snippets(Some(&lib))?;
+        let rows = store.tree_rows(&lib)?;
         tree.push(ms(t.elapsed()));
+        assert!(rows.len() > n);
+        let t = Instant::now();
+        let all = store.snippets(Some(&lib))?;
+        whole.push(ms(t.elapsed()));
         assert!(all.len() > n);
+        // What the panel reads for a search's 20 hits.
+        let t = Instant::now();
+        for r in rows.iter().step_by(n / 20).take(20) {
+            store.snippet(r.id)?;
+        }
+        twenty.push(ms(t.elapsed()));
+    }
+    // In process: one search through the index, and through the store (what the panel
+    // uses while the index is being built).
+    {
+        let store = Store::open(dir.path())?;
+        let idx = store.search_index()?;
+        let (mut by_index, mut by_store) = (Vec::new(), Vec::new());
+        for q in QUERIES {
+            let t = Instant::now();
+            for _ in 0..5 {
+                idx.search_libraries(q, None, 20);
+            }
+            by_index.push(format!("{q} {:.1}", ms(t.elapsed()) / 5.0));
+            let t = Instant::now();
+            store.search(
+                q,
+                &quickreply_core::SearchOptions {
+                    library: None,
+                    limit: 20,
+                },
+            )?;
+            by_store.push(format!("{q} {:.0}", ms(t.elapsed())));
+        }
+        println!(
+            "{:<44} {}   (ms)",
+            "in process: search, index",
+            by_index.join(" · ")
+        );
+        println!(
+            "{:<44} {}   (ms)",
+            "in process: search, store scan",
+            by_store.join(" · ")
+        );
     }
     println!(
         "{:<44} {:>8.1} ms",
@@ -146,9 +202,15 @@ fn main() -> Result<()> {
         median(index)
     );
     println!(
+        "{:<44} {:>8.1} ms   (every reply whole: {:.1} ms)",
+        "in process: load the editor's tree (rows)",
+        median(tree),
+        median(whole)
+    );
+    println!(
         "{:<44} {:>8.1} ms",
-        "in process: load the editor's tree (replies)",
-        median(tree)
+        "in process: read a search's 20 replies",
+        median(twenty)
     );
 
     // From outside, X11 only: start → panel mapped → first favourite fired.
@@ -216,15 +278,7 @@ fn main() -> Result<()> {
         "start → panel list shown (WebDriver)", listed
     );
     let mut search_lines = Vec::new();
-    for q in [
-        "fahuo",
-        "fh",
-        "tuihuo",
-        "退货 流程",
-        "yhq",
-        "运费险",
-        "破损怎么办",
-    ] {
+    for q in QUERIES {
         let mut times = Vec::new();
         for _ in 0..5 {
             // Time inside the page: the input event until the list changed.

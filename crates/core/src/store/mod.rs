@@ -432,6 +432,61 @@ mod tests {
     }
 
     #[test]
+    fn folder_paths_are_the_paths_folders_lists_in_every_library() -> Result<()> {
+        let dir = tempfile::tempdir().map_err(Error::io("tmp"))?;
+        let mut store = Store::open(dir.path())?;
+        let team = store.create_library("售后组", LibraryKind::Team)?;
+        let personal = store.library(PERSONAL)?;
+        let text = |t: &str| vec![Part::Text { body: t.into() }];
+        for (lib, folder) in [
+            (&personal, "售前/尺码/童装"),
+            (&personal, "售前/发货"),
+            (&personal, "售后"),
+            (&team, "售前/尺码"),
+            (&team, ""),
+        ] {
+            store.add_snippet(
+                lib,
+                NewSnippet {
+                    title: format!("{folder}的话术"),
+                    folder: folder.into(),
+                    parts: text("亲～"),
+                    ..Default::default()
+                },
+            )?;
+        }
+        let mut listed = std::collections::HashMap::new();
+        for lib in store.libraries()? {
+            for f in store.folders(&lib)? {
+                listed.insert(f.id, f.path);
+            }
+        }
+        assert_eq!(listed.len(), 7);
+        assert_eq!(store.folder_paths()?, listed);
+        for s in store.snippets(None)? {
+            assert_eq!(format!("{}的话术", s.folder), s.title);
+            assert_eq!(store.snippet(s.id)?.folder, s.folder);
+        }
+        // The editor's light tree rows say what the whole replies say, in folder order.
+        for lib in [&personal, &team] {
+            let mut whole = store.snippets(Some(lib))?;
+            whole.sort_by(|a, b| a.folder.cmp(&b.folder).then(a.position.cmp(&b.position)));
+            let light: Vec<TreeRow> = whole
+                .into_iter()
+                .map(|s| TreeRow {
+                    id: s.id,
+                    parts: s.parts.len(),
+                    title: s.title,
+                    code: s.code,
+                    folder: s.folder,
+                })
+                .collect();
+            assert_eq!(store.tree_rows(lib)?, light);
+        }
+        Ok(())
+    }
+
+    #[test]
     fn several_variables_are_saved_together_or_not_at_all() -> Result<()> {
         let dir = tempfile::tempdir().map_err(Error::io("tmp"))?;
         let mut store = Store::open(dir.path())?;

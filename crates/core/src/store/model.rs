@@ -26,6 +26,18 @@ pub struct Variable {
     pub overridable: bool,
 }
 
+/// A reply as the editor's tree lists it ([`crate::Store::tree_rows`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TreeRow {
+    pub id: Uuid,
+    pub title: String,
+    pub code: Option<String>,
+    /// Its folder's path, empty at the root.
+    pub folder: String,
+    /// How many parts it has.
+    pub parts: usize,
+}
+
 /// One row of a batch of variables saved together ([`crate::Store::save_variables`]):
 /// `old` is the variable's saved name (`None` for a new one), `var` what it becomes.
 #[derive(Clone, Debug, PartialEq, Eq)]
