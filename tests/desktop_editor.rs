@@ -170,8 +170,10 @@ fn editor_copies_team_replies_and_reorders_by_keyboard() -> Result<()> {
     Settings::default().save(&settings_path(dir.path()))?;
     let app = App::start(&d, dir.path())?;
     app.open_editor()?;
-    // The first reply of the personal library is open; Alt+↓ moves it below the second.
+    // The editor opens on the panel's selection (which may be the team's reply): the
+    // personal library; Alt+↓ moves its first reply below the second.
     app.wait_text("#ed-title", |_| true)?;
+    app.click(".libs button:not(.team)")?;
     let first = format!("#r-{} button", ids[0]);
     app.click(&first)?;
     app.type_into("#tree", "\u{E00A}\u{E015}\u{E000}")?; // Alt+Down
@@ -252,13 +254,16 @@ fn editor_variables_lead_marks_overridable_and_an_agent_sees_them_read_only() ->
     );
     app.wait_text("#vars", |t| t.contains("允许成员用个人值覆盖"))?;
     app.screenshot("editor-vars-lead.png")?;
-    // Editing a value and unticking the box save at once; Delete removes a row.
+    // Unticking the box is a change like any other: saved by Ctrl+S with the rest.
     app.click("#var-over-1")?;
+    app.wait_text("#vars-unsaved", |t| t.contains('1'))?;
+    app.type_into("#var-value-1", &format!("{CTRL}s{NULL}"))?;
     wait_for("the flag cleared", Duration::from_secs(10), || {
         let s = Store::open(dir.path()).ok()?;
         s.overridable_vars(&team).ok()?.is_empty().then_some(())
     })?;
     app.click("#var-over-1")?;
+    app.click("#vars-save")?;
     wait_for("the flag set again", Duration::from_secs(10), || {
         let s = Store::open(dir.path()).ok()?;
         s.overridable_vars(&team)
@@ -771,6 +776,357 @@ fn editor_opens_on_screen_beside_the_docked_panel() -> Result<()> {
     assert_eq!(bottom.as_bool(), Some(true));
     std::thread::sleep(Duration::from_millis(500));
     d.screenshot("editor-beside-dock.png")?;
+    app.close();
+    Ok(())
+}
+
+/// The value of the input `css` in the window commands go to.
+fn value_of(app: &App, css: &str) -> Result<String> {
+    let v = app.script(&format!(
+        "const e = document.querySelector({css:?}); return e ? e.value : null;"
+    ))?;
+    v.as_str()
+        .map(str::to_string)
+        .with_context(|| format!("no input {css}"))
+}
+
+/// The id of the element that has the focus.
+fn focused(app: &App) -> Result<String> {
+    Ok(app
+        .script("return document.activeElement ? document.activeElement.id : '';")?
+        .as_str()
+        .unwrap_or_default()
+        .to_string())
+}
+
+/// The ids (without `r-`) of the reply rows drawn in the tree.
+fn drawn_replies(app: &App) -> Result<Vec<String>> {
+    let v = app.script(
+        "return [...document.querySelectorAll('#tree li.reply')].map((li) => li.id.slice(2));",
+    )?;
+    Ok(v.as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|x| x.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default())
+}
+
+#[test]
+#[ignore = "needs Xvfb, openbox, tauri-driver and the built app: run by `cargo xtask test`"]
+fn editor_search_box_filters_the_tree_by_pinyin_and_is_driven_by_keys() -> Result<()> {
+    let d = Display::start()?;
+    let dir = tempfile::tempdir()?;
+    let store = library(dir.path(), Settings::default())?;
+    let lib = store.library("personal")?;
+    let all = store.snippets(Some(&lib))?.len();
+    let app = App::start(&d, dir.path())?;
+    app.open_editor()?;
+    app.element("#tree .reply")?;
+    // Ctrl+F from the tree puts the cursor in the search box.
+    app.type_into("#tree", &format!("{CTRL}f{NULL}"))?;
+    wait_for("the search box focused", Duration::from_secs(5), || {
+        (focused(&app).ok()? == "ed-search").then_some(())
+    })?;
+    // Pinyin finds the 退货 replies (the panel's own search: same results, same order).
+    app.keys("tuihuo")?;
+    app.wait_text("#ed-search-count", |t| t.contains("找到"))?;
+    let shown = wait_for("the tree filtered", Duration::from_secs(10), || {
+        let ids = drawn_replies(&app).ok()?;
+        (!ids.is_empty() && ids.len() < all).then_some(ids)
+    })?;
+    for id in &shown {
+        let s = store.snippet(uuid::Uuid::parse_str(id)?)?;
+        let text = format!("{} {} {:?}", s.title, s.tags.join(" "), s.parts);
+        assert!(text.contains("退"), "{} does not match tuihuo", s.title);
+    }
+    app.screenshot("editor-search.png")?;
+    // Enter opens the best match and moves into the results; ↓ goes on to the next one.
+    app.keys(ENTER)?;
+    let first = store.snippet(uuid::Uuid::parse_str(&shown[0])?)?;
+    wait_for("the best match opened", Duration::from_secs(10), || {
+        (value_of(&app, "#ed-title").ok()? == first.title).then_some(())
+    })?;
+    assert_eq!(focused(&app)?, "tree");
+    if let Some(second) = shown.get(1) {
+        app.keys("\u{E015}")?; // ArrowDown
+        let second = store.snippet(uuid::Uuid::parse_str(second)?)?;
+        wait_for("the next match opened", Duration::from_secs(10), || {
+            (value_of(&app, "#ed-title").ok()? == second.title).then_some(())
+        })?;
+    }
+    // Initials work too; Esc clears the search and the whole tree is back.
+    app.type_into("#tree", &format!("{CTRL}f{NULL}"))?;
+    app.keys("thlc")?;
+    app.wait_text("#ed-search-count", |t| t.contains("找到"))?;
+    app.keys(ESCAPE)?;
+    wait_for("the search cleared", Duration::from_secs(10), || {
+        (value_of(&app, "#ed-search").ok()?.is_empty() && app.count("#ed-search-count").ok()? == 0)
+            .then_some(())
+    })?;
+    assert!(drawn_replies(&app)?.len() > shown.len());
+    // Nothing found says so.
+    app.type_into("#ed-search", "zzzzqqqq")?;
+    app.wait_text("#ed-search-count", |t| t.contains("没有找到"))?;
+    assert_eq!(drawn_replies(&app)?.len(), 0);
+    app.close();
+    Ok(())
+}
+
+#[test]
+#[ignore = "needs Xvfb, openbox, tauri-driver and the built app: run by `cargo xtask test`"]
+fn editor_opens_on_the_reply_selected_in_the_panel_and_follows_it_when_open() -> Result<()> {
+    let d = Display::start()?;
+    let dir = tempfile::tempdir()?;
+    let store = library(dir.path(), Settings::default())?;
+    let app = App::start(&d, dir.path())?;
+    app.search("tuihuo")?;
+    app.element("#hit-2")?;
+    // The third hit selected with ↓↓, then Ctrl+E.
+    app.press("\u{E015}\u{E015}")?;
+    app.wait_text("#hits li.sel .title", |_| true)?;
+    let want = app.attribute("#hits li.sel", "data-id")?;
+    let want_title = store.snippet(uuid::Uuid::parse_str(&want)?)?.title;
+    let (panel, editor) = app.open_editor()?;
+    wait_for(
+        "the editor on the panel's reply",
+        Duration::from_secs(15),
+        || (value_of(&app, "#ed-title").ok()? == want_title).then_some(()),
+    )?;
+    app.element(&format!("#r-{want}.sel"))?;
+    // Another reply selected in the panel while the editor is open: it follows.
+    app.switch_to(&panel)?;
+    app.search("fapiao")?;
+    app.element("#hit-0")?;
+    let other = app.attribute("#hit-0", "data-id")?;
+    let other_title = store.snippet(uuid::Uuid::parse_str(&other)?)?.title;
+    app.type_into("#search", &format!("{CTRL}e{NULL}"))?;
+    app.switch_to(&editor)?;
+    wait_for(
+        "the editor on the new selection",
+        Duration::from_secs(15),
+        || (value_of(&app, "#ed-title").ok()? == other_title).then_some(()),
+    )?;
+    app.element(&format!("#r-{other}.sel"))?;
+    app.close();
+    Ok(())
+}
+
+/// A refused save marks the field at fault: an empty title, a code another reply holds
+/// (named, and opened from the message). In `lang` and `theme`.
+fn invalid_fields_are_marked(lang: &str, theme: Theme, said: [&str; 2]) -> Result<()> {
+    let d = Display::start()?;
+    let dir = tempfile::tempdir()?;
+    let store = library(
+        dir.path(),
+        Settings {
+            language: lang.into(),
+            theme,
+            ..Settings::default()
+        },
+    )?;
+    let holder = store
+        .snippets(Some(&store.library("personal")?))?
+        .into_iter()
+        .find(|s| s.code.is_some())
+        .context("a built-in reply with a code")?;
+    let code = holder.code.clone().unwrap_or_default();
+    let app = App::start(&d, dir.path())?;
+    app.open_editor()?;
+    app.element("#tree .reply")?;
+    app.click("#new-reply")?;
+    app.type_into("#ed-part-0", "亲，在的～")?;
+    app.type_into("#ed-part-0", &format!("{CTRL}s{NULL}"))?;
+    // The title is marked, the message beside it, the cursor in it.
+    app.wait_text("#ed-title-error", |t| t.contains(said[0]))?;
+    assert_eq!(app.attribute("#ed-title", "aria-invalid")?, "true");
+    assert_eq!(focused(&app)?, "ed-title");
+    assert_eq!(app.count("#ed-code[aria-invalid]")?, 0);
+    std::thread::sleep(Duration::from_millis(300));
+    app.screenshot(&format!("editor-invalid-title-{lang}-{theme:?}.png").to_lowercase())?;
+    // Typing a title takes the mark away; a taken code marks the code and names its reply.
+    app.keys("欢迎语二")?;
+    wait_for("the title mark gone", Duration::from_secs(5), || {
+        (app.count("#ed-title-error").ok()? == 0).then_some(())
+    })?;
+    app.type_into("#ed-code", &code)?;
+    app.type_into("#ed-code", &format!("{CTRL}s{NULL}"))?;
+    app.wait_text("#ed-code-error", |t| {
+        t.contains(said[1]) && t.contains(&holder.title)
+    })?;
+    assert_eq!(app.attribute("#ed-code", "aria-invalid")?, "true");
+    assert_eq!(app.count("#ed-title[aria-invalid]")?, 0);
+    app.wait_text("#ed-code-holder", |t| t.contains(&holder.title))?;
+    std::thread::sleep(Duration::from_millis(300));
+    app.screenshot(&format!("editor-invalid-code-{lang}-{theme:?}.png").to_lowercase())?;
+    // Nothing was saved; the button opens the reply that holds the code.
+    assert!(!store.snippets(None)?.iter().any(|s| s.title == "欢迎语二"));
+    app.click("#ed-code-holder")?;
+    wait_for("the holder opened", Duration::from_secs(10), || {
+        (value_of(&app, "#ed-title").ok()? == holder.title).then_some(())
+    })?;
+    app.element(&format!("#r-{}.sel", holder.id))?;
+    app.close();
+    Ok(())
+}
+
+#[test]
+#[ignore = "needs Xvfb, openbox, tauri-driver and the built app: run by `cargo xtask test`"]
+fn editor_marks_the_empty_title_and_the_taken_code_beside_the_field() -> Result<()> {
+    invalid_fields_are_marked("zh-CN", Theme::Light, ["标题", "已被话术"])
+}
+
+#[test]
+#[ignore = "needs Xvfb, openbox, tauri-driver and the built app: run by `cargo xtask test`"]
+fn editor_marks_invalid_fields_in_english_in_the_dark_theme_too() -> Result<()> {
+    invalid_fields_are_marked("en", Theme::Dark, ["title", "already used by"])
+}
+
+#[test]
+#[ignore = "needs Xvfb, openbox, tauri-driver and the built app: run by `cargo xtask test`"]
+fn editor_saves_every_changed_variable_with_one_action() -> Result<()> {
+    let d = Display::start()?;
+    let dir = tempfile::tempdir()?;
+    let store = library(dir.path(), Settings::default())?;
+    let lib = store.library("personal")?;
+    let names: Vec<String> = store.vars(&lib)?.into_iter().map(|(k, _)| k).collect();
+    assert!(names.len() >= 2, "the built-in pack sets variables");
+    let app = App::start(&d, dir.path())?;
+    // The panel is up (its list shown) before Ctrl+E is typed into it.
+    app.element("#hit-0")?;
+    app.open_editor().context("open the editor")?;
+    app.element("#tree .reply")?;
+    app.type_into("#tree", &format!("{ALT}v{NULL}"))?;
+    // The table is ready once its first field has the cursor.
+    wait_for("the variables shown", Duration::from_secs(10), || {
+        (focused(&app).ok()? == "var-name-0").then_some(())
+    })?;
+    // No save button per row: one 保存 for the table.
+    assert_eq!(app.count("[id^='var-save-']")?, 0);
+    // Select all and type over, like a user.
+    let type_over = |css: &str, text: &str| -> Result<()> {
+        app.script(&format!(
+            "const e = document.querySelector({css:?}); e.focus(); e.select();"
+        ))?;
+        app.type_into(css, text)
+    };
+    type_over("#var-value-0", "小鹿家")?;
+    type_over("#var-value-1", "阿强")?;
+    app.click("#var-add")?;
+    let new_row = names.len();
+    app.type_into(&format!("#var-name-{new_row}"), "售后电话")?;
+    app.type_into(&format!("#var-value-{new_row}"), "400-000-0000")?;
+    app.wait_text("#vars-unsaved", |t| t.contains('3'))?;
+    // A second row named like an existing one: refused, marked at its row, nothing saved.
+    app.click("#var-add")?;
+    let dup = new_row + 1;
+    app.type_into(&format!("#var-name-{dup}"), &names[0])?;
+    app.type_into(&format!("#var-value-{dup}"), "x")?;
+    app.type_into(&format!("#var-value-{dup}"), &format!("{CTRL}s{NULL}"))?;
+    app.wait_text(&format!("#var-error-{dup}"), |t| t.contains(&names[0]))?;
+    assert_eq!(
+        app.attribute(&format!("#var-name-{dup}"), "aria-invalid")?,
+        "true"
+    );
+    app.wait_text("#ed-error", |t| t.contains("没有保存"))?;
+    assert_eq!(store.vars(&lib)?.len(), names.len(), "nothing saved");
+    std::thread::sleep(Duration::from_millis(300));
+    app.screenshot("editor-vars-row-error.png")?;
+    // That row removed, one Ctrl+S saves the three changes together.
+    app.script(&format!(
+        "document.getElementById('var-del-{dup}').scrollIntoView({{ block: 'center' }});"
+    ))?;
+    app.click(&format!("#var-del-{dup}"))?;
+    app.type_into("#var-value-0", &format!("{CTRL}s{NULL}"))?;
+    app.wait_text("#ed-status", |t| t.contains("3"))?;
+    let saved: std::collections::HashMap<String, String> = store.vars(&lib)?.into_iter().collect();
+    assert_eq!(saved[&names[0]], "小鹿家");
+    assert_eq!(saved[&names[1]], "阿强");
+    assert_eq!(saved["售后电话"], "400-000-0000");
+    assert_eq!(app.count("#vars-unsaved")?, 0);
+    app.close();
+    Ok(())
+}
+
+#[test]
+#[ignore = "needs Xvfb, openbox, tauri-driver and the built app: run by `cargo xtask test`"]
+fn editor_tree_of_thousands_draws_a_window_of_rows_and_the_keyboard_reaches_the_last() -> Result<()>
+{
+    const N: usize = 3000;
+    let d = Display::start()?;
+    let dir = tempfile::tempdir()?;
+    let mut store = Store::open(dir.path())?;
+    let lib = store.library("personal")?;
+    store.add_snippets(&lib, quickreply_core::corpus::replies(N, 7))?;
+    Settings::default().save(&settings_path(dir.path()))?;
+    let app = App::start(&d, dir.path())?;
+    app.open_editor()?;
+    app.element("#tree .reply.sel")?;
+    let rows: usize = app.attribute("#tree", "data-rows")?.parse()?;
+    assert!(rows > N, "{rows} rows for {N} replies and their folders");
+    let drawn = app.count("#tree li")?;
+    assert!(drawn < 80, "{drawn} rows drawn of {rows}");
+    // The scroll height is the whole list's.
+    let height = app.script("return document.getElementById('tree').scrollHeight;")?;
+    assert_eq!(height.as_u64(), Some(rows as u64 * 28));
+    // End reaches the last reply: opened, drawn and in view; still only a window drawn.
+    app.type_into("#tree", "\u{E010}")?; // End
+    // The tree's last row: the last reply of the last folder, in the store's folder order.
+    let last_folder = store
+        .folders(&lib)?
+        .into_iter()
+        .map(|f| f.path)
+        .next_back()
+        .context("folders")?;
+    let last = store
+        .snippets(Some(&lib))?
+        .into_iter()
+        .filter(|s| s.folder == last_folder)
+        .max_by_key(|s| s.position)
+        .context("replies")?;
+    let tree = app.script(
+        "const r = document.getElementById('tree').getBoundingClientRect(); return [r.top, r.bottom];",
+    )?;
+    wait_for(
+        "the last reply selected and in view",
+        Duration::from_secs(15),
+        || {
+            let r = app
+            .script(&format!(
+                "const e = document.getElementById('r-{}'); if (!e || !e.classList.contains('sel')) return null;
+                 const b = e.getBoundingClientRect(); return [b.top, b.bottom];",
+                last.id
+            ))
+            .ok()?;
+            let (top, bottom) = (r.get(0)?.as_f64()?, r.get(1)?.as_f64()?);
+            (top >= tree[0].as_f64()? - 0.5 && bottom <= tree[1].as_f64()? + 0.5).then_some(())
+        },
+    )?;
+    wait_for("the last reply opened", Duration::from_secs(10), || {
+        (value_of(&app, "#ed-title").ok()? == last.title).then_some(())
+    })?;
+    assert!(app.count("#tree li")? < 80);
+    // ↑ steps back one reply at a time from there; Home goes back to the first.
+    app.type_into("#tree", "\u{E013}")?; // ArrowUp
+    wait_for("the reply before the last", Duration::from_secs(10), || {
+        (value_of(&app, "#ed-title").ok()? != last.title).then_some(())
+    })?;
+    app.screenshot("editor-many.png")?;
+    app.type_into("#tree", "\u{E011}")?; // Home
+    wait_for(
+        "the first reply selected, at the top",
+        Duration::from_secs(10),
+        || {
+            let v = app
+            .script(
+                "const t = document.getElementById('tree'); const e = t.querySelector('li.reply');
+                 return t.scrollTop === 0 && e && e.classList.contains('sel');",
+            )
+            .ok()?;
+            (v.as_bool() == Some(true)).then_some(())
+        },
+    )?;
     app.close();
     Ok(())
 }

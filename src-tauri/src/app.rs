@@ -12,7 +12,7 @@ use quickreply_core::i18n::{Lang, switch_lang, tr};
 use quickreply_core::missed::MissTracker;
 use quickreply_core::proto::{LibraryKind, Part};
 use quickreply_core::settings::{Scope, Settings, WindowMode, settings_path};
-use quickreply_core::{Rendered, SearchIndex, Snippet, Store};
+use quickreply_core::{Rendered, SearchIndex, SearchOptions, Snippet, Store};
 use serde::Serialize;
 use tauri::{AppHandle, Emitter, Manager, PhysicalPosition, PhysicalSize, WebviewWindow};
 use uuid::Uuid;
@@ -29,6 +29,12 @@ pub struct Inner {
     pub store: Store,
     index: SearchIndex,
     index_version: i64,
+    /// False while the search index is being built after start-up ([`spawn_index`]): the
+    /// panel is shown at once and searches go to the store meanwhile (same ranking).
+    index_ready: bool,
+    /// Replies this process changed (or fired) while the index was being built: brought
+    /// up to date in it when it lands.
+    index_pending: Vec<Uuid>,
     pub settings: Settings,
     pub queue: Queue,
     /// The chat window the panel serves (the active one when it was opened or docked).
@@ -261,7 +267,10 @@ impl App {
                 )?;
             }
         }
-        let index = store.search_index()?;
+        // The search index is built in the background once the window is up
+        // ([`spawn_index`]): with 100 000 replies it takes longer than the whole rest of
+        // the start.
+        let index = SearchIndex::default();
         let index_version = store.data_version()?;
         let (desktop, desktop_note) = match quickreply_desktop::connect() {
             Ok(d) => (Some(d), None),
@@ -273,6 +282,8 @@ impl App {
                 store,
                 index,
                 index_version,
+                index_ready: false,
+                index_pending: Vec::new(),
                 settings,
                 queue: Queue::default(),
                 target: None,
@@ -320,7 +331,11 @@ impl App {
             profile,
             desktop_note: self.desktop_note.clone(),
             note: self.startup_note.lock().ok().and_then(|n| n.clone()),
-            count: inner.index.len(),
+            count: if inner.index_ready {
+                inner.index.len()
+            } else {
+                inner.store.reply_count()?
+            },
             queue_note: crate::note::note_of(&inner),
             sync: self.sync.lock().ok().and_then(|s| s.clone()).map(|mut v| {
                 v.pending = quickreply_sync::pending(&inner.store).unwrap_or(v.pending);
@@ -336,7 +351,35 @@ impl App {
         if v != inner.index_version {
             inner.index = inner.store.search_index()?;
             inner.index_version = v;
+            inner.index_ready = true;
+            inner.index_pending.clear();
         }
+        Ok(())
+    }
+
+    /// Build the search index on a connection of its own and put it in place (the
+    /// start-up's, see [`spawn_index`]); replies changed meanwhile are brought up to date.
+    /// Nothing happens when a rebuild got there first.
+    pub fn load_index(&self) -> Result<()> {
+        let version = {
+            let inner = self.lock()?;
+            if inner.index_ready {
+                return Ok(());
+            }
+            inner.store.data_version()?
+        };
+        let index = Store::open(&self.data_dir)?.search_index()?;
+        let mut guard = self.lock()?;
+        let inner = &mut *guard;
+        if inner.index_ready {
+            return Ok(());
+        }
+        inner.index = index;
+        // Another process's change since `version` makes the next refresh rebuild.
+        inner.index_version = version;
+        let pending = std::mem::take(&mut inner.index_pending);
+        inner.store.reindex(&mut inner.index, &pending)?;
+        inner.index_ready = true;
         Ok(())
     }
 
@@ -345,6 +388,8 @@ impl App {
         let mut inner = self.lock()?;
         inner.index = inner.store.search_index()?;
         inner.index_version = inner.store.data_version()?;
+        inner.index_ready = true;
+        inner.index_pending.clear();
         Ok(())
     }
 
@@ -352,8 +397,30 @@ impl App {
     pub fn changed(&self, ids: &[Uuid]) -> Result<()> {
         let mut guard = self.lock()?;
         let inner = &mut *guard;
+        if !inner.index_ready {
+            inner.index_pending.extend_from_slice(ids);
+            return Ok(());
+        }
         inner.store.reindex(&mut inner.index, ids)?;
         Ok(())
+    }
+
+    /// The replies of one library that `query` finds, best first (the editor's search
+    /// box): the panel's index and ranking, without a chat app's preferences.
+    pub fn search_library(&self, library: Uuid, query: &str, limit: usize) -> Result<Vec<Uuid>> {
+        let inner = self.lock()?;
+        let hits = if inner.index_ready {
+            inner.index.search(query.trim(), Some(library), limit)
+        } else {
+            inner.store.search(
+                query.trim(),
+                &SearchOptions {
+                    library: Some(library),
+                    limit,
+                },
+            )?
+        };
+        Ok(hits.into_iter().map(|h| h.key).collect())
     }
 
     pub fn search(&self, query: &str) -> Result<Vec<HitView>> {
@@ -388,9 +455,13 @@ impl App {
                     .collect::<Vec<_>>(),
             )
         };
-        let mut hits = inner
-            .index
-            .search_libraries(query.trim(), libraries.as_deref(), wanted);
+        let mut hits = if inner.index_ready {
+            inner
+                .index
+                .search_libraries(query.trim(), libraries.as_deref(), wanted)
+        } else {
+            store_search(&inner.store, query.trim(), libraries.as_deref(), wanted)?
+        };
         if inner.settings.platforms.is_some() {
             let store = &inner.store;
             let settings = &inner.settings;
@@ -561,8 +632,12 @@ impl App {
             let mut inner = self.lock()?;
             inner.store.record_fire(id)?;
             inner.misses.fired();
-            let boost = inner.store.boost_of(id)?;
-            inner.index.set_boost(id, boost);
+            if inner.index_ready {
+                let boost = inner.store.boost_of(id)?;
+                inner.index.set_boost(id, boost);
+            } else {
+                inner.index_pending.push(id);
+            }
             inner.queue = Queue::new(id, snippet.title.clone(), parts);
             let target = inner.target.clone();
             let profile = target
@@ -675,6 +750,49 @@ impl App {
         }
         Ok(saved)
     }
+}
+
+/// Build the search index in the background (started once the panel is up): until it is
+/// in place the panel searches the store itself, which ranks alike but scans the
+/// database per keystroke.
+pub fn spawn_index(app: &AppHandle) {
+    let handle = app.clone();
+    let started = std::thread::Builder::new()
+        .name("search-index".into())
+        .spawn(move || {
+            if let Err(e) = handle.state::<App>().load_index() {
+                eprintln!("could not build the search index in the background: {e}");
+            }
+        });
+    if let Err(e) = started {
+        eprintln!("could not start building the search index: {e}");
+        let _ = app.state::<App>().load_index();
+    }
+}
+
+/// The panel's search while the index is being built: the store's scan (ranked as the
+/// index ranks), over the given libraries only.
+fn store_search(
+    store: &Store,
+    query: &str,
+    libraries: Option<&[Uuid]>,
+    limit: usize,
+) -> Result<Vec<quickreply_core::search::Hit<Uuid>>> {
+    let search = |library, limit| store.search(query, &SearchOptions { library, limit });
+    Ok(match libraries {
+        None => search(None, limit)?,
+        Some([one]) => search(Some(*one), limit)?,
+        Some(list) => {
+            // Each library's best, merged by score.
+            let mut all = Vec::new();
+            for l in list {
+                all.extend(search(Some(*l), limit)?);
+            }
+            all.sort_by_key(|h| std::cmp::Reverse(h.score));
+            all.truncate(limit);
+            all
+        }
+    })
 }
 
 /// Tell the agent a fire failed where they will see it: the panel comes up if it was
@@ -905,6 +1023,58 @@ mod tests {
         let row = RowPreviews::default().of(&store, &reply);
         assert_eq!(row, "亲，欢迎来到小满家～ «买家昵称»您好，{快递}包邮");
         assert_eq!(one_line(&"很长".repeat(60)).chars().count(), 90);
+    }
+
+    #[test]
+    fn the_panel_searches_before_the_index_is_built_and_finds_the_same() -> Result<()> {
+        let dir = tempfile::tempdir()?;
+        // A first start: the built-in replies; the index is not built yet.
+        let app = App::open(dir.path().to_path_buf())?;
+        let added = {
+            let mut inner = app.lock()?;
+            let lib = inner.store.library(quickreply_core::store::PERSONAL)?;
+            inner
+                .store
+                .add_snippet(
+                    &lib,
+                    quickreply_core::NewSnippet {
+                        title: "开学季发货提醒".into(),
+                        parts: vec![Part::Text {
+                            body: "亲，开学季订单多，付款后按顺序尽快发出～".into(),
+                        }],
+                        ..Default::default()
+                    },
+                )?
+                .id
+        };
+        app.changed(&[added])?;
+        let queries = ["", "fahuo", "fh", "kxjfh", "退货 流程", "yhq", "破损怎么办"];
+        let ids = |hits: Vec<HitView>| hits.into_iter().map(|h| h.id).collect::<Vec<_>>();
+        let mut before = Vec::new();
+        for q in queries {
+            before.push(ids(app.search(q)?));
+        }
+        assert_eq!(before[3].first(), Some(&added.to_string()));
+        let lib = app
+            .lock()?
+            .store
+            .library(quickreply_core::store::PERSONAL)?;
+        let editor_before = app.search_library(lib.id, "fahuo", 50)?;
+        let count = app.state()?.count;
+        assert!(!app.lock()?.index_ready);
+        // The index lands: every search answers as before, the count is the same.
+        app.load_index()?;
+        assert!(app.lock()?.index_ready);
+        for (q, was) in queries.iter().zip(&before) {
+            assert_eq!(&ids(app.search(q)?), was, "query {q:?}");
+        }
+        assert_eq!(app.search_library(lib.id, "fahuo", 50)?, editor_before);
+        assert_eq!(app.state()?.count, count);
+        // A change after it is in place goes into it at once.
+        app.lock()?.store.remove_snippet(added)?;
+        app.changed(&[added])?;
+        assert!(ids(app.search("kxjfh")?).first() != Some(&added.to_string()));
+        Ok(())
     }
 
     #[test]

@@ -9,6 +9,7 @@ use quickreply_core::store::PERSONAL;
 use quickreply_core::{NewSnippet, Snippet, SnippetEdit};
 use serde::{Deserialize, Serialize};
 use tauri::{AppHandle, Emitter, Manager, State, WebviewUrl, WebviewWindowBuilder};
+use uuid::Uuid;
 
 use crate::app::{App, PartView};
 use crate::ipc::{Res, err, parse_id};
@@ -75,14 +76,31 @@ const MIN: (f64, f64) = (640.0, 420.0);
 /// area of the chat window's monitor and beside the docked panel, not under it
 /// ([`crate::aside::editor_rect`]).
 pub fn open(app: &AppHandle) -> tauri::Result<()> {
+    open_at(app, None)
+}
+
+/// The event an open editor gets when the panel asks it to show a reply (its id).
+pub const SELECT_EVENT: &str = "editor-select";
+
+/// Open (or bring forward) the editor window on the reply `select` (the one selected in
+/// the panel): a new window finds it in its address (`#/editor?select=ID`), an open one
+/// is sent [`SELECT_EVENT`]. `None` leaves an open editor where it was.
+pub fn open_at(app: &AppHandle, select: Option<Uuid>) -> tauri::Result<()> {
     if let Some(w) = app.get_webview_window(EDITOR) {
         w.show()?;
-        return w.set_focus();
+        w.set_focus()?;
+        if let Some(id) = select {
+            w.emit_to(EDITOR, SELECT_EVENT, id.to_string())?;
+        }
+        return Ok(());
     }
-    let mut builder =
-        WebviewWindowBuilder::new(app, EDITOR, WebviewUrl::App("index.html#/editor".into()))
-            .title(title())
-            .min_inner_size(MIN.0, MIN.1);
+    let url = match select {
+        Some(id) => format!("index.html#/editor?select={id}"),
+        None => "index.html#/editor".to_string(),
+    };
+    let mut builder = WebviewWindowBuilder::new(app, EDITOR, WebviewUrl::App(url.into()))
+        .title(title())
+        .min_inner_size(MIN.0, MIN.1);
     // Before the window is mapped its frame is unknown: a usual title bar and border,
     // corrected once the window manager has framed it.
     let guess = (1, 1, 28, 1);
@@ -193,7 +211,7 @@ pub fn new_reply_titled(handle: AppHandle, title: String) -> Res<()> {
         *t = Some(title.trim().to_string());
     }
     let open_already = handle.get_webview_window(EDITOR).is_some();
-    open_editor(handle.clone())?;
+    open_editor(handle.clone(), None)?;
     if open_already {
         handle
             .emit_to(EDITOR, "editor-new-reply", ())
@@ -221,13 +239,38 @@ pub fn retitle(app: &AppHandle) {
     }
 }
 
+/// Open the editor from the panel, on the reply selected there (`select`, if any).
 #[tauri::command]
-pub fn open_editor(handle: AppHandle) -> Res<()> {
+pub fn open_editor(handle: AppHandle, select: Option<String>) -> Res<()> {
+    let select = select.as_deref().map(parse_id).transpose()?;
     // The popup panel steps aside for the editor.
     if handle.state::<App>().settings().mode == quickreply_core::settings::WindowMode::Popup {
         crate::app::hide_panel_window(&handle);
     }
-    open(&handle).map_err(err)
+    open_at(&handle, select).map_err(err)
+}
+
+/// How many replies the editor's search box shows at most (best first).
+const SEARCH_SHOWN: usize = 2000;
+
+/// The editor's search box: the replies of `library` that the panel's search finds for
+/// `query` (title, code, tags, body, pinyin and initials; the same ranking), best first,
+/// as ids. The tree shows only these.
+#[tauri::command]
+pub fn editor_search(app: State<'_, App>, library: String, query: String) -> Res<Vec<String>> {
+    app.refresh().map_err(err)?;
+    let lib = app
+        .lock()
+        .map_err(err)?
+        .store
+        .library(&library)
+        .map_err(err)?;
+    Ok(app
+        .search_library(lib.id, &query, SEARCH_SHOWN)
+        .map_err(err)?
+        .into_iter()
+        .map(|id| id.to_string())
+        .collect())
 }
 
 #[tauri::command]
@@ -236,8 +279,8 @@ pub fn editor_tree(app: State<'_, App>, library: String) -> Res<Tree> {
     let libs = inner.store.libraries().map_err(err)?;
     let lib = inner.store.library(&library).map_err(err)?;
     let folders = inner.store.folders(&lib).map_err(err)?;
-    let mut replies = inner.store.snippets(Some(&lib)).map_err(err)?;
-    replies.sort_by(|a, b| a.folder.cmp(&b.folder).then(a.position.cmp(&b.position)));
+    // Only what the tree shows: a library may hold 100 000 replies.
+    let replies = inner.store.tree_rows(&lib).map_err(err)?;
     Ok(Tree {
         libraries: libs
             .into_iter()
@@ -251,7 +294,7 @@ pub fn editor_tree(app: State<'_, App>, library: String) -> Res<Tree> {
             .into_iter()
             .map(|s| TreeReply {
                 id: s.id.to_string(),
-                parts: s.parts.len(),
+                parts: s.parts,
                 title: s.title,
                 code: s.code,
                 folder: s.folder,
@@ -270,41 +313,136 @@ pub fn get_reply(app: State<'_, App>, id: String) -> Res<ReplyDoc> {
         .map_err(err)
 }
 
+/// Why a reply was not saved, and which field is wrong, so the editor marks that field
+/// (`aria-invalid`) and puts the message beside it.
+#[derive(Serialize, Debug, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct FieldProblem {
+    /// `title`, `code`, `folder`, `tags`, `part.N` (N from 0) or `general`.
+    field: String,
+    message: String,
+    /// For a shortcut code already used: the reply that holds it.
+    holder: Option<Holder>,
+}
+
+#[derive(Serialize, Debug, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct Holder {
+    id: String,
+    title: String,
+}
+
+impl FieldProblem {
+    fn general(e: impl std::fmt::Display) -> FieldProblem {
+        FieldProblem {
+            field: "general".into(),
+            message: e.to_string(),
+            holder: None,
+        }
+    }
+}
+
+/// The field of `doc` that the store's refusal `e` is about.
+fn field_of(doc: &ReplyDoc, e: &quickreply_core::Error) -> String {
+    use quickreply_core::Error as E;
+    use quickreply_core::proto::check::{Invalid, NameOf};
+    // The first text part that is empty or not a template (what the store checks first).
+    let bad_part = || {
+        doc.parts
+            .iter()
+            .position(|p| {
+                p.text().is_some_and(|t| {
+                    t.trim().is_empty() || quickreply_core::template::parse(t).is_err()
+                })
+            })
+            .map_or("general".to_string(), |i| format!("part.{i}"))
+    };
+    match e {
+        E::CodeTaken { .. } | E::InvalidCode(_) | E::Invalid(Invalid::Code(_)) => "code".into(),
+        E::Invalid(
+            Invalid::Empty(NameOf::Title)
+            | Invalid::TooLong {
+                of: NameOf::Title, ..
+            }
+            | Invalid::LineBreak(NameOf::Title),
+        ) => "title".into(),
+        E::Invalid(
+            Invalid::Empty(NameOf::Folder)
+            | Invalid::TooLong {
+                of: NameOf::Folder, ..
+            }
+            | Invalid::LineBreak(NameOf::Folder)
+            | Invalid::OwnParent,
+        ) => "folder".into(),
+        E::Invalid(Invalid::EmptyText(n) | Invalid::ImageRef(n, _)) => {
+            format!("part.{}", n.saturating_sub(1))
+        }
+        E::Empty(_) if doc.title.trim().is_empty() => "title".into(),
+        E::InvalidName(name) if name.trim() == doc.title.trim() => "title".into(),
+        E::InvalidName(_) => "folder".into(),
+        E::Empty(_) | E::Template(_) => bad_part(),
+        _ => "general".into(),
+    }
+}
+
 #[tauri::command]
-pub fn save_reply(app: State<'_, App>, doc: ReplyDoc) -> Res<ReplyDoc> {
+pub fn save_reply(app: State<'_, App>, doc: ReplyDoc) -> Result<ReplyDoc, FieldProblem> {
     let saved = {
-        let mut inner = app.lock().map_err(err)?;
-        let code = doc.code.filter(|c| !c.trim().is_empty());
-        match &doc.id {
+        let mut inner = app.lock().map_err(FieldProblem::general)?;
+        let lib = inner
+            .store
+            .library(&doc.library)
+            .map_err(FieldProblem::general)?;
+        let code = doc.code.clone().filter(|c| !c.trim().is_empty());
+        let written = match &doc.id {
             Some(existing) => inner.store.edit_snippet(
-                parse_id(existing)?,
+                parse_id(existing).map_err(FieldProblem::general)?,
                 SnippetEdit {
-                    title: Some(doc.title),
+                    title: Some(doc.title.clone()),
                     code: Some(code),
-                    tags: Some(doc.tags),
-                    folder: Some(doc.folder),
-                    parts: Some(doc.parts),
+                    tags: Some(doc.tags.clone()),
+                    folder: Some(doc.folder.clone()),
+                    parts: Some(doc.parts.clone()),
                     apps: None,
                 },
             ),
-            None => {
-                let lib = inner.store.library(&doc.library).map_err(err)?;
-                inner.store.add_snippet(
-                    &lib,
-                    NewSnippet {
-                        title: doc.title,
-                        code,
-                        tags: doc.tags,
-                        folder: doc.folder,
-                        parts: doc.parts,
-                        apps: Vec::new(),
-                    },
-                )
+            None => inner.store.add_snippet(
+                &lib,
+                NewSnippet {
+                    title: doc.title.clone(),
+                    code,
+                    tags: doc.tags.clone(),
+                    folder: doc.folder.clone(),
+                    parts: doc.parts.clone(),
+                    apps: Vec::new(),
+                },
+            ),
+        };
+        match written {
+            Ok(s) => s,
+            Err(e) => {
+                // A taken code names the reply that holds it, so the editor can open it.
+                let holder = match &e {
+                    quickreply_core::Error::CodeTaken { code, .. } => inner
+                        .store
+                        .resolve(Some(&lib), code)
+                        .ok()
+                        .filter(|s| s.code.as_deref() == Some(code.as_str()))
+                        .map(|s| Holder {
+                            id: s.id.to_string(),
+                            title: s.title,
+                        }),
+                    _ => None,
+                };
+                return Err(FieldProblem {
+                    field: field_of(&doc, &e),
+                    message: e.to_string(),
+                    holder,
+                });
             }
         }
-        .map_err(err)?
     };
-    app.changed(&[saved.id]).map_err(err)?;
+    app.changed(&[saved.id]).map_err(FieldProblem::general)?;
     Ok(saved.into())
 }
 
@@ -513,6 +651,85 @@ pub fn save_var(
         .save_variable(&lib, old.as_deref(), &var)
         .map_err(err)?;
     vars_view(&inner.store, &library)
+}
+
+/// One row of the variables table as the editor sends it to [`save_vars`].
+#[derive(Deserialize, Debug)]
+#[serde(rename_all = "camelCase")]
+pub struct VarRow {
+    /// The index of the row in the editor's table (problems name it).
+    row: usize,
+    /// Its saved name, `None` for a new row.
+    old: Option<String>,
+    name: String,
+    value: String,
+    overridable: bool,
+}
+
+/// A row [`save_vars`] refused, and why.
+#[derive(Serialize, Debug)]
+#[serde(rename_all = "camelCase")]
+pub struct RowProblem {
+    /// The row's index in the editor's table; `None` for what concerns no row.
+    row: Option<usize>,
+    message: String,
+}
+
+/// Save every changed row of a library's variables with one action (the editor's 保存 /
+/// Ctrl+S), in one transaction: all rows or none; refused with every wrong row.
+#[tauri::command]
+pub fn save_vars(
+    app: State<'_, App>,
+    library: String,
+    rows: Vec<VarRow>,
+) -> Result<VarsView, Vec<RowProblem>> {
+    let general = |e: String| {
+        vec![RowProblem {
+            row: None,
+            message: e,
+        }]
+    };
+    let mut inner = app.lock().map_err(|e| general(err(e)))?;
+    let lib = inner.store.library(&library).map_err(|e| general(err(e)))?;
+    let before = inner
+        .store
+        .variable_list(&lib)
+        .map_err(|e| general(err(e)))?;
+    let changes: Vec<quickreply_core::store::VariableChange> = rows
+        .iter()
+        .map(|r| {
+            // A variable with no value yet, saved with its value still blank (its flag
+            // ticked, say), stays unset with its example; a value typed in sets it.
+            let name = r.name.trim().to_string();
+            let was = before
+                .iter()
+                .find(|v| v.name == r.old.as_deref().unwrap_or(&name));
+            let still_unset = r.value.trim().is_empty() && was.is_some_and(|v| v.example);
+            quickreply_core::store::VariableChange {
+                old: r.old.clone(),
+                var: quickreply_core::store::Variable {
+                    name,
+                    value: match (was, still_unset) {
+                        (Some(w), true) => w.value.clone(),
+                        _ => r.value.clone(),
+                    },
+                    overridable: r.overridable,
+                    example: still_unset,
+                },
+            }
+        })
+        .collect();
+    match inner.store.save_variables(&lib, &changes) {
+        Ok(()) => vars_view(&inner.store, &library).map_err(general),
+        Err(quickreply_core::store::SaveVariablesError::Rows(problems)) => Err(problems
+            .into_iter()
+            .map(|(i, e)| RowProblem {
+                row: rows.get(i).map(|r| r.row),
+                message: e.to_string(),
+            })
+            .collect()),
+        Err(e) => Err(general(err(e))),
+    }
 }
 
 #[tauri::command]

@@ -94,6 +94,7 @@ fn main() -> anyhow::Result<()> {
             editor::take_new_reply,
             editor::open_editor,
             editor::editor_tree,
+            editor::editor_search,
             editor::get_reply,
             editor::save_reply,
             editor::delete_reply,
@@ -105,6 +106,7 @@ fn main() -> anyhow::Result<()> {
             editor::library_vars,
             editor::unknown_vars,
             editor::save_var,
+            editor::save_vars,
             editor::delete_var,
             editor::reorder,
             editor::copy_to_personal,
@@ -176,6 +178,8 @@ fn main() -> anyhow::Result<()> {
             if !hidden {
                 app::show_panel(&handle)?;
             }
+            // After the panel: with a large library the index takes a while to build.
+            app::spawn_index(&handle);
             Ok(())
         })
         .run(tauri::generate_context!())

@@ -15,50 +15,10 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 use quickreply_e2e::firing::{
-    FIRES, favourites_fixture, fire_latencies, pct, report, watch_clipboard,
+    FIRES, favourites_fixture, fire_latencies, pct, report, tree_rss, watch_clipboard,
 };
 use quickreply_e2e::x11::Conn;
 use quickreply_e2e::{Display, wait_for};
-
-/// RSS and PSS (shared pages split between their users) in kB of `pid` and all its
-/// descendants.
-fn tree_rss(pid: u32) -> (u64, u64) {
-    let mut total = 0;
-    let mut pss = 0;
-    let mut stack = vec![pid];
-    let all: Vec<(u32, u32)> = std::fs::read_dir("/proc")
-        .map(|d| {
-            d.filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
-                .filter_map(|p| {
-                    let stat = std::fs::read_to_string(format!("/proc/{p}/stat")).ok()?;
-                    let after = stat.rsplit_once(')')?.1;
-                    let ppid = after.split_whitespace().nth(1)?.parse().ok()?;
-                    Some((p, ppid))
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    while let Some(p) = stack.pop() {
-        if let Ok(s) = std::fs::read_to_string(format!("/proc/{p}/status"))
-            && let Some(kb) = s
-                .lines()
-                .find(|l| l.starts_with("VmRSS:"))
-                .and_then(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok())
-        {
-            total += kb;
-        }
-        if let Ok(s) = std::fs::read_to_string(format!("/proc/{p}/smaps_rollup"))
-            && let Some(kb) = s
-                .lines()
-                .find(|l| l.starts_with("Pss:"))
-                .and_then(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok())
-        {
-            pss += kb;
-        }
-        stack.extend(all.iter().filter(|(_, pp)| *pp == p).map(|(c, _)| *c));
-    }
-    (total, pss)
-}
 
 struct Killed(Child);
 impl Drop for Killed {

@@ -28,8 +28,12 @@ pub fn root() -> PathBuf {
         .unwrap_or_default()
 }
 
-/// The desktop binary the run built (`cargo xtask test` builds it before this leg).
+/// The desktop binary the run built (`cargo xtask test` builds it before this leg);
+/// `QUICKREPLY_APP` names another (the benchmarks pass the release build).
 pub fn app_binary() -> Result<PathBuf> {
+    if let Some(app) = std::env::var_os("QUICKREPLY_APP") {
+        return Ok(PathBuf::from(app));
+    }
     let target = std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| root().join("target"));

@@ -5,7 +5,7 @@
 //!   replies. `cargo xtask run cli [-- ARGS]` builds and runs the `qreply` CLI instead.
 //! * `cargo xtask test [--quick] [--leg N]` — every CI leg in order, stopping at the first red
 //!   one (`--quick`: format, lints, unit and integration tests; `--leg 7`: only that leg).
-//! * `cargo xtask bench <search|packs|fire|fire-windows|sync|sync-scale|all>` — benchmarks (never part of the test run).
+//! * `cargo xtask bench <search|packs|fire|scale|fire-windows|sync|sync-scale|all>` — benchmarks (never part of the test run).
 //! * `cargo xtask eval search [DATA_FILE]` — search quality: top-1 / top-3 hit rates of real buyer
 //!   questions and agent keywords over the built-in zh-CN library, and every miss (a
 //!   measurement, never part of the test run; data in `crates/core/benches/search-eval.toml`).
@@ -427,6 +427,7 @@ fn bench(what: &str) -> Result<()> {
             cargo().args(["bench", "-p", "quickreply-core", "--bench", "packs"]),
         ),
         "fire" => bench_fire(),
+        "scale" => bench_scale(),
         "fire-windows" => windows::bench_fire(),
         "sync" => run(
             "cargo bench (sync: 500 SSE clients, write rate, first sync of 10k)",
@@ -439,11 +440,12 @@ fn bench(what: &str) -> Result<()> {
         "all" => bench_search()
             .and_then(|()| bench("packs"))
             .and_then(|()| bench_fire())
+            .and_then(|()| bench_scale())
             .and_then(|()| bench("sync"))
             .and_then(|()| bench("sync-scale")),
         other => {
             bail!(
-                "unknown benchmark {other}; try: search, packs, fire, fire-windows, sync, sync-scale, all"
+                "unknown benchmark {other}; try: search, packs, fire, scale, fire-windows, sync, sync-scale, all"
             )
         }
     }
@@ -486,6 +488,24 @@ fn bench_fire() -> Result<()> {
         "bench fire",
         cargo()
             .args(["bench", "-p", "quickreply-e2e", "--bench", "fire"])
+            .env("QUICKREPLY_APP", root().join("target/release/quickreply")),
+    )
+}
+
+/// The desktop app with 100 000 replies: start-up, search in the panel, the editor's
+/// tree (release build, under Xvfb; see tests/benches/scale.rs).
+fn bench_scale() -> Result<()> {
+    ensure_packages(APP_PACKAGES)?;
+    ensure_packages(TEST_PACKAGES)?;
+    build_ui()?;
+    run(
+        "build the desktop app (release)",
+        cargo().args(["build", "--release", "-p", "quickreply"]),
+    )?;
+    run(
+        "bench scale",
+        cargo()
+            .args(["bench", "-p", "quickreply-e2e", "--bench", "scale"])
             .env("QUICKREPLY_APP", root().join("target/release/quickreply")),
     )
 }
@@ -604,7 +624,7 @@ fn main() -> ExitCode {
             .and_then(|()| ensure_packages(BENCH_PACKAGES)),
         _ => {
             eprintln!(
-                "usage: cargo xtask <run [cli] [-- ARGS] | test [--quick] [--leg N] | bench <search|packs|fire|fire-windows|sync|sync-scale|all> | eval search [DATA_FILE] | dist <windows|linux> [--debug] | setup>"
+                "usage: cargo xtask <run [cli] [-- ARGS] | test [--quick] [--leg N] | bench <search|packs|fire|scale|fire-windows|sync|sync-scale|all> | eval search [DATA_FILE] | dist <windows|linux> [--debug] | setup>"
             );
             return ExitCode::from(2);
         }

@@ -62,6 +62,12 @@ pub enum Error {
     /// `store::variables`): nothing is sent until they are set or answered.
     #[error("{}", tr(format!("变量 {} 还没有设置，没有发出（不会把示例值发给买家）。请先设置：qreply vars set {} 值", braced(_0, "、"), _0.first().map_or("", String::as_str)), format!("not sent: variable {} has no value yet (an example is never sent). Set it first: qreply vars set {} VALUE", braced(_0, ", "), _0.first().map_or("", String::as_str))))]
     UnsetVariables(Vec<String>),
+    /// Two rows of one save give a variable the same name.
+    #[error("{}", tr(format!("变量「{_0}」在这次保存里出现了两次：请改名或删掉一行"), format!("the variable \"{_0}\" appears twice in this save: rename or remove one row")))]
+    VariableTwice(String),
+    /// A new (or renamed) variable takes the name of one the library already has.
+    #[error("{}", tr(format!("变量「{_0}」已经存在：请直接修改那一行"), format!("the variable \"{_0}\" already exists: change that row instead")))]
+    VariableExists(String),
     #[error(transparent)]
     Template(#[from] crate::template::TemplateError),
     #[error(transparent)]

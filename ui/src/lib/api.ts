@@ -180,6 +180,30 @@ export interface ConflictView {
   writable: boolean;
 }
 
+/** Why a reply was not saved (src-tauri/src/editor.rs `FieldProblem`): the field to mark
+ *  (`title`, `code`, `folder`, `tags`, `part.N` or `general`), the message beside it, and
+ *  for a shortcut code already used the reply that holds it. */
+export interface FieldProblem {
+  field: string;
+  message: string;
+  holder: { id: string; title: string } | null;
+}
+
+/** One row of the variables table saved by `saveVars` (`row`: its index in the table). */
+export interface VarRow {
+  row: number;
+  old: string | null;
+  name: string;
+  value: string;
+  overridable: boolean;
+}
+
+/** A row `saveVars` refused (`row` null: no row in particular). */
+export interface RowProblem {
+  row: number | null;
+  message: string;
+}
+
 export interface Tree {
   libraries: { name: string; team: boolean }[];
   folders: string[];
@@ -289,7 +313,8 @@ export const api = {
   hide: () => invoke<void>("hide_panel"),
   saveSettings: (settings: Settings) => invoke<Settings>("save_settings", { settings }),
   setScope: (scope: Settings["scope"]) => invoke<Settings>("set_scope", { scope }),
-  openEditor: () => invoke<void>("open_editor"),
+  /** Open the editor, on the reply `select` (the panel's selection) when given. */
+  openEditor: (select: string | null = null) => invoke<void>("open_editor", { select }),
   /** Open the settings window, or bring it forward. */
   openSettings: () => invoke<void>("open_settings"),
   /** The key recorder has the focus: the app's hotkeys are let go meanwhile. */
@@ -305,7 +330,10 @@ export const api = {
   holdPanel: (hold: boolean) => invoke<void>("hold_panel", { hold }),
   queueNote: () => invoke<QueueNote | null>("queue_note"),
   tree: (library: string) => invoke<Tree>("editor_tree", { library }),
+  /** The replies of `library` the search finds (ids, best first); refused as a string. */
+  editorSearch: (library: string, query: string) => invoke<string[]>("editor_search", { library, query }),
   getReply: (id: string) => invoke<ReplyDoc>("get_reply", { id }),
+  /** Refused with a `FieldProblem`. */
   saveReply: (doc: ReplyDoc) => invoke<ReplyDoc>("save_reply", { doc }),
   deleteReply: (id: string) => invoke<void>("delete_reply", { id }),
   reorder: (library: string, folder: string, ids: string[]) => invoke<void>("reorder", { library, folder, ids }),
@@ -317,6 +345,8 @@ export const api = {
   libraryVars: (library: string) => invoke<VarsView>("library_vars", { library }),
   saveVar: (library: string, old: string | null, name: string, value: string, overridable: boolean) =>
     invoke<VarsView>("save_var", { library, old, name, value, overridable }),
+  /** Save every changed row in one transaction; refused with `RowProblem[]`. */
+  saveVars: (library: string, rows: VarRow[]) => invoke<VarsView>("save_vars", { library, rows }),
   deleteVar: (library: string, name: string) => invoke<VarsView>("delete_var", { library, name }),
   copyToPersonal: (id: string) => invoke<ReplyDoc>("copy_to_personal", { id }),
   addImage: (bytes: number[], name: string) => invoke<Part>("add_image", { bytes, name }),

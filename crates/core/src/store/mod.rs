@@ -433,6 +433,160 @@ mod tests {
         Ok(())
     }
 
+    #[test]
+    fn folder_paths_are_the_paths_folders_lists_in_every_library() -> Result<()> {
+        let dir = tempfile::tempdir().map_err(Error::io("tmp"))?;
+        let mut store = Store::open(dir.path())?;
+        let team = store.create_library("售后组", LibraryKind::Team)?;
+        let personal = store.library(PERSONAL)?;
+        let text = |t: &str| vec![Part::Text { body: t.into() }];
+        for (lib, folder) in [
+            (&personal, "售前/尺码/童装"),
+            (&personal, "售前/发货"),
+            (&personal, "售后"),
+            (&team, "售前/尺码"),
+            (&team, ""),
+        ] {
+            store.add_snippet(
+                lib,
+                NewSnippet {
+                    title: format!("{folder}的话术"),
+                    folder: folder.into(),
+                    parts: text("亲～"),
+                    ..Default::default()
+                },
+            )?;
+        }
+        let mut listed = std::collections::HashMap::new();
+        for lib in store.libraries()? {
+            for f in store.folders(&lib)? {
+                listed.insert(f.id, f.path);
+            }
+        }
+        assert_eq!(listed.len(), 7);
+        assert_eq!(store.folder_paths()?, listed);
+        for s in store.snippets(None)? {
+            assert_eq!(format!("{}的话术", s.folder), s.title);
+            assert_eq!(store.snippet(s.id)?.folder, s.folder);
+        }
+        // The editor's light tree rows say what the whole replies say, in folder order.
+        for lib in [&personal, &team] {
+            let mut whole = store.snippets(Some(lib))?;
+            whole.sort_by(|a, b| a.folder.cmp(&b.folder).then(a.position.cmp(&b.position)));
+            let light: Vec<TreeRow> = whole
+                .into_iter()
+                .map(|s| TreeRow {
+                    id: s.id,
+                    parts: s.parts.len(),
+                    title: s.title,
+                    code: s.code,
+                    folder: s.folder,
+                })
+                .collect();
+            assert_eq!(store.tree_rows(lib)?, light);
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn several_variables_are_saved_together_or_not_at_all() -> Result<()> {
+        let dir = tempfile::tempdir().map_err(Error::io("tmp"))?;
+        let mut store = Store::open(dir.path())?;
+        let team = store.create_library("售后组", LibraryKind::Team)?;
+        let var = |name: &str, value: &str, overridable| Variable {
+            name: name.into(),
+            value: value.into(),
+            overridable,
+            example: false,
+        };
+        let change = |old: Option<&str>, v: Variable| VariableChange {
+            old: old.map(str::to_string),
+            var: v,
+        };
+        store.save_variable(&team, None, &var("店铺名", "小鹿家", false))?;
+        store.save_variable(&team, None, &var("客服名", "小鹿", false))?;
+        store.save_variable(&team, None, &var("快递", "中通", false))?;
+        let before = store.variable_list(&team)?;
+        // One wrong row stops the whole save; each wrong row is named by its index.
+        let refused = store.save_variables(
+            &team,
+            &[
+                change(Some("店铺名"), var("店铺名", "小鹿家旗舰店", false)),
+                change(None, var("bad name", "x", false)),
+                change(None, var("包邮门槛", "99", false)),
+                change(None, var("包邮门槛", "199", false)),
+                change(None, var("快递", "顺丰", false)),
+            ],
+        );
+        let Err(SaveVariablesError::Rows(rows)) = refused else {
+            panic!("expected row problems, got {refused:?}");
+        };
+        let at: Vec<usize> = rows.iter().map(|(i, _)| *i).collect();
+        assert_eq!(at, vec![1, 3, 4]);
+        assert!(matches!(rows[0].1, Error::InvalidVariableName(_)));
+        assert!(matches!(rows[1].1, Error::VariableTwice(ref n) if n == "包邮门槛"));
+        assert!(matches!(rows[2].1, Error::VariableExists(ref n) if n == "快递"));
+        assert_eq!(store.variable_list(&team)?, before);
+        // Values changed, a rename, a new row and a swap of two names: all in one go.
+        store
+            .save_variables(
+                &team,
+                &[
+                    change(Some("店铺名"), var("店铺名", "小鹿家旗舰店", true)),
+                    change(Some("客服名"), var("快递", "小鹿", false)),
+                    change(Some("快递"), var("客服名", "中通", false)),
+                    change(None, var("包邮门槛", "99", false)),
+                ],
+            )
+            .expect("saved together");
+        assert_eq!(
+            store.variable_list(&team)?,
+            vec![
+                var("包邮门槛", "99", false),
+                var("客服名", "中通", false),
+                var("店铺名", "小鹿家旗舰店", true),
+                var("快递", "小鹿", false),
+            ]
+        );
+        // A value that is only an example stays one until a real value is saved.
+        let hint = Variable {
+            example: true,
+            ..var("活动", "满199减20", false)
+        };
+        store
+            .save_variables(&team, &[change(None, hint.clone())])
+            .expect("hint saved");
+        assert!(store.variable_list(&team)?.contains(&hint));
+        store
+            .save_variables(
+                &team,
+                &[change(Some("活动"), var("活动", "满299减30", false))],
+            )
+            .expect("value saved");
+        assert!(
+            store
+                .variable_list(&team)?
+                .contains(&var("活动", "满299减30", false))
+        );
+        store
+            .save_variables(&team, &[change(Some("活动"), var("活动", "", false))])
+            .expect("emptied");
+        // A read-only team library refuses the row it is asked to write; nothing changes.
+        store.conn().execute(
+            "INSERT INTO sync_libraries (library_id, remote_id, writable) VALUES (?1, ?2, 0)",
+            params![team.id.to_string(), Uuid::now_v7().to_string()],
+        )?;
+        let before = store.variable_list(&team)?;
+        let refused =
+            store.save_variables(&team, &[change(Some("快递"), var("快递", "顺丰", false))]);
+        assert!(
+            matches!(&refused, Err(SaveVariablesError::Rows(r)) if matches!(r[..], [(0, Error::ReadOnly)])),
+            "{refused:?}"
+        );
+        assert_eq!(store.variable_list(&team)?, before);
+        Ok(())
+    }
+
     /// The app and `qreply` write the same store: a transaction that reads and then
     /// writes must wait for the other process instead of failing with "database is
     /// locked" (which a deferred transaction does when the other writes in between).

@@ -29,6 +29,37 @@ pub struct Variable {
     pub example: bool,
 }
 
+/// A reply as the editor's tree lists it ([`crate::Store::tree_rows`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TreeRow {
+    pub id: Uuid,
+    pub title: String,
+    pub code: Option<String>,
+    /// Its folder's path, empty at the root.
+    pub folder: String,
+    /// How many parts it has.
+    pub parts: usize,
+}
+
+/// One row of a batch of variables saved together ([`crate::Store::save_variables`]):
+/// `old` is the variable's saved name (`None` for a new one), `var` what it becomes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VariableChange {
+    pub old: Option<String>,
+    pub var: Variable,
+}
+
+/// Why a batch of variables was not saved: nothing of it was written.
+#[derive(Debug, thiserror::Error)]
+pub enum SaveVariablesError {
+    /// These rows (index into the batch) are wrong, each with its reason.
+    #[error("{}", .0.iter().map(|(_, e)| e.to_string()).collect::<Vec<_>>().join("; "))]
+    Rows(Vec<(usize, crate::Error)>),
+    /// The store itself failed (no row is to blame).
+    #[error(transparent)]
+    Store(#[from] crate::Error),
+}
+
 /// A folder with its full path (`售前/尺码`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Folder {

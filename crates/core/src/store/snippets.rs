@@ -11,8 +11,8 @@ use quickreply_proto::{Part, is_valid_code};
 
 use super::search_columns::{body_text, search_columns};
 use super::{
-    ImportBatch, Library, NewSnippet, Snippet, SnippetEdit, Store, check_parts, check_title,
-    clean_tags, image_part, now_ms, split_list,
+    ImportBatch, Library, NewSnippet, Snippet, SnippetEdit, Store, TreeRow, check_parts,
+    check_title, clean_tags, image_part, now_ms, split_list,
 };
 use crate::blob::{ImageInfo, read_image_file};
 use crate::error::{Error, Result};
@@ -444,12 +444,41 @@ impl Store {
         })
     }
 
+    /// Every folder's full path (`售前/尺码`), as [`Store::folders`] gives them, without
+    /// counting each folder's replies: this runs for every reply read ([`Store::snippet`]),
+    /// and those counts cost a walk over the whole library (100 ms for 20 replies of a
+    /// library of 100 000, per keystroke in the panel).
     pub(super) fn folder_paths(&self) -> Result<HashMap<Uuid, String>> {
+        let mut st = self
+            .conn
+            .prepare_cached("SELECT id, parent_id, name FROM folders")?;
+        let rows = st
+            .query_map([], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, Option<String>>(1)?,
+                    r.get::<_, String>(2)?,
+                ))
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        let mut children: HashMap<Option<&str>, Vec<(&str, &str)>> = HashMap::new();
+        for (id, parent, name) in &rows {
+            children
+                .entry(parent.as_deref())
+                .or_default()
+                .push((id.as_str(), name.as_str()));
+        }
+        // From the roots down, as `folders` walks (a folder no root leads to has no path).
         let mut map = HashMap::new();
-        for lib in self.libraries()? {
-            for f in self.folders(&lib)? {
-                map.insert(f.id, f.path);
+        let mut stack: Vec<(&str, String)> = Vec::new();
+        for (id, name) in children.get(&None).into_iter().flatten() {
+            stack.push((id, (*name).to_string()));
+        }
+        while let Some((id, path)) = stack.pop() {
+            for (child, name) in children.get(&Some(id)).into_iter().flatten() {
+                stack.push((child, format!("{path}/{name}")));
             }
+            map.insert(Uuid::parse_str(id).unwrap_or_default(), path);
         }
         Ok(map)
     }
@@ -483,6 +512,54 @@ impl Store {
             .conn
             .query_row("SELECT EXISTS (SELECT 1 FROM snippets)", [], |r| r.get(0))?;
         Ok(!any)
+    }
+
+    /// One library's replies as the editor's tree lists them (title, code, folder, number
+    /// of parts), in folder then position order: a light read of only those columns, for
+    /// a library of 100 000 replies ([`Store::snippets`] parses every reply whole).
+    pub fn tree_rows(&self, library: &Library) -> Result<Vec<TreeRow>> {
+        let paths = self.folder_paths()?;
+        let mut st = self.conn.prepare(
+            "SELECT id, title, code, folder_id, json_array_length(parts) FROM snippets
+             WHERE library_id = ?1 ORDER BY position, title",
+        )?;
+        let mut rows = st
+            .query_map([library.id.to_string()], |r| {
+                let folder: Option<String> = r.get(3)?;
+                Ok((
+                    TreeRow {
+                        id: Uuid::parse_str(&r.get::<_, String>(0)?).unwrap_or_default(),
+                        title: r.get(1)?,
+                        code: r.get(2)?,
+                        folder: String::new(),
+                        parts: usize::try_from(r.get::<_, i64>(4)?).unwrap_or_default(),
+                    },
+                    folder,
+                ))
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?
+            .into_iter()
+            .map(|(mut row, folder)| {
+                if let Some(p) = folder
+                    .and_then(|f: String| Uuid::parse_str(&f).ok())
+                    .and_then(|f| paths.get(&f))
+                {
+                    row.folder.clone_from(p);
+                }
+                row
+            })
+            .collect::<Vec<_>>();
+        // Stable: replies keep their position order within a folder.
+        rows.sort_by(|a, b| a.folder.cmp(&b.folder));
+        Ok(rows)
+    }
+
+    /// How many replies there are, in every library.
+    pub fn reply_count(&self) -> Result<usize> {
+        let n: i64 = self
+            .conn
+            .query_row("SELECT count(*) FROM snippets", [], |r| r.get(0))?;
+        Ok(usize::try_from(n).unwrap_or_default())
     }
 
     /// Replies of one library (or all), in folder and position order.

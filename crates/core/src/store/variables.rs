@@ -20,7 +20,7 @@ use uuid::Uuid;
 
 use quickreply_proto::{LibraryKind, Part};
 
-use super::{Library, Rendered, Snippet, Store, Variable};
+use super::{Library, Rendered, SaveVariablesError, Snippet, Store, Variable, VariableChange};
 use crate::error::{Error, Result};
 use crate::template::{self, RenderContext, TemplateError};
 
@@ -114,6 +114,82 @@ impl Store {
             params![lib, var.name, var.value, overridable, var.example],
         )?;
         tx.commit()?;
+        Ok(())
+    }
+
+    /// Save several variables of one library at once (the editor's one 保存 for every
+    /// changed row), in one transaction: all of them or none. Every row is checked first
+    /// (a valid name, no two rows with one name, no new or renamed row taking the name of
+    /// a variable the library keeps), and every wrong row is reported with its index in
+    /// `changes`; a row the store then refuses (a read-only team library) is reported the
+    /// same way. Renames may swap names (`a`→`b` and `b`→`a`): the old names go first.
+    pub fn save_variables(
+        &mut self,
+        library: &Library,
+        changes: &[VariableChange],
+    ) -> std::result::Result<(), SaveVariablesError> {
+        let existing: std::collections::HashSet<String> = self
+            .variable_list(library)?
+            .into_iter()
+            .map(|v| v.name)
+            .collect();
+        // Names this batch frees: renamed rows' old names.
+        let freed: std::collections::HashSet<&str> = changes
+            .iter()
+            .filter_map(|c| c.old.as_deref().filter(|o| *o != c.var.name))
+            .collect();
+        let mut problems = Vec::new();
+        let mut seen: HashMap<&str, usize> = HashMap::new();
+        for (i, c) in changes.iter().enumerate() {
+            let name = c.var.name.as_str();
+            if !template::is_valid_var_name(name) {
+                problems.push((i, Error::InvalidVariableName(name.to_string())));
+            } else if seen.insert(name, i).is_some() {
+                problems.push((i, Error::VariableTwice(name.to_string())));
+            } else if c.old.as_deref() != Some(name)
+                && existing.contains(name)
+                && !freed.contains(name)
+            {
+                problems.push((i, Error::VariableExists(name.to_string())));
+            }
+        }
+        if !problems.is_empty() {
+            return Err(SaveVariablesError::Rows(problems));
+        }
+        let team = library.kind == LibraryKind::Team;
+        let lib = library.id.to_string();
+        let tx = self.conn.transaction().map_err(Error::from)?;
+        let row =
+            |i: usize| move |e: rusqlite::Error| SaveVariablesError::Rows(vec![(i, e.into())]);
+        for (i, c) in changes.iter().enumerate() {
+            if let Some(old) = c.old.as_deref().filter(|o| *o != c.var.name) {
+                tx.execute(
+                    "DELETE FROM variables WHERE library_id = ?1 AND name = ?2",
+                    params![lib, old],
+                )
+                .map_err(row(i))?;
+            }
+        }
+        for (i, c) in changes.iter().enumerate() {
+            tx.execute(
+                "INSERT INTO variables (library_id, name, value, overridable, example)
+                 VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT (library_id, name) DO UPDATE
+                 SET value = excluded.value, overridable = excluded.overridable,
+                     example = excluded.example
+                 WHERE value IS NOT excluded.value OR overridable IS NOT excluded.overridable
+                     OR example IS NOT excluded.example",
+                params![
+                    lib,
+                    c.var.name,
+                    c.var.value,
+                    c.var.overridable && team,
+                    c.var.example
+                ],
+            )
+            .map_err(row(i))?;
+        }
+        tx.commit().map_err(Error::from)?;
         Ok(())
     }
 
