@@ -393,6 +393,17 @@ impl App {
         Ok(())
     }
 
+    /// Bring the search index's synonyms up to date after this process changed a
+    /// library's variables (a lead's `搜索同义词`, typed in the editor): a change that
+    /// another process or the sync made rebuilds the index at the next refresh instead.
+    pub fn variables_changed(&self) -> Result<()> {
+        let mut guard = self.lock()?;
+        let inner = &mut *guard;
+        let synonyms = inner.store.search_synonyms()?;
+        inner.index.set_synonyms(synonyms);
+        Ok(())
+    }
+
     /// Update the search index after this process changed these replies.
     pub fn changed(&self, ids: &[Uuid]) -> Result<()> {
         let mut guard = self.lock()?;
@@ -1023,6 +1034,48 @@ mod tests {
         let row = RowPreviews::default().of(&store, &reply);
         assert_eq!(row, "亲，欢迎来到小满家～ «买家昵称»您好，{快递}包邮");
         assert_eq!(one_line(&"很长".repeat(60)).chars().count(), 90);
+    }
+
+    #[test]
+    fn synonyms_typed_in_this_app_reach_its_open_panel() -> Result<()> {
+        let dir = tempfile::tempdir()?;
+        let app = App::open(dir.path().to_path_buf())?;
+        app.load_index()?;
+        let added = {
+            let mut inner = app.lock()?;
+            let lib = inner.store.library(quickreply_core::store::PERSONAL)?;
+            inner
+                .store
+                .add_snippet(
+                    &lib,
+                    quickreply_core::NewSnippet {
+                        title: "顺丰到付说明".into(),
+                        parts: vec![Part::Text {
+                            body: "亲，需要顺丰的话可以选到付，运费由快递员上门收取哦～".into(),
+                        }],
+                        ..Default::default()
+                    },
+                )?
+                .id
+        };
+        app.changed(&[added])?;
+        let question = "丰哥到付可以吗";
+        let first = |app: &App| -> Result<Option<String>> {
+            Ok(app.search(question)?.into_iter().next().map(|h| h.id))
+        };
+        assert_ne!(first(&app)?, Some(added.to_string()), "not known yet");
+        {
+            let mut inner = app.lock()?;
+            let lib = inner.store.library(quickreply_core::store::PERSONAL)?;
+            inner.store.set_var(
+                &lib,
+                quickreply_core::search::SYNONYMS_VARIABLE,
+                "顺丰, 丰哥",
+            )?;
+        }
+        app.variables_changed()?;
+        assert_eq!(first(&app)?, Some(added.to_string()));
+        Ok(())
     }
 
     #[test]

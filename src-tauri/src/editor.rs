@@ -616,43 +616,6 @@ pub fn library_vars(app: State<'_, App>, library: String) -> Res<VarsView> {
     vars_view(&inner.store, &library)
 }
 
-/// Add or change a variable (`old` is its name before an edit, `None` for a new one).
-#[tauri::command]
-pub fn save_var(
-    app: State<'_, App>,
-    library: String,
-    old: Option<String>,
-    name: String,
-    value: String,
-    overridable: bool,
-) -> Res<VarsView> {
-    let mut inner = app.lock().map_err(err)?;
-    let lib = inner.store.library(&library).map_err(err)?;
-    // A variable with no value yet, saved with its value still blank (its flag ticked,
-    // say), stays unset with its example; a value typed in sets it.
-    let was = inner
-        .store
-        .variable_list(&lib)
-        .map_err(err)?
-        .into_iter()
-        .find(|v| Some(v.name.as_str()) == old.as_deref().or(Some(name.trim())));
-    let still_unset = value.trim().is_empty() && was.as_ref().is_some_and(|v| v.example);
-    let var = quickreply_core::store::Variable {
-        name: name.trim().to_string(),
-        value: match (&was, still_unset) {
-            (Some(w), true) => w.value.clone(),
-            _ => value,
-        },
-        overridable,
-        example: still_unset,
-    };
-    inner
-        .store
-        .save_variable(&lib, old.as_deref(), &var)
-        .map_err(err)?;
-    vars_view(&inner.store, &library)
-}
-
 /// One row of the variables table as the editor sends it to [`save_vars`].
 #[derive(Deserialize, Debug)]
 #[serde(rename_all = "camelCase")]
@@ -720,7 +683,11 @@ pub fn save_vars(
         })
         .collect();
     match inner.store.save_variables(&lib, &changes) {
-        Ok(()) => vars_view(&inner.store, &library).map_err(general),
+        Ok(()) => {
+            drop(inner);
+            app.variables_changed().map_err(|e| general(err(e)))?;
+            vars_view(&app.lock().map_err(|e| general(err(e)))?.store, &library).map_err(general)
+        }
         Err(quickreply_core::store::SaveVariablesError::Rows(problems)) => Err(problems
             .into_iter()
             .map(|(i, e)| RowProblem {
@@ -737,5 +704,7 @@ pub fn delete_var(app: State<'_, App>, library: String, name: String) -> Res<Var
     let mut inner = app.lock().map_err(err)?;
     let lib = inner.store.library(&library).map_err(err)?;
     inner.store.unset_var(&lib, &name).map_err(err)?;
-    vars_view(&inner.store, &library)
+    drop(inner);
+    app.variables_changed().map_err(err)?;
+    vars_view(&app.lock().map_err(err)?.store, &library)
 }

@@ -105,7 +105,6 @@ fn main() -> anyhow::Result<()> {
             history::restore_version,
             editor::library_vars,
             editor::unknown_vars,
-            editor::save_var,
             editor::save_vars,
             editor::delete_var,
             editor::reorder,

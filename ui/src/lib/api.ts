@@ -343,8 +343,6 @@ export const api = {
   replyHistory: (id: string) => invoke<HistoryView>("reply_history", { id }),
   restoreVersion: (id: string, version: number) => invoke<ReplyDoc>("restore_version", { id, version }),
   libraryVars: (library: string) => invoke<VarsView>("library_vars", { library }),
-  saveVar: (library: string, old: string | null, name: string, value: string, overridable: boolean) =>
-    invoke<VarsView>("save_var", { library, old, name, value, overridable }),
   /** Save every changed row in one transaction; refused with `RowProblem[]`. */
   saveVars: (library: string, rows: VarRow[]) => invoke<VarsView>("save_vars", { library, rows }),
   deleteVar: (library: string, name: string) => invoke<VarsView>("delete_var", { library, name }),
