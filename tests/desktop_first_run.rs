@@ -336,10 +336,17 @@ fn with_the_setup_put_off_a_fire_still_asks_and_esc_sends_nothing() -> Result<()
     assert_eq!(app.count("#setup")?, 0, "put off: not shown by itself");
     fire_title(&app, "发什么快递")?;
     app.element("#prompts input[data-prompt='快递公司'][data-kind='variable']")?;
-    // Esc: nothing sent, nothing remembered.
+    // Esc: nothing sent, nothing remembered, and the search is kept (the question's Esc
+    // is its own, not also the panel's Esc that clears the box).
     app.keys(ESCAPE)?;
     app.element("#search")?;
     assert_eq!(app.count("#prompts")?, 0);
+    assert_eq!(
+        app.script("return document.querySelector('#search').value")?
+            .as_str(),
+        Some("发什么快递")
+    );
+    assert!(app.text("#hit-0 .title")?.starts_with("发什么快递"));
     let clip = d.clipboard_text().unwrap_or_default();
     assert!(!clip.contains("中通快递"), "{clip}");
     // Answered without remembering (Tab to the box, Space unticks it, Enter sends):
