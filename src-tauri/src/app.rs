@@ -1036,11 +1036,8 @@ mod tests {
         assert_eq!(one_line(&"很长".repeat(60)).chars().count(), 90);
     }
 
-    #[test]
-    fn synonyms_typed_in_this_app_reach_its_open_panel() -> Result<()> {
-        let dir = tempfile::tempdir()?;
-        let app = App::open(dir.path().to_path_buf())?;
-        app.load_index()?;
+    /// A personal text reply added by this process, its index brought up to date.
+    fn add_personal(app: &App, title: &str, body: &str) -> Result<Uuid> {
         let added = {
             let mut inner = app.lock()?;
             let lib = inner.store.library(quickreply_core::store::PERSONAL)?;
@@ -1049,16 +1046,27 @@ mod tests {
                 .add_snippet(
                     &lib,
                     quickreply_core::NewSnippet {
-                        title: "顺丰到付说明".into(),
-                        parts: vec![Part::Text {
-                            body: "亲，需要顺丰的话可以选到付，运费由快递员上门收取哦～".into(),
-                        }],
+                        title: title.into(),
+                        parts: vec![Part::Text { body: body.into() }],
                         ..Default::default()
                     },
                 )?
                 .id
         };
         app.changed(&[added])?;
+        Ok(added)
+    }
+
+    #[test]
+    fn synonyms_typed_in_this_app_reach_its_open_panel() -> Result<()> {
+        let dir = tempfile::tempdir()?;
+        let app = App::open(dir.path().to_path_buf())?;
+        app.load_index()?;
+        let added = add_personal(
+            &app,
+            "顺丰到付说明",
+            "亲，需要顺丰的话可以选到付，运费由快递员上门收取哦～",
+        )?;
         let question = "丰哥到付可以吗";
         let first = |app: &App| -> Result<Option<String>> {
             Ok(app.search(question)?.into_iter().next().map(|h| h.id))
@@ -1083,24 +1091,11 @@ mod tests {
         let dir = tempfile::tempdir()?;
         // A first start: the built-in replies; the index is not built yet.
         let app = App::open(dir.path().to_path_buf())?;
-        let added = {
-            let mut inner = app.lock()?;
-            let lib = inner.store.library(quickreply_core::store::PERSONAL)?;
-            inner
-                .store
-                .add_snippet(
-                    &lib,
-                    quickreply_core::NewSnippet {
-                        title: "开学季发货提醒".into(),
-                        parts: vec![Part::Text {
-                            body: "亲，开学季订单多，付款后按顺序尽快发出～".into(),
-                        }],
-                        ..Default::default()
-                    },
-                )?
-                .id
-        };
-        app.changed(&[added])?;
+        let added = add_personal(
+            &app,
+            "开学季发货提醒",
+            "亲，开学季订单多，付款后按顺序尽快发出～",
+        )?;
         let queries = ["", "fahuo", "fh", "kxjfh", "退货 流程", "yhq", "破损怎么办"];
         let ids = |hits: Vec<HitView>| hits.into_iter().map(|h| h.id).collect::<Vec<_>>();
         let mut before = Vec::new();

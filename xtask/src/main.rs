@@ -477,24 +477,17 @@ fn eval(what: &str, rest: &[String]) -> Result<()> {
 /// The desktop app from outside: hotkey → clipboard latency, start-up, idle memory
 /// (release build, under Xvfb; see tests/benches/fire.rs).
 fn bench_fire() -> Result<()> {
-    ensure_packages(APP_PACKAGES)?;
-    ensure_packages(TEST_PACKAGES)?;
-    build_ui()?;
-    run(
-        "build the desktop app (release)",
-        cargo().args(["build", "--release", "-p", "quickreply"]),
-    )?;
-    run(
-        "bench fire",
-        cargo()
-            .args(["bench", "-p", "quickreply-e2e", "--bench", "fire"])
-            .env("QUICKREPLY_APP", root().join("target/release/quickreply")),
-    )
+    bench_app("fire")
 }
 
 /// The desktop app with 100 000 replies: start-up, search in the panel, the editor's
 /// tree (release build, under Xvfb; see tests/benches/scale.rs).
 fn bench_scale() -> Result<()> {
+    bench_app("scale")
+}
+
+/// A benchmark of `tests/benches/` that drives the release desktop app under Xvfb.
+fn bench_app(bench: &str) -> Result<()> {
     ensure_packages(APP_PACKAGES)?;
     ensure_packages(TEST_PACKAGES)?;
     build_ui()?;
@@ -503,9 +496,9 @@ fn bench_scale() -> Result<()> {
         cargo().args(["build", "--release", "-p", "quickreply"]),
     )?;
     run(
-        "bench scale",
+        &format!("bench {bench}"),
         cargo()
-            .args(["bench", "-p", "quickreply-e2e", "--bench", "scale"])
+            .args(["bench", "-p", "quickreply-e2e", "--bench", bench])
             .env("QUICKREPLY_APP", root().join("target/release/quickreply")),
     )
 }

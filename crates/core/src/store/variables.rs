@@ -103,16 +103,7 @@ impl Store {
                 params![lib, old],
             )?;
         }
-        tx.execute(
-            "INSERT INTO variables (library_id, name, value, overridable, example)
-             VALUES (?1, ?2, ?3, ?4, ?5)
-             ON CONFLICT (library_id, name) DO UPDATE
-             SET value = excluded.value, overridable = excluded.overridable,
-                 example = excluded.example
-             WHERE value IS NOT excluded.value OR overridable IS NOT excluded.overridable
-                OR example IS NOT excluded.example",
-            params![lib, var.name, var.value, overridable, var.example],
-        )?;
+        upsert_variable(&tx, &lib, var, overridable)?;
         tx.commit()?;
         Ok(())
     }
@@ -171,23 +162,7 @@ impl Store {
             }
         }
         for (i, c) in changes.iter().enumerate() {
-            tx.execute(
-                "INSERT INTO variables (library_id, name, value, overridable, example)
-                 VALUES (?1, ?2, ?3, ?4, ?5)
-                 ON CONFLICT (library_id, name) DO UPDATE
-                 SET value = excluded.value, overridable = excluded.overridable,
-                     example = excluded.example
-                 WHERE value IS NOT excluded.value OR overridable IS NOT excluded.overridable
-                     OR example IS NOT excluded.example",
-                params![
-                    lib,
-                    c.var.name,
-                    c.var.value,
-                    c.var.overridable && team,
-                    c.var.example
-                ],
-            )
-            .map_err(row(i))?;
+            upsert_variable(&tx, &lib, &c.var, c.var.overridable && team).map_err(row(i))?;
         }
         tx.commit().map_err(Error::from)?;
         Ok(())
@@ -467,4 +442,24 @@ fn unset_in(parts: &[Part], unset: &HashMap<String, String>) -> Vec<(String, Str
         }
     }
     out
+}
+
+/// Write one variable of the library `lib`, leaving a row that is already so untouched
+/// (no change for the sync to send).
+fn upsert_variable(
+    tx: &rusqlite::Transaction<'_>,
+    lib: &str,
+    var: &Variable,
+    overridable: bool,
+) -> rusqlite::Result<usize> {
+    tx.execute(
+        "INSERT INTO variables (library_id, name, value, overridable, example)
+         VALUES (?1, ?2, ?3, ?4, ?5)
+         ON CONFLICT (library_id, name) DO UPDATE
+         SET value = excluded.value, overridable = excluded.overridable,
+             example = excluded.example
+         WHERE value IS NOT excluded.value OR overridable IS NOT excluded.overridable
+            OR example IS NOT excluded.example",
+        params![lib, var.name, var.value, overridable, var.example],
+    )
 }
