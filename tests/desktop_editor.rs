@@ -629,20 +629,25 @@ fn editor_imports_with_a_preview_and_exports_a_pack() -> Result<()> {
     Ok(())
 }
 
+/// The test library in `dir`, the app set to `lang` and `theme`.
+fn library_in(dir: &std::path::Path, lang: &str, theme: Theme) -> Result<Store> {
+    library(
+        dir,
+        Settings {
+            language: lang.into(),
+            theme,
+            ..Settings::default()
+        },
+    )
+}
+
 /// Saving a reply whose variable is set nowhere: the editor warns beside the reply and
 /// its 新建变量 opens the variables with a row of that name, its value to be typed; set,
 /// the warning goes. In `lang` and `theme`; `action` is the button's word there.
 fn unknown_variable_is_warned_of_at_save(lang: &str, theme: Theme, action: &str) -> Result<()> {
     let d = Display::start()?;
     let dir = tempfile::tempdir()?;
-    let store = library(
-        dir.path(),
-        Settings {
-            language: lang.into(),
-            theme,
-            ..Settings::default()
-        },
-    )?;
+    let store = library_in(dir.path(), lang, theme)?;
     let app = App::start(&d, dir.path())?;
     app.open_editor()?;
     app.element("#tree .reply")?;
@@ -918,14 +923,7 @@ fn editor_opens_on_the_reply_selected_in_the_panel_and_follows_it_when_open() ->
 fn invalid_fields_are_marked(lang: &str, theme: Theme, said: [&str; 2]) -> Result<()> {
     let d = Display::start()?;
     let dir = tempfile::tempdir()?;
-    let store = library(
-        dir.path(),
-        Settings {
-            language: lang.into(),
-            theme,
-            ..Settings::default()
-        },
-    )?;
+    let store = library_in(dir.path(), lang, theme)?;
     let holder = store
         .snippets(Some(&store.library("personal")?))?
         .into_iter()
