@@ -13,9 +13,9 @@
 
 use quickreply_proto::LibraryKind;
 use quickreply_proto::api::{
-    CODE_ID_LEN, Changes, CodeInfo, CreateLibrary, DeviceInfo, InviteRequest, Item, ItemDoc,
-    ItemVersion, LibraryDigest, LibraryInfo, MAX_FIRES_PER_DAY, Me, MissedSearch, MissedTotal,
-    Role, SigninState, StatusReport, UsageCount, UsageTotal,
+    CODE_ID_LEN, CodeInfo, CreateLibrary, DeviceInfo, InviteRequest, Item, ItemDoc, ItemVersion,
+    LibraryDigest, LibraryInfo, MAX_FIRES_PER_DAY, Me, MissedSearch, MissedTotal, Role,
+    SigninState, StatusReport, UsageCount, UsageTotal,
 };
 use uuid::Uuid;
 
@@ -259,17 +259,9 @@ pub trait Store: Send + Sync + 'static {
         now: i64,
     ) -> Result<(LibraryInfo, bool), Error>;
 
-    /// Items changed after `since`, at most `limit`.
-    fn changes(
-        &self,
-        me: &Me,
-        library_id: Uuid,
-        since: i64,
-        limit: usize,
-    ) -> Result<Changes, Error>;
-
-    /// [`Self::changes`] with every document as stored ([`RawChanges`]): what the change
-    /// feed answers, without parsing and encoding the documents again.
+    /// Items changed after `since`, at most `limit`, every document as stored
+    /// ([`RawChanges`]): what the change feed answers, without parsing and encoding the
+    /// documents again.
     fn changes_raw(
         &self,
         me: &Me,
@@ -730,22 +722,11 @@ fn page_bytes() -> i64 {
     i64::try_from(quickreply_proto::api::MAX_PAGE_BYTES).unwrap_or(i64::MAX)
 }
 
-/// A page of the change feed after `since`: `items` as read with one more than `limit`
-/// (so that `more` is known), the cursor at the last one, else at the head. A page cut
-/// short by bytes ends before the head: `more` then too (every write moves an item to the
-/// head's sequence number, so the head always has its item).
-fn changes_page(mut items: Vec<Item>, limit: usize, since: i64, head: i64) -> Changes {
-    let over_count = items.len() > limit;
-    items.truncate(limit);
-    let (cursor, more) = page_end(items.last().map(|i| i.seq), over_count, since, head);
-    Changes {
-        items,
-        cursor,
-        more,
-    }
-}
-
-/// A page's cursor and `more`, from the sequence number of its last item.
+/// A page's cursor and `more`, from the sequence number of its last item. A page is read
+/// with one more row than `limit` (so that `more` is known); its cursor is at the last
+/// item, else at the head. A page cut short by bytes ends before the head: `more` then
+/// too (every write moves an item to the head's sequence number, so the head always has
+/// its item).
 fn page_end(last: Option<i64>, over_count: bool, since: i64, head: i64) -> (i64, bool) {
     let cursor = match last {
         Some(seq) => seq,

@@ -46,7 +46,7 @@ pub fn raw_item_from<C: Cells>(c: &C) -> Result<RawItem, C::Error> {
     })
 }
 
-/// A page of the change feed after `since` (see [`super::changes_page`]).
+/// A page of the change feed after `since` (see [`super::page_end`]).
 pub fn raw_changes_page(
     mut items: Vec<RawItem>,
     limit: usize,

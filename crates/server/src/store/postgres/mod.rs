@@ -45,18 +45,15 @@
 
 use deadpool_postgres::Pool;
 use quickreply_proto::api::{
-    Changes, CodeInfo, CreateLibrary, DeviceInfo, Digest, Item, ItemVersion, LibraryDigest,
-    LibraryInfo, MAX_FIRES_PER_DAY, Me, MissedSearch, MissedTotal, Role, StatusReport, UsageCount,
-    UsageTotal,
+    CodeInfo, CreateLibrary, DeviceInfo, Digest, Item, ItemVersion, LibraryDigest, LibraryInfo,
+    MAX_FIRES_PER_DAY, Me, MissedSearch, MissedTotal, Role, StatusReport, UsageCount, UsageTotal,
 };
 use tokio_postgres::error::SqlState;
 use uuid::Uuid;
 
 use self::listener::Payload;
 use self::pool::{all, exec, one, opt};
-use self::rows::{
-    insert_device, insert_user, item_from_row, library_from_row, load_library, me_from_row,
-};
+use self::rows::{insert_device, insert_user, library_from_row, load_library, me_from_row};
 use super::raw::{RawChanges, raw_changes_page, raw_item_from};
 use super::rows::{
     CODE_COLUMNS, CODE_FROM, DEVICE_COLUMNS, LIBRARY_COLUMNS, LISTED_CODE_COLUMNS, ME_COLUMNS,
@@ -67,7 +64,7 @@ use super::write::{blobs as doc_blobs, doc_json};
 use super::{
     BlobRow, Change, CodeRow, ItemWrite, Join, LAST_SEEN_EVERY_MS, ListedCode, NewInvite,
     NewSignin, SIGNIN_KEEP_MS, SigninRow, SigninVerdict, Spend, Stats, Store, TokenRefusal,
-    UsageQuery, WriteOutcome, changes_page, changes_sql, code_to_cancel, collect, existing_library,
+    UsageQuery, WriteOutcome, changes_sql, code_to_cancel, collect, existing_library,
     library_id_taken, library_name_taken, no_item, no_pending_signin, open_code_infos, page_bytes,
     page_fetch, policy, readable, setup_unused, spend_code, to_u64, token_refusal, too_many_fires,
     usage_limit, verdict_columns,
@@ -387,30 +384,6 @@ impl Store for PgStore {
             }
             other => other,
         }
-    }
-
-    fn changes(
-        &self,
-        me: &Me,
-        library_id: Uuid,
-        since: i64,
-        limit: usize,
-    ) -> Result<Changes, Error> {
-        let fetch = page_fetch(limit);
-        self.run(self.read(async |tx| {
-            let lib = policy::check_read(me, load_library(tx, library_id).await?)?;
-            let rows = all(
-                tx,
-                &changes_sql('$'),
-                &[&library_id, &since, &fetch, &page_bytes()],
-            )
-            .await?;
-            let items = rows
-                .iter()
-                .map(item_from_row)
-                .collect::<Result<Vec<_>, _>>()?;
-            Ok(changes_page(items, limit, since, lib.head))
-        }))
     }
 
     fn changes_raw(

@@ -15,17 +15,15 @@
 use std::sync::Mutex;
 
 use quickreply_proto::api::{
-    Changes, CodeInfo, CreateLibrary, DeviceInfo, Digest, Item, ItemVersion, LibraryDigest,
-    LibraryInfo, MAX_FIRES_PER_DAY, Me, MissedSearch, MissedTotal, Role, StatusReport, UsageCount,
-    UsageTotal,
+    CodeInfo, CreateLibrary, DeviceInfo, Digest, Item, ItemVersion, LibraryDigest, LibraryInfo,
+    MAX_FIRES_PER_DAY, Me, MissedSearch, MissedTotal, Role, StatusReport, UsageCount, UsageTotal,
 };
 use rusqlite::{Connection, OptionalExtension, params};
 use uuid::Uuid;
 
 use self::pool::Cached;
 use self::rows::{
-    insert_device, insert_user, item_from_row, library_from_row, load_library, me_from_row,
-    me_of_device,
+    insert_device, insert_user, library_from_row, load_library, me_from_row, me_of_device,
 };
 use super::raw::{RawChanges, raw_changes_page, raw_item_from};
 use super::rows::{
@@ -36,7 +34,7 @@ use super::rows::{
 use super::{
     BlobRow, Change, CodeRow, ItemWrite, Join, LAST_SEEN_EVERY_MS, ListedCode, NewInvite,
     NewSignin, SIGNIN_KEEP_MS, SigninRow, SigninVerdict, Spend, Stats, Store, TokenRefusal,
-    UsageQuery, WriteOutcome, changes_page, changes_sql, code_to_cancel, collect, existing_library,
+    UsageQuery, WriteOutcome, changes_sql, code_to_cancel, collect, existing_library,
     library_name_taken, no_item, no_pending_signin, open_code_infos, page_bytes, page_fetch,
     policy, readable, setup_unused, spend_code, to_u64, token_refusal, too_many_fires, usage_limit,
     verdict_columns,
@@ -277,30 +275,6 @@ impl Store for SqliteStore {
             let row = load_library(tx, req.id)?
                 .ok_or_else(|| Error::internal("a library vanished while being created"))?;
             Ok((row.info(me), true))
-        })
-    }
-
-    fn changes(
-        &self,
-        me: &Me,
-        library_id: Uuid,
-        since: i64,
-        limit: usize,
-    ) -> Result<Changes, Error> {
-        self.read(|conn| {
-            let lib = policy::check_read(me, load_library(conn, library_id)?)?;
-            let mut stmt = conn.prepare_cached(&changes_sql('?'))?;
-            let rows = stmt.query_map(
-                params![
-                    library_id.to_string(),
-                    since,
-                    page_fetch(limit),
-                    page_bytes()
-                ],
-                item_from_row,
-            )?;
-            let items = rows.collect::<Result<Vec<_>, _>>()?;
-            Ok(changes_page(items, limit, since, lib.head))
         })
     }
 
@@ -1016,7 +990,7 @@ mod tests {
             return Err(Error::internal("delete not written"));
         };
         assert!(t.deleted && t.doc.is_none() && t.version == 2 && t.seq == 2);
-        let changes = store.changes(&me, me.personal_library, 0, 10)?;
+        let changes = store.changes_raw(&me, me.personal_library, 0, 10)?;
         assert_eq!(changes.items.len(), 1);
         assert_eq!(changes.cursor, 2);
         assert_eq!(store.changes_since(&me, 0)?.len(), 1);
