@@ -22,12 +22,15 @@ use windows_sys::Win32::Security::{
 use windows_sys::Win32::System::Diagnostics::ToolHelp::{
     CreateToolhelp32Snapshot, PROCESSENTRY32W, Process32FirstW, Process32NextW, TH32CS_SNAPPROCESS,
 };
+use windows_sys::Win32::System::Registry::{
+    HKEY_CURRENT_USER, HKEY_LOCAL_MACHINE, RRF_RT_REG_SZ, RegGetValueW,
+};
 use windows_sys::Win32::System::Threading::{
     CreateMutexW, GetCurrentProcess, MUTEX_ALL_ACCESS, OpenMutexW, OpenProcess, PROCESS_DUP_HANDLE,
     SYNCHRONIZATION_SYNCHRONIZE,
 };
 
-use crate::multi::{ChatApp, Started, Technique};
+use crate::multi::{ChatApp, Hive, Registry, Started, Technique};
 use crate::{Error, Result};
 
 /// `SystemExtendedHandleInformation`: every handle of the system, with 64-bit process
@@ -522,4 +525,58 @@ pub fn start_another(app: ChatApp, exe: &Path, holder: &mut Holder) -> Result<St
         pid: child.id(),
         technique,
     })
+}
+
+/// The Windows registry, read with `RegGetValueW` (REG_EXPAND_SZ values come expanded).
+pub struct WinRegistry;
+
+impl Registry for WinRegistry {
+    fn value(&self, hive: Hive, key: &str, name: &str) -> Option<String> {
+        let root = match hive {
+            Hive::CurrentUser => HKEY_CURRENT_USER,
+            Hive::LocalMachine => HKEY_LOCAL_MACHINE,
+        };
+        let (k, n) = (wide(key), wide(name));
+        let mut len: u32 = 0;
+        // SAFETY: asks for the size only (null buffer).
+        let status = unsafe {
+            RegGetValueW(
+                root,
+                k.as_ptr(),
+                n.as_ptr(),
+                RRF_RT_REG_SZ,
+                std::ptr::null_mut(),
+                std::ptr::null_mut(),
+                &mut len,
+            )
+        };
+        if status != 0 || len == 0 {
+            return None;
+        }
+        let mut buf = vec![0u16; (len as usize).div_ceil(2) + 1];
+        let mut size = u32::try_from(buf.len() * 2).ok()?;
+        // SAFETY: the buffer is ours and `size` bytes long.
+        let status = unsafe {
+            RegGetValueW(
+                root,
+                k.as_ptr(),
+                n.as_ptr(),
+                RRF_RT_REG_SZ,
+                std::ptr::null_mut(),
+                buf.as_mut_ptr().cast(),
+                &mut size,
+            )
+        };
+        if status != 0 {
+            return None;
+        }
+        let end = buf.iter().position(|&c| c == 0).unwrap_or(buf.len());
+        Some(String::from_utf16_lossy(&buf[..end]))
+    }
+}
+
+/// Where `app` is installed on this computer ([`crate::multi::find_install`] over the
+/// real registry and environment).
+pub fn find_install(app: ChatApp) -> Option<std::path::PathBuf> {
+    crate::multi::find_install(app, &WinRegistry, &|k| std::env::var(k).ok())
 }

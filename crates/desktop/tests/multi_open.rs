@@ -17,9 +17,10 @@ use std::process::{Command, Stdio};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use quickreply_desktop::multi::{ChatApp, Technique};
+use quickreply_desktop::multi::{ChatApp, Hive, Registry, Technique};
 use quickreply_desktop::multi_win::{
-    Holder, close_in_running, count_instances, processes, second_start_refused, start_another,
+    Holder, WinRegistry, close_in_running, count_instances, find_install, processes,
+    second_start_refused, start_another,
 };
 
 /// The mutex names are the system's, one set for every test: one test at a time.
@@ -219,4 +220,34 @@ fn start_another_reports_a_program_that_is_not_there() {
         said.contains("WeChat.exe") && (said.contains("无法启动") || said.contains("cannot start")),
         "{said}"
     );
+}
+
+/// `reg.exe` (Windows' and Wine's) on the real registry of this session.
+fn reg(args: &[&str]) {
+    let out = Command::new("reg")
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .expect("run reg.exe");
+    assert!(out.status.success(), "reg {args:?}: {out:?}");
+}
+
+#[test]
+fn the_real_registry_gives_wecoms_executable_value() {
+    let _one = lock();
+    let install = Install::new(ChatApp::WeCom);
+    let exe = install.exe();
+    let key = r"HKCU\Software\Tencent\WXWork";
+    // What a real WeCom install left is put back after the test.
+    let before = WinRegistry.value(Hive::CurrentUser, r"Software\Tencent\WXWork", "Executable");
+    let value = format!("{}", exe.display());
+    reg(&["add", key, "/v", "Executable", "/d", &value, "/f"]);
+    let read = WinRegistry.value(Hive::CurrentUser, r"Software\Tencent\WXWork", "Executable");
+    let found = find_install(ChatApp::WeCom);
+    match &before {
+        Some(v) => reg(&["add", key, "/v", "Executable", "/d", v, "/f"]),
+        None => reg(&["delete", key, "/v", "Executable", "/f"]),
+    }
+    assert_eq!(read.as_deref(), Some(value.as_str()));
+    assert_eq!(found, Some(exe));
 }
