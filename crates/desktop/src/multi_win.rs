@@ -446,20 +446,6 @@ pub fn close_in_running(app: ChatApp) -> Result<usize> {
     Ok(closed)
 }
 
-/// Whether a mutex of this name exists now (for anyone).
-pub fn mutex_exists(name: &str) -> bool {
-    let w = wide(name);
-    // SAFETY: a NUL-terminated name; a handle we get is closed at once.
-    unsafe {
-        let h = OpenMutexW(SYNCHRONIZATION_SYNCHRONIZE, 0, w.as_ptr());
-        if !h.is_null() {
-            CloseHandle(h);
-            return true;
-        }
-        GetLastError() == ERROR_ACCESS_DENIED
-    }
-}
-
 /// Whether a new instance of `app` would find one of its mutexes there and exit, as the
 /// real check does: `CreateMutexW` succeeds with `ERROR_ALREADY_EXISTS`.
 pub fn second_start_refused(app: ChatApp) -> bool {
