@@ -26,8 +26,7 @@ use windows_sys::Win32::System::Registry::{
     HKEY_CURRENT_USER, HKEY_LOCAL_MACHINE, RRF_RT_REG_SZ, RegGetValueW,
 };
 use windows_sys::Win32::System::Threading::{
-    CreateMutexW, GetCurrentProcess, MUTEX_ALL_ACCESS, OpenMutexW, OpenProcess, PROCESS_DUP_HANDLE,
-    SYNCHRONIZATION_SYNCHRONIZE,
+    CreateMutexW, GetCurrentProcess, MUTEX_ALL_ACCESS, OpenProcess, PROCESS_DUP_HANDLE,
 };
 
 use crate::multi::{ChatApp, Hive, Registry, Started, Technique};
