@@ -13,6 +13,7 @@ mod editor;
 mod history;
 mod hotkeys;
 mod ipc;
+mod multi_open;
 mod note;
 mod settings_window;
 mod setup;
@@ -71,6 +72,7 @@ fn main() -> anyhow::Result<()> {
             Some(vec!["--hidden"]),
         ))
         .manage(state)
+        .manage(multi_open::MultiOpen::new(data_dir.clone()))
         .manage(team::Team::default())
         .manage(aside::Popup::default())
         .on_window_event(aside::on_window_event)
@@ -130,6 +132,9 @@ fn main() -> anyhow::Result<()> {
             setup::open_setup,
             setup::reply_unset,
             setup::remember_vars,
+            multi_open::multi_open_state,
+            multi_open::multi_open_start,
+            multi_open::multi_open_choose,
         ])
         .setup(move |app| {
             let handle = app.handle().clone();
@@ -172,6 +177,7 @@ fn main() -> anyhow::Result<()> {
                 }
             }
             tray::create(&handle)?;
+            multi_open::spawn_count_watch(handle.clone());
             dock::spawn(handle.clone());
             sync::spawn(handle.clone(), sync_dir.clone());
             if !hidden {

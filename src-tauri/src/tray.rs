@@ -1,4 +1,4 @@
-//! The tray icon: open the panel, pause the hotkeys, settings, quit. And starting at
+//! The tray icon: open the panel, pause the hotkeys, settings, 多开 (Windows), quit. And starting at
 //! login, which starts the app in the tray (`--hidden`): the OS's entry, set from the
 //! settings and followed by them.
 
@@ -12,12 +12,14 @@ use tauri_plugin_autostart::ManagerExt;
 
 use crate::app::{self, App};
 use crate::ipc::Res;
+use crate::multi_open::{self, MultiOpen};
+use quickreply_desktop::multi::Family;
 
 const TRAY: &str = "main";
 
 fn menu(app: &AppHandle) -> tauri::Result<Menu<Wry>> {
     let paused = app.state::<App>().settings().paused;
-    Menu::with_items(
+    let menu = Menu::with_items(
         app,
         &[
             &MenuItem::with_id(
@@ -49,16 +51,39 @@ fn menu(app: &AppHandle) -> tauri::Result<Menu<Wry>> {
                 true,
                 None::<&str>,
             )?,
-            &PredefinedMenuItem::separator(app)?,
-            &MenuItem::with_id(
+        ],
+    )?;
+    // 多开 (Windows, where the program is installed): 再开一个微信（已开 n 个）.
+    let counts = app.state::<MultiOpen>().counts();
+    if !counts.is_empty() {
+        menu.append(&PredefinedMenuItem::separator(app)?)?;
+        for (family, running) in counts {
+            menu.append(&MenuItem::with_id(
                 app,
-                "quit",
-                tr("退出 QuickReply", "Quit QuickReply"),
+                multi_id(family),
+                multi_open::menu_label(family, running),
                 true,
                 None::<&str>,
-            )?,
-        ],
-    )
+            )?)?;
+        }
+    }
+    menu.append(&PredefinedMenuItem::separator(app)?)?;
+    menu.append(&MenuItem::with_id(
+        app,
+        "quit",
+        tr("退出 QuickReply", "Quit QuickReply"),
+        true,
+        None::<&str>,
+    )?)?;
+    Ok(menu)
+}
+
+/// The tray menu id of a 多开 entry.
+fn multi_id(family: Family) -> &'static str {
+    match family {
+        Family::WeChat => "multi-wechat",
+        Family::WeCom => "multi-wecom",
+    }
 }
 
 pub fn create(app: &AppHandle) -> tauri::Result<()> {
@@ -85,6 +110,8 @@ pub fn create(app: &AppHandle) -> tauri::Result<()> {
                 crate::setup::open(app);
             }
             "quit" => app.exit(0),
+            "multi-wechat" => multi_open::from_tray(app, Family::WeChat),
+            "multi-wecom" => multi_open::from_tray(app, Family::WeCom),
             _ => {}
         });
     if let Some(icon) = app.default_window_icon() {

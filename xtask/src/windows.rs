@@ -7,6 +7,8 @@
 //!    run by cargo through Wine (`CARGO_TARGET_X86_64_PC_WINDOWS_GNU_RUNNER`), in a Chinese locale so
 //!    that Wine uses code page 936 as a Chinese Windows does; desktop's `tests/win32.rs`
 //!    drives stand-in chat windows of the real apps' classes and process names;
+//!    `tests/multi_open.rs` proves both 多开 techniques against a stand-in of the real
+//!    single-instance check (`examples/single_instance.rs`, the real mutex names);
 //! 2. the Linux-side tests of `tests/windows.rs` (`qreply.exe` end to end, with the
 //!    clipboard read back by `xclip`; the hotkey harness pressed with `xdotool`);
 //! 3. the installers (`cargo xtask dist windows --debug`, `dist linux --debug`) and

@@ -13,11 +13,14 @@ use serde::Serialize;
 
 pub mod clipboard;
 mod error;
+pub mod multi;
 #[cfg(target_os = "linux")]
 mod x11;
 #[cfg(target_os = "linux")]
 pub mod x11_hotkeys;
 
+#[cfg(windows)]
+pub mod multi_win;
 #[cfg(windows)]
 pub mod win_hotkeys;
 #[cfg(windows)]

@@ -286,6 +286,69 @@ fn each_chat_app_is_seen_with_its_class_title_process_and_geometry_and_gets_its_
     }
 }
 
+/// 多开: two instances of one chat program (two processes, two windows) are two targets:
+/// each is seen with its own id, process and title, and a profile naming the account in
+/// its 窗口标题 picks the team and libraries for that instance only.
+#[test]
+fn two_instances_of_one_chat_app_each_get_the_profile_of_their_account() {
+    let _one = lock();
+    let mut d = WinDesktop;
+    let mut settings = Settings::default();
+    let shop =
+        |name: &str, title: &str, team: &str, library: &str| quickreply_core::settings::Profile {
+            name: name.to_string(),
+            matches: vec!["Weixin.exe".to_string()],
+            libraries: vec![library.to_string()],
+            titles: vec![title.to_string()],
+            team: Some(team.to_string()),
+            ..Default::default()
+        };
+    settings.profiles.insert(
+        0,
+        shop("小满家居", "小满家居", "https://a.example/", "家居话术"),
+    );
+    settings.profiles.insert(
+        1,
+        shop("大熊户外", "大熊户外", "https://b.example/", "户外话术"),
+    );
+    let first = App {
+        exe: "Weixin.exe",
+        class: "Qt51514QWindowIcon",
+        title: "微信 - 小满家居",
+        profile: "小满家居",
+    };
+    let second = App {
+        title: "微信 - 大熊户外",
+        profile: "大熊户外",
+        ..first
+    };
+    let a = StandIn::start(&first, 40, 40, 500, 400);
+    let wa = foreground(&mut d, a.hwnd);
+    let b = StandIn::start(&second, 600, 40, 500, 400);
+    let wb = foreground(&mut d, b.hwnd);
+    assert_ne!(wa.id, wb.id);
+    assert_ne!(wa.pid, wb.pid, "two processes");
+    for (w, app, team) in [
+        (&wa, &first, "https://a.example/"),
+        (&wb, &second, "https://b.example/"),
+    ] {
+        let p = settings
+            .profile_for(&w.name_refs(), &w.title)
+            .expect("a profile");
+        assert_eq!(p.name, app.profile, "{}", w.title);
+        assert_eq!(p.team.as_deref(), Some(team));
+    }
+    // The first instance again in front: its own profile again.
+    d.activate(a.hwnd).expect("activate the first instance");
+    let again = foreground(&mut d, a.hwnd);
+    assert_eq!(
+        settings
+            .profile_for(&again.name_refs(), &again.title)
+            .map(|p| p.name.as_str()),
+        Some("小满家居")
+    );
+}
+
 #[test]
 fn a_minimised_window_is_reported_and_a_closed_one_is_gone() {
     let _one = lock();

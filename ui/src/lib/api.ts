@@ -1,6 +1,7 @@
 // Typed wrappers over the app's Tauri commands and events (see src-tauri/src/commands.rs).
 import { invoke } from "@tauri-apps/api/core";
 import { listen, type UnlistenFn } from "@tauri-apps/api/event";
+import type { Family, MultiView, Started } from "./multiopen";
 import type { SetupView, UnsetVar } from "./setup";
 
 export interface Favourite {
@@ -362,6 +363,9 @@ export const api = {
     invoke<Imported>("pack_import", { path, library, onConflict, format: null }),
   packExport: (path: string, library: string) => invoke<string | null>("pack_export", { path, library, format: null }),
   teamState: () => invoke<TeamView>("team_state"),
+  multiOpenState: () => invoke<MultiView>("multi_open_state"),
+  multiOpenStart: (family: Family, confirmed: boolean) => invoke<Started>("multi_open_start", { family, confirmed }),
+  multiOpenChoose: (family: Family, path: string | null) => invoke<MultiView>("multi_open_choose", { family, path }),
   teamJoin: (server: string, code: string, deviceName: string, userName: string) =>
     invoke<AccountView>("team_join", { server, code, deviceName, userName }),
   teamSigninStart: (server: string, deviceName: string, userName: string) =>
