@@ -25,13 +25,12 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, anyhow};
 
+#[path = "support/api.rs"]
+mod api;
 #[path = "../tests/support/pg.rs"]
 mod pg;
-use quickreply_proto::api::{
-    Changes, CreateLibrary, HeadEvent, InviteRequest, InviteResponse, ItemDoc, JoinRequest,
-    JoinResponse, PutItem, Role,
-};
-use quickreply_proto::{Part, SnippetDoc};
+use api::{Api, snippet};
+use quickreply_proto::api::{Changes, CreateLibrary, HeadEvent};
 use reqwest::blocking::Client;
 use uuid::Uuid;
 
@@ -41,96 +40,6 @@ static FETCHES: AtomicUsize = AtomicUsize::new(0);
 const ROUNDS: usize = 20;
 const WRITERS: usize = 8;
 const FIRST_SYNC: usize = 10_000;
-
-fn snippet(i: usize) -> SnippetDoc {
-    SnippetDoc {
-        id: Uuid::now_v7(),
-        folder_id: None,
-        title: format!("压测话术{i}"),
-        code: None,
-        tags: vec!["压测".into()],
-        parts: vec![Part::Text {
-            body: format!("亲，这是第{i}条压测回复，请放心购买哦"),
-        }],
-        apps: vec![],
-        position: i as i64,
-    }
-}
-
-struct Api {
-    base: String,
-    http: Client,
-}
-
-impl Api {
-    fn post<T: serde::de::DeserializeOwned>(
-        &self,
-        path: &str,
-        token: Option<&str>,
-        body: &impl serde::Serialize,
-    ) -> Result<T> {
-        let mut rb = self.http.post(format!("{}{path}", self.base)).json(body);
-        if let Some(t) = token {
-            rb = rb.bearer_auth(t);
-        }
-        let resp = rb.send()?;
-        let status = resp.status();
-        let text = resp.text()?;
-        if !status.is_success() {
-            return Err(anyhow!("POST {path}: {status} {text}"));
-        }
-        Ok(serde_json::from_str(&text)?)
-    }
-
-    fn put(&self, token: &str, library: Uuid, doc: SnippetDoc) -> Result<()> {
-        let key = doc.id.to_string();
-        let resp = self
-            .http
-            .put(format!("{}/v1/libraries/{library}/items/{key}", self.base))
-            .bearer_auth(token)
-            .header("If-Match", "\"0\"")
-            .json(&PutItem {
-                op: Uuid::now_v7().to_string(),
-                doc: ItemDoc::Snippet(doc),
-            })
-            .send()?;
-        if !resp.status().is_success() {
-            return Err(anyhow!("PUT: {}", resp.status()));
-        }
-        Ok(())
-    }
-
-    fn join(&self, code: &str, name: &str) -> Result<String> {
-        Ok(self.join_full(code, name)?.token)
-    }
-
-    fn join_full(&self, code: &str, name: &str) -> Result<JoinResponse> {
-        self.post(
-            "/v1/join",
-            None,
-            &JoinRequest {
-                code: code.into(),
-                device_name: name.into(),
-                user_name: Some(name.into()),
-                app_version: "bench".into(),
-            },
-        )
-    }
-
-    fn invite(&self, token: &str, uses: u32) -> Result<String> {
-        let r: InviteResponse = self.post(
-            "/v1/invites",
-            Some(token),
-            &InviteRequest {
-                role: Role::Agent,
-                uses,
-                expires_in: 3600,
-                pairing: false,
-            },
-        )?;
-        Ok(r.code)
-    }
-}
 
 const WRITE_SECS: u64 = 5;
 
@@ -143,10 +52,7 @@ fn sustained_writes(base: &str, token: &str, library: Uuid) -> Result<usize> {
     for w in 0..WRITERS {
         let (base, token, written) = (base.to_string(), token.to_string(), written.clone());
         handles.push(std::thread::spawn(move || -> Result<()> {
-            let api = Api {
-                base,
-                http: Client::builder().timeout(Duration::from_secs(60)).build()?,
-            };
+            let api = Api::new(&base)?;
             let mut i = w * 1_000_000;
             while Instant::now() < stop_at {
                 api.put(&token, library, snippet(i))?;
@@ -182,12 +88,9 @@ fn postgres_writes(rt: &tokio::runtime::Runtime) -> Result<()> {
     };
     let server = rt.block_on(quickreply_server::spawn(config))?;
     let base = format!("http://{}", server.addr);
-    let api = Api {
-        base: base.clone(),
-        http: Client::builder().timeout(Duration::from_secs(60)).build()?,
-    };
+    let api = Api::new(&base)?;
     let setup = server.setup_code.clone().context("no setup code")?;
-    let lead = api.join(&setup, "lead")?;
+    let lead = api.join(&setup, "lead")?.token;
     let library = Uuid::now_v7();
     let _: serde_json::Value = api.post(
         "/v1/libraries",
@@ -304,15 +207,15 @@ fn main() -> Result<()> {
     let server = rt.block_on(quickreply_server::spawn(config))?;
     let addr = server.addr;
     let base = format!("http://{addr}");
-    let api = Api {
-        base: base.clone(),
-        http: Client::builder()
+    let api = Api::with(
+        &base,
+        Client::builder()
             .timeout(Duration::from_secs(60))
             .pool_max_idle_per_host(64)
             .build()?,
-    };
+    );
     let setup = server.setup_code.clone().context("no setup code")?;
-    let owner = api.join_full(&setup, "lead")?;
+    let owner = api.join(&setup, "lead")?;
     let lead = owner.token.clone();
     let library = Uuid::now_v7();
     let _: serde_json::Value = api.post(
@@ -347,10 +250,7 @@ fn main() -> Result<()> {
     for _ in 0..WRITERS {
         let (base, lead, next) = (base.clone(), lead.clone(), next.clone());
         handles.push(std::thread::spawn(move || -> Result<()> {
-            let api = Api {
-                base,
-                http: Client::builder().timeout(Duration::from_secs(60)).build()?,
-            };
+            let api = Api::new(&base)?;
             loop {
                 let i = next.fetch_add(1, Ordering::Relaxed);
                 if i >= FIRST_SYNC {
@@ -386,7 +286,7 @@ fn main() -> Result<()> {
     // 3. live push to 500 SSE clients.
     let code = api.invite(&lead, AGENTS as u32)?;
     let tokens = (0..AGENTS)
-        .map(|i| api.join(&code, &format!("agent{i}")))
+        .map(|i| api.join(&code, &format!("agent{i}")).map(|r| r.token))
         .collect::<Result<Vec<_>>>()?;
     let wanted = Arc::new(Mutex::new(None::<(String, Instant)>));
     let samples = Arc::new(Mutex::new(Vec::new()));

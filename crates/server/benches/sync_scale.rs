@@ -35,16 +35,16 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, anyhow};
 use quickreply_core::store::{NewSnippet, Store};
-use quickreply_proto::api::{
-    Changes, CreateLibrary, HeadEvent, InviteRequest, ItemDoc, JoinRequest, JoinResponse, PutItem,
-    Role,
-};
-use quickreply_proto::{Part, SnippetDoc};
+use quickreply_proto::Part;
+use quickreply_proto::api::{Changes, CreateLibrary, HeadEvent, InviteRequest, Role};
 use reqwest::blocking::Client;
 use uuid::Uuid;
 
+#[path = "support/api.rs"]
+mod api;
 #[path = "../tests/support/pg.rs"]
 mod pg;
+use api::{Api, snippet};
 
 const WRITERS: usize = 8;
 
@@ -65,21 +65,6 @@ fn env_num(name: &str, default: usize) -> usize {
 
 fn phase(name: &str) -> bool {
     std::env::var("QR_BENCH_PHASES").map_or(true, |p| p.split(',').any(|x| x.trim() == name))
-}
-
-fn snippet(i: usize) -> SnippetDoc {
-    SnippetDoc {
-        id: Uuid::now_v7(),
-        folder_id: None,
-        title: format!("压测话术{i}"),
-        code: None,
-        tags: vec!["压测".into()],
-        parts: vec![Part::Text {
-            body: format!("亲，这是第{i}条压测回复，请放心购买哦，有问题随时联系客服"),
-        }],
-        apps: vec![],
-        position: i as i64,
-    }
 }
 
 /// The server binary as a child process.
@@ -176,86 +161,6 @@ fn status_kb(pid: u32, field: &str) -> Option<u64> {
         .trim()
         .parse()
         .ok()
-}
-
-struct Api {
-    base: String,
-    http: Client,
-}
-
-impl Api {
-    fn new(base: &str) -> Result<Api> {
-        Ok(Api {
-            base: base.to_string(),
-            http: Client::builder()
-                .timeout(Duration::from_secs(120))
-                .build()?,
-        })
-    }
-
-    fn post<T: serde::de::DeserializeOwned>(
-        &self,
-        path: &str,
-        token: Option<&str>,
-        body: &impl serde::Serialize,
-    ) -> Result<T> {
-        let mut rb = self.http.post(format!("{}{path}", self.base)).json(body);
-        if let Some(t) = token {
-            rb = rb.bearer_auth(t);
-        }
-        let resp = rb.send()?;
-        let status = resp.status();
-        let text = resp.text()?;
-        if !status.is_success() {
-            return Err(anyhow!("POST {path}: {status} {text}"));
-        }
-        Ok(serde_json::from_str(&text)?)
-    }
-
-    fn put(&self, token: &str, library: Uuid, doc: SnippetDoc) -> Result<()> {
-        let key = doc.id.to_string();
-        let resp = self
-            .http
-            .put(format!("{}/v1/libraries/{library}/items/{key}", self.base))
-            .bearer_auth(token)
-            .header("If-Match", "\"0\"")
-            .json(&PutItem {
-                op: Uuid::now_v7().to_string(),
-                doc: ItemDoc::Snippet(doc),
-            })
-            .send()?;
-        if !resp.status().is_success() {
-            return Err(anyhow!("PUT: {} {}", resp.status(), resp.text()?));
-        }
-        Ok(())
-    }
-
-    fn join(&self, code: &str, name: &str) -> Result<JoinResponse> {
-        self.post(
-            "/v1/join",
-            None,
-            &JoinRequest {
-                code: code.into(),
-                device_name: name.into(),
-                user_name: Some(name.into()),
-                app_version: "bench".into(),
-            },
-        )
-    }
-
-    fn invite(&self, token: &str, uses: u32) -> Result<String> {
-        let r: quickreply_proto::api::InviteResponse = self.post(
-            "/v1/invites",
-            Some(token),
-            &InviteRequest {
-                role: Role::Agent,
-                uses,
-                expires_in: 3600,
-                pairing: false,
-            },
-        )?;
-        Ok(r.code)
-    }
 }
 
 /// Fills `library` with `n` replies, [`WRITERS`] writers at once (setup, not timed).
