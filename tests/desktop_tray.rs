@@ -223,6 +223,12 @@ fn start_at_login_starts_in_the_tray_whose_menu_pauses_opens_settings_and_quits(
         let menu = wait_for("the tray menu", Duration::from_secs(10), || {
             x.popups().into_iter().find(|w| !before.contains(w))
         })?;
+        // A menu window exists a moment before GTK has the keyboard: keys sent at once
+        // are lost on a loaded machine (the screenshot's time used to hide this).
+        wait_for("the tray menu shown", Duration::from_secs(10), || {
+            x.is_viewable(menu).then_some(())
+        })?;
+        std::thread::sleep(Duration::from_millis(300));
         if let Some(name) = shot {
             d.screenshot(name)?;
         }
