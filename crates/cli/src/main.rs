@@ -414,10 +414,12 @@ fn run(cli: Cli, m: &ArgMatches) -> Result<i32> {
         return Ok(0);
     }
     if let Cmd::Lint {
-        path: Some(path), ..
+        path: Some(path),
+        platform,
+        ..
     } = &cli.cmd
     {
-        return Ok(i32::from(lint_path(path)? > 0));
+        return Ok(i32::from(lint_path(path, *platform)? > 0));
     }
     if let Cmd::Export {
         output,
@@ -830,8 +832,12 @@ fn run(cli: Cli, m: &ArgMatches) -> Result<i32> {
                 println!("{}\t{}", l.name, l.kind.as_str());
             }
         },
-        Cmd::Lint { library, .. } => {
-            return Ok(i32::from(lint_store(&store, library.as_deref())? > 0));
+        Cmd::Lint {
+            library, platform, ..
+        } => {
+            return Ok(i32::from(
+                lint_store(&store, library.as_deref(), platform)? > 0,
+            ));
         }
         Cmd::Import {
             path,

@@ -206,6 +206,118 @@ fn edit_rm_and_libraries() {
     );
 }
 
+/// `qreply lint` checks compliance: a reply for its own apps' platforms, or every reply
+/// for the `--platform` given; flagged words fail (exit 1), `{剪贴板}` mid-sentence warns.
+#[test]
+fn lint_checks_compliance_for_each_platform() {
+    let q = Qr::new();
+    q.ok([
+        "add",
+        "--title",
+        "加微信",
+        "--app",
+        "wechat",
+        "--text",
+        "亲，添加客服微信，一对一服务～",
+    ]);
+    q.ok([
+        "add",
+        "--title",
+        "包裹到了",
+        "--text",
+        "亲，包裹现在到了{剪贴板}，还在正常运输，我们第一时间跟进",
+    ]);
+    // the WeChat reply is fine as WeChat; the clipboard only warns
+    let r = q.run(["lint"]);
+    assert_eq!(r.code, 0, "{}", r.stdout);
+    assert!(
+        r.stdout.contains(
+            "personal/包裹到了: 「包裹到了」 {剪贴板} is mid-sentence: whatever is on the clipboard is inserted when it is sent, unseen (warning)"
+        ),
+        "{}",
+        r.stdout
+    );
+    // beside Qianniu it is flagged, with the rule, the reason and the platform
+    let r = q.run(["lint", "--platform", "taobao"]);
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    assert!(
+        r.stdout.contains(
+            "personal/加微信: 「加微信」 \"微信\": off-platform contact — every shopping platform forbids moving the buyer to another channel (WeChat, QQ, groups); it is penalised as off-platform traffic (Taobao/Tmall)"
+        ),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stdout.contains("2 replies, 1 problems"), "{}", r.stdout);
+    // an absolute claim fails everywhere, its idiom does not
+    q.ok([
+        "add",
+        "--title",
+        "好评",
+        "--text",
+        "这款是全网最好的，销量第一",
+    ]);
+    let r = q.run(["lint"]);
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    assert!(
+        r.stdout
+            .contains("\"全网最好的\": absolute claim (Advertising Law)"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout.contains("\"第一\": absolute claim"),
+        "{}",
+        r.stdout
+    );
+    assert!(!r.stdout.contains("第一时间"), "{}", r.stdout);
+    // an unknown platform is a clear error
+    let r = q.run(["lint", "--platform", "ebay"]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("unknown platform \"ebay\"; use taobao, jd, pdd, douyin, wechat or other"),
+        "{}",
+        r.stderr
+    );
+    // a source pack: file:line, and the pack's own apps
+    let pack = q.dir.path().join("pack");
+    std::fs::create_dir_all(&pack).expect("mkdir");
+    std::fs::write(pack.join("pack.toml"), "name = \"p\"\n").expect("toml");
+    std::fs::write(
+        pack.join("01-a.md"),
+        "## 京东价保\napps: jd\n\n亲，京东价保在订单页申请\n\n## 引流\n\n亲，加我QQ 12345，\n或打 13812345678\n",
+    )
+    .expect("md");
+    let r = q.run(["lint", pack.to_str().expect("utf8")]);
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    let out = &r.stdout;
+    assert!(
+        out.contains("01-a.md:8: 「引流」 \"加我\": off-platform contact"),
+        "{out}"
+    );
+    assert!(
+        out.contains("01-a.md:8: 「引流」 \"QQ\": off-platform contact"),
+        "{out}"
+    );
+    assert!(
+        out.contains("01-a.md:9: 「引流」 \"13812345678\": off-platform contact: phone number"),
+        "{out}"
+    );
+    assert!(
+        out.contains("2 replies, 1 folders, 0 variables, 3 problems"),
+        "{out}"
+    );
+    // the JD reply named in Pinduoduo's chat
+    let r = q.run(["lint", "--platform", "pdd", pack.to_str().expect("utf8")]);
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    assert!(
+        r.stdout
+            .contains("01-a.md:4: 「京东价保」 \"京东\": Pinduoduo: another platform named"),
+        "{}",
+        r.stdout
+    );
+}
+
 #[test]
 fn lint_reports_problems_with_places_and_exit_codes() {
     let q = Qr::new();
