@@ -170,3 +170,32 @@ fn a_clipboard_mid_sentence_is_shown_before_it_is_sent() -> Result<()> {
     app.close();
     Ok(())
 }
+
+#[test]
+#[ignore = "needs Xvfb, openbox, tauri-driver and the built app: run by `cargo xtask test`"]
+fn the_editor_highlights_a_flagged_word_as_one_types() -> Result<()> {
+    let d = Display::start()?;
+    let dir = tempfile::tempdir()?;
+    library(dir.path(), Settings::default())?;
+    let app = App::start(&d, dir.path())?;
+    app.open_editor()?;
+    app.element("#tree .reply")?;
+    app.click("#new-reply")?;
+    app.type_into("#ed-title", "面料介绍")?;
+    app.type_into("#ed-part-0", "亲，这款是全网最好的面料，加我微信领券～")?;
+    let shown = app.wait_text("#ed-flags-0", |t| t.contains("站外引流：联系方式"))?;
+    assert!(shown.contains("广告法极限词"), "{shown}");
+    let marks = app.script(
+        "return [...document.querySelectorAll('#ed-flags-0 mark')].map(m => m.textContent)",
+    )?;
+    assert_eq!(marks, serde_json::json!(["全网最好的", "加我", "微信"]));
+    app.screenshot("compliance-editor.png")?;
+    // Fixed as one types: an idiom such as 第一时间 is no claim.
+    app.clear("#ed-part-0")?;
+    app.type_into("#ed-part-0", "亲，我们第一时间为您发货～")?;
+    wait_for("the flags gone", Duration::from_secs(10), || {
+        (app.count("#ed-flags-0").ok()? == 0).then_some(())
+    })?;
+    app.close();
+    Ok(())
+}

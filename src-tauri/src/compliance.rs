@@ -130,14 +130,31 @@ pub fn fire_check(
 }
 
 /// The editor's check of a draft's text as one types: for the platforms of the reply's
-/// apps, else every rule that is not platform-specific (as `qreply lint`).
+/// apps (`id`: the saved reply, `None` for a new one), else every rule that is not
+/// platform-specific (as `qreply lint`).
 #[tauri::command]
-pub fn compliance_check(text: String, apps: Vec<String>) -> Vec<HitView> {
+pub fn compliance_check(
+    app: State<'_, App>,
+    text: String,
+    id: Option<String>,
+) -> Res<Vec<HitView>> {
+    let apps = match id {
+        Some(id) => {
+            let inner = app.lock().map_err(err)?;
+            inner.store.snippet(parse_id(&id)?).map_err(err)?.apps
+        }
+        None => Vec::new(),
+    };
+    Ok(check_text(&text, &apps))
+}
+
+/// Every flagged word of a text for the platforms of these apps, in text order.
+fn check_text(text: &str, apps: &[String]) -> Vec<HitView> {
     let policy = policy();
     let mut out: Vec<HitView> = Vec::new();
-    for p in compliance::platforms_of(&apps, None) {
-        for hit in compliance::check(&text, p, &policy) {
-            let view = HitView::of(&hit, &text);
+    for p in compliance::platforms_of(apps, None) {
+        for hit in compliance::check(text, p, &policy) {
+            let view = HitView::of(&hit, text);
             if !out
                 .iter()
                 .any(|h| h.start == view.start && h.rule == view.rule)
@@ -148,4 +165,24 @@ pub fn compliance_check(text: String, apps: Vec<String>) -> Vec<HitView> {
     }
     out.sort_by_key(|h| h.start);
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_editor_checks_for_the_replys_apps_in_utf16_positions() {
+        let text = "😀亲，添加客服微信，顶级服务";
+        let general = check_text(text, &[]);
+        let words: Vec<(&str, usize, usize)> = general
+            .iter()
+            .map(|h| (h.word.as_str(), h.start, h.end))
+            .collect();
+        // 😀 is two UTF-16 units: JavaScript's string positions
+        assert_eq!(words, vec![("微信", 8, 10), ("顶级", 11, 13)]);
+        let wechat = check_text(text, &["wechat".to_string()]);
+        assert_eq!(wechat.len(), 1);
+        assert_eq!(wechat[0].rule, "ad-absolute");
+    }
 }
