@@ -11,8 +11,8 @@ use crate::i18n::tr;
 use crate::source::{Origin, Pack, PackPart};
 
 pub use quickreply_proto::compliance::{
-    Action, Hit, Platform, Policy, RULES, Rule, TEAM_RULE, check, clipboard_mid_sentence, rule,
-    rules_for,
+    Action, Hit, POLICY_VAR, Platform, Policy, PolicyError, RULES, Rule, TEAM_RULE, blocked, check,
+    clipboard_mid_sentence, platforms_of, rule, rule_ids, rules_for,
 };
 
 /// One finding in a pack: a flagged word (counts as a problem) or a warning.
@@ -77,23 +77,6 @@ pub fn clipboard_warning() -> String {
         "{剪贴板} 在句子中间：发送时会插入剪贴板上的任何内容，发出前看不到",
         "{剪贴板} is mid-sentence: whatever is on the clipboard is inserted when it is sent, unseen",
     )
-}
-
-/// The platforms a reply is checked for (see the module doc).
-pub fn platforms_of(apps: &[String], given: Option<Platform>) -> Vec<Option<Platform>> {
-    if given.is_some() {
-        return vec![given];
-    }
-    let mut out = Vec::new();
-    for p in apps.iter().filter_map(|a| Platform::of_app(a)) {
-        if !out.contains(&Some(p)) {
-            out.push(Some(p));
-        }
-    }
-    if out.is_empty() {
-        out.push(None);
-    }
-    out
 }
 
 /// Checks every text part of a pack; findings in pack order. A word is reported once per

@@ -130,6 +130,79 @@ pub struct Policy {
 /// The rule id of the lead's own words.
 pub const TEAM_RULE: &str = "team";
 
+/// The variable of a team library that holds the team's [`Policy`] (as JSON): synced like
+/// every team variable (item key `var:@合规`), so clients and servers that predate the
+/// compliance check keep it as an ordinary variable no reply uses. `@` keeps it apart
+/// from the shop's facts.
+pub const POLICY_VAR: &str = "@合规";
+
+impl Policy {
+    /// Reads a policy as stored in [`POLICY_VAR`] (empty: the default). Unknown rule ids
+    /// in `block` are refused, so a typo never silently blocks nothing.
+    pub fn parse(value: &str) -> Result<Policy, PolicyError> {
+        if value.trim().is_empty() {
+            return Ok(Policy::default());
+        }
+        let p: Policy =
+            serde_json::from_str(value).map_err(|e| PolicyError::Json(e.to_string()))?;
+        if let Some(bad) = p
+            .block
+            .iter()
+            .find(|b| b.as_str() != TEAM_RULE && rule(b).is_none())
+        {
+            return Err(PolicyError::UnknownRule(bad.clone()));
+        }
+        Ok(p)
+    }
+
+    /// The policy as stored in [`POLICY_VAR`].
+    pub fn to_value(&self) -> String {
+        serde_json::to_string(self).unwrap_or_default()
+    }
+}
+
+/// Why a stored policy cannot be read.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PolicyError {
+    Json(String),
+    UnknownRule(String),
+}
+
+impl PolicyError {
+    pub fn zh(&self) -> String {
+        match self {
+            PolicyError::Json(e) => format!("合规设置（{POLICY_VAR}）不是有效的 JSON：{e}"),
+            PolicyError::UnknownRule(r) => format!(
+                "合规设置（{POLICY_VAR}）里没有规则「{r}」，可用：{}、{TEAM_RULE}",
+                rule_ids().join("、")
+            ),
+        }
+    }
+
+    pub fn en(&self) -> String {
+        match self {
+            PolicyError::Json(e) => {
+                format!("the compliance settings ({POLICY_VAR}) are not valid JSON: {e}")
+            }
+            PolicyError::UnknownRule(r) => format!(
+                "the compliance settings ({POLICY_VAR}) name no rule \"{r}\"; the rules are {}, {TEAM_RULE}",
+                rule_ids().join(", ")
+            ),
+        }
+    }
+}
+
+impl std::fmt::Display for PolicyError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.en())
+    }
+}
+
+/// Every built-in rule's id.
+pub fn rule_ids() -> Vec<&'static str> {
+    RULES.iter().map(|r| r.id).collect()
+}
+
 impl Policy {
     /// What a match of this rule does under this policy.
     pub fn action(&self, rule: &str) -> Action {
@@ -211,6 +284,42 @@ pub fn rules_for(platform: Option<Platform>) -> impl Iterator<Item = &'static Ru
 /// first rule that found them.
 pub fn check(text: &str, platform: Option<Platform>, policy: &Policy) -> Vec<Hit> {
     scan::check(text, platform, policy)
+}
+
+/// The platforms a reply is checked for: the one given (the chat app's, `--platform`),
+/// else each platform of its `apps:` (a reply meant for WeChat only is checked as
+/// WeChat), else `None`: every rule that is not specific to one platform.
+pub fn platforms_of(apps: &[String], given: Option<Platform>) -> Vec<Option<Platform>> {
+    if given.is_some() {
+        return vec![given];
+    }
+    let mut out = Vec::new();
+    for p in apps.iter().filter_map(|a| Platform::of_app(a)) {
+        if !out.contains(&Some(p)) {
+            out.push(Some(p));
+        }
+    }
+    if out.is_empty() {
+        out.push(None);
+    }
+    out
+}
+
+/// The first word of a reply the team blocks (with the platform it was checked for), if
+/// any: what the server refuses a team-library write for, and the app a fire.
+pub fn blocked(doc: &crate::SnippetDoc, policy: &Policy) -> Option<(Hit, Option<Platform>)> {
+    if policy.block.is_empty() {
+        return None;
+    }
+    let platforms = platforms_of(&doc.apps, None);
+    doc.parts.iter().filter_map(|p| p.text()).find_map(|text| {
+        platforms.iter().find_map(|&p| {
+            check(text, p, policy)
+                .into_iter()
+                .find(|h| h.action == Action::Block)
+                .map(|h| (h, p))
+        })
+    })
 }
 
 /// Whether a text holds `{剪贴板}` (or `{clipboard}`) with more text after it in the same

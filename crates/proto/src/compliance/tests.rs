@@ -235,3 +235,51 @@ fn clipboard_mid_sentence_only() {
     assert!(!clipboard_mid_sentence("签收记录：{剪贴板}。"));
     assert!(!clipboard_mid_sentence("没有剪贴板"));
 }
+
+#[test]
+fn a_policy_reads_back_and_refuses_unknown_rules() {
+    let p = Policy {
+        words: vec!["秒杀价".into()],
+        allow: vec![],
+        block: vec!["offsite-contact".into(), TEAM_RULE.into()],
+    };
+    assert_eq!(Policy::parse(&p.to_value()), Ok(p));
+    assert_eq!(Policy::parse(""), Ok(Policy::default()));
+    assert_eq!(
+        Policy::parse(r#"{"block":["offsite-contacts"]}"#),
+        Err(PolicyError::UnknownRule("offsite-contacts".into()))
+    );
+    let e = Policy::parse("{").err().map(|e| e.zh()).unwrap_or_default();
+    assert!(e.starts_with("合规设置（@合规）不是有效的 JSON"), "{e}");
+}
+
+#[test]
+fn blocked_finds_the_first_blocked_word_for_the_replys_apps() {
+    let reply = |apps: &[&str], body: &str| crate::SnippetDoc {
+        id: uuid::Uuid::nil(),
+        folder_id: None,
+        title: "t".into(),
+        code: None,
+        tags: vec![],
+        parts: vec![crate::Part::Text { body: body.into() }],
+        apps: apps.iter().map(|a| a.to_string()).collect(),
+        position: 0,
+    };
+    let policy = Policy {
+        block: vec!["offsite-contact".into()],
+        ..Policy::default()
+    };
+    let found = blocked(&reply(&[], "顶级服务，加我微信"), &policy);
+    assert_eq!(
+        found.map(|(h, p)| (h.word, h.rule, p)),
+        Some(("加我".to_string(), "offsite-contact".to_string(), None))
+    );
+    // a WeChat-only reply may name WeChat; warn-only rules never block
+    assert_eq!(blocked(&reply(&["wechat"], "加我微信"), &policy), None);
+    assert_eq!(blocked(&reply(&[], "顶级服务"), &policy), None);
+    assert_eq!(blocked(&reply(&[], "加我微信"), &Policy::default()), None);
+    assert_eq!(
+        platforms_of(&["wechat".into(), "qianniu".into()], None),
+        vec![Some(Platform::Wechat), Some(Platform::Taobao)]
+    );
+}
