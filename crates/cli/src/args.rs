@@ -159,6 +159,18 @@ pub(crate) enum Cmd {
         #[command(subcommand)]
         cmd: LibraryCmd,
     },
+    /// The compliance check's rules and a library's own list (合规检查)
+    ///
+    /// The lead's choices for a library: words to flag too, phrases never flagged, and
+    /// the rules that block (the app does not send a reply with such a word, and the sync
+    /// server refuses to store one in a team library, 422 compliance_blocked) rather than
+    /// warn. Kept in the library's variable @合规 and synced like its other variables.
+    Compliance {
+        #[arg(long, default_value = PERSONAL)]
+        library: String,
+        #[command(subcommand)]
+        cmd: ComplianceCmd,
+    },
     /// Check a library, or a source pack folder, and exit non-zero on problems
     ///
     /// Besides template syntax, variables, duplicates and images, every text is checked
@@ -408,6 +420,37 @@ pub(crate) enum BuiltinCmd {
         pack: String,
         #[arg(long, default_value = PERSONAL)]
         into: String,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub(crate) enum ComplianceCmd {
+    /// Every rule (id, name, where it applies, warn or block) and the library's own words
+    Show,
+    /// Flag these words too (rule `team`)
+    Add {
+        #[arg(required = true)]
+        words: Vec<String>,
+    },
+    /// Never flag these phrases: a match inside one passes (最新款 lets its 最 pass)
+    Allow {
+        #[arg(required = true)]
+        words: Vec<String>,
+    },
+    /// Take words off the library's list and its allowed phrases
+    Remove {
+        #[arg(required = true)]
+        words: Vec<String>,
+    },
+    /// Block these rules (ids from `show`, or `team` for the library's own words)
+    Block {
+        #[arg(required = true)]
+        rules: Vec<String>,
+    },
+    /// Only warn again for these rules
+    Warn {
+        #[arg(required = true)]
+        rules: Vec<String>,
     },
 }
 

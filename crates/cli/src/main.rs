@@ -15,6 +15,7 @@ macro_rules! println {
 
 mod args;
 mod clipboard;
+mod compliance_cmd;
 mod lint_cmd;
 mod shown;
 mod sync_cmd;
@@ -735,6 +736,7 @@ fn run(cli: Cli, m: &ArgMatches) -> Result<i32> {
                 }
             }
         }
+        Cmd::Compliance { library, cmd } => compliance_cmd::run(&mut store, &library, cmd)?,
         Cmd::Vars { cmd } => match cmd {
             VarsCmd::Set {
                 name,

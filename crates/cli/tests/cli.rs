@@ -318,6 +318,89 @@ fn lint_checks_compliance_for_each_platform() {
     );
 }
 
+/// `qreply compliance`: the lead's words, allowed phrases and blocked rules of a library,
+/// used by `qreply lint` of that library.
+#[test]
+fn compliance_keeps_a_librarys_words_allowed_phrases_and_blocked_rules() {
+    let q = Qr::new();
+    q.ok(["library", "add", "售后组"]);
+    q.ok([
+        "compliance",
+        "--library",
+        "售后组",
+        "block",
+        "offsite-contact",
+        "team",
+    ]);
+    q.ok(["compliance", "--library", "售后组", "add", "秒杀价", "清仓"]);
+    let out = q.ok(["compliance", "--library", "售后组", "allow", "顶级棉"]);
+    assert!(
+        out.contains("library 售后组: 2 words, 1 allowed, blocked rules: offsite-contact, team"),
+        "{out}"
+    );
+    let r = q.run([
+        "compliance",
+        "--library",
+        "售后组",
+        "block",
+        "offsite-contacts",
+    ]);
+    assert_eq!(r.code, 1);
+    assert!(
+        r.stderr.contains("there is no rule \"offsite-contacts\""),
+        "{}",
+        r.stderr
+    );
+    q.ok(["compliance", "--library", "售后组", "remove", "清仓"]);
+    let shown = q.ok(["compliance", "--library", "售后组", "show"]);
+    assert!(
+        shown.contains("offsite-contact\toff-platform contact\tblock"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("ad-absolute\tabsolute claim (Advertising Law)\twarn"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("team\tthe team's words\tblock\t秒杀价\n"),
+        "{shown}"
+    );
+    assert!(shown.contains("allowed: 顶级棉"), "{shown}");
+    // lint of the library: blocked words say so, the allowed phrase passes
+    q.ok([
+        "add",
+        "--library",
+        "售后组",
+        "--title",
+        "上新",
+        "--text",
+        "顶级棉秒杀价，加我微信",
+    ]);
+    let r = q.run(["lint", "--library", "售后组"]);
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    assert!(
+        r.stdout.contains(
+            "\"秒杀价\": the team's word list — the team lead listed this word; the team blocks it"
+        ),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout.contains("\"微信\": off-platform contact"),
+        "{}",
+        r.stdout
+    );
+    assert!(!r.stdout.contains("顶级"), "{}", r.stdout);
+    assert!(
+        r.stdout.contains("library 售后组: 1 replies, 3 problems"),
+        "{}",
+        r.stdout
+    );
+    // the personal library has its own (empty) list
+    let r = q.run(["lint", "--library", "personal"]);
+    assert_eq!(r.code, 0, "{}", r.stdout);
+}
+
 #[test]
 fn lint_reports_problems_with_places_and_exit_codes() {
     let q = Qr::new();

@@ -15,6 +15,30 @@ pub use quickreply_proto::compliance::{
     clipboard_mid_sentence, platforms_of, rule, rule_ids, rules_for,
 };
 
+/// The team's policy of a library (its variable [`POLICY_VAR`]; none set: the built-in
+/// rules, all warnings). The outer error is the store's; the inner one a stored value no
+/// client can read (only a hand edit makes one: `qreply compliance` writes valid ones and
+/// the server refuses others).
+pub fn policy_of(
+    store: &crate::Store,
+    library: &crate::Library,
+) -> crate::Result<Result<Policy, PolicyError>> {
+    Ok(store
+        .vars(library)?
+        .into_iter()
+        .find(|(name, _)| name == POLICY_VAR)
+        .map_or(Ok(Policy::default()), |(_, v)| Policy::parse(&v)))
+}
+
+/// Writes a library's policy (synced like every variable of a synced library).
+pub fn set_policy(
+    store: &mut crate::Store,
+    library: &crate::Library,
+    policy: &Policy,
+) -> crate::Result<()> {
+    store.set_var(library, POLICY_VAR, &policy.to_value())
+}
+
 /// One finding in a pack: a flagged word (counts as a problem) or a warning.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Finding {
@@ -226,5 +250,34 @@ mod tests {
         assert!(lines[1].contains("微信"));
         assert!(lines[2].contains("顶级"));
         assert!(lines[2].contains(&tr("广告法极限词", "absolute claim")));
+    }
+
+    #[test]
+    fn a_librarys_policy_is_its_variable() {
+        let dir = match tempfile::tempdir() {
+            Ok(d) => d,
+            Err(e) => panic!("{e}"),
+        };
+        let run = || -> crate::Result<()> {
+            let mut store = crate::Store::open(dir.path())?;
+            let lib = store.library(crate::store::PERSONAL)?;
+            assert_eq!(policy_of(&store, &lib)?, Ok(Policy::default()));
+            let p = Policy {
+                words: vec!["秒杀价".into()],
+                allow: vec!["最新款".into()],
+                block: vec!["offsite-contact".into()],
+            };
+            set_policy(&mut store, &lib, &p)?;
+            assert_eq!(policy_of(&store, &lib)?, Ok(p));
+            store.set_var(&lib, POLICY_VAR, "{oops")?;
+            assert!(matches!(
+                policy_of(&store, &lib)?,
+                Err(PolicyError::Json(_))
+            ));
+            Ok(())
+        };
+        if let Err(e) = run() {
+            panic!("{e}");
+        }
     }
 }
