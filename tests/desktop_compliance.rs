@@ -199,3 +199,58 @@ fn the_editor_highlights_a_flagged_word_as_one_types() -> Result<()> {
     app.close();
     Ok(())
 }
+
+#[test]
+#[ignore = "needs Xvfb, openbox, tauri-driver and the built app: run by `cargo xtask test`"]
+fn a_rule_the_library_blocks_cannot_be_sent() -> Result<()> {
+    let d = Display::start()?;
+    let dir = tempfile::tempdir()?;
+    let settings = Settings {
+        mode: WindowMode::Docked,
+        auto_paste_chat_apps: false,
+        ..Settings::default()
+    };
+    let mut store = library(dir.path(), settings)?;
+    // The library's list (what `qreply compliance block offsite-contact` writes).
+    let lib = store.library("personal")?;
+    quickreply_core::compliance::set_policy(
+        &mut store,
+        &lib,
+        &quickreply_core::compliance::Policy {
+            block: vec!["offsite-contact".into()],
+            ..Default::default()
+        },
+    )?;
+    let x = Conn::open(&d.name)?;
+    let app = App::start(&d, dir.path())?;
+    let panel = panel_window(&x)?;
+    app.element("#search")?;
+    let qianniu = PasteTarget::start(
+        &d.name,
+        "AliWorkBench",
+        "接待中心 - 买家小孙",
+        (60, 60, 600, 560),
+    )?;
+    x.activate(qianniu.window)?;
+    app.wait_text("#context", |t| t.contains("千牛"))?;
+    pick(&d, &x, &app, panel, "添加客服微信")?;
+    app.press(ENTER)?;
+    let shown = app.wait_text("#fire-check", |t| {
+        t.contains("团队已禁止发送含这个词的话术")
+    })?;
+    assert!(shown.starts_with("不能发送：添加客服微信"), "{shown}");
+    assert!(shown.contains("站外引流：联系方式"), "{shown}");
+    assert_eq!(app.count("#check-send")?, 0, "no way to send it");
+    assert_eq!(
+        app.count("#fire-check li.blocked")?,
+        1,
+        "the blocked word is marked"
+    );
+    app.screenshot("compliance-blocked.png")?;
+    app.press(ESCAPE)?;
+    wait_for("the confirmation gone", Duration::from_secs(10), || {
+        (app.count("#fire-check").ok()? == 0).then_some(())
+    })?;
+    app.close();
+    Ok(())
+}

@@ -66,10 +66,16 @@ fn platform_name(p: Platform) -> String {
     tr(p.zh(), p.en())
 }
 
-/// The team's policy for a reply's library. The lead's list is not synced yet: the
-/// built-in rules, all warnings.
-fn policy() -> Policy {
-    Policy::default()
+/// The policy of a library (the lead's list, `@合规`); one no client can read (a hand
+/// edit) counts as none, as on the server.
+fn policy_of(app: &App, library: &str) -> Policy {
+    app.lock()
+        .ok()
+        .and_then(|inner| {
+            let lib = inner.store.library(library).ok()?;
+            compliance::policy_of(&inner.store, &lib).ok()?.ok()
+        })
+        .unwrap_or_default()
 }
 
 /// Checks a reply as it would be fired now: rendered with these answers and the
@@ -88,7 +94,7 @@ pub fn check_fire(
             .and_then(|p| p.platform())
     };
     let (snippet, parts) = app.render(id, answers)?;
-    let policy = policy();
+    let policy = policy_of(app, &snippet.library);
     let mut hits = Vec::new();
     for part in &parts {
         if let Rendered::Text(text) = part {
@@ -119,6 +125,26 @@ pub fn check_fire(
     })
 }
 
+/// Refuses a fire the team's policy blocks (the panel offers no send then; this keeps
+/// any other way of firing from sending it): the word, the rule and the platform.
+pub fn refuse_blocked(
+    app: &App,
+    id: Uuid,
+    answers: &HashMap<String, String>,
+) -> anyhow::Result<()> {
+    let check = check_fire(app, id, answers)?;
+    match check.hits.iter().find(|h| h.blocked) {
+        None => Ok(()),
+        Some(h) => Err(anyhow::anyhow!(tr(
+            format!("「{}」：{}，团队已禁止发送含这个词的话术", h.word, h.name),
+            format!(
+                "\"{}\": {}; the team blocks replies with this word",
+                h.word, h.name
+            ),
+        ))),
+    }
+}
+
 /// The panel asks before a fire: what the agent must confirm.
 #[tauri::command]
 pub fn fire_check(
@@ -131,29 +157,36 @@ pub fn fire_check(
 
 /// The editor's check of a draft's text as one types: for the platforms of the reply's
 /// apps (`id`: the saved reply, `None` for a new one), else every rule that is not
-/// platform-specific (as `qreply lint`).
+/// platform-specific (as `qreply lint`), with the policy of the draft's `library`.
 #[tauri::command]
 pub fn compliance_check(
     app: State<'_, App>,
     text: String,
     id: Option<String>,
+    library: String,
 ) -> Res<Vec<HitView>> {
-    let apps = match id {
-        Some(id) => {
-            let inner = app.lock().map_err(err)?;
-            inner.store.snippet(parse_id(&id)?).map_err(err)?.apps
-        }
-        None => Vec::new(),
+    let (apps, policy) = {
+        let inner = app.lock().map_err(err)?;
+        let apps = match id {
+            Some(id) => inner.store.snippet(parse_id(&id)?).map_err(err)?.apps,
+            None => Vec::new(),
+        };
+        let policy = inner
+            .store
+            .library(&library)
+            .ok()
+            .and_then(|lib| compliance::policy_of(&inner.store, &lib).ok()?.ok())
+            .unwrap_or_default();
+        (apps, policy)
     };
-    Ok(check_text(&text, &apps))
+    Ok(check_text(&text, &apps, &policy))
 }
 
 /// Every flagged word of a text for the platforms of these apps, in text order.
-fn check_text(text: &str, apps: &[String]) -> Vec<HitView> {
-    let policy = policy();
+fn check_text(text: &str, apps: &[String], policy: &Policy) -> Vec<HitView> {
     let mut out: Vec<HitView> = Vec::new();
     for p in compliance::platforms_of(apps, None) {
-        for hit in compliance::check(text, p, &policy) {
+        for hit in compliance::check(text, p, policy) {
             let view = HitView::of(&hit, text);
             if !out
                 .iter()
@@ -174,15 +207,24 @@ mod tests {
     #[test]
     fn the_editor_checks_for_the_replys_apps_in_utf16_positions() {
         let text = "😀亲，添加客服微信，顶级服务";
-        let general = check_text(text, &[]);
+        let general = check_text(text, &[], &Policy::default());
         let words: Vec<(&str, usize, usize)> = general
             .iter()
             .map(|h| (h.word.as_str(), h.start, h.end))
             .collect();
         // 😀 is two UTF-16 units: JavaScript's string positions
         assert_eq!(words, vec![("微信", 8, 10), ("顶级", 11, 13)]);
-        let wechat = check_text(text, &["wechat".to_string()]);
+        let wechat = check_text(text, &["wechat".to_string()], &Policy::default());
         assert_eq!(wechat.len(), 1);
         assert_eq!(wechat[0].rule, "ad-absolute");
+        // the library's policy: its words, and the rules it blocks
+        let policy = Policy {
+            words: vec!["服务".into()],
+            allow: vec![],
+            block: vec!["ad-absolute".into()],
+        };
+        let team = check_text(text, &["wechat".to_string()], &policy);
+        let got: Vec<(&str, bool)> = team.iter().map(|h| (h.word.as_str(), h.blocked)).collect();
+        assert_eq!(got, vec![("顶级", true), ("服务", false)]);
     }
 }

@@ -309,8 +309,8 @@ export const api = {
   fire: (id: string, answers: Record<string, string>) => invoke<FireOutcome>("fire", { id, answers }),
   /** What a fire must show first: flagged words for the chat app's platform, the clipboard a mid-sentence {剪贴板} inserts. */
   fireCheck: (id: string, answers: Record<string, string>) => invoke<FireCheck>("fire_check", { id, answers }),
-  /** The compliance check of a draft's text (the editor, as one types), for the saved reply's apps. */
-  complianceCheck: (text: string, id: string | null) => invoke<ComplianceHit[]>("compliance_check", { text, id }),
+  /** The compliance check of a draft's text (the editor, as one types), for the saved reply's apps and its library's list. */
+  complianceCheck: (text: string, id: string | null, library: string) => invoke<ComplianceHit[]>("compliance_check", { text, id, library }),
   nextPart: () => invoke<FireOutcome | null>("next_part"),
   hide: () => invoke<void>("hide_panel"),
   saveSettings: (settings: Settings) => invoke<Settings>("save_settings", { settings }),
