@@ -254,3 +254,61 @@ fn a_rule_the_library_blocks_cannot_be_sent() -> Result<()> {
     app.close();
     Ok(())
 }
+
+#[test]
+#[ignore = "needs Xvfb, openbox, tauri-driver and the built app: run by `cargo xtask test`"]
+fn a_profile_set_to_another_platform_is_checked_by_its_rules() -> Result<()> {
+    let d = Display::start()?;
+    let dir = tempfile::tempdir()?;
+    let settings = Settings {
+        mode: WindowMode::Docked,
+        auto_paste_chat_apps: false,
+        ..Settings::default()
+    };
+    let store = library(dir.path(), settings)?;
+    let want = first_text(&store, "淘宝查订单")?;
+    let x = Conn::open(&d.name)?;
+    let app = App::start(&d, dir.path())?;
+    let panel = panel_window(&x)?;
+    app.element("#search")?;
+    // The Qianniu profile's window serves a Douyin shop here (设置 → 应用配置 → 合规检查平台).
+    let qianniu = 2;
+    assert!(
+        Settings::default().profiles[qianniu].name.contains("千牛"),
+        "the built-in profiles' order"
+    );
+    let handles = app.open_settings()?;
+    app.click("#tab-profiles")?;
+    let css = format!(".profile:nth-child({}) .profile-platform", qianniu + 1);
+    app.select_value(&css, "douyin")?;
+    app.screenshot("compliance-settings-platform.png")?;
+    app.type_into(
+        &css,
+        &format!("{}s{}", quickreply_e2e::CTRL, quickreply_e2e::NULL),
+    )?;
+    app.wait_text("#settings-status", |t| t == "设置已保存")?;
+    let saved = Settings::load(&quickreply_core::settings::settings_path(dir.path()))?;
+    assert_eq!(
+        saved.profiles[qianniu].platform,
+        Some(quickreply_core::compliance::Platform::Douyin)
+    );
+    app.escape_settings(&css, (&handles.0, &handles.1))?;
+
+    // Beside Qianniu a Taobao reply is fine on Taobao; checked as Douyin, 淘宝 is flagged.
+    let chat = PasteTarget::start(
+        &d.name,
+        "AliWorkBench",
+        "接待中心 - 买家小孙",
+        (60, 60, 600, 560),
+    )?;
+    x.activate(chat.window)?;
+    app.wait_text("#context", |t| t.contains("千牛"))?;
+    pick(&d, &x, &app, panel, "淘宝查订单")?;
+    app.press(ENTER)?;
+    let shown = app.wait_text("#fire-check", |t| t.contains("抖音电商：站外导流"))?;
+    assert!(shown.contains("按抖音电商的规则检查"), "{shown}");
+    app.press(ENTER)?;
+    wait_clipboard(&d, &want)?;
+    app.close();
+    Ok(())
+}

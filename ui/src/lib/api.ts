@@ -19,7 +19,13 @@ export interface Profile {
   /** The server address of the joined team whose team libraries show in these windows
    * (other teams' are hidden); null: every team. */
   team: string | null;
+  /** The shop platform the compliance check uses in this app; null: told from the window names. */
+  platform?: Platform | null;
 }
+
+/** The platforms of the compliance check (quickreply_proto::compliance::Platform). */
+export const PLATFORMS = ["taobao", "jd", "pdd", "douyin", "wechat", "other"] as const;
+export type Platform = (typeof PLATFORMS)[number];
 
 export interface Settings {
   hotkey: string;
