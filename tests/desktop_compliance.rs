@@ -312,3 +312,48 @@ fn a_profile_set_to_another_platform_is_checked_by_its_rules() -> Result<()> {
     app.close();
     Ok(())
 }
+
+#[test]
+#[ignore = "needs Xvfb, openbox, tauri-driver and the built app: run by `cargo xtask test`"]
+fn a_favourite_with_a_flagged_word_asks_in_the_panel_first() -> Result<()> {
+    let d = Display::start()?;
+    let dir = tempfile::tempdir()?;
+    let mut settings = Settings {
+        mode: WindowMode::Docked,
+        auto_paste_chat_apps: false,
+        ..Settings::default()
+    };
+    let store = library(dir.path(), settings.clone())?;
+    let reply = store.resolve(None, "添加客服微信")?;
+    settings.favourites = vec![quickreply_core::settings::Favourite {
+        hotkey: "Ctrl+Alt+1".into(),
+        snippet: reply.id,
+    }];
+    settings.save(&quickreply_core::settings::settings_path(dir.path()))?;
+    let want = first_text(&store, "添加客服微信")?;
+    let x = Conn::open(&d.name)?;
+    let app = App::start(&d, dir.path())?;
+    let panel = panel_window(&x)?;
+    app.element("#search")?;
+    let qianniu = PasteTarget::start(
+        &d.name,
+        "AliWorkBench",
+        "接待中心 - 买家小孙",
+        (60, 60, 600, 560),
+    )?;
+    x.activate(qianniu.window)?;
+    app.wait_text("#context", |t| t.contains("千牛"))?;
+    // The reply is in the panel's list (as the prompts of a favourite need too).
+    pick(&d, &x, &app, panel, "添加客服微信")?;
+    x.activate(qianniu.window)?;
+    wait_for("the chat window active", Duration::from_secs(10), || {
+        (x.active() == Some(qianniu.window)).then_some(())
+    })?;
+    d.key("ctrl+alt+1")?;
+    app.wait_text("#fire-check", |t| t.contains("站外引流：联系方式"))?;
+    assert_ne!(d.clipboard_text().as_deref(), Some(want.as_str()));
+    app.press(ENTER)?;
+    wait_clipboard(&d, &want)?;
+    app.close();
+    Ok(())
+}

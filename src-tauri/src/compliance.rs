@@ -93,7 +93,11 @@ pub fn check_fire(
             .and_then(|t| inner.settings.profile_for(&t.name_refs(), &t.title))
             .and_then(|p| p.platform())
     };
-    let (snippet, parts) = app.render(id, answers)?;
+    // A reply that cannot be rendered (an unknown variable, no clipboard) is left to the
+    // fire, which says so as every failed fire does and takes our reply off the clipboard.
+    let Ok((snippet, parts)) = app.render(id, answers) else {
+        return Ok(FireCheck::default());
+    };
     let policy = policy_of(app, &snippet.library);
     let mut hits = Vec::new();
     for part in &parts {
