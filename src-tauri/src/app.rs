@@ -550,7 +550,7 @@ impl App {
         Ok(inner.store.unset_used(s.library_id, &s.parts)?)
     }
 
-    fn render(
+    pub(crate) fn render(
         &self,
         id: Uuid,
         answers: &HashMap<String, String>,

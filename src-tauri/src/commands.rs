@@ -36,7 +36,9 @@ pub fn preview(
 #[tauri::command]
 pub fn fire(handle: AppHandle, id: String, answers: HashMap<String, String>) -> Res<FireOutcome> {
     let app = handle.state::<App>();
-    app.fire(&handle, parse_id(&id)?, &answers).map_err(err)
+    let id = parse_id(&id)?;
+    crate::compliance::refuse_blocked(&app, id, &answers).map_err(err)?;
+    app.fire(&handle, id, &answers).map_err(err)
 }
 
 #[tauri::command]

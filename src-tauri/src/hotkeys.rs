@@ -138,6 +138,14 @@ fn fire_favourite(app: &AppHandle, id: uuid::Uuid) -> Result<()> {
         app.emit("ask", id.to_string())?;
         return Ok(());
     }
+    let check = crate::compliance::check_fire(&state, id, &HashMap::new())?;
+    if !check.hits.is_empty() || check.clipboard.is_some() {
+        // A flagged word, or the clipboard going in mid-sentence: the panel shows it and
+        // the agent confirms (or cannot send a word the team blocks).
+        app::show_panel(app)?;
+        app.emit("ask", id.to_string())?;
+        return Ok(());
+    }
     let outcome = state.fire(app, id, &HashMap::new())?;
     app.emit("fired", outcome)?;
     Ok(())

@@ -7,6 +7,7 @@
 mod app;
 mod aside;
 mod commands;
+mod compliance;
 mod conflicts;
 mod dock;
 mod editor;
@@ -82,6 +83,8 @@ fn main() -> anyhow::Result<()> {
             commands::prompts,
             commands::preview,
             commands::fire,
+            compliance::fire_check,
+            compliance::compliance_check,
             commands::next_part,
             commands::hide_panel,
             commands::save_settings,

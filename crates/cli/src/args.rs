@@ -159,12 +159,38 @@ pub(crate) enum Cmd {
         #[command(subcommand)]
         cmd: LibraryCmd,
     },
+    /// The compliance check's rules and a library's own list (合规检查)
+    ///
+    /// The lead's choices for a library: words to flag too, phrases never flagged, and
+    /// the rules that block (the app does not send a reply with such a word, and the sync
+    /// server refuses to store one in a team library, 422 compliance_blocked) rather than
+    /// warn. Kept in the library's variable @合规 and synced like its other variables.
+    Compliance {
+        #[arg(long, default_value = PERSONAL)]
+        library: String,
+        #[command(subcommand)]
+        cmd: ComplianceCmd,
+    },
     /// Check a library, or a source pack folder, and exit non-zero on problems
+    ///
+    /// Besides template syntax, variables, duplicates and images, every text is checked
+    /// for compliance (合规检查): 《广告法》 absolute claims (最佳、第一、顶级、100% …), off-
+    /// platform contact and payment (微信、加我、QQ、支付宝转账、phone numbers, links) and
+    /// the platform's own list (other platforms named). A reply is checked for the
+    /// platforms of its `apps:` (a WeChat-only reply as WeChat: no off-platform rules), or
+    /// with every general rule when it has none; `--platform` checks every reply for one
+    /// platform, as if it were sent there. A flagged word is a problem (exit code 1); a
+    /// `{剪贴板}` mid-sentence is a warning only. The rule sets and their sources: README,
+    /// "合规检查 / Compliance check".
     Lint {
         /// A source pack folder (e.g. snippets/zh-CN) or a folder of packs (snippets/)
         path: Option<PathBuf>,
         #[arg(long)]
         library: Option<String>,
+        /// Check every reply as sent on this platform: taobao (tmall, qianniu), jd, pdd,
+        /// douyin, wechat (wecom), other (QQ, DingTalk, Feishu)
+        #[arg(long, value_parser = parse_platform)]
+        platform: Option<quickreply_core::compliance::Platform>,
     },
     /// Import a pack (source folder, .qrpack, CSV/XLSX incl. Qianniu's 快捷短语 export,
     /// espanso, Raycast, Alfred, TextExpander CSV or .textexpander, text) into a library
@@ -398,6 +424,37 @@ pub(crate) enum BuiltinCmd {
 }
 
 #[derive(Subcommand, Debug)]
+pub(crate) enum ComplianceCmd {
+    /// Every rule (id, name, where it applies, warn or block) and the library's own words
+    Show,
+    /// Flag these words too (rule `team`)
+    Add {
+        #[arg(required = true)]
+        words: Vec<String>,
+    },
+    /// Never flag these phrases: a match inside one passes (最新款 lets its 最 pass)
+    Allow {
+        #[arg(required = true)]
+        words: Vec<String>,
+    },
+    /// Take words off the library's list and its allowed phrases
+    Remove {
+        #[arg(required = true)]
+        words: Vec<String>,
+    },
+    /// Block these rules (ids from `show`, or `team` for the library's own words)
+    Block {
+        #[arg(required = true)]
+        rules: Vec<String>,
+    },
+    /// Only warn again for these rules
+    Warn {
+        #[arg(required = true)]
+        rules: Vec<String>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
 pub(crate) enum VarsCmd {
     /// Set a variable, e.g. vars set 店铺名 小满家居. The variable 搜索同义词 extends
     /// search's synonyms: one group per line, e.g. "顺丰 SF 丰哥"
@@ -475,4 +532,14 @@ pub(crate) enum RefusedCmd {
         #[arg(long)]
         all: bool,
     },
+}
+
+/// `--platform`: a platform name, or a clear error naming the ones there are.
+fn parse_platform(s: &str) -> Result<quickreply_core::compliance::Platform, String> {
+    quickreply_core::compliance::Platform::parse(s).ok_or_else(|| {
+        quickreply_core::i18n::tr(
+            format!("未知平台「{s}」，可用：taobao、jd、pdd、douyin、wechat、other"),
+            format!("unknown platform \"{s}\"; use taobao, jd, pdd, douyin, wechat or other"),
+        )
+    })
 }

@@ -15,6 +15,7 @@ macro_rules! println {
 
 mod args;
 mod clipboard;
+mod compliance_cmd;
 mod lint_cmd;
 mod shown;
 mod sync_cmd;
@@ -414,10 +415,12 @@ fn run(cli: Cli, m: &ArgMatches) -> Result<i32> {
         return Ok(0);
     }
     if let Cmd::Lint {
-        path: Some(path), ..
+        path: Some(path),
+        platform,
+        ..
     } = &cli.cmd
     {
-        return Ok(i32::from(lint_path(path)? > 0));
+        return Ok(i32::from(lint_path(path, *platform)? > 0));
     }
     if let Cmd::Export {
         output,
@@ -733,6 +736,7 @@ fn run(cli: Cli, m: &ArgMatches) -> Result<i32> {
                 }
             }
         }
+        Cmd::Compliance { library, cmd } => compliance_cmd::run(&mut store, &library, cmd)?,
         Cmd::Vars { cmd } => match cmd {
             VarsCmd::Set {
                 name,
@@ -830,8 +834,12 @@ fn run(cli: Cli, m: &ArgMatches) -> Result<i32> {
                 println!("{}\t{}", l.name, l.kind.as_str());
             }
         },
-        Cmd::Lint { library, .. } => {
-            return Ok(i32::from(lint_store(&store, library.as_deref())? > 0));
+        Cmd::Lint {
+            library, platform, ..
+        } => {
+            return Ok(i32::from(
+                lint_store(&store, library.as_deref(), platform)? > 0,
+            ));
         }
         Cmd::Import {
             path,

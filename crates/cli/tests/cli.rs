@@ -206,6 +206,201 @@ fn edit_rm_and_libraries() {
     );
 }
 
+/// `qreply lint` checks compliance: a reply for its own apps' platforms, or every reply
+/// for the `--platform` given; flagged words fail (exit 1), `{剪贴板}` mid-sentence warns.
+#[test]
+fn lint_checks_compliance_for_each_platform() {
+    let q = Qr::new();
+    q.ok([
+        "add",
+        "--title",
+        "加微信",
+        "--app",
+        "wechat",
+        "--text",
+        "亲，添加客服微信，一对一服务～",
+    ]);
+    q.ok([
+        "add",
+        "--title",
+        "包裹到了",
+        "--text",
+        "亲，包裹现在到了{剪贴板}，还在正常运输，我们第一时间跟进",
+    ]);
+    // the WeChat reply is fine as WeChat; the clipboard only warns
+    let r = q.run(["lint"]);
+    assert_eq!(r.code, 0, "{}", r.stdout);
+    assert!(
+        r.stdout.contains(
+            "personal/包裹到了: 「包裹到了」 {剪贴板} is mid-sentence: whatever is on the clipboard is inserted when it is sent, unseen (warning)"
+        ),
+        "{}",
+        r.stdout
+    );
+    // beside Qianniu it is flagged, with the rule, the reason and the platform
+    let r = q.run(["lint", "--platform", "taobao"]);
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    assert!(
+        r.stdout.contains(
+            "personal/加微信: 「加微信」 \"微信\": off-platform contact — every shopping platform forbids moving the buyer to another channel (WeChat, QQ, groups); it is penalised as off-platform traffic (Taobao/Tmall)"
+        ),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stdout.contains("2 replies, 1 problems"), "{}", r.stdout);
+    // an absolute claim fails everywhere, its idiom does not
+    q.ok([
+        "add",
+        "--title",
+        "好评",
+        "--text",
+        "这款是全网最好的，销量第一",
+    ]);
+    let r = q.run(["lint"]);
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    assert!(
+        r.stdout
+            .contains("\"全网最好的\": absolute claim (Advertising Law)"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout.contains("\"第一\": absolute claim"),
+        "{}",
+        r.stdout
+    );
+    assert!(!r.stdout.contains("第一时间"), "{}", r.stdout);
+    // an unknown platform is a clear error
+    let r = q.run(["lint", "--platform", "ebay"]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("unknown platform \"ebay\"; use taobao, jd, pdd, douyin, wechat or other"),
+        "{}",
+        r.stderr
+    );
+    // a source pack: file:line, and the pack's own apps
+    let pack = q.dir.path().join("pack");
+    std::fs::create_dir_all(&pack).expect("mkdir");
+    std::fs::write(pack.join("pack.toml"), "name = \"p\"\n").expect("toml");
+    std::fs::write(
+        pack.join("01-a.md"),
+        "## 京东价保\napps: jd\n\n亲，京东价保在订单页申请\n\n## 引流\n\n亲，加我QQ 12345，\n或打 13812345678\n",
+    )
+    .expect("md");
+    let r = q.run(["lint", pack.to_str().expect("utf8")]);
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    let out = &r.stdout;
+    assert!(
+        out.contains("01-a.md:8: 「引流」 \"加我\": off-platform contact"),
+        "{out}"
+    );
+    assert!(
+        out.contains("01-a.md:8: 「引流」 \"QQ\": off-platform contact"),
+        "{out}"
+    );
+    assert!(
+        out.contains("01-a.md:9: 「引流」 \"13812345678\": off-platform contact: phone number"),
+        "{out}"
+    );
+    assert!(
+        out.contains("2 replies, 1 folders, 0 variables, 3 problems"),
+        "{out}"
+    );
+    // the JD reply named in Pinduoduo's chat
+    let r = q.run(["lint", "--platform", "pdd", pack.to_str().expect("utf8")]);
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    assert!(
+        r.stdout
+            .contains("01-a.md:4: 「京东价保」 \"京东\": Pinduoduo: another platform named"),
+        "{}",
+        r.stdout
+    );
+}
+
+/// `qreply compliance`: the lead's words, allowed phrases and blocked rules of a library,
+/// used by `qreply lint` of that library.
+#[test]
+fn compliance_keeps_a_librarys_words_allowed_phrases_and_blocked_rules() {
+    let q = Qr::new();
+    q.ok(["library", "add", "售后组"]);
+    q.ok([
+        "compliance",
+        "--library",
+        "售后组",
+        "block",
+        "offsite-contact",
+        "team",
+    ]);
+    q.ok(["compliance", "--library", "售后组", "add", "秒杀价", "清仓"]);
+    let out = q.ok(["compliance", "--library", "售后组", "allow", "顶级棉"]);
+    assert!(
+        out.contains("library 售后组: 2 words, 1 allowed, blocked rules: offsite-contact, team"),
+        "{out}"
+    );
+    let r = q.run([
+        "compliance",
+        "--library",
+        "售后组",
+        "block",
+        "offsite-contacts",
+    ]);
+    assert_eq!(r.code, 1);
+    assert!(
+        r.stderr.contains("there is no rule \"offsite-contacts\""),
+        "{}",
+        r.stderr
+    );
+    q.ok(["compliance", "--library", "售后组", "remove", "清仓"]);
+    let shown = q.ok(["compliance", "--library", "售后组", "show"]);
+    assert!(
+        shown.contains("offsite-contact\toff-platform contact\tblock"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("ad-absolute\tabsolute claim (Advertising Law)\twarn"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("team\tthe team's words\tblock\t秒杀价\n"),
+        "{shown}"
+    );
+    assert!(shown.contains("allowed: 顶级棉"), "{shown}");
+    // lint of the library: blocked words say so, the allowed phrase passes
+    q.ok([
+        "add",
+        "--library",
+        "售后组",
+        "--title",
+        "上新",
+        "--text",
+        "顶级棉秒杀价，加我微信",
+    ]);
+    let r = q.run(["lint", "--library", "售后组"]);
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    assert!(
+        r.stdout.contains(
+            "\"秒杀价\": the team's word list — the team lead listed this word; the team blocks it"
+        ),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout.contains("\"微信\": off-platform contact"),
+        "{}",
+        r.stdout
+    );
+    assert!(!r.stdout.contains("顶级"), "{}", r.stdout);
+    assert!(
+        r.stdout.contains("library 售后组: 1 replies, 3 problems"),
+        "{}",
+        r.stdout
+    );
+    // the personal library has its own (empty) list
+    let r = q.run(["lint", "--library", "personal"]);
+    assert_eq!(r.code, 0, "{}", r.stdout);
+}
+
 #[test]
 fn lint_reports_problems_with_places_and_exit_codes() {
     let q = Qr::new();

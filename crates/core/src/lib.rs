@@ -5,6 +5,7 @@
 
 pub mod blob;
 pub mod builtin;
+pub mod compliance;
 pub mod conflicts;
 pub mod corpus;
 pub mod error;

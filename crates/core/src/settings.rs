@@ -8,6 +8,8 @@
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
+
+use crate::compliance::Platform;
 use uuid::Uuid;
 
 use crate::i18n::tr;
@@ -68,9 +70,51 @@ pub struct Profile {
     /// The team (the server address of a joined account) whose team libraries this
     /// app's windows show; other teams' team libraries are hidden there. `None`: all.
     pub team: Option<String>,
+    /// Which shop platform this chat app is, for the compliance check at fire time
+    /// (`taobao`, `jd`, `pdd`, `douyin`, `wechat`, `other`); `None`: told from the
+    /// window names it matches ([`Profile::platform`]).
+    pub platform: Option<Platform>,
+}
+
+/// The platform of a chat app from the window names a profile matches (Qianniu and
+/// Wangwang → Taobao, WeChat and WeCom → WeChat, …), `None` when none is known.
+fn platform_of_matches(matches: &[String]) -> Option<Platform> {
+    const KNOWN: &[(&str, Platform)] = &[
+        ("aliworkbench", Platform::Taobao),
+        ("qianniu", Platform::Taobao),
+        ("aliim", Platform::Taobao),
+        ("wangwang", Platform::Taobao),
+        ("dongdong", Platform::Jd),
+        ("jdmall", Platform::Jd),
+        ("pinduoduo", Platform::Pdd),
+        ("pddworkbench", Platform::Pdd),
+        ("doudian", Platform::Douyin),
+        ("feige", Platform::Douyin),
+        ("wechat", Platform::Wechat),
+        ("weixin", Platform::Wechat),
+        ("wxwork", Platform::Wechat),
+        ("wecom", Platform::Wechat),
+        ("qq", Platform::Other),
+        ("dingtalk", Platform::Other),
+        ("feishu", Platform::Other),
+        ("lark", Platform::Other),
+    ];
+    matches.iter().find_map(|m| {
+        let m = m.to_lowercase();
+        KNOWN
+            .iter()
+            .find(|(name, _)| m.contains(name))
+            .map(|(_, p)| *p)
+    })
 }
 
 impl Profile {
+    /// The platform replies are checked for in this app: the one set, else the one its
+    /// window names tell (`aliworkbench` → Taobao).
+    pub fn platform(&self) -> Option<Platform> {
+        self.platform.or_else(|| platform_of_matches(&self.matches))
+    }
+
     fn builtin(name: &str, matches: &[&str]) -> Profile {
         Profile {
             name: name.to_string(),
@@ -741,6 +785,47 @@ mod tests {
         assert_eq!(
             std::fs::read_to_string(&path).ok().as_deref(),
             Some("{not json")
+        );
+    }
+
+    #[test]
+    fn a_profile_tells_its_platform_or_names_it() {
+        let of = |name: &str| {
+            builtin_profiles()
+                .into_iter()
+                .find(|p| p.name.contains(name))
+                .and_then(|p| p.platform())
+        };
+        assert_eq!(of("千牛"), Some(Platform::Taobao));
+        assert_eq!(of("微信 WeChat"), Some(Platform::Wechat));
+        assert_eq!(of("企业微信"), Some(Platform::Wechat));
+        assert_eq!(of("京东"), Some(Platform::Jd));
+        assert_eq!(of("拼多多"), Some(Platform::Pdd));
+        assert_eq!(of("QQ"), Some(Platform::Other));
+        let own = Profile {
+            name: "抖店".into(),
+            matches: vec!["chrome".into()],
+            titles: vec!["抖店".into()],
+            platform: Some(Platform::Douyin),
+            ..Profile::default()
+        };
+        assert_eq!(own.platform(), Some(Platform::Douyin));
+        assert_eq!(
+            Profile {
+                platform: None,
+                ..own.clone()
+            }
+            .platform(),
+            None
+        );
+        // settings.json: "platform": "douyin", absent in older files
+        let json = serde_json::to_value(&own).unwrap_or_default();
+        assert_eq!(json["platform"], "douyin");
+        let old: Profile =
+            serde_json::from_str(r#"{"name":"x","matches":["wechat"]}"#).unwrap_or_default();
+        assert_eq!(
+            (old.platform, old.platform()),
+            (None, Some(Platform::Wechat))
         );
     }
 }

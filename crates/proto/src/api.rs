@@ -698,6 +698,9 @@ pub mod codes {
     pub const UNAVAILABLE: &str = "unavailable";
     /// `507`: the write would take the member past their storage quota.
     pub const QUOTA_EXCEEDED: &str = "quota_exceeded";
+    /// `422`: a reply in a team library holds a word whose rule the lead set to block
+    /// (the compliance check, `crate::compliance`); the message names the word and rule.
+    pub const COMPLIANCE_BLOCKED: &str = "compliance_blocked";
 }
 
 mod sha2_free {

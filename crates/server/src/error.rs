@@ -66,6 +66,11 @@ pub enum Error {
     /// 422 `bad_image`: an uploaded image that cannot be decoded or has too many pixels.
     #[error("{0}")]
     BadImage(String),
+    /// 422 `compliance_blocked`: a reply in a team library holds a word whose rule the
+    /// lead set to block. Not 412, which tells the client to merge and write again: this
+    /// write is refused as it is, and the client keeps it as refused until it is fixed.
+    #[error("{0}")]
+    ComplianceBlocked(String),
     /// 500: the database failed.
     #[error("database: {0}")]
     Database(#[from] rusqlite::Error),
@@ -113,6 +118,9 @@ impl Error {
             Error::QuotaExceeded(_) => (StatusCode::INSUFFICIENT_STORAGE, codes::QUOTA_EXCEEDED),
             Error::UnsupportedImage(_) => (StatusCode::UNSUPPORTED_MEDIA_TYPE, codes::BAD_IMAGE),
             Error::BadImage(_) => (StatusCode::UNPROCESSABLE_ENTITY, codes::BAD_IMAGE),
+            Error::ComplianceBlocked(_) => {
+                (StatusCode::UNPROCESSABLE_ENTITY, codes::COMPLIANCE_BLOCKED)
+            }
             Error::Database(_)
             | Error::Postgres(_)
             | Error::Pool(_)

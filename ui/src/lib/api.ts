@@ -20,7 +20,13 @@ export interface Profile {
   /** The server address of the joined team whose team libraries show in these windows
    * (other teams' are hidden); null: every team. */
   team: string | null;
+  /** The shop platform the compliance check uses in this app; null: told from the window names. */
+  platform?: Platform | null;
 }
+
+/** The platforms of the compliance check (quickreply_proto::compliance::Platform). */
+export const PLATFORMS = ["taobao", "jd", "pdd", "douyin", "wechat", "other"] as const;
+export type Platform = (typeof PLATFORMS)[number];
 
 export interface Settings {
   hotkey: string;
@@ -211,6 +217,28 @@ export interface Tree {
   replies: { id: string; title: string; code: string | null; folder: string; parts: number }[];
 }
 
+/** A word the compliance check flagged (src-tauri/src/compliance.rs). */
+export interface ComplianceHit {
+  word: string;
+  rule: string;
+  /** The rule's name and reason, in the user's language. */
+  name: string;
+  reason: string;
+  /** The team blocks this rule: the reply cannot be sent. */
+  blocked: boolean;
+  /** UTF-16 range in the text checked. */
+  start: number;
+  end: number;
+}
+
+/** What the panel shows before a fire (src-tauri/src/compliance.rs). */
+export interface FireCheck {
+  platform: string | null;
+  hits: ComplianceHit[];
+  /** The clipboard text a mid-sentence {剪贴板} inserts. */
+  clipboard: string | null;
+}
+
 /** One line of an import plan (src-tauri/src/transfer.rs), as `qreply import --preview` prints it. */
 export interface PreviewItem {
   /** "skipped": the library would refuse it (the note says why); it is not imported. */
@@ -310,6 +338,10 @@ export const api = {
   prompts: (id: string) => invoke<string[]>("prompts", { id }),
   preview: (id: string, answers: Record<string, string>) => invoke<PartView[]>("preview", { id, answers }),
   fire: (id: string, answers: Record<string, string>) => invoke<FireOutcome>("fire", { id, answers }),
+  /** What a fire must show first: flagged words for the chat app's platform, the clipboard a mid-sentence {剪贴板} inserts. */
+  fireCheck: (id: string, answers: Record<string, string>) => invoke<FireCheck>("fire_check", { id, answers }),
+  /** The compliance check of a draft's text (the editor, as one types), for the saved reply's apps and its library's list. */
+  complianceCheck: (text: string, id: string | null, library: string) => invoke<ComplianceHit[]>("compliance_check", { text, id, library }),
   nextPart: () => invoke<FireOutcome | null>("next_part"),
   hide: () => invoke<void>("hide_panel"),
   saveSettings: (settings: Settings) => invoke<Settings>("save_settings", { settings }),

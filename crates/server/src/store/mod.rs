@@ -21,6 +21,7 @@ use uuid::Uuid;
 
 use crate::Error;
 
+pub mod compliance;
 pub mod policy;
 pub mod postgres;
 pub mod quota;

@@ -16,7 +16,7 @@ use super::rows::{item_from_row, library_from_row};
 use crate::Error;
 use crate::store::rows::{ITEM_COLUMNS, LIBRARY_COLUMNS};
 use crate::store::write::{Decision, decide, history_drops_to, missing_blob, written};
-use crate::store::{ItemWrite, WriteOutcome, policy, quota};
+use crate::store::{ItemWrite, WriteOutcome, compliance, policy, quota};
 
 /// Writes `w` for `me` in `tx` (the caller commits it): `blobs` are the images its
 /// document refers to, `doc_json` the document as stored. With `notify` the write sends
@@ -64,6 +64,15 @@ pub(super) async fn write_item(
         Decision::Write(item) => item,
         Decision::Answer(outcome) => return Ok(outcome),
     };
+    let stored_policy = if compliance::needs_policy(w, &lib) {
+        tx.query_opt(&s_item, &[&w.library_id, &compliance::policy_key()])
+            .await?
+            .map(|r| item_from_row(&r))
+            .transpose()?
+    } else {
+        None
+    };
+    compliance::check(w, &lib, stored_policy.as_ref())?;
     let present = present
         .iter()
         .map(|r| r.try_get::<_, String>(0))

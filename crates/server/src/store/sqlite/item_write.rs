@@ -12,7 +12,7 @@ use crate::Error;
 use crate::store::write::{
     Decision, blobs, decide, doc_json, history_drops_to, missing_blob, written,
 };
-use crate::store::{ItemWrite, WriteOutcome, policy, quota};
+use crate::store::{ItemWrite, WriteOutcome, compliance, policy, quota};
 
 /// Writes `w` for `me` in `tx` (the caller commits it).
 pub(super) fn write_item(
@@ -26,6 +26,12 @@ pub(super) fn write_item(
         Decision::Write(item) => item,
         Decision::Answer(outcome) => return Ok(outcome),
     };
+    let stored_policy = if compliance::needs_policy(w, &lib) {
+        load_item(tx, w.library_id, &compliance::policy_key())?
+    } else {
+        None
+    };
+    compliance::check(w, &lib, stored_policy.as_ref())?;
     let blobs = blobs(w);
     for sha in &blobs {
         let present: bool = tx.row(
