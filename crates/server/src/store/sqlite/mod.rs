@@ -46,6 +46,7 @@ use crate::Error;
 mod item_write;
 mod pool;
 mod rows;
+mod scan;
 mod schema;
 
 /// The SQLite store.
@@ -794,6 +795,7 @@ impl Store for SqliteStore {
                    AND approver IN (SELECT id FROM devices WHERE user_id = ?1)",
                 [&uid],
             )?;
+            tx.exec("DELETE FROM identities WHERE user_id = ?1", [&uid])?;
             tx.exec(
                 "UPDATE users SET removed_at = ?1 WHERE id = ?2",
                 params![now, uid],
@@ -906,6 +908,7 @@ mod tests {
                  ALTER TABLE items DROP COLUMN writer; ALTER TABLE items DROP COLUMN size;
                  ALTER TABLE blobs DROP COLUMN uploaded_by;
                  ALTER TABLE users DROP COLUMN stored_bytes;
+                 DROP TABLE scans; DROP TABLE identities;
                  PRAGMA user_version = 1;",
             )?;
         }
@@ -959,6 +962,7 @@ mod tests {
                 "ALTER TABLE items DROP COLUMN writer; ALTER TABLE items DROP COLUMN size;
                  ALTER TABLE blobs DROP COLUMN uploaded_by;
                  ALTER TABLE users DROP COLUMN stored_bytes;
+                 DROP TABLE scans; DROP TABLE identities;
                  PRAGMA user_version = 5;",
             )?;
         }
