@@ -16,6 +16,7 @@ macro_rules! println {
 mod args;
 mod clipboard;
 mod lint_cmd;
+mod scan_cmd;
 mod shown;
 mod sync_cmd;
 
@@ -936,7 +937,15 @@ fn run(cli: Cli, m: &ArgMatches) -> Result<i32> {
             server,
             device,
             name,
+            with: None,
         } => sync_cmd::signin(&mut store, &server, device, name)?,
+        Cmd::Signin {
+            server,
+            device,
+            name,
+            with: Some(provider),
+        } => scan_cmd::signin(&mut store, &server, provider, device, name)?,
+        Cmd::Link { provider, unlink } => scan_cmd::link(&store, team, provider, unlink)?,
         Cmd::Approve {
             code,
             member,
