@@ -18,6 +18,7 @@ mod settings_window;
 mod setup;
 mod sync;
 mod team;
+mod team_scan;
 mod transfer;
 mod tray;
 
@@ -120,6 +121,8 @@ fn main() -> anyhow::Result<()> {
             team::team_join,
             team::team_signin_start,
             team::team_signin_cancel,
+            team_scan::team_scan_providers,
+            team_scan::team_scan_start,
             team::team_lookup,
             team::team_decide,
             team::team_leave,

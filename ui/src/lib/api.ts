@@ -256,6 +256,15 @@ export interface SigninView {
   expiresAt: number;
   state: SigninState;
   message: string;
+  /** Scanning to sign in: the provider (`wecom`, `feishu`, …) whose page the QR code
+   * holds; empty for a sign-in by approval. */
+  provider: string;
+}
+
+/** A provider the server signs in with by scanning (its name in the UI's language). */
+export interface ProviderView {
+  id: string;
+  name: string;
 }
 
 export interface TeamView {
@@ -339,6 +348,9 @@ export const api = {
   teamSigninStart: (server: string, deviceName: string, userName: string) =>
     invoke<SigninView>("team_signin_start", { server, deviceName, userName }),
   teamSigninCancel: () => invoke<void>("team_signin_cancel"),
+  teamScanProviders: (server: string) => invoke<ProviderView[]>("team_scan_providers", { server }),
+  teamScanStart: (server: string, provider: string, deviceName: string, userName: string) =>
+    invoke<SigninView>("team_scan_start", { server, provider, deviceName, userName }),
   teamLookup: (code: string, account: number | null) => invoke<RequestView>("team_lookup", { code, account }),
   teamDecide: (code: string, decision: Decision, account: number | null) =>
     invoke<void>("team_decide", { code, decision, account }),

@@ -4,6 +4,8 @@ import { t, type Key } from "./i18n";
 import {
   decisionsFor,
   joinMissing,
+  pickProvider,
+  scanMissing,
   normalizeCode,
   normalizeServer,
   remaining,
@@ -35,6 +37,7 @@ const signin = (state: "waiting" | "joined" | "denied" | "expired" | "cancelled"
   expiresAt: 0,
   state,
   message,
+  provider: "",
 });
 
 describe("team section", () => {
@@ -91,6 +94,19 @@ describe("team section", () => {
     expect(joinMissing({ server: " ", code: "X" }, true)).toBe("teamNeedServer");
     expect(joinMissing({ server: "s", code: " " }, true)).toBe("teamNeedCode");
     expect(joinMissing({ server: "s", code: "" }, false)).toBeNull();
+  });
+
+  it("a scan needs the server, then the app; the chosen app stays while offered", () => {
+    expect(scanMissing(" ", "wecom")).toBe("teamNeedServer");
+    expect(scanMissing("https://s", "")).toBe("teamNeedProvider");
+    expect(scanMissing("https://s", "feishu")).toBeNull();
+    const offered = [{ id: "wecom" }, { id: "feishu" }];
+    expect(pickProvider(offered, "feishu")).toBe("feishu");
+    expect(pickProvider(offered, "qq")).toBe("wecom");
+    expect(pickProvider([], "qq")).toBe("");
+    for (const k of ["teamByScan", "teamScanNone", "scanHint", "scanWaiting"] as Key[]) {
+      expect(t(k, { app: "企业微信" })).not.toBe(k);
+    }
     expect(joinMissing({ server: "s", code: "c" }, true)).toBeNull();
   });
 

@@ -85,6 +85,19 @@ export function joinMissing(form: { server: string; code: string }, withCode: bo
   return null;
 }
 
+/** What starting a scan sign-in still needs: the server, then the app to scan with. */
+export function scanMissing(server: string, provider: string): Key | null {
+  if (!server.trim()) return "teamNeedServer";
+  if (!provider) return "teamNeedProvider";
+  return null;
+}
+
+/** The provider to preselect: the one chosen if the server still offers it, else the
+ * server's first ("" when it offers none). */
+export function pickProvider(offered: { id: string }[], chosen: string): string {
+  return offered.some((p) => p.id === chosen) ? chosen : (offered[0]?.id ?? "");
+}
+
 /** `m:ss` left until `expiresAt` (Unix ms), `0:00` once past. */
 export function remaining(expiresAt: number, now: number): string {
   const s = Math.max(0, Math.floor((expiresAt - now) / 1000));
