@@ -17,6 +17,8 @@
 //! | `POST /v1/scan/link` | [`ScanLinkRequest`] → [`ScanStarted`]: link the caller's identity at a provider |
 //! | `POST /v1/scan/{id}/poll` | [`SigninPollRequest`] → [`ScanPoll`] (no token; the secret) |
 //! | `GET /v1/scan/callback/{provider}?code&state` | the provider's redirect (HTML for the phone) |
+//! | `GET /v1/scan/settings` | → `Vec<`[`ScanSetting`]`>`: every provider, as configured (owner; never a secret) |
+//! | `PUT /v1/scan/settings/{provider}` / `DELETE …` | [`ScanSettingInput`] → 204: the owner sets or removes a provider (not those of the server's config file) |
 //! | `GET /v1/identities` / `DELETE /v1/identities/{provider}` | → `Vec<`[`IdentityInfo`]`>` the caller's linked identities / unlinks one → 204 |
 //! | `GET /v1/devices` | → `Vec<`[`DeviceInfo`]`>` (owner: the team's; others: their own) |
 //! | `DELETE /v1/devices/{id}` | revokes (owner, or the device's own user) → 204; another member's device 403 |
@@ -389,6 +391,58 @@ pub struct ScanPoll {
     pub display_name: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<ScanError>,
+}
+
+/// `GET /v1/scan/settings` (owner): one provider as the server has it. The secret is
+/// never answered: `has_secret` says whether one is kept.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScanSetting {
+    pub provider: ScanProvider,
+    /// Whether the server signs in with it.
+    pub configured: bool,
+    /// Set in the server's config file or environment: changed there, not here.
+    pub from_config: bool,
+    #[serde(default)]
+    pub app_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agent_id: Option<String>,
+    #[serde(default)]
+    pub auto_join: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tenant: Option<String>,
+    pub has_secret: bool,
+    /// Where the provider sends the phone back: what its app must trust.
+    pub callback_url: String,
+    /// Unix milliseconds (set on the admin page).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub updated_at: Option<i64>,
+}
+
+/// `PUT /v1/scan/settings/{provider}` (owner). `Debug` hides the secret.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScanSettingInput {
+    pub app_id: String,
+    /// `None` (or empty): keep the secret the server has.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secret: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agent_id: Option<String>,
+    #[serde(default)]
+    pub auto_join: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tenant: Option<String>,
+}
+
+impl std::fmt::Debug for ScanSettingInput {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ScanSettingInput")
+            .field("app_id", &self.app_id)
+            .field("secret", &self.secret.as_ref().map(|_| "<hidden>"))
+            .field("agent_id", &self.agent_id)
+            .field("auto_join", &self.auto_join)
+            .field("tenant", &self.tenant)
+            .finish()
+    }
 }
 
 /// `GET /v1/identities`: one identity linked to the caller's member.

@@ -206,10 +206,12 @@ impl Args {
                     .into(),
             ));
         }
+        let (providers, endpoints) = crate::scan::config::providers(file.scan.as_ref(), env)
+            .map_err(ConfigError::Invalid)?;
         let scan = crate::scan::config::ScanConfig {
             public_url,
-            providers: crate::scan::config::providers(file.scan.as_ref(), env)
-                .map_err(ConfigError::Invalid)?,
+            providers,
+            endpoints,
         };
         // An empty value (say, an empty environment variable) means none.
         let path = |p: Option<PathBuf>| p.filter(|p| !p.as_os_str().is_empty());

@@ -57,6 +57,11 @@ pub(crate) fn router(state: AppState, max_body: usize, max_image: usize) -> Rout
         .route("/v1/signin/deny", post(crate::signin::deny))
         .route("/v1/scan", get(crate::scan::list).post(crate::scan::start))
         .route("/v1/scan/link", post(crate::scan::link))
+        .route("/v1/scan/settings", get(crate::scan::settings))
+        .route(
+            "/v1/scan/settings/{provider}",
+            put(crate::scan::put_setting).delete(crate::scan::delete_setting),
+        )
         .route("/v1/scan/{id}/poll", post(crate::scan::poll))
         .route("/v1/scan/callback/{provider}", get(crate::scan::callback))
         .route("/v1/identities", get(crate::scan::identities))

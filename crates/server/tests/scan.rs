@@ -21,8 +21,8 @@ use std::time::Duration;
 
 use quickreply_proto::api::{
     DeviceInfo, IdentityInfo, Role, ScanLinkRequest, ScanPoll, ScanProvider, ScanProviderInfo,
-    ScanRequest, ScanStarted, ScanState, SigninDecision, SigninInfo, SigninPoll, SigninPollRequest,
-    SigninState,
+    ScanRequest, ScanSetting, ScanSettingInput, ScanStarted, ScanState, SigninDecision, SigninInfo,
+    SigninPoll, SigninPollRequest, SigninState,
 };
 use quickreply_server::Config;
 use quickreply_server::scan::config::{ProviderConfig, ScanConfig};
@@ -39,6 +39,7 @@ on_both_backends!(
     replays_wrong_states_expiry_and_refusals_create_nothing,
     removing_a_member_unlinks_their_identities,
     a_provider_that_is_down_fails_clearly_and_creates_nothing,
+    the_owner_sets_a_provider_up_and_its_secret_never_comes_back,
 );
 
 const APPS: [(ScanProvider, &str, &str); 5] = [
@@ -71,6 +72,7 @@ async fn start(b: &Backend, auto_join: bool) -> R<(Srv, StandIn)> {
         c.scan = ScanConfig {
             public_url: None,
             providers: providers(&endpoint, auto_join),
+            ..Default::default()
         };
     })
     .await?;
@@ -488,6 +490,7 @@ async fn a_provider_that_is_down_fails_clearly_and_creates_nothing(b: Backend) -
         c.scan = ScanConfig {
             public_url: Some("https://sync.example".into()),
             providers: providers(&endpoint, true),
+            ..Default::default()
         };
     })
     .await?;
@@ -543,5 +546,152 @@ async fn a_provider_that_is_down_fails_clearly_and_creates_nothing(b: Backend) -
         .await?;
     assert_eq!(resp.status(), StatusCode::NOT_FOUND);
     assert!(resp.text().await?.contains("没有设置企业微信登录"));
+    Ok(())
+}
+
+async fn the_owner_sets_a_provider_up_and_its_secret_never_comes_back(b: Backend) -> R {
+    let standin = StandIn::start(&[
+        ("cli_admin", "admin-set-secret"),
+        ("ww-corp", "wecom-secret"),
+    ])
+    .await?;
+    let endpoint = standin.base.clone();
+    // WeCom from the config file; Feishu only has its endpoint there (the stand-in).
+    let srv = Srv::start_with(&b, |c: &mut Config| {
+        c.scan = ScanConfig {
+            public_url: None,
+            providers: providers(&endpoint, false)
+                .into_iter()
+                .filter(|p| p.provider == ScanProvider::Wecom)
+                .collect(),
+            endpoints: [(ScanProvider::Feishu, endpoint.clone())]
+                .into_iter()
+                .collect(),
+        };
+    })
+    .await?;
+    let (owner, _) = srv.owner().await?;
+    let code = srv.invite(&owner, Role::Editor, 1, false).await?;
+    let (editor, _) = srv.join(&code, "编辑电脑", Some("编辑")).await?;
+    let input = ScanSettingInput {
+        app_id: "cli_admin".into(),
+        secret: Some("admin-set-secret".into()),
+        agent_id: None,
+        auto_join: true,
+        tenant: Some("tenant-shop".into()),
+    };
+    // Only the owner.
+    let refused = srv
+        .req(Method::PUT, "/v1/scan/settings/feishu", &editor)
+        .json(&input)
+        .send()
+        .await?;
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+    assert!(refused.text().await?.contains("只有团队主管"));
+    let refused = srv
+        .req(Method::GET, "/v1/scan/settings", &editor)
+        .send()
+        .await?;
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+    // Checked like the config file, in Chinese first.
+    let bad = srv
+        .req(Method::PUT, "/v1/scan/settings/feishu", &owner)
+        .json(&ScanSettingInput {
+            tenant: None,
+            ..input.clone()
+        })
+        .send()
+        .await?;
+    assert_eq!(bad.status(), StatusCode::BAD_REQUEST);
+    assert!(bad.text().await?.contains("tenant_key"));
+    let no_secret = srv
+        .req(Method::PUT, "/v1/scan/settings/feishu", &owner)
+        .json(&ScanSettingInput {
+            secret: None,
+            ..input.clone()
+        })
+        .send()
+        .await?;
+    assert_eq!(no_secret.status(), StatusCode::BAD_REQUEST);
+    // The config file's provider is changed there, not here.
+    let fixed = srv
+        .req(Method::PUT, "/v1/scan/settings/wecom", &owner)
+        .json(&ScanSettingInput {
+            agent_id: Some("1".into()),
+            ..input.clone()
+        })
+        .send()
+        .await?;
+    assert_eq!(fixed.status(), StatusCode::CONFLICT);
+    let ok = srv
+        .req(Method::PUT, "/v1/scan/settings/feishu", &owner)
+        .json(&input)
+        .send()
+        .await?;
+    assert_eq!(ok.status(), StatusCode::NO_CONTENT);
+    // Listed, and its secret never answered; changing it without the secret keeps it.
+    let raw = srv
+        .req(Method::GET, "/v1/scan/settings", &owner)
+        .send()
+        .await?
+        .text()
+        .await?;
+    assert!(
+        !raw.contains("admin-set-secret") && !raw.contains("wecom-secret"),
+        "{raw}"
+    );
+    let settings: Vec<ScanSetting> = serde_json::from_str(&raw)?;
+    assert_eq!(settings.len(), 5);
+    let feishu = settings
+        .iter()
+        .find(|s| s.provider == ScanProvider::Feishu)
+        .ok_or_else(|| fail("no feishu"))?;
+    assert!(feishu.configured && feishu.has_secret && !feishu.from_config && feishu.auto_join);
+    assert!(feishu.callback_url.ends_with("/v1/scan/callback/feishu"));
+    assert!(
+        settings
+            .iter()
+            .any(|s| s.provider == ScanProvider::Wecom && s.from_config)
+    );
+    let kept = srv
+        .req(Method::PUT, "/v1/scan/settings/feishu", &owner)
+        .json(&ScanSettingInput {
+            secret: None,
+            ..input.clone()
+        })
+        .send()
+        .await?;
+    assert_eq!(kept.status(), StatusCode::NO_CONTENT);
+    let listed: Vec<ScanProviderInfo> =
+        ok_json(srv.http.get(srv.url("/v1/scan")).send().await?).await?;
+    assert_eq!(
+        listed.iter().map(|p| p.provider).collect::<Vec<_>>(),
+        [ScanProvider::Wecom, ScanProvider::Feishu]
+    );
+    // It signs in (the tenant's people join), with the kept secret.
+    let started = begin(&srv, ScanProvider::Feishu, "飞书新电脑").await?;
+    assert!(
+        started.url.contains("client_id=cli_admin"),
+        "{}",
+        started.url
+    );
+    standin
+        .scan(&started.url, &person(ScanProvider::Feishu, "z", "钱七"))
+        .await?;
+    let polled = poll(&srv, &started).await?;
+    assert_eq!(polled.state, ScanState::SignedIn, "{polled:?}");
+    // Removed: no longer offered.
+    let gone = srv
+        .req(Method::DELETE, "/v1/scan/settings/feishu", &owner)
+        .send()
+        .await?;
+    assert_eq!(gone.status(), StatusCode::NO_CONTENT);
+    let resp = srv
+        .http
+        .post(srv.url("/v1/scan"))
+        .json(&serde_json::json!({"provider": "feishu", "device_name": "x"}))
+        .send()
+        .await?;
+    assert_eq!(resp.status(), StatusCode::NOT_FOUND);
     Ok(())
 }

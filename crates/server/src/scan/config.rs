@@ -74,6 +74,9 @@ pub struct ScanConfig {
     /// to `<public_url>/v1/scan/callback/<provider>`); `None`: the address it listens on.
     pub public_url: Option<String>,
     pub providers: Vec<ProviderConfig>,
+    /// `endpoint` of a `[scan.<provider>]` table without `app_id` and `secret`: for the
+    /// provider the owner sets on the admin page (a stand-in or a forwarding proxy).
+    pub endpoints: BTreeMap<ScanProvider, String>,
 }
 
 impl ScanConfig {
@@ -87,7 +90,7 @@ impl ScanConfig {
 pub fn providers(
     file: Option<&BTreeMap<String, ProviderFile>>,
     env: &dyn Fn(&str) -> Option<String>,
-) -> Result<Vec<ProviderConfig>, String> {
+) -> Result<(Vec<ProviderConfig>, BTreeMap<ScanProvider, String>), String> {
     if let Some(file) = file
         && let Some(unknown) = file.keys().find(|k| ScanProvider::parse(k).is_none())
     {
@@ -96,6 +99,7 @@ pub fn providers(
         ));
     }
     let mut out = Vec::new();
+    let mut endpoints = BTreeMap::new();
     for provider in ScanProvider::ALL {
         let name = provider.as_str();
         let from_file = file.and_then(|f| f.get(name)).cloned().unwrap_or_default();
@@ -123,8 +127,21 @@ pub fn providers(
             },
             None => from_file.auto_join.unwrap_or(false),
         };
+        if let Some(e) = &endpoint
+            && !(e.starts_with("http://") || e.starts_with("https://"))
+        {
+            return Err(format!(
+                "{name}: endpoint must be an http:// or https:// URL"
+            ));
+        }
+        let endpoint = endpoint.map(|e| e.trim_end_matches('/').to_string());
         let (app_id, secret) = match (app_id, secret) {
-            (None, None) => continue,
+            (None, None) => {
+                if let Some(e) = endpoint {
+                    endpoints.insert(provider, e);
+                }
+                continue;
+            }
             (Some(a), Some(s)) => (a, s),
             _ => {
                 return Err(format!(
@@ -134,51 +151,58 @@ pub fn providers(
                 ));
             }
         };
-        if provider == ScanProvider::Wecom && agent_id.is_none() {
-            return Err("wecom needs agent_id: the AgentId of the self-built app".into());
-        }
-        if auto_join {
-            match provider {
-                ScanProvider::Wecom => {}
-                ScanProvider::Feishu | ScanProvider::Dingtalk if tenant.is_none() => {
-                    return Err(format!(
-                        "{name}: auto_join needs tenant, the {} of your company, so that only \
-                         its people join",
-                        if provider == ScanProvider::Feishu {
-                            "tenant_key"
-                        } else {
-                            "corpId"
-                        }
-                    ));
-                }
-                ScanProvider::Feishu | ScanProvider::Dingtalk => {}
-                ScanProvider::Wechat | ScanProvider::Qq => {
-                    return Err(format!(
-                        "{name}: auto_join is for WeCom, Feishu and DingTalk (a company's own \
-                         people); anyone has a {} account",
-                        provider.name_en()
-                    ));
-                }
-            }
-        }
-        if let Some(e) = &endpoint
-            && !(e.starts_with("http://") || e.starts_with("https://"))
-        {
-            return Err(format!(
-                "{name}: endpoint must be an http:// or https:// URL"
-            ));
-        }
-        out.push(ProviderConfig {
+        let cfg = ProviderConfig {
             provider,
             app_id,
             secret,
             agent_id,
             auto_join,
             tenant,
-            endpoint: endpoint.map(|e| e.trim_end_matches('/').to_string()),
-        });
+            endpoint,
+        };
+        check(&cfg)?;
+        out.push(cfg);
     }
-    Ok(out)
+    Ok((out, endpoints))
+}
+
+/// What a provider needs (from the file, the environment or the admin page), in
+/// English: WeCom its AgentId; `auto_join` only for a company's own people (WeCom, and
+/// Feishu or DingTalk with the tenant whose people join).
+pub fn check(cfg: &ProviderConfig) -> Result<(), String> {
+    let provider = cfg.provider;
+    let name = provider.as_str();
+    if cfg.app_id.trim().is_empty() || cfg.secret.trim().is_empty() {
+        return Err(format!("{name}: give both app_id and secret"));
+    }
+    if provider == ScanProvider::Wecom && cfg.agent_id.is_none() {
+        return Err("wecom needs agent_id: the AgentId of the self-built app".into());
+    }
+    if cfg.auto_join {
+        match provider {
+            ScanProvider::Wecom => {}
+            ScanProvider::Feishu | ScanProvider::Dingtalk if cfg.tenant.is_none() => {
+                return Err(format!(
+                    "{name}: auto_join needs tenant, the {} of your company, so that only \
+                     its people join",
+                    if provider == ScanProvider::Feishu {
+                        "tenant_key"
+                    } else {
+                        "corpId"
+                    }
+                ));
+            }
+            ScanProvider::Feishu | ScanProvider::Dingtalk => {}
+            ScanProvider::Wechat | ScanProvider::Qq => {
+                return Err(format!(
+                    "{name}: auto_join is for WeCom, Feishu and DingTalk (a company's own \
+                     people); anyone has a {} account",
+                    provider.name_en()
+                ));
+            }
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -201,7 +225,7 @@ mod tests {
             "QUICKREPLY_QQ_SECRET" => Some("from-env".to_string()),
             _ => None,
         };
-        let got = providers(Some(&file), &env)?;
+        let (got, _) = providers(Some(&file), &env)?;
         let names: Vec<_> = got.iter().map(|p| p.provider).collect();
         assert_eq!(
             names,
@@ -212,6 +236,20 @@ mod tests {
         assert!(
             !format!("{got:?}").contains("from-env"),
             "a secret in Debug"
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn an_endpoint_alone_is_for_the_provider_set_on_the_admin_page()
+    -> Result<(), Box<dyn std::error::Error>> {
+        let file: BTreeMap<String, ProviderFile> =
+            toml::from_str("[feishu]\nendpoint = \"http://127.0.0.1:9/\"\n")?;
+        let (got, endpoints) = providers(Some(&file), &no_env)?;
+        assert!(got.is_empty());
+        assert_eq!(
+            endpoints.get(&ScanProvider::Feishu).map(String::as_str),
+            Some("http://127.0.0.1:9")
         );
         Ok(())
     }

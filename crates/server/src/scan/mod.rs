@@ -35,8 +35,9 @@ use axum::extract::{ConnectInfo, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use quickreply_proto::api::{
-    IdentityInfo, JoinResponse, ScanError, ScanLinkRequest, ScanPoll, ScanProvider,
-    ScanProviderInfo, ScanRequest, ScanStarted, ScanState, SigninPollRequest, SigninStarted,
+    IdentityInfo, JoinResponse, Role, ScanError, ScanLinkRequest, ScanPoll, ScanProvider,
+    ScanProviderInfo, ScanRequest, ScanSetting, ScanSettingInput, ScanStarted, ScanState,
+    SigninPollRequest, SigninStarted,
 };
 use serde::Deserialize;
 use uuid::Uuid;
@@ -46,7 +47,9 @@ use crate::Error;
 use crate::codes;
 use crate::extract::{ApiPath, Auth, JsonBody};
 use crate::state::AppState;
-use crate::store::scan::{Identity, NewScan, ScanResult, ScanRow, ScanStatus, Taken};
+use crate::store::scan::{
+    Identity, NewScan, ScanResult, ScanRow, ScanStatus, StoredProvider, Taken,
+};
 use crate::store::{Join, NewSignin, Store};
 use crate::validate::newcomer;
 
@@ -66,25 +69,55 @@ impl Scan {
     fn redirect_uri(&self, provider: ScanProvider) -> String {
         format!("{}/v1/scan/callback/{}", self.base_url, provider.as_str())
     }
+}
 
-    fn provider(&self, provider: ScanProvider) -> Result<&ProviderConfig, Error> {
-        self.config.provider(provider).ok_or_else(|| {
-            Error::NotFound(format!(
-                "这个服务器没有设置{}登录 / this server does not sign in with {}: the owner \
-                 configures it (see the server's README, “Scan to sign in”)",
-                provider.name_zh(),
-                provider.name_en()
-            ))
-        })
+fn not_configured(provider: ScanProvider) -> Error {
+    Error::NotFound(format!(
+        "这个服务器没有设置{}登录 / this server does not sign in with {}: the owner sets it \
+         up (the admin page's 登录方式 tab, or the server's configuration: see its README, \
+         “Scan to sign in”)",
+        provider.name_zh(),
+        provider.name_en()
+    ))
+}
+
+/// Every provider the server signs in with: those of the config file and the environment,
+/// then those the owner set on the admin page (with the file's `endpoint` for them, if
+/// any).
+async fn configured(st: &AppState) -> Result<Vec<ProviderConfig>, Error> {
+    let mut all = st.scan.config.providers.clone();
+    let stored = st.db(|s| s.scan_settings()).await?;
+    for p in stored {
+        if all.iter().any(|c| c.provider == p.provider) {
+            continue;
+        }
+        all.push(ProviderConfig {
+            provider: p.provider,
+            app_id: p.app_id,
+            secret: p.secret,
+            agent_id: p.agent_id,
+            auto_join: p.auto_join,
+            tenant: p.tenant,
+            endpoint: st.scan.config.endpoints.get(&p.provider).cloned(),
+        });
     }
+    all.sort_by_key(|c| c.provider);
+    Ok(all)
+}
+
+async fn provider_config(st: &AppState, provider: ScanProvider) -> Result<ProviderConfig, Error> {
+    configured(st)
+        .await?
+        .into_iter()
+        .find(|c| c.provider == provider)
+        .ok_or_else(|| not_configured(provider))
 }
 
 /// `GET /v1/scan`: the providers this server signs in with.
-pub(crate) async fn list(State(st): State<AppState>) -> Json<Vec<ScanProviderInfo>> {
-    Json(
-        st.scan
-            .config
-            .providers
+pub(crate) async fn list(State(st): State<AppState>) -> Result<Json<Vec<ScanProviderInfo>>, Error> {
+    Ok(Json(
+        configured(&st)
+            .await?
             .iter()
             .map(|p| ScanProviderInfo {
                 provider: p.provider,
@@ -92,7 +125,7 @@ pub(crate) async fn list(State(st): State<AppState>) -> Json<Vec<ScanProviderInf
                 name_en: p.provider.name_en().into(),
             })
             .collect(),
-    )
+    ))
 }
 
 /// `POST /v1/scan`: rate-limited per address like joining.
@@ -160,14 +193,14 @@ async fn begin(
     web: bool,
     peer: SocketAddr,
 ) -> Result<(StatusCode, Json<ScanStarted>), Error> {
-    let cfg = st.scan.provider(provider)?;
+    let cfg = provider_config(st, provider).await?;
     let state = codes::new_token()?;
     let secret = codes::new_token()?;
     let now = st.now();
     let started = ScanStarted {
         id: Uuid::now_v7(),
         provider,
-        url: providers::authorize_url(cfg, &st.scan.redirect_uri(provider), &state),
+        url: providers::authorize_url(&cfg, &st.scan.redirect_uri(provider), &state),
         secret: secret.clone(),
         expires_at: now + SCAN_TTL_MS,
     };
@@ -289,9 +322,10 @@ async fn handle_callback(
         finish(st, row.id, failed(e.clone())).await?;
         return Err(CallbackError::Shown(e));
     };
-    let cfg = st.scan.provider(provider)?;
+    let cfg = provider_config(st, provider).await?;
     let redirect_uri = st.scan.redirect_uri(provider);
-    let identity = match providers::identify(&st.scan.http, cfg, code.trim(), &redirect_uri).await {
+    let identity = match providers::identify(&st.scan.http, &cfg, code.trim(), &redirect_uri).await
+    {
         Ok(identity) => identity,
         Err(e) => {
             tracing::warn!(
@@ -303,7 +337,7 @@ async fn handle_callback(
             return Err(CallbackError::Shown(e));
         }
     };
-    let (result, outcome) = decide(st, cfg, &row, identity).await?;
+    let (result, outcome) = decide(st, &cfg, &row, identity).await?;
     let shown = result.error.clone();
     finish(st, row.id, result).await?;
     match shown {
@@ -596,6 +630,180 @@ pub(crate) async fn unlink(
             "no {} account is linked to you",
             provider.name_en()
         )))
+    }
+}
+
+fn owner_only(me: &quickreply_proto::api::Me) -> Result<(), Error> {
+    if me.role != Role::Owner {
+        return Err(Error::Forbidden(
+            "只有团队主管能设置登录方式 / only the team's owner sets up the sign-in providers"
+                .into(),
+        ));
+    }
+    Ok(())
+}
+
+/// `GET /v1/scan/settings` (owner): every provider as the server has it, never a secret.
+pub(crate) async fn settings(
+    State(st): State<AppState>,
+    Auth(me): Auth,
+) -> Result<Json<Vec<ScanSetting>>, Error> {
+    owner_only(&me)?;
+    let stored = st.db(|s| s.scan_settings()).await?;
+    let out = ScanProvider::ALL
+        .into_iter()
+        .map(|provider| {
+            let callback_url = st.scan.redirect_uri(provider);
+            if let Some(c) = st.scan.config.provider(provider) {
+                return ScanSetting {
+                    provider,
+                    configured: true,
+                    from_config: true,
+                    app_id: c.app_id.clone(),
+                    agent_id: c.agent_id.clone(),
+                    auto_join: c.auto_join,
+                    tenant: c.tenant.clone(),
+                    has_secret: true,
+                    callback_url,
+                    updated_at: None,
+                };
+            }
+            match stored.iter().find(|p| p.provider == provider) {
+                Some(p) => ScanSetting {
+                    provider,
+                    configured: true,
+                    from_config: false,
+                    app_id: p.app_id.clone(),
+                    agent_id: p.agent_id.clone(),
+                    auto_join: p.auto_join,
+                    tenant: p.tenant.clone(),
+                    has_secret: !p.secret.is_empty(),
+                    callback_url,
+                    updated_at: Some(p.updated_at),
+                },
+                None => ScanSetting {
+                    provider,
+                    configured: false,
+                    from_config: false,
+                    app_id: String::new(),
+                    agent_id: None,
+                    auto_join: false,
+                    tenant: None,
+                    has_secret: false,
+                    callback_url,
+                    updated_at: None,
+                },
+            }
+        })
+        .collect();
+    Ok(Json(out))
+}
+
+fn provider_in_path(name: &str) -> Result<ScanProvider, Error> {
+    ScanProvider::parse(name).ok_or_else(|| {
+        Error::NotFound(format!(
+            "no sign-in provider “{name}”: wecom, feishu, dingtalk, wechat or qq"
+        ))
+    })
+}
+
+fn from_config(provider: ScanProvider) -> Error {
+    Error::Conflict(format!(
+        "{}登录是在服务器的配置文件或环境变量里设置的，请在那里修改 / {} is set in the \
+         server's config file or environment: change it there",
+        provider.name_zh(),
+        provider.name_en()
+    ))
+}
+
+/// `PUT /v1/scan/settings/{provider}` (owner).
+pub(crate) async fn put_setting(
+    State(st): State<AppState>,
+    Auth(me): Auth,
+    ApiPath(name): ApiPath<String>,
+    JsonBody(input): JsonBody<ScanSettingInput>,
+) -> Result<StatusCode, Error> {
+    owner_only(&me)?;
+    let provider = provider_in_path(&name)?;
+    if st.scan.config.provider(provider).is_some() {
+        return Err(from_config(provider));
+    }
+    let text = |v: Option<String>| v.map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
+    let stored = st.db(|s| s.scan_settings()).await?;
+    let kept = stored.into_iter().find(|p| p.provider == provider);
+    let secret = match (text(input.secret), kept) {
+        (Some(s), _) => s,
+        (None, Some(k)) => k.secret,
+        (None, None) => {
+            return Err(Error::BadRequest(format!(
+                "请填写{}应用的 Secret / give the {} app's secret",
+                provider.name_zh(),
+                provider.name_en()
+            )));
+        }
+    };
+    let cfg = ProviderConfig {
+        provider,
+        app_id: input.app_id.trim().to_string(),
+        secret,
+        agent_id: text(input.agent_id),
+        auto_join: input.auto_join,
+        tenant: text(input.tenant),
+        endpoint: None,
+    };
+    config::check(&cfg).map_err(|e| Error::BadRequest(setting_refusal(provider, &e)))?;
+    let setting = StoredProvider {
+        provider,
+        app_id: cfg.app_id,
+        secret: cfg.secret,
+        agent_id: cfg.agent_id,
+        auto_join: cfg.auto_join,
+        tenant: cfg.tenant,
+        updated_at: st.now(),
+    };
+    let user = me.user_id;
+    st.db(move |s| s.put_scan_setting(&setting, user)).await?;
+    tracing::info!(provider = provider.as_str(), by = %me.user_name, "sign-in provider set");
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Why a provider's setting is refused, in Chinese first.
+fn setting_refusal(provider: ScanProvider, en: &str) -> String {
+    let zh = if en.contains("agent_id") {
+        "企业微信需要填写自建应用的 AgentId".to_string()
+    } else if en.contains("needs tenant") {
+        format!(
+            "{}的“同企业成员自动加入”需要填写企业的{}",
+            provider.name_zh(),
+            if provider == ScanProvider::Feishu {
+                "tenant_key"
+            } else {
+                "corpId"
+            }
+        )
+    } else if en.contains("auto_join is for") {
+        format!("{}账号人人都有，不能自动加入", provider.name_zh())
+    } else {
+        format!("请填写{}应用的 App ID 和 Secret", provider.name_zh())
+    };
+    format!("{zh} / {en}")
+}
+
+/// `DELETE /v1/scan/settings/{provider}` (owner).
+pub(crate) async fn delete_setting(
+    State(st): State<AppState>,
+    Auth(me): Auth,
+    ApiPath(name): ApiPath<String>,
+) -> Result<StatusCode, Error> {
+    owner_only(&me)?;
+    let provider = provider_in_path(&name)?;
+    if st.scan.config.provider(provider).is_some() {
+        return Err(from_config(provider));
+    }
+    if st.db(move |s| s.delete_scan_setting(provider)).await? {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(not_configured(provider))
     }
 }
 

@@ -209,6 +209,48 @@ pub fn linked_elsewhere(identity: &Identity) -> Error {
     ))
 }
 
+/// A provider the owner set on the admin page (`scan_settings`).
+#[derive(Clone, PartialEq, Eq)]
+pub struct StoredProvider {
+    pub provider: ScanProvider,
+    pub app_id: String,
+    pub secret: String,
+    pub agent_id: Option<String>,
+    pub auto_join: bool,
+    pub tenant: Option<String>,
+    pub updated_at: i64,
+}
+
+impl std::fmt::Debug for StoredProvider {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StoredProvider")
+            .field("provider", &self.provider)
+            .field("app_id", &self.app_id)
+            .field("secret", &"<hidden>")
+            .finish_non_exhaustive()
+    }
+}
+
+/// The columns [`stored_provider_from`] reads.
+pub const SETTING_COLUMNS: &str =
+    "provider, app_id, secret, agent_id, auto_join, tenant, updated_at";
+
+/// A `scan_settings` row; `None` for a provider this server does not know.
+pub fn stored_provider_from<C: Cells>(c: &C) -> Result<Option<StoredProvider>, C::Error> {
+    let Some(provider) = ScanProvider::parse(&c.text(0)?) else {
+        return Ok(None);
+    };
+    Ok(Some(StoredProvider {
+        provider,
+        app_id: c.text(1)?,
+        secret: c.text(2)?,
+        agent_id: c.opt_text(3)?,
+        auto_join: c.flag(4)?,
+        tenant: c.opt_text(5)?,
+        updated_at: c.int(6)?,
+    }))
+}
+
 /// Storage of scan attempts and linked identities (both backends).
 pub trait ScanStore {
     /// Stores an attempt (and forgets those expired more than [`SCAN_KEEP_MS`] ago).
@@ -253,4 +295,13 @@ pub trait ScanStore {
 
     /// Unlinks a member's identity at a provider (`false`: none was linked).
     fn unlink_identity(&self, user_id: Uuid, provider: ScanProvider) -> Result<bool, Error>;
+
+    /// The providers the owner set on the admin page.
+    fn scan_settings(&self) -> Result<Vec<StoredProvider>, Error>;
+
+    /// Sets a provider (replacing its earlier setting), by `user`.
+    fn put_scan_setting(&self, setting: &StoredProvider, user: Uuid) -> Result<(), Error>;
+
+    /// Removes a provider's setting (`false`: there was none).
+    fn delete_scan_setting(&self, provider: ScanProvider) -> Result<bool, Error>;
 }

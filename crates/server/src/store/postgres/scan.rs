@@ -9,8 +9,9 @@ use super::pool::{all, exec, opt};
 use crate::Error;
 use crate::store::rows::Cells as _;
 use crate::store::scan::{
-    Identity, NewScan, SCAN_COLUMNS, SCAN_KEEP_MS, ScanResult, ScanRow, ScanStatus, ScanStore,
-    Taken, identity_info_from, linked_elsewhere, scan_from,
+    Identity, NewScan, SCAN_COLUMNS, SCAN_KEEP_MS, SETTING_COLUMNS, ScanResult, ScanRow,
+    ScanStatus, ScanStore, StoredProvider, Taken, identity_info_from, linked_elsewhere, scan_from,
+    stored_provider_from,
 };
 
 /// Inserts `identity` for `user_id` unless it is linked: `Some(other)` when it is linked
@@ -311,6 +312,65 @@ impl ScanStore for PgStore {
                 &client,
                 "DELETE FROM identities WHERE user_id = $1 AND provider = $2",
                 &[&user_id, &provider.as_str()],
+            )
+            .await?
+                > 0)
+        })
+    }
+
+    fn scan_settings(&self) -> Result<Vec<StoredProvider>, Error> {
+        self.run(async {
+            let client = self.pool.get().await?;
+            let rows = all(
+                &client,
+                &format!("SELECT {SETTING_COLUMNS} FROM scan_settings ORDER BY provider"),
+                &[],
+            )
+            .await?;
+            let mut out = Vec::with_capacity(rows.len());
+            for row in &rows {
+                out.extend(stored_provider_from(row)?);
+            }
+            Ok(out)
+        })
+    }
+
+    fn put_scan_setting(&self, p: &StoredProvider, user: Uuid) -> Result<(), Error> {
+        self.run(async {
+            let client = self.pool.get().await?;
+            exec(
+                &client,
+                "INSERT INTO scan_settings
+                     (provider, app_id, secret, agent_id, auto_join, tenant, updated_at, updated_by)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+                 ON CONFLICT (provider) DO UPDATE
+                 SET app_id = EXCLUDED.app_id, secret = EXCLUDED.secret,
+                     agent_id = EXCLUDED.agent_id, auto_join = EXCLUDED.auto_join,
+                     tenant = EXCLUDED.tenant, updated_at = EXCLUDED.updated_at,
+                     updated_by = EXCLUDED.updated_by",
+                &[
+                    &p.provider.as_str(),
+                    &p.app_id,
+                    &p.secret,
+                    &p.agent_id,
+                    &p.auto_join,
+                    &p.tenant,
+                    &p.updated_at,
+                    &user,
+                ],
+            )
+            .await?;
+            Ok(())
+        })
+    }
+
+    fn delete_scan_setting(&self, provider: ScanProvider) -> Result<bool, Error> {
+        self.run(async {
+            let client = self.pool.get().await?;
+            Ok(exec(
+                &client,
+                "DELETE FROM scan_settings WHERE provider = $1",
+                &[&provider.as_str()],
             )
             .await?
                 > 0)

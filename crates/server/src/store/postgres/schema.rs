@@ -57,6 +57,16 @@ CREATE TABLE identities (
     PRIMARY KEY (provider, subject)
 );
 CREATE INDEX identities_user ON identities(user_id);
+CREATE TABLE scan_settings (
+    provider   TEXT PRIMARY KEY,
+    app_id     TEXT NOT NULL,
+    secret     TEXT NOT NULL,
+    agent_id   TEXT,
+    auto_join  BOOLEAN NOT NULL,
+    tenant     TEXT,
+    updated_at BIGINT NOT NULL,
+    updated_by UUID
+);
 "#;
 
 const SCHEMA_V1: &str = r#"

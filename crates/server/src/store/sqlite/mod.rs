@@ -908,7 +908,7 @@ mod tests {
                  ALTER TABLE items DROP COLUMN writer; ALTER TABLE items DROP COLUMN size;
                  ALTER TABLE blobs DROP COLUMN uploaded_by;
                  ALTER TABLE users DROP COLUMN stored_bytes;
-                 DROP TABLE scans; DROP TABLE identities;
+                 DROP TABLE scans; DROP TABLE identities; DROP TABLE scan_settings;
                  PRAGMA user_version = 1;",
             )?;
         }
@@ -962,7 +962,7 @@ mod tests {
                 "ALTER TABLE items DROP COLUMN writer; ALTER TABLE items DROP COLUMN size;
                  ALTER TABLE blobs DROP COLUMN uploaded_by;
                  ALTER TABLE users DROP COLUMN stored_bytes;
-                 DROP TABLE scans; DROP TABLE identities;
+                 DROP TABLE scans; DROP TABLE identities; DROP TABLE scan_settings;
                  PRAGMA user_version = 5;",
             )?;
         }

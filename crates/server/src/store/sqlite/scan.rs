@@ -9,8 +9,9 @@ use super::pool::Cached;
 use crate::Error;
 use crate::store::rows::Cells as _;
 use crate::store::scan::{
-    Identity, NewScan, SCAN_COLUMNS, SCAN_KEEP_MS, ScanResult, ScanRow, ScanStatus, ScanStore,
-    Taken, identity_info_from, linked_elsewhere, scan_from,
+    Identity, NewScan, SCAN_COLUMNS, SCAN_KEEP_MS, SETTING_COLUMNS, ScanResult, ScanRow,
+    ScanStatus, ScanStore, StoredProvider, Taken, identity_info_from, linked_elsewhere, scan_from,
+    stored_provider_from,
 };
 
 /// Inserts `identity` for `user_id` unless it is linked: `Some(other)` when it is linked
@@ -273,6 +274,50 @@ impl ScanStore for SqliteStore {
             Ok(tx.exec(
                 "DELETE FROM identities WHERE user_id = ?1 AND provider = ?2",
                 params![user_id.to_string(), provider.as_str()],
+            )? > 0)
+        })
+    }
+
+    fn scan_settings(&self) -> Result<Vec<StoredProvider>, Error> {
+        self.read(|conn| {
+            let mut stmt = conn.prepare_cached(&format!(
+                "SELECT {SETTING_COLUMNS} FROM scan_settings ORDER BY provider"
+            ))?;
+            let rows = stmt.query_map([], |r| stored_provider_from(r))?;
+            Ok(rows
+                .collect::<Result<Vec<_>, _>>()?
+                .into_iter()
+                .flatten()
+                .collect())
+        })
+    }
+
+    fn put_scan_setting(&self, p: &StoredProvider, user: Uuid) -> Result<(), Error> {
+        self.write(|tx| {
+            tx.exec(
+                "INSERT OR REPLACE INTO scan_settings
+                     (provider, app_id, secret, agent_id, auto_join, tenant, updated_at, updated_by)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                params![
+                    p.provider.as_str(),
+                    p.app_id,
+                    p.secret,
+                    p.agent_id,
+                    p.auto_join,
+                    p.tenant,
+                    p.updated_at,
+                    user.to_string()
+                ],
+            )?;
+            Ok(())
+        })
+    }
+
+    fn delete_scan_setting(&self, provider: ScanProvider) -> Result<bool, Error> {
+        self.write(|tx| {
+            Ok(tx.exec(
+                "DELETE FROM scan_settings WHERE provider = ?1",
+                [provider.as_str()],
             )? > 0)
         })
     }

@@ -243,6 +243,20 @@ CREATE TABLE identities (
     PRIMARY KEY (provider, subject)
 );
 CREATE INDEX identities_user ON identities(user_id);
+
+-- Providers the owner set on the admin page (登录方式); those of the config file and the
+-- environment are not here. `secret` is the app's secret, kept to call the provider:
+-- never answered, never logged.
+CREATE TABLE scan_settings (
+    provider   TEXT PRIMARY KEY,
+    app_id     TEXT NOT NULL,
+    secret     TEXT NOT NULL,
+    agent_id   TEXT,
+    auto_join  INTEGER NOT NULL,
+    tenant     TEXT,
+    updated_at INTEGER NOT NULL,
+    updated_by TEXT
+);
 "#;
 
 /// The schema version this server creates and understands.
