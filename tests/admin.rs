@@ -659,3 +659,91 @@ fn a_lead_restores_an_old_version_of_a_reply_from_the_admin_page() -> Result<()>
     );
     Ok(())
 }
+
+#[test]
+#[ignore = "needs headless Chromium (chromium, chromium-driver): leg 5 of cargo xtask test"]
+fn the_owner_sets_up_wecom_sign_in_on_the_providers_tab() -> Result<()> {
+    use quickreply_e2e::standin::WecomStandIn;
+    let dir = tempfile::tempdir()?;
+    // The server's config file only points WeCom at the stand-in; the app itself is set
+    // up on the page.
+    let wecom = WecomStandIn::start("ww-shop", "typed-on-the-page-secret")?;
+    let config = dir.path().join("server.toml");
+    std::fs::write(
+        &config,
+        format!("[scan.wecom]\nendpoint = \"{}\"\n", wecom.base),
+    )?;
+    let server = Server::start_with(dir.path(), ["--config".as_ref(), config.as_os_str()])?;
+    let lead = lead_with_team(
+        dir.path(),
+        &server,
+        TEAM,
+        &[("", "退货地址", "thdz", "亲，退货请寄到售后部")],
+    )?;
+    let page = Chromium::start(1280, 1100)?;
+    sign_in(&page, &server, &lead, "admin-providers-signin.png")?;
+    page.click("#tab-providers")?;
+    page.wait_text("#providers-title", |t| t.contains("扫码登录"))?;
+    for p in ["wecom", "feishu", "dingtalk", "wechat", "qq"] {
+        assert_eq!(page.text(&format!("#prov-{p}-state"))?, "未设置");
+    }
+    let callback = page.text("#prov-wecom-callback")?;
+    assert!(callback.ends_with("/v1/scan/callback/wecom"), "{callback}");
+    // Without the AgentId: refused, in Chinese, nothing saved.
+    page.type_into("#prov-wecom-app", "ww-shop")?;
+    page.type_into("#prov-wecom-secret", "typed-on-the-page-secret")?;
+    page.click("#prov-wecom-save")?;
+    page.wait_text("#status", |t| {
+        t.contains("企业微信需要填写自建应用的 AgentId")
+    })?;
+    let (_, listed) = call("GET", &format!("{}/v1/scan", server.url), "", None)?;
+    assert_eq!(listed, json!([]));
+    // With it (Enter in the form): saved; the secret is not shown again.
+    page.type_into("#prov-wecom-agent", "1000002\u{E007}")?;
+    page.wait_text("#status", |t| t.contains("已保存企业微信登录设置"))?;
+    page.wait_text("#prov-wecom-state", |t| t.starts_with("已启用"))?;
+    assert_eq!(
+        page.attribute("#prov-wecom-secret", "value")
+            .unwrap_or_default(),
+        ""
+    );
+    assert!(
+        page.attribute("#prov-wecom-secret", "placeholder")?
+            .contains("已保存")
+    );
+    let html = page.script("return document.documentElement.outerHTML")?;
+    assert!(!html.to_string().contains("typed-on-the-page-secret"));
+    page.screenshot("admin-providers.png")?;
+    let token = page_token(&page)?;
+    let (status, settings) = call(
+        "GET",
+        &format!("{}/v1/scan/settings", server.url),
+        &token,
+        None,
+    )?;
+    assert_eq!(status, 200);
+    assert!(!settings.to_string().contains("typed-on-the-page-secret"));
+
+    // It works: the lead links their WeCom account with qreply, through the stand-in.
+    let mut linking = lead
+        .command(&["link", "wecom"])?
+        .stdout(Stdio::piped())
+        .spawn()?;
+    let out = linking.stdout.take().context("no stdout")?;
+    let mut url = String::new();
+    BufReader::new(out).read_line(&mut url)?;
+    let (status, body) = wecom.scan(url.trim(), "boss")?;
+    assert_eq!(status, 200, "{body}");
+    let done = wait_for("qreply link", Duration::from_secs(20), || {
+        linking.try_wait().ok().flatten()
+    })?;
+    assert!(done.success());
+
+    // Turned off on the page: no longer offered.
+    page.click("#prov-wecom-remove")?;
+    page.wait_text("#status", |t| t.contains("已停用企业微信登录"))?;
+    page.wait_text("#prov-wecom-state", |t| t == "未设置")?;
+    let (_, listed) = call("GET", &format!("{}/v1/scan", server.url), "", None)?;
+    assert_eq!(listed, json!([]));
+    Ok(())
+}

@@ -17,8 +17,9 @@
  * - `app.js`: the shell: routing, header, tabs, `showApp()`;
  * - `signin.js`: signing in by approval, signing out;
  * - `invite.js`: the "Invite" tab and the join screen;
- * - `members.js`, `board.js`, `replies.js`, `missed.js`, `usage.js`, `approve.js`:
- *   the other tabs ("Usage" shows `missed.js`, the searches that found nothing).
+ * - `members.js`, `board.js`, `replies.js`, `missed.js`, `usage.js`, `approve.js`,
+ *   `providers.js`: the other tabs ("Usage" shows `missed.js`, the searches that found
+ *   nothing; "Sign-in providers", owner only, scanning with WeCom, Feishu, …).
  */
 
 import { byId, setStatus, showError } from "./dom.js";
@@ -32,6 +33,7 @@ import { showBoard } from "./board.js";
 import { showUsage } from "./usage.js";
 import { showReplies } from "./replies.js";
 import { showApprove } from "./approve.js";
+import { showProviders } from "./providers.js";
 
 setScreens({
   signin: showSignin,
@@ -42,6 +44,7 @@ setScreens({
     invite: showInvite,
     usage: showUsage,
     replies: showReplies,
+    providers: showProviders,
     approve: showApprove,
   },
 });
