@@ -747,3 +747,86 @@ fn the_owner_sets_up_wecom_sign_in_on_the_providers_tab() -> Result<()> {
     assert_eq!(listed, json!([]));
     Ok(())
 }
+
+#[test]
+#[ignore = "needs headless Chromium (chromium, chromium-driver): leg 5 of cargo xtask test"]
+fn the_admin_page_signs_in_by_scanning_with_wecom() -> Result<()> {
+    use quickreply_e2e::standin::WecomStandIn;
+    let dir = tempfile::tempdir()?;
+    let wecom = WecomStandIn::start("ww-shop", "wecom-app-secret")?;
+    let config = dir.path().join("server.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[scan.wecom]\napp_id = \"ww-shop\"\nsecret = \"wecom-app-secret\"\n\
+             agent_id = \"1000002\"\nendpoint = \"{}\"\n",
+            wecom.base
+        ),
+    )?;
+    let server = Server::start_with(dir.path(), ["--config".as_ref(), config.as_os_str()])?;
+    let lead = lead_with_team(
+        dir.path(),
+        &server,
+        TEAM,
+        &[("", "退货地址", "thdz", "亲，退货请寄到售后部")],
+    )?;
+    // The lead's WeCom account is linked.
+    let mut linking = lead
+        .command(&["link", "wecom"])?
+        .stdout(Stdio::piped())
+        .spawn()?;
+    let out = linking.stdout.take().context("no stdout")?;
+    let mut url = String::new();
+    BufReader::new(out).read_line(&mut url)?;
+    wecom.scan(url.trim(), "boss")?;
+    let done = wait_for("qreply link", Duration::from_secs(20), || {
+        linking.try_wait().ok().flatten()
+    })?;
+    assert!(done.success());
+
+    // The page offers WeCom under its sign-in code; choosing it shows WeCom's QR code.
+    let page = Chromium::start(1280, 900)?;
+    page.navigate(&format!("{}/admin/", server.url))?;
+    page.wait_text("#signin-code", |t| t.len() == 9)?;
+    page.wait_text("#signin-scan", |t| t.contains("用企业微信扫码登录"))?;
+    page.click("#signin-scan-wecom")?;
+    page.wait_text("#scan-hint", |t| t.contains("企业微信"))?;
+    let login = page.attribute("#scan-open", "href")?;
+    assert!(
+        login.starts_with(&format!("{}/wwlogin/sso/login?", wecom.base)),
+        "{login}"
+    );
+    let src = page.attribute("img.qr", "src")?;
+    assert!(src.contains("wwlogin"), "{src}");
+    wait_for("the QR image", Duration::from_secs(10), || {
+        page.script("return document.querySelector('img.qr').naturalWidth")
+            .ok()
+            .and_then(|v| v.as_u64())
+            .filter(|w| *w > 0)
+    })?;
+    page.screenshot("admin-scan-signin.png")?;
+    let (status, body) = wecom.scan(&login, "boss")?;
+    assert_eq!(status, 200, "{body}");
+    page.element("#members .member")?;
+    let token = page_token(&page)?;
+    let me = server.get("/v1/me", &token)?;
+    assert_eq!(me["role"], "owner", "{me}");
+
+    // Someone nobody linked: the page turns to the sign-in code for a lead to approve.
+    let other = Chromium::start(1280, 900)?;
+    other.navigate(&format!("{}/admin/", server.url))?;
+    other.click("#signin-scan-wecom")?;
+    let login = other.attribute("#scan-open", "href")?;
+    wecom.scan(&login, "xiaoliu")?;
+    other.wait_text("#signin-note", |t| t.contains("xiaoliu"))?;
+    let code = other.wait_text("#signin-code", |t| t.len() == 9)?;
+    let shown = lead.run(&["approve", &code, "--member", "agent", "--yes"])?;
+    assert_eq!(shown.code, 0, "{shown:?}");
+    assert!(
+        shown.stderr.contains("xiaoliu（企业微信）"),
+        "{}",
+        shown.stderr
+    );
+    other.element("#members .member")?;
+    Ok(())
+}

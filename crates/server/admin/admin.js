@@ -15,6 +15,8 @@
  * - `dom.js`: building elements, the status line, buttons and fields, times;
  * - `charts.js`: bar charts and CSV export;
  * - `app.js`: the shell: routing, header, tabs, `showApp()`;
+ * - `scan.js`: signing in by scanning with the team's WeCom, Feishu, … (offered under
+ *   the sign-in code);
  * - `signin.js`: signing in by approval, signing out;
  * - `invite.js`: the "Invite" tab and the join screen;
  * - `members.js`, `board.js`, `replies.js`, `missed.js`, `usage.js`, `approve.js`,
