@@ -724,20 +724,26 @@ fn the_owner_sets_up_wecom_sign_in_on_the_providers_tab() -> Result<()> {
     assert_eq!(status, 200);
     assert!(!settings.to_string().contains("typed-on-the-page-secret"));
 
-    // It works: the lead links their WeCom account with qreply, through the stand-in.
-    let mut linking = lead
-        .command(&["link", "wecom"])?
-        .stdout(Stdio::piped())
-        .spawn()?;
-    let out = linking.stdout.take().context("no stdout")?;
-    let mut url = String::new();
-    BufReader::new(out).read_line(&mut url)?;
-    let (status, body) = wecom.scan(url.trim(), "boss")?;
-    assert_eq!(status, 200, "{body}");
-    let done = wait_for("qreply link", Duration::from_secs(20), || {
-        linking.try_wait().ok().flatten()
-    })?;
-    assert!(done.success());
+    // It works: the owner links their own WeCom account on the same tab.
+    page.wait_text("#my-wecom", |t| t.contains("未关联"))?;
+    page.click("#link-wecom")?;
+    page.wait_text("#link-hint", |t| t.contains("企业微信"))?;
+    let login = page.attribute("#link-open", "href")?;
+    let (status, body) = wecom.scan(&login, "boss")?;
+    assert!(status == 200 && body.contains("已关联"), "{status} {body}");
+    page.wait_text("#status", |t| t.contains("已关联企业微信账号"))?;
+    page.wait_text("#my-wecom", |t| t.contains("已关联 boss"))?;
+    let (_, mine) = call(
+        "GET",
+        &format!("{}/v1/identities", server.url),
+        &token,
+        None,
+    )?;
+    assert_eq!(mine[0]["display_name"], "boss", "{mine}");
+    page.screenshot("admin-providers-linked.png")?;
+    page.click("#unlink-wecom")?;
+    page.wait_text("#status", |t| t.contains("已取消关联企业微信账号"))?;
+    page.wait_text("#my-wecom", |t| t.contains("未关联"))?;
 
     // Turned off on the page: no longer offered.
     page.click("#prov-wecom-remove")?;

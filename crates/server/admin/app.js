@@ -113,7 +113,7 @@ function tabs() {
   if (isLead()) {
     all.push(["invite", t("tabInvite")], ["usage", t("tabUsage")], ["replies", t("tabReplies")]);
   }
-  if (me?.role === "owner") all.push(["providers", t("tabProviders")]);
+  all.push(["providers", t("tabProviders")]);
   all.push(["approve", t("tabApprove")]);
   return all;
 }
