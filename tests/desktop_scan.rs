@@ -2,8 +2,9 @@
 //! real server configured with a WeCom app whose endpoint is a stand-in on loopback
 //! (`support/standin.rs`). The sign-in box shows WeCom's login page as a QR code
 //! (screenshot `target/e2e/team-scan.png`); the stand-in "scans" it as the phone would,
-//! and the app ends signed in — as the lead whose WeCom account is linked, or, for an
-//! account nobody has linked, after the lead approves the code the box then shows.
+//! and the app ends signed in — as the lead whose WeCom account is linked (who then
+//! unlinks and links it again from the same section), or, for an account nobody has
+//! linked, after the lead approves the code the box then shows.
 //!
 //! Needs the system packages and the built app, so it is ignored in the plain test run;
 //! `cargo xtask test` builds the app and runs it (leg 5).
@@ -98,7 +99,21 @@ fn the_team_section_shows_the_wecom_qr_code_and_signs_in_after_the_scan() -> Res
         t.contains("老板") && t.contains("app-a")
     })?;
     app.wait_text("#team-last-sync", |t| t.starts_with("20"))?;
+    // The lead's accounts for scanning: WeCom linked; unlinked, then linked again here.
+    app.wait_text("#team-scan-wecom", |t| t.contains("已关联 boss"))?;
     d.screenshot("team-scan-joined.png")?;
+    app.type_into("#team-unlink-wecom", ENTER)?;
+    app.wait_text("#team-scan-status", |t| {
+        t.contains("已取消关联企业微信账号")
+    })?;
+    app.wait_text("#team-scan-wecom", |t| t.contains("未关联"))?;
+    app.type_into("#team-link-wecom", ENTER)?;
+    app.wait_text("#team-link-status", |t| t.contains("等待用企业微信扫码"))?;
+    let link = app.attribute("#team-link-qr", "alt")?;
+    let (status, page) = wecom.scan(&link, "boss")?;
+    assert!(status == 200 && page.contains("已关联"), "{status} {page}");
+    app.wait_text("#team-scan-status", |t| t.contains("已关联企业微信账号"))?;
+    app.wait_text("#team-scan-wecom", |t| t.contains("已关联 boss"))?;
     app.close();
 
     // Someone nobody linked yet: the box turns into an approval code; the lead approves.

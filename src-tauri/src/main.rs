@@ -73,6 +73,7 @@ fn main() -> anyhow::Result<()> {
         ))
         .manage(state)
         .manage(team::Team::default())
+        .manage(team_scan::Linking::default())
         .manage(aside::Popup::default())
         .on_window_event(aside::on_window_event)
         .invoke_handler(tauri::generate_handler![
@@ -123,6 +124,10 @@ fn main() -> anyhow::Result<()> {
             team::team_signin_cancel,
             team_scan::team_scan_providers,
             team_scan::team_scan_start,
+            team_scan::team_identities,
+            team_scan::team_unlink,
+            team_scan::team_link_start,
+            team_scan::team_link_cancel,
             team::team_lookup,
             team::team_decide,
             team::team_leave,

@@ -188,7 +188,7 @@ pub(crate) async fn with_store<T: Send + 'static>(
 }
 
 /// The account `id` names, or the first joined.
-fn chosen(store: &Store, id: Option<i64>) -> Result<sync::Account, SyncError> {
+pub(crate) fn chosen(store: &Store, id: Option<i64>) -> Result<sync::Account, SyncError> {
     let acc = match id {
         Some(id) => sync::account_by_id(store, id)?,
         None => sync::account(store)?,

@@ -205,3 +205,199 @@ fn replace(team: &Team, cancel: &Arc<AtomicBool>, view: SigninView) -> bool {
         None => false,
     }
 }
+
+/// A member's accounts for scanning to sign in, as the Team section shows them.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct IdentitiesView {
+    /// What the server signs in with.
+    pub offered: Vec<ProviderView>,
+    pub linked: Vec<IdentityView>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct IdentityView {
+    pub id: String,
+    pub name: String,
+    pub display_name: String,
+    /// Unix ms.
+    pub linked_at: i64,
+}
+
+/// Linking an account, and where it stands (`team-link` events).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LinkView {
+    pub provider: String,
+    pub url: String,
+    pub qr_svg: String,
+    pub expires_at: i64,
+    /// `waiting`, `linked`, `expired` or `error`.
+    pub state: String,
+    pub message: String,
+}
+
+/// The link in progress (its cancel flag), if any (managed state).
+#[derive(Default)]
+pub struct Linking {
+    current: std::sync::Mutex<Option<Arc<AtomicBool>>>,
+}
+
+fn provider_view(p: ScanProvider) -> ProviderView {
+    ProviderView {
+        id: p.as_str().into(),
+        name: tr(p.name_zh(), p.name_en()),
+    }
+}
+
+fn parse(provider: &str) -> Result<ScanProvider, String> {
+    ScanProvider::parse(provider.trim()).ok_or_else(|| {
+        tr(
+            format!("「{provider}」不是扫码登录方式"),
+            format!("\"{provider}\" is not a sign-in provider"),
+        )
+    })
+}
+
+/// The accounts of `account`'s member (the first joined without one) and what the server
+/// offers.
+#[tauri::command]
+pub async fn team_identities(handle: AppHandle, account: Option<i64>) -> Res<IdentitiesView> {
+    with_store(&handle, move |s| {
+        let acc = crate::team::chosen(s, account)?;
+        let offered = sync::scan_providers(&acc.server)?
+            .into_iter()
+            .map(|p| provider_view(p.provider))
+            .collect();
+        let linked = sync::identities(s, &acc)?
+            .into_iter()
+            .map(|i| IdentityView {
+                id: i.provider.as_str().into(),
+                name: tr(i.provider.name_zh(), i.provider.name_en()),
+                display_name: i.display_name,
+                linked_at: i.linked_at,
+            })
+            .collect();
+        Ok(IdentitiesView { offered, linked })
+    })
+    .await
+}
+
+#[tauri::command]
+pub async fn team_unlink(handle: AppHandle, account: Option<i64>, provider: String) -> Res<()> {
+    let provider = parse(&provider)?;
+    with_store(&handle, move |s| {
+        let acc = crate::team::chosen(s, account)?;
+        sync::unlink(s, &acc, provider)
+    })
+    .await
+}
+
+/// Start linking `account`'s member to their account at `provider`: its login page as a
+/// QR code; the answer comes as `team-link` events.
+#[tauri::command]
+pub async fn team_link_start(
+    handle: AppHandle,
+    account: Option<i64>,
+    provider: String,
+) -> Res<LinkView> {
+    let provider = parse(&provider)?;
+    let scan = with_store(&handle, move |s| {
+        let acc = crate::team::chosen(s, account)?;
+        sync::link(s, &acc, provider)
+    })
+    .await?;
+    let view = LinkView {
+        provider: provider.as_str().into(),
+        url: scan.url().to_string(),
+        qr_svg: qr_svg(scan.url()).unwrap_or_default(),
+        expires_at: scan.expires_at(),
+        state: "waiting".into(),
+        message: String::new(),
+    };
+    let cancel = Arc::new(AtomicBool::new(false));
+    {
+        let linking = handle.state::<Linking>();
+        let mut slot = linking.current.lock().map_err(err)?;
+        if let Some(old) = slot.replace(Arc::clone(&cancel)) {
+            old.store(true, Ordering::Relaxed);
+        }
+    }
+    let h = handle.clone();
+    let dir = crate::team::data_dir(&handle);
+    let first = view.clone();
+    std::thread::spawn(move || poll_link(&h, &dir, &scan, first, &cancel));
+    Ok(view)
+}
+
+#[tauri::command]
+pub fn team_link_cancel(handle: AppHandle) {
+    if let Ok(mut slot) = handle.state::<Linking>().current.lock()
+        && let Some(c) = slot.take()
+    {
+        c.store(true, Ordering::Relaxed);
+    }
+}
+
+fn poll_link(
+    handle: &AppHandle,
+    dir: &Path,
+    scan: &sync::Scan,
+    view: LinkView,
+    cancel: &Arc<AtomicBool>,
+) {
+    let report = |state: &str, message: String| {
+        if !cancel.load(Ordering::Relaxed) {
+            let _ = handle.emit(
+                "team-link",
+                LinkView {
+                    state: state.into(),
+                    message,
+                    ..view.clone()
+                },
+            );
+        }
+    };
+    let store = match Store::open(dir) {
+        Ok(s) => s,
+        Err(e) => return report("error", e.to_string()),
+    };
+    loop {
+        std::thread::sleep(Duration::from_secs(1));
+        if cancel.load(Ordering::Relaxed) {
+            return;
+        }
+        match scan.poll(&store) {
+            Ok(ScanStep::Waiting) => {}
+            Ok(ScanStep::Linked) => return report("linked", String::new()),
+            Ok(_) => {
+                return report(
+                    "error",
+                    tr(
+                        "服务器的回答不对",
+                        "the server answered something unexpected",
+                    ),
+                );
+            }
+            Err(SyncError::Server { code, message, .. }) => {
+                let state = if code == "expired" {
+                    "expired"
+                } else {
+                    "error"
+                };
+                return report(state, message);
+            }
+            Err(e @ SyncError::Http { .. }) => {
+                if chrono::Utc::now().timestamp_millis() > scan.expires_at() {
+                    return report(
+                        "expired",
+                        tr("扫码已经过期：请重新开始", "the scan expired: start again"),
+                    );
+                }
+                report("waiting", e.to_string());
+            }
+            Err(e) => return report("error", e.to_string()),
+        }
+    }
+}

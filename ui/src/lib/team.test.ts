@@ -5,6 +5,7 @@ import {
   decisionsFor,
   joinMissing,
   pickProvider,
+  scanRows,
   scanMissing,
   normalizeCode,
   normalizeServer,
@@ -94,6 +95,24 @@ describe("team section", () => {
     expect(joinMissing({ server: " ", code: "X" }, true)).toBe("teamNeedServer");
     expect(joinMissing({ server: "s", code: " " }, true)).toBe("teamNeedCode");
     expect(joinMissing({ server: "s", code: "" }, false)).toBeNull();
+  });
+
+  it("lists the accounts for scanning: offered ones to link, linked ones to unlink", () => {
+    const rows = scanRows({
+      offered: [
+        { id: "wecom", name: "企业微信" },
+        { id: "feishu", name: "飞书" },
+      ],
+      linked: [
+        { id: "feishu", name: "飞书", displayName: "张三", linkedAt: 5 },
+        { id: "qq", name: "QQ", displayName: "小张", linkedAt: 6 },
+      ],
+    });
+    expect(rows.map((r) => [r.id, r.canLink, r.linked?.displayName ?? null])).toEqual([
+      ["wecom", true, null],
+      ["feishu", false, "张三"],
+      ["qq", false, "小张"],
+    ]);
   });
 
   it("a scan needs the server, then the app; the chosen app stays while offered", () => {

@@ -1,5 +1,5 @@
 // The Settings window's Team section: what it shows and offers, without the DOM.
-import type { AccountView, Decision, Role, SigninState, SigninView, TeamView } from "./api";
+import type { AccountView, Decision, IdentitiesView, Role, SigninState, SigninView, TeamView } from "./api";
 import type { Key } from "./i18n";
 
 /** What the section shows: the membership, a sign-in in progress, or the join forms. */
@@ -127,4 +127,26 @@ export function signinLine(s: Pick<SigninView, "state" | "message">, tr: (k: Key
     default:
       return said;
   }
+}
+
+/** One row of the member's accounts for scanning: linked (to unlink), or offered (to
+ * link); the server's offer first, then linked ones it no longer offers. */
+export interface ScanRow {
+  id: string;
+  name: string;
+  linked: { displayName: string; linkedAt: number } | null;
+  canLink: boolean;
+}
+
+export function scanRows(ids: IdentitiesView): ScanRow[] {
+  const rows: ScanRow[] = ids.offered.map((p) => {
+    const l = ids.linked.find((i) => i.id === p.id);
+    return { id: p.id, name: p.name, linked: l ? { displayName: l.displayName, linkedAt: l.linkedAt } : null, canLink: !l };
+  });
+  for (const l of ids.linked) {
+    if (!rows.some((r) => r.id === l.id)) {
+      rows.push({ id: l.id, name: l.name, linked: { displayName: l.displayName, linkedAt: l.linkedAt }, canLink: false });
+    }
+  }
+  return rows;
 }
