@@ -40,6 +40,7 @@ on_both_backends!(
     removing_a_member_unlinks_their_identities,
     a_provider_that_is_down_fails_clearly_and_creates_nothing,
     the_owner_sets_a_provider_up_and_its_secret_never_comes_back,
+    an_attempt_stuck_asking_the_provider_ends_as_expired,
 );
 
 const APPS: [(ScanProvider, &str, &str); 5] = [
@@ -693,5 +694,48 @@ async fn the_owner_sets_a_provider_up_and_its_secret_never_comes_back(b: Backend
         .send()
         .await?;
     assert_eq!(resp.status(), StatusCode::NOT_FOUND);
+    Ok(())
+}
+
+async fn an_attempt_stuck_asking_the_provider_ends_as_expired(b: Backend) -> R {
+    // A "provider" that takes connections and never answers: the callback stays on it.
+    let silent = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let endpoint = format!("http://{}", silent.local_addr()?);
+    let srv = Srv::start_with(&b, |c: &mut Config| {
+        c.scan = ScanConfig {
+            providers: providers(&endpoint, false),
+            ..Default::default()
+        };
+    })
+    .await?;
+    srv.owner().await?;
+    let started = begin(&srv, ScanProvider::Feishu, "甲").await?;
+    let state = reqwest::Url::parse(&started.url)?
+        .query_pairs()
+        .find(|(k, _)| k == "state")
+        .map(|(_, v)| v.into_owned())
+        .ok_or_else(|| fail("no state"))?;
+    let callback = srv.url("/v1/scan/callback/feishu");
+    let (first_url, first_state) = (callback.clone(), state.clone());
+    let stuck = tokio::spawn(async move {
+        follow(&first_url, &[("code", "C1"), ("state", &first_state)]).await
+    });
+    // The server asks the provider only after it took the state: once the silent
+    // provider has the connection, the attempt is being exchanged (and stays so).
+    let (_held, _) = silent.accept().await?;
+    let (status, page) = follow(&callback, &[("code", "C1"), ("state", &state)]).await?;
+    assert!(
+        status == 400 && page.contains("已经用过"),
+        "{status} {page}"
+    );
+    let polled = poll(&srv, &started).await?;
+    assert_eq!(polled.state, ScanState::Waiting, "{polled:?}");
+    // Long past its expiry the attempt is over, whatever the provider does.
+    srv.clock.advance(Duration::from_secs(10 * 60));
+    let polled = poll(&srv, &started).await?;
+    assert_eq!(polled.state, ScanState::Expired);
+    assert!(polled.error.is_some_and(|e| e.zh.contains("过期")));
+    stuck.abort();
+    drop(silent);
     Ok(())
 }

@@ -56,6 +56,10 @@ use crate::validate::newcomer;
 /// How long an attempt waits for the scan (the providers' codes live 5 to 10 minutes).
 pub const SCAN_TTL_MS: i64 = 5 * 60 * 1000;
 
+/// After its expiry, how long an attempt whose callback is still asking the provider is
+/// answered as waiting (the provider calls time out well before).
+const EXCHANGE_GRACE_MS: i64 = 60 * 1000;
+
 /// What the handlers share: the configuration, the client that asks the providers and
 /// where phones reach this server.
 pub struct Scan {
@@ -483,6 +487,11 @@ pub(crate) async fn poll(
     };
     Ok(Json(match row.status {
         ScanStatus::Waiting if row.expires_at <= now => ScanPoll {
+            error: Some(expired()),
+            ..answer(ScanState::Expired)
+        },
+        // The server stopped while asking the provider: the attempt will not finish.
+        ScanStatus::Exchanging if row.expires_at + EXCHANGE_GRACE_MS <= now => ScanPoll {
             error: Some(expired()),
             ..answer(ScanState::Expired)
         },

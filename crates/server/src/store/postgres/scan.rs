@@ -15,7 +15,7 @@ use crate::store::scan::{
 };
 
 /// Inserts `identity` for `user_id` unless it is linked: `Some(other)` when it is linked
-/// to another member.
+/// to another member (nil when another transaction linked it meanwhile).
 async fn insert_identity(
     tx: &Transaction<'_>,
     user_id: Uuid,
@@ -37,14 +37,19 @@ async fn insert_identity(
         Some(other) if other != user_id => Ok(Some(other)),
         Some(_) => Ok(None),
         None => {
-            exec(
+            // A row of a removed member is taken over; one another transaction just
+            // linked to an active member is not (nothing written: linked elsewhere).
+            let written = exec(
                 tx,
                 "INSERT INTO identities (provider, subject, user_id, display_name, tenant,
                                          created_at)
                  VALUES ($1, $2, $3, $4, $5, $6)
                  ON CONFLICT (provider, subject) DO UPDATE
                  SET user_id = EXCLUDED.user_id, display_name = EXCLUDED.display_name,
-                     tenant = EXCLUDED.tenant, created_at = EXCLUDED.created_at",
+                     tenant = EXCLUDED.tenant, created_at = EXCLUDED.created_at
+                 WHERE identities.user_id = EXCLUDED.user_id
+                    OR NOT EXISTS (SELECT 1 FROM users u
+                                   WHERE u.id = identities.user_id AND u.removed_at IS NULL)",
                 &[
                     &provider,
                     &identity.subject,
@@ -55,7 +60,7 @@ async fn insert_identity(
                 ],
             )
             .await?;
-            Ok(None)
+            Ok((written == 0).then_some(Uuid::nil()))
         }
     }
 }
