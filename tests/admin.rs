@@ -659,3 +659,180 @@ fn a_lead_restores_an_old_version_of_a_reply_from_the_admin_page() -> Result<()>
     );
     Ok(())
 }
+
+#[test]
+#[ignore = "needs headless Chromium (chromium, chromium-driver): leg 5 of cargo xtask test"]
+fn the_owner_sets_up_wecom_sign_in_on_the_providers_tab() -> Result<()> {
+    use quickreply_e2e::standin::WecomStandIn;
+    let dir = tempfile::tempdir()?;
+    // The server's config file only points WeCom at the stand-in; the app itself is set
+    // up on the page.
+    let wecom = WecomStandIn::start("ww-shop", "typed-on-the-page-secret")?;
+    let config = dir.path().join("server.toml");
+    std::fs::write(
+        &config,
+        format!("[scan.wecom]\nendpoint = \"{}\"\n", wecom.base),
+    )?;
+    let server = Server::start_with(dir.path(), ["--config".as_ref(), config.as_os_str()])?;
+    let lead = lead_with_team(
+        dir.path(),
+        &server,
+        TEAM,
+        &[("", "退货地址", "thdz", "亲，退货请寄到售后部")],
+    )?;
+    let page = Chromium::start(1280, 1100)?;
+    sign_in(&page, &server, &lead, "admin-providers-signin.png")?;
+    page.click("#tab-providers")?;
+    page.wait_text("#providers-title", |t| t.contains("扫码登录"))?;
+    for p in ["wecom", "feishu", "dingtalk", "wechat", "qq"] {
+        assert_eq!(page.text(&format!("#prov-{p}-state"))?, "未设置");
+    }
+    let callback = page.text("#prov-wecom-callback")?;
+    assert!(callback.ends_with("/v1/scan/callback/wecom"), "{callback}");
+    // Without the AgentId: refused, in Chinese, nothing saved.
+    page.type_into("#prov-wecom-app", "ww-shop")?;
+    page.type_into("#prov-wecom-secret", "typed-on-the-page-secret")?;
+    page.click("#prov-wecom-save")?;
+    page.wait_text("#status", |t| {
+        t.contains("企业微信需要填写自建应用的 AgentId")
+    })?;
+    let (_, listed) = call("GET", &format!("{}/v1/scan", server.url), "", None)?;
+    assert_eq!(listed, json!([]));
+    // With it (Enter in the form): saved; the secret is not shown again.
+    page.type_into("#prov-wecom-agent", "1000002\u{E007}")?;
+    page.wait_text("#status", |t| t.contains("已保存企业微信登录设置"))?;
+    page.wait_text("#prov-wecom-state", |t| t.starts_with("已启用"))?;
+    assert_eq!(
+        page.attribute("#prov-wecom-secret", "value")
+            .unwrap_or_default(),
+        ""
+    );
+    assert!(
+        page.attribute("#prov-wecom-secret", "placeholder")?
+            .contains("已保存")
+    );
+    let html = page.script("return document.documentElement.outerHTML")?;
+    assert!(!html.to_string().contains("typed-on-the-page-secret"));
+    page.screenshot("admin-providers.png")?;
+    let token = page_token(&page)?;
+    let (status, settings) = call(
+        "GET",
+        &format!("{}/v1/scan/settings", server.url),
+        &token,
+        None,
+    )?;
+    assert_eq!(status, 200);
+    assert!(!settings.to_string().contains("typed-on-the-page-secret"));
+
+    // It works: the owner links their own WeCom account on the same tab.
+    page.wait_text("#my-wecom", |t| t.contains("未关联"))?;
+    page.click("#link-wecom")?;
+    page.wait_text("#link-hint", |t| t.contains("企业微信"))?;
+    let login = page.attribute("#link-open", "href")?;
+    let (status, body) = wecom.scan(&login, "boss")?;
+    assert!(status == 200 && body.contains("已关联"), "{status} {body}");
+    page.wait_text("#status", |t| t.contains("已关联企业微信账号"))?;
+    page.wait_text("#my-wecom", |t| t.contains("已关联 boss"))?;
+    let (_, mine) = call(
+        "GET",
+        &format!("{}/v1/identities", server.url),
+        &token,
+        None,
+    )?;
+    assert_eq!(mine[0]["display_name"], "boss", "{mine}");
+    page.screenshot("admin-providers-linked.png")?;
+    page.click("#unlink-wecom")?;
+    page.wait_text("#status", |t| t.contains("已取消关联企业微信账号"))?;
+    page.wait_text("#my-wecom", |t| t.contains("未关联"))?;
+
+    // Turned off on the page: no longer offered.
+    page.click("#prov-wecom-remove")?;
+    page.wait_text("#status", |t| t.contains("已停用企业微信登录"))?;
+    page.wait_text("#prov-wecom-state", |t| t == "未设置")?;
+    let (_, listed) = call("GET", &format!("{}/v1/scan", server.url), "", None)?;
+    assert_eq!(listed, json!([]));
+    Ok(())
+}
+
+#[test]
+#[ignore = "needs headless Chromium (chromium, chromium-driver): leg 5 of cargo xtask test"]
+fn the_admin_page_signs_in_by_scanning_with_wecom() -> Result<()> {
+    use quickreply_e2e::standin::WecomStandIn;
+    let dir = tempfile::tempdir()?;
+    let wecom = WecomStandIn::start("ww-shop", "wecom-app-secret")?;
+    let config = dir.path().join("server.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[scan.wecom]\napp_id = \"ww-shop\"\nsecret = \"wecom-app-secret\"\n\
+             agent_id = \"1000002\"\nendpoint = \"{}\"\n",
+            wecom.base
+        ),
+    )?;
+    let server = Server::start_with(dir.path(), ["--config".as_ref(), config.as_os_str()])?;
+    let lead = lead_with_team(
+        dir.path(),
+        &server,
+        TEAM,
+        &[("", "退货地址", "thdz", "亲，退货请寄到售后部")],
+    )?;
+    // The lead's WeCom account is linked.
+    let mut linking = lead
+        .command(&["link", "wecom"])?
+        .stdout(Stdio::piped())
+        .spawn()?;
+    let out = linking.stdout.take().context("no stdout")?;
+    let mut url = String::new();
+    BufReader::new(out).read_line(&mut url)?;
+    wecom.scan(url.trim(), "boss")?;
+    let done = wait_for("qreply link", Duration::from_secs(20), || {
+        linking.try_wait().ok().flatten()
+    })?;
+    assert!(done.success());
+
+    // The page offers WeCom under its sign-in code; choosing it shows WeCom's QR code.
+    let page = Chromium::start(1280, 900)?;
+    page.navigate(&format!("{}/admin/", server.url))?;
+    page.wait_text("#signin-code", |t| t.len() == 9)?;
+    page.wait_text("#signin-scan", |t| t.contains("用企业微信扫码登录"))?;
+    page.click("#signin-scan-wecom")?;
+    page.wait_text("#scan-hint", |t| t.contains("企业微信"))?;
+    let login = page.attribute("#scan-open", "href")?;
+    assert!(
+        login.starts_with(&format!("{}/wwlogin/sso/login?", wecom.base)),
+        "{login}"
+    );
+    let src = page.attribute("img.qr", "src")?;
+    assert!(src.contains("wwlogin"), "{src}");
+    wait_for("the QR image", Duration::from_secs(10), || {
+        page.script("return document.querySelector('img.qr').naturalWidth")
+            .ok()
+            .and_then(|v| v.as_u64())
+            .filter(|w| *w > 0)
+    })?;
+    page.screenshot("admin-scan-signin.png")?;
+    let (status, body) = wecom.scan(&login, "boss")?;
+    assert_eq!(status, 200, "{body}");
+    page.element("#members .member")?;
+    let token = page_token(&page)?;
+    let me = server.get("/v1/me", &token)?;
+    assert_eq!(me["role"], "owner", "{me}");
+
+    // Someone nobody linked: the page turns to the sign-in code for a lead to approve.
+    let other = Chromium::start(1280, 900)?;
+    other.navigate(&format!("{}/admin/", server.url))?;
+    other.click("#signin-scan-wecom")?;
+    let login = other.attribute("#scan-open", "href")?;
+    wecom.scan(&login, "xiaoliu")?;
+    other.wait_text("#signin-note", |t| t.contains("xiaoliu"))?;
+    let code = other.wait_text("#signin-code", |t| t.len() == 9)?;
+    let shown = lead.run(&["approve", &code, "--member", "agent", "--yes"])?;
+    assert_eq!(shown.code, 0, "{shown:?}");
+    assert!(
+        shown.stderr.contains("xiaoliu（企业微信）"),
+        "{}",
+        shown.stderr
+    );
+    other.element("#members .member")?;
+    Ok(())
+}

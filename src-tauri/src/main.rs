@@ -20,6 +20,7 @@ mod settings_window;
 mod setup;
 mod sync;
 mod team;
+mod team_scan;
 mod transfer;
 mod tray;
 
@@ -75,6 +76,7 @@ fn main() -> anyhow::Result<()> {
         .manage(state)
         .manage(multi_open::MultiOpen::new(data_dir.clone()))
         .manage(team::Team::default())
+        .manage(team_scan::Linking::default())
         .manage(aside::Popup::default())
         .on_window_event(aside::on_window_event)
         .invoke_handler(tauri::generate_handler![
@@ -126,6 +128,12 @@ fn main() -> anyhow::Result<()> {
             team::team_join,
             team::team_signin_start,
             team::team_signin_cancel,
+            team_scan::team_scan_providers,
+            team_scan::team_scan_start,
+            team_scan::team_identities,
+            team_scan::team_unlink,
+            team_scan::team_link_start,
+            team_scan::team_link_cancel,
             team::team_lookup,
             team::team_decide,
             team::team_leave,

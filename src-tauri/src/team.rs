@@ -72,6 +72,10 @@ pub struct SigninView {
     /// The server's or the network's word (a waiting request that cannot reach the
     /// server says so and keeps trying).
     pub message: String,
+    /// Scanning to sign in (`team_scan`): the provider (`wecom`, `feishu`, …) whose page
+    /// the QR code holds; empty for a sign-in by approval (an unknown account's scan turns
+    /// into one).
+    pub provider: String,
 }
 
 /// What the Team section shows.
@@ -117,16 +121,16 @@ impl From<SigninInfo> for RequestView {
 /// The sign-in in progress, if any (held by the app, managed state).
 #[derive(Default)]
 pub struct Team {
-    current: std::sync::Mutex<Option<Running>>,
+    pub(crate) current: std::sync::Mutex<Option<Running>>,
 }
 
-struct Running {
-    view: SigninView,
-    cancel: Arc<AtomicBool>,
+pub(crate) struct Running {
+    pub(crate) view: SigninView,
+    pub(crate) cancel: Arc<AtomicBool>,
 }
 
 impl Team {
-    fn view(&self) -> Option<SigninView> {
+    pub(crate) fn view(&self) -> Option<SigninView> {
         self.current
             .lock()
             .ok()
@@ -135,7 +139,12 @@ impl Team {
 
     /// Record a new state of the sign-in started with `cancel`, unless another one has
     /// replaced it; returns whether it is still the current one.
-    fn update(&self, cancel: &Arc<AtomicBool>, state: &str, message: String) -> Option<SigninView> {
+    pub(crate) fn update(
+        &self,
+        cancel: &Arc<AtomicBool>,
+        state: &str,
+        message: String,
+    ) -> Option<SigninView> {
         let mut slot = self.current.lock().ok()?;
         let r = slot.as_mut().filter(|r| Arc::ptr_eq(&r.cancel, cancel))?;
         r.view.state = state.into();
@@ -144,7 +153,7 @@ impl Team {
     }
 }
 
-fn non_empty(s: Option<String>) -> Option<String> {
+pub(crate) fn non_empty(s: Option<String>) -> Option<String> {
     s.map(|s| s.trim().to_string()).filter(|s| !s.is_empty())
 }
 
@@ -159,12 +168,12 @@ pub fn qr_svg(text: &str) -> Option<String> {
     )
 }
 
-fn data_dir(handle: &AppHandle) -> PathBuf {
+pub(crate) fn data_dir(handle: &AppHandle) -> PathBuf {
     handle.state::<App>().data_dir.clone()
 }
 
 /// Run `f` on a blocking thread with a store handle of its own.
-async fn with_store<T: Send + 'static>(
+pub(crate) async fn with_store<T: Send + 'static>(
     handle: &AppHandle,
     f: impl FnOnce(&mut Store) -> Result<T, SyncError> + Send + 'static,
 ) -> Res<T> {
@@ -179,7 +188,7 @@ async fn with_store<T: Send + 'static>(
 }
 
 /// The account `id` names, or the first joined.
-fn chosen(store: &Store, id: Option<i64>) -> Result<sync::Account, SyncError> {
+pub(crate) fn chosen(store: &Store, id: Option<i64>) -> Result<sync::Account, SyncError> {
     let acc = match id {
         Some(id) => sync::account_by_id(store, id)?,
         None => sync::account(store)?,
@@ -188,7 +197,7 @@ fn chosen(store: &Store, id: Option<i64>) -> Result<sync::Account, SyncError> {
 }
 
 /// The background sync starts for the account just joined, and the UI hears of it.
-fn joined(handle: &AppHandle) {
+pub(crate) fn joined(handle: &AppHandle) {
     crate::sync::spawn(handle.clone(), data_dir(handle));
     let _ = handle.emit("team-changed", ());
 }
@@ -259,6 +268,7 @@ pub async fn team_signin_start(
         expires_at: pending.expires_at(),
         state: "waiting".into(),
         message: String::new(),
+        provider: String::new(),
     };
     let cancel = Arc::new(AtomicBool::new(false));
     {
@@ -279,7 +289,7 @@ pub async fn team_signin_start(
 }
 
 /// Poll every second until the sign-in is approved, denied, expired or cancelled.
-fn poll_until_decided(
+pub(crate) fn poll_until_decided(
     handle: &AppHandle,
     dir: &Path,
     pending: &sync::Signin,

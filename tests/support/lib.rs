@@ -15,6 +15,7 @@ use serde_json::json;
 pub mod desktop;
 pub mod firing;
 pub mod ime;
+pub mod standin;
 pub mod sync;
 pub mod webdriver;
 pub mod wine;

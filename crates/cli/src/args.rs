@@ -276,6 +276,21 @@ pub(crate) enum Cmd {
         /// Your name, if the approver lets you in as a new member
         #[arg(long)]
         name: Option<String>,
+        /// Sign in by scanning a QR code with your phone's wecom (企业微信), feishu (飞书),
+        /// dingtalk (钉钉), wechat (微信) or qq, as the server's owner set up: prints the
+        /// provider's link (first line) and its QR code, and waits. A linked account signs
+        /// in at once; an unknown one shows a code for a lead to approve
+        #[arg(long = "with", value_name = "PROVIDER", value_parser = crate::scan_cmd::parse_provider)]
+        with: Option<quickreply_core::proto::api::ScanProvider>,
+    },
+    /// Link your wecom / feishu / dingtalk / wechat / qq account to your membership: scan
+    /// the QR code once, and scanning signs your new computers in (qreply signin URL --with
+    /// PROVIDER). Without PROVIDER: lists your linked accounts; --unlink removes one
+    Link {
+        #[arg(value_parser = crate::scan_cmd::parse_provider)]
+        provider: Option<quickreply_core::proto::api::ScanProvider>,
+        #[arg(long, requires = "provider")]
+        unlink: bool,
     },
     /// Let in a computer that shows a sign-in code: as another computer of yours, or with
     /// --member ROLE as a new member (lead/editor); --deny refuses it. Shows who asks

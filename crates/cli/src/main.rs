@@ -17,6 +17,7 @@ mod args;
 mod clipboard;
 mod compliance_cmd;
 mod lint_cmd;
+mod scan_cmd;
 mod shown;
 mod sync_cmd;
 
@@ -944,7 +945,15 @@ fn run(cli: Cli, m: &ArgMatches) -> Result<i32> {
             server,
             device,
             name,
+            with: None,
         } => sync_cmd::signin(&mut store, &server, device, name)?,
+        Cmd::Signin {
+            server,
+            device,
+            name,
+            with: Some(provider),
+        } => scan_cmd::signin(&mut store, &server, provider, device, name)?,
+        Cmd::Link { provider, unlink } => scan_cmd::link(&store, team, provider, unlink)?,
         Cmd::Approve {
             code,
             member,

@@ -74,7 +74,7 @@ pub fn join(
 }
 
 /// A QR code for the terminal (two rows per character line).
-fn terminal_qr(text: &str) -> Option<String> {
+pub(crate) fn terminal_qr(text: &str) -> Option<String> {
     let code = qrcode::QrCode::new(text.as_bytes()).ok()?;
     Some(
         code.render::<qrcode::render::unicode::Dense1x2>()
@@ -270,7 +270,7 @@ pub fn restore(store: &mut Store, snippet: &Snippet, version: i64) -> Result<()>
     Ok(())
 }
 
-fn local_time(ms: i64) -> String {
+pub(crate) fn local_time(ms: i64) -> String {
     chrono::DateTime::from_timestamp_millis(ms)
         .map(|t| {
             t.with_timezone(&chrono::Local)
@@ -281,7 +281,10 @@ fn local_time(ms: i64) -> String {
 }
 
 /// After joining (by code or by approval): where the token went, who we are, first sync.
-fn welcome(store: &mut Store, (acc, place): (sync::Account, sync::TokenPlace)) -> Result<()> {
+pub(crate) fn welcome(
+    store: &mut Store,
+    (acc, place): (sync::Account, sync::TokenPlace),
+) -> Result<()> {
     if let sync::TokenPlace::File(path, why) = &place {
         eprintln!(
             "{}",

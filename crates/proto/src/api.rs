@@ -12,6 +12,14 @@
 //! | `POST /v1/signin/{id}/poll` | [`SigninPollRequest`] → [`SigninPoll`] (no token; the secret) |
 //! | `GET /v1/signin?code=C` | → [`SigninInfo`] (any member, before approving) |
 //! | `POST /v1/signin/approve` / `deny` | [`SigninDecision`] / [`SigninDenial`] → 204 |
+//! | `GET /v1/scan` | → `Vec<`[`ScanProviderInfo`]`>`: the providers this server signs in with (no token) |
+//! | `POST /v1/scan` | [`ScanRequest`] → [`ScanStarted`] (no token; sign-in by scanning with WeCom, Feishu, DingTalk, WeChat or QQ) |
+//! | `POST /v1/scan/link` | [`ScanLinkRequest`] → [`ScanStarted`]: link the caller's identity at a provider |
+//! | `POST /v1/scan/{id}/poll` | [`SigninPollRequest`] → [`ScanPoll`] (no token; the secret) |
+//! | `GET /v1/scan/callback/{provider}?code&state` | the provider's redirect (HTML for the phone) |
+//! | `GET /v1/scan/settings` | → `Vec<`[`ScanSetting`]`>`: every provider, as configured (owner; never a secret) |
+//! | `PUT /v1/scan/settings/{provider}` / `DELETE …` | [`ScanSettingInput`] → 204: the owner sets or removes a provider (not those of the server's config file) |
+//! | `GET /v1/identities` / `DELETE /v1/identities/{provider}` | → `Vec<`[`IdentityInfo`]`>` the caller's linked identities / unlinks one → 204 |
 //! | `GET /v1/devices` | → `Vec<`[`DeviceInfo`]`>` (owner: the team's; others: their own) |
 //! | `DELETE /v1/devices/{id}` | revokes (owner, or the device's own user) → 204; another member's device 403 |
 //! | `PUT /v1/members/{user_id}/role` | [`RoleChange`] → 204 (owner; the team keeps an owner) |
@@ -231,6 +239,220 @@ pub struct SigninDecision {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SigninDenial {
     pub code: String,
+}
+
+/// An application a team signs in with by scanning a QR code on the phone (configured by
+/// the owner on the server; see the server's README, "Scan to sign in").
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ScanProvider {
+    /// 企业微信 WeCom (a self-built app of the team's corp).
+    Wecom,
+    /// 飞书 Feishu (a self-built app of the team's tenant).
+    Feishu,
+    /// 钉钉 DingTalk (an internal app of the team's organisation).
+    Dingtalk,
+    /// 微信 WeChat (an approved website app of 微信开放平台).
+    Wechat,
+    /// QQ (an approved QQ 互联 app).
+    Qq,
+}
+
+impl ScanProvider {
+    pub const ALL: [ScanProvider; 5] = [
+        ScanProvider::Wecom,
+        ScanProvider::Feishu,
+        ScanProvider::Dingtalk,
+        ScanProvider::Wechat,
+        ScanProvider::Qq,
+    ];
+
+    /// `wecom`, `feishu`, … (as in URLs and configuration).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ScanProvider::Wecom => "wecom",
+            ScanProvider::Feishu => "feishu",
+            ScanProvider::Dingtalk => "dingtalk",
+            ScanProvider::Wechat => "wechat",
+            ScanProvider::Qq => "qq",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|p| p.as_str() == s)
+    }
+
+    /// The name people know it by, in Chinese.
+    pub fn name_zh(self) -> &'static str {
+        match self {
+            ScanProvider::Wecom => "企业微信",
+            ScanProvider::Feishu => "飞书",
+            ScanProvider::Dingtalk => "钉钉",
+            ScanProvider::Wechat => "微信",
+            ScanProvider::Qq => "QQ",
+        }
+    }
+
+    /// The name in English.
+    pub fn name_en(self) -> &'static str {
+        match self {
+            ScanProvider::Wecom => "WeCom",
+            ScanProvider::Feishu => "Feishu",
+            ScanProvider::Dingtalk => "DingTalk",
+            ScanProvider::Wechat => "WeChat",
+            ScanProvider::Qq => "QQ",
+        }
+    }
+}
+
+/// `GET /v1/scan`: one provider this server signs in with.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScanProviderInfo {
+    pub provider: ScanProvider,
+    pub name_zh: String,
+    pub name_en: String,
+}
+
+/// `POST /v1/scan` (no token): a new computer signs in by scanning with a provider's app.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScanRequest {
+    pub provider: ScanProvider,
+    pub device_name: String,
+    /// The name a new member gets (else the provider's display name).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_name: Option<String>,
+    #[serde(default)]
+    pub app_version: String,
+    #[serde(default)]
+    pub web: bool,
+}
+
+/// `POST /v1/scan/link` (a signed-in device): link the caller's member to their identity
+/// at a provider, so that scanning signs any new computer of theirs in.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScanLinkRequest {
+    pub provider: ScanProvider,
+}
+
+/// An attempt started: the provider's page to show as a QR code (or open in a browser),
+/// and the secret only this computer knows, to poll `POST /v1/scan/{id}/poll` with.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScanStarted {
+    pub id: Uuid,
+    pub provider: ScanProvider,
+    /// The provider's authorize URL, carrying this attempt's single-use `state`.
+    pub url: String,
+    /// Never shown.
+    pub secret: String,
+    /// Unix milliseconds.
+    pub expires_at: i64,
+}
+
+/// Where a scan attempt stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ScanState {
+    /// Nobody has scanned yet (or the server is still asking the provider).
+    Waiting,
+    /// Signed in: the answer carries the device token (once).
+    SignedIn,
+    /// The identity is linked to the caller's member now (a link attempt).
+    Linked,
+    /// An identity no member has: a sign-in by approval was started; show its code and
+    /// poll `POST /v1/signin/{id}/poll` with the same secret.
+    Approval,
+    /// It failed: see `error`; nothing was created.
+    Failed,
+    /// Nobody scanned in time.
+    Expired,
+}
+
+/// Why a scan failed, in both languages.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScanError {
+    /// `state_used`, `state_unknown`, `expired`, `provider_error`, `provider_down`,
+    /// `denied`, `linked_elsewhere`, `no_team`.
+    pub code: String,
+    pub zh: String,
+    pub en: String,
+}
+
+/// The answer to polling a scan attempt.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScanPoll {
+    pub state: ScanState,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub join: Option<JoinResponse>,
+    /// [`ScanState::Approval`]: the sign-in to wait on (its `secret` is the attempt's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signin: Option<SigninStarted>,
+    /// The provider's display name of who scanned.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub display_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<ScanError>,
+}
+
+/// `GET /v1/scan/settings` (owner): one provider as the server has it. The secret is
+/// never answered: `has_secret` says whether one is kept.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScanSetting {
+    pub provider: ScanProvider,
+    /// Whether the server signs in with it.
+    pub configured: bool,
+    /// Set in the server's config file or environment: changed there, not here.
+    pub from_config: bool,
+    #[serde(default)]
+    pub app_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agent_id: Option<String>,
+    #[serde(default)]
+    pub auto_join: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tenant: Option<String>,
+    pub has_secret: bool,
+    /// Where the provider sends the phone back: what its app must trust.
+    pub callback_url: String,
+    /// Unix milliseconds (set on the admin page).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub updated_at: Option<i64>,
+}
+
+/// `PUT /v1/scan/settings/{provider}` (owner). `Debug` hides the secret.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScanSettingInput {
+    pub app_id: String,
+    /// `None` (or empty): keep the secret the server has.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secret: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agent_id: Option<String>,
+    #[serde(default)]
+    pub auto_join: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tenant: Option<String>,
+}
+
+impl std::fmt::Debug for ScanSettingInput {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ScanSettingInput")
+            .field("app_id", &self.app_id)
+            .field("secret", &self.secret.as_ref().map(|_| "<hidden>"))
+            .field("agent_id", &self.agent_id)
+            .field("auto_join", &self.auto_join)
+            .field("tenant", &self.tenant)
+            .finish()
+    }
+}
+
+/// `GET /v1/identities`: one identity linked to the caller's member.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IdentityInfo {
+    pub provider: ScanProvider,
+    /// The provider's display name at the time it was linked.
+    pub display_name: String,
+    /// Unix milliseconds.
+    pub linked_at: i64,
 }
 
 /// One earlier (or the current) version of an item, for its history: who wrote it when.

@@ -15,10 +15,13 @@
  * - `dom.js`: building elements, the status line, buttons and fields, times;
  * - `charts.js`: bar charts and CSV export;
  * - `app.js`: the shell: routing, header, tabs, `showApp()`;
+ * - `scan.js`: signing in by scanning with the team's WeCom, Feishu, … (offered under
+ *   the sign-in code);
  * - `signin.js`: signing in by approval, signing out;
  * - `invite.js`: the "Invite" tab and the join screen;
- * - `members.js`, `board.js`, `replies.js`, `missed.js`, `usage.js`, `approve.js`:
- *   the other tabs ("Usage" shows `missed.js`, the searches that found nothing).
+ * - `members.js`, `board.js`, `replies.js`, `missed.js`, `usage.js`, `approve.js`,
+ *   `providers.js`: the other tabs ("Usage" shows `missed.js`, the searches that found
+ *   nothing; "Sign-in providers", owner only, scanning with WeCom, Feishu, …).
  */
 
 import { byId, setStatus, showError } from "./dom.js";
@@ -32,6 +35,7 @@ import { showBoard } from "./board.js";
 import { showUsage } from "./usage.js";
 import { showReplies } from "./replies.js";
 import { showApprove } from "./approve.js";
+import { showProviders } from "./providers.js";
 
 setScreens({
   signin: showSignin,
@@ -42,6 +46,7 @@ setScreens({
     invite: showInvite,
     usage: showUsage,
     replies: showReplies,
+    providers: showProviders,
     approve: showApprove,
   },
 });

@@ -17,6 +17,11 @@ import { t } from "./i18n.js";
 /** @typedef {{state: "pending" | "approved" | "denied" | "expired", join?: {token: string, me: Me}}} SigninPoll */
 /** @typedef {{code: string, device_name: string, user_name?: string, app_version: string, web: boolean, ip: string, created_at: number, expires_at: number}} SigninInfo */
 /** @typedef {{code: string, role: Role, uses: number, expires_at: number, pairing: boolean}} InviteResponse */
+/** @typedef {{provider: string, name_zh: string, name_en: string}} ScanProviderInfo */
+/** @typedef {{provider: string, display_name: string, linked_at: number}} IdentityInfo */
+/** @typedef {{id: string, provider: string, url: string, secret: string, expires_at: number}} ScanStarted */
+/** @typedef {{state: "waiting" | "signed_in" | "linked" | "approval" | "failed" | "expired", join?: {token: string, me: Me}, signin?: SigninStarted, display_name?: string, error?: {code: string, zh: string, en: string}}} ScanPoll */
+/** @typedef {{provider: string, configured: boolean, from_config: boolean, app_id: string, agent_id?: string, auto_join: boolean, tenant?: string, has_secret: boolean, callback_url: string, updated_at?: number}} ScanSetting */
 /** @typedef {{id: string, pairing: boolean, role: Role, uses_left: number, expires_at: number | null, created_at: number, created_by_user: string | null, created_by_name: string | null, created_by_device: string | null}} CodeInfo */
 /** @typedef {{key: string, count: number, devices: number}} UsageTotal */
 /** @typedef {{query: string, count: number, devices: number}} MissedTotal */

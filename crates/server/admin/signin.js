@@ -8,10 +8,16 @@ import { button, byId, el, formatTime, qrImage, setStatus, showError } from "./d
 import { api, ApiError, forget, me, remember, SignedOut } from "./api.js";
 import { t } from "./i18n.js";
 import { clearHash, main, polling, route, translateChrome } from "./app.js";
+import { offerScan } from "./scan.js";
 
 /** @import { SigninPoll, SigninStarted } from "./api.js" */
 
 const POLL_MS = 1500;
+
+/** This browser's name in device lists. */
+function deviceName() {
+  return `管理页 · ${browserName()}`;
+}
 
 function browserName() {
   const ua = navigator.userAgent;
@@ -43,7 +49,7 @@ async function startSignin(box) {
   let started;
   try {
     started = await api("POST", "/v1/signin", {
-      device_name: `管理页 · ${browserName()}`,
+      device_name: deviceName(),
       web: true,
     });
   } catch (e) {
@@ -51,10 +57,31 @@ async function startSignin(box) {
     box.append(button(t("signinRetry"), () => showSignin(""), { id: "signin-retry" }));
     return;
   }
+  waitForApproval(box, started, "");
+  void offerScan(
+    box,
+    deviceName(),
+    (signin, note) => {
+      polling.stop();
+      waitForApproval(box, signin, note);
+    },
+    () => showSignin(""),
+  );
+}
+
+/**
+ * Shows the sign-in code with its QR code and polls until it is approved (a scan of an
+ * account nobody linked yet continues here too, `note` saying so).
+ * @param {HTMLElement} box
+ * @param {SigninStarted} started
+ * @param {string} note
+ */
+function waitForApproval(box, started, note) {
   const approveUrl = `${location.origin}/admin/#approve=${started.code}`;
   const waiting = el("p", { id: "signin-state", class: "muted" }, t("signinWaiting", formatTime(started.expires_at)));
   box.replaceChildren(
     el("h2", { id: "signin-title" }, t("signinTitle")),
+    ...(note ? [el("p", { id: "signin-note" }, note)] : []),
     el("p", {}, t("signinHow")),
     el(
       "div",

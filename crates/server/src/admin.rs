@@ -60,6 +60,8 @@ const ADMIN_MODULES: &[(&str, &str)] = &[
     ("missed.js", include_str!("../admin/missed.js")),
     ("usage.js", include_str!("../admin/usage.js")),
     ("approve.js", include_str!("../admin/approve.js")),
+    ("providers.js", include_str!("../admin/providers.js")),
+    ("scan.js", include_str!("../admin/scan.js")),
 ];
 
 /// The routes of the page (merged into the API's router).

@@ -5,8 +5,10 @@
 //! `database_url`, `listen`, `team_name`, `max_body`, `max_image`, `heartbeat_secs`,
 //! `join_per_minute`, `invite_per_minute`, `tls_cert`, `tls_key`, `metrics_token`,
 //! `metrics_addr`, `header_timeout_secs`, `max_connections`, `max_event_streams`,
-//! `max_event_streams_per_device`, `member_quota`); unknown keys are an error. Relative
-//! paths are relative to the working directory.
+//! `max_event_streams_per_device`, `member_quota`, `public_url`, and `[scan.<provider>]`
+//! tables for scanning to sign in, also read from `QUICKREPLY_<PROVIDER>_<KEY>`, see
+//! `scan::config`); unknown keys are an error. Relative paths are relative to the working
+//! directory.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -100,6 +102,14 @@ pub struct Args {
     /// quota [default: 268435456, 256 MiB].
     #[arg(long, env = "QUICKREPLY_MEMBER_QUOTA", value_name = "BYTES")]
     pub member_quota: Option<u64>,
+    /// The URL phones reach this server at, for scanning to sign in with WeCom, Feishu,
+    /// DingTalk, WeChat or QQ: the providers send the phone back to
+    /// <URL>/v1/scan/callback/<provider>, whose domain the provider's app must trust. The
+    /// providers themselves: `[scan.wecom]` … tables in --config or QUICKREPLY_WECOM_APP_ID,
+    /// _SECRET, _AGENT_ID, _AUTO_JOIN, _TENANT, _ENDPOINT (likewise FEISHU, DINGTALK,
+    /// WECHAT, QQ) [default: the address it listens on].
+    #[arg(long, env = "QUICKREPLY_PUBLIC_URL", value_name = "URL")]
+    pub public_url: Option<String>,
 }
 
 /// The `--config` file.
@@ -124,6 +134,9 @@ pub struct FileConfig {
     pub max_event_streams: Option<usize>,
     pub max_event_streams_per_device: Option<usize>,
     pub member_quota: Option<u64>,
+    pub public_url: Option<String>,
+    /// `[scan.wecom]`, `[scan.feishu]`, …
+    pub scan: Option<std::collections::BTreeMap<String, crate::scan::config::ProviderFile>>,
 }
 
 /// A configuration that cannot be used.
@@ -166,9 +179,40 @@ impl Args {
         self.merge(file)
     }
 
-    /// These flags over `file` over the defaults.
+    /// These flags over `file` over the defaults (providers to scan with: the environment
+    /// over the file).
     pub fn merge(self, file: FileConfig) -> Result<Config, ConfigError> {
+        self.merge_with_env(file, &|k| std::env::var(k).ok())
+    }
+
+    /// [`Self::merge`], looking environment variables up with `env`.
+    pub fn merge_with_env(
+        self,
+        file: FileConfig,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Config, ConfigError> {
         let d = Config::default();
+        let public_url = self
+            .public_url
+            .clone()
+            .or(file.public_url.clone())
+            .map(|u| u.trim().trim_end_matches('/').to_string())
+            .filter(|u| !u.is_empty());
+        if let Some(u) = &public_url
+            && !(u.starts_with("https://") || u.starts_with("http://"))
+        {
+            return Err(ConfigError::Invalid(
+                "public_url must be an https:// (or http://) URL, e.g. https://sync.example.com"
+                    .into(),
+            ));
+        }
+        let (providers, endpoints) = crate::scan::config::providers(file.scan.as_ref(), env)
+            .map_err(ConfigError::Invalid)?;
+        let scan = crate::scan::config::ScanConfig {
+            public_url,
+            providers,
+            endpoints,
+        };
         // An empty value (say, an empty environment variable) means none.
         let path = |p: Option<PathBuf>| p.filter(|p| !p.as_os_str().is_empty());
         let tls = match (
@@ -233,6 +277,7 @@ impl Args {
                 .member_quota
                 .or(file.member_quota)
                 .unwrap_or(d.member_quota),
+            scan,
             clock: d.clock,
         };
         if config
@@ -328,6 +373,28 @@ mod tests {
         assert_eq!(config.heartbeat, Duration::from_secs(5));
         assert_eq!(config.max_body, 1024 * 1024);
         assert_eq!(config.data_dir, PathBuf::from("./data"));
+        Ok(())
+    }
+
+    #[test]
+    fn scan_providers_and_public_url_from_the_file_and_environment()
+    -> Result<(), Box<dyn std::error::Error>> {
+        let file: FileConfig = toml::from_str(
+            "public_url = \"https://sync.example/\"\n[scan.feishu]\napp_id = \"cli_a\"\n\
+             secret = \"s\"\n",
+        )?;
+        let env = |k: &str| {
+            (k == "QUICKREPLY_QQ_APP_ID" || k == "QUICKREPLY_QQ_SECRET").then(|| "x".to_string())
+        };
+        let c = Args::try_parse_from(["quickreply-server"])?.merge_with_env(file, &env)?;
+        assert_eq!(c.scan.public_url.as_deref(), Some("https://sync.example"));
+        assert_eq!(c.scan.providers.len(), 2);
+        let bad: FileConfig = toml::from_str("public_url = \"sync.example\"\n")?;
+        assert!(
+            Args::try_parse_from(["quickreply-server"])?
+                .merge_with_env(bad, &|_| None)
+                .is_err()
+        );
         Ok(())
     }
 

@@ -55,6 +55,20 @@ pub(crate) fn router(state: AppState, max_body: usize, max_image: usize) -> Rout
         .route("/v1/signin/{id}/poll", post(crate::signin::poll))
         .route("/v1/signin/approve", post(crate::signin::approve))
         .route("/v1/signin/deny", post(crate::signin::deny))
+        .route("/v1/scan", get(crate::scan::list).post(crate::scan::start))
+        .route("/v1/scan/link", post(crate::scan::link))
+        .route("/v1/scan/settings", get(crate::scan::settings))
+        .route(
+            "/v1/scan/settings/{provider}",
+            put(crate::scan::put_setting).delete(crate::scan::delete_setting),
+        )
+        .route("/v1/scan/{id}/poll", post(crate::scan::poll))
+        .route("/v1/scan/callback/{provider}", get(crate::scan::callback))
+        .route("/v1/identities", get(crate::scan::identities))
+        .route(
+            "/v1/identities/{provider}",
+            axum::routing::delete(crate::scan::unlink),
+        )
         .route("/v1/invites", post(create_invite))
         .route("/v1/devices", get(devices))
         .route("/v1/devices/{id}", axum::routing::delete(revoke_device))

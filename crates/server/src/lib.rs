@@ -145,6 +145,7 @@ pub mod limits;
 mod metrics;
 mod pages;
 mod ratelimit;
+pub mod scan;
 mod serve;
 mod signin;
 mod state;
@@ -207,6 +208,9 @@ pub struct Config {
     /// Bytes of replies and images each member may keep on the server (0: no quota; see
     /// `store::quota`).
     pub member_quota: u64,
+    /// Scanning to sign in with WeCom, Feishu, DingTalk, WeChat or QQ (`scan`): the
+    /// providers and the public URL (none: the feature is off).
+    pub scan: scan::config::ScanConfig,
     /// The clock (tests move it forward to expire codes).
     pub clock: Clock,
 }
@@ -231,6 +235,7 @@ impl Default for Config {
             max_streams: None,
             max_streams_per_device: limits::DEFAULT_STREAMS_PER_DEVICE,
             member_quota: DEFAULT_MEMBER_QUOTA,
+            scan: scan::config::ScanConfig::default(),
             clock: Clock::system(),
         }
     }
@@ -440,6 +445,18 @@ pub async fn spawn(config: Config) -> Result<Server, Error> {
             .map(|t| codes::sha256_hex(t.trim().as_bytes())),
         streams: limits::StreamSlots::new(caps.max_streams, caps.max_streams_per_device),
         pages: pages::PageCache::default(),
+        scan: scan::Scan {
+            base_url: config
+                .scan
+                .public_url
+                .as_deref()
+                .map(|u| u.trim_end_matches('/').to_string())
+                .unwrap_or_else(|| {
+                    format!("{}://{addr}", if tls.is_some() { "https" } else { "http" })
+                }),
+            config: config.scan.clone(),
+            http: scan::providers::client()?,
+        },
     }));
     let metrics_listener = match &config.metrics_listen {
         Some(listen) => Some(serve_metrics(listen, state.clone(), shutdown_rx.clone()).await?),

@@ -92,7 +92,15 @@ pub(crate) async fn poll(
         }));
     }
     let team_name = st.team_name.clone();
-    let join = st.db(move |s| let_in(s, &row, team_name, now)).await?;
+    let signin_id = row.id;
+    let join = st
+        .db(move |s| {
+            let join = let_in(s, &row, team_name, now)?;
+            // A sign-in started by scanning (`scan`): the identity is the member's now.
+            s.link_after_approval(signin_id, join.me.user_id, now)?;
+            Ok(join)
+        })
+        .await?;
     tracing::info!(
         user = %join.me.user_name,
         device = %join.me.device_name,

@@ -131,6 +131,8 @@ pub(crate) struct Inner {
     pub streams: Arc<StreamSlots>,
     /// Recently served pages of the change feed (`pages`).
     pub pages: crate::pages::PageCache,
+    /// Scanning to sign in (`scan`).
+    pub scan: crate::scan::Scan,
 }
 
 #[derive(Clone)]

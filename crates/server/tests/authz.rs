@@ -377,7 +377,9 @@ async fn snapshot(srv: &Srv, t: &Team) -> R<Value> {
         .await?;
     let missed: Value = srv.get("/v1/missed?days=7", &t.owner).await?;
     let codes: Value = srv.get("/v1/codes", &t.owner).await?;
+    let scan_settings: Value = srv.get("/v1/scan/settings", &t.owner).await?;
     Ok(json!({
+        "scan_settings": scan_settings,
         "codes": codes,
         "devices": devices,
         "libraries": libraries,
@@ -763,6 +765,32 @@ fn cases(t: &Team) -> R<Vec<Case>> {
         )
         .says("only owners and editors")
         .control(Editor),
+        // Sign-in providers for scanning (the owner only).
+        case(
+            "editor reads the sign-in provider settings",
+            Editor,
+            Method::GET,
+            "/v1/scan/settings".into(),
+        )
+        .says("只有团队主管")
+        .control(Owner),
+        case(
+            "editor sets up QQ sign-in",
+            Editor,
+            Method::PUT,
+            "/v1/scan/settings/qq".into(),
+        )
+        .body(json!({"app_id": "101", "secret": "qq-secret"}))
+        .says("only the team's owner")
+        .control(Owner),
+        case(
+            "agent turns QQ sign-in off",
+            Agent,
+            Method::DELETE,
+            "/v1/scan/settings/qq".into(),
+        )
+        .says("只有团队主管")
+        .control(Owner),
         // Letting in a new member by approving a sign-in (invite rules).
         case(
             "agent approves a sign-in as a new agent",

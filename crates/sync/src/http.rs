@@ -12,10 +12,11 @@ use uuid::Uuid;
 
 use quickreply_proto::api::{
     BatchResults, BatchWrite, Changes, CodeInfo, CreateLibrary, DeviceInfo, ErrorBody, HeadEvent,
-    InviteRequest, InviteResponse, Item, ItemVersion, JoinRequest, JoinResponse, LibraryDigest,
-    LibraryInfo, Me, MissedReport, MissedTotal, PutItem, SigninDecision, SigninDenial, SigninInfo,
-    SigninPoll, SigninPollRequest, SigninRequest, SigninStarted, StatusReport, UsageReport,
-    UsageTotal,
+    IdentityInfo, InviteRequest, InviteResponse, Item, ItemVersion, JoinRequest, JoinResponse,
+    LibraryDigest, LibraryInfo, Me, MissedReport, MissedTotal, PutItem, ScanLinkRequest, ScanPoll,
+    ScanProvider, ScanProviderInfo, ScanRequest, ScanStarted, SigninDecision, SigninDenial,
+    SigninInfo, SigninPoll, SigninPollRequest, SigninRequest, SigninStarted, StatusReport,
+    UsageReport, UsageTotal,
 };
 
 use crate::error::SyncError;
@@ -178,6 +179,44 @@ impl Client {
             self.http
                 .post(self.url(&["v1", "signin", "deny"]))
                 .json(req),
+        )
+    }
+
+    /// `GET /v1/scan`: the providers the server signs in with (none on an older server).
+    pub fn scan_providers(&self) -> Result<Vec<ScanProviderInfo>, SyncError> {
+        self.json(self.http.get(self.url(&["v1", "scan"])))
+    }
+
+    /// `POST /v1/scan` (no token needed).
+    pub fn scan_start(&self, req: &ScanRequest) -> Result<ScanStarted, SyncError> {
+        self.json(self.http.post(self.url(&["v1", "scan"])).json(req))
+    }
+
+    /// `POST /v1/scan/link`: link this member's identity at a provider.
+    pub fn scan_link(&self, req: &ScanLinkRequest) -> Result<ScanStarted, SyncError> {
+        self.json(self.http.post(self.url(&["v1", "scan", "link"])).json(req))
+    }
+
+    pub fn scan_poll(&self, id: Uuid, secret: &str) -> Result<ScanPoll, SyncError> {
+        self.json(
+            self.http
+                .post(self.url(&["v1", "scan", &id.to_string(), "poll"]))
+                .json(&SigninPollRequest {
+                    secret: secret.to_string(),
+                }),
+        )
+    }
+
+    /// `GET /v1/identities`: this member's linked identities.
+    pub fn identities(&self) -> Result<Vec<IdentityInfo>, SyncError> {
+        self.json(self.http.get(self.url(&["v1", "identities"])))
+    }
+
+    /// `DELETE /v1/identities/{provider}`.
+    pub fn unlink_identity(&self, provider: ScanProvider) -> Result<(), SyncError> {
+        self.empty(
+            self.http
+                .delete(self.url(&["v1", "identities", provider.as_str()])),
         )
     }
 

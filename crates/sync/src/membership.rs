@@ -64,8 +64,8 @@ pub(crate) fn adopt(
 /// as a QR code) and wait with [`Signin::wait`].
 #[derive(Clone, Debug)]
 pub struct Signin {
-    server: Client,
-    started: SigninStarted,
+    pub(crate) server: Client,
+    pub(crate) started: SigninStarted,
 }
 
 impl Signin {

@@ -309,6 +309,31 @@ export interface SigninView {
   expiresAt: number;
   state: SigninState;
   message: string;
+  /** Scanning to sign in: the provider (`wecom`, `feishu`, …) whose page the QR code
+   * holds; empty for a sign-in by approval. */
+  provider: string;
+}
+
+/** A member's accounts for scanning to sign in, and what the server offers. */
+export interface IdentitiesView {
+  offered: ProviderView[];
+  linked: { id: string; name: string; displayName: string; linkedAt: number }[];
+}
+
+/** Linking an account by scanning (pushed as `team-link` events). */
+export interface LinkView {
+  provider: string;
+  url: string;
+  qrSvg: string;
+  expiresAt: number;
+  state: "waiting" | "linked" | "expired" | "error";
+  message: string;
+}
+
+/** A provider the server signs in with by scanning (its name in the UI's language). */
+export interface ProviderView {
+  id: string;
+  name: string;
 }
 
 export interface TeamView {
@@ -403,6 +428,13 @@ export const api = {
   teamSigninStart: (server: string, deviceName: string, userName: string) =>
     invoke<SigninView>("team_signin_start", { server, deviceName, userName }),
   teamSigninCancel: () => invoke<void>("team_signin_cancel"),
+  teamScanProviders: (server: string) => invoke<ProviderView[]>("team_scan_providers", { server }),
+  teamScanStart: (server: string, provider: string, deviceName: string, userName: string) =>
+    invoke<SigninView>("team_scan_start", { server, provider, deviceName, userName }),
+  teamIdentities: (account: number | null) => invoke<IdentitiesView>("team_identities", { account }),
+  teamUnlink: (account: number | null, provider: string) => invoke<void>("team_unlink", { account, provider }),
+  teamLinkStart: (account: number | null, provider: string) => invoke<LinkView>("team_link_start", { account, provider }),
+  teamLinkCancel: () => invoke<void>("team_link_cancel"),
   teamLookup: (code: string, account: number | null) => invoke<RequestView>("team_lookup", { code, account }),
   teamDecide: (code: string, decision: Decision, account: number | null) =>
     invoke<void>("team_decide", { code, decision, account }),

@@ -100,7 +100,7 @@ describe("contrast", () => {
           const [prop, value] = [m[1], m[2]];
           // A QR code stays black on white in both themes, to be scanned; a dialog's
           // backdrop dims whatever is behind it.
-          const allowed = (selector === ".signin img" && value === "#fff") || (selector === ".backdrop" && value === "rgba(0, 0, 0, 0.35)");
+          const allowed = ((selector === ".signin img" || selector === ".linking img") && value === "#fff") || (selector === ".backdrop" && value === "rgba(0, 0, 0, 0.35)");
           if (!allowed && /#[0-9a-f]{3,8}\b|rgba?\(|hsla?\(/i.test(value)) found.push(`${file} ${selector}: ${prop}: ${value}`);
           for (const v of value.matchAll(/var\(--([a-z-]+)\)/g)) {
             const name = v[1];

@@ -4,6 +4,9 @@ import { t, type Key } from "./i18n";
 import {
   decisionsFor,
   joinMissing,
+  pickProvider,
+  scanRows,
+  scanMissing,
   normalizeCode,
   normalizeServer,
   remaining,
@@ -35,6 +38,7 @@ const signin = (state: "waiting" | "joined" | "denied" | "expired" | "cancelled"
   expiresAt: 0,
   state,
   message,
+  provider: "",
 });
 
 describe("team section", () => {
@@ -91,6 +95,37 @@ describe("team section", () => {
     expect(joinMissing({ server: " ", code: "X" }, true)).toBe("teamNeedServer");
     expect(joinMissing({ server: "s", code: " " }, true)).toBe("teamNeedCode");
     expect(joinMissing({ server: "s", code: "" }, false)).toBeNull();
+  });
+
+  it("lists the accounts for scanning: offered ones to link, linked ones to unlink", () => {
+    const rows = scanRows({
+      offered: [
+        { id: "wecom", name: "企业微信" },
+        { id: "feishu", name: "飞书" },
+      ],
+      linked: [
+        { id: "feishu", name: "飞书", displayName: "张三", linkedAt: 5 },
+        { id: "qq", name: "QQ", displayName: "小张", linkedAt: 6 },
+      ],
+    });
+    expect(rows.map((r) => [r.id, r.canLink, r.linked?.displayName ?? null])).toEqual([
+      ["wecom", true, null],
+      ["feishu", false, "张三"],
+      ["qq", false, "小张"],
+    ]);
+  });
+
+  it("a scan needs the server, then the app; the chosen app stays while offered", () => {
+    expect(scanMissing(" ", "wecom")).toBe("teamNeedServer");
+    expect(scanMissing("https://s", "")).toBe("teamNeedProvider");
+    expect(scanMissing("https://s", "feishu")).toBeNull();
+    const offered = [{ id: "wecom" }, { id: "feishu" }];
+    expect(pickProvider(offered, "feishu")).toBe("feishu");
+    expect(pickProvider(offered, "qq")).toBe("wecom");
+    expect(pickProvider([], "qq")).toBe("");
+    for (const k of ["teamByScan", "teamScanNone", "scanHint", "scanWaiting"] as Key[]) {
+      expect(t(k, { app: "企业微信" })).not.toBe(k);
+    }
     expect(joinMissing({ server: "s", code: "c" }, true)).toBeNull();
   });
 

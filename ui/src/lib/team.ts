@@ -1,5 +1,5 @@
 // The Settings window's Team section: what it shows and offers, without the DOM.
-import type { AccountView, Decision, Role, SigninState, SigninView, TeamView } from "./api";
+import type { AccountView, Decision, IdentitiesView, Role, SigninState, SigninView, TeamView } from "./api";
 import type { Key } from "./i18n";
 
 /** What the section shows: the membership, a sign-in in progress, or the join forms. */
@@ -85,6 +85,19 @@ export function joinMissing(form: { server: string; code: string }, withCode: bo
   return null;
 }
 
+/** What starting a scan sign-in still needs: the server, then the app to scan with. */
+export function scanMissing(server: string, provider: string): Key | null {
+  if (!server.trim()) return "teamNeedServer";
+  if (!provider) return "teamNeedProvider";
+  return null;
+}
+
+/** The provider to preselect: the one chosen if the server still offers it, else the
+ * server's first ("" when it offers none). */
+export function pickProvider(offered: { id: string }[], chosen: string): string {
+  return offered.some((p) => p.id === chosen) ? chosen : (offered[0]?.id ?? "");
+}
+
 /** `m:ss` left until `expiresAt` (Unix ms), `0:00` once past. */
 export function remaining(expiresAt: number, now: number): string {
   const s = Math.max(0, Math.floor((expiresAt - now) / 1000));
@@ -114,4 +127,26 @@ export function signinLine(s: Pick<SigninView, "state" | "message">, tr: (k: Key
     default:
       return said;
   }
+}
+
+/** One row of the member's accounts for scanning: linked (to unlink), or offered (to
+ * link); the server's offer first, then linked ones it no longer offers. */
+export interface ScanRow {
+  id: string;
+  name: string;
+  linked: { displayName: string; linkedAt: number } | null;
+  canLink: boolean;
+}
+
+export function scanRows(ids: IdentitiesView): ScanRow[] {
+  const rows: ScanRow[] = ids.offered.map((p) => {
+    const l = ids.linked.find((i) => i.id === p.id);
+    return { id: p.id, name: p.name, linked: l ? { displayName: l.displayName, linkedAt: l.linkedAt } : null, canLink: !l };
+  });
+  for (const l of ids.linked) {
+    if (!rows.some((r) => r.id === l.id)) {
+      rows.push({ id: l.id, name: l.name, linked: { displayName: l.displayName, linkedAt: l.linkedAt }, canLink: false });
+    }
+  }
+  return rows;
 }

@@ -27,6 +27,7 @@ pub mod postgres;
 pub mod quota;
 pub mod raw;
 mod rows;
+pub mod scan;
 pub mod sqlite;
 mod write;
 
@@ -224,7 +225,7 @@ pub struct UsageQuery {
 }
 
 /// The server's storage. Blocking; call it from `spawn_blocking`.
-pub trait Store: Send + Sync + 'static {
+pub trait Store: scan::ScanStore + Send + Sync + 'static {
     /// On a server without users, replaces any setup code by this one and answers `true`;
     /// otherwise leaves everything as it is and answers `false`.
     fn ensure_setup_code(&self, code_hash: &str, now: i64) -> Result<bool, Error>;
@@ -442,7 +443,7 @@ pub trait Store: Send + Sync + 'static {
     fn cancel_code(&self, me: &Me, id: &str, now: i64) -> Result<(), Error>;
 
     /// Removes a member from the team in one transaction (the owner only, not themselves):
-    /// every device of theirs revoked, every open code they made or that adds a device to
+    /// every device of theirs revoked, every identity linked to them unlinked, every open code they made or that adds a device to
     /// them cancelled, sign-ins they approved but were not collected yet denied, and the
     /// member listed nowhere any more. Answers the devices revoked now.
     fn remove_member(&self, me: &Me, user_id: Uuid, now: i64) -> Result<Vec<Uuid>, Error>;

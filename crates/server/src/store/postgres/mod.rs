@@ -75,6 +75,7 @@ mod item_write;
 mod listener;
 mod pool;
 mod rows;
+mod scan;
 mod schema;
 
 pub use listener::{CHANNEL, Heard, LISTENER_NAME, Listener};
@@ -731,6 +732,7 @@ impl Store for PgStore {
                 &[&user_id],
             )
             .await?;
+            exec(tx, "DELETE FROM identities WHERE user_id = $1", &[&user_id]).await?;
             exec(
                 tx,
                 "UPDATE users SET removed_at = $1 WHERE id = $2",

@@ -17,7 +17,57 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (4, SCHEMA_V4),
     (5, SCHEMA_V5),
     (6, SCHEMA_V6),
+    (7, SCHEMA_V7),
 ];
+
+/// Scanning to sign in (`store::scan`); the same tables as SQLite's version 7.
+const SCHEMA_V7: &str = r#"
+CREATE TABLE scans (
+    id           UUID PRIMARY KEY,
+    provider     TEXT NOT NULL,
+    state_hash   TEXT NOT NULL UNIQUE,
+    secret_hash  TEXT NOT NULL,
+    link_user    UUID,
+    device_name  TEXT NOT NULL,
+    user_name    TEXT,
+    app_version  TEXT NOT NULL,
+    web          BOOLEAN NOT NULL,
+    ip           TEXT NOT NULL,
+    created_at   BIGINT NOT NULL,
+    expires_at   BIGINT NOT NULL,
+    status       TEXT NOT NULL,
+    user_id      UUID,
+    subject      TEXT,
+    display_name TEXT,
+    tenant       TEXT,
+    error_code   TEXT,
+    error_zh     TEXT,
+    error_en     TEXT,
+    signin_id    UUID
+);
+CREATE INDEX scans_expiry ON scans(expires_at);
+CREATE INDEX scans_signin ON scans(signin_id);
+CREATE TABLE identities (
+    provider     TEXT NOT NULL,
+    subject      TEXT NOT NULL,
+    user_id      UUID NOT NULL REFERENCES users(id),
+    display_name TEXT NOT NULL,
+    tenant       TEXT,
+    created_at   BIGINT NOT NULL,
+    PRIMARY KEY (provider, subject)
+);
+CREATE INDEX identities_user ON identities(user_id);
+CREATE TABLE scan_settings (
+    provider   TEXT PRIMARY KEY,
+    app_id     TEXT NOT NULL,
+    secret     TEXT NOT NULL,
+    agent_id   TEXT,
+    auto_join  BOOLEAN NOT NULL,
+    tenant     TEXT,
+    updated_at BIGINT NOT NULL,
+    updated_by UUID
+);
+"#;
 
 const SCHEMA_V1: &str = r#"
 CREATE TABLE meta (

@@ -44,6 +44,7 @@ use crate::Error;
 mod item_write;
 mod pool;
 mod rows;
+mod scan;
 mod schema;
 
 /// The SQLite store.
@@ -768,6 +769,7 @@ impl Store for SqliteStore {
                    AND approver IN (SELECT id FROM devices WHERE user_id = ?1)",
                 [&uid],
             )?;
+            tx.exec("DELETE FROM identities WHERE user_id = ?1", [&uid])?;
             tx.exec(
                 "UPDATE users SET removed_at = ?1 WHERE id = ?2",
                 params![now, uid],
@@ -880,6 +882,7 @@ mod tests {
                  ALTER TABLE items DROP COLUMN writer; ALTER TABLE items DROP COLUMN size;
                  ALTER TABLE blobs DROP COLUMN uploaded_by;
                  ALTER TABLE users DROP COLUMN stored_bytes;
+                 DROP TABLE scans; DROP TABLE identities; DROP TABLE scan_settings;
                  PRAGMA user_version = 1;",
             )?;
         }
@@ -933,6 +936,7 @@ mod tests {
                 "ALTER TABLE items DROP COLUMN writer; ALTER TABLE items DROP COLUMN size;
                  ALTER TABLE blobs DROP COLUMN uploaded_by;
                  ALTER TABLE users DROP COLUMN stored_bytes;
+                 DROP TABLE scans; DROP TABLE identities; DROP TABLE scan_settings;
                  PRAGMA user_version = 5;",
             )?;
         }

@@ -201,8 +201,66 @@ UPDATE items SET
 UPDATE users SET stored_bytes = coalesce((SELECT sum(size) FROM items WHERE writer = users.id), 0);
 "#;
 
+/// Schema version 7: scanning to sign in with WeCom, Feishu, DingTalk, WeChat or QQ
+/// (`store::scan`).
+const SCHEMA_V7: &str = r#"
+-- Attempts, by the SHA-256 of their single-use OAuth `state` and of their poll secret;
+-- `status` waiting → exchanging → member | join | approval → approval_sent | linked | failed.
+CREATE TABLE scans (
+    id           TEXT PRIMARY KEY,
+    provider     TEXT NOT NULL,
+    state_hash   TEXT NOT NULL UNIQUE,
+    secret_hash  TEXT NOT NULL,
+    link_user    TEXT,
+    device_name  TEXT NOT NULL,
+    user_name    TEXT,
+    app_version  TEXT NOT NULL,
+    web          INTEGER NOT NULL,
+    ip           TEXT NOT NULL,
+    created_at   INTEGER NOT NULL,
+    expires_at   INTEGER NOT NULL,
+    status       TEXT NOT NULL,
+    user_id      TEXT,
+    subject      TEXT,
+    display_name TEXT,
+    tenant       TEXT,
+    error_code   TEXT,
+    error_zh     TEXT,
+    error_en     TEXT,
+    signin_id    TEXT
+);
+CREATE INDEX scans_expiry ON scans(expires_at);
+CREATE INDEX scans_signin ON scans(signin_id);
+
+-- A member's identity at a provider: scanning with it signs their new computers in.
+CREATE TABLE identities (
+    provider     TEXT NOT NULL,
+    subject      TEXT NOT NULL,
+    user_id      TEXT NOT NULL REFERENCES users(id),
+    display_name TEXT NOT NULL,
+    tenant       TEXT,
+    created_at   INTEGER NOT NULL,
+    PRIMARY KEY (provider, subject)
+);
+CREATE INDEX identities_user ON identities(user_id);
+
+-- Providers the owner set on the admin page (登录方式); those of the config file and the
+-- environment are not here. `secret` is the app's secret, kept to call the provider:
+-- never answered, never logged.
+CREATE TABLE scan_settings (
+    provider   TEXT PRIMARY KEY,
+    app_id     TEXT NOT NULL,
+    secret     TEXT NOT NULL,
+    agent_id   TEXT,
+    auto_join  INTEGER NOT NULL,
+    tenant     TEXT,
+    updated_at INTEGER NOT NULL,
+    updated_by TEXT
+);
+"#;
+
 /// The schema version this server creates and understands.
-pub(super) const SCHEMA_VERSION: i64 = 6;
+pub(super) const SCHEMA_VERSION: i64 = 7;
 
 /// Brings the database up to [`SCHEMA_VERSION`] in one transaction; a newer database is
 /// refused.
@@ -234,6 +292,9 @@ pub(super) fn migrate(conn: &Connection, path: &Path) -> Result<(), Error> {
         }
         if version < 6 {
             tx.execute_batch(SCHEMA_V6)?;
+        }
+        if version < 7 {
+            tx.execute_batch(SCHEMA_V7)?;
         }
         tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
         tx.commit()?;
