@@ -607,7 +607,9 @@ fn run(cli: Cli, m: &ArgMatches) -> Result<i32> {
             let lib = lib_opt(&store, library.as_deref())?;
             let q = query.join(" ");
             offer_builtin(&store)?;
-            let hits = store.search(
+            // The on-disk search cache: one file read instead of every row (see
+            // core's store::search_cache), ranked exactly like `Store::search`.
+            let hits = store.search_cached(
                 &q,
                 &SearchOptions {
                     library: lib.map(|l| l.id),

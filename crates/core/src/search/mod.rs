@@ -280,6 +280,19 @@ impl Scorer {
             .fold(Mask::default(), |m, a| m.union(a.mask))
     }
 
+    /// The [`pair_mask`] bits every matching reply has when every atom is ASCII (none
+    /// otherwise: a CJK atom may match a title whatever the pinyin holds), as the index's
+    /// scan filters with them. For a stored prefilter, like [`Scorer::mask`].
+    pub fn pair_needle(&self) -> Mask {
+        if self.atoms.iter().all(|a| a.ascii) {
+            self.atoms
+                .iter()
+                .fold(Mask::default(), |m, a| m.union(needle_pairs(&a.lower)))
+        } else {
+            Mask::default()
+        }
+    }
+
     /// Whether every atom occurs as typed in the reply (see [`is_strong`]); the fields as
     /// for [`Scorer::score`].
     pub fn is_strong(&mut self, f: &SearchFields<'_>) -> bool {

@@ -12,6 +12,7 @@
 mod libraries;
 mod migrations;
 mod model;
+mod search_cache;
 mod search_columns;
 mod snippets;
 mod usage;
@@ -19,6 +20,7 @@ mod variables;
 
 use migrations::MIGRATIONS;
 pub use model::*;
+pub use search_cache::CACHE_FILE;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
