@@ -270,6 +270,11 @@ impl Store {
                 supported,
             });
         }
+        if version == supported {
+            // Up to date: no write lock taken (every `qreply` command opens the store;
+            // one that only reads need not wait for another process's long write).
+            return Ok(());
+        }
         let tx = self.conn.transaction().map_err(corrupt(&path))?;
         for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
             tx.execute_batch(sql).map_err(corrupt(&path))?;
