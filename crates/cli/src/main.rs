@@ -609,13 +609,16 @@ fn run(cli: Cli, m: &ArgMatches) -> Result<i32> {
             offer_builtin(&store)?;
             // The on-disk search cache: one file read instead of every row (see
             // core's store::search_cache), ranked exactly like `Store::search`.
-            let hits = store.search_cached(
-                &q,
-                &SearchOptions {
-                    library: lib.map(|l| l.id),
-                    limit,
-                },
-            )?;
+            // `QUICKREPLY_SEARCH_CACHE=0` reads the rows instead (`bench search` compares).
+            let opts = SearchOptions {
+                library: lib.map(|l| l.id),
+                limit,
+            };
+            let hits = if std::env::var_os("QUICKREPLY_SEARCH_CACHE").is_some_and(|v| v == "0") {
+                store.search(&q, &opts)?
+            } else {
+                store.search_cached(&q, &opts)?
+            };
             if hits.is_empty() {
                 // The team's "searches that found nothing" (counts; see `usage --missed`).
                 store.record_missed_search(&q, None)?;

@@ -444,10 +444,19 @@ impl Store {
             }
             let id = image.id(i);
             let f = image.fields(i)?;
+            let b = boost(&id);
             let score = if scorer.is_empty() {
-                Some(boost(&id))
+                Some(b)
             } else {
-                scorer.score(&f).map(|s| s + boost(&id))
+                // As the index scans: a reply that cannot enter the full list is
+                // skipped, the others are scored field by field where the masks allow.
+                let masks = Scorer::field_masks(&f);
+                if let Some(min) = top.threshold()
+                    && scorer.upper_bound(f.code, &masks).saturating_add(b) <= min
+                {
+                    continue;
+                }
+                scorer.score_masked(&f, &masks).map(|s| s + b)
             };
             if let Some(score) = score
                 && top.admits(score)
