@@ -300,6 +300,14 @@ impl Scorer {
         [f.title, f.tags, f.pinyin, f.initials, f.body, f.tags_pinyin].map(Mask::of)
     }
 
+    /// [`Scorer::field_masks`] with the body's mask known already (`Mask::of(f.body)`,
+    /// kept beside the row): the body is the long field.
+    pub fn field_masks_with_body(f: &SearchFields<'_>, body: Mask) -> [Mask; FIELDS] {
+        let mut m = [f.title, f.tags, f.pinyin, f.initials, "", f.tags_pinyin].map(Mask::of);
+        m[F_BODY] = body;
+        m
+    }
+
     /// The most a reply can score judging by its field masks alone ([`Scorer::field_masks`]):
     /// the index skips a reply whose bound (plus its usage boost) cannot enter a full
     /// result list, and so may any scan that ranks like it.

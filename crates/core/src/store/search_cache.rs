@@ -41,7 +41,7 @@ pub const CACHE_FILE: &str = "quickreply.search";
 
 const MAGIC: &[u8; 8] = b"QRSEARCH";
 /// Raise when the layout below changes: an older file is then rebuilt.
-const FORMAT: u32 = 1;
+const FORMAT: u32 = 2;
 /// Fields per reply in the text section, in [`SearchFields`] order.
 const FIELDS: usize = 7;
 const MASK: usize = 32;
@@ -58,8 +58,9 @@ struct Stamp {
 /// Layout (little-endian): header — `MAGIC`, format `u32`, search-columns version `i64`,
 /// epoch (length `u32` + bytes), changes `i64`, rows `u32`, libraries `u32`; the
 /// libraries (16 bytes each); per row, in row order: summary mask (32 bytes), pair mask
-/// (32), id (16), library number (`u32`), end of its text (`u64`, from the start of the
-/// text section); then the text section: per row the seven fields of [`SearchFields`],
+/// (32), the body's mask (32: the longest field, the one mask not worth computing again
+/// per search), id (16), library number (`u32`), end of its text (`u64`, from the start
+/// of the text section); then the text section: per row the seven fields of [`SearchFields`],
 /// each a `u32` length and UTF-8 bytes.
 struct Image {
     bytes: Vec<u8>,
@@ -71,7 +72,7 @@ struct Image {
 }
 
 /// Bytes of one per-row record.
-const RECORD: usize = MASK + MASK + 16 + 4 + 8;
+const RECORD: usize = 3 * MASK + 16 + 4 + 8;
 
 /// The file is not what this program wrote (damaged, truncated, another format).
 #[derive(Debug)]
@@ -169,21 +170,25 @@ impl Image {
         mask_at(&self.bytes, self.record(i) + MASK)
     }
 
+    fn body_mask(&self, i: usize) -> Mask {
+        mask_at(&self.bytes, self.record(i) + 2 * MASK)
+    }
+
     fn id(&self, i: usize) -> Uuid {
-        let at = self.record(i) + 2 * MASK;
+        let at = self.record(i) + 3 * MASK;
         let mut a = [0u8; 16];
         a.copy_from_slice(&self.bytes[at..at + 16]);
         Uuid::from_bytes(a)
     }
 
     fn library(&self, i: usize) -> std::result::Result<Uuid, Damaged> {
-        let mut at = self.record(i) + 2 * MASK + 16;
+        let mut at = self.record(i) + 3 * MASK + 16;
         let n = u32_at(&self.bytes, &mut at)? as usize;
         self.libraries.get(n).copied().ok_or(Damaged)
     }
 
     fn text_end(&self, i: usize) -> std::result::Result<usize, Damaged> {
-        let mut at = self.record(i) + 2 * MASK + 20;
+        let mut at = self.record(i) + 3 * MASK + 20;
         usize::try_from(u64_at(&self.bytes, &mut at)?).map_err(|_| Damaged)
     }
 
@@ -281,6 +286,7 @@ impl Writer {
         }
         put_mask(&mut self.records, summary);
         put_mask(&mut self.records, pairs);
+        put_mask(&mut self.records, Mask::of(&body));
         self.records.extend_from_slice(id.as_bytes());
         self.records.extend_from_slice(&lib.to_le_bytes());
         self.records
@@ -450,7 +456,7 @@ impl Store {
             } else {
                 // As the index scans: a reply that cannot enter the full list is
                 // skipped, the others are scored field by field where the masks allow.
-                let masks = Scorer::field_masks(&f);
+                let masks = Scorer::field_masks_with_body(&f, image.body_mask(i));
                 if let Some(min) = top.threshold()
                     && scorer.upper_bound(f.code, &masks).saturating_add(b) <= min
                 {
