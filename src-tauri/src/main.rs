@@ -20,8 +20,6 @@ mod sync;
 mod team;
 mod transfer;
 mod tray;
-#[cfg(target_os = "linux")]
-mod webkit;
 
 use std::path::PathBuf;
 
@@ -46,9 +44,6 @@ struct Args {
 }
 
 fn main() -> anyhow::Result<()> {
-    // First, while the process has one thread: how WebKit is to run (`webkit.rs`).
-    #[cfg(target_os = "linux")]
-    webkit::configure();
     let args = Args::parse();
     let data_dir = args
         .data_dir
