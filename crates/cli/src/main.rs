@@ -611,13 +611,18 @@ fn run(cli: Cli, m: &ArgMatches) -> Result<i32> {
             let lib = lib_opt(&store, library.as_deref())?;
             let q = query.join(" ");
             offer_builtin(&store)?;
-            let hits = store.search(
-                &q,
-                &SearchOptions {
-                    library: lib.map(|l| l.id),
-                    limit,
-                },
-            )?;
+            // The on-disk search cache: one file read instead of every row (see
+            // core's store::search_cache), ranked exactly like `Store::search`.
+            // `QUICKREPLY_SEARCH_CACHE=0` reads the rows instead (`bench search` compares).
+            let opts = SearchOptions {
+                library: lib.map(|l| l.id),
+                limit,
+            };
+            let hits = if std::env::var_os("QUICKREPLY_SEARCH_CACHE").is_some_and(|v| v == "0") {
+                store.search(&q, &opts)?
+            } else {
+                store.search_cached(&q, &opts)?
+            };
             if hits.is_empty() {
                 // The team's "searches that found nothing" (counts; see `usage --missed`).
                 store.record_missed_search(&q, None)?;

@@ -7,7 +7,8 @@
 //!
 //! Run with `cargo xtask bench packs` (or `cargo bench -p quickreply-core --bench packs`).
 //! `QR_BENCH_SIZES=1000,10000` picks other sizes, `QR_BENCH_FORMATS=csv,xlsx` other formats. Sizes below 100k take the median of 3
-//! runs; 100k and above run once (each run takes seconds).
+//! runs; 100k and above run once (each run takes seconds). `QR_BENCH_RUNS=3` takes the
+//! median of that many runs at every size.
 #![allow(clippy::expect_used, clippy::panic)] // a test or bench fails by panicking
 
 use std::io::Cursor;
@@ -123,7 +124,11 @@ const OPS: [&str; 4] = ["export", "preview", "import", "re-import"];
 
 /// One format at one size: milliseconds per operation, in `OPS` order.
 fn measure(fmt: Fmt, n: usize, source: &Store, pack: &Pack) -> [Took; 4] {
-    let runs = if n >= 100_000 { 1 } else { 3 };
+    let runs = std::env::var("QR_BENCH_RUNS")
+        .ok()
+        .and_then(|r| r.parse().ok())
+        .filter(|&r| r > 0)
+        .unwrap_or(if n >= 100_000 { 1 } else { 3 });
     let mut bytes = Vec::new();
     let export = median(runs, || {
         let (b, d) = timed(|| fmt.write(pack, source));
@@ -218,10 +223,13 @@ fn main() {
         println!(
             "\n{n} replies ({} with an image); {}",
             n / 50,
-            if n >= 100_000 {
-                "one run"
-            } else {
-                "median of 3 runs"
+            match std::env::var("QR_BENCH_RUNS")
+                .ok()
+                .and_then(|r| r.parse::<usize>().ok())
+            {
+                Some(r) if r > 0 => format!("median of {r} runs"),
+                _ if n >= 100_000 => "one run".to_string(),
+                _ => "median of 3 runs".to_string(),
             }
         );
         println!(

@@ -248,14 +248,18 @@ fn an_older_store_gets_the_invented_built_in_values_flagged_as_examples() {
             .expect("version");
         store
             .conn()
-            // The two migrations since: the example column, then the search columns'
-            // normalisation flag.
+            // The three migrations since: the example column, the search columns'
+            // normalisation flag, then the search cache's stamp.
             .execute_batch(&format!(
-                "ALTER TABLE variables DROP COLUMN example;
+                "DROP TRIGGER search_stamp_insert;
+                 DROP TRIGGER search_stamp_update;
+                 DROP TRIGGER search_stamp_delete;
+                 DROP TABLE search_stamp;
+                 ALTER TABLE variables DROP COLUMN example;
                  ALTER TABLE snippets DROP COLUMN search_fold;
                  DROP TABLE search_columns_version;
                  PRAGMA user_version = {};",
-                version - 2
+                version - 3
             ))
             .expect("back to the schema before the example column");
         version

@@ -324,22 +324,25 @@ fn plan(
         // A reply without a title of its own (its title was made from its text, as for
         // espanso matches and plain text) is the same reply when its content is: its
         // made-up title says nothing about which reply it is.
-        let untitled = s.texts().first().is_some_and(|t| {
-            let made = interop::title_of(t);
-            !made.is_empty() && made == s.title.trim()
-        });
+        // Asked only where it can change the outcome (a reply of the same folder
+        // exists): making a title from the text costs more than the rest of the plan
+        // of a reply, for every reply of a big pack.
+        let untitled = || {
+            s.texts().first().is_some_and(|t| {
+                let made = interop::title_of(t);
+                !made.is_empty() && made == s.title.trim()
+            })
+        };
+        let in_this_folder = in_folder.get(&folder);
         let found = candidates.iter().any(same)
-            || untitled
-                && in_folder
-                    .get(&folder)
-                    .is_some_and(|all| all.iter().any(same));
+            || in_this_folder.is_some_and(|all| untitled() && all.iter().any(same));
         if found {
             item.status = Status::Unchanged;
             plan.items.push(item);
             continue;
         }
         // A different reply that happens to share a made-up title is a new one.
-        let cur = candidates.first().copied().filter(|_| !untitled);
+        let cur = candidates.first().copied().filter(|_| !untitled());
         let new = NewSnippet {
             title: s.title.clone(),
             code: code.clone(),

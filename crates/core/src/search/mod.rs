@@ -280,6 +280,84 @@ impl Scorer {
             .fold(Mask::default(), |m, a| m.union(a.mask))
     }
 
+    /// The [`pair_mask`] bits every matching reply has when every atom is ASCII (none
+    /// otherwise: a CJK atom may match a title whatever the pinyin holds), as the index's
+    /// scan filters with them. For a stored prefilter, like [`Scorer::mask`].
+    pub fn pair_needle(&self) -> Mask {
+        if self.atoms.iter().all(|a| a.ascii) {
+            self.atoms
+                .iter()
+                .fold(Mask::default(), |m, a| m.union(needle_pairs(&a.lower)))
+        } else {
+            Mask::default()
+        }
+    }
+
+    /// Each field's [`Mask`] as the index keeps them, in the order [`Scorer::upper_bound`]
+    /// and [`Scorer::score_masked`] take them: title, tags, pinyin, initials, body, tags'
+    /// pinyin (title, tags and body normalised).
+    pub fn field_masks(f: &SearchFields<'_>) -> [Mask; FIELDS] {
+        [f.title, f.tags, f.pinyin, f.initials, f.body, f.tags_pinyin].map(Mask::of)
+    }
+
+    /// [`Scorer::field_masks`] with the body's mask known already (`Mask::of(f.body)`,
+    /// kept beside the row): the body is the long field.
+    pub fn field_masks_with_body(f: &SearchFields<'_>, body: Mask) -> [Mask; FIELDS] {
+        let mut m = [f.title, f.tags, f.pinyin, f.initials, "", f.tags_pinyin].map(Mask::of);
+        m[F_BODY] = body;
+        m
+    }
+
+    /// The most a reply can score judging by its field masks alone ([`Scorer::field_masks`]):
+    /// the index skips a reply whose bound (plus its usage boost) cannot enter a full
+    /// result list, and so may any scan that ranks like it.
+    pub fn upper_bound(&self, code: &str, masks: &[Mask; FIELDS]) -> u32 {
+        upper_bound(&self.atoms, code, masks)
+    }
+
+    /// [`Scorer::score`] given the fields' masks ([`Scorer::field_masks`]): the same score
+    /// (the masks only skip fields that cannot match, as in the index), without converting
+    /// the text of fields no atom's characters are all in.
+    pub fn score_masked(&mut self, f: &SearchFields<'_>, masks: &[Mask; FIELDS]) -> Option<u32> {
+        let atoms = &self.atoms;
+        let wanted = |i: usize| atoms.iter().any(|qa| masks[i].covers(qa.mask));
+        let [b0, b1, b2, b3, b4, b5] = &mut self.bufs;
+        let empty: &[u8] = &[];
+        let texts = [
+            if wanted(F_TITLE) {
+                Utf32Str::new(f.title, b0)
+            } else {
+                Utf32Str::Ascii(empty)
+            },
+            if wanted(F_TAGS) {
+                Utf32Str::new(f.tags, b1)
+            } else {
+                Utf32Str::Ascii(empty)
+            },
+            if wanted(F_PINYIN) {
+                Utf32Str::new(f.pinyin, b2)
+            } else {
+                Utf32Str::Ascii(empty)
+            },
+            if wanted(F_INITIALS) {
+                Utf32Str::new(f.initials, b3)
+            } else {
+                Utf32Str::Ascii(empty)
+            },
+            if wanted(F_BODY) {
+                Utf32Str::new(f.body, b4)
+            } else {
+                Utf32Str::Ascii(empty)
+            },
+            if wanted(F_TAG_PINYIN) {
+                Utf32Str::new(f.tags_pinyin, b5)
+            } else {
+                Utf32Str::Ascii(empty)
+            },
+        ];
+        score_fields(&self.atoms, &mut self.matcher, f.code, &texts, masks)
+    }
+
     /// Whether every atom occurs as typed in the reply (see [`is_strong`]); the fields as
     /// for [`Scorer::score`].
     pub fn is_strong(&mut self, f: &SearchFields<'_>) -> bool {

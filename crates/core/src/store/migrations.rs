@@ -347,4 +347,18 @@ ALTER TABLE snippets ADD COLUMN search_fold INTEGER NOT NULL DEFAULT 1;
 CREATE TABLE search_columns_version (version INTEGER NOT NULL);
 INSERT INTO search_columns_version VALUES (0);
 "#,
+    r#"
+-- A counter of changes to replies, moved by every insert, update and delete of a row of
+-- `snippets` (whoever writes: the app, `qreply`, a sync, a cascade), and a random name of
+-- this database: together the stamp of the on-disk search cache (store::search_cache),
+-- which is used only while both still match.
+CREATE TABLE search_stamp (epoch TEXT NOT NULL, changes INTEGER NOT NULL);
+INSERT INTO search_stamp VALUES (lower(hex(randomblob(16))), 0);
+CREATE TRIGGER search_stamp_insert AFTER INSERT ON snippets
+BEGIN UPDATE search_stamp SET changes = changes + 1; END;
+CREATE TRIGGER search_stamp_update AFTER UPDATE ON snippets
+BEGIN UPDATE search_stamp SET changes = changes + 1; END;
+CREATE TRIGGER search_stamp_delete AFTER DELETE ON snippets
+BEGIN UPDATE search_stamp SET changes = changes + 1; END;
+"#,
 ];
