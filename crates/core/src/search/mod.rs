@@ -22,6 +22,7 @@ use uuid::Uuid;
 
 mod normalize;
 mod question;
+mod topic;
 
 use normalize::is_cjk_punct;
 pub use normalize::{is_traditional, normalize_query, normalize_text};
@@ -84,6 +85,9 @@ const BODY_MAX_CJK_ATOM: usize = 4;
 /// A shortcut code typed exactly beats any fuzzy match; a code prefix is strong too.
 const CODE_EXACT: u32 = 100_000;
 const CODE_PREFIX: u32 = 2_000;
+/// A Chinese word whose initials are a reply's whole code (`换货` and `hh`), besides its
+/// own match.
+const CODE_WORD: u32 = 200;
 
 struct QueryAtom {
     atom: Atom,
@@ -92,7 +96,12 @@ struct QueryAtom {
     /// scattered letters.
     substring: Atom,
     lower: String,
+    /// A Chinese atom's pinyin initials (`换货` → `hh`): a reply whose shortcut code is
+    /// exactly that is the one its author meant for the word.
+    initials: String,
     ascii: bool,
+    /// More than one character (a single one is in too many words to count as typed).
+    long: bool,
     mask: Mask,
     /// Per field, the highest weighted score the atom can reach there: its score
     /// against itself (consecutive from the start is the best case of the matcher's
@@ -243,6 +252,17 @@ impl Scorer {
                         false,
                     ),
                     ascii: lower.is_ascii(),
+                    long: lower.chars().nth(1).is_some(),
+                    initials: if lower.is_ascii() {
+                        String::new()
+                    } else {
+                        let (_, i) = pinyin_of(&lower);
+                        if i.chars().count() == lower.chars().count() {
+                            i
+                        } else {
+                            String::new()
+                        }
+                    },
                     mask: Mask::of(&lower),
                     lower,
                     best: [0; FIELDS],
@@ -341,6 +361,17 @@ fn score_fields(
                 if !masks[i].covers(qa.mask) || !could_match(&qa.lower, texts[i], substring) {
                     return 0;
                 }
+                // A word typed as it stands in the title, a tag or the initials counts
+                // the same wherever it stands: Chinese titles put their topic last
+                // (`怎么查物流`, `开发票`) as often as first (`物流绕路了`), and the
+                // matcher's bonus for the start would prefer the latter. [`topic_bonus`]
+                // decides between them.
+                if (i == F_TITLE || i == F_TAGS || i == F_INITIALS)
+                    && qa.long
+                    && contains(texts[i], &qa.lower)
+                {
+                    return qa.best[i];
+                }
                 let atom = if substring { &qa.substring } else { &qa.atom };
                 atom.score(texts[i], matcher)
                     .map_or(0, |s| WEIGHTS[i] * u32::from(s))
@@ -357,6 +388,12 @@ fn score_fields(
             if best == 0 && (qa.ascii || qa.lower.chars().count() <= BODY_MAX_CJK_ATOM) {
                 best = field(F_BODY);
             }
+            if best > 0 {
+                best += topic_bonus(qa, texts, masks);
+                if !qa.initials.is_empty() && code == qa.initials {
+                    best += CODE_WORD;
+                }
+            }
         }
         if best == 0 {
             return None;
@@ -364,6 +401,36 @@ fn score_fields(
         total = total.saturating_add(best);
     }
     Some(total)
+}
+
+/// [`topic::bonus`] of an atom for a reply's fields: a Chinese atom against the title and
+/// tags, an ASCII one against their pinyin and initials.
+fn topic_bonus(qa: &QueryAtom, texts: &[Utf32Str<'_>; FIELDS], masks: &[Mask; FIELDS]) -> u32 {
+    let fields: &[usize] = if qa.ascii {
+        &[F_INITIALS, F_PINYIN, F_TAG_PINYIN]
+    } else {
+        &[F_TITLE, F_TAGS]
+    };
+    if !fields.iter().any(|&i| masks[i].covers(qa.mask)) {
+        return 0;
+    }
+    let (titles, tags, tag_sep) = if qa.ascii {
+        (
+            &[texts[F_INITIALS], texts[F_PINYIN]][..],
+            texts[F_TAG_PINYIN],
+            ' ',
+        )
+    } else {
+        (&[texts[F_TITLE]][..], texts[F_TAGS], '\n')
+    };
+    topic::bonus(
+        &qa.lower,
+        &topic::Topic {
+            titles,
+            tags,
+            tag_sep,
+        },
+    )
 }
 
 /// Whether every atom occurs as typed (contiguously, ignoring case) in the title or the
@@ -383,20 +450,19 @@ fn is_strong(atoms: &[QueryAtom], code: &str, texts: &[Utf32Str<'_>; FIELDS]) ->
 
 /// Whether `needle` (lowercase) occurs in `hay`, ignoring case.
 fn contains(hay: Utf32Str<'_>, needle: &str) -> bool {
-    let n: Vec<char> = needle.chars().collect();
-    if n.is_empty() {
+    if needle.is_empty() {
         return true;
     }
     match hay {
         Utf32Str::Ascii(b) => {
             needle.is_ascii()
-                && b.windows(n.len())
+                && b.windows(needle.len())
                     .any(|w| w.eq_ignore_ascii_case(needle.as_bytes()))
         }
-        Utf32Str::Unicode(c) => c.windows(n.len()).any(|w| {
+        Utf32Str::Unicode(c) => c.windows(needle.chars().count()).any(|w| {
             w.iter()
-                .zip(&n)
-                .all(|(a, b)| a == b || a.to_lowercase().eq(std::iter::once(*b)))
+                .zip(needle.chars())
+                .all(|(a, b)| *a == b || a.to_lowercase().eq(std::iter::once(b)))
         }),
     }
 }
@@ -469,6 +535,19 @@ fn upper_bound(atoms: &[QueryAtom], code: &str, masks: &[Mask; FIELDS]) -> u32 {
         for (i, mask) in masks.iter().enumerate() {
             if (qa.ascii || !is_substring_field(i)) && mask.covers(qa.mask) {
                 best = best.max(qa.best[i]);
+            }
+        }
+        if best < CODE_EXACT {
+            let topic = if qa.ascii {
+                [F_INITIALS, F_PINYIN, F_TAG_PINYIN]
+            } else {
+                [F_TITLE, F_TAGS, F_TAGS]
+            };
+            if topic.iter().any(|&i| masks[i].covers(qa.mask)) {
+                best += topic::MAX;
+            }
+            if !qa.initials.is_empty() && code == qa.initials {
+                best += CODE_WORD;
             }
         }
         total = total.saturating_add(best);

@@ -305,3 +305,79 @@ fn search_libraries_keeps_only_the_chosen_libraries() {
         vec![b]
     );
 }
+
+fn tagged<'a>(
+    title: &'a str,
+    code: &'a str,
+    tags: &'a str,
+    py: &'a (String, String),
+    tags_py: &'a str,
+) -> SearchFields<'a> {
+    SearchFields {
+        title,
+        code,
+        tags,
+        body: "",
+        pinyin: &py.0,
+        initials: &py.1,
+        tags_pinyin: tags_py,
+    }
+}
+
+/// Tags as the store keeps them: one per line, and their pinyin then initials.
+fn tag_columns(tags: &[&str]) -> (String, String) {
+    let (p, i) = pinyin_of(&tags.join(" "));
+    (tags.join("\n"), format!("{p} {i}"))
+}
+
+#[test]
+fn a_bare_keyword_finds_the_reply_about_it() {
+    // 开发票 is about invoices (short title, the tag 发票); 发票开错了 starts with the
+    // word, which the matcher alone would prefer.
+    let (p1, p2) = (pinyin_of("开发票"), pinyin_of("发票开错了"));
+    let (t1, tp1) = tag_columns(&["发票", "开票"]);
+    let (t2, tp2) = tag_columns(&["重开发票", "抬头错了"]);
+    let about = tagged("开发票", "", &t1, &p1, &tp1);
+    let mentions = tagged("发票开错了", "", &t2, &p2, &tp2);
+    for q in ["发票", "fp", "fapiao"] {
+        let mut s = Scorer::new(q);
+        assert!(s.score(&about) > s.score(&mentions), "{q}");
+    }
+    // Where the word stands in the title does not count: 怎么查物流 and 物流绕路了 match
+    // 物流 equally, the shorter title covers more of it.
+    let (p1, p2) = (pinyin_of("怎么查物流"), pinyin_of("物流绕路了啊"));
+    let mut s = Scorer::new("物流");
+    assert!(
+        s.score(&tagged("怎么查物流", "", "", &p1, ""))
+            > s.score(&tagged("物流绕路了啊", "", "", &p2, ""))
+    );
+}
+
+#[test]
+fn initials_of_a_tag_find_the_reply() {
+    // `ts`: 扬言投诉 (tag 投诉) over 贴身衣物退换, whose title starts with t-s.
+    let (p1, p2) = (pinyin_of("扬言投诉"), pinyin_of("贴身衣物退换"));
+    let (t1, tp1) = tag_columns(&["投诉", "举报"]);
+    let (t2, tp2) = tag_columns(&["内衣", "袜子"]);
+    let mut s = Scorer::new("ts");
+    assert!(
+        s.score(&tagged("扬言投诉", "", &t1, &p1, &tp1))
+            > s.score(&tagged("贴身衣物退换", "", &t2, &p2, &tp2))
+    );
+}
+
+#[test]
+fn a_chinese_word_whose_initials_are_a_code_finds_that_reply() {
+    // The author gave 换货怎么申请 the code hh: typing 换货 means it, over a reply that
+    // only has the word as a tag.
+    let (p1, p2) = (pinyin_of("换货怎么申请"), pinyin_of("换新到货确认"));
+    let (t1, tp1) = tag_columns(&["换货流程"]);
+    let (t2, tp2) = tag_columns(&["换货", "检查"]);
+    let main = tagged("换货怎么申请", "hh", &t1, &p1, &tp1);
+    let other = tagged("换新到货确认", "", &t2, &p2, &tp2);
+    let mut s = Scorer::new("换货");
+    assert!(s.score(&main) > s.score(&other));
+    // Without the code the tag decides.
+    let plain = tagged("换货怎么申请", "", &t1, &p1, &tp1);
+    assert!(s.score(&plain) < s.score(&other));
+}
