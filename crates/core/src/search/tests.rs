@@ -381,3 +381,45 @@ fn a_chinese_word_whose_initials_are_a_code_finds_that_reply() {
     let plain = tagged("换货怎么申请", "", &t1, &p1, &tp1);
     assert!(s.score(&plain) < s.score(&other));
 }
+
+#[test]
+fn a_question_prefers_the_reply_about_its_words() {
+    // 开发票 is about invoices; the other reply mentions them often in its text.
+    let none = Synonyms::default();
+    let Some(q) = Question::new("如何申请发票?", &none) else {
+        panic!("a question")
+    };
+    let replies = [
+        (
+            1u128,
+            ["开发票", "发票\n开票"],
+            "亲，下单时填好抬头就能开。",
+        ),
+        (
+            2,
+            ["发票还没收到", "催发票"],
+            "亲，发票申请后会发到邮箱，发票没到的话发票中心可以再申请一次发票。",
+        ),
+    ];
+    let found: Vec<_> = replies
+        .iter()
+        .map(|(id, head, body)| (Uuid::from_u128(*id), 0, q.counts(head, body)))
+        .collect();
+    let ranked = q.rank(&found, 500, 10);
+    assert_eq!(ranked.first().map(|h| h.key), Some(Uuid::from_u128(1)));
+    // 申请 is one word, not 申 beside the noise character 请.
+    assert!(q.words().iter().any(|w| w[0] == "申请"), "{:?}", q.words());
+    // 更改 finds 修改 (built-in synonyms); 多久 is kept as a word with its kin.
+    let Some(q) = Question::new("订单多久可以更改", &none) else {
+        panic!("a question")
+    };
+    let words = q.words();
+    assert!(
+        words.iter().any(|w| w.contains(&"修改".to_string())),
+        "{words:?}"
+    );
+    assert!(
+        words.iter().any(|w| w.contains(&"几天".to_string())),
+        "{words:?}"
+    );
+}
