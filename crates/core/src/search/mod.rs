@@ -20,10 +20,12 @@ use nucleo_matcher::{Config, Matcher, Utf32Str};
 use pinyin::ToPinyin;
 use uuid::Uuid;
 
+mod marks;
 mod normalize;
 mod question;
 mod topic;
 
+pub use marks::marks;
 use normalize::is_cjk_punct;
 pub use normalize::{is_traditional, normalize_query, normalize_text};
 pub use question::{Question, SYNONYMS_VARIABLE, Synonyms, TermCounts};
