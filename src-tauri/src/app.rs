@@ -11,6 +11,7 @@ use quickreply_core::fire::{Queue, Step, prefer};
 use quickreply_core::i18n::{Lang, switch_lang, tr};
 use quickreply_core::missed::MissTracker;
 use quickreply_core::proto::{LibraryKind, Part};
+use quickreply_core::search::marks;
 use quickreply_core::settings::{Scope, Settings, WindowMode, settings_path};
 use quickreply_core::{Rendered, SearchIndex, SearchOptions, Snippet, Store};
 use serde::Serialize;
@@ -103,6 +104,10 @@ pub struct HitView {
     pub favourite: Option<String>,
     /// The sha256 of the first image part, for the row's thumbnail (`image_bytes`).
     pub thumb: Option<String>,
+    /// Why it matched: character ranges `[start, end)` of `title` and of `preview` the
+    /// query found ([`quickreply_core::search::marks`]), drawn highlighted.
+    pub title_marks: Vec<(u32, u32)>,
+    pub preview_marks: Vec<(u32, u32)>,
 }
 
 /// A rendered part for the panel's preview.
@@ -490,11 +495,15 @@ impl App {
             .map(|(_, s)| previews.of(&inner.store, s))
             .collect();
         let favs = &inner.settings.favourites;
+        let synonyms = inner.index.synonyms();
+        let q = query.trim();
         Ok(scored
             .into_iter()
             .zip(shown)
             .map(|((_, s), preview)| HitView {
                 id: s.id.to_string(),
+                title_marks: marks(q, &s.title, synonyms),
+                preview_marks: marks(q, &preview, synonyms),
                 preview,
                 thumb: s.parts.iter().find_map(|p| match p {
                     Part::Image { sha256, .. } => Some(sha256.clone()),

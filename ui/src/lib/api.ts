@@ -115,6 +115,9 @@ export interface Hit {
   favourite: string | null;
   /** The sha256 of the first image part, for the row's thumbnail. */
   thumb: string | null;
+  /** Why it matched: `[start, end)` character ranges of `title` / `preview` (core `search::marks`). */
+  titleMarks: [number, number][];
+  previewMarks: [number, number][];
 }
 
 export type PartView = { kind: "text"; text: string } | { kind: "image"; width: number; height: number; sha256: string };

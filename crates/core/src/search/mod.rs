@@ -652,6 +652,11 @@ impl SearchIndex {
         self.entries.is_empty()
     }
 
+    /// The synonyms used besides the built-in table.
+    pub fn synonyms(&self) -> &Synonyms {
+        &self.synonyms
+    }
+
     /// Synonyms to use besides the built-in table (see [`Synonyms`]).
     pub fn set_synonyms(&mut self, synonyms: Synonyms) {
         self.synonyms = synonyms;
