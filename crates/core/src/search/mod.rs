@@ -105,6 +105,10 @@ struct QueryAtom {
     /// More than one character (a single one is in too many words to count as typed).
     long: bool,
     mask: Mask,
+    /// Characters of the atom and their adjacent pairs ([`topic::pairs`]), for the
+    /// topic part of the upper bound.
+    chars: usize,
+    pairs: Mask,
     /// Per field, the highest weighted score the atom can reach there: its score
     /// against itself (consecutive from the start is the best case of the matcher's
     /// scoring; `max_score_is_the_self_score` checks it on generated text).
@@ -266,6 +270,8 @@ impl Scorer {
                         }
                     },
                     mask: Mask::of(&lower),
+                    chars: lower.chars().count(),
+                    pairs: topic::pairs(lower.chars()),
                     lower,
                     best: [0; FIELDS],
                 };
@@ -521,9 +527,17 @@ fn could_match(needle: &str, hay: Utf32Str<'_>, substring: bool) -> bool {
     }
 }
 
-/// The most a reply can score on `atoms` judging by its masks alone (cheap): used to
-/// skip replies that cannot enter a full result list.
-fn upper_bound(atoms: &[QueryAtom], code: &str, masks: &[Mask; FIELDS]) -> u32 {
+/// The most a reply can score on `atoms` judging by its masks alone (cheap), given the
+/// most each atom's topic bonus can be (`topic`, told which field masks cover the atom):
+/// used to skip replies that cannot enter a full result list. The scan asks it twice:
+/// with the bound of the reply's [`topic::Shape`] (no text read), then for the replies
+/// that pass with the topic bonus itself (their title and tags read, no matcher run).
+fn upper_bound(
+    atoms: &[QueryAtom],
+    code: &str,
+    masks: &[Mask; FIELDS],
+    topic: impl Fn(&QueryAtom, &[bool; FIELDS]) -> u32,
+) -> u32 {
     let mut total = 0u32;
     for qa in atoms {
         let mut best = 0;
@@ -534,20 +548,14 @@ fn upper_bound(atoms: &[QueryAtom], code: &str, masks: &[Mask; FIELDS]) -> u32 {
                 CODE_PREFIX
             };
         }
-        for (i, mask) in masks.iter().enumerate() {
-            if (qa.ascii || !is_substring_field(i)) && mask.covers(qa.mask) {
+        let covers = masks.map(|m| m.covers(qa.mask));
+        for (i, covers) in covers.into_iter().enumerate() {
+            if (qa.ascii || !is_substring_field(i)) && covers {
                 best = best.max(qa.best[i]);
             }
         }
         if best < CODE_EXACT {
-            let topic = if qa.ascii {
-                [F_INITIALS, F_PINYIN, F_TAG_PINYIN]
-            } else {
-                [F_TITLE, F_TAGS, F_TAGS]
-            };
-            if topic.iter().any(|&i| masks[i].covers(qa.mask)) {
-                best += topic::MAX;
-            }
+            best += topic(qa, &covers);
             if !qa.initials.is_empty() && code == qa.initials {
                 best += CODE_WORD;
             }
@@ -555,6 +563,17 @@ fn upper_bound(atoms: &[QueryAtom], code: &str, masks: &[Mask; FIELDS]) -> u32 {
         total = total.saturating_add(best);
     }
     total
+}
+
+/// The bound of [`topic::bonus`] for an atom by a reply's [`topic::Shape`].
+fn shape_bound(shape: &topic::Shape, qa: &QueryAtom, covers: &[bool; FIELDS]) -> u32 {
+    shape.bound(
+        qa.chars,
+        qa.pairs,
+        qa.ascii,
+        [covers[F_TITLE], covers[F_INITIALS], covers[F_PINYIN]],
+        covers[if qa.ascii { F_TAG_PINYIN } else { F_TAGS }],
+    )
 }
 
 /// Where a field's text sits in the [`Arena`].
@@ -631,6 +650,8 @@ pub struct SearchIndex {
     summary: Vec<Mask>,
     /// Per entry, the [`pair_mask`] of all its fields.
     pairs: Vec<Mask>,
+    /// Per entry, its [`topic::Shape`] (apart: read only where a topic field may match).
+    shapes: Vec<topic::Shape>,
     /// Synonyms besides the built-in ones (the libraries' `搜索同义词`).
     synonyms: Synonyms,
 }
@@ -668,7 +689,7 @@ impl SearchIndex {
         library: Uuid,
         f: &SearchFields<'_>,
         boost: u32,
-    ) -> (Entry, Mask, Mask) {
+    ) -> (Entry, Mask, Mask, topic::Shape) {
         let (title, tags, body) = (
             normalize_text(f.title),
             normalize_text(f.tags),
@@ -687,33 +708,41 @@ impl SearchIndex {
         );
         let masks = texts.map(Mask::of);
         let summary = masks.iter().fold(Mask::of(f.code), |m, f| m.union(*f));
+        let spans = texts.map(|t| self.arena.add(t));
+        let t = |i: usize| self.arena.get(spans[i]);
+        let shape = topic::Shape::of(
+            [t(F_TITLE), t(F_INITIALS), t(F_PINYIN)],
+            [(t(F_TAGS), '\n'), (t(F_TAG_PINYIN), ' ')],
+        );
         let entry = Entry {
             id,
             library,
             code: f.code.into(),
             masks,
-            texts: texts.map(|t| self.arena.add(t)),
+            texts: spans,
             boost,
         };
-        (entry, summary, pairs)
+        (entry, summary, pairs, shape)
     }
 
     /// Append a reply known not to be in the index yet (bulk building).
     pub(crate) fn push(&mut self, id: Uuid, library: Uuid, f: &SearchFields<'_>, boost: u32) {
-        let (entry, summary, pairs) = self.entry(id, library, f, boost);
+        let (entry, summary, pairs, shape) = self.entry(id, library, f, boost);
         self.entries.push(entry);
         self.summary.push(summary);
         self.pairs.push(pairs);
+        self.shapes.push(shape);
     }
 
     /// Add or replace a reply.
     pub fn upsert(&mut self, id: Uuid, library: Uuid, f: &SearchFields<'_>, boost: u32) {
         match self.entries.iter().position(|e| e.id == id) {
             Some(i) => {
-                let (entry, summary, pairs) = self.entry(id, library, f, boost);
+                let (entry, summary, pairs, shape) = self.entry(id, library, f, boost);
                 self.entries[i] = entry;
                 self.summary[i] = summary;
                 self.pairs[i] = pairs;
+                self.shapes[i] = shape;
             }
             None => self.push(id, library, f, boost),
         }
@@ -724,6 +753,7 @@ impl SearchIndex {
             self.entries.remove(i);
             self.summary.remove(i);
             self.pairs.remove(i);
+            self.shapes.remove(i);
         }
     }
 
@@ -759,18 +789,33 @@ impl SearchIndex {
         let mut top = TopK::new(limit);
         let entries = &self.entries[range.clone()];
         let summaries = &self.summary[range.clone()];
-        let entry_pairs = &self.pairs[range];
-        for ((e, summary), ep) in entries.iter().zip(summaries).zip(entry_pairs) {
+        let entry_pairs = &self.pairs[range.clone()];
+        let shapes = &self.shapes[range];
+        for (((e, summary), ep), shape) in
+            entries.iter().zip(summaries).zip(entry_pairs).zip(shapes)
+        {
             if !summary.covers(needle) || !ep.covers(pairs) || !keep(e.library) {
                 continue;
             }
+            let mut texts = None;
             if let Some(min) = top.threshold()
                 && !atoms.is_empty()
-                && upper_bound(&atoms, &e.code, &e.masks).saturating_add(e.boost) <= min
             {
-                continue;
+                let by_shape = upper_bound(&atoms, &e.code, &e.masks, |qa, covers| {
+                    shape_bound(shape, qa, covers)
+                });
+                if by_shape.saturating_add(e.boost) <= min {
+                    continue;
+                }
+                let t = texts.insert(e.texts.map(|t| self.arena.get(t)));
+                let by_topic = upper_bound(&atoms, &e.code, &e.masks, |qa, _| {
+                    topic_bonus(qa, t, &e.masks)
+                });
+                if by_topic.saturating_add(e.boost) <= min {
+                    continue;
+                }
             }
-            let texts = e.texts.map(|t| self.arena.get(t));
+            let texts = texts.unwrap_or_else(|| e.texts.map(|t| self.arena.get(t)));
             let score = if atoms.is_empty() {
                 Some(e.boost)
             } else {

@@ -423,3 +423,105 @@ fn a_question_prefers_the_reply_about_its_words() {
         "{words:?}"
     );
 }
+
+#[test]
+fn the_upper_bound_is_never_below_the_score() {
+    // Pruning skips a reply whose upper bound cannot beat the 20th score: the bound must
+    // hold for every reply and query, the topic part included.
+    let mut replies: Vec<(String, Option<String>, Vec<String>, String)> =
+        crate::corpus::replies(300, 5)
+            .into_iter()
+            .map(|r| {
+                let body = r
+                    .parts
+                    .iter()
+                    .filter_map(|p| p.text().map(str::to_string))
+                    .collect::<Vec<_>>()
+                    .join("\n");
+                (r.title, r.code, r.tags, body)
+            })
+            .collect();
+    for (title, code, tags) in [
+        ("退货 7天", Some("th7"), vec!["退货", "7天 无理由"]),
+        ("Hello World", None, vec!["Greeting", "hi"]),
+        ("发货", Some("fh"), vec!["发", "货"]),
+        ("亲", None, vec!["亲 亲", "问候"]),
+        (
+            "开发票",
+            Some("kfp"),
+            vec!["发票", "开票", "报销", "发票抬头", "重开发票"],
+        ),
+        ("怎么查物流", None, vec![]),
+    ] {
+        let tags = tags.into_iter().map(String::from).collect();
+        replies.push((
+            title.into(),
+            code.map(String::from),
+            tags,
+            "亲，您好".into(),
+        ));
+    }
+    let mut index = SearchIndex::default();
+    let mut queries: Vec<String> = crate::corpus::QUERIES
+        .iter()
+        .map(|q| q.to_string())
+        .collect();
+    for (i, (title, code, tags, body)) in replies.iter().enumerate() {
+        let tags: Vec<&str> = tags.iter().map(String::as_str).collect();
+        let (t, tp) = tag_columns(&tags);
+        let py = pinyin_of(title);
+        let f = SearchFields {
+            title,
+            code: code.as_deref().unwrap_or(""),
+            tags: &t,
+            body,
+            pinyin: &py.0,
+            initials: &py.1,
+            tags_pinyin: &tp,
+        };
+        index.push(Uuid::from_u128(i as u128), Uuid::nil(), &f, 0);
+        if i % 7 == 0 || i >= 300 {
+            let chars: Vec<char> = title.chars().collect();
+            queries.extend([
+                title.clone(),
+                chars[..2.min(chars.len())].iter().collect(),
+                chars[chars.len().saturating_sub(2)..].iter().collect(),
+                py.0.replace(' ', ""),
+                py.1.clone(),
+                py.1.chars().take(2).collect(),
+            ]);
+            queries.extend(tags.iter().map(|t| t.to_string()));
+            queries.extend(tp.split(' ').map(str::to_string));
+        }
+    }
+    let mut checked = 0;
+    for q in &queries {
+        let Scorer {
+            atoms, mut matcher, ..
+        } = Scorer::new(q);
+        for (e, shape) in index.entries.iter().zip(&index.shapes) {
+            let texts = e.texts.map(|t| index.arena.get(t));
+            let Some(score) = score_fields(&atoms, &mut matcher, &e.code, &texts, &e.masks) else {
+                continue;
+            };
+            checked += 1;
+            let by_shape = upper_bound(&atoms, &e.code, &e.masks, |qa, covers| {
+                shape_bound(shape, qa, covers)
+            });
+            let by_topic = upper_bound(&atoms, &e.code, &e.masks, |qa, _| {
+                topic_bonus(qa, &texts, &e.masks)
+            });
+            assert!(
+                by_shape >= by_topic,
+                "{q:?} on {:?}: {by_shape} < {by_topic}",
+                texts[F_TITLE]
+            );
+            assert!(
+                by_topic >= score,
+                "{q:?} on {:?}: {by_topic} < {score}",
+                texts[F_TITLE]
+            );
+        }
+    }
+    assert!(checked > 5_000, "{checked}");
+}

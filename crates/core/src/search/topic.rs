@@ -19,6 +19,8 @@
 
 use nucleo_matcher::Utf32Str;
 
+use super::Mask;
+
 /// The whole title typed (or its whole pinyin / initials).
 pub(super) const EXACT_TITLE: u32 = 320;
 /// Times the share of the title the atom covers (contiguously).
@@ -29,8 +31,6 @@ pub(super) const EXACT_TAG: u32 = 240;
 pub(super) const TAG_EACH: u32 = 40;
 /// Tags counted for [`TAG_EACH`].
 pub(super) const TAG_EACH_MAX: u32 = 3;
-/// The most [`bonus`] can give one atom (for the scan's upper bound).
-pub(super) const MAX: u32 = EXACT_TITLE + EXACT_TAG + TAG_EACH * TAG_EACH_MAX;
 
 /// The text of one field (title, its pinyin or initials) or the separated words of one
 /// field (tags, tag pinyin), as stored in the index.
@@ -74,6 +74,144 @@ pub(super) fn bonus(needle: &str, topic: &Topic<'_>) -> u32 {
     title + if exact { EXACT_TAG } else { 0 } + TAG_EACH * containing.min(TAG_EACH_MAX)
 }
 
+/// What the scan's upper bound may know of a reply's topic fields without reading them:
+/// which pairs of adjacent characters they have (an atom of two or more characters can
+/// only be in a text that has all its pairs), how long the titles are (the share an atom
+/// can cover; whether it can be the whole title), which lengths the tags have (whether
+/// one can be the atom) and how many there are. Built once per reply by [`Shape::of`];
+/// [`Shape::bound`] is never below [`bonus`] (`the_bound_is_never_below_the_bonus`).
+#[derive(Clone, Copy, Debug, Default)]
+pub(super) struct Shape {
+    /// [`pairs`] of the title, its initials and its pinyin.
+    title_pairs: Mask,
+    /// [`pairs`] of the tags and their pinyin and initials.
+    tag_pairs: Mask,
+    /// Characters other than spaces of the title, its initials, its pinyin.
+    title_len: [u16; 3],
+    /// Per tag text (tags, their pinyin): a bit for each length (characters other than
+    /// spaces, 63 for longer) of its words.
+    tag_lens: [u64; 2],
+    /// Per tag text, how many words it has (at most 255).
+    tag_words: [u8; 2],
+}
+
+/// Which of the title texts in [`Shape`] (and [`Topic::titles`]) an atom is held against:
+/// a Chinese atom the title, an ASCII one its initials and pinyin.
+pub(super) const CJK_TITLES: &[usize] = &[0];
+pub(super) const ASCII_TITLES: &[usize] = &[1, 2];
+
+impl Shape {
+    /// The shape of a reply's title, initials, pinyin (`titles`) and its tags and tag
+    /// pinyin (each text with its word separator).
+    pub(super) fn of(titles: [Utf32Str<'_>; 3], tags: [(Utf32Str<'_>, char); 2]) -> Shape {
+        let mut shape = Shape {
+            title_pairs: titles
+                .iter()
+                .fold(Mask::default(), |m, t| m.union(pairs(chars(*t)))),
+            tag_pairs: tags
+                .iter()
+                .fold(Mask::default(), |m, (t, _)| m.union(pairs(chars(*t)))),
+            title_len: titles.map(|t| non_space_len(t).min(usize::from(u16::MAX)) as u16),
+            ..Shape::default()
+        };
+        for (k, (text, sep)) in tags.into_iter().enumerate() {
+            for_each_word(text, sep, |w| {
+                shape.tag_lens[k] |= 1 << non_space_len(w).min(63);
+                shape.tag_words[k] = shape.tag_words[k].saturating_add(1);
+            });
+        }
+        shape
+    }
+
+    /// The most [`bonus`] can give an atom of `n` characters whose [`pairs`] are
+    /// `needle_pairs`: `ascii` picks the texts as [`Topic`] does; `title_may` says per
+    /// title text whether its character mask covers the atom, `tags_may` the same for
+    /// the tag text. Reads nothing of the shape where the masks rule the texts out.
+    pub(super) fn bound(
+        &self,
+        n: usize,
+        needle_pairs: Mask,
+        ascii: bool,
+        title_may: [bool; 3],
+        tags_may: bool,
+    ) -> u32 {
+        let titles = if ascii { ASCII_TITLES } else { CJK_TITLES };
+        if n == 0 || !(tags_may || titles.iter().any(|&i| title_may[i])) {
+            return 0;
+        }
+        let mut title = 0;
+        if self.title_pairs.covers(needle_pairs) {
+            for &i in titles {
+                let len = usize::from(self.title_len[i]);
+                if !title_may[i] || len == 0 {
+                    continue;
+                }
+                if len == n {
+                    title = EXACT_TITLE;
+                } else if n > 1 && len > n {
+                    // The share of a text of at least `len` characters.
+                    title = title.max(COVER * n as u32 / len as u32);
+                }
+            }
+        }
+        let mut tags = 0;
+        if tags_may && self.tag_pairs.covers(needle_pairs) {
+            let k = usize::from(ascii);
+            let exact = self.tag_lens[k] & (1 << n.min(63)) != 0;
+            let words = u32::from(self.tag_words[k]) - u32::from(exact);
+            tags = if exact { EXACT_TAG } else { 0 }
+                + if n > 1 {
+                    TAG_EACH * words.min(TAG_EACH_MAX)
+                } else {
+                    0
+                };
+        }
+        title + tags
+    }
+}
+
+/// The characters of a text.
+fn chars(text: Utf32Str<'_>) -> impl Iterator<Item = char> + '_ {
+    let (ascii, unicode) = match text {
+        Utf32Str::Ascii(b) => (Some(b.iter().map(|c| *c as char)), None),
+        Utf32Str::Unicode(c) => (None, Some(c.iter().copied())),
+    };
+    ascii
+        .into_iter()
+        .flatten()
+        .chain(unicode.into_iter().flatten())
+}
+
+fn non_space_len(text: Utf32Str<'_>) -> usize {
+    chars(text).filter(|c| *c != ' ').count()
+}
+
+/// A character as [`bonus`] compares it (lowercase where that is one character).
+fn lower(c: char) -> char {
+    let mut l = c.to_lowercase();
+    match (l.next(), l.next()) {
+        (Some(one), None) => one,
+        _ => c,
+    }
+}
+
+/// The set of pairs of adjacent characters of a text (lowercase, spaces skipped: a title
+/// is the atom ignoring its spaces), hashed into a [`Mask`]: every text that contains an
+/// atom, or is it, has the atom's pairs.
+pub(super) fn pairs(text: impl Iterator<Item = char>) -> Mask {
+    let mut m = [0u64; 4];
+    let mut prev: Option<char> = None;
+    for c in text.filter(|c| *c != ' ').map(lower) {
+        if let Some(p) = prev {
+            let h =
+                ((p as u32).wrapping_mul(0x85EB_CA6B) ^ c as u32).wrapping_mul(0x9E37_79B1) >> 24;
+            m[(h >> 6) as usize] |= 1u64 << (h & 63);
+        }
+        prev = Some(c);
+    }
+    Mask(m)
+}
+
 /// Call `f` with every non-empty piece of `text` between `sep` characters (trimmed of
 /// spaces).
 fn for_each_word(text: Utf32Str<'_>, sep: char, mut f: impl FnMut(Utf32Str<'_>)) {
@@ -102,21 +240,24 @@ fn for_each_word(text: Utf32Str<'_>, sep: char, mut f: impl FnMut(Utf32Str<'_>))
 /// Whether `hay` is `needle` (lowercase), ignoring case and spaces in `hay` (a title's
 /// pinyin has a space where the title has punctuation).
 fn eq_ignoring_spaces(hay: Utf32Str<'_>, needle: &str) -> bool {
-    let mut want = needle.chars();
-    let mut ok = true;
-    let mut step = |c: char| {
-        if c == ' ' || !ok {
-            return;
-        }
-        ok = want
-            .next()
-            .is_some_and(|w| w == c || c.to_lowercase().eq(std::iter::once(w)));
-    };
     match hay {
-        Utf32Str::Ascii(b) => b.iter().for_each(|c| step(*c as char)),
-        Utf32Str::Unicode(c) => c.iter().for_each(|c| step(*c)),
+        Utf32Str::Ascii(b) => {
+            needle.is_ascii() && {
+                let mut want = needle.bytes();
+                b.iter()
+                    .filter(|c| **c != b' ')
+                    .all(|c| want.next().is_some_and(|w| w == c.to_ascii_lowercase()))
+                    && want.next().is_none()
+            }
+        }
+        Utf32Str::Unicode(c) => {
+            let mut want = needle.chars();
+            c.iter()
+                .filter(|c| **c != ' ')
+                .all(|c| want.next().is_some_and(|w| w == *c || lower(*c) == w))
+                && want.next().is_none()
+        }
     }
-    ok && want.next().is_none()
 }
 
 #[cfg(test)]
