@@ -120,7 +120,8 @@ export interface Hit {
   previewMarks: [number, number][];
 }
 
-export type PartView = { kind: "text"; text: string } | { kind: "image"; width: number; height: number; sha256: string };
+/** `marks`: the `[start, end)` character ranges the query found in the text (core `search::marks`). */
+export type PartView = { kind: "text"; text: string; marks?: [number, number][] } | { kind: "image"; width: number; height: number; sha256: string };
 
 export interface FireOutcome {
   title: string;
@@ -310,7 +311,9 @@ export const api = {
   panelState: () => invoke<PanelState>("panel_state"),
   search: (query: string) => invoke<Hit[]>("search", { query }),
   prompts: (id: string) => invoke<string[]>("prompts", { id }),
-  preview: (id: string, answers: Record<string, string>) => invoke<PartView[]>("preview", { id, answers }),
+  /** `query`: the panel's search, whose matches the preview marks. */
+  preview: (id: string, answers: Record<string, string>, query = "") =>
+    invoke<PartView[]>("preview", { id, answers, query }),
   fire: (id: string, answers: Record<string, string>) => invoke<FireOutcome>("fire", { id, answers }),
   nextPart: () => invoke<FireOutcome | null>("next_part"),
   hide: () => invoke<void>("hide_panel"),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { segments } from "./marks";
+import { previewSegments, segments } from "./marks";
 
 describe("segments", () => {
   it("cuts a title at its marks", () => {
@@ -36,5 +36,25 @@ describe("segments", () => {
     const s = segments("<b>退货</b>", [[3, 5]]);
     expect(s.map((x) => x.text).join("")).toBe("<b>退货</b>");
     expect(s[1]).toEqual({ text: "退货", marked: true });
+  });
+});
+
+describe("previewSegments", () => {
+  it("marks the search's ranges around the unset variables, which stay whole", () => {
+    // 亲，【单号】已发货: 发货 (characters 7..9) found, 【单号】 (2..6) has no value yet.
+    const pieces = [
+      { text: "亲，", unset: false },
+      { text: "【单号】", unset: true },
+      { text: "已发货", unset: false },
+    ];
+    expect(previewSegments(pieces, [[7, 9]])).toEqual([
+      { text: "亲，", kind: "plain" },
+      { text: "【单号】", kind: "unset" },
+      { text: "已", kind: "plain" },
+      { text: "发货", kind: "marked" },
+    ]);
+    // A range across pieces is cut at them; no marks leave the text plain.
+    expect(previewSegments(pieces, [[1, 8]]).map((s) => s.kind)).toEqual(["plain", "marked", "unset", "marked", "plain"]);
+    expect(previewSegments([{ text: "发货", unset: false }], undefined)).toEqual([{ text: "发货", kind: "plain" }]);
   });
 });

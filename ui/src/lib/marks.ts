@@ -32,3 +32,35 @@ export function segments(text: string, marks: [number, number][] | undefined): S
   push(chars.length, false);
   return out;
 }
+
+/** A piece of the panel's preview: plain, matched by the search, or a variable with no value yet. */
+export interface PreviewSegment {
+  text: string;
+  kind: "plain" | "marked" | "unset";
+}
+
+/**
+ * Cut a previewed text into segments: the variables with no value yet (`unset`, whole
+ * pieces as `markUnset` gives them) stay as they are; the rest is cut at the search's
+ * `marks` (character ranges of the whole text) like a row.
+ */
+export function previewSegments(
+  pieces: { text: string; unset: boolean }[],
+  marks: [number, number][] | undefined,
+): PreviewSegment[] {
+  const out: PreviewSegment[] = [];
+  let at = 0;
+  for (const p of pieces) {
+    const len = Array.from(p.text).length;
+    if (p.unset) {
+      out.push({ text: p.text, kind: "unset" });
+    } else {
+      const local = (marks ?? [])
+        .map(([s, e]): [number, number] => [Math.max(s, at) - at, Math.min(e, at + len) - at])
+        .filter(([s, e]) => e > s);
+      for (const seg of segments(p.text, local)) out.push({ text: seg.text, kind: seg.marked ? "marked" : "plain" });
+    }
+    at += len;
+  }
+  return out;
+}
