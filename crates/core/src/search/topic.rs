@@ -86,6 +86,9 @@ pub(super) struct Shape {
     title_pairs: Mask,
     /// [`pairs`] of the tags and their pinyin and initials.
     tag_pairs: Mask,
+    /// [`pairs`] of the tag words of three or more characters, each on its own: only
+    /// these can contain an atom of two or more characters without being it.
+    long_tag_pairs: Mask,
     /// Characters other than spaces of the title, its initials, its pinyin.
     title_len: [u16; 3],
     /// Per tag text (tags, their pinyin): a bit for each length (characters other than
@@ -116,8 +119,12 @@ impl Shape {
         };
         for (k, (text, sep)) in tags.into_iter().enumerate() {
             for_each_word(text, sep, |w| {
-                shape.tag_lens[k] |= 1 << non_space_len(w).min(63);
+                let len = non_space_len(w);
+                shape.tag_lens[k] |= 1 << len.min(63);
                 shape.tag_words[k] = shape.tag_words[k].saturating_add(1);
+                if len >= 3 {
+                    shape.long_tag_pairs = shape.long_tag_pairs.union(pairs(chars(w)));
+                }
             });
         }
         shape
@@ -160,7 +167,7 @@ impl Shape {
             let exact = self.tag_lens[k] & (1 << n.min(63)) != 0;
             let words = u32::from(self.tag_words[k]) - u32::from(exact);
             tags = if exact { EXACT_TAG } else { 0 }
-                + if n > 1 {
+                + if n > 1 && self.long_tag_pairs.covers(needle_pairs) {
                     TAG_EACH * words.min(TAG_EACH_MAX)
                 } else {
                     0
