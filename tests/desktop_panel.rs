@@ -1010,6 +1010,7 @@ fn window_with(app: &App, css: &str) -> Result<String> {
 /// note near the chat window with what is queued and the key for the next part; it never
 /// takes the focus, and it goes after the last part, which offers no next one. The list
 /// and the preview show the reply's image as a thumbnail, the 2×/3× badge is explained.
+/// First, what a search found is marked in the row and in the preview.
 fn multi_part_note(lang: &str, theme: Theme, said: [&str; 4]) -> Result<()> {
     let d = Display::start()?;
     let dir = tempfile::tempdir()?;
@@ -1031,6 +1032,22 @@ fn multi_part_note(lang: &str, theme: Theme, said: [&str; 4]) -> Result<()> {
     d.key("ctrl+alt+space")?;
     app.wait_text("#context", |t| t.contains("WeChat"))?;
     let [queued, next_image, next_text, last] = said;
+
+    // #20: what the query found is marked (in the accent colour, as text): the initials
+    // fh are the characters 发货 of the first row's title (发货时间, whose code is fh);
+    // 运费 is marked in the first row's title and in its preview.
+    app.search("fh")?;
+    app.wait_text("#hit-0 .title", |t| t.starts_with("发货时间"))?;
+    assert_eq!(app.text("#hit-0 .title mark")?, "发货");
+    app.search("运费")?;
+    app.wait_text("#hit-0 .title mark", |t| t == "运费")?;
+    app.wait_text("#preview mark.hit", |t| t == "运费")?;
+    let accent = app.script(
+        "const m = document.querySelector('#preview mark.hit'), p = m.parentElement;
+         return getComputedStyle(m).color !== getComputedStyle(p).color;",
+    )?;
+    assert_eq!(accent.as_bool(), Some(true), "the mark has its own colour");
+    d.screenshot(&format!("panel-marks-{lang}-{theme:?}.png").to_lowercase())?;
 
     // Text → image → text: the row shows its image and the 3× badge with a tooltip; the
     // preview shows the image; the footer explains the badge.

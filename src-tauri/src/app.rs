@@ -11,6 +11,7 @@ use quickreply_core::fire::{Queue, Step, prefer};
 use quickreply_core::i18n::{Lang, switch_lang, tr};
 use quickreply_core::missed::MissTracker;
 use quickreply_core::proto::{LibraryKind, Part};
+use quickreply_core::search::{Synonyms, marks};
 use quickreply_core::settings::{Scope, Settings, WindowMode, settings_path};
 use quickreply_core::{Rendered, SearchIndex, SearchOptions, Snippet, Store};
 use serde::Serialize;
@@ -103,14 +104,21 @@ pub struct HitView {
     pub favourite: Option<String>,
     /// The sha256 of the first image part, for the row's thumbnail (`image_bytes`).
     pub thumb: Option<String>,
+    /// Why it matched: character ranges `[start, end)` of `title` and of `preview` the
+    /// query found ([`quickreply_core::search::marks`]), drawn highlighted.
+    pub title_marks: Vec<(u32, u32)>,
+    pub preview_marks: Vec<(u32, u32)>,
 }
 
 /// A rendered part for the panel's preview.
 #[derive(Clone, Debug, Serialize)]
 #[serde(tag = "kind", rename_all = "camelCase")]
 pub enum PartView {
+    /// `marks`: the `[start, end)` character ranges the panel's query found in the text
+    /// ([`quickreply_core::search::marks`]), drawn highlighted like the row's.
     Text {
         text: String,
+        marks: Vec<(u32, u32)>,
     },
     /// `sha256` names the stored image, for its thumbnail (`image_bytes`).
     Image {
@@ -124,7 +132,10 @@ impl PartView {
     /// The view of `part` rendered as `r`.
     pub fn of(part: &Part, r: Rendered) -> PartView {
         match r {
-            Rendered::Text(text) => PartView::Text { text },
+            Rendered::Text(text) => PartView::Text {
+                text,
+                marks: Vec::new(),
+            },
             Rendered::Image { width, height, .. } => PartView::Image {
                 width,
                 height,
@@ -143,6 +154,15 @@ impl PartView {
             .zip(rendered)
             .map(|(p, r)| PartView::of(p, r))
             .collect()
+    }
+
+    /// The view with the ranges of its text that `query` found marked (none for an
+    /// empty query or an image).
+    pub fn marked(mut self, query: &str, synonyms: &Synonyms) -> PartView {
+        if let PartView::Text { text, marks: m } = &mut self {
+            *m = marks(query.trim(), text, synonyms);
+        }
+        self
     }
 }
 
@@ -501,11 +521,15 @@ impl App {
             .map(|(_, s)| previews.of(&inner.store, s))
             .collect();
         let favs = &inner.settings.favourites;
+        let synonyms = inner.index.synonyms();
+        let q = query.trim();
         Ok(scored
             .into_iter()
             .zip(shown)
             .map(|((_, s), preview)| HitView {
                 id: s.id.to_string(),
+                title_marks: marks(q, &s.title, synonyms),
+                preview_marks: marks(q, &preview, synonyms),
                 preview,
                 thumb: s.parts.iter().find_map(|p| match p {
                     Part::Image { sha256, .. } => Some(sha256.clone()),
@@ -563,15 +587,25 @@ impl App {
     }
 
     /// The panel's preview: like a fire's render, except that a variable with no value
-    /// yet shows as 【name】 (the panel marks it), never as its example.
-    pub fn preview(&self, id: Uuid, answers: &HashMap<String, String>) -> Result<Vec<PartView>> {
+    /// yet shows as 【name】 (the panel marks it), never as its example; what `query` found
+    /// in the text is marked as in the row.
+    pub fn preview(
+        &self,
+        id: Uuid,
+        answers: &HashMap<String, String>,
+        query: &str,
+    ) -> Result<Vec<PartView>> {
         let inner = self.lock()?;
         let s = inner.store.snippet(id)?;
         let clip = || self.clipboard.text();
         let parts = inner
             .store
             .render_preview(s.library_id, &s.parts, answers, Some(&clip))?;
-        Ok(PartView::all(&s.parts, parts))
+        let synonyms = inner.index.synonyms();
+        Ok(PartView::all(&s.parts, parts)
+            .into_iter()
+            .map(|p| p.marked(query, synonyms))
+            .collect())
     }
 
     /// Fire a reply: render it, count it, put its first part on the clipboard (or paste
@@ -973,6 +1007,34 @@ pub fn hide_on_blur(app: &AppHandle) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_preview_marks_what_the_query_found_in_its_text() {
+        let text = |t: &str| PartView::Text {
+            text: t.into(),
+            marks: Vec::new(),
+        };
+        let marks_of = |p: PartView| match p {
+            PartView::Text { marks, .. } => Some(marks),
+            PartView::Image { .. } => None,
+        };
+        let none = Synonyms::default();
+        // The initials fh typed: 发货 marked (characters 2..4), as in the row.
+        assert_eq!(
+            marks_of(text("亲，发货时间是付款后48小时内").marked(" fh ", &none)),
+            Some(vec![(2, 4)])
+        );
+        assert_eq!(
+            marks_of(text("亲，发货时间").marked("", &none)),
+            Some(vec![])
+        );
+        let image = PartView::Image {
+            width: 1,
+            height: 1,
+            sha256: "x".into(),
+        };
+        assert!(matches!(image.marked("fh", &none), PartView::Image { .. }));
+    }
 
     #[test]
     fn the_panel_is_found_by_the_title_the_config_gives_it() {

@@ -29,8 +29,10 @@ pub fn preview(
     app: State<'_, App>,
     id: String,
     answers: HashMap<String, String>,
+    query: Option<String>,
 ) -> Res<Vec<PartView>> {
-    app.preview(parse_id(&id)?, &answers).map_err(err)
+    app.preview(parse_id(&id)?, &answers, query.as_deref().unwrap_or(""))
+        .map_err(err)
 }
 
 #[tauri::command]

@@ -122,9 +122,13 @@ export interface Hit {
   favourite: string | null;
   /** The sha256 of the first image part, for the row's thumbnail. */
   thumb: string | null;
+  /** Why it matched: `[start, end)` character ranges of `title` / `preview` (core `search::marks`). */
+  titleMarks: [number, number][];
+  previewMarks: [number, number][];
 }
 
-export type PartView = { kind: "text"; text: string } | { kind: "image"; width: number; height: number; sha256: string };
+/** `marks`: the `[start, end)` character ranges the query found in the text (core `search::marks`). */
+export type PartView = { kind: "text"; text: string; marks?: [number, number][] } | { kind: "image"; width: number; height: number; sha256: string };
 
 export interface FireOutcome {
   title: string;
@@ -361,7 +365,9 @@ export const api = {
   panelState: () => invoke<PanelState>("panel_state"),
   search: (query: string) => invoke<Hit[]>("search", { query }),
   prompts: (id: string) => invoke<string[]>("prompts", { id }),
-  preview: (id: string, answers: Record<string, string>) => invoke<PartView[]>("preview", { id, answers }),
+  /** `query`: the panel's search, whose matches the preview marks. */
+  preview: (id: string, answers: Record<string, string>, query = "") =>
+    invoke<PartView[]>("preview", { id, answers, query }),
   fire: (id: string, answers: Record<string, string>) => invoke<FireOutcome>("fire", { id, answers }),
   /** What a fire must show first: flagged words for the chat app's platform, the clipboard a mid-sentence {剪贴板} inserts. */
   fireCheck: (id: string, answers: Record<string, string>) => invoke<FireCheck>("fire_check", { id, answers }),

@@ -20,9 +20,12 @@ use nucleo_matcher::{Config, Matcher, Utf32Str};
 use pinyin::ToPinyin;
 use uuid::Uuid;
 
+mod marks;
 mod normalize;
 mod question;
+mod topic;
 
+pub use marks::marks;
 use normalize::is_cjk_punct;
 pub use normalize::{is_traditional, normalize_query, normalize_text};
 pub use question::{Question, SYNONYMS_VARIABLE, Synonyms, TermCounts};
@@ -84,6 +87,9 @@ const BODY_MAX_CJK_ATOM: usize = 4;
 /// A shortcut code typed exactly beats any fuzzy match; a code prefix is strong too.
 const CODE_EXACT: u32 = 100_000;
 const CODE_PREFIX: u32 = 2_000;
+/// A Chinese word whose initials are a reply's whole code (`换货` and `hh`), besides its
+/// own match.
+const CODE_WORD: u32 = 200;
 
 struct QueryAtom {
     atom: Atom,
@@ -92,8 +98,17 @@ struct QueryAtom {
     /// scattered letters.
     substring: Atom,
     lower: String,
+    /// A Chinese atom's pinyin initials (`换货` → `hh`): a reply whose shortcut code is
+    /// exactly that is the one its author meant for the word.
+    initials: String,
     ascii: bool,
+    /// More than one character (a single one is in too many words to count as typed).
+    long: bool,
     mask: Mask,
+    /// Characters of the atom and their adjacent pairs ([`topic::pairs`]), for the
+    /// topic part of the upper bound.
+    chars: usize,
+    pairs: Mask,
     /// Per field, the highest weighted score the atom can reach there: its score
     /// against itself (consecutive from the start is the best case of the matcher's
     /// scoring; `max_score_is_the_self_score` checks it on generated text).
@@ -243,7 +258,20 @@ impl Scorer {
                         false,
                     ),
                     ascii: lower.is_ascii(),
+                    long: lower.chars().nth(1).is_some(),
+                    initials: if lower.is_ascii() {
+                        String::new()
+                    } else {
+                        let (_, i) = pinyin_of(&lower);
+                        if i.chars().count() == lower.chars().count() {
+                            i
+                        } else {
+                            String::new()
+                        }
+                    },
                     mask: Mask::of(&lower),
+                    chars: lower.chars().count(),
+                    pairs: topic::pairs(lower.chars()),
                     lower,
                     best: [0; FIELDS],
                 };
@@ -419,6 +447,17 @@ fn score_fields(
                 if !masks[i].covers(qa.mask) || !could_match(&qa.lower, texts[i], substring) {
                     return 0;
                 }
+                // A word typed as it stands in the title, a tag or the initials counts
+                // the same wherever it stands: Chinese titles put their topic last
+                // (`怎么查物流`, `开发票`) as often as first (`物流绕路了`), and the
+                // matcher's bonus for the start would prefer the latter. [`topic_bonus`]
+                // decides between them.
+                if (i == F_TITLE || i == F_TAGS || i == F_INITIALS)
+                    && qa.long
+                    && contains(texts[i], &qa.lower)
+                {
+                    return qa.best[i];
+                }
                 let atom = if substring { &qa.substring } else { &qa.atom };
                 atom.score(texts[i], matcher)
                     .map_or(0, |s| WEIGHTS[i] * u32::from(s))
@@ -435,6 +474,12 @@ fn score_fields(
             if best == 0 && (qa.ascii || qa.lower.chars().count() <= BODY_MAX_CJK_ATOM) {
                 best = field(F_BODY);
             }
+            if best > 0 {
+                best += topic_bonus(qa, texts, masks);
+                if !qa.initials.is_empty() && code == qa.initials {
+                    best += CODE_WORD;
+                }
+            }
         }
         if best == 0 {
             return None;
@@ -442,6 +487,36 @@ fn score_fields(
         total = total.saturating_add(best);
     }
     Some(total)
+}
+
+/// [`topic::bonus`] of an atom for a reply's fields: a Chinese atom against the title and
+/// tags, an ASCII one against their pinyin and initials.
+fn topic_bonus(qa: &QueryAtom, texts: &[Utf32Str<'_>; FIELDS], masks: &[Mask; FIELDS]) -> u32 {
+    let fields: &[usize] = if qa.ascii {
+        &[F_INITIALS, F_PINYIN, F_TAG_PINYIN]
+    } else {
+        &[F_TITLE, F_TAGS]
+    };
+    if !fields.iter().any(|&i| masks[i].covers(qa.mask)) {
+        return 0;
+    }
+    let (titles, tags, tag_sep) = if qa.ascii {
+        (
+            &[texts[F_INITIALS], texts[F_PINYIN]][..],
+            texts[F_TAG_PINYIN],
+            ' ',
+        )
+    } else {
+        (&[texts[F_TITLE]][..], texts[F_TAGS], '\n')
+    };
+    topic::bonus(
+        &qa.lower,
+        &topic::Topic {
+            titles,
+            tags,
+            tag_sep,
+        },
+    )
 }
 
 /// Whether every atom occurs as typed (contiguously, ignoring case) in the title or the
@@ -461,20 +536,19 @@ fn is_strong(atoms: &[QueryAtom], code: &str, texts: &[Utf32Str<'_>; FIELDS]) ->
 
 /// Whether `needle` (lowercase) occurs in `hay`, ignoring case.
 fn contains(hay: Utf32Str<'_>, needle: &str) -> bool {
-    let n: Vec<char> = needle.chars().collect();
-    if n.is_empty() {
+    if needle.is_empty() {
         return true;
     }
     match hay {
         Utf32Str::Ascii(b) => {
             needle.is_ascii()
-                && b.windows(n.len())
+                && b.windows(needle.len())
                     .any(|w| w.eq_ignore_ascii_case(needle.as_bytes()))
         }
-        Utf32Str::Unicode(c) => c.windows(n.len()).any(|w| {
+        Utf32Str::Unicode(c) => c.windows(needle.chars().count()).any(|w| {
             w.iter()
-                .zip(&n)
-                .all(|(a, b)| a == b || a.to_lowercase().eq(std::iter::once(*b)))
+                .zip(needle.chars())
+                .all(|(a, b)| *a == b || a.to_lowercase().eq(std::iter::once(b)))
         }),
     }
 }
@@ -531,9 +605,17 @@ fn could_match(needle: &str, hay: Utf32Str<'_>, substring: bool) -> bool {
     }
 }
 
-/// The most a reply can score on `atoms` judging by its masks alone (cheap): used to
-/// skip replies that cannot enter a full result list.
-fn upper_bound(atoms: &[QueryAtom], code: &str, masks: &[Mask; FIELDS]) -> u32 {
+/// The most a reply can score on `atoms` judging by its masks alone (cheap), given the
+/// most each atom's topic bonus can be (`topic`, told which field masks cover the atom):
+/// used to skip replies that cannot enter a full result list. The scan asks it twice:
+/// with the bound of the reply's [`topic::Shape`] (no text read), then for the replies
+/// that pass with the topic bonus itself (their title and tags read, no matcher run).
+fn upper_bound(
+    atoms: &[QueryAtom],
+    code: &str,
+    masks: &[Mask; FIELDS],
+    topic: impl Fn(&QueryAtom, &[bool; FIELDS]) -> u32,
+) -> u32 {
     let mut total = 0u32;
     for qa in atoms {
         let mut best = 0;
@@ -544,14 +626,32 @@ fn upper_bound(atoms: &[QueryAtom], code: &str, masks: &[Mask; FIELDS]) -> u32 {
                 CODE_PREFIX
             };
         }
-        for (i, mask) in masks.iter().enumerate() {
-            if (qa.ascii || !is_substring_field(i)) && mask.covers(qa.mask) {
+        let covers = masks.map(|m| m.covers(qa.mask));
+        for (i, covers) in covers.into_iter().enumerate() {
+            if (qa.ascii || !is_substring_field(i)) && covers {
                 best = best.max(qa.best[i]);
+            }
+        }
+        if best < CODE_EXACT {
+            best += topic(qa, &covers);
+            if !qa.initials.is_empty() && code == qa.initials {
+                best += CODE_WORD;
             }
         }
         total = total.saturating_add(best);
     }
     total
+}
+
+/// The bound of [`topic::bonus`] for an atom by a reply's [`topic::Shape`].
+fn shape_bound(shape: &topic::Shape, qa: &QueryAtom, covers: &[bool; FIELDS]) -> u32 {
+    shape.bound(
+        qa.chars,
+        qa.pairs,
+        qa.ascii,
+        [covers[F_TITLE], covers[F_INITIALS], covers[F_PINYIN]],
+        covers[if qa.ascii { F_TAG_PINYIN } else { F_TAGS }],
+    )
 }
 
 /// Where a field's text sits in the [`Arena`].
@@ -628,6 +728,8 @@ pub struct SearchIndex {
     summary: Vec<Mask>,
     /// Per entry, the [`pair_mask`] of all its fields.
     pairs: Vec<Mask>,
+    /// Per entry, its [`topic::Shape`] (apart: read only where a topic field may match).
+    shapes: Vec<topic::Shape>,
     /// Synonyms besides the built-in ones (the libraries' `搜索同义词`).
     synonyms: Synonyms,
 }
@@ -649,6 +751,11 @@ impl SearchIndex {
         self.entries.is_empty()
     }
 
+    /// The synonyms used besides the built-in table.
+    pub fn synonyms(&self) -> &Synonyms {
+        &self.synonyms
+    }
+
     /// Synonyms to use besides the built-in table (see [`Synonyms`]).
     pub fn set_synonyms(&mut self, synonyms: Synonyms) {
         self.synonyms = synonyms;
@@ -660,7 +767,7 @@ impl SearchIndex {
         library: Uuid,
         f: &SearchFields<'_>,
         boost: u32,
-    ) -> (Entry, Mask, Mask) {
+    ) -> (Entry, Mask, Mask, topic::Shape) {
         let (title, tags, body) = (
             normalize_text(f.title),
             normalize_text(f.tags),
@@ -679,33 +786,41 @@ impl SearchIndex {
         );
         let masks = texts.map(Mask::of);
         let summary = masks.iter().fold(Mask::of(f.code), |m, f| m.union(*f));
+        let spans = texts.map(|t| self.arena.add(t));
+        let t = |i: usize| self.arena.get(spans[i]);
+        let shape = topic::Shape::of(
+            [t(F_TITLE), t(F_INITIALS), t(F_PINYIN)],
+            [(t(F_TAGS), '\n'), (t(F_TAG_PINYIN), ' ')],
+        );
         let entry = Entry {
             id,
             library,
             code: f.code.into(),
             masks,
-            texts: texts.map(|t| self.arena.add(t)),
+            texts: spans,
             boost,
         };
-        (entry, summary, pairs)
+        (entry, summary, pairs, shape)
     }
 
     /// Append a reply known not to be in the index yet (bulk building).
     pub(crate) fn push(&mut self, id: Uuid, library: Uuid, f: &SearchFields<'_>, boost: u32) {
-        let (entry, summary, pairs) = self.entry(id, library, f, boost);
+        let (entry, summary, pairs, shape) = self.entry(id, library, f, boost);
         self.entries.push(entry);
         self.summary.push(summary);
         self.pairs.push(pairs);
+        self.shapes.push(shape);
     }
 
     /// Add or replace a reply.
     pub fn upsert(&mut self, id: Uuid, library: Uuid, f: &SearchFields<'_>, boost: u32) {
         match self.entries.iter().position(|e| e.id == id) {
             Some(i) => {
-                let (entry, summary, pairs) = self.entry(id, library, f, boost);
+                let (entry, summary, pairs, shape) = self.entry(id, library, f, boost);
                 self.entries[i] = entry;
                 self.summary[i] = summary;
                 self.pairs[i] = pairs;
+                self.shapes[i] = shape;
             }
             None => self.push(id, library, f, boost),
         }
@@ -716,6 +831,7 @@ impl SearchIndex {
             self.entries.remove(i);
             self.summary.remove(i);
             self.pairs.remove(i);
+            self.shapes.remove(i);
         }
     }
 
@@ -751,18 +867,33 @@ impl SearchIndex {
         let mut top = TopK::new(limit);
         let entries = &self.entries[range.clone()];
         let summaries = &self.summary[range.clone()];
-        let entry_pairs = &self.pairs[range];
-        for ((e, summary), ep) in entries.iter().zip(summaries).zip(entry_pairs) {
+        let entry_pairs = &self.pairs[range.clone()];
+        let shapes = &self.shapes[range];
+        for (((e, summary), ep), shape) in
+            entries.iter().zip(summaries).zip(entry_pairs).zip(shapes)
+        {
             if !summary.covers(needle) || !ep.covers(pairs) || !keep(e.library) {
                 continue;
             }
+            let mut texts = None;
             if let Some(min) = top.threshold()
                 && !atoms.is_empty()
-                && upper_bound(&atoms, &e.code, &e.masks).saturating_add(e.boost) <= min
             {
-                continue;
+                let by_shape = upper_bound(&atoms, &e.code, &e.masks, |qa, covers| {
+                    shape_bound(shape, qa, covers)
+                });
+                if by_shape.saturating_add(e.boost) <= min {
+                    continue;
+                }
+                let t = texts.insert(e.texts.map(|t| self.arena.get(t)));
+                let by_topic = upper_bound(&atoms, &e.code, &e.masks, |qa, _| {
+                    topic_bonus(qa, t, &e.masks)
+                });
+                if by_topic.saturating_add(e.boost) <= min {
+                    continue;
+                }
             }
-            let texts = e.texts.map(|t| self.arena.get(t));
+            let texts = texts.unwrap_or_else(|| e.texts.map(|t| self.arena.get(t)));
             let score = if atoms.is_empty() {
                 Some(e.boost)
             } else {

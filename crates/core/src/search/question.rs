@@ -15,7 +15,7 @@ use std::sync::OnceLock;
 use nucleo_matcher::Utf32Str;
 
 use super::normalize::{is_punct, normalize_query, normalize_text};
-use super::{Hit, Mask, TopK};
+use super::{Hit, Mask, TopK, topic};
 
 /// The variable whose value extends the synonym table for a library (synced like any
 /// variable): one group per line, words separated by spaces, commas, `、` or `/`, e.g.
@@ -42,13 +42,15 @@ const BUILTIN_SYNONYMS: &[&str] = &[
     "赠品 送的 礼品 小礼物",
     "售后 保修 维修 质保",
     "地址 收货地址 改地址",
+    "修改 更改 改动 变更",
+    "多久 多长时间 什么时候 何时 几天 多少天 时间",
+    "配送 送货 快递",
     "客服 人工 在吗",
 ];
 
 /// Words removed from a question before it is cut into words: question words, pronouns,
 /// particles and generic words for "the item". Longest first.
 const QUESTION_NOISE: &[&str] = &[
-    "什么时候",
     "可不可以",
     "为什么",
     "怎么办",
@@ -57,8 +59,6 @@ const QUESTION_NOISE: &[&str] = &[
     "有没有",
     "能不能",
     "会不会",
-    "多长时间",
-    "多久",
     "你们",
     "我们",
     "你家",
@@ -81,6 +81,14 @@ const QUESTION_NOISE: &[&str] = &[
     "我想",
     "想要",
     "还没",
+    "如何",
+    "哪些",
+    "哪里",
+    "怎样",
+    "一般",
+    "是否",
+    "能否",
+    "需要",
 ];
 
 /// Single characters that say nothing about the topic.
@@ -89,6 +97,10 @@ const NOISE_CHARS: &[char] = &[
     '么', '就', '都', '也', '还', '要', '想', '会', '能', '把', '被', '给', '和', '跟', '在', '有',
     '亲', '请', '问', '哪', '啦', '哈', '个', '这', '那', '不',
 ];
+
+/// How much the reply being about a word ([`topic::bonus`], the whole title = 1) counts
+/// against its BM25 share (at most `K1 + 1` times its rarity).
+const TOPIC: f64 = 4.0;
 
 /// Groups of words that stand for each other in a question.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -169,6 +181,8 @@ fn is_cjk(c: char) -> bool {
 #[derive(Debug)]
 struct Term {
     alts: Vec<Vec<char>>,
+    /// The same words as strings (for [`topic::bonus`]).
+    words: Vec<String>,
 }
 
 /// A buyer's question typed or pasted in full. Strict fuzzy search needs every
@@ -190,6 +204,9 @@ pub struct TermCounts {
     tf: Vec<u32>,
     /// Characters of title, tags and body.
     len: u32,
+    /// Per word: how much the reply is about it ([`topic::bonus`] of its best form,
+    /// reckoned for words found in the title or tags).
+    topic: Vec<u32>,
 }
 
 impl TermCounts {
@@ -211,28 +228,42 @@ impl Question {
         for w in QUESTION_NOISE {
             text = text.replace(w, " ");
         }
-        let mut words: Vec<String> = Vec::new();
+        // (word, whether jieba cut it out as a word of its dictionary)
+        let mut words: Vec<(String, bool)> = Vec::new();
         for piece in text.split_whitespace() {
             // Noise characters split a piece, except inside a word the tables know.
             if piece.chars().count() <= 2 || Self::known(piece, extra) {
-                words.push(piece.to_string());
+                words.push((piece.to_string(), false));
                 continue;
             }
             // Words of the synonym tables first (a team's `顺丰` may be no word of
             // jieba's), the rest by jieba.
             for (part, known) in Self::split_known(piece, extra) {
                 if known || part.chars().count() <= 2 {
-                    words.push(part);
+                    words.push((part, false));
                 } else {
-                    words.extend(jieba().cut(&part, true).iter().map(|t| t.word.to_string()));
+                    words.extend(
+                        jieba()
+                            .cut(&part, true)
+                            .iter()
+                            .map(|t| (t.word.to_string(), true)),
+                    );
                 }
             }
         }
         let mut terms: Vec<Term> = Vec::new();
         let mut seen: Vec<String> = Vec::new();
-        for w in words {
-            let w: String = if Self::known(&w, extra) {
-                w
+        for (w, cut) in words {
+            // A word of two characters in jieba's dictionary is a word (`申请`, `还价`),
+            // not a noise character beside a topic one (`能发`).
+            let w: String = if Self::known(&w, extra)
+                || (w.chars().count() == 2 && (cut || jieba().has_word(&w)))
+            {
+                if w.chars().all(|c| NOISE_CHARS.contains(&c)) {
+                    String::new()
+                } else {
+                    w
+                }
             } else {
                 w.trim_matches(|c| NOISE_CHARS.contains(&c)).to_string()
             };
@@ -250,6 +281,7 @@ impl Question {
             seen.push(w);
             terms.push(Term {
                 alts: alts.iter().map(|a| a.chars().collect()).collect(),
+                words: alts,
             });
         }
         if terms.is_empty() {
@@ -332,11 +364,21 @@ impl Question {
         let mut c = TermCounts {
             tf: vec![0; self.terms.len()],
             len: 0,
+            topic: Vec::new(),
         };
-        for h in head {
-            let h = normalize_text(h);
-            self.count(&mut c, &h.chars().collect::<Vec<_>>(), 3);
+        let head: Vec<Vec<char>> = head
+            .iter()
+            .map(|h| normalize_text(h).chars().collect())
+            .collect();
+        for h in &head {
+            self.count(&mut c, h, 3);
         }
+        let empty = Vec::new();
+        self.topics(
+            &mut c,
+            Utf32Str::Unicode(head.first().unwrap_or(&empty)),
+            Utf32Str::Unicode(head.get(1).unwrap_or(&empty)),
+        );
         let b = normalize_text(body);
         self.count(&mut c, &b.chars().collect::<Vec<_>>(), 1);
         c
@@ -347,9 +389,16 @@ impl Question {
         let mut c = TermCounts {
             tf: vec![0; self.terms.len()],
             len: 0,
+            topic: Vec::new(),
         };
         let mut buf = Vec::new();
-        for (t, w) in [(head[0], 3), (head[1], 3), (body, 1)] {
+        for (i, (t, w)) in [(head[0], 3), (head[1], 3), (body, 1)]
+            .into_iter()
+            .enumerate()
+        {
+            if i == 2 {
+                self.topics(&mut c, head[0], head[1]);
+            }
             match t {
                 Utf32Str::Ascii(b) => {
                     buf.clear();
@@ -360,6 +409,31 @@ impl Question {
             }
         }
         c
+    }
+
+    /// Fill `c.topic` for the words counted in the title or tags so far.
+    fn topics(&self, c: &mut TermCounts, title: Utf32Str<'_>, tags: Utf32Str<'_>) {
+        c.topic = self
+            .terms
+            .iter()
+            .zip(&c.tf)
+            .map(|(term, tf)| {
+                if *tf == 0 {
+                    return 0;
+                }
+                let titles = [title];
+                let t = topic::Topic {
+                    titles: &titles,
+                    tags,
+                    tag_sep: '\n',
+                };
+                term.words
+                    .iter()
+                    .map(|w| topic::bonus(w, &t))
+                    .max()
+                    .unwrap_or(0)
+            })
+            .collect();
     }
 
     fn count(&self, c: &mut TermCounts, text: &[char], weight: u32) {
@@ -421,6 +495,15 @@ impl Question {
                         w * tf * (K1 + 1.0) / (tf + norm)
                     })
                     .sum();
+            // What the reply is about, as for a keyword: a short title made of the word,
+            // a tag that is the word.
+            let about: f64 = c
+                .topic
+                .iter()
+                .zip(&idf)
+                .map(|(t, w)| w * TOPIC * f64::from(*t) / f64::from(topic::EXACT_TITLE))
+                .sum();
+            let score = score + about;
             if score > 0.0 {
                 top.push((score * 20.0).round() as u32 + boost, *key);
             }

@@ -305,3 +305,223 @@ fn search_libraries_keeps_only_the_chosen_libraries() {
         vec![b]
     );
 }
+
+fn tagged<'a>(
+    title: &'a str,
+    code: &'a str,
+    tags: &'a str,
+    py: &'a (String, String),
+    tags_py: &'a str,
+) -> SearchFields<'a> {
+    SearchFields {
+        title,
+        code,
+        tags,
+        body: "",
+        pinyin: &py.0,
+        initials: &py.1,
+        tags_pinyin: tags_py,
+    }
+}
+
+/// Tags as the store keeps them: one per line, and their pinyin then initials.
+fn tag_columns(tags: &[&str]) -> (String, String) {
+    let (p, i) = pinyin_of(&tags.join(" "));
+    (tags.join("\n"), format!("{p} {i}"))
+}
+
+#[test]
+fn a_bare_keyword_finds_the_reply_about_it() {
+    // 开发票 is about invoices (short title, the tag 发票); 发票开错了 starts with the
+    // word, which the matcher alone would prefer.
+    let (p1, p2) = (pinyin_of("开发票"), pinyin_of("发票开错了"));
+    let (t1, tp1) = tag_columns(&["发票", "开票"]);
+    let (t2, tp2) = tag_columns(&["重开发票", "抬头错了"]);
+    let about = tagged("开发票", "", &t1, &p1, &tp1);
+    let mentions = tagged("发票开错了", "", &t2, &p2, &tp2);
+    for q in ["发票", "fp", "fapiao"] {
+        let mut s = Scorer::new(q);
+        assert!(s.score(&about) > s.score(&mentions), "{q}");
+    }
+    // Where the word stands in the title does not count: 怎么查物流 and 物流绕路了 match
+    // 物流 equally, the shorter title covers more of it.
+    let (p1, p2) = (pinyin_of("怎么查物流"), pinyin_of("物流绕路了啊"));
+    let mut s = Scorer::new("物流");
+    assert!(
+        s.score(&tagged("怎么查物流", "", "", &p1, ""))
+            > s.score(&tagged("物流绕路了啊", "", "", &p2, ""))
+    );
+}
+
+#[test]
+fn initials_of_a_tag_find_the_reply() {
+    // `ts`: 扬言投诉 (tag 投诉) over 贴身衣物退换, whose title starts with t-s.
+    let (p1, p2) = (pinyin_of("扬言投诉"), pinyin_of("贴身衣物退换"));
+    let (t1, tp1) = tag_columns(&["投诉", "举报"]);
+    let (t2, tp2) = tag_columns(&["内衣", "袜子"]);
+    let mut s = Scorer::new("ts");
+    assert!(
+        s.score(&tagged("扬言投诉", "", &t1, &p1, &tp1))
+            > s.score(&tagged("贴身衣物退换", "", &t2, &p2, &tp2))
+    );
+}
+
+#[test]
+fn a_chinese_word_whose_initials_are_a_code_finds_that_reply() {
+    // The author gave 换货怎么申请 the code hh: typing 换货 means it, over a reply that
+    // only has the word as a tag.
+    let (p1, p2) = (pinyin_of("换货怎么申请"), pinyin_of("换新到货确认"));
+    let (t1, tp1) = tag_columns(&["换货流程"]);
+    let (t2, tp2) = tag_columns(&["换货", "检查"]);
+    let main = tagged("换货怎么申请", "hh", &t1, &p1, &tp1);
+    let other = tagged("换新到货确认", "", &t2, &p2, &tp2);
+    let mut s = Scorer::new("换货");
+    assert!(s.score(&main) > s.score(&other));
+    // Without the code the tag decides.
+    let plain = tagged("换货怎么申请", "", &t1, &p1, &tp1);
+    assert!(s.score(&plain) < s.score(&other));
+}
+
+#[test]
+fn a_question_prefers_the_reply_about_its_words() {
+    // 开发票 is about invoices; the other reply mentions them often in its text.
+    let none = Synonyms::default();
+    let Some(q) = Question::new("如何申请发票?", &none) else {
+        panic!("a question")
+    };
+    let replies = [
+        (
+            1u128,
+            ["开发票", "发票\n开票"],
+            "亲，下单时填好抬头就能开。",
+        ),
+        (
+            2,
+            ["发票还没收到", "催发票"],
+            "亲，发票申请后会发到邮箱，发票没到的话发票中心可以再申请一次发票。",
+        ),
+    ];
+    let found: Vec<_> = replies
+        .iter()
+        .map(|(id, head, body)| (Uuid::from_u128(*id), 0, q.counts(head, body)))
+        .collect();
+    let ranked = q.rank(&found, 500, 10);
+    assert_eq!(ranked.first().map(|h| h.key), Some(Uuid::from_u128(1)));
+    // 申请 is one word, not 申 beside the noise character 请.
+    assert!(q.words().iter().any(|w| w[0] == "申请"), "{:?}", q.words());
+    // 更改 finds 修改 (built-in synonyms); 多久 is kept as a word with its kin.
+    let Some(q) = Question::new("订单多久可以更改", &none) else {
+        panic!("a question")
+    };
+    let words = q.words();
+    assert!(
+        words.iter().any(|w| w.contains(&"修改".to_string())),
+        "{words:?}"
+    );
+    assert!(
+        words.iter().any(|w| w.contains(&"几天".to_string())),
+        "{words:?}"
+    );
+}
+
+#[test]
+fn the_upper_bound_is_never_below_the_score() {
+    // Pruning skips a reply whose upper bound cannot beat the 20th score: the bound must
+    // hold for every reply and query, the topic part included.
+    let mut replies: Vec<(String, Option<String>, Vec<String>, String)> =
+        crate::corpus::replies(300, 5)
+            .into_iter()
+            .map(|r| {
+                let body = r
+                    .parts
+                    .iter()
+                    .filter_map(|p| p.text().map(str::to_string))
+                    .collect::<Vec<_>>()
+                    .join("\n");
+                (r.title, r.code, r.tags, body)
+            })
+            .collect();
+    for (title, code, tags) in [
+        ("退货 7天", Some("th7"), vec!["退货", "7天 无理由"]),
+        ("Hello World", None, vec!["Greeting", "hi"]),
+        ("发货", Some("fh"), vec!["发", "货"]),
+        ("亲", None, vec!["亲 亲", "问候"]),
+        (
+            "开发票",
+            Some("kfp"),
+            vec!["发票", "开票", "报销", "发票抬头", "重开发票"],
+        ),
+        ("怎么查物流", None, vec![]),
+    ] {
+        let tags = tags.into_iter().map(String::from).collect();
+        replies.push((
+            title.into(),
+            code.map(String::from),
+            tags,
+            "亲，您好".into(),
+        ));
+    }
+    let mut index = SearchIndex::default();
+    let mut queries: Vec<String> = crate::corpus::QUERIES
+        .iter()
+        .map(|q| q.to_string())
+        .collect();
+    for (i, (title, code, tags, body)) in replies.iter().enumerate() {
+        let tags: Vec<&str> = tags.iter().map(String::as_str).collect();
+        let (t, tp) = tag_columns(&tags);
+        let py = pinyin_of(title);
+        let f = SearchFields {
+            title,
+            code: code.as_deref().unwrap_or(""),
+            tags: &t,
+            body,
+            pinyin: &py.0,
+            initials: &py.1,
+            tags_pinyin: &tp,
+        };
+        index.push(Uuid::from_u128(i as u128), Uuid::nil(), &f, 0);
+        if i % 7 == 0 || i >= 300 {
+            let chars: Vec<char> = title.chars().collect();
+            queries.extend([
+                title.clone(),
+                chars[..2.min(chars.len())].iter().collect(),
+                chars[chars.len().saturating_sub(2)..].iter().collect(),
+                py.0.replace(' ', ""),
+                py.1.clone(),
+                py.1.chars().take(2).collect(),
+            ]);
+            queries.extend(tags.iter().map(|t| t.to_string()));
+            queries.extend(tp.split(' ').map(str::to_string));
+        }
+    }
+    let mut checked = 0;
+    for q in &queries {
+        let Scorer {
+            atoms, mut matcher, ..
+        } = Scorer::new(q);
+        for (e, shape) in index.entries.iter().zip(&index.shapes) {
+            let texts = e.texts.map(|t| index.arena.get(t));
+            let Some(score) = score_fields(&atoms, &mut matcher, &e.code, &texts, &e.masks) else {
+                continue;
+            };
+            checked += 1;
+            let by_shape = upper_bound(&atoms, &e.code, &e.masks, |qa, covers| {
+                shape_bound(shape, qa, covers)
+            });
+            let by_topic = upper_bound(&atoms, &e.code, &e.masks, |qa, _| {
+                topic_bonus(qa, &texts, &e.masks)
+            });
+            assert!(
+                by_shape >= by_topic,
+                "{q:?} on {:?}: {by_shape} < {by_topic}",
+                texts[F_TITLE]
+            );
+            assert!(
+                by_topic >= score,
+                "{q:?} on {:?}: {by_topic} < {score}",
+                texts[F_TITLE]
+            );
+        }
+    }
+    assert!(checked > 5_000, "{checked}");
+}
