@@ -1130,10 +1130,18 @@ mod tests {
             "亲，需要顺丰的话可以选到付，运费由快递员上门收取哦～",
         )?;
         let question = "丰哥到付可以吗";
-        let first = |app: &App| -> Result<Option<String>> {
-            Ok(app.search(question)?.into_iter().next().map(|h| h.id))
+        // Where the added reply ranks, and how many of the first three are about 顺丰.
+        let ranked = |app: &App| -> Result<(Option<usize>, usize)> {
+            let hits = app.search(question)?;
+            let at = hits.iter().position(|h| h.id == added.to_string());
+            let sf = hits
+                .iter()
+                .take(3)
+                .filter(|h| h.title.contains("顺丰"))
+                .count();
+            Ok((at, sf))
         };
-        assert_ne!(first(&app)?, Some(added.to_string()), "not known yet");
+        let (before, sf_before) = ranked(&app)?;
         {
             let mut inner = app.lock()?;
             let lib = inner.store.library(quickreply_core::store::PERSONAL)?;
@@ -1144,7 +1152,10 @@ mod tests {
             )?;
         }
         app.variables_changed()?;
-        assert_eq!(first(&app)?, Some(added.to_string()));
+        let (after, sf_after) = ranked(&app)?;
+        // 丰哥 now means 顺丰: the replies about 顺丰 come up, the added one with them.
+        assert!(sf_after > sf_before, "{sf_before} → {sf_after}");
+        assert!(after.is_some_and(|a| a < 3), "{before:?} → {after:?}");
         Ok(())
     }
 

@@ -338,9 +338,22 @@ impl Scorer {
 
     /// The most a reply can score judging by its field masks alone ([`Scorer::field_masks`]):
     /// the index skips a reply whose bound (plus its usage boost) cannot enter a full
-    /// result list, and so may any scan that ranks like it.
+    /// result list, and so may any scan that ranks like it. Without the reply's
+    /// [`topic::Shape`] an atom's topic bonus counts at its most ([`topic::MAX`]) wherever
+    /// the masks let the title or tags hold it.
     pub fn upper_bound(&self, code: &str, masks: &[Mask; FIELDS]) -> u32 {
-        upper_bound(&self.atoms, code, masks)
+        upper_bound(&self.atoms, code, masks, |qa, covers| {
+            let fields: &[usize] = if qa.ascii {
+                &[F_INITIALS, F_PINYIN, F_TAG_PINYIN]
+            } else {
+                &[F_TITLE, F_TAGS]
+            };
+            if fields.iter().any(|&i| covers[i]) {
+                topic::MAX
+            } else {
+                0
+            }
+        })
     }
 
     /// [`Scorer::score`] given the fields' masks ([`Scorer::field_masks`]): the same score

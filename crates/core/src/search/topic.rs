@@ -31,6 +31,9 @@ pub(super) const EXACT_TAG: u32 = 240;
 pub(super) const TAG_EACH: u32 = 40;
 /// Tags counted for [`TAG_EACH`].
 pub(super) const TAG_EACH_MAX: u32 = 3;
+/// The most [`bonus`] gives an atom, whatever the reply (a bound for a scan that keeps
+/// no [`Shape`]).
+pub(super) const MAX: u32 = EXACT_TITLE + EXACT_TAG + TAG_EACH * TAG_EACH_MAX;
 
 /// The text of one field (title, its pinyin or initials) or the separated words of one
 /// field (tags, tag pinyin), as stored in the index.
