@@ -7,7 +7,7 @@
  */
 
 import { el, byId, setStatus, showError } from "./dom.js";
-import { api, me, rememberMe, SignedOut, token } from "./api.js";
+import { api, ApiError, me, rememberMe, SignedOut, token } from "./api.js";
 import { lang, roleName, t } from "./i18n.js";
 
 /** @import { Me } from "./api.js" */
@@ -17,6 +17,54 @@ import { lang, roleName, t } from "./i18n.js";
 let tab = "members";
 /** The sign-in poll that is running: `polling.stop()` stops it (signin.js sets it). */
 export const polling = { stop: () => {} };
+
+/** How often an open sign-in or scan attempt is asked, in milliseconds. */
+const POLL_MS = 1500;
+
+/**
+ * Ask an attempt's poll endpoint `path` (with its `secret`) until its state is no
+ * longer `waiting`, then hand the answer to `done`. An attempt the server no longer
+ * knows (404) answers `expired`; a network error is shown and asked again later.
+ * `polling.stop()` ends it (the page moved on).
+ * @template {{ state: string }} T
+ * @param {string} path
+ * @param {string} secret
+ * @param {string} waiting
+ * @param {(answer: T) => void | Promise<void>} done
+ */
+export function pollAttempt(path, secret, waiting, done) {
+  let stopped = false;
+  /** @type {ReturnType<typeof setTimeout> | undefined} */
+  let timer;
+  polling.stop = () => {
+    stopped = true;
+    if (timer !== undefined) clearTimeout(timer);
+  };
+  const poll = async () => {
+    if (stopped) return;
+    /** @type {T} */
+    let answer;
+    try {
+      answer = await api("POST", path, { secret });
+    } catch (e) {
+      if (e instanceof ApiError && e.status === 404) {
+        answer = /** @type {T} */ ({ state: "expired" });
+      } else {
+        // A network hiccup: say so and keep trying.
+        showError(e);
+        timer = setTimeout(poll, POLL_MS * 2);
+        return;
+      }
+    }
+    if (stopped) return;
+    if (answer.state === waiting) {
+      timer = setTimeout(poll, POLL_MS);
+      return;
+    }
+    await done(answer);
+  };
+  timer = setTimeout(poll, POLL_MS);
+}
 
 /** @returns {{approve?: string, join?: string}} */
 export function hashParams() {

@@ -11,14 +11,12 @@
  * Providers set in the server's config file are shown, not changed.
  */
 
-import { button, el, field, formatTime, qrImage, setStatus, showError } from "./dom.js";
-import { api, ApiError, me } from "./api.js";
+import { button, el, field, formatTime, qrImage, setStatus } from "./dom.js";
+import { api, me } from "./api.js";
 import { lang, t } from "./i18n.js";
-import { polling } from "./app.js";
+import { polling, pollAttempt } from "./app.js";
 
 /** @import { IdentityInfo, ScanPoll, ScanProviderInfo, ScanSetting, ScanStarted } from "./api.js" */
-
-const POLL_MS = 1500;
 
 /** @param {string} provider */
 function providerName(provider) {
@@ -106,43 +104,22 @@ async function link(provider, box, section) {
     button(t("cancelLink"), () => showProviders(section), { id: "link-cancel", class: "ghost" }),
   );
   document.getElementById("link-cancel")?.focus();
-  let stopped = false;
-  /** @type {ReturnType<typeof setTimeout> | undefined} */
-  let timer;
-  polling.stop = () => {
-    stopped = true;
-    if (timer !== undefined) clearTimeout(timer);
-  };
-  const poll = async () => {
-    if (stopped) return;
-    /** @type {ScanPoll} */
-    let answer;
-    try {
-      answer = await api("POST", `/v1/scan/${started.id}/poll`, { secret: started.secret });
-    } catch (e) {
-      if (e instanceof ApiError && e.status === 404) {
-        answer = { state: "expired" };
-      } else {
-        showError(e);
-        timer = setTimeout(poll, POLL_MS * 2);
+  pollAttempt(
+    `/v1/scan/${started.id}/poll`,
+    started.secret,
+    "waiting",
+    /** @param {ScanPoll} answer */
+    async (answer) => {
+      if (answer.state === "linked") {
+        await showProviders(section);
+        setStatus(t("myLinkedNow", name), "ok");
         return;
       }
-    }
-    if (stopped) return;
-    if (answer.state === "waiting") {
-      timer = setTimeout(poll, POLL_MS);
-      return;
-    }
-    if (answer.state === "linked") {
-      await showProviders(section);
-      setStatus(t("myLinkedNow", name), "ok");
-      return;
-    }
-    const msg = answer.error ? (lang === "zh" ? answer.error.zh : answer.error.en) : t("scanExpired");
-    setStatus(msg, "error");
-    state.textContent = msg;
-  };
-  timer = setTimeout(poll, POLL_MS);
+      const msg = answer.error ? (lang === "zh" ? answer.error.zh : answer.error.en) : t("scanExpired");
+      setStatus(msg, "error");
+      state.textContent = msg;
+    },
+  );
 }
 
 /**

@@ -7,14 +7,12 @@
  * ordinary sign-in code for a lead to approve.
  */
 
-import { button, el, formatTime, qrImage, setStatus, showError } from "./dom.js";
-import { api, ApiError, remember } from "./api.js";
+import { button, el, formatTime, qrImage, setStatus } from "./dom.js";
+import { api, remember } from "./api.js";
 import { lang, t } from "./i18n.js";
-import { polling, route } from "./app.js";
+import { polling, pollAttempt, route } from "./app.js";
 
 /** @import { ScanPoll, ScanProviderInfo, ScanStarted, SigninStarted } from "./api.js" */
-
-const POLL_MS = 1500;
 
 /** @param {ScanProviderInfo} p */
 function nameOf(p) {
@@ -74,47 +72,26 @@ async function startScan(box, p, deviceName, approval, retry) {
     button(t("scanBack"), retry, { id: "scan-back", class: "ghost" }),
   );
   document.getElementById("scan-back")?.focus();
-  let stopped = false;
-  /** @type {ReturnType<typeof setTimeout> | undefined} */
-  let timer;
-  polling.stop = () => {
-    stopped = true;
-    if (timer !== undefined) clearTimeout(timer);
-  };
-  const poll = async () => {
-    if (stopped) return;
-    /** @type {ScanPoll} */
-    let answer;
-    try {
-      answer = await api("POST", `/v1/scan/${started.id}/poll`, { secret: started.secret });
-    } catch (e) {
-      if (e instanceof ApiError && e.status === 404) {
-        answer = { state: "expired" };
-      } else {
-        showError(e);
-        timer = setTimeout(poll, POLL_MS * 2);
+  pollAttempt(
+    `/v1/scan/${started.id}/poll`,
+    started.secret,
+    "waiting",
+    /** @param {ScanPoll} answer */
+    (answer) => {
+      if (answer.state === "signed_in" && answer.join) {
+        remember(answer.join.token, answer.join.me);
+        setStatus(t("signedIn", answer.join.me.user_name), "ok");
+        route();
         return;
       }
-    }
-    if (stopped) return;
-    if (answer.state === "waiting") {
-      timer = setTimeout(poll, POLL_MS);
-      return;
-    }
-    if (answer.state === "signed_in" && answer.join) {
-      remember(answer.join.token, answer.join.me);
-      setStatus(t("signedIn", answer.join.me.user_name), "ok");
-      route();
-      return;
-    }
-    if (answer.state === "approval" && answer.signin) {
-      approval(answer.signin, t("scanUnknown", answer.display_name ?? "", name));
-      return;
-    }
-    const msg = answer.error ? (lang === "zh" ? answer.error.zh : answer.error.en) : t("scanExpired");
-    setStatus(msg, "error");
-    state.textContent = msg;
-    box.append(button(t("signinRetry"), retry, { id: "signin-retry" }));
-  };
-  timer = setTimeout(poll, POLL_MS);
+      if (answer.state === "approval" && answer.signin) {
+        approval(answer.signin, t("scanUnknown", answer.display_name ?? "", name));
+        return;
+      }
+      const msg = answer.error ? (lang === "zh" ? answer.error.zh : answer.error.en) : t("scanExpired");
+      setStatus(msg, "error");
+      state.textContent = msg;
+      box.append(button(t("signinRetry"), retry, { id: "signin-retry" }));
+    },
+  );
 }

@@ -5,14 +5,12 @@
  */
 
 import { button, byId, el, formatTime, qrImage, setStatus, showError } from "./dom.js";
-import { api, ApiError, forget, me, remember, SignedOut } from "./api.js";
+import { api, forget, me, remember, SignedOut } from "./api.js";
 import { t } from "./i18n.js";
-import { clearHash, main, polling, route, translateChrome } from "./app.js";
+import { clearHash, main, polling, pollAttempt, route, translateChrome } from "./app.js";
 import { offerScan } from "./scan.js";
 
 /** @import { SigninPoll, SigninStarted } from "./api.js" */
-
-const POLL_MS = 1500;
 
 /** This browser's name in device lists. */
 function deviceName() {
@@ -91,46 +89,24 @@ function waitForApproval(box, started, note) {
     ),
     waiting,
   );
-  let stopped = false;
-  /** @type {ReturnType<typeof setTimeout> | undefined} */
-  let timer;
-  polling.stop = () => {
-    stopped = true;
-    if (timer !== undefined) clearTimeout(timer);
-  };
-  const poll = async () => {
-    if (stopped) return;
-    /** @type {SigninPoll} */
-    let answer;
-    try {
-      answer = await api("POST", `/v1/signin/${started.id}/poll`, { secret: started.secret });
-    } catch (e) {
-      if (e instanceof ApiError && e.status === 404) {
-        answer = { state: "expired" };
-      } else {
-        // A network hiccup: say so and keep trying.
-        showError(e);
-        timer = setTimeout(poll, POLL_MS * 2);
+  pollAttempt(
+    `/v1/signin/${started.id}/poll`,
+    started.secret,
+    "pending",
+    /** @param {SigninPoll} answer */
+    (answer) => {
+      if (answer.state === "approved" && answer.join) {
+        remember(answer.join.token, answer.join.me);
+        setStatus(t("signedIn", answer.join.me.user_name), "ok");
+        route();
         return;
       }
-    }
-    if (stopped) return;
-    if (answer.state === "pending") {
-      timer = setTimeout(poll, POLL_MS);
-      return;
-    }
-    if (answer.state === "approved" && answer.join) {
-      remember(answer.join.token, answer.join.me);
-      setStatus(t("signedIn", answer.join.me.user_name), "ok");
-      route();
-      return;
-    }
-    const msg = answer.state === "denied" ? t("signinDenied") : t("signinExpired");
-    setStatus(msg, "error");
-    waiting.textContent = msg;
-    box.append(button(t("signinRetry"), () => showSignin(""), { id: "signin-retry" }));
-  };
-  timer = setTimeout(poll, POLL_MS);
+      const msg = answer.state === "denied" ? t("signinDenied") : t("signinExpired");
+      setStatus(msg, "error");
+      waiting.textContent = msg;
+      box.append(button(t("signinRetry"), () => showSignin(""), { id: "signin-retry" }));
+    },
+  );
 }
 
 export async function signOut() {
