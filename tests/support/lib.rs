@@ -113,6 +113,60 @@ pub fn run_on(display: &str, program: &str, args: &[&str]) -> Result<Vec<u8>> {
     Ok(out.stdout)
 }
 
+/// [`run_on`] given at most `limit`: a program still running then is killed and the
+/// call fails (an X clipboard read waits for ever on an owner that went away without
+/// answering, as a program handing its clipboard to Wine's explorer can).
+pub fn run_on_within(
+    display: &str,
+    program: &str,
+    args: &[&str],
+    limit: Duration,
+) -> Result<Vec<u8>> {
+    let mut child = Command::new(program)
+        .args(args)
+        .env("DISPLAY", display)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .with_context(|| format!("cannot run {program}"))?;
+    let (Some(mut stdout), Some(mut stderr)) = (child.stdout.take(), child.stderr.take()) else {
+        bail!("{program}: no pipes");
+    };
+    let out = std::thread::spawn(move || {
+        let mut b = Vec::new();
+        std::io::Read::read_to_end(&mut stdout, &mut b).map(|_| b)
+    });
+    let err = std::thread::spawn(move || {
+        let mut b = Vec::new();
+        let _ = std::io::Read::read_to_end(&mut stderr, &mut b);
+        b
+    });
+    let start = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait()? {
+            break status;
+        }
+        if start.elapsed() > limit {
+            let _ = child.kill();
+            let _ = child.wait();
+            bail!("{program} {args:?} did not finish within {limit:?}");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let stdout = out
+        .join()
+        .map_err(|_| anyhow::anyhow!("{program}: reading its output failed"))??;
+    let stderr = err.join().unwrap_or_default();
+    if !status.success() {
+        bail!(
+            "{program} {args:?} failed: {}",
+            String::from_utf8_lossy(&stderr)
+        );
+    }
+    Ok(stdout)
+}
+
 /// A private X server with a window manager, gone when dropped.
 pub struct Display {
     pub name: String,

@@ -116,16 +116,31 @@ impl Wine {
 
     /// The types the X clipboard offers now (`TARGETS`).
     pub fn clipboard_targets(&self) -> Result<Vec<String>> {
-        let t = self.x("xclip", &["-selection", "clipboard", "-t", "TARGETS", "-o"])?;
+        let t = crate::run_on_within(
+            &self.display,
+            "xclip",
+            &["-selection", "clipboard", "-t", "TARGETS", "-o"],
+            std::time::Duration::from_secs(10),
+        )?;
         Ok(String::from_utf8_lossy(&t)
             .lines()
             .map(str::to_string)
             .collect())
     }
 
-    /// The X clipboard's content of type `target`.
+    /// The X clipboard's content of type `target`. A read that hangs (the owner changed
+    /// hands while it asked) is given up after 10 s and asked again, three times.
     pub fn clipboard(&self, target: &str) -> Result<Vec<u8>> {
-        self.x("xclip", &["-selection", "clipboard", "-t", target, "-o"])
+        let args = ["-selection", "clipboard", "-t", target, "-o"];
+        let read = || {
+            crate::run_on_within(
+                &self.display,
+                "xclip",
+                &args,
+                std::time::Duration::from_secs(10),
+            )
+        };
+        read().or_else(|_| read()).or_else(|_| read())
     }
 }
 
