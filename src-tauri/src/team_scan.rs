@@ -107,6 +107,66 @@ fn poll_scan(handle: &AppHandle, dir: &Path, scan: &sync::Scan, cancel: &Arc<Ato
             let _ = handle.emit("team-signin", v);
         }
     };
+    let expired = tr(
+        "扫码登录已经过期：请重新开始",
+        "the scan sign-in expired: start again",
+    );
+    poll_each_second(dir, scan, cancel, &expired, &report, |step| match step {
+        ScanStep::Waiting => false,
+        ScanStep::Joined(..) => {
+            report("joined", String::new());
+            joined(handle);
+            true
+        }
+        ScanStep::Approval(pending, who) => {
+            let url = pending.approve_url();
+            let approval = SigninView {
+                server: scan_server(&team, cancel),
+                code: pending.code().to_string(),
+                qr_svg: qr_svg(&url).unwrap_or_default(),
+                approve_url: url,
+                expires_at: pending.expires_at(),
+                state: "waiting".into(),
+                message: who.map_or_else(String::new, |w| {
+                    tr(
+                        format!("团队里还没有关联 {w} 的账号"),
+                        format!("no member has the account {w} yet"),
+                    )
+                }),
+                provider: String::new(),
+            };
+            if replace(&team, cancel, approval.clone()) {
+                let _ = handle.emit("team-signin", approval);
+                poll_until_decided(handle, dir, &pending, cancel);
+            }
+            true
+        }
+        ScanStep::Linked => {
+            report("error", unexpected());
+            true
+        }
+    });
+}
+
+fn unexpected() -> String {
+    tr(
+        "服务器的回答不对",
+        "the server answered something unexpected",
+    )
+}
+
+/// The loop both scans share: every second (until `cancel`) the scan is polled and its step
+/// handed to `step`, which says whether it is over. A refusal ends it reported as `error`
+/// (`expired` when the server says so); a server out of reach is reported as still
+/// `waiting` until the scan's own expiry, then as `expired` with `expired_message`.
+fn poll_each_second(
+    dir: &Path,
+    scan: &sync::Scan,
+    cancel: &AtomicBool,
+    expired_message: &str,
+    report: &dyn Fn(&str, String),
+    mut step: impl FnMut(ScanStep) -> bool,
+) {
     let store = match Store::open(dir) {
         Ok(s) => s,
         Err(e) => return report("error", e.to_string()),
@@ -117,43 +177,10 @@ fn poll_scan(handle: &AppHandle, dir: &Path, scan: &sync::Scan, cancel: &Arc<Ato
             return;
         }
         match scan.poll(&store) {
-            Ok(ScanStep::Waiting) => {}
-            Ok(ScanStep::Joined(..)) => {
-                report("joined", String::new());
-                joined(handle);
-                return;
-            }
-            Ok(ScanStep::Approval(pending, who)) => {
-                let url = pending.approve_url();
-                let approval = SigninView {
-                    server: scan_server(&team, cancel),
-                    code: pending.code().to_string(),
-                    qr_svg: qr_svg(&url).unwrap_or_default(),
-                    approve_url: url,
-                    expires_at: pending.expires_at(),
-                    state: "waiting".into(),
-                    message: who.map_or_else(String::new, |w| {
-                        tr(
-                            format!("团队里还没有关联 {w} 的账号"),
-                            format!("no member has the account {w} yet"),
-                        )
-                    }),
-                    provider: String::new(),
-                };
-                if !replace(&team, cancel, approval.clone()) {
+            Ok(s) => {
+                if step(s) {
                     return;
                 }
-                let _ = handle.emit("team-signin", approval);
-                return poll_until_decided(handle, dir, &pending, cancel);
-            }
-            Ok(ScanStep::Linked) => {
-                return report(
-                    "error",
-                    tr(
-                        "服务器的回答不对",
-                        "the server answered something unexpected",
-                    ),
-                );
             }
             Err(SyncError::Server { code, message, .. }) => {
                 let state = if code == "expired" {
@@ -165,13 +192,7 @@ fn poll_scan(handle: &AppHandle, dir: &Path, scan: &sync::Scan, cancel: &Arc<Ato
             }
             Err(e @ SyncError::Http { .. }) => {
                 if chrono::Utc::now().timestamp_millis() > scan.expires_at() {
-                    return report(
-                        "expired",
-                        tr(
-                            "扫码登录已经过期：请重新开始",
-                            "the scan sign-in expired: start again",
-                        ),
-                    );
+                    return report("expired", expired_message.to_string());
                 }
                 report("waiting", e.to_string());
             }
@@ -359,45 +380,16 @@ fn poll_link(
             );
         }
     };
-    let store = match Store::open(dir) {
-        Ok(s) => s,
-        Err(e) => return report("error", e.to_string()),
-    };
-    loop {
-        std::thread::sleep(Duration::from_secs(1));
-        if cancel.load(Ordering::Relaxed) {
-            return;
+    let expired = tr("扫码已经过期：请重新开始", "the scan expired: start again");
+    poll_each_second(dir, scan, cancel, &expired, &report, |step| match step {
+        ScanStep::Waiting => false,
+        ScanStep::Linked => {
+            report("linked", String::new());
+            true
         }
-        match scan.poll(&store) {
-            Ok(ScanStep::Waiting) => {}
-            Ok(ScanStep::Linked) => return report("linked", String::new()),
-            Ok(_) => {
-                return report(
-                    "error",
-                    tr(
-                        "服务器的回答不对",
-                        "the server answered something unexpected",
-                    ),
-                );
-            }
-            Err(SyncError::Server { code, message, .. }) => {
-                let state = if code == "expired" {
-                    "expired"
-                } else {
-                    "error"
-                };
-                return report(state, message);
-            }
-            Err(e @ SyncError::Http { .. }) => {
-                if chrono::Utc::now().timestamp_millis() > scan.expires_at() {
-                    return report(
-                        "expired",
-                        tr("扫码已经过期：请重新开始", "the scan expired: start again"),
-                    );
-                }
-                report("waiting", e.to_string());
-            }
-            Err(e) => return report("error", e.to_string()),
+        _ => {
+            report("error", unexpected());
+            true
         }
-    }
+    });
 }
