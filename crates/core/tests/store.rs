@@ -827,3 +827,39 @@ fn import_reports_progress_up_to_every_reply_written() {
         "progress comes in steps, not only at the end"
     );
 }
+
+/// Processes that open a new (or older) store at the same moment — the app starting while
+/// `qreply` runs, two commands from a script — must all open it: the one that wins the
+/// write lock migrates, the others find it migrated. (Each of them used to read the
+/// schema version before taking the lock and then ran the migrations again, failing with
+/// "table already exists", reported as a damaged database.)
+#[test]
+fn stores_opened_at_the_same_moment_all_open_and_migrate_once() {
+    for _ in 0..5 {
+        let dir = tempfile::tempdir().expect("tmp");
+        let gate = std::sync::Arc::new(std::sync::Barrier::new(6));
+        let opened: Vec<_> = (0..6)
+            .map(|_| {
+                let path = dir.path().to_path_buf();
+                let gate = std::sync::Arc::clone(&gate);
+                std::thread::spawn(move || {
+                    gate.wait();
+                    Store::open(&path).map(|_| ())
+                })
+            })
+            .collect();
+        for t in opened {
+            t.join().expect("thread").expect("every store opens");
+        }
+        let store = Store::open(dir.path()).expect("reopen");
+        assert_eq!(
+            store
+                .libraries()
+                .expect("libraries")
+                .iter()
+                .filter(|l| l.name == PERSONAL)
+                .count(),
+            1
+        );
+    }
+}

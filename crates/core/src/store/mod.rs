@@ -275,7 +275,20 @@ impl Store {
             // one that only reads need not wait for another process's long write).
             return Ok(());
         }
+        // The write lock is taken at BEGIN (immediate). Another process may have migrated
+        // while this one waited for it: the version is read again under the lock, so the
+        // migrations run once, by whoever gets the lock first.
         let tx = self.conn.transaction().map_err(corrupt(&path))?;
+        let version: i64 = tx
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .map_err(corrupt(&path))?;
+        if version > supported {
+            return Err(Error::StoreTooNew {
+                path,
+                found: version,
+                supported,
+            });
+        }
         for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
             tx.execute_batch(sql).map_err(corrupt(&path))?;
             tx.pragma_update(None, "user_version", (i + 1) as i64)?;
