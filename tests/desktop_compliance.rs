@@ -45,6 +45,16 @@ fn copy(d: &Display, dir: &std::path::Path, text: &str) -> Result<()> {
     })
 }
 
+/// The app on the built-in library with its editor open and the tree drawn.
+fn editor_open(d: &Display) -> Result<(tempfile::TempDir, App)> {
+    let dir = tempfile::tempdir()?;
+    library(dir.path(), Settings::default())?;
+    let app = App::start(d, dir.path())?;
+    app.open_editor()?;
+    app.element("#tree .reply")?;
+    Ok((dir, app))
+}
+
 /// Opens the panel from the chat window and picks the reply titled `title`.
 fn pick(d: &Display, x: &Conn, app: &App, panel: u32, title: &str) -> Result<()> {
     d.key("ctrl+alt+space")?;
@@ -175,11 +185,7 @@ fn a_clipboard_mid_sentence_is_shown_before_it_is_sent() -> Result<()> {
 #[ignore = "needs Xvfb, openbox, tauri-driver and the built app: run by `cargo xtask test`"]
 fn the_editor_highlights_a_flagged_word_as_one_types() -> Result<()> {
     let d = Display::start()?;
-    let dir = tempfile::tempdir()?;
-    library(dir.path(), Settings::default())?;
-    let app = App::start(&d, dir.path())?;
-    app.open_editor()?;
-    app.element("#tree .reply")?;
+    let (_dir, app) = editor_open(&d)?;
     app.click("#new-reply")?;
     app.type_into("#ed-title", "面料介绍")?;
     app.type_into("#ed-part-0", "亲，这款是全网最好的面料，加我微信领券～")?;
@@ -354,6 +360,46 @@ fn a_favourite_with_a_flagged_word_asks_in_the_panel_first() -> Result<()> {
     assert_ne!(d.clipboard_text().as_deref(), Some(want.as_str()));
     app.press(ENTER)?;
     wait_clipboard(&d, &want)?;
+    app.close();
+    Ok(())
+}
+
+#[test]
+#[ignore = "needs Xvfb, openbox, tauri-driver and the built app: run by `cargo xtask test`"]
+fn the_lead_keeps_the_word_lists_and_blocked_rules_in_the_editor() -> Result<()> {
+    use quickreply_e2e::{ALT, CTRL, NULL};
+    let d = Display::start()?;
+    let (dir, app) = editor_open(&d)?;
+    // Alt+V: the variables, and below them the 合规设置 (not a raw @合规 row).
+    app.type_into("#tree", &format!("{ALT}v{NULL}"))?;
+    app.wait_text("#policy", |t| t.contains("合规设置"))?;
+    app.type_into("#policy-words", "秒杀价，全网最低")?;
+    app.type_into("#policy-allow", "最新款")?;
+    app.click("#policy-block-team")?;
+    // Ctrl+S inside the section saves it.
+    app.type_into("#policy-allow", &format!("{CTRL}s{NULL}"))?;
+    app.wait_text("#ed-status", |t| t.contains("合规设置已保存"))?;
+    let store = Store::open(dir.path())?;
+    let lib = store.library("personal")?;
+    let saved = quickreply_core::compliance::policy_of(&store, &lib)?
+        .map_err(|e| anyhow::anyhow!(e.en()))?;
+    assert_eq!(saved.words, vec!["秒杀价", "全网最低"]);
+    assert_eq!(saved.allow, vec!["最新款"]);
+    assert_eq!(saved.block, vec!["team"]);
+    assert_eq!(
+        app.count("tr[data-var='@合规']")?,
+        0,
+        "the settings are not a variable row"
+    );
+    app.screenshot("compliance-settings.png")?;
+    // The editor checks a draft with them at once: the team's word, blocked.
+    app.type_into("#tree", &format!("{ALT}v{NULL}"))?;
+    app.element("#new-reply")?;
+    app.click("#new-reply")?;
+    app.type_into("#ed-title", "活动价")?;
+    app.type_into("#ed-part-0", "亲，今天秒杀价只要九块九")?;
+    let shown = app.wait_text("#ed-flags-0", |t| t.contains("秒杀价"))?;
+    assert!(shown.contains("团队"), "{shown}");
     app.close();
     Ok(())
 }

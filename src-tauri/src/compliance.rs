@@ -204,6 +204,106 @@ fn check_text(text: &str, apps: &[String], policy: &Policy) -> Vec<HitView> {
     out
 }
 
+/// One rule a lead may set to block, for the editor's 合规设置.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RuleView {
+    pub id: String,
+    pub name: String,
+    pub reason: String,
+}
+
+/// A library's compliance settings (`@合规`) as the editor's 合规设置 shows them: the
+/// lead's words, the allowed words, the rules blocked, and every rule that can be.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PolicyView {
+    pub words: Vec<String>,
+    pub allow: Vec<String>,
+    pub block: Vec<String>,
+    pub rules: Vec<RuleView>,
+    /// This computer may change them (the lead or an editor of a team library).
+    pub writable: bool,
+    /// The stored settings cannot be read (a hand edit from before they were checked):
+    /// they block nothing, and saving replaces them.
+    pub problem: Option<String>,
+}
+
+fn policy_view(store: &quickreply_core::Store, library: &str) -> Res<PolicyView> {
+    let lib = store.library(library).map_err(err)?;
+    let (policy, problem) = match compliance::policy_of(store, &lib).map_err(err)? {
+        Ok(p) => (p, None),
+        Err(e) => (Policy::default(), Some(tr(e.zh(), e.en()))),
+    };
+    let mut rules: Vec<RuleView> = compliance::RULES
+        .iter()
+        .map(|r| RuleView {
+            id: r.id.into(),
+            name: tr(r.name_zh, r.name_en),
+            reason: tr(r.reason_zh, r.reason_en),
+        })
+        .collect();
+    rules.push(RuleView {
+        id: compliance::TEAM_RULE.into(),
+        name: tr("团队自定义词", "the team's own words"),
+        reason: tr("主管在这里添加的词", "words the lead added here"),
+    });
+    Ok(PolicyView {
+        words: policy.words,
+        allow: policy.allow,
+        block: policy.block,
+        rules,
+        writable: store.writable(&lib).map_err(err)?,
+        problem,
+    })
+}
+
+/// The editor's 合规设置 of a library.
+#[tauri::command]
+pub fn compliance_policy(app: State<'_, App>, library: String) -> Res<PolicyView> {
+    let inner = app.lock().map_err(err)?;
+    policy_view(&inner.store, &library)
+}
+
+/// Saves a library's compliance settings from the editor (synced like its variables):
+/// words are trimmed, blank and repeated ones dropped; a rule id no client knows is
+/// refused.
+#[tauri::command]
+pub fn save_compliance_policy(
+    app: State<'_, App>,
+    library: String,
+    words: Vec<String>,
+    allow: Vec<String>,
+    block: Vec<String>,
+) -> Res<PolicyView> {
+    let policy = Policy {
+        words: tidy(words),
+        allow: tidy(allow),
+        block: tidy(block),
+    };
+    {
+        let mut inner = app.lock().map_err(err)?;
+        let lib = inner.store.library(&library).map_err(err)?;
+        // Checked as the store would, for the message to name the rule.
+        Policy::parse(&policy.to_value()).map_err(|e| tr(e.zh(), e.en()))?;
+        compliance::set_policy(&mut inner.store, &lib, &policy).map_err(err)?;
+    }
+    app.variables_changed().map_err(err)?;
+    policy_view(&app.lock().map_err(err)?.store, &library)
+}
+
+/// Trimmed, without blanks or repeats, in the order typed.
+fn tidy(list: Vec<String>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for w in list {
+        let w = w.trim().to_string();
+        if !w.is_empty() && !out.contains(&w) {
+            out.push(w);
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

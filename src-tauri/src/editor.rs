@@ -598,6 +598,8 @@ fn vars_view(store: &quickreply_core::Store, library: &str) -> Res<VarsView> {
             .variable_list(&lib)
             .map_err(err)?
             .into_iter()
+            // The team's compliance settings have a section of their own (合规设置).
+            .filter(|v| v.name != quickreply_core::compliance::POLICY_VAR)
             .map(|v| VarView {
                 mine: personal.get(&v.name).cloned(),
                 name: v.name,

@@ -87,6 +87,8 @@ fn main() -> anyhow::Result<()> {
             commands::fire,
             compliance::fire_check,
             compliance::compliance_check,
+            compliance::compliance_policy,
+            compliance::save_compliance_policy,
             commands::next_part,
             commands::hide_panel,
             commands::save_settings,

@@ -268,12 +268,32 @@ mod tests {
                 block: vec!["offsite-contact".into()],
             };
             set_policy(&mut store, &lib, &p)?;
-            assert_eq!(policy_of(&store, &lib)?, Ok(p));
-            store.set_var(&lib, POLICY_VAR, "{oops")?;
+            assert_eq!(policy_of(&store, &lib)?, Ok(p.clone()));
+            // What no client could read is refused and the saved policy stays.
             assert!(matches!(
-                policy_of(&store, &lib)?,
-                Err(PolicyError::Json(_))
+                store.set_var(&lib, POLICY_VAR, "{oops"),
+                Err(crate::Error::InvalidPolicy(PolicyError::Json(_)))
             ));
+            assert!(matches!(
+                store.set_var(&lib, POLICY_VAR, r#"{"block":["no-such-rule"]}"#),
+                Err(crate::Error::InvalidPolicy(PolicyError::UnknownRule(_)))
+            ));
+            assert_eq!(policy_of(&store, &lib)?, Ok(p.clone()));
+            let row = crate::store::VariableChange {
+                old: Some(POLICY_VAR.into()),
+                var: crate::store::Variable {
+                    name: POLICY_VAR.into(),
+                    value: "[1, 2".into(),
+                    overridable: false,
+                    example: false,
+                },
+            };
+            assert!(matches!(
+                store.save_variables(&lib, &[row]),
+                Err(crate::store::SaveVariablesError::Rows(rows))
+                    if matches!(rows.as_slice(), [(0, crate::Error::InvalidPolicy(_))])
+            ));
+            assert_eq!(policy_of(&store, &lib)?, Ok(p));
             Ok(())
         };
         if let Err(e) = run() {

@@ -58,6 +58,9 @@ pub enum Error {
     BadImage { path: PathBuf, reason: String },
     #[error("{}", tr(format!("变量名「{_0}」无效"), format!("invalid variable name \"{_0}\"")))]
     InvalidVariableName(String),
+    /// A value of the team's compliance settings (`@合规`) no client could read.
+    #[error("{}", tr(_0.zh(), _0.en()))]
+    InvalidPolicy(quickreply_proto::compliance::PolicyError),
     /// Variables a reply uses that have only an example for a value (see
     /// `store::variables`): nothing is sent until they are set or answered.
     #[error("{}", tr(format!("变量 {} 还没有设置，没有发出（不会把示例值发给买家）。请先设置：qreply vars set {} 值", braced(_0, "、"), _0.first().map_or("", String::as_str)), format!("not sent: variable {} has no value yet (an example is never sent). Set it first: qreply vars set {} VALUE", braced(_0, ", "), _0.first().map_or("", String::as_str))))]

@@ -235,6 +235,19 @@ export interface ComplianceHit {
   end: number;
 }
 
+/** A library's compliance settings, the team's `@合规` (src-tauri/src/compliance.rs). */
+export interface PolicyView {
+  words: string[];
+  allow: string[];
+  /** Rule ids the team blocks. */
+  block: string[];
+  /** Every rule that can be blocked, named in the user's language. */
+  rules: { id: string; name: string; reason: string }[];
+  writable: boolean;
+  /** The stored settings cannot be read (they block nothing until saved again). */
+  problem: string | null;
+}
+
 /** What the panel shows before a fire (src-tauri/src/compliance.rs). */
 export interface FireCheck {
   platform: string | null;
@@ -373,6 +386,10 @@ export const api = {
   fireCheck: (id: string, answers: Record<string, string>) => invoke<FireCheck>("fire_check", { id, answers }),
   /** The compliance check of a draft's text (the editor, as one types), for the saved reply's apps and its library's list. */
   complianceCheck: (text: string, id: string | null, library: string) => invoke<ComplianceHit[]>("compliance_check", { text, id, library }),
+  /** A library's compliance settings (the editor's 合规设置). */
+  compliancePolicy: (library: string) => invoke<PolicyView>("compliance_policy", { library }),
+  saveCompliancePolicy: (library: string, words: string[], allow: string[], block: string[]) =>
+    invoke<PolicyView>("save_compliance_policy", { library, words, allow, block }),
   nextPart: () => invoke<FireOutcome | null>("next_part"),
   hide: () => invoke<void>("hide_panel"),
   saveSettings: (settings: Settings) => invoke<Settings>("save_settings", { settings }),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { excerpt } from "./compliance";
+import { excerpt, splitWords } from "./compliance";
 
 describe("compliance excerpt", () => {
   it("shows the word with its context, cut with …", () => {
@@ -10,5 +10,12 @@ describe("compliance excerpt", () => {
 
   it("keeps the ends of a short text and puts line breaks on one line", () => {
     expect(excerpt("顶级\n面料", 0, 2)).toEqual({ before: "", word: "顶级", after: " 面料" });
+  });
+});
+
+describe("compliance word lists", () => {
+  it("splits on lines, commas and 、, trimmed, without blanks or repeats", () => {
+    expect(splitWords("秒杀价\n 全网最低，最低价、秒杀价\n\n,  ")).toEqual(["秒杀价", "全网最低", "最低价"]);
+    expect(splitWords("")).toEqual([]);
   });
 });

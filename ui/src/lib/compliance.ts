@@ -9,3 +9,14 @@ export function excerpt(text: string, start: number, end: number, context = 10):
   const after = text.slice(end, to).replace(/\n/g, " ") + (to < text.length ? "…" : "");
   return { before, word: text.slice(start, end), after };
 }
+
+/** A list of words as typed in 合规设置: one per line or separated by commas (，,) or 、;
+ * trimmed, blanks and repeats dropped, in the order typed. */
+export function splitWords(typed: string): string[] {
+  const out: string[] = [];
+  for (const w of typed.split(/[\n,，、;；]/)) {
+    const word = w.trim();
+    if (word !== "" && !out.includes(word)) out.push(word);
+  }
+  return out;
+}

@@ -15,6 +15,7 @@
 use std::collections::HashMap;
 
 use chrono::Local;
+use quickreply_proto::compliance::{POLICY_VAR, Policy};
 use rusqlite::params;
 use uuid::Uuid;
 
@@ -29,6 +30,7 @@ impl Store {
         if !template::is_valid_var_name(name) {
             return Err(Error::InvalidVariableName(name.to_string()));
         }
+        check_policy(name, value)?;
         self.conn.execute(
             "INSERT INTO variables (library_id, name, value) VALUES (?1, ?2, ?3)
              ON CONFLICT (library_id, name) DO UPDATE SET value = excluded.value, example = 0",
@@ -135,6 +137,8 @@ impl Store {
             let name = c.var.name.as_str();
             if !template::is_valid_var_name(name) {
                 problems.push((i, Error::InvalidVariableName(name.to_string())));
+            } else if let Err(e) = check_policy(name, &c.var.value) {
+                problems.push((i, e));
             } else if seen.insert(name, i).is_some() {
                 problems.push((i, Error::VariableTwice(name.to_string())));
             } else if c.old.as_deref() != Some(name)
@@ -446,6 +450,16 @@ fn unset_in(parts: &[Part], unset: &HashMap<String, String>) -> Vec<(String, Str
 
 /// Write one variable of the library `lib`, leaving a row that is already so untouched
 /// (no change for the sync to send).
+/// The team's compliance settings ([`POLICY_VAR`]) are stored only in a form every client
+/// and the server can read (the server refuses others; a hand edit in the variables table
+/// or `qreply vars set` must not store what would then fail to sync).
+fn check_policy(name: &str, value: &str) -> Result<()> {
+    if name == POLICY_VAR {
+        Policy::parse(value).map_err(Error::InvalidPolicy)?;
+    }
+    Ok(())
+}
+
 fn upsert_variable(
     tx: &rusqlite::Transaction<'_>,
     lib: &str,
