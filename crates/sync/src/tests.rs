@@ -437,3 +437,55 @@ fn an_unset_variable_syncs_as_unset_and_setting_it_is_a_change() -> Result<()> {
     assert!(other.unset_vars(theirs.id)?.is_empty());
     Ok(())
 }
+
+/// A teammate's client that writes folders in a loop (a folder inside itself, or two
+/// moved into each other at the same time) must not hide them: the tree shows only what
+/// the top leads to, so the loop is cut (its first folder by id moved to the top) and
+/// every folder and reply stays in view.
+#[test]
+fn folders_in_a_loop_stay_in_the_tree_with_their_replies() -> Result<()> {
+    let dir = tempfile::tempdir().map_err(quickreply_core::Error::io("tmp"))?;
+    let mut store = Store::open(dir.path())?;
+    let personal = store.library(store::PERSONAL)?;
+    let s = store.add_snippet(&personal, reply("发货时间", "物流"))?;
+    let own = store.folders(&personal)?[0].id;
+    link(&mut store, 1, personal.id, Uuid::now_v7(), true, false)?;
+    let folder = |id: Uuid, parent: Option<Uuid>, name: &str| {
+        ItemDoc::Folder(quickreply_proto::FolderDoc {
+            id,
+            parent_id: parent,
+            name: name.into(),
+            position: 0,
+        })
+    };
+    let (a, b) = (Uuid::now_v7(), Uuid::now_v7());
+    tables::apply_doc(store.conn(), personal.id, &folder(a, None, "售前"))?;
+    tables::apply_doc(store.conn(), personal.id, &folder(b, Some(a), "尺码"))?;
+    // Two moves made at once elsewhere: 售前 into 尺码, and 物流 into itself.
+    tables::apply_doc(store.conn(), personal.id, &folder(a, Some(b), "售前"))?;
+    tables::apply_doc(store.conn(), personal.id, &folder(own, Some(own), "物流"))?;
+    // As after every pull: the loops are cut, as local changes that mend the server's copy.
+    tables::fix_orphans(store.conn(), personal.id)?;
+    let queued = keys(&store);
+    assert!(queued.contains(&own.to_string()), "{queued:?}");
+    assert!(
+        queued.contains(&a.min(b).to_string()) && !queued.contains(&a.max(b).to_string()),
+        "one cut per loop: {queued:?}"
+    );
+    let mut paths: Vec<String> = store
+        .folders(&personal)?
+        .into_iter()
+        .map(|f| f.path)
+        .collect();
+    paths.sort();
+    assert_eq!(paths.len(), 3, "{paths:?}");
+    assert!(paths.contains(&"物流".to_string()), "{paths:?}");
+    let cut = if a < b {
+        "售前/尺码"
+    } else {
+        "尺码/售前"
+    };
+    assert!(paths.iter().any(|p| p == cut), "{paths:?}");
+    assert_eq!(store.snippet(s.id)?.folder, "物流");
+    Ok(())
+}

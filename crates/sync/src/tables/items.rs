@@ -482,9 +482,17 @@ pub(crate) fn apply_delete(conn: &Connection, library: Uuid, key: &str) -> Resul
 }
 
 /// Replies whose folder is not in the library (the folder was deleted on another
-/// machine while a reply was added to it here) move to the root, as local changes.
+/// machine while a reply was added to it here) move to the root, as local changes; so do
+/// folders in a loop (see [`folder_loops`]).
 pub(crate) fn fix_orphans(conn: &Connection, library: Uuid) -> Result<()> {
     local_fix_mode(conn, library)?;
+    let cuts = folder_loops(conn, library)?;
+    for id in &cuts {
+        conn.execute(
+            "UPDATE folders SET parent_id = NULL WHERE library_id = ?1 AND id = ?2",
+            params![library.to_string(), id],
+        )?;
+    }
     conn.execute(
         "UPDATE snippets SET folder_id = NULL WHERE library_id = ?1 AND folder_id IS NOT NULL
            AND folder_id NOT IN (SELECT id FROM folders)",
@@ -497,6 +505,60 @@ pub(crate) fn fix_orphans(conn: &Connection, library: Uuid) -> Result<()> {
     )?;
     set_applying(conn, false)?;
     Ok(())
+}
+
+/// Folders of a library that are their own ancestors, one per loop (the first of the
+/// loop in id order): a folder moved into itself, or two folders moved into each other at
+/// the same time on two computers (each move is valid alone; the server keeps both). No
+/// folder of a loop can be reached from the top, so the tree would hide them and every
+/// reply in them; cutting the loop there puts that folder at the top. Linear in the
+/// library's folders.
+pub(crate) fn folder_loops(conn: &Connection, library: Uuid) -> Result<Vec<String>> {
+    let mut st =
+        conn.prepare_cached("SELECT id, parent_id FROM folders WHERE library_id = ?1 ORDER BY id")?;
+    let rows = st
+        .query_map([library.to_string()], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?))
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    let index: std::collections::HashMap<&str, usize> = rows
+        .iter()
+        .enumerate()
+        .map(|(i, (id, _))| (id.as_str(), i))
+        .collect();
+    let parent: Vec<Option<usize>> = rows
+        .iter()
+        .map(|(_, p)| p.as_deref().and_then(|p| index.get(p).copied()))
+        .collect();
+    // 0: not visited, 1: on the path being followed, 2: done.
+    let mut state = vec![0u8; rows.len()];
+    let mut cuts = Vec::new();
+    for start in 0..rows.len() {
+        let mut path = Vec::new();
+        let mut at = Some(start);
+        while let Some(i) = at {
+            match state[i] {
+                0 => {
+                    state[i] = 1;
+                    path.push(i);
+                    at = parent[i];
+                }
+                1 => {
+                    // Back on this path: the loop is the path from `i` on.
+                    let from = path.iter().position(|&p| p == i).unwrap_or(0);
+                    if let Some(&first) = path[from..].iter().min() {
+                        cuts.push(rows[first].0.clone());
+                    }
+                    break;
+                }
+                _ => break,
+            }
+        }
+        for i in path {
+            state[i] = 2;
+        }
+    }
+    Ok(cuts)
 }
 
 /// Fire counts of a library's replies that changed after `since` (Unix ms of a fire),
