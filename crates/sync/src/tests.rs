@@ -489,3 +489,35 @@ fn folders_in_a_loop_stay_in_the_tree_with_their_replies() -> Result<()> {
     assert_eq!(store.snippet(s.id)?.folder, "物流");
     Ok(())
 }
+
+/// A teammate's client that files a team reply under a folder of another library (say of
+/// another team both belong to) must not put it in that library's tree: it moves to the
+/// top of its own library.
+#[test]
+fn a_reply_filed_under_another_librarys_folder_moves_to_its_own_top() -> Result<()> {
+    let dir = tempfile::tempdir().map_err(quickreply_core::Error::io("tmp"))?;
+    let mut store = Store::open(dir.path())?;
+    let personal = store.library(store::PERSONAL)?;
+    let mine = store.add_snippet(&personal, reply("发货时间", "物流"))?;
+    let foreign = mine.folder_id.expect("a folder");
+    let team = store.create_library("售后组", LibraryKind::Team)?;
+    link(&mut store, 1, team.id, Uuid::now_v7(), true, false)?;
+    let theirs = quickreply_proto::SnippetDoc {
+        id: Uuid::now_v7(),
+        folder_id: Some(foreign),
+        title: "退货地址".into(),
+        code: None,
+        tags: vec![],
+        parts: vec![Part::Text {
+            body: "亲，退货地址请看订单页～".into(),
+        }],
+        apps: vec![],
+        position: 0,
+    };
+    tables::apply_doc(store.conn(), team.id, &ItemDoc::Snippet(theirs.clone()))?;
+    tables::fix_orphans(store.conn(), team.id)?;
+    let got = store.snippet(theirs.id)?;
+    assert_eq!((got.folder_id, got.folder.as_str()), (None, ""));
+    assert_eq!(store.folders(&personal)?[0].snippet_count, 1, "only mine");
+    Ok(())
+}

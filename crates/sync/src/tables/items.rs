@@ -482,8 +482,9 @@ pub(crate) fn apply_delete(conn: &Connection, library: Uuid, key: &str) -> Resul
 }
 
 /// Replies whose folder is not in the library (the folder was deleted on another
-/// machine while a reply was added to it here) move to the root, as local changes; so do
-/// folders in a loop (see [`folder_loops`]).
+/// machine while a reply was added to it here, or a teammate's client named a folder of
+/// another library, which must not pull the reply into that library's tree) move to the
+/// root, as local changes; so do folders in a loop (see [`folder_loops`]).
 pub(crate) fn fix_orphans(conn: &Connection, library: Uuid) -> Result<()> {
     local_fix_mode(conn, library)?;
     let cuts = folder_loops(conn, library)?;
@@ -495,12 +496,12 @@ pub(crate) fn fix_orphans(conn: &Connection, library: Uuid) -> Result<()> {
     }
     conn.execute(
         "UPDATE snippets SET folder_id = NULL WHERE library_id = ?1 AND folder_id IS NOT NULL
-           AND folder_id NOT IN (SELECT id FROM folders)",
+           AND folder_id NOT IN (SELECT id FROM folders WHERE library_id = ?1)",
         [library.to_string()],
     )?;
     conn.execute(
         "UPDATE folders SET parent_id = NULL WHERE library_id = ?1 AND parent_id IS NOT NULL
-           AND parent_id NOT IN (SELECT id FROM folders)",
+           AND parent_id NOT IN (SELECT id FROM folders WHERE library_id = ?1)",
         [library.to_string()],
     )?;
     set_applying(conn, false)?;
