@@ -65,6 +65,11 @@ const MAX_FILES: usize = 5_000;
 /// why it cannot be converted.
 type VarValue = Result<String, String>;
 
+/// What a `form` variable stands for in [`VarValue`]: its fields (`{{form1.name}}`)
+/// become our prompts (`{?name}`), asked when the reply is fired as espanso's form
+/// asked them.
+const FORM: &str = "\u{0}form";
+
 /// A date variable's `format` (chrono strftime, which espanso uses) and `offset`
 /// (seconds) as one of our date built-ins with the same format.
 fn date_var(format: Option<&str>, offset: i64) -> VarValue {
@@ -117,6 +122,7 @@ fn var_value(v: &Yaml) -> (String, Option<VarValue>) {
             },
         )),
         "clipboard" => Some(Ok("{剪贴板}".into())),
+        "form" => Some(Ok(FORM.into())),
         "echo" => Some(Ok(literal(
             &yaml_str(&v["params"]["echo"]).unwrap_or_default(),
         ))),
@@ -161,6 +167,17 @@ fn espanso_text(
             let name = r[..end].trim();
             let base = name.split('.').next().unwrap_or(name);
             match lookup(base) {
+                Some(Ok(text)) if text == FORM => match name.split_once('.') {
+                    Some((_, field)) if !field.is_empty() => {
+                        out.push_str(&format!("{{?{field}}}"));
+                    }
+                    _ => {
+                        return Err(tr(
+                            format!("表单变量 {name} 没有指明字段（应写成 {name}.字段名）"),
+                            format!("the form variable {name} names no field ({name}.field)"),
+                        ));
+                    }
+                },
                 Some(Ok(text)) => out.push_str(&text),
                 Some(Err(reason)) => return Err(reason),
                 None => {
@@ -189,6 +206,46 @@ fn espanso_text(
         ));
     }
     Ok((out, notes))
+}
+
+/// A `form:` text as a `replace:` text: `[[field]]` → `{{form1.field}}`.
+fn form_text(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find("[[") {
+        let after = &rest[at + 2..];
+        match after.find("]]") {
+            Some(end)
+                if !after[..end].trim().is_empty()
+                    && after[..end]
+                        .trim()
+                        .chars()
+                        .all(|c| c.is_alphanumeric() || "_-".contains(c)) =>
+            {
+                out.push_str(&rest[..at]);
+                out.push_str(&format!("{{{{form1.{}}}}}", after[..end].trim()));
+                rest = &after[end + 2..];
+            }
+            _ => {
+                out.push_str(&rest[..at + 2]);
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The fields of a match's `form_fields` that offer choices (`type: choice` / `list`):
+/// ours are free-text prompts, which the import notes.
+fn form_choices(fields: &Yaml) -> Vec<String> {
+    let Yaml::Hash(h) = fields else {
+        return Vec::new();
+    };
+    h.iter()
+        .filter(|(_, f)| matches!(yaml_str(&f["type"]).as_deref(), Some("choice" | "list")))
+        .filter_map(|(name, _)| yaml_str(name))
+        .collect()
 }
 
 /// `global_vars` of a match file, name → value (`None` for those that cannot be
@@ -277,15 +334,30 @@ fn espanso_matches(
             );
             continue;
         }
-        if !matches!(m["form"], Yaml::BadValue) {
-            skip(
-                tr("表单（form）无法转换", "forms cannot be converted"),
-                skipped,
-            );
-            continue;
-        }
         // Local variables, in order; a `global` one names a global variable.
         let mut locals: Vec<(String, VarValue)> = Vec::new();
+        // The `form:` shorthand: its text with `[[field]]` for each field, as if it were
+        // `replace: "{{form1.field}}"` with a form variable `form1` (espanso's own reading).
+        let form = yaml_str(&m["form"]).map(|text| {
+            locals.push(("form1".into(), Ok(FORM.into())));
+            form_text(&text)
+        });
+        let choices = form_choices(&m["form_fields"]);
+        if !choices.is_empty() {
+            skipped.push(Skipped::note(
+                origin.clone(),
+                tr(
+                    format!(
+                        "表单里的选项（{}）导入为填空：发送时直接输入",
+                        choices.join("、")
+                    ),
+                    format!(
+                        "the form's choices ({}) became blanks: type the answer when sending",
+                        choices.join(", ")
+                    ),
+                ),
+            ));
+        }
         if let Yaml::Array(vars) = &m["vars"] {
             for v in vars {
                 match var_value(v) {
@@ -306,7 +378,9 @@ fn espanso_matches(
                 .map(|(_, v)| v.clone())
                 .or_else(|| global(name))
         };
-        let raw = yaml_str(&m["replace"]).or_else(|| yaml_str(&m["markdown"]));
+        let raw = form
+            .or_else(|| yaml_str(&m["replace"]))
+            .or_else(|| yaml_str(&m["markdown"]));
         let (body, notes) = match raw.as_deref().map(|r| espanso_text(r, &lookup)) {
             None => (String::new(), Vec::new()),
             Some(Ok(done)) => done,
@@ -760,17 +834,28 @@ pub fn read_espanso_zip<R: Read + Seek>(
     Ok((pack, skipped))
 }
 
-/// Write a pack as an espanso match file (`matches:`). Replies whose text uses team
-/// variables or prompts keep their text with the placeholder written as `{{name}}`
-/// only for date/clipboard; others are listed as left out.
+/// Write a pack as an espanso match file (`matches:`). Date, time and clipboard
+/// placeholders become espanso variables, blanks (`{?name}`) the fields of a form
+/// (`qrform`, asked as espanso asks a form); replies using the team's variables are
+/// listed as left out.
 pub fn write_espanso(pack: &Pack) -> (String, Vec<String>) {
     let mut out = String::from("# Exported from QuickReply\nmatches:\n");
     let mut left_out = Vec::new();
     for s in &pack.snippets {
         let text = s.texts();
         let mut vars: Vec<(String, &str, String, i64)> = Vec::new();
+        let mut fields: Vec<String> = Vec::new();
         let body = to_foreign(&text.join("\n\n"), &mut |v| {
             use crate::template::Builtin;
+            if let Some(field) = v.strip_prefix('?') {
+                if field.is_empty() || !field.chars().all(|c| c.is_alphanumeric() || c == '_') {
+                    return None;
+                }
+                if !fields.iter().any(|f| f == field) {
+                    fields.push(field.to_string());
+                }
+                return Some(format!("{{{{qrform.{field}}}}}"));
+            }
             let (b, format) = crate::template::parse_builtin(v)?;
             let (kind, format, offset) = match (b, format) {
                 (Builtin::Date, f) => ("date", f.unwrap_or("%Y-%m-%d"), 0),
@@ -807,8 +892,17 @@ pub fn write_espanso(pack: &Pack) -> (String, Vec<String>) {
             yaml_quote(&s.title),
             yaml_quote(&body)
         ));
+        if !fields.is_empty() {
+            let layout: Vec<String> = fields.iter().map(|f| format!("{f}: [[{f}]]")).collect();
+            out.push_str(&format!(
+                "    vars:\n      - name: qrform\n        type: form\n        params:\n          layout: {}\n",
+                yaml_quote(&layout.join("\n"))
+            ));
+        }
         if !vars.is_empty() {
-            out.push_str("    vars:\n");
+            if fields.is_empty() {
+                out.push_str("    vars:\n");
+            }
             for (name, kind, format, offset) in vars {
                 out.push_str(&format!("      - name: {name}\n        type: {kind}\n"));
                 if !format.is_empty() {

@@ -397,7 +397,8 @@ fn to_foreign(body: &str, map: &mut dyn FnMut(&str) -> Option<String>) -> Option
             crate::template::Segment::Literal(l) => out.push_str(l),
             crate::template::Segment::Brace(c) => out.push(c),
             crate::template::Segment::Var(v) => out.push_str(&map(v)?),
-            crate::template::Segment::Prompt(_) => return None,
+            // A prompt reaches `map` as `?name`; writers without blanks leave it out.
+            crate::template::Segment::Prompt(p) => out.push_str(&map(&format!("?{p}"))?),
         }
     }
     Some(out)

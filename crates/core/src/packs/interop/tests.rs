@@ -606,3 +606,90 @@ fn textexpander_settings_plist_groups_and_nesting_bombs() {
         .is_err()
     );
 }
+
+/// espanso forms (layout per https://espanso.org/docs/forms/basics/ — the `form:`
+/// shorthand with `[[field]]` and its `form_fields`, and a `type: form` variable whose
+/// fields a `replace:` names as `{{form1.field}}`): each field becomes a blank the panel
+/// asks for when the reply is fired; a field's choices become a free blank, noted.
+#[test]
+fn espanso_forms_become_blanks_asked_at_fire_time() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let yml = r#"
+matches:
+  - trigger: ":dh"
+    form: |
+      亲，您的订单号是 [[order]]，我们会在 [[days]] 天内处理～
+    form_fields:
+      days:
+        type: choice
+        values:
+          - "1"
+          - "3"
+  - trigger: ":addr"
+    replace: "亲，收货人 {{form1.name}}，地址 {{form1.addr}}，对吗？"
+    vars:
+      - name: form1
+        type: form
+        params:
+          layout: "收货人 [[name]] 地址 [[addr]]"
+  - trigger: ":bad"
+    replace: "整个表单 {{f}}"
+    vars:
+      - name: f
+        type: form
+        params:
+          layout: "[[x]]"
+  - trigger: ":lit"
+    form: "第 [[1]] 件，[[ ok ]] 也是字段，[[不是 字段]] 照原文"
+"#;
+    let path = dir.path().join("forms.yml");
+    std::fs::write(&path, yml).expect("write");
+    let (pack, skipped) = read_espanso(&path).expect("read");
+    let texts: Vec<String> = bodies(&pack).into_iter().map(|b| b.2).collect();
+    assert_eq!(
+        texts,
+        vec![
+            "亲，您的订单号是 {?order}，我们会在 {?days} 天内处理～\n",
+            "亲，收货人 {?name}，地址 {?addr}，对吗？",
+            "第 {?1} 件，{?ok} 也是字段，[[不是 字段]] 照原文",
+        ]
+    );
+    for t in &texts {
+        crate::template::parse(t).expect("a valid template");
+    }
+    assert!(
+        skipped
+            .iter()
+            .any(|s| s.reason.contains("days") && s.reason.contains("填空")),
+        "{skipped:?}"
+    );
+    assert!(
+        skipped
+            .iter()
+            .any(|s| s.reason.contains("表单变量 f 没有指明字段")),
+        "{skipped:?}"
+    );
+}
+
+/// Our blanks go out as the fields of an espanso form and come back as blanks.
+#[test]
+fn blanks_round_trip_through_an_espanso_form() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("forms.yml");
+    std::fs::write(
+        &path,
+        "matches:\n  - trigger: \":dh\"\n    form: \"亲 [[买家]]，单号 [[order]]，[[买家]] 您看下～\"\n",
+    )
+    .expect("write");
+    let (pack, _) = read_espanso(&path).expect("read");
+    let (out, left) = write_espanso(&pack);
+    assert!(left.is_empty(), "{left:?}");
+    assert!(out.contains("type: form"), "{out}");
+    std::fs::write(&path, out).expect("write");
+    let (again, skipped) = read_espanso(&path).expect("read again");
+    assert!(skipped.is_empty(), "{skipped:?}");
+    assert_eq!(
+        bodies(&again)[0].2,
+        "亲 {?买家}，单号 {?order}，{?买家} 您看下～"
+    );
+}
