@@ -393,7 +393,11 @@ fn textexpander_csv_quotes_either_way_and_macros() {
         "{{x}} 100%  {剪贴板} {?日期 %A, %1m月%e日 %H:%M} 100%"
     );
     assert_eq!(notes.len(), 1);
-    assert!(te_macros("Hi %filltext:name=Name%").is_err());
+    assert_eq!(
+        te_macros("Hi %filltext:name=Name%").map(|(b, _)| b),
+        Ok("Hi {?Name}".to_string())
+    );
+    assert!(te_macros("%fillpart:name=x%a%fillpartend%").is_err());
     assert!(te_macros("%snippet:;sig%").is_err());
 }
 
@@ -691,5 +695,45 @@ fn blanks_round_trip_through_an_espanso_form() {
     assert_eq!(
         bodies(&again)[0].2,
         "亲 {?买家}，单号 {?order}，{?买家} 您看下～"
+    );
+}
+
+/// TextExpander fill-ins (syntax as TextExpander's help, "Creating and Using Fill-in
+/// Fields", writes them and public snippet collections use them:
+/// `%filltext:name=Your name%`, `%filltext:name=Name:default=there%`, `%fillarea:…%`,
+/// `%fillpopup:name=…:default=a:b:c%`) become blanks asked when the reply is fired, a
+/// default or choices noted; an optional section (`%fillpart`) is still not convertible.
+#[test]
+fn textexpander_fill_ins_become_blanks() {
+    let csv = concat!(
+        ";hi,\"%filltext:name=买家昵称:default=亲:width=12%，您好！%filltext:name=买家昵称% 的订单已发出\",问候\n",
+        ";sz,\"推荐 %fillpopup:name=尺码:default=M:S:L:XL% 码，备注：%fillarea:name=备注:width=40:height=3%\",尺码\n",
+        ";opt,\"%fillpart:name=赠品:default=yes%送小样%fillpartend%\",可选\n",
+        ";bad,\"%filltext:default=x%\",没名字\n",
+    );
+    let (pack, skipped) = read_textexpander(csv.as_bytes(), Path::new("te.csv")).expect("read");
+    let texts: Vec<String> = bodies(&pack).into_iter().map(|b| b.2).collect();
+    assert_eq!(
+        texts,
+        vec![
+            "{?买家昵称}，您好！{?买家昵称} 的订单已发出",
+            "推荐 {?尺码} 码，备注：{?备注}",
+        ]
+    );
+    let reasons: Vec<&str> = skipped.iter().map(|s| s.reason.as_str()).collect();
+    assert!(
+        reasons
+            .iter()
+            .any(|r| r.contains("买家昵称") && r.contains("默认值「亲」")),
+        "{reasons:?}"
+    );
+    assert!(
+        reasons.iter().any(|r| r.contains("M、S、L、XL")),
+        "{reasons:?}"
+    );
+    assert_eq!(
+        reasons.iter().filter(|r| r.contains("无法转换")).count(),
+        2,
+        "the optional section and the nameless field: {reasons:?}"
     );
 }

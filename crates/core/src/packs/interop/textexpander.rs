@@ -14,8 +14,10 @@
 //!
 //! Macros: `%clipboard` → `{剪贴板}`, `%%` → `%`, the cursor `%|` is removed (a reply
 //! never sends another tool's marker), date and time codes (`%Y-%m-%d`) become a prompt
-//! named after the format with a note (our built-ins have other formats), fill-ins, key
-//! commands and nested snippets are listed as not convertible.
+//! named after the format with a note (our built-ins have other formats), text, area and
+//! popup fill-ins (`%filltext:name=买家%`) become blanks (`{?买家}`, a default or a
+//! popup's choices noted); optional sections (`%fillpart`), key commands and nested
+//! snippets are listed as not convertible.
 
 use std::path::Path;
 
@@ -335,6 +337,77 @@ fn te_date_code(s: &str) -> Option<usize> {
         .then_some(1 + extra + c.len_utf8())
 }
 
+/// A TextExpander fill-in field (`%filltext:name=买家:default=亲%`, `%fillarea:…%`,
+/// `%fillpopup:name=尺码:default=M:S:L%`), which becomes our blank `{?name}`: asked when
+/// the reply is fired, once per name (TextExpander also fills same-named fields once).
+struct FillIn {
+    name: String,
+    default: Option<String>,
+    /// A popup's other choices.
+    choices: Vec<String>,
+}
+
+impl FillIn {
+    /// What the blank loses: the default is not typed in for the agent, a popup's choices
+    /// are not offered.
+    fn note(&self) -> Option<String> {
+        let mut all: Vec<&str> = self.default.iter().map(String::as_str).collect();
+        all.extend(self.choices.iter().map(String::as_str));
+        match (all.is_empty(), self.choices.is_empty()) {
+            (true, _) => None,
+            (false, true) => Some(tr(
+                format!(
+                    "填空「{}」的默认值「{}」不会自动填入：发送时输入",
+                    self.name,
+                    all.join("")
+                ),
+                format!(
+                    "the fill-in \"{}\" became a blank: its default \"{}\" is typed when sending",
+                    self.name,
+                    all.join("")
+                ),
+            )),
+            (false, false) => Some(tr(
+                format!(
+                    "填空「{}」的选项（{}）改为发送时输入",
+                    self.name,
+                    all.join("、")
+                ),
+                format!(
+                    "the fill-in \"{}\" became a blank: its choices ({}) are typed when sending",
+                    self.name,
+                    all.join(", ")
+                ),
+            )),
+        }
+    }
+}
+
+/// A fill-in field at the start of `tail` and its length, for the kinds a blank can
+/// stand for (`%fillpart%` optional sections and `%fillswitch%` cannot).
+fn te_fill_in(tail: &str) -> Option<(FillIn, usize)> {
+    let body = ["%filltext:", "%fillarea:", "%fillpopup:"]
+        .iter()
+        .find_map(|p| tail.strip_prefix(p))?;
+    let end = body.find('%')?;
+    let mut field = FillIn {
+        name: String::new(),
+        default: None,
+        choices: Vec::new(),
+    };
+    for item in body[..end].split(':') {
+        match item.split_once('=') {
+            Some(("name", v)) => field.name = v.trim().to_string(),
+            Some(("default", v)) => field.default = Some(v.to_string()),
+            Some(_) => {}
+            None if !item.is_empty() => field.choices.push(item.to_string()),
+            None => {}
+        }
+    }
+    let ok = !field.name.is_empty() && !field.name.contains(['{', '}', '\n']);
+    ok.then(|| (field, tail.len() - body.len() + end + 1))
+}
+
 /// TextExpander text to ours: braces escaped, macros translated (see the module doc).
 /// `Err` when the snippet uses something that cannot be converted.
 pub(crate) fn te_macros(content: &str) -> Result<(String, Vec<String>), String> {
@@ -352,6 +425,14 @@ pub(crate) fn te_macros(content: &str) -> Result<(String, Vec<String>), String> 
         } else if let Some(after) = tail.strip_prefix("%clipboard") {
             out.push_str("{剪贴板}");
             rest = after;
+        } else if let Some((field, len)) = te_fill_in(tail) {
+            out.push_str(&format!("{{?{}}}", field.name));
+            if let Some(note) = field.note() {
+                if !notes.contains(&note) {
+                    notes.push(note);
+                }
+            }
+            rest = &tail[len..];
         } else if [
             "%fill",
             "%key:",
