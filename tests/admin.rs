@@ -1,7 +1,8 @@
 //! The server's admin page (`/admin/`) in real headless Chromium against the real
 //! `quickreply-server` and real `qreply` computers: sign-in by approval, members and
 //! roles, the sync status board, usage, invites, approving a new computer from the page,
-//! a reply's history with one-click restore, and what an agent may not do. Screenshots go to `target/e2e/admin-*.png`.
+//! a reply's history with one-click restore, replies no one uses moved into 归档, a
+//! search that found nothing turned into a reply, and what an agent may not do. Screenshots go to `target/e2e/admin-*.png`.
 //!
 //! Needs the Debian packages `chromium` and `chromium-driver` (leg 5 of `cargo xtask
 //! test` installs them and runs this with the other ignored end-to-end tests):
@@ -834,5 +835,166 @@ fn the_admin_page_signs_in_by_scanning_with_wecom() -> Result<()> {
         shown.stderr
     );
     other.element("#members .member")?;
+    Ok(())
+}
+
+/// Makes every reply of the server's SQLite database look written `days` days ago: the
+/// server dates a reply by its oldest kept version, stamped with its own clock, and the
+/// real binary cannot be told to live in the future.
+fn backdate_replies(server: &Server, days: i64) -> Result<()> {
+    let db = rusqlite::Connection::open(server.data.join("server.db"))?;
+    db.busy_timeout(Duration::from_secs(10))?;
+    let ms = days * 86_400_000;
+    db.execute("UPDATE item_history SET updated_at = updated_at - ?1", [ms])?;
+    db.execute("UPDATE items SET updated_at = updated_at - ?1", [ms])?;
+    Ok(())
+}
+
+/// The row of `#stale-list` whose title is `title`: clicks its checkbox.
+fn choose_stale(page: &Session, title: &str) -> Result<()> {
+    let found = page.script(&format!(
+        "const row = [...document.querySelectorAll('#stale-list tbody tr')]
+             .find((r) => r.children[1].textContent === {title:?});
+         if (!row) return false;
+         row.querySelector('input').focus();
+         return true;"
+    ))?;
+    if found != json!(true) {
+        bail!(
+            "no stale reply {title} listed: {}",
+            page.text("#stale-list")?
+        );
+    }
+    // Space ticks the focused checkbox: no mouse needed.
+    page.keys(" ")
+}
+
+#[test]
+#[ignore = "needs headless Chromium (chromium, chromium-driver): leg 5 of cargo xtask test"]
+fn a_lead_archives_unused_replies_and_writes_a_reply_for_a_missed_search() -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    let (server, lead, agent) = team(dir.path())?;
+    // The four replies were written 100 days ago; the agent fires 发货时间 today and
+    // searches 运费险 twice without finding anything.
+    backdate_replies(&server, 100)?;
+    for _ in 0..2 {
+        let out = agent
+            .command(&["fire", "fh", "--library", TEAM])?
+            .env_remove("DISPLAY")
+            .env_remove("WAYLAND_DISPLAY")
+            .output()?;
+        if !out.status.success() {
+            bail!("qreply fire fh: {}", String::from_utf8_lossy(&out.stderr));
+        }
+        agent.ok(&["search", "运费险"])?;
+    }
+    agent.ok(&["sync"])?;
+
+    let page = Chromium::start(1280, 1000)?;
+    sign_in(&page, &server, &lead, "admin-stale-signin-desktop.png")?;
+    page.click("#tab-usage")?;
+    // 90 days by default: the three replies nobody fired, never fired, with their folders.
+    let summary = page.wait_text("#stale-summary", |t| t.contains("90 天"))?;
+    assert!(summary.contains("3 条话术"), "{summary}");
+    let listed = page.text("#stale-list")?;
+    for want in ["退货地址", "催好评", "尺码推荐", "售后", "售前", "从未"] {
+        assert!(listed.contains(want), "{want} missing: {listed}");
+    }
+    assert!(!listed.contains("发货时间"), "fired today: {listed}");
+    // Usage was first recorded today: the page says what "90 days" can mean here.
+    let since = page.text("#stale-usage-since")?;
+    assert!(since.contains("使用记录从"), "{since}");
+    page.script("document.getElementById('stale-section').scrollIntoView()")?;
+    page.screenshot("admin-stale-desktop.png")?;
+
+    // Nothing ticked: the page says so and writes nothing.
+    page.click("#stale-archive")?;
+    page.wait_text("#status", |t| t.contains("请先勾选"))?;
+    // Two ticked with the keyboard, one click: both move into 归档, created now.
+    choose_stale(&page, "催好评")?;
+    choose_stale(&page, "尺码推荐")?;
+    page.click("#stale-archive")?;
+    let status = page.wait_text("#status", |t| t.contains("已把 2 条话术"))?;
+    assert!(status.contains("归档"), "{status}");
+    let summary = page.wait_text("#stale-summary", |t| t.contains("1 条话术"))?;
+    assert!(summary.contains("90 天"), "{summary}");
+    assert!(page.text("#stale-list")?.contains("退货地址"));
+    page.screenshot("admin-stale-archived-desktop.png")?;
+    // The agent's computer gets the move with an ordinary sync.
+    agent.ok(&["sync"])?;
+    let archived = agent.json(&["ls", "--library", TEAM, "--folder", "归档"])?;
+    let titles: Vec<&str> = archived
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|r| r["title"].as_str())
+        .collect();
+    assert_eq!(titles.len(), 2, "{archived:#}");
+    assert!(
+        titles.contains(&"催好评") && titles.contains(&"尺码推荐"),
+        "{archived:#}"
+    );
+
+    // The most searched search without a reply becomes one: 写回复 opens a form with the
+    // search as title and tag; an empty reply is refused, a written one saved.
+    page.wait_text("#missed-top", |t| t.contains("运费险"))?;
+    page.click("#missed-write-0")?;
+    page.element("#draft-form")?;
+    assert_eq!(
+        page.script("return document.getElementById('draft-title').value")?,
+        json!("运费险")
+    );
+    assert_eq!(
+        page.script("return document.getElementById('draft-tags').value")?,
+        json!("运费险")
+    );
+    assert_eq!(
+        page.script("return document.activeElement && document.activeElement.id")?,
+        json!("draft-body"),
+        "the focus is on the text to write"
+    );
+    page.click("#draft-save")?;
+    page.wait_text("#status", |t| t.contains("请先写好回复内容"))?;
+    page.type_into(
+        "#draft-body",
+        "亲，本店每单都送运费险，退换货运费由保险公司承担～",
+    )?;
+    page.select_value("#draft-folder", &{
+        let id = page.script(
+            "return [...document.querySelectorAll('#draft-folder option')].find((o) => o.textContent === '售后').value",
+        )?;
+        id.as_str().unwrap_or_default().to_string()
+    })?;
+    page.script("document.getElementById('draft-form').scrollIntoView()")?;
+    page.screenshot("admin-missed-draft-desktop.png")?;
+    page.click("#draft-save")?;
+    let saved = page.wait_text("#status", |t| t.contains("已保存"))?;
+    assert!(
+        saved.contains("运费险") && saved.contains("售后"),
+        "{saved}"
+    );
+    assert_eq!(page.count("#draft-form")?, 0, "the form closes");
+    // Agents find it by the search that found nothing before.
+    agent.ok(&["sync"])?;
+    let hits = agent.json(&["search", "运费险"])?;
+    let first = &hits[0];
+    assert_eq!(first["title"], "运费险", "{hits:#}");
+    let shown = agent.json(&["show", "运费险", "--library", TEAM])?;
+    assert_eq!(shown["tags"], json!(["运费险"]), "{shown:#}");
+    assert!(
+        shown["parts"][0]["body"]
+            .as_str()
+            .is_some_and(|b| b.contains("运费险")),
+        "{shown:#}"
+    );
+
+    // English: the section and its help are translated.
+    page.click("#lang")?;
+    page.wait_text("#stale-summary", |t| t.contains("unused for 90 days"))?;
+    assert!(
+        page.text("#stale-help")?
+            .contains("Replies of the chosen library")
+    );
+    page.screenshot("admin-stale-english-desktop.png")?;
     Ok(())
 }

@@ -386,6 +386,22 @@ pub(crate) enum Cmd {
         #[arg(long)]
         json: bool,
     },
+    /// Replies of a synced library no one fired in the last N days and older than them
+    /// (Beijing dates, today included; lead/editor); --archive moves them all into the
+    /// library's 归档 folder (created if missing), each request all or nothing; every
+    /// computer gets the move at its next sync, and moving a reply back undoes it
+    Stale {
+        #[arg(long, default_value = PERSONAL)]
+        library: String,
+        /// N: 1–366
+        #[arg(long, default_value_t = 90, value_parser = clap::value_parser!(u32).range(1..=366))]
+        days: u32,
+        /// Move the replies listed into the 归档 folder
+        #[arg(long)]
+        archive: bool,
+        #[arg(long)]
+        json: bool,
+    },
     /// The most used replies of a synced library, all computers together (lead/editor)
     Usage {
         #[arg(long, default_value = PERSONAL)]

@@ -19,6 +19,7 @@ mod compliance_cmd;
 mod lint_cmd;
 mod scan_cmd;
 mod shown;
+mod stale_cmd;
 mod sync_cmd;
 
 /// Standard output that ends `qreply` quietly when the reader has gone (see the macros
@@ -1003,6 +1004,12 @@ fn run(cli: Cli, m: &ArgMatches) -> Result<i32> {
             cmd: Some(MembersCmd::Remove { who, yes }),
             ..
         } => sync_cmd::remove_member(&store, team, &who, yes)?,
+        Cmd::Stale {
+            library,
+            days,
+            archive,
+            json,
+        } => stale_cmd::stale(&store, &library, days, archive, json)?,
         Cmd::Usage {
             missed: true,
             days,

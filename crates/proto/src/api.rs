@@ -40,6 +40,8 @@
 //! | `GET /v1/libraries/{id}/usage?days=N` | → `Vec<`[`UsageTotal`]`>` (writers of the library) |
 //! | `POST /v1/missed` | [`MissedReport`] → 204 (any member; searches that found nothing) |
 //! | `GET /v1/missed?days=N` | → `Vec<`[`MissedTotal`]`>` (owner/editor) |
+//! | `GET /v1/libraries/{id}/stale?days=N&limit=L&offset=O` | → [`StaleReplies`]: replies no one fired in N days (writers; see [`crate::stale`]) |
+//! | `POST /v1/libraries/{id}/archive` | [`ArchiveRequest`] → [`ArchiveResult`]: moves replies into the 归档 folder, all or nothing (writers) |
 //! | `GET /v1/events` | SSE: `event: head`, `id:` a server-wide change number, data [`HeadEvent`] |
 //! | `GET /healthz` | liveness |
 //! | `GET /metrics` | Prometheus text: only with the server's metrics token (`Bearer`), or on its separate metrics address |
@@ -54,6 +56,11 @@ use sha2_free::digest_line;
 use uuid::Uuid;
 
 use crate::{FolderDoc, LibraryKind, SnippetDoc};
+
+pub use crate::stale::{
+    ARCHIVE_FOLDER, ArchiveRequest, ArchiveResult, MAX_ARCHIVE, MAX_STALE_DAYS, MAX_STALE_PAGE,
+    StaleQuery, StaleReplies, StaleReply, TEAM_UTC_OFFSET_MINUTES,
+};
 
 /// What a member may do in a team.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]

@@ -1,7 +1,8 @@
 // @ts-check
 /**
  * Searches that found nothing (part of the "Usage" tab): the team's most searched
- * words without a reply, as a bar chart, with CSV export.
+ * words without a reply, as a bar chart, with CSV export, and for the most searched a
+ * "写回复" button that opens a new reply for it (`draft.js`).
  */
 
 import { button, el } from "./dom.js";
@@ -14,8 +15,9 @@ import { barChart, downloadCsv } from "./charts.js";
  * The team's searches that found nothing: a bar chart of the most searched, CSV export.
  * @param {MissedTotal[]} missed
  * @param {string} days
+ * @param {(query: string) => HTMLElement} [write]  the form that writes a reply for a search
  */
-export function missedSection(missed, days) {
+export function missedSection(missed, days, write) {
   const rows = [...missed].sort((a, b) => b.count - a.count || a.query.localeCompare(b.query));
   const total = rows.reduce((n, r) => n + r.count, 0);
   const head = el(
@@ -43,5 +45,26 @@ export function missedSection(missed, days) {
     el("p", { class: "summary", id: "missed-summary" }, t("missedSummary", rows.length, total)),
     barChart("usage-missed", t("missedChart"), rows.slice(0, 20).map((r) => ({ label: r.query, value: r.count }))),
   );
+  if (write) {
+    const form = el("div", { id: "missed-draft" });
+    const list = el(
+      "ol",
+      { id: "missed-top", class: "missed-top" },
+      ...rows.slice(0, 10).map((r, i) =>
+        el(
+          "li",
+          {},
+          el("span", {}, t("missedRow", r.query, r.count)),
+          " ",
+          button(t("missedWrite"), () => form.replaceChildren(write(r.query)), {
+            class: "ghost",
+            id: `missed-write-${i}`,
+            "aria-label": t("missedWriteLabel", r.query),
+          }),
+        ),
+      ),
+    );
+    box.append(el("h4", {}, t("missedTop")), list, form);
+  }
   return box;
 }

@@ -2,7 +2,8 @@
 /**
  * The "Usage" tab: uses per reply of a team library over 1, 7 or 30 days, for the
  * team or one member: most and least used, per folder, per member, CSV export, and
- * the searches that found nothing.
+ * the replies no one fired in 30/60/90 days (`stale.js`, with archiving), and the
+ * searches that found nothing (each of the top ones can become a reply: `draft.js`).
  */
 
 import { button, el, field, select, showError } from "./dom.js";
@@ -12,6 +13,8 @@ import { barChart, downloadCsv } from "./charts.js";
 import { missedSection } from "./missed.js";
 import { byMember, devices } from "./members.js";
 import { libraryItems } from "./replies.js";
+import { staleSection } from "./stale.js";
+import { draftForm } from "./draft.js";
 
 /** @import { LibraryInfo, MissedTotal, UsageTotal } from "./api.js" */
 
@@ -99,6 +102,7 @@ export async function showUsage(section) {
     }
     current = [...rows.values()].sort((a, b) => b.count - a.count || a.title.localeCompare(b.title));
     const total = current.reduce((n, r) => n + r.count, 0);
+    /** @type {HTMLElement[]} */
     const parts = [el("p", { class: "summary", id: "usage-summary" }, t("usageTotal", total, current.length))];
     if (total === 0) parts.push(el("p", { id: "usage-none" }, t("usageNone")));
     const most = current.filter((r) => r.count > 0).slice(0, 10);
@@ -151,7 +155,15 @@ export async function showUsage(section) {
         ),
       );
     }
-    parts.push(tables, missedSection(missed, days.value));
+    const libName = team.find((l) => l.id === lib.value)?.name ?? "";
+    const libId = lib.value;
+    /** @param {string} query */
+    const write = (query) =>
+      draftForm(libId, libName, query, cat.folders, () => {
+        document.getElementById("draft-form")?.remove();
+        document.getElementById("missed-top")?.querySelector("button")?.focus();
+      });
+    parts.push(tables, staleSection(libId), missedSection(missed, days.value, write));
     out.replaceChildren(...parts);
   };
   const form = el(

@@ -58,6 +58,8 @@ const ADMIN_MODULES: &[(&str, &str)] = &[
     ("board.js", include_str!("../admin/board.js")),
     ("replies.js", include_str!("../admin/replies.js")),
     ("missed.js", include_str!("../admin/missed.js")),
+    ("stale.js", include_str!("../admin/stale.js")),
+    ("draft.js", include_str!("../admin/draft.js")),
     ("usage.js", include_str!("../admin/usage.js")),
     ("approve.js", include_str!("../admin/approve.js")),
     ("providers.js", include_str!("../admin/providers.js")),

@@ -96,6 +96,7 @@ pub(crate) fn router(state: AppState, max_body: usize, max_image: usize) -> Rout
         .route("/healthz", get(|| async { "ok" }))
         .route("/metrics", get(public_metrics))
         .merge(crate::admin::routes())
+        .merge(crate::stale::routes())
         .fallback(fallback)
         .layer(DefaultBodyLimit::max(max_body))
         .layer(RequestBodyLimitLayer::new(max_body.max(max_image)))

@@ -148,6 +148,7 @@ mod ratelimit;
 pub mod scan;
 mod serve;
 mod signin;
+mod stale;
 mod state;
 pub mod store;
 pub mod tls;

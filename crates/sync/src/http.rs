@@ -391,6 +391,35 @@ impl Client {
         self.json(self.http.get(u))
     }
 
+    /// `GET /v1/libraries/{id}/stale`: replies no one fired in the last `days` days.
+    pub fn stale(
+        &self,
+        library: Uuid,
+        days: u32,
+        limit: usize,
+        offset: usize,
+    ) -> Result<quickreply_proto::api::StaleReplies, SyncError> {
+        let mut u = self.url(&["v1", "libraries", &library.to_string(), "stale"]);
+        u.query_pairs_mut()
+            .append_pair("days", &days.to_string())
+            .append_pair("limit", &limit.to_string())
+            .append_pair("offset", &offset.to_string());
+        self.json(self.http.get(u))
+    }
+
+    /// `POST /v1/libraries/{id}/archive`: moves replies into the library's 归档 folder.
+    pub fn archive(
+        &self,
+        library: Uuid,
+        keys: Vec<String>,
+    ) -> Result<quickreply_proto::api::ArchiveResult, SyncError> {
+        self.json(
+            self.http
+                .post(self.url(&["v1", "libraries", &library.to_string(), "archive"]))
+                .json(&quickreply_proto::api::ArchiveRequest { keys }),
+        )
+    }
+
     pub fn report_missed(&self, report: &MissedReport) -> Result<(), SyncError> {
         self.empty(self.http.post(self.url(&["v1", "missed"])).json(report))
     }

@@ -37,6 +37,7 @@ mod round;
 mod scan;
 pub mod secret;
 mod skips;
+pub mod stale;
 mod status;
 mod tables;
 mod watch;

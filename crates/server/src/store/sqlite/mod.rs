@@ -46,6 +46,7 @@ mod pool;
 mod rows;
 mod scan;
 mod schema;
+mod stale;
 
 /// The SQLite store.
 pub struct SqliteStore {
