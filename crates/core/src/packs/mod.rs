@@ -33,6 +33,8 @@ pub fn from_library(store: &Store, library: &Library) -> Result<Pack> {
         .map(|f| PackFolder {
             origin: place(&f.path, ""),
             path: f.path,
+            starts_at: f.starts_at,
+            ends_at: f.ends_at,
         })
         .collect();
     let snippets = store
@@ -61,6 +63,8 @@ pub fn from_library(store: &Store, library: &Library) -> Result<Pack> {
                 tags: s.tags,
                 apps: s.apps,
                 origin,
+                starts_at: s.starts_at,
+                ends_at: s.ends_at,
             }
         })
         .collect();

@@ -359,6 +359,8 @@ pub fn read<R: Read + Seek>(input: R, path: &Path) -> Result<(Manifest, Pack), P
             apps: r.apps,
             parts,
             origin: o,
+            starts_at: None,
+            ends_at: None,
         });
     }
     let pack = Pack {
@@ -395,6 +397,8 @@ pub fn read<R: Read + Seek>(input: R, path: &Path) -> Result<(Manifest, Pack), P
                     place: format!("{}: {path_}", path.display()),
                 },
                 path: path_,
+                starts_at: None,
+                ends_at: None,
             })
             .collect(),
         snippets,

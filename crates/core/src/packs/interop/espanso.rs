@@ -246,6 +246,8 @@ fn espanso_matches(
                 path: path.to_path_buf(),
                 line: 1,
             },
+            starts_at: None,
+            ends_at: None,
         });
     }
     let global = |name: &str| {
@@ -374,6 +376,8 @@ fn espanso_matches(
             apps: Vec::new(),
             parts,
             origin,
+            starts_at: None,
+            ends_at: None,
         });
     }
     Ok(())
