@@ -4,6 +4,7 @@
 //! export).
 
 pub mod common;
+mod dates;
 pub mod error;
 pub mod interop;
 pub mod qrpack;
@@ -586,6 +587,7 @@ pub fn import_with_progress(
         },
         progress,
     )?;
+    dates::apply(store, pack, library, &plan.items, policy)?;
     report.items = plan.items;
     Ok(report)
 }
