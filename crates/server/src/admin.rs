@@ -59,6 +59,7 @@ const ADMIN_MODULES: &[(&str, &str)] = &[
     ("replies.js", include_str!("../admin/replies.js")),
     ("missed.js", include_str!("../admin/missed.js")),
     ("usage.js", include_str!("../admin/usage.js")),
+    ("schedule.js", include_str!("../admin/schedule.js")),
     ("approve.js", include_str!("../admin/approve.js")),
     ("providers.js", include_str!("../admin/providers.js")),
     ("scan.js", include_str!("../admin/scan.js")),
