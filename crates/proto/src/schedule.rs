@@ -176,16 +176,6 @@ impl Window {
     pub fn contains(self, now: i64) -> bool {
         self.status(now) == Status::Active
     }
-
-    /// The next instant after `now` at which [`Window::status`] changes, if any (when the
-    /// panel should look again).
-    pub fn next_change(self, now: i64) -> Option<i64> {
-        [self.start, self.end]
-            .into_iter()
-            .flatten()
-            .filter(|t| *t > now)
-            .min()
-    }
 }
 
 /// The current instant as Unix milliseconds (what "now" is for a window).
@@ -536,9 +526,6 @@ mod tests {
         assert_eq!(w.status(s), Status::Active);
         assert_eq!(w.status(e - 1), Status::Active);
         assert_eq!(w.status(e), Status::Expired);
-        assert_eq!(w.next_change(s - 1), Some(s));
-        assert_eq!(w.next_change(s), Some(e));
-        assert_eq!(w.next_change(e), None);
         assert!(Window::default().contains(0));
         assert!(Window::default().is_open());
     }

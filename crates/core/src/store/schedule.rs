@@ -227,16 +227,6 @@ impl Store {
             .collect())
     }
 
-    /// The next instant after `now` at which a reply is hidden or shown again, if any
-    /// (when an open panel should look again).
-    pub fn next_window_change(&self, now: i64) -> Result<Option<i64>> {
-        Ok(self
-            .reply_windows(None)?
-            .values()
-            .filter_map(|w| w.next_change(now))
-            .min())
-    }
-
     /// The window that counts for one reply.
     pub fn reply_window(&self, id: Uuid) -> Result<Window> {
         let row: Option<(Option<String>, Option<String>, Option<String>)> = self
@@ -384,10 +374,6 @@ mod tests {
         store.set_reply_dates(own.id, None, None)?;
         assert!(store.hidden_replies(now)?.is_empty());
         assert_eq!(store.search_cached("", &opts)?.len(), 3);
-        assert_eq!(
-            store.next_window_change(now)?,
-            store.reply_window(inner.id)?.end
-        );
         Ok(())
     }
 
