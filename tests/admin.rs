@@ -998,3 +998,84 @@ fn a_lead_archives_unused_replies_and_writes_a_reply_for_a_missed_search() -> Re
     page.screenshot("admin-stale-english-desktop.png")?;
     Ok(())
 }
+
+/// A Beijing-time date `days` from today, as a lead types it.
+fn day(days: i64) -> String {
+    use quickreply_core::proto::schedule::{TEAM_OFFSET_MINUTES, format_instant, now_ms};
+    format_instant(now_ms() + days * 86_400_000, TEAM_OFFSET_MINUTES)[..10].to_string()
+}
+
+#[test]
+#[ignore = "needs headless Chromium (chromium, chromium-driver): leg 5 of cargo xtask test"]
+fn a_lead_sees_upcoming_and_expired_replies_on_the_admin_page() -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    let (server, lead, _agent) = team(dir.path())?;
+    // 退货地址 ended yesterday, the 售前 folder starts in three days, 发货时间 runs
+    // until ten days from now; 催好评 has no dates.
+    lead.ok(&[
+        "dates",
+        "set",
+        "thdz",
+        "--library",
+        TEAM,
+        "--until",
+        &day(-1),
+    ])?;
+    lead.ok(&[
+        "dates",
+        "set",
+        "售前",
+        "--folder",
+        "--library",
+        TEAM,
+        "--from",
+        &day(3),
+    ])?;
+    lead.ok(&[
+        "dates",
+        "set",
+        "fh",
+        "--library",
+        TEAM,
+        "--from",
+        &day(-2),
+        "--until",
+        &day(10),
+    ])?;
+    lead.ok(&["sync"])?;
+
+    let page = Chromium::start(1280, 900)?;
+    sign_in(&page, &server, &lead, "admin-schedule-signin.png")?;
+    page.click("#tab-schedule")?;
+    let upcoming = page.wait_text("#schedule-upcoming", |t| t.contains("尺码推荐"))?;
+    assert!(upcoming.contains("即将生效（1）"), "{upcoming}");
+    assert!(
+        upcoming.contains(&day(3)) && upcoming.contains("文件夹的日期"),
+        "{upcoming}"
+    );
+    let expired = page.text("#schedule-expired")?;
+    assert!(
+        expired.contains("已过期（1）")
+            && expired.contains("退货地址")
+            && expired.contains(&day(-1)),
+        "{expired}"
+    );
+    let active = page.text("#schedule-active")?;
+    assert!(
+        active.contains("发货时间") && active.contains(&day(-2)) && active.contains(&day(10)),
+        "{active}"
+    );
+    for table in [&upcoming, &expired, &active] {
+        assert!(
+            !table.contains("催好评"),
+            "an undated reply is not listed: {table}"
+        );
+    }
+    page.screenshot("admin-schedule.png")?;
+
+    // In English too.
+    page.click("#lang")?;
+    let expired = page.wait_text("#schedule-expired", |t| t.contains("Expired (1)"))?;
+    assert!(expired.contains("退货地址"), "{expired}");
+    Ok(())
+}

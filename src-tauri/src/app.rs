@@ -443,7 +443,8 @@ impl App {
         let hits = if inner.index_ready {
             inner.index.search(query.trim(), Some(library), limit)
         } else {
-            inner.store.search(
+            // The editor finds replies outside their dates too.
+            inner.store.search_any_time(
                 query.trim(),
                 &SearchOptions {
                     library: Some(library),
@@ -468,6 +469,12 @@ impl App {
             wanted *= 2;
         }
         let scope = inner.settings.scope;
+        // Replies outside their 生效 / 失效 dates are not listed, as of this keystroke:
+        // a date that passes while the panel is open counts from the next search.
+        let out_of_dates = inner
+            .store
+            .hidden_replies(quickreply_core::proto::schedule::now_ms())?;
+        wanted += out_of_dates.len();
         // A chat window of one team's shop shows no other team's replies.
         let hidden = match profile.as_ref().and_then(|p| p.team.as_deref()) {
             Some(team) => quickreply_sync::other_teams_libraries(&inner.store, team)?,
@@ -493,6 +500,7 @@ impl App {
         } else {
             store_search(&inner.store, query.trim(), libraries.as_deref(), wanted)?
         };
+        hits.retain(|h| !out_of_dates.contains(&h.key));
         if inner.settings.platforms.is_some() {
             let store = &inner.store;
             let settings = &inner.settings;
@@ -669,6 +677,13 @@ impl App {
         id: Uuid,
         answers: &HashMap<String, String>,
     ) -> Result<FireOutcome> {
+        {
+            let inner = self.lock()?;
+            let s = inner.store.snippet(id)?;
+            inner
+                .store
+                .check_in_window(&s, quickreply_core::proto::schedule::now_ms())?;
+        }
         let (snippet, parts) = self.render(id, answers)?;
         if parts.is_empty() {
             return Err(anyhow!(tr("这条话术没有内容", "this reply is empty")));
@@ -823,7 +838,8 @@ fn store_search(
     libraries: Option<&[Uuid]>,
     limit: usize,
 ) -> Result<Vec<quickreply_core::search::Hit<Uuid>>> {
-    let search = |library, limit| store.search(query, &SearchOptions { library, limit });
+    // Out-of-date replies are left out by the caller.
+    let search = |library, limit| store.search_any_time(query, &SearchOptions { library, limit });
     Ok(match libraries {
         None => search(None, limit)?,
         Some([one]) => search(Some(*one), limit)?,

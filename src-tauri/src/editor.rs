@@ -29,6 +29,9 @@ pub struct TreeReply {
     code: Option<String>,
     folder: String,
     parts: usize,
+    /// Where it stands when its dates (or its folder's) bound it (`crate::dates`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    dates: Option<crate::dates::DatedView>,
 }
 
 #[derive(Serialize)]
@@ -275,6 +278,7 @@ pub fn editor_search(app: State<'_, App>, library: String, query: String) -> Res
 
 #[tauri::command]
 pub fn editor_tree(app: State<'_, App>, library: String) -> Res<Tree> {
+    let mut dated = crate::dates::dated_map(&app, &library)?;
     let inner = app.lock().map_err(err)?;
     let libs = inner.store.libraries().map_err(err)?;
     let lib = inner.store.library(&library).map_err(err)?;
@@ -293,6 +297,7 @@ pub fn editor_tree(app: State<'_, App>, library: String) -> Res<Tree> {
         replies: replies
             .into_iter()
             .map(|s| TreeReply {
+                dates: dated.remove(&s.id.to_string()),
                 id: s.id.to_string(),
                 parts: s.parts,
                 title: s.title,

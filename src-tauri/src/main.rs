@@ -9,6 +9,7 @@ mod aside;
 mod commands;
 mod compliance;
 mod conflicts;
+mod dates;
 mod dock;
 mod editor;
 mod history;
@@ -103,6 +104,9 @@ fn main() -> anyhow::Result<()> {
             editor::take_new_reply,
             editor::open_editor,
             editor::editor_tree,
+            dates::reply_dates,
+            dates::set_reply_dates,
+            dates::set_folder_dates,
             editor::editor_search,
             editor::get_reply,
             editor::save_reply,

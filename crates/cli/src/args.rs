@@ -171,6 +171,18 @@ pub(crate) enum Cmd {
         #[command(subcommand)]
         cmd: ComplianceCmd,
     },
+    /// Campaign dates (生效 / 失效) of replies and folders: outside them a reply is not
+    /// listed by the panel or `qreply search`, and `qreply fire` refuses it
+    ///
+    /// Dates are typed in Beijing time as 2026-11-11 or "2026-11-11 20:00". A start
+    /// alone is that day's 00:00; an end date is the last day shown (失效 2026-11-12:
+    /// still shown on 11-12, gone from 11-13 00:00); an end with a time is the moment it
+    /// goes. A folder's dates apply to every reply inside it, sub-folders too. Stored and
+    /// synced as RFC 3339 instants (2026-11-11T00:00:00+08:00).
+    Dates {
+        #[command(subcommand)]
+        cmd: DatesCmd,
+    },
     /// Check a library, or a source pack folder, and exit non-zero on problems
     ///
     /// Besides template syntax, variables, duplicates and images, every text is checked
@@ -180,7 +192,9 @@ pub(crate) enum Cmd {
     /// platforms of its `apps:` (a WeChat-only reply as WeChat: no off-platform rules), or
     /// with every general rule when it has none; `--platform` checks every reply for one
     /// platform, as if it were sent there. A flagged word is a problem (exit code 1); a
-    /// `{剪贴板}` mid-sentence is a warning only. The rule sets and their sources: README,
+    /// `{剪贴板}` mid-sentence is a warning only. Dates: one that does not read, or an end
+    /// not after its start, is a problem; an expired reply (its 失效 or its folder's
+    /// passed) is a warning. The rule sets and their sources: README,
     /// "合规检查 / Compliance check".
     Lint {
         /// A source pack folder (e.g. snippets/zh-CN) or a folder of packs (snippets/)
@@ -451,6 +465,33 @@ pub(crate) enum BuiltinCmd {
         pack: String,
         #[arg(long, default_value = PERSONAL)]
         into: String,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub(crate) enum DatesCmd {
+    /// Set (or with "" clear) a reply's 生效 / 失效, or a folder's with --folder
+    Set {
+        /// Id, shortcut code or exact title of a reply; with --folder a folder path
+        key: String,
+        /// The key is a folder path (its dates apply to everything inside it)
+        #[arg(long)]
+        folder: bool,
+        /// 生效: shown from this date (or date and time), e.g. 2026-11-01; "" clears it
+        #[arg(long, value_name = "DATE")]
+        from: Option<String>,
+        /// 失效: the last day shown (or the moment it goes), e.g. 2026-11-12; "" clears it
+        #[arg(long, value_name = "DATE")]
+        until: Option<String>,
+        #[arg(long)]
+        library: Option<String>,
+    },
+    /// List the replies with dates: 未生效 (upcoming), 生效中 (active), 已过期 (expired)
+    Ls {
+        #[arg(long)]
+        library: Option<String>,
+        #[arg(long)]
+        json: bool,
     },
 }
 

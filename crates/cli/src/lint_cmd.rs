@@ -44,7 +44,7 @@ pub(crate) fn lint_path(path: &PathBuf, platform: Option<Platform>) -> Result<us
         for p in &problems {
             println!("{}", crate::shown::shown_text(&p.to_string()));
         }
-        let flagged = print_compliance(&pack, platform, &Policy::default());
+        let flagged = print_compliance(&pack, platform, &Policy::default()) + print_dates(&pack);
         let unused = source::unreferenced_images(&root, &pack);
         for u in &unused {
             println!(
@@ -129,7 +129,8 @@ pub(crate) fn lint_store(
                 Policy::default()
             }
         };
-        let count = problems.len() + print_compliance(&pack, platform, &policy);
+        let count =
+            problems.len() + print_compliance(&pack, platform, &policy) + print_dates(&pack);
         println!(
             "{}",
             tr(
@@ -150,6 +151,24 @@ pub(crate) fn lint_store(
         total += count;
     }
     Ok(total)
+}
+
+/// Prints the date findings of a pack (生效 / 失效: an expired reply is a warning) and
+/// returns how many are errors.
+fn print_dates(pack: &source::Pack) -> usize {
+    let mut errors = 0;
+    for f in quickreply_core::lint::dates::dates(pack, quickreply_core::proto::schedule::now_ms()) {
+        if f.warning {
+            println!(
+                "{}",
+                crate::shown::shown_text(&tr(format!("{f}（提醒）"), format!("{f} (warning)")))
+            );
+        } else {
+            errors += 1;
+            println!("{}", crate::shown::shown_text(&f.to_string()));
+        }
+    }
+    errors
 }
 
 /// Prints the compliance findings of a pack (warnings marked as such) and returns how

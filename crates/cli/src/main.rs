@@ -16,6 +16,7 @@ macro_rules! println {
 mod args;
 mod clipboard;
 mod compliance_cmd;
+mod dates_cmd;
 mod lint_cmd;
 mod scan_cmd;
 mod shown;
@@ -171,6 +172,8 @@ fn snippet_json(s: &Snippet) -> serde_json::Value {
         "apps": s.apps,
         "parts": s.parts,
         "version": s.version,
+        "starts_at": s.starts_at,
+        "ends_at": s.ends_at,
     })
 }
 
@@ -655,6 +658,8 @@ fn run(cli: Cli, m: &ArgMatches) -> Result<i32> {
         } => {
             let lib = lib_opt(&store, library.as_deref())?;
             let s = store.resolve(lib.as_ref(), &key)?;
+            // 未生效 / 已过期: not sent (the panel does not even list it).
+            store.check_in_window(&s, quickreply_core::proto::schedule::now_ms())?;
             let mut given = HashMap::new();
             for kv in &sets {
                 let Some((k, v)) = kv.split_once('=') else {
@@ -744,6 +749,7 @@ fn run(cli: Cli, m: &ArgMatches) -> Result<i32> {
             }
         }
         Cmd::Compliance { library, cmd } => compliance_cmd::run(&mut store, &library, cmd)?,
+        Cmd::Dates { cmd } => dates_cmd::run(&mut store, cmd)?,
         Cmd::Vars { cmd } => match cmd {
             VarsCmd::Set {
                 name,

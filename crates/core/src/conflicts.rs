@@ -127,6 +127,8 @@ impl Store {
             parts: c.copy.parts.clone(),
             apps: c.copy.apps.clone(),
             position: original.position,
+            starts_at: None,
+            ends_at: None,
         };
         let tx = self.conn_mut().transaction()?;
         Store::write_snippet_doc(&tx, original.library_id, &doc)?;

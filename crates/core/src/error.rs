@@ -71,6 +71,12 @@ pub enum Error {
     /// A new (or renamed) variable takes the name of one the library already has.
     #[error("{}", tr(format!("变量「{_0}」已经存在：请直接修改那一行"), format!("the variable \"{_0}\" already exists: change that row instead")))]
     VariableExists(String),
+    /// A reply fired before its 生效 (its own date or a folder's; see `store::schedule`).
+    #[error("{}", tr(format!("话术「{title}」未生效：{from} 起才能发送（北京时间）"), format!("the reply \"{title}\" is not active yet: it can be sent from {from} (Beijing time)")))]
+    NotYetStarted { title: String, from: String },
+    /// A reply fired after its 失效.
+    #[error("{}", tr(format!("话术「{title}」已过期：只能发送到 {until}（北京时间）"), format!("the reply \"{title}\" has expired: it could be sent through {until} (Beijing time)")))]
+    Expired { title: String, until: String },
     #[error(transparent)]
     Template(#[from] crate::template::TemplateError),
     #[error(transparent)]

@@ -132,6 +132,8 @@ mod tests {
             version: 1,
             created_at: 0,
             updated_at: 0,
+            starts_at: None,
+            ends_at: None,
         }
     }
 

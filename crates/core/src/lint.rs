@@ -3,6 +3,8 @@
 //! variables, duplicate titles and codes, invalid codes, near-duplicate bodies, empty
 //! folders, missing or broken images.
 
+pub mod dates;
+
 use std::collections::{HashMap, HashSet};
 
 use crate::blob::read_image_file;
@@ -288,6 +290,8 @@ mod tests {
                 origin: at(line + 1),
             }],
             origin: at(line),
+            starts_at: None,
+            ends_at: None,
         }
     }
 
@@ -316,6 +320,8 @@ mod tests {
             folders: vec![PackFolder {
                 path: "物流".into(),
                 origin: at(0),
+                starts_at: None,
+                ends_at: None,
             }],
             snippets: vec![
                 snip(
@@ -343,10 +349,14 @@ mod tests {
                 PackFolder {
                     path: "物流".into(),
                     origin: at(0),
+                    starts_at: None,
+                    ends_at: None,
                 },
                 PackFolder {
                     path: "空".into(),
                     origin: at(0),
+                    starts_at: None,
+                    ends_at: None,
                 },
             ],
             snippets: vec![

@@ -147,6 +147,10 @@ pub struct PackSnippet {
     pub apps: Vec<String>,
     pub parts: Vec<PackPart>,
     pub origin: Origin,
+    /// 生效 (RFC 3339 as stored, see [`quickreply_proto::schedule`]); `None`: always.
+    pub starts_at: Option<String>,
+    /// 失效 (exclusive instant).
+    pub ends_at: Option<String>,
 }
 
 impl PackSnippet {
@@ -171,6 +175,10 @@ impl PackSnippet {
 pub struct PackFolder {
     pub path: String,
     pub origin: Origin,
+    /// 生效 of everything inside.
+    pub starts_at: Option<String>,
+    /// 失效 of everything inside.
+    pub ends_at: Option<String>,
 }
 
 /// A script pack in memory, whatever it was read from.
@@ -263,6 +271,8 @@ pub fn read_files(name: &str, files: &[(&str, &[u8])]) -> Result<Pack, SourceErr
                         path: root.join(rel),
                         line: 1,
                     },
+                    starts_at: None,
+                    ends_at: None,
                 });
             }
         }
@@ -384,6 +394,8 @@ fn walk(root: &Path, dir: &Path, prefix: &str, pack: &mut Pack) -> Result<(), So
                         path: path.clone(),
                         line: 0,
                     },
+                    starts_at: None,
+                    ends_at: None,
                 });
             }
             walk(root, &path, &folder, pack)?;
@@ -395,6 +407,8 @@ fn walk(root: &Path, dir: &Path, prefix: &str, pack: &mut Pack) -> Result<(), So
                         path: path.clone(),
                         line: 1,
                     },
+                    starts_at: None,
+                    ends_at: None,
                 });
             }
             let text = read_text(&path)?;
@@ -500,6 +514,8 @@ pub fn parse_file(
                     apps: Vec::new(),
                     parts: Vec::new(),
                     origin: at(n),
+                    starts_at: None,
+                    ends_at: None,
                 },
                 in_meta: true,
                 text: Vec::new(),

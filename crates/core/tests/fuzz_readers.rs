@@ -59,7 +59,7 @@ proptest! {
             let title = format!("{}{i}", title.trim());
             prop_assume!(!body.trim().is_empty());
             if !pack.folders.iter().any(|f: &PackFolder| f.path == folder) {
-                pack.folders.push(PackFolder { path: folder.clone(), origin: origin() });
+                pack.folders.push(PackFolder { path: folder.clone(), origin: origin(), starts_at: None, ends_at: None });
             }
             pack.snippets.push(PackSnippet {
                 folder,
@@ -69,6 +69,8 @@ proptest! {
                 apps: vec![],
                 parts: vec![PackPart::Text { body: body.replace('{', "{{").replace('}', "}}"), origin: origin() }],
                 origin: origin(),
+                starts_at: None,
+                ends_at: None,
             });
         }
         let key = |p: &Pack| -> Vec<(String, String, Option<String>, Vec<String>)> {

@@ -24,6 +24,8 @@ fn reply(line: usize, title: &str, code: Option<&str>, body: &str) -> PackSnippe
             origin: origin.clone(),
         }],
         origin,
+        starts_at: None,
+        ends_at: None,
     }
 }
 

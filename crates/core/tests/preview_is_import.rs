@@ -45,6 +45,8 @@ fn reply(
         apps: Vec::new(),
         parts,
         origin: origin(line),
+        starts_at: None,
+        ends_at: None,
     }
 }
 
@@ -82,10 +84,14 @@ fn troubled_pack() -> Pack {
             PackFolder {
                 path: "售前".into(),
                 origin: origin(1),
+                starts_at: None,
+                ends_at: None,
             },
             PackFolder {
                 path: format!("售后/{long}"),
                 origin: origin(1),
+                starts_at: None,
+                ends_at: None,
             },
         ],
         snippets: vec![
@@ -378,6 +384,8 @@ fn snippet(line: usize) -> impl Strategy<Value = PackSnippet> {
             apps: Vec::new(),
             parts: bodies.iter().map(|b| text(line, b)).collect(),
             origin: origin(line),
+            starts_at: None,
+            ends_at: None,
         })
 }
 
@@ -416,6 +424,8 @@ fn pack() -> impl Strategy<Value = Pack> {
                 .map(|path| PackFolder {
                     path,
                     origin: origin(1),
+                    starts_at: None,
+                    ends_at: None,
                 })
                 .collect(),
             snippets,

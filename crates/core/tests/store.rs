@@ -582,6 +582,8 @@ fn import_policies_for_changed_replies_and_taken_codes() {
             origin: Origin::Library { place: "t".into() },
         }],
         origin: Origin::Library { place: "t".into() },
+        starts_at: None,
+        ends_at: None,
     };
     // The pack changes 发货 and brings 快递, whose code kd is taken locally by 快递说明.
     let pack = Pack {

@@ -1049,6 +1049,8 @@ mod tests {
                 parent_id: None,
                 name: String::new(),
                 position: 0,
+                starts_at: None,
+                ends_at: None,
             }),
         });
         assert_eq!(back, put);
@@ -1176,6 +1178,8 @@ mod tests {
             ],
             apps: vec![],
             position: 0,
+            starts_at: None,
+            ends_at: None,
         });
         assert_eq!(doc.blobs(), vec!["ab"]);
     }

@@ -69,6 +69,8 @@ pub enum Invalid {
     OwnParent,
     /// The whole document is larger than [`MAX_DOC_BYTES`] (`size` bytes).
     TooLarge { size: usize },
+    /// A 生效 / 失效 date that does not read, or an end not after the start.
+    Date(crate::schedule::DateError),
 }
 
 impl Invalid {
@@ -92,6 +94,7 @@ impl Invalid {
                 size.div_ceil(1024),
                 MAX_DOC_BYTES / 1024
             ),
+            Invalid::Date(e) => e.zh(),
         }
     }
 
@@ -118,6 +121,7 @@ impl Invalid {
                 size.div_ceil(1024),
                 MAX_DOC_BYTES / 1024
             ),
+            Invalid::Date(e) => e.en(),
         }
     }
 }
@@ -178,6 +182,14 @@ pub fn parts(parts: &[Part]) -> Result<(), Invalid> {
     Ok(())
 }
 
+/// 生效 / 失效 of a reply or folder: RFC 3339 instants with an offset, the end after the
+/// start (see [`crate::schedule`]).
+pub fn dates(starts_at: Option<&str>, ends_at: Option<&str>) -> Result<(), Invalid> {
+    crate::schedule::Window::of(starts_at, ends_at)
+        .map(|_| ())
+        .map_err(Invalid::Date)
+}
+
 /// A whole item document's content, as the server stores it and every client applies it
 /// (its size: [`size`]).
 pub fn doc(doc: &ItemDoc) -> Result<(), Invalid> {
@@ -190,12 +202,14 @@ pub fn doc(doc: &ItemDoc) -> Result<(), Invalid> {
                 return Err(Invalid::Code(code.clone()));
             }
             parts(&s.parts)?;
+            dates(s.starts_at.as_deref(), s.ends_at.as_deref())?;
         }
         ItemDoc::Folder(f) => {
             name(NameOf::Folder, &f.name)?;
             if f.parent_id == Some(f.id) {
                 return Err(Invalid::OwnParent);
             }
+            dates(f.starts_at.as_deref(), f.ends_at.as_deref())?;
         }
         ItemDoc::Variable(v) => name(NameOf::Variable, &v.name)?,
     }
@@ -236,6 +250,8 @@ mod tests {
             parts,
             apps: vec![],
             position: 0,
+            starts_at: None,
+            ends_at: None,
         })
     }
 
@@ -297,6 +313,8 @@ mod tests {
                 parent_id: None,
                 name: name.into(),
                 position: 0,
+                starts_at: None,
+                ends_at: None,
             })
         };
         assert_eq!(doc(&folder(&"夹".repeat(200))), Ok(()));
@@ -316,6 +334,8 @@ mod tests {
             parent_id: Some(Uuid::nil()),
             name: "x".into(),
             position: 0,
+            starts_at: None,
+            ends_at: None,
         });
         assert_eq!(doc(&own), Err(Invalid::OwnParent));
         let var = ItemDoc::Variable(VariableDoc {

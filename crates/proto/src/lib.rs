@@ -8,6 +8,7 @@ use uuid::Uuid;
 pub mod api;
 pub mod check;
 pub mod compliance;
+pub mod schedule;
 pub mod stale;
 
 /// Largest image a reply may carry (bytes): clients refuse bigger files when they are
@@ -94,6 +95,13 @@ pub struct SnippetDoc {
     pub apps: Vec<String>,
     #[serde(default)]
     pub position: i64,
+    /// 生效: the first instant it shows, RFC 3339 with offset (see [`schedule`]); absent
+    /// for always. Older programs ignore it (and show the reply always).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub starts_at: Option<String>,
+    /// 失效: the first instant it no longer shows (exclusive), RFC 3339 with offset.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ends_at: Option<String>,
 }
 
 /// The synced content of a folder.
@@ -104,6 +112,12 @@ pub struct FolderDoc {
     pub name: String,
     #[serde(default)]
     pub position: i64,
+    /// 生效 of everything inside (see [`SnippetDoc::starts_at`] and [`schedule`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub starts_at: Option<String>,
+    /// 失效 of everything inside.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ends_at: Option<String>,
 }
 
 /// Whether a shortcut code is well formed: 1–16 lowercase ASCII letters or digits.

@@ -19,8 +19,8 @@
  *   the sign-in code);
  * - `signin.js`: signing in by approval, signing out;
  * - `invite.js`: the "Invite" tab and the join screen;
- * - `members.js`, `board.js`, `replies.js`, `missed.js`, `usage.js`, `approve.js`,
- *   `providers.js`: the other tabs ("Usage" shows `missed.js`, the searches that found
+ * - `members.js`, `board.js`, `replies.js`, `missed.js`, `usage.js`, `schedule.js`,
+ *   `approve.js`, `providers.js`: the other tabs ("Usage" shows `missed.js`, the searches that found
  *   nothing; "Sign-in providers", owner only, scanning with WeCom, Feishu, …).
  */
 
@@ -34,6 +34,7 @@ import { showMembers } from "./members.js";
 import { showBoard } from "./board.js";
 import { showUsage } from "./usage.js";
 import { showReplies } from "./replies.js";
+import { showSchedule } from "./schedule.js";
 import { showApprove } from "./approve.js";
 import { showProviders } from "./providers.js";
 
@@ -46,6 +47,7 @@ setScreens({
     invite: showInvite,
     usage: showUsage,
     replies: showReplies,
+    schedule: showSchedule,
     providers: showProviders,
     approve: showApprove,
   },

@@ -28,7 +28,7 @@ import { t } from "./i18n.js";
 /** @typedef {{key: string, version: number, seq: number, deleted?: boolean, kind?: string, doc?: any, updated_at: number}} Item */
 /** @typedef {{items: Item[], cursor: number, more: boolean}} Changes */
 /** @typedef {{type: "text", body: string} | {type: "image", sha256: string, mime: string, width: number, height: number}} Part */
-/** @typedef {{id: string, folder_id: string | null, title: string, code: string | null, tags: string[], parts: Part[], apps: string[], position: number}} SnippetDoc */
+/** @typedef {{id: string, folder_id: string | null, title: string, code: string | null, tags: string[], parts: Part[], apps: string[], position: number, starts_at?: string, ends_at?: string}} SnippetDoc */
 /** @typedef {{version: number, deleted?: boolean, doc?: {kind: string, doc: any}, updated_at: number, user_id: string, user_name: string, device_name: string}} ItemVersion */
 
 const TOKEN_KEY = "quickreply-admin-token";

@@ -61,6 +61,7 @@ const ADMIN_MODULES: &[(&str, &str)] = &[
     ("stale.js", include_str!("../admin/stale.js")),
     ("draft.js", include_str!("../admin/draft.js")),
     ("usage.js", include_str!("../admin/usage.js")),
+    ("schedule.js", include_str!("../admin/schedule.js")),
     ("approve.js", include_str!("../admin/approve.js")),
     ("providers.js", include_str!("../admin/providers.js")),
     ("scan.js", include_str!("../admin/scan.js")),

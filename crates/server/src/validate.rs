@@ -258,6 +258,8 @@ mod tests {
             parts,
             apps: vec![],
             position: 0,
+            starts_at: None,
+            ends_at: None,
         })
     }
 

@@ -202,6 +202,8 @@ fn reply(id: Uuid, text: &str) -> SnippetDoc {
         parts: vec![Part::Text { body: text.into() }],
         apps: vec![],
         position: 0,
+        starts_at: None,
+        ends_at: None,
     }
 }
 
@@ -493,6 +495,8 @@ fn cases(t: &Team) -> R<Vec<Case>> {
         parent_id: None,
         name: "售后".into(),
         position: 0,
+        starts_at: None,
+        ends_at: None,
     });
     let new_reply = ItemDoc::Snippet(reply(Uuid::now_v7(), "您好"));
     let new_var = ItemDoc::Variable(VariableDoc {

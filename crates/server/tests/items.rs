@@ -136,6 +136,8 @@ async fn writes_conflict_replay_and_leave_tombstones(b: Backend) -> R {
             parent_id: None,
             name: " ".into(),
             position: 0,
+            starts_at: None,
+            ends_at: None,
         }),
         var("", "x"),
     ] {

@@ -82,6 +82,8 @@ mod tests {
             parts: vec![Part::Text { body: body.into() }],
             apps: vec![],
             position: 0,
+            starts_at: None,
+            ends_at: None,
         })
     }
 

@@ -82,6 +82,8 @@ fn reply_doc(title: &str, parts: Vec<Part>) -> ItemDoc {
         parts: all,
         apps: Vec::new(),
         position: 0,
+        starts_at: None,
+        ends_at: None,
     })
 }
 
@@ -188,6 +190,8 @@ fn pull_of(
                     parent_id: None,
                     name: format!("文件夹{n}"),
                     position: 0,
+                    starts_at: None,
+                    ends_at: None,
                 });
                 want.applied.insert(doc.key(), Some(doc.clone()));
                 items.push(item(&doc.key(), version, Some(doc)));
@@ -224,6 +228,8 @@ fn pull_of(
                     parent_id: None,
                     name: "y".into(),
                     position: 0,
+                    starts_at: None,
+                    ends_at: None,
                 });
                 if want.skipped.contains_key(&doc.key()) {
                     continue;
@@ -424,6 +430,8 @@ fn an_item_with_the_id_of_another_librarys_reply_or_folder_is_not_taken() -> Res
         parent_id: None,
         name: "被改名的文件夹".into(),
         position: 0,
+        starts_at: None,
+        ends_at: None,
     });
     let fine = reply_doc("正常话术", Vec::new());
     let items = vec![

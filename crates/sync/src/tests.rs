@@ -37,6 +37,8 @@ fn version_text_shows_a_reply_version_and_nothing_for_a_deletion() {
         ],
         apps: Vec::new(),
         position: 0,
+        starts_at: None,
+        ends_at: None,
     };
     let mut v = ItemVersion {
         version: 3,
@@ -383,6 +385,8 @@ fn a_server_folder_merges_with_a_local_one_of_the_same_name() -> Result<()> {
         parent_id: None,
         name: "物流".into(),
         position: 0,
+        starts_at: None,
+        ends_at: None,
     };
     tables::apply_doc(store.conn(), personal.id, &ItemDoc::Folder(remote.clone()))?;
     let folders = store.folders(&personal)?;

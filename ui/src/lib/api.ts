@@ -218,7 +218,24 @@ export interface RowProblem {
 export interface Tree {
   libraries: { name: string; team: boolean }[];
   folders: string[];
-  replies: { id: string; title: string; code: string | null; folder: string; parts: number }[];
+  replies: { id: string; title: string; code: string | null; folder: string; parts: number; dates?: DatedView }[];
+}
+
+/** Where a reply outside "always" stands, its window as typed (src-tauri/src/dates.rs). */
+export interface DatedView {
+  status: "active" | "upcoming" | "expired";
+  start: string | null;
+  end: string | null;
+}
+
+/** A reply's 生效 / 失效 in the editor: its own, its folder's, and the window that counts. */
+export interface ReplyDates {
+  start: string;
+  end: string;
+  folder: string;
+  folderStart: string;
+  folderEnd: string;
+  effective: DatedView | null;
 }
 
 /** A word the compliance check flagged (src-tauri/src/compliance.rs). */
@@ -414,6 +431,11 @@ export const api = {
   /** The replies of `library` the search finds (ids, best first); refused as a string. */
   editorSearch: (library: string, query: string) => invoke<string[]>("editor_search", { library, query }),
   getReply: (id: string) => invoke<ReplyDoc>("get_reply", { id }),
+  replyDates: (id: string) => invoke<ReplyDates>("reply_dates", { id }),
+  /** Dates as typed (Beijing time; empty clears); refused with a sentence. */
+  setReplyDates: (id: string, start: string, end: string) => invoke<ReplyDates>("set_reply_dates", { id, start, end }),
+  /** The dates of the reply's folder (everything inside it). */
+  setFolderDates: (id: string, start: string, end: string) => invoke<ReplyDates>("set_folder_dates", { id, start, end }),
   /** Refused with a `FieldProblem`. */
   saveReply: (doc: ReplyDoc) => invoke<ReplyDoc>("save_reply", { doc }),
   deleteReply: (id: string) => invoke<void>("delete_reply", { id }),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { headingAbove, rowOf, scrollToShow, stepReply, treeRows, visibleWindow, type TreeReply } from "./tree";
+import { dateGroup, datesLabel, headingAbove, rowOf, scrollToShow, stepReply, treeRows, visibleWindow, type TreeReply } from "./tree";
 
 const reply = (i: number, folder: string): TreeReply => ({ id: `id${i}`, title: `话术${i}`, code: null, folder, parts: 1 });
 
@@ -20,6 +20,39 @@ describe("treeRows", () => {
     const rows = treeRows([reply(1, "a"), reply(2, "b"), reply(3, "a"), reply(4, "b")], ["a", "b"], ["id4", "id1", "id2", "gone"]);
     expect(rows.map((r) => r.key)).toEqual(["f:b", "id4", "id2", "f:a", "id1"]);
     expect(treeRows([reply(1, "a")], ["a"], [])).toEqual([]);
+  });
+});
+
+describe("date groups", () => {
+  const dated = (i: number, folder: string, status: "active" | "upcoming" | "expired"): TreeReply => ({
+    ...reply(i, folder),
+    dates: { status, start: status === "upcoming" ? "2027-01-20" : null, end: "2027-02-10" },
+  });
+
+  it("lists replies outside their dates apart, 未生效 then 已过期, each keeping its folder", () => {
+    const rs = [dated(1, "活动", "expired"), reply(2, "活动"), dated(3, "节日", "upcoming"), dated(4, "", "active"), dated(5, "节日", "expired")];
+    const rows = treeRows(rs, ["活动", "节日"], null);
+    expect(rows.map((r) => r.key)).toEqual(["f:", "id4", "f:活动", "id2", "f:节日", "g:upcoming", "id3", "g:expired", "id1", "id5"]);
+    const five = rows.find((r) => r.key === "id5");
+    expect(five?.kind === "reply" ? five.folder : null).toBe("节日");
+    // The first reply of a group has the group's heading above it; ↓ walks through them.
+    expect(headingAbove(rows, rows.findIndex((r) => r.key === "id3"))).toBe(1);
+    expect(stepReply(rows, "id2", 1)).toBe("id3");
+    expect(stepReply(rows, "id3", 1)).toBe("id1");
+  });
+
+  it("keeps the groups in a search, after the folders", () => {
+    const rs = [dated(1, "活动", "expired"), reply(2, "活动")];
+    expect(treeRows(rs, ["活动"], ["id1", "id2"]).map((r) => r.key)).toEqual(["f:活动", "id2", "g:expired", "id1"]);
+    expect(treeRows([dated(1, "a", "expired")], [], ["id1"]).map((r) => r.key)).toEqual(["g:expired", "id1"]);
+  });
+
+  it("says which group and the window", () => {
+    expect(dateGroup(reply(1, ""))).toBeNull();
+    expect(dateGroup(dated(1, "", "active"))).toBeNull();
+    expect(dateGroup(dated(1, "", "upcoming"))).toBe("upcoming");
+    expect(datesLabel({ status: "expired", start: null, end: "2026-11-12" })).toBe("… → 2026-11-12");
+    expect(datesLabel({ status: "upcoming", start: "2027-01-20", end: "2027-02-10" })).toBe("2027-01-20 → 2027-02-10");
   });
 });
 

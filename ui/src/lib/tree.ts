@@ -3,23 +3,59 @@
 // DOM rows: every row has the same height, so which rows are visible follows from the
 // scroll position alone, and only those (and a few around them) are rendered.
 
+import type { DatedView } from "./api";
+
 export interface TreeReply {
   id: string;
   title: string;
   code: string | null;
   folder: string;
   parts: number;
+  /** Set when its 生效 / 失效 (or its folder's) bound it. */
+  dates?: DatedView;
 }
 
-export type Row = { kind: "folder"; folder: string; key: string } | { kind: "reply"; reply: TreeReply; folder: string; key: string };
+/** Out-of-date replies are listed apart, at the end: 未生效 then 已过期. */
+export type DateGroup = "upcoming" | "expired";
+
+export type Row =
+  | { kind: "folder"; folder: string; key: string }
+  | { kind: "group"; group: DateGroup; key: string }
+  | { kind: "reply"; reply: TreeReply; folder: string; key: string };
+
+/** Whether a reply is hidden from the panel now (and so listed in a date group). */
+export function dateGroup(r: TreeReply): DateGroup | null {
+  const s = r.dates?.status;
+  return s === "upcoming" || s === "expired" ? s : null;
+}
+
+/** A reply's window as a short label: `2026-11-01 → 2026-11-12`, open sides as `…`. */
+export function datesLabel(d: DatedView): string {
+  return `${d.start ?? "…"} → ${d.end ?? "…"}`;
+}
 
 /** The rows of the tree: each folder (the root first, then `folders` in order, then any
  *  other folder a reply names) followed by its replies; a folder without replies is
  *  shown too (a drop target), except the root. With `matches` (ids from the search box,
  *  best first) only those replies, folders ordered by their best match and replies by
- *  rank, empty folders left out. */
+ *  rank, empty folders left out. Replies outside their dates (see [`dateGroup`]) are not
+ *  in their folder but at the end, under 未生效 and 已过期 (each keeps its folder, so a
+ *  drop on it still lands there). */
 export function treeRows(replies: TreeReply[], folders: string[], matches: string[] | null): Row[] {
   const rows: Row[] = [];
+  const apart: Record<DateGroup, TreeReply[]> = { upcoming: [], expired: [] };
+  const inGroup = (r: TreeReply) => {
+    const g = dateGroup(r);
+    if (g) apart[g].push(r);
+    return g !== null;
+  };
+  const groups = () => {
+    for (const g of ["upcoming", "expired"] as const) {
+      if (apart[g].length === 0) continue;
+      rows.push({ kind: "group", group: g, key: `g:${g}` });
+      for (const r of apart[g]) rows.push({ kind: "reply", reply: r, folder: r.folder, key: r.id });
+    }
+  };
   const push = (folder: string, rs: TreeReply[]) => {
     rows.push({ kind: "folder", folder, key: `f:${folder}` });
     for (const r of rs) rows.push({ kind: "reply", reply: r, folder, key: r.id });
@@ -29,22 +65,25 @@ export function treeRows(replies: TreeReply[], folders: string[], matches: strin
     const grouped = new Map<string, TreeReply[]>();
     for (const id of matches) {
       const r = byId.get(id);
-      if (!r) continue;
+      if (!r || inGroup(r)) continue;
       const list = grouped.get(r.folder);
       if (list) list.push(r);
       else grouped.set(r.folder, [r]);
     }
     for (const [folder, rs] of grouped) push(folder, rs);
+    groups();
     return rows;
   }
   const grouped = new Map<string, TreeReply[]>([["", []]]);
   for (const f of folders) if (!grouped.has(f)) grouped.set(f, []);
   for (const r of replies) {
+    if (inGroup(r)) continue;
     const list = grouped.get(r.folder);
     if (list) list.push(r);
     else grouped.set(r.folder, [r]);
   }
   for (const [folder, rs] of grouped) if (folder !== "" || rs.length > 0) push(folder, rs);
+  groups();
   return rows;
 }
 
@@ -92,10 +131,11 @@ export function stepReply(rows: Row[], current: string | null, by: number): stri
   return ids[Math.min(Math.max(at + by, 0), ids.length - 1)] ?? null;
 }
 
-/** How many rows right above row `index` belong with it: its folder's heading when it is
- *  the folder's first reply. */
+/** How many rows right above row `index` belong with it: its folder's (or date group's)
+ *  heading when it is the first reply under it. */
 export function headingAbove(rows: Row[], index: number): number {
-  return index > 0 && rows[index - 1]?.kind === "folder" ? 1 : 0;
+  const above = rows[index - 1]?.kind;
+  return index > 0 && (above === "folder" || above === "group") ? 1 : 0;
 }
 
 /** The index in `rows` of the reply `id`, -1 when it is not shown. */

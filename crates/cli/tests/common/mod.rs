@@ -71,6 +71,26 @@ impl Qr {
         r.stdout
     }
 
+    /// Run with `QUICKREPLY_SEARCH_CACHE` set (`0`: search the rows, not the cache) and
+    /// require success; returns stdout.
+    pub fn run_env<I, S>(&self, args: I, search_cache: &str) -> String
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<OsStr>,
+    {
+        let out = self
+            .cmd(args)
+            .env("QUICKREPLY_SEARCH_CACHE", search_cache)
+            .output()
+            .expect("run qreply");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
     /// Titles of `qreply ls` / `search` output, in order.
     pub fn titles(out: &str) -> Vec<String> {
         out.lines()

@@ -4,6 +4,7 @@
 //! export).
 
 pub mod common;
+mod dates;
 pub mod error;
 pub mod interop;
 pub mod qrpack;
@@ -33,6 +34,8 @@ pub fn from_library(store: &Store, library: &Library) -> Result<Pack> {
         .map(|f| PackFolder {
             origin: place(&f.path, ""),
             path: f.path,
+            starts_at: f.starts_at,
+            ends_at: f.ends_at,
         })
         .collect();
     let snippets = store
@@ -61,6 +64,8 @@ pub fn from_library(store: &Store, library: &Library) -> Result<Pack> {
                 tags: s.tags,
                 apps: s.apps,
                 origin,
+                starts_at: s.starts_at,
+                ends_at: s.ends_at,
             }
         })
         .collect();
@@ -582,6 +587,7 @@ pub fn import_with_progress(
         },
         progress,
     )?;
+    dates::apply(store, pack, library, &plan.items, policy)?;
     report.items = plan.items;
     Ok(report)
 }

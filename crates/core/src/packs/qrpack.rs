@@ -63,6 +63,19 @@ struct LibraryJson {
     replies: Vec<ReplyJson>,
     #[serde(default)]
     variables: Vec<VariableJson>,
+    /// 生效 / 失效 of the folders that have them, by path (apart from `folders`, a list
+    /// of paths older readers know; they ignore this and import the folders undated).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    folder_dates: Vec<FolderDatesJson>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+struct FolderDatesJson {
+    path: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    starts_at: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    ends_at: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
@@ -77,6 +90,11 @@ struct ReplyJson {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     apps: Vec<String>,
     parts: Vec<Part>,
+    /// 生效 / 失效 (RFC 3339, see `quickreply_proto::schedule`); older readers ignore them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    starts_at: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    ends_at: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
@@ -145,10 +163,22 @@ pub fn write<W: Write + Seek>(
             tags: s.tags.clone(),
             apps: s.apps.clone(),
             parts,
+            starts_at: s.starts_at.clone(),
+            ends_at: s.ends_at.clone(),
         });
     }
     let library = LibraryJson {
         folders: pack.folders.iter().map(|f| f.path.clone()).collect(),
+        folder_dates: pack
+            .folders
+            .iter()
+            .filter(|f| f.starts_at.is_some() || f.ends_at.is_some())
+            .map(|f| FolderDatesJson {
+                path: f.path.clone(),
+                starts_at: f.starts_at.clone(),
+                ends_at: f.ends_at.clone(),
+            })
+            .collect(),
         replies,
         variables: pack
             .meta
@@ -359,6 +389,8 @@ pub fn read<R: Read + Seek>(input: R, path: &Path) -> Result<(Manifest, Pack), P
             apps: r.apps,
             parts,
             origin: o,
+            starts_at: r.starts_at,
+            ends_at: r.ends_at,
         });
     }
     let pack = Pack {
@@ -390,11 +422,16 @@ pub fn read<R: Read + Seek>(input: R, path: &Path) -> Result<(Manifest, Pack), P
         folders: library
             .folders
             .into_iter()
-            .map(|path_| PackFolder {
-                origin: Origin::Library {
-                    place: format!("{}: {path_}", path.display()),
-                },
-                path: path_,
+            .map(|path_| {
+                let dated = library.folder_dates.iter().find(|d| d.path == path_);
+                PackFolder {
+                    origin: Origin::Library {
+                        place: format!("{}: {path_}", path.display()),
+                    },
+                    starts_at: dated.and_then(|d| d.starts_at.clone()),
+                    ends_at: dated.and_then(|d| d.ends_at.clone()),
+                    path: path_,
+                }
             })
             .collect(),
         snippets,

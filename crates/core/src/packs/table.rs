@@ -330,6 +330,8 @@ fn pack_from_rows<S: AsRef<str>>(rows: Vec<(u64, Vec<S>)>, path: &Path) -> (Pack
             pack.folders.push(PackFolder {
                 path: folder.clone(),
                 origin: origin.clone(),
+                starts_at: None,
+                ends_at: None,
             });
         }
         // Several parts of our own export (see EXPORT_MARK), else one.
@@ -348,6 +350,8 @@ fn pack_from_rows<S: AsRef<str>>(rows: Vec<(u64, Vec<S>)>, path: &Path) -> (Pack
                 })
                 .collect(),
             origin,
+            starts_at: None,
+            ends_at: None,
         });
     }
     (pack, skipped)
@@ -707,6 +711,8 @@ mod tests {
                     })
                     .collect(),
                 origin: Origin::Library { place: "x".into() },
+                starts_at: None,
+                ends_at: None,
             }],
             ..Pack::default()
         };

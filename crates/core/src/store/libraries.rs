@@ -68,7 +68,7 @@ impl Store {
     pub fn folders(&self, library: &Library) -> Result<Vec<Folder>> {
         let mut st = self.conn.prepare(
             "SELECT f.id, f.parent_id, f.name, f.position,
-                    (SELECT count(*) FROM snippets s WHERE s.folder_id = f.id)
+                    (SELECT count(*) FROM snippets s WHERE s.folder_id = f.id), f.starts_at, f.ends_at
              FROM folders f WHERE f.library_id = ?1 ORDER BY f.position, f.name",
         )?;
         let rows = st.query_map([library.id.to_string()], |r| {
@@ -78,11 +78,13 @@ impl Store {
                 r.get::<_, String>(2)?,
                 r.get::<_, i64>(3)?,
                 r.get::<_, i64>(4)?,
+                r.get::<_, Option<String>>(5)?,
+                r.get::<_, Option<String>>(6)?,
             ))
         })?;
         let mut flat = Vec::new();
         for row in rows {
-            let (id, parent, name, position, count) = row?;
+            let (id, parent, name, position, count, starts_at, ends_at) = row?;
             flat.push(Folder {
                 id: Uuid::parse_str(&id).unwrap_or_default(),
                 library_id: library.id,
@@ -91,6 +93,8 @@ impl Store {
                 path: String::new(),
                 position,
                 snippet_count: count as usize,
+                starts_at,
+                ends_at,
             });
         }
         // Depth-first walk from the root gives tree order and full paths.

@@ -361,4 +361,16 @@ BEGIN UPDATE search_stamp SET changes = changes + 1; END;
 CREATE TRIGGER search_stamp_delete AFTER DELETE ON snippets
 BEGIN UPDATE search_stamp SET changes = changes + 1; END;
 "#,
+    r#"
+-- Campaign dates (生效 / 失效, #23): RFC 3339 instants with offset, as in the synced
+-- documents (proto::schedule). NULL: open on that side. A folder's dates apply to every
+-- reply inside it. The partial indexes keep the panel's per-search look at dated rows
+-- (Store::hidden_replies) to the few that have dates.
+ALTER TABLE snippets ADD COLUMN starts_at TEXT;
+ALTER TABLE snippets ADD COLUMN ends_at TEXT;
+ALTER TABLE folders ADD COLUMN starts_at TEXT;
+ALTER TABLE folders ADD COLUMN ends_at TEXT;
+CREATE INDEX snippets_dated ON snippets(id) WHERE starts_at IS NOT NULL OR ends_at IS NOT NULL;
+CREATE INDEX folders_dated ON folders(id) WHERE starts_at IS NOT NULL OR ends_at IS NOT NULL;
+"#,
 ];

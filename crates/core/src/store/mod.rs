@@ -12,6 +12,7 @@
 mod libraries;
 mod migrations;
 mod model;
+mod schedule;
 mod search_cache;
 mod search_columns;
 mod snippets;
@@ -20,6 +21,7 @@ mod variables;
 
 use migrations::MIGRATIONS;
 pub use model::*;
+pub use schedule::DatedReply;
 pub use search_cache::CACHE_FILE;
 
 use std::path::{Path, PathBuf};

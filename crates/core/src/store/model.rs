@@ -70,6 +70,10 @@ pub struct Folder {
     pub path: String,
     pub position: i64,
     pub snippet_count: usize,
+    /// 生效 of everything inside (its own; a parent's narrows it further).
+    pub starts_at: Option<String>,
+    /// 失效 of everything inside (its own).
+    pub ends_at: Option<String>,
 }
 
 /// A reply as stored.
@@ -90,6 +94,11 @@ pub struct Snippet {
     pub version: i64,
     pub created_at: i64,
     pub updated_at: i64,
+    /// 生效 of the reply itself (RFC 3339, see [`quickreply_proto::schedule`]); its
+    /// folders' dates narrow it further ([`crate::Store::reply_window`]).
+    pub starts_at: Option<String>,
+    /// 失效 of the reply itself (exclusive instant).
+    pub ends_at: Option<String>,
 }
 
 /// What `add` needs. Image parts must already be stored with [`Store::add_image`](super::Store::add_image).

@@ -401,8 +401,13 @@ impl Store {
 
     /// [`Store::search`] over the on-disk search cache (made or refreshed first when the
     /// library changed since it was written): the same results, ranked the same, without
-    /// reading every row of the database. What `qreply search` runs.
-    pub fn search_cached(&self, query: &str, opts: &SearchOptions) -> Result<Vec<Hit<Uuid>>> {
+    /// reading every row of the database. Replies outside their dates are found too:
+    /// [`Store::search_cached`] leaves them out.
+    pub fn search_cached_any_time(
+        &self,
+        query: &str,
+        opts: &SearchOptions,
+    ) -> Result<Vec<Hit<Uuid>>> {
         let image = self.search_image()?;
         match self.search_image_rows(&image, query, opts) {
             Ok(hits) => Ok(hits),

@@ -222,8 +222,9 @@ impl Store {
 
     /// Ranked search, best first. Streams over the stored search columns, so it needs no
     /// index in memory: this is what `qreply search` runs. The desktop app keeps a
-    /// [`SearchIndex`] instead; both rank the same.
-    pub fn search(&self, query: &str, opts: &SearchOptions) -> Result<Vec<Hit<Uuid>>> {
+    /// [`SearchIndex`] instead; both rank the same. Replies outside their 生效 / 失效
+    /// dates are found too: [`Store::search`] leaves them out.
+    pub fn search_any_time(&self, query: &str, opts: &SearchOptions) -> Result<Vec<Hit<Uuid>>> {
         let mut scorer = Scorer::new(query);
         // Only a question needs the synonyms (a small read).
         let question = match Question::new(query, &Synonyms::default()) {

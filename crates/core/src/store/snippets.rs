@@ -162,8 +162,8 @@ impl Store {
         tx.prepare_cached(
             "INSERT INTO snippets (id, library_id, folder_id, title, code, tags, apps, parts, position,
                                    version, created_at, updated_at, body_text, search_pinyin, search_initials,
-                                   mask0, mask1, mask2, mask3, search_tags_pinyin, search_fold)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 1, ?10, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)
+                                   mask0, mask1, mask2, mask3, search_tags_pinyin, search_fold, starts_at, ends_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 1, ?10, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21)
              ON CONFLICT (id) DO UPDATE SET library_id = excluded.library_id, folder_id = excluded.folder_id,
                 title = excluded.title, code = excluded.code, tags = excluded.tags, apps = excluded.apps,
                 parts = excluded.parts, position = excluded.position, version = version + 1,
@@ -171,7 +171,8 @@ impl Store {
                 search_pinyin = excluded.search_pinyin, search_initials = excluded.search_initials,
                 mask0 = excluded.mask0, mask1 = excluded.mask1, mask2 = excluded.mask2,
                 mask3 = excluded.mask3, search_tags_pinyin = excluded.search_tags_pinyin,
-                search_fold = excluded.search_fold",
+                search_fold = excluded.search_fold, starts_at = excluded.starts_at,
+                ends_at = excluded.ends_at",
         )?
         .execute(params![
             doc.id.to_string(),
@@ -192,7 +193,9 @@ impl Store {
             d.mask[2],
             d.mask[3],
             d.tags_pinyin,
-            d.fold
+            d.fold,
+            doc.starts_at,
+            doc.ends_at
         ])?;
         Ok(())
     }
@@ -420,7 +423,7 @@ impl Store {
 
     pub(super) const SNIPPET_COLS: &'static str =
         "s.id, l.name, s.library_id, s.folder_id, s.title, s.code, s.tags, s.apps, s.parts,
-         s.position, s.version, s.created_at, s.updated_at";
+         s.position, s.version, s.created_at, s.updated_at, s.starts_at, s.ends_at";
 
     pub(super) fn row_to_snippet(r: &rusqlite::Row<'_>) -> rusqlite::Result<Snippet> {
         let parts: String = r.get(8)?;
@@ -441,6 +444,8 @@ impl Store {
             version: r.get(10)?,
             created_at: r.get(11)?,
             updated_at: r.get(12)?,
+            starts_at: r.get(13)?,
+            ends_at: r.get(14)?,
         })
     }
 

@@ -264,6 +264,8 @@ fn blocked_finds_the_first_blocked_word_for_the_replys_apps() {
         parts: vec![crate::Part::Text { body: body.into() }],
         apps: apps.iter().map(|a| a.to_string()).collect(),
         position: 0,
+        starts_at: None,
+        ends_at: None,
     };
     let policy = Policy {
         block: vec!["offsite-contact".into()],

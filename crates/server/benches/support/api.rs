@@ -24,6 +24,8 @@ pub fn snippet(i: usize) -> SnippetDoc {
         }],
         apps: vec![],
         position: i as i64,
+        starts_at: None,
+        ends_at: None,
     }
 }
 

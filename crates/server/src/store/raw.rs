@@ -175,6 +175,8 @@ mod tests {
                 }],
                 apps: vec![],
                 position: -2,
+                starts_at: None,
+                ends_at: None,
             })),
             updated_at: 1_700_000_000_123,
             op: "op\"1".into(),

@@ -263,6 +263,8 @@ pub fn snippet(title: &str, parts: Vec<Part>) -> ItemDoc {
         parts,
         apps: vec![],
         position: 0,
+        starts_at: None,
+        ends_at: None,
     })
 }
 

@@ -53,7 +53,7 @@ pub(crate) fn local_doc(conn: &Connection, library: Uuid, key: &str) -> Result<O
     }
     let snippet = conn
         .prepare_cached(
-            "SELECT id, folder_id, title, code, tags, parts, apps, position FROM snippets
+            "SELECT id, folder_id, title, code, tags, parts, apps, position, starts_at, ends_at FROM snippets
              WHERE library_id = ?1 AND id = ?2",
         )?
         .query_row(params![lib, key], |r| {
@@ -67,6 +67,8 @@ pub(crate) fn local_doc(conn: &Connection, library: Uuid, key: &str) -> Result<O
                 parts: serde_json::from_str(&parts).unwrap_or_default(),
                 apps: split_list(&r.get::<_, String>(6)?),
                 position: r.get(7)?,
+                starts_at: r.get(8)?,
+                ends_at: r.get(9)?,
             }))
         })
         .optional()?;
@@ -75,7 +77,8 @@ pub(crate) fn local_doc(conn: &Connection, library: Uuid, key: &str) -> Result<O
     }
     Ok(conn
         .prepare_cached(
-            "SELECT id, parent_id, name, position FROM folders WHERE library_id = ?1 AND id = ?2",
+            "SELECT id, parent_id, name, position, starts_at, ends_at FROM folders
+             WHERE library_id = ?1 AND id = ?2",
         )?
         .query_row(params![lib, key], |r| {
             Ok(ItemDoc::Folder(FolderDoc {
@@ -83,6 +86,8 @@ pub(crate) fn local_doc(conn: &Connection, library: Uuid, key: &str) -> Result<O
                 parent_id: uuid(r.get(1)?),
                 name: r.get(2)?,
                 position: r.get(3)?,
+                starts_at: r.get(4)?,
+                ends_at: r.get(5)?,
             }))
         })
         .optional()?)
@@ -392,16 +397,20 @@ pub(crate) fn apply_doc(conn: &Connection, library: Uuid, doc: &ItemDoc) -> Resu
             }
             set_applying(conn, true)?;
             conn.prepare_cached(
-                "INSERT INTO folders (id, library_id, parent_id, name, position) VALUES (?1, ?2, ?3, ?4, ?5)
+                "INSERT INTO folders (id, library_id, parent_id, name, position, starts_at, ends_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
                  ON CONFLICT (id) DO UPDATE SET parent_id = excluded.parent_id, name = excluded.name,
-                    position = excluded.position",
+                    position = excluded.position, starts_at = excluded.starts_at,
+                    ends_at = excluded.ends_at",
             )?
             .execute(params![
                 f.id.to_string(),
                 lib,
                 f.parent_id.map(|p| p.to_string()),
                 f.name,
-                f.position
+                f.position,
+                f.starts_at,
+                f.ends_at
             ])?;
             if let Some(twin) = twin {
                 set_applying(conn, false)?;

@@ -303,6 +303,8 @@ fn espanso_matches(
                 path: path.to_path_buf(),
                 line: 1,
             },
+            starts_at: None,
+            ends_at: None,
         });
     }
     let global = |name: &str| {
@@ -448,6 +450,8 @@ fn espanso_matches(
             apps: Vec::new(),
             parts,
             origin,
+            starts_at: None,
+            ends_at: None,
         });
     }
     Ok(())

@@ -321,6 +321,8 @@ pub(super) fn push_curly(
             origin: origin.clone(),
         }],
         origin,
+        starts_at: None,
+        ends_at: None,
     });
 }
 

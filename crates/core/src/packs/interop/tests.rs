@@ -442,6 +442,8 @@ fn raycast_export_keeps_date_formats() {
                 origin: crate::source::Origin::Library { place: "x".into() },
             }],
             origin: crate::source::Origin::Library { place: "x".into() },
+            starts_at: None,
+            ends_at: None,
         }],
         ..Pack::default()
     };

@@ -216,6 +216,8 @@ pub fn read_textexpander_plist(
             pack.folders.push(PackFolder {
                 path: folder.clone(),
                 origin: origin.clone(),
+                starts_at: None,
+                ends_at: None,
             });
         }
         push_te(
@@ -317,6 +319,8 @@ fn push_te(pack: &mut Pack, skipped: &mut Vec<Skipped>, s: Snippet<'_>, origin: 
             origin: origin.clone(),
         }],
         origin,
+        starts_at: None,
+        ends_at: None,
     });
 }
 
@@ -676,6 +680,8 @@ pub fn read_text(bytes: &[u8], path: &Path) -> Result<(Pack, Vec<Skipped>), crat
                         origin: origin.clone(),
                     }],
                     origin,
+                    starts_at: None,
+                    ends_at: None,
                 });
                 block.clear();
             }
