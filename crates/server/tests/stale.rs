@@ -58,6 +58,8 @@ fn reply(title: &str, folder: Option<Uuid>, body: &str) -> ItemDoc {
         parts: vec![Part::Text { body: body.into() }],
         apps: vec![],
         position: 0,
+        starts_at: None,
+        ends_at: None,
     })
 }
 
@@ -67,6 +69,8 @@ fn folder(name: &str) -> ItemDoc {
         parent_id: None,
         name: name.into(),
         position: 0,
+        starts_at: None,
+        ends_at: None,
     })
 }
 
@@ -334,6 +338,8 @@ async fn archiving_moves_replies_into_one_folder_that_agents_receive(b: Backend)
         parent_id: None,
         name: "去年活动".into(),
         position: 0,
+        starts_at: None,
+        ends_at: None,
     });
     ok_json::<Item>(
         srv.put(&t.owner, t.lib, archive.version, "rename", &renamed)

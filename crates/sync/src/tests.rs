@@ -460,6 +460,8 @@ fn folders_in_a_loop_stay_in_the_tree_with_their_replies() -> Result<()> {
             parent_id: parent,
             name: name.into(),
             position: 0,
+            starts_at: None,
+            ends_at: None,
         })
     };
     let (a, b) = (Uuid::now_v7(), Uuid::now_v7());
@@ -517,6 +519,8 @@ fn a_reply_filed_under_another_librarys_folder_moves_to_its_own_top() -> Result<
         }],
         apps: vec![],
         position: 0,
+        starts_at: None,
+        ends_at: None,
     };
     tables::apply_doc(store.conn(), team.id, &ItemDoc::Snippet(theirs.clone()))?;
     tables::fix_orphans(store.conn(), team.id)?;

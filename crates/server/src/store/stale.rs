@@ -212,6 +212,8 @@ pub fn plan_archive(
                 parent_id: None,
                 name: ARCHIVE_FOLDER.to_string(),
                 position,
+                starts_at: None,
+                ends_at: None,
             });
             writes.push(write(doc.key(), 0, doc, 0));
             (ask.new_folder, true)
@@ -284,6 +286,8 @@ mod tests {
             parent_id: parent,
             name: name.into(),
             position,
+            starts_at: None,
+            ends_at: None,
         }
     }
 
@@ -303,6 +307,8 @@ mod tests {
                 parts: vec![Part::Text { body: "亲".into() }],
                 apps: vec![],
                 position: 0,
+                starts_at: None,
+                ends_at: None,
             })),
             updated_at: 1,
             op: "o".into(),
