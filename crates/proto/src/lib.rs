@@ -8,6 +8,7 @@ use uuid::Uuid;
 pub mod api;
 pub mod check;
 pub mod compliance;
+pub mod suggest;
 
 /// Largest image a reply may carry (bytes): clients refuse bigger files when they are
 /// imported or pasted, and it is the server's default `--max-image`, so an image a client

@@ -150,6 +150,7 @@ mod serve;
 mod signin;
 mod state;
 pub mod store;
+mod suggestions;
 pub mod tls;
 mod validate;
 

@@ -29,6 +29,7 @@ pub mod raw;
 mod rows;
 pub mod scan;
 pub mod sqlite;
+pub mod suggest;
 mod write;
 
 pub use postgres::PgStore;
@@ -225,7 +226,7 @@ pub struct UsageQuery {
 }
 
 /// The server's storage. Blocking; call it from `spawn_blocking`.
-pub trait Store: scan::ScanStore + Send + Sync + 'static {
+pub trait Store: scan::ScanStore + suggest::SuggestStore + Send + Sync + 'static {
     /// On a server without users, replaces any setup code by this one and answers `true`;
     /// otherwise leaves everything as it is and answers `false`.
     fn ensure_setup_code(&self, code_hash: &str, now: i64) -> Result<bool, Error>;

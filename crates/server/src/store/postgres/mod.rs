@@ -77,6 +77,7 @@ mod pool;
 mod rows;
 mod scan;
 mod schema;
+mod suggest;
 
 pub use listener::{CHANNEL, Heard, LISTENER_NAME, Listener};
 pub use pool::parse_url;

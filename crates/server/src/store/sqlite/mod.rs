@@ -46,6 +46,7 @@ mod pool;
 mod rows;
 mod scan;
 mod schema;
+mod suggest;
 
 /// The SQLite store.
 pub struct SqliteStore {
@@ -883,6 +884,7 @@ mod tests {
                  ALTER TABLE blobs DROP COLUMN uploaded_by;
                  ALTER TABLE users DROP COLUMN stored_bytes;
                  DROP TABLE scans; DROP TABLE identities; DROP TABLE scan_settings;
+                 DROP TABLE suggestions;
                  PRAGMA user_version = 1;",
             )?;
         }
@@ -900,7 +902,7 @@ mod tests {
             [],
             |r| r.get::<_, i64>(0),
         )?;
-        for table in ["usage", "signins", "item_history", "missed"] {
+        for table in ["usage", "signins", "item_history", "missed", "suggestions"] {
             rows += conn.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| {
                 r.get::<_, i64>(0)
             })?;
@@ -937,6 +939,7 @@ mod tests {
                  ALTER TABLE blobs DROP COLUMN uploaded_by;
                  ALTER TABLE users DROP COLUMN stored_bytes;
                  DROP TABLE scans; DROP TABLE identities; DROP TABLE scan_settings;
+                 DROP TABLE suggestions;
                  PRAGMA user_version = 5;",
             )?;
         }
