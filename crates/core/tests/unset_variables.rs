@@ -248,10 +248,11 @@ fn an_older_store_gets_the_invented_built_in_values_flagged_as_examples() {
             .expect("version");
         store
             .conn()
-            // The three migrations since: the example column, the search columns'
-            // normalisation flag, then the search cache's stamp.
+            // The four migrations since: the example column, the search columns'
+            // normalisation flag, the search cache's stamp, then agents' suggestions.
             .execute_batch(&format!(
-                "DROP TRIGGER search_stamp_insert;
+                "DROP TABLE sync_suggestions;
+                 DROP TRIGGER search_stamp_insert;
                  DROP TRIGGER search_stamp_update;
                  DROP TRIGGER search_stamp_delete;
                  DROP TABLE search_stamp;
@@ -259,7 +260,7 @@ fn an_older_store_gets_the_invented_built_in_values_flagged_as_examples() {
                  ALTER TABLE snippets DROP COLUMN search_fold;
                  DROP TABLE search_columns_version;
                  PRAGMA user_version = {};",
-                version - 3
+                version - 4
             ))
             .expect("back to the schema before the example column");
         version
