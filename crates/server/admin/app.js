@@ -12,7 +12,7 @@ import { lang, roleName, t } from "./i18n.js";
 
 /** @import { Me } from "./api.js" */
 
-/** @typedef {"members" | "board" | "invite" | "usage" | "replies" | "providers" | "approve"} Tab */
+/** @typedef {"members" | "board" | "invite" | "usage" | "replies" | "suggestions" | "providers" | "approve"} Tab */
 /** @type {Tab} */
 let tab = "members";
 /** The sign-in poll that is running: `polling.stop()` stops it (signin.js sets it). */
@@ -159,7 +159,7 @@ function tabs() {
     ["board", t("tabBoard")],
   ];
   if (isLead()) {
-    all.push(["invite", t("tabInvite")], ["usage", t("tabUsage")], ["replies", t("tabReplies")]);
+    all.push(["invite", t("tabInvite")], ["usage", t("tabUsage")], ["replies", t("tabReplies")], ["suggestions", t("tabSuggestions")]);
   }
   all.push(["providers", t("tabProviders")]);
   all.push(["approve", t("tabApprove")]);
