@@ -61,8 +61,8 @@ use uuid::Uuid;
 use crate::{FolderDoc, LibraryKind, SnippetDoc};
 
 pub use crate::suggest::{
-    AcceptSuggestion, DeclineSuggestion, MAX_SUGGESTION_NOTE, NewSuggestion,
-    SUGGESTION_LIST_DECIDED_MS, Suggestion, SuggestionEvent, SuggestionStatus,
+    AcceptSuggestion, DeclineSuggestion, MAX_PENDING_SUGGESTIONS, MAX_SUGGESTION_NOTE,
+    NewSuggestion, SUGGESTION_LIST_DECIDED_MS, Suggestion, SuggestionEvent, SuggestionStatus,
 };
 
 /// What a member may do in a team.

@@ -17,6 +17,10 @@ use crate::SnippetDoc;
 /// Longest note of an agent, and longest comment of a lead (characters).
 pub const MAX_SUGGESTION_NOTE: usize = 500;
 
+/// Most suggestions one member may have waiting for a lead; one more is refused (`409`)
+/// until some are decided or withdrawn.
+pub const MAX_PENDING_SUGGESTIONS: i64 = 100;
+
 /// Decided suggestions are listed this long after their decision (30 days, in ms);
 /// pending ones always.
 pub const SUGGESTION_LIST_DECIDED_MS: i64 = 30 * 24 * 3600 * 1000;

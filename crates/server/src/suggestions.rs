@@ -26,8 +26,9 @@ use axum::extract::State;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use quickreply_proto::api::{
-    AcceptSuggestion, DeclineSuggestion, ItemDoc, ItemVersion, MAX_SUGGESTION_NOTE, Me,
-    NewSuggestion, SUGGESTION_LIST_DECIDED_MS, Suggestion, SuggestionEvent, SuggestionStatus,
+    AcceptSuggestion, DeclineSuggestion, ItemDoc, ItemVersion, MAX_PENDING_SUGGESTIONS,
+    MAX_SUGGESTION_NOTE, Me, NewSuggestion, SUGGESTION_LIST_DECIDED_MS, Suggestion,
+    SuggestionEvent, SuggestionStatus,
 };
 use quickreply_proto::{LibraryKind, SnippetDoc};
 use uuid::Uuid;
@@ -210,6 +211,16 @@ async fn create(
                     "suggestions are for team libraries: write your personal library directly"
                         .into(),
                 ));
+            }
+            // A suggestion sent again is answered whatever the count; a new one only
+            // while its author has fewer than the most waiting.
+            if s.suggestion(body.id)?.is_none() {
+                let waiting = s.pending_by(me.user_id)?;
+                if waiting >= MAX_PENDING_SUGGESTIONS {
+                    return Err(Error::Conflict(format!(
+                        "you have {waiting} suggestions waiting for a lead, the most one member may have: wait until some are decided, or withdraw some (你有 {waiting} 条建议在等主管审核，已到上限：等一些处理完或撤回一些再提)"
+                    )));
+                }
             }
             let doc_json = serde_json::to_string(&body.doc)
                 .map_err(|e| Error::internal(format!("cannot encode a document: {e}")))?;

@@ -17,8 +17,8 @@ mod server;
 use std::time::Duration;
 
 use quickreply_proto::api::{
-    AcceptSuggestion, DeclineSuggestion, ItemDoc, ItemVersion, NewSuggestion, Role, Suggestion,
-    SuggestionEvent, SuggestionStatus, codes,
+    AcceptSuggestion, DeclineSuggestion, ItemDoc, ItemVersion, MAX_PENDING_SUGGESTIONS,
+    NewSuggestion, Role, Suggestion, SuggestionEvent, SuggestionStatus, codes,
 };
 use quickreply_proto::compliance::{POLICY_VAR, Policy};
 use quickreply_proto::{Part, SnippetDoc};
@@ -35,6 +35,7 @@ on_both_backends!(
     accepting_after_the_reply_changed_needs_the_current_version,
     a_blocked_reply_cannot_be_accepted,
     the_stream_tells_leads_and_the_author_only,
+    a_member_has_at_most_so_many_waiting,
 );
 
 fn text(body: &str) -> Vec<Part> {
@@ -599,5 +600,40 @@ async fn the_stream_tells_leads_and_the_author_only(b: Backend) -> R {
     let s2 = change_of(&reply, "亲，今天发", "");
     ok_json::<Suggestion>(suggest(&srv, &agent2, t.lib, &s2).await?).await?;
     assert_eq!(next_suggestion(&mut other).await?.id, s2.id);
+    Ok(())
+}
+
+async fn a_member_has_at_most_so_many_waiting(b: Backend) -> R {
+    let Setup {
+        srv,
+        t,
+        agent2,
+        reply,
+    } = setup(&b).await?;
+    let mut first = None;
+    for i in 0..MAX_PENDING_SUGGESTIONS {
+        let s = change_of(&reply, &format!("第{i}条"), "");
+        ok_json::<Suggestion>(suggest(&srv, &t.agent, t.lib, &s).await?).await?;
+        first.get_or_insert(s);
+    }
+    let first = first.ok_or_else(|| fail("no suggestion made"))?;
+    // One more is refused, saying why; a retry of one sent before is still answered.
+    let e = err(
+        suggest(&srv, &t.agent, t.lib, &change_of(&reply, "再来一条", "")).await?,
+        StatusCode::CONFLICT,
+        codes::CONFLICT,
+    )
+    .await?;
+    assert!(e.message.contains("waiting for a lead"), "{}", e.message);
+    assert!(e.message.contains("已到上限"), "{}", e.message);
+    ok_json::<Suggestion>(suggest(&srv, &t.agent, t.lib, &first).await?).await?;
+    // Another member is not held back by it; a decided one makes room.
+    ok_json::<Suggestion>(suggest(&srv, &agent2, t.lib, &change_of(&reply, "小张的", "")).await?)
+        .await?;
+    ok_json::<Suggestion>(decline(&srv, &t.owner, first.id, "重复了").await?).await?;
+    ok_json::<Suggestion>(
+        suggest(&srv, &t.agent, t.lib, &change_of(&reply, "再来一条", "")).await?,
+    )
+    .await?;
     Ok(())
 }

@@ -61,6 +61,9 @@ pub trait SuggestStore {
         decided_since: i64,
     ) -> Result<Vec<Suggestion>, Error>;
 
+    /// How many suggestions of `author` wait for a lead.
+    fn pending_by(&self, author: Uuid) -> Result<i64, Error>;
+
     /// Records a decision on a suggestion that is still pending (`false`: it is not).
     fn decide_suggestion(&self, id: Uuid, decided: &Decided) -> Result<bool, Error>;
 

@@ -5,7 +5,7 @@ use quickreply_proto::api::Suggestion;
 use uuid::Uuid;
 
 use super::PgStore;
-use super::pool::{all, exec, opt};
+use super::pool::{all, exec, one, opt};
 use super::rows::load_library;
 use crate::Error;
 use crate::store::LibraryRow;
@@ -85,6 +85,19 @@ impl SuggestStore for PgStore {
             rows.iter()
                 .map(|r| suggestion_from(r).map(|(s, _)| s))
                 .collect()
+        })
+    }
+
+    fn pending_by(&self, author: Uuid) -> Result<i64, Error> {
+        self.run(async {
+            let client = self.pool.get().await?;
+            let row = one(
+                &client,
+                "SELECT count(*) FROM suggestions WHERE author_user = $1 AND status = 'pending'",
+                &[&author],
+            )
+            .await?;
+            row.int(0)
         })
     }
 

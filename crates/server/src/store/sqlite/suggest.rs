@@ -83,6 +83,16 @@ impl SuggestStore for SqliteStore {
         })
     }
 
+    fn pending_by(&self, author: Uuid) -> Result<i64, Error> {
+        self.read(|conn| {
+            Ok(conn.row(
+                "SELECT count(*) FROM suggestions WHERE author_user = ?1 AND status = 'pending'",
+                [author.to_string()],
+                |r| r.int(0),
+            )?)
+        })
+    }
+
     fn decide_suggestion(&self, id: Uuid, d: &Decided) -> Result<bool, Error> {
         self.write(|tx| {
             let n = tx.exec(
