@@ -1,8 +1,9 @@
 //! Agents' suggestions in the desktop app, end to end under Xvfb + openbox with the real
 //! server on loopback: an agent's app suggests a change of a team reply it cannot edit
 //! (editor, Alt+S, the form prefilled with the reply, Ctrl+Enter); the lead's app shows
-//! it under 建议 with a count and a word diff and accepts it by keyboard; the agent's
-//! panel then fires the new text and its 建议 list says 已采纳. Screenshots in
+//! it under 建议 with a count and a word diff and accepts it by keyboard, and declines a
+//! 建议新增 with a reason; the agent's panel then fires the new text and its 建议 list
+//! says 已采纳 and, for the other, 未采纳 with the lead's reason. Screenshots in
 //! `target/e2e/suggest-*.png`.
 //!
 //! Ignored in the plain test run (needs Xvfb, openbox, tauri-driver and the built app);
@@ -62,16 +63,20 @@ fn an_agents_suggestion_is_accepted_in_the_leads_app_and_reaches_the_agents_pane
     d.screenshot("suggest-agent-form.png")?;
     app.type_into("#suggest-note", &format!("{CTRL}{ENTER}{NULL}"))?;
     app.wait_text("#ed-status", |t| t.contains("已提交建议"))?;
+    // 建议新增: a new reply for the team library.
+    app.click("#suggest-new")?;
+    app.type_into("#suggest-title-input", "周末发货吗")?;
+    app.type_into("#suggest-text", "亲，周末也发货")?;
+    app.type_into("#suggest-text", &format!("{CTRL}{ENTER}{NULL}"))?;
+    app.wait_text("#ed-status", |t| t.contains("已提交建议"))?;
     // The background sync sends it within moments.
     wait_for(
         "the suggestion on the server",
         Duration::from_secs(20),
         || {
             let list = lead.json(&["suggestions"]).ok()?;
-            list.as_array()?
-                .iter()
-                .any(|s| s["doc"]["title"] == "发货时间" && s["state"] == "pending")
-                .then_some(())
+            let list = list.as_array()?;
+            (list.len() == 2 && list.iter().all(|s| s["state"] == "pending")).then_some(())
         },
     )?;
     // The agent's own list says it waits for the lead.
@@ -86,18 +91,27 @@ fn an_agents_suggestion_is_accepted_in_the_leads_app_and_reaches_the_agents_pane
     let lead_app = App::start(&d, &lead.data)?;
     lead_app.wait_text("#sync", |t| t.contains("已同步"))?;
     lead_app.open_editor()?;
-    lead_app.wait_text("#suggestions-open", |t| t.contains("建议 1"))?;
+    lead_app.wait_text("#suggestions-open", |t| t.contains("建议 2"))?;
     lead_app.click("#suggestions-open")?;
-    lead_app.wait_text("#sg-count", |t| t.contains("1"))?;
+    lead_app.wait_text("#sg-count", |t| t.contains("2"))?;
     let item = "#suggestions li[data-title=\"发货时间\"]";
+    lead_app.click(&format!("{item} .pick"))?;
     assert_eq!(lead_app.text(&format!("{item} del"))?, "48");
     assert_eq!(lead_app.text(&format!("{item} ins"))?, "24");
     assert!(lead_app.text(item)?.contains("仓库提速了"));
     std::thread::sleep(Duration::from_millis(300));
     d.screenshot("suggest-lead-inbox.png")?;
-    lead_app.type_into("#suggestions", "a")?;
+    lead_app.type_into(&format!("{item} .pick"), "a")?;
     lead_app.wait_text("#ed-status", |t| t.contains("已采纳"))?;
     lead_app.wait_text(&format!("{item} .state"), |t| t == "已采纳")?;
+    // The new reply: D, a reason, 确认拒绝.
+    let new = "#suggestions li[data-title=\"周末发货吗\"]";
+    lead_app.click(&format!("{new} .pick"))?;
+    lead_app.type_into(&format!("{new} .pick"), "d")?;
+    lead_app.type_into("#sg-decline-why", "周末不发货")?;
+    lead_app.click("#sg-confirm-decline")?;
+    lead_app.wait_text("#ed-status", |t| t.contains("已拒绝"))?;
+    lead_app.wait_text(&format!("{new} .state"), |t| t == "未采纳")?;
     d.screenshot("suggest-lead-accepted.png")?;
     lead_app.close();
     // History credits the agent.
@@ -126,7 +140,13 @@ fn an_agents_suggestion_is_accepted_in_the_leads_app_and_reaches_the_agents_pane
     app.wait_text("#suggestions li[data-title=\"发货时间\"] .state", |t| {
         t == "已采纳"
     })?;
-    std::thread::sleep(Duration::from_millis(300));
+    // The declined one (the newest, shown open) says why and who.
+    app.wait_text(
+        "#suggestions li[data-title=\"周末发货吗\"] .comment",
+        |t| t.contains("周末不发货") && t.contains("王主管"),
+    )?;
+    // (A moment for the webview to paint what the DOM already holds.)
+    std::thread::sleep(Duration::from_millis(800));
     d.screenshot("suggest-agent-accepted.png")?;
     app.close();
     Ok(())
