@@ -1079,3 +1079,223 @@ fn a_lead_sees_upcoming_and_expired_replies_on_the_admin_page() -> Result<()> {
     assert!(expired.contains("退货地址"), "{expired}");
     Ok(())
 }
+
+/// The text parts of a reply `qreply show --json` printed.
+fn shown_body(c: &Client, code: &str) -> Result<String> {
+    let v = c.json(&["show", code, "--library", TEAM])?;
+    Ok(v["parts"][0]["body"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string())
+}
+
+/// An agent's suggestions by title: (state, the lead's comment).
+fn outcomes(c: &Client) -> Result<Vec<(String, String, String)>> {
+    let v = c.json(&["suggestions"])?;
+    Ok(v.as_array()
+        .into_iter()
+        .flatten()
+        .map(|s| {
+            (
+                field(&s["doc"], "title"),
+                field(s, "state"),
+                s["server"]["comment"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string(),
+            )
+        })
+        .collect())
+}
+
+#[test]
+#[ignore = "needs headless Chromium (chromium, chromium-driver): leg 5 of cargo xtask test"]
+fn a_lead_decides_agents_suggestions_on_the_admin_page() -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    let (server, lead, agent) = team(dir.path())?;
+    // 小李 suggests a change, another change and a new reply (sent at once: online).
+    agent.ok(&[
+        "suggest",
+        "fh",
+        "--library",
+        TEAM,
+        "--body",
+        "亲，付款后24小时内发货",
+        "--note",
+        "仓库提速了",
+    ])?;
+    agent.ok(&[
+        "suggest",
+        "hp",
+        "--library",
+        TEAM,
+        "--body",
+        "亲，满意请给五星哦",
+    ])?;
+    agent.ok(&[
+        "suggest",
+        "--new",
+        "--library",
+        TEAM,
+        "--title",
+        "周末发货吗",
+        "--body",
+        "亲，周末也发货",
+    ])?;
+
+    let page = Chromium::start(1280, 900)?;
+    sign_in(
+        &page,
+        &server,
+        &lead,
+        "admin-suggestions-signin-desktop.png",
+    )?;
+    page.click("#tab-suggestions")?;
+    let listed = page.wait_text("#sugg-list", |t| t.contains("周末发货吗"))?;
+    for want in [
+        "待审核（3）",
+        "发货时间",
+        "催好评",
+        "小李",
+        "agent-pc",
+        "说明：仓库提速了",
+        "建议新增",
+        "建议修改",
+    ] {
+        assert!(listed.contains(want), "{want} missing: {listed}");
+    }
+    // The word diff: what goes, what comes.
+    let fh = "article.suggestion[aria-label=\"发货时间\"]";
+    assert_eq!(page.text(&format!("{fh} del"))?, "48");
+    assert_eq!(page.text(&format!("{fh} ins"))?, "24");
+    assert_eq!(
+        page.text("article.suggestion[aria-label=\"周末发货吗\"] ins")?,
+        "亲，周末也发货"
+    );
+    page.screenshot("admin-suggestions-desktop.png")?;
+
+    // Keyboard: Enter on 采纳 accepts.
+    page.script(&format!(
+        "document.querySelector('{}').focus()",
+        format!("{fh} .accept").replace('\'', "\\'")
+    ))?;
+    page.keys("\u{E007}")?;
+    let status = page.wait_text("#status", |t| t.contains("已采纳"))?;
+    assert!(
+        status.contains("小李") && status.contains("第 2 版"),
+        "{status}"
+    );
+    page.wait_text("#sugg-pending-title", |t| t.contains("（2）"))?;
+
+    // Edit, then accept.
+    let hp = "article.suggestion[aria-label=\"催好评\"]";
+    page.click(&format!("{hp} .edit"))?;
+    page.clear(&format!("{hp} .sugg-edit-text"))?;
+    page.type_into(
+        &format!("{hp} .sugg-edit-text"),
+        "亲，满意的话请给五星好评哦",
+    )?;
+    page.type_into(&format!("{hp} .sugg-comment"), "改得更客气一点")?;
+    page.click(&format!("{hp} .accept-edited"))?;
+    page.wait_text("#status", |t| t.contains("催好评"))?;
+
+    // Decline: a reason is required.
+    let new = "article.suggestion[aria-label=\"周末发货吗\"]";
+    page.click(&format!("{new} .decline"))?;
+    page.click(&format!("{new} .confirm-decline"))?;
+    page.wait_text("#status", |t| t.contains("请写明拒绝的理由"))?;
+    page.type_into(&format!("{new} .sugg-decline-comment"), "周末不发货")?;
+    page.click(&format!("{new} .confirm-decline"))?;
+    page.wait_text("#status", |t| t.contains("已拒绝"))?;
+    let decided = page.wait_text("#sugg-decided", |t| t.contains("周末不发货"))?;
+    assert!(
+        decided.contains("已采纳") && decided.contains("未采纳"),
+        "{decided}"
+    );
+    page.element("#sugg-none")?;
+    page.screenshot("admin-suggestions-decided-desktop.png")?;
+
+    // The agent gets the replies and the outcomes.
+    agent.ok(&["sync"])?;
+    assert_eq!(shown_body(&agent, "fh")?, "亲，付款后24小时内发货");
+    assert_eq!(shown_body(&agent, "hp")?, "亲，满意的话请给五星好评哦");
+    let out = outcomes(&agent)?;
+    for want in [
+        ("发货时间", "accepted", ""),
+        ("催好评", "accepted", "改得更客气一点"),
+        ("周末发货吗", "declined", "周末不发货"),
+    ] {
+        assert!(
+            out.iter()
+                .any(|(t, s, c)| (t.as_str(), s.as_str(), c.as_str()) == want),
+            "{want:?} missing: {out:?}"
+        );
+    }
+    // The Replies tab's history names whose suggestion a version was.
+    page.click("#tab-replies")?;
+    page.wait_text("#replies-list", |t| t.contains("发货时间"))?;
+    page.type_into("#replies-search", "发货时间")?;
+    page.wait_text("#replies-list", |t| !t.contains("退货地址"))?;
+    page.click(".reply-item")?;
+    let versions = page.wait_text("#replies-versions", |t| t.contains("第 2 版"))?;
+    assert!(versions.contains("采纳 小李 的建议"), "{versions}");
+
+    // The reply changes after the page listed the suggestion: accepting is refused,
+    // the page reloads and warns, and the second accept goes over the new text.
+    agent.ok(&[
+        "suggest",
+        "cm",
+        "--library",
+        TEAM,
+        "--body",
+        "亲，告诉我身高体重，马上推荐尺码",
+    ])?;
+    page.click("#tab-suggestions")?;
+    let cm = "article.suggestion[aria-label=\"尺码推荐\"]";
+    page.element(cm)?;
+    lead.ok(&["sync"])?;
+    lead.ok(&[
+        "edit",
+        "尺码推荐",
+        "--library",
+        TEAM,
+        "--text",
+        "亲，发一下身高体重哦",
+    ])?;
+    lead.ok(&["sync"])?;
+    page.click(&format!("{cm} .accept"))?;
+    page.wait_text("#status", |t| t.contains("刚刚又被改过"))?;
+    let warn = page.text(&format!("{cm} .sugg-warn"))?;
+    assert!(warn.contains("又被改过"), "{warn}");
+    // The diff is against the text now, not the one the agent saw.
+    assert_eq!(page.text(&format!("{cm} del"))?, "发一下");
+    page.screenshot("admin-suggestions-conflict-desktop.png")?;
+    page.click(&format!("{cm} .accept"))?;
+    page.wait_text("#status", |t| t.contains("第 3 版"))?;
+
+    // English, and a phone: no sideways scrolling.
+    page.click("#lang")?;
+    page.wait_text("#tab-suggestions", |t| t == "Suggestions")?;
+    page.wait_text("#sugg-list", |t| t.contains("Recently decided"))?;
+    page.set_window_size(390, 1100)?;
+    page.screenshot("admin-suggestions-english-phone.png")?;
+    let overflow = page.script(
+        "return document.documentElement.scrollWidth > document.documentElement.clientWidth",
+    )?;
+    assert_eq!(
+        overflow,
+        json!(false),
+        "the Suggestions tab scrolls sideways on a phone"
+    );
+
+    // An agent's page has no Suggestions tab.
+    let agent_page = Chromium::start(1280, 900)?;
+    sign_in(
+        &agent_page,
+        &server,
+        &agent,
+        "admin-suggestions-agent-signin.png",
+    )?;
+    assert_eq!(agent_page.count("#tab-suggestions")?, 0);
+    Ok(())
+}

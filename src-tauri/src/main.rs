@@ -19,6 +19,7 @@ mod multi_open;
 mod note;
 mod settings_window;
 mod setup;
+mod suggestions;
 mod sync;
 mod team;
 mod team_scan;
@@ -116,6 +117,11 @@ fn main() -> anyhow::Result<()> {
             conflicts::conflict_keep_current,
             conflicts::conflict_take_mine,
             history::restore_version,
+            suggestions::suggestion_list,
+            suggestions::suggest_reply,
+            suggestions::suggestion_accept,
+            suggestions::suggestion_decline,
+            suggestions::suggestion_withdraw,
             editor::library_vars,
             editor::unknown_vars,
             editor::save_vars,

@@ -383,6 +383,42 @@ pub(crate) enum Cmd {
         #[arg(long)]
         json: bool,
     },
+    /// Suggest a change of a team reply you cannot edit (建议修改), or with --new a new
+    /// reply for a team library (建议新增). Kept on this computer and sent with the next
+    /// sync (tried at once); a lead accepts or declines it, and `qreply suggestions`
+    /// shows the outcome. --body (or --file) replaces the reply's text, images stay
+    Suggest {
+        /// The reply to change: title, shortcut code or id (not with --new)
+        #[arg(required_unless_present = "new")]
+        reply: Option<String>,
+        /// Propose a new reply instead (needs --library, --title and --body or --file)
+        #[arg(long, conflicts_with = "reply")]
+        new: bool,
+        /// The team library
+        #[arg(long)]
+        library: Option<String>,
+        /// The proposed title
+        #[arg(long)]
+        title: Option<String>,
+        /// The proposed text
+        #[arg(long, conflicts_with = "file")]
+        body: Option<String>,
+        /// Read the proposed text from a file (UTF-8)
+        #[arg(long)]
+        file: Option<PathBuf>,
+        /// Why (shown to the lead)
+        #[arg(long, default_value = "")]
+        note: String,
+    },
+    /// Suggestions: an agent's own with their outcome; a lead's inbox with the current
+    /// and the proposed text. `accept ID` (with --file: as you edited it), `decline ID
+    /// --comment …`, `withdraw ID` (your own). ID: the short id the list shows
+    Suggestions {
+        #[command(subcommand)]
+        cmd: Option<SuggestionsCmd>,
+        #[arg(long)]
+        json: bool,
+    },
     /// The team's open invite and pairing codes (lead/editor): who made each, for which
     /// role, uses left, until when (never the code itself); `codes cancel ID` cancels one,
     /// so that it lets nobody in any more
@@ -438,6 +474,30 @@ pub(crate) enum Cmd {
 pub(crate) enum CodesCmd {
     /// Cancel an open code by the ID `qreply codes` shows
     Cancel { id: String },
+}
+
+#[derive(Subcommand, Debug)]
+pub(crate) enum SuggestionsCmd {
+    /// Accept a suggestion (a lead): the reply is written as proposed, or with --file /
+    /// --body as you edited its text; history credits its author
+    Accept {
+        id: String,
+        #[arg(long, conflicts_with = "file")]
+        body: Option<String>,
+        #[arg(long)]
+        file: Option<PathBuf>,
+        /// A word for the author
+        #[arg(long)]
+        comment: Option<String>,
+    },
+    /// Decline a suggestion (a lead); the comment is shown to its author
+    Decline {
+        id: String,
+        #[arg(long)]
+        comment: String,
+    },
+    /// Take back a suggestion of yours that no lead has decided yet
+    Withdraw { id: String },
 }
 
 #[derive(Subcommand, Debug)]

@@ -21,6 +21,7 @@ mod lint_cmd;
 mod scan_cmd;
 mod shown;
 mod stale_cmd;
+mod suggest_cmd;
 mod sync_cmd;
 
 /// Standard output that ends `qreply` quietly when the reader has gone (see the macros
@@ -1000,6 +1001,27 @@ fn run(cli: Cli, m: &ArgMatches) -> Result<i32> {
         Cmd::Status { json } => return sync_cmd::status(&mut store, team, json),
         Cmd::Refused { action, json } => return sync_cmd::refused(&mut store, action, json),
         Cmd::Devices { revoke, json } => sync_cmd::devices(&store, team, revoke, json)?,
+        Cmd::Suggest {
+            reply,
+            new,
+            library,
+            title,
+            body,
+            file,
+            note,
+        } => suggest_cmd::suggest(
+            &mut store,
+            suggest_cmd::Suggest {
+                reply,
+                new,
+                library,
+                title,
+                body,
+                file,
+                note,
+            },
+        )?,
+        Cmd::Suggestions { cmd, json } => suggest_cmd::suggestions(&mut store, cmd, json)?,
         Cmd::Codes { cmd: None, json } => sync_cmd::codes(&store, team, json)?,
         Cmd::Codes {
             cmd: Some(CodesCmd::Cancel { id }),

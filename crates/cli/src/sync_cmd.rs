@@ -245,8 +245,18 @@ pub fn history(store: &Store, snippet: &Snippet, json_out: bool) -> Result<()> {
             }
             _ => String::new(),
         };
+        let credit = v
+            .suggested_by_name
+            .as_deref()
+            .map(|n| {
+                tr(
+                    format!("，采纳 {} 的建议", shown(n)),
+                    format!(", suggested by {}", shown(n)),
+                )
+            })
+            .unwrap_or_default();
         println!(
-            "v{}  {}  {}（{}）  {what}",
+            "v{}  {}  {}（{}{credit}）  {what}",
             v.version,
             local_time(v.updated_at),
             shown(&v.user_name),

@@ -248,8 +248,8 @@ fn an_older_store_gets_the_invented_built_in_values_flagged_as_examples() {
             .expect("version");
         store
             .conn()
-            // The four migrations since: the example column, the search columns'
-            // normalisation flag, the search cache's stamp, then campaign dates.
+            // The five migrations since: the example column, the search columns'
+            // normalisation flag, the search cache's stamp, then campaign dates and agents' suggestions.
             .execute_batch(&format!(
                 "DROP INDEX snippets_dated;
                  DROP INDEX folders_dated;
@@ -257,6 +257,7 @@ fn an_older_store_gets_the_invented_built_in_values_flagged_as_examples() {
                  ALTER TABLE snippets DROP COLUMN ends_at;
                  ALTER TABLE folders DROP COLUMN starts_at;
                  ALTER TABLE folders DROP COLUMN ends_at;
+                 DROP TABLE sync_suggestions;
                  DROP TRIGGER search_stamp_insert;
                  DROP TRIGGER search_stamp_update;
                  DROP TRIGGER search_stamp_delete;
@@ -265,7 +266,7 @@ fn an_older_store_gets_the_invented_built_in_values_flagged_as_examples() {
                  ALTER TABLE snippets DROP COLUMN search_fold;
                  DROP TABLE search_columns_version;
                  PRAGMA user_version = {};",
-                version - 4
+                version - 5
             ))
             .expect("back to the schema before the example column");
         version

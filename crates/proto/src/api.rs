@@ -42,7 +42,12 @@
 //! | `GET /v1/missed?days=N` | → `Vec<`[`MissedTotal`]`>` (owner/editor) |
 //! | `GET /v1/libraries/{id}/stale?days=N&limit=L&offset=O` | → [`StaleReplies`]: replies no one fired in N days (writers; see [`crate::stale`]) |
 //! | `POST /v1/libraries/{id}/archive` | [`ArchiveRequest`] → [`ArchiveResult`]: moves replies into the 归档 folder, all or nothing (writers) |
-//! | `GET /v1/events` | SSE: `event: head`, `id:` a server-wide change number, data [`HeadEvent`] |
+//! | `POST /v1/libraries/{id}/suggestions` | [`NewSuggestion`] → [`Suggestion`] (any member who reads the team library; the same id again answers the stored one) |
+//! | `GET /v1/suggestions` | → `Vec<`[`Suggestion`]`>`: leads (owner/editor) every pending one of the team and those decided in the last 30 days; agents only their own |
+//! | `POST /v1/suggestions/{id}/accept` | [`AcceptSuggestion`] → [`Suggestion`]: written as the lead's write with `If-Match` (412 with `current`, 422 compliance, 507 quota as for a `PUT`); history credits the agent (writers of the library) |
+//! | `POST /v1/suggestions/{id}/decline` | [`DeclineSuggestion`] → [`Suggestion`] (writers of the library; a comment is required) |
+//! | `POST /v1/suggestions/{id}/withdraw` | → [`Suggestion`] (its author, while pending) |
+//! | `GET /v1/events` | SSE: `event: head`, `id:` a server-wide change number, data [`HeadEvent`]; `event: suggestion` (no id), data [`SuggestionEvent`], to a suggestion's author and the team's leads |
 //! | `GET /healthz` | liveness |
 //! | `GET /metrics` | Prometheus text: only with the server's metrics token (`Bearer`), or on its separate metrics address |
 //!
@@ -60,6 +65,10 @@ use crate::{FolderDoc, LibraryKind, SnippetDoc};
 pub use crate::stale::{
     ARCHIVE_FOLDER, ArchiveRequest, ArchiveResult, MAX_ARCHIVE, MAX_STALE_DAYS, MAX_STALE_PAGE,
     StaleQuery, StaleReplies, StaleReply, TEAM_UTC_OFFSET_MINUTES,
+};
+pub use crate::suggest::{
+    AcceptSuggestion, DeclineSuggestion, MAX_PENDING_SUGGESTIONS, MAX_SUGGESTION_NOTE,
+    NewSuggestion, SUGGESTION_LIST_DECIDED_MS, Suggestion, SuggestionEvent, SuggestionStatus,
 };
 
 /// What a member may do in a team.
@@ -477,6 +486,12 @@ pub struct ItemVersion {
     pub user_id: Uuid,
     pub user_name: String,
     pub device_name: String,
+    /// A version a lead wrote by accepting a suggestion: the agent who suggested it
+    /// (the writer above is the lead). Absent from older servers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub suggested_by: Option<Uuid>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub suggested_by_name: Option<String>,
 }
 
 /// Versions of an item the server keeps (the newest ones).

@@ -10,6 +10,7 @@ pub mod check;
 pub mod compliance;
 pub mod schedule;
 pub mod stale;
+pub mod suggest;
 
 /// Largest image a reply may carry (bytes): clients refuse bigger files when they are
 /// imported or pasted, and it is the server's default `--max-image`, so an image a client

@@ -21,7 +21,9 @@
  * - `invite.js`: the "Invite" tab and the join screen;
  * - `members.js`, `board.js`, `replies.js`, `missed.js`, `usage.js`, `schedule.js`,
  *   `approve.js`, `providers.js`: the other tabs ("Usage" shows `missed.js`, the searches that found
- *   nothing; "Sign-in providers", owner only, scanning with WeCom, Feishu, …).
+ *   nothing; "Sign-in providers", owner only, scanning with WeCom, Feishu, …);
+ * - `diff.js` (a word diff) and `suggestions.js`: the "Suggestions" tab, agents'
+ *   suggestions for a lead to accept, edit then accept, or decline.
  */
 
 import { byId, setStatus, showError } from "./dom.js";
@@ -35,6 +37,7 @@ import { showBoard } from "./board.js";
 import { showUsage } from "./usage.js";
 import { showReplies } from "./replies.js";
 import { showSchedule } from "./schedule.js";
+import { showSuggestions } from "./suggestions.js";
 import { showApprove } from "./approve.js";
 import { showProviders } from "./providers.js";
 
@@ -48,6 +51,7 @@ setScreens({
     usage: showUsage,
     replies: showReplies,
     schedule: showSchedule,
+    suggestions: showSuggestions,
     providers: showProviders,
     approve: showApprove,
   },

@@ -29,7 +29,8 @@ import { t } from "./i18n.js";
 /** @typedef {{items: Item[], cursor: number, more: boolean}} Changes */
 /** @typedef {{type: "text", body: string} | {type: "image", sha256: string, mime: string, width: number, height: number}} Part */
 /** @typedef {{id: string, folder_id: string | null, title: string, code: string | null, tags: string[], parts: Part[], apps: string[], position: number, starts_at?: string, ends_at?: string}} SnippetDoc */
-/** @typedef {{version: number, deleted?: boolean, doc?: {kind: string, doc: any}, updated_at: number, user_id: string, user_name: string, device_name: string}} ItemVersion */
+/** @typedef {{version: number, deleted?: boolean, doc?: {kind: string, doc: any}, updated_at: number, user_id: string, user_name: string, device_name: string, suggested_by?: string, suggested_by_name?: string}} ItemVersion */
+/** @typedef {{id: string, library_id: string, key: string, base_version: number, doc: SnippetDoc, note: string, author_user: string, author_name: string, author_device: string, created_at: number, status: "pending" | "accepted" | "declined" | "withdrawn", comment?: string, decided_by?: string, decided_by_name?: string, decided_at?: number, result_version?: number, base?: SnippetDoc, current?: SnippetDoc, current_version?: number}} Suggestion */
 
 const TOKEN_KEY = "quickreply-admin-token";
 const ME_KEY = "quickreply-admin-me";

@@ -12,7 +12,7 @@ import { lang, roleName, t } from "./i18n.js";
 
 /** @import { Me } from "./api.js" */
 
-/** @typedef {"members" | "board" | "invite" | "usage" | "replies" | "schedule" | "providers" | "approve"} Tab */
+/** @typedef {"members" | "board" | "invite" | "usage" | "replies" | "schedule" | "suggestions" | "providers" | "approve"} Tab */
 /** @type {Tab} */
 let tab = "members";
 /** The sign-in poll that is running: `polling.stop()` stops it (signin.js sets it). */
@@ -159,7 +159,7 @@ function tabs() {
     ["board", t("tabBoard")],
   ];
   if (isLead()) {
-    all.push(["invite", t("tabInvite")], ["usage", t("tabUsage")], ["replies", t("tabReplies")], ["schedule", t("tabSchedule")]);
+    all.push(["invite", t("tabInvite")], ["usage", t("tabUsage")], ["replies", t("tabReplies")], ["schedule", t("tabSchedule")], ["suggestions", t("tabSuggestions")]);
   }
   all.push(["providers", t("tabProviders")]);
   all.push(["approve", t("tabApprove")]);

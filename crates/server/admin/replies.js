@@ -217,6 +217,7 @@ export async function showReplies(section) {
           v.deleted ? el("span", { class: "badge" }, t("historyDeleted")) : null,
         ),
         el("div", { class: "muted small" }, t("historyBy", v.user_name, v.device_name, formatTime(v.updated_at))),
+        v.suggested_by_name ? el("div", { class: "small suggested-by" }, t("historySuggestedBy", v.suggested_by_name)) : null,
       );
       if (doc) {
         if (doc.title !== title) li.append(el("div", { class: "version-title" }, doc.title));

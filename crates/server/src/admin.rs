@@ -65,6 +65,8 @@ const ADMIN_MODULES: &[(&str, &str)] = &[
     ("approve.js", include_str!("../admin/approve.js")),
     ("providers.js", include_str!("../admin/providers.js")),
     ("scan.js", include_str!("../admin/scan.js")),
+    ("diff.js", include_str!("../admin/diff.js")),
+    ("suggestions.js", include_str!("../admin/suggestions.js")),
 ];
 
 /// The routes of the page (merged into the API's router).

@@ -112,6 +112,12 @@ impl Subscriber {
                         self.queue.push_back((c, inline));
                     }
                 }
+                Ok(Notice::Suggestion(n)) => {
+                    if n.heard_by(&self.me) {
+                        // No id: a suggestion event never moves `Last-Event-ID`.
+                        return Some(Event::default().event("suggestion").data(&*n.json));
+                    }
+                }
                 Ok(Notice::Revoked(device)) => {
                     if device == self.me.device_id {
                         return None;

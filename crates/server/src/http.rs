@@ -95,6 +95,7 @@ pub(crate) fn router(state: AppState, max_body: usize, max_image: usize) -> Rout
         .route("/v1/events", get(events::events))
         .route("/healthz", get(|| async { "ok" }))
         .route("/metrics", get(public_metrics))
+        .merge(crate::suggestions::routes())
         .merge(crate::admin::routes())
         .merge(crate::stale::routes())
         .fallback(fallback)
@@ -705,7 +706,14 @@ async fn history(
     ApiPath((id, key)): ApiPath<(Uuid, String)>,
 ) -> Result<Json<Vec<ItemVersion>>, Error> {
     validate::key(&key)?;
-    Ok(Json(st.db(move |s| s.history(&me, id, &key)).await?))
+    Ok(Json(
+        st.db(move |s| {
+            let mut versions = s.history(&me, id, &key)?;
+            crate::suggestions::credit(s, id, &key, &mut versions)?;
+            Ok(versions)
+        })
+        .await?,
+    ))
 }
 
 #[derive(Debug, Deserialize)]

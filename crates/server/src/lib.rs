@@ -151,6 +151,7 @@ mod signin;
 mod stale;
 mod state;
 pub mod store;
+mod suggestions;
 pub mod tls;
 mod validate;
 

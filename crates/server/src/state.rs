@@ -29,6 +29,8 @@ pub(crate) enum Notice {
     Change(Change, Option<Arc<str>>),
     /// A device was revoked: its streams end.
     Revoked(Uuid),
+    /// A suggestion was made, decided or withdrawn (`suggestions`).
+    Suggestion(crate::suggestions::SuggestionNotice),
 }
 
 impl Notice {

@@ -232,6 +232,38 @@ impl Client {
         ])))
     }
 
+    /// `POST /v1/libraries/{id}/suggestions` (the same id again answers the stored one).
+    pub fn suggest(
+        &self,
+        library: Uuid,
+        s: &quickreply_proto::api::NewSuggestion,
+    ) -> Result<quickreply_proto::api::Suggestion, SyncError> {
+        self.json(
+            self.http
+                .post(self.url(&["v1", "libraries", &library.to_string(), "suggestions"]))
+                .json(s),
+        )
+    }
+
+    /// `GET /v1/suggestions`: a lead's inbox, an agent's own.
+    pub fn suggestions(&self) -> Result<Vec<quickreply_proto::api::Suggestion>, SyncError> {
+        self.json(self.http.get(self.url(&["v1", "suggestions"])))
+    }
+
+    /// `POST /v1/suggestions/{id}/{action}` (`accept`, `decline`, `withdraw`) with `body`.
+    pub fn decide_suggestion(
+        &self,
+        id: Uuid,
+        action: &str,
+        body: &serde_json::Value,
+    ) -> Result<quickreply_proto::api::Suggestion, SyncError> {
+        self.json(
+            self.http
+                .post(self.url(&["v1", "suggestions", &id.to_string(), action]))
+                .json(body),
+        )
+    }
+
     pub fn me(&self) -> Result<Me, SyncError> {
         self.json(self.http.get(self.url(&["v1", "me"])))
     }

@@ -39,6 +39,7 @@ pub mod secret;
 mod skips;
 pub mod stale;
 mod status;
+mod suggest;
 mod tables;
 mod watch;
 
@@ -65,4 +66,8 @@ pub use scan::{Scan, ScanStep, identities, link, scan_providers, scan_signin, un
 pub use secret::TokenPlace;
 pub use skips::{Skipped, skipped};
 pub use status::{LibraryStatus, account_status, pending, repair, status, verify};
+pub use suggest::{
+    LocalSuggestion, SuggestionState, accept, decline, find_suggestion, has_unsent, reply_doc,
+    short_id, suggest, suggestions, withdraw,
+};
 pub use watch::{SAFETY_ROUND, STATUS_DELAY, watch};

@@ -100,6 +100,9 @@ pub fn sync_account(store: &mut Store, account: i64) -> Result<Report> {
         push(store, &client, acc.id, &mut report)?;
         pull_behind(store, &client, acc.id, &mut report)?;
     }
+    // Suggestions queued here go out, and the server's list (outcomes, a lead's inbox)
+    // comes back (`suggest`).
+    crate::suggest::sync(store, &client, acc.id)?;
     report_usage(store, &client, acc.id, &mut report)?;
     report_missed(store, &client, acc.id)?;
     report_status(store, &client, acc.id)?;

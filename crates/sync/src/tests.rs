@@ -48,6 +48,8 @@ fn version_text_shows_a_reply_version_and_nothing_for_a_deletion() {
         user_id: Uuid::now_v7(),
         user_name: "王主管".into(),
         device_name: "lead-pc".into(),
+        suggested_by: None,
+        suggested_by_name: None,
     };
     assert_eq!(
         version_text(&v),

@@ -61,6 +61,10 @@ pub fn watch(
                         {
                             return;
                         }
+                        // A suggestion made or decided: a round lists them again.
+                        if ev.event == "suggestion" && tx.send(None).is_err() {
+                            return;
+                        }
                     }
                 }
                 Err(e) if e.is_unauthorized() => {
@@ -87,7 +91,7 @@ pub fn watch(
     let mut status_due: Option<Instant> = None;
     loop {
         let woke = rx.recv_timeout(poll);
-        let pending = has_pending(&store, account)?;
+        let pending = has_pending(&store, account)? || crate::suggest::has_unsent(&store, account)?;
         // Poll while the stream is down; with it up, only a rare safety round.
         let every = if stream_up.load(std::sync::atomic::Ordering::Relaxed) {
             SAFETY_ROUND

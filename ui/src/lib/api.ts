@@ -181,6 +181,37 @@ export interface HistoryView {
   versions: VersionView[];
 }
 
+/** One suggestion (src-tauri/src/suggestions.rs `SuggestionView`). */
+export interface SuggestionView {
+  id: string;
+  short: string;
+  library: string;
+  title: string;
+  state: "queued" | "refused" | "pending" | "accepted" | "declined" | "withdrawn";
+  new: boolean;
+  mine: boolean;
+  author: string;
+  note: string;
+  comment: string | null;
+  decidedBy: string | null;
+  error: string | null;
+  proposed: string;
+  current: string | null;
+  currentTitle: string | null;
+  changed: boolean;
+  createdAt: number;
+}
+
+export interface SuggestionsView {
+  /** A lead (owner or editor): the inbox. */
+  lead: boolean;
+  /** Team libraries this computer may not write: 建议修改 / 建议新增 there. */
+  suggestIn: string[];
+  /** Pending suggestions a lead can decide. */
+  toDecide: number;
+  items: SuggestionView[];
+}
+
 /** A conflict copy sync made, with the current version of its reply (src-tauri/src/conflicts.rs). */
 export interface ConflictView {
   copy: ReplyDoc;
@@ -445,6 +476,14 @@ export const api = {
   conflictTakeMine: (copy: string) => invoke<ReplyDoc>("conflict_take_mine", { copy }),
   replyHistory: (id: string) => invoke<HistoryView>("reply_history", { id }),
   restoreVersion: (id: string, version: number) => invoke<ReplyDoc>("restore_version", { id, version }),
+  suggestionList: () => invoke<SuggestionsView>("suggestion_list"),
+  /** 建议修改 (`id`) or 建议新增 (no `id`); answers the short id. */
+  suggestReply: (library: string, id: string | null, title: string, text: string, note: string) =>
+    invoke<string>("suggest_reply", { library, id, title, text, note }),
+  suggestionAccept: (id: string, title: string | null, text: string | null, comment: string | null) =>
+    invoke<SuggestionView>("suggestion_accept", { id, title, text, comment }),
+  suggestionDecline: (id: string, comment: string) => invoke<SuggestionView>("suggestion_decline", { id, comment }),
+  suggestionWithdraw: (id: string) => invoke<void>("suggestion_withdraw", { id }),
   libraryVars: (library: string) => invoke<VarsView>("library_vars", { library }),
   /** Save every changed row in one transaction; refused with `RowProblem[]`. */
   saveVars: (library: string, rows: VarRow[]) => invoke<VarsView>("save_vars", { library, rows }),

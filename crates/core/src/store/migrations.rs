@@ -373,4 +373,25 @@ ALTER TABLE folders ADD COLUMN ends_at TEXT;
 CREATE INDEX snippets_dated ON snippets(id) WHERE starts_at IS NOT NULL OR ends_at IS NOT NULL;
 CREATE INDEX folders_dated ON folders(id) WHERE starts_at IS NOT NULL OR ends_at IS NOT NULL;
 "#,
+    r#"
+-- Agents' suggestions (建议修改 / 建议新增) this computer made or, for a lead, was shown
+-- (crates/sync/src/suggest.rs): queued here until the server took them (`sent` 0 → 1;
+-- `error` when the server refused one), then kept as the server last listed them
+-- (`data`: the server's JSON, with the outcome and the lead's comment), so an agent sees
+-- the outcome offline too. `library_id` is the local library.
+CREATE TABLE sync_suggestions (
+    id           TEXT PRIMARY KEY,
+    account_id   INTEGER NOT NULL,
+    library_id   TEXT NOT NULL REFERENCES libraries(id) ON DELETE CASCADE,
+    key          TEXT NOT NULL,
+    base_version INTEGER NOT NULL,
+    doc          TEXT NOT NULL,
+    note         TEXT NOT NULL DEFAULT '',
+    created_at   INTEGER NOT NULL,
+    sent         INTEGER NOT NULL DEFAULT 0,
+    error        TEXT,
+    data         TEXT
+);
+CREATE INDEX sync_suggestions_account ON sync_suggestions(account_id, sent);
+"#,
 ];

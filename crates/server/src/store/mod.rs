@@ -30,6 +30,7 @@ mod rows;
 pub mod scan;
 pub mod sqlite;
 pub mod stale;
+pub mod suggest;
 mod write;
 
 pub use postgres::PgStore;
@@ -226,7 +227,9 @@ pub struct UsageQuery {
 }
 
 /// The server's storage. Blocking; call it from `spawn_blocking`.
-pub trait Store: scan::ScanStore + stale::StaleStore + Send + Sync + 'static {
+pub trait Store:
+    scan::ScanStore + stale::StaleStore + suggest::SuggestStore + Send + Sync + 'static
+{
     /// On a server without users, replaces any setup code by this one and answers `true`;
     /// otherwise leaves everything as it is and answers `false`.
     fn ensure_setup_code(&self, code_hash: &str, now: i64) -> Result<bool, Error>;

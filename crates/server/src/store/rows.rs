@@ -239,6 +239,8 @@ pub fn version_from<C: Cells>(c: &C) -> Result<ItemVersion, C::Error> {
         user_id: c.uuid(4)?,
         user_name: c.text(5)?,
         device_name: c.text(6)?,
+        suggested_by: None,
+        suggested_by_name: None,
     })
 }
 

@@ -3,11 +3,13 @@
 //! library, server library, cursor, what was last reported), `library_targets` (where a
 //! local team library is to be published), `sync_blobs` (images a server has),
 //! `sync_items` (the shadow), `outbox` and `sync_mode` ([`items`]), `sync_skipped`
-//! (items this computer could not take, [`skipped`]). Everything takes the
+//! (items this computer could not take, [`skipped`]), `sync_suggestions` (agents'
+//! suggestions, [`suggestions`]). Everything takes the
 //! caller's connection or transaction, so a caller decides what is atomic.
 
 pub(crate) mod items;
 pub(crate) mod skipped;
+pub(crate) mod suggestions;
 
 use rusqlite::{Connection, OptionalExtension, params};
 use uuid::Uuid;
@@ -115,6 +117,7 @@ pub(crate) fn forget_account(conn: &Connection, account: i64) -> Result<()> {
             (SELECT library_id FROM sync_libraries WHERE account = ?1)",
         "DELETE FROM sync_libraries WHERE account = ?1",
         "DELETE FROM sync_blobs WHERE account = ?1",
+        "DELETE FROM sync_suggestions WHERE account_id = ?1",
         "UPDATE library_targets SET account = NULL WHERE account = ?1",
         "DELETE FROM sync_accounts WHERE id = ?1",
     ] {

@@ -78,6 +78,7 @@ mod rows;
 mod scan;
 mod schema;
 mod stale;
+mod suggest;
 
 pub use listener::{CHANNEL, Heard, LISTENER_NAME, Listener};
 pub use pool::parse_url;

@@ -18,7 +18,32 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (5, SCHEMA_V5),
     (6, SCHEMA_V6),
     (7, SCHEMA_V7),
+    (8, SCHEMA_V8),
 ];
+
+/// Agents' suggestions (`store::suggest`); the same table as SQLite's version 8.
+const SCHEMA_V8: &str = r#"
+CREATE TABLE suggestions (
+    id             UUID PRIMARY KEY,
+    team_id        UUID NOT NULL REFERENCES teams(id),
+    library_id     UUID NOT NULL REFERENCES libraries(id),
+    key            TEXT NOT NULL,
+    base_version   BIGINT NOT NULL,
+    doc            TEXT NOT NULL,
+    note           TEXT NOT NULL,
+    author_user    UUID NOT NULL REFERENCES users(id),
+    author_device  UUID NOT NULL REFERENCES devices(id),
+    created_at     BIGINT NOT NULL,
+    status         TEXT NOT NULL
+                   CHECK (status IN ('pending', 'accepted', 'declined', 'withdrawn')),
+    comment        TEXT,
+    decided_by     UUID,
+    decided_at     BIGINT,
+    result_version BIGINT
+);
+CREATE INDEX suggestions_team ON suggestions(team_id, status);
+CREATE INDEX suggestions_item ON suggestions(library_id, key);
+"#;
 
 /// Scanning to sign in (`store::scan`); the same tables as SQLite's version 7.
 const SCHEMA_V7: &str = r#"

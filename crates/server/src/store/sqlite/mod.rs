@@ -47,6 +47,7 @@ mod rows;
 mod scan;
 mod schema;
 mod stale;
+mod suggest;
 
 /// The SQLite store.
 pub struct SqliteStore {
@@ -884,6 +885,7 @@ mod tests {
                  ALTER TABLE blobs DROP COLUMN uploaded_by;
                  ALTER TABLE users DROP COLUMN stored_bytes;
                  DROP TABLE scans; DROP TABLE identities; DROP TABLE scan_settings;
+                 DROP TABLE suggestions;
                  PRAGMA user_version = 1;",
             )?;
         }
@@ -901,7 +903,7 @@ mod tests {
             [],
             |r| r.get::<_, i64>(0),
         )?;
-        for table in ["usage", "signins", "item_history", "missed"] {
+        for table in ["usage", "signins", "item_history", "missed", "suggestions"] {
             rows += conn.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| {
                 r.get::<_, i64>(0)
             })?;
@@ -938,6 +940,7 @@ mod tests {
                  ALTER TABLE blobs DROP COLUMN uploaded_by;
                  ALTER TABLE users DROP COLUMN stored_bytes;
                  DROP TABLE scans; DROP TABLE identities; DROP TABLE scan_settings;
+                 DROP TABLE suggestions;
                  PRAGMA user_version = 5;",
             )?;
         }

@@ -259,8 +259,36 @@ CREATE TABLE scan_settings (
 );
 "#;
 
+/// Schema version 8: agents' suggestions (`store::suggest`).
+const SCHEMA_V8: &str = r#"
+-- A proposed change or new reply of a team library, by the client-made id (a queued
+-- suggestion sent again is the same one); `status` pending → accepted | declined |
+-- withdrawn; an accept records the item version it wrote (`result_version`), which
+-- the item's history credits to the author.
+CREATE TABLE suggestions (
+    id             TEXT PRIMARY KEY,
+    team_id        TEXT NOT NULL REFERENCES teams(id),
+    library_id     TEXT NOT NULL REFERENCES libraries(id),
+    key            TEXT NOT NULL,
+    base_version   INTEGER NOT NULL,
+    doc            TEXT NOT NULL,
+    note           TEXT NOT NULL,
+    author_user    TEXT NOT NULL REFERENCES users(id),
+    author_device  TEXT NOT NULL REFERENCES devices(id),
+    created_at     INTEGER NOT NULL,
+    status         TEXT NOT NULL
+                   CHECK (status IN ('pending', 'accepted', 'declined', 'withdrawn')),
+    comment        TEXT,
+    decided_by     TEXT,
+    decided_at     INTEGER,
+    result_version INTEGER
+);
+CREATE INDEX suggestions_team ON suggestions(team_id, status);
+CREATE INDEX suggestions_item ON suggestions(library_id, key);
+"#;
+
 /// The schema version this server creates and understands.
-pub(super) const SCHEMA_VERSION: i64 = 7;
+pub(super) const SCHEMA_VERSION: i64 = 8;
 
 /// Brings the database up to [`SCHEMA_VERSION`] in one transaction; a newer database is
 /// refused.
@@ -295,6 +323,9 @@ pub(super) fn migrate(conn: &Connection, path: &Path) -> Result<(), Error> {
         }
         if version < 7 {
             tx.execute_batch(SCHEMA_V7)?;
+        }
+        if version < 8 {
+            tx.execute_batch(SCHEMA_V8)?;
         }
         tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
         tx.commit()?;
