@@ -68,6 +68,58 @@ fn cached_search_ranks_exactly_like_the_store() {
     same_everywhere(&store, &[None]);
 }
 
+/// The built-in replies have real titles and tags (the topic bonus and the bound the
+/// cache keeps of them matter there): keywords, initials, pinyin and questions rank alike.
+#[test]
+fn cached_search_ranks_like_the_store_over_the_built_in_library() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut store = Store::open(dir.path()).expect("open");
+    let lib = store.library(PERSONAL).expect("personal");
+    let pack = quickreply_core::builtin::pack("zh-CN")
+        .expect("zh-CN is built in")
+        .expect("the built-in pack reads");
+    quickreply_core::packs::import(
+        &mut store,
+        &pack,
+        &lib,
+        quickreply_core::packs::Policy::KeepBoth,
+    )
+    .expect("import");
+    for q in [
+        "发票",
+        "fp",
+        "kaifapiao",
+        "退货",
+        "th",
+        "tuihuo",
+        "物流",
+        "wl",
+        "尺码",
+        "cm",
+        "发火",
+        "fh",
+        "优惠券",
+        "yhq",
+        "破损",
+        "什么时候发货",
+        "可以开发票吗",
+        "ts",
+        "投诉",
+        "差评",
+    ] {
+        for limit in [1, 3, 15] {
+            let opts = SearchOptions {
+                library: None,
+                limit,
+            };
+            let a = store.search(q, &opts).expect("store search");
+            let b = store.search_cached(q, &opts).expect("cached search");
+            assert!(!a.is_empty(), "{q:?} finds something");
+            assert_eq!(a, b, "query {q:?} limit {limit}");
+        }
+    }
+}
+
 #[test]
 fn a_change_by_any_writer_is_seen() {
     let dir = tempfile::tempdir().expect("tempdir");

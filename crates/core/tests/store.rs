@@ -713,6 +713,96 @@ fn reorder_moves_replies_within_and_across_folders_atomically() {
     assert_eq!(order(&store, "售前"), before);
 }
 
+/// `snippets` lists a library in tree order: root replies first, then each folder as
+/// `folders` lists it (a subfolder right after its parent), each folder by position.
+#[test]
+fn snippets_are_listed_in_tree_order_then_position() {
+    let (_d, mut store) = open();
+    let lib = store.library(PERSONAL).expect("personal");
+    let team = store
+        .create_library("售后组", LibraryKind::Team)
+        .expect("team");
+    let ids = store
+        .add_snippets(
+            &lib,
+            vec![
+                new("物流一", None, "物流", "a"),
+                new("根一", None, "", "b"),
+                new("尺码一", None, "售前/尺码", "c"),
+                new("售前一", None, "售前", "d"),
+                new("物流二", None, "物流", "e"),
+                new("根二", None, "", "f"),
+                new("尺码二", None, "售前/尺码", "g"),
+            ],
+        )
+        .expect("add");
+    store
+        .add_snippets(
+            &team,
+            vec![
+                new("团队根", None, "", "h"),
+                new("团队物流", None, "物流", "i"),
+            ],
+        )
+        .expect("team add");
+    // 物流二 before 物流一, 根二 before 根一.
+    store
+        .reorder(&lib, "物流", &[ids[4], ids[0]])
+        .expect("reorder");
+    store
+        .reorder(&lib, "", &[ids[5], ids[1]])
+        .expect("reorder root");
+    let listed: Vec<(String, String)> = store
+        .snippets(Some(&lib))
+        .expect("list")
+        .into_iter()
+        .map(|s| (s.folder, s.title))
+        .collect();
+    // What `folders` and each reply's position say, worked out independently.
+    let mut expected = Vec::new();
+    let all = store.snippets(Some(&lib)).expect("list");
+    let tree: Vec<String> = std::iter::once(String::new())
+        .chain(
+            store
+                .folders(&lib)
+                .expect("folders")
+                .into_iter()
+                .map(|f| f.path),
+        )
+        .collect();
+    for folder in &tree {
+        let mut here: Vec<_> = all.iter().filter(|s| &s.folder == folder).collect();
+        here.sort_by_key(|s| s.position);
+        expected.extend(
+            here.into_iter()
+                .map(|s| (s.folder.clone(), s.title.clone())),
+        );
+    }
+    assert_eq!(listed, expected);
+    let titles: Vec<&str> = listed.iter().map(|(_, t)| t.as_str()).collect();
+    assert_eq!(
+        titles,
+        [
+            "根二",
+            "根一",
+            "物流二",
+            "物流一",
+            "售前一",
+            "尺码一",
+            "尺码二"
+        ]
+    );
+    // Every library: each reply once, each library's own replies in the same order.
+    let every = store.snippets(None).expect("every");
+    assert_eq!(every.len(), 9);
+    let personal_order: Vec<String> = every
+        .iter()
+        .filter(|s| s.library_id == lib.id)
+        .map(|s| s.title.clone())
+        .collect();
+    assert_eq!(personal_order, titles);
+}
+
 #[test]
 fn copying_a_team_reply_to_personal_leaves_the_original_alone() {
     let (_d, mut store) = open();

@@ -24,6 +24,7 @@ mod marks;
 mod normalize;
 mod question;
 mod topic;
+pub(crate) use topic::Shape as TopicShape;
 
 pub use marks::marks;
 use normalize::is_cjk_punct;
@@ -356,6 +357,19 @@ impl Scorer {
         })
     }
 
+    /// [`Scorer::upper_bound`] with the reply's [`topic::Shape`] known ([`topic_shape`]):
+    /// the bound the in-memory index prunes by, for a scan that keeps the shape.
+    pub(crate) fn upper_bound_shaped(
+        &self,
+        code: &str,
+        masks: &[Mask; FIELDS],
+        shape: &topic::Shape,
+    ) -> u32 {
+        upper_bound(&self.atoms, code, masks, |qa, covers| {
+            shape_bound(shape, qa, covers)
+        })
+    }
+
     /// [`Scorer::score`] given the fields' masks ([`Scorer::field_masks`]): the same score
     /// (the masks only skip fields that cannot match, as in the index), without converting
     /// the text of fields no atom's characters are all in.
@@ -654,6 +668,24 @@ fn upper_bound(
         total = total.saturating_add(best);
     }
     total
+}
+
+/// The [`topic::Shape`] of a reply whose title, tags and body are normalised already,
+/// exactly as [`SearchIndex`] makes it (its texts converted as the index's arena does).
+pub(crate) fn topic_shape(f: &SearchFields<'_>) -> topic::Shape {
+    let mut bufs: [Vec<char>; 5] = Default::default();
+    let [b0, b1, b2, b3, b4] = &mut bufs;
+    topic::Shape::of(
+        [
+            Utf32Str::new(f.title, b0),
+            Utf32Str::new(f.initials, b1),
+            Utf32Str::new(f.pinyin, b2),
+        ],
+        [
+            (Utf32Str::new(f.tags, b3), '\n'),
+            (Utf32Str::new(f.tags_pinyin, b4), ' '),
+        ],
+    )
 }
 
 /// The bound of [`topic::bonus`] for an atom by a reply's [`topic::Shape`].

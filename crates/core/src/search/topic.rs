@@ -83,8 +83,8 @@ pub(super) fn bonus(needle: &str, topic: &Topic<'_>) -> u32 {
 /// can cover; whether it can be the whole title), which lengths the tags have (whether
 /// one can be the atom) and how many there are. Built once per reply by [`Shape::of`];
 /// [`Shape::bound`] is never below [`bonus`] (`the_bound_is_never_below_the_bonus`).
-#[derive(Clone, Copy, Debug, Default)]
-pub(super) struct Shape {
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Shape {
     /// [`pairs`] of the title, its initials and its pinyin.
     title_pairs: Mask,
     /// [`pairs`] of the tags and their pinyin and initials.
@@ -107,6 +107,51 @@ pub(super) const CJK_TITLES: &[usize] = &[0];
 pub(super) const ASCII_TITLES: &[usize] = &[1, 2];
 
 impl Shape {
+    /// Bytes of [`Shape::to_bytes`]: the on-disk search cache keeps one per reply.
+    pub(crate) const BYTES: usize = 3 * 32 + 3 * 2 + 2 * 8 + 2;
+
+    /// The shape as bytes (little-endian, fields in declaration order).
+    pub(crate) fn to_bytes(self) -> [u8; Self::BYTES] {
+        let mut out = [0u8; Self::BYTES];
+        let words = [self.title_pairs, self.tag_pairs, self.long_tag_pairs]
+            .into_iter()
+            .flat_map(|m| m.0)
+            .chain(self.tag_lens);
+        let mut at = 0;
+        for w in words {
+            out[at..at + 8].copy_from_slice(&w.to_le_bytes());
+            at += 8;
+            if at == 96 {
+                // The title lengths sit between the masks and the tag lengths.
+                for l in self.title_len {
+                    out[at..at + 2].copy_from_slice(&l.to_le_bytes());
+                    at += 2;
+                }
+            }
+        }
+        out[at..].copy_from_slice(&self.tag_words);
+        out
+    }
+
+    /// The shape [`Shape::to_bytes`] wrote.
+    pub(crate) fn from_bytes(b: &[u8; Self::BYTES]) -> Shape {
+        let u64_at = |at: usize| {
+            let mut a = [0u8; 8];
+            a.copy_from_slice(&b[at..at + 8]);
+            u64::from_le_bytes(a)
+        };
+        let mask_at = |at: usize| Mask([0, 1, 2, 3].map(|i| u64_at(at + 8 * i)));
+        let u16_at = |at: usize| u16::from_le_bytes([b[at], b[at + 1]]);
+        Shape {
+            title_pairs: mask_at(0),
+            tag_pairs: mask_at(32),
+            long_tag_pairs: mask_at(64),
+            title_len: [u16_at(96), u16_at(98), u16_at(100)],
+            tag_lens: [u64_at(102), u64_at(110)],
+            tag_words: [b[118], b[119]],
+        }
+    }
+
     /// The shape of a reply's title, initials, pinyin (`titles`) and its tags and tag
     /// pinyin (each text with its word separator).
     pub(super) fn of(titles: [Utf32Str<'_>; 3], tags: [(Utf32Str<'_>, char); 2]) -> Shape {

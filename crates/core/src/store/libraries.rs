@@ -66,11 +66,20 @@ impl Store {
 
     /// All folders of a library with their paths, in tree order.
     pub fn folders(&self, library: &Library) -> Result<Vec<Folder>> {
-        let mut st = self.conn.prepare(
+        self.folder_tree(library, true)
+    }
+
+    /// [`Store::folders`]; without `counts` each folder's `snippet_count` is 0 and no
+    /// reply is counted (the tree order alone, for sorting a library's replies).
+    pub(super) fn folder_tree(&self, library: &Library, counts: bool) -> Result<Vec<Folder>> {
+        let mut st = self.conn.prepare_cached(if counts {
             "SELECT f.id, f.parent_id, f.name, f.position,
                     (SELECT count(*) FROM snippets s WHERE s.folder_id = f.id), f.starts_at, f.ends_at
-             FROM folders f WHERE f.library_id = ?1 ORDER BY f.position, f.name",
-        )?;
+             FROM folders f WHERE f.library_id = ?1 ORDER BY f.position, f.name"
+        } else {
+            "SELECT f.id, f.parent_id, f.name, f.position, 0, f.starts_at, f.ends_at
+             FROM folders f WHERE f.library_id = ?1 ORDER BY f.position, f.name"
+        })?;
         let rows = st.query_map([library.id.to_string()], |r| {
             Ok((
                 r.get::<_, String>(0)?,

@@ -32,8 +32,8 @@ use super::search_columns::SEARCH_COLUMNS_VERSION;
 use super::{SearchOptions, Store, now_ms};
 use crate::error::Result;
 use crate::search::{
-    Hit, Mask, Question, Scorer, SearchFields, Synonyms, TopK, merge_question_hits, normalize_text,
-    pair_mask, usage_boost, without_strength,
+    Hit, Mask, Question, Scorer, SearchFields, Synonyms, TopK, TopicShape, merge_question_hits,
+    normalize_text, pair_mask, topic_shape, usage_boost, without_strength,
 };
 
 /// The cache's file name, beside `quickreply.db`.
@@ -41,7 +41,7 @@ pub const CACHE_FILE: &str = "quickreply.search";
 
 const MAGIC: &[u8; 8] = b"QRSEARCH";
 /// Raise when the layout below changes: an older file is then rebuilt.
-const FORMAT: u32 = 2;
+const FORMAT: u32 = 3;
 /// Fields per reply in the text section, in [`SearchFields`] order.
 const FIELDS: usize = 7;
 const MASK: usize = 32;
@@ -60,7 +60,8 @@ struct Stamp {
 /// libraries (16 bytes each); per row, in row order: summary mask (32 bytes), pair mask
 /// (32), the body's mask (32: the longest field, the one mask not worth computing again
 /// per search), id (16), library number (`u32`), end of its text (`u64`, from the start
-/// of the text section); then the text section: per row the seven fields of [`SearchFields`],
+/// of the text section), its topic shape (`TopicShape::BYTES`: what the scan's bound
+/// needs of the title and tags, as the in-memory index keeps it); then the text section: per row the seven fields of [`SearchFields`],
 /// each a `u32` length and UTF-8 bytes.
 struct Image {
     bytes: Vec<u8>,
@@ -72,7 +73,7 @@ struct Image {
 }
 
 /// Bytes of one per-row record.
-const RECORD: usize = 3 * MASK + 16 + 4 + 8;
+const RECORD: usize = 3 * MASK + 16 + 4 + 8 + TopicShape::BYTES;
 
 /// The file is not what this program wrote (damaged, truncated, another format).
 #[derive(Debug)]
@@ -192,6 +193,13 @@ impl Image {
         usize::try_from(u64_at(&self.bytes, &mut at)?).map_err(|_| Damaged)
     }
 
+    fn shape(&self, i: usize) -> TopicShape {
+        let at = self.record(i) + 3 * MASK + 28;
+        let mut a = [0u8; TopicShape::BYTES];
+        a.copy_from_slice(&self.bytes[at..at + TopicShape::BYTES]);
+        TopicShape::from_bytes(&a)
+    }
+
     fn text_range(&self, i: usize) -> std::result::Result<std::ops::Range<usize>, Damaged> {
         let start = if i == 0 { 0 } else { self.text_end(i - 1)? };
         let end = self.text_end(i)?;
@@ -259,6 +267,12 @@ impl Writer {
             normalize_text(f.tags),
             normalize_text(f.body),
         );
+        let normalised = SearchFields {
+            title: &title,
+            tags: &tags,
+            body: &body,
+            ..f.clone()
+        };
         let texts = [&*title, &*tags, f.pinyin, f.initials, &*body, f.tags_pinyin];
         let summary = texts
             .iter()
@@ -291,6 +305,8 @@ impl Writer {
         self.records.extend_from_slice(&lib.to_le_bytes());
         self.records
             .extend_from_slice(&(self.text.len() as u64).to_le_bytes());
+        self.records
+            .extend_from_slice(&topic_shape(&normalised).to_bytes());
         self.rows += 1;
     }
 
@@ -459,11 +475,15 @@ impl Store {
             let score = if scorer.is_empty() {
                 Some(b)
             } else {
-                // As the index scans: a reply that cannot enter the full list is
-                // skipped, the others are scored field by field where the masks allow.
+                // As the index scans: a reply that cannot enter the full list (by its
+                // masks and topic shape) is skipped, the others are scored field by
+                // field where the masks allow.
                 let masks = Scorer::field_masks_with_body(&f, image.body_mask(i));
                 if let Some(min) = top.threshold()
-                    && scorer.upper_bound(f.code, &masks).saturating_add(b) <= min
+                    && scorer
+                        .upper_bound_shaped(f.code, &masks, &image.shape(i))
+                        .saturating_add(b)
+                        <= min
                 {
                     continue;
                 }
@@ -526,5 +546,38 @@ impl From<crate::Error> for Scan {
 impl From<rusqlite::Error> for Scan {
     fn from(e: rusqlite::Error) -> Scan {
         Scan::Store(e.into())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The shape kept in the file is the shape the in-memory index makes of the reply.
+    #[test]
+    fn a_reply_s_topic_shape_reads_back_from_the_file() -> Result<()> {
+        let dir = tempfile::tempdir().map_err(crate::Error::io("tmp"))?;
+        let mut store = Store::open(dir.path())?;
+        let lib = store.library(super::super::PERSONAL)?;
+        let mut replies = crate::corpus::replies(200, 3);
+        replies[0].title = "开发票".into();
+        replies[0].tags = vec!["发票".into(), "开票".into(), "增值税专用发票".into()];
+        replies[1].title = "Invoice please".into();
+        store.add_snippets(&lib, replies)?;
+        let image = store.search_image()?;
+        assert_eq!(image.rows, 200);
+        let mut differ = 0;
+        for i in 0..image.rows {
+            let f = image.fields(i).map_err(|Damaged| crate::Error::Io {
+                path: store.search_cache_path(),
+                source: std::io::Error::other("damaged"),
+            })?;
+            let shape = image.shape(i);
+            assert_eq!(shape, topic_shape(&f), "row {i}");
+            assert_eq!(TopicShape::from_bytes(&shape.to_bytes()), shape);
+            differ += usize::from(shape != TopicShape::default());
+        }
+        assert_eq!(differ, 200, "every reply has a title, so a shape");
+        Ok(())
     }
 }

@@ -569,34 +569,62 @@ impl Store {
 
     /// Replies of one library (or all), in folder and position order.
     pub fn snippets(&self, library: Option<&Library>) -> Result<Vec<Snippet>> {
+        // Read in table order and put in tree order here: an SQL `ORDER BY` over these
+        // rows sorts every row with all its columns, and the order wanted (the folders'
+        // tree order) is not in the table. At 100 000 replies both sorts together cost
+        // more than reading the rows (see `crates/core/benches/packs.rs`).
         let sql = format!(
             "SELECT {} FROM snippets s JOIN libraries l ON l.id = s.library_id
-             WHERE (?1 IS NULL OR s.library_id = ?1) ORDER BY l.kind, l.name, s.position, s.title",
+             WHERE (?1 IS NULL OR s.library_id = ?1)",
             Self::SNIPPET_COLS
         );
         let mut st = self.conn.prepare(&sql)?;
         let list = st
             .query_map([library.map(|l| l.id.to_string())], Self::row_to_snippet)?
             .collect::<rusqlite::Result<Vec<_>>>()?;
-        let mut list = self.with_paths(list)?;
-        // Tree order of folders, root first.
-        let order: HashMap<Uuid, usize> = self
-            .libraries()?
+        let list = self.with_paths(list)?;
+        // Tree order: each folder's place in the tree (root first, libraries in the order
+        // `libraries` lists them), then position; then the library and the title.
+        let libraries = self.libraries()?;
+        let mut folder_rank: HashMap<Uuid, usize> = HashMap::new();
+        for l in library.map_or(&libraries[..], std::slice::from_ref) {
+            for f in self.folder_tree(l, false)? {
+                let next = folder_rank.len() + 1;
+                folder_rank.insert(f.id, next);
+            }
+        }
+        let library_rank: HashMap<Uuid, usize> = libraries
             .iter()
-            .flat_map(|l| self.folders(l).unwrap_or_default())
             .enumerate()
-            .map(|(i, f)| (f.id, i + 1))
+            .map(|(i, l)| (l.id, i))
             .collect();
-        list.sort_by_key(|s| {
-            (
-                s.library_id != library.map_or(s.library_id, |l| l.id),
-                s.folder_id
-                    .and_then(|f| order.get(&f).copied())
-                    .unwrap_or(0),
-                s.position,
-            )
+        // Each key is computed once (a hash lookup per comparison cost 25 000
+        // instructions per reply at 100 000 replies).
+        let mut keys: Vec<(usize, i64, usize, usize)> = list
+            .iter()
+            .enumerate()
+            .map(|(i, s)| {
+                (
+                    s.folder_id
+                        .and_then(|f| folder_rank.get(&f).copied())
+                        .unwrap_or(0),
+                    s.position,
+                    library_rank.get(&s.library_id).copied().unwrap_or(0),
+                    i,
+                )
+            })
+            .collect();
+        keys.sort_unstable_by(|a, b| {
+            (a.0, a.1, a.2)
+                .cmp(&(b.0, b.1, b.2))
+                .then_with(|| list[a.3].title.cmp(&list[b.3].title))
+                .then(a.3.cmp(&b.3))
         });
-        Ok(list)
+        let mut slots: Vec<Option<Snippet>> = list.into_iter().map(Some).collect();
+        Ok(keys
+            .iter()
+            .filter_map(|k| slots.get_mut(k.3).and_then(Option::take))
+            .collect())
     }
 
     /// Find a reply by id, id prefix (8+ hex digits), shortcut code or exact title.
