@@ -102,6 +102,9 @@ const NOISE_CHARS: &[char] = &[
 /// against its BM25 share (at most `K1 + 1` times its rarity).
 const TOPIC: f64 = 4.0;
 
+/// A synonym's topic bonus is the word's own divided by this.
+const SYNONYM_TOPIC_DIV: u32 = 2;
+
 /// Groups of words that stand for each other in a question.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Synonyms {
@@ -427,9 +430,16 @@ impl Question {
                     tags,
                     tag_sep: '\n',
                 };
+                // A synonym is evidence of the topic, but less than the buyer's own
+                // word: a reply tagged `签收` is not as surely about `收到` as one
+                // tagged `收到`.
                 term.words
                     .iter()
-                    .map(|w| topic::bonus(w, &t))
+                    .enumerate()
+                    .map(|(i, w)| {
+                        let b = topic::bonus(w, &t);
+                        if i == 0 { b } else { b / SYNONYM_TOPIC_DIV }
+                    })
                     .max()
                     .unwrap_or(0)
             })

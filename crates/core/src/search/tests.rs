@@ -425,6 +425,29 @@ fn a_question_prefers_the_reply_about_its_words() {
 }
 
 #[test]
+fn the_buyers_own_word_outweighs_its_synonym_as_a_topic() {
+    // 收到 and 签收 are kin (built-in synonyms), but a reply tagged 签收 is less surely
+    // about "收到的东西坏了" than one tagged with the buyer's words.
+    let none = Synonyms::default();
+    let Some(q) = Question::new("收到的东西坏了", &none) else {
+        panic!("a question")
+    };
+    // Two replies alike but for one tag: the synonym 签收, the buyer's word 收到.
+    let replies = [
+        (1u128, ["售后处理", "签收\n坏了"], "亲，拍张照片发我。"),
+        (2, ["售后处理", "收到\n坏了"], "亲，拍张照片发我。"),
+    ];
+    let found: Vec<_> = replies
+        .iter()
+        .map(|(id, head, body)| (Uuid::from_u128(*id), 0, q.counts(head, body)))
+        .collect();
+    let ranked = q.rank(&found, 500, 10);
+    assert_eq!(ranked.len(), 2, "the synonym still finds its reply");
+    assert_eq!(ranked[0].key, Uuid::from_u128(2));
+    assert!(ranked[0].score > ranked[1].score, "{ranked:?}");
+}
+
+#[test]
 fn the_upper_bound_is_never_below_the_score() {
     // Pruning skips a reply whose upper bound cannot beat the 20th score: the bound must
     // hold for every reply and query, the topic part included.
