@@ -46,6 +46,24 @@ const BUILTIN_SYNONYMS: &[&str] = &[
     "多久 多长时间 什么时候 何时 几天 多少天 时间",
     "配送 送货 快递",
     "客服 人工 在吗",
+    // Changing an order after paying: what the replies call it (改地址, 改颜色 …).
+    "修改订单 更改订单 改订单 订单修改 改地址 改规格 改颜色 改尺码",
+    "拍错 选错 买错 下错 拍错了",
+    // Following a parcel.
+    "追踪 跟踪 追查 查物流 查快递 物流查询",
+    "进度 状态 到哪了",
+    "流程 程序 步骤 手续",
+    // Something missing from the parcel, something wrong in it.
+    "缺件 少件 漏发 少发 少寄 缺少 遗漏 不全",
+    "发错 错发 发错货 发错了 错误",
+    "不能使用 不能用 用不了 用不上 无法使用 使用不了",
+    "退换 退换货 无理由退换",
+    "换新 换货 换新的",
+    "免邮 免运费 包邮 运费",
+    "缩水 缩了 缩小 变小 洗小了",
+    "拿到 收到 送到 到手 到货",
+    "最快 尽快 加急 急用 着急 赶时间",
+    "付款方式 支付方式 付款 支付",
 ];
 
 /// Words removed from a question before it is cut into words: question words, pronouns,

@@ -448,6 +448,40 @@ fn the_buyers_own_word_outweighs_its_synonym_as_a_topic() {
 }
 
 #[test]
+fn customer_service_kin_words_find_replies_that_share_no_word_with_the_question() {
+    // Each question shares no word with the reply that answers it; the built-in kin
+    // groups (改订单/改地址, 追踪/查物流, 缺件/漏发, 免邮/包邮 …) bridge them.
+    let none = Synonyms::default();
+    let cases: &[(&str, [&str; 2])] = &[
+        ("我可以更改订单吗？", ["发货前改地址", "改地址\n地址写错了"]),
+        ("我如何追踪包裹?", ["怎么查物流", "物流在哪看"]),
+        ("到货缺件怎么办", ["漏发商品", "少发了\n东西不全"]),
+        ("怎样才能获得免邮?", ["运费多少", "邮费\n包邮吗"]),
+        ("不小心选错规格了", ["换规格未发货", "拍错颜色\n拍错尺码"]),
+        ("换货的程序是什么", ["售后说明", "办理流程"]),
+        ("为什么不能使用", ["用不了怎么办", "用不上\n不抵扣"]),
+    ];
+    for (question, head) in cases {
+        let Some(q) = Question::new(question, &none) else {
+            panic!("{question}: a question")
+        };
+        let answer = (Uuid::from_u128(1), 0, q.counts(head, "亲，我帮您看一下。"));
+        let other = (
+            Uuid::from_u128(2),
+            0,
+            q.counts(&["欢迎光临", "你好\n在吗"], "亲，欢迎光临小店。"),
+        );
+        let ranked = q.rank(&[answer, other], 500, 10);
+        assert_eq!(
+            ranked.first().map(|h| h.key),
+            Some(Uuid::from_u128(1)),
+            "{question}: {:?}",
+            q.words()
+        );
+    }
+}
+
+#[test]
 fn the_upper_bound_is_never_below_the_score() {
     // Pruning skips a reply whose upper bound cannot beat the 20th score: the bound must
     // hold for every reply and query, the topic part included.
