@@ -113,8 +113,24 @@ const QUESTION_NOISE: &[&str] = &[
 const NOISE_CHARS: &[char] = &[
     '我', '你', '您', '他', '她', '它', '是', '的', '了', '吗', '呢', '啊', '呀', '吧', '哦', '嘛',
     '么', '就', '都', '也', '还', '要', '想', '会', '能', '把', '被', '给', '和', '跟', '在', '有',
-    '亲', '请', '问', '哪', '啦', '哈', '个', '这', '那', '不',
+    '亲', '请', '问', '哪', '啦', '哈', '个', '这', '那', '不', '得',
 ];
+
+/// What a number with a unit of body measure stands for in a buyer's question: a height
+/// (`168cm`, `1.68米`, `168厘米`) or a weight (`55kg`, `110斤`, `55公斤`). A bare number
+/// or another unit is no measure.
+fn measure(word: &str) -> Option<&'static str> {
+    let unit_at = word.find(|c: char| !(c.is_ascii_digit() || c == '.'))?;
+    let (number, unit) = word.split_at(unit_at);
+    let n: f64 = number.parse().ok()?;
+    match unit {
+        "cm" | "厘米" | "公分" if (50.0..=250.0).contains(&n) => Some("身高"),
+        "m" | "米" if (0.5..=2.5).contains(&n) => Some("身高"),
+        "kg" | "公斤" | "千克" if (10.0..=250.0).contains(&n) => Some("体重"),
+        "斤" if (20.0..=500.0).contains(&n) => Some("体重"),
+        _ => None,
+    }
+}
 
 /// How much the reply being about a word ([`topic::bonus`], the whole title = 1) counts
 /// against its BM25 share (at most `K1 + 1` times its rarity).
@@ -249,49 +265,71 @@ impl Question {
         for w in QUESTION_NOISE {
             text = text.replace(w, " ");
         }
-        // (word, whether jieba cut it out as a word of its dictionary)
-        let mut words: Vec<(String, bool)> = Vec::new();
+        let mut words: Vec<String> = Vec::new();
         for piece in text.split_whitespace() {
             // Noise characters split a piece, except inside a word the tables know.
             if piece.chars().count() <= 2 || Self::known(piece, extra) {
-                words.push((piece.to_string(), false));
+                words.push(piece.to_string());
                 continue;
             }
             // Words of the synonym tables first (a team's `顺丰` may be no word of
             // jieba's), the rest by jieba.
             for (part, known) in Self::split_known(piece, extra) {
                 if known || part.chars().count() <= 2 {
-                    words.push((part, false));
+                    words.push(part);
                 } else {
-                    words.extend(
-                        jieba()
-                            .cut(&part, true)
-                            .iter()
-                            .map(|t| (t.word.to_string(), true)),
-                    );
+                    words.extend(jieba().cut(&part, true).iter().map(|t| t.word.to_string()));
                 }
+            }
+        }
+        // jieba cuts `110斤` into `110` and `斤`: a number and its unit are one measure.
+        let mut merged: Vec<String> = Vec::with_capacity(words.len());
+        for w in words {
+            match merged.last_mut() {
+                Some(prev)
+                    if prev.chars().all(|c| c.is_ascii_digit() || c == '.')
+                        && measure(&format!("{prev}{w}")).is_some() =>
+                {
+                    prev.push_str(&w);
+                }
+                _ => merged.push(w),
             }
         }
         let mut terms: Vec<Term> = Vec::new();
         let mut seen: Vec<String> = Vec::new();
-        for (w, cut) in words {
+        for w in merged {
             // A word of two characters in jieba's dictionary is a word (`申请`, `还价`),
-            // not a noise character beside a topic one (`能发`).
-            let w: String = if Self::known(&w, extra)
-                || (w.chars().count() == 2 && (cut || jieba().has_word(&w)))
-            {
-                if w.chars().all(|c| NOISE_CHARS.contains(&c)) {
-                    String::new()
+            // not a noise character beside a topic one (`能发`, `会退`: words jieba's
+            // HMM makes up for characters its dictionary does not join).
+            let w: String =
+                if Self::known(&w, extra) || (w.chars().count() == 2 && jieba().has_word(&w)) {
+                    if w.chars().all(|c| NOISE_CHARS.contains(&c)) {
+                        String::new()
+                    } else {
+                        w
+                    }
                 } else {
-                    w
-                }
-            } else {
-                w.trim_matches(|c| NOISE_CHARS.contains(&c)).to_string()
+                    w.trim_matches(|c| NOISE_CHARS.contains(&c)).to_string()
+                };
+            // A body measure (`168cm`, `55kg`, `110斤`) is its unit (a reply may be tagged
+            // `斤`) and what replies call it, 身高 / 体重.
+            let (w, kin) = match measure(&w) {
+                Some(m) => (
+                    w.trim_start_matches(|c: char| c.is_ascii_digit() || c == '.')
+                        .to_string(),
+                    Some(m),
+                ),
+                None => (w, None),
             };
             if w.is_empty() || seen.contains(&w) {
                 continue;
             }
             let mut alts: Vec<String> = vec![w.clone()];
+            // (Not twice: `体重100斤` has its 体重 already.)
+            alts.extend(
+                kin.filter(|k| !seen.iter().any(|s| s == k))
+                    .map(str::to_string),
+            );
             for table in [Synonyms::builtin(), extra] {
                 for o in table.others_of(&w) {
                     if !alts.contains(o) {

@@ -482,6 +482,37 @@ fn customer_service_kin_words_find_replies_that_share_no_word_with_the_question(
 }
 
 #[test]
+fn body_measures_and_made_up_words_in_questions() {
+    let none = Synonyms::default();
+    // Every word of a question with its alternatives.
+    let words = |q: &str| -> Vec<String> {
+        Question::new(q, &none)
+            .map(|q| q.words().into_iter().flatten().collect())
+            .unwrap_or_default()
+    };
+    // A height and a weight are what the size replies call 身高 and 体重.
+    let w = words("我168cm，55kg，平时穿M码，这件穿什么码？");
+    assert!(
+        w.contains(&"身高".to_string()) && w.contains(&"体重".to_string()),
+        "{w:?}"
+    );
+    assert!(words("一米七，110斤穿多大").contains(&"体重".to_string()));
+    assert!(words("身高1.68米穿什么码").contains(&"身高".to_string()));
+    // A bare number, or a number with another unit, stays what it is.
+    let w = words("胸围98，腰围80，穿哪个码");
+    assert!(
+        w.contains(&"98".to_string()) && !w.contains(&"身高".to_string()),
+        "{w:?}"
+    );
+    assert!(!words("买了3斤苹果").contains(&"体重".to_string()));
+    // 能改 / 会退 are no words (jieba's HMM joins them): the topic character is kept.
+    assert!(words("订单信息能改吗").contains(&"改".to_string()));
+    assert!(words("退款会退到哪里").contains(&"退".to_string()));
+    // Dictionary words of two characters stay whole.
+    assert!(words("如何申请发票").contains(&"申请".to_string()));
+}
+
+#[test]
 fn the_upper_bound_is_never_below_the_score() {
     // Pruning skips a reply whose upper bound cannot beat the 20th score: the bound must
     // hold for every reply and query, the topic part included.
