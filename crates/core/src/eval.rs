@@ -7,6 +7,10 @@
 //! page its entries come from); `cargo xtask eval search` runs it and prints the hit rates
 //! and every miss. A measurement, not a test: `tests/search_eval_data.rs` only checks that
 //! the data file is well formed and names replies that exist.
+//!
+//! The `[[heldout]]` groups are buyer questions from pages the search was never tuned on:
+//! they are reported on their own line, so that a change tuned to the `[[questions]]`
+//! shows whether it generalises. Nothing may be changed to make a held-out case pass.
 
 use std::collections::HashSet;
 use std::fmt::Write as _;
@@ -51,6 +55,9 @@ pub struct Dataset {
     pub questions: Vec<Group>,
     #[serde(default)]
     pub keywords: Vec<Group>,
+    /// Buyer questions kept out of tuning (see the module documentation).
+    #[serde(default)]
+    pub heldout: Vec<Group>,
 }
 
 /// The data file could not be read as a data set.
@@ -77,12 +84,22 @@ impl Dataset {
         self.keywords.iter().flat_map(|g| &g.cases)
     }
 
+    /// Every held-out question case, in file order.
+    pub fn heldout_cases(&self) -> impl Iterator<Item = &Case> {
+        self.heldout.iter().flat_map(|g| &g.cases)
+    }
+
     /// What is wrong with the data against the library's `titles`: titles that do not
     /// exist, groups without a source URL, cases without a fitting title, queries listed
-    /// twice. Empty when the data is sound.
+    /// twice, held-out questions that are also tuning questions. Empty when the data is
+    /// sound.
     pub fn problems(&self, titles: &HashSet<String>) -> Vec<String> {
         let mut out = Vec::new();
-        for (kind, groups) in [("question", &self.questions), ("keyword", &self.keywords)] {
+        for (kind, groups) in [
+            ("question", &self.questions),
+            ("keyword", &self.keywords),
+            ("held-out question", &self.heldout),
+        ] {
             let mut seen = HashSet::new();
             for g in groups {
                 if !(g.source.starts_with("https://") || g.source.starts_with("http://")) {
@@ -107,6 +124,15 @@ impl Dataset {
                         }
                     }
                 }
+            }
+        }
+        let tuned: HashSet<&str> = self.question_cases().map(|c| c.q.trim()).collect();
+        for c in self.heldout_cases() {
+            if tuned.contains(c.q.trim()) {
+                out.push(format!(
+                    "held-out question {:?} is also a tuning question",
+                    c.q
+                ));
             }
         }
         out
@@ -174,6 +200,8 @@ pub enum Engine {
 pub struct Report {
     pub questions: Tally,
     pub keywords: Tally,
+    /// The held-out questions (`[[heldout]]`).
+    pub heldout: Tally,
 }
 
 impl Report {
@@ -187,7 +215,9 @@ impl Report {
                 .map(|o| (o.rank.filter(|r| *r <= 3), o.top.clone()))
                 .collect()
         };
-        key(&self.questions) == key(&other.questions) && key(&self.keywords) == key(&other.keywords)
+        key(&self.questions) == key(&other.questions)
+            && key(&self.keywords) == key(&other.keywords)
+            && key(&self.heldout) == key(&other.heldout)
     }
 }
 
@@ -228,6 +258,9 @@ pub fn run(store: &Store, data: &Dataset, engine: Engine) -> crate::Result<Repor
     for c in data.keyword_cases() {
         report.keywords.outcomes.push(one(c)?);
     }
+    for c in data.heldout_cases() {
+        report.heldout.outcomes.push(one(c)?);
+    }
     Ok(report)
 }
 
@@ -239,7 +272,11 @@ pub fn render(report: &Report, engine_name: &str) -> String {
     for (kind, t) in [
         ("questions", &report.questions),
         ("keywords", &report.keywords),
+        ("held-out", &report.heldout),
     ] {
+        if kind == "held-out" && t.total() == 0 {
+            continue;
+        }
         let _ = writeln!(
             s,
             "{kind:<10} {:>4} cases   top-1 {:>5.1} % ({})   top-3 {:>5.1} % ({})",
@@ -253,6 +290,7 @@ pub fn render(report: &Report, engine_name: &str) -> String {
     for (kind, t) in [
         ("questions", &report.questions),
         ("keywords", &report.keywords),
+        ("held-out questions", &report.heldout),
     ] {
         let misses: Vec<&Outcome> = t.misses(3).collect();
         if !misses.is_empty() {
@@ -319,6 +357,65 @@ mod tests {
         assert!(p[1].contains("没有这条"));
         assert!(p[2].contains("without a source URL"));
         assert!(p[3].contains("names no fitting reply"));
+    }
+
+    #[test]
+    fn a_heldout_question_may_not_be_a_tuning_question() {
+        let data = Dataset::parse(
+            r#"
+            [[questions]]
+            source = "https://example.com/faq"
+            cases = [{ q = "什么时候发货？", fit = ["发货时间"] }]
+            [[heldout]]
+            source = "https://example.org/help"
+            cases = [
+              { q = " 什么时候发货？", fit = ["发货时间"] },
+              { q = "几号发？", fit = ["发货时间"] },
+            ]
+            "#,
+        )
+        .expect("parses");
+        let titles: HashSet<String> = ["发货时间".to_string()].into();
+        let p = data.problems(&titles);
+        assert_eq!(p.len(), 1, "{p:#?}");
+        assert!(p[0].contains("also a tuning question"), "{p:#?}");
+        assert_eq!(data.heldout_cases().count(), 2);
+    }
+
+    #[test]
+    fn render_reports_heldout_questions_on_their_own_line() {
+        let o = |q: &str, rank| Outcome {
+            q: q.to_string(),
+            rank,
+            top: vec!["甲".to_string()],
+            fit: vec!["乙".to_string()],
+        };
+        let report = Report {
+            questions: Tally {
+                outcomes: vec![o("问一", Some(1))],
+            },
+            keywords: Tally::default(),
+            heldout: Tally {
+                outcomes: vec![o("留出一", Some(1)), o("留出二", None)],
+            },
+        };
+        let text = render(&report, "panel");
+        let line = text
+            .lines()
+            .find(|l| l.starts_with("held-out"))
+            .expect("a held-out line");
+        assert!(
+            line.contains("2 cases") && line.contains("top-1  50.0 %"),
+            "{line}"
+        );
+        assert!(
+            text.contains("held-out questions without a fitting reply"),
+            "{text}"
+        );
+        assert!(text.contains("\"留出二\" (not found)"), "{text}");
+        // No held-out cases: no held-out line.
+        let none = render(&Report::default(), "panel");
+        assert!(!none.contains("held-out"), "{none}");
     }
 
     #[test]

@@ -22,4 +22,6 @@ fn evaluation_data_is_sound() {
     let keywords = data.keyword_cases().count();
     assert!(questions >= 150, "only {questions} questions");
     assert!(keywords >= 100, "only {keywords} keywords");
+    let heldout = data.heldout_cases().count();
+    assert!(heldout >= 40, "only {heldout} held-out questions");
 }

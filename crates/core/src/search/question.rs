@@ -46,6 +46,24 @@ const BUILTIN_SYNONYMS: &[&str] = &[
     "多久 多长时间 什么时候 何时 几天 多少天 时间",
     "配送 送货 快递",
     "客服 人工 在吗",
+    // Changing an order after paying: what the replies call it (改地址, 改颜色 …).
+    "修改订单 更改订单 改订单 订单修改 改地址 改规格 改颜色 改尺码",
+    "拍错 选错 买错 下错 拍错了",
+    // Following a parcel.
+    "追踪 跟踪 追查 查物流 查快递 物流查询",
+    "进度 状态 到哪了",
+    "流程 程序 步骤 手续",
+    // Something missing from the parcel, something wrong in it.
+    "缺件 少件 漏发 少发 少寄 缺少 遗漏 不全",
+    "发错 错发 发错货 发错了 错误",
+    "不能使用 不能用 用不了 用不上 无法使用 使用不了",
+    "退换 退换货 无理由退换",
+    "换新 换货 换新的",
+    "免邮 免运费 包邮 运费",
+    "缩水 缩了 缩小 变小 洗小了",
+    "拿到 收到 送到 到手 到货",
+    "最快 尽快 加急 急用 着急 赶时间",
+    "付款方式 支付方式 付款 支付",
 ];
 
 /// Words removed from a question before it is cut into words: question words, pronouns,
@@ -95,12 +113,31 @@ const QUESTION_NOISE: &[&str] = &[
 const NOISE_CHARS: &[char] = &[
     '我', '你', '您', '他', '她', '它', '是', '的', '了', '吗', '呢', '啊', '呀', '吧', '哦', '嘛',
     '么', '就', '都', '也', '还', '要', '想', '会', '能', '把', '被', '给', '和', '跟', '在', '有',
-    '亲', '请', '问', '哪', '啦', '哈', '个', '这', '那', '不',
+    '亲', '请', '问', '哪', '啦', '哈', '个', '这', '那', '不', '得',
 ];
+
+/// What a number with a unit of body measure stands for in a buyer's question: a height
+/// (`168cm`, `1.68米`, `168厘米`) or a weight (`55kg`, `110斤`, `55公斤`). A bare number
+/// or another unit is no measure.
+fn measure(word: &str) -> Option<&'static str> {
+    let unit_at = word.find(|c: char| !(c.is_ascii_digit() || c == '.'))?;
+    let (number, unit) = word.split_at(unit_at);
+    let n: f64 = number.parse().ok()?;
+    match unit {
+        "cm" | "厘米" | "公分" if (50.0..=250.0).contains(&n) => Some("身高"),
+        "m" | "米" if (0.5..=2.5).contains(&n) => Some("身高"),
+        "kg" | "公斤" | "千克" if (10.0..=250.0).contains(&n) => Some("体重"),
+        "斤" if (20.0..=500.0).contains(&n) => Some("体重"),
+        _ => None,
+    }
+}
 
 /// How much the reply being about a word ([`topic::bonus`], the whole title = 1) counts
 /// against its BM25 share (at most `K1 + 1` times its rarity).
 const TOPIC: f64 = 4.0;
+
+/// A synonym's topic bonus is the word's own divided by this.
+const SYNONYM_TOPIC_DIV: u32 = 2;
 
 /// Groups of words that stand for each other in a question.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -228,49 +265,71 @@ impl Question {
         for w in QUESTION_NOISE {
             text = text.replace(w, " ");
         }
-        // (word, whether jieba cut it out as a word of its dictionary)
-        let mut words: Vec<(String, bool)> = Vec::new();
+        let mut words: Vec<String> = Vec::new();
         for piece in text.split_whitespace() {
             // Noise characters split a piece, except inside a word the tables know.
             if piece.chars().count() <= 2 || Self::known(piece, extra) {
-                words.push((piece.to_string(), false));
+                words.push(piece.to_string());
                 continue;
             }
             // Words of the synonym tables first (a team's `顺丰` may be no word of
             // jieba's), the rest by jieba.
             for (part, known) in Self::split_known(piece, extra) {
                 if known || part.chars().count() <= 2 {
-                    words.push((part, false));
+                    words.push(part);
                 } else {
-                    words.extend(
-                        jieba()
-                            .cut(&part, true)
-                            .iter()
-                            .map(|t| (t.word.to_string(), true)),
-                    );
+                    words.extend(jieba().cut(&part, true).iter().map(|t| t.word.to_string()));
                 }
+            }
+        }
+        // jieba cuts `110斤` into `110` and `斤`: a number and its unit are one measure.
+        let mut merged: Vec<String> = Vec::with_capacity(words.len());
+        for w in words {
+            match merged.last_mut() {
+                Some(prev)
+                    if prev.chars().all(|c| c.is_ascii_digit() || c == '.')
+                        && measure(&format!("{prev}{w}")).is_some() =>
+                {
+                    prev.push_str(&w);
+                }
+                _ => merged.push(w),
             }
         }
         let mut terms: Vec<Term> = Vec::new();
         let mut seen: Vec<String> = Vec::new();
-        for (w, cut) in words {
+        for w in merged {
             // A word of two characters in jieba's dictionary is a word (`申请`, `还价`),
-            // not a noise character beside a topic one (`能发`).
-            let w: String = if Self::known(&w, extra)
-                || (w.chars().count() == 2 && (cut || jieba().has_word(&w)))
-            {
-                if w.chars().all(|c| NOISE_CHARS.contains(&c)) {
-                    String::new()
+            // not a noise character beside a topic one (`能发`, `会退`: words jieba's
+            // HMM makes up for characters its dictionary does not join).
+            let w: String =
+                if Self::known(&w, extra) || (w.chars().count() == 2 && jieba().has_word(&w)) {
+                    if w.chars().all(|c| NOISE_CHARS.contains(&c)) {
+                        String::new()
+                    } else {
+                        w
+                    }
                 } else {
-                    w
-                }
-            } else {
-                w.trim_matches(|c| NOISE_CHARS.contains(&c)).to_string()
+                    w.trim_matches(|c| NOISE_CHARS.contains(&c)).to_string()
+                };
+            // A body measure (`168cm`, `55kg`, `110斤`) is its unit (a reply may be tagged
+            // `斤`) and what replies call it, 身高 / 体重.
+            let (w, kin) = match measure(&w) {
+                Some(m) => (
+                    w.trim_start_matches(|c: char| c.is_ascii_digit() || c == '.')
+                        .to_string(),
+                    Some(m),
+                ),
+                None => (w, None),
             };
             if w.is_empty() || seen.contains(&w) {
                 continue;
             }
             let mut alts: Vec<String> = vec![w.clone()];
+            // (Not twice: `体重100斤` has its 体重 already.)
+            alts.extend(
+                kin.filter(|k| !seen.iter().any(|s| s == k))
+                    .map(str::to_string),
+            );
             for table in [Synonyms::builtin(), extra] {
                 for o in table.others_of(&w) {
                     if !alts.contains(o) {
@@ -427,9 +486,16 @@ impl Question {
                     tags,
                     tag_sep: '\n',
                 };
+                // A synonym is evidence of the topic, but less than the buyer's own
+                // word: a reply tagged `签收` is not as surely about `收到` as one
+                // tagged `收到`.
                 term.words
                     .iter()
-                    .map(|w| topic::bonus(w, &t))
+                    .enumerate()
+                    .map(|(i, w)| {
+                        let b = topic::bonus(w, &t);
+                        if i == 0 { b } else { b / SYNONYM_TOPIC_DIV }
+                    })
                     .max()
                     .unwrap_or(0)
             })

@@ -425,6 +425,94 @@ fn a_question_prefers_the_reply_about_its_words() {
 }
 
 #[test]
+fn the_buyers_own_word_outweighs_its_synonym_as_a_topic() {
+    // 收到 and 签收 are kin (built-in synonyms), but a reply tagged 签收 is less surely
+    // about "收到的东西坏了" than one tagged with the buyer's words.
+    let none = Synonyms::default();
+    let Some(q) = Question::new("收到的东西坏了", &none) else {
+        panic!("a question")
+    };
+    // Two replies alike but for one tag: the synonym 签收, the buyer's word 收到.
+    let replies = [
+        (1u128, ["售后处理", "签收\n坏了"], "亲，拍张照片发我。"),
+        (2, ["售后处理", "收到\n坏了"], "亲，拍张照片发我。"),
+    ];
+    let found: Vec<_> = replies
+        .iter()
+        .map(|(id, head, body)| (Uuid::from_u128(*id), 0, q.counts(head, body)))
+        .collect();
+    let ranked = q.rank(&found, 500, 10);
+    assert_eq!(ranked.len(), 2, "the synonym still finds its reply");
+    assert_eq!(ranked[0].key, Uuid::from_u128(2));
+    assert!(ranked[0].score > ranked[1].score, "{ranked:?}");
+}
+
+#[test]
+fn customer_service_kin_words_find_replies_that_share_no_word_with_the_question() {
+    // Each question shares no word with the reply that answers it; the built-in kin
+    // groups (改订单/改地址, 追踪/查物流, 缺件/漏发, 免邮/包邮 …) bridge them.
+    let none = Synonyms::default();
+    let cases: &[(&str, [&str; 2])] = &[
+        ("我可以更改订单吗？", ["发货前改地址", "改地址\n地址写错了"]),
+        ("我如何追踪包裹?", ["怎么查物流", "物流在哪看"]),
+        ("到货缺件怎么办", ["漏发商品", "少发了\n东西不全"]),
+        ("怎样才能获得免邮?", ["运费多少", "邮费\n包邮吗"]),
+        ("不小心选错规格了", ["换规格未发货", "拍错颜色\n拍错尺码"]),
+        ("换货的程序是什么", ["售后说明", "办理流程"]),
+        ("为什么不能使用", ["用不了怎么办", "用不上\n不抵扣"]),
+    ];
+    for (question, head) in cases {
+        let Some(q) = Question::new(question, &none) else {
+            panic!("{question}: a question")
+        };
+        let answer = (Uuid::from_u128(1), 0, q.counts(head, "亲，我帮您看一下。"));
+        let other = (
+            Uuid::from_u128(2),
+            0,
+            q.counts(&["欢迎光临", "你好\n在吗"], "亲，欢迎光临小店。"),
+        );
+        let ranked = q.rank(&[answer, other], 500, 10);
+        assert_eq!(
+            ranked.first().map(|h| h.key),
+            Some(Uuid::from_u128(1)),
+            "{question}: {:?}",
+            q.words()
+        );
+    }
+}
+
+#[test]
+fn body_measures_and_made_up_words_in_questions() {
+    let none = Synonyms::default();
+    // Every word of a question with its alternatives.
+    let words = |q: &str| -> Vec<String> {
+        Question::new(q, &none)
+            .map(|q| q.words().into_iter().flatten().collect())
+            .unwrap_or_default()
+    };
+    // A height and a weight are what the size replies call 身高 and 体重.
+    let w = words("我168cm，55kg，平时穿M码，这件穿什么码？");
+    assert!(
+        w.contains(&"身高".to_string()) && w.contains(&"体重".to_string()),
+        "{w:?}"
+    );
+    assert!(words("一米七，110斤穿多大").contains(&"体重".to_string()));
+    assert!(words("身高1.68米穿什么码").contains(&"身高".to_string()));
+    // A bare number, or a number with another unit, stays what it is.
+    let w = words("胸围98，腰围80，穿哪个码");
+    assert!(
+        w.contains(&"98".to_string()) && !w.contains(&"身高".to_string()),
+        "{w:?}"
+    );
+    assert!(!words("买了3斤苹果").contains(&"体重".to_string()));
+    // 能改 / 会退 are no words (jieba's HMM joins them): the topic character is kept.
+    assert!(words("订单信息能改吗").contains(&"改".to_string()));
+    assert!(words("退款会退到哪里").contains(&"退".to_string()));
+    // Dictionary words of two characters stay whole.
+    assert!(words("如何申请发票").contains(&"申请".to_string()));
+}
+
+#[test]
 fn the_upper_bound_is_never_below_the_score() {
     // Pruning skips a reply whose upper bound cannot beat the 20th score: the bound must
     // hold for every reply and query, the topic part included.
