@@ -206,6 +206,18 @@ impl Session {
 
     pub fn click(&self, css: &str) -> Result<()> {
         let el = self.element(css)?;
+        // WebKit's driver scrolls an element only as far as the page's edge: one at the
+        // bottom of a scrolled pane above a footer stays under it ("not interactable").
+        // The middle of its own scroll box, as a user would scroll to it.
+        // (By selector: the WebKit driver passes no element to a script.)
+        self.post(
+            "execute/sync",
+            json!({
+                "script": "const e = document.querySelector(arguments[0]); \
+                           if (e) e.scrollIntoView({block: 'center', inline: 'nearest'});",
+                "args": [css],
+            }),
+        )?;
         self.post(&format!("element/{el}/click"), json!({}))
             .map(|_| ())
     }
