@@ -1146,18 +1146,13 @@ mod tests {
             "亲，需要顺丰的话可以选到付，运费由快递员上门收取哦～",
         )?;
         let question = "丰哥到付可以吗";
-        // Where the added reply ranks, and how many of the first three are about 顺丰.
-        let ranked = |app: &App| -> Result<(Option<usize>, usize)> {
-            let hits = app.search(question)?;
-            let at = hits.iter().position(|h| h.id == added.to_string());
-            let sf = hits
+        let rank = |app: &App| -> Result<Option<usize>> {
+            Ok(app
+                .search(question)?
                 .iter()
-                .take(3)
-                .filter(|h| h.title.contains("顺丰"))
-                .count();
-            Ok((at, sf))
+                .position(|h| h.id == added.to_string()))
         };
-        let (before, sf_before) = ranked(&app)?;
+        let before = rank(&app)?;
         {
             let mut inner = app.lock()?;
             let lib = inner.store.library(quickreply_core::store::PERSONAL)?;
@@ -1168,10 +1163,13 @@ mod tests {
             )?;
         }
         app.variables_changed()?;
-        let (after, sf_after) = ranked(&app)?;
-        // 丰哥 now means 顺丰: the replies about 顺丰 come up, the added one with them.
-        assert!(sf_after > sf_before, "{sf_before} → {sf_after}");
-        assert!(after.is_some_and(|a| a < 3), "{before:?} → {after:?}");
+        let after = rank(&app)?;
+        // 丰哥 now means 顺丰: the reply about 顺丰 到付 rises in this app's open panel
+        // (no restart, no reload by hand).
+        assert!(
+            after.is_some_and(|a| a < 3 && before.is_none_or(|b| a < b)),
+            "{before:?} → {after:?}"
+        );
         Ok(())
     }
 
