@@ -185,6 +185,10 @@ fn check_parts(parts: &[Part]) -> Result<()> {
     Ok(())
 }
 
+/// How long [`Store::open`] keeps trying a store another process holds busy while it
+/// sets it up (as long as the busy wait of a write).
+const OPEN_BUSY_FOR: Duration = Duration::from_secs(10);
+
 /// The local store.
 pub struct Store {
     conn: Connection,
@@ -200,7 +204,28 @@ impl std::fmt::Debug for Store {
 
 impl Store {
     /// Open (creating if needed) the store in `data_dir`.
+    ///
+    /// Processes that open a new store at the same moment (the app starting while a
+    /// script runs `qreply`) can meet SQLite's "database is locked" where its busy wait
+    /// does not apply: switching a new file to WAL, or a WAL being set up by the other
+    /// (seen under Windows file locking). Opening is then tried again, for as long as a
+    /// write would wait ([`OPEN_BUSY_FOR`]).
     pub fn open(data_dir: &Path) -> Result<Store> {
+        let started = std::time::Instant::now();
+        loop {
+            match Self::open_once(data_dir) {
+                Err(Error::Db(e))
+                    if e.sqlite_error_code() == Some(ErrorCode::DatabaseBusy)
+                        && started.elapsed() < OPEN_BUSY_FOR =>
+                {
+                    std::thread::sleep(Duration::from_millis(20));
+                }
+                done => return done,
+            }
+        }
+    }
+
+    fn open_once(data_dir: &Path) -> Result<Store> {
         std::fs::create_dir_all(data_dir).map_err(Error::io(data_dir))?;
         let path = data_dir.join(DB_FILE);
         set_aside_if_emptied(&path)?;
