@@ -147,15 +147,28 @@ impl StandIn {
         let dir = tempfile::tempdir().expect("tempdir");
         let exe: PathBuf = dir.path().join(app.exe);
         std::fs::copy(std::env::current_exe().expect("own exe"), &exe).expect("copy");
-        let mut child = Command::new(&exe)
-            .args(["--exact", "stand_in_window", "--ignored", "--nocapture"])
-            .env(
-                "QR_STAND_IN",
-                format!("{}\t{}\t{x}\t{y}\t{w}\t{h}", app.class, app.title),
-            )
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
+        // Wine on a loaded machine now and then fails to start a just-copied program
+        // ("internal error" 1359): asked again, as for the other Wine processes.
+        let spawn = || {
+            Command::new(&exe)
+                .args(["--exact", "stand_in_window", "--ignored", "--nocapture"])
+                .env(
+                    "QR_STAND_IN",
+                    format!("{}\t{}\t{x}\t{y}\t{w}\t{h}", app.class, app.title),
+                )
+                .stdout(Stdio::piped())
+                .stderr(Stdio::null())
+                .spawn()
+        };
+        let mut child = spawn()
+            .or_else(|_| {
+                std::thread::sleep(std::time::Duration::from_millis(500));
+                spawn()
+            })
+            .or_else(|_| {
+                std::thread::sleep(std::time::Duration::from_secs(2));
+                spawn()
+            })
             .expect("start the stand-in");
         let out = child.stdout.take().expect("stdout");
         let mut lines = std::io::BufReader::new(out).lines();
